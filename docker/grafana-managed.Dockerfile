@@ -1,0 +1,22 @@
+# Managed mode: Grafana itself starts the Tapo sidecar as its backend plugin, so the image needs a
+# node binary (v20+) and ffmpeg. No second container, no gRPC over the network.
+#
+#   docker build -f docker/grafana-managed.Dockerfile -t camwatch/grafana-tapo .
+#   docker run -p 3000:3000 \
+#     -v "$PWD/dist:/var/lib/grafana/plugins:ro" \
+#     -v "$PWD/provisioning:/etc/grafana/provisioning:ro" \
+#     -v grafana-data:/var/lib/grafana camwatch/grafana-tapo
+#
+# Ubuntu's own nodejs package is too old (the 10.4 image is Ubuntu 22.04: Node 12), so this copies
+# the official Node 20 binary (glibc 2.28+, fine on 22.04) from the node image instead.
+FROM node:20-bookworm-slim AS node
+
+FROM grafana/grafana:10.4.8-ubuntu
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+# The launcher looks for node at /usr/local/bin/node (Grafana may not pass PATH to plugins).
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+USER grafana
+ENV GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS=camwatch-tapo-datasource,camwatch-tapo-panel

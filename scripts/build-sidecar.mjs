@@ -1,0 +1,59 @@
+// Bundles the Node sidecar into dist/camwatch-tapo-datasource/: one ESM file plus the .proto
+// files, the SQLite WASM package, and the gpx_tapo_linux_{amd64,arm64} launchers. The result
+// needs only a node binary (v20+) on the host: no compiler, no npm install.
+import { build } from 'esbuild';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pluginDir = join(root, 'dist', 'camwatch-tapo-datasource');
+const out = join(pluginDir, 'sidecar');
+// Packages that load files beside themselves (WASM): shipped whole, resolved at run time.
+const external = ['node-sqlite3-wasm'];
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+await build({
+  entryPoints: [join(root, 'sidecar', 'src', 'main.ts')],
+  outfile: join(out, 'main.mjs'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  external,
+  sourcemap: 'linked',
+  legalComments: 'external',
+  logLevel: 'warning',
+  define: { 'process.env.TAPO_SIDECAR_VERSION': JSON.stringify(version) },
+  // CommonJS dependencies inside an ESM bundle still call require() and read __dirname.
+  banner: {
+    js: [
+      "import { createRequire as __tapoCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __tapoFileURLToPath } from 'node:url';",
+      "import { dirname as __tapoDirname } from 'node:path';",
+      'const require = __tapoCreateRequire(import.meta.url);',
+      'const __filename = __tapoFileURLToPath(import.meta.url);',
+      'const __dirname = __tapoDirname(__filename);',
+    ].join('\n'),
+  },
+});
+
+cpSync(join(root, 'sidecar', 'proto'), join(out, 'proto'), { recursive: true });
+for (const pkg of external) {
+  cpSync(join(root, 'node_modules', pkg), join(out, 'node_modules', pkg), { recursive: true });
+}
+writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module', version }, null, 2) + '\n');
+
+const launcher = readFileSync(join(root, 'sidecar', 'launcher', 'gpx_tapo.sh'));
+for (const arch of ['amd64', 'arm64']) {
+  const file = join(pluginDir, `gpx_tapo_linux_${arch}`);
+  writeFileSync(file, launcher);
+  chmodSync(file, 0o755);
+}
+if (!existsSync(join(pluginDir, 'plugin.json'))) {
+  console.warn('note: dist/camwatch-tapo-datasource/plugin.json is missing: run the frontend build first (npm run build)');
+}
+console.log(`sidecar bundled into ${out}`);

@@ -1,0 +1,252 @@
+/**
+ * The composition root: history store, fleet, frame pipeline, configuration sources (YAML, the
+ * persisted datasource lists, Grafana's settings), the demo fleet, the HTTP API, and the
+ * datasource's answers to Grafana.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { SidecarInfo } from '../../src/shared/query.ts';
+import { camerasFromDatasource } from './config/datasource.ts';
+import { CameraListStore } from './config/persist.ts';
+import { formatIssue, type CameraConfig, type LoadedConfig } from './config/types.ts';
+import { loadYamlConfig } from './config/yaml.ts';
+import { createDatasource } from './datasource/plugin.ts';
+import type { CameraControls, CameraHealth, FrameProvider } from './datasource/deps.ts';
+import { DEMO_SOURCE, Fleet, onvifMotionSourceFactory, startDemoFleet, type DemoFleet } from './fleet/index.ts';
+import type { PollResult } from './fleet/model.ts';
+import type { PluginHandlers } from './grafana/handlers.ts';
+import type { DataSourceInstanceSettings } from './grafana/protocol.ts';
+import { fleetMetrics, startHttpApi, type RunningHttpApi } from './http/index.ts';
+import { checkFfmpeg } from './media/ffmpeg.ts';
+import { FramePipeline } from './media/pipeline.ts';
+import type { SidecarOptions } from './options.ts';
+import { openSqliteStore } from './store/sqlite.ts';
+import { FileStateStore } from './tapo/state.ts';
+import { rtspSource } from './tapo/rtsp.ts';
+import type { TapoClient } from './tapo/client.ts';
+
+export interface App {
+  handlers: PluginHandlers;
+  /** Starts polling, loads configured cameras (or the demo fleet) and the HTTP API. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const VERSION = process.env.TAPO_SIDECAR_VERSION ?? 'dev';
+
+function healthOf(name: string, p: PollResult): CameraHealth {
+  const ok = p.status === 'online';
+  return {
+    cameraId: p.cameraId,
+    name,
+    ok,
+    status: p.status,
+    latencyMs: p.latencyMs,
+    model: p.model,
+    firmware: p.firmware,
+    message: ok
+      ? `reachable in ${Math.round(p.latencyMs ?? 0)} ms, ${p.model ?? 'unknown model'}, firmware ${p.firmware ?? 'unknown'}`
+      : `${p.status.replace('_', ' ')}: ${p.error ?? 'no answer'}`,
+  };
+}
+
+export async function createApp(opts: SidecarOptions, log: Logger): Promise<App> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const store = await openSqliteStore({ dataDir: opts.dataDir });
+  const fleet = new Fleet({
+    store,
+    clientState: new FileStateStore(join(opts.dataDir, 'camera-state.json')),
+    motionSourceFactory: onvifMotionSourceFactory,
+    onFingerprint: (cameraId, sha256) => log.info({ camera: cameraId, fingerprint: sha256 }, 'pinned the camera certificate on first use'),
+  });
+  const pipeline = new FramePipeline({ ffmpegPath: opts.ffmpegPath });
+  const cameraLists = new CameraListStore({ dataDir: opts.dataDir });
+  let demo: DemoFleet | null = null;
+  let http: RunningHttpApi | null = null;
+
+  function configOf(id: string): CameraConfig {
+    const cfg = fleet.cameraConfig(id);
+    if (!cfg) {
+      throw new Error(`unknown camera "${id}"`);
+    }
+    return cfg;
+  }
+
+  function sourceOf(id: string) {
+    const cfg = configOf(id);
+    if (!cfg.rtspUrlOverride && (!cfg.cameraAccount || !cfg.cameraPassword)) {
+      throw new Error(`${cfg.name} has no camera account for RTSP: set it in the datasource settings (Tapo app → Camera Settings → Advanced → Camera Account)`);
+    }
+    return rtspSource(id, {
+      host: cfg.host,
+      username: cfg.cameraAccount ?? '',
+      password: cfg.cameraPassword ?? '',
+      stream: cfg.stream,
+      override: cfg.rtspUrlOverride,
+    });
+  }
+
+  const frames: FrameProvider = {
+    subscribe(cameraId, o, onFrame, onError) {
+      let source;
+      try {
+        source = sourceOf(cameraId);
+      } catch (err) {
+        onError(err as Error);
+        return () => undefined;
+      }
+      return pipeline.subscribe(source, { fps: o.fps, width: o.width, onError }, onFrame);
+    },
+    latest: (cameraId) => pipeline.latest(cameraId),
+    snapshot: (cameraId, o) => pipeline.snapshot(sourceOf(cameraId), { width: o.width }),
+  };
+
+  function clientOf(id: string): TapoClient {
+    const client = fleet.client(id);
+    if (!client) {
+      throw new Error(`${configOf(id).name} is not connected yet`);
+    }
+    return client;
+  }
+
+  const controls: CameraControls = {
+    async ptz(id, cmd) {
+      const c = clientOf(id);
+      if ('preset' in cmd) {
+        await c.gotoPreset(cmd.preset);
+      } else if ('direction' in cmd) {
+        await c.ptzMoveStep(cmd.direction);
+      } else {
+        await c.ptzMove(cmd.x, cmd.y);
+      }
+    },
+    async presets(id) {
+      return (await clientOf(id).getPresets()).map((p) => ({ id: String(p.id), name: p.name }));
+    },
+    async setPrivacy(id, enabled) {
+      await clientOf(id).setPrivacyMode(enabled);
+      await fleet.pollNow([id]);
+    },
+    async reboot(id) {
+      await clientOf(id).reboot();
+    },
+  };
+
+  let ffmpegChecked: { at: number; problem: string | null } | null = null;
+  async function ffmpegProblem(): Promise<string | null> {
+    if (!ffmpegChecked || Date.now() - ffmpegChecked.at > 60_000) {
+      const r = await checkFfmpeg(opts.ffmpegPath);
+      ffmpegChecked = { at: Date.now(), problem: r.ok ? null : `${r.error.message}: live view and snapshots are unavailable` };
+    }
+    return ffmpegChecked.problem;
+  }
+
+  function logIssues(loaded: LoadedConfig): void {
+    for (const issue of loaded.issues) {
+      log[issue.severity === 'error' ? 'error' : 'warn']({ source: issue.source }, `configuration: ${formatIssue(issue)}`);
+    }
+  }
+
+  async function stopDemoIfConfigured(): Promise<void> {
+    const real = fleet.cameras().length - (demo ? demo.cameras.length : 0);
+    if (demo && real > 0) {
+      log.info('cameras are configured: stopping the demo fleet');
+      const d = demo;
+      demo = null;
+      await fleet.applyCameras([], { source: DEMO_SOURCE });
+      await d.stop();
+    }
+  }
+
+  async function applySource(source: string, loaded: LoadedConfig): Promise<void> {
+    logIssues(loaded);
+    const { conflicts } = await fleet.applyCameras(loaded.cameras, { source });
+    for (const id of conflicts) {
+      log.error({ source, camera: id }, `camera id "${id}" is configured by another source too: ids must be unique`);
+    }
+    if (loaded.retentionHours) {
+      store.startMaintenance({ retentionMs: loaded.retentionHours * 3_600_000 });
+    }
+    await stopDemoIfConfigured();
+  }
+
+  // Settings arrive with every Grafana call; the instance manager calls this only when they change.
+  function applySettings(settings: DataSourceInstanceSettings): void {
+    const source = `datasource:${settings.uid || settings.id}`;
+    let jsonData: unknown = {};
+    try {
+      jsonData = settings.jsonData?.length ? JSON.parse(settings.jsonData.toString('utf8')) : {};
+    } catch {
+      log.error({ source }, 'the datasource settings (jsonData) are not valid JSON');
+    }
+    const loaded = camerasFromDatasource(jsonData, settings.decryptedSecureJsonData, source);
+    void applySource(source, loaded)
+      .then(() => cameraLists.save(source, loaded.cameras))
+      .catch((err: Error) => log.error({ source, error: err.message }, 'could not apply the datasource settings'));
+  }
+
+  const info = (): SidecarInfo => ({
+    connection: opts.standalone ? 'sidecar' : 'managed',
+    address: opts.standalone ? opts.grpcAddress : null,
+    version: VERSION,
+  });
+
+  const datasource = createDatasource({
+    fleet,
+    log,
+    frames,
+    controls,
+    info,
+    applySettings,
+    metricsText: () => fleetMetrics(fleet).text(),
+    async checkCameras(ids) {
+      const results = await fleet.pollNow(ids);
+      return results.map((p) => healthOf(fleet.camera(p.cameraId)?.name ?? p.cameraId, p));
+    },
+    async sidecarProblems() {
+      const problem = await ffmpegProblem();
+      return problem ? [problem] : [];
+    },
+  });
+
+  return {
+    handlers: datasource,
+    async start() {
+      store.startMaintenance();
+      await fleet.start();
+      if (opts.configPath) {
+        try {
+          await applySource('yaml', await loadYamlConfig(opts.configPath));
+        } catch (err) {
+          log.error({ file: opts.configPath, error: (err as Error).message }, 'the camera configuration file could not be loaded');
+        }
+      }
+      for (const resumed of await cameraLists.load()) {
+        if (resumed.secretsMissing) {
+          log.warn({ source: resumed.source }, 'resuming cameras without their passwords (no TAPO_SECRET_KEY): polling resumes at Grafana’s next call');
+        }
+        await applySource(resumed.source, { cameras: resumed.cameras, issues: [], retentionHours: null, defaultPollIntervalSeconds: null });
+      }
+      if (fleet.cameras().length === 0 && opts.demo) {
+        demo = await startDemoFleet(fleet, { ffmpegPath: opts.ffmpegPath });
+      }
+      if (opts.httpAddress) {
+        http = await startHttpApi({
+          address: opts.httpAddress,
+          fleet,
+          token: opts.apiToken,
+          noAuth: opts.noAuth,
+          frameProvider: { latest: (id) => pipeline.latest(id) },
+          metrics: fleetMetrics(fleet),
+        });
+        log.info({ url: http.url }, 'HTTP API serving');
+      }
+    },
+    async stop() {
+      await Promise.allSettled([http?.close(), demo?.stop(), pipeline.close(), datasource.dispose()]);
+      await fleet.stop();
+      await store.close();
+    },
+  };
+}

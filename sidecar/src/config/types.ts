@@ -1,0 +1,80 @@
+/**
+ * A camera as the fleet runs it: one shape whatever the source (datasource settings, YAML file,
+ * the persisted list, the demo fleet). Secrets live here in memory only; `redactCamera` strips them.
+ */
+export interface CameraConfig {
+  /** Stable id from the configuration (letters, digits, '-', '_'). Keys history, secrets and channels. */
+  id: string;
+  name: string;
+  host: string;
+  port: number;
+  /** Local API user ('admin'; the password is the owner's TP-Link cloud password). */
+  username: string;
+  /** Null: not known yet (e.g. persisted without TAPO_SECRET_KEY); the camera waits for it. */
+  password: string | null;
+  /** Camera account (RTSP/ONVIF). */
+  cameraAccount: string | null;
+  cameraPassword: string | null;
+  pollIntervalMs: number;
+  stream: 'stream1' | 'stream2';
+  rtspUrlOverride: string | null;
+  onvifPort: number | null;
+  tlsFingerprint: string | null;
+  disabled: boolean;
+  /** Where it came from, e.g. 'yaml', 'datasource:<uid>', 'demo'. */
+  source: string;
+}
+
+/** One problem with the configuration; `cameraId` null means the file or the settings as a whole. */
+export interface ConfigIssue {
+  /** 'error' disabled (left out) the camera it names, or the whole source when cameraId is null; 'warning' changed nothing. */
+  severity: 'error' | 'warning';
+  source: string;
+  cameraId: string | null;
+  /** e.g. 'cameras[2].host'. */
+  field: string;
+  message: string;
+}
+
+export interface LoadedConfig {
+  cameras: CameraConfig[];
+  /** An error disables only the camera it names; other cameras are unaffected. */
+  issues: ConfigIssue[];
+  retentionHours: number | null;
+  defaultPollIntervalSeconds: number | null;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string, readonly issues: ConfigIssue[] = []) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_POLL_INTERVAL_SECONDS = 30;
+export const DEFAULT_ONVIF_PORT = 2020;
+
+export function formatIssue(i: ConfigIssue): string {
+  return i.cameraId ? `camera "${i.cameraId}": ${i.field}: ${i.message}` : `${i.field}: ${i.message}`;
+}
+
+/** The camera without secrets (for logs, responses and persistence without a key). */
+export function redactCamera(c: CameraConfig): Omit<CameraConfig, 'password' | 'cameraPassword'> & { password: null; cameraPassword: null } {
+  return { ...c, password: null, cameraPassword: null };
+}
+
+/** Whether two configs would poll the same way (a change of any of these recreates the client). */
+export function sameConnection(a: CameraConfig, b: CameraConfig): boolean {
+  return (
+    a.host === b.host &&
+    a.port === b.port &&
+    a.username === b.username &&
+    a.password === b.password &&
+    a.tlsFingerprint === b.tlsFingerprint &&
+    a.cameraAccount === b.cameraAccount &&
+    a.cameraPassword === b.cameraPassword &&
+    a.onvifPort === b.onvifPort &&
+    a.rtspUrlOverride === b.rtspUrlOverride &&
+    a.stream === b.stream
+  );
+}

@@ -1,0 +1,55 @@
+/** What the datasource behaviour needs from the rest of the sidecar (fleet, media, controls). */
+import type { Logger } from 'pino';
+import type { FleetView } from '../fleet/model.ts';
+import type { DataSourceInstanceSettings } from '../grafana/protocol.ts';
+import type { SidecarInfo } from '../../../src/shared/query.ts';
+import type { JpegFrame } from './live-frames.ts';
+
+export interface FrameProvider {
+  /** Starts (or joins) the camera's picture stream; returns the unsubscribe function. */
+  subscribe(
+    cameraId: string,
+    opts: { fps: number; width: number },
+    onFrame: (f: JpegFrame) => void,
+    onError: (e: Error) => void
+  ): () => void;
+  latest(cameraId: string): JpegFrame | undefined;
+  snapshot(cameraId: string, opts: { width?: number }): Promise<JpegFrame>;
+}
+
+export type PtzCommand = { direction: number } | { x: number; y: number } | { preset: string };
+
+export interface CameraControls {
+  ptz(cameraId: string, cmd: PtzCommand): Promise<void>;
+  presets(cameraId: string): Promise<Array<{ id: string; name: string }>>;
+  setPrivacy(cameraId: string, enabled: boolean): Promise<void>;
+  reboot(cameraId: string): Promise<void>;
+}
+
+export interface CameraHealth {
+  cameraId: string;
+  name: string;
+  ok: boolean;
+  /** Words: "reachable in 42 ms, C210 firmware 1.4.3" or the exact reason it is not. */
+  message: string;
+  latencyMs?: number | null;
+  model?: string | null;
+  firmware?: string | null;
+  status?: string;
+}
+
+export interface DatasourceDeps {
+  fleet: FleetView;
+  log: Logger;
+  frames?: FrameProvider;
+  controls?: CameraControls;
+  /** Logs in to each camera now (never one that is locked out) and reports per camera. */
+  checkCameras?: (cameraIds: string[]) => Promise<CameraHealth[]>;
+  /** Extra health problems of the sidecar itself (e.g. ffmpeg missing). */
+  sidecarProblems?: () => Promise<string[]>;
+  metricsText: () => Promise<string>;
+  /** What the config editor shows about the connection. */
+  info?: () => SidecarInfo;
+  /** A datasource's settings arrived or changed: feed its cameras to the fleet. */
+  applySettings?: (settings: DataSourceInstanceSettings) => void;
+}

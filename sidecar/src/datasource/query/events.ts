@@ -1,0 +1,54 @@
+/** Events query: motion/person events (and, for annotations, status changes) in range, as a table. */
+import type { TapoQuery } from '../../../../src/shared/query.ts';
+import type { Frame } from '../../grafana/frame.ts';
+import { selectCameras, type QueryContext } from './context.ts';
+
+interface Row {
+  time: number;
+  end: number | null;
+  cameraId: string;
+  kind: string;
+  source: string;
+  text: string;
+}
+
+export async function eventsQuery(ctx: QueryContext, query: TapoQuery): Promise<Frame[]> {
+  const cameras = selectCameras(ctx.fleet, query);
+  const names = new Map(cameras.map((c) => [c.id, c.name]));
+  const ids = cameras.map((c) => c.id);
+  const events = await ctx.fleet.events(ids, ctx.from, ctx.to, query.eventKinds?.length ? query.eventKinds : undefined);
+  const rows: Row[] = events.map((e) => ({
+    time: e.start,
+    end: e.end,
+    cameraId: e.cameraId,
+    kind: e.kind,
+    source: e.source,
+    text: `${e.kind === 'person' ? 'Person' : 'Motion'} detected on ${names.get(e.cameraId) ?? e.cameraId}`,
+  }));
+  if (query.statusChanges) {
+    for (const s of await ctx.fleet.statusChanges(ids, ctx.from, ctx.to)) {
+      const name = names.get(s.cameraId) ?? s.cameraId;
+      const text =
+        s.to === 'online' ? `${name} came back online (was ${s.from})` : `${name} went ${s.to}${s.error ? `: ${s.error}` : ''}`;
+      rows.push({ time: s.time, end: null, cameraId: s.cameraId, kind: `status_${s.to}`, source: 'poll', text });
+    }
+  }
+  rows.sort((a, b) => a.time - b.time);
+  const col = <T>(f: (r: Row) => T) => rows.map(f);
+  return [
+    {
+      name: 'events',
+      refId: query.refId,
+      meta: { type: 'table', preferredVisualisationType: 'logs' },
+      fields: [
+        { name: 'time', type: 'time', values: col((r) => r.time) },
+        { name: 'time_end', type: 'time', values: col((r) => r.end), nullable: true },
+        { name: 'camera_id', type: 'string', values: col((r) => r.cameraId) },
+        { name: 'camera_name', type: 'string', values: col((r) => names.get(r.cameraId) ?? r.cameraId) },
+        { name: 'kind', type: 'string', values: col((r) => r.kind) },
+        { name: 'source', type: 'string', values: col((r) => r.source) },
+        { name: 'text', type: 'string', values: col((r) => r.text) },
+      ],
+    },
+  ];
+}

@@ -1,0 +1,131 @@
+/** CallResource: the camera list, snapshots, and camera controls (Editor/Admin only). */
+import { resources as paths, type CameraListItem } from '../../../src/shared/query.ts';
+import type { CallResourceRequest, CallResourceResponse } from '../grafana/protocol.ts';
+import type { DatasourceDeps, PtzCommand } from './deps.ts';
+import { clampWidth } from './channels.ts';
+
+const json = (code: number, body: unknown): CallResourceResponse => ({
+  code,
+  headers: { 'Content-Type': { values: ['application/json'] } },
+  body: Buffer.from(JSON.stringify(body)),
+});
+const fail = (code: number, error: string) => json(code, { error });
+
+const CONTROL = /^cameras\/([A-Za-z0-9_\-.=]+)\/(snapshot|ptz|presets|privacy|reboot)$/;
+const EDITOR_ROLES = new Set(['Admin', 'Editor', 'GrafanaAdmin']);
+
+function parseBody(req: CallResourceRequest): Record<string, unknown> {
+  if (!req.body?.length) {
+    return {};
+  }
+  try {
+    const v = JSON.parse(req.body.toString('utf8'));
+    return typeof v === 'object' && v !== null ? v : {};
+  } catch {
+    throw new BadRequest('the request body is not valid JSON');
+  }
+}
+
+class BadRequest extends Error {}
+
+function ptzCommand(body: Record<string, unknown>): PtzCommand {
+  if (typeof body.preset === 'string' || typeof body.preset === 'number') {
+    return { preset: String(body.preset) };
+  }
+  if (typeof body.direction === 'number' && body.direction >= 0 && body.direction < 360) {
+    return { direction: Math.round(body.direction) };
+  }
+  if (typeof body.x === 'number' && typeof body.y === 'number') {
+    return { x: Math.round(body.x), y: Math.round(body.y) };
+  }
+  throw new BadRequest('ptz needs {"direction": 0-359}, {"x": n, "y": n} or {"preset": id}');
+}
+
+export async function callResource(deps: DatasourceDeps, req: CallResourceRequest): Promise<CallResourceResponse> {
+  const path = req.path.replace(/^\/+|\/+$/g, '').split('?')[0];
+  const method = (req.method || 'GET').toUpperCase();
+  try {
+    if (path === paths.cameras && method === 'GET') {
+      const list: CameraListItem[] = deps.fleet.cameras().map((c) => ({
+        id: c.id,
+        name: c.name,
+        model: c.last?.model ?? null,
+        status: c.last?.status ?? 'unknown',
+        host: c.host,
+        ptz: c.ptz,
+        privacyMode: c.last?.privacyMode ?? null,
+      }));
+      return json(200, list);
+    }
+    if (path === paths.info && method === 'GET') {
+      return deps.info ? json(200, deps.info()) : fail(404, 'this sidecar does not report its connection');
+    }
+    const m = CONTROL.exec(path);
+    if (!m) {
+      return fail(404, `no resource "${path}" (try "cameras")`);
+    }
+    const [, id, action] = m;
+    const cam = deps.fleet.camera(id);
+    if (!cam) {
+      return fail(404, `unknown camera "${id}"`);
+    }
+    if (action === 'snapshot') {
+      if (method !== 'GET') {
+        return fail(405, 'snapshot answers GET');
+      }
+      if (!deps.frames) {
+        return fail(503, 'live frames are not available in this sidecar');
+      }
+      const width = Number(new URL(req.url || '/', 'http://x').searchParams.get('width')) || undefined;
+      const f = await deps.frames.snapshot(id, { width: width ? clampWidth(width) : undefined });
+      return {
+        code: 200,
+        headers: { 'Content-Type': { values: ['image/jpeg'] }, 'Cache-Control': { values: ['no-store'] } },
+        body: f.jpeg,
+      };
+    }
+    if (action === 'presets' && method === 'GET') {
+      if (!cam.ptz) {
+        return fail(400, `${cam.name} has no pan/tilt motor`);
+      }
+      return json(200, deps.controls ? await deps.controls.presets(id) : []);
+    }
+    if (method !== 'POST') {
+      return fail(405, `${action} answers POST`);
+    }
+    const role = req.pluginContext?.user?.role ?? '';
+    if (!EDITOR_ROLES.has(role)) {
+      return fail(403, `${action} needs the Editor or Admin role (you are ${role || 'anonymous'})`);
+    }
+    if (!deps.controls) {
+      return fail(503, 'camera controls are not available in this sidecar');
+    }
+    const body = parseBody(req);
+    switch (action) {
+      case 'ptz':
+        if (!cam.ptz) {
+          return fail(400, `${cam.name} has no pan/tilt motor`);
+        }
+        await deps.controls.ptz(id, ptzCommand(body));
+        return json(200, { ok: true });
+      case 'privacy':
+        if (typeof body.enabled !== 'boolean') {
+          return fail(400, 'privacy needs {"enabled": true|false}');
+        }
+        await deps.controls.setPrivacy(id, body.enabled);
+        return json(200, { ok: true, enabled: body.enabled });
+      case 'reboot':
+        await deps.controls.reboot(id);
+        return json(200, { ok: true });
+      default:
+        return fail(405, `${action} answers GET`);
+    }
+  } catch (err) {
+    if (err instanceof BadRequest) {
+      return fail(400, err.message);
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    deps.log.warn({ path, error: message }, 'resource call failed');
+    return fail(502, message);
+  }
+}

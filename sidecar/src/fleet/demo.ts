@@ -1,0 +1,120 @@
+/**
+ * The demo fleet: with no camera configured anywhere, the sidecar runs a handful of simulated
+ * cameras in-process (the simulator, real HTTPS on loopback, polled by the real client), with
+ * varying models and figures, one flapping camera, motion bursts and, when the media extras can
+ * run (ffmpeg present), live RTSP pictures and ONVIF events.
+ */
+import type { CameraConfig } from '../config/types.ts';
+import { logger } from '../log.ts';
+import { startSimulatedFleet, type SimulatedFleet } from '../simulator/fleet.ts';
+import { mediaExtras } from '../simulator/media-extras.ts';
+import type { Fleet } from './fleet.ts';
+
+export interface DemoFleetOptions {
+  /** Number of simulated cameras (default 6). */
+  count?: number;
+  /** Poll interval of the demo cameras (default 10 s, so the demo moves). */
+  pollIntervalMs?: number;
+  /** RTSP pictures and ONVIF events (needs ffmpeg; default true). */
+  media?: boolean;
+  ffmpegPath?: string;
+  /** The flapping camera goes offline / comes back every this many ms (default 45 s; 0 disables). */
+  flapEveryMs?: number;
+  /** A burst of motion events (more than 10 a minute) on one camera every this many ms (default 4 min; 0 disables). */
+  burstEveryMs?: number;
+  /** Mean interval of ordinary random motion per camera (default 90 s). */
+  motionMeanMs?: number;
+}
+
+export interface DemoFleet {
+  cameras: CameraConfig[];
+  simulated: SimulatedFleet;
+  /** Index of the flapping camera. */
+  flappingIndex: number;
+  stop(): Promise<void>;
+}
+
+export const DEMO_SOURCE = 'demo';
+const NAMES = ['Front door', 'Garden', 'Garage', 'Living room', 'Driveway', 'Nursery', 'Workshop', 'Hallway', 'Porch', 'Shed'];
+
+export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}): Promise<DemoFleet> {
+  const count = opts.count ?? 6;
+  const log = logger.child({ module: 'demo' });
+  const startSim = (media: boolean) =>
+    startSimulatedFleet({
+      count,
+      host: '127.0.0.1',
+      namePrefix: 'Demo',
+      autoMotion: { meanIntervalMs: opts.motionMeanMs ?? 90_000 },
+      cameraOptions: (i) => ({ name: NAMES[i % NAMES.length]! + (i >= NAMES.length ? ` ${Math.floor(i / NAMES.length) + 1}` : ''), seed: 1000 + i }),
+      ...(media ? { extras: mediaExtras({ ...(opts.ffmpegPath ? { ffmpegPath: opts.ffmpegPath } : {}) }) } : {}),
+    });
+  let sim: SimulatedFleet;
+  try {
+    sim = await startSim(opts.media !== false);
+  } catch (err) {
+    // No ffmpeg (or no free port for RTSP): the demo still runs, without pictures.
+    log.warn({ err: (err as Error).message }, 'demo cameras start without live pictures');
+    sim = await startSim(false);
+  }
+  const cameras: CameraConfig[] = sim.describe().map((d, i) => ({
+    id: `demo-${i + 1}`,
+    name: d.name,
+    host: d.host,
+    port: d.port,
+    username: d.user,
+    password: d.cloudPassword,
+    cameraAccount: d.cameraAccount.username,
+    cameraPassword: d.cameraAccount.password,
+    pollIntervalMs: opts.pollIntervalMs ?? 10_000,
+    stream: 'stream2',
+    rtspUrlOverride: d.rtspPort
+      ? `rtsp://${encodeURIComponent(d.cameraAccount.username)}:${encodeURIComponent(d.cameraAccount.password)}@${d.host}:${d.rtspPort}/stream2`
+      : null,
+    onvifPort: d.onvifPort,
+    tlsFingerprint: d.fingerprint.replace(/[^0-9a-fA-F]/g, '').toUpperCase(),
+    disabled: false,
+    source: DEMO_SOURCE,
+  }));
+  await fleet.applyCameras(cameras, { source: DEMO_SOURCE });
+
+  const timers: NodeJS.Timeout[] = [];
+  const flappingIndex = Math.min(1, count - 1);
+  const flapEvery = opts.flapEveryMs ?? 45_000;
+  if (flapEvery > 0) {
+    let offline = false;
+    const t = setInterval(() => {
+      offline = !offline;
+      sim.cameras[flappingIndex]?.setFault({ offline });
+    }, flapEvery);
+    t.unref();
+    timers.push(t);
+  }
+  const burstEvery = opts.burstEveryMs ?? 240_000;
+  if (burstEvery > 0) {
+    const t = setInterval(() => {
+      const cam = sim.cameras[0];
+      if (!cam) return;
+      // 14 events within 42 s: more than the seed's 10-a-minute motion-burst threshold.
+      for (let k = 0; k < 14; k++) {
+        const b = setTimeout(() => cam.triggerMotion(k % 4 === 3 ? 'person' : 'motion'), k * 3000);
+        b.unref();
+        timers.push(b);
+      }
+    }, burstEvery);
+    t.unref();
+    timers.push(t);
+  }
+  log.info({ cameras: cameras.length, pictures: cameras.some((c) => c.rtspUrlOverride !== null) }, 'demo fleet of simulated cameras started');
+
+  return {
+    cameras,
+    simulated: sim,
+    flappingIndex,
+    async stop() {
+      for (const t of timers) clearTimeout(t);
+      await fleet.applyCameras([], { source: DEMO_SOURCE });
+      await sim.close();
+    },
+  };
+}

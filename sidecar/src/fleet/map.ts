@@ -1,0 +1,106 @@
+/** CameraPoll / TapoError → PollResult: status, figures as reported, errors in words. */
+import type { CameraPoll } from '../tapo/types.ts';
+import { TapoError } from '../tapo/errors.ts';
+import type { CameraStatus, EventKind, PollResult } from './model.ts';
+
+const EMPTY: Omit<PollResult, 'cameraId' | 'time' | 'status' | 'error'> = {
+  latencyMs: null,
+  uptimeSeconds: null,
+  firmware: null,
+  hardwareVersion: null,
+  model: null,
+  mac: null,
+  rssiDbm: null,
+  signalLevel: null,
+  motionDetectionEnabled: null,
+  personDetectionEnabled: null,
+  privacyMode: null,
+  recordingMode: null,
+  storageUsedBytes: null,
+  storageTotalBytes: null,
+  sdCardStatus: null,
+  temperatureC: null,
+};
+
+export function pollToResult(cameraId: string, p: CameraPoll, time: number): PollResult {
+  return {
+    cameraId,
+    time,
+    status: 'online',
+    error: null,
+    latencyMs: finite(p.latencyMs),
+    uptimeSeconds: finite(p.uptimeSeconds),
+    firmware: p.deviceInfo.firmware || null,
+    hardwareVersion: p.deviceInfo.hardwareVersion || null,
+    model: p.deviceInfo.model || null,
+    mac: p.deviceInfo.mac || null,
+    rssiDbm: finite(p.connection?.rssiDbm),
+    signalLevel: finite(p.connection?.signalLevel),
+    motionDetectionEnabled: p.motionDetectionEnabled,
+    personDetectionEnabled: p.personDetectionEnabled,
+    privacyMode: p.privacyMode,
+    recordingMode: p.recordingMode,
+    // A card slot reporting 0 B total has no card (or no usable one): no storage figures then.
+    storageUsedBytes: p.sdCard && p.sdCard.totalBytes > 0 ? finite(p.sdCard.usedBytes) : null,
+    storageTotalBytes: p.sdCard && p.sdCard.totalBytes > 0 ? finite(p.sdCard.totalBytes) : null,
+    sdCardStatus: p.sdCard?.status ?? null,
+    temperatureC: finite(p.temperatureC),
+  };
+}
+
+function finite(v: number | null | undefined): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export function statusOfError(err: unknown): CameraStatus {
+  if (!(err instanceof TapoError)) return 'error';
+  switch (err.kind) {
+    case 'network':
+    case 'timeout':
+      return 'offline';
+    case 'auth_failed':
+      return 'auth_failed';
+    case 'locked_out':
+      return 'locked_out';
+    default:
+      return 'error';
+  }
+}
+
+const KIND_WORDS: Record<string, string> = {
+  network: 'unreachable',
+  timeout: 'no answer in time',
+  tls_mismatch: 'certificate changed',
+  auth_failed: 'login refused',
+  locked_out: 'logins suspended',
+  not_supported: 'not supported',
+  protocol: 'unexpected answer',
+  unsupported_login: 'unsupported firmware login',
+};
+
+/**
+ * Words for an error. TapoError messages are secret-free by contract; anything else is our own
+ * bug, reported by its class and a shortened message.
+ */
+export function describeError(err: unknown): string {
+  if (err instanceof TapoError) {
+    const words = KIND_WORDS[err.kind] ?? err.kind;
+    return err.message.toLowerCase().startsWith(words) ? err.message : `${words}: ${err.message}`;
+  }
+  if (err instanceof Error) return `internal error (${err.name}): ${err.message.slice(0, 200)}`;
+  return 'internal error';
+}
+
+export function errorToResult(cameraId: string, err: unknown, time: number): PollResult {
+  return { cameraId, time, status: statusOfError(err), error: describeError(err), ...EMPTY };
+}
+
+export function eventKind(type: string): EventKind {
+  return /person|people|human/i.test(type) ? 'person' : 'motion';
+}
+
+/** Known Tapo pan/tilt models (by model prefix). */
+const PTZ_MODELS = /^(C200|C210|C211|C212|C220|C225|C500|C510W|C520WS|C560WS|TC70|TC71|TC72)\b/i;
+export function isPtzModel(model: string | null | undefined): boolean {
+  return !!model && PTZ_MODELS.test(model);
+}

@@ -1,0 +1,91 @@
+/**
+ * The fleet's data model: what one poll of a camera yields, what a motion event is, and the
+ * read side the Grafana layer and the HTTP API consume. Implemented by the fleet (poller +
+ * store); the Grafana layer depends only on these types.
+ */
+import type { CameraStatus, EventKind, MetricName, CameraListItem } from '../../../src/shared/query.ts';
+
+export type { CameraStatus, EventKind, MetricName, CameraListItem };
+
+/** One poll of one camera. Null means "the camera does not report it", never a guess. */
+export interface PollResult {
+  cameraId: string;
+  /** Epoch milliseconds when the poll finished. */
+  time: number;
+  status: CameraStatus;
+  /** Words, never a secret; null when the poll succeeded. */
+  error: string | null;
+  latencyMs: number | null;
+  uptimeSeconds: number | null;
+  firmware: string | null;
+  hardwareVersion: string | null;
+  model: string | null;
+  mac: string | null;
+  rssiDbm: number | null;
+  signalLevel: number | null;
+  motionDetectionEnabled: boolean | null;
+  personDetectionEnabled: boolean | null;
+  privacyMode: boolean | null;
+  recordingMode: string | null;
+  storageUsedBytes: number | null;
+  storageTotalBytes: number | null;
+  sdCardStatus: string | null;
+  temperatureC: number | null;
+}
+
+/** The latest state of a camera: its settings' identity plus the last poll. */
+export interface CameraSnapshot {
+  id: string;
+  name: string;
+  host: string;
+  ptz: boolean;
+  /** Last successful contact, epoch ms. */
+  lastSeen: number | null;
+  /** The most recent poll, or null before the first one. */
+  last: PollResult | null;
+  /** Motion events in the last minute. */
+  motionEventsLastMinute: number;
+  /** Epoch ms of the latest motion/person event. */
+  lastMotion: number | null;
+}
+
+export interface MotionEvent {
+  cameraId: string;
+  /** Epoch ms. */
+  start: number;
+  end: number | null;
+  kind: EventKind;
+  source: 'onvif' | 'last_alarm' | 'simulator';
+}
+
+/** One downsampled series: bucket times (epoch ms) and values (null where no data). */
+export interface Series {
+  cameraId: string;
+  metric: MetricName;
+  times: number[];
+  values: (number | null)[];
+}
+
+export interface HistoryRequest {
+  cameraIds: string[];
+  metrics: MetricName[];
+  from: number;
+  to: number;
+  maxPoints: number;
+}
+
+export interface FleetEvents {
+  poll: (result: PollResult) => void;
+  event: (event: MotionEvent) => void;
+}
+
+/** The read side of the fleet. */
+export interface FleetView {
+  cameras(): CameraSnapshot[];
+  camera(id: string): CameraSnapshot | undefined;
+  history(req: HistoryRequest): Promise<Series[]>;
+  events(cameraIds: string[], from: number, to: number, kinds?: EventKind[]): Promise<MotionEvent[]>;
+  /** Status changes (went offline, came back) in range, for annotations. */
+  statusChanges(cameraIds: string[], from: number, to: number): Promise<Array<{ cameraId: string; time: number; from: CameraStatus; to: CameraStatus; error: string | null }>>;
+  on<K extends keyof FleetEvents>(event: K, listener: FleetEvents[K]): () => void;
+}

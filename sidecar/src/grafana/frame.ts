@@ -1,0 +1,146 @@
+/**
+ * A small data-frame model and its two wire encodings: Arrow IPC *file* format for QueryData
+ * (what the SDK's arrow reader accepts: explicit schema, Utf8 never dictionary-encoded,
+ * Timestamp(NANOSECOND)), and Grafana's frame JSON for stream packets.
+ */
+import {
+  Bool,
+  Field as ArrowField,
+  Float64,
+  Int64,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  tableToIPC,
+  TimestampNanosecond,
+  Utf8,
+  vectorFromArray,
+  type DataType,
+} from 'apache-arrow';
+
+export type FieldType = 'time' | 'number' | 'int' | 'string' | 'boolean';
+
+export interface FrameField {
+  name: string;
+  type: FieldType;
+  /** time: epoch ms; number/int: number; string; boolean. null where unknown (then nullable is implied). */
+  values: unknown[];
+  nullable?: boolean;
+  labels?: Record<string, string>;
+  config?: Record<string, unknown>;
+}
+
+export interface Frame {
+  name?: string;
+  refId?: string;
+  meta?: Record<string, unknown>;
+  fields: FrameField[];
+}
+
+function isNullable(f: FrameField): boolean {
+  return f.nullable ?? f.values.some((v) => v === null || v === undefined);
+}
+
+function arrowType(t: FieldType): DataType {
+  switch (t) {
+    case 'time':
+      return new TimestampNanosecond();
+    case 'number':
+      return new Float64();
+    case 'int':
+      return new Int64();
+    case 'string':
+      return new Utf8();
+    case 'boolean':
+      return new Bool();
+  }
+}
+
+function arrowValues(f: FrameField): unknown[] {
+  // Int64 vectors take bigint; everything else takes plain JS values (time as epoch ms).
+  if (f.type === 'int') {
+    return f.values.map((v) => (v === null || v === undefined ? null : BigInt(Math.trunc(Number(v)))));
+  }
+  return f.values.map((v) => (v === undefined ? null : v));
+}
+
+/** Encode one frame as Arrow IPC file bytes, as Grafana's QueryData expects. */
+export function frameToArrow(frame: Frame): Uint8Array {
+  const length = frame.fields[0]?.values.length ?? 0;
+  for (const f of frame.fields) {
+    if (f.values.length !== length) {
+      throw new Error(`frame ${frame.name ?? ''}: field ${f.name} has ${f.values.length} values, expected ${length}`);
+    }
+  }
+  const arrowFields = frame.fields.map((f) => {
+    const md = new Map<string, string>();
+    if (f.labels && Object.keys(f.labels).length > 0) {
+      md.set('labels', JSON.stringify(f.labels));
+    }
+    if (f.config && Object.keys(f.config).length > 0) {
+      md.set('config', JSON.stringify(f.config));
+    }
+    return new ArrowField(f.name, arrowType(f.type), isNullable(f), md);
+  });
+  const schemaMeta = new Map<string, string>([
+    ['name', frame.name ?? ''],
+    ['refId', frame.refId ?? ''],
+  ]);
+  if (frame.meta) {
+    schemaMeta.set('meta', JSON.stringify(frame.meta));
+  }
+  const schema = new Schema(arrowFields, schemaMeta);
+  const children = frame.fields.map((f) => vectorFromArray(arrowValues(f), arrowType(f.type)).data[0]);
+  const data = makeData({ type: new Struct(arrowFields), length, nullCount: 0, children });
+  return tableToIPC(new Table(schema, [new RecordBatch(schema, data)]), 'file');
+}
+
+const jsonType: Record<FieldType, { type: string; frame: string }> = {
+  time: { type: 'time', frame: 'time.Time' },
+  number: { type: 'number', frame: 'float64' },
+  int: { type: 'number', frame: 'int64' },
+  string: { type: 'string', frame: 'string' },
+  boolean: { type: 'boolean', frame: 'bool' },
+};
+
+/** The schema part of Grafana's frame JSON. */
+export function frameSchemaJSON(frame: Frame): Record<string, unknown> {
+  return {
+    ...(frame.name ? { name: frame.name } : {}),
+    ...(frame.refId ? { refId: frame.refId } : {}),
+    ...(frame.meta ? { meta: frame.meta } : {}),
+    fields: frame.fields.map((f) => ({
+      name: f.name,
+      type: jsonType[f.type].type,
+      typeInfo: { frame: jsonType[f.type].frame, ...(isNullable(f) ? { nullable: true } : {}) },
+      ...(f.labels && Object.keys(f.labels).length > 0 ? { labels: f.labels } : {}),
+      ...(f.config && Object.keys(f.config).length > 0 ? { config: f.config } : {}),
+    })),
+  };
+}
+
+function jsonValue(v: unknown): unknown {
+  if (v === undefined) {
+    return null;
+  }
+  if (typeof v === 'number' && !Number.isFinite(v)) {
+    return null;
+  }
+  return v;
+}
+
+/**
+ * Grafana's frame JSON: `{schema, data}`; a stream sends the schema with its first packet and
+ * data only afterwards (`withSchema` false).
+ */
+export function frameToJSON(frame: Frame, withSchema = true): Buffer {
+  const body: Record<string, unknown> = {
+    data: { values: frame.fields.map((f) => f.values.map(jsonValue)) },
+  };
+  if (withSchema) {
+    body.schema = frameSchemaJSON(frame);
+  }
+  return Buffer.from(JSON.stringify(body));
+}

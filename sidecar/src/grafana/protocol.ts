@@ -1,0 +1,121 @@
+/**
+ * Loads our pluginv2/go-plugin/health .proto files and declares the TypeScript shapes of the
+ * decoded messages (proto-loader options: keepCase, int64 as Number, bytes as Buffer, enums as
+ * strings, defaults filled in).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+/** Where the .proto files are: beside the bundle in dist, or sidecar/proto in the source tree. */
+export function protoDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    process.env.TAPO_PROTO_DIR,
+    join(here, 'proto'), // bundled: dist/<id>/sidecar/main.mjs beside proto/
+    join(here, '..', '..', 'proto'), // source: sidecar/src/grafana -> sidecar/proto
+  ].filter((p): p is string => Boolean(p));
+  const found = candidates.find((d) => existsSync(join(d, 'pluginv2.proto')));
+  if (!found) {
+    throw new Error(`pluginv2.proto not found (looked in ${candidates.join(', ')})`);
+  }
+  return found;
+}
+
+export function loadServices() {
+  const dir = protoDir();
+  const def = protoLoader.loadSync(['pluginv2.proto', 'plugin.proto', 'health.proto'], {
+    includeDirs: [dir],
+    keepCase: true,
+    longs: Number,
+    enums: String,
+    bytes: Buffer,
+    defaults: true,
+    oneofs: true,
+  });
+  const pkg = grpc.loadPackageDefinition(def) as any;
+  return {
+    Data: pkg.pluginv2.Data.service as grpc.ServiceDefinition,
+    Diagnostics: pkg.pluginv2.Diagnostics.service as grpc.ServiceDefinition,
+    Resource: pkg.pluginv2.Resource.service as grpc.ServiceDefinition,
+    Stream: pkg.pluginv2.Stream.service as grpc.ServiceDefinition,
+    Controller: pkg.plugin.GRPCController.service as grpc.ServiceDefinition,
+    Health: pkg.grpc.health.v1.Health.service as grpc.ServiceDefinition,
+  };
+}
+
+export interface DataSourceInstanceSettings {
+  id: number;
+  name: string;
+  url: string;
+  jsonData: Buffer;
+  decryptedSecureJsonData: Record<string, string>;
+  lastUpdatedMS: number;
+  uid: string;
+}
+
+export interface PluginUser {
+  login: string;
+  name: string;
+  email: string;
+  role: string;
+}
+
+export interface PluginContext {
+  orgId: number;
+  pluginId: string;
+  user: PluginUser | null;
+  dataSourceInstanceSettings: DataSourceInstanceSettings | null;
+  grafanaConfig: Record<string, string>;
+  pluginVersion: string;
+  userAgent: string;
+}
+
+export interface DataQuery {
+  refId: string;
+  maxDataPoints: number;
+  intervalMS: number;
+  timeRange: { fromEpochMS: number; toEpochMS: number } | null;
+  json: Buffer;
+  queryType: string;
+}
+
+export interface QueryDataRequest {
+  pluginContext: PluginContext | null;
+  headers: Record<string, string>;
+  queries: DataQuery[];
+}
+
+export interface DataResponse {
+  frames: Uint8Array[];
+  error?: string;
+  status?: number;
+  errorSource?: 'plugin' | 'downstream' | '';
+}
+
+export interface CallResourceRequest {
+  pluginContext: PluginContext | null;
+  path: string;
+  method: string;
+  url: string;
+  headers: Record<string, { values: string[] }>;
+  body: Buffer;
+}
+
+export interface CallResourceResponse {
+  code: number;
+  headers: Record<string, { values: string[] }>;
+  body: Buffer;
+}
+
+export interface StreamRequest {
+  pluginContext: PluginContext | null;
+  path: string;
+  data: Buffer;
+  headers: Record<string, string>;
+}
+
+export type HealthStatus = 'UNKNOWN' | 'OK' | 'ERROR';
+export type SubscribeStatus = 'OK' | 'NOT_FOUND' | 'PERMISSION_DENIED';

@@ -1,0 +1,178 @@
+/**
+ * The gRPC server Grafana's plugin client talks to: pluginv2 Data, Diagnostics, Resource and
+ * Stream, go-plugin's controller (Shutdown) and the standard health service.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { loadServices } from './protocol.ts';
+import type { PluginHandlers } from './handlers.ts';
+
+export interface GrpcServerOptions {
+  /** host:port to listen on; port 0 picks a free one. */
+  address: string;
+  handlers: PluginHandlers;
+  log: Logger;
+  /** Called when the host asks the plugin to shut down. */
+  onShutdown: () => void;
+}
+
+export interface RunningGrpcServer {
+  port: number;
+  host: string;
+  close(): Promise<void>;
+}
+
+type Unary = (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => void;
+
+/** Wraps a promise-returning handler so a thrown error becomes a gRPC INTERNAL with words, never a crash. */
+function unary<Req, Res>(log: Logger, name: string, fn: (req: Req) => Promise<Res>): Unary {
+  return (call, cb) => {
+    fn(call.request as Req).then(
+      (res) => cb(null, res),
+      (err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        log.error({ rpc: name, error: message }, 'rpc failed');
+        cb({ code: grpc.status.INTERNAL, details: message });
+      }
+    );
+  };
+}
+
+export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const { handlers, log } = opts;
+  const svc = loadServices();
+  const server = new grpc.Server({
+    // Frames can be large (JPEG snapshots, long series); Grafana's client allows 16 MiB by default.
+    'grpc.max_send_message_length': 16 * 1024 * 1024,
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  });
+
+  server.addService(svc.Data, {
+    QueryData: unary(log, 'QueryData', async (req: any) => ({ responses: await handlers.queryData(req) })),
+  });
+
+  server.addService(svc.Diagnostics, {
+    CheckHealth: unary(log, 'CheckHealth', async (req: any) => {
+      const r = await handlers.checkHealth(req.pluginContext ?? null);
+      return {
+        status: r.status,
+        message: r.message,
+        jsonDetails: r.details === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(r.details)),
+      };
+    }),
+    CollectMetrics: unary(log, 'CollectMetrics', async (req: any) => ({
+      metrics: { prometheus: Buffer.from(await handlers.collectMetrics(req.pluginContext ?? null)) },
+    })),
+  });
+
+  server.addService(svc.Resource, {
+    CallResource: (call: grpc.ServerWritableStream<any, any>) => {
+      handlers.callResource(call.request).then(
+        (res) => {
+          call.write(res);
+          call.end();
+        },
+        (err: unknown) => {
+          const message = err instanceof Error ? err.message : String(err);
+          log.error({ rpc: 'CallResource', path: call.request?.path, error: message }, 'resource failed');
+          call.write({ code: 500, headers: jsonHeaders(), body: Buffer.from(JSON.stringify({ error: message })) });
+          call.end();
+        }
+      );
+    },
+  });
+
+  server.addService(svc.Stream, {
+    SubscribeStream: unary(log, 'SubscribeStream', async (req: any) => {
+      const r = await handlers.subscribeStream(req);
+      return { status: r.status, data: r.data ?? Buffer.alloc(0) };
+    }),
+    PublishStream: unary(log, 'PublishStream', async (req: any) => handlers.publishStream(req)),
+    RunStream: (call: grpc.ServerWritableStream<any, any>) => {
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      call.on('close', () => abort.abort());
+      call.on('error', () => abort.abort());
+      let draining = false;
+      call.on('drain', () => {
+        draining = false;
+      });
+      const sink = {
+        signal: abort.signal,
+        send(data: Buffer): boolean {
+          if (abort.signal.aborted || draining) {
+            return false;
+          }
+          // write() returns false once grpc-js buffers past its high-water mark: stop until drained.
+          if (!call.write({ data })) {
+            draining = true;
+          }
+          return true;
+        },
+      };
+      handlers.runStream(call.request, sink).then(
+        () => {
+          if (!abort.signal.aborted) {
+            call.end();
+          }
+        },
+        (err: unknown) => {
+          const message = err instanceof Error ? err.message : String(err);
+          log.warn({ rpc: 'RunStream', path: call.request?.path, error: message }, 'stream ended with an error');
+          if (!abort.signal.aborted) {
+            call.destroy({ name: 'StreamError', message, code: grpc.status.UNAVAILABLE } as any);
+          }
+        }
+      );
+    },
+  });
+
+  server.addService(svc.Controller, {
+    Shutdown: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
+      cb(null, {});
+      // Answer first, then stop: go-plugin waits for the reply before it waits for the exit.
+      setImmediate(opts.onShutdown);
+    },
+  });
+
+  server.addService(svc.Health, {
+    Check: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => cb(null, { status: 'SERVING' }),
+  });
+
+  const [host] = splitHostPort(opts.address);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(opts.address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  return {
+    port,
+    host,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 300);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
+
+export function jsonHeaders(): Record<string, { values: string[] }> {
+  return { 'Content-Type': { values: ['application/json'] } };
+}
+
+export function splitHostPort(address: string): [string, number] {
+  const i = address.lastIndexOf(':');
+  if (i < 0) {
+    throw new Error(`address "${address}" must be host:port`);
+  }
+  const host = address.slice(0, i).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(i + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`address "${address}" has no valid port`);
+  }
+  return [host, port];
+}

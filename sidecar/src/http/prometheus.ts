@@ -1,0 +1,175 @@
+/**
+ * The fleet in Prometheus exposition format (prom-client): per-camera gauges and counters labelled
+ * camera_id, camera_name and model, fleet totals, and the process's own metrics. Values are read
+ * from the fleet at scrape time, so removed cameras disappear and labels follow renames. A figure a
+ * camera does not report (temperature on wired models, say) has no series, never a made-up zero.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Fleet } from '../fleet/fleet.ts';
+import type { CameraSnapshot, PollResult } from '../fleet/model.ts';
+import { CAMERA_STATUSES } from '../../../src/shared/query.ts';
+
+export interface FleetMetrics {
+  registry: Registry;
+  /** Exposition text (text/plain; version=0.0.4). */
+  text(): Promise<string>;
+  contentType: string;
+}
+
+export interface FleetMetricsOptions {
+  /** Include process_* and nodejs_* metrics (default true). */
+  processMetrics?: boolean;
+  /** Metric name prefix (default 'tapo_'). */
+  prefix?: string;
+}
+
+type Labels = { camera_id: string; camera_name: string; model: string };
+
+const registries = new WeakMap<Fleet, FleetMetrics>();
+
+/** One metrics registry per fleet (created on first use): the HTTP /metrics and Grafana's CollectMetrics share it. */
+export function fleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {}): FleetMetrics {
+  let m = registries.get(fleet);
+  if (!m) {
+    m = createFleetMetrics(fleet, opts);
+    registries.set(fleet, m);
+  }
+  return m;
+}
+
+/** Prometheus text of the fleet and the process, for Diagnostics.CollectMetrics. */
+export function fleetMetricsText(fleet: Fleet): Promise<string> {
+  return fleetMetrics(fleet).text();
+}
+
+export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {}): FleetMetrics {
+  const registry = new Registry();
+  const p = opts.prefix ?? 'tapo_';
+  const camLabels = ['camera_id', 'camera_name', 'model'] as const;
+  const labelsOf = (s: CameraSnapshot): Labels => ({ camera_id: s.id, camera_name: s.name, model: fleet.model(s.id) ?? s.last?.model ?? '' });
+
+  /** A per-camera gauge whose value comes from the snapshot; null values produce no series. */
+  const cameraGauge = (name: string, help: string, value: (s: CameraSnapshot, last: PollResult | null) => number | boolean | null | undefined) =>
+    new Gauge({
+      name: p + name,
+      help,
+      labelNames: camLabels,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of fleet.cameras()) {
+          const v = value(s, s.last);
+          if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) continue;
+          this.set(labelsOf(s), typeof v === 'boolean' ? Number(v) : v);
+        }
+      },
+    });
+  const online = (l: PollResult | null) => l?.status === 'online';
+  const ifOnline = <T>(l: PollResult | null, v: T | null | undefined): T | null => (online(l) ? (v ?? null) : null);
+
+  cameraGauge('camera_up', 'Whether the last poll reached the camera (1) or not (0).', (_s, l) => (l ? online(l) : null));
+  cameraGauge('camera_last_seen_timestamp_seconds', 'When the camera last answered a poll.', (s) => (s.lastSeen === null ? null : s.lastSeen / 1000));
+  cameraGauge('camera_last_poll_timestamp_seconds', 'When the camera was last polled.', (_s, l) => (l ? l.time / 1000 : null));
+  cameraGauge('camera_network_latency_seconds', 'Round trip of the last poll request.', (_s, l) => {
+    const v = ifOnline(l, l?.latencyMs);
+    return v === null ? null : v / 1000;
+  });
+  cameraGauge('camera_uptime_seconds', 'Uptime as the camera reports it (battery models only).', (_s, l) => ifOnline(l, l?.uptimeSeconds));
+  cameraGauge('camera_wifi_rssi_dbm', 'Wi-Fi signal strength.', (_s, l) => ifOnline(l, l?.rssiDbm));
+  cameraGauge('camera_wifi_signal_level', 'Wi-Fi signal level, 0 to 4.', (_s, l) => ifOnline(l, l?.signalLevel));
+  cameraGauge('camera_temperature_celsius', 'Temperature, only where the model reports one.', (_s, l) => ifOnline(l, l?.temperatureC));
+  cameraGauge('camera_storage_used_bytes', 'SD card space used.', (_s, l) => ifOnline(l, l?.storageUsedBytes));
+  cameraGauge('camera_storage_total_bytes', 'SD card capacity.', (_s, l) => ifOnline(l, l?.storageTotalBytes));
+  cameraGauge('camera_motion_detection_enabled', 'Whether motion detection is switched on.', (_s, l) => ifOnline(l, l?.motionDetectionEnabled));
+  cameraGauge('camera_person_detection_enabled', 'Whether person detection is switched on.', (_s, l) => ifOnline(l, l?.personDetectionEnabled));
+  cameraGauge('camera_privacy_mode', 'Whether privacy mode (lens mask) is on.', (_s, l) => ifOnline(l, l?.privacyMode));
+  cameraGauge('camera_motion_events_last_minute', 'Motion and person events in the last minute.', (s) => s.motionEventsLastMinute);
+  cameraGauge('camera_last_motion_timestamp_seconds', 'When the latest motion or person event started.', (s) => (s.lastMotion === null ? null : s.lastMotion / 1000));
+
+  new Gauge({
+    name: `${p}camera_status`,
+    help: 'The camera status as one series per status, 1 for the current one.',
+    labelNames: [...camLabels, 'status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of fleet.cameras()) {
+        const cur = s.last?.status ?? 'unknown';
+        for (const st of CAMERA_STATUSES) this.set({ ...labelsOf(s), status: st }, st === cur ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: `${p}camera_info`,
+    help: 'Camera identity as labels (value always 1).',
+    labelNames: [...camLabels, 'firmware', 'hardware_version', 'host'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of fleet.cameras()) {
+        this.set({ ...labelsOf(s), firmware: s.last?.firmware ?? '', hardware_version: s.last?.hardwareVersion ?? '', host: s.host }, 1);
+      }
+    },
+  });
+  new Counter({
+    name: `${p}camera_polls_total`,
+    help: 'Polls since the sidecar started, by outcome.',
+    labelNames: [...camLabels, 'status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of fleet.cameras()) {
+        const c = fleet.counters(s.id);
+        if (!c) continue;
+        for (const [st, n] of Object.entries(c.polls)) if (n > 0) this.inc({ ...labelsOf(s), status: st }, n);
+      }
+    },
+  });
+  new Counter({
+    name: `${p}camera_poll_errors_total`,
+    help: 'Polls since the sidecar started that did not reach an online camera.',
+    labelNames: camLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of fleet.cameras()) {
+        const c = fleet.counters(s.id);
+        if (!c) continue;
+        this.inc(labelsOf(s), Object.entries(c.polls).reduce((sum, [st, n]) => (st === 'online' ? sum : sum + n), 0));
+      }
+    },
+  });
+  new Counter({
+    name: `${p}camera_motion_events_total`,
+    help: 'Motion and person events since the sidecar started (increase over 1m > 10 is a motion burst).',
+    labelNames: [...camLabels, 'kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of fleet.cameras()) {
+        const c = fleet.counters(s.id);
+        if (!c) continue;
+        for (const [kind, n] of Object.entries(c.events)) this.inc({ ...labelsOf(s), kind }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: `${p}cameras`,
+    help: 'Configured cameras by current status.',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = Object.fromEntries(CAMERA_STATUSES.map((s) => [s, 0])) as Record<string, number>;
+      for (const s of fleet.cameras()) counts[s.last?.status ?? 'unknown']!++;
+      for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+    },
+  });
+  if (opts.processMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names these gauges *_total, which promtool (rightly) rejects; the per-type
+    // nodejs_active_handles / _requests / _resources gauges carry the same information.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+  }
+  return { registry, contentType: registry.contentType, text: () => registry.metrics() };
+}

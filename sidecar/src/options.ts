@@ -1,0 +1,91 @@
+/**
+ * The sidecar's options, from the command line, from TAPO_* variables, and from the ini section
+ * [plugin.camwatch-tapo-datasource] (Grafana passes each key as GF_PLUGIN_<KEY>).
+ */
+import { parseArgs } from 'node:util';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface SidecarOptions {
+  standalone: boolean;
+  /** gRPC listen address; managed mode uses 127.0.0.1:0 (the handshake carries the port). */
+  grpcAddress: string;
+  httpAddress: string | null;
+  noAuth: boolean;
+  apiToken: string | null;
+  configPath: string | null;
+  dataDir: string;
+  ffmpegPath: string;
+  /** Run the simulated demo fleet when no camera is configured anywhere. */
+  demo: boolean;
+  logLevel: string;
+}
+
+export const USAGE = `Tapo Cameras sidecar — the backend of the camwatch-tapo-datasource Grafana plugin.
+
+Grafana starts it as a backend plugin. To run it on its own (in a container, for a locator):
+  main.mjs --standalone --grpc 0.0.0.0:10001 [--http 0.0.0.0:8080] [--config cameras.yaml]
+
+Options (environment variable in brackets; GF_PLUGIN_<KEY> when set in Grafana's ini):
+  --standalone          serve without Grafana's handshake (sidecar mode)
+  --grpc ADDR           gRPC listen address (default 127.0.0.1:0, or 0.0.0.0:10001 standalone) [TAPO_GRPC_ADDRESS]
+  --http ADDR           also serve the HTTP API, /metrics and the status page [TAPO_HTTP_ADDRESS, GF_PLUGIN_HTTP_ADDRESS]
+  --no-auth             HTTP API without a bearer token (loopback addresses only) [TAPO_NO_AUTH=1]
+  --config FILE         cameras from a YAML file, \${ENV} substituted [TAPO_CONFIG, GF_PLUGIN_CONFIG]
+  --data-dir DIR        history database and state [TAPO_DATA_DIR, GF_PLUGIN_DATA_DIR]
+  --ffmpeg PATH         ffmpeg binary for live frames (default ffmpeg) [TAPO_FFMPEG, GF_PLUGIN_FFMPEG_PATH]
+  --no-demo             never start the simulated demo fleet [TAPO_DEMO=0, GF_PLUGIN_DEMO=false]
+  --log-level LEVEL     debug|info|warn|error (default info) [TAPO_LOG_LEVEL]
+  The HTTP API's bearer token comes from TAPO_API_TOKEN.`;
+
+function envFlag(v: string | undefined): boolean | undefined {
+  if (v === undefined || v === '') {
+    return undefined;
+  }
+  return !['0', 'false', 'no', 'off'].includes(v.toLowerCase());
+}
+
+function defaultDataDir(env: NodeJS.ProcessEnv): string {
+  if (env.GF_PATHS_DATA) {
+    return join(env.GF_PATHS_DATA, 'camwatch-tapo');
+  }
+  const home = homedir();
+  return home && home !== '/' ? join(home, '.local', 'state', 'camwatch-tapo') : join(tmpdir(), 'camwatch-tapo');
+}
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): SidecarOptions | { help: true } {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      standalone: { type: 'boolean' },
+      grpc: { type: 'string' },
+      http: { type: 'string' },
+      'no-auth': { type: 'boolean' },
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      ffmpeg: { type: 'string' },
+      demo: { type: 'boolean' },
+      'no-demo': { type: 'boolean' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    return { help: true };
+  }
+  const standalone = values.standalone ?? envFlag(env.TAPO_STANDALONE) ?? false;
+  const demoEnv = envFlag(env.TAPO_DEMO) ?? envFlag(env.GF_PLUGIN_DEMO);
+  return {
+    standalone,
+    grpcAddress: values.grpc ?? env.TAPO_GRPC_ADDRESS ?? (standalone ? '0.0.0.0:10001' : '127.0.0.1:0'),
+    httpAddress: values.http ?? env.TAPO_HTTP_ADDRESS ?? env.GF_PLUGIN_HTTP_ADDRESS ?? null,
+    noAuth: values['no-auth'] ?? envFlag(env.TAPO_NO_AUTH) ?? false,
+    apiToken: env.TAPO_API_TOKEN || null,
+    configPath: values.config ?? env.TAPO_CONFIG ?? env.GF_PLUGIN_CONFIG ?? null,
+    dataDir: values['data-dir'] ?? env.TAPO_DATA_DIR ?? env.GF_PLUGIN_DATA_DIR ?? defaultDataDir(env),
+    ffmpegPath: values.ffmpeg ?? env.TAPO_FFMPEG ?? env.GF_PLUGIN_FFMPEG_PATH ?? 'ffmpeg',
+    demo: values['no-demo'] ? false : (values.demo ?? demoEnv ?? true),
+    logLevel: values['log-level'] ?? env.TAPO_LOG_LEVEL ?? 'info',
+  };
+}

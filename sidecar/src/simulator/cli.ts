@@ -1,0 +1,93 @@
+/**
+ * Standalone simulator: `npm run simulator -w sidecar -- --cameras N --host 127.0.0.1 --base-port P`
+ * Prints one JSON line per camera on stdout (address, ports, credentials, model, login flow),
+ * then runs until SIGINT/SIGTERM.
+ */
+import { parseArgs } from 'node:util';
+import { startSimulatedFleet, type FleetExtrasFactory } from './fleet.ts';
+import { MODEL_IDS, type ModelId } from './profiles.ts';
+import type { SimLoginFlow } from './camera.ts';
+import type { HashAlgo } from '../tapo/crypto.ts';
+
+function fail(msg: string): never {
+  process.stderr.write(`simulator: ${msg}\n`);
+  process.exit(2);
+}
+
+function list<T extends string>(v: string | undefined, allowed: readonly T[], what: string): T[] | undefined {
+  if (v === undefined) return undefined;
+  const items = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const it of items)
+    if (!allowed.includes(it as T)) fail(`unknown ${what} "${it}" (allowed: ${allowed.join(', ')})`);
+  return items as T[];
+}
+
+function int(v: string | undefined, what: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) fail(`${what} must be an integer ${min}..${max}`);
+  return n;
+}
+
+export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFactory): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      cameras: { type: 'string', default: '3' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'base-port': { type: 'string' },
+      models: { type: 'string' },
+      flows: { type: 'string' },
+      hashes: { type: 'string' },
+      password: { type: 'string' },
+      'auto-motion-ms': { type: 'string' },
+      'lockout-seconds': { type: 'string' },
+      'max-failed-logins': { type: 'string' },
+      media: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(
+      'usage: simulator --cameras N [--host 127.0.0.1] [--base-port P] [--models C210,C110,...] [--flows secure,legacy] [--hashes sha256,md5] [--password X] [--auto-motion-ms MS] [--lockout-seconds S] [--max-failed-logins N] [--media]\n  --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)\n'
+    );
+    return;
+  }
+  const basePort = int(values['base-port'], '--base-port', 1, 65535);
+  const autoMs = int(values['auto-motion-ms'], '--auto-motion-ms', 100, 86_400_000);
+  const lockout = int(values['lockout-seconds'], '--lockout-seconds', 1, 86_400);
+  const maxFailed = int(values['max-failed-logins'], '--max-failed-logins', 1, 100);
+  // Media extras load only on request: they need ffmpeg and are not wanted by the API-only users.
+  const factory = extras ?? (values.media ? (await import('./media-extras.ts')).simulatedMediaExtras : undefined);
+  const fleet = await startSimulatedFleet({
+    count: int(values.cameras, '--cameras', 1, 1000)!,
+    host: values.host!,
+    ...(basePort !== undefined ? { basePort } : {}),
+    ...(list<ModelId>(values.models, MODEL_IDS, 'model')
+      ? { profiles: list<ModelId>(values.models, MODEL_IDS, 'model')! }
+      : {}),
+    ...(values.flows ? { loginFlows: list<SimLoginFlow>(values.flows, ['secure', 'legacy'], 'flow')! } : {}),
+    ...(values.hashes ? { hashAlgos: list<HashAlgo>(values.hashes, ['sha256', 'md5'], 'hash')! } : {}),
+    ...(values.password !== undefined ? { cloudPassword: values.password } : {}),
+    ...(autoMs !== undefined ? { autoMotion: { meanIntervalMs: autoMs } } : {}),
+    cameraOptions: () => ({
+      ...(lockout !== undefined ? { lockoutSeconds: lockout } : {}),
+      ...(maxFailed !== undefined ? { maxFailedLogins: maxFailed } : {}),
+    }),
+    ...(factory ? { extras: factory } : {}),
+  });
+  for (const d of fleet.describe()) process.stdout.write(JSON.stringify(d) + '\n');
+  const stop = () => {
+    void fleet.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (invokedDirectly) {
+  main().catch((e: unknown) => fail(e instanceof Error ? e.message : 'failed to start'));
+}

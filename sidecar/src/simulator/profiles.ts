@@ -1,0 +1,114 @@
+/**
+ * Model profiles for simulated cameras: what each model reports and which methods it lacks.
+ * Values follow real firmware answers in shape (see the protocol notes), never real data.
+ */
+export type ModelId = 'C210' | 'C200' | 'C110' | 'C310' | 'C400' | 'C420';
+
+export interface ModelProfile {
+  model: ModelId;
+  hwVersion: string;
+  firmware: string;
+  ptz: boolean;
+  linkType: 'wifi' | 'ethernet';
+  battery: boolean;
+  /** Methods this model answers with -40210. */
+  unsupported: readonly string[];
+  /** RTSP/ONVIF available (battery models stream only through their hub). */
+  rtsp: boolean;
+  onvif: boolean;
+  sdCardBytes: number;
+  defaultLoginFlow: 'secure' | 'legacy';
+  defaultHashAlgo: 'sha256' | 'md5';
+}
+
+const GB = 1024 ** 3;
+const PTZ_METHODS = ['motorMove', 'relativeMove', 'getPresetConfig', 'motorMoveToPreset'];
+
+export const PROFILES: Record<ModelId, ModelProfile> = {
+  C210: {
+    model: 'C210',
+    hwVersion: '2.0',
+    firmware: '1.4.3 Build 241010 Rel.33858n',
+    ptz: true,
+    linkType: 'wifi',
+    battery: false,
+    unsupported: [],
+    rtsp: true,
+    onvif: true,
+    sdCardBytes: 59.5 * GB,
+    defaultLoginFlow: 'secure',
+    defaultHashAlgo: 'sha256',
+  },
+  C200: {
+    model: 'C200',
+    hwVersion: '1.0',
+    firmware: '1.1.18 Build 220518 Rel.61634n',
+    ptz: true,
+    linkType: 'wifi',
+    battery: false,
+    unsupported: [],
+    rtsp: true,
+    onvif: true,
+    sdCardBytes: 29.7 * GB,
+    defaultLoginFlow: 'secure',
+    defaultHashAlgo: 'md5',
+  },
+  C110: {
+    model: 'C110',
+    hwVersion: '2.0',
+    firmware: '1.3.6 Build 230726 Rel.50843n',
+    ptz: false,
+    linkType: 'wifi',
+    battery: false,
+    unsupported: PTZ_METHODS,
+    rtsp: true,
+    onvif: true,
+    sdCardBytes: 29.7 * GB,
+    defaultLoginFlow: 'legacy',
+    defaultHashAlgo: 'md5',
+  },
+  C310: {
+    model: 'C310',
+    hwVersion: '2.0',
+    firmware: '1.3.9 Build 231019 Rel.63427n',
+    ptz: false,
+    linkType: 'ethernet',
+    battery: false,
+    unsupported: PTZ_METHODS,
+    rtsp: true,
+    onvif: true,
+    sdCardBytes: 119 * GB,
+    defaultLoginFlow: 'secure',
+    defaultHashAlgo: 'sha256',
+  },
+  C400: {
+    model: 'C400',
+    hwVersion: '1.0',
+    firmware: '1.1.6 Build 230828 Rel.47711n',
+    ptz: false,
+    linkType: 'wifi',
+    battery: true,
+    unsupported: [...PTZ_METHODS, 'getLedStatus', 'setLedStatus', 'getRecordPlan'],
+    rtsp: false,
+    onvif: false,
+    sdCardBytes: 0,
+    defaultLoginFlow: 'secure',
+    defaultHashAlgo: 'sha256',
+  },
+  C420: {
+    model: 'C420',
+    hwVersion: '1.0',
+    firmware: '1.2.2 Build 231115 Rel.36021n',
+    ptz: false,
+    linkType: 'wifi',
+    battery: true,
+    unsupported: [...PTZ_METHODS, 'getLedStatus', 'setLedStatus', 'getRecordPlan'],
+    rtsp: false,
+    onvif: false,
+    sdCardBytes: 0,
+    defaultLoginFlow: 'secure',
+    defaultHashAlgo: 'sha256',
+  },
+};
+
+export const MODEL_IDS = Object.keys(PROFILES) as ModelId[];

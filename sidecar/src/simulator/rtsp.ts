@@ -1,0 +1,652 @@
+/**
+ * The simulated camera's RTSP server: `stream1` (HD) and `stream2` (SD) with a moving test picture
+ * that shows the camera's name and the time, behind the camera account (Digest auth, as Tapo
+ * cameras use), and the camera's limit of two simultaneous sessions (a third SETUP gets 453).
+ *
+ * Only RTP over the RTSP TCP connection (interleaved) is served: that is what our pipeline and
+ * most NVRs use. Per stream, one ffmpeg encodes H.264 and sends RTP to a loopback UDP port; we
+ * relay those packets to every playing session. The encoder starts when the first session PLAYs
+ * and stops when the last one leaves. A session joins at the next key frame (SPS), so a decoder
+ * never starts mid-GOP, and a session whose socket backs up skips to the next key frame instead
+ * of buffering without bound.
+ */
+import net from 'node:net';
+import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { logger } from '../log.ts';
+
+export type SimStreamName = 'stream1' | 'stream2';
+
+export interface SimStreamSpec {
+  width: number;
+  height: number;
+  fps: number;
+}
+
+export interface SimRtspOptions {
+  /** Shown in the picture. */
+  name: string;
+  username: string;
+  password: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Simultaneous sessions the camera serves (Tapo: 2). */
+  maxSessions?: number;
+  /** 'digest' like the cameras, or 'basic'. */
+  auth?: 'digest' | 'basic';
+  ffmpegPath?: string;
+  streams?: Partial<Record<SimStreamName, Partial<SimStreamSpec>>>;
+}
+
+export interface SimRtspStats {
+  sessions: number;
+  playing: number;
+  encoders: number;
+  refused: number;
+  authFailures: number;
+  packetsSent: number;
+  packetsSkipped: number;
+}
+
+export interface SimRtspServer {
+  readonly host: string;
+  readonly port: number;
+  /** 'session' {open:boolean, sessions}, 'refused' {status}, 'authFailure', 'encoder' {stream, running}. */
+  readonly events: EventEmitter;
+  /** rtsp://user:pass@host:port/stream, with the given or the camera's own credentials. */
+  url(stream?: SimStreamName, creds?: { username: string; password: string }): string;
+  stats(): SimRtspStats;
+  /** Cuts every client connection (a camera reboot or Wi-Fi drop, as a client sees it). */
+  dropClients(): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_STREAMS: Record<SimStreamName, SimStreamSpec> = {
+  stream1: { width: 640, height: 360, fps: 10 },
+  stream2: { width: 320, height: 180, fps: 5 },
+};
+
+const REALM = 'TP-LINK IP-CAM';
+const SOCKET_BACKLOG_LIMIT = 512 * 1024;
+const MAX_REQUEST_BYTES = 16 * 1024;
+
+const log = logger.child({ module: 'sim-rtsp' });
+
+// ---------------------------------------------------------------------------------------------
+// Can this ffmpeg draw text (drawtext filter present and a font found through fontconfig)?
+// Checked once per ffmpeg path; without it the picture has no caption.
+
+const drawtextChecks = new Map<string, Promise<boolean>>();
+
+export function canDrawText(ffmpegPath = 'ffmpeg'): Promise<boolean> {
+  let p = drawtextChecks.get(ffmpegPath);
+  if (!p) {
+    p = new Promise<boolean>((resolve) => {
+      const child = spawn(
+        ffmpegPath,
+        ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x36:rate=1', '-vf', "drawtext=text='x'", '-frames:v', '1', '-f', 'null', '-'],
+        { stdio: 'ignore' }
+      );
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.on('error', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        if (code !== 0) log.warn('ffmpeg drawtext is unavailable (no font?): simulated pictures carry no caption');
+        resolve(code === 0);
+      });
+    });
+    drawtextChecks.set(ffmpegPath, p);
+  }
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RTP helpers
+
+function rtpPayloadOffset(pkt: Buffer): number {
+  if (pkt.length < 12) return -1;
+  let off = 12 + (pkt[0] & 0x0f) * 4;
+  if (pkt[0] & 0x10) {
+    if (pkt.length < off + 4) return -1;
+    off += 4 + pkt.readUInt16BE(off + 2) * 4;
+  }
+  return off < pkt.length ? off : -1;
+}
+
+/** True when an H.264 RTP packet begins a key frame: SPS alone, in a STAP-A, or an IDR start. */
+export function startsKeyFrame(pkt: Buffer): boolean {
+  const off = rtpPayloadOffset(pkt);
+  if (off < 0) return false;
+  const nal = pkt[off] & 0x1f;
+  if (nal === 7 || nal === 5) return true;
+  if (nal === 24 && pkt.length > off + 3) return (pkt[off + 3] & 0x1f) === 7;
+  if (nal === 28 && pkt.length > off + 1) return (pkt[off + 1] & 0x80) !== 0 && (pkt[off + 1] & 0x1f) === 5;
+  return false;
+}
+
+function isRtcp(pkt: Buffer): boolean {
+  return pkt.length >= 2 && pkt[1] >= 200 && pkt[1] <= 204;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One encoder per stream, shared by its playing sessions.
+
+type PacketSink = (pkt: Buffer, rtcp: boolean) => void;
+
+/** The test picture, encoded as the cameras do (H.264 baseline, a key frame every second). */
+function encoderArgs(spec: SimStreamSpec, vf: string): string[] {
+  return [
+    '-f', 'lavfi', '-i', `testsrc=size=${spec.width}x${spec.height}:rate=${spec.fps}`,
+    '-vf', vf,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
+    '-g', String(spec.fps),
+  ];
+}
+
+export interface ParameterSets {
+  sps: Buffer;
+  pps: Buffer;
+}
+
+/** NAL units of an Annex B byte stream. */
+export function annexBNalUnits(buf: Buffer): Buffer[] {
+  const starts: Array<{ at: number; len: number }> = [];
+  for (let i = 0; i + 3 <= buf.length; i++) {
+    if (buf[i] === 0 && buf[i + 1] === 0 && buf[i + 2] === 1) {
+      const four = i > 0 && buf[i - 1] === 0;
+      starts.push({ at: four ? i - 1 : i, len: four ? 4 : 3 });
+      i += 2;
+    }
+  }
+  return starts.map((s, k) => buf.subarray(s.at + s.len, k + 1 < starts.length ? starts[k + 1].at : buf.length)).filter((n) => n.length > 0);
+}
+
+const paramCache = new Map<string, Promise<ParameterSets | null>>();
+
+/**
+ * SPS/PPS of our encoder for a stream size, for the SDP's sprop-parameter-sets (cameras send
+ * them; without them clients probe the stream for seconds). One short encode per size, cached.
+ */
+export function parameterSets(spec: SimStreamSpec, ffmpegPath = 'ffmpeg'): Promise<ParameterSets | null> {
+  const key = `${ffmpegPath}|${spec.width}x${spec.height}@${spec.fps}`;
+  let p = paramCache.get(key);
+  if (!p) {
+    p = new Promise<ParameterSets | null>((resolve) => {
+      const child = spawn(ffmpegPath, ['-hide_banner', '-nostdin', '-loglevel', 'error', ...encoderArgs(spec, 'null'), '-frames:v', '1', '-f', 'h264', 'pipe:1'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const out: Buffer[] = [];
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.on('error', () => resolve(null));
+      child.on('close', () => {
+        clearTimeout(timer);
+        const nals = annexBNalUnits(Buffer.concat(out));
+        const sps = nals.find((n) => (n[0] & 0x1f) === 7);
+        const pps = nals.find((n) => (n[0] & 0x1f) === 8);
+        resolve(sps && pps ? { sps: Buffer.from(sps), pps: Buffer.from(pps) } : null);
+      });
+    });
+    paramCache.set(key, p);
+  }
+  return p;
+}
+
+class StreamEncoder {
+  private proc: ChildProcess | null = null;
+  private sock: dgram.Socket | null = null;
+  private readonly sinks = new Set<PacketSink>();
+  private readonly exits = new Set<Promise<void>>();
+
+  constructor(
+    private readonly stream: SimStreamName,
+    private readonly spec: SimStreamSpec,
+    private readonly name: string,
+    private readonly ffmpegPath: string,
+    private readonly events: EventEmitter,
+    private readonly onDied: () => void
+  ) {}
+
+  get running(): boolean {
+    return this.proc !== null;
+  }
+
+  async attach(sink: PacketSink): Promise<void> {
+    this.sinks.add(sink);
+    if (!this.proc) await this.start();
+  }
+
+  detach(sink: PacketSink): void {
+    this.sinks.delete(sink);
+    if (this.sinks.size === 0) this.stop();
+  }
+
+  private async start(): Promise<void> {
+    const text = await canDrawText(this.ffmpegPath);
+    if (this.proc || this.sinks.size === 0) return;
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind(0, '127.0.0.1', () => {
+        sock.off('error', reject);
+        resolve();
+      });
+    });
+    if (this.proc || this.sinks.size === 0) {
+      sock.close();
+      return;
+    }
+    sock.on('error', (err) => log.debug({ err: err.message }, 'rtp socket error'));
+    sock.on('message', (pkt) => {
+      const rtcp = isRtcp(pkt);
+      for (const sink of this.sinks) sink(pkt, rtcp);
+    });
+    const port = sock.address().port;
+    const label = this.name.replace(/[^A-Za-z0-9 _.-]/g, '_').slice(0, 40);
+    const size = Math.max(10, Math.round(this.spec.height / 16));
+    const vf = text
+      ? `drawtext=text='${label} %{localtime}':fontcolor=white:fontsize=${size}:x=8:y=8:box=1:boxcolor=black@0.6`
+      : 'null';
+    const args = [
+      '-hide_banner', '-nostdin', '-loglevel', 'error',
+      '-re', ...encoderArgs(this.spec, vf),
+      // SPS/PPS in band at every key frame, so late joiners can start.
+      '-bsf:v', 'dump_extra=freq=keyframe',
+      '-f', 'rtp', '-payload_type', '96',
+      `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=1200`,
+    ];
+    const proc = spawn(this.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = proc;
+    this.sock = sock;
+    let stderr = '';
+    proc.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-2000);
+    });
+    const exited = new Promise<void>((resolve) => {
+      proc.once('close', (code, signal) => {
+        sock.close();
+        this.exits.delete(exited);
+        if (this.proc === proc) {
+          // Died on its own while sessions were watching: the stream ends for them.
+          this.proc = null;
+          this.sock = null;
+          log.warn({ stream: this.stream, code, signal, stderr: stderr.trim().slice(-500) }, 'simulated encoder exited');
+          this.events.emit('encoder', { stream: this.stream, running: false });
+          this.onDied();
+        }
+        resolve();
+      });
+    });
+    this.exits.add(exited);
+    proc.once('error', (err) => log.error({ err: err.message }, 'cannot start the simulated encoder'));
+    this.events.emit('encoder', { stream: this.stream, running: true });
+  }
+
+  stop(): void {
+    const proc = this.proc;
+    if (!proc) return;
+    this.proc = null;
+    this.sock = null;
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
+    proc.once('close', () => clearTimeout(timer));
+    this.events.emit('encoder', { stream: this.stream, running: false });
+  }
+
+  async close(): Promise<void> {
+    this.sinks.clear();
+    this.stop();
+    await Promise.all([...this.exits]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// RTSP
+
+interface Request {
+  method: string;
+  uri: string;
+  headers: Map<string, string>;
+  body: Buffer;
+}
+
+interface Session {
+  id: string;
+  conn: Conn;
+  stream: SimStreamName;
+  channel: number;
+  playing: boolean;
+  waitKey: boolean;
+  sink: PacketSink;
+}
+
+interface Conn {
+  socket: net.Socket;
+  buf: Buffer;
+  sessions: Set<Session>;
+}
+
+function md5(s: string): string {
+  return createHash('md5').update(s).digest('hex');
+}
+
+function parseAuthParams(s: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const re = /([A-Za-z]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]+))/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s))) out.set(m[1].toLowerCase(), m[2] ?? m[3]);
+  return out;
+}
+
+function streamOf(uri: string): { stream: SimStreamName; track: boolean } | null {
+  let path: string;
+  try {
+    path = new URL(uri).pathname;
+  } catch {
+    path = uri.startsWith('/') ? uri : '';
+  }
+  const m = /^\/(stream1|stream2)(\/track1)?\/?$/.exec(path);
+  return m ? { stream: m[1] as SimStreamName, track: m[2] !== undefined } : null;
+}
+
+export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const maxSessions = opts.maxSessions ?? 2;
+  const authMode = opts.auth ?? 'digest';
+  const ffmpegPath = opts.ffmpegPath ?? 'ffmpeg';
+  const events = new EventEmitter();
+  const conns = new Set<Conn>();
+  const sessions = new Map<string, Session>();
+  const nonces = new Set<string>();
+  const counters = { refused: 0, authFailures: 0, packetsSent: 0, packetsSkipped: 0 };
+
+  const specs = {} as Record<SimStreamName, SimStreamSpec>;
+  for (const s of ['stream1', 'stream2'] as const) specs[s] = { ...DEFAULT_STREAMS[s], ...(opts.streams?.[s] ?? {}) };
+
+  const encoders = {} as Record<SimStreamName, StreamEncoder>;
+  for (const s of ['stream1', 'stream2'] as const) {
+    encoders[s] = new StreamEncoder(s, specs[s], opts.name, ffmpegPath, events, () => {
+      for (const sess of [...sessions.values()]) if (sess.stream === s) sess.conn.socket.destroy();
+    });
+  }
+
+  function newNonce(): string {
+    const n = randomBytes(16).toString('hex');
+    nonces.add(n);
+    if (nonces.size > 256) nonces.delete(nonces.values().next().value as string);
+    return n;
+  }
+
+  function authorized(req: Request): boolean {
+    const h = req.headers.get('authorization');
+    if (!h) return false;
+    if (authMode === 'basic') {
+      if (!/^basic\s+/i.test(h)) return false;
+      const decoded = Buffer.from(h.replace(/^basic\s+/i, ''), 'base64').toString('utf8');
+      return decoded === `${opts.username}:${opts.password}`;
+    }
+    if (!/^digest\s+/i.test(h)) return false;
+    const p = parseAuthParams(h.replace(/^digest\s+/i, ''));
+    const nonce = p.get('nonce') ?? '';
+    if (p.get('username') !== opts.username || p.get('realm') !== REALM || !nonces.has(nonce)) return false;
+    const ha1 = md5(`${opts.username}:${REALM}:${opts.password}`);
+    const ha2 = md5(`${req.method}:${p.get('uri') ?? ''}`);
+    const qop = p.get('qop');
+    const expected = qop
+      ? md5(`${ha1}:${nonce}:${p.get('nc') ?? ''}:${p.get('cnonce') ?? ''}:${qop}:${ha2}`)
+      : md5(`${ha1}:${nonce}:${ha2}`);
+    return p.get('response') === expected;
+  }
+
+  function send(conn: Conn, status: number, reason: string, req: Request | null, headers: Record<string, string> = {}, body = ''): void {
+    const lines = [`RTSP/1.0 ${status} ${reason}`];
+    const cseq = req?.headers.get('cseq');
+    if (cseq !== undefined) lines.push(`CSeq: ${cseq}`);
+    lines.push('Server: Simulated Tapo RTSP');
+    for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+    if (body) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+    if (!conn.socket.destroyed) conn.socket.write(lines.join('\r\n') + '\r\n\r\n' + body);
+  }
+
+  function challenge(conn: Conn, req: Request): void {
+    const header = authMode === 'basic' ? `Basic realm="${REALM}"` : `Digest realm="${REALM}", nonce="${newNonce()}"`;
+    send(conn, 401, 'Unauthorized', req, { 'WWW-Authenticate': header });
+  }
+
+  function endSession(sess: Session): void {
+    if (!sessions.delete(sess.id)) return;
+    sess.conn.sessions.delete(sess);
+    if (sess.playing) encoders[sess.stream].detach(sess.sink);
+    sess.playing = false;
+    events.emit('session', { open: false, sessions: sessions.size });
+  }
+
+  async function sdp(stream: SimStreamName): Promise<string> {
+    const ps = await parameterSets(specs[stream], ffmpegPath);
+    const fmtp = ps
+      ? `packetization-mode=1;profile-level-id=${ps.sps.subarray(1, 4).toString('hex').toUpperCase()};sprop-parameter-sets=${ps.sps.toString('base64')},${ps.pps.toString('base64')}`
+      : 'packetization-mode=1;profile-level-id=42C01E';
+    return [
+      'v=0',
+      `o=- ${Date.now()} 1 IN IP4 ${host}`,
+      `s=${opts.name.replace(/[\r\n]/g, ' ')} ${stream}`,
+      `c=IN IP4 0.0.0.0`,
+      't=0 0',
+      'a=control:*',
+      'm=video 0 RTP/AVP 96',
+      'a=rtpmap:96 H264/90000',
+      `a=fmtp:96 ${fmtp}`,
+      `a=framerate:${specs[stream].fps}`,
+      'a=control:track1',
+      '',
+    ].join('\r\n');
+  }
+
+  async function handle(conn: Conn, req: Request): Promise<void> {
+    const method = req.method.toUpperCase();
+    if (method === 'OPTIONS') {
+      send(conn, 200, 'OK', req, { Public: 'OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER' });
+      return;
+    }
+    if (!authorized(req)) {
+      if (req.headers.has('authorization')) {
+        counters.authFailures++;
+        events.emit('authFailure');
+      }
+      challenge(conn, req);
+      return;
+    }
+    const sessionId = req.headers.get('session')?.split(';')[0].trim();
+    const sess = sessionId ? sessions.get(sessionId) : undefined;
+    switch (method) {
+      case 'DESCRIBE': {
+        const target = streamOf(req.uri);
+        if (!target) return send(conn, 404, 'Not Found', req);
+        const base = `rtsp://${host}:${port}/${target.stream}/`;
+        return send(conn, 200, 'OK', req, { 'Content-Type': 'application/sdp', 'Content-Base': base }, await sdp(target.stream));
+      }
+      case 'SETUP': {
+        const target = streamOf(req.uri);
+        if (!target) return send(conn, 404, 'Not Found', req);
+        const transport = req.headers.get('transport') ?? '';
+        const tcp = transport.split(',').find((t) => /RTP\/AVP\/TCP/i.test(t));
+        if (!tcp) return send(conn, 461, 'Unsupported Transport', req);
+        if (sess) return send(conn, 459, 'Aggregate Operation Not Allowed', req);
+        if (sessions.size >= maxSessions) {
+          counters.refused++;
+          events.emit('refused', { status: 453 });
+          return send(conn, 453, 'Not Enough Bandwidth', req);
+        }
+        const m = /interleaved=(\d+)(?:-(\d+))?/i.exec(tcp);
+        const channel = m ? Number(m[1]) : 0;
+        const s: Session = {
+          id: randomBytes(8).toString('hex'),
+          conn,
+          stream: target.stream,
+          channel,
+          playing: false,
+          waitKey: true,
+          sink: () => undefined,
+        };
+        s.sink = (pkt, rtcp) => {
+          const sock = conn.socket;
+          if (sock.destroyed) return;
+          if (!rtcp) {
+            if (s.waitKey && !startsKeyFrame(pkt)) {
+              counters.packetsSkipped++;
+              return;
+            }
+            s.waitKey = false;
+            if (sock.writableLength > SOCKET_BACKLOG_LIMIT) {
+              s.waitKey = true;
+              counters.packetsSkipped++;
+              return;
+            }
+          } else if (s.waitKey) return;
+          const head = Buffer.from([0x24, rtcp ? s.channel + 1 : s.channel, pkt.length >> 8, pkt.length & 0xff]);
+          sock.write(Buffer.concat([head, pkt]));
+          if (!rtcp) counters.packetsSent++;
+        };
+        sessions.set(s.id, s);
+        conn.sessions.add(s);
+        events.emit('session', { open: true, sessions: sessions.size });
+        return send(conn, 200, 'OK', req, {
+          Transport: `RTP/AVP/TCP;unicast;interleaved=${channel}-${channel + 1};ssrc=${randomBytes(4).toString('hex').toUpperCase()}`,
+          Session: `${s.id};timeout=60`,
+        });
+      }
+      case 'PLAY': {
+        if (!sess || sess.conn !== conn) return send(conn, 454, 'Session Not Found', req);
+        send(conn, 200, 'OK', req, { Session: sess.id, Range: 'npt=0.000-' });
+        if (!sess.playing) {
+          sess.playing = true;
+          sess.waitKey = true;
+          await encoders[sess.stream].attach(sess.sink);
+        }
+        return;
+      }
+      case 'PAUSE': {
+        if (!sess || sess.conn !== conn) return send(conn, 454, 'Session Not Found', req);
+        if (sess.playing) encoders[sess.stream].detach(sess.sink);
+        sess.playing = false;
+        return send(conn, 200, 'OK', req, { Session: sess.id });
+      }
+      case 'TEARDOWN': {
+        if (sess && sess.conn === conn) endSession(sess);
+        return send(conn, 200, 'OK', req);
+      }
+      case 'GET_PARAMETER':
+      case 'SET_PARAMETER':
+        return send(conn, 200, 'OK', req, sess ? { Session: sess.id } : {});
+      default:
+        return send(conn, 501, 'Not Implemented', req);
+    }
+  }
+
+  /** Splits the connection's bytes into RTSP requests and interleaved frames (RTCP receiver reports, ignored). */
+  function drain(conn: Conn): Request[] {
+    const out: Request[] = [];
+    for (;;) {
+      const buf = conn.buf;
+      if (buf.length === 0) break;
+      if (buf[0] === 0x24) {
+        if (buf.length < 4) break;
+        const len = buf.readUInt16BE(2);
+        if (buf.length < 4 + len) break;
+        conn.buf = buf.subarray(4 + len);
+        continue;
+      }
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (buf.length > MAX_REQUEST_BYTES) throw new Error('request header too large');
+        break;
+      }
+      const lines = buf.subarray(0, end).toString('utf8').split('\r\n');
+      const [method, uri, version] = (lines[0] ?? '').split(' ');
+      if (!method || !uri || !version?.startsWith('RTSP/')) throw new Error('malformed request line');
+      const headers = new Map<string, string>();
+      for (const line of lines.slice(1)) {
+        const i = line.indexOf(':');
+        if (i > 0) headers.set(line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim());
+      }
+      const len = Number(headers.get('content-length') ?? 0);
+      if (!Number.isFinite(len) || len < 0 || len > MAX_REQUEST_BYTES) throw new Error('bad content length');
+      if (buf.length < end + 4 + len) break;
+      out.push({ method, uri, headers, body: buf.subarray(end + 4, end + 4 + len) });
+      conn.buf = buf.subarray(end + 4 + len);
+    }
+    return out;
+  }
+
+  const server = net.createServer((socket) => {
+    const conn: Conn = { socket, buf: Buffer.alloc(0), sessions: new Set() };
+    conns.add(conn);
+    socket.setNoDelay(true);
+    let chain = Promise.resolve();
+    socket.on('data', (d) => {
+      conn.buf = conn.buf.length ? Buffer.concat([conn.buf, d]) : d;
+      let reqs: Request[];
+      try {
+        reqs = drain(conn);
+      } catch (err) {
+        log.debug({ err: (err as Error).message }, 'bad RTSP input');
+        send(conn, 400, 'Bad Request', null);
+        socket.destroy();
+        return;
+      }
+      for (const req of reqs) {
+        chain = chain.then(() => handle(conn, req)).catch((err) => {
+          log.warn({ err: (err as Error).message }, 'RTSP request failed');
+          if (!socket.destroyed) send(conn, 500, 'Internal Server Error', req);
+        });
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      conns.delete(conn);
+      for (const s of [...conn.sessions]) endSession(s);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as net.AddressInfo).port;
+
+  return {
+    host,
+    port,
+    events,
+    url(stream = 'stream1', creds = { username: opts.username, password: opts.password }) {
+      return `rtsp://${encodeURIComponent(creds.username)}:${encodeURIComponent(creds.password)}@${host}:${port}/${stream}`;
+    },
+    stats() {
+      return {
+        sessions: sessions.size,
+        playing: [...sessions.values()].filter((s) => s.playing).length,
+        encoders: Object.values(encoders).filter((e) => e.running).length,
+        ...counters,
+      };
+    },
+    dropClients() {
+      for (const c of conns) c.socket.destroy();
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const c of conns) c.socket.destroy();
+      });
+      await Promise.all(Object.values(encoders).map((e) => e.close()));
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Downsampling: aligned time buckets and per-bucket min/max/avg/last, on typed arrays.
+ * Pure functions; the store feeds them decoded columns.
+ */
+import type { Aggregate } from './types.ts';
+
+export interface BucketPlan {
+  /** Bucket width in ms. */
+  bucketMs: number;
+  /** Index of the first bucket (bucket i starts at i * bucketMs: aligned, so refreshes give stable buckets). */
+  firstIndex: number;
+  count: number;
+}
+
+const NICE_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 20000, 30000, 45000, 60000, 90000, 120000, 180000, 300000, 600000, 900000, 1200000, 1800000, 3600000, 7200000, 10800000, 21600000, 43200000, 86400000];
+
+/**
+ * Buckets covering [from, to] with at most maxPoints buckets, each at least minIntervalMs wide,
+ * rounded up to a "nice" width (whole seconds, minutes...) so buckets line up with the clock.
+ */
+export function planBuckets(from: number, to: number, maxPoints: number, minIntervalMs = 1): BucketPlan {
+  if (!Number.isFinite(from) || !Number.isFinite(to) || to < from) throw new RangeError(`bad time range: from ${from} to ${to}`);
+  if (!Number.isInteger(maxPoints) || maxPoints < 1) throw new RangeError(`maxPoints must be a positive integer, got ${maxPoints}`);
+  const span = Math.max(1, to - from);
+  // maxPoints - 1 intervals: aligned buckets may straddle both ends, adding one bucket.
+  let width = Math.max(Math.ceil(span / Math.max(1, maxPoints - 1)), Math.ceil(minIntervalMs), 1);
+  const nice = NICE_MS.find((n) => n >= width);
+  width = nice ?? Math.ceil(width / 86400000) * 86400000;
+  // floor(to/w) - floor(from/w) <= ceil(span/w) <= maxPoints - 1, so count <= maxPoints, except
+  // for maxPoints 1, where the one bucket must be widened until both ends fall into it.
+  while (Math.floor(to / width) - Math.floor(from / width) + 1 > maxPoints) width *= 2;
+  const firstIndex = Math.floor(from / width);
+  const count = Math.floor(to / width) - firstIndex + 1;
+  return { bucketMs: width, firstIndex, count };
+}
+
+export function bucketTimes(plan: BucketPlan): number[] {
+  const out = new Array<number>(plan.count);
+  for (let i = 0; i < plan.count; i++) out[i] = (plan.firstIndex + i) * plan.bucketMs;
+  return out;
+}
+
+/** Accumulates (time, value) pairs into buckets; NaN values are missing data and skipped. */
+export class BucketAccumulator {
+  readonly sum: Float64Array;
+  readonly n: Uint32Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  readonly lastT: Float64Array;
+  readonly last: Float64Array;
+
+  constructor(readonly plan: BucketPlan) {
+    const c = plan.count;
+    this.sum = new Float64Array(c);
+    this.n = new Uint32Array(c);
+    this.min = new Float64Array(c).fill(Infinity);
+    this.max = new Float64Array(c).fill(-Infinity);
+    this.lastT = new Float64Array(c).fill(-Infinity);
+    this.last = new Float64Array(c).fill(NaN);
+  }
+
+  /** Adds values[i] at times[i] for i in [start, end) where from <= t <= to. */
+  addColumn(times: ArrayLike<number>, values: ArrayLike<number>, from: number, to: number, start = 0, end = times.length): void {
+    const { bucketMs, firstIndex, count } = this.plan;
+    const { sum, n, min, max, lastT, last } = this;
+    for (let i = start; i < end; i++) {
+      const t = times[i];
+      const v = values[i];
+      if (t < from || t > to || v !== v) continue; // v !== v: NaN, i.e. null
+      const b = Math.floor(t / bucketMs) - firstIndex;
+      if (b < 0 || b >= count) continue;
+      sum[b] += v;
+      n[b]++;
+      if (v < min[b]) min[b] = v;
+      if (v > max[b]) max[b] = v;
+      if (t >= lastT[b]) {
+        lastT[b] = t;
+        last[b] = v;
+      }
+    }
+  }
+
+  add(t: number, v: number): void {
+    this.addColumn([t], [v], -Infinity, Infinity);
+  }
+
+  values(agg: Aggregate): (number | null)[] {
+    const out = new Array<number | null>(this.plan.count);
+    for (let b = 0; b < this.plan.count; b++) {
+      if (this.n[b] === 0) {
+        out[b] = null;
+        continue;
+      }
+      switch (agg) {
+        case 'avg':
+          out[b] = this.sum[b] / this.n[b];
+          break;
+        case 'min':
+          out[b] = this.min[b];
+          break;
+        case 'max':
+          out[b] = this.max[b];
+          break;
+        case 'last':
+          out[b] = this.last[b];
+          break;
+      }
+    }
+    return out;
+  }
+}

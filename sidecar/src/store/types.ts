@@ -1,0 +1,97 @@
+/**
+ * The storage interface of the fleet's history. One implementation today (SQLite, `sqlite.ts`);
+ * written so that a PostgreSQL/TimescaleDB store for many sidecars can follow: every method is
+ * async, takes plain values, and knows nothing about SQLite.
+ */
+import type { CameraStatus, EventKind, HistoryRequest, MetricName, MotionEvent, PollResult, Series } from '../fleet/model.ts';
+
+export interface StatusChange {
+  cameraId: string;
+  time: number;
+  from: CameraStatus;
+  to: CameraStatus;
+  error: string | null;
+}
+
+/** How a bucket's many values become one. */
+export type Aggregate = 'avg' | 'min' | 'max' | 'last';
+
+export interface StoreHistoryRequest extends HistoryRequest {
+  /** Buckets are never narrower than this (e.g. the cameras' poll interval), so sparse data does not become mostly nulls. */
+  minIntervalMs?: number;
+  /** 'auto' (default): avg for numbers, last state for on/off metrics. */
+  aggregate?: Aggregate | 'auto';
+  /** Also return min and max per bucket. */
+  withMinMax?: boolean;
+}
+
+/** A Series with optional per-bucket min/max (present when asked for with withMinMax). */
+export interface StoredSeries extends Series {
+  bucketMs: number;
+  aggregate: Aggregate;
+  min?: (number | null)[];
+  max?: (number | null)[];
+}
+
+/** One stored poll, as far as history keeps it (numbers and states, no strings). */
+export interface PollPoint {
+  time: number;
+  status: CameraStatus;
+  latencyMs: number | null;
+  rssiDbm: number | null;
+  signalLevel: number | null;
+  uptimeSeconds: number | null;
+  storageUsedPct: number | null;
+  temperatureC: number | null;
+  motionDetectionEnabled: boolean | null;
+  personDetectionEnabled: boolean | null;
+  privacyMode: boolean | null;
+}
+
+/** What the fleet needs at start to resume where it stopped. */
+export interface CameraResume {
+  last: PollResult;
+  lastSeen: number | null;
+}
+
+export interface PruneResult {
+  deleted: number;
+  /** False when the budget ran out and more old data remains. */
+  done: boolean;
+}
+
+export interface Store {
+  readonly kind: string;
+  writePoll(poll: PollResult): Promise<void>;
+  writePolls(polls: PollResult[]): Promise<void>;
+  /** Inserts the event, or updates its end if the same (camera, start, kind, source) exists. Returns true when it is new. */
+  writeEvent(event: MotionEvent): Promise<boolean>;
+  writeStatusChange(change: StatusChange): Promise<void>;
+
+  history(req: StoreHistoryRequest): Promise<StoredSeries[]>;
+  /** Raw points of one camera in [from, to], oldest first, at most `limit`. */
+  points(cameraId: string, from: number, to: number, limit?: number): Promise<PollPoint[]>;
+  events(cameraIds: string[], from: number, to: number, kinds?: EventKind[]): Promise<MotionEvent[]>;
+  statusChanges(cameraIds: string[], from: number, to: number): Promise<StatusChange[]>;
+  /** The newest poll and last-seen time of every camera the store knows. */
+  resume(): Promise<Map<string, CameraResume>>;
+  /** Newest event start of a camera (optionally of one source), or null. */
+  latestEventStart(cameraId: string, source?: MotionEvent['source']): Promise<number | null>;
+
+  /** Deletes data older than `cutoff`, at most about `maxRows` rows per call. */
+  prune(cutoff: number, maxRows?: number): Promise<PruneResult>;
+  /** Background housekeeping (compaction, retention) in small steps. */
+  startMaintenance(opts?: { retentionMs?: number; intervalMs?: number }): void;
+  stopMaintenance(): void;
+  close(): Promise<void>;
+}
+
+export class StoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
+
+/** Metrics that are on/off states: their buckets carry the last state by default. */
+export const STATE_METRICS: ReadonlySet<MetricName> = new Set<MetricName>(['online', 'motion_detection_enabled', 'person_detection_enabled', 'privacy_mode']);

@@ -1,0 +1,88 @@
+/**
+ * Loading node-sqlite3-wasm (SQLite compiled to WebAssembly: no native addon, so the bundle runs on
+ * any host that has a node binary), and guarding its database files.
+ *
+ * Where the .wasm comes from: the package's JS reads `__dirname + '/node-sqlite3-wasm.wasm'`
+ * synchronously at load (no hook to pass another path). Run from node_modules that is the
+ * package's own dist/. In an esbuild bundle in CommonJS format, `__dirname` is the bundle's
+ * directory, so the build copies `node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm` next
+ * to the bundle. (An ESM bundle must define `__dirname` in a banner.) `sqliteWasmPath()` says where
+ * it is expected so that a missing file is a clear error, not an emscripten abort.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { StoreError } from './types.ts';
+
+export type SqliteDatabase = import('node-sqlite3-wasm').Database;
+type DatabaseCtor = typeof import('node-sqlite3-wasm').Database;
+
+let ctor: DatabaseCtor | undefined;
+
+/** Where node-sqlite3-wasm will look for its .wasm, when that can be known (null inside a bundle). */
+export function sqliteWasmPath(): string | null {
+  try {
+    const req = createRequire(import.meta.url);
+    return join(dirname(req.resolve('node-sqlite3-wasm')), 'node-sqlite3-wasm.wasm');
+  } catch {
+    // Bundled: import.meta.url or node_modules is gone; the module reads it next to the bundle.
+    return typeof __dirname === 'string' ? join(__dirname, 'node-sqlite3-wasm.wasm') : null;
+  }
+}
+
+export async function loadSqlite(): Promise<DatabaseCtor> {
+  if (ctor) return ctor;
+  const expected = sqliteWasmPath();
+  if (expected && !existsSync(expected)) {
+    throw new StoreError(`SQLite WebAssembly file not found at ${expected} (copy node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm next to the sidecar bundle)`);
+  }
+  try {
+    const mod = (await import('node-sqlite3-wasm')) as unknown as { default?: { Database: DatabaseCtor }; Database?: DatabaseCtor };
+    ctor = mod.Database ?? mod.default?.Database;
+  } catch (err) {
+    throw new StoreError(`cannot load SQLite (node-sqlite3-wasm): ${(err as Error).message}`, { cause: err });
+  }
+  if (!ctor) throw new StoreError('node-sqlite3-wasm did not export Database');
+  return ctor;
+}
+
+const openHere = new Set<string>();
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The WASM VFS locks a database by creating the directory `<file>.lock`, and a process that dies
+ * (Grafana kills plugins with SIGKILL) leaves it behind, so the file would stay "locked" for ever.
+ * We record our pid beside it and clear a lock whose owner is gone; a live owner is a clear error.
+ */
+export function claimDatabaseFile(file: string): () => void {
+  if (openHere.has(file)) throw new StoreError(`database ${file} is already open in this process`);
+  mkdirSync(dirname(file), { recursive: true });
+  const lockDir = `${file}.lock`;
+  const ownerFile = `${file}.owner`;
+  if (existsSync(lockDir)) {
+    let owner = NaN;
+    try {
+      owner = Number.parseInt(readFileSync(ownerFile, 'utf8'), 10);
+    } catch {
+      /* no owner recorded: a lock from a crashed process */
+    }
+    if (Number.isInteger(owner) && owner !== process.pid && pidAlive(owner)) {
+      throw new StoreError(`database ${file} is in use by another process (pid ${owner})`);
+    }
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+  writeFileSync(ownerFile, String(process.pid));
+  openHere.add(file);
+  return () => {
+    openHere.delete(file);
+    rmSync(ownerFile, { force: true });
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * Scheduling rules with fake probes (the honest tool here: the probe's answer is held open until
+ * the test releases it): the concurrency limit, a hung probe replaced after its deadline, pollNow,
+ * and the semaphore's order.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Semaphore } from '../../src/fleet/semaphore.ts';
+import type { CameraProbe } from '../../src/fleet/probe.ts';
+import type { CameraPoll } from '../../src/tapo/types.ts';
+import type { CameraConfig } from '../../src/config/types.ts';
+import { startFleet, tempStore, until } from './helpers.ts';
+
+function fakePoll(model = 'C210'): CameraPoll {
+  return {
+    deviceInfo: { model, alias: 'x', firmware: '1.0', hardwareVersion: '1.0', mac: 'AA', deviceId: 'D', deviceType: 'SMART.IPCAMERA', batteryPercent: null },
+    connection: { linkType: 'wifi', rssiDbm: -50, signalLevel: 3, ssid: null },
+    motionDetectionEnabled: true,
+    personDetectionEnabled: false,
+    privacyMode: false,
+    led: true,
+    sdCard: null,
+    lastAlarm: null,
+    recordingMode: 'off',
+    uptimeSeconds: null,
+    temperatureC: null,
+    latencyMs: 1,
+    parts: {} as CameraPoll['parts'],
+  };
+}
+
+const cam = (id: string, over: Partial<CameraConfig> = {}): CameraConfig => ({
+  id, name: id, host: '127.0.0.1', port: 9, username: 'admin', password: 'x', cameraAccount: null, cameraPassword: null, pollIntervalMs: 50,
+  stream: 'stream2', rtspUrlOverride: null, onvifPort: null, tlsFingerprint: null, disabled: false, source: 'test', ...over,
+});
+
+test('the semaphore grants in arrival order and never exceeds its limit', async () => {
+  const s = new Semaphore(2);
+  const order: number[] = [];
+  const r1 = await s.acquire();
+  const r2 = await s.acquire();
+  const waiting = [3, 4, 5].map((n) => s.acquire().then((rel) => (order.push(n), rel)));
+  assert.equal(s.inUse, 2);
+  assert.equal(s.waiting, 3);
+  r1();
+  r1(); // idempotent
+  const r3 = await waiting[0]!;
+  assert.equal(s.inUse, 2);
+  r2();
+  r3();
+  for (const w of waiting.slice(1)) (await w)();
+  assert.deepEqual(order, [3, 4, 5]);
+  assert.equal(s.inUse, 0);
+  assert.throws(() => new Semaphore(0), RangeError);
+});
+
+test('no more polls in flight than the concurrency limit', async (t) => {
+  const { store } = await tempStore(t);
+  let inFlight = 0;
+  let peak = 0;
+  const pending: Array<() => void> = [];
+  const probeFactory = (): CameraProbe => ({
+    poll: () =>
+      new Promise<CameraPoll>((resolve) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        pending.push(() => {
+          inFlight--;
+          resolve(fakePoll());
+        });
+      }),
+    close: async () => {},
+  });
+  const cams = Array.from({ length: 10 }, (_, i) => cam(`f${i}`));
+  const { fleet, rec } = await startFleet(t, store, cams, { probeFactory, concurrency: 3 });
+  // Release polls one at a time as they arrive, until every camera has been polled twice.
+  const counts = () => new Set(rec.polls.map((p) => p.cameraId)).size;
+  const pump = setInterval(() => pending.shift()?.(), 2);
+  t.after(() => clearInterval(pump));
+  await until(fleet, () => counts() === 10 && rec.polls.length >= 20, 'every camera polled');
+  assert.equal(peak, 3);
+});
+
+test('a probe that never settles is abandoned at its deadline and replaced by a fresh one', async (t) => {
+  const { store } = await tempStore(t);
+  let made = 0;
+  let closed = 0;
+  const probeFactory = (): CameraProbe => {
+    const n = ++made;
+    return { poll: () => (n === 1 ? new Promise<CameraPoll>(() => {}) : Promise.resolve(fakePoll())), close: async () => void closed++ };
+  };
+  const { fleet, rec } = await startFleet(t, store, [cam('hang')], { probeFactory, requestTimeoutMs: 50 });
+  await until(fleet, () => rec.polls.some((p) => p.status === 'online'), 'a poll with the new probe');
+  assert.equal(rec.polls[0]!.status, 'offline');
+  assert.match(rec.polls[0]!.error!, /did not finish within 1150 ms/);
+  assert.equal(made, 2);
+  assert.equal(closed, 1);
+});
+
+test('pollNow polls at once (joining one in flight) and reports unknown cameras in words', async (t) => {
+  const { store } = await tempStore(t);
+  let polls = 0;
+  const probeFactory = (): CameraProbe => ({ poll: async () => (polls++, fakePoll('C310')), close: async () => {} });
+  const { fleet } = await startFleet(t, store, [cam('n1', { pollIntervalMs: 3_600_000 }), cam('n2', { disabled: true })], { probeFactory, startSpreadMs: 3_600_000 });
+  const [r1, r2, r3] = await fleet.pollNow(['n1', 'n2', 'ghost']);
+  assert.equal(r1!.status, 'online');
+  assert.equal(r1!.model, 'C310');
+  assert.equal(polls, 1);
+  assert.match(r2!.error!, /disabled/);
+  assert.equal(r3!.status, 'error');
+  assert.match(r3!.error!, /no such camera/);
+  const both = await Promise.all([fleet.pollNow(['n1']), fleet.pollNow(['n1'])]);
+  assert.equal(polls, 2, 'the second call joined the first one\'s poll');
+  assert.equal(both[0][0]!.time, both[1][0]!.time);
+});

@@ -1,0 +1,101 @@
+/** The frame pipeline against the simulator's real RTSP stream: restarts after ffmpeg or the stream dies, and plan changes. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSimRtspServer, type SimRtspServer } from '../../src/simulator/rtsp.ts';
+import { FramePipeline } from '../../src/media/pipeline.ts';
+import { jpegSize } from '../../src/media/jpeg.ts';
+import type { Frame } from '../../src/media/types.ts';
+import { MediaError } from '../../src/media/types.ts';
+import { maskUrl } from '../../src/tapo/rtsp.ts';
+import { nextEvent, until } from './helpers.ts';
+
+let sim: SimRtspServer;
+let maxSessions = 0;
+const source = (id: string, stream: 'stream1' | 'stream2' = 'stream1') => {
+  const url = sim.url(stream);
+  return { cameraId: id, url, maskedUrl: maskUrl(url) };
+};
+
+before(async () => {
+  sim = await startSimRtspServer({ name: 'Garden', username: 'viewer', password: 'V1ew:er@pass', streams: { stream1: { fps: 10 } } });
+  sim.events.on('session', (e: { sessions: number }) => (maxSessions = Math.max(maxSessions, e.sessions)));
+});
+after(async () => {
+  await sim.close();
+});
+
+test('when ffmpeg is killed the subscribers are told and it restarts with backoff', async () => {
+  const p = new FramePipeline({ backoffInitialMs: 100, idleMs: 200 });
+  const src = source('kill');
+  const errors: MediaError[] = [];
+  const frames: Frame[] = [];
+  try {
+    const un = p.subscribe(src, { fps: 5, width: 320, onError: (e) => errors.push(e) }, (f) => void frames.push(f));
+    const first = await nextEvent<{ pid: number }>(p.events, 'ffmpeg-start', 15_000);
+    await until(() => frames.length > 0, 15_000, 'a first frame');
+    const restarted = nextEvent<{ pid: number }>(p.events, 'ffmpeg-start', 15_000);
+    process.kill(first.pid, 'SIGKILL');
+    const second = await restarted;
+    assert.notEqual(second.pid, first.pid);
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0] instanceof MediaError);
+    assert.equal(errors[0].kind, 'ffmpeg_failed');
+    assert.match(errors[0].message, /killed/);
+    assert.ok(!errors[0].message.includes('V1ew:er@pass') && !errors[0].message.includes('V1ew%3Aer%40pass'));
+    const before = frames.length;
+    await until(() => frames.length > before + 2, 15_000, 'frames after the restart');
+    assert.equal(p.cameraStats('kill')[0].restarts, 1);
+    assert.equal(p.cameraStats('kill')[0].lastError, null, 'a working stream clears the error');
+    un();
+  } finally {
+    await p.close();
+  }
+});
+
+test('a stream the camera drops is reopened', async () => {
+  const p = new FramePipeline({ backoffInitialMs: 100 });
+  const src = source('drop', 'stream2');
+  const errors: MediaError[] = [];
+  let n = 0;
+  try {
+    const un = p.subscribe(src, { fps: 5, width: 160, onError: (e) => errors.push(e) }, () => void n++);
+    await until(() => n > 0, 15_000, 'a first frame');
+    const restarted = nextEvent(p.events, 'ffmpeg-start', 15_000);
+    sim.dropClients();
+    await restarted;
+    const before = n;
+    await until(() => n > before + 2, 15_000, 'frames after the camera dropped us');
+    assert.ok(errors.length >= 1);
+    assert.ok(['stream_ended', 'ffmpeg_failed', 'unreachable'].includes(errors[0].kind), errors[0].kind);
+    un();
+  } finally {
+    await p.close();
+  }
+});
+
+test('a wider subscriber restarts ffmpeg at once and the camera never sees two of our sessions', async () => {
+  const p = new FramePipeline({ idleMs: 200, downgradeMs: 60_000 });
+  const src = source('upgrade');
+  maxSessions = sim.stats().sessions;
+  const small: Frame[] = [];
+  const big: Frame[] = [];
+  try {
+    const u1 = p.subscribe(src, { fps: 2, width: 160 }, (f) => void small.push(f));
+    await until(() => small.length > 0, 15_000, 'a small frame');
+    const restarted = nextEvent<{ outputs: Array<{ width: number; fps: number }> }>(p.events, 'ffmpeg-start', 15_000);
+    const u2 = p.subscribe(src, { fps: 5, width: 1000 }, (f) => void big.push(f));
+    const s = await restarted;
+    assert.deepEqual(s.outputs, [{ width: 1000, fps: 5 }, { width: 160, fps: 2 }]);
+    await until(() => big.length > 0, 15_000, 'a big frame');
+    assert.deepEqual(jpegSize(big[0].jpeg), { width: 1000, height: 562 });
+    assert.equal(maxSessions, 1, 'the old session ended before the new one began');
+    u2();
+    // Needs shrank: no restart before downgradeMs, frames keep coming.
+    const n = small.length;
+    await until(() => small.length > n + 1, 15_000, 'small frames after the big subscriber left');
+    assert.equal(p.cameraStats('upgrade')[0].outputs.length, 2);
+    u1();
+  } finally {
+    await p.close();
+  }
+});

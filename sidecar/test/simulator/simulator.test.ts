@@ -1,0 +1,240 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import https from 'node:https';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { startSimulatedFleet, type CameraDescription } from '../../src/simulator/fleet.ts';
+import { SimulatedCamera, type MotionEventInfo } from '../../src/simulator/camera.ts';
+import { TapoClient } from '../../src/tapo/client.ts';
+import { startCam, clientFor, waitFor } from '../tapo/helpers.ts';
+
+const sidecar = fileURLToPath(new URL('../..', import.meta.url));
+
+function postRaw(cam: SimulatedCamera, payload: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      { host: cam.host, port: cam.port, method: 'POST', path: '/', rejectUnauthorized: false, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) })
+        );
+      }
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(payload));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+test('fleet: a mix of models and flows, described as JSON, extras hook called and closed', async () => {
+  const closed: number[] = [];
+  const fleet = await startSimulatedFleet({
+    count: 6,
+    extras: async (cam, ctx) => ({ onvifPort: 20000 + ctx.index, close: async () => void closed.push(ctx.index) }),
+  });
+  try {
+    const d = fleet.describe();
+    assert.equal(d.length, 6);
+    assert.deepEqual(
+      d.map((x) => x.model),
+      ['C210', 'C110', 'C420', 'C200', 'C310', 'C400']
+    );
+    assert.deepEqual(
+      new Set(d.map((x) => `${x.loginFlow}/${x.hashAlgo}`)),
+      new Set(['secure/sha256', 'legacy/md5', 'secure/md5'])
+    );
+    assert.equal(d[0]!.onvifPort, 20000);
+    assert.equal(d[0]!.rtspPort, null);
+    assert.equal(new Set(d.map((x) => x.port)).size, 6);
+    // Every described camera accepts the described credentials.
+    for (const cam of d) {
+      const c = new TapoClient({
+        host: cam.host,
+        port: cam.port,
+        username: cam.user,
+        password: cam.cloudPassword,
+        pinnedFingerprint: cam.fingerprint,
+      });
+      const info = await c.getDeviceInfo();
+      assert.equal(info.model, cam.model);
+      assert.equal(info.alias, cam.name);
+      assert.equal(c.loginFlow, cam.loginFlow);
+      await c.close();
+    }
+  } finally {
+    await fleet.close();
+  }
+  assert.deepEqual(closed.sort(), [0, 1, 2, 3, 4, 5]);
+});
+
+test('fleet honours basePort', async () => {
+  const base = await freePort();
+  const fleet = await startSimulatedFleet({ count: 2, basePort: base, profiles: ['C110'] });
+  try {
+    assert.deepEqual(
+      fleet.cameras.map((c) => c.port),
+      [base, base + 1]
+    );
+  } finally {
+    await fleet.close();
+  }
+});
+
+test('CLI prints one JSON line per camera and serves them until SIGTERM', async () => {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/simulator/cli.ts', '--cameras', '2', '--models', 'C210,C110', '--host', '127.0.0.1'],
+    {
+      cwd: sidecar,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }
+  );
+  child.stderr.resume();
+  try {
+    const lines: CameraDescription[] = [];
+    const rl = createInterface({ input: child.stdout });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('CLI did not describe 2 cameras within 20 s')), 20_000);
+      rl.on('line', (l) => {
+        lines.push(JSON.parse(l) as CameraDescription);
+        if (lines.length === 2) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`CLI exited early (${code})`)));
+    });
+    assert.deepEqual(
+      lines.map((l) => [l.model, l.loginFlow]),
+      [
+        ['C210', 'secure'],
+        ['C110', 'legacy'],
+      ]
+    );
+    for (const l of lines) {
+      assert.match(l.address, /^https:\/\/127\.0\.0\.1:\d+\/$/);
+      assert.equal(l.user, 'admin');
+      assert.ok(l.cameraAccount.username && l.cameraAccount.password);
+      const c = new TapoClient({ host: l.host, port: l.port, password: l.cloudPassword });
+      assert.equal((await c.getDeviceInfo()).model, l.model);
+      await c.close();
+    }
+  } finally {
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  }
+});
+
+test('motion: triggerMotion emits start and end, and updates last alarm info', async () => {
+  const cam = await startCam({ name: 's-motion', motionDurationMs: 30 });
+  const events: MotionEventInfo[] = [];
+  cam.events.on('motion', (e: MotionEventInfo) => events.push(e));
+  const ended = waitFor<MotionEventInfo>(cam.events, 'motion', (e) => e.end !== null);
+  const started = cam.triggerMotion('motion');
+  const end = await ended;
+  assert.equal(events[0], started);
+  assert.equal(end.start, started.start);
+  assert.ok(end.end! >= end.start);
+  const alarm = await clientFor(cam).getLastAlarm();
+  assert.equal(alarm?.type, 'motion');
+});
+
+test('autoMotion produces random bursts', async () => {
+  const cam = await startCam({ name: 's-auto', autoMotion: { meanIntervalMs: 30 }, motionDurationMs: 10 });
+  const ev = await waitFor<MotionEventInfo>(cam.events, 'motion');
+  assert.ok(['motion', 'person'].includes(ev.kind));
+  assert.ok(cam.device.lastAlarm !== null);
+});
+
+test('values change between polls', async () => {
+  const cam = await startCam({ name: 's-values' });
+  const client = clientFor(cam);
+  const rssi = new Set<number | null>();
+  const free = new Set<number>();
+  for (let i = 0; i < 12; i++) {
+    const p = await client.poll();
+    rssi.add(p.connection?.rssiDbm ?? null);
+    free.add(p.sdCard?.freeBytes ?? -1);
+  }
+  assert.ok(rssi.size > 1, 'signal varies');
+  assert.ok(free.size > 1, 'storage fills');
+});
+
+test('login answers look like firmware: discover, probe without cnonce, bad user', async () => {
+  const secure = await startCam({ name: 's-fw-secure' });
+  const legacy = await startCam({ name: 's-fw-legacy', loginFlow: 'legacy' });
+  const disc = await postRaw(secure, { method: 'login', params: { sub_method: 'discover' } });
+  assert.equal(disc.json.error_code, -40413);
+  assert.deepEqual((disc.json.result as { data: { encrypt_type: string[] } }).data.encrypt_type, ['3']);
+  assert.equal(
+    (await postRaw(legacy, { method: 'login', params: { sub_method: 'discover' } })).json.error_code,
+    -40401
+  );
+  assert.equal(
+    (await postRaw(secure, { method: 'login', params: { encrypt_type: '3', username: 'admin' } })).json.error_code,
+    -40211
+  );
+  assert.equal(
+    (
+      await postRaw(legacy, {
+        method: 'login',
+        params: { cnonce: '0011223344556677', encrypt_type: '3', username: 'admin' },
+      })
+    ).json.error_code,
+    -40401
+  );
+  const bad = await postRaw(secure, {
+    method: 'login',
+    params: { cnonce: '0011223344556677', encrypt_type: '3', username: 'guest' },
+  });
+  assert.equal(bad.json.error_code, -40411);
+  assert.equal(secure.stats.credentialAttempts + legacy.stats.credentialAttempts, 0);
+});
+
+test('suspension after N failed digests, with sec_left, lifted after the configured time', async () => {
+  const cam = await startCam({ name: 's-lock', maxFailedLogins: 3, lockoutSeconds: 1 });
+  const cnonce = '0011223344556677';
+  for (let i = 0; i < 2; i++) {
+    await postRaw(cam, { method: 'login', params: { cnonce, encrypt_type: '3', username: 'admin' } });
+    const r = await postRaw(cam, {
+      method: 'login',
+      params: { cnonce, encrypt_type: '3', username: 'admin', digest_passwd: 'X' },
+    });
+    assert.equal(r.json.error_code, -40413);
+    assert.equal((r.json.result as { data: { time: number } }).data.time, 3 - (i + 1), 'attempts left');
+  }
+  const unlocked = waitFor(cam.events, 'unlocked');
+  await postRaw(cam, { method: 'login', params: { cnonce, encrypt_type: '3', username: 'admin' } });
+  const locked = await postRaw(cam, {
+    method: 'login',
+    params: { cnonce, encrypt_type: '3', username: 'admin', digest_passwd: 'X' },
+  });
+  assert.equal(locked.json.error_code, -40404);
+  assert.equal((locked.json.data as { sec_left: number }).sec_left, 1);
+  assert.ok(cam.isLocked);
+  await unlocked;
+  assert.equal(cam.isLocked, false);
+});
+
+test('the camera client never imports the simulator', () => {
+  const dir = join(sidecar, 'src', 'tapo');
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.ts'))) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    assert.doesNotMatch(text, /from\s+['"][^'"]*simulator/, `${f} imports the simulator`);
+  }
+});

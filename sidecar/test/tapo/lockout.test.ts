@@ -1,0 +1,180 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import https from 'node:https';
+import { startCam, clientFor, tapoError, waitFor, untilTime } from './helpers.ts';
+import { FileStateStore, MemoryStateStore } from '../../src/tapo/state.ts';
+import type { SimulatedCamera } from '../../src/simulator/camera.ts';
+
+test('secure firmware, wrong password: one probe, no digest ever sent, fail fast afterwards', async () => {
+  const cam = await startCam({ name: 'l-secure', maxFailedLogins: 1 });
+  const client = clientFor(cam, { password: 'not-the-password' });
+  const e = await tapoError(client.poll());
+  assert.equal(e.kind, 'auth_failed');
+  assert.match(e.message, /no login attempt was sent/);
+  assert.equal(cam.stats.loginRequests, 1);
+  assert.equal(cam.stats.credentialAttempts, 0);
+  for (let i = 0; i < 5; i++) assert.equal((await tapoError(client.getDeviceInfo())).kind, 'auth_failed');
+  assert.equal(cam.stats.loginRequests, 1, 'no further requests at all');
+  assert.equal(cam.isLocked, false, 'the camera never counted a failure');
+  client.resetAuth(cam.cloudPassword);
+  assert.equal((await client.poll()).deviceInfo.model, 'C210');
+});
+
+test('legacy firmware, wrong password: exactly one credential attempt until the password changes', async () => {
+  const cam = await startCam({ name: 'l-legacy', loginFlow: 'legacy' });
+  const client = clientFor(cam, { password: 'not-the-password' });
+  assert.equal((await tapoError(client.poll())).kind, 'auth_failed');
+  for (let i = 0; i < 5; i++) assert.equal((await tapoError(client.poll())).kind, 'auth_failed');
+  assert.equal(cam.stats.credentialAttempts, 1);
+  assert.equal(cam.stats.failedCredentialAttempts, 1);
+  client.resetAuth(cam.cloudPassword);
+  await client.poll();
+  assert.equal(cam.stats.credentialAttempts, 2);
+});
+
+test('a wrong password that triggers the suspension: one attempt, locked_out, none until it ends, then still none', async () => {
+  const cam = await startCam({ name: 'l-suspend', loginFlow: 'legacy', maxFailedLogins: 1, lockoutSeconds: 1 });
+  const unlocked = waitFor(cam.events, 'unlocked');
+  const client = clientFor(cam, { password: 'not-the-password' });
+  const e = await tapoError(client.poll());
+  assert.equal(e.kind, 'locked_out');
+  assert.equal(e.secondsLeft, 1);
+  assert.equal(e.code, -40404);
+  assert.ok(client.isLockedOut);
+  for (let i = 0; i < 3; i++) {
+    const again = await tapoError(client.poll());
+    assert.equal(again.kind, 'locked_out');
+    assert.ok((again.secondsLeft ?? 0) >= 1);
+  }
+  assert.equal(cam.stats.loginRequests, 2, 'probe + one credential attempt');
+  assert.equal(cam.stats.credentialAttempts, 1);
+  await unlocked;
+  await untilTime(client.lockedUntil ?? 0);
+  assert.equal(client.isLockedOut, false);
+  // The suspension is over, but these credentials were refused: still no attempt.
+  assert.equal((await tapoError(client.poll())).kind, 'auth_failed');
+  assert.equal(cam.stats.loginRequests, 2);
+});
+
+function post(cam: SimulatedCamera, payload: unknown): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      { host: cam.host, port: cam.port, method: 'POST', path: '/', rejectUnauthorized: false, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+      }
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(payload));
+  });
+}
+
+/** Lock the camera the way another, careless client would: wrong credentials until suspended. */
+async function lockFromOutside(cam: SimulatedCamera): Promise<void> {
+  for (let i = 0; i < 20 && !cam.isLocked; i++) {
+    if (cam.loginFlow === 'legacy') {
+      await post(cam, { method: 'login', params: { hashed: true, password: 'BAD', username: 'admin' } });
+    } else {
+      const cnonce = '0011223344556677';
+      await post(cam, { method: 'login', params: { cnonce, encrypt_type: '3', username: 'admin' } });
+      await post(cam, {
+        method: 'login',
+        params: { cnonce, encrypt_type: '3', username: 'admin', digest_passwd: 'BAD' },
+      });
+    }
+  }
+  assert.ok(cam.isLocked, 'camera locked');
+}
+
+test('camera locked by someone else: locked_out with seconds left, no calls until it passes, then success', async () => {
+  const cam = await startCam({ name: 'l-outside', loginFlow: 'legacy', maxFailedLogins: 2, lockoutSeconds: 1 });
+  const unlocked = waitFor(cam.events, 'unlocked');
+  await lockFromOutside(cam);
+  cam.resetStats();
+  const client = clientFor(cam);
+  const e = await tapoError(client.poll());
+  assert.equal(e.kind, 'locked_out');
+  assert.equal(cam.stats.loginRequests, 1, 'only the probe, which carries no secret');
+  assert.equal(cam.stats.credentialAttempts, 0);
+  assert.equal((await tapoError(client.getLed())).kind, 'locked_out');
+  assert.equal(cam.stats.loginRequests, 1);
+  await unlocked;
+  await untilTime(client.lockedUntil ?? 0);
+  assert.equal((await client.poll()).deviceInfo.model, 'C210');
+  assert.equal(cam.stats.credentialAttempts, 1);
+});
+
+test('a lockout is remembered across restarts (FileStateStore)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tapo-state-'));
+  try {
+    const path = join(dir, 'state.json');
+    const cam = await startCam({ name: 'l-persist', maxFailedLogins: 2, lockoutSeconds: 600 });
+    await lockFromOutside(cam);
+    const first = clientFor(cam, { stateStore: new FileStateStore(path) });
+    assert.equal((await tapoError(first.poll())).kind, 'locked_out');
+    await first.close();
+    cam.resetStats();
+    // "Restart": a new client, a new store instance reading the same file.
+    const second = clientFor(cam, { stateStore: new FileStateStore(path) });
+    assert.ok(second.isLockedOut);
+    const e = await tapoError(second.poll());
+    assert.equal(e.kind, 'locked_out');
+    assert.ok((e.secondsLeft ?? 0) > 500);
+    assert.equal(cam.stats.loginRequests, 0, 'the restarted client did not touch the camera');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('secure firmware locked by someone else: locked_out from the probe, no digest sent', async () => {
+  const cam = await startCam({ name: 'l-secure-locked', maxFailedLogins: 2, lockoutSeconds: 900 });
+  await lockFromOutside(cam);
+  cam.resetStats();
+  const client = clientFor(cam);
+  const e = await tapoError(client.poll());
+  assert.equal(e.kind, 'locked_out');
+  assert.ok((e.secondsLeft ?? 0) > 800 && (e.secondsLeft ?? 0) <= 900);
+  assert.equal(cam.stats.loginRequests, 1);
+  assert.equal(cam.stats.credentialAttempts, 0);
+  // Not a credential failure: once the suspension is lifted, the client may log in.
+  assert.equal(client.isAuthFailed, false);
+});
+
+test('firmware with a login we do not speak: unsupported_login with the code, probed once, not again', async () => {
+  const cam = await startCam({ name: 'l-tpap', tpapOnly: true });
+  const client = clientFor(cam);
+  const e = await tapoError(client.poll());
+  assert.equal(e.kind, 'unsupported_login');
+  assert.equal(e.code, -40211);
+  assert.match(e.message, /TPAP/);
+  for (let i = 0; i < 3; i++) assert.equal((await tapoError(client.poll())).kind, 'unsupported_login');
+  assert.equal(cam.stats.loginRequests, 1);
+  assert.equal(cam.stats.credentialAttempts, 0);
+  assert.ok(client.isLoginUnsupported);
+  client.resetAuth();
+  assert.equal((await tapoError(client.poll())).kind, 'unsupported_login');
+  assert.equal(cam.stats.loginRequests, 2);
+});
+
+test('state stores: memory and file merge and remove fields', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tapo-state-'));
+  try {
+    for (const store of [new MemoryStateStore(), new FileStateStore(join(dir, 'sub', 's.json'))]) {
+      store.update('a:443', { fingerprint: 'AB', loginFlow: 'secure' });
+      store.update('a:443', { lockedUntil: 5 });
+      assert.deepEqual(store.get('a:443'), { fingerprint: 'AB', loginFlow: 'secure', lockedUntil: 5 });
+      store.update('a:443', { lockedUntil: undefined });
+      assert.deepEqual(store.get('a:443'), { fingerprint: 'AB', loginFlow: 'secure' });
+      assert.equal(store.get('b:443'), undefined);
+    }
+    const reread = new FileStateStore(join(dir, 'sub', 's.json'));
+    assert.deepEqual(reread.get('a:443'), { fingerprint: 'AB', loginFlow: 'secure' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

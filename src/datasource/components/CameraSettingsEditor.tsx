@@ -1,0 +1,214 @@
+import { Button, Field, FieldSet, Input, RadioButtonGroup, SecretInput, Switch } from '@grafana/ui';
+import React from 'react';
+
+import type { CameraSettings } from '../../shared/query';
+import { cameraField, type SettingsErrors } from '../settingsValidation';
+import { SETTINGS_DEFAULTS } from '../types';
+
+export interface SecretState {
+  configured: boolean;
+  value: string;
+}
+
+interface Props {
+  index: number;
+  rowKey: string;
+  camera: CameraSettings;
+  errors: SettingsErrors;
+  /** Passwords under this camera's id: the cloud password (local API) and the camera account's. */
+  password: SecretState;
+  cameraPassword: SecretState;
+  /** The id this camera was saved with, when it differs from the current one. */
+  savedIdChanged?: string;
+  defaultPollIntervalSeconds: number;
+  onChange: (patch: Partial<CameraSettings>) => void;
+  onNameChange: (name: string) => void;
+  onIdChange: (id: string) => void;
+  onSecretChange: (kind: 'password' | 'cameraPassword', value: string) => void;
+  onSecretReset: (kind: 'password' | 'cameraPassword') => void;
+  onRemove: () => void;
+}
+
+const STREAM_OPTIONS = [
+  { label: 'stream1 (HD)', value: 'stream1' as const },
+  { label: 'stream2 (SD)', value: 'stream2' as const },
+];
+
+function numberOrUndefined(text: string): number | undefined {
+  if (text.trim() === '') {
+    return undefined;
+  }
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** One camera's settings; passwords go to secureJsonData under keys derived from the id. */
+export function CameraSettingsEditor(props: Props) {
+  const { index, rowKey, camera, errors, password, cameraPassword, onChange } = props;
+  const err = (field: keyof CameraSettings) => errors[cameraField(index, field)];
+  const fid = (field: string) => `tapo-${rowKey}-${field}`;
+  return (
+    <FieldSet label={`Camera ${index + 1}${camera.name ? `: ${camera.name}` : ''}`} data-testid={`camera-${index}`}>
+      <Field
+        label="Name"
+        description="Shown in panels, legends and alerts"
+        invalid={Boolean(err('name'))}
+        error={err('name')}
+      >
+        <Input
+          id={fid('name')}
+          width={40}
+          value={camera.name ?? ''}
+          placeholder="Front door"
+          onChange={(e) => props.onNameChange(e.currentTarget.value)}
+        />
+      </Field>
+      <Field
+        label="Id"
+        description="Keys this camera's history, passwords and live channels. Follows the name for a new camera; keep it once saved."
+        invalid={Boolean(err('id'))}
+        error={err('id')}
+      >
+        <Input
+          id={fid('id')}
+          width={40}
+          value={camera.id ?? ''}
+          onChange={(e) => props.onIdChange(e.currentTarget.value)}
+        />
+      </Field>
+      {props.savedIdChanged && (
+        <p role="note">
+          Saved as “{props.savedIdChanged}”: its history stays under that id and its passwords were cleared; enter them
+          again.
+        </p>
+      )}
+      <Field
+        label="Host"
+        description="IP address or hostname on your network, e.g. 192.168.1.20"
+        invalid={Boolean(err('host'))}
+        error={err('host')}
+      >
+        <Input
+          id={fid('host')}
+          width={40}
+          value={camera.host ?? ''}
+          placeholder="192.168.1.20"
+          onChange={(e) => onChange({ host: e.currentTarget.value.trim() })}
+        />
+      </Field>
+
+      <Field
+        label="Local API user"
+        description="Status, PTZ and privacy use the camera's local API. The user is admin, with the camera owner's TP-Link cloud password (the Tapo app login)."
+      >
+        <Input
+          id={fid('username')}
+          width={40}
+          value={camera.username ?? ''}
+          placeholder={SETTINGS_DEFAULTS.username}
+          onChange={(e) => onChange({ username: e.currentTarget.value || undefined })}
+        />
+      </Field>
+      <Field
+        label="TP-Link cloud password"
+        description="The owner's Tapo app password. Third-Party Compatibility must be on (Tapo app → Me → Tapo Lab)."
+      >
+        <SecretInput
+          id={fid('password')}
+          width={40}
+          isConfigured={password.configured}
+          value={password.value}
+          placeholder="Cloud password"
+          onChange={(e) => props.onSecretChange('password', e.currentTarget.value)}
+          onReset={() => props.onSecretReset('password')}
+        />
+      </Field>
+
+      <Field
+        label="Camera account user"
+        description="For video (RTSP) and motion events (ONVIF): the account made in the Tapo app under Camera Settings → Advanced Settings → Camera Account. Not the cloud login."
+      >
+        <Input
+          id={fid('cameraAccount')}
+          width={40}
+          value={camera.cameraAccount ?? ''}
+          onChange={(e) => onChange({ cameraAccount: e.currentTarget.value || undefined })}
+        />
+      </Field>
+      <Field label="Camera account password" description="The password of that camera account">
+        <SecretInput
+          id={fid('cameraPassword')}
+          width={40}
+          isConfigured={cameraPassword.configured}
+          value={cameraPassword.value}
+          placeholder="Camera account password"
+          onChange={(e) => props.onSecretChange('cameraPassword', e.currentTarget.value)}
+          onReset={() => props.onSecretReset('cameraPassword')}
+        />
+      </Field>
+
+      <Field
+        label="Poll interval (seconds)"
+        description={`How often status is read; empty uses the default (${props.defaultPollIntervalSeconds} s)`}
+        invalid={Boolean(err('pollIntervalSeconds'))}
+        error={err('pollIntervalSeconds')}
+      >
+        <Input
+          id={fid('poll')}
+          type="number"
+          width={16}
+          value={camera.pollIntervalSeconds ?? ''}
+          placeholder={String(props.defaultPollIntervalSeconds)}
+          onChange={(e) => onChange({ pollIntervalSeconds: numberOrUndefined(e.currentTarget.value) })}
+        />
+      </Field>
+      <Field label="Stream" description="stream2 is cheapest for live tiles; stream1 is full resolution">
+        <RadioButtonGroup
+          options={STREAM_OPTIONS}
+          value={camera.stream ?? SETTINGS_DEFAULTS.stream}
+          onChange={(stream) => onChange({ stream })}
+        />
+      </Field>
+      <Field
+        label="RTSP override URL"
+        description="Optional restream (go2rtc, Frigate) used instead of the camera's own RTSP, which allows at most two sessions"
+        invalid={Boolean(err('rtspUrlOverride'))}
+        error={err('rtspUrlOverride')}
+      >
+        <Input
+          id={fid('rtsp')}
+          width={60}
+          value={camera.rtspUrlOverride ?? ''}
+          placeholder="rtsp://go2rtc:8554/front-door"
+          onChange={(e) => onChange({ rtspUrlOverride: e.currentTarget.value || undefined })}
+        />
+      </Field>
+      <Field label="ONVIF port" invalid={Boolean(err('onvifPort'))} error={err('onvifPort')}>
+        <Input
+          id={fid('onvif')}
+          type="number"
+          width={16}
+          value={camera.onvifPort ?? ''}
+          placeholder={String(SETTINGS_DEFAULTS.onvifPort)}
+          onChange={(e) => onChange({ onvifPort: numberOrUndefined(e.currentTarget.value) })}
+        />
+      </Field>
+      <Field label="Disabled" description="Keep the settings but stop polling this camera">
+        <Switch
+          id={fid('disabled')}
+          value={Boolean(camera.disabled)}
+          onChange={(e) => onChange({ disabled: e.currentTarget.checked })}
+        />
+      </Field>
+      <Button
+        variant="destructive"
+        fill="outline"
+        icon="trash-alt"
+        onClick={props.onRemove}
+        aria-label={`Remove camera ${index + 1}`}
+      >
+        Remove camera
+      </Button>
+    </FieldSet>
+  );
+}

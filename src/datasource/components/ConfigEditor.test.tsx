@@ -1,0 +1,212 @@
+import type { DataSourceSettings } from '@grafana/data';
+import { setBackendSrv, type BackendSrv } from '@grafana/runtime';
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import React, { useState } from 'react';
+import { of, throwError } from 'rxjs';
+
+import type { TapoOptions, TapoSecureJsonData } from '../types';
+import { ConfigEditor } from './ConfigEditor';
+
+type Settings = DataSourceSettings<TapoOptions, TapoSecureJsonData>;
+
+function settings(over: Partial<Settings> = {}): Settings {
+  return {
+    id: 1,
+    uid: '',
+    orgId: 1,
+    name: 'Tapo',
+    type: 'camwatch-tapo-datasource',
+    typeName: 'Tapo Cameras',
+    typeLogoUrl: '',
+    access: 'proxy',
+    url: '',
+    user: '',
+    database: '',
+    basicAuth: false,
+    basicAuthUser: '',
+    isDefault: false,
+    withCredentials: false,
+    readOnly: false,
+    jsonData: {},
+    secureJsonFields: {},
+    ...over,
+  } as Settings;
+}
+
+/** Holds the options like Grafana's settings page does, and records every change. */
+function setup(initial: Settings) {
+  const changes: Settings[] = [];
+  function Harness() {
+    const [options, setOptions] = useState(initial);
+    return (
+      <ConfigEditor
+        options={options}
+        onOptionsChange={(next) => {
+          changes.push(next);
+          setOptions(next);
+        }}
+      />
+    );
+  }
+  const user = userEvent.setup();
+  render(<Harness />);
+  const last = () => changes[changes.length - 1];
+  return { user, changes, last };
+}
+
+const saved = settings({
+  jsonData: {
+    cameras: [
+      { id: 'front', name: 'Front door', host: '10.0.0.2', username: 'admin', cameraAccount: 'viewer' },
+      { id: 'garage', name: 'Garage', host: '10.0.0.3' },
+    ],
+  },
+  secureJsonFields: { 'password.front': true, 'cameraPassword.front': true },
+});
+
+describe('ConfigEditor', () => {
+  it('explains which account is which', () => {
+    setup(settings());
+    expect(screen.getByText(/Each camera uses two different accounts/)).toBeInTheDocument();
+    expect(screen.getAllByText(/TP-Link cloud password/).length).toBeGreaterThan(0);
+    expect(screen.getAllByText(/Third-Party Compatibility/).length).toBeGreaterThan(0);
+    expect(screen.getAllByText(/Camera Account/).length).toBeGreaterThan(0);
+  });
+
+  it('adds a camera whose id follows its name, then stays once edited by hand', async () => {
+    const { user, last } = setup(settings());
+    await user.click(screen.getByRole('button', { name: /Add camera/ }));
+    const name = screen.getByLabelText(/^Name/);
+    await user.type(name, 'Back Yard');
+    expect(last().jsonData.cameras).toEqual([{ id: 'back-yard', name: 'Back Yard', host: '', username: 'admin' }]);
+
+    const id = screen.getByLabelText(/^Id/);
+    await user.clear(id);
+    await user.type(id, 'yard1');
+    await user.type(name, ' East');
+    expect(last().jsonData.cameras?.[0]).toMatchObject({ id: 'yard1', name: 'Back Yard East' });
+  });
+
+  it('keeps the id of a saved camera when it is renamed', async () => {
+    const { user, last } = setup(saved);
+    const [name] = screen.getAllByLabelText(/^Name/);
+    await user.type(name, ' porch');
+    expect(last().jsonData.cameras?.[0]).toMatchObject({ id: 'front', name: 'Front door porch' });
+  });
+
+  it('shows validation messages: duplicate id, empty host, bad interval', async () => {
+    const { user } = setup(saved);
+    const ids = screen.getAllByLabelText(/^Id/);
+    await user.clear(ids[1]);
+    await user.type(ids[1], 'front');
+    expect(screen.getByText('Id "front" is already used by camera 1 (Front door)')).toBeInTheDocument();
+
+    const hosts = screen.getAllByLabelText(/^Host/);
+    await user.clear(hosts[1]);
+    expect(screen.getByText(/Host is required/)).toBeInTheDocument();
+
+    const polls = screen.getAllByLabelText(/^Poll interval/);
+    await user.type(polls[0], '1');
+    expect(screen.getByText('Poll interval must be a whole number of seconds from 5 to 3600')).toBeInTheDocument();
+    await user.type(polls[0], '0');
+    expect(screen.queryByText(/Poll interval must be/)).not.toBeInTheDocument();
+  });
+
+  it('shows saved passwords as configured and resets them', async () => {
+    const { user, last } = setup(saved);
+    const front = screen.getByTestId('camera-0');
+    const configured = within(front).getAllByDisplayValue('configured');
+    expect(configured).toHaveLength(2);
+    const garage = screen.getByTestId('camera-1');
+    expect(within(garage).queryByDisplayValue('configured')).not.toBeInTheDocument();
+
+    await user.click(within(front).getAllByRole('button', { name: 'Reset' })[0]);
+    expect(last().secureJsonFields).toMatchObject({ 'password.front': false, 'cameraPassword.front': true });
+    expect(last().secureJsonData).toEqual({ 'password.front': '' });
+    expect(within(front).getAllByDisplayValue('configured')).toHaveLength(1);
+  });
+
+  it('stores typed passwords in secureJsonData under the camera id', async () => {
+    const { user, last } = setup(saved);
+    const garage = screen.getByTestId('camera-1');
+    await user.type(within(garage).getByLabelText(/^TP-Link cloud password/), 'cloud-pw');
+    await user.type(within(garage).getByLabelText(/^Camera account password/), 'cam-pw');
+    expect(last().secureJsonData).toEqual({ 'password.garage': 'cloud-pw', 'cameraPassword.garage': 'cam-pw' });
+    expect(JSON.stringify(last().jsonData)).not.toContain('pw');
+  });
+
+  it('moves unsaved passwords with an id change and clears saved ones, saying so', async () => {
+    const { user, last } = setup(saved);
+    const front = screen.getByTestId('camera-0');
+    const ids = screen.getAllByLabelText(/^Id/);
+    await user.clear(ids[0]);
+    await user.type(ids[0], 'porch');
+    expect(last().secureJsonFields).toMatchObject({ 'password.front': false, 'cameraPassword.front': false });
+    expect(within(front).queryByDisplayValue('configured')).not.toBeInTheDocument();
+    expect(within(front).getByRole('note')).toHaveTextContent('Saved as “front”');
+
+    await user.type(within(front).getByLabelText(/^TP-Link cloud password/), 'pw');
+    await user.clear(ids[0]);
+    await user.type(ids[0], 'porch2');
+    expect(last().secureJsonData?.['password.porch2']).toBe('pw');
+    expect(last().secureJsonData?.['password.porch']).toBeUndefined();
+  });
+
+  it('forgets the old id once the settings are saved', async () => {
+    const changes: Settings[] = [];
+    const onOptionsChange = (next: Settings) => changes.push(next);
+    const { rerender } = render(<ConfigEditor options={{ ...saved, version: 1 }} onOptionsChange={onOptionsChange} />);
+    const moved = { ...saved, version: 1, jsonData: { cameras: [{ ...saved.jsonData.cameras![0], id: 'porch' }] } };
+    rerender(<ConfigEditor options={moved} onOptionsChange={onOptionsChange} />);
+    expect(screen.getByRole('note')).toHaveTextContent('Saved as “front”');
+    rerender(<ConfigEditor options={{ ...moved, version: 2 }} onOptionsChange={onOptionsChange} />);
+    expect(screen.queryByRole('note')).not.toBeInTheDocument();
+  });
+
+  it('removes a camera and clears its stored passwords', async () => {
+    const { user, last } = setup(saved);
+    await user.click(screen.getByRole('button', { name: 'Remove camera 1' }));
+    expect(last().jsonData.cameras?.map((c) => c.id)).toEqual(['garage']);
+    expect(last().secureJsonFields).toMatchObject({ 'password.front': false, 'cameraPassword.front': false });
+    expect(screen.getAllByLabelText(/^Name/)).toHaveLength(1);
+    expect(screen.getByLabelText(/^Name/)).toHaveValue('Garage');
+  });
+
+  it('edits defaults and flags out-of-range live settings', async () => {
+    const { user, last } = setup(settings());
+    await user.type(screen.getByLabelText(/^History retention/), '48');
+    await user.type(screen.getByLabelText(/^Live frames per second/), '12');
+    expect(last().jsonData).toMatchObject({ retentionHours: 48, liveFps: 12 });
+    expect(screen.getByText('Live frame rate must be a whole number from 1 to 10')).toBeInTheDocument();
+  });
+
+  it('in sidecar mode shows the sidecar the saved datasource reached', async () => {
+    const fetch = jest
+      .fn()
+      .mockReturnValue(of({ data: { connection: 'sidecar', address: '10.1.1.9:50051', version: '0.1.0' } }));
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    const { user, last } = setup(settings({ uid: 'ds-1' }));
+    await user.click(screen.getByRole('radio', { name: 'Sidecar' }));
+    expect(last().jsonData.connection).toBe('sidecar');
+    expect(await screen.findByText('10.1.1.9:50051')).toBeInTheDocument();
+    expect(fetch).toHaveBeenCalledWith(expect.objectContaining({ url: '/api/datasources/uid/ds-1/resources/info' }));
+  });
+
+  it('counts a 404 from the sidecar as reached', async () => {
+    const fetch = jest.fn().mockReturnValue(throwError(() => ({ status: 404, data: { error: 'no resource "info"' } })));
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    setup(settings({ uid: 'ds-1', jsonData: { connection: 'sidecar' } }));
+    expect(await screen.findByText('The sidecar answers, but does not report its address.')).toBeInTheDocument();
+  });
+
+  it('says when the sidecar was not reached', async () => {
+    const fetch = jest
+      .fn()
+      .mockReturnValue(throwError(() => ({ status: 502, data: { message: 'connection refused' } })));
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    setup(settings({ uid: 'ds-1', jsonData: { connection: 'sidecar' } }));
+    expect(await screen.findByText('The sidecar was not reached')).toBeInTheDocument();
+    expect(screen.getByText(/connection refused/)).toBeInTheDocument();
+  });
+});

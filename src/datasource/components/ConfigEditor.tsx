@@ -1,0 +1,299 @@
+import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
+import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup } from '@grafana/ui';
+import React, { useState } from 'react';
+
+import {
+  LIVE_DEFAULT_FPS,
+  LIVE_DEFAULT_WIDTH,
+  LIVE_MAX_FPS,
+  LIVE_MAX_WIDTH,
+  secretKeys,
+  type CameraSettings,
+  type ConnectionMode,
+} from '../../shared/query';
+import { deriveCameraId, validateSettings } from '../settingsValidation';
+import { SETTINGS_DEFAULTS, type TapoSecureJsonData, type TapoOptions } from '../types';
+import { CameraSettingsEditor } from './CameraSettingsEditor';
+import { SidecarStatus } from './SidecarStatus';
+
+type Props = DataSourcePluginOptionsEditorProps<TapoOptions, TapoSecureJsonData>;
+type SecretKind = keyof typeof secretKeys;
+const SECRET_KINDS: SecretKind[] = ['password', 'cameraPassword'];
+
+const CONNECTION_OPTIONS: Array<{ label: string; value: ConnectionMode; description: string }> = [
+  { label: 'Managed', value: 'managed', description: 'Grafana starts the bundled sidecar next to itself' },
+  { label: 'Sidecar', value: 'sidecar', description: 'The sidecar runs elsewhere (its own container)' },
+];
+
+let rowCounter = 0;
+const newRowKey = () => `cam${++rowCounter}`;
+
+function numberOrUndefined(text: string): number | undefined {
+  if (text.trim() === '') {
+    return undefined;
+  }
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export function ConfigEditor({ options, onOptionsChange }: Props) {
+  const jsonData = options.jsonData ?? {};
+  const cameras = jsonData.cameras ?? [];
+  const secureFields = options.secureJsonFields ?? {};
+  const secureData: TapoSecureJsonData = options.secureJsonData ?? {};
+  const errors = validateSettings(jsonData);
+
+  // Row keys keep React state attached to a camera while its id is being edited.
+  const [rowKeys, setRowKeys] = useState<string[]>(() => cameras.map(() => newRowKey()));
+  const keys = cameras.map((_, i) => rowKeys[i] ?? `extra${i}`);
+  // The ids as last saved (Grafana bumps `version` on save); a new camera's id follows its name
+  // until the user edits the id.
+  const [saved, setSaved] = useState(() => ({
+    version: options.version,
+    ids: new Map(keys.map((k, i) => [k, cameras[i].id])),
+  }));
+  if (saved.version !== options.version) {
+    setSaved({ version: options.version, ids: new Map(keys.map((k, i) => [k, cameras[i].id])) });
+  }
+  const savedIds = saved.ids;
+  const [autoId, setAutoId] = useState<Set<string>>(() => new Set());
+
+  type Secure = { data: TapoSecureJsonData; fields: Record<string, boolean> };
+  const emit = (nextJson: TapoOptions, secure?: Secure) =>
+    onOptionsChange({
+      ...options,
+      jsonData: nextJson,
+      secureJsonData: secure ? secure.data : options.secureJsonData,
+      secureJsonFields: secure ? secure.fields : options.secureJsonFields,
+    });
+  const setJson = (patch: Partial<TapoOptions>) => emit({ ...jsonData, ...patch });
+  const withCamera = (index: number, patch: Partial<CameraSettings>) =>
+    cameras.map((c, i) => (i === index ? { ...c, ...patch } : c));
+
+  /** Moves typed (unsaved) passwords to the new id; saved ones cannot move, so they are cleared. */
+  const renameSecrets = (oldId: string, newId: string, stillUsed: boolean): Secure => {
+    const data = { ...secureData };
+    const fields = { ...secureFields };
+    for (const kind of SECRET_KINDS) {
+      const from = secretKeys[kind](oldId);
+      const to = secretKeys[kind](newId);
+      if (data[from]) {
+        data[to] = data[from];
+        delete data[from];
+      }
+      if (fields[from] && !stillUsed) {
+        fields[from] = false;
+        data[from] = '';
+      }
+    }
+    return { data, fields };
+  };
+
+  const changeId = (index: number, newId: string, nextCameras: CameraSettings[]) => {
+    const oldId = cameras[index].id;
+    const stillUsed = nextCameras.some((c) => c.id === oldId);
+    emit({ ...jsonData, cameras: nextCameras }, oldId === newId ? undefined : renameSecrets(oldId, newId, stillUsed));
+  };
+
+  const onNameChange = (index: number, name: string) => {
+    if (!autoId.has(keys[index])) {
+      setJson({ cameras: withCamera(index, { name }) });
+      return;
+    }
+    const others = cameras.filter((_, i) => i !== index).map((c) => c.id);
+    const id = deriveCameraId(name, others);
+    changeId(index, id, withCamera(index, { name, id }));
+  };
+
+  const onIdChange = (index: number, id: string) => {
+    setAutoId((prev) => new Set([...prev].filter((k) => k !== keys[index])));
+    changeId(index, id, withCamera(index, { id }));
+  };
+
+  const addCamera = () => {
+    const key = newRowKey();
+    setRowKeys([...keys, key]);
+    setAutoId((prev) => new Set(prev).add(key));
+    const id = deriveCameraId(
+      'camera',
+      cameras.map((c) => c.id)
+    );
+    setJson({ cameras: [...cameras, { id, name: '', host: '', username: SETTINGS_DEFAULTS.username }] });
+  };
+
+  const removeCamera = (index: number) => {
+    const removed = cameras[index];
+    const rest = cameras.filter((_, i) => i !== index);
+    setRowKeys(keys.filter((_, i) => i !== index));
+    const data = { ...secureData };
+    const fields = { ...secureFields };
+    if (!rest.some((c) => c.id === removed.id)) {
+      // Clear the removed camera's stored passwords, as Grafana's reset does.
+      for (const kind of SECRET_KINDS) {
+        const key = secretKeys[kind](removed.id);
+        delete data[key];
+        if (fields[key]) {
+          fields[key] = false;
+          data[key] = '';
+        }
+      }
+    }
+    emit({ ...jsonData, cameras: rest }, { data, fields });
+  };
+
+  const setSecret = (cameraId: string, kind: SecretKind, value: string) => {
+    const key = secretKeys[kind](cameraId);
+    emit(jsonData, { data: { ...secureData, [key]: value }, fields: { ...secureFields } });
+  };
+
+  const resetSecret = (cameraId: string, kind: SecretKind) => {
+    const key = secretKeys[kind](cameraId);
+    emit(jsonData, { data: { ...secureData, [key]: '' }, fields: { ...secureFields, [key]: false } });
+  };
+
+  const secretState = (cameraId: string, kind: SecretKind) => {
+    const key = secretKeys[kind](cameraId);
+    return { configured: Boolean(secureFields[key]), value: secureData[key] ?? '' };
+  };
+
+  const connection = jsonData.connection ?? SETTINGS_DEFAULTS.connection;
+  const defaultPoll = jsonData.defaultPollIntervalSeconds ?? SETTINGS_DEFAULTS.defaultPollIntervalSeconds;
+
+  return (
+    <div>
+      <FieldSet label="Connection">
+        <Field
+          label="Sidecar"
+          description="Managed: Grafana runs the bundled sidecar (needs node 20+ on the Grafana host). Sidecar: it runs in its own container and Grafana reaches it through sidecar_address."
+        >
+          <RadioButtonGroup<ConnectionMode>
+            options={CONNECTION_OPTIONS}
+            value={connection}
+            onChange={(value) => setJson({ connection: value })}
+          />
+        </Field>
+        {connection === 'sidecar' && <SidecarStatus uid={options.uid} />}
+      </FieldSet>
+
+      <FieldSet label="Cameras">
+        <Alert severity="info" title="Each camera uses two different accounts">
+          <ul>
+            <li>
+              <strong>Local API</strong> (status, PTZ, privacy): user <code>admin</code> with the owner&apos;s{' '}
+              <strong>TP-Link cloud password</strong>, the one used to log in to the Tapo app. Turn on{' '}
+              <strong>Third-Party Compatibility</strong> in the Tapo app (Me → Tapo Lab), or the camera refuses the
+              login.
+            </li>
+            <li>
+              <strong>Camera account</strong> (RTSP video and ONVIF motion events): the username and password created in
+              the Tapo app under Camera Settings → Advanced Settings → Camera Account.
+            </li>
+          </ul>
+          Passwords are stored encrypted by Grafana and never shown again.
+        </Alert>
+        {cameras.length === 0 && <p>No cameras yet.</p>}
+        {cameras.map((camera, index) => {
+          const key = keys[index];
+          const savedId = savedIds.get(key);
+          return (
+            <CameraSettingsEditor
+              key={key}
+              rowKey={key}
+              index={index}
+              camera={camera}
+              errors={errors}
+              password={secretState(camera.id, 'password')}
+              cameraPassword={secretState(camera.id, 'cameraPassword')}
+              savedIdChanged={savedId !== undefined && savedId !== camera.id ? savedId : undefined}
+              defaultPollIntervalSeconds={defaultPoll}
+              onChange={(patch) => setJson({ cameras: withCamera(index, patch) })}
+              onNameChange={(name) => onNameChange(index, name)}
+              onIdChange={(id) => onIdChange(index, id)}
+              onSecretChange={(kind, value) => setSecret(camera.id, kind, value)}
+              onSecretReset={(kind) => resetSecret(camera.id, kind)}
+              onRemove={() => removeCamera(index)}
+            />
+          );
+        })}
+        <Button icon="plus" variant="secondary" onClick={addCamera}>
+          Add camera
+        </Button>
+      </FieldSet>
+
+      <FieldSet label="Defaults">
+        <Field
+          label="Default poll interval (seconds)"
+          description="For cameras without their own interval"
+          invalid={Boolean(errors.defaultPollIntervalSeconds)}
+          error={errors.defaultPollIntervalSeconds}
+        >
+          <Input
+            id="tapo-default-poll"
+            type="number"
+            width={16}
+            placeholder={String(SETTINGS_DEFAULTS.defaultPollIntervalSeconds)}
+            value={jsonData.defaultPollIntervalSeconds ?? ''}
+            onChange={(e) => setJson({ defaultPollIntervalSeconds: numberOrUndefined(e.currentTarget.value) })}
+          />
+        </Field>
+        <Field
+          label="History retention (hours)"
+          description="How long polled metrics and events are kept"
+          invalid={Boolean(errors.retentionHours)}
+          error={errors.retentionHours}
+        >
+          <Input
+            id="tapo-retention"
+            type="number"
+            width={16}
+            placeholder={String(SETTINGS_DEFAULTS.retentionHours)}
+            value={jsonData.retentionHours ?? ''}
+            onChange={(e) => setJson({ retentionHours: numberOrUndefined(e.currentTarget.value) })}
+          />
+        </Field>
+        <Field
+          label="Live frames per second"
+          description={`Default for live frames; at most ${LIVE_MAX_FPS}`}
+          invalid={Boolean(errors.liveFps)}
+          error={errors.liveFps}
+        >
+          <Input
+            id="tapo-live-fps"
+            type="number"
+            width={16}
+            placeholder={String(LIVE_DEFAULT_FPS)}
+            value={jsonData.liveFps ?? ''}
+            onChange={(e) => setJson({ liveFps: numberOrUndefined(e.currentTarget.value) })}
+          />
+        </Field>
+        <Field
+          label="Live frame width (pixels)"
+          description={`Default width of live frames; at most ${LIVE_MAX_WIDTH}`}
+          invalid={Boolean(errors.liveWidth)}
+          error={errors.liveWidth}
+        >
+          <Input
+            id="tapo-live-width"
+            type="number"
+            width={16}
+            placeholder={String(LIVE_DEFAULT_WIDTH)}
+            value={jsonData.liveWidth ?? ''}
+            onChange={(e) => setJson({ liveWidth: numberOrUndefined(e.currentTarget.value) })}
+          />
+        </Field>
+        <Field
+          label="ffmpeg path"
+          description="Used to grab frames from RTSP; empty means ffmpeg on the sidecar's PATH"
+        >
+          <Input
+            id="tapo-ffmpeg"
+            width={40}
+            placeholder="ffmpeg"
+            value={jsonData.ffmpegPath ?? ''}
+            onChange={(e) => setJson({ ffmpegPath: e.currentTarget.value || undefined })}
+          />
+        </Field>
+      </FieldSet>
+    </div>
+  );
+}

@@ -1,0 +1,108 @@
+import { LIVE_MAX_FPS, LIVE_MAX_WIDTH, type CameraSettings, type TapoDataSourceOptions } from '../shared/query';
+import { LIMITS } from './types';
+
+/** Error messages keyed by field path: `cameras.<index>.<field>` or a top-level jsonData key. */
+export type SettingsErrors = Record<string, string>;
+
+export const cameraField = (index: number, field: keyof CameraSettings) => `cameras.${index}.${field}`;
+
+export const CAMERA_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const HOST_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?$/;
+
+function isIntInRange(value: number, min: number, max: number): boolean {
+  return Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** A stable id from a name: lower-case ASCII, digits and dashes, unique among `taken`. */
+export function deriveCameraId(name: string, taken: Iterable<string>): string {
+  const base =
+    name
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 48) || 'camera';
+  const used = new Set(taken);
+  if (!used.has(base)) {
+    return base;
+  }
+  for (let n = 2; ; n++) {
+    const candidate = `${base}-${n}`;
+    if (!used.has(candidate)) {
+      return candidate;
+    }
+  }
+}
+
+function validateCamera(camera: CameraSettings, index: number, all: CameraSettings[], errors: SettingsErrors) {
+  const key = (field: keyof CameraSettings) => cameraField(index, field);
+  if (!camera.name?.trim()) {
+    errors[key('name')] = 'Name is required';
+  }
+  const id = camera.id ?? '';
+  if (!id) {
+    errors[key('id')] = 'Id is required';
+  } else if (!CAMERA_ID_PATTERN.test(id)) {
+    errors[key('id')] = 'Id may hold letters, digits, "-" and "_" only (at most 64)';
+  } else {
+    const first = all.findIndex((c) => c.id === id);
+    if (first !== index) {
+      errors[key('id')] =
+        `Id "${id}" is already used by camera ${first + 1}${all[first].name ? ` (${all[first].name})` : ''}`;
+    }
+  }
+  const host = camera.host?.trim() ?? '';
+  if (!host) {
+    errors[key('host')] = 'Host is required: the camera’s IP address or hostname';
+  } else if (!HOST_PATTERN.test(host)) {
+    errors[key('host')] = 'Host is an IP address or hostname, without http:// or a path';
+  }
+  const interval = camera.pollIntervalSeconds;
+  if (
+    interval !== undefined &&
+    !isIntInRange(interval, LIMITS.pollIntervalSeconds.min, LIMITS.pollIntervalSeconds.max)
+  ) {
+    errors[key('pollIntervalSeconds')] =
+      `Poll interval must be a whole number of seconds from ${LIMITS.pollIntervalSeconds.min} to ${LIMITS.pollIntervalSeconds.max}`;
+  }
+  if (camera.onvifPort !== undefined && !isIntInRange(camera.onvifPort, LIMITS.port.min, LIMITS.port.max)) {
+    errors[key('onvifPort')] = 'ONVIF port must be a whole number from 1 to 65535';
+  }
+  const override = camera.rtspUrlOverride?.trim();
+  if (override) {
+    if (!/^rtsps?:\/\/[^/\s]+/i.test(override)) {
+      errors[key('rtspUrlOverride')] = 'The override must be an rtsp:// or rtsps:// URL';
+    } else if (/^rtsps?:\/\/[^/@\s]*:[^/@\s]*@/i.test(override)) {
+      errors[key('rtspUrlOverride')] =
+        'Leave the password out of the URL: settings are stored unencrypted; the camera account below is used';
+    }
+  }
+}
+
+/** Everything the config editor flags before Save & test; the sidecar checks the same things again. */
+export function validateSettings(options: TapoDataSourceOptions): SettingsErrors {
+  const errors: SettingsErrors = {};
+  const cameras = options.cameras ?? [];
+  cameras.forEach((camera, index) => validateCamera(camera, index, cameras, errors));
+  const { retentionHours, defaultPollIntervalSeconds, liveFps, liveWidth } = options;
+  if (
+    retentionHours !== undefined &&
+    !isIntInRange(retentionHours, LIMITS.retentionHours.min, LIMITS.retentionHours.max)
+  ) {
+    errors.retentionHours = `Retention must be a whole number of hours from ${LIMITS.retentionHours.min} to ${LIMITS.retentionHours.max}`;
+  }
+  if (
+    defaultPollIntervalSeconds !== undefined &&
+    !isIntInRange(defaultPollIntervalSeconds, LIMITS.pollIntervalSeconds.min, LIMITS.pollIntervalSeconds.max)
+  ) {
+    errors.defaultPollIntervalSeconds = `Poll interval must be a whole number of seconds from ${LIMITS.pollIntervalSeconds.min} to ${LIMITS.pollIntervalSeconds.max}`;
+  }
+  if (liveFps !== undefined && !isIntInRange(liveFps, LIMITS.liveFps.min, LIVE_MAX_FPS)) {
+    errors.liveFps = `Live frame rate must be a whole number from ${LIMITS.liveFps.min} to ${LIVE_MAX_FPS}`;
+  }
+  if (liveWidth !== undefined && !isIntInRange(liveWidth, LIMITS.liveWidth.min, LIVE_MAX_WIDTH)) {
+    errors.liveWidth = `Live frame width must be a whole number of pixels from ${LIMITS.liveWidth.min} to ${LIVE_MAX_WIDTH}`;
+  }
+  return errors;
+}

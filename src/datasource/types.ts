@@ -1,0 +1,32 @@
+import type { DataSourceJsonData } from '@grafana/data';
+import type { DataQuery } from '@grafana/schema';
+
+import type { TapoDataSourceOptions, TapoVariableQuery } from '../shared/query';
+
+/** secureJsonData: `password.<cameraId>` (cloud password, local API) and `cameraPassword.<cameraId>` (camera account). */
+export type TapoSecureJsonData = Record<string, string>;
+
+/** The variable query as Grafana stores it (CustomVariableSupport wants a DataQuery). */
+export type TapoVariableDataQuery = TapoVariableQuery & DataQuery;
+
+/** Defaults the config editor shows and the sidecar applies when a field is empty. */
+export const SETTINGS_DEFAULTS = {
+  connection: 'managed',
+  retentionHours: 168,
+  defaultPollIntervalSeconds: 30,
+  username: 'admin',
+  stream: 'stream2',
+  onvifPort: 2020,
+} as const;
+
+/** Accepted ranges; the sidecar validates the same bounds. */
+export const LIMITS = {
+  pollIntervalSeconds: { min: 5, max: 3600 },
+  retentionHours: { min: 1, max: 24 * 366 },
+  liveFps: { min: 1 },
+  liveWidth: { min: 160 },
+  port: { min: 1, max: 65535 },
+} as const;
+
+/** The shared settings model as Grafana types jsonData (the shared file has no Grafana imports). */
+export type TapoOptions = TapoDataSourceOptions & DataSourceJsonData;

@@ -1,0 +1,330 @@
+import {
+  type DataFrame,
+  FieldType,
+  LoadingState,
+  type PanelData,
+  type PanelProps,
+  createDataFrame,
+  getDefaultTimeRange,
+} from '@grafana/data';
+import { type BackendSrv, config, setBackendSrv } from '@grafana/runtime';
+import { act, render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import React from 'react';
+import { of, throwError } from 'rxjs';
+
+import { DEFAULT_OPTIONS, type PanelOptions } from '../types';
+import { CameraPanel } from './CameraPanel';
+
+const NOW = 1_700_000_000_000;
+const JPEG = (n: number) => `/9j/${'Q'.repeat(30)}${String(n).padStart(6, '0')}${'R'.repeat(80)}`;
+
+interface Cam {
+  id: string;
+  name: string;
+  n?: number;
+  time?: number;
+  status?: string;
+  lastSeen?: number;
+  motion?: boolean;
+  error?: string | null;
+}
+
+function framesFor(cams: Cam[], uid = 'uid-1'): DataFrame[] {
+  return cams.map((c) =>
+    createDataFrame({
+      refId: 'A',
+      meta: { channel: `ds/${uid}/camera/${c.id}/frames/2/640` },
+      fields: [
+        { name: 'time', type: FieldType.time, values: [c.time ?? NOW - 3000] },
+        { name: 'camera_id', type: FieldType.string, values: [c.id] },
+        { name: 'camera_name', type: FieldType.string, values: [c.name] },
+        { name: 'width', type: FieldType.number, values: [640] },
+        { name: 'height', type: FieldType.number, values: [360] },
+        { name: 'jpeg', type: FieldType.string, values: [JPEG(c.n ?? 1)] },
+        { name: 'status', type: FieldType.string, values: [c.status ?? 'online'] },
+        { name: 'last_seen', type: FieldType.time, values: [c.lastSeen ?? NOW - 3000] },
+        { name: 'motion', type: FieldType.boolean, values: [c.motion ?? false] },
+        { name: 'error', type: FieldType.string, values: [c.error ?? null] },
+      ],
+    })
+  );
+}
+
+function props(series: DataFrame[], options: Partial<PanelOptions> = {}): PanelProps<PanelOptions> {
+  const data: PanelData = { series, state: LoadingState.Streaming, timeRange: getDefaultTimeRange() };
+  return {
+    id: 1,
+    data,
+    options: { ...DEFAULT_OPTIONS, ...options },
+    width: 800,
+    height: 450,
+    timeRange: data.timeRange,
+    timeZone: 'utc',
+    title: 'Cameras',
+    transparent: false,
+    renderCounter: 0,
+    fieldConfig: { defaults: {}, overrides: [] },
+    replaceVariables: (s: string) => s,
+    onOptionsChange: jest.fn(),
+    onFieldConfigChange: jest.fn(),
+    onChangeTimeRange: jest.fn(),
+    eventBus: {} as PanelProps['eventBus'],
+  } as unknown as PanelProps<PanelOptions>;
+}
+
+let created: string[];
+let revoked: string[];
+let fetch: jest.Mock;
+
+function setRole(orgRole: string) {
+  config.bootData = {
+    ...config.bootData,
+    user: { ...config.bootData?.user, orgRole, isGrafanaAdmin: false },
+  } as typeof config.bootData;
+}
+
+beforeEach(() => {
+  jest.useFakeTimers({ now: NOW });
+  created = [];
+  revoked = [];
+  let n = 0;
+  URL.createObjectURL = jest.fn(() => {
+    const url = `blob:panel/${++n}`;
+    created.push(url);
+    return url;
+  });
+  URL.revokeObjectURL = jest.fn((url: string) => void revoked.push(url));
+  fetch = jest.fn((req: { url: string }) => {
+    if (req.url.endsWith('/resources/cameras')) {
+      return of({
+        data: [
+          {
+            id: 'front',
+            name: 'Front door',
+            model: 'C210',
+            status: 'online',
+            host: 'h',
+            ptz: true,
+            privacyMode: false,
+          },
+          { id: 'garage', name: 'Garage', model: 'C100', status: 'online', host: 'h', ptz: false },
+        ],
+      });
+    }
+    return of({ data: {} });
+  });
+  setBackendSrv({ fetch } as unknown as BackendSrv);
+  setRole('Viewer');
+});
+
+afterEach(() => {
+  jest.useRealTimers();
+});
+
+const user = () => userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
+
+describe('CameraPanel', () => {
+  it('renders a tile per camera with name, status, picture and frame age', () => {
+    render(
+      <CameraPanel
+        {...props(
+          framesFor([
+            { id: 'front', name: 'Front door' },
+            { id: 'garage', name: 'Garage' },
+          ])
+        )}
+      />
+    );
+    const tiles = screen.getAllByTestId('camera-tile');
+    expect(tiles).toHaveLength(2);
+    const front = within(tiles[0]);
+    expect(front.getByText('Front door')).toBeInTheDocument();
+    expect(front.getByText('Online')).toBeInTheDocument();
+    expect(front.getByRole('img')).toHaveAttribute('src', 'blob:panel/1');
+    expect(front.getByTestId('frame-age')).toHaveTextContent('3 s old');
+  });
+
+  it('ages frames as the clock runs, without decoding them again', () => {
+    render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+    act(() => {
+      jest.advanceTimersByTime(5000);
+    });
+    expect(screen.getByTestId('frame-age')).toHaveTextContent('8 s old');
+    expect(created).toHaveLength(1);
+  });
+
+  it('lights the motion badge on motion only', () => {
+    render(
+      <CameraPanel
+        {...props(
+          framesFor([
+            { id: 'front', name: 'Front door', motion: true },
+            { id: 'garage', name: 'Garage', motion: false },
+          ])
+        )}
+      />
+    );
+    const [lit, unlit] = screen.getAllByTestId('motion-badge');
+    expect(lit).toHaveAttribute('data-lit', 'true');
+    expect(lit).toHaveAccessibleName('Motion detected');
+    expect(unlit).toHaveAttribute('data-lit', 'false');
+  });
+
+  it('dims an offline camera’s last frame and gives the reason and last contact', () => {
+    render(
+      <CameraPanel
+        {...props(
+          framesFor([
+            {
+              id: 'garage',
+              name: 'Garage',
+              status: 'offline',
+              error: 'timeout after 5 s',
+              lastSeen: NOW - 10 * 60_000,
+            },
+          ])
+        )}
+      />
+    );
+    const tile = screen.getByTestId('camera-tile');
+    expect(tile).toHaveAttribute('data-offline', 'true');
+    expect(within(tile).getByRole('img')).toHaveAttribute('src', 'blob:panel/1');
+    expect(within(tile).getByRole('status')).toHaveTextContent('timeout after 5 s');
+    expect(within(tile).getByText('Offline')).toBeInTheDocument();
+    expect(within(tile).getByText('last seen 10 min ago')).toBeInTheDocument();
+    const img = within(tile).getByRole('img');
+    expect(getComputedStyle(img).opacity).toBe('0.35');
+  });
+
+  it('hides controls from viewers and never calls the camera resources for them', () => {
+    render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+    expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /Move up/ })).not.toBeInTheDocument();
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('gives editors PTZ on PTZ cameras through the datasource resources', async () => {
+    setRole('Editor');
+    render(
+      <CameraPanel
+        {...props(
+          framesFor([
+            { id: 'front', name: 'Front door' },
+            { id: 'garage', name: 'Garage' },
+          ])
+        )}
+      />
+    );
+    const [front, garage] = screen.getAllByTestId('camera-tile');
+    const up = await within(front).findByRole('button', { name: 'Move up' });
+    expect(within(garage).queryByRole('button', { name: 'Move up' })).not.toBeInTheDocument();
+    expect(within(garage).getByRole('button', { name: 'Download snapshot' })).toBeInTheDocument();
+    await user().click(up);
+    expect(fetch).toHaveBeenCalledWith(
+      expect.objectContaining({
+        url: '/api/datasources/uid/uid-1/resources/cameras/front/ptz',
+        method: 'POST',
+        data: { direction: 90 },
+      })
+    );
+  });
+
+  it('toggles privacy mode and shows a refusal in words', async () => {
+    setRole('Admin');
+    render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+    const toggle = await screen.findByRole('button', { name: 'Turn privacy mode on' });
+    await user().click(toggle);
+    expect(fetch).toHaveBeenCalledWith(
+      expect.objectContaining({
+        url: '/api/datasources/uid/uid-1/resources/cameras/front/privacy',
+        data: { enabled: true },
+      })
+    );
+    expect(await screen.findByRole('button', { name: 'Privacy mode is on: turn it off' })).toBeInTheDocument();
+
+    fetch.mockImplementation(() =>
+      throwError(() => ({ status: 403, data: { error: 'privacy needs the Editor or Admin role (you are Viewer)' } }))
+    );
+    await user().click(screen.getByRole('button', { name: 'Privacy mode is on: turn it off' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Privacy: privacy needs the Editor or Admin role (you are Viewer)'
+    );
+  });
+
+  it('downloads a snapshot from the snapshot resource and releases its object URL', async () => {
+    setRole('Editor');
+    const blob = new Blob(['jpeg'], { type: 'image/jpeg' });
+    fetch.mockImplementation((req: { url: string }) =>
+      req.url.endsWith('/snapshot') ? of({ data: blob }) : of({ data: [] })
+    );
+    const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+    await user().click(screen.getByRole('button', { name: 'Download snapshot' }));
+    expect(fetch).toHaveBeenCalledWith(
+      expect.objectContaining({
+        url: '/api/datasources/uid/uid-1/resources/cameras/front/snapshot',
+        responseType: 'blob',
+      })
+    );
+    expect(click).toHaveBeenCalledTimes(1);
+    const snapshotUrl = created[created.length - 1];
+    expect(revoked).toContain(snapshotUrl);
+    click.mockRestore();
+  });
+
+  it('keeps only the latest frame per camera and revokes replaced and unmounted pictures', () => {
+    const { rerender, unmount } = render(
+      <CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door', n: 1 }]))} />
+    );
+    for (let n = 2; n <= 20; n++) {
+      act(() => {
+        jest.advanceTimersByTime(600);
+      });
+      rerender(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door', n, time: NOW + n * 600 }]))} />);
+    }
+    expect(created).toHaveLength(20);
+    expect(revoked).toEqual(created.slice(0, 19));
+    expect(screen.getByRole('img')).toHaveAttribute('src', created[19]);
+    unmount();
+    expect(revoked).toEqual(created);
+  });
+
+  it('shows only the cameras named in the options, in the requested columns', () => {
+    render(
+      <CameraPanel
+        {...props(
+          framesFor([
+            { id: 'front', name: 'Front door' },
+            { id: 'garage', name: 'Garage' },
+            { id: 'yard', name: 'Yard' },
+          ]),
+          {
+            cameraFilter: 'front, Yard',
+            columns: 1,
+          }
+        )}
+      />
+    );
+    const tiles = screen.getAllByTestId('camera-tile');
+    expect(tiles.map((t) => t.getAttribute('data-camera'))).toEqual(['front', 'yard']);
+    expect(tiles[0].parentElement).toHaveStyle({ gridTemplateColumns: 'repeat(1, minmax(0, 1fr))' });
+  });
+
+  it('explains what it needs when there is no picture in the data', () => {
+    const table = createDataFrame({ fields: [{ name: 'value', type: FieldType.number, values: [1] }] });
+    render(<CameraPanel {...props([table])} />);
+    expect(screen.getByText(/No camera pictures in the data/)).toBeInTheDocument();
+  });
+
+  it('works with frames from other sources: image URLs, no status', () => {
+    const frame = createDataFrame({
+      name: 'Porch',
+      fields: [{ name: 'url', type: FieldType.string, values: ['https://example.test/porch.jpg'] }],
+    });
+    render(<CameraPanel {...props([frame], { overlay: false })} />);
+    expect(screen.getByRole('img')).toHaveAttribute('src', 'https://example.test/porch.jpg');
+    expect(screen.queryByTestId('motion-badge')).not.toBeInTheDocument();
+    expect(created).toHaveLength(0);
+  });
+});

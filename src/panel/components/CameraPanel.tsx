@@ -1,0 +1,125 @@
+import { css } from '@emotion/css';
+import type { GrafanaTheme2, PanelProps } from '@grafana/data';
+import { useStyles2 } from '@grafana/ui';
+import React, { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+
+import type { CameraListItem } from '../../shared/query';
+import { type CameraApi, cameraApi } from '../api';
+import { autoColumns } from '../format';
+import { FrameStore } from '../frameStore';
+import { extractTiles, filterTiles } from '../frames';
+import { canControlCameras } from '../permissions';
+import { DEFAULT_OPTIONS, type PanelOptions } from '../types';
+import { CameraTile } from './CameraTile';
+
+type Props = PanelProps<PanelOptions>;
+
+/** A clock for ages and the motion window; ticking does not touch the frames. */
+function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+/** PTZ capability and privacy state per camera, from each Tapo datasource's `cameras` resource. */
+function useCameraInfo(apis: Map<string, CameraApi>, enabled: boolean): Map<string, Map<string, CameraListItem>> {
+  const [info, setInfo] = useState<Map<string, Map<string, CameraListItem>>>(() => new Map());
+  useEffect(() => {
+    if (!enabled) {
+      return;
+    }
+    const subscriptions = Array.from(apis.entries()).map(([uid, api]) =>
+      api.cameras().subscribe({
+        next: (list) => setInfo((prev) => new Map(prev).set(uid, new Map(list.map((c) => [c.id, c])))),
+        error: () => undefined, // Controls then fall back to what the frames say.
+      })
+    );
+    return () => subscriptions.forEach((s) => s.unsubscribe());
+  }, [apis, enabled]);
+  return info;
+}
+
+export function CameraPanel({ data, options: rawOptions, width, height }: Props) {
+  const options: PanelOptions = { ...DEFAULT_OPTIONS, ...rawOptions };
+  const styles = useStyles2(getStyles);
+  const [store] = useState(() => new FrameStore());
+  // Declared before the push effect, so a remount (StrictMode) disposes first and then re-applies.
+  useEffect(() => () => store.dispose(), [store]);
+  const now = useNow(1000);
+
+  const tiles = useMemo(
+    () => filterTiles(extractTiles(data.series, data.request), options.cameraFilter),
+    [data.series, data.request, options.cameraFilter]
+  );
+  useEffect(() => store.push(tiles, options.maxFps), [store, tiles, options.maxFps]);
+  const views = useSyncExternalStore(store.subscribe, store.getSnapshot);
+
+  const controls = options.showControls && canControlCameras();
+  const uidKey = Array.from(new Set(views.map((v) => v.datasourceUid).filter(Boolean)))
+    .sort()
+    .join(',');
+  const apis = useMemo(
+    () => new Map(uidKey ? uidKey.split(',').map((uid) => [uid, cameraApi(uid)] as const) : []),
+    [uidKey]
+  );
+  const info = useCameraInfo(apis, controls);
+
+  // The data decides; views catch up in the effect right after the first render.
+  if (tiles.length === 0) {
+    return (
+      <div className={styles.empty}>
+        No camera pictures in the data. Use a Tapo Cameras query of type Live → Camera frames, or any query whose frames
+        carry a JPEG as base64 or an image URL.
+      </div>
+    );
+  }
+
+  const columns =
+    options.columns > 0 ? Math.min(options.columns, views.length) : autoColumns(views.length, width, height);
+  const rows = Math.ceil(views.length / columns);
+  return (
+    <div
+      className={styles.grid}
+      style={{
+        width,
+        height,
+        gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`,
+        gridTemplateRows: `repeat(${rows}, minmax(0, 1fr))`,
+      }}
+    >
+      {views.map((view) => {
+        const api = view.datasourceUid && view.cameraId ? apis.get(view.datasourceUid) : undefined;
+        const known =
+          view.datasourceUid && view.cameraId ? info.get(view.datasourceUid)?.get(view.cameraId) : undefined;
+        return (
+          <CameraTile
+            key={view.key}
+            view={view}
+            now={now}
+            options={options}
+            controls={controls}
+            api={api}
+            ptz={known?.ptz ?? view.ptz ?? false}
+            privacy={known?.privacyMode ?? view.privacy}
+          />
+        );
+      })}
+    </div>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  grid: css({ display: 'grid', gap: theme.spacing(0.5) }),
+  empty: css({
+    height: '100%',
+    display: 'flex',
+    alignItems: 'center',
+    justifyContent: 'center',
+    textAlign: 'center',
+    padding: theme.spacing(2),
+    color: theme.colors.text.secondary,
+  }),
+});

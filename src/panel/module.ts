@@ -1,0 +1,59 @@
+import { PanelPlugin } from '@grafana/data';
+
+import { CameraPanel } from './components/CameraPanel';
+import { DEFAULT_OPTIONS, type PanelOptions } from './types';
+
+export const plugin = new PanelPlugin<PanelOptions>(CameraPanel).setPanelOptions((builder) =>
+  builder
+    .addRadio({
+      path: 'fit',
+      name: 'Picture',
+      description: 'Fit shows the whole frame; fill crops it to fill the tile',
+      defaultValue: DEFAULT_OPTIONS.fit,
+      settings: {
+        options: [
+          { value: 'contain', label: 'Fit' },
+          { value: 'cover', label: 'Fill' },
+        ],
+      },
+    })
+    .addBooleanSwitch({
+      path: 'overlay',
+      name: 'Overlay',
+      description: 'Camera name, status, motion badge and frame age over the picture',
+      defaultValue: DEFAULT_OPTIONS.overlay,
+    })
+    .addNumberInput({
+      path: 'maxFps',
+      name: 'Max frames per second',
+      description: 'Per camera; faster frames are skipped. 0 means no limit.',
+      defaultValue: DEFAULT_OPTIONS.maxFps,
+      settings: { min: 0, max: 30, integer: false },
+    })
+    .addNumberInput({
+      path: 'columns',
+      name: 'Columns',
+      description: '0 picks a grid from the panel size',
+      defaultValue: DEFAULT_OPTIONS.columns,
+      settings: { min: 0, max: 16, integer: true },
+    })
+    .addTextInput({
+      path: 'cameraFilter',
+      name: 'Cameras',
+      description: 'Camera ids or names, comma-separated; empty shows every camera in the data',
+      defaultValue: DEFAULT_OPTIONS.cameraFilter,
+    })
+    .addNumberInput({
+      path: 'motionWindowSeconds',
+      name: 'Motion badge (seconds)',
+      description: 'How long the motion badge stays lit after a motion event',
+      defaultValue: DEFAULT_OPTIONS.motionWindowSeconds,
+      settings: { min: 1, max: 3600, integer: true },
+    })
+    .addBooleanSwitch({
+      path: 'showControls',
+      name: 'Camera controls',
+      description: 'Snapshot, full screen, PTZ and privacy, for Editors and Admins only',
+      defaultValue: DEFAULT_OPTIONS.showControls,
+    })
+);

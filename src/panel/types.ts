@@ -1,0 +1,31 @@
+export type FitMode = 'contain' | 'cover';
+
+export interface PanelOptions {
+  /** contain: whole frame visible (letterboxed); cover: fill the tile, cropping. */
+  fit: FitMode;
+  /** Name, status, motion badge and frame age drawn over the image. */
+  overlay: boolean;
+  /** Redraws per second per camera; faster frames are dropped. 0 means no limit. */
+  maxFps: number;
+  /** Grid columns; 0 picks a layout from the panel's shape. */
+  columns: number;
+  /** A motion flag or a motion time within this many seconds lights the badge. */
+  motionWindowSeconds: number;
+  /** Camera ids or names, comma-separated; empty shows every camera in the data. */
+  cameraFilter: string;
+  /** Camera controls for Editors and Admins (never shown to Viewers). */
+  showControls: boolean;
+}
+
+export const DEFAULT_OPTIONS: PanelOptions = {
+  fit: 'contain',
+  overlay: true,
+  maxFps: 2,
+  columns: 0,
+  motionWindowSeconds: 30,
+  cameraFilter: '',
+  showControls: true,
+};
+
+/** Our datasource: its frames get camera controls through its resources. */
+export const TAPO_DATASOURCE_TYPE = 'camwatch-tapo-datasource';

@@ -1,0 +1,207 @@
+/**
+ * The query and settings model of the Tapo Cameras datasource, shared by the frontend (src/)
+ * and the sidecar (sidecar/). Types and constants only: no runtime dependencies, so both
+ * bundles can import it. The sidecar validates incoming JSON against these shapes.
+ */
+
+/** Query types offered by the query editor; `queryType` travels in DataQuery.queryType too. */
+export const QUERY_TYPES = ['metrics', 'status', 'events', 'live'] as const;
+export type QueryType = (typeof QUERY_TYPES)[number];
+
+/** Numeric series kept in history, one per camera; names are the frame/field names. */
+export const METRICS = [
+  'online',
+  'latency_ms',
+  'rssi_dbm',
+  'signal_level',
+  'uptime_s',
+  'storage_used_pct',
+  'temperature_c',
+  'motion_events_per_min',
+  'motion_detection_enabled',
+  'person_detection_enabled',
+  'privacy_mode',
+] as const;
+export type MetricName = (typeof METRICS)[number];
+
+export const METRIC_INFO: Record<MetricName, { label: string; unit: string }> = {
+  online: { label: 'Online (0/1)', unit: 'bool_on_off' },
+  latency_ms: { label: 'Network latency', unit: 'ms' },
+  rssi_dbm: { label: 'Wi-Fi signal (RSSI)', unit: 'dBm' },
+  signal_level: { label: 'Wi-Fi signal level (0-4)', unit: 'none' },
+  uptime_s: { label: 'Uptime', unit: 's' },
+  storage_used_pct: { label: 'Storage used', unit: 'percent' },
+  temperature_c: { label: 'Temperature', unit: 'celsius' },
+  motion_events_per_min: { label: 'Motion events per minute', unit: 'none' },
+  motion_detection_enabled: { label: 'Motion detection enabled', unit: 'bool_on_off' },
+  person_detection_enabled: { label: 'Person detection enabled', unit: 'bool_on_off' },
+  privacy_mode: { label: 'Privacy mode', unit: 'bool_on_off' },
+};
+
+export const CAMERA_STATUSES = ['online', 'offline', 'auth_failed', 'locked_out', 'error', 'unknown'] as const;
+export type CameraStatus = (typeof CAMERA_STATUSES)[number];
+
+export const EVENT_KINDS = ['motion', 'person'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+export const LIVE_KINDS = ['metrics', 'frames'] as const;
+export type LiveKind = (typeof LIVE_KINDS)[number];
+
+/** Live frame limits: a 16-camera wall must stay far below Grafana Live's 4 MB client queue. */
+export const LIVE_DEFAULT_FPS = 2;
+export const LIVE_MAX_FPS = 10;
+export const LIVE_DEFAULT_WIDTH = 640;
+export const LIVE_MAX_WIDTH = 1280;
+
+/** The datasource query. `cameras` holds camera ids (or template variables); empty means all cameras. */
+export interface TapoQuery {
+  refId: string;
+  queryType?: QueryType;
+  hide?: boolean;
+  cameras?: string[];
+  /** metrics: which series; defaults to ['online']. */
+  metrics?: MetricName[];
+  /** events: which kinds; empty means all. */
+  eventKinds?: EventKind[];
+  /** status: filter rows by status; empty means all. */
+  statuses?: CameraStatus[];
+  /** live: what to stream. */
+  live?: { kind: LiveKind; fps?: number; width?: number };
+  /** events: also answer status changes (went offline, came back) as rows; used by annotations. */
+  statusChanges?: boolean;
+}
+
+export const DEFAULT_QUERY: Partial<TapoQuery> = {
+  queryType: 'metrics',
+  metrics: ['online'],
+  cameras: [],
+};
+
+/** Variable query (camera list), filterable by model or status. */
+export interface TapoVariableQuery {
+  models?: string[];
+  statuses?: CameraStatus[];
+}
+
+/** One camera as configured in the datasource's jsonData. Secrets live in secureJsonData. */
+export interface CameraSettings {
+  /** Stable id (letters, digits, '-', '_'): keys secrets, history and channels. */
+  id: string;
+  name: string;
+  host: string;
+  /** Local API user; the camera expects 'admin' with the owner's TP-Link cloud password. */
+  username?: string;
+  /** Camera account (made in the Tapo app) for RTSP and ONVIF. */
+  cameraAccount?: string;
+  pollIntervalSeconds?: number;
+  stream?: 'stream1' | 'stream2';
+  /** A restream (go2rtc, Frigate) used instead of the camera's own RTSP URL. */
+  rtspUrlOverride?: string;
+  onvifPort?: number;
+  /** A pinned TLS certificate SHA-256 fingerprint; empty means trust on first use. */
+  tlsFingerprint?: string;
+  disabled?: boolean;
+}
+
+export type ConnectionMode = 'managed' | 'sidecar';
+
+export interface TapoDataSourceOptions {
+  connection?: ConnectionMode;
+  cameras?: CameraSettings[];
+  retentionHours?: number;
+  defaultPollIntervalSeconds?: number;
+  liveFps?: number;
+  liveWidth?: number;
+  ffmpegPath?: string;
+}
+
+/** secureJsonData keys, per camera: the cloud password for the local API, and the camera account's password. */
+export const secretKeys = {
+  password: (cameraId: string) => `password.${cameraId}`,
+  cameraPassword: (cameraId: string) => `cameraPassword.${cameraId}`,
+};
+
+/** Grafana Live channel paths under ds/<uid>/ (all characters in [A-Za-z0-9_\-/=.]). */
+export const channels = {
+  fleetMetrics: () => 'fleet/metrics',
+  cameraMetrics: (id: string) => `camera/${id}/metrics`,
+  cameraFrames: (id: string, fps: number, width: number) => `camera/${id}/frames/${fps}/${width}`,
+};
+
+/** CallResource paths. */
+export const resources = {
+  cameras: 'cameras',
+  snapshot: (id: string) => `cameras/${id}/snapshot`,
+  ptz: (id: string) => `cameras/${id}/ptz`,
+  presets: (id: string) => `cameras/${id}/presets`,
+  privacy: (id: string) => `cameras/${id}/privacy`,
+  reboot: (id: string) => `cameras/${id}/reboot`,
+  /** GET: SidecarInfo, what the config editor shows about the connection. */
+  info: 'info',
+};
+
+/** Answer of GET resources.info. */
+export interface SidecarInfo {
+  connection: ConnectionMode;
+  /** host:port the datasource reached in sidecar mode; null when managed. */
+  address: string | null;
+  version: string;
+}
+
+/** The row of the `cameras` resource, also used by variables. */
+export interface CameraListItem {
+  id: string;
+  name: string;
+  model: string | null;
+  status: CameraStatus;
+  host: string;
+  ptz: boolean;
+  /** Privacy mode as last polled; absent/null when unknown. Lets the panel's toggle show the state. */
+  privacyMode?: boolean | null;
+}
+
+/** Field names of the events frame (queryType 'events'), one row per event or status change. */
+export const EVENT_FIELDS = {
+  time: 'time',
+  /** Nullable end time (a motion event still going on has none). */
+  timeEnd: 'time_end',
+  cameraId: 'camera_id',
+  cameraName: 'camera_name',
+  /** An EventKind, or `status_<CameraStatus>` for a status change ('status_offline', 'status_online', ...). */
+  kind: 'kind',
+  /** Human text, e.g. "Front door went offline: timeout"; never a secret. */
+  text: 'text',
+} as const;
+
+/** Field names of a live frames packet (channel camera/<id>/frames/<fps>/<width>); one row per packet. */
+export const FRAME_FIELDS = {
+  time: 'time',
+  cameraId: 'camera_id',
+  cameraName: 'camera_name',
+  width: 'width',
+  height: 'height',
+  /** The JPEG as base64 (no data: prefix). */
+  jpeg: 'jpeg',
+  /** Optional: a CameraStatus, last contact (time), motion now (bool), error words. */
+  status: 'status',
+  lastSeen: 'last_seen',
+  motion: 'motion',
+  error: 'error',
+} as const;
+
+/** Pan/tilt step directions in degrees, the camera's own convention (pytapo: clockwise = 0, vertical = 90). */
+export const PTZ_DIRECTIONS = { right: 0, up: 90, left: 180, down: 270 } as const;
+
+/** Body of POST resources.ptz: one step towards `direction` degrees (0..359), or go to a preset. */
+export type PtzRequest = { direction: number } | { preset: string };
+
+/** Row of GET resources.presets. */
+export interface PtzPreset {
+  id: string;
+  name: string;
+}
+
+/** Body of POST resources.privacy. */
+export interface PrivacyRequest {
+  enabled: boolean;
+}

@@ -1,0 +1,183 @@
+/*
+ * Browser harness for the built panel (dist/camwatch-tapo-panel/module.js): provides the AMD externals
+ * Grafana provides (react, @grafana/*, rxjs, @emotion/css), loads the module as Grafana does, and
+ * renders its panel with data frames pushed in as Grafana Live frame JSON ({schema, data}), one
+ * replace buffer per channel as the datasource's stream options ask for (maxLength 1).
+ * Bundled by esbuild in panel.test.mjs; exposes window.tapoHarness.
+ */
+import * as emotionCss from '@emotion/css';
+import * as grafanaData from '@grafana/data';
+import * as grafanaRuntime from '@grafana/runtime';
+import * as grafanaUi from '@grafana/ui';
+import * as React from 'react';
+import * as ReactDOM from 'react-dom';
+import { createRoot } from 'react-dom/client';
+import * as jsxRuntime from 'react/jsx-runtime';
+import * as rxjs from 'rxjs';
+
+const params = new URLSearchParams(window.location.search);
+const PLUGIN_URL = '/public/plugins/camwatch-tapo-panel/module.js';
+
+const externals = {
+  react: React,
+  'react-dom': ReactDOM,
+  'react/jsx-runtime': jsxRuntime,
+  '@grafana/data': grafanaData,
+  '@grafana/ui': grafanaUi,
+  '@grafana/runtime': grafanaRuntime,
+  '@emotion/css': emotionCss,
+  rxjs,
+};
+
+/** Just enough AMD for one webpack `library: amd` module. */
+function loadAmdPlugin(url) {
+  return new Promise((resolve, reject) => {
+    window.define = (deps, factory) => {
+      try {
+        const args = deps.map((dep) => {
+          if (dep === 'module') {
+            return { uri: url };
+          }
+          if (!(dep in externals)) {
+            throw new Error(`the panel asks for an external the harness does not provide: ${dep}`);
+          }
+          return externals[dep];
+        });
+        resolve(factory(...args));
+      } catch (err) {
+        reject(err);
+      }
+    };
+    window.define.amd = true;
+    const script = document.createElement('script');
+    script.src = url;
+    script.onerror = () => reject(new Error(`could not load ${url}`));
+    document.head.appendChild(script);
+  });
+}
+
+/** Records resource calls; answers the camera list so that PTZ controls can show. */
+const calls = [];
+const cameraList = JSON.parse(params.get('cameras') ?? '[]');
+grafanaRuntime.setBackendSrv({
+  fetch: (req) => {
+    calls.push({ url: req.url, method: req.method, data: req.data ?? null });
+    const body = req.url.endsWith('/resources/cameras') ? cameraList : {};
+    return rxjs.of({ data: body, status: 200, ok: true });
+  },
+});
+grafanaRuntime.config.bootData = {
+  ...grafanaRuntime.config.bootData,
+  user: {
+    ...(grafanaRuntime.config.bootData?.user ?? {}),
+    orgRole: params.get('role') ?? 'Viewer',
+    isGrafanaAdmin: false,
+  },
+};
+
+const state = {
+  /** channel → DataFrame: a length-1 replace buffer per stream. */
+  frames: new Map(),
+  schemas: new Map(),
+  options: {},
+  renders: 0,
+};
+
+let root;
+let Panel;
+
+function render() {
+  const series = Array.from(state.frames.values());
+  const timeRange = grafanaData.getDefaultTimeRange();
+  const props = {
+    id: 1,
+    data: { series, state: grafanaData.LoadingState.Streaming, timeRange },
+    options: state.options,
+    width: Number(params.get('width') ?? 960),
+    height: Number(params.get('height') ?? 540),
+    timeRange,
+    timeZone: 'utc',
+    title: 'Cameras',
+    transparent: false,
+    renderCounter: state.renders++,
+    fieldConfig: { defaults: {}, overrides: [] },
+    replaceVariables: (s) => s,
+    onOptionsChange: () => undefined,
+    onFieldConfigChange: () => undefined,
+    onChangeTimeRange: () => undefined,
+    eventBus: new grafanaData.EventBusSrv(),
+  };
+  root.render(
+    React.createElement(
+      'div',
+      { id: 'panel', style: { width: props.width, height: props.height } },
+      React.createElement(Panel, props)
+    )
+  );
+}
+
+window.tapoHarness = {
+  ready: false,
+  error: null,
+  calls,
+  /** A packet as RunStream sends it: schema on the first packet of a channel, data only after. */
+  pushFrameJSON(channel, json) {
+    const schema = json.schema ?? state.schemas.get(channel);
+    if (!schema) {
+      throw new Error(`no schema yet for ${channel}`);
+    }
+    state.schemas.set(channel, schema);
+    state.frames.set(channel, grafanaData.dataFrameFromJSON({ schema, data: json.data }));
+    render();
+  },
+  setOptions(options) {
+    state.options = { ...state.options, ...options };
+    render();
+  },
+  /** A real JPEG from Chromium's encoder: a solid colour with a frame number. */
+  async makeJpeg(color, label, width, height) {
+    const canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = color;
+    ctx.fillRect(0, 0, width, height);
+    ctx.fillStyle = '#ffffff';
+    ctx.font = `${Math.round(height / 6)}px sans-serif`;
+    ctx.fillText(label, width / 20, height / 4);
+    return canvas.toDataURL('image/jpeg', 0.8).slice('data:image/jpeg;base64,'.length);
+  },
+  /** Centre pixel of a tile's picture as drawn by the browser (object URLs are same-origin). */
+  imagePixel(cameraId) {
+    const img = document.querySelector(`[data-camera="${cameraId}"] img`);
+    if (!img || !img.complete || img.naturalWidth === 0) {
+      return null;
+    }
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const [r, g, b] = ctx.getImageData(
+      Math.floor(img.naturalWidth / 2),
+      Math.floor((img.naturalHeight * 3) / 4),
+      1,
+      1
+    ).data;
+    return { r, g, b, width: img.naturalWidth, height: img.naturalHeight, src: img.src };
+  },
+};
+
+loadAmdPlugin(PLUGIN_URL)
+  .then((exports) => {
+    Panel = exports.plugin.panel;
+    if (!Panel) {
+      throw new Error('module.js did not export a panel plugin');
+    }
+    root = createRoot(document.getElementById('root'));
+    render();
+    window.tapoHarness.ready = true;
+  })
+  .catch((err) => {
+    window.tapoHarness.error = String(err?.stack ?? err);
+  });

@@ -1,0 +1,183 @@
+// Command conformance drives the Tapo Cameras datasource's backend exactly as Grafana does (the
+// Grafana plugin SDK's gRPC stubs on a hashicorp/go-plugin client configured like Grafana's) and
+// checks every answer with the SDK's own readers. It prints one line per case and ends with
+// "N passed, N failed"; the exit status is 1 when any case failed.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"syscall"
+	"time"
+)
+
+type config struct {
+	repo        string // repository root (runs the simulator from here)
+	pluginDir   string // dist/camwatch-tapo-datasource
+	launcher    string // <pluginDir>/gpx_tapo_linux_amd64
+	sidecarMain string // the bundled sidecar entry for standalone mode
+	node        string
+	simulators  int
+	dataDir     string
+}
+
+type harness struct {
+	cfg config
+	s   *suite
+	fx  *fixture
+
+	mu       sync.Mutex
+	cleanups []func()
+}
+
+func (h *harness) onCleanup(fn func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.cleanups = append(h.cleanups, fn)
+}
+
+// cleanup stops everything the harness started, newest first. Idempotent.
+func (h *harness) cleanup() {
+	h.mu.Lock()
+	fns := h.cleanups
+	h.cleanups = nil
+	h.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
+	}
+}
+
+func main() {
+	var cfg config
+	var run string
+	var verbose bool
+	flag.StringVar(&cfg.repo, "repo", ".", "repository root")
+	flag.StringVar(&cfg.pluginDir, "plugin-dir", "", "built datasource plugin directory (default <repo>/dist/camwatch-tapo-datasource)")
+	flag.StringVar(&cfg.sidecarMain, "sidecar-main", "", "bundled sidecar entry for --standalone (default: <plugin-dir>/sidecar/main.{mjs,cjs,js})")
+	flag.StringVar(&cfg.node, "node", "", "node binary for the standalone sidecar (default: node on PATH)")
+	flag.IntVar(&cfg.simulators, "simulated-cameras", 3, "simulated cameras that must come online")
+	flag.StringVar(&run, "run", "", "only run cases whose name matches this regexp")
+	flag.BoolVar(&verbose, "v", false, "verbose: stack traces and process logs on failure")
+	flag.Parse()
+
+	var err error
+	if cfg.repo, err = filepath.Abs(cfg.repo); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if cfg.pluginDir == "" {
+		cfg.pluginDir = filepath.Join(cfg.repo, "dist", pluginID)
+	}
+	cfg.pluginDir, _ = filepath.Abs(cfg.pluginDir)
+	cfg.launcher = filepath.Join(cfg.pluginDir, "gpx_tapo_linux_amd64")
+	if cfg.sidecarMain == "" {
+		cfg.sidecarMain = findSidecarMain(cfg.pluginDir)
+	}
+	tmp, err := os.MkdirTemp("", "tapo-conformance-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	cfg.dataDir = tmp
+
+	s := &suite{verbose: verbose}
+	if run != "" {
+		s.filter = regexp.MustCompile(run)
+	}
+	h := &harness{cfg: cfg, s: s}
+	h.onCleanup(func() { _ = os.RemoveAll(tmp) })
+
+	// Ctrl-C or a CI timeout must not leave simulators or sidecars behind.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		logf("interrupted: stopping the processes the harness started")
+		h.cleanup()
+		os.Exit(130)
+	}()
+
+	code := h.runAll()
+	h.cleanup()
+	os.Exit(code)
+}
+
+func findSidecarMain(pluginDir string) string {
+	for _, name := range []string{"main.mjs", "main.cjs", "main.js"} {
+		p := filepath.Join(pluginDir, "sidecar", name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return filepath.Join(pluginDir, "sidecar", "main.mjs")
+}
+
+func (h *harness) runAll() int {
+	ctx := context.Background()
+
+	h.launcherCases()
+	h.setupCameras(ctx)
+
+	managed := h.managedCases(ctx)
+	h.shutdownCases(managed)
+	h.locatorCases(ctx)
+	h.skipHostEnvCase(ctx)
+
+	return h.s.summary()
+}
+
+// pluginEnv is the environment Grafana gives a plugin process: its own variables (GF_VERSION,
+// GF_EDITION, GF_PLUGIN_<KEY> for the plugin's ini section) on top of the host's. go-plugin adds the
+// magic cookie, PLUGIN_PROTOCOL_VERSIONS and the port range itself.
+func (h *harness) pluginEnv(extra ...string) []string {
+	env := append([]string{}, os.Environ()...)
+	env = append(env,
+		"GF_VERSION=10.4.8",
+		"GF_EDITION=Open",
+		"GF_PLUGIN_APP_CLIENT_SECRET=",
+		// Keep the run's history out of the repository and away from earlier runs.
+		"GF_PLUGIN_DATA_DIR="+filepath.Join(h.cfg.dataDir, "managed"),
+		"TAPO_DATA_DIR="+filepath.Join(h.cfg.dataDir, "managed"),
+	)
+	// A sidecar address in the developer's environment would turn the launcher into a locator.
+	env = withoutVars(env, "GF_PLUGIN_SIDECAR_ADDRESS", "TAPO_SIDECAR_ADDRESS")
+	return append(env, extra...)
+}
+
+func withoutVars(env []string, names ...string) []string {
+	var out []string
+	for _, kv := range env {
+		keep := true
+		for _, n := range names {
+			if len(kv) > len(n) && kv[:len(n)+1] == n+"=" {
+				keep = false
+			}
+		}
+		if keep {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// eventually polls fn until it reports ready or the deadline passes; it returns fn's last word.
+// For waiting on an external process (the sidecar polling cameras): bounded, never a fixed sleep.
+func eventually(within, every time.Duration, fn func() (bool, string)) (bool, string) {
+	deadline := time.Now().Add(within)
+	for {
+		ok, why := fn()
+		if ok {
+			return true, why
+		}
+		if time.Now().After(deadline) {
+			return false, why
+		}
+		time.Sleep(every)
+	}
+}
