@@ -1,5 +1,5 @@
 // Bundles the Node sidecar into dist/camwatch-tapo-datasource/: one ESM file plus the .proto
-// files, the SQLite WASM package, and the gpx_tapo_linux_{amd64,arm64} launchers. The result
+// files, SQLite's .wasm, and the gpx_tapo_linux_{amd64,arm64} launchers. The result
 // needs only a node binary (v20+) on the host: no compiler, no npm install.
 import { build } from 'esbuild';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pluginDir = join(root, 'dist', 'camwatch-tapo-datasource');
 const out = join(pluginDir, 'sidecar');
-// Packages that load files beside themselves (WASM): shipped whole, resolved at run time.
-const external = ['node-sqlite3-wasm'];
+// node-sqlite3-wasm reads its .wasm from `__dirname` (the bundle's folder, see the banner).
+const wasm = join(root, 'node_modules', 'node-sqlite3-wasm', 'dist', 'node-sqlite3-wasm.wasm');
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -23,7 +23,6 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  external,
   sourcemap: 'linked',
   legalComments: 'external',
   logLevel: 'warning',
@@ -42,9 +41,7 @@ await build({
 });
 
 cpSync(join(root, 'sidecar', 'proto'), join(out, 'proto'), { recursive: true });
-for (const pkg of external) {
-  cpSync(join(root, 'node_modules', pkg), join(out, 'node_modules', pkg), { recursive: true });
-}
+cpSync(wasm, join(out, 'node-sqlite3-wasm.wasm'));
 writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module', version }, null, 2) + '\n');
 
 const launcher = readFileSync(join(root, 'sidecar', 'launcher', 'gpx_tapo.sh'));

@@ -19,8 +19,8 @@ if [ -n "$address" ]; then
   esac
   printf '1|2|tcp|%s|grpc\n' "$address"
   echo "{\"@level\":\"info\",\"@message\":\"locator: Grafana connects to the Tapo sidecar at $address\"}" >&2
-  trap 'exit 0' TERM INT HUP
-  while :; do sleep 3600 & wait $!; done
+  # exec: the locator becomes the sleep, so when Grafana kills it nothing is left holding stdout.
+  exec sleep 2147483647
 fi
 
 dir=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)

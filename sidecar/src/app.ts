@@ -12,6 +12,7 @@ import { CameraListStore } from './config/persist.ts';
 import { formatIssue, type CameraConfig, type LoadedConfig } from './config/types.ts';
 import { loadYamlConfig } from './config/yaml.ts';
 import { createDatasource } from './datasource/plugin.ts';
+import { datasourceSource } from './datasource/scope.ts';
 import type { CameraControls, CameraHealth, FrameProvider } from './datasource/deps.ts';
 import { DEMO_SOURCE, Fleet, onvifMotionSourceFactory, startDemoFleet, type DemoFleet } from './fleet/index.ts';
 import type { PollResult } from './fleet/model.ts';
@@ -51,6 +52,29 @@ function healthOf(name: string, p: PollResult): CameraHealth {
   };
 }
 
+/**
+ * An override URL on the camera's own host (a non-standard port, say) gets the camera account,
+ * which lives in secureJsonData, not in the URL the user typed into jsonData. A restream on
+ * another host keeps exactly the URL given: camera credentials never go to a third party.
+ */
+export function withCameraAccount(cfg: CameraConfig): string | null {
+  const raw = cfg.rtspUrlOverride?.trim();
+  if (!raw || !cfg.cameraAccount || !cfg.cameraPassword) {
+    return raw || null;
+  }
+  try {
+    const url = new URL(raw);
+    if (url.username || url.hostname.replace(/^\[|\]$/g, '') !== cfg.host.replace(/^\[|\]$/g, '')) {
+      return raw;
+    }
+    url.username = encodeURIComponent(cfg.cameraAccount);
+    url.password = encodeURIComponent(cfg.cameraPassword);
+    return url.toString();
+  } catch {
+    return raw; // rtspSource reports a malformed URL in words
+  }
+}
+
 export async function createApp(opts: SidecarOptions, log: Logger): Promise<App> {
   mkdirSync(opts.dataDir, { recursive: true });
   const store = await openSqliteStore({ dataDir: opts.dataDir });
@@ -83,7 +107,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       username: cfg.cameraAccount ?? '',
       password: cfg.cameraPassword ?? '',
       stream: cfg.stream,
-      override: cfg.rtspUrlOverride,
+      override: withCameraAccount(cfg),
     });
   }
 
@@ -172,8 +196,8 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
   }
 
   // Settings arrive with every Grafana call; the instance manager calls this only when they change.
-  function applySettings(settings: DataSourceInstanceSettings): void {
-    const source = `datasource:${settings.uid || settings.id}`;
+  async function applySettings(settings: DataSourceInstanceSettings): Promise<void> {
+    const source = datasourceSource(settings.uid || String(settings.id));
     let jsonData: unknown = {};
     try {
       jsonData = settings.jsonData?.length ? JSON.parse(settings.jsonData.toString('utf8')) : {};
@@ -181,9 +205,8 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       log.error({ source }, 'the datasource settings (jsonData) are not valid JSON');
     }
     const loaded = camerasFromDatasource(jsonData, settings.decryptedSecureJsonData, source);
-    void applySource(source, loaded)
-      .then(() => cameraLists.save(source, loaded.cameras))
-      .catch((err: Error) => log.error({ source, error: err.message }, 'could not apply the datasource settings'));
+    await applySource(source, loaded);
+    await cameraLists.save(source, loaded.cameras);
   }
 
   const info = (): SidecarInfo => ({
@@ -199,10 +222,15 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     controls,
     info,
     applySettings,
+    cameraSource: (id) => fleet.cameraConfig(id)?.source,
     metricsText: () => fleetMetrics(fleet).text(),
     async checkCameras(ids) {
-      const results = await fleet.pollNow(ids);
-      return results.map((p) => healthOf(fleet.camera(p.cameraId)?.name ?? p.cameraId, p));
+      const results: Array<PollResult | null> = await fleet.pollNow(ids);
+      return results.map((p, i) => {
+        const name = fleet.camera(ids[i])?.name ?? ids[i];
+        // A camera replaced while the check ran has no result of this generation.
+        return p ? healthOf(name, p) : { cameraId: ids[i], name, ok: false, message: 'not polled yet (its settings just changed)' };
+      });
     },
     async sidecarProblems() {
       const problem = await ffmpegProblem();

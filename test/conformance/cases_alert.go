@@ -77,7 +77,7 @@ func (h *harness) alertCases(ctx context.Context, l *launched) {
 				want = append(want, c.ID)
 			}
 			v := all[c.ID].last()
-			t.Check(v != nil && (*v == 0 || *v == 1), "camera %s: last(online) %s, want 0 or 1", c.ID, fmtPtr(v))
+			t.Check(v != nil && (*v == 0 || *v == 1), "camera %s: last(online) %s, want 0 or 1 (%s)", c.ID, fmtPtr(v), all[c.ID].tailString(6))
 		}
 		sort.Strings(want)
 		got := firing(all, func(v float64) bool { return v == 0 })
@@ -91,10 +91,10 @@ func (h *harness) alertCases(ctx context.Context, l *launched) {
 			v := all[c.ID].last()
 			switch c.Expect {
 			case "online":
-				t.Check(v != nil && *v >= 0 && *v < 1000, "camera %s: last(latency_ms) %s, want a loopback latency in ms", c.ID, fmtPtr(v))
+				t.Check(v != nil && *v >= 0 && *v < 1000, "camera %s: last(latency_ms) %s, want a loopback latency in ms (%s)", c.ID, fmtPtr(v), all[c.ID].tailString(6))
 			case "offline":
 				for i, x := range all[c.ID].values {
-					t.Check(x == nil, "camera %s (never reached) has latency %g at point %d: invented", c.ID, *x, i)
+					t.Check(x == nil, "camera %s (never reached) has latency %s at point %d: invented", c.ID, fmtPtr(x), i)
 				}
 			}
 		}
@@ -109,12 +109,12 @@ func (h *harness) alertCases(ctx context.Context, l *launched) {
 			s := all[c.ID]
 			if !c.ReportsTemperature || c.Expect != "online" {
 				for i, x := range s.values {
-					t.Check(x == nil, "camera %s (model %q, %s) has temperature %g at point %d: it reports none, so it must be null", c.ID, c.Model, c.Expect, *x, i)
+					t.Check(x == nil, "camera %s (model %q, %s) has temperature %s at point %d: it reports none, so it must be null", c.ID, c.Model, c.Expect, fmtPtr(x), i)
 				}
 				continue
 			}
 			v := s.last()
-			t.Check(v != nil && *v > -40 && *v < 100, "camera %s (model %q reports a temperature): last %s", c.ID, c.Model, fmtPtr(v))
+			t.Check(v != nil && *v > -40 && *v < 100, "camera %s (model %q reports a temperature): last %s (%s)", c.ID, c.Model, fmtPtr(v), s.tailString(6))
 		}
 		t.Infof("last values: %s", lastValues(all))
 	})
@@ -125,7 +125,7 @@ func (h *harness) alertCases(ctx context.Context, l *launched) {
 			v := all[c.ID].last()
 			switch c.Expect {
 			case "online":
-				t.Check(v != nil && *v >= 0, "camera %s: last(motion_events_per_min) %s, want a count >= 0", c.ID, fmtPtr(v))
+				t.Check(v != nil && *v >= 0, "camera %s: last(motion_events_per_min) %s, want a count >= 0 (%s)", c.ID, fmtPtr(v), all[c.ID].tailString(6))
 			case "offline":
 				t.Check(v == nil || *v == 0, "camera %s (never reached): last(motion_events_per_min) %s, want null or 0", c.ID, fmtPtr(v))
 			}

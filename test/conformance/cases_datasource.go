@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
 	"strings"
 	"time"
 
@@ -117,10 +116,10 @@ func (h *harness) datasourceCases(ctx context.Context, l *launched) {
 			if c.Expect == "online" {
 				want = 1
 			}
-			t.Check(last != nil && *last == want, "camera %s (%s): last online value %s, want %g", c.ID, c.Expect, fmtPtr(last), want)
+			t.Check(last != nil && *last == want, "camera %s (%s): last online value %s, want %g (%s)", c.ID, c.Expect, fmtPtr(last), want, got[c.ID+"/online"].tailString(6))
 			lat := got[c.ID+"/latency_ms"].last()
 			if c.Expect == "online" {
-				t.Check(lat != nil && *lat >= 0 && *lat < 5000, "camera %s: last latency_ms %s, want a number of ms", c.ID, fmtPtr(lat))
+				t.Check(lat != nil && *lat >= 0 && *lat < 5000, "camera %s: last latency_ms %s, want a number of ms (%s)", c.ID, fmtPtr(lat), got[c.ID+"/latency_ms"].tailString(6))
 			}
 		}
 	})
@@ -412,13 +411,4 @@ func headerValues(h map[string]*pluginv2.StringList, name string) []string {
 		}
 	}
 	return nil
-}
-
-func sortedLabels(ls []data.Labels) []string {
-	var out []string
-	for _, l := range ls {
-		out = append(out, l.String())
-	}
-	sort.Strings(out)
-	return out
 }

@@ -96,7 +96,7 @@ func (h *harness) setupCameras(ctx context.Context) {
 		bad.Expect = "auth_failed"
 		cams = append(cams, bad)
 		for _, c := range cams {
-			t.Infof("%s %s model=%q host=%s temperature=%v", c.ID, c.Expect, c.Model, c.Host, c.ReportsTemperature)
+			t.Infof("%s %s model=%q host=%s temperature=%v rtsp=%d onvif=%d", c.ID, c.Expect, c.Model, c.Host, c.ReportsTemperature, c.RtspPort, c.OnvifPort)
 		}
 	})
 	port, err := unusedLoopbackPort()
@@ -160,8 +160,9 @@ func (h *harness) shutdownCases(l *launched) {
 		for _, p := range tree {
 			names = append(names, fmt.Sprintf("%d %s", p, cmdline(p)))
 		}
-		took := l.kill()
+		took, hung := l.kill()
 		t.Infof("Kill took %v; process tree was: %s", took.Round(time.Millisecond), strings.Join(names, "; "))
+		t.Check(len(hung) == 0, "go-plugin's Kill did not return within %v: it waits for the plugin's stdout/stderr to close, and these processes still held them: %s", killTimeout, strings.Join(hung, "; "))
 		t.Check(l.client.Exited(), "go-plugin does not see the process as exited")
 		t.Check(!strings.Contains(l.hostLog.String(), "plugin failed to exit gracefully"),
 			"go-plugin had to kill the process (\"plugin failed to exit gracefully\") after %v", took.Round(time.Millisecond))

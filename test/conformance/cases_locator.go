@@ -55,7 +55,7 @@ func (h *harness) locatorCases(ctx context.Context) {
 		}
 		_, err := os.Stat(h.cfg.sidecarMain)
 		t.NoErr(err, "bundled sidecar")
-		env := withoutVars(os.Environ(), "grafana_plugin_type", "GF_PLUGIN_SIDECAR_ADDRESS", "TAPO_SIDECAR_ADDRESS")
+		env := withoutPrefixes(withoutVars(os.Environ(), "grafana_plugin_type"), "TAPO_", "GF_PLUGIN_")
 		env = append(env, "GF_PLUGIN_DATA_DIR="+filepath.Join(h.cfg.dataDir, "standalone"), "TAPO_DATA_DIR="+filepath.Join(h.cfg.dataDir, "standalone"))
 		sidecar, err = startChild(h.cfg.pluginDir, env, node, h.cfg.sidecarMain, "--standalone", "--grpc", addr)
 		t.NoErr(err, "start")
@@ -81,7 +81,7 @@ func (h *harness) locatorCases(ctx context.Context) {
 	want := "1|2|tcp|" + addr + "|grpc"
 	h.s.run("locator: GF_PLUGIN_SIDECAR_ADDRESS makes the launcher print the sidecar's address and stay alive, starting no sidecar", func(t *T) {
 		other, _ := unusedLoopbackPort()
-		env := withoutVars(os.Environ(), "GF_PLUGIN_SIDECAR_ADDRESS", "TAPO_SIDECAR_ADDRESS")
+		env := withoutPrefixes(os.Environ(), "TAPO_", "GF_PLUGIN_")
 		// GF_PLUGIN_SIDECAR_ADDRESS (Grafana's [plugin.<id>] sidecar_address) wins over TAPO_SIDECAR_ADDRESS.
 		env = append(env, "GF_PLUGIN_SIDECAR_ADDRESS="+addr, fmt.Sprintf("TAPO_SIDECAR_ADDRESS=127.0.0.1:%d", other))
 		line, children := h.rawHandshake(t, env)
@@ -92,14 +92,14 @@ func (h *harness) locatorCases(ctx context.Context) {
 	})
 
 	h.s.run("locator: falls back to TAPO_SIDECAR_ADDRESS", func(t *T) {
-		env := withoutVars(os.Environ(), "GF_PLUGIN_SIDECAR_ADDRESS", "TAPO_SIDECAR_ADDRESS")
+		env := withoutPrefixes(os.Environ(), "TAPO_", "GF_PLUGIN_")
 		env = append(env, "TAPO_SIDECAR_ADDRESS="+addr)
 		line, _ := h.rawHandshake(t, env)
 		t.Check(line == want, "first line %q, want %q", line, want)
 	})
 
 	var l *launched
-	h.s.run("locator: Grafana's client reaches the standalone sidecar through the locator (Ping, CheckHealth, QueryData, CallResource)", func(t *T) {
+	h.s.run("locator: Grafana's client reaches the standalone sidecar through the locator (Ping, QueryData, CallResource, CheckHealth)", func(t *T) {
 		var err error
 		l, err = launch(launchOptions{executable: h.cfg.launcher, env: append(h.pluginEnv(), "GF_PLUGIN_SIDECAR_ADDRESS="+addr)})
 		if err != nil {
@@ -113,11 +113,6 @@ func (h *harness) locatorCases(ctx context.Context) {
 		h.onCleanup(func() { l.kill() })
 		t.Check(l.client.ReattachConfig().Addr.String() == addr, "go-plugin connected to %v, want %s", l.client.ReattachConfig().Addr, addr)
 		t.NoErr(l.rpc.Ping(), "Ping")
-		hctx, cancel := context.WithTimeout(ctx, 45*time.Second)
-		defer cancel()
-		health, err := l.diagnostics.CheckHealth(hctx, &pluginv2.CheckHealthRequest{PluginContext: fx.pluginContext()})
-		t.NoErr(err, "CheckHealth")
-		t.Check(health.Status == pluginv2.CheckHealthResponse_OK, "CheckHealth %v: %q", health.Status, health.Message)
 		var rows int
 		ok, why := eventually(30*time.Second, 300*time.Millisecond, func() (bool, string) {
 			r, err := l.queryData(ctx, fx.pluginContext(), nil, fx.dataQuery(queryOpts{refID: "S", queryType: "status", body: map[string]any{}}))
@@ -134,22 +129,31 @@ func (h *harness) locatorCases(ctx context.Context) {
 		t.Check(rows == len(fx.cameras), "%d status rows, want %d", rows, len(fx.cameras))
 		code, _, _ := callResource(t, ctx, l, fx.pluginContext(), "GET", "cameras")
 		t.Check(code == 200, "cameras: code %d", code)
+		hctx, cancel := context.WithTimeout(ctx, 45*time.Second)
+		defer cancel()
+		health, err := l.diagnostics.CheckHealth(hctx, &pluginv2.CheckHealthRequest{PluginContext: fx.pluginContext()})
+		t.NoErr(err, "CheckHealth")
+		t.Check(health.Status == pluginv2.CheckHealthResponse_OK, "CheckHealth %v: %q", health.Status, health.Message)
 	})
 	if l == nil {
 		return
 	}
 
-	h.s.run("locator: Kill ends the locator; the standalone sidecar keeps serving other Grafana starts", func(t *T) {
+	h.s.run("locator: Kill (Grafana stopping the plugin) returns promptly and leaves no locator process", func(t *T) {
 		tree := append([]int{l.pid}, descendants(l.pid)...)
-		took := l.kill()
+		took, hung := l.kill()
 		t.Infof("Kill took %v (go-plugin waits up to 2 s for the locator to exit after Shutdown, then kills it)", took.Round(time.Millisecond))
+		t.Check(len(hung) == 0, "go-plugin's Kill (Grafana's plugin Stop) did not return within %v: it waits until the locator's stdout/stderr close, and these processes still held them: %s", killTimeout, strings.Join(hung, "; "))
 		left := waitGone(tree, 3*time.Second)
+		killLeftovers(left)
 		var leftNames []string
 		for _, p := range left {
 			leftNames = append(leftNames, fmt.Sprintf("%d %s", p, cmdline(p)))
 		}
-		killLeftovers(left)
 		t.Check(len(left) == 0, "still running after Kill (locator tree): %s", strings.Join(leftNames, "; "))
+	})
+
+	h.s.run("locator: the standalone sidecar ignores the Shutdown sent through the locator and keeps serving", func(t *T) {
 		// The sidecar serves whoever connects next (Grafana restarting the plugin): a Shutdown sent
 		// through a locator must not take the shared sidecar down. (The Go SDK's standalone server
 		// does not serve GRPCController at all, so Grafana's Kill leaves it running.)
@@ -189,12 +193,15 @@ func (h *harness) skipHostEnvCase(ctx context.Context) {
 			t.Fatalf("%s", reason)
 		}
 		defer l.kill()
-		resp, err := l.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: h.fx.pluginContext()})
-		t.NoErr(err, "CheckHealth")
-		t.Check(resp.Status != pluginv2.CheckHealthResponse_UNKNOWN, "CheckHealth status %v", resp.Status)
+		t.NoErr(l.rpc.Ping(), "Ping")
+		r, err := l.queryData(ctx, h.fx.pluginContext(), nil, h.fx.dataQuery(queryOpts{refID: "S", queryType: "status", body: map[string]any{}}))
+		t.NoErr(err, "QueryData")
+		dr, frames := r.response(t, "S")
+		t.Check(dr.Error == "" && len(frames) == 1, "status: error %q, %d frames", dr.Error, len(frames))
 		pid := l.pid
 		tree := append([]int{pid}, descendants(pid)...)
-		took := l.kill()
+		took, hung := l.kill()
+		t.Check(len(hung) == 0, "Kill did not return within %v; leftovers: %s", killTimeout, strings.Join(hung, "; "))
 		left := waitGone(tree, 2*time.Second)
 		killLeftovers(left)
 		t.Check(len(left) == 0, "processes left after Kill: %v", left)

@@ -28,6 +28,8 @@ type camera struct {
 	AccountPassword string
 	Model           string // the simulator's model; "" when unknown
 	Expect          string // "online", "offline" or "auth_failed"
+	RtspPort        int    // the simulator's RTSP port, when it serves one
+	OnvifPort       int
 	// ReportsTemperature is what the simulator says (or, failing that, what the model implies).
 	ReportsTemperature bool
 }
@@ -103,6 +105,13 @@ func (f *fixture) camerasJSON() []map[string]any {
 		}
 		if c.Account != "" {
 			m["cameraAccount"] = c.Account
+		}
+		// The simulator serves RTSP/ONVIF on its own ports, not the camera's 554/2020.
+		if c.RtspPort > 0 {
+			m["rtspUrlOverride"] = fmt.Sprintf("rtsp://%s:%d/stream2", hostOnly(c.Host), c.RtspPort)
+		}
+		if c.OnvifPort > 0 {
+			m["onvifPort"] = c.OnvifPort
 		}
 		out = append(out, m)
 	}
@@ -221,4 +230,11 @@ func freePortRange(n int) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("no %d consecutive free ports found", n)
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
 }

@@ -310,3 +310,13 @@ func fmtPtr(v *float64) string {
 	}
 	return fmt.Sprintf("%g", *v)
 }
+
+// tailString shows the last n points of a series (time offset from now, value), for failure reasons.
+func (s series) tailString(n int) string {
+	from := max(0, len(s.values)-n)
+	var parts []string
+	for i := from; i < len(s.values); i++ {
+		parts = append(parts, fmt.Sprintf("%s@-%.1fs", fmtPtr(s.values[i]), time.Since(s.times[i]).Seconds()))
+	}
+	return fmt.Sprintf("%d points, last: [%s]", len(s.values), strings.Join(parts, " "))
+}

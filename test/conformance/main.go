@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -136,7 +137,9 @@ func (h *harness) runAll() int {
 // GF_EDITION, GF_PLUGIN_<KEY> for the plugin's ini section) on top of the host's. go-plugin adds the
 // magic cookie, PLUGIN_PROTOCOL_VERSIONS and the port range itself.
 func (h *harness) pluginEnv(extra ...string) []string {
-	env := append([]string{}, os.Environ()...)
+	// The developer's own TAPO_*/GF_PLUGIN_* settings (a sidecar address, a config file) would change
+	// what is under test: start from the host environment without them.
+	env := withoutPrefixes(os.Environ(), "TAPO_", "GF_PLUGIN_")
 	env = append(env,
 		"GF_VERSION=10.4.8",
 		"GF_EDITION=Open",
@@ -145,9 +148,23 @@ func (h *harness) pluginEnv(extra ...string) []string {
 		"GF_PLUGIN_DATA_DIR="+filepath.Join(h.cfg.dataDir, "managed"),
 		"TAPO_DATA_DIR="+filepath.Join(h.cfg.dataDir, "managed"),
 	)
-	// A sidecar address in the developer's environment would turn the launcher into a locator.
-	env = withoutVars(env, "GF_PLUGIN_SIDECAR_ADDRESS", "TAPO_SIDECAR_ADDRESS")
 	return append(env, extra...)
+}
+
+func withoutPrefixes(env []string, prefixes ...string) []string {
+	var out []string
+	for _, kv := range env {
+		keep := true
+		for _, p := range prefixes {
+			if strings.HasPrefix(kv, p) {
+				keep = false
+			}
+		}
+		if keep {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func withoutVars(env []string, names ...string) []string {

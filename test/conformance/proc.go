@@ -90,7 +90,7 @@ func launch(opts launchOptions) (*launched, error) {
 	rpc, err := l.client.Client()
 	l.startTook = time.Since(start)
 	if err != nil {
-		l.client.Kill()
+		l.kill()
 		return l, err
 	}
 	l.rpc = rpc
@@ -135,15 +135,44 @@ func (l *launched) dispense() error {
 }
 
 // kill stops the process as Grafana does (go-plugin's Kill: GRPCController.Shutdown, then up to 2 s
-// for the process to exit, then SIGKILL). Safe to call twice.
-func (l *launched) kill() time.Duration {
+// for the process to exit, then SIGKILL, then it waits until the process's stdout and stderr close).
+// When Kill has not returned after killTimeout (a child that outlived the process still holds those
+// pipes, and go-plugin would wait for it), the harness ends the leftover processes of the tree by
+// pid and reports them in hung. Safe to call twice.
+func (l *launched) kill() (took time.Duration, hung []string) {
 	if l == nil || l.client == nil {
-		return 0
+		return 0, nil
+	}
+	tree := []int{}
+	if l.pid > 0 {
+		tree = append(tree, descendants(l.pid)...)
 	}
 	start := time.Now()
-	l.client.Kill()
-	return time.Since(start)
+	done := make(chan struct{})
+	go func() {
+		l.client.Kill()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return time.Since(start), nil
+	case <-time.After(killTimeout):
+	}
+	for _, p := range tree {
+		if alive(p) {
+			hung = append(hung, fmt.Sprintf("%d %s", p, cmdline(p)))
+			_ = syscall.Kill(p, syscall.SIGKILL)
+		}
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		hung = append(hung, "go-plugin's Kill still blocked after the leftovers were killed")
+	}
+	return time.Since(start), hung
 }
+
+const killTimeout = 6 * time.Second
 
 // lineBuffer is a concurrency-safe writer that keeps everything written to it.
 type lineBuffer struct {

@@ -6,5 +6,5 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-(cd "$here" && go build -o bin/conformance .)
+(cd "$here" && go build -buildvcs=false -o bin/conformance .)
 exec "$here/bin/conformance" -repo "$repo" "$@"

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +52,10 @@ func startSimulator(ctx context.Context, repo string, n int, password string) (*
 		// A password unique to this run, so the secret checks cannot match by accident; motion
 		// every few seconds so events and motion counts have something to show.
 		"--password", password, "--auto-motion-ms", "3000"}
+	// With ffmpeg, each camera also serves RTSP and ONVIF (their ports come in its JSON line).
+	if _, err := exec.LookPath("ffmpeg"); err == nil {
+		args = append(args, "--media")
+	}
 	sim, err := startChild(repo, os.Environ(), "npm", args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("npm %s: %w", strings.Join(args, " "), err)
@@ -98,6 +103,12 @@ func (s simCamera) toCamera(id, name string) *camera {
 	if acc, ok := s.raw["cameraAccount"].(map[string]any); ok {
 		c.Account, _ = acc["username"].(string)
 		c.AccountPassword, _ = acc["password"].(string)
+	}
+	if v, ok := s.raw["rtspPort"].(float64); ok {
+		c.RtspPort = int(v)
+	}
+	if v, ok := s.raw["onvifPort"].(float64); ok {
+		c.OnvifPort = int(v)
 	}
 	if b, ok := s.boolean("battery"); ok {
 		c.ReportsTemperature = b

@@ -13,7 +13,8 @@
  *       cameraAccount: viewer
  *       cameraPassword: ${FRONT_DOOR_CAMERA_PASSWORD}
  *
- * snake_case keys (poll_interval_seconds) are accepted too.
+ * snake_case keys (poll_interval_seconds) are accepted too. A value that is exactly one variable
+ * takes its type (`pollIntervalSeconds: ${INTERVAL}` is a number); secrets always stay text.
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -43,6 +44,11 @@ function prepare(v: unknown, env: NodeJS.ProcessEnv, missing: Array<{ path: stri
     const names: string[] = [];
     const out = substituteEnv(v, env, names);
     for (const name of names) missing.push({ path, name });
+    // A value that is one variable and nothing else takes the variable's type: `${INTERVAL}` -> 30.
+    if (/^\$\{[^}]+\}$/.test(v) && !/(?:password|account)$/i.test(path)) {
+      if (/^-?\d+(?:\.\d+)?$/.test(out)) return Number(out);
+      if (out === 'true' || out === 'false') return out === 'true';
+    }
     return out;
   }
   if (Array.isArray(v)) return v.map((x, i) => prepare(x, env, missing, `${path}[${i}]`));

@@ -48,8 +48,10 @@ export interface DatasourceDeps {
   /** Extra health problems of the sidecar itself (e.g. ffmpeg missing). */
   sidecarProblems?: () => Promise<string[]>;
   metricsText: () => Promise<string>;
+  /** Where a camera's configuration came from ('datasource:<uid>', 'yaml', 'demo'), to scope datasources. */
+  cameraSource?: (cameraId: string) => string | undefined;
   /** What the config editor shows about the connection. */
   info?: () => SidecarInfo;
-  /** A datasource's settings arrived or changed: feed its cameras to the fleet. */
-  applySettings?: (settings: DataSourceInstanceSettings) => void;
+  /** A datasource's settings arrived or changed: feed its cameras to the fleet (calls wait for it). */
+  applySettings?: (settings: DataSourceInstanceSettings) => Promise<void>;
 }

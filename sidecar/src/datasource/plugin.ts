@@ -1,7 +1,7 @@
 /** The Tapo datasource's answers to each pluginv2 call, over the fleet, media and controls. */
 import type { PluginHandlers } from '../grafana/handlers.ts';
 import { frameToArrow, type Frame } from '../grafana/frame.ts';
-import type { DataResponse, DataSourceInstanceSettings, QueryDataRequest } from '../grafana/protocol.ts';
+import type { DataResponse, DataSourceInstanceSettings, PluginContext, QueryDataRequest } from '../grafana/protocol.ts';
 import type { TapoQuery } from '../../../src/shared/query.ts';
 import type { DatasourceDeps } from './deps.ts';
 import { InstanceManager } from './instances.ts';
@@ -14,6 +14,7 @@ import { liveQuery } from './query/live.ts';
 import { callResource } from './resources.ts';
 import { run, subscribe } from './streams.ts';
 import { checkHealth } from './health.ts';
+import { datasourceSource, hasOwnCameras, scopedFleet, visibility } from './scope.ts';
 
 const handlers: Record<NonNullable<TapoQuery['queryType']>, (ctx: QueryContext, q: TapoQuery) => Promise<Frame[]>> = {
   metrics: metricsQuery,
@@ -23,22 +24,42 @@ const handlers: Record<NonNullable<TapoQuery['queryType']>, (ctx: QueryContext, 
 };
 
 class DatasourceInstance {
-  constructor(readonly settings: DataSourceInstanceSettings) {}
+  readonly deps: DatasourceDeps;
+  constructor(
+    readonly settings: DataSourceInstanceSettings,
+    shared: DatasourceDeps,
+    /** Settles when the settings' cameras are in the fleet. */
+    readonly ready: Promise<void>
+  ) {
+    const { cameraSource } = shared;
+    const visible = cameraSource
+      ? visibility(datasourceSource(settings.uid || String(settings.id)), hasOwnCameras(settings.jsonData), cameraSource)
+      : null;
+    this.deps = visible ? { ...shared, fleet: scopedFleet(shared.fleet, visible) } : shared;
+  }
   dispose(): void {}
 }
 
 export function createDatasource(deps: DatasourceDeps): PluginHandlers & { dispose(): Promise<void> } {
   const instances = new InstanceManager((settings) => {
-    deps.applySettings?.(settings);
-    return new DatasourceInstance(settings);
+    const ready = (deps.applySettings?.(settings) ?? Promise.resolve()).catch((err: Error) =>
+      deps.log.error({ datasource: settings.uid, error: err.message }, 'could not apply the datasource settings')
+    );
+    return new DatasourceInstance(settings, deps, ready);
   });
+  // Calls without a datasource (none in practice) see the whole fleet.
+  const depsOf = async (ctx: PluginContext | null) => {
+    const inst = instances.get(ctx);
+    await inst?.ready;
+    return inst?.deps ?? deps;
+  };
 
-  async function answer(uid: string, q: QueryDataRequest['queries'][number]): Promise<DataResponse> {
+  async function answer(d: DatasourceDeps, uid: string, q: QueryDataRequest['queries'][number]): Promise<DataResponse> {
     try {
       const query = parseQuery(q);
       const now = Date.now();
       const ctx: QueryContext = {
-        fleet: deps.fleet,
+        fleet: d.fleet,
         uid,
         from: q.timeRange?.fromEpochMS || now - 3_600_000,
         to: q.timeRange?.toEpochMS || now,
@@ -59,28 +80,16 @@ export function createDatasource(deps: DatasourceDeps): PluginHandlers & { dispo
 
   return {
     async queryData(req) {
-      const inst = instances.get(req.pluginContext);
-      const uid = inst?.settings.uid ?? '';
-      const entries = await Promise.all(req.queries.map(async (q) => [q.refId, await answer(uid, q)] as const));
+      const d = await depsOf(req.pluginContext);
+      const uid = req.pluginContext?.dataSourceInstanceSettings?.uid ?? '';
+      const entries = await Promise.all(req.queries.map(async (q) => [q.refId, await answer(d, uid, q)] as const));
       return Object.fromEntries(entries);
     },
-    async checkHealth(ctx) {
-      instances.get(ctx);
-      return checkHealth(deps);
-    },
+    checkHealth: async (ctx) => checkHealth(await depsOf(ctx)),
     collectMetrics: () => deps.metricsText(),
-    async callResource(req) {
-      instances.get(req.pluginContext);
-      return callResource(deps, req);
-    },
-    async subscribeStream(req) {
-      instances.get(req.pluginContext);
-      return subscribe(deps, req.path);
-    },
-    async runStream(req, sink) {
-      instances.get(req.pluginContext);
-      return run(deps, req.path, sink);
-    },
+    callResource: async (req) => callResource(await depsOf(req.pluginContext), req),
+    subscribeStream: async (req) => subscribe(await depsOf(req.pluginContext), req.path),
+    runStream: async (req, sink) => run(await depsOf(req.pluginContext), req.path, sink),
     async publishStream() {
       // Browsers may not publish into camera channels.
       return { status: 'PERMISSION_DENIED' };

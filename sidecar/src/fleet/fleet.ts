@@ -5,7 +5,8 @@
  *
  * Isolation: each camera has its own timer and at most one poll in flight; a poll holds one slot
  * of a global concurrency limit for at most its deadline; an unreachable camera backs off
- * exponentially. So a slow or dead camera delays only itself.
+ * exponentially and, while it keeps failing, polls in a separate smaller lane, so even many dead
+ * cameras cannot occupy the slots of healthy ones. A slow or dead camera delays only itself.
  */
 import { EventEmitter } from 'node:events';
 import type { CameraConfig } from '../config/types.ts';
@@ -94,6 +95,8 @@ export class Fleet implements FleetView {
   /** Cameras per source; the fleet is their union (first source to claim an id keeps it). */
   private readonly sources = new Map<string, CameraConfig[]>();
   private readonly sem: Semaphore;
+  /** Cameras that failed their last poll wait in their own, smaller lane: dead cameras cannot fill the main one. */
+  private readonly failingSem: Semaphore;
   private readonly probeFactory: ProbeFactory;
   private resumed = new Map<string, { last: PollResult; lastSeen: number | null }>();
   private running = false;
@@ -102,6 +105,7 @@ export class Fleet implements FleetView {
 
   constructor(private readonly opts: FleetOptions) {
     this.sem = new Semaphore(opts.concurrency ?? 32);
+    this.failingSem = new Semaphore(Math.max(1, Math.floor((opts.concurrency ?? 32) / 4)));
     this.probeFactory = opts.probeFactory ?? tapoProbeFactory;
     this.emitter.setMaxListeners(0);
   }
@@ -306,7 +310,7 @@ export class Fleet implements FleetView {
 
   private async pollOnce(rt: Runtime, gen: number): Promise<void> {
     const due = rt.due;
-    const release = await this.sem.acquire();
+    const release = await (rt.failures > 0 ? this.failingSem : this.sem).acquire();
     let result: PollResult;
     let poll: CameraPoll | null = null;
     try {

@@ -136,11 +136,7 @@ function jsonValue(v: unknown): unknown {
  * data only afterwards (`withSchema` false).
  */
 export function frameToJSON(frame: Frame, withSchema = true): Buffer {
-  const body: Record<string, unknown> = {
-    data: { values: frame.fields.map((f) => f.values.map(jsonValue)) },
-  };
-  if (withSchema) {
-    body.schema = frameSchemaJSON(frame);
-  }
-  return Buffer.from(JSON.stringify(body));
+  // The SDK's reader wants "schema" before "data" (it streams the object in that order).
+  const data = { values: frame.fields.map((f) => f.values.map(jsonValue)) };
+  return Buffer.from(JSON.stringify(withSchema ? { schema: frameSchemaJSON(frame), data } : { data }));
 }

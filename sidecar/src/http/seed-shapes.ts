@@ -111,6 +111,7 @@ export function seedHistory(cameraId: string, points: PollPoint[]) {
       // additive
       signal_strength: p.rssiDbm,
       storage_used_percent: p.storageUsedPct === null ? null : Math.round(p.storageUsedPct * 10) / 10,
+      error: p.error,
     })),
   };
 }

@@ -111,7 +111,7 @@ export function decodeColumn(blob: Uint8Array): Float64Array {
   return new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 8);
 }
 
-export function rowToPoint(r: ArrayLike<number>): PollPoint {
+export function rowToPoint(r: ArrayLike<number>): Omit<PollPoint, 'error'> {
   const v = (i: number) => (Number.isNaN(r[i]) ? null : r[i]);
   const b = (i: number) => (Number.isNaN(r[i]) ? null : r[i] !== 0);
   return {

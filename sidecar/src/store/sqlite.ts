@@ -75,6 +75,10 @@ CREATE TABLE IF NOT EXISTS latest (camera INTEGER PRIMARY KEY, poll TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS events (camera INTEGER NOT NULL, start INTEGER NOT NULL, kind TEXT NOT NULL, source TEXT NOT NULL, finish INTEGER,
   UNIQUE (camera, start, kind, source));
 CREATE INDEX IF NOT EXISTS events_start ON events(start);
+-- The words of failed polls (only those: most polls have none), kept with the poll's time.
+CREATE TABLE IF NOT EXISTS poll_errors (camera INTEGER NOT NULL, t INTEGER NOT NULL, error TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS poll_errors_camera_t ON poll_errors(camera, t);
+CREATE INDEX IF NOT EXISTS poll_errors_t ON poll_errors(t);
 CREATE TABLE IF NOT EXISTS status_changes (camera INTEGER NOT NULL, t INTEGER NOT NULL, from_status TEXT NOT NULL, to_status TEXT NOT NULL, error TEXT);
 CREATE INDEX IF NOT EXISTS status_changes_camera_t ON status_changes(camera, t);
 CREATE INDEX IF NOT EXISTS status_changes_t ON status_changes(t);
@@ -120,6 +124,7 @@ export class SqliteStore implements Store {
   private readonly keys = new Map<number, string>();
   private closed = false;
   private maintenance: { timer: NodeJS.Timeout; running: Promise<void> | null } | null = null;
+  private maintenanceRetentionMs: number | null = null;
   private readonly stmts: Record<string, import('node-sqlite3-wasm').Statement> = {};
 
   constructor(
@@ -185,9 +190,11 @@ export class SqliteStore implements Store {
         `INSERT INTO latest (camera, poll, last_seen) VALUES (?, ?, ?)
          ON CONFLICT(camera) DO UPDATE SET poll = excluded.poll, last_seen = COALESCE(excluded.last_seen, latest.last_seen)`
       );
+      const errors = this.stmt('INSERT INTO poll_errors (camera, t, error) VALUES (?,?,?)');
       for (const poll of polls) {
         const cam = this.cameraKey(poll.cameraId, true);
         insert.run([cam, ...pollToRow(poll).map(nn)]);
+        if (poll.error) errors.run([cam, poll.time, poll.error]);
         latest.run([cam, JSON.stringify(poll), poll.status === 'online' ? poll.time : null]);
       }
       this.db.exec('RELEASE write_polls');
@@ -195,6 +202,43 @@ export class SqliteStore implements Store {
       this.db.exec('ROLLBACK TO write_polls; RELEASE write_polls');
       throw new StoreError(`cannot store polls: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /**
+   * Bulk import (backfill, migration, benchmarks): polls of finished windows go straight into
+   * chunks (merged with what is there), the rest as raw rows. Far faster than writePolls for history.
+   */
+  async importPolls(polls: PollResult[], now = Date.now()): Promise<void> {
+    this.assertOpen();
+    const currentWindow = Math.floor(now / this.chunkMs) * this.chunkMs;
+    const groups = new Map<string, { cam: number; start: number; rows: number[][] }>();
+    const recent: PollResult[] = [];
+    for (const p of polls) {
+      if (p.time >= currentWindow) {
+        recent.push(p);
+        continue;
+      }
+      const cam = this.cameraKey(p.cameraId, true);
+      const start = Math.floor(p.time / this.chunkMs) * this.chunkMs;
+      const key = `${cam}:${start}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { cam, start, rows: [] }));
+      g.rows.push(pollToRow(p));
+    }
+    this.db.exec('BEGIN');
+    try {
+      for (const g of groups.values()) {
+        const existing = this.readChunk(g.cam, g.start);
+        const rows = existing ? [...blockToRows(existing), ...g.rows] : g.rows;
+        rows.sort((a, b) => a[0] - b[0]);
+        this.writeChunk(g.cam, g.start, rows);
+      }
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw new StoreError(`import failed: ${(err as Error).message}`, { cause: err });
+    }
+    await this.writePolls(recent);
   }
 
   async writeEvent(e: MotionEvent): Promise<boolean> {
@@ -336,7 +380,14 @@ export class SqliteStore implements Store {
       for (const r of blockToRows(b)) if (r[0] >= from && r[0] <= to) rows.push(r);
     }
     rows.sort((a, b) => a[0] - b[0]);
-    return rows.slice(Math.max(0, rows.length - limit)).map(rowToPoint);
+    const kept = rows.slice(Math.max(0, rows.length - limit));
+    const errors = new Map<number, string>();
+    if (kept.length > 0) {
+      for (const e of this.stmt('SELECT t, error FROM poll_errors WHERE camera = ? AND t >= ? AND t <= ?').all([cam, kept[0]![0], kept.at(-1)![0]]) as Array<{ t: number; error: string }>) {
+        errors.set(e.t, e.error);
+      }
+    }
+    return kept.map((r) => ({ ...rowToPoint(r), error: errors.get(r[0]!) ?? null }));
   }
 
   async events(cameraIds: string[], from: number, to: number, kinds?: EventKind[]): Promise<MotionEvent[]> {
@@ -454,7 +505,7 @@ export class SqliteStore implements Store {
           this.writeChunk(c.camera, c.start, kept);
         }
       }
-      for (const [table, col] of [['polls', 't'], ['events', 'start'], ['status_changes', 't']] as const) {
+      for (const [table, col] of [['polls', 't'], ['poll_errors', 't'], ['events', 'start'], ['status_changes', 't']] as const) {
         const r = this.stmt(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${col} < ? LIMIT ?)`).run([cutoff, maxRows]);
         deleted += r.changes;
         if (r.changes >= maxRows) done = false;
@@ -477,11 +528,15 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** Starts background housekeeping; called again, it applies the new retention/interval (e.g. from the datasource settings). */
   startMaintenance(opts: { retentionMs?: number; intervalMs?: number } = {}): void {
-    if (this.maintenance) return;
+    const running = this.maintenance?.running ?? null;
+    if (this.maintenance) clearInterval(this.maintenance.timer);
+    const retentionMs = opts.retentionMs ?? this.maintenanceRetentionMs ?? this.retentionMs;
+    this.maintenanceRetentionMs = retentionMs;
     const run = () => {
       if (!this.maintenance || this.maintenance.running || this.closed) return;
-      this.maintenance.running = this.maintain(opts.retentionMs ?? this.retentionMs)
+      this.maintenance.running = this.maintain(retentionMs)
         .catch((err) => logger.error({ err: (err as Error).message }, 'history housekeeping failed'))
         .finally(() => {
           if (this.maintenance) this.maintenance.running = null;
@@ -489,8 +544,13 @@ export class SqliteStore implements Store {
     };
     const timer = setInterval(run, opts.intervalMs ?? 60_000);
     timer.unref();
-    this.maintenance = { timer, running: null };
-    run();
+    this.maintenance = { timer, running };
+    if (!running) run();
+  }
+
+  /** Resolves when the housekeeping pass in progress (if any) has finished. */
+  async maintenanceIdle(): Promise<void> {
+    await this.maintenance?.running;
   }
 
   stopMaintenance(): void {
@@ -519,7 +579,7 @@ function asStatus(s: string): StatusChange['to'] {
   return s in STATUS_CODES ? (s as StatusChange['to']) : 'unknown';
 }
 
-/** motion_events_per_min: avg is the mean rate over the bucket; min/max are over whole minutes inside it. */
+/** motion_events_per_min: per bucket of a minute or more, the mean rate (min/max over its whole minutes); shorter buckets, the events of the minute ending with the bucket. */
 function addEventRates(acc: BucketAccumulator, starts: number[], plan: BucketPlan, from: number, to: number): void {
   const perMinute = new Map<number, number>();
   for (const s of starts) {
@@ -533,9 +593,22 @@ function addEventRates(acc: BucketAccumulator, starts: number[], plan: BucketPla
     const b = Math.floor(s / plan.bucketMs) - plan.firstIndex;
     if (s >= from && s <= to && b >= 0 && b < plan.count) perBucket[b]++;
   }
+  // Buckets shorter than a minute count the minute that ends with the bucket (a sliding window):
+  // dividing a 5 s bucket's count by 1/12 would report one event as "12 per minute".
+  const sorted = starts.filter((s) => s >= from && s <= to).sort((a, b) => a - b);
+  let lo = 0;
+  let hi = 0;
   for (let b = 0; b < plan.count; b++) {
     const bStart = (plan.firstIndex + b) * plan.bucketMs;
-    const rate = perBucket[b] / minutesPerBucket;
+    let rate: number;
+    if (minutesPerBucket < 1) {
+      const bEnd = bStart + plan.bucketMs;
+      while (hi < sorted.length && sorted[hi]! < bEnd) hi++;
+      while (lo < hi && sorted[lo]! < bEnd - 60_000) lo++;
+      rate = hi - lo;
+    } else {
+      rate = perBucket[b] / minutesPerBucket;
+    }
     let mn = rate;
     let mx = rate;
     if (minutesPerBucket >= 1) {

@@ -46,6 +46,8 @@ export interface PollPoint {
   motionDetectionEnabled: boolean | null;
   personDetectionEnabled: boolean | null;
   privacyMode: boolean | null;
+  /** The poll's error in words (null when it succeeded). */
+  error: string | null;
 }
 
 /** What the fleet needs at start to resume where it stopped. */

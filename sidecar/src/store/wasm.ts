@@ -21,13 +21,22 @@ let ctor: DatabaseCtor | undefined;
 
 /** Where node-sqlite3-wasm will look for its .wasm, when that can be known (null inside a bundle). */
 export function sqliteWasmPath(): string | null {
+  let self = '';
   try {
-    const req = createRequire(import.meta.url);
-    return join(dirname(req.resolve('node-sqlite3-wasm')), 'node-sqlite3-wasm.wasm');
+    self = import.meta.url ?? '';
   } catch {
-    // Bundled: import.meta.url or node_modules is gone; the module reads it next to the bundle.
-    return typeof __dirname === 'string' ? join(__dirname, 'node-sqlite3-wasm.wasm') : null;
+    /* CommonJS bundle: no import.meta */
   }
+  if (self.endsWith('/store/wasm.ts')) {
+    // Running from source: the package is loaded from node_modules.
+    try {
+      return join(dirname(createRequire(self).resolve('node-sqlite3-wasm')), 'node-sqlite3-wasm.wasm');
+    } catch {
+      return null;
+    }
+  }
+  // Bundled: the package's code sits in the bundle and reads the file next to it.
+  return typeof __dirname === 'string' ? join(__dirname, 'node-sqlite3-wasm.wasm') : null;
 }
 
 export async function loadSqlite(): Promise<DatabaseCtor> {

@@ -51,7 +51,9 @@ test('a frame whose fields differ in length is refused', () => {
 });
 
 test('frame JSON carries the schema only when asked, and nulls for unknown values', () => {
-  const withSchema = JSON.parse(frameToJSON(frame).toString());
+  const text = frameToJSON(frame).toString();
+  assert.ok(text.startsWith('{"schema":'), 'schema comes first, as the SDK reader requires');
+  const withSchema = JSON.parse(text);
   assert.equal(withSchema.schema.fields[0].type, 'time');
   assert.equal(withSchema.schema.fields[1].typeInfo.nullable, true);
   assert.equal(withSchema.schema.fields[3].typeInfo.frame, 'int64');

@@ -89,6 +89,18 @@ test('events: upsert of the end, kinds filter, per-minute rates', async (t) => {
   assert.deepEqual([wide!.values[0], wide!.min![0], wide!.max![0]], [3, 1, 5], 'a 2-minute bucket: mean 3/min, quietest minute 1, busiest 5');
 });
 
+test('motion_events_per_min over buckets shorter than a minute counts the minute ending with each bucket', async (t) => {
+  const store = await openSqliteStore({ file: tempFile(t) });
+  t.after(() => store.close());
+  // One event at +1 s, five between +61 s and +65 s.
+  await store.writeEvent({ cameraId: 'a', start: BASE + 1000, end: null, kind: 'motion', source: 'onvif' });
+  for (let i = 0; i < 5; i++) await store.writeEvent({ cameraId: 'a', start: BASE + 61_000 + i * 1000, end: null, kind: 'motion', source: 'last_alarm' });
+  const [s] = await store.history({ cameraIds: ['a'], metrics: ['motion_events_per_min'], from: BASE, to: BASE + 119_999, maxPoints: 5, minIntervalMs: 30_000 });
+  assert.equal(s!.bucketMs, 30_000);
+  // Buckets end at +30 s, +60 s, +90 s, +120 s; each counts the events of the 60 s before its end.
+  assert.deepEqual(s!.values, [1, 1, 5, 5], 'one event is one per minute, never "2 per minute" from a half-minute bucket');
+});
+
 test('a restart (close, reopen the file) loses no history', async (t) => {
   const file = tempFile(t);
   let store = await openSqliteStore({ file, chunkMs: CHUNK });
@@ -108,6 +120,8 @@ test('a restart (close, reopen the file) loses no history', async (t) => {
   assert.equal(points.length, 12);
   assert.deepEqual(points, pointsBefore);
   assert.equal(points[4]!.status, 'offline');
+  assert.equal(points[4]!.error, 'unreachable: refused', 'the error is kept with its poll');
+  assert.equal(points[3]!.error, null);
   const resume = await store.resume();
   assert.equal(resume.get('a')!.last.time, BASE + 110_000);
   assert.equal(resume.get('a')!.lastSeen, BASE + 110_000);
@@ -181,4 +195,34 @@ test('a closed store refuses calls with a typed error', async (t) => {
   const store = await openSqliteStore({ file: tempFile(t) });
   await store.close();
   await assert.rejects(store.writePoll(poll('a', BASE)), StoreError);
+});
+
+test('importPolls (backfill) gives the same history as polls written one by one and compacted', async (t) => {
+  const a = await openSqliteStore({ file: tempFile(t), chunkMs: CHUNK });
+  const b = await openSqliteStore({ file: tempFile(t), chunkMs: CHUNK });
+  t.after(() => Promise.all([a.close(), b.close()]));
+  const polls = Array.from({ length: 40 }, (_, k) => poll('x', BASE + k * 7_000, { latencyMs: k * 3, status: k % 9 === 0 ? 'offline' : 'online' }));
+  const now = BASE + 240_000; // the last window is current: it stays raw in both stores
+  for (const p of polls) await a.writePoll(p);
+  while (a.compactStep(now)) {}
+  await b.importPolls(polls.slice(0, 20), now);
+  await b.importPolls(polls.slice(20), now); // merges into a window imported before
+  const req = { cameraIds: ['x'], metrics: ['latency_ms' as const, 'online' as const], from: BASE, to: now, maxPoints: 50, minIntervalMs: 10_000, withMinMax: true };
+  assert.deepEqual(await b.history(req), await a.history(req));
+  assert.deepEqual(await b.points('x', 0, now), await a.points('x', 0, now));
+});
+
+test('startMaintenance again applies a new retention', async (t) => {
+  const store = await openSqliteStore({ file: tempFile(t) });
+  t.after(() => store.close());
+  const now = Date.now();
+  await store.writePoll(poll('r', now - 3 * 3_600_000));
+  await store.writePoll(poll('r', now));
+  store.startMaintenance({ retentionMs: 24 * 3_600_000 });
+  await store.maintenanceIdle();
+  assert.equal((await store.points('r', 0, now + 1)).length, 2);
+  store.startMaintenance({ retentionMs: 3_600_000 });
+  await store.maintenanceIdle();
+  assert.deepEqual((await store.points('r', 0, now + 1)).map((p) => p.time), [now]);
+  store.stopMaintenance();
 });

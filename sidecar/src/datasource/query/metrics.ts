@@ -4,6 +4,31 @@ import type { Frame } from '../../grafana/frame.ts';
 import { cameraLabels, selectCameras, type QueryContext } from './context.ts';
 
 export const DEFAULT_MAX_POINTS = 1000;
+
+/** States hold until they change: a bucket without a poll carries the last known state. */
+const STATE_METRICS = new Set<MetricName>(['online', 'motion_detection_enabled', 'person_detection_enabled', 'privacy_mode']);
+
+/**
+ * Shapes a stored series for Grafana: states are carried into empty buckets, and trailing empty
+ * buckets (the current one, before its first poll) are dropped so that an alert rule's last()
+ * sees the latest poll, not a gap. A series that never had a value keeps its nulls: the camera
+ * does not report it, and that is not invented away.
+ */
+export function shapeSeries(metric: MetricName, times: number[], values: (number | null)[]): { times: number[]; values: (number | null)[] } {
+  let out = values;
+  if (STATE_METRICS.has(metric)) {
+    let last: number | null = null;
+    out = values.map((v) => (v === null ? last : (last = v)));
+  }
+  let end = out.length;
+  while (end > 0 && out[end - 1] === null) {
+    end--;
+  }
+  if (end === 0) {
+    return { times, values: out };
+  }
+  return { times: times.slice(0, end), values: out.slice(0, end) };
+}
 export const MAX_POINTS = 10_000;
 
 export async function metricsQuery(ctx: QueryContext, query: TapoQuery): Promise<Frame[]> {
@@ -21,7 +46,8 @@ export async function metricsQuery(ctx: QueryContext, query: TapoQuery): Promise
   const frames: Frame[] = [];
   for (const metric of metrics) {
     for (const cam of cameras) {
-      const s = byKey.get(`${cam.id}\u0000${metric}`);
+      const stored = byKey.get(`${cam.id}\u0000${metric}`);
+      const s = stored ? shapeSeries(metric, stored.times, stored.values) : undefined;
       const info = METRIC_INFO[metric];
       frames.push({
         name: metric,

@@ -1,0 +1,48 @@
+/**
+ * Which cameras a datasource sees. A datasource with cameras in its settings sees exactly those;
+ * one without (a fresh or provisioned-empty datasource) sees the sidecar's shared cameras: the
+ * YAML file's and the demo fleet's. Never another datasource's.
+ */
+import type { FleetEvents, FleetView } from '../fleet/model.ts';
+
+export const SHARED_SOURCES = new Set(['yaml', 'demo']);
+
+export function datasourceSource(uidOrId: string): string {
+  return `datasource:${uidOrId}`;
+}
+
+/** True when the datasource's jsonData lists at least one camera. */
+export function hasOwnCameras(jsonData: Buffer | undefined): boolean {
+  try {
+    const parsed = jsonData?.length ? JSON.parse(jsonData.toString('utf8')) : {};
+    return Array.isArray(parsed?.cameras) && parsed.cameras.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export function visibility(ownSource: string, ownCameras: boolean, sourceOf: (id: string) => string | undefined): (id: string) => boolean {
+  return (id) => {
+    const src = sourceOf(id);
+    return ownCameras ? src === ownSource : src !== undefined && SHARED_SOURCES.has(src);
+  };
+}
+
+/** A FleetView that shows only the cameras `visible` admits (lists, lookups and live events). */
+export function scopedFleet(fleet: FleetView, visible: (id: string) => boolean): FleetView {
+  return {
+    cameras: () => fleet.cameras().filter((c) => visible(c.id)),
+    camera: (id) => (visible(id) ? fleet.camera(id) : undefined),
+    history: (req) => fleet.history({ ...req, cameraIds: req.cameraIds.filter(visible) }),
+    events: (ids, from, to, kinds) => fleet.events(ids.filter(visible), from, to, kinds),
+    statusChanges: (ids, from, to) => fleet.statusChanges(ids.filter(visible), from, to),
+    on<K extends keyof FleetEvents>(event: K, listener: FleetEvents[K]): () => void {
+      const filtered = ((x: { cameraId: string }) => {
+        if (visible(x.cameraId)) {
+          (listener as (v: typeof x) => void)(x);
+        }
+      }) as FleetEvents[K];
+      return fleet.on(event, filtered);
+    },
+  };
+}
