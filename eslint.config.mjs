@@ -1,5 +1,7 @@
 import { defineConfig } from 'eslint/config';
 import baseConfig from './.config/eslint.config.mjs';
+import tsParser from '@typescript-eslint/parser';
+import tsPlugin from '@typescript-eslint/eslint-plugin';
 
 export default defineConfig([
   {
@@ -44,4 +46,26 @@ export default defineConfig([
     ],
   },
   ...baseConfig,
+  {
+    // The sidecar is Node TypeScript with its own tsconfig: lint it with type information too.
+    files: ['sidecar/**/*.ts'],
+    languageOptions: {
+      parser: tsParser,
+      parserOptions: { project: './sidecar/tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { '@typescript-eslint': tsPlugin },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/await-thenable': 'error',
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+      'no-console': ['error', { allow: ['error', 'warn'] }],
+    },
+  },
+  {
+    // node:test's test() returns a promise the runner awaits; benchmarks print by design.
+    files: ['sidecar/test/**/*.ts', 'sidecar/bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-floating-promises': 'off', 'no-console': 'off' },
+  },
 ]);

@@ -51,6 +51,8 @@ for (const arch of ['amd64', 'arm64']) {
   chmodSync(file, 0o755);
 }
 if (!existsSync(join(pluginDir, 'plugin.json'))) {
-  console.warn('note: dist/camwatch-tapo-datasource/plugin.json is missing: run the frontend build first (npm run build)');
+  console.warn(
+    'note: dist/camwatch-tapo-datasource/plugin.json is missing: run the frontend build first (npm run build)'
+  );
 }
 console.log(`sidecar bundled into ${out}`);

@@ -22,7 +22,16 @@ if (!process.argv.includes('--no-build')) {
 }
 const args = process.argv.slice(2).filter((a) => a !== '--no-build');
 const main = join(root, 'dist', 'camwatch-tapo-datasource', 'sidecar', 'main.mjs');
-const defaults = ['--standalone', '--grpc', '127.0.0.1:10001', '--http', '127.0.0.1:8080', '--no-auth', '--data-dir', join(root, '.data')];
+const defaults = [
+  '--standalone',
+  '--grpc',
+  '127.0.0.1:10001',
+  '--http',
+  '127.0.0.1:8080',
+  '--no-auth',
+  '--data-dir',
+  join(root, '.data'),
+];
 console.error(`\nTapo sidecar demo: gRPC 127.0.0.1:10001, status page http://127.0.0.1:8080/ (Ctrl-C stops)\n`);
 const child = spawn(process.execPath, [main, ...defaults, ...args], { stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM']) {

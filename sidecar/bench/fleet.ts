@@ -27,18 +27,24 @@ interface SimCamera {
 }
 
 async function startSimulator(count: number): Promise<{ child: ChildProcess; cameras: SimCamera[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/simulator/cli.ts', '--cameras', String(count), '--host', '127.0.0.1'], {
-    cwd: sidecarRoot,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, TAPO_LOG_LEVEL: 'error' },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/simulator/cli.ts', '--cameras', String(count), '--host', '127.0.0.1'],
+    {
+      cwd: sidecarRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, TAPO_LOG_LEVEL: 'error' },
+    }
+  );
   const cameras: SimCamera[] = [];
   const rl = createInterface({ input: child.stdout! });
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
     rl.on('line', (line) => {
       cameras.push(JSON.parse(line) as SimCamera);
-      if (cameras.length === count) resolve();
+      if (cameras.length === count) {
+        resolve();
+      }
     });
   });
   return { child, cameras };
@@ -67,12 +73,17 @@ function configs(cams: SimCamera[], intervalMs: number): CameraConfig[] {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** CPU (cores) and polls/s of this process over a window. */
-async function measure(fleet: Fleet, ms: number): Promise<{ cores: number; cpuMs: number; pollsPerSec: number; failed: number; cpuMsPerPoll: number }> {
+async function measure(
+  fleet: Fleet,
+  ms: number
+): Promise<{ cores: number; cpuMs: number; pollsPerSec: number; failed: number; cpuMsPerPoll: number }> {
   let polls = 0;
   let failed = 0;
   const off = fleet.on('poll', (p: PollResult) => {
     polls++;
-    if (p.status !== 'online') failed++;
+    if (p.status !== 'online') {
+      failed++;
+    }
   });
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -81,7 +92,13 @@ async function measure(fleet: Fleet, ms: number): Promise<{ cores: number; cpuMs
   const wall = performance.now() - t0;
   off();
   const cpuMs = (cpu.user + cpu.system) / 1000;
-  return { cores: cpuMs / wall, cpuMs, pollsPerSec: (polls * 1000) / wall, failed, cpuMsPerPoll: polls > 0 ? cpuMs / polls : NaN };
+  return {
+    cores: cpuMs / wall,
+    cpuMs,
+    pollsPerSec: (polls * 1000) / wall,
+    failed,
+    cpuMsPerPoll: polls > 0 ? cpuMs / polls : NaN,
+  };
 }
 
 /**
@@ -130,10 +147,26 @@ async function historyQuery(dir: string): Promise<void> {
     const polls: PollResult[] = [];
     for (let k = 0; k < 2880; k++) {
       polls.push({
-        cameraId: ids[c]!, time: from + k * 30_000 + c * 97, status: k % 400 === 7 ? 'offline' : 'online', error: null, latencyMs: 20 + ((k * 7 + c) % 40),
-        uptimeSeconds: null, firmware: '1.4.3', hardwareVersion: '2.0', model: 'C210', mac: 'x', rssiDbm: -40 - (k % 30), signalLevel: 3,
-        motionDetectionEnabled: true, personDetectionEnabled: false, privacyMode: false, recordingMode: 'scheduled', storageUsedBytes: 1e9 + k * 1e5,
-        storageTotalBytes: 6e10, sdCardStatus: 'normal', temperatureC: null,
+        cameraId: ids[c]!,
+        time: from + k * 30_000 + c * 97,
+        status: k % 400 === 7 ? 'offline' : 'online',
+        error: null,
+        latencyMs: 20 + ((k * 7 + c) % 40),
+        uptimeSeconds: null,
+        firmware: '1.4.3',
+        hardwareVersion: '2.0',
+        model: 'C210',
+        mac: 'x',
+        rssiDbm: -40 - (k % 30),
+        signalLevel: 3,
+        motionDetectionEnabled: true,
+        personDetectionEnabled: false,
+        privacyMode: false,
+        recordingMode: 'scheduled',
+        storageUsedBytes: 1e9 + k * 1e5,
+        storageTotalBytes: 6e10,
+        sdCardStatus: 'normal',
+        temperatureC: null,
       });
     }
     await store.importPolls(polls, now);
@@ -154,8 +187,12 @@ async function historyQuery(dir: string): Promise<void> {
   const one = await run(['latency_ms'], false);
   const three = await run(['latency_ms', 'online', 'rssi_dbm'], true);
   console.log(`history: 100 cameras x 24 h at 30 s (288,000 polls, seeded in ${fmt(seeded / 1000, 1)} s)`);
-  console.log(`  1 metric, 1,000 points max (${one.points} buckets of 90 s): p50 ${fmt(one.p50, 1)} ms, p99 ${fmt(one.p99, 1)} ms (n=${one.n})`);
-  console.log(`  3 metrics with min/max:                       p50 ${fmt(three.p50, 1)} ms, p99 ${fmt(three.p99, 1)} ms (n=${three.n})`);
+  console.log(
+    `  1 metric, 1,000 points max (${one.points} buckets of 90 s): p50 ${fmt(one.p50, 1)} ms, p99 ${fmt(one.p99, 1)} ms (n=${one.n})`
+  );
+  console.log(
+    `  3 metrics with min/max:                       p50 ${fmt(three.p50, 1)} ms, p99 ${fmt(three.p99, 1)} ms (n=${three.n})`
+  );
   await store.close();
 }
 
@@ -181,4 +218,6 @@ export async function run(): Promise<void> {
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (invokedDirectly) await run();
+if (invokedDirectly) {
+  await run();
+}

@@ -83,7 +83,9 @@ export async function run(): Promise<void> {
     maxDataPoints: 500,
     intervalMS: 1000,
     timeRange: { fromEpochMS: now - 3_600_000, toEpochMS: now },
-    json: Buffer.from(JSON.stringify(i % 2 ? { queryType: 'status' } : { queryType: 'metrics', metrics: ['latency_ms', 'online'] })),
+    json: Buffer.from(
+      JSON.stringify(i % 2 ? { queryType: 'status' } : { queryType: 'metrics', metrics: ['latency_ms', 'online'] })
+    ),
     queryType: '',
   });
   for (const n of [1, 50]) {
@@ -94,9 +96,13 @@ export async function run(): Promise<void> {
       samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
     const s = summary(samples);
-    console.log(`QueryData, ${n} ${n === 1 ? 'query' : 'queries'}/request over ${cameras} cameras: p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms (n=${s.n})`);
+    console.log(
+      `QueryData, ${n} ${n === 1 ? 'query' : 'queries'}/request over ${cameras} cameras: p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms (n=${s.n})`
+    );
   }
-  console.log(`RSS of the sidecar (demo fleet of ${cameras} cameras, idle between queries): ${fmt(rssMiB(child.pid!), 1)} MiB`);
+  console.log(
+    `RSS of the sidecar (demo fleet of ${cameras} cameras, idle between queries): ${fmt(rssMiB(child.pid!), 1)} MiB`
+  );
   await stop(child, address);
   for (const k of Object.values(c)) {
     k.close();

@@ -80,7 +80,9 @@ function procMem(pid: number): { rss: number; pss: number } {
 }
 
 function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
+  if (sorted.length === 0) {
+    return NaN;
+  }
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
@@ -102,9 +104,13 @@ async function phase(fps: number, sims: SimInfo[], user: string, pass: string): 
     return pipeline.subscribe({ cameraId: id, url, maskedUrl: maskUrl(url) }, { fps, width: WIDTH }, (f) => {
       if (!firstSeen.has(id)) {
         firstSeen.add(id);
-        if (firstSeen.size === sims.length) allFirst();
+        if (firstSeen.size === sims.length) {
+          allFirst();
+        }
       }
-      if (!measuring) return;
+      if (!measuring) {
+        return;
+      }
       delivered++;
       latencies.push(performance.now() - (f as TimedFrame).readyAt);
     });
@@ -125,7 +131,9 @@ async function phase(fps: number, sims: SimInfo[], user: string, pass: string): 
     const cpu = process.cpuUsage(cpu0);
     const nodeCpu = (cpu.user + cpu.system) / 1e6;
     let ffCpu = 0;
-    for (const [p, c0] of ff0) ffCpu += (procCpuSeconds(p) ?? c0) - c0;
+    for (const [p, c0] of ff0) {
+      ffCpu += (procCpuSeconds(p) ?? c0) - c0;
+    }
     const live = [...pids].filter((p) => procCpuSeconds(p) !== null);
     const ffMem = live.map(procMem);
     const ffRss = ffMem.reduce((a, m) => a + m.rss, 0);
@@ -143,16 +151,22 @@ async function phase(fps: number, sims: SimInfo[], user: string, pass: string): 
         `RSS sidecar ${mb(rss)}; ffmpegs PSS ${mb(ffPss)} total (${mb(ffPss / Math.max(1, live.length))} each, RSS ${mb(ffRss / Math.max(1, live.length))} each incl. shared libs); dropped ${st.framesDropped}, restarts ${st.restarts}`
     );
   } finally {
-    for (const u of unsubs) u();
+    for (const u of unsubs) {
+      u();
+    }
     await pipeline.close();
   }
 }
 
 export async function run(): Promise<void> {
-  console.log(`media: frame pipeline, ${CAMERAS} simulated cameras (${SOURCE.width}x${SOURCE.height} H.264 @ ${SOURCE.fps} fps over RTSP/TCP), JPEG width ${WIDTH}`);
+  console.log(
+    `media: frame pipeline, ${CAMERAS} simulated cameras (${SOURCE.width}x${SOURCE.height} H.264 @ ${SOURCE.fps} fps over RTSP/TCP), JPEG width ${WIDTH}`
+  );
   const { child, sims, user, pass } = await startSims();
   try {
-    for (const fps of RATES) await phase(fps, sims, user, pass);
+    for (const fps of RATES) {
+      await phase(fps, sims, user, pass);
+    }
   } finally {
     child.stdin?.end();
     await new Promise<void>((resolve) => {

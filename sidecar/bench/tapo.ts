@@ -92,7 +92,9 @@ export async function run(): Promise<void> {
     const t0 = performance.now();
     await Promise.all(
       clients.map(async (c) => {
-        for (let i = 0; i < rounds; i++) await c.poll();
+        for (let i = 0; i < rounds; i++) {
+          await c.poll();
+        }
       })
     );
     const secs = (performance.now() - t0) / 1000;

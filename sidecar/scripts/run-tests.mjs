@@ -11,7 +11,9 @@ const filters = process.argv.slice(2);
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (name === 'node_modules' || name.startsWith('.')) {return [];}
+    if (name === 'node_modules' || name.startsWith('.')) {
+      return [];
+    }
     return statSync(path).isDirectory() ? walk(path) : [path];
   });
 }

@@ -82,7 +82,8 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     store,
     clientState: new FileStateStore(join(opts.dataDir, 'camera-state.json')),
     motionSourceFactory: onvifMotionSourceFactory,
-    onFingerprint: (cameraId, sha256) => log.info({ camera: cameraId, fingerprint: sha256 }, 'pinned the camera certificate on first use'),
+    onFingerprint: (cameraId, sha256) =>
+      log.info({ camera: cameraId, fingerprint: sha256 }, 'pinned the camera certificate on first use'),
   });
   const pipeline = new FramePipeline({ ffmpegPath: opts.ffmpegPath });
   const cameraLists = new CameraListStore({ dataDir: opts.dataDir });
@@ -100,7 +101,9 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
   function sourceOf(id: string) {
     const cfg = configOf(id);
     if (!cfg.rtspUrlOverride && (!cfg.cameraAccount || !cfg.cameraPassword)) {
-      throw new Error(`${cfg.name} has no camera account for RTSP: set it in the datasource settings (Tapo app → Camera Settings → Advanced → Camera Account)`);
+      throw new Error(
+        `${cfg.name} has no camera account for RTSP: set it in the datasource settings (Tapo app → Camera Settings → Advanced → Camera Account)`
+      );
     }
     return rtspSource(id, {
       host: cfg.host,
@@ -161,14 +164,20 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
   async function ffmpegProblem(): Promise<string | null> {
     if (!ffmpegChecked || Date.now() - ffmpegChecked.at > 60_000) {
       const r = await checkFfmpeg(opts.ffmpegPath);
-      ffmpegChecked = { at: Date.now(), problem: r.ok ? null : `${r.error.message}: live view and snapshots are unavailable` };
+      ffmpegChecked = {
+        at: Date.now(),
+        problem: r.ok ? null : `${r.error.message}: live view and snapshots are unavailable`,
+      };
     }
     return ffmpegChecked.problem;
   }
 
   function logIssues(loaded: LoadedConfig): void {
     for (const issue of loaded.issues) {
-      log[issue.severity === 'error' ? 'error' : 'warn']({ source: issue.source }, `configuration: ${formatIssue(issue)}`);
+      log[issue.severity === 'error' ? 'error' : 'warn'](
+        { source: issue.source },
+        `configuration: ${formatIssue(issue)}`
+      );
     }
   }
 
@@ -229,7 +238,9 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       return results.map((p, i) => {
         const name = fleet.camera(ids[i])?.name ?? ids[i];
         // A camera replaced while the check ran has no result of this generation.
-        return p ? healthOf(name, p) : { cameraId: ids[i], name, ok: false, message: 'not polled yet (its settings just changed)' };
+        return p
+          ? healthOf(name, p)
+          : { cameraId: ids[i], name, ok: false, message: 'not polled yet (its settings just changed)' };
       });
     },
     async sidecarProblems() {
@@ -247,14 +258,25 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
         try {
           await applySource('yaml', await loadYamlConfig(opts.configPath));
         } catch (err) {
-          log.error({ file: opts.configPath, error: (err as Error).message }, 'the camera configuration file could not be loaded');
+          log.error(
+            { file: opts.configPath, error: (err as Error).message },
+            'the camera configuration file could not be loaded'
+          );
         }
       }
       for (const resumed of await cameraLists.load()) {
         if (resumed.secretsMissing) {
-          log.warn({ source: resumed.source }, 'resuming cameras without their passwords (no TAPO_SECRET_KEY): polling resumes at Grafana’s next call');
+          log.warn(
+            { source: resumed.source },
+            'resuming cameras without their passwords (no TAPO_SECRET_KEY): polling resumes at Grafana’s next call'
+          );
         }
-        await applySource(resumed.source, { cameras: resumed.cameras, issues: [], retentionHours: null, defaultPollIntervalSeconds: null });
+        await applySource(resumed.source, {
+          cameras: resumed.cameras,
+          issues: [],
+          retentionHours: null,
+          defaultPollIntervalSeconds: null,
+        });
       }
       if (fleet.cameras().length === 0 && opts.demo) {
         demo = await startDemoFleet(fleet, { ffmpegPath: opts.ffmpegPath });

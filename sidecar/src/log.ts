@@ -5,9 +5,22 @@
  */
 import pino, { type Logger } from 'pino';
 
-const SECRET_KEYS = ['password', 'passwd', 'digest_passwd', 'stok', 'token', 'secret', 'key', 'authorization', 'decryptedSecureJsonData'];
+const SECRET_KEYS = [
+  'password',
+  'passwd',
+  'digest_passwd',
+  'stok',
+  'token',
+  'secret',
+  'key',
+  'authorization',
+  'decryptedSecureJsonData',
+];
 
-export function createLogger(level = process.env.TAPO_LOG_LEVEL ?? 'info', dest: number | NodeJS.WritableStream = 2): Logger {
+export function createLogger(
+  level = process.env.TAPO_LOG_LEVEL ?? 'info',
+  dest: number | NodeJS.WritableStream = 2
+): Logger {
   const destination = typeof dest === 'number' ? pino.destination({ fd: dest, sync: true }) : dest;
   return pino(
     {

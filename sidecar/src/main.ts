@@ -9,11 +9,15 @@ import { parseOptions, USAGE, type SidecarOptions } from './options.ts';
 import { createApp } from './app.ts';
 
 // stdout belongs to the handshake: anything a library prints goes to stderr instead.
+// eslint-disable-next-line no-console
 console.log = console.error;
+// eslint-disable-next-line no-console
 console.info = console.error;
 
 function fail(message: string): never {
-  process.stderr.write(`${JSON.stringify({ '@level': 'error', '@message': message, '@timestamp': new Date().toISOString() })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ '@level': 'error', '@message': message, '@timestamp': new Date().toISOString() })}\n`
+  );
   process.exit(1);
 }
 
@@ -61,18 +65,33 @@ async function main(): Promise<void> {
     handlers: app.handlers,
     log,
     // A standalone sidecar serves many Grafana restarts: a host's Shutdown must not stop it.
-    onShutdown: () => (opts.standalone ? log.info('Grafana disconnected (Shutdown ignored in standalone mode)') : void stop('shutdown requested by Grafana')),
+    onShutdown: () =>
+      opts.standalone
+        ? log.info('Grafana disconnected (Shutdown ignored in standalone mode)')
+        : void stop('shutdown requested by Grafana'),
   });
   if (!opts.standalone) {
     printHandshake('127.0.0.1', grpc.port);
   }
   const [host] = splitHostPort(opts.grpcAddress);
-  log.info({ grpc: `${host}:${grpc.port}`, standalone: opts.standalone, dataDir: opts.dataDir, version: process.env.TAPO_SIDECAR_VERSION ?? 'dev' }, 'Tapo sidecar serving');
+  log.info(
+    {
+      grpc: `${host}:${grpc.port}`,
+      standalone: opts.standalone,
+      dataDir: opts.dataDir,
+      version: process.env.TAPO_SIDECAR_VERSION ?? 'dev',
+    },
+    'Tapo sidecar serving'
+  );
 
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('uncaughtException', (err) => log.error({ error: err.message, stack: err.stack }, 'uncaught exception (kept running)'));
-  process.on('unhandledRejection', (err) => log.error({ error: err instanceof Error ? err.message : String(err) }, 'unhandled rejection (kept running)'));
+  process.on('uncaughtException', (err) =>
+    log.error({ error: err.message, stack: err.stack }, 'uncaught exception (kept running)')
+  );
+  process.on('unhandledRejection', (err) =>
+    log.error({ error: err instanceof Error ? err.message : String(err) }, 'unhandled rejection (kept running)')
+  );
 
   // Cameras, history and the HTTP API start after the handshake so Grafana is never kept waiting.
   await app.start();

@@ -166,6 +166,49 @@ window.tapoHarness = {
     ).data;
     return { r, g, b, width: img.naturalWidth, height: img.naturalHeight, src: img.src };
   },
+  /**
+   * The tile's picture as the page has it: its object URL, decoded size, on-screen size, the
+   * SHA-256 of the bytes behind the URL (to match them to a packet's JPEG) and an FNV-1a hash of
+   * the decoded pixels (to tell two drawn pictures apart). Null until the picture is decoded.
+   */
+  async imageInfo(cameraId) {
+    const img = document.querySelector(`[data-camera="${cameraId}"] img`);
+    if (!img || !img.complete || img.naturalWidth === 0) {
+      return null;
+    }
+    const src = img.src;
+    const bytes = await (await fetch(src)).arrayBuffer();
+    const sha256 = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) =>
+      b.toString(16).padStart(2, '0')
+    ).join('');
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < pixels.length; i++) {
+      hash = Math.imul(hash ^ pixels[i], 0x01000193);
+    }
+    const rect = img.getBoundingClientRect();
+    return {
+      src,
+      naturalWidth: img.naturalWidth,
+      naturalHeight: img.naturalHeight,
+      shownWidth: rect.width,
+      shownHeight: rect.height,
+      sha256,
+      pixelHash: (hash >>> 0).toString(16),
+    };
+  },
+  /** Whether an object URL still resolves (a revoked one does not). */
+  urlLoads(url) {
+    return fetch(url).then(
+      () => true,
+      () => false
+    );
+  },
 };
 
 loadAmdPlugin(PLUGIN_URL)

@@ -21,9 +21,16 @@ func (h *harness) alertSeries(t *T, ctx context.Context, l *launched, metric str
 		body: map[string]any{"cameras": []string{}, "metrics": []string{metric}}})
 	r, err := l.queryData(ctx, fx.alertContext(), map[string]string{"FromAlert": "true"}, q)
 	t.NoErr(err, "QueryData")
-	dr, frames := r.response(t, "A")
+	return alertFrames(t, fx, r, "A", metric)
+}
+
+// alertFrames checks one alert query's answer as the server-side expression engine would take it
+// (Grafana's conversion succeeds, numeric wide series, unique label sets, one series per camera
+// with its camera_name) and returns the series by camera id.
+func alertFrames(t *T, fx *fixture, r *queryResult, ref, metric string) map[string]series {
+	dr, frames := r.response(t, ref)
 	t.Check(dr.Error == "", "error %q (status %d)", dr.Error, dr.Status)
-	_, err = r.grafanaView()
+	_, err := r.grafanaView()
 	t.NoErr(err, "Grafana's conversion")
 	out := map[string]series{}
 	var labelSets []data.Labels

@@ -6,42 +6,94 @@ import { secretKeys, type TapoDataSourceOptions } from '../../../src/shared/quer
 import { intervalSchema, parseCameraList, retentionSchema } from './schema.ts';
 import type { ConfigIssue, LoadedConfig } from './types.ts';
 
-export function camerasFromDatasource(jsonData: unknown, secure: Record<string, string> | undefined, source = 'datasource'): LoadedConfig {
+export function camerasFromDatasource(
+  jsonData: unknown,
+  secure: Record<string, string> | undefined,
+  source = 'datasource'
+): LoadedConfig {
   const issues: ConfigIssue[] = [];
-  const data = (typeof jsonData === 'object' && jsonData !== null && !Array.isArray(jsonData) ? jsonData : {}) as TapoDataSourceOptions & Record<string, unknown>;
+  const data = (
+    typeof jsonData === 'object' && jsonData !== null && !Array.isArray(jsonData) ? jsonData : {}
+  ) as TapoDataSourceOptions & Record<string, unknown>;
   if (jsonData !== undefined && jsonData !== null && data !== jsonData) {
     issues.push({ severity: 'error', source, cameraId: null, field: 'jsonData', message: 'must be an object' });
   }
   const retention = optional(retentionSchema, data.retentionHours, 'jsonData.retentionHours', source, issues);
-  const interval = optional(intervalSchema, data.defaultPollIntervalSeconds, 'jsonData.defaultPollIntervalSeconds', source, issues);
+  const interval = optional(
+    intervalSchema,
+    data.defaultPollIntervalSeconds,
+    'jsonData.defaultPollIntervalSeconds',
+    source,
+    issues
+  );
 
   // Secrets never come from jsonData (it is stored in clear and sent to browsers): drop them there.
   const list = Array.isArray(data.cameras)
     ? data.cameras.map((c, i) => {
-        if (typeof c !== 'object' || c === null) return c;
+        if (typeof c !== 'object' || c === null) {
+          return c;
+        }
         const { password, cameraPassword, ...rest } = c as unknown as Record<string, unknown>;
         if (password !== undefined || cameraPassword !== undefined) {
-          issues.push({ severity: 'warning', source, cameraId: typeof rest.id === 'string' ? rest.id : null, field: `jsonData.cameras[${i}]`, message: 'passwords in jsonData are ignored; they belong in secureJsonData' });
+          issues.push({
+            severity: 'warning',
+            source,
+            cameraId: typeof rest.id === 'string' ? rest.id : null,
+            field: `jsonData.cameras[${i}]`,
+            message: 'passwords in jsonData are ignored; they belong in secureJsonData',
+          });
         }
         const id = typeof rest.id === 'string' ? rest.id : '';
-        return { ...rest, password: secure?.[secretKeys.password(id)], cameraPassword: secure?.[secretKeys.cameraPassword(id)] };
+        return {
+          ...rest,
+          password: secure?.[secretKeys.password(id)],
+          cameraPassword: secure?.[secretKeys.cameraPassword(id)],
+        };
       })
     : data.cameras;
   const parsed = parseCameraList(list, { source, path: 'jsonData.cameras', defaultPollIntervalSeconds: interval });
   issues.push(...parsed.issues);
   const cameras = parsed.cameras.filter((c) => {
-    if (c.password !== null || c.disabled) return true;
-    issues.push({ severity: 'error', source, cameraId: c.id, field: `secureJsonData.${secretKeys.password(c.id)}`, message: "is not set: enter the camera owner's TP-Link cloud password in the datasource settings" });
+    if (c.password !== null || c.disabled) {
+      return true;
+    }
+    issues.push({
+      severity: 'error',
+      source,
+      cameraId: c.id,
+      field: `secureJsonData.${secretKeys.password(c.id)}`,
+      message: "is not set: enter the camera owner's TP-Link cloud password in the datasource settings",
+    });
     return false;
   });
   return { cameras, issues, retentionHours: retention ?? null, defaultPollIntervalSeconds: interval ?? null };
 }
 
-function optional<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } }, v: unknown, field: string, source: string, issues: ConfigIssue[]): T | undefined {
-  if (v === undefined || v === null) return undefined;
+function optional<T>(
+  schema: {
+    safeParse(
+      v: unknown
+    ): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } };
+  },
+  v: unknown,
+  field: string,
+  source: string,
+  issues: ConfigIssue[]
+): T | undefined {
+  if (v === undefined || v === null) {
+    return undefined;
+  }
   const r = schema.safeParse(v);
-  if (r.success) return r.data;
-  issues.push({ severity: 'error', source, cameraId: null, field, message: `${r.error.issues[0]?.message ?? 'is invalid'} (default used)` });
+  if (r.success) {
+    return r.data;
+  }
+  issues.push({
+    severity: 'error',
+    source,
+    cameraId: null,
+    field,
+    message: `${r.error.issues[0]?.message ?? 'is invalid'} (default used)`,
+  });
   return undefined;
 }
 

@@ -51,16 +51,29 @@ export function seal(secrets: Secrets, secretKey: string, source: string): Seale
   const cipher = createCipheriv('aes-256-gcm', deriveKey(secretKey, salt), iv);
   cipher.setAAD(aad(source));
   const data = Buffer.concat([cipher.update(JSON.stringify(secrets), 'utf8'), cipher.final()]);
-  return { alg: 'aes-256-gcm', kdf: 'scrypt', salt: salt.toString('base64'), iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+  return {
+    alg: 'aes-256-gcm',
+    kdf: 'scrypt',
+    salt: salt.toString('base64'),
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    data: data.toString('base64'),
+  };
 }
 
 /** Null when the key is wrong or the data was altered (GCM authentication fails). */
 export function unseal(sealed: SealedSecrets, secretKey: string, source: string): Secrets | null {
   try {
-    const decipher = createDecipheriv('aes-256-gcm', deriveKey(secretKey, Buffer.from(sealed.salt, 'base64')), Buffer.from(sealed.iv, 'base64'));
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      deriveKey(secretKey, Buffer.from(sealed.salt, 'base64')),
+      Buffer.from(sealed.iv, 'base64')
+    );
     decipher.setAAD(aad(source));
     decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
-    const text = Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
+    const text = Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString(
+      'utf8'
+    );
     return JSON.parse(text) as Secrets;
   } catch {
     return null;
@@ -101,12 +114,16 @@ export class CameraListStore {
     try {
       text = await readFile(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, sources: {} };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        return { version: 1, sources: {} };
+      }
       throw err;
     }
     try {
       const parsed = JSON.parse(text) as FileShape;
-      if (parsed?.version !== 1 || typeof parsed.sources !== 'object' || parsed.sources === null) throw new Error('unknown format');
+      if (parsed?.version !== 1 || typeof parsed.sources !== 'object' || parsed.sources === null) {
+        throw new Error('unknown format');
+      }
       return parsed;
     } catch (err) {
       logger.warn({ file: this.file, reason: (err as Error).message }, 'ignoring an unreadable persisted camera list');
@@ -119,11 +136,18 @@ export class CameraListStore {
     const shape = await this.read();
     const out: ResumedSource[] = [];
     for (const [source, section] of Object.entries(shape.sources)) {
-      if (!Array.isArray(section?.cameras)) continue;
+      if (!Array.isArray(section?.cameras)) {
+        continue;
+      }
       let secrets: Secrets | null = null;
       if (section.secrets && this.secretKey) {
         secrets = unseal(section.secrets, this.secretKey, source);
-        if (!secrets) logger.warn({ source }, 'persisted camera secrets could not be decrypted (TAPO_SECRET_KEY changed?); waiting for Grafana');
+        if (!secrets) {
+          logger.warn(
+            { source },
+            'persisted camera secrets could not be decrypted (TAPO_SECRET_KEY changed?); waiting for Grafana'
+          );
+        }
       }
       const cameras = section.cameras.map((c) => ({
         ...c,
@@ -131,7 +155,12 @@ export class CameraListStore {
         password: secrets?.[c.id]?.password ?? null,
         cameraPassword: secrets?.[c.id]?.cameraPassword ?? null,
       }));
-      out.push({ source, savedAt: section.savedAt, cameras, secretsMissing: secrets === null && cameras.some((c) => !c.disabled) });
+      out.push({
+        source,
+        savedAt: section.savedAt,
+        cameras,
+        secretsMissing: secrets === null && cameras.some((c) => !c.disabled),
+      });
     }
     return out;
   }
@@ -143,7 +172,9 @@ export class CameraListStore {
       if (cameras.length === 0) {
         delete shape.sources[source];
       } else {
-        const secrets: Secrets = Object.fromEntries(cameras.map((c) => [c.id, { password: c.password, cameraPassword: c.cameraPassword }]));
+        const secrets: Secrets = Object.fromEntries(
+          cameras.map((c) => [c.id, { password: c.password, cameraPassword: c.cameraPassword }])
+        );
         shape.sources[source] = {
           savedAt: Date.now(),
           cameras: cameras.map((c) => redactCamera(c)),

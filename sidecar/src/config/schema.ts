@@ -7,27 +7,49 @@ import { z } from 'zod';
 import { DEFAULT_ONVIF_PORT, DEFAULT_POLL_INTERVAL_SECONDS, type CameraConfig, type ConfigIssue } from './types.ts';
 
 export const CAMERA_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
-const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
+const HOST_RE =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
 const FINGERPRINT_RE = /^(?:[0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/;
 
-const port = (what: string) => z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).min(1, `${what} must be 1-65535`).max(65535, `${what} must be 1-65535`);
-const optText = (max: number) => z.string({ error: 'must be text' }).max(max, `must be at most ${max} characters`).optional();
+const port = (what: string) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .min(1, `${what} must be 1-65535`)
+    .max(65535, `${what} must be 1-65535`);
+const optText = (max: number) =>
+  z.string({ error: 'must be text' }).max(max, `must be at most ${max} characters`).optional();
 
 export const cameraEntrySchema = z.object({
-  id: z.string({ error: 'is required (letters, digits, - and _)' }).regex(CAMERA_ID_RE, 'must be 1-64 letters, digits, - or _'),
-  name: z.string({ error: 'must be text' }).trim().min(1, 'must not be empty').max(120, 'must be at most 120 characters').optional(),
+  id: z
+    .string({ error: 'is required (letters, digits, - and _)' })
+    .regex(CAMERA_ID_RE, 'must be 1-64 letters, digits, - or _'),
+  name: z
+    .string({ error: 'must be text' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(120, 'must be at most 120 characters')
+    .optional(),
   host: z
     .string({ error: 'is required (IP address or host name, optionally :port)' })
     .trim()
     .min(1, 'is required (IP address or host name, optionally :port)')
     .regex(HOST_RE, 'must be an IP address or host name, optionally with :port (no scheme, no path)'),
   port: port('port').optional(),
-  username: z.string({ error: 'must be text' }).min(1, 'must not be empty').max(64, 'must be at most 64 characters').optional(),
+  username: z
+    .string({ error: 'must be text' })
+    .min(1, 'must not be empty')
+    .max(64, 'must be at most 64 characters')
+    .optional(),
   // Secrets: only "is it usable text" is checked; a message never repeats the value.
   password: optText(256),
   cameraAccount: optText(64),
   cameraPassword: optText(256),
-  pollIntervalSeconds: z.number({ error: 'must be a number of seconds' }).min(1, 'must be at least 1 second').max(86_400, 'must be at most 86400 seconds (a day)').optional(),
+  pollIntervalSeconds: z
+    .number({ error: 'must be a number of seconds' })
+    .min(1, 'must be at least 1 second')
+    .max(86_400, 'must be at most 86400 seconds (a day)')
+    .optional(),
   stream: z.enum(['stream1', 'stream2'], { error: "must be 'stream1' or 'stream2'" }).optional(),
   rtspUrlOverride: z
     .string({ error: 'must be text' })
@@ -54,11 +76,28 @@ export interface EntryContext {
 }
 
 /** Validates one entry; returns the camera or the issues that disable it (plus warnings). */
-export function parseCameraEntry(raw: unknown, ctx: EntryContext): { camera: CameraConfig | null; issues: ConfigIssue[] } {
-  const rawId = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : null;
+export function parseCameraEntry(
+  raw: unknown,
+  ctx: EntryContext
+): { camera: CameraConfig | null; issues: ConfigIssue[] } {
+  const rawId =
+    typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string'
+      ? (raw as { id: string }).id
+      : null;
   const cameraId = rawId && CAMERA_ID_RE.test(rawId) ? rawId : null;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { camera: null, issues: [{ severity: 'error', source: ctx.source, cameraId: null, field: ctx.path, message: 'must be an object with id, name and host' }] };
+    return {
+      camera: null,
+      issues: [
+        {
+          severity: 'error',
+          source: ctx.source,
+          cameraId: null,
+          field: ctx.path,
+          message: 'must be an object with id, name and host',
+        },
+      ],
+    };
   }
   const result = cameraEntrySchema.safeParse(raw);
   if (!result.success) {
@@ -75,13 +114,41 @@ export function parseCameraEntry(raw: unknown, ctx: EntryContext): { camera: Cam
   }
   const e = result.data;
   const unknown = Object.keys(raw).filter((k) => !KNOWN_KEYS.has(k));
-  const warnings: ConfigIssue[] = unknown.map((k) => ({ severity: 'warning', source: ctx.source, cameraId: e.id, field: `${ctx.path}.${k}`, message: 'unknown setting (ignored)' }));
+  const warnings: ConfigIssue[] = unknown.map((k) => ({
+    severity: 'warning',
+    source: ctx.source,
+    cameraId: e.id,
+    field: `${ctx.path}.${k}`,
+    message: 'unknown setting (ignored)',
+  }));
   const { host, port: hostPort } = splitHost(e.host);
   if (hostPort !== null && e.port !== undefined && hostPort !== e.port) {
-    return { camera: null, issues: [{ severity: 'error', source: ctx.source, cameraId: e.id, field: `${ctx.path}.port`, message: `conflicts with the port in host (${hostPort})` }] };
+    return {
+      camera: null,
+      issues: [
+        {
+          severity: 'error',
+          source: ctx.source,
+          cameraId: e.id,
+          field: `${ctx.path}.port`,
+          message: `conflicts with the port in host (${hostPort})`,
+        },
+      ],
+    };
   }
   if (hostPort !== null && (hostPort < 1 || hostPort > 65535)) {
-    return { camera: null, issues: [{ severity: 'error', source: ctx.source, cameraId: e.id, field: `${ctx.path}.host`, message: 'port must be 1-65535' }] };
+    return {
+      camera: null,
+      issues: [
+        {
+          severity: 'error',
+          source: ctx.source,
+          cameraId: e.id,
+          field: `${ctx.path}.host`,
+          message: 'port must be 1-65535',
+        },
+      ],
+    };
   }
   return {
     camera: {
@@ -108,9 +175,13 @@ export function parseCameraEntry(raw: unknown, ctx: EntryContext): { camera: Cam
 /** 'host', 'host:port', '[v6]' or '[v6]:port' → host and port (null when absent). */
 export function splitHost(h: string): { host: string; port: number | null } {
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(h);
-  if (v6) return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : null };
+  if (v6) {
+    return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : null };
+  }
   const i = h.lastIndexOf(':');
-  if (i > 0) return { host: h.slice(0, i), port: Number(h.slice(i + 1)) };
+  if (i > 0) {
+    return { host: h.slice(0, i), port: Number(h.slice(i + 1)) };
+  }
   return { host: h, port: null };
 }
 
@@ -121,18 +192,38 @@ export function parseCameraList(
 ): { cameras: CameraConfig[]; issues: ConfigIssue[] } {
   const cameras: CameraConfig[] = [];
   const issues: ConfigIssue[] = [];
-  if (list === undefined || list === null) return { cameras, issues };
+  if (list === undefined || list === null) {
+    return { cameras, issues };
+  }
   if (!Array.isArray(list)) {
-    issues.push({ severity: 'error', source: ctx.source, cameraId: null, field: ctx.path, message: 'must be a list of cameras' });
+    issues.push({
+      severity: 'error',
+      source: ctx.source,
+      cameraId: null,
+      field: ctx.path,
+      message: 'must be a list of cameras',
+    });
     return { cameras, issues };
   }
   const seen = new Set<string>();
   list.forEach((raw, i) => {
-    const r = parseCameraEntry(raw, { source: ctx.source, path: `${ctx.path}[${i}]`, defaultPollIntervalSeconds: ctx.defaultPollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS });
+    const r = parseCameraEntry(raw, {
+      source: ctx.source,
+      path: `${ctx.path}[${i}]`,
+      defaultPollIntervalSeconds: ctx.defaultPollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS,
+    });
     issues.push(...r.issues);
-    if (!r.camera) return;
+    if (!r.camera) {
+      return;
+    }
     if (seen.has(r.camera.id)) {
-      issues.push({ severity: 'error', source: ctx.source, cameraId: r.camera.id, field: `${ctx.path}[${i}].id`, message: 'duplicates an earlier camera id (this entry is disabled)' });
+      issues.push({
+        severity: 'error',
+        source: ctx.source,
+        cameraId: r.camera.id,
+        field: `${ctx.path}[${i}].id`,
+        message: 'duplicates an earlier camera id (this entry is disabled)',
+      });
       return;
     }
     seen.add(r.camera.id);
@@ -141,5 +232,11 @@ export function parseCameraList(
   return { cameras, issues };
 }
 
-export const retentionSchema = z.number({ error: 'must be a number of hours' }).min(1, 'must be at least 1 hour').max(24 * 366, 'must be at most a year');
-export const intervalSchema = z.number({ error: 'must be a number of seconds' }).min(1, 'must be at least 1 second').max(86_400, 'must be at most 86400 seconds');
+export const retentionSchema = z
+  .number({ error: 'must be a number of hours' })
+  .min(1, 'must be at least 1 hour')
+  .max(24 * 366, 'must be at most a year');
+export const intervalSchema = z
+  .number({ error: 'must be a number of seconds' })
+  .min(1, 'must be at least 1 second')
+  .max(86_400, 'must be at most 86400 seconds');

@@ -45,7 +45,10 @@ export interface LoadedConfig {
 }
 
 export class ConfigError extends Error {
-  constructor(message: string, readonly issues: ConfigIssue[] = []) {
+  constructor(
+    message: string,
+    readonly issues: ConfigIssue[] = []
+  ) {
     super(message);
     this.name = 'ConfigError';
   }
@@ -59,7 +62,9 @@ export function formatIssue(i: ConfigIssue): string {
 }
 
 /** The camera without secrets (for logs, responses and persistence without a key). */
-export function redactCamera(c: CameraConfig): Omit<CameraConfig, 'password' | 'cameraPassword'> & { password: null; cameraPassword: null } {
+export function redactCamera(
+  c: CameraConfig
+): Omit<CameraConfig, 'password' | 'cameraPassword'> & { password: null; cameraPassword: null } {
   return { ...c, password: null, cameraPassword: null };
 }
 

@@ -1,5 +1,11 @@
 /** Grafana Live channel paths (under ds/<uid>/) that this datasource serves. */
-import { channels, LIVE_DEFAULT_FPS, LIVE_DEFAULT_WIDTH, LIVE_MAX_FPS, LIVE_MAX_WIDTH } from '../../../src/shared/query.ts';
+import {
+  channels,
+  LIVE_DEFAULT_FPS,
+  LIVE_DEFAULT_WIDTH,
+  LIVE_MAX_FPS,
+  LIVE_MAX_WIDTH,
+} from '../../../src/shared/query.ts';
 
 export type Channel =
   | { kind: 'fleet-metrics' }

@@ -24,7 +24,9 @@ function fromLastPoll(deps: DatasourceDeps): CameraHealth[] {
   });
 }
 
-export async function checkHealth(deps: DatasourceDeps): Promise<{ status: HealthStatus; message: string; details: unknown }> {
+export async function checkHealth(
+  deps: DatasourceDeps
+): Promise<{ status: HealthStatus; message: string; details: unknown }> {
   const ids = deps.fleet.cameras().map((c) => c.id);
   const cameras = deps.checkCameras ? await deps.checkCameras(ids) : fromLastPoll(deps);
   const problems = deps.sidecarProblems ? await deps.sidecarProblems() : [];

@@ -39,6 +39,6 @@ export class InstanceManager<T extends Disposable> {
   async disposeAll(): Promise<void> {
     const list = this.all();
     this.instances.clear();
-    await Promise.all(list.map((i) => i.dispose()));
+    await Promise.all(list.map(async (i) => i.dispose()));
   }
 }

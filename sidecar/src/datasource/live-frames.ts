@@ -19,7 +19,13 @@ export function pollFrame(polls: Array<{ poll: PollResult; name: string }>): Fra
       { name: 'signal_level', type: 'number', values: col((p) => p.signalLevel), nullable: true },
       { name: 'uptime_s', type: 'number', values: col((p) => p.uptimeSeconds), nullable: true, config: { unit: 's' } },
       { name: 'storage_used_pct', type: 'number', values: col(pct), nullable: true, config: { unit: 'percent' } },
-      { name: 'temperature_c', type: 'number', values: col((p) => p.temperatureC), nullable: true, config: { unit: 'celsius' } },
+      {
+        name: 'temperature_c',
+        type: 'number',
+        values: col((p) => p.temperatureC),
+        nullable: true,
+        config: { unit: 'celsius' },
+      },
       { name: 'motion_detection', type: 'boolean', values: col((p) => p.motionDetectionEnabled), nullable: true },
       { name: 'privacy_mode', type: 'boolean', values: col((p) => p.privacyMode), nullable: true },
       { name: 'last_error', type: 'string', values: col((p) => p.error), nullable: true },
@@ -39,7 +45,12 @@ export interface JpegFrame {
  * A picture row (or, with `problem`, a row without a picture that says why there is none, so the
  * panel shows the reason instead of a frozen frame).
  */
-export function pictureFrame(f: JpegFrame, cam: CameraSnapshot | undefined, now = Date.now(), problem: string | null = null): Frame {
+export function pictureFrame(
+  f: JpegFrame,
+  cam: CameraSnapshot | undefined,
+  now = Date.now(),
+  problem: string | null = null
+): Frame {
   const recentMotion = cam?.lastMotion != null && now - cam.lastMotion < 60_000;
   return {
     name: 'frames',
@@ -58,6 +69,11 @@ export function pictureFrame(f: JpegFrame, cam: CameraSnapshot | undefined, now 
   };
 }
 
-export function problemFrame(cameraId: string, cam: CameraSnapshot | undefined, problem: string, now = Date.now()): Frame {
+export function problemFrame(
+  cameraId: string,
+  cam: CameraSnapshot | undefined,
+  problem: string,
+  now = Date.now()
+): Frame {
   return pictureFrame({ cameraId, time: now, width: 0, height: 0, jpeg: Buffer.alloc(0) }, cam, now, problem);
 }

@@ -33,7 +33,11 @@ class DatasourceInstance {
   ) {
     const { cameraSource } = shared;
     const visible = cameraSource
-      ? visibility(datasourceSource(settings.uid || String(settings.id)), hasOwnCameras(settings.jsonData), cameraSource)
+      ? visibility(
+          datasourceSource(settings.uid || String(settings.id)),
+          hasOwnCameras(settings.jsonData),
+          cameraSource
+        )
       : null;
     this.deps = visible ? { ...shared, fleet: scopedFleet(shared.fleet, visible) } : shared;
   }

@@ -21,7 +21,11 @@ export function hasOwnCameras(jsonData: Buffer | undefined): boolean {
   }
 }
 
-export function visibility(ownSource: string, ownCameras: boolean, sourceOf: (id: string) => string | undefined): (id: string) => boolean {
+export function visibility(
+  ownSource: string,
+  ownCameras: boolean,
+  sourceOf: (id: string) => string | undefined
+): (id: string) => boolean {
   return (id) => {
     const src = sourceOf(id);
     return ownCameras ? src === ownSource : src !== undefined && SHARED_SOURCES.has(src);

@@ -11,7 +11,10 @@ function known(deps: DatasourceDeps, ch: Channel): boolean {
   return ch.kind === 'fleet-metrics' || deps.fleet.camera(ch.cameraId) !== undefined;
 }
 
-export async function subscribe(deps: DatasourceDeps, path: string): Promise<{ status: SubscribeStatus; data?: Buffer }> {
+export async function subscribe(
+  deps: DatasourceDeps,
+  path: string
+): Promise<{ status: SubscribeStatus; data?: Buffer }> {
   const ch = parseChannel(path);
   if (!ch || !known(deps, ch)) {
     return { status: 'NOT_FOUND' };
@@ -19,7 +22,10 @@ export async function subscribe(deps: DatasourceDeps, path: string): Promise<{ s
   // Initial data, so a panel never starts blank.
   if (ch.kind === 'frames') {
     const latest = deps.frames?.latest(ch.cameraId);
-    return { status: 'OK', data: latest ? frameToJSON(pictureFrame(latest, deps.fleet.camera(ch.cameraId))) : undefined };
+    return {
+      status: 'OK',
+      data: latest ? frameToJSON(pictureFrame(latest, deps.fleet.camera(ch.cameraId))) : undefined,
+    };
   }
   const cams = ch.kind === 'fleet-metrics' ? deps.fleet.cameras() : [deps.fleet.camera(ch.cameraId)!];
   const polls = cams.filter((c) => c.last).map((c) => ({ poll: c.last!, name: c.name }));

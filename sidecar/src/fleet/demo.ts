@@ -35,7 +35,18 @@ export interface DemoFleet {
 }
 
 export const DEMO_SOURCE = 'demo';
-const NAMES = ['Front door', 'Garden', 'Garage', 'Living room', 'Driveway', 'Nursery', 'Workshop', 'Hallway', 'Porch', 'Shed'];
+const NAMES = [
+  'Front door',
+  'Garden',
+  'Garage',
+  'Living room',
+  'Driveway',
+  'Nursery',
+  'Workshop',
+  'Hallway',
+  'Porch',
+  'Shed',
+];
 
 export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}): Promise<DemoFleet> {
   const count = opts.count ?? 6;
@@ -46,7 +57,10 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
       host: '127.0.0.1',
       namePrefix: 'Demo',
       autoMotion: { meanIntervalMs: opts.motionMeanMs ?? 90_000 },
-      cameraOptions: (i) => ({ name: NAMES[i % NAMES.length]! + (i >= NAMES.length ? ` ${Math.floor(i / NAMES.length) + 1}` : ''), seed: 1000 + i }),
+      cameraOptions: (i) => ({
+        name: NAMES[i % NAMES.length]! + (i >= NAMES.length ? ` ${Math.floor(i / NAMES.length) + 1}` : ''),
+        seed: 1000 + i,
+      }),
       ...(media ? { extras: mediaExtras({ ...(opts.ffmpegPath ? { ffmpegPath: opts.ffmpegPath } : {}) }) } : {}),
     });
   let sim: SimulatedFleet;
@@ -94,7 +108,9 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
   if (burstEvery > 0) {
     const t = setInterval(() => {
       const cam = sim.cameras[0];
-      if (!cam) return;
+      if (!cam) {
+        return;
+      }
       // 14 events within 42 s: more than the seed's 10-a-minute motion-burst threshold.
       for (let k = 0; k < 14; k++) {
         const b = setTimeout(() => cam.triggerMotion(k % 4 === 3 ? 'person' : 'motion'), k * 3000);
@@ -105,14 +121,19 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
     t.unref();
     timers.push(t);
   }
-  log.info({ cameras: cameras.length, pictures: cameras.some((c) => c.rtspUrlOverride !== null) }, 'demo fleet of simulated cameras started');
+  log.info(
+    { cameras: cameras.length, pictures: cameras.some((c) => c.rtspUrlOverride !== null) },
+    'demo fleet of simulated cameras started'
+  );
 
   return {
     cameras,
     simulated: sim,
     flappingIndex,
     async stop() {
-      for (const t of timers) clearTimeout(t);
+      for (const t of timers) {
+        clearTimeout(t);
+      }
       await fleet.applyCameras([], { source: DEMO_SOURCE });
       await sim.close();
     },

@@ -9,15 +9,23 @@
  * cameras cannot occupy the slots of healthy ones. A slow or dead camera delays only itself.
  */
 import { EventEmitter } from 'node:events';
-import type { CameraConfig } from '../config/types.ts';
-import { sameConnection } from '../config/types.ts';
+import { sameConnection, type CameraConfig } from '../config/types.ts';
 import { logger } from '../log.ts';
 import type { StatusChange, Store, StoreHistoryRequest, StoredSeries } from '../store/types.ts';
 import { TapoClient } from '../tapo/client.ts';
 import { TapoError } from '../tapo/errors.ts';
 import type { CameraPoll, ClientStateStore } from '../tapo/types.ts';
 import { errorToResult, eventKind, isPtzModel, pollToResult } from './map.ts';
-import type { CameraSnapshot, CameraStatus, EventKind, FleetEvents, FleetView, HistoryRequest, MotionEvent, PollResult } from './model.ts';
+import type {
+  CameraSnapshot,
+  CameraStatus,
+  EventKind,
+  FleetEvents,
+  FleetView,
+  HistoryRequest,
+  MotionEvent,
+  PollResult,
+} from './model.ts';
 import type { MotionSource, MotionSourceFactory } from './motion.ts';
 import { onvifMotionSourceFactory } from './onvif-source.ts';
 import { tapoProbeFactory, type CameraProbe, type ProbeFactory } from './probe.ts';
@@ -62,7 +70,9 @@ export interface CameraCounters {
   events: Record<EventKind, number>;
 }
 
-export interface FleetHistoryRequest extends HistoryRequest, Pick<StoreHistoryRequest, 'aggregate' | 'withMinMax' | 'minIntervalMs'> {}
+export interface FleetHistoryRequest
+  extends HistoryRequest,
+    Pick<StoreHistoryRequest, 'aggregate' | 'withMinMax' | 'minIntervalMs'> {}
 
 interface Runtime {
   cfg: CameraConfig;
@@ -118,7 +128,9 @@ export class Fleet implements FleetView {
 
   /** Restores the last state of known cameras from the store and starts polling. */
   async start(): Promise<void> {
-    if (this.running) return;
+    if (this.running) {
+      return;
+    }
     this.resumed = await this.opts.store.resume();
     this.running = true;
     for (const rt of this.cams.values()) {
@@ -130,8 +142,10 @@ export class Fleet implements FleetView {
   async stop(): Promise<void> {
     this.running = false;
     const all = [...this.cams.values()];
-    for (const rt of all) this.halt(rt);
-    await Promise.allSettled(all.map((rt) => rt.inFlight));
+    for (const rt of all) {
+      this.halt(rt);
+    }
+    await Promise.allSettled(all.map(async (rt) => rt.inFlight));
     await Promise.allSettled(all.map((rt) => this.release(rt)));
   }
 
@@ -142,20 +156,33 @@ export class Fleet implements FleetView {
    */
   async applyCameras(configs: CameraConfig[], opts: { source?: string } = {}): Promise<{ conflicts: string[] }> {
     const source = opts.source ?? 'default';
-    if (configs.length === 0) this.sources.delete(source);
-    else this.sources.set(source, configs.map((c) => ({ ...c, source })));
+    if (configs.length === 0) {
+      this.sources.delete(source);
+    } else {
+      this.sources.set(
+        source,
+        configs.map((c) => ({ ...c, source }))
+      );
+    }
     const wanted = new Map<string, CameraConfig>();
     const conflicts: string[] = [];
     for (const list of this.sources.values()) {
       for (const c of list) {
         if (wanted.has(c.id)) {
-          if (c.source === source) conflicts.push(c.id);
+          if (c.source === source) {
+            conflicts.push(c.id);
+          }
           continue;
         }
         wanted.set(c.id, c);
       }
     }
-    if (conflicts.length > 0) this.log.warn({ source, cameras: conflicts }, 'camera ids already configured by another source; those entries are ignored');
+    if (conflicts.length > 0) {
+      this.log.warn(
+        { source, cameras: conflicts },
+        'camera ids already configured by another source; those entries are ignored'
+      );
+    }
     for (const [id, rt] of [...this.cams]) {
       if (!wanted.has(id)) {
         this.cams.delete(id);
@@ -180,7 +207,9 @@ export class Fleet implements FleetView {
         this.halt(rt);
         void this.release(rt);
         rt.failures = 0;
-        if (this.running) this.startCamera(rt, false);
+        if (this.running) {
+          this.startCamera(rt, false);
+        }
       } else if (old.pollIntervalMs !== cfg.pollIntervalMs && this.running && rt.timer) {
         clearTimeout(rt.timer);
         rt.timer = null;
@@ -227,7 +256,9 @@ export class Fleet implements FleetView {
   }
 
   private startCamera(rt: Runtime, initial: boolean): void {
-    if (rt.cfg.disabled) return;
+    if (rt.cfg.disabled) {
+      return;
+    }
     if (rt.cfg.password === null) {
       // Persisted without TAPO_SECRET_KEY: nothing to log in with until Grafana sends the password.
       this.log.info({ camera: rt.cfg.id }, 'waiting for the camera password from Grafana');
@@ -241,23 +272,44 @@ export class Fleet implements FleetView {
   }
 
   private startMotion(rt: Runtime): void {
-    const factory = this.opts.motionSourceFactory === undefined ? onvifMotionSourceFactory : this.opts.motionSourceFactory;
-    if (!factory || rt.motion) return;
+    const factory =
+      this.opts.motionSourceFactory === undefined ? onvifMotionSourceFactory : this.opts.motionSourceFactory;
+    if (!factory || rt.motion) {
+      return;
+    }
     const gen = rt.gen;
     try {
       rt.motion = factory(rt.cfg, {
         event: (e) => {
-          if (rt.gen !== gen || this.cams.get(rt.cfg.id) !== rt) return;
-          void this.recordEvent(rt, { cameraId: rt.cfg.id, start: e.start, end: e.end, kind: e.kind, source: rt.motion?.source ?? 'onvif' });
+          if (rt.gen !== gen || this.cams.get(rt.cfg.id) !== rt) {
+            return;
+          }
+          void this.recordEvent(rt, {
+            cameraId: rt.cfg.id,
+            start: e.start,
+            end: e.end,
+            kind: e.kind,
+            source: rt.motion?.source ?? 'onvif',
+          });
         },
         state: (active, reason) => {
-          if (rt.gen !== gen) return;
-          if (active !== rt.motionActive) this.log.info({ camera: rt.cfg.id, active, reason }, active ? 'motion events by subscription' : 'motion events by last-alarm polling');
+          if (rt.gen !== gen) {
+            return;
+          }
+          if (active !== rt.motionActive) {
+            this.log.info(
+              { camera: rt.cfg.id, active, reason },
+              active ? 'motion events by subscription' : 'motion events by last-alarm polling'
+            );
+          }
           rt.motionActive = active;
         },
       });
     } catch (err) {
-      this.log.warn({ camera: rt.cfg.id, err: (err as Error).message }, 'motion subscription could not start; using last-alarm polling');
+      this.log.warn(
+        { camera: rt.cfg.id, err: (err as Error).message },
+        'motion subscription could not start; using last-alarm polling'
+      );
       rt.motion = null;
     }
   }
@@ -265,7 +317,9 @@ export class Fleet implements FleetView {
   /** Stops the timer and invalidates in-flight work of a camera. */
   private halt(rt: Runtime): void {
     rt.gen++;
-    if (rt.timer) clearTimeout(rt.timer);
+    if (rt.timer) {
+      clearTimeout(rt.timer);
+    }
     rt.timer = null;
   }
 
@@ -283,13 +337,18 @@ export class Fleet implements FleetView {
   private schedule(rt: Runtime, at: number): void {
     rt.due = at;
     const gen = rt.gen;
-    rt.timer = setTimeout(() => {
-      rt.timer = null;
-      if (rt.gen !== gen || !this.running) return;
-      rt.inFlight = this.pollOnce(rt, gen).finally(() => {
-        rt.inFlight = null;
-      });
-    }, Math.max(0, at - Date.now()));
+    rt.timer = setTimeout(
+      () => {
+        rt.timer = null;
+        if (rt.gen !== gen || !this.running) {
+          return;
+        }
+        rt.inFlight = this.pollOnce(rt, gen).finally(() => {
+          rt.inFlight = null;
+        });
+      },
+      Math.max(0, at - Date.now())
+    );
   }
 
   private trace(cameraId: string, phase: PollTrace['phase'], due: number): void {
@@ -314,7 +373,9 @@ export class Fleet implements FleetView {
     let result: PollResult;
     let poll: CameraPoll | null = null;
     try {
-      if (rt.gen !== gen) return;
+      if (rt.gen !== gen) {
+        return;
+      }
       this.trace(rt.cfg.id, 'start', due);
       const probe = this.probeFor(rt);
       try {
@@ -326,19 +387,29 @@ export class Fleet implements FleetView {
           rt.probe = null;
           void probe.close().catch(() => undefined);
         }
-        result = errorToResult(rt.cfg.id, err instanceof DeadlineExceeded ? new TapoError('timeout', `poll did not finish within ${this.deadlineMs()} ms`) : err, Date.now());
+        result = errorToResult(
+          rt.cfg.id,
+          err instanceof DeadlineExceeded
+            ? new TapoError('timeout', `poll did not finish within ${this.deadlineMs()} ms`)
+            : err,
+          Date.now()
+        );
       }
       this.trace(rt.cfg.id, 'end', due);
     } finally {
       release();
     }
-    if (rt.gen !== gen) return;
+    if (rt.gen !== gen) {
+      return;
+    }
     try {
       await this.record(rt, result, poll);
     } catch (err) {
       this.log.error({ camera: rt.cfg.id, err: (err as Error).message }, 'recording a poll failed');
     }
-    if (rt.gen === gen && this.running) this.schedule(rt, this.nextDue(rt, due, result));
+    if (rt.gen === gen && this.running) {
+      this.schedule(rt, this.nextDue(rt, due, result));
+    }
   }
 
   private deadlineMs(): number {
@@ -361,7 +432,9 @@ export class Fleet implements FleetView {
     if (r.status === 'locked_out') {
       // Ask again only once the camera accepts logins (the client refuses earlier anyway).
       const m = /(\d+) s/.exec(r.error ?? '');
-      if (m) wait = Math.max(wait, Number(m[1]) * 1000);
+      if (m) {
+        wait = Math.max(wait, Number(m[1]) * 1000);
+      }
     }
     return now + wait * (1 + Math.random() * j);
   }
@@ -370,8 +443,12 @@ export class Fleet implements FleetView {
     const prev = rt.last?.status ?? 'unknown';
     rt.last = r;
     rt.counters.polls[r.status]++;
-    if (r.status === 'online') rt.lastSeen = r.time;
-    if (r.model) rt.model = r.model;
+    if (r.status === 'online') {
+      rt.lastSeen = r.time;
+    }
+    if (r.model) {
+      rt.model = r.model;
+    }
     const store = this.opts.store;
     try {
       await store.writePoll(r);
@@ -387,7 +464,15 @@ export class Fleet implements FleetView {
     const alarm = poll?.lastAlarm;
     if (alarm && Number.isFinite(alarm.time) && (rt.lastAlarmTime === null || alarm.time > rt.lastAlarmTime)) {
       rt.lastAlarmTime = alarm.time;
-      if (!rt.motionActive) await this.recordEvent(rt, { cameraId: r.cameraId, start: alarm.time, end: null, kind: eventKind(alarm.type), source: 'last_alarm' });
+      if (!rt.motionActive) {
+        await this.recordEvent(rt, {
+          cameraId: r.cameraId,
+          start: alarm.time,
+          end: null,
+          kind: eventKind(alarm.type),
+          source: 'last_alarm',
+        });
+      }
     }
   }
 
@@ -402,7 +487,9 @@ export class Fleet implements FleetView {
     if (isNew) {
       rt.counters.events[e.kind]++;
       rt.recentEvents.push(e.start);
-      if (rt.lastMotion === null || e.start > rt.lastMotion) rt.lastMotion = e.start;
+      if (rt.lastMotion === null || e.start > rt.lastMotion) {
+        rt.lastMotion = e.start;
+      }
     }
     this.emitter.emit('event', e);
   }
@@ -415,13 +502,29 @@ export class Fleet implements FleetView {
     return Promise.all(
       ids.map(async (id) => {
         const rt = this.cams.get(id);
-        if (!rt) return errorToResult(id, new TapoError('protocol', 'no such camera is configured'), Date.now());
-        if (rt.cfg.disabled || rt.cfg.password === null) return rt.last ?? errorToResult(id, new TapoError('protocol', rt.cfg.disabled ? 'camera is disabled' : 'waiting for the camera password from Grafana'), Date.now());
+        if (!rt) {
+          return errorToResult(id, new TapoError('protocol', 'no such camera is configured'), Date.now());
+        }
+        if (rt.cfg.disabled || rt.cfg.password === null) {
+          return (
+            rt.last ??
+            errorToResult(
+              id,
+              new TapoError(
+                'protocol',
+                rt.cfg.disabled ? 'camera is disabled' : 'waiting for the camera password from Grafana'
+              ),
+              Date.now()
+            )
+          );
+        }
         if (rt.inFlight) {
           await rt.inFlight;
           return rt.last!;
         }
-        if (rt.timer) clearTimeout(rt.timer);
+        if (rt.timer) {
+          clearTimeout(rt.timer);
+        }
         rt.timer = null;
         const gen = rt.gen;
         rt.due = Date.now();
@@ -438,7 +541,9 @@ export class Fleet implements FleetView {
 
   private snapshot(rt: Runtime): CameraSnapshot {
     const cutoff = Date.now() - 60_000;
-    while (rt.recentEvents.length > 0 && rt.recentEvents[0]! < cutoff) rt.recentEvents.shift();
+    while (rt.recentEvents.length > 0 && rt.recentEvents[0]! < cutoff) {
+      rt.recentEvents.shift();
+    }
     return {
       id: rt.cfg.id,
       name: rt.cfg.name,
@@ -472,7 +577,9 @@ export class Fleet implements FleetView {
    */
   client(id: string): TapoClient | undefined {
     const rt = this.cams.get(id);
-    if (!rt || rt.cfg.disabled || rt.cfg.password === null) return undefined;
+    if (!rt || rt.cfg.disabled || rt.cfg.password === null) {
+      return undefined;
+    }
     const probe = this.probeFor(rt);
     return probe instanceof TapoClient ? probe : undefined;
   }
@@ -493,7 +600,9 @@ export class Fleet implements FleetView {
 
   async history(req: FleetHistoryRequest): Promise<StoredSeries[]> {
     // Buckets no narrower than the cameras' poll interval: otherwise most buckets would be empty.
-    const intervals = req.cameraIds.map((id) => this.cams.get(id)?.cfg.pollIntervalMs).filter((v): v is number => v !== undefined);
+    const intervals = req.cameraIds
+      .map((id) => this.cams.get(id)?.cfg.pollIntervalMs)
+      .filter((v): v is number => v !== undefined);
     const minIntervalMs = req.minIntervalMs ?? (intervals.length > 0 ? Math.min(...intervals) : undefined);
     return this.opts.store.history({ ...req, ...(minIntervalMs !== undefined ? { minIntervalMs } : {}) });
   }

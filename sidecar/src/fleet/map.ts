@@ -53,7 +53,9 @@ function finite(v: number | null | undefined): number | null {
 }
 
 export function statusOfError(err: unknown): CameraStatus {
-  if (!(err instanceof TapoError)) return 'error';
+  if (!(err instanceof TapoError)) {
+    return 'error';
+  }
   switch (err.kind) {
     case 'network':
     case 'timeout':
@@ -87,7 +89,9 @@ export function describeError(err: unknown): string {
     const words = KIND_WORDS[err.kind] ?? err.kind;
     return err.message.toLowerCase().startsWith(words) ? err.message : `${words}: ${err.message}`;
   }
-  if (err instanceof Error) return `internal error (${err.name}): ${err.message.slice(0, 200)}`;
+  if (err instanceof Error) {
+    return `internal error (${err.name}): ${err.message.slice(0, 200)}`;
+  }
   return 'internal error';
 }
 

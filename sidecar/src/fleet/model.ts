@@ -63,7 +63,7 @@ export interface Series {
   cameraId: string;
   metric: MetricName;
   times: number[];
-  values: (number | null)[];
+  values: Array<number | null>;
 }
 
 export interface HistoryRequest {
@@ -86,6 +86,10 @@ export interface FleetView {
   history(req: HistoryRequest): Promise<Series[]>;
   events(cameraIds: string[], from: number, to: number, kinds?: EventKind[]): Promise<MotionEvent[]>;
   /** Status changes (went offline, came back) in range, for annotations. */
-  statusChanges(cameraIds: string[], from: number, to: number): Promise<Array<{ cameraId: string; time: number; from: CameraStatus; to: CameraStatus; error: string | null }>>;
+  statusChanges(
+    cameraIds: string[],
+    from: number,
+    to: number
+  ): Promise<Array<{ cameraId: string; time: number; from: CameraStatus; to: CameraStatus; error: string | null }>>;
   on<K extends keyof FleetEvents>(event: K, listener: FleetEvents[K]): () => void;
 }

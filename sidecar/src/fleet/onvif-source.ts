@@ -8,7 +8,9 @@ import { OnvifEventClient } from '../tapo/onvif.ts';
  * own) the fleet falls back to last-alarm polling.
  */
 export const onvifMotionSourceFactory: MotionSourceFactory = (camera, cb) => {
-  if (!camera.cameraAccount || !camera.cameraPassword || camera.onvifPort === null) return null;
+  if (!camera.cameraAccount || !camera.cameraPassword || camera.onvifPort === null) {
+    return null;
+  }
   const client = new OnvifEventClient({
     host: camera.host,
     port: camera.onvifPort,

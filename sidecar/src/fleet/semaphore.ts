@@ -4,7 +4,9 @@ export class Semaphore {
   private readonly waiters: Array<() => void> = [];
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
+    }
     this.free = limit;
   }
 
@@ -22,11 +24,16 @@ export class Semaphore {
       const grant = () => {
         let done = false;
         resolve(() => {
-          if (done) return;
+          if (done) {
+            return;
+          }
           done = true;
           const next = this.waiters.shift();
-          if (next) next();
-          else this.free++;
+          if (next) {
+            next();
+          } else {
+            this.free++;
+          }
         });
       };
       if (this.free > 0) {

@@ -141,7 +141,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
 
   const [host] = splitHostPort(opts.address);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(opts.address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(opts.address, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p)
+    );
   });
   return {
     port,

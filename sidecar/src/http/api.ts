@@ -57,7 +57,11 @@ export function isLoopbackHost(host: string): boolean {
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(res.req.method === 'HEAD' ? undefined : text);
 }
 
@@ -70,7 +74,9 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
   const { fleet } = opts;
   const token = opts.token && opts.token.length > 0 ? opts.token : null;
   if (!token && !opts.noAuth) {
-    throw new HttpApiConfigError('the HTTP API needs a bearer token (set TAPO_API_TOKEN) or --no-auth on a loopback address');
+    throw new HttpApiConfigError(
+      'the HTTP API needs a bearer token (set TAPO_API_TOKEN) or --no-auth on a loopback address'
+    );
   }
   const tokenDigest = token ? digest(token) : null;
   const metrics = opts.metrics ?? fleetMetrics(fleet);
@@ -80,19 +86,26 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
   /** null when allowed; otherwise [status, message]. */
   const authProblem = (req: http.IncomingMessage, url: URL): [number, string] | null => {
     if (!tokenDigest) {
-      return isLoopbackHost(req.socket.localAddress ?? '') ? null : [403, 'authentication is off, so only loopback requests are answered'];
+      return isLoopbackHost(req.socket.localAddress ?? '')
+        ? null
+        : [403, 'authentication is off, so only loopback requests are answered'];
     }
     const header = req.headers.authorization;
     const given = header?.startsWith('Bearer ') ? header.slice(7).trim() : url.searchParams.get('token');
-    if (!given) return [401, 'a bearer token is required (Authorization: Bearer <token>)'];
+    if (!given) {
+      return [401, 'a bearer token is required (Authorization: Bearer <token>)'];
+    }
     return timingSafeEqual(digest(given), tokenDigest) ? null : [401, 'the bearer token is not valid'];
   };
 
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((err) => {
       log.error({ err: (err as Error).message, path: req.url?.split('?')[0] }, 'HTTP request failed');
-      if (!res.headersSent) sendJson(res, 500, { detail: 'internal error' });
-      else res.destroy();
+      if (!res.headersSent) {
+        sendJson(res, 500, { detail: 'internal error' });
+      } else {
+        res.destroy();
+      }
     });
   });
 
@@ -105,7 +118,9 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
     }
     const problem = authProblem(req, url);
     if (problem) {
-      if (problem[0] === 401) res.setHeader('www-authenticate', 'Bearer realm="tapo-sidecar"');
+      if (problem[0] === 401) {
+        res.setHeader('www-authenticate', 'Bearer realm="tapo-sidecar"');
+      }
       return sendJson(res, problem[0], { detail: problem[1] });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -113,13 +128,16 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
       return sendJson(res, 405, { detail: `method ${req.method} is not allowed` });
     }
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-    const seg = path.split('/').slice(1).map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return '\u0000';
-      }
-    });
+    const seg = path
+      .split('/')
+      .slice(1)
+      .map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return '\u0000';
+        }
+      });
     const accept = req.headers.accept ?? '';
 
     if (path === '/') {
@@ -129,7 +147,11 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
           hasFrame: (id) => !!opts.frameProvider?.latest(id),
           ...(t ? { query: `?token=${encodeURIComponent(t)}` } : {}),
         });
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'" });
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+          'content-security-policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+        });
         res.end(req.method === 'HEAD' ? undefined : html);
         return;
       }
@@ -144,15 +166,25 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
       }
       return sendJson(res, 200, seedSummary(fleet));
     }
-    if (path === '/metrics/cameras') return sendJson(res, 200, fleet.cameras().map((c) => c.id));
+    if (path === '/metrics/cameras') {
+      return sendJson(
+        res,
+        200,
+        fleet.cameras().map((c) => c.id)
+      );
+    }
     if (seg.length === 3 && seg[0] === 'metrics' && seg[1] === 'cameras') {
       const snap = fleet.camera(seg[2]!);
-      if (!snap) return sendJson(res, 404, { detail: `camera "${seg[2]!.slice(0, 80)}" not found` });
+      if (!snap) {
+        return sendJson(res, 404, { detail: `camera "${seg[2]!.slice(0, 80)}" not found` });
+      }
       return sendJson(res, 200, seedCamera(fleet, snap));
     }
     if (seg.length === 3 && seg[0] === 'metrics' && seg[1] === 'history') {
       const id = seg[2]!;
-      if (!fleet.camera(id)) return sendJson(res, 404, { detail: `camera "${id.slice(0, 80)}" not found` });
+      if (!fleet.camera(id)) {
+        return sendJson(res, 404, { detail: `camera "${id.slice(0, 80)}" not found` });
+      }
       const raw = url.searchParams.get('hours');
       const hours = raw === null ? 1 : Number(raw);
       if (raw !== null && (raw.trim() === '' || !Number.isFinite(hours) || hours <= 0 || hours > maxHours)) {
@@ -164,14 +196,25 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
     }
     if (seg.length === 2 && seg[0] === 'frames' && seg[1]!.endsWith('.jpg')) {
       const id = seg[1]!.slice(0, -4);
-      if (!fleet.camera(id)) return sendJson(res, 404, { detail: `camera "${id.slice(0, 80)}" not found` });
+      if (!fleet.camera(id)) {
+        return sendJson(res, 404, { detail: `camera "${id.slice(0, 80)}" not found` });
+      }
       const f = opts.frameProvider?.latest(id);
-      if (!f) return sendJson(res, 404, { detail: `no picture of camera "${id}" yet` });
-      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': f.jpeg.length, 'cache-control': 'no-store', 'last-modified': new Date(f.time).toUTCString() });
+      if (!f) {
+        return sendJson(res, 404, { detail: `no picture of camera "${id}" yet` });
+      }
+      res.writeHead(200, {
+        'content-type': 'image/jpeg',
+        'content-length': f.jpeg.length,
+        'cache-control': 'no-store',
+        'last-modified': new Date(f.time).toUTCString(),
+      });
       res.end(req.method === 'HEAD' ? undefined : f.jpeg);
       return;
     }
-    if (path === '/ws') return sendJson(res, 426, { detail: 'this is a WebSocket endpoint (Upgrade: websocket)' });
+    if (path === '/ws') {
+      return sendJson(res, 426, { detail: 'this is a WebSocket endpoint (Upgrade: websocket)' });
+    }
     return sendJson(res, 404, { detail: `no such endpoint: ${path.slice(0, 100)}` });
   };
 
@@ -179,15 +222,23 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const maxBuffered = opts.wsMaxBufferedBytes ?? 1024 * 1024;
   const broadcast = (msg: object) => {
-    if (wss.clients.size === 0) return;
+    if (wss.clients.size === 0) {
+      return;
+    }
     const text = JSON.stringify(msg);
     for (const ws of wss.clients) {
       // A slow reader loses messages rather than growing our memory.
-      if (ws.readyState === ws.OPEN && ws.bufferedAmount <= maxBuffered) ws.send(text);
+      if (ws.readyState === ws.OPEN && ws.bufferedAmount <= maxBuffered) {
+        ws.send(text);
+      }
     }
   };
-  const offPoll = fleet.on('poll', (p: PollResult) => broadcast({ type: 'poll', camera_id: p.cameraId, timestamp: new Date(p.time).toISOString(), data: p }));
-  const offEvent = fleet.on('event', (e: MotionEvent) => broadcast({ type: 'motion_event', camera_id: e.cameraId, timestamp: new Date(e.start).toISOString(), data: e }));
+  const offPoll = fleet.on('poll', (p: PollResult) =>
+    broadcast({ type: 'poll', camera_id: p.cameraId, timestamp: new Date(p.time).toISOString(), data: p })
+  );
+  const offEvent = fleet.on('event', (e: MotionEvent) =>
+    broadcast({ type: 'motion_event', camera_id: e.cameraId, timestamp: new Date(e.start).toISOString(), data: e })
+  );
   const alive = new WeakSet<WebSocket>();
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
@@ -203,7 +254,9 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
 
   server.on('upgrade', (req, socket: Socket, head) => {
     const reject = (status: number, message: string) => {
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ detail: message })}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ detail: message })}`
+      );
     };
     let url: URL;
     try {
@@ -211,15 +264,25 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
     } catch {
       return reject(400, 'malformed request URL');
     }
-    if (url.pathname !== '/ws') return reject(404, 'WebSockets are served at /ws');
+    if (url.pathname !== '/ws') {
+      return reject(404, 'WebSockets are served at /ws');
+    }
     const problem = authProblem(req, url);
-    if (problem) return reject(problem[0], problem[1]);
+    if (problem) {
+      return reject(problem[0], problem[1]);
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       alive.add(ws);
       ws.on('pong', () => alive.add(ws));
       ws.on('error', () => ws.terminate());
       // Clients only listen; anything they send is ignored.
-      ws.send(JSON.stringify({ type: 'hello', timestamp: new Date().toISOString(), cameras: fleet.cameras().map((c) => c.id) }));
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          timestamp: new Date().toISOString(),
+          cameras: fleet.cameras().map((c) => c.id),
+        })
+      );
     });
   });
 
@@ -229,7 +292,9 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
     offPoll();
     offEvent();
     clearInterval(heartbeat);
-    for (const ws of wss.clients) ws.terminate();
+    for (const ws of wss.clients) {
+      ws.terminate();
+    }
     wss.close();
     return close(cb);
   }) as typeof server.close;
@@ -240,9 +305,13 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
 
 export function splitAddress(address: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(address.trim());
-  if (!m) throw new HttpApiConfigError(`HTTP address must be host:port, got "${address}"`);
+  if (!m) {
+    throw new HttpApiConfigError(`HTTP address must be host:port, got "${address}"`);
+  }
   const port = Number(m[3]);
-  if (port > 65535) throw new HttpApiConfigError(`HTTP port out of range: ${port}`);
+  if (port > 65535) {
+    throw new HttpApiConfigError(`HTTP port out of range: ${port}`);
+  }
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
@@ -257,7 +326,9 @@ export interface RunningHttpApi {
 export async function startHttpApi(opts: HttpApiOptions & { address: string }): Promise<RunningHttpApi> {
   const { host, port } = splitAddress(opts.address);
   if (opts.noAuth && !opts.token && !isLoopbackHost(host)) {
-    throw new HttpApiConfigError(`--no-auth is only allowed on a loopback address, not ${host}; set TAPO_API_TOKEN instead`);
+    throw new HttpApiConfigError(
+      `--no-auth is only allowed on a loopback address, not ${host}; set TAPO_API_TOKEN instead`
+    );
   }
   const server = createHttpApi(opts);
   await new Promise<void>((resolve, reject) => {

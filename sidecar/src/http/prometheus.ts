@@ -46,10 +46,18 @@ export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {})
   const registry = new Registry();
   const p = opts.prefix ?? 'tapo_';
   const camLabels = ['camera_id', 'camera_name', 'model'] as const;
-  const labelsOf = (s: CameraSnapshot): Labels => ({ camera_id: s.id, camera_name: s.name, model: fleet.model(s.id) ?? s.last?.model ?? '' });
+  const labelsOf = (s: CameraSnapshot): Labels => ({
+    camera_id: s.id,
+    camera_name: s.name,
+    model: fleet.model(s.id) ?? s.last?.model ?? '',
+  });
 
   /** A per-camera gauge whose value comes from the snapshot; null values produce no series. */
-  const cameraGauge = (name: string, help: string, value: (s: CameraSnapshot, last: PollResult | null) => number | boolean | null | undefined) =>
+  const cameraGauge = (
+    name: string,
+    help: string,
+    value: (s: CameraSnapshot, last: PollResult | null) => number | boolean | null | undefined
+  ) =>
     new Gauge({
       name: p + name,
       help,
@@ -59,7 +67,9 @@ export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {})
         this.reset();
         for (const s of fleet.cameras()) {
           const v = value(s, s.last);
-          if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) continue;
+          if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) {
+            continue;
+          }
           this.set(labelsOf(s), typeof v === 'boolean' ? Number(v) : v);
         }
       },
@@ -67,24 +77,44 @@ export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {})
   const online = (l: PollResult | null) => l?.status === 'online';
   const ifOnline = <T>(l: PollResult | null, v: T | null | undefined): T | null => (online(l) ? (v ?? null) : null);
 
-  cameraGauge('camera_up', 'Whether the last poll reached the camera (1) or not (0).', (_s, l) => (l ? online(l) : null));
-  cameraGauge('camera_last_seen_timestamp_seconds', 'When the camera last answered a poll.', (s) => (s.lastSeen === null ? null : s.lastSeen / 1000));
-  cameraGauge('camera_last_poll_timestamp_seconds', 'When the camera was last polled.', (_s, l) => (l ? l.time / 1000 : null));
+  cameraGauge('camera_up', 'Whether the last poll reached the camera (1) or not (0).', (_s, l) =>
+    l ? online(l) : null
+  );
+  cameraGauge('camera_last_seen_timestamp_seconds', 'When the camera last answered a poll.', (s) =>
+    s.lastSeen === null ? null : s.lastSeen / 1000
+  );
+  cameraGauge('camera_last_poll_timestamp_seconds', 'When the camera was last polled.', (_s, l) =>
+    l ? l.time / 1000 : null
+  );
   cameraGauge('camera_network_latency_seconds', 'Round trip of the last poll request.', (_s, l) => {
     const v = ifOnline(l, l?.latencyMs);
     return v === null ? null : v / 1000;
   });
-  cameraGauge('camera_uptime_seconds', 'Uptime as the camera reports it (battery models only).', (_s, l) => ifOnline(l, l?.uptimeSeconds));
+  cameraGauge('camera_uptime_seconds', 'Uptime as the camera reports it (battery models only).', (_s, l) =>
+    ifOnline(l, l?.uptimeSeconds)
+  );
   cameraGauge('camera_wifi_rssi_dbm', 'Wi-Fi signal strength.', (_s, l) => ifOnline(l, l?.rssiDbm));
   cameraGauge('camera_wifi_signal_level', 'Wi-Fi signal level, 0 to 4.', (_s, l) => ifOnline(l, l?.signalLevel));
-  cameraGauge('camera_temperature_celsius', 'Temperature, only where the model reports one.', (_s, l) => ifOnline(l, l?.temperatureC));
+  cameraGauge('camera_temperature_celsius', 'Temperature, only where the model reports one.', (_s, l) =>
+    ifOnline(l, l?.temperatureC)
+  );
   cameraGauge('camera_storage_used_bytes', 'SD card space used.', (_s, l) => ifOnline(l, l?.storageUsedBytes));
   cameraGauge('camera_storage_total_bytes', 'SD card capacity.', (_s, l) => ifOnline(l, l?.storageTotalBytes));
-  cameraGauge('camera_motion_detection_enabled', 'Whether motion detection is switched on.', (_s, l) => ifOnline(l, l?.motionDetectionEnabled));
-  cameraGauge('camera_person_detection_enabled', 'Whether person detection is switched on.', (_s, l) => ifOnline(l, l?.personDetectionEnabled));
+  cameraGauge('camera_motion_detection_enabled', 'Whether motion detection is switched on.', (_s, l) =>
+    ifOnline(l, l?.motionDetectionEnabled)
+  );
+  cameraGauge('camera_person_detection_enabled', 'Whether person detection is switched on.', (_s, l) =>
+    ifOnline(l, l?.personDetectionEnabled)
+  );
   cameraGauge('camera_privacy_mode', 'Whether privacy mode (lens mask) is on.', (_s, l) => ifOnline(l, l?.privacyMode));
-  cameraGauge('camera_motion_events_last_minute', 'Motion and person events in the last minute.', (s) => s.motionEventsLastMinute);
-  cameraGauge('camera_last_motion_timestamp_seconds', 'When the latest motion or person event started.', (s) => (s.lastMotion === null ? null : s.lastMotion / 1000));
+  cameraGauge(
+    'camera_motion_events_last_minute',
+    'Motion and person events in the last minute.',
+    (s) => s.motionEventsLastMinute
+  );
+  cameraGauge('camera_last_motion_timestamp_seconds', 'When the latest motion or person event started.', (s) =>
+    s.lastMotion === null ? null : s.lastMotion / 1000
+  );
 
   new Gauge({
     name: `${p}camera_status`,
@@ -95,7 +125,9 @@ export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {})
       this.reset();
       for (const s of fleet.cameras()) {
         const cur = s.last?.status ?? 'unknown';
-        for (const st of CAMERA_STATUSES) this.set({ ...labelsOf(s), status: st }, st === cur ? 1 : 0);
+        for (const st of CAMERA_STATUSES) {
+          this.set({ ...labelsOf(s), status: st }, st === cur ? 1 : 0);
+        }
       }
     },
   });
@@ -107,7 +139,15 @@ export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {})
     collect() {
       this.reset();
       for (const s of fleet.cameras()) {
-        this.set({ ...labelsOf(s), firmware: s.last?.firmware ?? '', hardware_version: s.last?.hardwareVersion ?? '', host: s.host }, 1);
+        this.set(
+          {
+            ...labelsOf(s),
+            firmware: s.last?.firmware ?? '',
+            hardware_version: s.last?.hardwareVersion ?? '',
+            host: s.host,
+          },
+          1
+        );
       }
     },
   });
@@ -120,8 +160,14 @@ export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {})
       this.reset();
       for (const s of fleet.cameras()) {
         const c = fleet.counters(s.id);
-        if (!c) continue;
-        for (const [st, n] of Object.entries(c.polls)) if (n > 0) this.inc({ ...labelsOf(s), status: st }, n);
+        if (!c) {
+          continue;
+        }
+        for (const [st, n] of Object.entries(c.polls)) {
+          if (n > 0) {
+            this.inc({ ...labelsOf(s), status: st }, n);
+          }
+        }
       }
     },
   });
@@ -134,8 +180,13 @@ export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {})
       this.reset();
       for (const s of fleet.cameras()) {
         const c = fleet.counters(s.id);
-        if (!c) continue;
-        this.inc(labelsOf(s), Object.entries(c.polls).reduce((sum, [st, n]) => (st === 'online' ? sum : sum + n), 0));
+        if (!c) {
+          continue;
+        }
+        this.inc(
+          labelsOf(s),
+          Object.entries(c.polls).reduce((sum, [st, n]) => (st === 'online' ? sum : sum + n), 0)
+        );
       }
     },
   });
@@ -148,8 +199,12 @@ export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {})
       this.reset();
       for (const s of fleet.cameras()) {
         const c = fleet.counters(s.id);
-        if (!c) continue;
-        for (const [kind, n] of Object.entries(c.events)) this.inc({ ...labelsOf(s), kind }, n);
+        if (!c) {
+          continue;
+        }
+        for (const [kind, n] of Object.entries(c.events)) {
+          this.inc({ ...labelsOf(s), kind }, n);
+        }
       }
     },
   });
@@ -161,15 +216,25 @@ export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {})
     collect() {
       this.reset();
       const counts = Object.fromEntries(CAMERA_STATUSES.map((s) => [s, 0])) as Record<string, number>;
-      for (const s of fleet.cameras()) counts[s.last?.status ?? 'unknown']!++;
-      for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+      for (const s of fleet.cameras()) {
+        counts[s.last?.status ?? 'unknown']!++;
+      }
+      for (const [status, n] of Object.entries(counts)) {
+        this.set({ status }, n);
+      }
     },
   });
   if (opts.processMetrics !== false) {
     collectDefaultMetrics({ register: registry });
     // prom-client names these gauges *_total, which promtool (rightly) rejects; the per-type
     // nodejs_active_handles / _requests / _resources gauges carry the same information.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
+      registry.removeSingleMetric(name);
+    }
   }
   return { registry, contentType: registry.contentType, text: () => registry.metrics() };
 }

@@ -81,7 +81,9 @@ export function seedCamera(fleet: Fleet, s: CameraSnapshot): SeedCamera {
 export function seedSummary(fleet: Fleet, now = Date.now()) {
   const snaps = fleet.cameras();
   const cameras: Record<string, SeedCamera> = {};
-  for (const s of snaps) cameras[s.id] = seedCamera(fleet, s);
+  for (const s of snaps) {
+    cameras[s.id] = seedCamera(fleet, s);
+  }
   const online = snaps.filter((s) => s.last?.status === 'online');
   const latencies = online.map((s) => s.last!.latencyMs).filter((v): v is number => v !== null);
   return {
@@ -93,7 +95,8 @@ export function seedSummary(fleet: Fleet, now = Date.now()) {
       offline_cameras: snaps.length - online.length,
       motion_active_count: snaps.filter((s) => s.last?.motionDetectionEnabled === true).length,
       // Over the cameras that answered (the seed divided by all, counting silent ones as 0 ms).
-      average_latency_ms: latencies.length > 0 ? Math.round((latencies.reduce((a, b) => a + b, 0) / latencies.length) * 10) / 10 : null,
+      average_latency_ms:
+        latencies.length > 0 ? Math.round((latencies.reduce((a, b) => a + b, 0) / latencies.length) * 10) / 10 : null,
     },
   };
 }

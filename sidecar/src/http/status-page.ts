@@ -3,18 +3,36 @@ import type { Fleet } from '../fleet/fleet.ts';
 import type { CameraSnapshot } from '../fleet/model.ts';
 
 const esc = (s: unknown): string =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!
+  );
 
 function ago(ms: number | null, now: number): string {
-  if (ms === null) return 'never';
+  if (ms === null) {
+    return 'never';
+  }
   const s = Math.max(0, Math.round((now - ms) / 1000));
-  if (s < 90) return `${s} s ago`;
-  if (s < 5400) return `${Math.round(s / 60)} min ago`;
-  if (s < 172_800) return `${Math.round(s / 3600)} h ago`;
+  if (s < 90) {
+    return `${s} s ago`;
+  }
+  if (s < 5400) {
+    return `${Math.round(s / 60)} min ago`;
+  }
+  if (s < 172_800) {
+    return `${Math.round(s / 3600)} h ago`;
+  }
   return `${Math.round(s / 86_400)} d ago`;
 }
 
-const COLORS: Record<string, string> = { online: '#2e7d32', offline: '#c62828', auth_failed: '#ef6c00', locked_out: '#ad1457', error: '#6a1b9a', unknown: '#616161' };
+const COLORS: Record<string, string> = {
+  online: '#2e7d32',
+  offline: '#c62828',
+  auth_failed: '#ef6c00',
+  locked_out: '#ad1457',
+  error: '#6a1b9a',
+  unknown: '#616161',
+};
 
 export interface StatusPageOptions {
   /** Whether a picture exists for the camera (then an <img> is shown). */

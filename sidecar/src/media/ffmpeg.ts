@@ -24,43 +24,98 @@ function fmtFps(fps: number): string {
  * One decode, split into one scaled, rate-limited MJPEG stream per output. Rates use the fps
  * filter (it drops surplus frames evenly); the muxer passes frames through untouched.
  */
-export function buildFfmpegArgs(url: string, outputs: OutputPlan[], opts: { ioTimeoutMs?: number; quality?: number; threads?: number } = {}): string[] {
-  if (outputs.length === 0) throw new Error('at least one output');
+export function buildFfmpegArgs(
+  url: string,
+  outputs: OutputPlan[],
+  opts: { ioTimeoutMs?: number; quality?: number; threads?: number } = {}
+): string[] {
+  if (outputs.length === 0) {
+    throw new Error('at least one output');
+  }
   const timeoutUs = String(Math.round((opts.ioTimeoutMs ?? 10_000) * 1000));
   const q = String(opts.quality ?? 5);
   // One thread each for decoding, filtering and encoding: small pictures at a few fps do not
   // gain from threads, and every extra thread brings its own frame buffers.
   const threads = String(opts.threads ?? 1);
-  const chains = outputs.map((o, i) => `fps=${fmtFps(o.fps)},scale=${o.width}:-2:flags=bilinear,format=yuvj420p[o${i}]`);
+  const chains = outputs.map(
+    (o, i) => `fps=${fmtFps(o.fps)},scale=${o.width}:-2:flags=bilinear,format=yuvj420p[o${i}]`
+  );
   const graph =
     outputs.length === 1
       ? `[0:v]${chains[0]}`
-      : `[0:v]split=${outputs.length}${outputs.map((_, i) => `[s${i}]`).join('')};` + chains.map((c, i) => `[s${i}]${c}`).join(';');
+      : `[0:v]split=${outputs.length}${outputs.map((_, i) => `[s${i}]`).join('')};` +
+        chains.map((c, i) => `[s${i}]${c}`).join(';');
   const args = [
-    '-hide_banner', '-nostdin', '-loglevel', 'error',
-    '-rtsp_transport', 'tcp', '-timeout', timeoutUs,
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-rtsp_transport',
+    'tcp',
+    '-timeout',
+    timeoutUs,
     // Start fast and do not buffer: these are live pictures.
-    '-fflags', 'nobuffer', '-flags', 'low_delay', '-analyzeduration', '300000', '-probesize', '100000',
-    '-threads', threads,
-    '-i', url,
-    '-an', '-sn', '-dn',
-    '-filter_complex_threads', threads,
-    '-filter_complex', graph,
+    '-fflags',
+    'nobuffer',
+    '-flags',
+    'low_delay',
+    '-analyzeduration',
+    '300000',
+    '-probesize',
+    '100000',
+    '-threads',
+    threads,
+    '-i',
+    url,
+    '-an',
+    '-sn',
+    '-dn',
+    '-filter_complex_threads',
+    threads,
+    '-filter_complex',
+    graph,
   ];
   outputs.forEach((_, i) => {
-    args.push('-map', `[o${i}]`, '-c:v', 'mjpeg', '-q:v', q, '-threads', threads, '-fps_mode', 'passthrough', '-f', 'image2pipe', `pipe:${outputFd(i)}`);
+    args.push(
+      '-map',
+      `[o${i}]`,
+      '-c:v',
+      'mjpeg',
+      '-q:v',
+      q,
+      '-threads',
+      threads,
+      '-fps_mode',
+      'passthrough',
+      '-f',
+      'image2pipe',
+      `pipe:${outputFd(i)}`
+    );
   });
   return args;
 }
 
 /** Classifies ffmpeg's stderr (already scrubbed of secrets) into an error kind. */
 export function classifyFfmpegFailure(stderr: string): MediaErrorKind {
-  if (/401 Unauthorized|authorization failed/i.test(stderr)) return 'auth_failed';
-  if (/\b453\b|Not Enough Bandwidth/i.test(stderr)) return 'stream_busy';
-  if (/404 Not Found|Server returned 404/i.test(stderr)) return 'not_found';
-  if (/Connection refused|No route to host|Network is unreachable|timed out|Connection reset|Host is unreachable|Name or service not known|Temporary failure in name resolution/i.test(stderr))
+  if (/401 Unauthorized|authorization failed/i.test(stderr)) {
+    return 'auth_failed';
+  }
+  if (/\b453\b|Not Enough Bandwidth/i.test(stderr)) {
+    return 'stream_busy';
+  }
+  if (/404 Not Found|Server returned 404/i.test(stderr)) {
+    return 'not_found';
+  }
+  if (
+    /Connection refused|No route to host|Network is unreachable|timed out|Connection reset|Host is unreachable|Name or service not known|Temporary failure in name resolution/i.test(
+      stderr
+    )
+  ) {
     return 'unreachable';
-  if (/end of file|Invalid data found|Broken pipe/i.test(stderr)) return 'stream_ended';
+  }
+  if (/end of file|Invalid data found|Broken pipe/i.test(stderr)) {
+    return 'stream_ended';
+  }
   return 'ffmpeg_failed';
 }
 
@@ -68,7 +123,8 @@ const KIND_WORDS: Record<MediaErrorKind, string> = {
   ffmpeg_missing: 'ffmpeg is not installed or not executable',
   ffmpeg_failed: 'ffmpeg failed',
   auth_failed: 'the camera refused the camera account (check the camera account user and password)',
-  stream_busy: 'the camera already serves its maximum of streams (an NVR may hold one; consider a restream override URL)',
+  stream_busy:
+    'the camera already serves its maximum of streams (an NVR may hold one; consider a restream override URL)',
   not_found: 'the camera has no such stream',
   unreachable: 'the camera cannot be reached',
   stream_ended: 'the camera ended the stream',
@@ -79,7 +135,13 @@ const KIND_WORDS: Record<MediaErrorKind, string> = {
 };
 
 /** An error with words, the masked URL and ffmpeg's last line (scrubbed), never the password. */
-export function ffmpegError(kind: MediaErrorKind, cameraId: string, url: string, maskedUrl: string, detail = ''): MediaError {
+export function ffmpegError(
+  kind: MediaErrorKind,
+  cameraId: string,
+  url: string,
+  maskedUrl: string,
+  detail = ''
+): MediaError {
   const last = scrubSecrets(detail, url).trim().split('\n').filter(Boolean).pop() ?? '';
   const tail = last ? `: ${last.slice(0, 300)}` : '';
   return new MediaError(kind, `camera ${cameraId} (${maskedUrl}): ${KIND_WORDS[kind]}${tail}`, cameraId);
@@ -103,24 +165,46 @@ export function checkFfmpeg(path = 'ffmpeg', timeoutMs = 5000): Promise<FfmpegCh
     try {
       child = spawn(path, ['-hide_banner', '-version'], { stdio: ['ignore', 'pipe', 'ignore'] });
     } catch (err) {
-      resolve({ ok: false, path, error: new MediaError('ffmpeg_missing', `ffmpeg at "${path}" cannot be started: ${(err as Error).message}`) });
+      resolve({
+        ok: false,
+        path,
+        error: new MediaError('ffmpeg_missing', `ffmpeg at "${path}" cannot be started: ${(err as Error).message}`),
+      });
       return;
     }
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      done({ ok: false, path, error: new MediaError('ffmpeg_failed', `ffmpeg at "${path}" did not answer -version within ${timeoutMs} ms`) });
+      done({
+        ok: false,
+        path,
+        error: new MediaError('ffmpeg_failed', `ffmpeg at "${path}" did not answer -version within ${timeoutMs} ms`),
+      });
     }, timeoutMs);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
     });
     child.on('error', (err: NodeJS.ErrnoException) => {
       const kind = err.code === 'ENOENT' || err.code === 'EACCES' ? 'ffmpeg_missing' : 'ffmpeg_failed';
-      done({ ok: false, path, error: new MediaError(kind, `ffmpeg at "${path}" cannot be started (${err.code ?? err.message})`) });
+      done({
+        ok: false,
+        path,
+        error: new MediaError(kind, `ffmpeg at "${path}" cannot be started (${err.code ?? err.message})`),
+      });
     });
     child.on('close', (code) => {
       const first = out.split('\n')[0]?.trim() ?? '';
-      if (code === 0 && /ffmpeg version/i.test(first)) done({ ok: true, path, version: first });
-      else done({ ok: false, path, error: new MediaError('ffmpeg_failed', `"${path}" -version exited with ${String(code)}: not a working ffmpeg`) });
+      if (code === 0 && /ffmpeg version/i.test(first)) {
+        done({ ok: true, path, version: first });
+      } else {
+        done({
+          ok: false,
+          path,
+          error: new MediaError(
+            'ffmpeg_failed',
+            `"${path}" -version exited with ${String(code)}: not a working ffmpeg`
+          ),
+        });
+      }
     });
   });
 }

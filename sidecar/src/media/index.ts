@@ -1,5 +1,16 @@
 /** Public entry of the frame pipeline (what the Grafana layer and CheckHealth use). */
-export { FramePipeline, clampFps, clampWidth, type PipelineOptions, type SubscribeOptions, type FrameListener, type PipelineStats, type CameraMediaStats, type CameraState, type TimedFrame } from './pipeline.ts';
+export {
+  FramePipeline,
+  clampFps,
+  clampWidth,
+  type PipelineOptions,
+  type SubscribeOptions,
+  type FrameListener,
+  type PipelineStats,
+  type CameraMediaStats,
+  type CameraState,
+  type TimedFrame,
+} from './pipeline.ts';
 export { checkFfmpeg, type FfmpegCheck } from './ffmpeg.ts';
 export { MediaError, isMediaError, type MediaErrorKind, type CameraSource, type Frame } from './types.ts';
 export { jpegSize } from './jpeg.ts';

@@ -24,10 +24,14 @@ function isStandalone(m: number): boolean {
 
 /** Width and height from a complete JPEG's SOF header, or null when there is none. */
 export function jpegSize(buf: Buffer): { width: number; height: number } | null {
-  if (buf.length < 4 || buf[0] !== 0xff || buf[1] !== 0xd8) return null;
+  if (buf.length < 4 || buf[0] !== 0xff || buf[1] !== 0xd8) {
+    return null;
+  }
   let p = 2;
   while (p + 4 <= buf.length) {
-    if (buf[p] !== 0xff) return null;
+    if (buf[p] !== 0xff) {
+      return null;
+    }
     const m = buf[p + 1];
     if (m === 0xff) {
       p++;
@@ -37,10 +41,14 @@ export function jpegSize(buf: Buffer): { width: number; height: number } | null 
       p += 2;
       continue;
     }
-    if (m === 0xd9 || m === 0xda) return null;
+    if (m === 0xd9 || m === 0xda) {
+      return null;
+    }
     const len = buf.readUInt16BE(p + 2);
     if (isSof(m)) {
-      if (p + 9 > buf.length) return null;
+      if (p + 9 > buf.length) {
+        return null;
+      }
       return { height: buf.readUInt16BE(p + 5), width: buf.readUInt16BE(p + 7) };
     }
     p += 2 + len;
@@ -86,8 +94,11 @@ export class JpegSplitter {
     const jpeg = Buffer.from(this.buf.subarray(0, end));
     const { width, height } = this;
     this.reset(this.buf.subarray(end));
-    if (width > 0 && height > 0) this.onImage({ jpeg, width, height });
-    else this.skippedBytes += jpeg.length;
+    if (width > 0 && height > 0) {
+      this.onImage({ jpeg, width, height });
+    } else {
+      this.skippedBytes += jpeg.length;
+    }
   }
 
   private scan(): void {
@@ -95,7 +106,9 @@ export class JpegSplitter {
       const buf = this.buf;
       if (this.phase === 'soi') {
         let i = buf.indexOf(0xff, 0);
-        while (i >= 0 && i + 1 < buf.length && buf[i + 1] !== 0xd8) i = buf.indexOf(0xff, i + 1);
+        while (i >= 0 && i + 1 < buf.length && buf[i + 1] !== 0xd8) {
+          i = buf.indexOf(0xff, i + 1);
+        }
         if (i < 0) {
           this.skippedBytes += buf.length;
           this.buf = Buffer.alloc(0);
@@ -117,7 +130,9 @@ export class JpegSplitter {
       }
       if (this.phase === 'segments') {
         const p = this.pos;
-        if (p + 2 > buf.length) return;
+        if (p + 2 > buf.length) {
+          return;
+        }
         if (buf[p] !== 0xff) {
           // Not a marker where one must be: corrupt picture, resynchronise after it.
           this.skippedBytes += p;
@@ -143,20 +158,26 @@ export class JpegSplitter {
           this.pos = p + 2;
           continue;
         }
-        if (p + 4 > buf.length) return;
+        if (p + 4 > buf.length) {
+          return;
+        }
         const len = buf.readUInt16BE(p + 2);
         if (len < 2) {
           this.skippedBytes += p + 2;
           this.reset(buf.subarray(p + 2));
           continue;
         }
-        if (p + 2 + len > buf.length) return;
+        if (p + 2 + len > buf.length) {
+          return;
+        }
         if (isSof(m) && len >= 7) {
           this.height = buf.readUInt16BE(p + 5);
           this.width = buf.readUInt16BE(p + 7);
         }
         this.pos = p + 2 + len;
-        if (m === 0xda) this.phase = 'entropy';
+        if (m === 0xda) {
+          this.phase = 'entropy';
+        }
         continue;
       }
       // Entropy-coded data: 0xFF is followed by 0x00 (stuffing), a restart marker, or a real marker.

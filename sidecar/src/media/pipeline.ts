@@ -112,11 +112,19 @@ export function clampWidth(width: number | undefined): number {
 }
 
 function checkSource(source: CameraSource): void {
-  if (!source || typeof source.cameraId !== 'string' || source.cameraId === '')
+  if (!source || typeof source.cameraId !== 'string' || source.cameraId === '') {
     throw new MediaError('invalid_source', 'the stream source has no camera id');
-  if (typeof source.url !== 'string' || !/^rtsps?:\/\/[^\s]+$/i.test(source.url))
-    throw new MediaError('invalid_source', `camera ${source.cameraId}: the stream URL must be rtsp:// or rtsps://`, source.cameraId);
-  if (typeof source.maskedUrl !== 'string') throw new MediaError('invalid_source', `camera ${source.cameraId}: no masked URL`, source.cameraId);
+  }
+  if (typeof source.url !== 'string' || !/^rtsps?:\/\/[^\s]+$/i.test(source.url)) {
+    throw new MediaError(
+      'invalid_source',
+      `camera ${source.cameraId}: the stream URL must be rtsp:// or rtsps://`,
+      source.cameraId
+    );
+  }
+  if (typeof source.maskedUrl !== 'string') {
+    throw new MediaError('invalid_source', `camera ${source.cameraId}: no masked URL`, source.cameraId);
+  }
 }
 
 interface Sub {
@@ -189,7 +197,9 @@ class CameraWorker {
 
   private computePlan(): Plan {
     const byWidth = new Map<number, number>();
-    for (const s of this.subs.values()) byWidth.set(s.width, Math.max(byWidth.get(s.width) ?? 0, s.fps));
+    for (const s of this.subs.values()) {
+      byWidth.set(s.width, Math.max(byWidth.get(s.width) ?? 0, s.fps));
+    }
     const widths = [...byWidth.keys()].sort((a, b) => b - a);
     const kept = widths.slice(0, this.opts.maxOutputs);
     const fpsOf = new Map<number, number>(kept.map((w) => [w, byWidth.get(w)!]));
@@ -212,12 +222,16 @@ class CameraWorker {
   }
 
   private applyAssignments(plan: Plan): void {
-    for (const s of this.subs.values()) s.outWidth = plan.assign.get(s.id) ?? s.width;
+    for (const s of this.subs.values()) {
+      s.outWidth = plan.assign.get(s.id) ?? s.width;
+    }
   }
 
   /** Brings the process in line with the subscribers. */
   ensure(): void {
-    if (this.closed) return;
+    if (this.closed) {
+      return;
+    }
     if (this.subs.size === 0) {
       this.clearTimer('downgradeTimer');
       if (this.restartTimer) {
@@ -238,7 +252,9 @@ class CameraWorker {
     this.clearTimer('idleTimer');
     const plan = this.computePlan();
     this.applyAssignments(plan);
-    if (this.restartTimer) return; // the pending restart uses the latest plan
+    if (this.restartTimer) {
+      return;
+    } // the pending restart uses the latest plan
     if (!this.proc) {
       this.start();
       return;
@@ -251,22 +267,30 @@ class CameraWorker {
       if (!this.downgradeTimer) {
         this.downgradeTimer = setTimeout(() => {
           this.downgradeTimer = null;
-          if (this.proc && this.subs.size > 0 && CameraWorker.wasteful(this.proc.plan, this.computePlan().outputs)) void this.restartNow();
+          if (this.proc && this.subs.size > 0 && CameraWorker.wasteful(this.proc.plan, this.computePlan().outputs)) {
+            void this.restartNow();
+          }
         }, this.opts.downgradeMs);
       }
-    } else this.clearTimer('downgradeTimer');
+    } else {
+      this.clearTimer('downgradeTimer');
+    }
   }
 
   private clearTimer(name: 'idleTimer' | 'restartTimer' | 'downgradeTimer'): void {
     const t = this[name];
-    if (t) clearTimeout(t);
+    if (t) {
+      clearTimeout(t);
+    }
     this[name] = null;
   }
 
   // --- process --------------------------------------------------------------------------------
 
   private start(): void {
-    if (this.closed || this.proc || this.subs.size === 0) return;
+    if (this.closed || this.proc || this.subs.size === 0) {
+      return;
+    }
     if (this.exiting) {
       // One RTSP session per camera: wait until the previous ffmpeg has gone.
       if (!this.waitingExit) {
@@ -281,15 +305,27 @@ class CameraWorker {
     const plan = this.computePlan();
     this.applyAssignments(plan);
     this.state = 'starting';
-    const args = buildFfmpegArgs(this.source.url, plan.outputs, { ioTimeoutMs: this.opts.ioTimeoutMs, quality: this.opts.jpegQuality, threads: this.opts.ffmpegThreads });
+    const args = buildFfmpegArgs(this.source.url, plan.outputs, {
+      ioTimeoutMs: this.opts.ioTimeoutMs,
+      quality: this.opts.jpegQuality,
+      threads: this.opts.ffmpegThreads,
+    });
     const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'pipe', 'pipe'];
-    for (let i = 1; i < plan.outputs.length; i++) stdio.push('pipe');
+    for (let i = 1; i < plan.outputs.length; i++) {
+      stdio.push('pipe');
+    }
     let child: ChildProcess;
     try {
       child = spawn(this.opts.ffmpegPath, args, { stdio });
     } catch (err) {
       // e.g. an empty or invalid path: spawn throws instead of emitting 'error'.
-      this.fail(new MediaError('ffmpeg_missing', `ffmpeg at "${this.opts.ffmpegPath}" cannot be started: ${(err as Error).message}`, this.id));
+      this.fail(
+        new MediaError(
+          'ffmpeg_missing',
+          `ffmpeg at "${this.opts.ffmpegPath}" cannot be started: ${(err as Error).message}`,
+          this.id
+        )
+      );
       return;
     }
     let resolveExit!: () => void;
@@ -323,43 +359,73 @@ class CameraWorker {
 
     let finished = false;
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-      if (finished) return;
+      if (finished) {
+        return;
+      }
       finished = true;
-      if (run.stallTimer) clearTimeout(run.stallTimer);
+      if (run.stallTimer) {
+        clearTimeout(run.stallTimer);
+      }
       resolveExit();
       this.onExit(run, code, signal);
     };
     child.once('error', (err: NodeJS.ErrnoException) => {
       run.spawnError = err;
       // If the process never started, 'close' may not follow.
-      if (child.pid === undefined) finish(null, null);
+      if (child.pid === undefined) {
+        finish(null, null);
+      }
     });
     child.once('close', (code, signal) => finish(code, signal));
     if (child.pid !== undefined) {
-      log.info({ cameraId: this.id, url: this.source.maskedUrl, pid: child.pid, outputs: plan.outputs }, 'ffmpeg started');
+      log.info(
+        { cameraId: this.id, url: this.source.maskedUrl, pid: child.pid, outputs: plan.outputs },
+        'ffmpeg started'
+      );
       this.events.emit('ffmpeg-start', { cameraId: this.id, pid: child.pid, outputs: plan.outputs });
     }
   }
 
   private onImage(run: Running, out: OutputPlan, img: JpegImage): void {
-    if (this.proc !== run) return;
+    if (this.proc !== run) {
+      return;
+    }
     const now = Date.now();
-    const frame: TimedFrame = { cameraId: this.id, time: now, width: img.width, height: img.height, jpeg: img.jpeg, readyAt: performance.now() };
+    const frame: TimedFrame = {
+      cameraId: this.id,
+      time: now,
+      width: img.width,
+      height: img.height,
+      jpeg: img.jpeg,
+      readyAt: performance.now(),
+    };
     this.framesIn++;
-    if (run.stallTimer) run.stallTimer.refresh();
+    if (run.stallTimer) {
+      run.stallTimer.refresh();
+    }
     if (run.firstFrameAt === null) {
       run.firstFrameAt = now;
       this.state = 'running';
       this.lastError = null;
     }
     this.latestByWidth.set(out.width, frame);
-    if (!this.latestFrame || out.width >= this.latestFrame.width || now - this.latestFrame.time > 1000 / out.fps + 1000) this.latestFrame = frame;
+    if (
+      !this.latestFrame ||
+      out.width >= this.latestFrame.width ||
+      now - this.latestFrame.time > 1000 / out.fps + 1000
+    ) {
+      this.latestFrame = frame;
+    }
     for (const s of this.subs.values()) {
-      if (s.outWidth !== out.width) continue;
+      if (s.outWidth !== out.width) {
+        continue;
+      }
       if (s.fps < out.fps) {
         // Rate-limit to the subscriber's fps, tolerating a fifth of an interval of jitter.
         const interval = 1000 / s.fps;
-        if (now < s.nextDue - interval * 0.2) continue;
+        if (now < s.nextDue - interval * 0.2) {
+          continue;
+        }
         s.nextDue = Math.max(s.nextDue, now - interval * 0.2) + interval;
       }
       this.deliver(s, frame);
@@ -393,7 +459,9 @@ class CameraWorker {
         s.busy = false;
         const next = s.pending;
         s.pending = null;
-        if (next && s.active) this.invoke(s, next);
+        if (next && s.active) {
+          this.invoke(s, next);
+        }
       };
       (r as Promise<void>).then(done, (err: unknown) => {
         log.warn({ cameraId: this.id, err: (err as Error)?.message }, 'frame consumer failed');
@@ -404,7 +472,9 @@ class CameraWorker {
 
   private onExit(run: Running, code: number | null, signal: NodeJS.Signals | null): void {
     const current = this.proc === run;
-    if (current) this.proc = null;
+    if (current) {
+      this.proc = null;
+    }
     const pid = run.child.pid ?? null;
     if (run.intentional || !current) {
       log.debug({ cameraId: this.id, pid, code, signal }, 'ffmpeg stopped');
@@ -424,12 +494,20 @@ class CameraWorker {
     } else if (run.stalled) {
       err = ffmpegError('stalled', this.id, this.source.url, this.source.maskedUrl, run.stderr);
     } else if (signal && !run.stderr.trim()) {
-      err = ffmpegError('ffmpeg_failed', this.id, this.source.url, this.source.maskedUrl, `ffmpeg was killed (${signal})`);
+      err = ffmpegError(
+        'ffmpeg_failed',
+        this.id,
+        this.source.url,
+        this.source.maskedUrl,
+        `ffmpeg was killed (${signal})`
+      );
     } else {
       const kind = run.stderr.trim() ? classifyFfmpegFailure(run.stderr) : 'stream_ended';
       err = ffmpegError(kind, this.id, this.source.url, this.source.maskedUrl, run.stderr);
     }
-    if (run.firstFrameAt !== null && Date.now() - run.firstFrameAt >= this.opts.stableMs) this.backoffMs = this.opts.backoffInitialMs;
+    if (run.firstFrameAt !== null && Date.now() - run.firstFrameAt >= this.opts.stableMs) {
+      this.backoffMs = this.opts.backoffInitialMs;
+    }
     this.events.emit('ffmpeg-exit', { cameraId: this.id, pid, code, signal, intentional: false, error: err });
     this.fail(err);
   }
@@ -468,15 +546,21 @@ class CameraWorker {
   /** Stops the process (if any) and resolves once it has exited. */
   stopProc(): Promise<void> {
     const run = this.proc;
-    if (!run) return Promise.resolve();
+    if (!run) {
+      return Promise.resolve();
+    }
     this.proc = null;
     run.intentional = true;
-    if (run.stallTimer) clearTimeout(run.stallTimer);
+    if (run.stallTimer) {
+      clearTimeout(run.stallTimer);
+    }
     run.child.kill('SIGTERM');
     const kill = setTimeout(() => run.child.kill('SIGKILL'), 2000);
     const p: Promise<void> = run.exited.then(() => {
       clearTimeout(kill);
-      if (this.exiting === p) this.exiting = null;
+      if (this.exiting === p) {
+        this.exiting = null;
+      }
     });
     this.exiting = p;
     return p;
@@ -506,7 +590,9 @@ class CameraWorker {
 
   remove(id: number): void {
     const s = this.subs.get(id);
-    if (!s) return;
+    if (!s) {
+      return;
+    }
     s.active = false;
     s.pending = null;
     this.subs.delete(id);
@@ -516,12 +602,16 @@ class CameraWorker {
   async setSource(source: CameraSource): Promise<void> {
     const changed = source.url !== this.source.url;
     this.source = source;
-    if (changed && this.proc) await this.restartNow();
+    if (changed && this.proc) {
+      await this.restartNow();
+    }
   }
 
   /** Latest picture at a width, or the widest recent one. */
   latest(width?: number): TimedFrame | undefined {
-    if (width !== undefined) return this.latestByWidth.get(width);
+    if (width !== undefined) {
+      return this.latestByWidth.get(width);
+    }
     return this.latestFrame;
   }
 
@@ -546,7 +636,9 @@ class CameraWorker {
     this.clearTimer('idleTimer');
     this.clearTimer('restartTimer');
     this.clearTimer('downgradeTimer');
-    for (const s of this.subs.values()) s.active = false;
+    for (const s of this.subs.values()) {
+      s.active = false;
+    }
     this.subs.clear();
     await this.stopProc();
     this.state = 'idle';
@@ -601,9 +693,13 @@ export class FramePipeline {
    * 'invalid_source' or 'closed' synchronously; stream failures go to `opts.onError`.
    */
   subscribe(source: CameraSource, opts: SubscribeOptions, onFrame: FrameListener): () => void {
-    if (this.closed) throw new MediaError('closed', 'the frame pipeline is closed', source?.cameraId);
+    if (this.closed) {
+      throw new MediaError('closed', 'the frame pipeline is closed', source?.cameraId);
+    }
     checkSource(source);
-    if (typeof onFrame !== 'function') throw new TypeError('onFrame must be a function');
+    if (typeof onFrame !== 'function') {
+      throw new TypeError('onFrame must be a function');
+    }
     const w = this.worker(source);
     const s: Sub = {
       id: this.nextId++,
@@ -620,7 +716,9 @@ export class FramePipeline {
     w.add(s);
     let done = false;
     return () => {
-      if (done) return;
+      if (done) {
+        return;
+      }
       done = true;
       w.remove(s.id);
     };
@@ -636,7 +734,9 @@ export class FramePipeline {
    * grab. Rejects with a MediaError (timeout, ffmpeg_missing, auth_failed, ...).
    */
   snapshot(source: CameraSource, opts: { width?: number; timeoutMs?: number } = {}): Promise<Frame> {
-    if (this.closed) return Promise.reject(new MediaError('closed', 'the frame pipeline is closed', source?.cameraId));
+    if (this.closed) {
+      return Promise.reject(new MediaError('closed', 'the frame pipeline is closed', source?.cameraId));
+    }
     try {
       checkSource(source);
     } catch (err) {
@@ -645,30 +745,51 @@ export class FramePipeline {
     const w = this.workers.get(source.cameraId);
     const width = opts.width === undefined ? undefined : clampWidth(opts.width);
     const cached = w?.latest(width);
-    if (cached && Date.now() - cached.time <= this.opts.snapshotMaxAgeMs && w?.source.url === source.url) return Promise.resolve(cached);
-    if (w && w.state === 'backoff' && w.lastError && w.source.url === source.url) return Promise.reject(w.lastError);
+    if (cached && Date.now() - cached.time <= this.opts.snapshotMaxAgeMs && w?.source.url === source.url) {
+      return Promise.resolve(cached);
+    }
+    if (w && w.state === 'backoff' && w.lastError && w.source.url === source.url) {
+      return Promise.reject(w.lastError);
+    }
     const timeoutMs = opts.timeoutMs ?? this.opts.snapshotTimeoutMs;
     return new Promise<Frame>((resolve, reject) => {
       let unsub: (() => void) | null = null;
       let settled = false;
       const settle = (fn: () => void) => {
-        if (settled) return;
+        if (settled) {
+          return;
+        }
         settled = true;
         clearTimeout(timer);
         unsub?.();
         fn();
       };
       const timer = setTimeout(
-        () => settle(() => reject(new MediaError('timeout', `camera ${source.cameraId} (${source.maskedUrl}): no picture within ${timeoutMs} ms`, source.cameraId))),
+        () =>
+          settle(() =>
+            reject(
+              new MediaError(
+                'timeout',
+                `camera ${source.cameraId} (${source.maskedUrl}): no picture within ${timeoutMs} ms`,
+                source.cameraId
+              )
+            )
+          ),
         timeoutMs
       );
       try {
         unsub = this.subscribe(
           source,
-          { fps: 1, width: width ?? w?.latest()?.width ?? LIVE_DEFAULT_WIDTH, onError: (err) => settle(() => reject(err)) },
+          {
+            fps: 1,
+            width: width ?? w?.latest()?.width ?? LIVE_DEFAULT_WIDTH,
+            onError: (err) => settle(() => reject(err)),
+          },
           (f) => settle(() => resolve(f))
         );
-        if (settled) unsub();
+        if (settled) {
+          unsub();
+        }
       } catch (err) {
         settle(() => reject(err));
       }
@@ -690,13 +811,18 @@ export class FramePipeline {
   }
 
   cameraStats(cameraId?: string): CameraMediaStats[] {
-    const ws = cameraId === undefined ? [...this.workers.values()] : [this.workers.get(cameraId)].filter((w): w is CameraWorker => !!w);
+    const ws =
+      cameraId === undefined
+        ? [...this.workers.values()]
+        : [this.workers.get(cameraId)].filter((w): w is CameraWorker => !!w);
     return ws.map((w) => w.stats());
   }
 
   /** Stops every ffmpeg (awaiting their exit) and refuses further use. */
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed) {
+      return;
+    }
     this.closed = true;
     await Promise.all([...this.workers.values()].map((w) => w.close()));
   }

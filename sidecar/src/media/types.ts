@@ -50,7 +50,9 @@ export class MediaError extends Error {
     super(message);
     this.name = 'MediaError';
     this.kind = kind;
-    if (cameraId !== undefined) this.cameraId = cameraId;
+    if (cameraId !== undefined) {
+      this.cameraId = cameraId;
+    }
   }
 
   toJSON(): Record<string, unknown> {

@@ -201,7 +201,9 @@ export class SimulatedCamera {
     });
     const addr = cam.server.address();
     cam.portNo = typeof addr === 'object' && addr ? addr.port : 0;
-    if (opts.autoMotion) cam.startAutoMotion(opts.autoMotion.meanIntervalMs);
+    if (opts.autoMotion) {
+      cam.startAutoMotion(opts.autoMotion.meanIntervalMs);
+    }
     return cam;
   }
 
@@ -235,7 +237,9 @@ export class SimulatedCamera {
       this.server.setSecureContext({ key: pair.key, cert: pair.cert });
       this.dropSockets();
     }
-    if (f.offline || f.dropConnections) this.dropSockets();
+    if (f.offline || f.dropConnections) {
+      this.dropSockets();
+    }
   }
 
   clearFaults(): void {
@@ -279,7 +283,9 @@ export class SimulatedCamera {
     const schedule = () => {
       this.autoMotionTimer = setTimeout(
         () => {
-          if (this.closed) return;
+          if (this.closed) {
+            return;
+          }
           if (this.device.motionDetection && !this.device.privacyMode) {
             this.triggerMotion(this.device.personDetection && this.prng.next() < 0.3 ? 'person' : 'motion');
           }
@@ -302,15 +308,23 @@ export class SimulatedCamera {
   }
 
   private dropSockets(): void {
-    for (const s of this.sockets) s.destroy();
+    for (const s of this.sockets) {
+      s.destroy();
+    }
     this.sockets.clear();
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed) {
+      return;
+    }
     this.closed = true;
-    if (this.autoMotionTimer) clearTimeout(this.autoMotionTimer);
-    for (const t of this.timers) clearTimeout(t);
+    if (this.autoMotionTimer) {
+      clearTimeout(this.autoMotionTimer);
+    }
+    for (const t of this.timers) {
+      clearTimeout(t);
+    }
     this.timers.clear();
     const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.dropSockets();
@@ -353,10 +367,14 @@ export class SimulatedCamera {
       chunks.push(c);
     });
     req.on('end', () => {
-      if (size > MAX_BODY) return;
+      if (size > MAX_BODY) {
+        return;
+      }
       const body = Buffer.concat(chunks).toString('utf8');
       const respond = () => {
-        if (this.closed) return void res.destroy();
+        if (this.closed) {
+          return void res.destroy();
+        }
         if (this.faults.dropConnections) {
           req.socket.destroy();
           finish();
@@ -378,8 +396,11 @@ export class SimulatedCamera {
         }
       };
       const slow = this.faults.slowMs ?? 0;
-      if (slow > 0) this.later(slow, respond);
-      else respond();
+      if (slow > 0) {
+        this.later(slow, respond);
+      } else {
+        respond();
+      }
     });
     req.on('error', finish);
   }
@@ -395,7 +416,9 @@ export class SimulatedCamera {
   }
 
   private route(req: IncomingMessage, res: ServerResponse, body: string): void {
-    if (req.method !== 'POST') return this.send(res, 405, { error_code: -40210 });
+    if (req.method !== 'POST') {
+      return this.send(res, 405, { error_code: -40210 });
+    }
     let json: unknown;
     try {
       json = JSON.parse(body);
@@ -403,20 +426,27 @@ export class SimulatedCamera {
       return this.send(res, 200, { error_code: -40210 });
     }
     const url = req.url ?? '/';
-    if (url === '/' || url === '') return this.send(res, 200, this.login(json));
+    if (url === '/' || url === '') {
+      return this.send(res, 200, this.login(json));
+    }
     const m = /^\/stok=([^/]+)\/ds$/.exec(url);
-    if (!m) return this.send(res, 404, { error_code: -40210 });
+    if (!m) {
+      return this.send(res, 404, { error_code: -40210 });
+    }
     this.stats.apiRequests++;
     const stok = decodeURIComponent(m[1]!);
     const s = this.sessions.get(stok);
     if (!s || (this.opts.tokenTtlMs !== undefined && Date.now() - s.created >= this.opts.tokenTtlMs)) {
       this.sessions.delete(stok);
       this.stats.expiredSessionAnswers++;
-      if (this.loginFlow === 'secure' && this.faults.sessionExpiryAnswer === 'http500')
+      if (this.loginFlow === 'secure' && this.faults.sessionExpiryAnswer === 'http500') {
         return this.send(res, 500, { error_code: -40401 });
+      }
       return this.send(res, 200, { error_code: -40401 });
     }
-    if (s.flow === 'legacy') return this.send(res, 200, this.dispatch(json));
+    if (s.flow === 'legacy') {
+      return this.send(res, 200, this.dispatch(json));
+    }
     return this.send(res, 200, this.passthrough(s, req, body, json));
   }
 
@@ -434,7 +464,9 @@ export class SimulatedCamera {
     }
     s.nextSeq = seq + 1;
     const o = json as { method?: unknown; params?: { request?: unknown } };
-    if (o?.method !== 'securePassthrough' || typeof o.params?.request !== 'string') return { error_code: -40210 };
+    if (o?.method !== 'securePassthrough' || typeof o.params?.request !== 'string') {
+      return { error_code: -40210 };
+    }
     let inner: unknown;
     try {
       inner = JSON.parse(decrypt(s.keys!, Buffer.from(o.params.request, 'base64')).toString('utf8'));
@@ -451,10 +483,14 @@ export class SimulatedCamera {
 
   private dispatch(reqJson: unknown): unknown {
     const r = reqJson as { method?: unknown; params?: unknown };
-    if (typeof r?.method !== 'string') return { error_code: -40210 };
+    if (typeof r?.method !== 'string') {
+      return { error_code: -40210 };
+    }
     if (r.method === 'multipleRequest') {
       const list = (r.params as { requests?: unknown })?.requests;
-      if (!Array.isArray(list) || list.length > 64) return { error_code: -40209 };
+      if (!Array.isArray(list) || list.length > 64) {
+        return { error_code: -40209 };
+      }
       const responses = list.map((sub: unknown) => {
         const x = sub as { method?: unknown; params?: unknown };
         const method = typeof x?.method === 'string' ? x.method : '';
@@ -499,14 +535,19 @@ export class SimulatedCamera {
   /** Emit 'unlocked' once the suspension has really passed (timers may fire a little early). */
   private scheduleUnlockEvent(): void {
     this.later(Math.max(1, this.lockedUntil - Date.now()), () => {
-      if (this.isLocked) this.scheduleUnlockEvent();
-      else this.events.emit('unlocked');
+      if (this.isLocked) {
+        this.scheduleUnlockEvent();
+      } else {
+        this.events.emit('unlocked');
+      }
     });
   }
 
   private newSession(rec: Omit<SessionRec, 'created'>): string {
     const stok = randomBytes(16).toString('hex');
-    if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    if (this.sessions.size >= MAX_SESSIONS) {
+      this.sessions.delete(this.sessions.keys().next().value!);
+    }
     this.sessions.set(stok, { ...rec, created: Date.now() });
     this.stats.successfulLogins++;
     this.events.emit('login', { flow: rec.flow });
@@ -515,12 +556,17 @@ export class SimulatedCamera {
 
   private login(json: unknown): unknown {
     const r = json as { method?: unknown; params?: Record<string, unknown> };
-    if (r?.method !== 'login' || typeof r.params !== 'object' || r.params === null) return { error_code: -40210 };
+    if (r?.method !== 'login' || typeof r.params !== 'object' || r.params === null) {
+      return { error_code: -40210 };
+    }
     this.stats.loginRequests++;
     const p = r.params;
-    if (this.isLocked) return this.lockedAnswer();
-    if (p.username !== undefined && p.username !== 'admin')
+    if (this.isLocked) {
+      return this.lockedAnswer();
+    }
+    if (p.username !== undefined && p.username !== 'admin') {
       return { error_code: -40411, result: { data: { code: -40411 } } };
+    }
     if (this.opts.tpapOnly) {
       return p.sub_method === 'discover'
         ? { error_code: 0, result: { tpap: { pake: [2], port: 4433 } } }
@@ -535,16 +581,21 @@ export class SimulatedCamera {
 
   private secureLogin(p: Record<string, unknown>): unknown {
     const H = passwordHash(this.cloudPassword, this.hashAlgo);
-    if (p.sub_method === 'discover')
+    if (p.sub_method === 'discover') {
       return { error_code: -40413, result: { data: this.challengeData({ nonce: makeNonce() }) } };
-    if (p.hashed !== undefined || p.password !== undefined)
+    }
+    if (p.hashed !== undefined || p.password !== undefined) {
       return { error_code: -40413, result: { data: this.challengeData() } };
+    }
     const cnonce = p.cnonce;
-    if (p.encrypt_type !== '3' || typeof cnonce !== 'string' || !/^[0-9A-F]{16}$/i.test(cnonce))
+    if (p.encrypt_type !== '3' || typeof cnonce !== 'string' || !/^[0-9A-F]{16}$/i.test(cnonce)) {
       return { error_code: -40211 };
+    }
     if (typeof p.digest_passwd !== 'string') {
       const nonce = makeNonce();
-      if (this.challenges.size > 64) this.challenges.delete(this.challenges.keys().next().value!);
+      if (this.challenges.size > 64) {
+        this.challenges.delete(this.challenges.keys().next().value!);
+      }
       this.challenges.set(cnonce, nonce);
       return {
         error_code: -40413,
@@ -556,7 +607,9 @@ export class SimulatedCamera {
     this.challenges.delete(cnonce);
     if (!nonce || !safeEqual(p.digest_passwd, digestPasswd(H, cnonce, nonce))) {
       const locked = this.failedAttempt();
-      if (locked) return locked;
+      if (locked) {
+        return locked;
+      }
       const max = this.opts.maxFailedLogins ?? 5;
       return {
         error_code: -40413,
@@ -579,7 +632,9 @@ export class SimulatedCamera {
       this.stats.credentialAttempts++;
       if (!safeEqual(p.password.toUpperCase(), md5Upper(this.cloudPassword))) {
         const locked = this.failedAttempt();
-        if (locked) return locked;
+        if (locked) {
+          return locked;
+        }
         return { error_code: -40401, result: { data: { code: -40401 } } };
       }
       this.failedLogins = 0;

@@ -21,8 +21,12 @@ const cache = new Map<string, CertPair>();
 /** A cached certificate for `slot` (e.g. 'device-0', 'impostor'). */
 export function certificate(slot: string): CertPair {
   const hit = cache.get(slot);
-  if (hit) return hit;
-  if (!/^[\w-]{1,40}$/.test(slot)) throw new Error('bad certificate slot name');
+  if (hit) {
+    return hit;
+  }
+  if (!/^[\w-]{1,40}$/.test(slot)) {
+    throw new Error('bad certificate slot name');
+  }
   const dir = process.env.CAMWATCH_SIM_CERT_DIR ?? join(tmpdir(), 'camwatch-sim-certs');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const keyPath = join(dir, `${slot}.key`);

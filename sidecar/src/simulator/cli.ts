@@ -15,20 +15,29 @@ function fail(msg: string): never {
 }
 
 function list<T extends string>(v: string | undefined, allowed: readonly T[], what: string): T[] | undefined {
-  if (v === undefined) return undefined;
+  if (v === undefined) {
+    return undefined;
+  }
   const items = v
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  for (const it of items)
-    if (!allowed.includes(it as T)) fail(`unknown ${what} "${it}" (allowed: ${allowed.join(', ')})`);
+  for (const it of items) {
+    if (!allowed.includes(it as T)) {
+      fail(`unknown ${what} "${it}" (allowed: ${allowed.join(', ')})`);
+    }
+  }
   return items as T[];
 }
 
 function int(v: string | undefined, what: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
+  if (v === undefined) {
+    return undefined;
+  }
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) fail(`${what} must be an integer ${min}..${max}`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    fail(`${what} must be an integer ${min}..${max}`);
+  }
   return n;
 }
 
@@ -79,7 +88,9 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
     }),
     ...(factory ? { extras: factory } : {}),
   });
-  for (const d of fleet.describe()) process.stdout.write(JSON.stringify(d) + '\n');
+  for (const d of fleet.describe()) {
+    process.stdout.write(JSON.stringify(d) + '\n');
+  }
   const stop = () => {
     void fleet.close().then(() => process.exit(0));
   };

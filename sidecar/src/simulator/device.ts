@@ -15,7 +15,9 @@ export interface MethodAnswer {
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function fmtSize(bytes: number): string {
-  if (bytes <= 0) return '0B';
+  if (bytes <= 0) {
+    return '0B';
+  }
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let v = bytes;
   let i = 0;
@@ -68,10 +70,14 @@ export class DeviceState {
 
   /** Answer one method. */
   call(method: string, params: unknown): MethodAnswer {
-    if (this.profile.unsupported.includes(method)) return { error_code: -40210 };
+    if (this.profile.unsupported.includes(method)) {
+      return { error_code: -40210 };
+    }
     const p = isObj(params) ? params : {};
     const h = HANDLERS[method];
-    if (!h) return { error_code: -40210 };
+    if (!h) {
+      return { error_code: -40210 };
+    }
     return h(this, p);
   }
 
@@ -82,11 +88,15 @@ export class DeviceState {
   }
   nextSdUsed(): number {
     const total = this.profile.sdCardBytes;
-    if (total === 0) return 0;
+    if (total === 0) {
+      return 0;
+    }
     // Roughly what continuous recording writes between two polls.
     this.sdUsed += this.prng.int(20, 200) * 1024 * 1024;
     // Loop recording: old footage is overwritten near full.
-    if (this.sdUsed > total * 0.95) this.sdUsed = Math.floor(total * 0.6);
+    if (this.sdUsed > total * 0.95) {
+      this.sdUsed = Math.floor(total * 0.6);
+    }
     return this.sdUsed;
   }
   uptimeSeconds(): number {
@@ -108,10 +118,16 @@ function onOff(v: boolean): string {
 /** Reads `{ section: { key: { enabled: 'on'|'off' } } }`; undefined when absent, null when malformed. */
 function enabledAt(p: Json, section: string, key: string): boolean | undefined | null {
   const s = p[section];
-  if (!isObj(s) || !isObj(s[key])) return null;
+  if (!isObj(s) || !isObj(s[key])) {
+    return null;
+  }
   const e = (s[key] as Json).enabled;
-  if (e === undefined) return undefined;
-  if (e === 'on' || e === 'off') return e === 'on';
+  if (e === undefined) {
+    return undefined;
+  }
+  if (e === 'on' || e === 'off') {
+    return e === 'on';
+  }
   return null;
 }
 
@@ -145,7 +161,9 @@ const HANDLERS: Record<string, (d: DeviceState, p: Json) => MethodAnswer> = {
     return ok({ device_info: { basic_info: basic } });
   },
   getConnectionType: (d) => {
-    if (d.profile.linkType === 'ethernet') return ok({ link_type: 'ethernet' });
+    if (d.profile.linkType === 'ethernet') {
+      return ok({ link_type: 'ethernet' });
+    }
     const dbm = d.nextRssi();
     const level = dbm > -50 ? 4 : dbm > -60 ? 3 : dbm > -70 ? 2 : dbm > -80 ? 1 : 0;
     return ok({
@@ -170,29 +188,41 @@ const HANDLERS: Record<string, (d: DeviceState, p: Json) => MethodAnswer> = {
     }),
   setDetectionConfig: (d, p) => {
     const e = enabledAt(p, 'motion_detection', 'motion_det');
-    if (e === null) return bad;
-    if (e !== undefined) d.motionDetection = e;
+    if (e === null) {
+      return bad;
+    }
+    if (e !== undefined) {
+      d.motionDetection = e;
+    }
     return ok();
   },
   getPersonDetectionConfig: (d) =>
     ok({ people_detection: { detection: { enabled: onOff(d.personDetection), sensitivity: '50' } } }),
   setPersonDetectionConfig: (d, p) => {
     const e = enabledAt(p, 'people_detection', 'detection');
-    if (e === null) return bad;
-    if (e !== undefined) d.personDetection = e;
+    if (e === null) {
+      return bad;
+    }
+    if (e !== undefined) {
+      d.personDetection = e;
+    }
     return ok();
   },
   getLensMaskConfig: (d) => ok({ lens_mask: { lens_mask_info: { enabled: onOff(d.privacyMode) } } }),
   setLensMaskConfig: (d, p) => {
     const e = enabledAt(p, 'lens_mask', 'lens_mask_info');
-    if (e === null || e === undefined) return bad;
+    if (e === null || e === undefined) {
+      return bad;
+    }
     d.privacyMode = e;
     return ok();
   },
   getLedStatus: (d) => ok({ led: { config: { enabled: onOff(d.led) } } }),
   setLedStatus: (d, p) => {
     const e = enabledAt(p, 'led', 'config');
-    if (e === null || e === undefined) return bad;
+    if (e === null || e === undefined) {
+      return bad;
+    }
     d.led = e;
     return ok();
   },
@@ -263,32 +293,48 @@ const HANDLERS: Record<string, (d: DeviceState, p: Json) => MethodAnswer> = {
       },
     }),
   motorMoveToPreset: (d, p) => {
-    if (d.privacyMode) return { error_code: -64324 };
+    if (d.privacyMode) {
+      return { error_code: -64324 };
+    }
     const g = isObj(p.preset) && isObj(p.preset.goto_preset) ? p.preset.goto_preset : null;
     const preset = g ? d.presets.find((x) => x.id === String(g.id)) : undefined;
-    if (!preset) return { error_code: -64302 };
+    if (!preset) {
+      return { error_code: -64302 };
+    }
     d.position = { x: preset.x, y: preset.y };
     return ok();
   },
   motorMove: (d, p) => {
-    if (d.privacyMode) return { error_code: -64324 };
+    if (d.privacyMode) {
+      return { error_code: -64324 };
+    }
     const mv = isObj(p.motor) && isObj(p.motor.move) ? p.motor.move : null;
     const x = Number(mv?.x_coord);
     const y = Number(mv?.y_coord);
-    if (!Number.isFinite(x) || !Number.isFinite(y)) return bad;
-    if (Math.abs(x) > 170 || Math.abs(y) > 35) return { error_code: -64304 };
+    if (!Number.isFinite(x) || !Number.isFinite(y)) {
+      return bad;
+    }
+    if (Math.abs(x) > 170 || Math.abs(y) > 35) {
+      return { error_code: -64304 };
+    }
     d.position = { x, y };
     return ok();
   },
   relativeMove: (d, p) => {
-    if (d.privacyMode) return { error_code: -64324 };
+    if (d.privacyMode) {
+      return { error_code: -64324 };
+    }
     const st = isObj(p.motor) && isObj(p.motor.movestep) ? p.motor.movestep : null;
     const dir = Number(st?.direction);
-    if (!Number.isInteger(dir) || dir < 0 || dir > 359) return bad;
+    if (!Number.isInteger(dir) || dir < 0 || dir > 359) {
+      return bad;
+    }
     const rad = (dir * Math.PI) / 180;
     const x = Math.round(d.position.x + 10 * Math.cos(rad));
     const y = Math.round(d.position.y + 5 * Math.sin(rad));
-    if (Math.abs(x) > 170 || Math.abs(y) > 35) return { error_code: -64304 };
+    if (Math.abs(x) > 170 || Math.abs(y) > 35) {
+      return { error_code: -64304 };
+    }
     d.position = { x, y };
     return ok();
   },

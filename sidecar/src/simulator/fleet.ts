@@ -71,13 +71,14 @@ const pick = <T>(list: readonly T[] | undefined, i: number): T | undefined =>
   list && list.length > 0 ? list[i % list.length] : undefined;
 
 export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<SimulatedFleet> {
-  if (!Number.isInteger(opts.count) || opts.count < 1 || opts.count > 1000)
+  if (!Number.isInteger(opts.count) || opts.count < 1 || opts.count > 1000) {
     throw new RangeError('count must be an integer 1..1000');
+  }
   const host = opts.host ?? '127.0.0.1';
   const cameras: SimulatedCamera[] = [];
   const extras: Array<FleetExtras | null> = [];
   const closeAll = async () => {
-    await Promise.allSettled(extras.map((e) => e?.close()));
+    await Promise.allSettled(extras.map(async (e) => e?.close()));
     await Promise.allSettled(cameras.map((c) => c.close()));
   };
   try {

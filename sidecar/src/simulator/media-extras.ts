@@ -16,7 +16,9 @@ export interface MediaExtrasOptions {
   onvif?: boolean;
   ffmpegPath?: string;
   streams?: SimRtspOptions['streams'];
-  onvifOptions?: Partial<Pick<SimOnvifOptions, 'clockOffsetMs' | 'maxPullWaitMs' | 'maxTerminationSec' | 'maxSubscriptions'>>;
+  onvifOptions?: Partial<
+    Pick<SimOnvifOptions, 'clockOffsetMs' | 'maxPullWaitMs' | 'maxTerminationSec' | 'maxSubscriptions'>
+  >;
 }
 
 export interface MediaExtras extends FleetExtras {
@@ -25,9 +27,13 @@ export interface MediaExtras extends FleetExtras {
 }
 
 function derivedPort(ctx: FleetExtrasContext, offset: number): number {
-  if (ctx.basePort === undefined) return 0;
+  if (ctx.basePort === undefined) {
+    return 0;
+  }
   const p = ctx.basePort + offset + ctx.index;
-  if (p > 65535) throw new RangeError(`derived port ${p} is out of range (base port too high)`);
+  if (p > 65535) {
+    throw new RangeError(`derived port ${p} is out of range (base port too high)`);
+  }
   return p;
 }
 

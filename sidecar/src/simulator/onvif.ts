@@ -104,7 +104,10 @@ function xmlEscape(s: string): string {
 }
 
 function xmlUnescape(s: string): string {
-  return s.replace(/&(lt|gt|amp|quot|apos);/g, (_m, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e]!);
+  return s.replace(
+    /&(lt|gt|amp|quot|apos);/g,
+    (_m, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e]!
+  );
 }
 
 /** Text of the first element with this local name (any prefix), or undefined. */
@@ -120,10 +123,16 @@ function operation(xml: string): string | undefined {
 }
 
 function durationMs(s: string | undefined): number | null {
-  if (!s) return null;
+  if (!s) {
+    return null;
+  }
   const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(s.trim());
-  if (m && s.trim() !== 'P' && s.trim() !== 'PT')
-    return ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60_000 + Math.round(Number(m[4] ?? 0) * 1000);
+  if (m && s.trim() !== 'P' && s.trim() !== 'PT') {
+    return (
+      ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60_000 +
+      Math.round(Number(m[4] ?? 0) * 1000)
+    );
+  }
   return null;
 }
 
@@ -148,29 +157,48 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
   // --- camera events into subscriptions ------------------------------------------------------
 
   const onMotion = (ev: SimMotionEvent) => {
-    if (ev.kind !== 'motion' && ev.kind !== 'person') return;
+    if (ev.kind !== 'motion' && ev.kind !== 'person') {
+      return;
+    }
     const isActive = ev.end === null;
-    if (active[ev.kind] === isActive) return;
+    if (active[ev.kind] === isActive) {
+      return;
+    }
     active[ev.kind] = isActive;
-    const msg: Message = { kind: ev.kind, active: isActive, time: (isActive ? ev.start : ev.end!) + offset, operation: 'Changed' };
-    for (const s of subs.values()) push(s, msg);
+    const msg: Message = {
+      kind: ev.kind,
+      active: isActive,
+      time: (isActive ? ev.start : ev.end!) + offset,
+      operation: 'Changed',
+    };
+    for (const s of subs.values()) {
+      push(s, msg);
+    }
   };
   opts.events.on('motion', onMotion);
 
   function push(s: Sub, msg: Message): void {
     s.queue.push(msg);
-    if (s.queue.length > queueLimit) s.queue.shift();
+    if (s.queue.length > queueLimit) {
+      s.queue.shift();
+    }
     s.waiter?.flush();
   }
 
   const sweep = setInterval(() => {
     const now = Date.now();
-    for (const s of subs.values()) if (s.expiresAt <= now) drop(s, 'expire');
+    for (const s of subs.values()) {
+      if (s.expiresAt <= now) {
+        drop(s, 'expire');
+      }
+    }
   }, 250);
   sweep.unref();
 
   function drop(s: Sub, why: 'expire' | 'unsubscribe'): void {
-    if (!subs.delete(s.id)) return;
+    if (!subs.delete(s.id)) {
+      return;
+    }
     s.waiter?.flush();
     events.emit(why, { id: s.id });
   }
@@ -186,12 +214,23 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
   }
 
   function reply(res: ServerResponse, status: number, xml: string): void {
-    if (res.writableEnded || res.destroyed) return;
-    res.writeHead(status, { 'Content-Type': 'application/soap+xml; charset=utf-8', 'Content-Length': Buffer.byteLength(xml) });
+    if (res.writableEnded || res.destroyed) {
+      return;
+    }
+    res.writeHead(status, {
+      'Content-Type': 'application/soap+xml; charset=utf-8',
+      'Content-Length': Buffer.byteLength(xml),
+    });
     res.end(xml);
   }
 
-  function fault(res: ServerResponse, status: number, code: 'Sender' | 'Receiver', subcode: string, reason: string): void {
+  function fault(
+    res: ServerResponse,
+    status: number,
+    code: 'Sender' | 'Receiver',
+    subcode: string,
+    reason: string
+  ): void {
     reply(
       res,
       status,
@@ -207,14 +246,26 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
   function authorized(xml: string): boolean {
     const user = tag(xml, 'Username');
     const pass = tag(xml, 'Password');
-    if (user === undefined || pass === undefined) return false;
-    if (user !== opts.username) return false;
+    if (user === undefined || pass === undefined) {
+      return false;
+    }
+    if (user !== opts.username) {
+      return false;
+    }
     const typeMatch = /<(?:[\w.-]+:)?Password\s[^>]*Type="([^"]*)"/.exec(xml);
-    if (typeMatch && /PasswordText$/.test(typeMatch[1])) return pass === opts.password;
+    if (typeMatch && /PasswordText$/.test(typeMatch[1])) {
+      return pass === opts.password;
+    }
     const nonce = tag(xml, 'Nonce');
     const created = tag(xml, 'Created');
-    if (nonce === undefined || created === undefined) return false;
-    const expected = createHash('sha1').update(Buffer.concat([Buffer.from(nonce, 'base64'), Buffer.from(created, 'utf8'), Buffer.from(opts.password, 'utf8')])).digest('base64');
+    if (nonce === undefined || created === undefined) {
+      return false;
+    }
+    const expected = createHash('sha1')
+      .update(
+        Buffer.concat([Buffer.from(nonce, 'base64'), Buffer.from(created, 'utf8'), Buffer.from(opts.password, 'utf8')])
+      )
+      .digest('base64');
     return expected === pass;
   }
 
@@ -243,7 +294,9 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
     const v = tag(xml, element);
     const dur = durationMs(v);
     let ms = dur ?? (v && Number.isFinite(Date.parse(v)) ? Date.parse(v) - camNow() : fallbackMs);
-    if (!Number.isFinite(ms) || ms <= 0) ms = fallbackMs;
+    if (!Number.isFinite(ms) || ms <= 0) {
+      ms = fallbackMs;
+    }
     return Math.min(ms, maxTermMs);
   }
 
@@ -286,17 +339,25 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
         return reply(res, 200, envelope(`${tds}/GetDeviceInformationResponse`, body));
       }
       case 'CreatePullPointSubscription': {
-        if (subs.size >= maxSubs) return fault(res, 400, 'Receiver', 'ter:Action', 'too many subscriptions');
+        if (subs.size >= maxSubs) {
+          return fault(res, 400, 'Receiver', 'ter:Action', 'too many subscriptions');
+        }
         const ttl = terminationFrom(xml, 'InitialTerminationTime', 60_000);
         const s: Sub = { id: nextId++, expiresAt: Date.now() + ttl, queue: [], waiter: null };
         subs.set(s.id, s);
         // The current state first, as cameras do for property events.
-        for (const kind of ['motion', 'person'] as const) s.queue.push({ kind, active: active[kind], time: camNow(), operation: 'Initialized' });
+        for (const kind of ['motion', 'person'] as const) {
+          s.queue.push({ kind, active: active[kind], time: camNow(), operation: 'Initialized' });
+        }
         events.emit('subscribe', { id: s.id });
         const body =
           `<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference><wsa5:Address>${subAddress(s)}</wsa5:Address></tev:SubscriptionReference>` +
           `<wsnt:CurrentTime>${iso(camNow())}</wsnt:CurrentTime><wsnt:TerminationTime>${iso(s.expiresAt + offset)}</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse>`;
-        return reply(res, 200, envelope('http://www.onvif.org/ver10/events/wsdl/EventPortType/CreatePullPointSubscriptionResponse', body));
+        return reply(
+          res,
+          200,
+          envelope('http://www.onvif.org/ver10/events/wsdl/EventPortType/CreatePullPointSubscriptionResponse', body)
+        );
       }
       case 'GetEventProperties': {
         const body =
@@ -304,7 +365,11 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
           `<wsnt:FixedTopicSet>true</wsnt:FixedTopicSet><wstop:TopicSet><tns1:RuleEngine>` +
           `<CellMotionDetector><Motion wstop:topic="true"/></CellMotionDetector><PeopleDetector><People wstop:topic="true"/></PeopleDetector>` +
           `</tns1:RuleEngine></wstop:TopicSet></tev:GetEventPropertiesResponse>`;
-        return reply(res, 200, envelope('http://www.onvif.org/ver10/events/wsdl/EventPortType/GetEventPropertiesResponse', body));
+        return reply(
+          res,
+          200,
+          envelope('http://www.onvif.org/ver10/events/wsdl/EventPortType/GetEventPropertiesResponse', body)
+        );
       }
       default:
         return fault(res, 400, 'Sender', 'ter:ActionNotSupported', `${op} is not supported`);
@@ -313,31 +378,43 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
 
   function handleSubscription(id: number, op: string, xml: string, req: IncomingMessage, res: ServerResponse): void {
     const s = subs.get(id);
-    if (!s) return fault(res, 400, 'Sender', 'wsrf-rw:ResourceUnknownFault', 'no such subscription');
+    if (!s) {
+      return fault(res, 400, 'Sender', 'wsrf-rw:ResourceUnknownFault', 'no such subscription');
+    }
     switch (op) {
       case 'PullMessages': {
         const limit = Math.max(1, Math.min(1000, Number(tag(xml, 'MessageLimit') ?? 10) || 10));
         const wait = Math.min(durationMs(tag(xml, 'Timeout')) ?? 10_000, maxPullWait);
         const answer = () => {
           clearTimeout(timer);
-          if (s.waiter === waiter) s.waiter = null;
+          if (s.waiter === waiter) {
+            s.waiter = null;
+          }
           const msgs = s.queue.splice(0, limit);
           events.emit('pull', { id: s.id, count: msgs.length });
           const body =
             `<tev:PullMessagesResponse><tev:CurrentTime>${iso(camNow())}</tev:CurrentTime><tev:TerminationTime>${iso(s.expiresAt + offset)}</tev:TerminationTime>` +
             msgs.map(notification).join('') +
             `</tev:PullMessagesResponse>`;
-          reply(res, 200, envelope('http://www.onvif.org/ver10/events/wsdl/PullPointSubscription/PullMessagesResponse', body));
+          reply(
+            res,
+            200,
+            envelope('http://www.onvif.org/ver10/events/wsdl/PullPointSubscription/PullMessagesResponse', body)
+          );
         };
         const waiter = { limit, flush: answer };
         const timer = setTimeout(answer, wait);
-        if (s.queue.length > 0) return answer();
+        if (s.queue.length > 0) {
+          return answer();
+        }
         // One pull at a time per subscription: a newer pull answers the older one.
         s.waiter?.flush();
         s.waiter = waiter;
         req.socket.once('close', () => {
           clearTimeout(timer);
-          if (s.waiter === waiter) s.waiter = null;
+          if (s.waiter === waiter) {
+            s.waiter = null;
+          }
         });
         return;
       }
@@ -349,7 +426,14 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
       }
       case 'Unsubscribe': {
         drop(s, 'unsubscribe');
-        return reply(res, 200, envelope('http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager/UnsubscribeResponse', '<wsnt:UnsubscribeResponse/>'));
+        return reply(
+          res,
+          200,
+          envelope(
+            'http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager/UnsubscribeResponse',
+            '<wsnt:UnsubscribeResponse/>'
+          )
+        );
       }
       default:
         return fault(res, 400, 'Sender', 'ter:ActionNotSupported', `${op} is not supported on a subscription`);
@@ -371,19 +455,27 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
       try {
         const xml = Buffer.concat(chunks).toString('utf8');
         const url = req.url ?? '/';
-        if (req.method !== 'POST') return fault(res, 405, 'Sender', 'ter:InvalidArgVal', 'POST SOAP requests only');
+        if (req.method !== 'POST') {
+          return fault(res, 405, 'Sender', 'ter:InvalidArgVal', 'POST SOAP requests only');
+        }
         const op = operation(xml);
-        if (!op) return fault(res, 400, 'Sender', 'ter:WellFormed', 'not a SOAP request');
+        if (!op) {
+          return fault(res, 400, 'Sender', 'ter:WellFormed', 'not a SOAP request');
+        }
         if (!(kind === 'onvif' && op === 'GetSystemDateAndTime') && !authorized(xml)) {
           events.emit('authFailure', { op });
           return fault(res, 400, 'Sender', 'ter:NotAuthorized', 'Sender not Authorized');
         }
         if (kind === 'onvif') {
-          if (url !== '/onvif/device_service' && url !== '/onvif/service') return fault(res, 404, 'Sender', 'ter:InvalidArgVal', 'no such service');
+          if (url !== '/onvif/device_service' && url !== '/onvif/service') {
+            return fault(res, 404, 'Sender', 'ter:InvalidArgVal', 'no such service');
+          }
           return handleDevice(op, xml, res);
         }
         const m = /^\/event-\d+_(\d+)$/.exec(url);
-        if (!m) return fault(res, 400, 'Sender', 'wsrf-rw:ResourceUnknownFault', 'no such subscription');
+        if (!m) {
+          return fault(res, 400, 'Sender', 'wsrf-rw:ResourceUnknownFault', 'no such subscription');
+        }
         return handleSubscription(Number(m[1]), op, xml, req, res);
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'ONVIF request failed');
@@ -423,14 +515,20 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
     deviceUrl: () => `http://${host}:${port}/onvif/device_service`,
     subscriptionCount: () => subs.size,
     expireAll() {
-      for (const s of [...subs.values()]) drop(s, 'expire');
+      for (const s of [...subs.values()]) {
+        drop(s, 'expire');
+      }
     },
     async close() {
       clearInterval(sweep);
       opts.events.off('motion', onMotion);
-      for (const s of [...subs.values()]) drop(s, 'unsubscribe');
+      for (const s of [...subs.values()]) {
+        drop(s, 'unsubscribe');
+      }
       const closed = Promise.all([main, ev].map((srv) => new Promise<void>((r) => srv.close(() => r()))));
-      for (const s of sockets) s.destroy();
+      for (const s of sockets) {
+        s.destroy();
+      }
       await closed;
     },
   };

@@ -20,7 +20,9 @@ export class Prng {
   }
   bytes(n: number): Buffer {
     const b = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) b[i] = Math.floor(this.next() * 256);
+    for (let i = 0; i < n; i++) {
+      b[i] = Math.floor(this.next() * 256);
+    }
     return b;
   }
   /** Exponentially distributed delay with the given mean. */

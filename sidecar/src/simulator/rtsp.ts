@@ -87,7 +87,22 @@ export function canDrawText(ffmpegPath = 'ffmpeg'): Promise<boolean> {
     p = new Promise<boolean>((resolve) => {
       const child = spawn(
         ffmpegPath,
-        ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x36:rate=1', '-vf', "drawtext=text='x'", '-frames:v', '1', '-f', 'null', '-'],
+        [
+          '-hide_banner',
+          '-loglevel',
+          'error',
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc=size=64x36:rate=1',
+          '-vf',
+          "drawtext=text='x'",
+          '-frames:v',
+          '1',
+          '-f',
+          'null',
+          '-',
+        ],
         { stdio: 'ignore' }
       );
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -97,7 +112,9 @@ export function canDrawText(ffmpegPath = 'ffmpeg'): Promise<boolean> {
       });
       child.on('exit', (code) => {
         clearTimeout(timer);
-        if (code !== 0) log.warn('ffmpeg drawtext is unavailable (no font?): simulated pictures carry no caption');
+        if (code !== 0) {
+          log.warn('ffmpeg drawtext is unavailable (no font?): simulated pictures carry no caption');
+        }
         resolve(code === 0);
       });
     });
@@ -110,10 +127,14 @@ export function canDrawText(ffmpegPath = 'ffmpeg'): Promise<boolean> {
 // RTP helpers
 
 function rtpPayloadOffset(pkt: Buffer): number {
-  if (pkt.length < 12) return -1;
+  if (pkt.length < 12) {
+    return -1;
+  }
   let off = 12 + (pkt[0] & 0x0f) * 4;
   if (pkt[0] & 0x10) {
-    if (pkt.length < off + 4) return -1;
+    if (pkt.length < off + 4) {
+      return -1;
+    }
     off += 4 + pkt.readUInt16BE(off + 2) * 4;
   }
   return off < pkt.length ? off : -1;
@@ -122,11 +143,19 @@ function rtpPayloadOffset(pkt: Buffer): number {
 /** True when an H.264 RTP packet begins a key frame: SPS alone, in a STAP-A, or an IDR start. */
 export function startsKeyFrame(pkt: Buffer): boolean {
   const off = rtpPayloadOffset(pkt);
-  if (off < 0) return false;
+  if (off < 0) {
+    return false;
+  }
   const nal = pkt[off] & 0x1f;
-  if (nal === 7 || nal === 5) return true;
-  if (nal === 24 && pkt.length > off + 3) return (pkt[off + 3] & 0x1f) === 7;
-  if (nal === 28 && pkt.length > off + 1) return (pkt[off + 1] & 0x80) !== 0 && (pkt[off + 1] & 0x1f) === 5;
+  if (nal === 7 || nal === 5) {
+    return true;
+  }
+  if (nal === 24 && pkt.length > off + 3) {
+    return (pkt[off + 3] & 0x1f) === 7;
+  }
+  if (nal === 28 && pkt.length > off + 1) {
+    return (pkt[off + 1] & 0x80) !== 0 && (pkt[off + 1] & 0x1f) === 5;
+  }
   return false;
 }
 
@@ -142,10 +171,24 @@ type PacketSink = (pkt: Buffer, rtcp: boolean) => void;
 /** The test picture, encoded as the cameras do (H.264 baseline, a key frame every second). */
 function encoderArgs(spec: SimStreamSpec, vf: string): string[] {
   return [
-    '-f', 'lavfi', '-i', `testsrc=size=${spec.width}x${spec.height}:rate=${spec.fps}`,
-    '-vf', vf,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
-    '-g', String(spec.fps),
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=size=${spec.width}x${spec.height}:rate=${spec.fps}`,
+    '-vf',
+    vf,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-profile:v',
+    'baseline',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(spec.fps),
   ];
 }
 
@@ -164,7 +207,9 @@ export function annexBNalUnits(buf: Buffer): Buffer[] {
       i += 2;
     }
   }
-  return starts.map((s, k) => buf.subarray(s.at + s.len, k + 1 < starts.length ? starts[k + 1].at : buf.length)).filter((n) => n.length > 0);
+  return starts
+    .map((s, k) => buf.subarray(s.at + s.len, k + 1 < starts.length ? starts[k + 1].at : buf.length))
+    .filter((n) => n.length > 0);
 }
 
 const paramCache = new Map<string, Promise<ParameterSets | null>>();
@@ -178,9 +223,24 @@ export function parameterSets(spec: SimStreamSpec, ffmpegPath = 'ffmpeg'): Promi
   let p = paramCache.get(key);
   if (!p) {
     p = new Promise<ParameterSets | null>((resolve) => {
-      const child = spawn(ffmpegPath, ['-hide_banner', '-nostdin', '-loglevel', 'error', ...encoderArgs(spec, 'null'), '-frames:v', '1', '-f', 'h264', 'pipe:1'], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
+      const child = spawn(
+        ffmpegPath,
+        [
+          '-hide_banner',
+          '-nostdin',
+          '-loglevel',
+          'error',
+          ...encoderArgs(spec, 'null'),
+          '-frames:v',
+          '1',
+          '-f',
+          'h264',
+          'pipe:1',
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }
+      );
       const out: Buffer[] = [];
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -219,17 +279,23 @@ class StreamEncoder {
 
   async attach(sink: PacketSink): Promise<void> {
     this.sinks.add(sink);
-    if (!this.proc) await this.start();
+    if (!this.proc) {
+      await this.start();
+    }
   }
 
   detach(sink: PacketSink): void {
     this.sinks.delete(sink);
-    if (this.sinks.size === 0) this.stop();
+    if (this.sinks.size === 0) {
+      this.stop();
+    }
   }
 
   private async start(): Promise<void> {
     const text = await canDrawText(this.ffmpegPath);
-    if (this.proc || this.sinks.size === 0) return;
+    if (this.proc || this.sinks.size === 0) {
+      return;
+    }
     const sock = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject);
@@ -245,7 +311,9 @@ class StreamEncoder {
     sock.on('error', (err) => log.debug({ err: err.message }, 'rtp socket error'));
     sock.on('message', (pkt) => {
       const rtcp = isRtcp(pkt);
-      for (const sink of this.sinks) sink(pkt, rtcp);
+      for (const sink of this.sinks) {
+        sink(pkt, rtcp);
+      }
     });
     const port = sock.address().port;
     const label = this.name.replace(/[^A-Za-z0-9 _.-]/g, '_').slice(0, 40);
@@ -254,11 +322,19 @@ class StreamEncoder {
       ? `drawtext=text='${label} %{localtime}':fontcolor=white:fontsize=${size}:x=8:y=8:box=1:boxcolor=black@0.6`
       : 'null';
     const args = [
-      '-hide_banner', '-nostdin', '-loglevel', 'error',
-      '-re', ...encoderArgs(this.spec, vf),
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-re',
+      ...encoderArgs(this.spec, vf),
       // SPS/PPS in band at every key frame, so late joiners can start.
-      '-bsf:v', 'dump_extra=freq=keyframe',
-      '-f', 'rtp', '-payload_type', '96',
+      '-bsf:v',
+      'dump_extra=freq=keyframe',
+      '-f',
+      'rtp',
+      '-payload_type',
+      '96',
       `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=1200`,
     ];
     const proc = spawn(this.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -276,7 +352,10 @@ class StreamEncoder {
           // Died on its own while sessions were watching: the stream ends for them.
           this.proc = null;
           this.sock = null;
-          log.warn({ stream: this.stream, code, signal, stderr: stderr.trim().slice(-500) }, 'simulated encoder exited');
+          log.warn(
+            { stream: this.stream, code, signal, stderr: stderr.trim().slice(-500) },
+            'simulated encoder exited'
+          );
           this.events.emit('encoder', { stream: this.stream, running: false });
           this.onDied();
         }
@@ -290,7 +369,9 @@ class StreamEncoder {
 
   stop(): void {
     const proc = this.proc;
-    if (!proc) return;
+    if (!proc) {
+      return;
+    }
     this.proc = null;
     this.sock = null;
     proc.kill('SIGTERM');
@@ -340,7 +421,9 @@ function parseAuthParams(s: string): Map<string, string> {
   const out = new Map<string, string>();
   const re = /([A-Za-z]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]+))/g;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(s))) out.set(m[1].toLowerCase(), m[2] ?? m[3]);
+  while ((m = re.exec(s))) {
+    out.set(m[1].toLowerCase(), m[2] ?? m[3]);
+  }
   return out;
 }
 
@@ -367,34 +450,50 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
   const counters = { refused: 0, authFailures: 0, packetsSent: 0, packetsSkipped: 0 };
 
   const specs = {} as Record<SimStreamName, SimStreamSpec>;
-  for (const s of ['stream1', 'stream2'] as const) specs[s] = { ...DEFAULT_STREAMS[s], ...(opts.streams?.[s] ?? {}) };
+  for (const s of ['stream1', 'stream2'] as const) {
+    specs[s] = { ...DEFAULT_STREAMS[s], ...(opts.streams?.[s] ?? {}) };
+  }
 
   const encoders = {} as Record<SimStreamName, StreamEncoder>;
   for (const s of ['stream1', 'stream2'] as const) {
     encoders[s] = new StreamEncoder(s, specs[s], opts.name, ffmpegPath, events, () => {
-      for (const sess of [...sessions.values()]) if (sess.stream === s) sess.conn.socket.destroy();
+      for (const sess of [...sessions.values()]) {
+        if (sess.stream === s) {
+          sess.conn.socket.destroy();
+        }
+      }
     });
   }
 
   function newNonce(): string {
     const n = randomBytes(16).toString('hex');
     nonces.add(n);
-    if (nonces.size > 256) nonces.delete(nonces.values().next().value as string);
+    if (nonces.size > 256) {
+      nonces.delete(nonces.values().next().value as string);
+    }
     return n;
   }
 
   function authorized(req: Request): boolean {
     const h = req.headers.get('authorization');
-    if (!h) return false;
+    if (!h) {
+      return false;
+    }
     if (authMode === 'basic') {
-      if (!/^basic\s+/i.test(h)) return false;
+      if (!/^basic\s+/i.test(h)) {
+        return false;
+      }
       const decoded = Buffer.from(h.replace(/^basic\s+/i, ''), 'base64').toString('utf8');
       return decoded === `${opts.username}:${opts.password}`;
     }
-    if (!/^digest\s+/i.test(h)) return false;
+    if (!/^digest\s+/i.test(h)) {
+      return false;
+    }
     const p = parseAuthParams(h.replace(/^digest\s+/i, ''));
     const nonce = p.get('nonce') ?? '';
-    if (p.get('username') !== opts.username || p.get('realm') !== REALM || !nonces.has(nonce)) return false;
+    if (p.get('username') !== opts.username || p.get('realm') !== REALM || !nonces.has(nonce)) {
+      return false;
+    }
     const ha1 = md5(`${opts.username}:${REALM}:${opts.password}`);
     const ha2 = md5(`${req.method}:${p.get('uri') ?? ''}`);
     const qop = p.get('qop');
@@ -404,14 +503,29 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
     return p.get('response') === expected;
   }
 
-  function send(conn: Conn, status: number, reason: string, req: Request | null, headers: Record<string, string> = {}, body = ''): void {
+  function send(
+    conn: Conn,
+    status: number,
+    reason: string,
+    req: Request | null,
+    headers: Record<string, string> = {},
+    body = ''
+  ): void {
     const lines = [`RTSP/1.0 ${status} ${reason}`];
     const cseq = req?.headers.get('cseq');
-    if (cseq !== undefined) lines.push(`CSeq: ${cseq}`);
+    if (cseq !== undefined) {
+      lines.push(`CSeq: ${cseq}`);
+    }
     lines.push('Server: Simulated Tapo RTSP');
-    for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
-    if (body) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
-    if (!conn.socket.destroyed) conn.socket.write(lines.join('\r\n') + '\r\n\r\n' + body);
+    for (const [k, v] of Object.entries(headers)) {
+      lines.push(`${k}: ${v}`);
+    }
+    if (body) {
+      lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+    }
+    if (!conn.socket.destroyed) {
+      conn.socket.write(lines.join('\r\n') + '\r\n\r\n' + body);
+    }
   }
 
   function challenge(conn: Conn, req: Request): void {
@@ -420,9 +534,13 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
   }
 
   function endSession(sess: Session): void {
-    if (!sessions.delete(sess.id)) return;
+    if (!sessions.delete(sess.id)) {
+      return;
+    }
     sess.conn.sessions.delete(sess);
-    if (sess.playing) encoders[sess.stream].detach(sess.sink);
+    if (sess.playing) {
+      encoders[sess.stream].detach(sess.sink);
+    }
     sess.playing = false;
     events.emit('session', { open: false, sessions: sessions.size });
   }
@@ -451,7 +569,9 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
   async function handle(conn: Conn, req: Request): Promise<void> {
     const method = req.method.toUpperCase();
     if (method === 'OPTIONS') {
-      send(conn, 200, 'OK', req, { Public: 'OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER' });
+      send(conn, 200, 'OK', req, {
+        Public: 'OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER',
+      });
       return;
     }
     if (!authorized(req)) {
@@ -467,17 +587,32 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
     switch (method) {
       case 'DESCRIBE': {
         const target = streamOf(req.uri);
-        if (!target) return send(conn, 404, 'Not Found', req);
+        if (!target) {
+          return send(conn, 404, 'Not Found', req);
+        }
         const base = `rtsp://${host}:${port}/${target.stream}/`;
-        return send(conn, 200, 'OK', req, { 'Content-Type': 'application/sdp', 'Content-Base': base }, await sdp(target.stream));
+        return send(
+          conn,
+          200,
+          'OK',
+          req,
+          { 'Content-Type': 'application/sdp', 'Content-Base': base },
+          await sdp(target.stream)
+        );
       }
       case 'SETUP': {
         const target = streamOf(req.uri);
-        if (!target) return send(conn, 404, 'Not Found', req);
+        if (!target) {
+          return send(conn, 404, 'Not Found', req);
+        }
         const transport = req.headers.get('transport') ?? '';
         const tcp = transport.split(',').find((t) => /RTP\/AVP\/TCP/i.test(t));
-        if (!tcp) return send(conn, 461, 'Unsupported Transport', req);
-        if (sess) return send(conn, 459, 'Aggregate Operation Not Allowed', req);
+        if (!tcp) {
+          return send(conn, 461, 'Unsupported Transport', req);
+        }
+        if (sess) {
+          return send(conn, 459, 'Aggregate Operation Not Allowed', req);
+        }
         if (sessions.size >= maxSessions) {
           counters.refused++;
           events.emit('refused', { status: 453 });
@@ -496,7 +631,9 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
         };
         s.sink = (pkt, rtcp) => {
           const sock = conn.socket;
-          if (sock.destroyed) return;
+          if (sock.destroyed) {
+            return;
+          }
           if (!rtcp) {
             if (s.waitKey && !startsKeyFrame(pkt)) {
               counters.packetsSkipped++;
@@ -508,10 +645,14 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
               counters.packetsSkipped++;
               return;
             }
-          } else if (s.waitKey) return;
+          } else if (s.waitKey) {
+            return;
+          }
           const head = Buffer.from([0x24, rtcp ? s.channel + 1 : s.channel, pkt.length >> 8, pkt.length & 0xff]);
           sock.write(Buffer.concat([head, pkt]));
-          if (!rtcp) counters.packetsSent++;
+          if (!rtcp) {
+            counters.packetsSent++;
+          }
         };
         sessions.set(s.id, s);
         conn.sessions.add(s);
@@ -522,7 +663,9 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
         });
       }
       case 'PLAY': {
-        if (!sess || sess.conn !== conn) return send(conn, 454, 'Session Not Found', req);
+        if (!sess || sess.conn !== conn) {
+          return send(conn, 454, 'Session Not Found', req);
+        }
         send(conn, 200, 'OK', req, { Session: sess.id, Range: 'npt=0.000-' });
         if (!sess.playing) {
           sess.playing = true;
@@ -532,13 +675,19 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
         return;
       }
       case 'PAUSE': {
-        if (!sess || sess.conn !== conn) return send(conn, 454, 'Session Not Found', req);
-        if (sess.playing) encoders[sess.stream].detach(sess.sink);
+        if (!sess || sess.conn !== conn) {
+          return send(conn, 454, 'Session Not Found', req);
+        }
+        if (sess.playing) {
+          encoders[sess.stream].detach(sess.sink);
+        }
         sess.playing = false;
         return send(conn, 200, 'OK', req, { Session: sess.id });
       }
       case 'TEARDOWN': {
-        if (sess && sess.conn === conn) endSession(sess);
+        if (sess && sess.conn === conn) {
+          endSession(sess);
+        }
         return send(conn, 200, 'OK', req);
       }
       case 'GET_PARAMETER':
@@ -554,30 +703,46 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
     const out: Request[] = [];
     for (;;) {
       const buf = conn.buf;
-      if (buf.length === 0) break;
+      if (buf.length === 0) {
+        break;
+      }
       if (buf[0] === 0x24) {
-        if (buf.length < 4) break;
+        if (buf.length < 4) {
+          break;
+        }
         const len = buf.readUInt16BE(2);
-        if (buf.length < 4 + len) break;
+        if (buf.length < 4 + len) {
+          break;
+        }
         conn.buf = buf.subarray(4 + len);
         continue;
       }
       const end = buf.indexOf('\r\n\r\n');
       if (end < 0) {
-        if (buf.length > MAX_REQUEST_BYTES) throw new Error('request header too large');
+        if (buf.length > MAX_REQUEST_BYTES) {
+          throw new Error('request header too large');
+        }
         break;
       }
       const lines = buf.subarray(0, end).toString('utf8').split('\r\n');
       const [method, uri, version] = (lines[0] ?? '').split(' ');
-      if (!method || !uri || !version?.startsWith('RTSP/')) throw new Error('malformed request line');
+      if (!method || !uri || !version?.startsWith('RTSP/')) {
+        throw new Error('malformed request line');
+      }
       const headers = new Map<string, string>();
       for (const line of lines.slice(1)) {
         const i = line.indexOf(':');
-        if (i > 0) headers.set(line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim());
+        if (i > 0) {
+          headers.set(line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim());
+        }
       }
       const len = Number(headers.get('content-length') ?? 0);
-      if (!Number.isFinite(len) || len < 0 || len > MAX_REQUEST_BYTES) throw new Error('bad content length');
-      if (buf.length < end + 4 + len) break;
+      if (!Number.isFinite(len) || len < 0 || len > MAX_REQUEST_BYTES) {
+        throw new Error('bad content length');
+      }
+      if (buf.length < end + 4 + len) {
+        break;
+      }
       out.push({ method, uri, headers, body: buf.subarray(end + 4, end + 4 + len) });
       conn.buf = buf.subarray(end + 4 + len);
     }
@@ -601,16 +766,22 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
         return;
       }
       for (const req of reqs) {
-        chain = chain.then(() => handle(conn, req)).catch((err) => {
-          log.warn({ err: (err as Error).message }, 'RTSP request failed');
-          if (!socket.destroyed) send(conn, 500, 'Internal Server Error', req);
-        });
+        chain = chain
+          .then(() => handle(conn, req))
+          .catch((err) => {
+            log.warn({ err: (err as Error).message }, 'RTSP request failed');
+            if (!socket.destroyed) {
+              send(conn, 500, 'Internal Server Error', req);
+            }
+          });
       }
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
       conns.delete(conn);
-      for (const s of [...conn.sessions]) endSession(s);
+      for (const s of [...conn.sessions]) {
+        endSession(s);
+      }
     });
   });
 
@@ -639,12 +810,16 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
       };
     },
     dropClients() {
-      for (const c of conns) c.socket.destroy();
+      for (const c of conns) {
+        c.socket.destroy();
+      }
     },
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const c of conns) c.socket.destroy();
+        for (const c of conns) {
+          c.socket.destroy();
+        }
       });
       await Promise.all(Object.values(encoders).map((e) => e.close()));
     },

@@ -10,12 +10,31 @@
 import type { CameraStatus, MetricName, PollResult } from '../fleet/model.ts';
 import type { PollPoint } from './types.ts';
 
-export const COLUMNS = ['t', 'status', 'latency', 'rssi', 'signal', 'uptime', 'storage', 'temp', 'md', 'pd', 'pm'] as const;
+export const COLUMNS = [
+  't',
+  'status',
+  'latency',
+  'rssi',
+  'signal',
+  'uptime',
+  'storage',
+  'temp',
+  'md',
+  'pd',
+  'pm',
+] as const;
 export type Column = (typeof COLUMNS)[number];
 export const NCOLS = COLUMNS.length;
 const COL_INDEX = Object.fromEntries(COLUMNS.map((c, i) => [c, i])) as Record<Column, number>;
 
-export const STATUS_CODES: Record<CameraStatus, number> = { unknown: 0, online: 1, offline: 2, auth_failed: 3, locked_out: 4, error: 5 };
+export const STATUS_CODES: Record<CameraStatus, number> = {
+  unknown: 0,
+  online: 1,
+  offline: 2,
+  auth_failed: 3,
+  locked_out: 4,
+  error: 5,
+};
 const STATUS_BY_CODE: CameraStatus[] = ['unknown', 'online', 'offline', 'auth_failed', 'locked_out', 'error'];
 
 export function statusFromCode(code: number): CameraStatus {
@@ -44,7 +63,9 @@ const num = (v: number | null | undefined): number => (v === null || v === undef
 const bool = (v: boolean | null | undefined): number => (v === null || v === undefined ? NaN : v ? 1 : 0);
 
 export function storagePct(p: Pick<PollResult, 'storageUsedBytes' | 'storageTotalBytes'>): number | null {
-  if (p.storageUsedBytes === null || p.storageTotalBytes === null || !(p.storageTotalBytes > 0)) return null;
+  if (p.storageUsedBytes === null || p.storageTotalBytes === null || !(p.storageTotalBytes > 0)) {
+    return null;
+  }
   return (p.storageUsedBytes / p.storageTotalBytes) * 100;
 }
 
@@ -68,12 +89,14 @@ export function pollToRow(p: PollResult): number[] {
 /** Polls of one camera as columns (by column index); a column not loaded is undefined. */
 export interface Block {
   n: number;
-  cols: (Float64Array | undefined)[];
+  cols: Array<Float64Array | undefined>;
 }
 
 export function column(block: Block, c: Column): Float64Array {
   const col = block.cols[COL_INDEX[c]];
-  if (!col) throw new Error(`column ${c} was not loaded`);
+  if (!col) {
+    throw new Error(`column ${c} was not loaded`);
+  }
   return col;
 }
 
@@ -82,7 +105,9 @@ export function rowsToBlock(rows: number[][]): Block {
   const cols: Float64Array[] = [];
   for (let c = 0; c < NCOLS; c++) {
     const a = new Float64Array(n);
-    for (let i = 0; i < n; i++) a[i] = rows[i][c] ?? NaN;
+    for (let i = 0; i < n; i++) {
+      a[i] = rows[i][c] ?? NaN;
+    }
     cols.push(a);
   }
   return { n, cols };
@@ -93,7 +118,9 @@ export function blockToRows(block: Block): number[][] {
   const rows: number[][] = [];
   for (let i = 0; i < block.n; i++) {
     const r = new Array<number>(NCOLS);
-    for (let c = 0; c < NCOLS; c++) r[c] = block.cols[c]?.[i] ?? NaN;
+    for (let c = 0; c < NCOLS; c++) {
+      r[c] = block.cols[c]?.[i] ?? NaN;
+    }
     rows.push(r);
   }
   return rows;
@@ -105,7 +132,9 @@ export function encodeColumn(values: Float64Array): Uint8Array {
 }
 
 export function decodeColumn(blob: Uint8Array): Float64Array {
-  if (blob.byteLength % 8 !== 0) throw new Error(`corrupt chunk column: ${blob.byteLength} bytes`);
+  if (blob.byteLength % 8 !== 0) {
+    throw new Error(`corrupt chunk column: ${blob.byteLength} bytes`);
+  }
   // Float64Array views need 8-byte alignment: copy when the blob is not aligned.
   const aligned = blob.byteOffset % 8 === 0 ? blob : blob.slice();
   return new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 8);

@@ -12,15 +12,22 @@ export interface BucketPlan {
   count: number;
 }
 
-const NICE_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 20000, 30000, 45000, 60000, 90000, 120000, 180000, 300000, 600000, 900000, 1200000, 1800000, 3600000, 7200000, 10800000, 21600000, 43200000, 86400000];
+const NICE_MS = [
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 20000, 30000, 45000, 60000, 90000, 120000, 180000,
+  300000, 600000, 900000, 1200000, 1800000, 3600000, 7200000, 10800000, 21600000, 43200000, 86400000,
+];
 
 /**
  * Buckets covering [from, to] with at most maxPoints buckets, each at least minIntervalMs wide,
  * rounded up to a "nice" width (whole seconds, minutes...) so buckets line up with the clock.
  */
 export function planBuckets(from: number, to: number, maxPoints: number, minIntervalMs = 1): BucketPlan {
-  if (!Number.isFinite(from) || !Number.isFinite(to) || to < from) throw new RangeError(`bad time range: from ${from} to ${to}`);
-  if (!Number.isInteger(maxPoints) || maxPoints < 1) throw new RangeError(`maxPoints must be a positive integer, got ${maxPoints}`);
+  if (!Number.isFinite(from) || !Number.isFinite(to) || to < from) {
+    throw new RangeError(`bad time range: from ${from} to ${to}`);
+  }
+  if (!Number.isInteger(maxPoints) || maxPoints < 1) {
+    throw new RangeError(`maxPoints must be a positive integer, got ${maxPoints}`);
+  }
   const span = Math.max(1, to - from);
   // maxPoints - 1 intervals: aligned buckets may straddle both ends, adding one bucket.
   let width = Math.max(Math.ceil(span / Math.max(1, maxPoints - 1)), Math.ceil(minIntervalMs), 1);
@@ -28,7 +35,9 @@ export function planBuckets(from: number, to: number, maxPoints: number, minInte
   width = nice ?? Math.ceil(width / 86400000) * 86400000;
   // floor(to/w) - floor(from/w) <= ceil(span/w) <= maxPoints - 1, so count <= maxPoints, except
   // for maxPoints 1, where the one bucket must be widened until both ends fall into it.
-  while (Math.floor(to / width) - Math.floor(from / width) + 1 > maxPoints) width *= 2;
+  while (Math.floor(to / width) - Math.floor(from / width) + 1 > maxPoints) {
+    width *= 2;
+  }
   const firstIndex = Math.floor(from / width);
   const count = Math.floor(to / width) - firstIndex + 1;
   return { bucketMs: width, firstIndex, count };
@@ -36,7 +45,9 @@ export function planBuckets(from: number, to: number, maxPoints: number, minInte
 
 export function bucketTimes(plan: BucketPlan): number[] {
   const out = new Array<number>(plan.count);
-  for (let i = 0; i < plan.count; i++) out[i] = (plan.firstIndex + i) * plan.bucketMs;
+  for (let i = 0; i < plan.count; i++) {
+    out[i] = (plan.firstIndex + i) * plan.bucketMs;
+  }
   return out;
 }
 
@@ -60,19 +71,34 @@ export class BucketAccumulator {
   }
 
   /** Adds values[i] at times[i] for i in [start, end) where from <= t <= to. */
-  addColumn(times: ArrayLike<number>, values: ArrayLike<number>, from: number, to: number, start = 0, end = times.length): void {
+  addColumn(
+    times: ArrayLike<number>,
+    values: ArrayLike<number>,
+    from: number,
+    to: number,
+    start = 0,
+    end = times.length
+  ): void {
     const { bucketMs, firstIndex, count } = this.plan;
     const { sum, n, min, max, lastT, last } = this;
     for (let i = start; i < end; i++) {
       const t = times[i];
       const v = values[i];
-      if (t < from || t > to || v !== v) continue; // v !== v: NaN, i.e. null
+      if (t < from || t > to || v !== v) {
+        continue;
+      } // v !== v: NaN, i.e. null
       const b = Math.floor(t / bucketMs) - firstIndex;
-      if (b < 0 || b >= count) continue;
+      if (b < 0 || b >= count) {
+        continue;
+      }
       sum[b] += v;
       n[b]++;
-      if (v < min[b]) min[b] = v;
-      if (v > max[b]) max[b] = v;
+      if (v < min[b]) {
+        min[b] = v;
+      }
+      if (v > max[b]) {
+        max[b] = v;
+      }
       if (t >= lastT[b]) {
         lastT[b] = t;
         last[b] = v;
@@ -84,7 +110,7 @@ export class BucketAccumulator {
     this.addColumn([t], [v], -Infinity, Infinity);
   }
 
-  values(agg: Aggregate): (number | null)[] {
+  values(agg: Aggregate): Array<number | null> {
     const out = new Array<number | null>(this.plan.count);
     for (let b = 0; b < this.plan.count; b++) {
       if (this.n[b] === 0) {

@@ -24,7 +24,6 @@ import {
   pollToRow,
   rowToPoint,
   rowsToBlock,
-  statusFromCode,
   type Block,
   type Column,
 } from './columns.ts';
@@ -84,7 +83,6 @@ CREATE INDEX IF NOT EXISTS status_changes_camera_t ON status_changes(camera, t);
 CREATE INDEX IF NOT EXISTS status_changes_t ON status_changes(t);
 `;
 
-const VALUE_COLUMNS = COLUMNS.slice(1) as readonly Column[];
 const nn = (v: number) => (Number.isNaN(v) ? null : v);
 
 export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
@@ -100,17 +98,23 @@ export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<Sq
     db.exec('PRAGMA page_size=16384'); // takes effect only when the file is created
     db.exec('PRAGMA locking_mode=EXCLUSIVE');
     const mode = db.get('PRAGMA journal_mode=WAL') as { journal_mode?: string } | null;
-    if (mode?.journal_mode !== 'wal') throw new StoreError(`could not switch ${file} to WAL (got ${mode?.journal_mode})`);
+    if (mode?.journal_mode !== 'wal') {
+      throw new StoreError(`could not switch ${file} to WAL (got ${mode?.journal_mode})`);
+    }
     db.exec('PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384; PRAGMA busy_timeout=0;');
     const version = Number((db.get('PRAGMA user_version') as { user_version: number }).user_version);
-    if (version > SCHEMA_VERSION) throw new StoreError(`${file} has schema version ${version}, newer than this sidecar's ${SCHEMA_VERSION}`);
+    if (version > SCHEMA_VERSION) {
+      throw new StoreError(`${file} has schema version ${version}, newer than this sidecar's ${SCHEMA_VERSION}`);
+    }
     db.exec('BEGIN');
     db.exec(SCHEMA);
     db.exec(`PRAGMA user_version=${SCHEMA_VERSION}`);
     db.exec('COMMIT');
   } catch (err) {
     release();
-    if (err instanceof StoreError) throw err;
+    if (err instanceof StoreError) {
+      throw err;
+    }
     throw new StoreError(`cannot open history database ${file}: ${(err as Error).message}`, { cause: err });
   }
   return new SqliteStore(db, file, release, opts);
@@ -143,12 +147,16 @@ export class SqliteStore implements Store {
 
   private stmt(sql: string) {
     let s = this.stmts[sql];
-    if (!s) s = this.stmts[sql] = this.db.prepare(sql);
+    if (!s) {
+      s = this.stmts[sql] = this.db.prepare(sql);
+    }
     return s;
   }
 
   private assertOpen() {
-    if (this.closed) throw new StoreError('the history store is closed');
+    if (this.closed) {
+      throw new StoreError('the history store is closed');
+    }
   }
 
   /** The integer key of a camera id, created on first write. */
@@ -169,7 +177,9 @@ export class SqliteStore implements Store {
     const out: number[] = [];
     for (const id of ids) {
       const k = this.cameraKey(id, false);
-      if (k !== undefined) out.push(k);
+      if (k !== undefined) {
+        out.push(k);
+      }
     }
     return out;
   }
@@ -181,11 +191,15 @@ export class SqliteStore implements Store {
   /** Several polls in one transaction (the fleet batches polls that finish together). */
   async writePolls(polls: PollResult[]): Promise<void> {
     this.assertOpen();
-    if (polls.length === 0) return;
+    if (polls.length === 0) {
+      return;
+    }
     // A savepoint nests inside a caller's transaction, and is a transaction of its own otherwise.
     this.db.exec('SAVEPOINT write_polls');
     try {
-      const insert = this.stmt('INSERT INTO polls (camera, t, status, latency, rssi, signal, uptime, storage, temp, md, pd, pm) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)');
+      const insert = this.stmt(
+        'INSERT INTO polls (camera, t, status, latency, rssi, signal, uptime, storage, temp, md, pd, pm) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)'
+      );
       const latest = this.stmt(
         `INSERT INTO latest (camera, poll, last_seen) VALUES (?, ?, ?)
          ON CONFLICT(camera) DO UPDATE SET poll = excluded.poll, last_seen = COALESCE(excluded.last_seen, latest.last_seen)`
@@ -194,7 +208,9 @@ export class SqliteStore implements Store {
       for (const poll of polls) {
         const cam = this.cameraKey(poll.cameraId, true);
         insert.run([cam, ...pollToRow(poll).map(nn)]);
-        if (poll.error) errors.run([cam, poll.time, poll.error]);
+        if (poll.error) {
+          errors.run([cam, poll.time, poll.error]);
+        }
         latest.run([cam, JSON.stringify(poll), poll.status === 'online' ? poll.time : null]);
       }
       this.db.exec('RELEASE write_polls');
@@ -222,7 +238,9 @@ export class SqliteStore implements Store {
       const start = Math.floor(p.time / this.chunkMs) * this.chunkMs;
       const key = `${cam}:${start}`;
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { cam, start, rows: [] }));
+      if (!g) {
+        groups.set(key, (g = { cam, start, rows: [] }));
+      }
       g.rows.push(pollToRow(p));
     }
     this.db.exec('BEGIN');
@@ -244,10 +262,24 @@ export class SqliteStore implements Store {
   async writeEvent(e: MotionEvent): Promise<boolean> {
     this.assertOpen();
     const cam = this.cameraKey(e.cameraId, true);
-    const r = this.stmt('INSERT OR IGNORE INTO events (camera, start, kind, source, finish) VALUES (?,?,?,?,?)').run([cam, e.start, e.kind, e.source, e.end]);
-    if (r.changes > 0) return true;
+    const r = this.stmt('INSERT OR IGNORE INTO events (camera, start, kind, source, finish) VALUES (?,?,?,?,?)').run([
+      cam,
+      e.start,
+      e.kind,
+      e.source,
+      e.end,
+    ]);
+    if (r.changes > 0) {
+      return true;
+    }
     if (e.end !== null) {
-      this.stmt('UPDATE events SET finish = ? WHERE camera = ? AND start = ? AND kind = ? AND source = ?').run([e.end, cam, e.start, e.kind, e.source]);
+      this.stmt('UPDATE events SET finish = ? WHERE camera = ? AND start = ? AND kind = ? AND source = ?').run([
+        e.end,
+        cam,
+        e.start,
+        e.kind,
+        e.source,
+      ]);
     }
     return false;
   }
@@ -255,14 +287,24 @@ export class SqliteStore implements Store {
   async writeStatusChange(c: StatusChange): Promise<void> {
     this.assertOpen();
     const cam = this.cameraKey(c.cameraId, true);
-    this.stmt('INSERT INTO status_changes (camera, t, from_status, to_status, error) VALUES (?,?,?,?,?)').run([cam, c.time, c.from, c.to, c.error]);
+    this.stmt('INSERT INTO status_changes (camera, t, from_status, to_status, error) VALUES (?,?,?,?,?)').run([
+      cam,
+      c.time,
+      c.from,
+      c.to,
+      c.error,
+    ]);
   }
 
   /** Chunks and raw rows of the given cameras overlapping [from, to], per camera key, as blocks holding `cols`. */
   private blocks(cams: number[], from: number, to: number, cols: readonly Column[]): Map<number, Block[]> {
     const out = new Map<number, Block[]>();
-    if (cams.length === 0) return out;
-    for (const c of cams) out.set(c, []);
+    if (cams.length === 0) {
+      return out;
+    }
+    for (const c of cams) {
+      out.set(c, []);
+    }
     const marks = cams.map(() => '?').join(',');
     const colIdx = cols.map(colIndex);
     const chunkRows = this.db.all(
@@ -281,19 +323,24 @@ export class SqliteStore implements Store {
       }
       b.cols[r.col] = values;
     }
-    const raw = this.db.all(`SELECT camera, ${cols.join(', ')} FROM polls WHERE camera IN (${marks}) AND t >= ? AND t <= ? ORDER BY camera, t`, [...cams, from, to]) as Array<
-      Record<string, number | null>
-    >;
+    const raw = this.db.all(
+      `SELECT camera, ${cols.join(', ')} FROM polls WHERE camera IN (${marks}) AND t >= ? AND t <= ? ORDER BY camera, t`,
+      [...cams, from, to]
+    ) as Array<Record<string, number | null>>;
     const byCam = new Map<number, Array<Record<string, number | null>>>();
     for (const r of raw) {
       const cam = r.camera as number;
       let rows = byCam.get(cam);
-      if (!rows) byCam.set(cam, (rows = []));
+      if (!rows) {
+        byCam.set(cam, (rows = []));
+      }
       rows.push(r);
     }
     for (const [cam, rows] of byCam) {
       const b: Block = { n: rows.length, cols: new Array(NCOLS) };
-      for (const c of cols) b.cols[colIndex(c)] = Float64Array.from(rows, (r) => (r[c] === null ? NaN : Number(r[c])));
+      for (const c of cols) {
+        b.cols[colIndex(c)] = Float64Array.from(rows, (r) => (r[c] === null ? NaN : Number(r[c])));
+      }
       out.get(cam)!.push(b);
     }
     return out;
@@ -301,8 +348,13 @@ export class SqliteStore implements Store {
 
   /** All columns of one stored chunk, or null. */
   private readChunk(cam: number, start: number): Block | null {
-    const rows = this.stmt('SELECT col, data FROM chunks WHERE camera = ? AND start = ?').all([cam, start]) as Array<{ col: number; data: Uint8Array }>;
-    if (rows.length === 0) return null;
+    const rows = this.stmt('SELECT col, data FROM chunks WHERE camera = ? AND start = ?').all([cam, start]) as Array<{
+      col: number;
+      data: Uint8Array;
+    }>;
+    if (rows.length === 0) {
+      return null;
+    }
     const b: Block = { n: 0, cols: new Array(NCOLS) };
     for (const r of rows) {
       b.cols[r.col] = decodeColumn(r.data);
@@ -313,10 +365,14 @@ export class SqliteStore implements Store {
 
   private writeChunk(cam: number, start: number, rows: number[][]): void {
     this.stmt('DELETE FROM chunks WHERE camera = ? AND start = ?').run([cam, start]);
-    if (rows.length === 0) return;
+    if (rows.length === 0) {
+      return;
+    }
     const block = rowsToBlock(rows);
     const ins = this.stmt('INSERT INTO chunks (camera, col, start, data) VALUES (?,?,?,?)');
-    for (let c = 0; c < NCOLS; c++) ins.run([cam, c, start, encodeColumn(block.cols[c]!)]);
+    for (let c = 0; c < NCOLS; c++) {
+      ins.run([cam, c, start, encodeColumn(block.cols[c]!)]);
+    }
   }
 
   async history(req: StoreHistoryRequest): Promise<StoredSeries[]> {
@@ -324,16 +380,21 @@ export class SqliteStore implements Store {
     const plan = planBuckets(req.from, req.to, req.maxPoints, req.minIntervalMs);
     const times = bucketTimes(plan);
     const cams = this.knownKeys(req.cameraIds);
-    const pollMetrics = req.metrics.filter((m): m is Exclude<MetricName, 'motion_events_per_min'> => m !== 'motion_events_per_min');
+    const pollMetrics = req.metrics.filter(
+      (m): m is Exclude<MetricName, 'motion_events_per_min'> => m !== 'motion_events_per_min'
+    );
     const cols = ['t', ...new Set(pollMetrics.map((m) => METRIC_COLUMN[m]))] as Column[];
     const blocks = pollMetrics.length > 0 ? this.blocks(cams, req.from, req.to, cols) : new Map<number, Block[]>();
-    const eventTimes = req.metrics.includes('motion_events_per_min') ? this.eventStarts(cams, req.from, req.to) : new Map<number, number[]>();
+    const eventTimes = req.metrics.includes('motion_events_per_min')
+      ? this.eventStarts(cams, req.from, req.to)
+      : new Map<number, number[]>();
 
     const out: StoredSeries[] = [];
     for (const cameraId of req.cameraIds) {
       const cam = this.cameraKey(cameraId, false);
       for (const metric of req.metrics) {
-        const agg: Aggregate = !req.aggregate || req.aggregate === 'auto' ? (STATE_METRICS.has(metric) ? 'last' : 'avg') : req.aggregate;
+        const agg: Aggregate =
+          !req.aggregate || req.aggregate === 'auto' ? (STATE_METRICS.has(metric) ? 'last' : 'avg') : req.aggregate;
         const acc = new BucketAccumulator(plan);
         if (cam !== undefined) {
           if (metric === 'motion_events_per_min') {
@@ -342,12 +403,21 @@ export class SqliteStore implements Store {
             for (const b of blocks.get(cam) ?? []) {
               const t = column(b, 't');
               let v = column(b, METRIC_COLUMN[metric]);
-              if (metric === 'online') v = v.map((s) => (s === STATUS_CODES.online ? 1 : 0));
+              if (metric === 'online') {
+                v = v.map((s) => (s === STATUS_CODES.online ? 1 : 0));
+              }
               acc.addColumn(t, v, req.from, req.to);
             }
           }
         }
-        const s: StoredSeries = { cameraId, metric, times, values: acc.values(agg), bucketMs: plan.bucketMs, aggregate: agg };
+        const s: StoredSeries = {
+          cameraId,
+          metric,
+          times,
+          values: acc.values(agg),
+          bucketMs: plan.bucketMs,
+          aggregate: agg,
+        };
         if (req.withMinMax) {
           s.min = acc.values('min');
           s.max = acc.values('max');
@@ -360,12 +430,19 @@ export class SqliteStore implements Store {
 
   private eventStarts(cams: number[], from: number, to: number): Map<number, number[]> {
     const out = new Map<number, number[]>();
-    if (cams.length === 0) return out;
+    if (cams.length === 0) {
+      return out;
+    }
     const marks = cams.map(() => '?').join(',');
-    const rows = this.db.all(`SELECT camera, start FROM events WHERE camera IN (${marks}) AND start >= ? AND start <= ?`, [...cams, from, to]) as Array<{ camera: number; start: number }>;
+    const rows = this.db.all(
+      `SELECT camera, start FROM events WHERE camera IN (${marks}) AND start >= ? AND start <= ?`,
+      [...cams, from, to]
+    ) as Array<{ camera: number; start: number }>;
     for (const r of rows) {
       let a = out.get(r.camera);
-      if (!a) out.set(r.camera, (a = []));
+      if (!a) {
+        out.set(r.camera, (a = []));
+      }
       a.push(r.start);
     }
     return out;
@@ -374,16 +451,26 @@ export class SqliteStore implements Store {
   async points(cameraId: string, from: number, to: number, limit = 10_000): Promise<PollPoint[]> {
     this.assertOpen();
     const cam = this.cameraKey(cameraId, false);
-    if (cam === undefined) return [];
+    if (cam === undefined) {
+      return [];
+    }
     const rows: number[][] = [];
     for (const b of this.blocks([cam], from, to, COLUMNS).get(cam) ?? []) {
-      for (const r of blockToRows(b)) if (r[0] >= from && r[0] <= to) rows.push(r);
+      for (const r of blockToRows(b)) {
+        if (r[0] >= from && r[0] <= to) {
+          rows.push(r);
+        }
+      }
     }
     rows.sort((a, b) => a[0] - b[0]);
     const kept = rows.slice(Math.max(0, rows.length - limit));
     const errors = new Map<number, string>();
     if (kept.length > 0) {
-      for (const e of this.stmt('SELECT t, error FROM poll_errors WHERE camera = ? AND t >= ? AND t <= ?').all([cam, kept[0]![0], kept.at(-1)![0]]) as Array<{ t: number; error: string }>) {
+      for (const e of this.stmt('SELECT t, error FROM poll_errors WHERE camera = ? AND t >= ? AND t <= ?').all([
+        cam,
+        kept[0]![0],
+        kept.at(-1)![0],
+      ]) as Array<{ t: number; error: string }>) {
         errors.set(e.t, e.error);
       }
     }
@@ -393,7 +480,9 @@ export class SqliteStore implements Store {
   async events(cameraIds: string[], from: number, to: number, kinds?: EventKind[]): Promise<MotionEvent[]> {
     this.assertOpen();
     const cams = this.knownKeys(cameraIds);
-    if (cams.length === 0) return [];
+    if (cams.length === 0) {
+      return [];
+    }
     const marks = cams.map(() => '?').join(',');
     const kindSql = kinds && kinds.length > 0 ? ` AND kind IN (${kinds.map(() => '?').join(',')})` : '';
     // An event counts when it overlaps the range (started before `to`, not ended before `from`).
@@ -413,7 +502,9 @@ export class SqliteStore implements Store {
   async statusChanges(cameraIds: string[], from: number, to: number): Promise<StatusChange[]> {
     this.assertOpen();
     const cams = this.knownKeys(cameraIds);
-    if (cams.length === 0) return [];
+    if (cams.length === 0) {
+      return [];
+    }
     const marks = cams.map(() => '?').join(',');
     const rows = this.db.all(
       `SELECT camera, t, from_status, to_status, error FROM status_changes WHERE camera IN (${marks}) AND t >= ? AND t <= ? ORDER BY t, camera`,
@@ -431,9 +522,15 @@ export class SqliteStore implements Store {
   async resume(): Promise<Map<string, CameraResume>> {
     this.assertOpen();
     const out = new Map<string, CameraResume>();
-    for (const r of this.db.all('SELECT camera, poll, last_seen FROM latest') as Array<{ camera: number; poll: string; last_seen: number | null }>) {
+    for (const r of this.db.all('SELECT camera, poll, last_seen FROM latest') as Array<{
+      camera: number;
+      poll: string;
+      last_seen: number | null;
+    }>) {
       const id = this.keys.get(r.camera);
-      if (!id) continue;
+      if (!id) {
+        continue;
+      }
       try {
         out.set(id, { last: JSON.parse(r.poll) as PollResult, lastSeen: r.last_seen });
       } catch {
@@ -446,10 +543,14 @@ export class SqliteStore implements Store {
   async latestEventStart(cameraId: string, source?: MotionEvent['source']): Promise<number | null> {
     this.assertOpen();
     const cam = this.cameraKey(cameraId, false);
-    if (cam === undefined) return null;
-    const r = (source
-      ? this.stmt('SELECT max(start) AS s FROM events WHERE camera = ? AND source = ?').get([cam, source])
-      : this.stmt('SELECT max(start) AS s FROM events WHERE camera = ?').get([cam])) as { s: number | null } | null;
+    if (cam === undefined) {
+      return null;
+    }
+    const r = (
+      source
+        ? this.stmt('SELECT max(start) AS s FROM events WHERE camera = ? AND source = ?').get([cam, source])
+        : this.stmt('SELECT max(start) AS s FROM events WHERE camera = ?').get([cam])
+    ) as { s: number | null } | null;
     return r?.s ?? null;
   }
 
@@ -460,17 +561,28 @@ export class SqliteStore implements Store {
   compactStep(now = Date.now()): boolean {
     this.assertOpen();
     const currentWindow = Math.floor(now / this.chunkMs) * this.chunkMs;
-    const next = this.stmt('SELECT camera, t FROM polls WHERE t < ? ORDER BY t LIMIT 1').get([currentWindow]) as { camera: number; t: number } | null;
-    if (!next) return false;
+    const next = this.stmt('SELECT camera, t FROM polls WHERE t < ? ORDER BY t LIMIT 1').get([currentWindow]) as {
+      camera: number;
+      t: number;
+    } | null;
+    if (!next) {
+      return false;
+    }
     const start = Math.floor(next.t / this.chunkMs) * this.chunkMs;
     const end = start + this.chunkMs;
     const cols = COLUMNS.join(', ');
     this.db.exec('BEGIN');
     try {
-      const raw = this.stmt(`SELECT ${cols} FROM polls WHERE camera = ? AND t >= ? AND t < ?`).all([next.camera, start, end]) as Array<Record<string, number | null>>;
+      const raw = this.stmt(`SELECT ${cols} FROM polls WHERE camera = ? AND t >= ? AND t < ?`).all([
+        next.camera,
+        start,
+        end,
+      ]) as Array<Record<string, number | null>>;
       const rows = raw.map((r) => COLUMNS.map((c) => (r[c] === null ? NaN : Number(r[c]))));
       const existing = this.readChunk(next.camera, start);
-      if (existing) rows.push(...blockToRows(existing));
+      if (existing) {
+        rows.push(...blockToRows(existing));
+      }
       rows.sort((a, b) => a[0] - b[0]);
       this.writeChunk(next.camera, start, rows);
       this.stmt('DELETE FROM polls WHERE camera = ? AND t >= ? AND t < ?').run([next.camera, start, end]);
@@ -490,25 +602,44 @@ export class SqliteStore implements Store {
     try {
       // Whole windows before the cutoff go, oldest first, a few per call...
       const limit = Math.max(1, Math.floor(maxRows / 50));
-      const whole = this.stmt('SELECT DISTINCT camera, start FROM chunks WHERE start <= ? ORDER BY start LIMIT ?').all([cutoff - this.chunkMs, limit]) as Array<{ camera: number; start: number }>;
-      for (const c of whole) deleted += this.stmt('DELETE FROM chunks WHERE camera = ? AND start = ?').run([c.camera, c.start]).changes > 0 ? 1 : 0;
+      const whole = this.stmt('SELECT DISTINCT camera, start FROM chunks WHERE start <= ? ORDER BY start LIMIT ?').all([
+        cutoff - this.chunkMs,
+        limit,
+      ]) as Array<{ camera: number; start: number }>;
+      for (const c of whole) {
+        deleted +=
+          this.stmt('DELETE FROM chunks WHERE camera = ? AND start = ?').run([c.camera, c.start]).changes > 0 ? 1 : 0;
+      }
       if (whole.length === limit) {
         done = false;
       } else {
         // ...then the window straddling the cutoff is trimmed, when its first poll is older.
-        const straddling = this.stmt('SELECT camera, start, data FROM chunks WHERE col = 0 AND start > ? AND start < ?').all([cutoff - this.chunkMs, cutoff]) as Array<{ camera: number; start: number; data: Uint8Array }>;
+        const straddling = this.stmt(
+          'SELECT camera, start, data FROM chunks WHERE col = 0 AND start > ? AND start < ?'
+        ).all([cutoff - this.chunkMs, cutoff]) as Array<{ camera: number; start: number; data: Uint8Array }>;
         for (const c of straddling) {
-          if (!(decodeColumn(c.data)[0]! < cutoff)) continue;
+          if (!(decodeColumn(c.data)[0]! < cutoff)) {
+            continue;
+          }
           const rows = blockToRows(this.readChunk(c.camera, c.start)!);
           const kept = rows.filter((r) => r[0] >= cutoff);
           deleted += rows.length - kept.length;
           this.writeChunk(c.camera, c.start, kept);
         }
       }
-      for (const [table, col] of [['polls', 't'], ['poll_errors', 't'], ['events', 'start'], ['status_changes', 't']] as const) {
-        const r = this.stmt(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${col} < ? LIMIT ?)`).run([cutoff, maxRows]);
+      for (const [table, col] of [
+        ['polls', 't'],
+        ['poll_errors', 't'],
+        ['events', 'start'],
+        ['status_changes', 't'],
+      ] as const) {
+        const r = this.stmt(
+          `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${col} < ? LIMIT ?)`
+        ).run([cutoff, maxRows]);
         deleted += r.changes;
-        if (r.changes >= maxRows) done = false;
+        if (r.changes >= maxRows) {
+          done = false;
+        }
       }
       this.db.exec('COMMIT');
     } catch (err) {
@@ -520,10 +651,14 @@ export class SqliteStore implements Store {
 
   /** One housekeeping pass: compaction, then retention, each step followed by a yield to the event loop. */
   async maintain(retentionMs = this.retentionMs, now = Date.now()): Promise<void> {
-    while (!this.closed && this.compactStep(now)) await yieldNow();
+    while (!this.closed && this.compactStep(now)) {
+      await yieldNow();
+    }
     while (!this.closed) {
       const r = await this.prune(now - retentionMs);
-      if (r.done) break;
+      if (r.done) {
+        break;
+      }
       await yieldNow();
     }
   }
@@ -531,21 +666,29 @@ export class SqliteStore implements Store {
   /** Starts background housekeeping; called again, it applies the new retention/interval (e.g. from the datasource settings). */
   startMaintenance(opts: { retentionMs?: number; intervalMs?: number } = {}): void {
     const running = this.maintenance?.running ?? null;
-    if (this.maintenance) clearInterval(this.maintenance.timer);
+    if (this.maintenance) {
+      clearInterval(this.maintenance.timer);
+    }
     const retentionMs = opts.retentionMs ?? this.maintenanceRetentionMs ?? this.retentionMs;
     this.maintenanceRetentionMs = retentionMs;
     const run = () => {
-      if (!this.maintenance || this.maintenance.running || this.closed) return;
+      if (!this.maintenance || this.maintenance.running || this.closed) {
+        return;
+      }
       this.maintenance.running = this.maintain(retentionMs)
         .catch((err) => logger.error({ err: (err as Error).message }, 'history housekeeping failed'))
         .finally(() => {
-          if (this.maintenance) this.maintenance.running = null;
+          if (this.maintenance) {
+            this.maintenance.running = null;
+          }
         });
     };
     const timer = setInterval(run, opts.intervalMs ?? 60_000);
     timer.unref();
     this.maintenance = { timer, running };
-    if (!running) run();
+    if (!running) {
+      run();
+    }
   }
 
   /** Resolves when the housekeeping pass in progress (if any) has finished. */
@@ -554,18 +697,26 @@ export class SqliteStore implements Store {
   }
 
   stopMaintenance(): void {
-    if (!this.maintenance) return;
+    if (!this.maintenance) {
+      return;
+    }
     clearInterval(this.maintenance.timer);
     this.maintenance = null;
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed) {
+      return;
+    }
     const running = this.maintenance?.running;
     this.stopMaintenance();
     this.closed = true;
     await running;
-    for (const s of Object.values(this.stmts)) if (!s.isFinalized) s.finalize();
+    for (const s of Object.values(this.stmts)) {
+      if (!s.isFinalized) {
+        s.finalize();
+      }
+    }
     try {
       this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     } finally {
@@ -583,7 +734,9 @@ function asStatus(s: string): StatusChange['to'] {
 function addEventRates(acc: BucketAccumulator, starts: number[], plan: BucketPlan, from: number, to: number): void {
   const perMinute = new Map<number, number>();
   for (const s of starts) {
-    if (s < from || s > to) continue;
+    if (s < from || s > to) {
+      continue;
+    }
     const m = Math.floor(s / 60_000);
     perMinute.set(m, (perMinute.get(m) ?? 0) + 1);
   }
@@ -591,7 +744,9 @@ function addEventRates(acc: BucketAccumulator, starts: number[], plan: BucketPla
   const perBucket = new Float64Array(plan.count);
   for (const s of starts) {
     const b = Math.floor(s / plan.bucketMs) - plan.firstIndex;
-    if (s >= from && s <= to && b >= 0 && b < plan.count) perBucket[b]++;
+    if (s >= from && s <= to && b >= 0 && b < plan.count) {
+      perBucket[b]++;
+    }
   }
   // Buckets shorter than a minute count the minute that ends with the bucket (a sliding window):
   // dividing a 5 s bucket's count by 1/12 would report one event as "12 per minute".
@@ -603,8 +758,12 @@ function addEventRates(acc: BucketAccumulator, starts: number[], plan: BucketPla
     let rate: number;
     if (minutesPerBucket < 1) {
       const bEnd = bStart + plan.bucketMs;
-      while (hi < sorted.length && sorted[hi]! < bEnd) hi++;
-      while (lo < hi && sorted[lo]! < bEnd - 60_000) lo++;
+      while (hi < sorted.length && sorted[hi]! < bEnd) {
+        hi++;
+      }
+      while (lo < hi && sorted[lo]! < bEnd - 60_000) {
+        lo++;
+      }
       rate = hi - lo;
     } else {
       rate = perBucket[b] / minutesPerBucket;
@@ -616,8 +775,12 @@ function addEventRates(acc: BucketAccumulator, starts: number[], plan: BucketPla
       mx = -Infinity;
       for (let m = Math.floor(bStart / 60_000); m * 60_000 < bStart + plan.bucketMs; m++) {
         const c = perMinute.get(m) ?? 0;
-        if (c < mn) mn = c;
-        if (c > mx) mx = c;
+        if (c < mn) {
+          mn = c;
+        }
+        if (c > mx) {
+          mx = c;
+        }
       }
     }
     acc.sum[b] = rate;

@@ -3,7 +3,15 @@
  * written so that a PostgreSQL/TimescaleDB store for many sidecars can follow: every method is
  * async, takes plain values, and knows nothing about SQLite.
  */
-import type { CameraStatus, EventKind, HistoryRequest, MetricName, MotionEvent, PollResult, Series } from '../fleet/model.ts';
+import type {
+  CameraStatus,
+  EventKind,
+  HistoryRequest,
+  MetricName,
+  MotionEvent,
+  PollResult,
+  Series,
+} from '../fleet/model.ts';
 
 export interface StatusChange {
   cameraId: string;
@@ -29,8 +37,8 @@ export interface StoreHistoryRequest extends HistoryRequest {
 export interface StoredSeries extends Series {
   bucketMs: number;
   aggregate: Aggregate;
-  min?: (number | null)[];
-  max?: (number | null)[];
+  min?: Array<number | null>;
+  max?: Array<number | null>;
 }
 
 /** One stored poll, as far as history keeps it (numbers and states, no strings). */
@@ -96,4 +104,9 @@ export class StoreError extends Error {
 }
 
 /** Metrics that are on/off states: their buckets carry the last state by default. */
-export const STATE_METRICS: ReadonlySet<MetricName> = new Set<MetricName>(['online', 'motion_detection_enabled', 'person_detection_enabled', 'privacy_mode']);
+export const STATE_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
+  'online',
+  'motion_detection_enabled',
+  'person_detection_enabled',
+  'privacy_mode',
+]);

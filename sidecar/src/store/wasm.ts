@@ -40,18 +40,27 @@ export function sqliteWasmPath(): string | null {
 }
 
 export async function loadSqlite(): Promise<DatabaseCtor> {
-  if (ctor) return ctor;
+  if (ctor) {
+    return ctor;
+  }
   const expected = sqliteWasmPath();
   if (expected && !existsSync(expected)) {
-    throw new StoreError(`SQLite WebAssembly file not found at ${expected} (copy node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm next to the sidecar bundle)`);
+    throw new StoreError(
+      `SQLite WebAssembly file not found at ${expected} (copy node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm next to the sidecar bundle)`
+    );
   }
   try {
-    const mod = (await import('node-sqlite3-wasm')) as unknown as { default?: { Database: DatabaseCtor }; Database?: DatabaseCtor };
+    const mod = (await import('node-sqlite3-wasm')) as unknown as {
+      default?: { Database: DatabaseCtor };
+      Database?: DatabaseCtor;
+    };
     ctor = mod.Database ?? mod.default?.Database;
   } catch (err) {
     throw new StoreError(`cannot load SQLite (node-sqlite3-wasm): ${(err as Error).message}`, { cause: err });
   }
-  if (!ctor) throw new StoreError('node-sqlite3-wasm did not export Database');
+  if (!ctor) {
+    throw new StoreError('node-sqlite3-wasm did not export Database');
+  }
   return ctor;
 }
 
@@ -72,7 +81,9 @@ function pidAlive(pid: number): boolean {
  * We record our pid beside it and clear a lock whose owner is gone; a live owner is a clear error.
  */
 export function claimDatabaseFile(file: string): () => void {
-  if (openHere.has(file)) throw new StoreError(`database ${file} is already open in this process`);
+  if (openHere.has(file)) {
+    throw new StoreError(`database ${file} is already open in this process`);
+  }
   mkdirSync(dirname(file), { recursive: true });
   const lockDir = `${file}.lock`;
   const ownerFile = `${file}.owner`;

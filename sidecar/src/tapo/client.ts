@@ -64,7 +64,9 @@ export class TapoClient {
   loginCount = 0;
 
   constructor(opts: TapoClientOptions) {
-    if (typeof opts.host !== 'string' || opts.host === '') throw new TapoError('protocol', 'camera host is missing');
+    if (typeof opts.host !== 'string' || opts.host === '') {
+      throw new TapoError('protocol', 'camera host is missing');
+    }
     this.host = opts.host;
     this.port = opts.port ?? 443;
     this.key = `${this.host}:${this.port}`;
@@ -119,7 +121,9 @@ export class TapoClient {
 
   /** New credentials (or the user says "try again", e.g. after a firmware change): allow one more login attempt. */
   resetAuth(newPassword?: string): void {
-    if (newPassword !== undefined) this.password = newPassword;
+    if (newPassword !== undefined) {
+      this.password = newPassword;
+    }
     this.authFailure = null;
     this.session = null;
   }
@@ -149,7 +153,9 @@ export class TapoClient {
 
   /** Fail fast, without touching the camera, when a call could only hurt (lockout, bad password). */
   private guard(): void {
-    if (this.closed) throw new TapoError('network', 'client is closed');
+    if (this.closed) {
+      throw new TapoError('network', 'client is closed');
+    }
     const until = this.lockedUntil;
     if (until !== null) {
       const secondsLeft = Math.max(1, Math.ceil((until - Date.now()) / 1000));
@@ -238,7 +244,9 @@ export class TapoClient {
       try {
         return await fn(first);
       } catch (e) {
-        if (!(e instanceof SessionExpired)) throw e;
+        if (!(e instanceof SessionExpired)) {
+          throw e;
+        }
         this.log.debug({ reason: e.message }, 'session rejected; logging in again');
         this.session = null;
         this.guard();
@@ -268,17 +276,20 @@ export class TapoClient {
   private async sendMultiple(s: Session, requests: SubRequest[]): Promise<SubResponse[]> {
     const reply = await s.call({ method: 'multipleRequest', params: { requests } });
     const code = errorCodeOf(reply);
-    if (code !== 0)
+    if (code !== 0) {
       throw new TapoError('protocol', `multipleRequest failed: ${describeCode(code)} (${code})`, {
         code,
         method: 'multipleRequest',
       });
+    }
     const subs = decodeMultiple(
       reply,
       requests.map((r) => r.method)
     );
     // A sub-request saying "session invalid" means the whole session is gone.
-    if (subs.some((r) => r.errorCode === -40401)) throw new SessionExpired('session invalid', -40401);
+    if (subs.some((r) => r.errorCode === -40401)) {
+      throw new SessionExpired('session invalid', -40401);
+    }
     return subs;
   }
 
@@ -380,12 +391,16 @@ export class TapoClient {
 }
 
 function bool(v: unknown): boolean {
-  if (typeof v !== 'boolean') throw new TapoError('protocol', 'invalid argument: expected true or false');
+  if (typeof v !== 'boolean') {
+    throw new TapoError('protocol', 'invalid argument: expected true or false');
+  }
   return v;
 }
 
 function decodeSub<T>(sub: SubResponse, decode: (result: unknown) => T): T {
-  if (sub.errorCode === 0) return decode(sub.result);
+  if (sub.errorCode === 0) {
+    return decode(sub.result);
+  }
   if (NOT_SUPPORTED_CODES.has(sub.errorCode)) {
     throw new TapoError('not_supported', `${sub.method} is not supported by this camera (${sub.errorCode})`, {
       code: sub.errorCode,

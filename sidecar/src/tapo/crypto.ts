@@ -48,7 +48,9 @@ export function matchDeviceConfirm(
 ): { algo: HashAlgo; hash: string } | null {
   for (const algo of ['sha256', 'md5'] as const) {
     const hash = passwordHash(password, algo);
-    if (safeEqual(deviceConfirm(cnonce, hash, nonce), confirm)) return { algo, hash };
+    if (safeEqual(deviceConfirm(cnonce, hash, nonce), confirm)) {
+      return { algo, hash };
+    }
   }
   return null;
 }

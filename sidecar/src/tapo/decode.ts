@@ -22,27 +22,41 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 
 /** error_code as a number (cameras send numbers; tolerate numeric strings); 0 when absent. */
 export function errorCodeOf(v: unknown): number {
-  if (!isObject(v)) return 0;
+  if (!isObject(v)) {
+    return 0;
+  }
   const c = v.error_code;
-  if (typeof c === 'number' && Number.isInteger(c)) return c;
-  if (typeof c === 'string' && /^-?\d{1,9}$/.test(c)) return Number(c);
+  if (typeof c === 'number' && Number.isInteger(c)) {
+    return c;
+  }
+  if (typeof c === 'string' && /^-?\d{1,9}$/.test(c)) {
+    return Number(c);
+  }
   return 0;
 }
 
 function numberish(v: unknown): number | null {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) return Number(v);
+  if (typeof v === 'number' && Number.isFinite(v)) {
+    return v;
+  }
+  if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) {
+    return Number(v);
+  }
   return null;
 }
 
 /** Seconds of a login suspension wherever firmware puts it (error_info, data, result.data); 0 if none. */
 export function secondsLeftOf(v: unknown): number {
-  if (!isObject(v)) return 0;
+  if (!isObject(v)) {
+    return 0;
+  }
   const result = isObject(v.result) ? v.result : {};
   for (const holder of [v.error_info, v.data, result.data]) {
     if (isObject(holder)) {
       const s = numberish(holder.sec_left);
-      if (s !== null && s > 0) return Math.min(Math.ceil(s), 7 * 24 * 3600);
+      if (s !== null && s > 0) {
+        return Math.min(Math.ceil(s), 7 * 24 * 3600);
+      }
     }
   }
   return 0;
@@ -50,13 +64,17 @@ export function secondsLeftOf(v: unknown): number {
 
 /** The code inside result.data (used for 401 -40411 answers). */
 export function dataCodeOf(v: unknown): number | null {
-  if (!isObject(v)) return null;
+  if (!isObject(v)) {
+    return null;
+  }
   const result = isObject(v.result) ? v.result : null;
   const holders = [result && isObject(result.data) ? result.data : null, isObject(v.data) ? v.data : null];
   for (const h of holders) {
     if (h) {
       const c = numberish(h.code);
-      if (c !== null && Number.isInteger(c)) return c;
+      if (c !== null && Number.isInteger(c)) {
+        return c;
+      }
     }
   }
   return null;
@@ -64,7 +82,9 @@ export function dataCodeOf(v: unknown): number | null {
 
 function describeIssues(err: z.ZodError): string {
   const first = err.issues[0];
-  if (!first) return 'unexpected shape';
+  if (!first) {
+    return 'unexpected shape';
+  }
   const path = first.path
     .map((p) =>
       typeof p === 'number'
@@ -80,7 +100,9 @@ function describeIssues(err: z.ZodError): string {
 /** Validate with zod; failures become protocol errors naming only the schema path. */
 export function validate<T>(schema: z.ZodType<T>, value: unknown, method: string): T {
   const r = schema.safeParse(value);
-  if (r.success) return r.data;
+  if (r.success) {
+    return r.data;
+  }
   throw new TapoError('protocol', `${method}: ${describeIssues(r.error)}`, { method });
 }
 
@@ -128,13 +150,21 @@ const UNITS: Record<string, number> = {
 
 /** "29.7GB" / "512MB" / "0B" / "123456" → bytes; null when unreadable. */
 export function parseSize(v: unknown): number | null {
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.round(v);
-  if (typeof v !== 'string' || v.length > 40) return null;
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) {
+    return Math.round(v);
+  }
+  if (typeof v !== 'string' || v.length > 40) {
+    return null;
+  }
   const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?B?|[KMGT])\s*$/i.exec(v);
-  if (!m) return null;
+  if (!m) {
+    return null;
+  }
   const unit = (m[2] ?? '').toUpperCase() || 'B';
   const mult = UNITS[unit];
-  if (mult === undefined) return null;
+  if (mult === undefined) {
+    return null;
+  }
   return Math.round(Number(m[1]) * mult);
 }
 

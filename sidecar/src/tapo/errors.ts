@@ -35,10 +35,18 @@ export class TapoError extends Error {
     super(message);
     this.name = 'TapoError';
     this.kind = kind;
-    if (opts.code !== undefined) this.code = opts.code;
-    if (opts.secondsLeft !== undefined) this.secondsLeft = opts.secondsLeft;
-    if (opts.method !== undefined) this.method = opts.method;
-    if (opts.httpStatus !== undefined) this.httpStatus = opts.httpStatus;
+    if (opts.code !== undefined) {
+      this.code = opts.code;
+    }
+    if (opts.secondsLeft !== undefined) {
+      this.secondsLeft = opts.secondsLeft;
+    }
+    if (opts.method !== undefined) {
+      this.method = opts.method;
+    }
+    if (opts.httpStatus !== undefined) {
+      this.httpStatus = opts.httpStatus;
+    }
   }
 
   toJSON(): Record<string, unknown> {

@@ -50,12 +50,16 @@ export const credentialsRejected = new WeakSet<TapoError>();
 /** Parse a login answer; a suspension anywhere in it throws locked_out. */
 function readLoginReply(reply: HttpReply, afterCredential: boolean): Record<string, unknown> {
   const json = parseJson(reply.body, 'login');
-  if (!isObject(json)) throw new TapoError('protocol', 'login: camera answer is not an object', { method: 'login' });
+  if (!isObject(json)) {
+    throw new TapoError('protocol', 'login: camera answer is not an object', { method: 'login' });
+  }
   const secs = secondsLeftOf(json);
   const code = errorCodeOf(json);
   if (secs > 0 || code === -40404 || dataCodeOf(json) === -40404) {
     const err = lockedError(secs > 0 ? secs : DEFAULT_LOCKOUT_SECONDS);
-    if (afterCredential) credentialsRejected.add(err);
+    if (afterCredential) {
+      credentialsRejected.add(err);
+    }
     throw err;
   }
   if (reply.status === 401 && dataCodeOf(json) === -40411) {
@@ -64,11 +68,12 @@ function readLoginReply(reply: HttpReply, afterCredential: boolean): Record<stri
       method: 'login',
     });
   }
-  if (reply.status >= 500)
+  if (reply.status >= 500) {
     throw new TapoError('protocol', `login: camera answered HTTP ${reply.status}`, {
       method: 'login',
       httpStatus: reply.status,
     });
+  }
   return json;
 }
 

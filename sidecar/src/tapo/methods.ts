@@ -160,11 +160,14 @@ const hdInfo = z.object({
 export function decodeSdCard(result: unknown): SdCardInfo | null {
   const h = validate(hdInfo, result, 'getSdCardStatus').harddisk_manage.hd_info;
   const first = h[0] ? Object.values(h[0])[0] : undefined;
-  if (!first) return null;
+  if (!first) {
+    return null;
+  }
   const total = parseSize(first.total_space ?? '0B');
   const free = parseSize(first.free_space ?? '0B');
-  if (total === null || free === null)
+  if (total === null || free === null) {
     throw new TapoError('protocol', 'getSdCardStatus: unreadable size', { method: 'getSdCardStatus' });
+  }
   return {
     status: first.status,
     totalBytes: total,
@@ -183,9 +186,12 @@ const lastAlarm = z.object({
 export function decodeLastAlarm(result: unknown): LastAlarm | null {
   const a = validate(lastAlarm, result, 'getLastAlarmInfo').system.last_alarm_info;
   const secs = numberish(a.last_alarm_time);
-  if (secs === null || secs < 0 || secs > 1e11)
+  if (secs === null || secs < 0 || secs > 1e11) {
     throw new TapoError('protocol', 'getLastAlarmInfo: unreadable time', { method: 'getLastAlarmInfo' });
-  if (secs === 0) return null;
+  }
+  if (secs === 0) {
+    return null;
+  }
   return { time: Math.round(secs * 1000), type: a.last_alarm_type ?? 'motion' };
 }
 
@@ -202,8 +208,9 @@ const clock = z.object({
 export function decodeClock(result: unknown): ClockInfo {
   const c = validate(clock, result, 'getClockStatus').system.clock_status;
   const secs = numberish(c.seconds_from_1970);
-  if (secs === null || secs < 0 || secs > 1e11)
+  if (secs === null || secs < 0 || secs > 1e11) {
     throw new TapoError('protocol', 'getClockStatus: unreadable time', { method: 'getClockStatus' });
+  }
   return { time: secs * 1000, localTime: c.local_time ?? null };
 }
 
@@ -225,15 +232,17 @@ const presets = z.object({
 });
 export function decodePresets(result: unknown): Preset[] {
   const p = validate(presets, result, 'getPresetConfig').preset.preset;
-  if (p.id.length !== p.name.length)
+  if (p.id.length !== p.name.length) {
     throw new TapoError('protocol', 'getPresetConfig: id and name lists differ in length', {
       method: 'getPresetConfig',
     });
+  }
   return p.id.map((id, i) => ({ id: String(id), name: p.name[i]! }));
 }
 
 /** Set/action methods answer {} (or anything object-like); only the error_code matters. */
 export function decodeAck(result: unknown, method: string): void {
-  if (result !== undefined && !isObject(result))
+  if (result !== undefined && !isObject(result)) {
     throw new TapoError('protocol', `${method}: unexpected answer`, { method });
+  }
 }

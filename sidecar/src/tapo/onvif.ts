@@ -95,7 +95,9 @@ const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
 
 /** WS-Security UsernameToken digest: Base64(SHA1(nonce + created + password)). */
 export function passwordDigest(nonce: Buffer, created: string, password: string): string {
-  return createHash('sha1').update(Buffer.concat([nonce, Buffer.from(created, 'utf8'), Buffer.from(password, 'utf8')])).digest('base64');
+  return createHash('sha1')
+    .update(Buffer.concat([nonce, Buffer.from(created, 'utf8'), Buffer.from(password, 'utf8')]))
+    .digest('base64');
 }
 
 export function usernameTokenXml(username: string, password: string, now: Date, nonce = randomBytes(16)): string {
@@ -112,8 +114,13 @@ export function usernameTokenXml(username: string, password: string, now: Date, 
 /** ISO 8601 duration (PT10S, PT1M, P0DT1H...) in ms; null when not a duration. */
 export function parseDuration(s: string): number | null {
   const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(s.trim());
-  if (!m || s.trim() === 'P' || s.trim() === 'PT') return null;
-  return ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60_000 + Math.round(Number(m[4] ?? 0) * 1000);
+  if (!m || s.trim() === 'P' || s.trim() === 'PT') {
+    return null;
+  }
+  return (
+    ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60_000 +
+    Math.round(Number(m[4] ?? 0) * 1000)
+  );
 }
 
 /** A notification, decoded. */
@@ -129,9 +136,15 @@ export interface OnvifNotification {
 
 function topicKind(topic: string): { kind: OnvifEventKind; item: string[] } | null {
   const t = topic.replace(/^[A-Za-z0-9_]+:/, '');
-  if (/(^|\/)CellMotionDetector\/Motion$/.test(t)) return { kind: 'motion', item: ['IsMotion'] };
-  if (/(^|\/)(PeopleDetector|CellMotionDetector)\/People$/.test(t)) return { kind: 'person', item: ['IsPeople'] };
-  if (/(^|\/)VideoSource\/MotionAlarm$/.test(t)) return { kind: 'motion', item: ['State'] };
+  if (/(^|\/)CellMotionDetector\/Motion$/.test(t)) {
+    return { kind: 'motion', item: ['IsMotion'] };
+  }
+  if (/(^|\/)(PeopleDetector|CellMotionDetector)\/People$/.test(t)) {
+    return { kind: 'person', item: ['IsPeople'] };
+  }
+  if (/(^|\/)VideoSource\/MotionAlarm$/.test(t)) {
+    return { kind: 'motion', item: ['State'] };
+  }
   return null;
 }
 
@@ -152,7 +165,13 @@ export function parseNotifications(body: XmlNode): OnvifNotification[] {
       }
     }
     const t = msg?.attrs.UtcTime ? Date.parse(msg.attrs.UtcTime) : NaN;
-    return { topic, kind: known?.kind ?? null, active, utcTime: Number.isFinite(t) ? t : null, operation: msg?.attrs.PropertyOperation ?? '' };
+    return {
+      topic,
+      kind: known?.kind ?? null,
+      active,
+      utcTime: Number.isFinite(t) ? t : null,
+      operation: msg?.attrs.PropertyOperation ?? '',
+    };
   });
 }
 
@@ -170,7 +189,9 @@ interface SoapFault {
 
 function parseFault(body: XmlNode | undefined): SoapFault | null {
   const f = child(body, 'Fault');
-  if (!f) return null;
+  if (!f) {
+    return null;
+  }
   const code = path(f, 'Code', 'Value')?.text ?? child(f, 'faultcode')?.text ?? '';
   const subcode = find(path(f, 'Code', 'Subcode'), 'Value')?.text ?? '';
   const reason = path(f, 'Reason', 'Text')?.text ?? child(f, 'faultstring')?.text ?? '';
@@ -178,11 +199,17 @@ function parseFault(body: XmlNode | undefined): SoapFault | null {
 }
 
 function isAuthFault(f: SoapFault | null): boolean {
-  return !!f && /NotAuthorized|FailedAuthentication|InvalidSecurity|Unauthorized|Sender not Authorized/i.test(`${f.subcode} ${f.reason} ${f.code}`);
+  return (
+    !!f &&
+    /NotAuthorized|FailedAuthentication|InvalidSecurity|Unauthorized|Sender not Authorized/i.test(
+      `${f.subcode} ${f.reason} ${f.code}`
+    )
+  );
 }
 
 export class OnvifEventClient {
-  private readonly o: Required<Omit<OnvifClientOptions, 'onEvent' | 'onError' | 'onState'>> & Pick<OnvifClientOptions, 'onEvent' | 'onError' | 'onState'>;
+  private readonly o: Required<Omit<OnvifClientOptions, 'onEvent' | 'onError' | 'onState'>> &
+    Pick<OnvifClientOptions, 'onEvent' | 'onError' | 'onState'>;
   private _state: OnvifState = 'idle';
   private clockOffsetMs = 0;
   private eventsUrl: string | null = null;
@@ -197,7 +224,9 @@ export class OnvifEventClient {
   private readonly log;
 
   constructor(opts: OnvifClientOptions) {
-    if (!opts.host || /[\s/@?#]/.test(opts.host)) throw new TapoError('protocol', 'ONVIF: invalid camera host');
+    if (!opts.host || /[\s/@?#]/.test(opts.host)) {
+      throw new TapoError('protocol', 'ONVIF: invalid camera host');
+    }
     this.o = {
       port: ONVIF_DEFAULT_PORT,
       devicePath: '/onvif/device_service',
@@ -224,7 +253,9 @@ export class OnvifEventClient {
 
   /** Starts the subscription loop (idempotent). */
   start(): void {
-    if (this.loop || this.stopping) return;
+    if (this.loop || this.stopping) {
+      return;
+    }
     this.loop = this.run();
   }
 
@@ -251,7 +282,9 @@ export class OnvifEventClient {
   }
 
   private setState(s: OnvifState): void {
-    if (this._state === s) return;
+    if (this._state === s) {
+      return;
+    }
     this._state = s;
     this.o.onState?.(s);
   }
@@ -267,7 +300,9 @@ export class OnvifEventClient {
       const u = new URL(address);
       const ours = new URL(this.baseUrl());
       u.hostname = ours.hostname;
-      if (!u.port) u.port = ours.port;
+      if (!u.port) {
+        u.port = ours.port;
+      }
       return u.toString();
     } catch {
       return new URL(address, this.baseUrl()).toString();
@@ -300,45 +335,87 @@ export class OnvifEventClient {
       });
       status = res.status;
       const len = Number(res.headers.get('content-length') ?? 0);
-      if (len > MAX_RESPONSE_BYTES) throw this.err('protocol', `answer too large (${len} bytes)`, status);
+      if (len > MAX_RESPONSE_BYTES) {
+        throw this.err('protocol', `answer too large (${len} bytes)`, status);
+      }
       text = await res.text();
     } catch (e) {
-      if (e instanceof TapoError) throw e;
-      if (this.stopping) throw this.err('network', 'stopped');
-      if (ac.signal.aborted) throw this.err('timeout', `no answer within ${timeoutMs} ms`);
+      if (e instanceof TapoError) {
+        throw e;
+      }
+      if (this.stopping) {
+        throw this.err('network', 'stopped');
+      }
+      if (ac.signal.aborted) {
+        throw this.err('timeout', `no answer within ${timeoutMs} ms`);
+      }
       const cause = (e as { cause?: { code?: string } }).cause?.code;
       throw this.err('network', `cannot reach ${new URL(url).host}${cause ? ` (${cause})` : ''}`);
     } finally {
       clearTimeout(timer);
-      if (this.abort === ac) this.abort = null;
+      if (this.abort === ac) {
+        this.abort = null;
+      }
     }
     let body: XmlNode | undefined;
     try {
       body = child(parseXml(text, MAX_RESPONSE_BYTES), 'Body');
     } catch (e) {
-      if (status === 401 || status === 403) throw this.err('auth_failed', 'the camera refused the camera account (HTTP 401)', status);
-      throw this.err('protocol', `unreadable answer (HTTP ${status}${e instanceof XmlError ? `, ${e.message}` : ''})`, status);
+      if (status === 401 || status === 403) {
+        throw this.err('auth_failed', 'the camera refused the camera account (HTTP 401)', status);
+      }
+      throw this.err(
+        'protocol',
+        `unreadable answer (HTTP ${status}${e instanceof XmlError ? `, ${e.message}` : ''})`,
+        status
+      );
     }
     const fault = parseFault(body);
-    if (status === 401 || status === 403 || isAuthFault(fault))
-      throw this.err('auth_failed', 'the camera refused the camera account (check its user name and password, and the camera clock)', status);
+    if (status === 401 || status === 403 || isAuthFault(fault)) {
+      throw this.err(
+        'auth_failed',
+        'the camera refused the camera account (check its user name and password, and the camera clock)',
+        status
+      );
+    }
     if (fault) {
       const what = [fault.subcode || fault.code, fault.reason].filter(Boolean).join(': ').slice(0, 200);
-      const e = this.err(/ActionNotSupported|NotSupported/i.test(what) ? 'not_supported' : 'protocol', `fault ${what}`, status);
+      const e = this.err(
+        /ActionNotSupported|NotSupported/i.test(what) ? 'not_supported' : 'protocol',
+        `fault ${what}`,
+        status
+      );
       throw Object.assign(e, { fault });
     }
-    if (status !== 200 || !body) throw this.err('protocol', `unexpected HTTP ${status}`, status);
+    if (status !== 200 || !body) {
+      throw this.err('protocol', `unexpected HTTP ${status}`, status);
+    }
     return body;
   }
 
   private async syncClock(): Promise<void> {
-    const body = await this.soap(`${this.baseUrl()}${this.o.devicePath}`, `${NS.tds}/GetSystemDateAndTime`, `<tds:GetSystemDateAndTime xmlns:tds="${NS.tds}"/>`, this.o.requestTimeoutMs, false);
+    const body = await this.soap(
+      `${this.baseUrl()}${this.o.devicePath}`,
+      `${NS.tds}/GetSystemDateAndTime`,
+      `<tds:GetSystemDateAndTime xmlns:tds="${NS.tds}"/>`,
+      this.o.requestTimeoutMs,
+      false
+    );
     const utc = find(body, 'UTCDateTime');
     const d = child(utc, 'Date');
     const t = child(utc, 'Time');
     const num = (n: XmlNode | undefined, k: string) => Number(child(n, k)?.text);
-    const ms = Date.UTC(num(d, 'Year'), num(d, 'Month') - 1, num(d, 'Day'), num(t, 'Hour'), num(t, 'Minute'), num(t, 'Second'));
-    if (Number.isFinite(ms)) this.clockOffsetMs = ms - Date.now();
+    const ms = Date.UTC(
+      num(d, 'Year'),
+      num(d, 'Month') - 1,
+      num(d, 'Day'),
+      num(t, 'Hour'),
+      num(t, 'Minute'),
+      num(t, 'Second')
+    );
+    if (Number.isFinite(ms)) {
+      this.clockOffsetMs = ms - Date.now();
+    }
   }
 
   private async eventsAddress(): Promise<string> {
@@ -350,8 +427,12 @@ export class OnvifEventClient {
     );
     const events = find(body, 'Events');
     const xaddr = child(events, 'XAddr')?.text;
-    if (!xaddr) throw this.err('not_supported', 'the camera offers no ONVIF events service');
-    if (child(events, 'WSPullPointSupport')?.text === 'false') throw this.err('not_supported', 'the camera does not support PullPoint subscriptions');
+    if (!xaddr) {
+      throw this.err('not_supported', 'the camera offers no ONVIF events service');
+    }
+    if (child(events, 'WSPullPointSupport')?.text === 'false') {
+      throw this.err('not_supported', 'the camera does not support PullPoint subscriptions');
+    }
     return this.rebase(xaddr);
   }
 
@@ -372,7 +453,9 @@ export class OnvifEventClient {
     );
     const resp = child(body, 'CreatePullPointSubscriptionResponse');
     const address = find(child(resp, 'SubscriptionReference'), 'Address')?.text;
-    if (!address) throw this.err('protocol', 'CreatePullPointSubscription answered without an address');
+    if (!address) {
+      throw this.err('protocol', 'CreatePullPointSubscription answered without an address');
+    }
     this.counters.subscriptions++;
     return { address: this.rebase(address), expiresAt: this.expiry(body, this.o.subscriptionSec * 1000) };
   }
@@ -397,18 +480,28 @@ export class OnvifEventClient {
     );
     this.counters.pulls++;
     const resp = child(body, 'PullMessagesResponse');
-    if (!resp) throw this.err('protocol', 'PullMessages answered without a PullMessagesResponse');
-    if (find(resp, 'TerminationTime')) sub.expiresAt = this.expiry(resp, sub.expiresAt - Date.now());
-    for (const n of parseNotifications(resp)) this.handle(n);
+    if (!resp) {
+      throw this.err('protocol', 'PullMessages answered without a PullMessagesResponse');
+    }
+    if (find(resp, 'TerminationTime')) {
+      sub.expiresAt = this.expiry(resp, sub.expiresAt - Date.now());
+    }
+    for (const n of parseNotifications(resp)) {
+      this.handle(n);
+    }
   }
 
   private handle(n: OnvifNotification): void {
     this.counters.notifications++;
-    if (!n.kind || n.active === null) return;
+    if (!n.kind || n.active === null) {
+      return;
+    }
     const now = Date.now();
     // Camera time on our clock; implausible stamps (a camera clock that is way off) fall back to now.
     let t = n.utcTime !== null ? n.utcTime - this.clockOffsetMs : now;
-    if (Math.abs(t - now) > 10 * 60_000) t = now;
+    if (Math.abs(t - now) > 10 * 60_000) {
+      t = now;
+    }
     const open = this.open.get(n.kind);
     if (n.active && open === undefined) {
       this.open.set(n.kind, t);
@@ -460,7 +553,9 @@ export class OnvifEventClient {
             await this.syncClock();
           } catch (e) {
             // Without the camera's time we use ours; auth may still work.
-            if (this.stopping) return;
+            if (this.stopping) {
+              return;
+            }
             this.log.debug({ err: (e as Error).message }, 'GetSystemDateAndTime failed');
           }
           this.eventsUrl = await this.eventsAddress();
@@ -475,8 +570,12 @@ export class OnvifEventClient {
             try {
               await this.renew(sub);
             } catch (e) {
-              if (this.stopping) return;
-              if ((e as TapoError).kind === 'auth_failed') throw e;
+              if (this.stopping) {
+                return;
+              }
+              if ((e as TapoError).kind === 'auth_failed') {
+                throw e;
+              }
               // Renew refused or the subscription is gone: start a new one.
               this.log.info({ err: (e as Error).message }, 'ONVIF renew failed; subscribing again');
               this.sub = null;
@@ -490,9 +589,13 @@ export class OnvifEventClient {
               backoff = this.o.retryInitialMs;
             }
           } catch (e) {
-            if (this.stopping) return;
+            if (this.stopping) {
+              return;
+            }
             const te = e as TapoError;
-            if (te.kind === 'auth_failed') throw te;
+            if (te.kind === 'auth_failed') {
+              throw te;
+            }
             // A fault means the camera no longer knows the subscription (expired, or rebooted).
             if ((te as TapoError & { fault?: SoapFault }).fault && pulled) {
               this.log.info({ err: te.message }, 'ONVIF subscription lost; subscribing again');
@@ -503,14 +606,20 @@ export class OnvifEventClient {
           }
         }
       } catch (e) {
-        if (this.stopping) return;
+        if (this.stopping) {
+          return;
+        }
         const te = e instanceof TapoError ? e : this.err('protocol', (e as Error).message ?? 'failed');
         this.sub = null;
-        if (te.kind === 'network' || te.kind === 'timeout') this.eventsUrl = null; // the camera may have rebooted
+        if (te.kind === 'network' || te.kind === 'timeout') {
+          this.eventsUrl = null;
+        } // the camera may have rebooted
         this.report(te);
         this.setState('retrying');
         const wait = te.kind === 'auth_failed' ? this.o.authRetryMs : backoff;
-        if (te.kind !== 'auth_failed') backoff = Math.min(this.o.retryMaxMs, backoff * 2);
+        if (te.kind !== 'auth_failed') {
+          backoff = Math.min(this.o.retryMaxMs, backoff * 2);
+        }
         await this.pause(wait);
       }
     }

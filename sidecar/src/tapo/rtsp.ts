@@ -33,7 +33,9 @@ export interface RtspSource {
 
 function hostPart(host: string): string {
   const h = host.trim();
-  if (!h || /[\s/@?#]/.test(h)) throw new RtspUrlError(`invalid camera host "${h.replace(/[^\w.:-]/g, '?')}"`);
+  if (!h || /[\s/@?#]/.test(h)) {
+    throw new RtspUrlError(`invalid camera host "${h.replace(/[^\w.:-]/g, '?')}"`);
+  }
   // Bare IPv6 literals need brackets in a URL.
   return h.includes(':') && !h.startsWith('[') ? `[${h}]` : h;
 }
@@ -41,10 +43,16 @@ function hostPart(host: string): string {
 /** The camera's own stream URL; user and password are percent-encoded (RFC 3986 userinfo). */
 export function buildRtspUrl(input: RtspUrlInput): string {
   const port = input.port ?? RTSP_DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RtspUrlError(`invalid RTSP port ${String(port)}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new RtspUrlError(`invalid RTSP port ${String(port)}`);
+  }
   const stream = input.stream ?? 'stream1';
-  if (stream !== 'stream1' && stream !== 'stream2') throw new RtspUrlError(`unknown stream "${String(stream)}" (stream1 or stream2)`);
-  if (!input.username) throw new RtspUrlError('the camera account user name is missing');
+  if (stream !== 'stream1' && stream !== 'stream2') {
+    throw new RtspUrlError(`unknown stream "${String(stream)}" (stream1 or stream2)`);
+  }
+  if (!input.username) {
+    throw new RtspUrlError('the camera account user name is missing');
+  }
   const user = encodeURIComponent(input.username);
   const pass = encodeURIComponent(input.password ?? '');
   return `rtsp://${user}:${pass}@${hostPart(input.host)}:${port}/${stream}`;
@@ -58,8 +66,12 @@ export function checkOverrideUrl(raw: string): string {
   } catch {
     throw new RtspUrlError('the RTSP override URL is not a valid URL');
   }
-  if (u.protocol !== 'rtsp:' && u.protocol !== 'rtsps:') throw new RtspUrlError(`the RTSP override URL must start with rtsp:// or rtsps:// (got ${u.protocol}//)`);
-  if (!u.hostname) throw new RtspUrlError('the RTSP override URL has no host');
+  if (u.protocol !== 'rtsp:' && u.protocol !== 'rtsps:') {
+    throw new RtspUrlError(`the RTSP override URL must start with rtsp:// or rtsps:// (got ${u.protocol}//)`);
+  }
+  if (!u.hostname) {
+    throw new RtspUrlError('the RTSP override URL has no host');
+  }
   return raw.trim();
 }
 
@@ -102,7 +114,11 @@ export function scrubSecrets(text: string, url: string): string {
       } catch {
         /* keep the raw form */
       }
-      for (const secret of new Set([enc, dec])) if (secret.length > 0) out = out.split(secret).join('***');
+      for (const secret of new Set([enc, dec])) {
+        if (secret.length > 0) {
+          out = out.split(secret).join('***');
+        }
+      }
     }
   }
   return out;

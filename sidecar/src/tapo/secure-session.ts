@@ -41,7 +41,9 @@ export class SecureSession implements Session {
     const outer = checkSessionReply(reply, request.method);
     const result = isObject(outer) && isObject(outer.result) ? outer.result : null;
     const wrapped = result?.response;
-    if (wrapped === undefined) return outer; // some replies come back unencrypted
+    if (wrapped === undefined) {
+      return outer;
+    } // some replies come back unencrypted
     if (typeof wrapped !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(wrapped)) {
       throw new TapoError('protocol', `${request.method}: encrypted response is not base64`, {
         method: request.method,

@@ -22,7 +22,9 @@ const SESSION_CODES = new Set([-40401, -1]);
 
 /** Shared checks on an HTTP reply to a /stok=…/ds call; returns the parsed JSON. */
 export function checkSessionReply(reply: HttpReply, method: string): unknown {
-  if (reply.status === 500) throw new SessionExpired('HTTP 500');
+  if (reply.status === 500) {
+    throw new SessionExpired('HTTP 500');
+  }
   if (reply.status === 401) {
     // Parallel requests are refused with 401. We serialise ours, so another client is busy with
     // the camera: report it, do not log in again (that would only add to the crowd).
@@ -31,13 +33,16 @@ export function checkSessionReply(reply: HttpReply, method: string): unknown {
       httpStatus: 401,
     });
   }
-  if (reply.status !== 200)
+  if (reply.status !== 200) {
     throw new TapoError('protocol', `${method}: camera answered HTTP ${reply.status}`, {
       method,
       httpStatus: reply.status,
     });
+  }
   const json = parseJson(reply.body, method);
   const code = errorCodeOf(json);
-  if (SESSION_CODES.has(code)) throw new SessionExpired(code === -1 ? 'tag check failed' : 'session invalid', code);
+  if (SESSION_CODES.has(code)) {
+    throw new SessionExpired(code === -1 ? 'tag check failed' : 'session invalid', code);
+  }
   return json;
 }

@@ -10,8 +10,11 @@ import type { CameraState, ClientStateStore } from './types.ts';
 function merge(prev: CameraState | undefined, patch: Partial<CameraState>): CameraState {
   const next: Record<string, unknown> = { ...(prev ?? {}) };
   for (const [k, v] of Object.entries(patch)) {
-    if (v === undefined) delete next[k];
-    else next[k] = v;
+    if (v === undefined) {
+      delete next[k];
+    } else {
+      next[k] = v;
+    }
   }
   return next as CameraState;
 }
@@ -42,15 +45,25 @@ export class FileStateStore implements ClientStateStore {
     }
     try {
       const parsed: unknown = JSON.parse(text);
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        return {};
+      }
       const out: Record<string, CameraState> = {};
       for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-        if (typeof v !== 'object' || v === null) continue;
+        if (typeof v !== 'object' || v === null) {
+          continue;
+        }
         const o = v as Record<string, unknown>;
         const s: CameraState = {};
-        if (typeof o.fingerprint === 'string') s.fingerprint = o.fingerprint;
-        if (o.loginFlow === 'secure' || o.loginFlow === 'legacy') s.loginFlow = o.loginFlow;
-        if (typeof o.lockedUntil === 'number' && Number.isFinite(o.lockedUntil)) s.lockedUntil = o.lockedUntil;
+        if (typeof o.fingerprint === 'string') {
+          s.fingerprint = o.fingerprint;
+        }
+        if (o.loginFlow === 'secure' || o.loginFlow === 'legacy') {
+          s.loginFlow = o.loginFlow;
+        }
+        if (typeof o.lockedUntil === 'number' && Number.isFinite(o.lockedUntil)) {
+          s.lockedUntil = o.lockedUntil;
+        }
         out[k] = s;
       }
       return out;

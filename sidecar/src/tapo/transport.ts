@@ -32,7 +32,9 @@ export function normalizeFingerprint(fp: string): string {
 
 function socketFingerprint(socket: TLSSocket): string | null {
   const cert = socket.getPeerCertificate?.();
-  if (!cert || typeof cert.fingerprint256 !== 'string' || cert.fingerprint256 === '') return null;
+  if (!cert || typeof cert.fingerprint256 !== 'string' || cert.fingerprint256 === '') {
+    return null;
+  }
   return normalizeFingerprint(cert.fingerprint256);
 }
 
@@ -58,7 +60,9 @@ export class Transport {
     try {
       return await this.once(path, body, headers, sameAs);
     } catch (e) {
-      if (e instanceof StaleSocketError) return this.once(path, body, headers, sameAs);
+      if (e instanceof StaleSocketError) {
+        return this.once(path, body, headers, sameAs);
+      }
       throw e;
     }
   }
@@ -69,7 +73,9 @@ export class Transport {
     headers: Record<string, string>,
     sameAs: string | undefined
   ): Promise<HttpReply> {
-    if (this.closed) return Promise.reject(new TapoError('network', 'client is closed'));
+    if (this.closed) {
+      return Promise.reject(new TapoError('network', 'client is closed'));
+    }
     const { host, port, timeoutMs } = this.opts;
     return new Promise<HttpReply>((resolve, reject) => {
       let settled = false;
@@ -89,7 +95,9 @@ export class Transport {
         },
       });
       const fail = (err: Error) => {
-        if (settled) return;
+        if (settled) {
+          return;
+        }
         settled = true;
         clearTimeout(timer);
         req.destroy();
@@ -101,9 +109,13 @@ export class Transport {
       );
 
       const send = (socket: TLSSocket) => {
-        if (settled) return;
+        if (settled) {
+          return;
+        }
         const fp = socketFingerprint(socket);
-        if (fp === null) return fail(new TapoError('network', 'camera presented no certificate'));
+        if (fp === null) {
+          return fail(new TapoError('network', 'camera presented no certificate'));
+        }
         const expected = this.opts.expectedFingerprint();
         if (sameAs !== undefined && sameAs !== fp) {
           return fail(
@@ -126,8 +138,11 @@ export class Transport {
       };
       req.on('socket', (s) => {
         const socket = s as TLSSocket;
-        if (!socket.connecting && socket.encrypted && socketFingerprint(socket) !== null) send(socket);
-        else socket.once('secureConnect', () => send(socket));
+        if (!socket.connecting && socket.encrypted && socketFingerprint(socket) !== null) {
+          send(socket);
+        } else {
+          socket.once('secureConnect', () => send(socket));
+        }
       });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
@@ -141,7 +156,9 @@ export class Transport {
           chunks.push(c);
         });
         res.on('end', () => {
-          if (settled) return;
+          if (settled) {
+            return;
+          }
           settled = true;
           clearTimeout(timer);
           resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), fingerprint });
@@ -150,8 +167,12 @@ export class Transport {
         res.on('aborted', () => fail(new TapoError('network', 'connection to the camera broke mid-response')));
       });
       req.on('error', (err) => {
-        if (settled) return;
-        if (req.reusedSocket && isResetCode(err)) return fail(new StaleSocketError());
+        if (settled) {
+          return;
+        }
+        if (req.reusedSocket && isResetCode(err)) {
+          return fail(new StaleSocketError());
+        }
         fail(new TapoError('network', `cannot reach the camera at ${host}:${port}: ${errCode(err)}`));
       });
     });
@@ -167,7 +188,9 @@ class StaleSocketError extends Error {}
 
 function errCode(err: unknown): string {
   const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && /^[A-Z_0-9]+$/.test(code)) return code;
+  if (typeof code === 'string' && /^[A-Z_0-9]+$/.test(code)) {
+    return code;
+  }
   return 'connection error';
 }
 

@@ -17,7 +17,14 @@ test('datasource settings: cameras with their secrets, defaults, host:port', () 
       retentionHours: 48,
       cameras: [
         { id: 'front', name: 'Front door', host: '192.168.1.20', cameraAccount: 'viewer', onvifPort: 2020 },
-        { id: 'garage', name: 'Garage', host: 'garage.lan:8443', pollIntervalSeconds: 10, stream: 'stream1', tlsFingerprint: 'ab:'.repeat(31) + 'ab' },
+        {
+          id: 'garage',
+          name: 'Garage',
+          host: 'garage.lan:8443',
+          pollIntervalSeconds: 10,
+          stream: 'stream1',
+          tlsFingerprint: 'ab:'.repeat(31) + 'ab',
+        },
       ],
     },
     { 'password.front': SECRET, 'cameraPassword.front': 'cam-pass', 'password.garage': 'g' },
@@ -55,14 +62,20 @@ test('a bad camera entry disables only that camera, with messages naming field a
     },
     { 'password.ok': 'a', 'password.badhost': 'b', 'password.fast': 'c', 'password.leaky': 'd' }
   );
-  assert.deepEqual(r.cameras.map((c) => c.id), ['ok', 'leaky']);
+  assert.deepEqual(
+    r.cameras.map((c) => c.id),
+    ['ok', 'leaky']
+  );
   assert.equal(r.cameras[1]!.password, 'd', 'the secure password is used, the jsonData one ignored');
   const byField = (f: string) => r.issues.find((i) => i.field === f);
   assert.equal(byField('jsonData.cameras[1].host')!.cameraId, 'badhost');
   assert.match(byField('jsonData.cameras[1].host')!.message, /IP address or host name/);
   assert.equal(byField('jsonData.cameras[2].id')!.cameraId, null);
   assert.match(byField('jsonData.cameras[3].pollIntervalSeconds')!.message, /at least 1 second/);
-  assert.match(formatIssue(byField('jsonData.cameras[3].pollIntervalSeconds')!), /^camera "fast": jsonData\.cameras\[3\]\.pollIntervalSeconds: /);
+  assert.match(
+    formatIssue(byField('jsonData.cameras[3].pollIntervalSeconds')!),
+    /^camera "fast": jsonData\.cameras\[3\]\.pollIntervalSeconds: /
+  );
   assert.match(byField('secureJsonData.password.nopass')!.message, /not set/);
   assert.match(byField('jsonData.cameras[5].id')!.message, /duplicates/);
   assert.match(byField('jsonData.cameras[6]')!.message, /must be an object/);
@@ -96,9 +109,14 @@ cameras:
     host: 192.168.1.32
     password: "a$\${literal}"
 `;
-  const r = parseYamlConfig(text, { env: { PORCH_PASS: 'p: "quoted" #x', NUMERIC_PASS: '123456', INTERVAL: '15', OFF: 'false' } });
+  const r = parseYamlConfig(text, {
+    env: { PORCH_PASS: 'p: "quoted" #x', NUMERIC_PASS: '123456', INTERVAL: '15', OFF: 'false' },
+  });
   assert.equal(r.retentionHours, 12);
-  assert.deepEqual(r.cameras.map((c) => c.id), ['porch', 'typed', 'lit']);
+  assert.deepEqual(
+    r.cameras.map((c) => c.id),
+    ['porch', 'typed', 'lit']
+  );
   const typed = r.cameras.find((c) => c.id === 'typed')!;
   assert.equal(typed.password, '123456', 'a numeric secret stays text');
   assert.equal(typed.pollIntervalMs, 15_000, 'a variable alone takes its type');
@@ -120,10 +138,17 @@ cameras:
 });
 
 test('YAML: broken files are one clear error, without echoing content', async () => {
-  assert.throws(() => parseYamlConfig('cameras: [\n  - id: x\n    password: "hunter2\n'), (e: unknown) => e instanceof ConfigError && /not valid YAML at line \d+/.test(e.message) && !e.message.includes('hunter2'));
+  assert.throws(
+    () => parseYamlConfig('cameras: [\n  - id: x\n    password: "hunter2\n'),
+    (e: unknown) =>
+      e instanceof ConfigError && /not valid YAML at line \d+/.test(e.message) && !e.message.includes('hunter2')
+  );
   assert.throws(() => parseYamlConfig('- just\n- a list\n'), /top level must be a mapping/);
   assert.deepEqual(parseYamlConfig('').cameras, []);
-  await assert.rejects(loadYamlConfig('/nonexistent/cameras.yaml'), /cannot read camera configuration \/nonexistent\/cameras\.yaml: ENOENT/);
+  await assert.rejects(
+    loadYamlConfig('/nonexistent/cameras.yaml'),
+    /cannot read camera configuration \/nonexistent\/cameras\.yaml: ENOENT/
+  );
   const r = parseYamlConfig('cameras: {id: x}');
   assert.match(r.issues[0]!.message, /must be a list/);
 });
@@ -141,7 +166,16 @@ test('YAML from a file', async (t) => {
 test('persisted camera list: secrets only AES-GCM encrypted with TAPO_SECRET_KEY, none without it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tapo-persist-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const { cameras } = camerasFromDatasource({ cameras: [{ id: 'a', name: 'A', host: '10.0.0.1' }, { id: 'b', host: '10.0.0.2' }] }, { 'password.a': SECRET, 'password.b': 'other-pass', 'cameraPassword.a': 'camacct' }, 'datasource:u1');
+  const { cameras } = camerasFromDatasource(
+    {
+      cameras: [
+        { id: 'a', name: 'A', host: '10.0.0.1' },
+        { id: 'b', host: '10.0.0.2' },
+      ],
+    },
+    { 'password.a': SECRET, 'password.b': 'other-pass', 'cameraPassword.a': 'camacct' },
+    'datasource:u1'
+  );
 
   const withKey = new CameraListStore({ dataDir: dir, secretKey: 'k3y-from-env' });
   await withKey.save('datasource:u1', cameras);
@@ -154,7 +188,13 @@ test('persisted camera list: secrets only AES-GCM encrypted with TAPO_SECRET_KEY
 
   const [noKey] = await new CameraListStore({ dataDir: dir, secretKey: null }).load();
   assert.equal(noKey!.secretsMissing, true);
-  assert.deepEqual(noKey!.cameras.map((c) => [c.id, c.password, c.cameraPassword]), [['a', null, null], ['b', null, null]]);
+  assert.deepEqual(
+    noKey!.cameras.map((c) => [c.id, c.password, c.cameraPassword]),
+    [
+      ['a', null, null],
+      ['b', null, null],
+    ]
+  );
   const [wrongKey] = await new CameraListStore({ dataDir: dir, secretKey: 'another key' }).load();
   assert.equal(wrongKey!.secretsMissing, true);
   assert.equal(wrongKey!.cameras[0]!.password, null);
@@ -174,5 +214,9 @@ test('persisted camera list: secrets only AES-GCM encrypted with TAPO_SECRET_KEY
   const both = await noKeyStore.load();
   assert.deepEqual(both.map((s) => s.source).sort(), ['datasource:u1', 'datasource:u2']);
   await noKeyStore.save('datasource:u1', []);
-  assert.deepEqual((await noKeyStore.load()).map((s) => s.source), ['datasource:u2'], 'an empty list removes the section');
+  assert.deepEqual(
+    (await noKeyStore.load()).map((s) => s.source),
+    ['datasource:u2'],
+    'an empty list removes the section'
+  );
 });

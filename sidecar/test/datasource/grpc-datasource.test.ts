@@ -18,7 +18,11 @@ const now = Date.now();
 const fleet = new MemoryFleet();
 fleet.addCamera('front', 'Front door', poll('front', now - 60_000), true);
 fleet.polls.push(poll('front', now - 30_000, { latencyMs: 80 }));
-fleet.addCamera('garage', 'Garage', poll('garage', now - 60_000, { status: 'offline', error: 'timeout after 5000 ms', latencyMs: null, model: 'C110' }));
+fleet.addCamera(
+  'garage',
+  'Garage',
+  poll('garage', now - 60_000, { status: 'offline', error: 'timeout after 5000 ms', latencyMs: null, model: 'C110' })
+);
 fleet.motion.push({ cameraId: 'front', start: now - 45_000, end: now - 40_000, kind: 'person', source: 'onvif' });
 
 const frameListeners = new Set<(f: JpegFrame) => void>();
@@ -34,7 +38,13 @@ const frames: FrameProvider = {
     return () => frameListeners.delete(onFrame);
   },
   latest: (cameraId) => ({ cameraId, time: now, width: 4, height: 2, jpeg: Buffer.from([0xff, 0xd8, 0xff, 0xd9]) }),
-  snapshot: async (cameraId) => ({ cameraId, time: now, width: 4, height: 2, jpeg: Buffer.from([0xff, 0xd8, 0xff, 0xd9]) }),
+  snapshot: async (cameraId) => ({
+    cameraId,
+    time: now,
+    width: 4,
+    height: 2,
+    jpeg: Buffer.from([0xff, 0xd8, 0xff, 0xd9]),
+  }),
 };
 
 let server: RunningGrpcServer;
@@ -81,7 +91,11 @@ test('QueryData answers each query on its own: good ones with frames, bad ones w
   assert.equal(r.A.frames.length, 4, 'two metrics × two cameras');
   const t = tableFromIPC(r.A.frames[0]);
   assert.equal(t.schema.metadata.get('name'), 'latency_ms');
-  assert.deepEqual(JSON.parse(t.schema.fields[1].metadata.get('labels')!), { camera_id: 'front', camera_name: 'Front door', model: 'C210' });
+  assert.deepEqual(JSON.parse(t.schema.fields[1].metadata.get('labels')!), {
+    camera_id: 'front',
+    camera_name: 'Front door',
+    model: 'C210',
+  });
   assert.deepEqual([...t.getChild('latency_ms')!.toArray()], [42, 80]);
 
   assert.equal(r.B.status, 400);
@@ -114,7 +128,9 @@ test('a live query points Grafana Live at ds/<uid>/ channels', async () => {
 });
 
 test('CallResource lists cameras and refuses controls to viewers in words', async () => {
-  const list: any[] = await collect(clients.resource.CallResource({ pluginContext: pluginContext(), path: 'cameras', method: 'GET' }));
+  const list: any[] = await collect(
+    clients.resource.CallResource({ pluginContext: pluginContext(), path: 'cameras', method: 'GET' })
+  );
   assert.equal(list[0].code, 200);
   assert.deepEqual(
     JSON.parse(list[0].body.toString()).map((c: any) => [c.id, c.status, c.ptz]),
@@ -125,14 +141,23 @@ test('CallResource lists cameras and refuses controls to viewers in words', asyn
   );
   const viewer = pluginContext({ user: { login: 'v', name: 'v', email: '', role: 'Viewer' } });
   const denied: any[] = await collect(
-    clients.resource.CallResource({ pluginContext: viewer, path: 'cameras/front/ptz', method: 'POST', body: Buffer.from('{"direction":90}') })
+    clients.resource.CallResource({
+      pluginContext: viewer,
+      path: 'cameras/front/ptz',
+      method: 'POST',
+      body: Buffer.from('{"direction":90}'),
+    })
   );
   assert.equal(denied[0].code, 403);
   assert.match(JSON.parse(denied[0].body.toString()).error, /needs the Editor or Admin role \(you are Viewer\)/);
-  const snap: any[] = await collect(clients.resource.CallResource({ pluginContext: viewer, path: 'cameras/front/snapshot', method: 'GET' }));
+  const snap: any[] = await collect(
+    clients.resource.CallResource({ pluginContext: viewer, path: 'cameras/front/snapshot', method: 'GET' })
+  );
   assert.equal(snap[0].code, 200);
   assert.deepEqual(snap[0].headers['Content-Type'].values, ['image/jpeg']);
-  const unknown: any[] = await collect(clients.resource.CallResource({ pluginContext: viewer, path: 'cameras/zzz/snapshot', method: 'GET' }));
+  const unknown: any[] = await collect(
+    clients.resource.CallResource({ pluginContext: viewer, path: 'cameras/zzz/snapshot', method: 'GET' })
+  );
   assert.equal(unknown[0].code, 404);
 });
 
@@ -148,10 +173,16 @@ test('CheckHealth reports per camera, and CollectMetrics returns Prometheus text
 });
 
 test('SubscribeStream gives initial data; RunStream sends the schema first, then data only', async () => {
-  const sub: any = await call(clients.stream, 'SubscribeStream', { pluginContext: pluginContext(), path: 'fleet/metrics' });
+  const sub: any = await call(clients.stream, 'SubscribeStream', {
+    pluginContext: pluginContext(),
+    path: 'fleet/metrics',
+  });
   assert.equal(sub.status, 'OK');
   assert.equal(JSON.parse(sub.data.toString()).data.values[1].length, 2);
-  const missing: any = await call(clients.stream, 'SubscribeStream', { pluginContext: pluginContext(), path: 'camera/zzz/metrics' });
+  const missing: any = await call(clients.stream, 'SubscribeStream', {
+    pluginContext: pluginContext(),
+    path: 'camera/zzz/metrics',
+  });
   assert.equal(missing.status, 'NOT_FOUND');
 
   const stream = clients.stream.RunStream({ pluginContext: pluginContext(), path: 'camera/front/metrics' });

@@ -4,9 +4,21 @@ import { withCameraAccount } from '../../src/app.ts';
 import type { CameraConfig } from '../../src/config/types.ts';
 
 const base: CameraConfig = {
-  id: 'c', name: 'C', host: '192.0.2.10', port: 443, username: 'admin', password: 'cloud',
-  cameraAccount: 'viewer', cameraPassword: 'p@ss:word', pollIntervalMs: 30_000, stream: 'stream2',
-  rtspUrlOverride: null, onvifPort: null, tlsFingerprint: null, disabled: false, source: 'yaml',
+  id: 'c',
+  name: 'C',
+  host: '192.0.2.10',
+  port: 443,
+  username: 'admin',
+  password: 'cloud',
+  cameraAccount: 'viewer',
+  cameraPassword: 'p@ss:word',
+  pollIntervalMs: 30_000,
+  stream: 'stream2',
+  rtspUrlOverride: null,
+  onvifPort: null,
+  tlsFingerprint: null,
+  disabled: false,
+  source: 'yaml',
 };
 
 test('an override on the camera host gets the camera account, URL-encoded', () => {
@@ -16,6 +28,10 @@ test('an override on the camera host gets the camera account, URL-encoded', () =
 
 test('a restream on another host keeps exactly the given URL: no credentials leave for a third party', () => {
   assert.equal(withCameraAccount({ ...base, rtspUrlOverride: 'rtsp://go2rtc:8554/front' }), 'rtsp://go2rtc:8554/front');
-  assert.equal(withCameraAccount({ ...base, rtspUrlOverride: 'rtsp://u:x@192.0.2.10:8554/s' }), 'rtsp://u:x@192.0.2.10:8554/s', 'given credentials win');
+  assert.equal(
+    withCameraAccount({ ...base, rtspUrlOverride: 'rtsp://u:x@192.0.2.10:8554/s' }),
+    'rtsp://u:x@192.0.2.10:8554/s',
+    'given credentials win'
+  );
   assert.equal(withCameraAccount(base), null);
 });

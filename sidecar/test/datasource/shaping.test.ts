@@ -6,10 +6,24 @@ import { MemoryFleet, poll } from '../helpers/memory-fleet.ts';
 
 test('states carry into empty buckets; trailing empty buckets are dropped so last() sees the latest poll', () => {
   const t = [0, 1, 2, 3, 4];
-  assert.deepEqual(shapeSeries('online', t, [1, null, 0, null, null]), { times: [0, 1, 2, 3, 4], values: [1, 1, 0, 0, 0] });
-  assert.deepEqual(shapeSeries('latency_ms', t, [12, null, 30, null, null]), { times: [0, 1, 2], values: [12, null, 30] });
-  assert.deepEqual(shapeSeries('online', t, [null, null, 1, null, 0]), { times: t, values: [null, null, 1, 1, 0] }, 'no state is invented before the first poll');
-  assert.deepEqual(shapeSeries('temperature_c', t, [null, null, null, null, null]).values, [null, null, null, null, null], 'a camera that reports no temperature keeps its nulls');
+  assert.deepEqual(shapeSeries('online', t, [1, null, 0, null, null]), {
+    times: [0, 1, 2, 3, 4],
+    values: [1, 1, 0, 0, 0],
+  });
+  assert.deepEqual(shapeSeries('latency_ms', t, [12, null, 30, null, null]), {
+    times: [0, 1, 2],
+    values: [12, null, 30],
+  });
+  assert.deepEqual(
+    shapeSeries('online', t, [null, null, 1, null, 0]),
+    { times: t, values: [null, null, 1, 1, 0] },
+    'no state is invented before the first poll'
+  );
+  assert.deepEqual(
+    shapeSeries('temperature_c', t, [null, null, null, null, null]).values,
+    [null, null, null, null, null],
+    'a camera that reports no temperature keeps its nulls'
+  );
 });
 
 test('a datasource with cameras sees only its own; one without sees the shared (YAML, demo) cameras', async () => {
@@ -19,10 +33,19 @@ test('a datasource with cameras sees only its own; one without sees the shared (
     fleet.addCamera(id, id.toUpperCase(), poll(id, 1000));
   }
   const sourceOf = (id: string) => sources[id];
-  const a = scopedFleet(fleet, visibility('datasource:A', hasOwnCameras(Buffer.from('{"cameras":[{"id":"a1"}]}')), sourceOf));
+  const a = scopedFleet(
+    fleet,
+    visibility('datasource:A', hasOwnCameras(Buffer.from('{"cameras":[{"id":"a1"}]}')), sourceOf)
+  );
   const c = scopedFleet(fleet, visibility('datasource:C', hasOwnCameras(Buffer.from('{"cameras":[]}')), sourceOf));
-  assert.deepEqual(a.cameras().map((x) => x.id), ['a1']);
-  assert.deepEqual(c.cameras().map((x) => x.id), ['y1', 'd1']);
+  assert.deepEqual(
+    a.cameras().map((x) => x.id),
+    ['a1']
+  );
+  assert.deepEqual(
+    c.cameras().map((x) => x.id),
+    ['y1', 'd1']
+  );
   assert.equal(a.camera('b1'), undefined);
   const seen: string[] = [];
   const off = a.on('poll', (p) => seen.push(p.cameraId));
@@ -31,5 +54,8 @@ test('a datasource with cameras sees only its own; one without sees the shared (
   off();
   assert.deepEqual(seen, ['a1'], 'live polls of other datasources are not delivered');
   const series = await a.history({ cameraIds: ['a1', 'b1'], metrics: ['online'], from: 0, to: 5000, maxPoints: 10 });
-  assert.deepEqual(series.map((s) => s.cameraId), ['a1']);
+  assert.deepEqual(
+    series.map((s) => s.cameraId),
+    ['a1']
+  );
 });

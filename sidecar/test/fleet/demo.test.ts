@@ -14,26 +14,47 @@ test('the demo fleet runs six varied simulated cameras, one flapping, with motio
   const fleet = new Fleet({ store, startSpreadMs: 0, requestTimeoutMs: 2000 });
   t.after(() => fleet.stop());
   await fleet.start();
-  const demo = await startDemoFleet(fleet, { pollIntervalMs: 150, flapEveryMs: 400, burstEveryMs: 0, motionMeanMs: 3_600_000 });
+  const demo = await startDemoFleet(fleet, {
+    pollIntervalMs: 150,
+    flapEveryMs: 400,
+    burstEveryMs: 0,
+    motionMeanMs: 3_600_000,
+  });
   t.after(() => demo.stop());
 
   assert.equal(demo.cameras.length, 6);
-  assert.deepEqual(fleet.cameras().map((c) => c.id), ['demo-1', 'demo-2', 'demo-3', 'demo-4', 'demo-5', 'demo-6']);
+  assert.deepEqual(
+    fleet.cameras().map((c) => c.id),
+    ['demo-1', 'demo-2', 'demo-3', 'demo-4', 'demo-5', 'demo-6']
+  );
   assert.equal(new Set(demo.cameras.map((c) => c.name)).size, 6);
   const flapId = demo.cameras[demo.flappingIndex]!.id;
   const statuses = new Map<string, Set<string>>();
   fleet.on('poll', (p) => statuses.set(p.cameraId, (statuses.get(p.cameraId) ?? new Set()).add(p.status)));
-  await until(fleet, () => fleet.cameras().every((c) => c.last !== null) && (statuses.get(flapId)?.size ?? 0) >= 2, 'every camera polled, the flapping one both ways', 20_000);
+  await until(
+    fleet,
+    () => fleet.cameras().every((c) => c.last !== null) && (statuses.get(flapId)?.size ?? 0) >= 2,
+    'every camera polled, the flapping one both ways',
+    20_000
+  );
   const models = new Set(fleet.cameras().map((c) => fleet.model(c.id)));
   assert.ok(models.size >= 4, `varied models: ${[...models].join(', ')}`);
-  for (const c of fleet.cameras()) if (c.id !== flapId) assert.equal(c.last!.status, 'online', `${c.id}: ${c.last!.error}`);
+  for (const c of fleet.cameras()) {
+    if (c.id !== flapId) {
+      assert.equal(c.last!.status, 'online', `${c.id}: ${c.last!.error}`);
+    }
+  }
   assert.ok(statuses.get(flapId)!.has('offline') && statuses.get(flapId)!.has('online'));
 
   // Motion on a demo camera arrives as an event (ONVIF where the model has it).
   const withOnvif = demo.cameras.findIndex((c) => c.onvifPort !== null);
-  if (hasFfmpeg) assert.ok(withOnvif >= 0, 'media extras give ONVIF endpoints');
+  if (hasFfmpeg) {
+    assert.ok(withOnvif >= 0, 'media extras give ONVIF endpoints');
+  }
   const idx = withOnvif >= 0 ? withOnvif : 0;
-  if (withOnvif >= 0) await until(fleet, () => fleet.motionBySubscription(demo.cameras[idx]!.id), 'ONVIF subscription');
+  if (withOnvif >= 0) {
+    await until(fleet, () => fleet.motionBySubscription(demo.cameras[idx]!.id), 'ONVIF subscription');
+  }
   const events: string[] = [];
   fleet.on('event', (e) => events.push(`${e.cameraId}:${e.source}`));
   demo.simulated.cameras[idx]!.triggerMotion('motion');
@@ -44,7 +65,10 @@ test('the demo fleet runs six varied simulated cameras, one flapping, with motio
     assert.ok(cam, 'cameras with RTSP get a stream URL');
     const pipe = new FramePipeline();
     t.after(() => pipe.close());
-    const frame = await pipe.snapshot({ cameraId: cam.id, url: cam.rtspUrlOverride!, maskedUrl: 'rtsp://***' }, { width: 160, timeoutMs: 15_000 });
+    const frame = await pipe.snapshot(
+      { cameraId: cam.id, url: cam.rtspUrlOverride!, maskedUrl: 'rtsp://***' },
+      { width: 160, timeoutMs: 15_000 }
+    );
     assert.equal(frame.jpeg[0], 0xff);
     assert.equal(frame.jpeg[1], 0xd8);
     assert.equal(frame.width, 160);

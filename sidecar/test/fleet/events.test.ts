@@ -31,15 +31,25 @@ test('a new last-alarm time becomes one event, stored, emitted and counted per m
 });
 
 test('ONVIF PullPoint events (start, then end) where the camera offers them; no double count from last-alarm', async (t) => {
-  const sim = await simFleet(t, { count: 2, profiles: ['C210', 'C400'], extras: mediaExtras({ rtsp: false }), cameraOptions: () => ({ motionDurationMs: 300 }) });
+  const sim = await simFleet(t, {
+    count: 2,
+    profiles: ['C210', 'C400'],
+    extras: mediaExtras({ rtsp: false }),
+    cameraOptions: () => ({ motionDurationMs: 300 }),
+  });
   const { store } = await tempStore(t);
   const { fleet, rec } = await startFleet(t, store, configsFor(sim), { motionSourceFactory: onvifMotionSourceFactory });
   assert.ok(sim.describe()[0]!.onvifPort, 'the C210 has ONVIF');
   assert.equal(sim.describe()[1]!.onvifPort, null, 'the battery C400 has none');
-  await until(fleet, () => fleet.motionBySubscription('cam-0') && rec.polls.some((p) => p.cameraId === 'cam-1'), 'the ONVIF subscription', 15_000);
+  await until(
+    fleet,
+    () => fleet.motionBySubscription('cam-0') && rec.polls.some((p) => p.cameraId === 'cam-1'),
+    'the ONVIF subscription',
+    15_000
+  );
 
   const started = sim.cameras[0]!.triggerMotion('motion');
-  await until(fleet, () => rec.events.some((e) => e.cameraId === 'cam-0' && e.end !== null), 'the event\'s end', 15_000);
+  await until(fleet, () => rec.events.some((e) => e.cameraId === 'cam-0' && e.end !== null), "the event's end", 15_000);
   const mine = rec.events.filter((e) => e.cameraId === 'cam-0');
   assert.equal(mine[0]!.source, 'onvif');
   assert.equal(mine[0]!.end, null, 'first the start...');
@@ -56,6 +66,6 @@ test('ONVIF PullPoint events (start, then end) where the camera offers them; no 
 
   // The camera without ONVIF still gets its events by polling.
   sim.cameras[1]!.triggerMotion('motion');
-  await until(fleet, () => rec.events.some((e) => e.cameraId === 'cam-1'), 'the battery camera\'s event');
+  await until(fleet, () => rec.events.some((e) => e.cameraId === 'cam-1'), "the battery camera's event");
   assert.equal(rec.events.find((e) => e.cameraId === 'cam-1')!.source, 'last_alarm');
 });

@@ -5,13 +5,23 @@ import { configsFor, pollsOf, simFleet, startFleet, tempStore, until } from './h
 
 test('faults map to statuses in words; status changes are recorded; other cameras are untouched', async (t) => {
   const sim = await simFleet(t, { count: 6, profiles: ['C210', 'C110', 'C310'], loginFlows: ['secure'] });
-  const cfgs = configsFor(sim, (i) => ({ pollIntervalMs: 120, ...(i === 1 ? { password: 'WrongPassword!' } : {}), ...(i === 2 ? { tlsFingerprint: 'AB'.repeat(32) } : {}) }));
+  const cfgs = configsFor(sim, (i) => ({
+    pollIntervalMs: 120,
+    ...(i === 1 ? { password: 'WrongPassword!' } : {}),
+    ...(i === 2 ? { tlsFingerprint: 'AB'.repeat(32) } : {}),
+  }));
   const { store } = await tempStore(t);
   sim.cameras[3]!.setFault({ offline: true });
   sim.cameras[4]!.setFault({ dropConnections: true });
   const { fleet, rec } = await startFleet(t, store, cfgs, { requestTimeoutMs: 1500, maxBackoffMs: 400 });
   const last = (id: string) => pollsOf(rec, id).at(-1);
-  await until(fleet, () => ['cam-1', 'cam-2', 'cam-3', 'cam-4'].every((id) => pollsOf(rec, id).length >= 2) && pollsOf(rec, 'cam-0').length >= 3, 'two polls of each faulty camera');
+  await until(
+    fleet,
+    () =>
+      ['cam-1', 'cam-2', 'cam-3', 'cam-4'].every((id) => pollsOf(rec, id).length >= 2) &&
+      pollsOf(rec, 'cam-0').length >= 3,
+    'two polls of each faulty camera'
+  );
 
   assert.equal(last('cam-1')!.status, 'auth_failed');
   assert.match(last('cam-1')!.error!, /refused|password|credential/i);
@@ -35,8 +45,17 @@ test('faults map to statuses in words; status changes are recorded; other camera
   const logins = sim.cameras[0]!.stats.successfulLogins;
   const mark = rec.polls.length;
   sim.cameras[0]!.setFault({ expireTokens: true });
-  await until(fleet, () => rec.polls.slice(mark).filter((p) => p.cameraId === 'cam-0').length >= 2, 'polls after token expiry');
-  assert.ok(rec.polls.slice(mark).filter((p) => p.cameraId === 'cam-0').every((p) => p.status === 'online'));
+  await until(
+    fleet,
+    () => rec.polls.slice(mark).filter((p) => p.cameraId === 'cam-0').length >= 2,
+    'polls after token expiry'
+  );
+  assert.ok(
+    rec.polls
+      .slice(mark)
+      .filter((p) => p.cameraId === 'cam-0')
+      .every((p) => p.status === 'online')
+  );
   assert.equal(sim.cameras[0]!.stats.successfulLogins, logins + 1, 'one new login after the tokens expired');
 
   // The offline camera comes back: online again, and both transitions are on record.
@@ -45,16 +64,29 @@ test('faults map to statuses in words; status changes are recorded; other camera
   const changes = await fleet.statusChanges(['cam-3', 'cam-1', 'cam-0'], 0, Date.now());
   const c3 = changes.filter((c) => c.cameraId === 'cam-3').map((c) => `${c.from}>${c.to}`);
   assert.deepEqual(c3, ['unknown>offline', 'offline>online']);
-  assert.deepEqual(changes.filter((c) => c.cameraId === 'cam-1').map((c) => c.to), ['auth_failed']);
+  assert.deepEqual(
+    changes.filter((c) => c.cameraId === 'cam-1').map((c) => c.to),
+    ['auth_failed']
+  );
   assert.equal(changes.filter((c) => c.cameraId === 'cam-0').length, 0, 'a healthy camera has no status changes');
   assert.equal(fleet.camera('cam-3')!.lastSeen, last('cam-3')!.time);
 });
 
 test('a locked-out camera (legacy firmware, locked by someone else) is reported as locked_out and not asked again until the suspension ends', async (t) => {
-  const sim = await simFleet(t, { count: 2, profiles: ['C210'], loginFlows: ['legacy'], cameraOptions: () => ({ maxFailedLogins: 1, lockoutSeconds: 600 }) });
+  const sim = await simFleet(t, {
+    count: 2,
+    profiles: ['C210'],
+    loginFlows: ['legacy'],
+    cameraOptions: () => ({ maxFailedLogins: 1, lockoutSeconds: 600 }),
+  });
   // Lock camera 0 with a wrong password from elsewhere first.
   const { TapoClient } = await import('../../src/tapo/client.ts');
-  const intruder = new TapoClient({ host: sim.cameras[0]!.host, port: sim.cameras[0]!.port, password: 'nope', timeoutMs: 2000 });
+  const intruder = new TapoClient({
+    host: sim.cameras[0]!.host,
+    port: sim.cameras[0]!.port,
+    password: 'nope',
+    timeoutMs: 2000,
+  });
   await intruder.poll().catch(() => undefined);
   await intruder.close();
   const { store } = await tempStore(t);
@@ -65,6 +97,10 @@ test('a locked-out camera (legacy firmware, locked by someone else) is reported 
   assert.match(p.error!, /suspend/i);
   const asked = sim.cameras[0]!.stats.loginRequests;
   await until(fleet, () => pollsOf(rec, 'cam-1').length >= 10, 'more polls of the healthy camera');
-  assert.equal(pollsOf(rec, 'cam-0').length, 1, 'no second attempt while the camera is suspended (backoff to the end of the suspension)');
+  assert.equal(
+    pollsOf(rec, 'cam-0').length,
+    1,
+    'no second attempt while the camera is suspended (backoff to the end of the suspension)'
+  );
   assert.equal(sim.cameras[0]!.stats.loginRequests, asked);
 });

@@ -16,7 +16,10 @@ export async function simFleet(t: { after: After }, opts: SimulatedFleetOptions)
   return sim;
 }
 
-export function configsFor(sim: SimulatedFleet, over: Partial<CameraConfig> | ((i: number) => Partial<CameraConfig>) = {}): CameraConfig[] {
+export function configsFor(
+  sim: SimulatedFleet,
+  over: Partial<CameraConfig> | ((i: number) => Partial<CameraConfig>) = {}
+): CameraConfig[] {
   return sim.describe().map((d, i) => ({
     id: `cam-${i}`,
     name: d.name,
@@ -56,7 +59,12 @@ export interface Recorder {
 }
 
 /** A started fleet that records everything it emits; stopped after the test. */
-export async function startFleet(t: { after: After }, store: SqliteStore, cameras: CameraConfig[], opts: Partial<FleetOptions> = {}): Promise<{ fleet: Fleet; rec: Recorder }> {
+export async function startFleet(
+  t: { after: After },
+  store: SqliteStore,
+  cameras: CameraConfig[],
+  opts: Partial<FleetOptions> = {}
+): Promise<{ fleet: Fleet; rec: Recorder }> {
   const rec: Recorder = { polls: [], events: [], traces: [] };
   const fleet = new Fleet({
     store,
@@ -79,10 +87,14 @@ export async function startFleet(t: { after: After }, store: SqliteStore, camera
 
 /** Resolves once `pred` holds, re-checked after every poll/event; rejects after a deadline. */
 export function until(fleet: Fleet, pred: () => boolean, what: string, deadlineMs = 15_000): Promise<void> {
-  if (pred()) return Promise.resolve();
+  if (pred()) {
+    return Promise.resolve();
+  }
   return new Promise((resolve, reject) => {
     const check = () => {
-      if (!pred()) return;
+      if (!pred()) {
+        return;
+      }
       done();
       resolve();
     };

@@ -17,16 +17,26 @@ function pollsDuringFirstBadPoll(rec: Recorder, bad: string, others: string[]): 
   const end = rec.traces.find((t) => t.cameraId === bad && t.phase === 'end' && t.seq > start.seq)!;
   const counts = new Map(others.map((id) => [id, 0]));
   for (const t of rec.traces) {
-    if (t.phase === 'end' && t.seq > start.seq && t.seq < end.seq && counts.has(t.cameraId)) counts.set(t.cameraId, counts.get(t.cameraId)! + 1);
+    if (t.phase === 'end' && t.seq > start.seq && t.seq < end.seq && counts.has(t.cameraId)) {
+      counts.set(t.cameraId, counts.get(t.cameraId)! + 1);
+    }
   }
   return counts;
 }
 
 test('polls simulated cameras over TLS, maps what they report, and reuses one session per camera', async (t) => {
-  const sim = await simFleet(t, { count: 4, profiles: ['C210', 'C110', 'C420', 'C310'], loginFlows: ['secure', 'legacy', 'secure', 'secure'] });
+  const sim = await simFleet(t, {
+    count: 4,
+    profiles: ['C210', 'C110', 'C420', 'C310'],
+    loginFlows: ['secure', 'legacy', 'secure', 'secure'],
+  });
   const { store } = await tempStore(t);
   const { fleet, rec } = await startFleet(t, store, configsFor(sim));
-  await until(fleet, () => [0, 1, 2, 3].every((i) => pollsOf(rec, `cam-${i}`).length >= 3), 'three polls of every camera');
+  await until(
+    fleet,
+    () => [0, 1, 2, 3].every((i) => pollsOf(rec, `cam-${i}`).length >= 3),
+    'three polls of every camera'
+  );
 
   const [c210, c110, c420, c310] = [0, 1, 2, 3].map((i) => pollsOf(rec, `cam-${i}`).at(-1)!);
   for (const p of [c210, c110, c420, c310]) {
@@ -46,7 +56,9 @@ test('polls simulated cameras over TLS, maps what they report, and reuses one se
   assert.equal(c110!.model, 'C110');
 
   // One session per camera, reused across polls.
-  for (const cam of sim.cameras) assert.equal(cam.stats.successfulLogins, 1, `${cam.name} logged in once`);
+  for (const cam of sim.cameras) {
+    assert.equal(cam.stats.successfulLogins, 1, `${cam.name} logged in once`);
+  }
   // Snapshots and history.
   const snap = fleet.camera('cam-0')!;
   assert.equal(snap.last!.cameraId, 'cam-0');
@@ -57,14 +69,16 @@ test('polls simulated cameras over TLS, maps what they report, and reuses one se
   assert.ok(pts.length >= 3);
 });
 
-test('a slow camera among many changes no other camera\'s polling', async (t) => {
+test("a slow camera among many changes no other camera's polling", async (t) => {
   const sim = await simFleet(t, { count: 6, profiles: ['C210', 'C110', 'C310'] });
   sim.cameras[0]!.setFault({ slowMs: 1500 });
   const { store } = await tempStore(t);
   const { fleet, rec } = await startFleet(t, store, configsFor(sim), { requestTimeoutMs: 5000, concurrency: 4 });
-  await until(fleet, () => pollsOf(rec, 'cam-0').length >= 1, 'the slow camera\'s first poll');
+  await until(fleet, () => pollsOf(rec, 'cam-0').length >= 1, "the slow camera's first poll");
   const during = pollsDuringFirstBadPoll(rec, 'cam-0', ['cam-1', 'cam-2', 'cam-3', 'cam-4', 'cam-5']);
-  for (const [id, n] of during) assert.ok(n >= 3, `${id} finished ${n} polls while the slow camera was being polled`);
+  for (const [id, n] of during) {
+    assert.ok(n >= 3, `${id} finished ${n} polls while the slow camera was being polled`);
+  }
   assert.equal(pollsOf(rec, 'cam-0')[0]!.status, 'online', 'slow but within the timeout');
 });
 
@@ -75,15 +89,28 @@ test('a dead camera (accepts, never answers) times out alone, then backs off exp
   blackHole.listen(0, '127.0.0.1');
   await once(blackHole, 'listening');
   t.after(() => {
-    for (const s of sockets) s.destroy();
+    for (const s of sockets) {
+      s.destroy();
+    }
     blackHole.close();
   });
-  const dead: CameraConfig = { ...configsFor(sim)[0]!, id: 'dead', name: 'Dead', port: (blackHole.address() as net.AddressInfo).port, pollIntervalMs: 100 };
-  const { fleet, rec } = await startFleet(t, store(await tempStore(t)), [dead, ...configsFor(sim)], { requestTimeoutMs: 600, maxBackoffMs: 60_000 });
+  const dead: CameraConfig = {
+    ...configsFor(sim)[0]!,
+    id: 'dead',
+    name: 'Dead',
+    port: (blackHole.address() as net.AddressInfo).port,
+    pollIntervalMs: 100,
+  };
+  const { fleet, rec } = await startFleet(t, store(await tempStore(t)), [dead, ...configsFor(sim)], {
+    requestTimeoutMs: 600,
+    maxBackoffMs: 60_000,
+  });
   await until(fleet, () => pollsOf(rec, 'dead').length >= 3, 'three attempts at the dead camera', 20_000);
 
   const during = pollsDuringFirstBadPoll(rec, 'dead', ['cam-0', 'cam-1', 'cam-2']);
-  for (const [id, n] of during) assert.ok(n >= 2, `${id} finished ${n} polls while the dead camera hung`);
+  for (const [id, n] of during) {
+    assert.ok(n >= 2, `${id} finished ${n} polls while the dead camera hung`);
+  }
   const attempts = pollsOf(rec, 'dead');
   assert.equal(attempts[0]!.status, 'offline');
   assert.match(attempts[0]!.error!, /no answer|timed? ?out/i);
@@ -94,7 +121,9 @@ test('a dead camera (accepts, never answers) times out alone, then backs off exp
     const wait = starts[k]!.due - ends[k - 1]!.at;
     assert.ok(wait >= 100 * 2 ** (k - 1), `wait before attempt ${k + 1}: ${wait} ms`);
   }
-  for (const id of ['cam-0', 'cam-1', 'cam-2']) assert.ok(pollsOf(rec, id).every((p) => p.status === 'online'));
+  for (const id of ['cam-0', 'cam-1', 'cam-2']) {
+    assert.ok(pollsOf(rec, id).every((p) => p.status === 'online'));
+  }
 });
 
 test('a camera answering garbage is an error in words; the others poll on', async (t) => {
@@ -103,16 +132,27 @@ test('a camera answering garbage is an error in words; the others poll on', asyn
   await until(fleet, () => pollsOf(rec, 'cam-0').length >= 1, 'first poll (login) of cam-0');
   sim.cameras[0]!.setFault({ garbageJson: true });
   const mark = rec.polls.length;
-  await until(fleet, () => rec.polls.slice(mark).filter((p) => p.cameraId === 'cam-0' && p.status === 'error').length >= 2, 'two garbage answers');
+  await until(
+    fleet,
+    () => rec.polls.slice(mark).filter((p) => p.cameraId === 'cam-0' && p.status === 'error').length >= 2,
+    'two garbage answers'
+  );
   const bad = rec.polls.slice(mark).filter((p) => p.cameraId === 'cam-0' && p.status === 'error');
   assert.match(bad[0]!.error!, /[a-z]{4,}/, 'an error in words');
   assert.doesNotMatch(bad[0]!.error!, /CloudPass|stok=/i, 'no secret in the error');
   for (const id of ['cam-1', 'cam-2', 'cam-3']) {
-    assert.ok(rec.polls.slice(mark).filter((p) => p.cameraId === id && p.status === 'online').length >= 2, `${id} kept polling`);
+    assert.ok(
+      rec.polls.slice(mark).filter((p) => p.cameraId === id && p.status === 'online').length >= 2,
+      `${id} kept polling`
+    );
   }
   sim.cameras[0]!.clearFaults();
   const mark2 = rec.polls.length;
-  await until(fleet, () => rec.polls.slice(mark2).some((p) => p.cameraId === 'cam-0' && p.status === 'online'), 'recovery after the fault clears');
+  await until(
+    fleet,
+    () => rec.polls.slice(mark2).some((p) => p.cameraId === 'cam-0' && p.status === 'online'),
+    'recovery after the fault clears'
+  );
 });
 
 function store(s: { store: import('../../src/store/sqlite.ts').SqliteStore }) {

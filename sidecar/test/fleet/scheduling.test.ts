@@ -13,7 +13,16 @@ import { startFleet, tempStore, until } from './helpers.ts';
 
 function fakePoll(model = 'C210'): CameraPoll {
   return {
-    deviceInfo: { model, alias: 'x', firmware: '1.0', hardwareVersion: '1.0', mac: 'AA', deviceId: 'D', deviceType: 'SMART.IPCAMERA', batteryPercent: null },
+    deviceInfo: {
+      model,
+      alias: 'x',
+      firmware: '1.0',
+      hardwareVersion: '1.0',
+      mac: 'AA',
+      deviceId: 'D',
+      deviceType: 'SMART.IPCAMERA',
+      batteryPercent: null,
+    },
     connection: { linkType: 'wifi', rssiDbm: -50, signalLevel: 3, ssid: null },
     motionDetectionEnabled: true,
     personDetectionEnabled: false,
@@ -30,8 +39,22 @@ function fakePoll(model = 'C210'): CameraPoll {
 }
 
 const cam = (id: string, over: Partial<CameraConfig> = {}): CameraConfig => ({
-  id, name: id, host: '127.0.0.1', port: 9, username: 'admin', password: 'x', cameraAccount: null, cameraPassword: null, pollIntervalMs: 50,
-  stream: 'stream2', rtspUrlOverride: null, onvifPort: null, tlsFingerprint: null, disabled: false, source: 'test', ...over,
+  id,
+  name: id,
+  host: '127.0.0.1',
+  port: 9,
+  username: 'admin',
+  password: 'x',
+  cameraAccount: null,
+  cameraPassword: null,
+  pollIntervalMs: 50,
+  stream: 'stream2',
+  rtspUrlOverride: null,
+  onvifPort: null,
+  tlsFingerprint: null,
+  disabled: false,
+  source: 'test',
+  ...over,
 });
 
 test('the semaphore grants in arrival order and never exceeds its limit', async () => {
@@ -48,7 +71,9 @@ test('the semaphore grants in arrival order and never exceeds its limit', async 
   assert.equal(s.inUse, 2);
   r2();
   r3();
-  for (const w of waiting.slice(1)) (await w)();
+  for (const w of waiting.slice(1)) {
+    (await w)();
+  }
   assert.deepEqual(order, [3, 4, 5]);
   assert.equal(s.inUse, 0);
   assert.throws(() => new Semaphore(0), RangeError);
@@ -87,7 +112,10 @@ test('a probe that never settles is abandoned at its deadline and replaced by a 
   let closed = 0;
   const probeFactory = (): CameraProbe => {
     const n = ++made;
-    return { poll: () => (n === 1 ? new Promise<CameraPoll>(() => {}) : Promise.resolve(fakePoll())), close: async () => void closed++ };
+    return {
+      poll: () => (n === 1 ? new Promise<CameraPoll>(() => {}) : Promise.resolve(fakePoll())),
+      close: async () => void closed++,
+    };
   };
   const { fleet, rec } = await startFleet(t, store, [cam('hang')], { probeFactory, requestTimeoutMs: 50 });
   await until(fleet, () => rec.polls.some((p) => p.status === 'online'), 'a poll with the new probe');
@@ -101,7 +129,12 @@ test('pollNow polls at once (joining one in flight) and reports unknown cameras 
   const { store } = await tempStore(t);
   let polls = 0;
   const probeFactory = (): CameraProbe => ({ poll: async () => (polls++, fakePoll('C310')), close: async () => {} });
-  const { fleet } = await startFleet(t, store, [cam('n1', { pollIntervalMs: 3_600_000 }), cam('n2', { disabled: true })], { probeFactory, startSpreadMs: 3_600_000 });
+  const { fleet } = await startFleet(
+    t,
+    store,
+    [cam('n1', { pollIntervalMs: 3_600_000 }), cam('n2', { disabled: true })],
+    { probeFactory, startSpreadMs: 3_600_000 }
+  );
   const [r1, r2, r3] = await fleet.pollNow(['n1', 'n2', 'ghost']);
   assert.equal(r1!.status, 'online');
   assert.equal(r1!.model, 'C310');
@@ -110,7 +143,7 @@ test('pollNow polls at once (joining one in flight) and reports unknown cameras 
   assert.equal(r3!.status, 'error');
   assert.match(r3!.error!, /no such camera/);
   const both = await Promise.all([fleet.pollNow(['n1']), fleet.pollNow(['n1'])]);
-  assert.equal(polls, 2, 'the second call joined the first one\'s poll');
+  assert.equal(polls, 2, "the second call joined the first one's poll");
   assert.equal(both[0][0]!.time, both[1][0]!.time);
 });
 
@@ -130,16 +163,27 @@ test('failing cameras poll in their own lane: many dead cameras cannot hold up h
         : Promise.resolve(fakePoll()),
     close: async () => {},
   });
-  const cams = [...Array.from({ length: 6 }, (_, i) => cam(`dead${i}`, { pollIntervalMs: 20 })), cam('ok1', { pollIntervalMs: 20 }), cam('ok2', { pollIntervalMs: 20 })];
+  const cams = [
+    ...Array.from({ length: 6 }, (_, i) => cam(`dead${i}`, { pollIntervalMs: 20 })),
+    cam('ok1', { pollIntervalMs: 20 }),
+    cam('ok2', { pollIntervalMs: 20 }),
+  ];
   // 4 slots, failing lane 1: after their first failure the six dead cameras share one slot.
   const { fleet, rec } = await startFleet(t, store, cams, { probeFactory, concurrency: 4, maxBackoffMs: 20 });
-  await until(fleet, () => cams.slice(0, 6).every((c) => rec.polls.filter((p) => p.cameraId === c.id).length >= 2), 'two attempts at every dead camera', 20_000);
+  await until(
+    fleet,
+    () => cams.slice(0, 6).every((c) => rec.polls.filter((p) => p.cameraId === c.id).length >= 2),
+    'two attempts at every dead camera',
+    20_000
+  );
   // Count healthy polls finished during the dead cameras' second round of attempts (measured:
   // ~180 with the failing lane, ~7 without it, when the dead cameras hold every slot).
   const secondStarts = rec.traces.filter((x) => x.cameraId.startsWith('dead') && x.phase === 'start');
   const from = secondStarts[6]!.seq;
   const to = secondStarts.at(-1)!.seq;
-  const healthy = rec.traces.filter((x) => x.phase === 'end' && !x.cameraId.startsWith('dead') && x.seq > from && x.seq < to).length;
+  const healthy = rec.traces.filter(
+    (x) => x.phase === 'end' && !x.cameraId.startsWith('dead') && x.seq > from && x.seq < to
+  ).length;
   assert.ok(healthy >= 50, `healthy cameras finished ${healthy} polls while dead ones were retried`);
   assert.ok(deadPeak <= 4);
 });

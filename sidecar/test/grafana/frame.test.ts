@@ -45,7 +45,13 @@ test('Arrow frames use the IPC file format, an explicit schema and nanosecond ti
 
 test('a frame whose fields differ in length is refused', () => {
   assert.throws(
-    () => frameToArrow({ fields: [{ name: 'a', type: 'number', values: [1] }, { name: 'b', type: 'number', values: [] }] }),
+    () =>
+      frameToArrow({
+        fields: [
+          { name: 'a', type: 'number', values: [1] },
+          { name: 'b', type: 'number', values: [] },
+        ],
+      }),
     /field b has 0 values, expected 1/
   );
 });

@@ -26,7 +26,9 @@ export function pluginClients(address: string) {
 }
 
 export function call<T>(client: any, method: string, req: unknown): Promise<T> {
-  return new Promise((resolve, reject) => client[method](req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+  return new Promise((resolve, reject) =>
+    client[method](req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res)))
+  );
 }
 
 export function collect<T>(stream: grpc.ClientReadableStream<T>): Promise<T[]> {

@@ -2,8 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { createHttpApi, HttpApiConfigError, startHttpApi, type RunningHttpApi } from '../../src/http/api.ts';
-import { wantsPrometheus } from '../../src/http/api.ts';
+import {
+  createHttpApi,
+  HttpApiConfigError,
+  startHttpApi,
+  wantsPrometheus,
+  type RunningHttpApi,
+} from '../../src/http/api.ts';
 import { configsFor, simFleet, startFleet, tempStore, until } from '../fleet/helpers.ts';
 import type { Fleet } from '../../src/fleet/fleet.ts';
 
@@ -12,11 +17,23 @@ const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
 
 async function setup(t: { after: (fn: () => unknown) => void }) {
   const sim = await simFleet(t, { count: 3, profiles: ['C210', 'C110', 'C310'] });
-  const cfgs = configsFor(sim, (i) => ({ pollIntervalMs: 200, ...(i === 2 ? { name: 'Yard <script>alert(1)</script>', password: 'wrong-pass' } : {}) }));
+  const cfgs = configsFor(sim, (i) => ({
+    pollIntervalMs: 200,
+    ...(i === 2 ? { name: 'Yard <script>alert(1)</script>', password: 'wrong-pass' } : {}),
+  }));
   const { store } = await tempStore(t);
   const { fleet, rec } = await startFleet(t, store, cfgs);
-  await until(fleet, () => [0, 1, 2].every((i) => rec.polls.some((p) => p.cameraId === `cam-${i}`)), 'a poll of each camera');
-  const api = await startHttpApi({ fleet, address: '127.0.0.1:0', token: TOKEN, frameProvider: { latest: (id) => (id === 'cam-0' ? { jpeg: JPEG, time: Date.now() } : undefined) } });
+  await until(
+    fleet,
+    () => [0, 1, 2].every((i) => rec.polls.some((p) => p.cameraId === `cam-${i}`)),
+    'a poll of each camera'
+  );
+  const api = await startHttpApi({
+    fleet,
+    address: '127.0.0.1:0',
+    token: TOKEN,
+    frameProvider: { latest: (id) => (id === 'cam-0' ? { jpeg: JPEG, time: Date.now() } : undefined) },
+  });
   t.after(() => api.close());
   return { sim, fleet, rec, api };
 }
@@ -40,7 +57,10 @@ test('auth: bearer token required, checked, accepted from the header or ?token='
 test('auth off is allowed on loopback only, and a token-less API refuses to start otherwise', async (t) => {
   const { fleet } = await setup(t);
   assert.throws(() => createHttpApi({ fleet }), HttpApiConfigError);
-  await assert.rejects(startHttpApi({ fleet, address: '0.0.0.0:0', noAuth: true }), /only allowed on a loopback address/);
+  await assert.rejects(
+    startHttpApi({ fleet, address: '0.0.0.0:0', noAuth: true }),
+    /only allowed on a loopback address/
+  );
   const open = await startHttpApi({ fleet, address: '127.0.0.1:0', noAuth: true });
   t.after(() => open.close());
   const r = await fetch(`${open.url}/`);
@@ -59,7 +79,7 @@ test('/ is the seed health JSON, or the status page for a browser (escaped, with
   assert.match(html, /Sim C210 1/);
   assert.match(html, /Yard &lt;script&gt;alert\(1\)&lt;\/script&gt;/, 'names are escaped');
   assert.doesNotMatch(html, /<script>/);
-  assert.match(html, />auth_failed</, 'each camera\'s state');
+  assert.match(html, />auth_failed</, "each camera's state");
   assert.match(html, /login refused|refused/i, 'the last error');
   assert.match(html, /<img src="\/frames\/cam-0\.jpg"/, 'a picture where one exists');
   assert.doesNotMatch(html, /https?:\/\/(?!sidecar)[a-z]/i, 'no external assets');
@@ -76,18 +96,38 @@ test('/metrics: JSON summary by default, Prometheus text when the Accept header 
   assert.equal(json.summary.offline_cameras, 1);
   assert.equal(typeof json.summary.average_latency_ms, 'number');
   const c0 = json.cameras['cam-0'];
-  for (const k of ['name', 'status', 'uptime_seconds', 'temperature', 'motion_detected', 'motion_events_count', 'network_latency_ms', 'signal_strength', 'storage_used_percent', 'last_seen', 'model', 'ip_address', 'firmware']) {
+  for (const k of [
+    'name',
+    'status',
+    'uptime_seconds',
+    'temperature',
+    'motion_detected',
+    'motion_events_count',
+    'network_latency_ms',
+    'signal_strength',
+    'storage_used_percent',
+    'last_seen',
+    'model',
+    'ip_address',
+    'firmware',
+  ]) {
     assert.ok(k in c0, `seed field ${k}`);
   }
   assert.equal(c0.model, 'C210');
   assert.equal(c0.temperature, null);
   assert.equal(json.cameras['cam-2'].status, 'auth_failed');
 
-  const prom = await get(api, '/metrics', { accept: 'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.1' });
+  const prom = await get(api, '/metrics', {
+    accept:
+      'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.1',
+  });
   assert.match(prom.headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
   const text = await prom.text();
   assert.match(text, /^tapo_camera_up\{camera_id="cam-0",camera_name="Sim C210 1",model="C210"\} 1$/m);
-  assert.match(text, /^tapo_camera_up\{camera_id="cam-2",camera_name="Yard <script>alert\(1\)<\/script>",model=""\} 0$/m);
+  assert.match(
+    text,
+    /^tapo_camera_up\{camera_id="cam-2",camera_name="Yard <script>alert\(1\)<\/script>",model=""\} 0$/m
+  );
   assert.match(text, /^tapo_camera_polls_total\{camera_id="cam-0",.*status="online"\} \d+$/m);
   assert.match(text, /^tapo_camera_status\{camera_id="cam-2",.*status="auth_failed"\} 1$/m);
   assert.doesNotMatch(text, /tapo_camera_temperature_celsius\{/, 'no temperature series for wired cameras');
@@ -111,7 +151,14 @@ test('/metrics/cameras, /metrics/cameras/{id}, /metrics/history/{id}: good and b
   const hist = await (await get(api, '/metrics/history/cam-0?hours=2')).json();
   assert.equal(hist.camera_id, 'cam-0');
   assert.ok(hist.history.length >= 1);
-  assert.deepEqual(Object.keys(hist.history[0]).slice(0, 6), ['timestamp', 'uptime_seconds', 'temperature', 'network_latency_ms', 'motion_detected', 'status']);
+  assert.deepEqual(Object.keys(hist.history[0]).slice(0, 6), [
+    'timestamp',
+    'uptime_seconds',
+    'temperature',
+    'network_latency_ms',
+    'motion_detected',
+    'status',
+  ]);
   assert.equal(hist.history[0].status, 'online');
   assert.equal((await (await get(api, '/metrics/history/cam-0')).json()).camera_id, 'cam-0', 'hours defaults to 1');
   for (const bad of ['abc', '0', '-1', '', '1e9', 'NaN']) {
@@ -121,7 +168,10 @@ test('/metrics/cameras, /metrics/cameras/{id}, /metrics/history/{id}: good and b
   }
   assert.equal((await get(api, '/metrics/history/ghost?hours=1')).status, 404);
   assert.equal((await get(api, '/no/such/thing')).status, 404);
-  assert.equal((await fetch(`${api.url}/metrics`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status, 405);
+  assert.equal(
+    (await fetch(`${api.url}/metrics`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status,
+    405
+  );
   assert.equal((await get(api, '/ws')).status, 426);
 });
 
@@ -135,7 +185,10 @@ test('/frames/{id}.jpg serves the latest picture', async (t) => {
   assert.equal((await get(api, '/frames/ghost.jpg')).status, 404);
 });
 
-function wsMessages(url: string, headers: Record<string, string>): Promise<{ ws: WebSocket; messages: any[]; next: (pred: (m: any) => boolean) => Promise<any> }> {
+function wsMessages(
+  url: string,
+  headers: Record<string, string>
+): Promise<{ ws: WebSocket; messages: any[]; next: (pred: (m: any) => boolean) => Promise<any> }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     const messages: any[] = [];
@@ -143,7 +196,12 @@ function wsMessages(url: string, headers: Record<string, string>): Promise<{ ws:
     ws.on('message', (d) => {
       const m = JSON.parse(d.toString());
       messages.push(m);
-      for (const w of [...waiters]) if (w.pred(m)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(m));
+      for (const w of [...waiters]) {
+        if (w.pred(m)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(m);
+        }
+      }
     });
     ws.on('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.on('error', reject);
@@ -153,7 +211,9 @@ function wsMessages(url: string, headers: Record<string, string>): Promise<{ ws:
         messages,
         next: (pred) => {
           const hit = messages.find(pred);
-          if (hit) return Promise.resolve(hit);
+          if (hit) {
+            return Promise.resolve(hit);
+          }
           return new Promise((res2, rej2) => {
             const timer = setTimeout(() => rej2(new Error('no such WebSocket message in time')), 10_000);
             waiters.push({ pred, resolve: (m) => (clearTimeout(timer), res2(m)) });

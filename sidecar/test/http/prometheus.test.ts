@@ -34,24 +34,31 @@ async function running(t: { after: (fn: () => unknown) => void }, count: number)
   return { fleet };
 }
 
-test('promtool check metrics accepts the exposition', { skip: have('promtool') ? false : 'promtool is not installed (Debian package prometheus); CI installs it' }, async (t) => {
-  const { fleet } = await running(t, 4);
-  const text = await fleetMetricsText(fleet);
-  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
-  assert.match(text, /tapo_camera_motion_events_total\{camera_id="cam-0",.*kind="motion"\} 1/);
-});
+test(
+  'promtool check metrics accepts the exposition',
+  { skip: have('promtool') ? false : 'promtool is not installed (Debian package prometheus); CI installs it' },
+  async (t) => {
+    const { fleet } = await running(t, 4);
+    const text = await fleetMetricsText(fleet);
+    const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
+    assert.match(text, /tapo_camera_motion_events_total\{camera_id="cam-0",.*kind="motion"\} 1/);
+  }
+);
 
-test('a real Prometheus scrapes the sidecar; PromQL returns one series per simulated camera', { skip: have('prometheus') ? false : 'prometheus is not installed (Debian package prometheus); CI installs it' }, async (t) => {
-  const N = 5;
-  const { fleet } = await running(t, N);
-  const api = await startHttpApi({ fleet, address: '127.0.0.1:0', token: TOKEN });
-  t.after(() => api.close());
-  const dir = mkdtempSync(join(tmpdir(), 'tapo-prom-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    `global:
+test(
+  'a real Prometheus scrapes the sidecar; PromQL returns one series per simulated camera',
+  { skip: have('prometheus') ? false : 'prometheus is not installed (Debian package prometheus); CI installs it' },
+  async (t) => {
+    const N = 5;
+    const { fleet } = await running(t, N);
+    const api = await startHttpApi({ fleet, address: '127.0.0.1:0', token: TOKEN });
+    t.after(() => api.close());
+    const dir = mkdtempSync(join(tmpdir(), 'tapo-prom-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      `global:
   scrape_interval: 1s
   evaluation_interval: 1s
 scrape_configs:
@@ -64,39 +71,56 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:${api.port}']
 `
-  );
-  const port = await freePort();
-  const prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  prom.stderr!.on('data', (d) => (log = (log + d.toString()).slice(-4000)));
-  t.after(() => prom.kill('SIGKILL'));
+    );
+    const port = await freePort();
+    const prom = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] }
+    );
+    let log = '';
+    prom.stderr!.on('data', (d) => (log = (log + d.toString()).slice(-4000)));
+    t.after(() => prom.kill('SIGKILL'));
 
-  const query = async (q: string) => {
-    const r = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`);
-    return (await r.json()) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
-  };
-  // Bounded polling of an external process, with a deadline.
-  const deadline = Date.now() + 25_000;
-  let series: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
-  while (Date.now() < deadline) {
-    try {
-      const r = await query('tapo_camera_up');
-      series = r.data?.result ?? [];
-      if (series.length === N) break;
-    } catch {
-      /* not listening yet */
+    const query = async (q: string) => {
+      const r = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`);
+      return (await r.json()) as {
+        status: string;
+        data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+      };
+    };
+    // Bounded polling of an external process, with a deadline.
+    const deadline = Date.now() + 25_000;
+    let series: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
+    while (Date.now() < deadline) {
+      try {
+        const r = await query('tapo_camera_up');
+        series = r.data?.result ?? [];
+        if (series.length === N) {
+          break;
+        }
+      } catch {
+        /* not listening yet */
+      }
+      await new Promise((r) => setTimeout(r, 250));
     }
-    await new Promise((r) => setTimeout(r, 250));
+    assert.equal(series.length, N, `one series per camera; prometheus log tail:\n${log}`);
+    assert.deepEqual(
+      series.map((s) => s.metric.camera_id).sort(),
+      Array.from({ length: N }, (_, i) => `cam-${i}`)
+    );
+    for (const s of series) {
+      assert.equal(s.metric.job, 'tapo');
+      assert.ok(s.metric.model && s.metric.camera_name, 'model and camera_name labels');
+      assert.equal(s.value[1], '1');
+    }
+    const up = await query('up{job="tapo"}');
+    assert.equal(up.data.result[0]!.value[1], '1', 'the scrape itself succeeded (token accepted)');
+    const motion = await query('sum by (camera_id) (tapo_camera_motion_events_total)');
+    assert.equal(motion.data.result.find((r) => r.metric.camera_id === 'cam-0')?.value[1], '1');
   }
-  assert.equal(series.length, N, `one series per camera; prometheus log tail:\n${log}`);
-  assert.deepEqual(series.map((s) => s.metric.camera_id).sort(), Array.from({ length: N }, (_, i) => `cam-${i}`));
-  for (const s of series) {
-    assert.equal(s.metric.job, 'tapo');
-    assert.ok(s.metric.model && s.metric.camera_name, 'model and camera_name labels');
-    assert.equal(s.value[1], '1');
-  }
-  const up = await query('up{job="tapo"}');
-  assert.equal(up.data.result[0]!.value[1], '1', 'the scrape itself succeeded (token accepted)');
-  const motion = await query('sum by (camera_id) (tapo_camera_motion_events_total)');
-  assert.equal(motion.data.result.find((r) => r.metric.camera_id === 'cam-0')?.value[1], '1');
-});
+);

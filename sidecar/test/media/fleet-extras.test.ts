@@ -9,7 +9,12 @@ import { OnvifEventClient, type OnvifEvent } from '../../src/tapo/onvif.ts';
 import { deadline } from './helpers.ts';
 
 test('a simulated fleet with media extras serves frames and ONVIF events with each camera account', async () => {
-  const fleet = await startSimulatedFleet({ count: 2, profiles: ['C210', 'C400'], extras: mediaExtras(), cameraOptions: () => ({ motionDurationMs: 300 }) });
+  const fleet = await startSimulatedFleet({
+    count: 2,
+    profiles: ['C210', 'C400'],
+    extras: mediaExtras(),
+    cameraOptions: () => ({ motionDurationMs: 300 }),
+  });
   const pipeline = new FramePipeline({ idleMs: 100 });
   let client: OnvifEventClient | null = null;
   try {
@@ -20,7 +25,12 @@ test('a simulated fleet with media extras serves frames and ONVIF events with ea
     const extras = fleet.extras[0] as MediaExtras;
     assert.ok(extras.rtsp && extras.onvif);
 
-    const src = rtspSource('front', { host: wired.host, port: wired.rtspPort!, ...wired.cameraAccount, stream: 'stream2' });
+    const src = rtspSource('front', {
+      host: wired.host,
+      port: wired.rtspPort!,
+      ...wired.cameraAccount,
+      stream: 'stream2',
+    });
     const frame = await pipeline.snapshot(src, { width: 320, timeoutMs: 15_000 });
     assert.deepEqual([frame.width, frame.height], [320, 180]);
 
@@ -37,14 +47,19 @@ test('a simulated fleet with media extras serves frames and ONVIF events with ea
       onState: (s) => s === 'subscribed' && subscribed(),
       onEvent: (e) => {
         events.push(e);
-        if (e.phase === 'end') done();
+        if (e.phase === 'end') {
+          done();
+        }
       },
     });
     client.start();
     await deadline(ready, 10_000, 'the ONVIF subscription');
     fleet.cameras[0].triggerMotion('person');
     await deadline(ended, 10_000, 'the person event to start and end');
-    assert.deepEqual(events.map((e) => `${e.kind}:${e.phase}`), ['person:start', 'person:end']);
+    assert.deepEqual(
+      events.map((e) => `${e.kind}:${e.phase}`),
+      ['person:start', 'person:end']
+    );
     // Tapo stamps events to the second.
     assert.ok(events[1].end! >= events[1].start && events[1].start === events[0].start);
   } finally {

@@ -3,14 +3,21 @@ import type { EventEmitter } from 'node:events';
 import { spawn } from 'node:child_process';
 
 /** Resolves with the first matching event's payload, rejects after `ms`. */
-export function nextEvent<T = any>(em: EventEmitter, name: string, ms: number, match: (v: T) => boolean = () => true): Promise<T> {
+export function nextEvent<T = any>(
+  em: EventEmitter,
+  name: string,
+  ms: number,
+  match: (v: T) => boolean = () => true
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       em.off(name, on);
       reject(new Error(`no '${name}' event within ${ms} ms`));
     }, ms);
     function on(v: T) {
-      if (!match(v)) return;
+      if (!match(v)) {
+        return;
+      }
       clearTimeout(timer);
       em.off(name, on);
       resolve(v);
@@ -23,7 +30,9 @@ export function nextEvent<T = any>(em: EventEmitter, name: string, ms: number, m
 export async function until(cond: () => boolean, ms: number, what: string, stepMs = 25): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    }
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
@@ -40,9 +49,14 @@ export function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T>
 }
 
 /** Runs ffmpeg as an RTSP client (asynchronously: the server under test lives in this process). */
-export function ffmpegClient(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+export function ffmpegClient(
+  args: string[],
+  timeoutMs = 20_000
+): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     let err = '';
     const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);

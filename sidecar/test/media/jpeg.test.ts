@@ -5,7 +5,8 @@ import { JpegSplitter, jpegSize, type JpegImage } from '../../src/media/jpeg.ts'
 
 /** A structurally valid JPEG: SOI, APP0, a COM segment that contains FFD9, SOF0, SOS, entropy data with stuffing and RST, EOI. */
 function synthJpeg(width: number, height: number, fill: number): Buffer {
-  const seg = (marker: number, payload: Buffer) => Buffer.concat([Buffer.from([0xff, marker, (payload.length + 2) >> 8, (payload.length + 2) & 0xff]), payload]);
+  const seg = (marker: number, payload: Buffer) =>
+    Buffer.concat([Buffer.from([0xff, marker, (payload.length + 2) >> 8, (payload.length + 2) & 0xff]), payload]);
   const sof = Buffer.from([8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]);
   const entropy = Buffer.from([fill, 0xff, 0x00, fill, 0xff, 0xd0, fill, 0xff, 0x00, 0x12]);
   return Buffer.concat([
@@ -32,9 +33,18 @@ test('the splitter finds every picture whatever the chunking, and ignores junk b
   for (let chunk = 1; chunk <= stream.length; chunk += chunk < 8 ? 1 : 7) {
     const got: JpegImage[] = [];
     const s = new JpegSplitter((img) => got.push(img));
-    for (let i = 0; i < stream.length; i += chunk) s.push(stream.subarray(i, i + chunk));
+    for (let i = 0; i < stream.length; i += chunk) {
+      s.push(stream.subarray(i, i + chunk));
+    }
     assert.equal(got.length, 3, `chunk ${chunk}`);
-    assert.deepEqual(got.map((g) => [g.width, g.height]), [[320, 180], [1280, 720], [320, 180]]);
+    assert.deepEqual(
+      got.map((g) => [g.width, g.height]),
+      [
+        [320, 180],
+        [1280, 720],
+        [320, 180],
+      ]
+    );
     assert.ok(got[0].jpeg.equals(a) && got[1].jpeg.equals(b) && got[2].jpeg.equals(a), `chunk ${chunk}`);
   }
 });
@@ -51,10 +61,12 @@ test('a picture cut short by a new SOI is dropped, the next one is kept', () => 
 
 test('random bytes never throw and never produce a picture without a size', () => {
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   for (let round = 0; round < 50; round++) {
     const buf = Buffer.alloc(4096, 0);
-    for (let i = 0; i < buf.length; i++) buf[i] = rnd() < 0.1 ? 0xff : Math.floor(rnd() * 256);
+    for (let i = 0; i < buf.length; i++) {
+      buf[i] = rnd() < 0.1 ? 0xff : Math.floor(rnd() * 256);
+    }
     const s = new JpegSplitter((img) => assert.ok(img.width > 0 && img.height > 0));
     s.push(buf);
   }
@@ -64,12 +76,31 @@ test('real ffmpeg MJPEG output splits into pictures of the encoded size', async 
   const got: JpegImage[] = [];
   const s = new JpegSplitter((img) => got.push(img));
   await new Promise<void>((resolve, reject) => {
-    const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=352x198:rate=5', '-frames:v', '4', '-c:v', 'mjpeg', '-pix_fmt', 'yuvj420p', '-f', 'image2pipe', 'pipe:1']);
+    const p = spawn('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=352x198:rate=5',
+      '-frames:v',
+      '4',
+      '-c:v',
+      'mjpeg',
+      '-pix_fmt',
+      'yuvj420p',
+      '-f',
+      'image2pipe',
+      'pipe:1',
+    ]);
     p.stdout.on('data', (d: Buffer) => s.push(d));
     p.on('error', reject);
     p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`))));
   });
   assert.equal(got.length, 4);
-  for (const g of got) assert.deepEqual([g.width, g.height], [352, 198]);
+  for (const g of got) {
+    assert.deepEqual([g.width, g.height], [352, 198]);
+  }
   assert.equal(s.skippedBytes, 0);
 });

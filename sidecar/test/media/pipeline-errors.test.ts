@@ -32,9 +32,16 @@ function noSecret(e: MediaError, secret: string): void {
   }
 }
 
-function firstError(p: FramePipeline, source: ReturnType<typeof src>): Promise<{ err: MediaError; unsubscribe: () => void }> {
+function firstError(
+  p: FramePipeline,
+  source: ReturnType<typeof src>
+): Promise<{ err: MediaError; unsubscribe: () => void }> {
   return new Promise((resolve) => {
-    const unsubscribe = p.subscribe(source, { fps: 2, width: 160, onError: (err) => resolve({ err, unsubscribe }) }, () => undefined);
+    const unsubscribe = p.subscribe(
+      source,
+      { fps: 2, width: 160, onError: (err) => resolve({ err, unsubscribe }) },
+      () => undefined
+    );
   });
 }
 
@@ -116,14 +123,23 @@ test('a camera that serves no more streams is stream_busy; nothing listening is 
 
 test('invalid sources and a closed pipeline throw typed errors at once', async () => {
   const p = new FramePipeline();
-  assert.throws(() => p.subscribe({ cameraId: '', url: 'rtsp://h/x', maskedUrl: '' }, {}, () => undefined), (e: unknown) => e instanceof MediaError && e.kind === 'invalid_source');
+  assert.throws(
+    () => p.subscribe({ cameraId: '', url: 'rtsp://h/x', maskedUrl: '' }, {}, () => undefined),
+    (e: unknown) => e instanceof MediaError && e.kind === 'invalid_source'
+  );
   assert.throws(
     () => p.subscribe({ cameraId: 'c', url: 'http://h/x', maskedUrl: 'http://h/x' }, {}, () => undefined),
     (e: unknown) => e instanceof MediaError && e.kind === 'invalid_source'
   );
-  await assert.rejects(p.snapshot({ cameraId: 'c', url: 'file:///etc/passwd', maskedUrl: '' }), (e: unknown) => e instanceof MediaError && e.kind === 'invalid_source');
+  await assert.rejects(
+    p.snapshot({ cameraId: 'c', url: 'file:///etc/passwd', maskedUrl: '' }),
+    (e: unknown) => e instanceof MediaError && e.kind === 'invalid_source'
+  );
   await p.close();
-  assert.throws(() => p.subscribe(src('x'), {}, () => undefined), (e: unknown) => e instanceof MediaError && e.kind === 'closed');
+  assert.throws(
+    () => p.subscribe(src('x'), {}, () => undefined),
+    (e: unknown) => e instanceof MediaError && e.kind === 'closed'
+  );
   await assert.rejects(p.snapshot(src('x')), (e: unknown) => e instanceof MediaError && e.kind === 'closed');
 });
 

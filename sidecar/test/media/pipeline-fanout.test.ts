@@ -16,7 +16,12 @@ const source = (id: string, stream: 'stream1' | 'stream2' = 'stream1') => {
 };
 
 before(async () => {
-  sim = await startSimRtspServer({ name: 'Garden', username: 'viewer', password: 'V1ew:er@pass', streams: { stream1: { fps: 10 } } });
+  sim = await startSimRtspServer({
+    name: 'Garden',
+    username: 'viewer',
+    password: 'V1ew:er@pass',
+    streams: { stream1: { fps: 10 } },
+  });
   sim.events.on('session', (e: { sessions: number }) => (maxSessions = Math.max(maxSessions, e.sessions)));
 });
 after(async () => {
@@ -37,13 +42,24 @@ test('several subscribers share ONE ffmpeg; each gets its own width and rate', a
     assert.equal(starts.length, 1, 'one ffmpeg for the camera');
     assert.equal(p.stats().ffmpegRunning, 1);
     assert.equal(sim.stats().sessions, 1, 'one RTSP session on the camera');
-    for (const f of [...got.a, ...got.b]) assert.deepEqual(jpegSize(f.jpeg), { width: 320, height: 180 });
-    for (const f of got.c) assert.deepEqual(jpegSize(f.jpeg), { width: 160, height: 90 });
-    for (const f of got.a) assert.deepEqual([f.width, f.height, f.cameraId], [320, 180, 'fan']);
+    for (const f of [...got.a, ...got.b]) {
+      assert.deepEqual(jpegSize(f.jpeg), { width: 320, height: 180 });
+    }
+    for (const f of got.c) {
+      assert.deepEqual(jpegSize(f.jpeg), { width: 160, height: 90 });
+    }
+    for (const f of got.a) {
+      assert.deepEqual([f.width, f.height, f.cameraId], [320, 180, 'fan']);
+    }
     // Same output, different rates: the 2 fps subscriber sees a fraction of the 10 fps one's frames.
-    assert.ok(got.b.length >= 1 && got.b.length <= Math.ceil(got.a.length / 2), `b ${got.b.length} vs a ${got.a.length}`);
+    assert.ok(
+      got.b.length >= 1 && got.b.length <= Math.ceil(got.a.length / 2),
+      `b ${got.b.length} vs a ${got.a.length}`
+    );
     // Its frames are a subset of a's (fan-out of the same pictures, not separate decodes).
-    for (const f of got.b) assert.ok(got.a.includes(f));
+    for (const f of got.b) {
+      assert.ok(got.a.includes(f));
+    }
     const st = p.stats();
     assert.equal(st.subscribers, 3);
     assert.ok(st.framesIn >= 20 && st.framesOut >= got.a.length + got.b.length + got.c.length);
@@ -120,7 +136,9 @@ test('a slow consumer gets only the newest frame and the rest are dropped, witho
   try {
     const us = p.subscribe(src, { fps: 10, width: 160 }, async (f) => {
       slowGot.push(f as TimedFrame);
-      if (slowGot.length === 1) await gate; // busy with the first frame
+      if (slowGot.length === 1) {
+        await gate;
+      } // busy with the first frame
     });
     const uf = p.subscribe(src, { fps: 10, width: 160 }, (f) => void fastGot.push(f));
     await until(() => fastGot.length >= 15, 20_000, 'frames for the fast consumer');

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { startSimRtspServer, type SimRtspServer } from '../../src/simulator/rtsp.ts';
 import { FramePipeline } from '../../src/media/pipeline.ts';
 import { jpegSize } from '../../src/media/jpeg.ts';
-import type { Frame } from '../../src/media/types.ts';
-import { MediaError } from '../../src/media/types.ts';
+import { MediaError, type Frame } from '../../src/media/types.ts';
 import { maskUrl } from '../../src/tapo/rtsp.ts';
 import { nextEvent, until } from './helpers.ts';
 
@@ -17,7 +16,12 @@ const source = (id: string, stream: 'stream1' | 'stream2' = 'stream1') => {
 };
 
 before(async () => {
-  sim = await startSimRtspServer({ name: 'Garden', username: 'viewer', password: 'V1ew:er@pass', streams: { stream1: { fps: 10 } } });
+  sim = await startSimRtspServer({
+    name: 'Garden',
+    username: 'viewer',
+    password: 'V1ew:er@pass',
+    streams: { stream1: { fps: 10 } },
+  });
   sim.events.on('session', (e: { sessions: number }) => (maxSessions = Math.max(maxSessions, e.sessions)));
 });
 after(async () => {
@@ -85,7 +89,10 @@ test('a wider subscriber restarts ffmpeg at once and the camera never sees two o
     const restarted = nextEvent<{ outputs: Array<{ width: number; fps: number }> }>(p.events, 'ffmpeg-start', 15_000);
     const u2 = p.subscribe(src, { fps: 5, width: 1000 }, (f) => void big.push(f));
     const s = await restarted;
-    assert.deepEqual(s.outputs, [{ width: 1000, fps: 5 }, { width: 160, fps: 2 }]);
+    assert.deepEqual(s.outputs, [
+      { width: 1000, fps: 5 },
+      { width: 160, fps: 2 },
+    ]);
     await until(() => big.length > 0, 15_000, 'a big frame');
     assert.deepEqual(jpegSize(big[0].jpeg), { width: 1000, height: 562 });
     assert.equal(maxSessions, 1, 'the old session ended before the new one began');

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRtspUrl, maskUrl, rtspSource, scrubSecrets, checkOverrideUrl, RtspUrlError } from '../../src/tapo/rtsp.ts';
+import {
+  buildRtspUrl,
+  maskUrl,
+  rtspSource,
+  scrubSecrets,
+  checkOverrideUrl,
+  RtspUrlError,
+} from '../../src/tapo/rtsp.ts';
 
 test('builds the camera URL with the camera account, URL-encoded', () => {
   const url = buildRtspUrl({ host: '192.168.1.20', username: 'cam user', password: 'p@ss:w/rd#1%', stream: 'stream2' });
@@ -13,7 +20,10 @@ test('builds the camera URL with the camera account, URL-encoded', () => {
 
 test('defaults to stream1 and port 554; custom ports and IPv6 hosts work', () => {
   assert.equal(buildRtspUrl({ host: 'cam.local', username: 'u', password: 'p' }), 'rtsp://u:p@cam.local:554/stream1');
-  assert.equal(buildRtspUrl({ host: '::1', port: 8554, username: 'u', password: 'p' }), 'rtsp://u:p@[::1]:8554/stream1');
+  assert.equal(
+    buildRtspUrl({ host: '::1', port: 8554, username: 'u', password: 'p' }),
+    'rtsp://u:p@[::1]:8554/stream1'
+  );
 });
 
 test('rejects bad input with a typed error that carries no password', () => {
@@ -24,12 +34,20 @@ test('rejects bad input with a typed error that carries no password', () => {
     { host: 'h', username: '', password: 'Secret123' },
     { host: 'h', username: 'u', password: 'Secret123', stream: 'stream3' as 'stream1' },
   ]) {
-    assert.throws(() => buildRtspUrl(bad), (e: unknown) => e instanceof RtspUrlError && e.code === 'invalid_rtsp_url' && !e.message.includes('Secret123'));
+    assert.throws(
+      () => buildRtspUrl(bad),
+      (e: unknown) => e instanceof RtspUrlError && e.code === 'invalid_rtsp_url' && !e.message.includes('Secret123')
+    );
   }
 });
 
 test('an override URL replaces the camera URL; non-RTSP overrides are refused', () => {
-  const src = rtspSource('cam1', { host: '10.0.0.5', username: 'u', password: 'Secret123', override: 'rtsp://go2rtc:8554/front' });
+  const src = rtspSource('cam1', {
+    host: '10.0.0.5',
+    username: 'u',
+    password: 'Secret123',
+    override: 'rtsp://go2rtc:8554/front',
+  });
   assert.deepEqual(src, { cameraId: 'cam1', url: 'rtsp://go2rtc:8554/front', maskedUrl: 'rtsp://go2rtc:8554/front' });
   const own = rtspSource('cam1', { host: '10.0.0.5', username: 'u', password: 'Secret123', override: '  ' });
   assert.equal(own.url, 'rtsp://u:Secret123@10.0.0.5:554/stream1');
@@ -45,7 +63,10 @@ test('maskUrl hides the password of any URL and keeps the rest', () => {
   assert.equal(maskUrl('rtsp://justuser@h/x'), 'rtsp://justuser@h/x');
   assert.equal(maskUrl('rtsp://h:554/x'), 'rtsp://h:554/x');
   // The override's own credentials are masked too.
-  assert.equal(rtspSource('c', { host: 'h', username: 'u', password: 'p', override: 'rtsp://a:Restream9@g/x' }).maskedUrl, 'rtsp://a:***@g/x');
+  assert.equal(
+    rtspSource('c', { host: 'h', username: 'u', password: 'p', override: 'rtsp://a:Restream9@g/x' }).maskedUrl,
+    'rtsp://a:***@g/x'
+  );
 });
 
 test('scrubSecrets removes the URL and the password, raw or encoded, from free text', () => {

@@ -25,7 +25,8 @@ async function setup(simOpts: Partial<SimOnvifOptions> = {}, clientOpts: Partial
     onState: (s) => out.emit('state', s),
     ...clientOpts,
   });
-  const motion = (kind: 'motion' | 'person', start: number, end: number | null) => camera.emit('motion', { kind, start, end });
+  const motion = (kind: 'motion' | 'person', start: number, end: number | null) =>
+    camera.emit('motion', { kind, start, end });
   return { camera, sim, client, out, motion };
 }
 
@@ -86,7 +87,9 @@ test('a wrong password is auth_failed, reported once, with no secret in it', asy
     assert.ok(err instanceof TapoError);
     assert.equal(err.kind, 'auth_failed');
     assert.match(err.message, /refused the camera account/);
-    for (const s of [wrong, ACCOUNT.password]) assert.ok(!err.message.includes(s) && !JSON.stringify(err).includes(s));
+    for (const s of [wrong, ACCOUNT.password]) {
+      assert.ok(!err.message.includes(s) && !JSON.stringify(err).includes(s));
+    }
     assert.equal(client.state, 'retrying');
     assert.equal(simFailures, 1, 'one failed request, then a long wait (no hammering)');
     assert.equal(client.stats().errors, 1);
@@ -168,13 +171,18 @@ test('an unreachable camera is a network error and the client keeps retrying', a
     retryMaxMs: 40,
     onError: (e) => {
       errs.push(e);
-      if (errs.length === 3) resolveThree();
+      if (errs.length === 3) {
+        resolveThree();
+      }
     },
   });
   try {
     client.start();
     await deadline(three, 5000, 'three failed attempts');
-    assert.ok(errs.every((e) => e instanceof TapoError && e.kind === 'network'), errs.map((e) => e.message).join('; '));
+    assert.ok(
+      errs.every((e) => e instanceof TapoError && e.kind === 'network'),
+      errs.map((e) => e.message).join('; ')
+    );
     assert.match(errs[0].message, /cannot reach 127\.0\.0\.1/);
   } finally {
     await client.stop();

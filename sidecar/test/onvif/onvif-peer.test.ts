@@ -22,7 +22,8 @@ interface PeerCam {
   renew(opts: object, cb: Cb<unknown>): void;
   unsubscribe(cb: Cb<unknown>, preserveListeners?: boolean): void;
 }
-const call = <T>(fn: (cb: Cb<T>) => void) => new Promise<T>((resolve, reject) => fn((err, data) => (err ? reject(err) : resolve(data))));
+const call = <T>(fn: (cb: Cb<T>) => void) =>
+  new Promise<T>((resolve, reject) => fn((err, data) => (err ? reject(err) : resolve(data))));
 const asArray = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
 
 test('the onvif npm client subscribes to the simulator and pulls a Tapo motion event', async () => {
@@ -30,7 +31,13 @@ test('the onvif npm client subscribes to the simulator and pulls a Tapo motion e
   const account = { username: 'peeruser', password: 'PeerPass9' };
   const sim = await startSimOnvifServer({ name: 'Peer', ...account, events: camera });
   try {
-    const cam = new (onvif as unknown as { Cam: new (o: object) => PeerCam }).Cam({ hostname: '127.0.0.1', port: sim.port, ...account, autoconnect: false, timeout: 5000 });
+    const cam = new (onvif as unknown as { Cam: new (o: object) => PeerCam }).Cam({
+      hostname: '127.0.0.1',
+      port: sim.port,
+      ...account,
+      autoconnect: false,
+      timeout: 5000,
+    });
     const date = await call<Date>((cb) => cam.getSystemDateAndTime(cb));
     assert.ok(Math.abs(date.getTime() - Date.now()) < 5000);
     await call((cb) => cam.getCapabilities(cb));
@@ -65,8 +72,18 @@ test('the onvif npm client with a wrong password gets the NotAuthorized fault', 
   const camera = new EventEmitter();
   const sim = await startSimOnvifServer({ name: 'Peer', username: 'peeruser', password: 'PeerPass9', events: camera });
   try {
-    const cam = new (onvif as unknown as { Cam: new (o: object) => PeerCam }).Cam({ hostname: '127.0.0.1', port: sim.port, username: 'peeruser', password: 'nope', autoconnect: false, timeout: 5000 });
-    await assert.rejects(call((cb) => cam.getCapabilities(cb)), /Not Authorized|NotAuthorized/i);
+    const cam = new (onvif as unknown as { Cam: new (o: object) => PeerCam }).Cam({
+      hostname: '127.0.0.1',
+      port: sim.port,
+      username: 'peeruser',
+      password: 'nope',
+      autoconnect: false,
+      timeout: 5000,
+    });
+    await assert.rejects(
+      call((cb) => cam.getCapabilities(cb)),
+      /Not Authorized|NotAuthorized/i
+    );
   } finally {
     await sim.close();
   }

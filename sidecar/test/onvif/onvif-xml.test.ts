@@ -28,12 +28,25 @@ test('parses elements, attributes, prefixes, entities, CDATA and comments', () =
 });
 
 test('malformed XML and DOCTYPEs are XmlErrors, never crashes', () => {
-  for (const bad of ['', '<a>', '<a></b>', '<a><b></a></b>', 'text', '<a/><b/>', '<!DOCTYPE x [<!ENTITY e "e">]><a>&e;</a>', '<a x=1/>', '<a><!-- </a>', '<<<']) {
+  for (const bad of [
+    '',
+    '<a>',
+    '<a></b>',
+    '<a><b></a></b>',
+    'text',
+    '<a/><b/>',
+    '<!DOCTYPE x [<!ENTITY e "e">]><a>&e;</a>',
+    '<a x=1/>',
+    '<a><!-- </a>',
+    '<<<',
+  ]) {
     assert.throws(() => parseXml(bad), XmlError, bad);
   }
   assert.throws(() => parseXml('<a>' + 'x'.repeat(100) + '</a>', 50), XmlError);
   let deep = '';
-  for (let i = 0; i < 200; i++) deep += '<a>';
+  for (let i = 0; i < 200; i++) {
+    deep += '<a>';
+  }
   assert.throws(() => parseXml(deep), XmlError);
 });
 

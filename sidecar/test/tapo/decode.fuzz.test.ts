@@ -62,7 +62,9 @@ function assertSafe(e: unknown, where: string): void {
     `${where}: threw ${e instanceof Error ? e.constructor.name + ': ' + e.message.slice(0, 100) : typeof e}`
   );
   const text = `${e.message} ${JSON.stringify(e)}`;
-  for (const s of SECRETS) assert.ok(!text.includes(s), `${where}: message leaks a secret: ${e.message.slice(0, 200)}`);
+  for (const s of SECRETS) {
+    assert.ok(!text.includes(s), `${where}: message leaks a secret: ${e.message.slice(0, 200)}`);
+  }
   assert.ok(e.message.length < 500, `${where}: message is bounded`);
 }
 
@@ -97,7 +99,9 @@ function randValue(r: Prng, depth = 0): unknown {
       return Array.from({ length: r.int(0, 4) }, () => randValue(r, depth + 1));
     default: {
       const o: Record<string, unknown> = {};
-      for (let i = r.int(0, 5); i > 0; i--) o[r.pick(KEYS)] = randValue(r, depth + 1);
+      for (let i = r.int(0, 5); i > 0; i--) {
+        o[r.pick(KEYS)] = randValue(r, depth + 1);
+      }
       return o;
     }
   }
@@ -105,16 +109,24 @@ function randValue(r: Prng, depth = 0): unknown {
 
 /** Replace, delete or retype one random node of a copy of `v`. */
 function mutate(r: Prng, v: unknown): unknown {
-  if (typeof v !== 'object' || v === null || r.next() < 0.15) return randValue(r);
+  if (typeof v !== 'object' || v === null || r.next() < 0.15) {
+    return randValue(r);
+  }
   const copy: Record<string, unknown> | unknown[] = Array.isArray(v) ? [...v] : { ...(v as Record<string, unknown>) };
   const keys = Object.keys(copy);
-  if (keys.length === 0) return randValue(r);
+  if (keys.length === 0) {
+    return randValue(r);
+  }
   const key = r.pick(keys);
   const c = copy as Record<string, unknown>;
   const roll = r.next();
-  if (roll < 0.2) delete c[key];
-  else if (roll < 0.5) c[key] = randValue(r);
-  else c[key] = mutate(r, c[key]);
+  if (roll < 0.2) {
+    delete c[key];
+  } else if (roll < 0.5) {
+    c[key] = randValue(r);
+  } else {
+    c[key] = mutate(r, c[key]);
+  }
   return copy;
 }
 
@@ -185,7 +197,9 @@ function attempt(fn: () => unknown, where: string): boolean {
 }
 
 test('valid answers decode (the fuzz baseline is meaningful)', () => {
-  for (const [method, decode] of Object.entries(DECODERS)) assert.doesNotThrow(() => decode(VALID[method]), method);
+  for (const [method, decode] of Object.entries(DECODERS)) {
+    assert.doesNotThrow(() => decode(VALID[method]), method);
+  }
   const poll = buildPoll(
     POLL_METHODS.map((method) => ({ method, errorCode: 0, result: VALID[method] })),
     1
@@ -216,7 +230,9 @@ test('wrong types and mutated answers: decoders, multipleRequest and poll assemb
   for (let i = 0; i < ITER; i++) {
     const method = r.pick(methods);
     const input = r.next() < 0.3 ? randValue(r) : mutate(r, VALID[method]);
-    if (attempt(() => DECODERS[method]!(input), `${method} #${i}`)) threw++;
+    if (attempt(() => DECODERS[method]!(input), `${method} #${i}`)) {
+      threw++;
+    }
     attempt(
       () =>
         decodeMultiple(mutate(r, { result: { responses: [{ method, result: VALID[method], error_code: 0 }] } }), [
@@ -246,7 +262,9 @@ test('huge payloads are rejected or decoded without crashing', () => {
   };
   attempt(() => decodeMultiple(bigArray, ['getDeviceInfo']), 'huge array');
   let deep: unknown = STOK;
-  for (let i = 0; i < 100_000; i++) deep = [deep];
+  for (let i = 0; i < 100_000; i++) {
+    deep = [deep];
+  }
   attempt(() => decodeMultiple({ result: { responses: deep } }, ['getDeviceInfo']), 'deep array');
   const deepText = '['.repeat(200_000) + ']'.repeat(200_000);
   attempt(() => parseJson(deepText, 'deep'), 'deep json');
@@ -275,8 +293,10 @@ test('login against fuzzed answers: only safe TapoErrors, and never a digest the
     let confirmed = false;
     const t = fakeTransport((_path, body) => {
       const req = JSON.parse(body) as { params: Record<string, unknown> };
-      if (req.params.digest_passwd !== undefined) digestSent = true;
-      if (r.next() < 0.1)
+      if (req.params.digest_passwd !== undefined) {
+        digestSent = true;
+      }
+      if (r.next() < 0.1) {
         return reply(
           r,
           mutate(r, {
@@ -284,6 +304,7 @@ test('login against fuzzed answers: only safe TapoErrors, and never a digest the
             result: { data: { code: -40404, sec_left: r.int(0, 4000), time: 0, max_time: 5 } },
           })
         );
+      }
       if (req.params.cnonce && req.params.digest_passwd === undefined) {
         const cnonce = String(req.params.cnonce);
         const good = r.next() < 0.3;
@@ -314,10 +335,14 @@ test('login against fuzzed answers: only safe TapoErrors, and never a digest the
       assertSafe(e, `login #${i}`);
       kinds.add((e as TapoError).kind);
     }
-    if (digestSent) assert.ok(confirmed, `login #${i}: digest sent without a valid confirmation`);
+    if (digestSent) {
+      assert.ok(confirmed, `login #${i}: digest sent without a valid confirmation`);
+    }
   }
   assert.ok(sessions > 0, 'some logins succeeded');
-  for (const k of ['auth_failed', 'protocol', 'locked_out']) assert.ok(kinds.has(k), `fuzz reached ${k}`);
+  for (const k of ['auth_failed', 'protocol', 'locked_out']) {
+    assert.ok(kinds.has(k), `fuzz reached ${k}`);
+  }
 });
 
 test('sessions against fuzzed answers (encrypted and plain): only safe TapoErrors', async () => {
@@ -351,9 +376,14 @@ test('an oversized HTTP answer is cut off with a protocol error', async () => {
     const chunk = Buffer.alloc(1024 * 1024, 0x41);
     let n = 0;
     const write = () => {
-      while (n < 8 && res.write(chunk)) n++;
-      if (n < 8) res.once('drain', () => ((n += 1), write()));
-      else res.end();
+      while (n < 8 && res.write(chunk)) {
+        n++;
+      }
+      if (n < 8) {
+        res.once('drain', () => ((n += 1), write()));
+      } else {
+        res.end();
+      }
     };
     write();
   });

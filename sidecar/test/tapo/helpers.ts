@@ -27,7 +27,9 @@ export async function tapoError(p: Promise<unknown>): Promise<TapoError> {
   try {
     await p;
   } catch (e) {
-    if (e instanceof TapoError) return e;
+    if (e instanceof TapoError) {
+      return e;
+    }
     throw new Error(`expected a TapoError, got ${String(e)}`);
   }
   throw new Error('expected a rejection, but the call succeeded');
@@ -46,7 +48,9 @@ export function waitFor<T = unknown>(
       reject(new Error(`no '${event}' event within ${deadlineMs} ms`));
     }, deadlineMs);
     const on = (v: T) => {
-      if (!pred(v)) return;
+      if (!pred(v)) {
+        return;
+      }
       clearTimeout(timer);
       emitter.off(event, on);
       resolve(v);

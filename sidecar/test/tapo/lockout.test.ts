@@ -16,7 +16,9 @@ test('secure firmware, wrong password: one probe, no digest ever sent, fail fast
   assert.match(e.message, /no login attempt was sent/);
   assert.equal(cam.stats.loginRequests, 1);
   assert.equal(cam.stats.credentialAttempts, 0);
-  for (let i = 0; i < 5; i++) assert.equal((await tapoError(client.getDeviceInfo())).kind, 'auth_failed');
+  for (let i = 0; i < 5; i++) {
+    assert.equal((await tapoError(client.getDeviceInfo())).kind, 'auth_failed');
+  }
   assert.equal(cam.stats.loginRequests, 1, 'no further requests at all');
   assert.equal(cam.isLocked, false, 'the camera never counted a failure');
   client.resetAuth(cam.cloudPassword);
@@ -27,7 +29,9 @@ test('legacy firmware, wrong password: exactly one credential attempt until the 
   const cam = await startCam({ name: 'l-legacy', loginFlow: 'legacy' });
   const client = clientFor(cam, { password: 'not-the-password' });
   assert.equal((await tapoError(client.poll())).kind, 'auth_failed');
-  for (let i = 0; i < 5; i++) assert.equal((await tapoError(client.poll())).kind, 'auth_failed');
+  for (let i = 0; i < 5; i++) {
+    assert.equal((await tapoError(client.poll())).kind, 'auth_failed');
+  }
   assert.equal(cam.stats.credentialAttempts, 1);
   assert.equal(cam.stats.failedCredentialAttempts, 1);
   client.resetAuth(cam.cloudPassword);
@@ -152,7 +156,9 @@ test('firmware with a login we do not speak: unsupported_login with the code, pr
   assert.equal(e.kind, 'unsupported_login');
   assert.equal(e.code, -40211);
   assert.match(e.message, /TPAP/);
-  for (let i = 0; i < 3; i++) assert.equal((await tapoError(client.poll())).kind, 'unsupported_login');
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await tapoError(client.poll())).kind, 'unsupported_login');
+  }
   assert.equal(cam.stats.loginRequests, 1);
   assert.equal(cam.stats.credentialAttempts, 0);
   assert.ok(client.isLoginUnsupported);

@@ -20,5 +20,7 @@ test('debug logs and error messages never contain passwords, hashes or tokens', 
   assert.match(r.stderr, /session rejected; logging in again/);
   assert.match(r.stderr, /ERROR .*different TLS certificate/);
   assert.match(r.stderr, /ERROR .*wrong password|ERROR .*refused/);
-  for (const s of secrets) assert.ok(!r.stderr.includes(s), `stderr contains a secret (${s.length} chars)`);
+  for (const s of secrets) {
+    assert.ok(!r.stderr.includes(s), `stderr contains a secret (${s.length} chars)`);
+  }
 });

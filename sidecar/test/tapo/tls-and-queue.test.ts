@@ -105,7 +105,9 @@ test('SerialQueue: one task at a time, failures do not block the queue', async (
       await new Promise((r) => setImmediate(r));
       order.push(`end ${name}`);
       running--;
-      if (fail) throw new Error(name);
+      if (fail) {
+        throw new Error(name);
+      }
       return name;
     };
   const r = await Promise.allSettled([q.run(task('a')), q.run(task('b', true)), q.run(task('c'))]);

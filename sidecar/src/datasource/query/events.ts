@@ -29,7 +29,9 @@ export async function eventsQuery(ctx: QueryContext, query: TapoQuery): Promise<
     for (const s of await ctx.fleet.statusChanges(ids, ctx.from, ctx.to)) {
       const name = names.get(s.cameraId) ?? s.cameraId;
       const text =
-        s.to === 'online' ? `${name} came back online (was ${s.from})` : `${name} went ${s.to}${s.error ? `: ${s.error}` : ''}`;
+        s.to === 'online'
+          ? `${name} came back online (was ${s.from})`
+          : `${name} went ${s.to}${s.error ? `: ${s.error}` : ''}`;
       rows.push({ time: s.time, end: null, cameraId: s.cameraId, kind: `status_${s.to}`, source: 'poll', text });
     }
   }

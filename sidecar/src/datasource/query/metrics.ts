@@ -6,7 +6,12 @@ import { cameraLabels, selectCameras, type QueryContext } from './context.ts';
 export const DEFAULT_MAX_POINTS = 1000;
 
 /** States hold until they change: a bucket without a poll carries the last known state. */
-const STATE_METRICS = new Set<MetricName>(['online', 'motion_detection_enabled', 'person_detection_enabled', 'privacy_mode']);
+const STATE_METRICS = new Set<MetricName>([
+  'online',
+  'motion_detection_enabled',
+  'person_detection_enabled',
+  'privacy_mode',
+]);
 
 /**
  * Shapes a stored series for Grafana: states are carried into empty buckets, and trailing empty
@@ -14,7 +19,11 @@ const STATE_METRICS = new Set<MetricName>(['online', 'motion_detection_enabled',
  * sees the latest poll, not a gap. A series that never had a value keeps its nulls: the camera
  * does not report it, and that is not invented away.
  */
-export function shapeSeries(metric: MetricName, times: number[], values: (number | null)[]): { times: number[]; values: (number | null)[] } {
+export function shapeSeries(
+  metric: MetricName,
+  times: number[],
+  values: Array<number | null>
+): { times: number[]; values: Array<number | null> } {
   let out = values;
   if (STATE_METRICS.has(metric)) {
     let last: number | null = null;

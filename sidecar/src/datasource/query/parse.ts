@@ -1,6 +1,13 @@
 /** Validates a DataQuery's JSON into a TapoQuery, with messages that say what is wrong. */
 import { z } from 'zod';
-import { EVENT_KINDS, LIVE_KINDS, METRICS, QUERY_TYPES, CAMERA_STATUSES, type TapoQuery } from '../../../../src/shared/query.ts';
+import {
+  EVENT_KINDS,
+  LIVE_KINDS,
+  METRICS,
+  QUERY_TYPES,
+  CAMERA_STATUSES,
+  type TapoQuery,
+} from '../../../../src/shared/query.ts';
 import type { DataQuery } from '../../grafana/protocol.ts';
 
 const querySchema = z.object({

@@ -1,0 +1,201 @@
+/*
+ * The built sidecar (dist/camwatch-tapo-datasource/sidecar/main.mjs) as a child process for the
+ * browser tests: started standalone on a loopback gRPC port with a temporary data dir (so, with no
+ * camera configured, it runs its demo fleet of simulated cameras with RTSP pictures), and a grpc-js
+ * client of the proto shipped beside it. The sidecar runs in its own process group so that its
+ * ffmpeg children go with it, whatever state the test ends in.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+import { ROOT } from './chromium.mjs';
+
+const SIDECAR_DIR = join(ROOT, 'dist/camwatch-tapo-datasource/sidecar');
+const MAIN = join(SIDECAR_DIR, 'main.mjs');
+
+/** Kills a process group without caring whether it is still there. */
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Starts the sidecar; resolves once it serves gRPC and (when `waitFor` names a log message, by
+ * default the demo fleet's) that message was logged. Rejects, with the sidecar's last log lines,
+ * if it exits or misses the deadline.
+ */
+export async function startSidecar({ timeoutMs = 20_000, waitFor = 'demo fleet of simulated cameras started' } = {}) {
+  if (!existsSync(MAIN)) {
+    throw new Error(`${MAIN} is missing: run npm run build`);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'tapo-browser-'));
+  const child = spawn(
+    process.execPath,
+    [MAIN, '--standalone', '--grpc', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'info'],
+    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] }
+  );
+  const pid = child.pid;
+  // A crashing test process must not leave the sidecar (and its ffmpegs) running.
+  const onExit = () => killGroup(pid, 'SIGKILL');
+  process.once('exit', onExit);
+
+  const tail = [];
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let address = null;
+  let sawWanted = waitFor === null;
+  let notify = () => undefined;
+  let buffer = '';
+  child.stderr.on('data', (chunk) => {
+    buffer += chunk.toString('utf8');
+    let nl;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      tail.push(line.slice(0, 400));
+      if (tail.length > 30) {
+        tail.shift();
+      }
+      let entry;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (entry['@message'] === 'Tapo sidecar serving' && typeof entry.grpc === 'string') {
+        address = entry.grpc;
+      }
+      if (entry['@message'] === waitFor) {
+        sawWanted = true;
+      }
+      notify();
+    }
+  });
+
+  async function stop() {
+    process.off('exit', onExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      // SIGTERM first: the sidecar stops its demo fleet's encoders and its own ffmpegs.
+      killGroup(pid, 'SIGTERM');
+      let timer;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 3000)))]);
+      clearTimeout(timer);
+    }
+    // Whatever is left of the group (an ffmpeg that ignored SIGTERM) goes now.
+    killGroup(pid, 'SIGKILL');
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  try {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`the sidecar was not ready within ${timeoutMs} ms:\n${tail.join('\n')}`)),
+        timeoutMs
+      );
+      notify = () => {
+        if (address && sawWanted) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(new Error(`the sidecar exited (${code ?? signal}) before it was ready:\n${tail.join('\n')}`));
+      });
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { pid, address, dataDir, logTail: () => tail.join('\n'), stop };
+}
+
+/** grpc-js clients of the plugin services, from the .proto files shipped with the sidecar. */
+export function pluginClients(address) {
+  const def = protoLoader.loadSync(['pluginv2.proto'], {
+    includeDirs: [join(SIDECAR_DIR, 'proto')],
+    keepCase: true,
+    longs: Number,
+    enums: String,
+    bytes: Buffer,
+    defaults: true,
+  });
+  const pkg = grpc.loadPackageDefinition(def);
+  const creds = grpc.credentials.createInsecure();
+  const stream = new pkg.pluginv2.Stream(address, creds);
+  return { stream, close: () => stream.close() };
+}
+
+/** A PluginContext as Grafana sends it, for datasource `uid`, from a user with `role`. */
+export function pluginContext({ uid, role = 'Viewer', jsonData = {}, secure = {} }) {
+  return {
+    orgId: 1,
+    pluginId: 'camwatch-tapo-datasource',
+    user: { login: role.toLowerCase(), name: role, email: '', role },
+    dataSourceInstanceSettings: {
+      id: 1,
+      uid,
+      name: 'Tapo Cameras',
+      jsonData: Buffer.from(JSON.stringify(jsonData)),
+      decryptedSecureJsonData: secure,
+      lastUpdatedMS: 1,
+    },
+  };
+}
+
+/**
+ * RunStream on `path`: `next(timeoutMs)` resolves with the next StreamPacket's data (a Buffer), in
+ * order, or rejects when the stream fails or nothing arrives in time. `cancel()` ends it.
+ */
+export function runStream(client, request) {
+  const call = client.RunStream(request);
+  const queue = [];
+  let failure = null;
+  let waiter = null;
+  let cancelled = false;
+  call.on('data', (packet) => {
+    queue.push(packet.data);
+    waiter?.();
+  });
+  call.on('error', (err) => {
+    if (!cancelled) {
+      failure = err;
+      waiter?.();
+    }
+  });
+  call.on('end', () => {
+    failure ??= new Error('RunStream ended');
+    waiter?.();
+  });
+  return {
+    received: () => queue.length,
+    async next(timeoutMs) {
+      if (queue.length === 0 && !failure) {
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, timeoutMs);
+          waiter = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        waiter = null;
+      }
+      if (queue.length > 0) {
+        return queue.shift();
+      }
+      throw failure ?? new Error(`no packet on ${request.path} within ${timeoutMs} ms`);
+    },
+    cancel() {
+      cancelled = true;
+      call.cancel();
+    },
+  };
+}
