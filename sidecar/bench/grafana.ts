@@ -13,7 +13,7 @@ import { fmt, rssMiB, summary } from './_stats.ts';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const exe = join(root, 'dist', 'camwatch-tapo-datasource', 'gpx_tapo_linux_amd64');
 
-function launch(): { child: ChildProcess; handshake: Promise<{ address: string; ms: number }> } {
+function launch(extraEnv: Record<string, string> = {}): { child: ChildProcess; handshake: Promise<{ address: string; ms: number }> } {
   const started = process.hrtime.bigint();
   const child = spawn(exe, [], {
     env: {
@@ -22,6 +22,7 @@ function launch(): { child: ChildProcess; handshake: Promise<{ address: string; 
       PLUGIN_PROTOCOL_VERSIONS: '2',
       TAPO_DATA_DIR: mkdtempSync(join(tmpdir(), 'tapo-bench-')),
       TAPO_LOG_LEVEL: 'warn',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -62,6 +63,18 @@ export async function run(): Promise<void> {
   }
   const l = summary(launches);
   console.log(`launch → handshake: p50 ${fmt(l.p50, 0)} ms, max ${fmt(Math.max(...launches), 0)} ms (n=${l.n})`);
+
+  {
+    // Idle and empty: no camera, no demo fleet; give it a moment to settle after the handshake.
+    const bare = launch({ TAPO_DEMO: '0' });
+    const h = await bare.handshake;
+    const c0 = pluginClients(h.address);
+    await call(c0.diagnostics, 'CheckHealth', { pluginContext: pluginContext() });
+    await new Promise((res) => setTimeout(res, 2000));
+    console.log(`RSS of an idle sidecar without cameras: ${fmt(rssMiB(bare.child.pid!), 1)} MiB`);
+    c0.diagnostics.close();
+    await stop(bare.child, h.address);
+  }
 
   const { child, handshake } = launch();
   const { address } = await handshake;

@@ -13,7 +13,8 @@ import { formatIssue, type CameraConfig, type LoadedConfig } from './config/type
 import { loadYamlConfig } from './config/yaml.ts';
 import { createDatasource } from './datasource/plugin.ts';
 import { datasourceSource } from './datasource/scope.ts';
-import type { CameraControls, CameraHealth, FrameProvider } from './datasource/deps.ts';
+import type { CameraControls, FrameProvider } from './datasource/deps.ts';
+import { healthOf } from './datasource/health.ts';
 import { DEMO_SOURCE, Fleet, onvifMotionSourceFactory, startDemoFleet, type DemoFleet } from './fleet/index.ts';
 import type { PollResult } from './fleet/model.ts';
 import type { PluginHandlers } from './grafana/handlers.ts';
@@ -35,22 +36,6 @@ export interface App {
 }
 
 const VERSION = process.env.TAPO_SIDECAR_VERSION ?? 'dev';
-
-function healthOf(name: string, p: PollResult): CameraHealth {
-  const ok = p.status === 'online';
-  return {
-    cameraId: p.cameraId,
-    name,
-    ok,
-    status: p.status,
-    latencyMs: p.latencyMs,
-    model: p.model,
-    firmware: p.firmware,
-    message: ok
-      ? `reachable in ${Math.round(p.latencyMs ?? 0)} ms, ${p.model ?? 'unknown model'}, firmware ${p.firmware ?? 'unknown'}`
-      : `${p.status.replace('_', ' ')}: ${p.error ?? 'no answer'}`,
-  };
-}
 
 /**
  * An override URL on the camera's own host (a non-standard port, say) gets the camera account,
@@ -235,13 +220,8 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     metricsText: () => fleetMetrics(fleet).text(),
     async checkCameras(ids) {
       const results: Array<PollResult | null> = await fleet.pollNow(ids);
-      return results.map((p, i) => {
-        const name = fleet.camera(ids[i])?.name ?? ids[i];
-        // A camera replaced while the check ran has no result of this generation.
-        return p
-          ? healthOf(name, p)
-          : { cameraId: ids[i], name, ok: false, message: 'not polled yet (its settings just changed)' };
-      });
+      // A camera replaced while the check ran has no result of this generation: "not polled yet".
+      return results.map((p, i) => healthOf(ids[i], fleet.camera(ids[i])?.name ?? ids[i], p));
     },
     async sidecarProblems() {
       const problem = await ffmpegProblem();

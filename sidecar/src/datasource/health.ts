@@ -1,27 +1,30 @@
 /** CheckHealth: per camera, reachable with latency/model/firmware, or the exact reason it is not. */
 import type { HealthStatus } from '../grafana/protocol.ts';
+import type { PollResult } from '../fleet/model.ts';
 import type { CameraHealth, DatasourceDeps } from './deps.ts';
 
+/** One camera's health from a poll: reachable with latency/model/firmware, or the reason in words. */
+export function healthOf(cameraId: string, name: string, p: PollResult | null): CameraHealth {
+  if (!p) {
+    return { cameraId, name, ok: false, message: 'not polled yet', status: 'unknown' };
+  }
+  const ok = p.status === 'online';
+  return {
+    cameraId,
+    name,
+    ok,
+    status: p.status,
+    latencyMs: p.latencyMs,
+    model: p.model,
+    firmware: p.firmware,
+    message: ok
+      ? `reachable in ${Math.round(p.latencyMs ?? 0)} ms, ${p.model ?? 'unknown model'}, firmware ${p.firmware ?? 'unknown'}`
+      : `${p.status.replace('_', ' ')}: ${p.error ?? 'no answer'}`,
+  };
+}
+
 function fromLastPoll(deps: DatasourceDeps): CameraHealth[] {
-  return deps.fleet.cameras().map((c) => {
-    const p = c.last;
-    if (!p) {
-      return { cameraId: c.id, name: c.name, ok: false, message: 'not polled yet', status: 'unknown' };
-    }
-    const ok = p.status === 'online';
-    return {
-      cameraId: c.id,
-      name: c.name,
-      ok,
-      status: p.status,
-      latencyMs: p.latencyMs,
-      model: p.model,
-      firmware: p.firmware,
-      message: ok
-        ? `reachable in ${Math.round(p.latencyMs ?? 0)} ms, ${p.model ?? 'unknown model'} firmware ${p.firmware ?? 'unknown'}`
-        : (p.error ?? p.status),
-    };
-  });
+  return deps.fleet.cameras().map((c) => healthOf(c.id, c.name, c.last));
 }
 
 export async function checkHealth(

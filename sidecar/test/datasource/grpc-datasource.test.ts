@@ -165,7 +165,8 @@ test('CheckHealth reports per camera, and CollectMetrics returns Prometheus text
   const h: any = await call(clients.diagnostics, 'CheckHealth', { pluginContext: pluginContext() });
   assert.equal(h.status, 'OK');
   assert.match(h.message, /1 of 2 cameras reachable/);
-  assert.match(h.message, /Garage: timeout after 5000 ms/);
+  assert.match(h.message, /✗ Garage: offline: timeout after 5000 ms/);
+  assert.match(h.message, /✓ Front door: reachable in 42 ms, C210, firmware 1\.4\.3/);
   const details = JSON.parse(h.jsonDetails.toString());
   assert.equal(details.cameras.length, 2);
   const m: any = await call(clients.diagnostics, 'CollectMetrics', { pluginContext: pluginContext() });
