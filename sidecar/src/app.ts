@@ -267,7 +267,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
           fleet,
           token: opts.apiToken,
           noAuth: opts.noAuth,
-          frameProvider: { latest: (id) => pipeline.latest(id) },
+          frameProvider: { latest: (id) => pipeline.latest(id), snapshot: (id) => frames.snapshot(id, { width: 320 }) },
           metrics: fleetMetrics(fleet),
         });
         log.info({ url: http.url }, 'HTTP API serving');

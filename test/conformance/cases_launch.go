@@ -80,7 +80,7 @@ func (h *harness) launcherCases() {
 func (h *harness) setupCameras(ctx context.Context) {
 	var cams []*camera
 	n := h.cfg.simulators
-	h.s.run(fmt.Sprintf("setup: the simulator serves %d cameras on loopback", n+1), func(t *T) {
+	h.s.prerequisite(fmt.Sprintf("setup: the simulator serves %d cameras on loopback", n+1), func(t *T) {
 		sctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 		defer cancel()
 		sim, lines, err := startSimulator(sctx, h.cfg.repo, n+1, "Conf-"+randomToken(6))
@@ -118,7 +118,7 @@ func (h *harness) setupCameras(ctx context.Context) {
 func (h *harness) managedCases(ctx context.Context) *launched {
 	var l *launched
 	var startErr error
-	h.s.run("handshake: a go-plugin client configured as Grafana's starts gpx_tapo_linux_amd64", func(t *T) {
+	h.s.prerequisite("handshake: a go-plugin client configured as Grafana's starts gpx_tapo_linux_amd64", func(t *T) {
 		l, startErr = launch(launchOptions{executable: h.cfg.launcher, env: h.pluginEnv()})
 		if startErr != nil {
 			reason := startErr.Error()

@@ -100,7 +100,8 @@ func alertTimeRange(r provisionedRule, now time.Time) (from, to time.Time, err e
 }
 
 // reduceValues is Grafana's reduce expression on one series.
-//   - mode "" (strict): a null/NaN point, or an empty series, gives null (NaN in Grafana), except count;
+//   - mode "" (strict): a null/NaN point, or an empty series, gives null (NaN in Grafana), except
+//     for count, and for last, which only looks at the last point;
 //   - "dropNN": null/NaN/±Inf points are dropped first; nothing left gives null;
 //   - "replaceNN": they are replaced by replaceWithValue first.
 //
@@ -111,7 +112,8 @@ func reduceValues(values []*float64, red ruleReduce) (*float64, error) {
 		nonNumber := v == nil || math.IsNaN(*v) || math.IsInf(*v, 0)
 		switch red.Mode {
 		case "":
-			if nonNumber && red.Reducer != "count" {
+			// Strict: last looks at the last point only; the others fail on any non-number.
+			if nonNumber && red.Reducer != "count" && red.Reducer != "last" {
 				return nil, nil
 			}
 			if v != nil {

@@ -41,6 +41,10 @@ func (s simCamera) boolean(keys ...string) (bool, bool) {
 	return false, false
 }
 
+// simMotionMeanMs: the simulated cameras trigger a motion/person event this often on average
+// (exponential intervals), so events, motion counts and the motion alert have something to show.
+const simMotionMeanMs = 3000
+
 // startSimulator runs `npm run simulator -w sidecar -- --cameras n --host 127.0.0.1 --base-port P`
 // from the repository root and reads one JSON line per camera.
 func startSimulator(ctx context.Context, repo string, n int, password string) (*child, []simCamera, error) {
@@ -51,7 +55,7 @@ func startSimulator(ctx context.Context, repo string, n int, password string) (*
 	args := []string{"run", "simulator", "-w", "sidecar", "--", "--cameras", strconv.Itoa(n), "--host", "127.0.0.1", "--base-port", strconv.Itoa(base),
 		// A password unique to this run, so the secret checks cannot match by accident; motion
 		// every few seconds so events and motion counts have something to show.
-		"--password", password, "--auto-motion-ms", "3000"}
+		"--password", password, "--auto-motion-ms", strconv.Itoa(simMotionMeanMs)}
 	// With ffmpeg, each camera also serves RTSP and ONVIF (their ports come in its JSON line).
 	if _, err := exec.LookPath("ffmpeg"); err == nil {
 		args = append(args, "--media")

@@ -61,6 +61,16 @@ func (s *suite) run(name string, fn func(t *T)) bool {
 	if s.filter != nil && !s.filter.MatchString(name) {
 		return true
 	}
+	return s.runCase(name, fn)
+}
+
+// prerequisite runs a case that later cases need (the cameras, the started plugin) whatever
+// -run says, so that `-run alert` runs the alert cases rather than nothing.
+func (s *suite) prerequisite(name string, fn func(t *T)) bool {
+	return s.runCase(name, fn)
+}
+
+func (s *suite) runCase(name string, fn func(t *T)) bool {
 	t := &T{name: name, verbose: s.verbose}
 	func() {
 		defer func() {

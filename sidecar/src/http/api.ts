@@ -28,6 +28,8 @@ import { renderStatusPage } from './status-page.ts';
 
 export interface HttpFrameProvider {
   latest(cameraId: string): { jpeg: Buffer; time: number } | undefined;
+  /** A fresh picture when there is no recent one (starts the camera's stream for a moment). */
+  snapshot?(cameraId: string): Promise<{ jpeg: Buffer; time: number }>;
 }
 
 export interface HttpApiOptions {
@@ -144,7 +146,7 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
       if (/text\/html/i.test(accept)) {
         const t = url.searchParams.get('token');
         const html = renderStatusPage(fleet, {
-          hasFrame: (id) => !!opts.frameProvider?.latest(id),
+          hasFrame: (id) => !!opts.frameProvider?.latest(id) || !!opts.frameProvider?.snapshot,
           ...(t ? { query: `?token=${encodeURIComponent(t)}` } : {}),
         });
         res.writeHead(200, {
@@ -199,7 +201,14 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
       if (!fleet.camera(id)) {
         return sendJson(res, 404, { detail: `camera "${id.slice(0, 80)}" not found` });
       }
-      const f = opts.frameProvider?.latest(id);
+      let f = opts.frameProvider?.latest(id);
+      if (!f && opts.frameProvider?.snapshot) {
+        try {
+          f = await opts.frameProvider.snapshot(id);
+        } catch (err) {
+          return sendJson(res, 503, { detail: `no picture of camera "${id}": ${(err as Error).message}` });
+        }
+      }
       if (!f) {
         return sendJson(res, 404, { detail: `no picture of camera "${id}" yet` });
       }

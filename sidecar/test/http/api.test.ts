@@ -185,6 +185,36 @@ test('/frames/{id}.jpg serves the latest picture', async (t) => {
   assert.equal((await get(api, '/frames/ghost.jpg')).status, 404);
 });
 
+test('/frames/{id}.jpg grabs a fresh picture when there is none, and says why it cannot', async (t) => {
+  const { fleet } = await setup(t);
+  const asked: string[] = [];
+  const api = await startHttpApi({
+    fleet,
+    address: '127.0.0.1:0',
+    token: TOKEN,
+    frameProvider: {
+      latest: () => undefined,
+      snapshot: async (id) => {
+        asked.push(id);
+        if (id === 'cam-2') {
+          throw new Error('the camera refused the camera account');
+        }
+        return { jpeg: JPEG, time: Date.now() };
+      },
+    },
+  });
+  t.after(() => api.close());
+  const ok = await get(api, '/frames/cam-1.jpg');
+  assert.equal(ok.status, 200);
+  assert.deepEqual(Buffer.from(await ok.arrayBuffer()), JPEG);
+  const failed = await get(api, '/frames/cam-2.jpg');
+  assert.equal(failed.status, 503);
+  assert.match((await failed.json()).detail, /no picture of camera "cam-2": the camera refused the camera account/);
+  assert.deepEqual(asked, ['cam-1', 'cam-2']);
+  const page = await (await get(api, '/', { accept: 'text/html' })).text();
+  assert.match(page, /<img src="\/frames\/cam-0\.jpg/, 'the status page asks for every camera picture');
+});
+
 function wsMessages(
   url: string,
   headers: Record<string, string>
