@@ -65,7 +65,7 @@ export interface TapoQuery {
   eventKinds?: EventKind[];
   /** status: filter rows by status; empty means all. */
   statuses?: CameraStatus[];
-  /** live: what to stream. */
+  /** live: what to stream; without it, camera pictures (frames). */
   live?: { kind: LiveKind; fps?: number; width?: number };
   /** events: also answer status changes (went offline, came back) as rows; used by annotations. */
   statusChanges?: boolean;

@@ -15,6 +15,7 @@ import (
 // after the checks the server-side expression engine makes: numeric wide series, unique label sets.
 func (h *harness) alertSeries(t *T, ctx context.Context, l *launched, metric string) map[string]series {
 	fx := h.fx
+	h.waitFleet(t, ctx, l) // every camera polled, also when run alone (-run alert)
 	now := time.Now()
 	q := fx.dataQuery(queryOpts{refID: "A", queryType: "metrics", from: now.Add(-10 * time.Minute), to: now,
 		maxDataPoints: 43200, intervalMS: 1000,

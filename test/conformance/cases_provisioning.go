@@ -132,28 +132,6 @@ func (ev ruleEval) values() string {
 	return strings.Join(parts, " ")
 }
 
-// waitFleet waits (bounded) until every camera has been polled and shows the status the fixture
-// expects, so that the provisioning cases also stand alone (-run provisioning).
-func (h *harness) waitFleet(t *T, ctx context.Context, l *launched) {
-	fx := h.fx
-	ok, why := eventually(40*time.Second, 300*time.Millisecond, func() (bool, string) {
-		r, err := l.queryData(ctx, fx.pluginContext(), nil,
-			fx.dataQuery(queryOpts{refID: "S", queryType: "status", body: map[string]any{"cameras": []string{}}}),
-			fx.dataQuery(queryOpts{refID: "M", queryType: "metrics", body: map[string]any{"cameras": []string{}, "metrics": []string{"online"}}}))
-		if err != nil {
-			return false, "QueryData: " + err.Error()
-		}
-		if len(r.frames["S"]) != 1 {
-			return false, fmt.Sprintf("status answer %+v", r.raw.Responses["S"])
-		}
-		if ok, why := statusesSettled(fx, r.frames["S"][0]); !ok {
-			return false, why
-		}
-		return everyCameraHasPoint(fx, r.frames["M"], "online")
-	})
-	t.Check(ok, "the fleet did not settle within 40 s: %s", why)
-}
-
 func (h *harness) alertRuleCase(t *T, ctx context.Context, l *launched, r provisionedRule) {
 	fx := h.fx
 	h.waitFleet(t, ctx, l)

@@ -5,7 +5,8 @@ import { clampFps, clampWidth, liveAddress, type Channel } from '../channels.ts'
 import { selectCameras, type QueryContext } from './context.ts';
 
 export async function liveQuery(ctx: QueryContext, query: TapoQuery): Promise<Frame[]> {
-  const kind = query.live?.kind ?? 'metrics';
+  // Pictures unless metrics are asked for, as the query editor defaults.
+  const kind = query.live?.kind ?? 'frames';
   const explicit = (query.cameras ?? []).length > 0;
   const cameras = selectCameras(ctx.fleet, query);
   let chans: Channel[];
