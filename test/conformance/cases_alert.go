@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 )
 
 // alertSeries runs one metrics query the way Grafana's alert scheduler does (no user in the
@@ -91,6 +92,58 @@ func (h *harness) alertCases(ctx context.Context, l *launched) {
 		got := firing(all, func(v float64) bool { return v == 0 })
 		t.Check(strings.Join(got, ",") == strings.Join(want, ","), "firing %v, want %v (last values: %s)", got, want, lastValues(all))
 		t.Infof("last values: %s", lastValues(all))
+	})
+
+	h.s.run("alert on tables: status and events answer alerting's table shape (string labels, one number per camera)", func(t *T) {
+		h.waitFleet(t, ctx, l)
+		now := time.Now()
+		q := func(ref, queryType string) *pluginv2.DataQuery {
+			return fx.dataQuery(queryOpts{refID: ref, queryType: queryType, from: now.Add(-10 * time.Minute), to: now,
+				maxDataPoints: 43200, intervalMS: 1000, body: map[string]any{"cameras": []string{}}})
+		}
+		r, err := l.queryData(ctx, fx.alertContext(), map[string]string{"FromAlert": "true"}, q("S", "status"), q("E", "events"))
+		t.NoErr(err, "QueryData")
+		for _, ref := range []string{"S", "E"} {
+			dr, frames := r.response(t, ref)
+			t.Check(dr.Error == "", "%s: error %q", ref, dr.Error)
+			t.Check(len(frames) == 1, "%s: %d frames, want one table", ref, len(frames))
+			if len(frames) != 1 {
+				continue
+			}
+			fr := frames[0]
+			numeric, seen := 0, map[string]bool{}
+			var value *data.Field
+			for _, f := range fr.Fields {
+				if f.Type().Numeric() {
+					numeric++
+					value = f
+				} else {
+					t.Check(f.Type() == data.FieldTypeString || f.Type() == data.FieldTypeNullableString, "%s: column %s is %s: only strings (labels) beside the value", ref, f.Name, f.Type())
+				}
+			}
+			t.Check(numeric == 1, "%s: %d numeric columns, alerting needs exactly one", ref, numeric)
+			t.Check(fr.Rows() == len(fx.cameras), "%s: %d rows, want one per camera (%d)", ref, fr.Rows(), len(fx.cameras))
+			for i := 0; i < fr.Rows(); i++ {
+				key := ""
+				for _, f := range fr.Fields {
+					if !f.Type().Numeric() {
+						v, _ := f.ConcreteAt(i)
+						key += fmt.Sprintf("%v|", v)
+					}
+				}
+				t.Check(!seen[key], "%s: two rows with the same labels %q", ref, key)
+				seen[key] = true
+				if ref == "S" && value != nil {
+					id, _ := fr.Fields[0].ConcreteAt(i)
+					v, _ := value.NullableFloatAt(i)
+					want := 0.0
+					if c := fx.camera(fmt.Sprint(id)); c != nil && c.Expect == "online" {
+						want = 1
+					}
+					t.Check(v != nil && *v == want, "status: camera %v online %s, want %v", id, fmtPtr(v), want)
+				}
+			}
+		}
 	})
 
 	h.s.run("alert HighLatency (last(latency_ms) > 1000): a number per reachable camera, null (not 0) for the offline one", func(t *T) {

@@ -58,7 +58,12 @@ export function createDatasource(deps: DatasourceDeps): PluginHandlers & { dispo
     return inst?.deps ?? deps;
   };
 
-  async function answer(d: DatasourceDeps, uid: string, q: QueryDataRequest['queries'][number]): Promise<DataResponse> {
+  async function answer(
+    d: DatasourceDeps,
+    uid: string,
+    fromAlert: boolean,
+    q: QueryDataRequest['queries'][number]
+  ): Promise<DataResponse> {
     try {
       const query = parseQuery(q);
       const now = Date.now();
@@ -69,6 +74,7 @@ export function createDatasource(deps: DatasourceDeps): PluginHandlers & { dispo
         to: q.timeRange?.toEpochMS || now,
         maxDataPoints: q.maxDataPoints,
         intervalMS: q.intervalMS,
+        fromAlert,
       };
       const frames = await handlers[query.queryType ?? 'metrics'](ctx, query);
       return { frames: frames.map(frameToArrow), status: 200 };
@@ -86,7 +92,12 @@ export function createDatasource(deps: DatasourceDeps): PluginHandlers & { dispo
     async queryData(req) {
       const d = await depsOf(req.pluginContext);
       const uid = req.pluginContext?.dataSourceInstanceSettings?.uid ?? '';
-      const entries = await Promise.all(req.queries.map(async (q) => [q.refId, await answer(d, uid, q)] as const));
+      const fromAlert = Object.entries(req.headers ?? {}).some(
+        ([k, v]) => k.toLowerCase() === 'fromalert' && v === 'true'
+      );
+      const entries = await Promise.all(
+        req.queries.map(async (q) => [q.refId, await answer(d, uid, fromAlert, q)] as const)
+      );
       return Object.fromEntries(entries);
     },
     checkHealth: async (ctx) => checkHealth(await depsOf(ctx)),

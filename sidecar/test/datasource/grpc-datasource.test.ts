@@ -118,6 +118,27 @@ test('QueryData answers each query on its own: good ones with frames, bad ones w
   assert.equal(events.getChild('text')!.get(0), 'Person detected on Front door');
 });
 
+test('for the alert evaluator, status and events answer one numeric column per camera (labels are strings)', async () => {
+  const res: any = await call(clients.data, 'QueryData', {
+    pluginContext: pluginContext({ user: null }),
+    headers: { FromAlert: 'true' },
+    queries: [dq('S', { queryType: 'status' }), dq('E', { queryType: 'events' }), dq('M', { queryType: 'metrics', metrics: ['online'] })],
+  });
+  const shape = (frame: Uint8Array) => {
+    const t = tableFromIPC(frame);
+    return t.schema.fields.map((f) => `${f.name}:${f.type}`);
+  };
+  const status = tableFromIPC(res.responses.S.frames[0]);
+  assert.deepEqual(shape(res.responses.S.frames[0]), ['camera_id:Utf8', 'camera_name:Utf8', 'model:Utf8', 'online:Float64']);
+  assert.deepEqual([...status.getChild('online')!.toArray()], [1, 0]);
+  const events = tableFromIPC(res.responses.E.frames[0]);
+  assert.deepEqual(shape(res.responses.E.frames[0]), ['camera_id:Utf8', 'camera_name:Utf8', 'model:Utf8', 'events:Float64']);
+  assert.deepEqual([...events.getChild('camera_id')!.toArray()], ['front', 'garage']);
+  assert.deepEqual([...events.getChild('events')!.toArray()], [1, 0]);
+  // Time series are already what alerting reads: unchanged.
+  assert.equal(res.responses.M.frames.length, 2);
+});
+
 test('a live query points Grafana Live at ds/<uid>/ channels', async () => {
   const res: any = await call(clients.data, 'QueryData', {
     pluginContext: pluginContext(),

@@ -1,6 +1,7 @@
 /** What every query handler receives, and camera selection shared by them. */
 import type { TapoQuery } from '../../../../src/shared/query.ts';
 import type { CameraSnapshot, FleetView } from '../../fleet/model.ts';
+import type { Frame } from '../../grafana/frame.ts';
 import { QueryError } from './parse.ts';
 
 export interface QueryContext {
@@ -11,6 +12,11 @@ export interface QueryContext {
   to: number;
   maxDataPoints: number;
   intervalMS: number;
+  /**
+   * Grafana's alert evaluator asks (header FromAlert). Alerting reads a table only when it has one
+   * numeric column (string columns become labels), so the table query types answer that shape.
+   */
+  fromAlert: boolean;
 }
 
 /** Values Grafana leaves for "All" when a variable is not expanded to ids. */
@@ -34,4 +40,28 @@ export function selectCameras(fleet: FleetView, query: TapoQuery): CameraSnapsho
 
 export function cameraLabels(c: CameraSnapshot): Record<string, string> {
   return { camera_id: c.id, camera_name: c.name, model: c.last?.model ?? 'unknown' };
+}
+
+/**
+ * The table shape Grafana's alerting reads as one instance per row: string columns (the camera's
+ * labels) and exactly one numeric column.
+ */
+export function alertTable(
+  name: string,
+  refId: string,
+  cameras: CameraSnapshot[],
+  valueName: string,
+  values: number[]
+): Frame {
+  return {
+    name,
+    refId,
+    meta: { type: 'table' },
+    fields: [
+      { name: 'camera_id', type: 'string', values: cameras.map((c) => c.id) },
+      { name: 'camera_name', type: 'string', values: cameras.map((c) => c.name) },
+      { name: 'model', type: 'string', values: cameras.map((c) => c.last?.model ?? 'unknown') },
+      { name: valueName, type: 'number', values },
+    ],
+  };
 }

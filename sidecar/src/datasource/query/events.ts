@@ -1,7 +1,7 @@
 /** Events query: motion/person events (and, for annotations, status changes) in range, as a table. */
 import type { TapoQuery } from '../../../../src/shared/query.ts';
 import type { Frame } from '../../grafana/frame.ts';
-import { selectCameras, type QueryContext } from './context.ts';
+import { alertTable, selectCameras, type QueryContext } from './context.ts';
 
 interface Row {
   time: number;
@@ -17,6 +17,22 @@ export async function eventsQuery(ctx: QueryContext, query: TapoQuery): Promise<
   const names = new Map(cameras.map((c) => [c.id, c.name]));
   const ids = cameras.map((c) => c.id);
   const events = await ctx.fleet.events(ids, ctx.from, ctx.to, query.eventKinds?.length ? query.eventKinds : undefined);
+  if (ctx.fromAlert) {
+    // One instance per camera: the number of events in the rule's range, e.g. "events > 10" over 1 m.
+    const counts = new Map<string, number>();
+    for (const e of events) {
+      counts.set(e.cameraId, (counts.get(e.cameraId) ?? 0) + 1);
+    }
+    return [
+      alertTable(
+        'events',
+        query.refId,
+        cameras,
+        'events',
+        ids.map((id) => counts.get(id) ?? 0)
+      ),
+    ];
+  }
   const rows: Row[] = events.map((e) => ({
     time: e.start,
     end: e.end,

@@ -2,7 +2,7 @@
 import type { TapoQuery } from '../../../../src/shared/query.ts';
 import type { Frame } from '../../grafana/frame.ts';
 import type { CameraSnapshot } from '../../fleet/model.ts';
-import { selectCameras, type QueryContext } from './context.ts';
+import { alertTable, selectCameras, type QueryContext } from './context.ts';
 
 export function storageUsedPct(c: CameraSnapshot): number | null {
   const used = c.last?.storageUsedBytes;
@@ -15,6 +15,18 @@ export async function statusQuery(ctx: QueryContext, query: TapoQuery): Promise<
   if (query.statuses?.length) {
     const wanted = new Set(query.statuses);
     cameras = cameras.filter((c) => wanted.has(c.last?.status ?? 'unknown'));
+  }
+  if (ctx.fromAlert) {
+    // One instance per camera: online 1 or 0, e.g. a rule "online < 1".
+    return [
+      alertTable(
+        'status',
+        query.refId,
+        cameras,
+        'online',
+        cameras.map((c) => (c.last?.status === 'online' ? 1 : 0))
+      ),
+    ];
   }
   const col = <T>(f: (c: CameraSnapshot) => T) => cameras.map(f);
   return [
