@@ -13,7 +13,10 @@ import { fmt, rssMiB, summary } from './_stats.ts';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const exe = join(root, 'dist', 'camwatch-tapo-datasource', 'gpx_tapo_linux_amd64');
 
-function launch(extraEnv: Record<string, string> = {}): { child: ChildProcess; handshake: Promise<{ address: string; ms: number }> } {
+function launch(extraEnv: Record<string, string> = {}): {
+  child: ChildProcess;
+  handshake: Promise<{ address: string; ms: number }>;
+} {
   const started = process.hrtime.bigint();
   const child = spawn(exe, [], {
     env: {

@@ -122,17 +122,31 @@ test('for the alert evaluator, status and events answer one numeric column per c
   const res: any = await call(clients.data, 'QueryData', {
     pluginContext: pluginContext({ user: null }),
     headers: { FromAlert: 'true' },
-    queries: [dq('S', { queryType: 'status' }), dq('E', { queryType: 'events' }), dq('M', { queryType: 'metrics', metrics: ['online'] })],
+    queries: [
+      dq('S', { queryType: 'status' }),
+      dq('E', { queryType: 'events' }),
+      dq('M', { queryType: 'metrics', metrics: ['online'] }),
+    ],
   });
   const shape = (frame: Uint8Array) => {
     const t = tableFromIPC(frame);
     return t.schema.fields.map((f) => `${f.name}:${f.type}`);
   };
   const status = tableFromIPC(res.responses.S.frames[0]);
-  assert.deepEqual(shape(res.responses.S.frames[0]), ['camera_id:Utf8', 'camera_name:Utf8', 'model:Utf8', 'online:Float64']);
+  assert.deepEqual(shape(res.responses.S.frames[0]), [
+    'camera_id:Utf8',
+    'camera_name:Utf8',
+    'model:Utf8',
+    'online:Float64',
+  ]);
   assert.deepEqual([...status.getChild('online')!.toArray()], [1, 0]);
   const events = tableFromIPC(res.responses.E.frames[0]);
-  assert.deepEqual(shape(res.responses.E.frames[0]), ['camera_id:Utf8', 'camera_name:Utf8', 'model:Utf8', 'events:Float64']);
+  assert.deepEqual(shape(res.responses.E.frames[0]), [
+    'camera_id:Utf8',
+    'camera_name:Utf8',
+    'model:Utf8',
+    'events:Float64',
+  ]);
   assert.deepEqual([...events.getChild('camera_id')!.toArray()], ['front', 'garage']);
   assert.deepEqual([...events.getChild('events')!.toArray()], [1, 0]);
   // Time series are already what alerting reads: unchanged.
