@@ -85,6 +85,9 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
 
   function sourceOf(id: string) {
     const cfg = configOf(id);
+    if (!cfg.rtspUrlOverride && fleet.camera(id)?.last?.batteryPercent != null) {
+      throw new Error(`${cfg.name} is a battery camera: it has no RTSP stream, so no live picture`);
+    }
     if (!cfg.rtspUrlOverride && (!cfg.cameraAccount || !cfg.cameraPassword)) {
       throw new Error(
         `${cfg.name} has no camera account for RTSP: set it in the datasource settings (Tapo app → Camera Settings → Advanced → Camera Account)`

@@ -45,6 +45,7 @@ export function pollToResult(cameraId: string, p: CameraPoll, time: number): Pol
     storageTotalBytes: p.sdCard && p.sdCard.totalBytes > 0 ? finite(p.sdCard.totalBytes) : null,
     sdCardStatus: p.sdCard?.status ?? null,
     temperatureC: finite(p.temperatureC),
+    batteryPercent: finite(p.deviceInfo.batteryPercent),
   };
 }
 

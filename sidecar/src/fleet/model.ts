@@ -31,6 +31,8 @@ export interface PollResult {
   storageTotalBytes: number | null;
   sdCardStatus: string | null;
   temperatureC: number | null;
+  /** Battery models only (they have no RTSP stream and no ONVIF). */
+  batteryPercent?: number | null;
 }
 
 /** The latest state of a camera: its settings' identity plus the last poll. */
