@@ -144,7 +144,7 @@ __webpack_public_path__ =
           { from: readme, to: 'README.md', force: true },
           { from: 'plugin.json', to: '.' },
           { from: '../../LICENSE', to: '.', noErrorOnMissing: true },
-          { from: 'CHANGELOG.md', to: '.', noErrorOnMissing: true },
+          { from: '../../CHANGELOG.md', to: '.', noErrorOnMissing: true },
           ...plugin.logos.map((logo) => ({ from: logo, to: logo })),
         ],
       }),
