@@ -265,15 +265,23 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
         demo = await startDemoFleet(fleet, { ffmpegPath: opts.ffmpegPath });
       }
       if (opts.httpAddress) {
-        http = await startHttpApi({
-          address: opts.httpAddress,
-          fleet,
-          token: opts.apiToken,
-          noAuth: opts.noAuth,
-          frameProvider: { latest: (id) => pipeline.latest(id), snapshot: (id) => frames.snapshot(id, { width: 320 }) },
-          metrics: fleetMetrics(fleet),
-        });
-        log.info({ url: http.url }, 'HTTP API serving');
+        // The HTTP API is an extra: a mistake in its settings is logged, Grafana's side keeps serving.
+        try {
+          http = await startHttpApi({
+            address: opts.httpAddress,
+            fleet,
+            token: opts.apiToken,
+            noAuth: opts.noAuth,
+            frameProvider: {
+              latest: (id) => pipeline.latest(id),
+              snapshot: (id) => frames.snapshot(id, { width: 320 }),
+            },
+            metrics: fleetMetrics(fleet),
+          });
+          log.info({ url: http.url }, 'HTTP API serving');
+        } catch (err) {
+          log.error({ address: opts.httpAddress, error: (err as Error).message }, 'the HTTP API did not start');
+        }
       }
     },
     async stop() {

@@ -95,3 +95,29 @@ test('standalone mode needs no cookie, prints no handshake and ignores a host Sh
     c.close();
   }
 });
+
+test('an HTTP API that cannot start (no token off loopback) is logged; gRPC keeps serving', async () => {
+  const p = start({}, ['--standalone', '--grpc', '127.0.0.1:0', '--http', '0.0.0.0:0']);
+  const logged = await new Promise<string>((resolve, reject) => {
+    p.child.stderr.on('data', () => {
+      const line = p
+        .err()
+        .split('\n')
+        .find((l) => l.includes('the HTTP API did not start'));
+      if (line) {
+        resolve(line);
+      }
+    });
+    p.child.on('exit', () => reject(new Error(p.err())));
+  });
+  assert.match(JSON.parse(logged).error, /bearer token/);
+  const port = Number(/"grpc":"127\.0\.0\.1:(\d+)"/.exec(p.err())![1]);
+  const clients = pluginClients(`127.0.0.1:${port}`);
+  const health: any = await call(clients.health, 'Check', { service: 'plugin' });
+  assert.equal(health.status, 'SERVING');
+  p.child.kill('SIGTERM');
+  assert.equal(await p.exited, 0);
+  for (const c of Object.values(clients)) {
+    c.close();
+  }
+});
