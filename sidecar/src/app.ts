@@ -23,7 +23,7 @@ import { fleetMetrics, startHttpApi, type RunningHttpApi } from './http/index.ts
 import { checkFfmpeg } from './media/ffmpeg.ts';
 import { FramePipeline } from './media/pipeline.ts';
 import type { SidecarOptions } from './options.ts';
-import { openSqliteStore } from './store/sqlite.ts';
+import { DEFAULT_RETENTION_HOURS, openSqliteStore } from './store/sqlite.ts';
 import { FileStateStore } from './tapo/state.ts';
 import { rtspSource } from './tapo/rtsp.ts';
 import type { TapoClient } from './tapo/client.ts';
@@ -180,16 +180,52 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     }
   }
 
+  /**
+   * Keeps the frame pipeline in step with the fleet: a removed camera's ffmpeg stops and its last
+   * picture is forgotten (the id may later name another camera); a changed one switches source.
+   */
+  function syncPipeline(): void {
+    for (const { cameraId } of pipeline.cameraStats()) {
+      let source: ReturnType<typeof sourceOf> | null = null;
+      try {
+        source = fleet.cameraConfig(cameraId) ? sourceOf(cameraId) : null;
+      } catch {
+        source = null; // no usable RTSP source any more
+      }
+      const done = source ? pipeline.updateSource(source) : pipeline.forget(cameraId);
+      void done.catch((err: unknown) =>
+        log.warn({ camera: cameraId, error: (err as Error).message }, 'could not update the camera stream')
+      );
+    }
+  }
+
+  // History is one store for every source: the longest retention any source asks for wins, so one
+  // datasource (perhaps another org's) cannot shorten the history of the others.
+  const retentionBySource = new Map<string, number>();
+  let retentionHours = DEFAULT_RETENTION_HOURS;
+  function applyRetention(source: string, hours: number | null): void {
+    if (hours) {
+      retentionBySource.set(source, hours);
+    } else {
+      retentionBySource.delete(source);
+    }
+    const next = retentionBySource.size ? Math.max(...retentionBySource.values()) : DEFAULT_RETENTION_HOURS;
+    if (next !== retentionHours) {
+      retentionHours = next;
+      log.info({ hours: next }, 'history retention');
+      store.startMaintenance({ retentionMs: next * 3_600_000 });
+    }
+  }
+
   async function applySource(source: string, loaded: LoadedConfig): Promise<void> {
     logIssues(loaded);
     const { conflicts } = await fleet.applyCameras(loaded.cameras, { source });
     for (const id of conflicts) {
       log.error({ source, camera: id }, `camera id "${id}" is configured by another source too: ids must be unique`);
     }
-    if (loaded.retentionHours) {
-      store.startMaintenance({ retentionMs: loaded.retentionHours * 3_600_000 });
-    }
+    applyRetention(source, loaded.retentionHours);
     await stopDemoIfConfigured();
+    syncPipeline();
   }
 
   // Settings arrive with every Grafana call; the instance manager calls this only when they change.

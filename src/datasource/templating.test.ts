@@ -6,6 +6,7 @@ const templateSrv = fakeTemplateSrv([
   { name: 'one', current: ['yard'], options: ['front', 'garage', 'yard'] },
   { name: 'every', current: '$__all', options: ['front', 'garage', 'yard'] },
   { name: 'star', current: '$__all', options: ['front', 'garage'], allValue: '*' },
+  { name: 'regex', current: '$__all', options: ['front', 'garage'], allValue: '.*' },
 ]);
 
 describe('interpolateCameras', () => {
@@ -22,6 +23,15 @@ describe('interpolateCameras', () => {
     expect(interpolateCameras(['front', '$every'], {}, templateSrv)).toEqual([]);
     expect(interpolateCameras(['$star'], {}, templateSrv)).toEqual([]);
     expect(interpolateCameras(['*'], {}, templateSrv)).toEqual([]);
+  });
+
+  it('reads All from the variable when a custom all value bypasses the format function', () => {
+    expect(interpolateCameras(['$regex'], {}, templateSrv)).toEqual([]);
+    expect(interpolateCameras(['front', '${regex}'], {}, templateSrv)).toEqual([]);
+    // A repeated panel's scoped value wins over the variable's All.
+    expect(interpolateCameras(['$regex'], { regex: { text: 'Front', value: 'front' } }, templateSrv)).toEqual([
+      'front',
+    ]);
   });
 
   it('prefers scoped variables (repeated panels)', () => {
@@ -61,6 +71,15 @@ describe('interpolateQuery', () => {
       templateSrv
     );
     expect(q).toEqual({ refId: 'A', queryType: 'metrics', metrics: ['online'], cameras: ['front', 'garage'] });
+  });
+
+  it('drops live settings left on another query type (the sidecar would refuse fps 0)', () => {
+    const q = interpolateQuery(
+      { refId: 'A', queryType: 'metrics', metrics: ['online'], live: { kind: 'frames', fps: 0 } },
+      {},
+      templateSrv
+    );
+    expect(q).toEqual({ refId: 'A', queryType: 'metrics', metrics: ['online'], cameras: [] });
   });
 
   it('clamps out-of-range numbers', () => {

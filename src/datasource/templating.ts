@@ -13,6 +13,11 @@ interface VariableLike {
   current?: { value?: unknown };
 }
 
+/** Names of the variables an entry refers to: `$name`, `${name}`, `${name:format}`, `[[name]]`. */
+function variableNames(entry: string): string[] {
+  return Array.from(entry.matchAll(/\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)/g), (m) => m[1] ?? m[2] ?? m[3]);
+}
+
 function isAllSelected(variable: VariableLike | undefined): boolean {
   const current = variable?.current?.value;
   if (Array.isArray(current)) {
@@ -40,6 +45,15 @@ export function interpolateCameras(
     if (ALL_VALUES.has(trimmed)) {
       return [];
     }
+    // A custom all value (".*", "ALL", ...) is inserted without calling the format function below,
+    // so "All" is read from the variable itself.
+    const names = variableNames(trimmed).filter((name) => !scopedVars?.[name]);
+    if (
+      names.length > 0 &&
+      templateSrv.getVariables().some((v) => names.includes(v.name) && isAllSelected(v as unknown as VariableLike))
+    ) {
+      return [];
+    }
     let all = false;
     const replaced = templateSrv.replace(trimmed, scopedVars, (value: unknown, variable?: VariableLike) => {
       const values = (Array.isArray(value) ? value : [value]).map((v) => String(v ?? ''));
@@ -49,7 +63,7 @@ export function interpolateCameras(
       }
       return values.join(SEPARATOR);
     });
-    if (all) {
+    if (all || replaced.split(SEPARATOR).some((id) => ALL_VALUES.has(id.trim()))) {
       return [];
     }
     for (const id of replaced.split(SEPARATOR)) {
@@ -85,7 +99,10 @@ export function interpolateQuery(
   templateSrv: TemplateSrv
 ): TapoQuery {
   const out: TapoQuery = { ...query, cameras: interpolateCameras(query.cameras, scopedVars, templateSrv) };
-  if (query.queryType === 'live') {
+  if (query.queryType !== 'live') {
+    // Left over from a switch of query type in an older editor; the sidecar validates it anyway.
+    delete out.live;
+  } else {
     const live = query.live ?? { kind: 'frames' };
     out.live =
       live.kind === 'frames'

@@ -11,7 +11,8 @@ export interface FakeVariable {
 
 /**
  * A TemplateSrv with Grafana's replace() contract for `$name` / `${name}`: a format function gets the
- * value (an array for multi-value, all options or the custom all value for All) and the variable model.
+ * value (an array for multi-value, all options for All) and the variable model; a custom all value
+ * is inserted as is, without calling the format function.
  */
 export function fakeTemplateSrv(variables: FakeVariable[]): TemplateSrv {
   const byName = new Map(variables.map((v) => [v.name, v]));
@@ -37,6 +38,10 @@ export function fakeTemplateSrv(variables: FakeVariable[]): TemplateSrv {
           value = variable!.allValue ?? variable!.options;
         } else {
           value = variable!.current.length === 1 ? variable!.current[0] : variable!.current;
+        }
+        // Grafana skips the format function for a custom all value and inserts it as is.
+        if (!scoped && variable!.current === '$__all' && variable!.allValue !== undefined) {
+          return variable!.allValue;
         }
         const model = { name, current: { value: scoped ? scoped.value : variable!.current } };
         if (typeof format === 'function') {

@@ -12,7 +12,8 @@ const json = (code: number, body: unknown): CallResourceResponse => ({
 const fail = (code: number, error: string) => json(code, { error });
 
 const CONTROL = /^cameras\/([A-Za-z0-9_\-.=]+)\/(snapshot|ptz|presets|privacy|reboot)$/;
-const EDITOR_ROLES = new Set(['Admin', 'Editor', 'GrafanaAdmin']);
+// Grafana sends the user's role in the datasource's organisation.
+const EDITOR_ROLES = new Set(['Admin', 'Editor']);
 
 function parseBody(req: CallResourceRequest): Record<string, unknown> {
   if (!req.body?.length) {

@@ -113,7 +113,10 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
       }
       // 14 events within 42 s: more than the seed's 10-a-minute motion-burst threshold.
       for (let k = 0; k < 14; k++) {
-        const b = setTimeout(() => cam.triggerMotion(k % 4 === 3 ? 'person' : 'motion'), k * 3000);
+        const b = setTimeout(() => {
+          timers.splice(timers.indexOf(b), 1);
+          cam.triggerMotion(k % 4 === 3 ? 'person' : 'motion');
+        }, k * 3000);
         b.unref();
         timers.push(b);
       }

@@ -377,15 +377,18 @@ export class Fleet implements FleetView {
         return;
       }
       this.trace(rt.cfg.id, 'start', due);
-      const probe = this.probeFor(rt);
+      let probe: CameraProbe | null = null;
       try {
+        // Inside the try: a client that cannot even be built (a bad persisted entry) is this
+        // camera's error, and the camera stays scheduled.
+        probe = this.probeFor(rt);
         poll = await withDeadline(probe.poll(), this.deadlineMs());
         result = pollToResult(rt.cfg.id, poll, Date.now());
       } catch (err) {
         if (err instanceof DeadlineExceeded) {
           // The client did not settle within its own timeouts: start over with a fresh one.
           rt.probe = null;
-          void probe.close().catch(() => undefined);
+          void probe?.close().catch(() => undefined);
         }
         result = errorToResult(
           rt.cfg.id,

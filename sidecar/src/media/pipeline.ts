@@ -602,6 +602,12 @@ class CameraWorker {
   async setSource(source: CameraSource): Promise<void> {
     const changed = source.url !== this.source.url;
     this.source = source;
+    if (changed) {
+      // Another address or account may be another camera: its pictures and errors are not this one's.
+      this.latestByWidth.clear();
+      this.latestFrame = undefined;
+      this.lastError = null;
+    }
     if (changed && this.proc) {
       await this.restartNow();
     }
@@ -722,6 +728,29 @@ export class FramePipeline {
       done = true;
       w.remove(s.id);
     };
+  }
+
+  /**
+   * The camera's configuration changed: a new URL restarts its ffmpeg (when one runs) and drops the
+   * old source's pictures. Nothing happens for a camera the pipeline has not seen.
+   */
+  updateSource(source: CameraSource): Promise<void> {
+    try {
+      checkSource(source);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.workers.get(source.cameraId)?.setSource(source) ?? Promise.resolve();
+  }
+
+  /** The camera is no longer configured: stops its ffmpeg (awaiting the exit) and forgets its pictures. */
+  async forget(cameraId: string): Promise<void> {
+    const w = this.workers.get(cameraId);
+    if (!w) {
+      return;
+    }
+    this.workers.delete(cameraId);
+    await w.close();
   }
 
   /** The latest picture of a camera (at `width` if given, else the widest recent), kept after ffmpeg stops. */

@@ -92,3 +92,77 @@ test('YAML cameras are polled and answered; a battery camera has no RTSP and the
   );
   assert.equal(frame.data.values[names.indexOf('jpeg')][0], '');
 });
+
+test('a camera id that leaves the settings and comes back as another camera never shows the old picture', async (t) => {
+  const { startSimRtspServer } = await import('../../src/simulator/rtsp.ts');
+  const rtsp = await startSimRtspServer({
+    name: 'Old',
+    username: 'viewer',
+    password: 'pw',
+    streams: { stream1: { fps: 10 } },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'tapo-app-'));
+  const opts = parseOptions(['--standalone', '--no-demo', '--data-dir', dir], {}) as SidecarOptions;
+  const app = await createApp(opts, createLogger('silent'));
+  t.after(async () => {
+    await app.stop();
+    await rtsp.close();
+  });
+  await app.start();
+  let updated = 1;
+  const ctx = (cameras: object[]) => ({
+    orgId: 1,
+    pluginId: 'camwatch-tapo-datasource',
+    user: null,
+    dataSourceInstanceSettings: {
+      id: 1,
+      uid: 'ds1',
+      name: 'Tapo',
+      url: '',
+      jsonData: Buffer.from(JSON.stringify({ cameras })),
+      decryptedSecureJsonData: { 'password.cam': 'cloud' },
+      lastUpdatedMS: updated++,
+    },
+  });
+  // Polling fails (nothing listens on port 9); pictures come from the override URL.
+  const cam = { id: 'cam', name: 'Cam', host: '127.0.0.1:9', rtspUrlOverride: rtsp.url('stream1') };
+  const withCam = ctx([cam]);
+  const abort = new AbortController();
+  let got: () => void = () => undefined;
+  const picture = new Promise<void>((resolve) => (got = resolve));
+  const running = app.handlers.runStream(
+    { pluginContext: withCam as never, path: 'camera/cam/frames/2/160', data: Buffer.alloc(0), headers: {} },
+    {
+      signal: abort.signal,
+      send(data) {
+        const f = JSON.parse(data.toString());
+        if (f.data.values[5]?.[0]) {
+          got();
+        }
+        return true;
+      },
+    }
+  );
+  await picture;
+  abort.abort();
+  await running;
+  const before = await app.handlers.subscribeStream({
+    pluginContext: withCam as never,
+    path: 'camera/cam/frames/2/160',
+    data: Buffer.alloc(0),
+    headers: {},
+  });
+  assert.ok(before.data?.length, 'the picture is the initial data while the camera is configured');
+
+  // The camera leaves the settings; later the id names another camera (another address).
+  await app.handlers.queryData({ pluginContext: ctx([]) as never, queries: [], headers: {} });
+  const other = ctx([{ ...cam, rtspUrlOverride: rtsp.url('stream2') }]);
+  const after = await app.handlers.subscribeStream({
+    pluginContext: other as never,
+    path: 'camera/cam/frames/2/160',
+    data: Buffer.alloc(0),
+    headers: {},
+  });
+  assert.equal(after.status, 'OK');
+  assert.equal(after.data, undefined, 'no picture of the camera that used to have this id');
+});

@@ -187,3 +187,20 @@ test('failing cameras poll in their own lane: many dead cameras cannot hold up h
   assert.ok(healthy >= 50, `healthy cameras finished ${healthy} polls while dead ones were retried`);
   assert.ok(deadPeak <= 4);
 });
+
+test('a camera whose client cannot even be built gets an error poll and stays scheduled', async (t) => {
+  const { store } = await tempStore(t);
+  let attempts = 0;
+  const probeFactory = (): CameraProbe => {
+    attempts++;
+    if (attempts < 3) {
+      throw new Error('invalid camera host ""');
+    }
+    return { poll: () => Promise.resolve(fakePoll()), close: async () => {} };
+  };
+  const { fleet, rec } = await startFleet(t, store, [cam('broken')], { probeFactory });
+  await until(fleet, () => rec.polls.some((p) => p.status === 'online'), 'the camera polled again after the failures');
+  assert.equal(rec.polls[0]!.status, 'error');
+  assert.match(rec.polls[0]!.error!, /invalid camera host/);
+  assert.equal(attempts, 3);
+});

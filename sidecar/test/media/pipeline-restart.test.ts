@@ -106,3 +106,34 @@ test('a wider subscriber restarts ffmpeg at once and the camera never sees two o
     await p.close();
   }
 });
+
+test('a camera whose source changes drops the old pictures and restarts; a forgotten camera stops', async () => {
+  const p = new FramePipeline({ idleMs: 200 });
+  const first = source('moved', 'stream1');
+  const frames: Frame[] = [];
+  try {
+    const started = nextEvent<{ pid: number }>(p.events, 'ffmpeg-start', 15_000);
+    const un = p.subscribe(first, { fps: 5, width: 160 }, (f) => void frames.push(f));
+    const a = await started;
+    await until(() => frames.length > 0, 15_000, 'a first frame');
+    assert.ok(p.latest('moved'));
+
+    // Same id, another stream (another camera, or a new account): the old picture is not its picture.
+    const restarted = nextEvent<{ pid: number }>(p.events, 'ffmpeg-start', 15_000);
+    const updated = p.updateSource(source('moved', 'stream2'));
+    assert.equal(p.latest('moved'), undefined, 'the old source’s picture is gone at once');
+    await updated;
+    assert.notEqual((await restarted).pid, a.pid);
+    const n = frames.length;
+    await until(() => frames.length > n, 15_000, 'frames from the new source');
+
+    const exited = nextEvent<{ pid: number }>(p.events, 'ffmpeg-exit', 15_000);
+    await p.forget('moved');
+    await exited;
+    assert.equal(p.latest('moved'), undefined);
+    assert.deepEqual(p.cameraStats('moved'), []);
+    un(); // a late unsubscribe of a forgotten camera is harmless
+  } finally {
+    await p.close();
+  }
+});

@@ -153,6 +153,45 @@ describe('ConfigEditor', () => {
     expect(last().secureJsonData?.['password.porch']).toBeUndefined();
   });
 
+  it('gives saved passwords back when the id returns to the saved one, unless they were reset', async () => {
+    const { user, last } = setup(saved);
+    const front = screen.getByTestId('camera-0');
+    const ids = screen.getAllByLabelText(/^Id/);
+    await user.type(ids[0], 'x');
+    expect(last().secureJsonFields).toMatchObject({ 'password.front': false, 'cameraPassword.front': false });
+    await user.type(ids[0], '{Backspace}');
+    expect(last().jsonData.cameras?.[0].id).toBe('front');
+    expect(last().secureJsonFields).toMatchObject({ 'password.front': true, 'cameraPassword.front': true });
+    expect(last().secureJsonData ?? {}).not.toHaveProperty('password.front');
+    expect(last().secureJsonData ?? {}).not.toHaveProperty('cameraPassword.front');
+    expect(within(front).getAllByDisplayValue('configured')).toHaveLength(2);
+
+    await user.click(within(front).getAllByRole('button', { name: 'Reset' })[0]);
+    await user.type(ids[0], 'x{Backspace}');
+    expect(last().secureJsonFields).toMatchObject({ 'password.front': false, 'cameraPassword.front': true });
+    expect(last().secureJsonData?.['password.front']).toBe('');
+  });
+
+  it('never hands one camera’s typed password to another while an id is briefly a duplicate', async () => {
+    const { user, last } = setup(
+      settings({
+        jsonData: {
+          cameras: [
+            { id: 'cam', name: 'Porch', host: '10.0.0.2' },
+            { id: 'cam2', name: 'Garage', host: '10.0.0.3' },
+          ],
+        },
+      })
+    );
+    await user.type(within(screen.getByTestId('camera-0')).getByLabelText(/^TP-Link cloud password/), 'porch-pw');
+    await user.type(within(screen.getByTestId('camera-1')).getByLabelText(/^TP-Link cloud password/), 'garage-pw');
+    const ids = screen.getAllByLabelText(/^Id/);
+    await user.type(ids[1], '{Backspace}-garage');
+    expect(last().jsonData.cameras?.map((c) => c.id)).toEqual(['cam', 'cam-garage']);
+    expect(last().secureJsonData?.['password.cam']).toBe('porch-pw');
+    expect(last().secureJsonData?.['password.cam-garage']).not.toBe('porch-pw');
+  });
+
   it('forgets the old id once the settings are saved', async () => {
     const changes: Settings[] = [];
     const onOptionsChange = (next: Settings) => changes.push(next);

@@ -1,6 +1,6 @@
 import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup } from '@grafana/ui';
-import React, { useState } from 'react';
+import React, { useRef, useState } from 'react';
 
 import {
   LIVE_DEFAULT_FPS,
@@ -57,6 +57,15 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   }
   const savedIds = saved.ids;
   const [autoId, setAutoId] = useState<Set<string>>(() => new Set());
+  // Saved passwords an id change cleared since the last save (event handlers only): an id changed
+  // back to the saved one gets them back.
+  const clearedByRename = useRef({ version: options.version, keys: new Set<string>() });
+  const cleared = () => {
+    if (clearedByRename.current.version !== options.version) {
+      clearedByRename.current = { version: options.version, keys: new Set() };
+    }
+    return clearedByRename.current.keys;
+  };
 
   type Secure = { data: TapoSecureJsonData; fields: Record<string, boolean> };
   const emit = (nextJson: TapoOptions, secure?: Secure) =>
@@ -70,20 +79,38 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const withCamera = (index: number, patch: Partial<CameraSettings>) =>
     cameras.map((c, i) => (i === index ? { ...c, ...patch } : c));
 
-  /** Moves typed (unsaved) passwords to the new id; saved ones cannot move, so they are cleared. */
-  const renameSecrets = (oldId: string, newId: string, stillUsed: boolean): Secure => {
+  /**
+   * Moves typed (unsaved) passwords to the new id; saved ones cannot move, so they are cleared (and
+   * come back if the id returns to the saved one). Keys another camera uses (a duplicate id while
+   * typing) are that camera's: nothing is moved out of or into them.
+   */
+  const renameSecrets = (
+    oldId: string,
+    newId: string,
+    stillUsed: boolean,
+    newTaken: boolean,
+    savedId: string | undefined
+  ): Secure => {
     const data = { ...secureData };
     const fields = { ...secureFields };
     for (const kind of SECRET_KINDS) {
       const from = secretKeys[kind](oldId);
       const to = secretKeys[kind](newId);
-      if (data[from]) {
-        data[to] = data[from];
+      if (data[from] && !stillUsed) {
+        if (!newTaken) {
+          data[to] = data[from];
+        }
         delete data[from];
       }
       if (fields[from] && !stillUsed) {
         fields[from] = false;
         data[from] = '';
+        cleared().add(from);
+      }
+      if (newId === savedId && !newTaken && !data[to] && cleared().has(to)) {
+        fields[to] = true;
+        delete data[to];
+        cleared().delete(to);
       }
     }
     return { data, fields };
@@ -91,8 +118,12 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
 
   const changeId = (index: number, newId: string, nextCameras: CameraSettings[]) => {
     const oldId = cameras[index].id;
-    const stillUsed = nextCameras.some((c) => c.id === oldId);
-    emit({ ...jsonData, cameras: nextCameras }, oldId === newId ? undefined : renameSecrets(oldId, newId, stillUsed));
+    const others = nextCameras.filter((_, i) => i !== index);
+    const stillUsed = others.some((c) => c.id === oldId);
+    const newTaken = others.some((c) => c.id === newId);
+    const secure =
+      oldId === newId ? undefined : renameSecrets(oldId, newId, stillUsed, newTaken, savedIds.get(keys[index]));
+    emit({ ...jsonData, cameras: nextCameras }, secure);
   };
 
   const onNameChange = (index: number, name: string) => {
@@ -148,6 +179,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
 
   const resetSecret = (cameraId: string, kind: SecretKind) => {
     const key = secretKeys[kind](cameraId);
+    cleared().delete(key);
     emit(jsonData, { data: { ...secureData, [key]: '' }, fields: { ...secureFields, [key]: false } });
   };
 

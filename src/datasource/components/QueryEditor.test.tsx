@@ -74,6 +74,20 @@ describe('QueryEditor', () => {
     await waitFor(() => expect(screen.getByLabelText('Frames/s')).toBeInTheDocument());
   });
 
+  it('drops the previous type’s settings on a switch, so a stale value cannot fail the new query', async () => {
+    const { user, last } = await setup({
+      refId: 'A',
+      queryType: 'live',
+      cameras: ['front'],
+      live: { kind: 'frames', fps: 0, width: 640 },
+    });
+    await user.click(screen.getByRole('radio', { name: 'Events' }));
+    expect(last()).toEqual({ refId: 'A', queryType: 'events', cameras: ['front'] });
+    await user.click(screen.getByLabelText('Status changes'));
+    await user.click(screen.getByRole('radio', { name: 'Metrics' }));
+    expect(last()).toEqual({ refId: 'A', queryType: 'metrics', cameras: ['front'], metrics: ['online'] });
+  });
+
   it('chooses metrics by their labels', async () => {
     const { user, last } = await setup({ refId: 'A', queryType: 'metrics', metrics: ['online'] });
     await user.click(screen.getByLabelText('Metrics', { selector: '#tapo-metrics-A' }));

@@ -29,9 +29,25 @@ import {
 
 type Props = QueryEditorProps<DataSource, TapoQuery, TapoOptions>;
 
-/** Fields a query type needs when the user switches to it. */
+/** Settings that belong to one query type only; the others' are dropped on a switch. */
+const TYPE_FIELDS: Record<QueryType, Array<keyof TapoQuery>> = {
+  metrics: ['metrics'],
+  status: ['statuses'],
+  events: ['eventKinds', 'statusChanges'],
+  live: ['live'],
+};
+
+/**
+ * Fields a query type needs when the user switches to it, without the previous type's settings
+ * (a stale `live.fps: 0` would make the sidecar refuse a metrics query).
+ */
 function withTypeDefaults(query: TapoQuery, queryType: QueryType): TapoQuery {
   const next: TapoQuery = { ...query, queryType };
+  for (const [type, fields] of Object.entries(TYPE_FIELDS)) {
+    if (type !== queryType) {
+      fields.forEach((field) => delete next[field]);
+    }
+  }
   if (queryType === 'metrics' && !next.metrics?.length) {
     next.metrics = ['online'];
   }

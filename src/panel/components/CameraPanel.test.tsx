@@ -77,10 +77,10 @@ let created: string[];
 let revoked: string[];
 let fetch: jest.Mock;
 
-function setRole(orgRole: string) {
+function setRole(orgRole: string, isGrafanaAdmin = false) {
   config.bootData = {
     ...config.bootData,
-    user: { ...config.bootData?.user, orgRole, isGrafanaAdmin: false },
+    user: { ...config.bootData?.user, orgRole, isGrafanaAdmin },
   } as typeof config.bootData;
 }
 
@@ -197,10 +197,28 @@ describe('CameraPanel', () => {
     expect(getComputedStyle(img).opacity).toBe('0.35');
   });
 
+  it('shows why there is no picture when an online camera sends a row without one', () => {
+    const [frame] = framesFor([{ id: 'front', name: 'Front door', error: 'ffmpeg exited: 401 Unauthorized' }]);
+    frame.fields.find((f) => f.name === 'jpeg')!.values[0] = '';
+    render(<CameraPanel {...props([frame])} />);
+    const tile = screen.getByTestId('camera-tile');
+    expect(tile).toHaveAttribute('data-offline', 'false');
+    expect(within(tile).queryByRole('img')).not.toBeInTheDocument();
+    expect(within(tile).getByText('ffmpeg exited: 401 Unauthorized')).toBeInTheDocument();
+    expect(within(tile).queryByText('No picture yet')).not.toBeInTheDocument();
+  });
+
   it('hides controls from viewers and never calls the camera resources for them', () => {
     render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
     expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /Move up/ })).not.toBeInTheDocument();
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('hides controls from a server admin who is a Viewer in this org (the backend sees only the org role)', () => {
+    setRole('Viewer', true);
+    render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+    expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
     expect(fetch).not.toHaveBeenCalled();
   });
 

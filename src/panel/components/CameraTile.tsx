@@ -35,6 +35,9 @@ export function CameraTile({ view, now, options, controls, api, ptz, privacy }: 
   const lit = motionLit(view, now, options.motionWindowSeconds);
   const status = view.status ?? (offline ? 'offline' : undefined);
   const reason = view.error ?? (offline ? statusLabel(view.status) : undefined);
+  // A row without a picture may say why (e.g. ffmpeg failing while the camera is online); offline
+  // tiles already show their reason over the picture area.
+  const noPicture = view.imageError ?? (offline ? undefined : view.error) ?? 'No picture yet';
 
   return (
     <div
@@ -53,7 +56,7 @@ export function CameraTile({ view, now, options, controls, api, ptz, privacy }: 
             style={{ objectFit: options.fit }}
           />
         ) : (
-          <div className={styles.empty}>{view.imageError ?? 'No picture yet'}</div>
+          <div className={styles.empty}>{noPicture}</div>
         )}
         {options.overlay && (
           <>
