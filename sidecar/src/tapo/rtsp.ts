@@ -89,10 +89,30 @@ export function rtspSource(cameraId: string, input: RtspUrlInput & { override?: 
  * Works on strings that are not valid URLs too (best effort on `scheme://user:pass@`).
  */
 export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i, (_m, scheme: string, userinfo: string) => {
-    const colon = userinfo.indexOf(':');
-    return colon < 0 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, colon)}:***@`;
-  });
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i, (_m, scheme: string, userinfo: string) => {
+      const colon = userinfo.indexOf(':');
+      return colon < 0 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, colon)}:***@`;
+    })
+    .replace(SECRET_PARAM, (_m, lead: string, name: string) => `${lead}${name}=***`);
+}
+
+/** Query parameters that carry credentials in restream URLs (go2rtc, Frigate, NVRs). */
+const SECRET_PARAM = /([?&;])((?:[a-z0-9_-]*?)(?:pass(?:word)?|pwd|token|secret|key|auth)[a-z0-9_-]*)=[^&#;]*/gi;
+
+/** The values of a URL's credential-like query parameters, raw and decoded. */
+function secretParamValues(url: string): string[] {
+  const out: string[] = [];
+  for (const m of url.matchAll(SECRET_PARAM)) {
+    const raw = m[0].slice(m[0].indexOf('=') + 1);
+    out.push(raw);
+    try {
+      out.push(decodeURIComponent(raw));
+    } catch {
+      /* keep the raw form */
+    }
+  }
+  return out;
 }
 
 /**
@@ -119,6 +139,11 @@ export function scrubSecrets(text: string, url: string): string {
           out = out.split(secret).join('***');
         }
       }
+    }
+  }
+  for (const secret of secretParamValues(url)) {
+    if (secret.length > 0) {
+      out = out.split(secret).join('***');
     }
   }
   return out;

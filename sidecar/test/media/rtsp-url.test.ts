@@ -62,11 +62,25 @@ test('maskUrl hides the password of any URL and keeps the rest', () => {
   assert.equal(maskUrl('rtsp://admin:p%40ss@h/x'), 'rtsp://admin:***@h/x');
   assert.equal(maskUrl('rtsp://justuser@h/x'), 'rtsp://justuser@h/x');
   assert.equal(maskUrl('rtsp://h:554/x'), 'rtsp://h:554/x');
+  // Restreams that take credentials as query parameters.
+  assert.equal(
+    maskUrl('rtsp://nvr:8554/front?user=admin&password=hunter2&channel=1'),
+    'rtsp://nvr:8554/front?user=admin&password=***&channel=1'
+  );
+  assert.equal(maskUrl('rtsp://go2rtc:8554/cam?api_token=abc123'), 'rtsp://go2rtc:8554/cam?api_token=***');
+  assert.equal(maskUrl('rtsp://h/x?pwd=a%26b&fps=5'), 'rtsp://h/x?pwd=***&fps=5');
   // The override's own credentials are masked too.
   assert.equal(
     rtspSource('c', { host: 'h', username: 'u', password: 'p', override: 'rtsp://a:Restream9@g/x' }).maskedUrl,
     'rtsp://a:***@g/x'
   );
+});
+
+test('scrubSecrets removes credential query parameters of a restream from free text', () => {
+  const url = 'rtsp://nvr:8554/front?password=s3cr%3Dt&channel=1';
+  const out = scrubSecrets(`ffmpeg: ${url}: 401; tried s3cr=t and s3cr%3Dt`, url);
+  assert.ok(!out.includes('s3cr=t') && !out.includes('s3cr%3Dt'), out);
+  assert.ok(out.includes('rtsp://nvr:8554/front?password=***&channel=1'), out);
 });
 
 test('scrubSecrets removes the URL and the password, raw or encoded, from free text', () => {
