@@ -27,3 +27,27 @@ export function rssMiB(pid: number = process.pid): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(text)?.[1] ?? NaN);
   return kb / 1024;
 }
+
+const CLK_TCK = 100; // Linux USER_HZ
+
+/** utime+stime of a process in seconds (fields 14 and 15 of /proc/<pid>/stat), or null once it is gone. */
+export function procCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** RSS and PSS (shared library pages split between the processes that map them), in bytes. */
+export function procMem(pid: number): { rss: number; pss: number } {
+  try {
+    const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? 0) * 1024;
+    return { rss: kb('Rss'), pss: kb('Pss') };
+  } catch {
+    return { rss: 0, pss: 0 };
+  }
+}

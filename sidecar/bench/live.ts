@@ -18,14 +18,13 @@ import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
 import { LIVE_DEFAULT_WIDTH } from '../../src/shared/query.ts';
 import { call, pluginClients, pluginContext } from '../test/helpers/grpc-client.ts';
-import { fmt, summary } from './_stats.ts';
+import { fmt, procCpuSeconds, procMem, summary } from './_stats.ts';
 
 const CAMERAS = 16;
 const RATES = [2, 5, 10];
 const WIDTH = LIVE_DEFAULT_WIDTH;
 const WINDOW_MS = 12_000;
 const WARMUP_TIMEOUT_MS = 20_000;
-const CLK_TCK = 100; // Linux USER_HZ
 const UID = 'bench-live';
 
 const sidecarDir = fileURLToPath(new URL('..', import.meta.url));
@@ -122,28 +121,6 @@ function untilLine<T>(
       }
     });
   });
-}
-
-/** utime+stime in seconds (fields 14 and 15 of /proc/<pid>/stat), or null once it is gone. */
-function cpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
-
-/** RSS, and PSS (shared pages split between the processes that map them), in bytes. */
-function memOf(pid: number): { rss: number; pss: number } {
-  try {
-    const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? 0) * 1024;
-    return { rss: kb('Rss'), pss: kb('Pss') };
-  } catch {
-    return { rss: 0, pss: 0 };
-  }
 }
 
 /** The processes whose parent is `pid` (the sidecar's ffmpegs). */
@@ -265,26 +242,28 @@ async function phase(
   const cold = channels.filter((c) => c.packets < 2);
 
   const ffmpegs = childrenOf(sidecarPid);
-  const node0 = cpuSeconds(sidecarPid) ?? 0;
-  const ff0 = new Map(ffmpegs.map((p) => [p, cpuSeconds(p) ?? 0]));
+  const node0 = procCpuSeconds(sidecarPid) ?? 0;
+  const ff0 = new Map(ffmpegs.map((p) => [p, procCpuSeconds(p) ?? 0]));
   const perChannel0 = channels.map((c) => c.packets);
   const t0 = Date.now();
   measuring = true;
   await new Promise((r) => setTimeout(r, WINDOW_MS));
   measuring = false;
   const secs = (Date.now() - t0) / 1000;
-  const nodeCpu = (cpuSeconds(sidecarPid) ?? node0) - node0;
+  const nodeCpu = (procCpuSeconds(sidecarPid) ?? node0) - node0;
   let ffCpu = 0;
   for (const [p, c0] of ff0) {
-    ffCpu += (cpuSeconds(p) ?? c0) - c0;
+    ffCpu += (procCpuSeconds(p) ?? c0) - c0;
   }
   const ffmpegsAfter = childrenOf(sidecarPid);
   const restarted = ffmpegsAfter.filter((p) => !ff0.has(p)).length;
   const perChannel = channels.map((c, i) => (c.packets - perChannel0[i]) / secs);
   const camFps = received / secs; // camera-fps actually delivered
   const lat = summary(latencies);
-  const node = memOf(sidecarPid);
-  const ff = ffmpegsAfter.map(memOf).reduce((a, m) => ({ rss: a.rss + m.rss, pss: a.pss + m.pss }), { rss: 0, pss: 0 });
+  const node = procMem(sidecarPid);
+  const ff = ffmpegsAfter
+    .map(procMem)
+    .reduce((a, m) => ({ rss: a.rss + m.rss, pss: a.pss + m.pss }), { rss: 0, pss: 0 });
 
   console.log(`  ${String(fps).padStart(2)} fps requested x ${ids.length} channels:`);
   console.log(

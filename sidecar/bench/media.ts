@@ -6,12 +6,12 @@
  * Bounded: about 45 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { FramePipeline, type TimedFrame } from '../src/media/pipeline.ts';
 import { maskUrl } from '../src/tapo/rtsp.ts';
+import { procCpuSeconds, procMem } from './_stats.ts';
 
 const CAMERAS = 16;
 const RATES = [2, 5, 10];
@@ -19,7 +19,6 @@ const WIDTH = 320;
 const WINDOW_MS = 8000;
 const WARMUP_TIMEOUT_MS = 30_000;
 const SOURCE = { width: 640, height: 360, fps: 10 };
-const CLK_TCK = 100; // Linux USER_HZ
 
 interface SimInfo {
   port: number;
@@ -55,28 +54,6 @@ async function startSims(): Promise<{ child: ChildProcess; sims: SimInfo[]; user
     child.once('exit', (c) => reject(new Error(`simulator process exited (${c})`)));
   });
   return { child, sims: JSON.parse(line) as SimInfo[], user, pass };
-}
-
-/** utime+stime of a process in seconds, or null once it is gone. */
-function procCpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
-
-/** RSS and PSS (shared library pages split between the processes that map them), bytes. */
-function procMem(pid: number): { rss: number; pss: number } {
-  try {
-    const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? 0) * 1024;
-    return { rss: kb('Rss'), pss: kb('Pss') };
-  } catch {
-    return { rss: 0, pss: 0 };
-  }
 }
 
 function pct(sorted: number[], p: number): number {
