@@ -122,33 +122,18 @@ export function parseCameraEntry(
     message: 'unknown setting (ignored)',
   }));
   const { host, port: hostPort } = splitHost(e.host);
+  // One error disables this camera only.
+  const refuse = (field: string, message: string) => ({
+    camera: null,
+    issues: [
+      { severity: 'error' as const, source: ctx.source, cameraId: e.id, field: `${ctx.path}.${field}`, message },
+    ],
+  });
   if (hostPort !== null && e.port !== undefined && hostPort !== e.port) {
-    return {
-      camera: null,
-      issues: [
-        {
-          severity: 'error',
-          source: ctx.source,
-          cameraId: e.id,
-          field: `${ctx.path}.port`,
-          message: `conflicts with the port in host (${hostPort})`,
-        },
-      ],
-    };
+    return refuse('port', `conflicts with the port in host (${hostPort})`);
   }
   if (hostPort !== null && (hostPort < 1 || hostPort > 65535)) {
-    return {
-      camera: null,
-      issues: [
-        {
-          severity: 'error',
-          source: ctx.source,
-          cameraId: e.id,
-          field: `${ctx.path}.host`,
-          message: 'port must be 1-65535',
-        },
-      ],
-    };
+    return refuse('host', 'port must be 1-65535');
   }
   return {
     camera: {
