@@ -33,10 +33,23 @@ function localTime(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+const REGION = 'EU';
+
+/** 32 uppercase hex digits derived from `label` (stable ids such as hw_id and oem_id). */
+function hex32(label: string): string {
+  return createHash('md5').update(`camwatch-sim:${label}`).digest('hex').toUpperCase();
+}
+
 export class DeviceState {
   alias: string;
   readonly mac: string;
   readonly deviceId: string;
+  /** Per model and hardware version, like firmware's hw_id / oem_id; hw_desc per unit. */
+  readonly hwId: string;
+  readonly oemId: string;
+  readonly hwDesc: string;
+  /** When the card's oldest footage starts (epoch ms). */
+  readonly recordingSince = Date.now() - 3 * 86_400_000;
   motionDetection = true;
   personDetection = true;
   privacyMode = false;
@@ -64,6 +77,9 @@ export class DeviceState {
     const h = createHash('sha256').update(`camwatch-sim:${name}`).digest('hex').toUpperCase();
     this.deviceId = h.slice(0, 40);
     this.mac = ['40', 'AE', '30', h.slice(40, 42), h.slice(42, 44), h.slice(44, 46)].join('-');
+    this.hwId = hex32(`hw:${profile.model}:${profile.hwVersion}`);
+    this.oemId = hex32(`oem:${profile.model}`);
+    this.hwDesc = hex32(`desc:${name}`);
     this.prng = new Prng(seed);
     this.sdUsed = Math.floor(profile.sdCardBytes * (0.3 + 0.4 * this.prng.next()));
   }
@@ -131,25 +147,81 @@ function enabledAt(p: Json, section: string, key: string): boolean | undefined |
   return null;
 }
 
+/** Both size spellings firmware sends: rounded with a unit ("59.5GB") and exact ("63887638528B"). */
+function sizes(prefix: string, bytes: number): Json {
+  const b = Math.max(0, Math.floor(bytes));
+  return { [`${prefix}_space`]: fmtSize(b), [`${prefix}_space_accurate`]: `${b}B` };
+}
+
+/**
+ * hd_info_1 as firmware 1.4.3 fills it: the card's totals, then the video, picture, message-push
+ * and line-crossing partitions, all as strings. Without a card every figure is "0B"/"0".
+ */
+function sdCardInfo(d: DeviceState): Json {
+  const total = d.profile.sdCardBytes;
+  const present = total > 0;
+  const used = present ? d.nextSdUsed() : 0;
+  // Firmware splits the card: most for video, small shares for pictures and message-push clips.
+  const videoTotal = Math.floor(total * 0.9);
+  const pictureTotal = Math.floor(total * 0.05);
+  const pushTotal = Math.floor(total * 0.02);
+  const videoFree = Math.max(0, videoTotal - used);
+  const bytesPerSecond = (2 * 1024 * 1024) / 8; // ~2 Mbit/s main stream
+  return {
+    ...sizes('crossline_free', 0),
+    ...sizes('crossline_total', 0),
+    detect_status: present ? 'normal' : 'offline',
+    disk_name: '1',
+    ...sizes('free', total - used),
+    loop_record_status: present ? '1' : '0',
+    ...sizes('msg_push_free', pushTotal * 0.9),
+    ...sizes('msg_push_total', pushTotal),
+    percent: present ? String(Math.round((used / total) * 100)) : '0',
+    ...sizes('picture_free', pictureTotal * 0.8),
+    ...sizes('picture_total', pictureTotal),
+    record_duration: present ? String(Math.floor(used / bytesPerSecond)) : '0',
+    record_free_duration: present ? String(Math.floor(videoFree / bytesPerSecond)) : '0',
+    record_start_time: present ? String(Math.floor(d.recordingSince / 1000)) : '0',
+    rw_attr: present ? 'rw' : 'r',
+    status: present ? 'normal' : 'offline',
+    ...sizes('total', total),
+    type: 'local',
+    ...sizes('video_free', videoFree),
+    ...sizes('video_total', videoTotal),
+    write_protect: '0',
+  };
+}
+
 const ok = (result: unknown = {}): MethodAnswer => ({ error_code: 0, result });
 const bad: MethodAnswer = { error_code: -40209 };
 
 const HANDLERS: Record<string, (d: DeviceState, p: Json) => MethodAnswer> = {
   getDeviceInfo: (d) => {
+    // Every key a C210 on 1.4.3 sends (reference answers); battery models add their readings.
     const basic: Json = {
-      device_type: 'SMART.IPCAMERA',
-      device_model: d.profile.model,
-      device_info: `${d.profile.model} ${d.profile.hwVersion} IPC`,
-      device_name: d.profile.model,
-      device_alias: d.alias,
-      hw_version: d.profile.hwVersion,
-      sw_version: d.profile.firmware,
-      mac: d.mac,
+      avatar: d.profile.battery ? 'camera c400' : 'Home',
+      barcode: '',
       dev_id: d.deviceId,
-      manufacturer_name: 'TP-LINK',
-      region: 'EU',
+      device_alias: d.alias,
+      device_info: `${d.profile.model} ${d.profile.hwVersion} IPC`,
+      device_model: d.profile.model,
+      device_name: d.profile.model,
+      device_type: 'SMART.IPCAMERA',
       features: 3,
       ffs: false,
+      has_set_location_info: 1,
+      hw_desc: d.hwDesc,
+      hw_id: d.hwId,
+      hw_version: d.profile.hwVersion,
+      is_cal: true,
+      latitude: 0,
+      longitude: 0,
+      mac: d.mac,
+      manufacturer_name: 'TP-LINK',
+      mobile_access: '0',
+      oem_id: d.oemId,
+      region: REGION,
+      sw_version: d.profile.firmware,
     };
     if (d.profile.battery) {
       basic.battery_percent = d.batteryPercent();
@@ -226,27 +298,7 @@ const HANDLERS: Record<string, (d: DeviceState, p: Json) => MethodAnswer> = {
     d.led = e;
     return ok();
   },
-  getSdCardStatus: (d) => {
-    const total = d.profile.sdCardBytes;
-    const used = d.nextSdUsed();
-    const status = total > 0 ? 'normal' : 'offline';
-    const info = {
-      disk_name: '1',
-      status,
-      detect_status: total > 0 ? 'normal' : 'offline',
-      type: 'local',
-      rw_attr: total > 0 ? 'rw' : 'r',
-      total_space: fmtSize(total),
-      free_space: fmtSize(total - used),
-      video_total_space: fmtSize(total * 0.9),
-      video_free_space: fmtSize(Math.max(0, total * 0.9 - used)),
-      percent: total > 0 ? String(Math.round((used / total) * 100)) : '0',
-      loop_record_status: total > 0 ? '1' : '0',
-      record_duration: total > 0 ? String(Math.floor(used / (1024 * 1024 * 2))) : '0',
-      write_protect: '0',
-    };
-    return ok({ harddisk_manage: { hd_info: [{ hd_info_1: info }] } });
-  },
+  getSdCardStatus: (d) => ok({ harddisk_manage: { hd_info: [{ hd_info_1: sdCardInfo(d) }] } }),
   getLastAlarmInfo: (d) =>
     ok({
       system: {
@@ -288,6 +340,7 @@ const HANDLERS: Record<string, (d: DeviceState, p: Json) => MethodAnswer> = {
           name: d.presets.map((p) => p.name),
           position_pan: d.presets.map((p) => String(p.x / 180)),
           position_tilt: d.presets.map((p) => String(p.y / 90)),
+          position_zoom: d.presets.map(() => '0'),
           read_only: d.presets.map(() => '0'),
         },
       },

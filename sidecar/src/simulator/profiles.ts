@@ -24,6 +24,24 @@ export interface ModelProfile {
 const GB = 1024 ** 3;
 const PTZ_METHODS = ['motorMove', 'relativeMove', 'getPresetConfig', 'motorMoveToPreset'];
 
+/** The battery cameras differ only in model and firmware (no PTZ, LED, record plan, SD card, RTSP, ONVIF). */
+function batteryProfile(model: ModelId, firmware: string): ModelProfile {
+  return {
+    model,
+    hwVersion: '1.0',
+    firmware,
+    ptz: false,
+    linkType: 'wifi',
+    battery: true,
+    unsupported: [...PTZ_METHODS, 'getLedStatus', 'setLedStatus', 'getRecordPlan'],
+    rtsp: false,
+    onvif: false,
+    sdCardBytes: 0,
+    defaultLoginFlow: 'secure',
+    defaultHashAlgo: 'sha256',
+  };
+}
+
 export const PROFILES: Record<ModelId, ModelProfile> = {
   C210: {
     model: 'C210',
@@ -81,34 +99,8 @@ export const PROFILES: Record<ModelId, ModelProfile> = {
     defaultLoginFlow: 'secure',
     defaultHashAlgo: 'sha256',
   },
-  C400: {
-    model: 'C400',
-    hwVersion: '1.0',
-    firmware: '1.1.6 Build 230828 Rel.47711n',
-    ptz: false,
-    linkType: 'wifi',
-    battery: true,
-    unsupported: [...PTZ_METHODS, 'getLedStatus', 'setLedStatus', 'getRecordPlan'],
-    rtsp: false,
-    onvif: false,
-    sdCardBytes: 0,
-    defaultLoginFlow: 'secure',
-    defaultHashAlgo: 'sha256',
-  },
-  C420: {
-    model: 'C420',
-    hwVersion: '1.0',
-    firmware: '1.2.2 Build 231115 Rel.36021n',
-    ptz: false,
-    linkType: 'wifi',
-    battery: true,
-    unsupported: [...PTZ_METHODS, 'getLedStatus', 'setLedStatus', 'getRecordPlan'],
-    rtsp: false,
-    onvif: false,
-    sdCardBytes: 0,
-    defaultLoginFlow: 'secure',
-    defaultHashAlgo: 'sha256',
-  },
+  C400: batteryProfile('C400', '1.1.6 Build 230828 Rel.47711n'),
+  C420: batteryProfile('C420', '1.2.2 Build 231115 Rel.36021n'),
 };
 
 export const MODEL_IDS = Object.keys(PROFILES) as ModelId[];

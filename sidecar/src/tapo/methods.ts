@@ -148,28 +148,48 @@ export function decodeLed(result: unknown): boolean {
   return validate(led, result, 'getLedStatus').led.config.enabled;
 }
 
-const hdInfo = z.object({
-  harddisk_manage: z.object({
-    hd_info: z
-      .array(z.record(z.string(), z.object({ status: str, total_space: optStr, free_space: optStr }).passthrough()))
-      .max(16),
-  }),
+const hdDisk = z.object({
+  status: str,
+  total_space: optStr,
+  free_space: optStr,
+  // Exact byte counts ("63887638528B"), sent beside the rounded figures by newer firmware.
+  total_space_accurate: optStr,
+  free_space_accurate: optStr,
 });
+const hdList = z.object({ harddisk_manage: z.object({ hd_info: z.array(z.unknown()).max(16) }) });
+/** What decodeSdCard reads, as one schema (for the shape checks): `hd_info[0].hd_info_1`. */
+const hdInfo = z.object({ harddisk_manage: z.object({ hd_info: z.array(z.record(z.string(), hdDisk)) }) });
 
-/** The first disk, or null when the camera reports none. */
+/** The exact figure when the camera sends a readable one, else the rounded one; null when neither reads. */
+function sizeOf(accurate: string | undefined, rounded: string | undefined): number | null {
+  const exact = accurate === undefined ? null : parseSize(accurate);
+  return exact ?? parseSize(rounded ?? '0B');
+}
+
+/** The first disk, or null when the camera reports none. Other keys beside the disk are ignored. */
 export function decodeSdCard(result: unknown): SdCardInfo | null {
-  const h = validate(hdInfo, result, 'getSdCardStatus').harddisk_manage.hd_info;
-  const first = h[0] ? Object.values(h[0])[0] : undefined;
-  if (!first) {
+  const first = validate(hdList, result, 'getSdCardStatus').harddisk_manage.hd_info[0];
+  if (first === undefined) {
     return null;
   }
-  const total = parseSize(first.total_space ?? '0B');
-  const free = parseSize(first.free_space ?? '0B');
+  if (!isObject(first)) {
+    throw new TapoError('protocol', 'getSdCardStatus: unexpected shape at harddisk_manage.hd_info.[0]', {
+      method: 'getSdCardStatus',
+    });
+  }
+  const keys = Object.keys(first);
+  const key = keys.find((k) => /^hd_info_\d+$/.test(k)) ?? keys.find((k) => isObject(first[k]));
+  if (key === undefined) {
+    return null;
+  }
+  const disk = validate(z.object({ [key]: hdDisk }), first, 'getSdCardStatus')[key]!;
+  const total = sizeOf(disk.total_space_accurate, disk.total_space);
+  const free = sizeOf(disk.free_space_accurate, disk.free_space);
   if (total === null || free === null) {
     throw new TapoError('protocol', 'getSdCardStatus: unreadable size', { method: 'getSdCardStatus' });
   }
   return {
-    status: first.status,
+    status: disk.status,
     totalBytes: total,
     freeBytes: Math.min(free, total),
     usedBytes: Math.max(0, total - free),
@@ -246,3 +266,22 @@ export function decodeAck(result: unknown, method: string): void {
     throw new TapoError('protocol', `${method}: unexpected answer`, { method });
   }
 }
+
+/**
+ * The shape each decoder reads, by method (what we need from the camera's answer; everything
+ * else is ignored). Tests check these paths against real firmware answers.
+ */
+export const DECODED_SHAPES: Readonly<Record<string, z.ZodType>> = {
+  getDeviceInfo: basicInfo,
+  getConnectionType: connectionType,
+  getDetectionConfig: motionDet,
+  getPersonDetectionConfig: personDet,
+  getLensMaskConfig: lensMask,
+  getLedStatus: led,
+  getSdCardStatus: hdInfo,
+  getLastAlarmInfo: lastAlarm,
+  getRecordPlan: recordPlan,
+  getClockStatus: clock,
+  getTimezone: tz,
+  getPresetConfig: presets,
+};
