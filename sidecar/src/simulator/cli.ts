@@ -56,12 +56,13 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
       'lockout-seconds': { type: 'string' },
       'max-failed-logins': { type: 'string' },
       media: { type: 'boolean', default: false },
+      'discovery-port': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: simulator --cameras N [--host 127.0.0.1] [--base-port P] [--models C210,C110,...] [--flows secure,legacy] [--hashes sha256,md5] [--password X] [--auto-motion-ms MS] [--lockout-seconds S] [--max-failed-logins N] [--media]\n  --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)\n'
+      'usage: simulator --cameras N [--host 127.0.0.1] [--base-port P] [--models C210,C110,...] [--flows secure,legacy] [--hashes sha256,md5] [--password X] [--auto-motion-ms MS] [--lockout-seconds S] [--max-failed-logins N] [--media] [--discovery-port P]\n  --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)\n  --discovery-port: answer TP-Link discovery (UDP) for every camera on this port of --host (0: a free one; real cameras use 20002)\n'
     );
     return;
   }
@@ -69,6 +70,7 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
   const autoMs = int(values['auto-motion-ms'], '--auto-motion-ms', 100, 86_400_000);
   const lockout = int(values['lockout-seconds'], '--lockout-seconds', 1, 86_400);
   const maxFailed = int(values['max-failed-logins'], '--max-failed-logins', 1, 100);
+  const discoveryPort = int(values['discovery-port'], '--discovery-port', 0, 65535);
   // Media extras load only on request: they need ffmpeg and are not wanted by the API-only users.
   const factory = extras ?? (values.media ? (await import('./media-extras.ts')).simulatedMediaExtras : undefined);
   const fleet = await startSimulatedFleet({
@@ -87,9 +89,14 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
       ...(maxFailed !== undefined ? { maxFailedLogins: maxFailed } : {}),
     }),
     ...(factory ? { extras: factory } : {}),
+    ...(discoveryPort !== undefined ? { discoveryPort } : {}),
   });
   for (const d of fleet.describe()) {
     process.stdout.write(JSON.stringify(d) + '\n');
+  }
+  if (fleet.discovery) {
+    // stderr: stdout carries exactly one line per camera for the scripts that read it.
+    process.stderr.write(`simulator: discovery answers on udp ${fleet.discovery.host}:${fleet.discovery.port}\n`);
   }
   const stop = () => {
     void fleet.close().then(() => process.exit(0));

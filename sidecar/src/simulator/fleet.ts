@@ -5,6 +5,7 @@
 import { SimulatedCamera, type SimulatedCameraOptions, type SimLoginFlow } from './camera.ts';
 import type { ModelId } from './profiles.ts';
 import type { HashAlgo } from '../tapo/crypto.ts';
+import { DiscoveryResponder } from './discovery.ts';
 
 export interface FleetExtras {
   onvifPort?: number;
@@ -38,6 +39,8 @@ export interface SimulatedFleetOptions {
   /** Anything else, per camera. */
   cameraOptions?: (index: number) => Partial<SimulatedCameraOptions>;
   extras?: FleetExtrasFactory;
+  /** Answer TP-Link discovery (UDP) for every camera on this port of `host` (0: a free port); omitted: no responder. */
+  discoveryPort?: number;
 }
 
 export interface CameraDescription {
@@ -61,6 +64,8 @@ export interface CameraDescription {
 export interface SimulatedFleet {
   cameras: SimulatedCamera[];
   extras: Array<FleetExtras | null>;
+  /** The discovery responder, when `discoveryPort` was given. */
+  discovery: DiscoveryResponder | null;
   describe(): CameraDescription[];
   close(): Promise<void>;
 }
@@ -77,7 +82,9 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
   const host = opts.host ?? '127.0.0.1';
   const cameras: SimulatedCamera[] = [];
   const extras: Array<FleetExtras | null> = [];
+  let discovery: DiscoveryResponder | null = null;
   const closeAll = async () => {
+    await discovery?.close();
     await Promise.allSettled(extras.map(async (e) => e?.close()));
     await Promise.allSettled(cameras.map((c) => c.close()));
   };
@@ -101,6 +108,12 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
       cameras.push(cam);
       extras.push(opts.extras ? await opts.extras(cam, { index: i, host, basePort: opts.basePort }) : null);
     }
+    if (opts.discoveryPort !== undefined) {
+      discovery = await DiscoveryResponder.start(
+        cameras.map((camera) => ({ camera })),
+        { host, port: opts.discoveryPort }
+      );
+    }
   } catch (e) {
     await closeAll();
     throw e;
@@ -108,6 +121,7 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
   return {
     cameras,
     extras,
+    discovery,
     describe: () =>
       cameras.map((c, i) => ({
         name: c.name,
