@@ -138,7 +138,48 @@ export const resources = {
   reboot: (id: string) => `cameras/${id}/reboot`,
   /** GET: SidecarInfo, what the config editor shows about the connection. */
   info: 'info',
+  /** POST DiscoverRequest → DiscoverResponse: find cameras on the network (Editor/Admin). */
+  discover: 'discover',
 };
+
+/** Body of POST resources.discover. Without `target`, the sidecar's own networks are broadcast to. */
+export interface DiscoverRequest {
+  /** One IPv4 address (a camera, or a broadcast address). */
+  target?: string;
+  /** UDP port, default 20002. */
+  port?: number;
+  /** How long to wait for answers, 100..10000 ms (default 3000). */
+  timeoutMs?: number;
+}
+
+/** One camera that answered discovery. */
+export interface DiscoveredCameraItem {
+  host: string;
+  model: string;
+  name: string | null;
+  mac: string;
+  deviceType: string;
+  firmware: string | null;
+  hardwareVersion: string | null;
+  /** 3: the secure login; 4: the new-firmware login (TPAP); 2 or less: the older login; null: not said. */
+  loginVersion: number | null;
+  httpsPort: number;
+  factoryDefault: boolean;
+  /** The id of a configured camera at this address, if any. */
+  configuredAs: string | null;
+}
+
+/** Answer of POST resources.discover. */
+export interface DiscoverResponse {
+  cameras: DiscoveredCameraItem[];
+  /** Answers that were not discovery replies (ignored). */
+  malformed: number;
+  /** TP-Link devices that are not cameras. */
+  otherDevices: number;
+  /** Where the probe went. */
+  targets: string[];
+  timeoutMs: number;
+}
 
 /** Answer of GET resources.info. */
 export interface SidecarInfo {

@@ -1,5 +1,6 @@
-/** CallResource: the camera list, snapshots, and camera controls (Editor/Admin only). */
-import { resources as paths, type CameraListItem } from '../../../src/shared/query.ts';
+/** CallResource: the camera list, snapshots, camera controls and discovery (Editor/Admin only). */
+import { resources as paths, type CameraListItem, type DiscoverResponse } from '../../../src/shared/query.ts';
+import { discover, discoverLocalNetworks, DiscoveryInputError, DISCOVERY_TIMEOUT } from '../tapo/discovery.ts';
 import type { CallResourceRequest, CallResourceResponse } from '../grafana/protocol.ts';
 import type { DatasourceDeps, PtzCommand } from './deps.ts';
 import { clampWidth } from './channels.ts';
@@ -29,6 +30,37 @@ function parseBody(req: CallResourceRequest): Record<string, unknown> {
 
 class BadRequest extends Error {}
 
+/** POST discover: a given address, or the broadcast address of each of the sidecar's own networks. */
+async function runDiscovery(deps: DatasourceDeps, body: Record<string, unknown>): Promise<DiscoverResponse> {
+  const { target, port, timeoutMs } = body;
+  if (target !== undefined && typeof target !== 'string') {
+    throw new BadRequest('discover: "target" must be an IPv4 address');
+  }
+  if (port !== undefined && typeof port !== 'number') {
+    throw new BadRequest('discover: "port" must be a number');
+  }
+  if (timeoutMs !== undefined && typeof timeoutMs !== 'number') {
+    throw new BadRequest('discover: "timeoutMs" must be a number');
+  }
+  const limit = Math.min(
+    DISCOVERY_TIMEOUT.max,
+    Math.max(DISCOVERY_TIMEOUT.min, timeoutMs ?? DISCOVERY_TIMEOUT.default)
+  );
+  const opts = { ...(port !== undefined ? { port } : {}), timeoutMs: limit, log: deps.log };
+  const found = target
+    ? { ...(await discover({ ...opts, targets: [target] })), targets: [target] }
+    : await discoverLocalNetworks(opts);
+  const configured = deps.fleet.cameras();
+  return {
+    ...found,
+    timeoutMs: limit,
+    cameras: found.cameras.map((c) => {
+      const address = c.httpsPort === 443 ? c.host : `${c.host}:${c.httpsPort}`;
+      return { ...c, configuredAs: configured.find((k) => k.host === address)?.id ?? null };
+    }),
+  };
+}
+
 function ptzCommand(body: Record<string, unknown>): PtzCommand {
   if (typeof body.preset === 'string' || typeof body.preset === 'number') {
     return { preset: String(body.preset) };
@@ -57,6 +89,16 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
         privacyMode: c.last?.privacyMode ?? null,
       }));
       return json(200, list);
+    }
+    if (path === paths.discover) {
+      if (method !== 'POST') {
+        return fail(405, 'discover answers POST');
+      }
+      const role = req.pluginContext?.user?.role ?? '';
+      if (!EDITOR_ROLES.has(role)) {
+        return fail(403, `discover needs the Editor or Admin role (you are ${role || 'anonymous'})`);
+      }
+      return json(200, await runDiscovery(deps, parseBody(req)));
     }
     if (path === paths.info && method === 'GET') {
       return deps.info ? json(200, deps.info()) : fail(404, 'this sidecar does not report its connection');
@@ -122,7 +164,7 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
         return fail(405, `${action} answers GET`);
     }
   } catch (err) {
-    if (err instanceof BadRequest) {
+    if (err instanceof BadRequest || err instanceof DiscoveryInputError) {
       return fail(400, err.message);
     }
     const message = err instanceof Error ? err.message : String(err);

@@ -19,6 +19,7 @@ import {
 } from '../../src/tapo/discovery.ts';
 import { DiscoveryResponder, type DiscoveryEntry } from '../../src/simulator/discovery.ts';
 import { TapoClient } from '../../src/tapo/client.ts';
+import { startSimulatedFleet } from '../../src/simulator/fleet.ts';
 import { startCam } from './helpers.ts';
 import { emptyArrays, referenceAnswers, shapeDiff, shapeOf } from '../helpers/shapes.ts';
 
@@ -183,6 +184,20 @@ test('the simulated discovery answer has the real C210 shape (encrypted part ope
   );
   assert.deepEqual(v4.result.encrypt_type, ['4']);
   assert.equal(v4.result.tpap.port, tpap.port);
+});
+
+test('a simulated fleet started with a discovery port is found whole; an offline camera stays silent', async () => {
+  const fleet = await startSimulatedFleet({ count: 3, profiles: ['C210', 'C420', 'C310'], discoveryPort: 0 });
+  test.after(() => fleet.close());
+  fleet.cameras[1]!.setFault({ offline: true });
+  const found = await discover({ targets: ['127.0.0.1'], port: fleet.discovery!.port, timeoutMs: 1000, attempts: 1 });
+  assert.deepEqual(
+    found.cameras.map((c) => [c.model, c.httpsPort]).sort(),
+    [
+      ['C210', fleet.cameras[0]!.port],
+      ['C310', fleet.cameras[2]!.port],
+    ].sort()
+  );
 });
 
 test('the responder ignores datagrams that are not valid probes, as firmware does', async () => {
