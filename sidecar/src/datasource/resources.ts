@@ -1,6 +1,12 @@
 /** CallResource: the camera list, snapshots, camera controls and discovery (Editor/Admin only). */
 import { resources as paths, type CameraListItem, type DiscoverResponse } from '../../../src/shared/query.ts';
-import { discover, discoverLocalNetworks, DiscoveryInputError, DISCOVERY_TIMEOUT } from '../tapo/discovery.ts';
+import {
+  discover,
+  discoverLocalNetworks,
+  localBroadcastTargets,
+  DiscoveryInputError,
+  DISCOVERY_TIMEOUT,
+} from '../tapo/discovery.ts';
 import type { CallResourceRequest, CallResourceResponse } from '../grafana/protocol.ts';
 import type { DatasourceDeps, PtzCommand } from './deps.ts';
 import { clampWidth } from './channels.ts';
@@ -47,8 +53,10 @@ async function runDiscovery(deps: DatasourceDeps, body: Record<string, unknown>)
     Math.max(DISCOVERY_TIMEOUT.min, timeoutMs ?? DISCOVERY_TIMEOUT.default)
   );
   const opts = { ...(port !== undefined ? { port } : {}), timeoutMs: limit, log: deps.log };
+  // A broadcast address given by hand needs the socket's broadcast permission too.
+  const broadcast = target === '255.255.255.255' || (target !== undefined && localBroadcastTargets().includes(target));
   const found = target
-    ? { ...(await discover({ ...opts, targets: [target] })), targets: [target] }
+    ? { ...(await discover({ ...opts, targets: [target], broadcast })), targets: [target] }
     : await discoverLocalNetworks(opts);
   const configured = deps.fleet.cameras();
   return {
