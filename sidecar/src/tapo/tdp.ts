@@ -5,7 +5,7 @@
  * CRC-32 of the whole packet computed while the checksum field holds the magic 0x5A6B7C8D.
  * Used by the discovery client and by the simulator's responder.
  */
-import { crc32 } from 'node:zlib';
+import * as zlib from 'node:zlib';
 
 export const TDP_PORT = 20002;
 export const TDP_HEADER_BYTES = 16;
@@ -28,6 +28,18 @@ export interface TdpHeader {
   checksum: number;
 }
 
+/**
+ * CRC-32 from Node's zlib (Node 20.15+, 22.2+). Looked up at call time, so the sidecar still starts
+ * on an older Node and only discovery says what it needs.
+ */
+function crc32(data: Buffer): number {
+  const fn = (zlib as { crc32?: (d: Buffer) => number }).crc32;
+  if (typeof fn !== 'function') {
+    throw new Error(`TP-Link discovery needs Node 20.15 or newer (this is ${process.version})`);
+  }
+  return fn(data) >>> 0;
+}
+
 /** A packet: header fields (checksum computed here) and the JSON payload bytes. */
 export function encodeTdp(
   fields: { serial: number; version?: number; messageType?: number; opCode?: number; flags?: number },
@@ -46,7 +58,7 @@ export function encodeTdp(
   packet.writeUInt32BE(fields.serial >>> 0, 8);
   packet.writeUInt32BE(CHECKSUM_SEED, 12);
   payload.copy(packet, TDP_HEADER_BYTES);
-  packet.writeUInt32BE(crc32(packet) >>> 0, 12);
+  packet.writeUInt32BE(crc32(packet), 12);
   return packet;
 }
 

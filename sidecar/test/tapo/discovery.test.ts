@@ -17,7 +17,8 @@ import {
   localBroadcastTargets,
   parseDiscoveryReply,
 } from '../../src/tapo/discovery.ts';
-import { DiscoveryResponder, type DiscoveryEntry } from '../../src/simulator/discovery.ts';
+import { DiscoveryResponder, discoveryAnswer, type DiscoveryEntry } from '../../src/simulator/discovery.ts';
+import { Prng } from '../../src/simulator/prng.ts';
 import { TapoClient } from '../../src/tapo/client.ts';
 import { startSimulatedFleet } from '../../src/simulator/fleet.ts';
 import { startCam } from './helpers.ts';
@@ -279,4 +280,43 @@ test('discovery refuses targets that are not one IPv4 address, and unbounded tim
     assert.match(t, /^\d+\.\d+\.\d+\.\d+$/);
     assert.ok(!t.startsWith('127.'));
   }
+});
+
+test('fuzz: random and mutated answers never throw and never list a camera without its identity', async () => {
+  const cam = await startCam({ name: 'Fuzz', model: 'C210' });
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const valid = Buffer.from(JSON.stringify(discoveryAnswer({ camera: cam }, pem)));
+  const prng = new Prng(20002);
+  const kinds = { camera: 0, other: 0, malformed: 0 };
+  for (let i = 0; i < Number(process.env.FUZZ_ITERATIONS ?? 400); i++) {
+    let payload: Buffer;
+    if (i % 3 === 0) {
+      payload = prng.bytes(prng.int(0, 600));
+    } else {
+      // Flip, drop or repeat bytes of a valid answer.
+      payload = Buffer.from(valid);
+      for (let j = prng.int(1, 4); j > 0; j--) {
+        const at = prng.int(0, payload.length - 1);
+        const op = prng.int(0, 2);
+        payload =
+          op === 0
+            ? (payload.fill(prng.int(0, 255), at, at + 1), payload)
+            : op === 1
+              ? Buffer.concat([payload.subarray(0, at), payload.subarray(at + prng.int(1, 20))])
+              : Buffer.concat([payload.subarray(0, at), payload.subarray(at - Math.min(at, 10))]);
+      }
+    }
+    const parsed = parseDiscoveryReply(encodeTdp({ serial: i, flags: 0 }, payload), '127.0.0.1', privateKey);
+    kinds[parsed.kind]++;
+    if (parsed.kind === 'camera') {
+      assert.match(parsed.camera.mac, /^[0-9A-F]{2}(-[0-9A-F]{2}){5}$/);
+      assert.ok(parsed.camera.model.length > 0);
+      assert.ok(parsed.camera.httpsPort >= 1 && parsed.camera.httpsPort <= 65535);
+    }
+  }
+  assert.ok(kinds.malformed > 0, JSON.stringify(kinds));
+  // The unmutated answer reads whole, encrypted part included.
+  const whole = parseDiscoveryReply(encodeTdp({ serial: 1, flags: 0 }, valid), '127.0.0.1', privateKey);
+  assert.equal(whole.kind === 'camera' && whole.camera.httpsPort, cam.port);
 });
