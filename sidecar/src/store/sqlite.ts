@@ -6,8 +6,8 @@
  * and housekeeping (compaction, retention) runs in small steps with a yield between them: a poll
  * never waits behind more than one small step.
  */
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statfsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setImmediate as yieldNow } from 'node:timers/promises';
 import type { EventKind, MetricName, MotionEvent, PollResult } from '../fleet/model.ts';
 import { logger } from '../log.ts';
@@ -243,7 +243,7 @@ export class SqliteStore implements Store {
       this.db.exec('RELEASE write_polls');
     } catch (err) {
       this.db.exec('ROLLBACK TO write_polls; RELEASE write_polls');
-      throw new StoreError(`cannot store polls: ${(err as Error).message}`, { cause: err });
+      throw new StoreError(`cannot store polls: ${(err as Error).message}${diskHint(this.file)}`, { cause: err });
     }
   }
 
@@ -800,6 +800,19 @@ export interface CheckpointResult {
   checkpointed: number;
   /** SQLite's error when the checkpoint could not even start. */
   error: string | null;
+}
+
+/**
+ * The VFS reports a failed write as a plain "disk I/O error": when the disk under the database is
+ * (nearly) full, say so.
+ */
+function diskHint(file: string): string {
+  try {
+    const fs = statfsSync(dirname(file));
+    return fs.bavail * fs.bsize < 1024 * 1024 ? ` (no space left on the disk holding ${dirname(file)})` : '';
+  } catch {
+    return '';
+  }
 }
 
 function fileSize(path: string): number | null {
