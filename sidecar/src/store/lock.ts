@@ -111,7 +111,9 @@ function ask(address: string): Promise<LockOwner | 'gone' | 'dying' | 'silent'> 
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? '';
-      done(['ECONNREFUSED', 'ENOENT'].includes(code) ? 'gone' : ['ECONNRESET', 'EPIPE'].includes(code) ? 'dying' : 'silent');
+      done(
+        ['ECONNREFUSED', 'ENOENT'].includes(code) ? 'gone' : ['ECONNRESET', 'EPIPE'].includes(code) ? 'dying' : 'silent'
+      );
     });
   });
 }

@@ -28,7 +28,16 @@ test('full disk: storing fails with a typed error and loses nothing stored, stor
   }
   const child = spawn(
     'unshare',
-    ['-rm', 'sh', '-c', `mount -t tmpfs -o size=4m tmpfs "$1" && exec "$2" --import tsx "$3" "$1"`, 'sh', dir, process.execPath, fixture],
+    [
+      '-rm',
+      'sh',
+      '-c',
+      `mount -t tmpfs -o size=4m tmpfs "$1" && exec "$2" --import tsx "$3" "$1"`,
+      'sh',
+      dir,
+      process.execPath,
+      fixture,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TAPO_LOG_LEVEL: 'warn' } }
   );
   t.after(() => child.kill('SIGKILL'));

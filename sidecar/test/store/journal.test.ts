@@ -60,7 +60,10 @@ test('no query leaves a read open: after every kind of call a checkpoint complet
   const store = await openSqliteStore({ file, chunkMs: CHUNK });
   t.after(() => store.close());
   for (let k = 0; k < 12; k++) {
-    await store.writePolls([poll('a', BASE + k * 10_000), poll('b', BASE + k * 10_000, { error: 'x', status: 'offline' })]);
+    await store.writePolls([
+      poll('a', BASE + k * 10_000),
+      poll('b', BASE + k * 10_000, { error: 'x', status: 'offline' }),
+    ]);
   }
   assertCheckpoints(store, file, 'after writes that created cameras');
   await store.writeEvent({ cameraId: 'a', start: BASE, end: null, kind: 'motion', source: 'last_alarm' });

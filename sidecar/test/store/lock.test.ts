@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { lockAddress, lockDatabase } from '../../src/store/lock.ts';
 import { DB_FILE_NAME, openSqliteStore } from '../../src/store/sqlite.ts';
@@ -83,9 +84,13 @@ test('killed but not yet reaped by its parent (a zombie, whose pid is still "ali
     return;
   }
   const file = join(tempDir(t), 'h.sqlite');
-  const parent = spawn(process.execPath, ['--import', 'tsx', join(fixtures, 'unreaping-parent.ts'), file, String(BASE)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const parent = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(fixtures, 'unreaping-parent.ts'), file, String(BASE)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }
+  );
   t.after(() => kill(parent));
   const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
   const pid = Number(line.toString().trim());
@@ -166,8 +171,7 @@ test('a stale socket file (platforms without abstract sockets) is taken over; a 
 
 test('a holder that accepts but never answers is refused after a bounded wait, with a clear message', async (t) => {
   const file = join(tempDir(t), 'h.sqlite');
-  const { createServer } = await import('node:net');
-  const sockets: import('node:net').Socket[] = [];
+  const sockets: Socket[] = [];
   const silent = createServer((s) => sockets.push(s));
   await new Promise<void>((r) => silent.listen(lockAddress(file), r));
   t.after(() => {
@@ -176,6 +180,8 @@ test('a holder that accepts but never answers is refused after a bounded wait, w
   });
   await assert.rejects(
     lockDatabase(file),
-    (e: unknown) => e instanceof StoreError && /in use by another process \(it holds the lock .* but does not answer\)/.test(e.message)
+    (e: unknown) =>
+      e instanceof StoreError &&
+      /in use by another process \(it holds the lock .* but does not answer\)/.test(e.message)
   );
 });
