@@ -3,8 +3,9 @@
  * owner dies (kill -9, OOM, reboot), never by trusting a recorded pid.
  *
  * The lock is a listening local socket named after the database's real path: on Linux in the
- * abstract namespace (no file; the name vanishes with the last descriptor), on Windows a named
- * pipe (same), elsewhere a socket file beside the database. Binding it is the test-and-set:
+ * abstract namespace (no file; the name vanishes with the last descriptor) plus a socket file
+ * beside the database (see lockDatabase), on Windows a named pipe (gone with its process),
+ * elsewhere a socket file beside the database. Binding it is the test-and-set:
  *  - bound: we own the database;
  *  - EADDRINUSE: connect to it. A live owner accepts and answers with its pid and version, so the
  *    refusal names it; a refused connection means the owner died (only socket files outlive their
@@ -119,63 +120,96 @@ function ask(address: string): Promise<LockOwner | 'gone' | 'dying' | 'silent'> 
 }
 
 /**
- * Takes the lock on `file` or throws a StoreError naming the live owner. `address` is for tests
- * (default: the platform's, see lockAddress).
+ * Binds `address`, or says who holds it. `optional`: a bind the filesystem refuses (no socket
+ * files on this mount, path too long) is not an error, the claim is just skipped (null).
  */
-export async function lockDatabase(file: string, opts: { address?: string } = {}): Promise<DatabaseLock> {
+async function claim(file: string, address: string, me: LockOwner, optional: boolean): Promise<Server | null> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await listen(address, me);
+    if (!(r instanceof Error)) {
+      return r;
+    }
+    if (r.code !== 'EADDRINUSE' || attempt >= MAX_ATTEMPTS) {
+      if (optional && r.code !== 'EADDRINUSE') {
+        return null;
+      }
+      throw new StoreError(`cannot lock database ${file} (${address.replace('\0', '@')}): ${r.message}`, {
+        cause: r,
+      });
+    }
+    const owner = await ask(address);
+    if (owner === 'gone') {
+      // The owner died: an abstract name or pipe is already free again (bind raced its last
+      // close); a socket file is left behind and is ours to remove.
+      if (isFileSocket(address)) {
+        rmSync(address, { force: true });
+      }
+      continue;
+    }
+    if (owner === 'dying') {
+      // Killed, its threads still exiting: the kernel frees the name when the last one is gone.
+      await delay(DYING_RETRY_MS * attempt);
+      continue;
+    }
+    throw new StoreError(
+      owner === 'silent'
+        ? `database ${file} is in use by another process (it holds the lock ${address.replace('\0', '@')} but does not answer)`
+        : `database ${file} is in use by another sidecar (pid ${owner.pid}, version ${owner.version})`
+    );
+  }
+}
+
+/**
+ * Takes the lock on `file` or throws a StoreError naming the live owner.
+ *
+ * On Linux the abstract name is per network namespace, so two containers sharing the data volume
+ * would not see each other's: the lock also binds a socket file beside the database (filesystem
+ * sockets are shared wherever the file is), skipped where the mount refuses socket files. Its
+ * stale-file takeover can race only between two sidecars starting in different namespaces at the
+ * same instant; within one namespace the abstract name decides first.
+ * `address`/`beside` are for tests (defaults: lockAddress, and `<file>.sock` on Linux).
+ */
+export async function lockDatabase(
+  file: string,
+  opts: { address?: string; beside?: string | null } = {}
+): Promise<DatabaseLock> {
   const real = canonicalDatabasePath(file);
   if (heldHere.has(real)) {
     throw new StoreError(`database ${file} is already open in this process`);
   }
   const address = opts.address ?? lockAddress(file);
+  const besideDefault = process.platform === 'linux' && Buffer.byteLength(`${real}.sock`) < 100 ? `${real}.sock` : null;
+  const beside = opts.beside === undefined ? besideDefault : opts.beside;
   const me: LockOwner = { pid: process.pid, version: process.env.TAPO_SIDECAR_VERSION ?? 'dev', file: real };
   heldHere.add(real);
+  const servers: Server[] = [];
   try {
-    for (let attempt = 1; ; attempt++) {
-      const r = await listen(address, me);
-      if (!(r instanceof Error)) {
-        return held(real, address, r);
+    servers.push((await claim(file, address, me, false))!);
+    if (beside && beside !== address) {
+      const extra = await claim(file, beside, me, true);
+      if (extra) {
+        servers.push(extra);
       }
-      if (r.code !== 'EADDRINUSE' || attempt >= MAX_ATTEMPTS) {
-        throw new StoreError(`cannot lock database ${file} (${address.replace('\0', '@')}): ${r.message}`, {
-          cause: r,
-        });
-      }
-      const owner = await ask(address);
-      if (owner === 'gone') {
-        // The owner died: an abstract name or pipe is already free again (bind raced its last
-        // close); a socket file is left behind and is ours to remove.
-        if (isFileSocket(address)) {
-          rmSync(address, { force: true });
-        }
-        continue;
-      }
-      if (owner === 'dying') {
-        // Killed, its threads still exiting: the kernel frees the name when the last one is gone.
-        await delay(DYING_RETRY_MS * attempt);
-        continue;
-      }
-      throw new StoreError(
-        owner === 'silent'
-          ? `database ${file} is in use by another process (it holds the lock ${address.replace('\0', '@')} but does not answer)`
-          : `database ${file} is in use by another sidecar (pid ${owner.pid}, version ${owner.version})`
-      );
     }
+    return held(real, address, servers);
   } catch (err) {
+    await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
     heldHere.delete(real);
     throw err;
   }
 }
 
-function held(real: string, address: string, server: Server): DatabaseLock {
+function held(real: string, address: string, servers: Server[]): DatabaseLock {
   let released: Promise<void> | null = null;
   return {
     address,
     release() {
-      released ??= new Promise<void>((resolve) => {
-        // close() stops accepting and (libuv) unlinks a socket file; answers in flight are dropped.
-        server.close(() => resolve());
-      }).finally(() => heldHere.delete(real));
+      // close() stops accepting and (libuv) unlinks a socket file; answers in flight are dropped.
+      released ??= Promise.all(servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve())))).then(
+        () => {
+          heldHere.delete(real);
+        }
+      );
       return released;
     },
   };

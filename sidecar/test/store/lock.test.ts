@@ -1,7 +1,7 @@
 /** The database owner lock: released by the kernel when its owner dies, never fooled by a recorded pid. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,4 +184,32 @@ test('a holder that accepts but never answers is refused after a bounded wait, w
       e instanceof StoreError &&
       /in use by another process \(it holds the lock .* but does not answer\)/.test(e.message)
   );
+});
+
+test('a sidecar in another network namespace (another container on the same volume) is refused too; killed, it no longer blocks', async (t) => {
+  const probe = process.platform === 'linux' ? spawnSync('unshare', ['-rn', 'true'], { stdio: 'ignore' }) : null;
+  if (probe?.status !== 0) {
+    t.skip('needs Linux and unshare -rn');
+    return;
+  }
+  const file = join(tempDir(t), 'h.sqlite');
+  const other = spawn(
+    'unshare',
+    ['-rn', process.execPath, '--import', 'tsx', join(fixtures, 'hold-store.ts'), file, String(BASE)],
+    { stdio: ['ignore', 'pipe', 'inherit'] }
+  );
+  t.after(() => kill(other));
+  const [chunk] = (await once(other.stdout!, 'data')) as [Buffer];
+  assert.match(chunk.toString(), /ready/);
+  await assert.rejects(
+    openSqliteStore({ file }),
+    (e: unknown) => e instanceof StoreError && /in use by another sidecar \(pid \d+, version dev\)/.test(e.message),
+    'its abstract name is invisible from here, its socket file beside the database is not'
+  );
+  other.kill('SIGKILL');
+  await once(other, 'exit');
+  assert.ok(existsSync(`${file}.sock`), 'the killed sidecar left its socket file');
+  const store = await openSqliteStore({ file });
+  t.after(() => store.close());
+  assert.equal((await store.points('crash-cam', 0, BASE + 1)).length, 1);
 });
