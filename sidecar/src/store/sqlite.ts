@@ -6,7 +6,8 @@
  * and housekeeping (compaction, retention) runs in small steps with a yield between them: a poll
  * never waits behind more than one small step.
  */
-import { join } from 'node:path';
+import { statfsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setImmediate as yieldNow } from 'node:timers/promises';
 import type { EventKind, MetricName, MotionEvent, PollResult } from '../fleet/model.ts';
 import { logger } from '../log.ts';
@@ -27,7 +28,8 @@ import {
   type Block,
   type Column,
 } from './columns.ts';
-import { claimDatabaseFile, loadSqlite, type SqliteDatabase } from './wasm.ts';
+import { lockDatabase, type DatabaseLock } from './lock.ts';
+import { clearStaleVfsLock, loadSqlite, type SqliteDatabase } from './wasm.ts';
 import {
   STATE_METRICS,
   StoreError,
@@ -56,6 +58,13 @@ export const DEFAULT_RETENTION_HOURS = 24;
 const DEFAULT_CHUNK_MS = 3_600_000;
 export const DB_FILE_NAME = 'tapo-history.sqlite';
 const SCHEMA_VERSION = 1;
+/**
+ * The journal's bounds. SQLite checkpoints by itself once the WAL holds this many pages (16 MiB at
+ * 16 KiB pages), and after a checkpoint that emptied it, cuts the file back to JOURNAL_LIMIT_BYTES.
+ * Housekeeping also runs a TRUNCATE checkpoint each pass and warns when one cannot complete.
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 1000;
+const JOURNAL_LIMIT_BYTES = 16 * 2 ** 20;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cameras (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
@@ -88,9 +97,10 @@ const nn = (v: number) => (Number.isNaN(v) ? null : v);
 export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const file = opts.file ?? join(opts.dataDir ?? process.env.TAPO_DATA_DIR ?? 'data', DB_FILE_NAME);
   const Database = await loadSqlite();
-  const release = claimDatabaseFile(file);
-  let db: SqliteDatabase;
+  const lock = await lockDatabase(file);
+  let db: SqliteDatabase | undefined;
   try {
+    clearStaleVfsLock(file);
     db = new Database(file);
     // The WASM VFS has no shared-memory primitives (xShmMap), and WAL needs them for the wal-index
     // unless the connection holds an exclusive lock: then SQLite keeps the index in heap memory.
@@ -102,6 +112,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<Sq
       throw new StoreError(`could not switch ${file} to WAL (got ${mode?.journal_mode})`);
     }
     db.exec('PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384; PRAGMA busy_timeout=0;');
+    db.exec(`PRAGMA wal_autocheckpoint=${WAL_AUTOCHECKPOINT_PAGES}; PRAGMA journal_size_limit=${JOURNAL_LIMIT_BYTES};`);
     const version = Number((db.get('PRAGMA user_version') as { user_version: number }).user_version);
     if (version > SCHEMA_VERSION) {
       throw new StoreError(`${file} has schema version ${version}, newer than this sidecar's ${SCHEMA_VERSION}`);
@@ -111,13 +122,18 @@ export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<Sq
     db.exec(`PRAGMA user_version=${SCHEMA_VERSION}`);
     db.exec('COMMIT');
   } catch (err) {
-    release();
+    try {
+      db?.close();
+    } catch {
+      /* the open error is the one to report */
+    }
+    await lock.release();
     if (err instanceof StoreError) {
       throw err;
     }
     throw new StoreError(`cannot open history database ${file}: ${(err as Error).message}`, { cause: err });
   }
-  return new SqliteStore(db, file, release, opts);
+  return new SqliteStore(db, file, lock, opts);
 }
 
 export class SqliteStore implements Store {
@@ -130,11 +146,12 @@ export class SqliteStore implements Store {
   private maintenance: { timer: NodeJS.Timeout; running: Promise<void> | null } | null = null;
   private maintenanceRetentionMs: number | null = null;
   private readonly stmts: Record<string, import('node-sqlite3-wasm').Statement> = {};
+  private checkpointFailures = 0;
 
   constructor(
     private readonly db: SqliteDatabase,
     readonly file: string,
-    private readonly release: () => void,
+    private readonly lock: DatabaseLock,
     opts: SqliteStoreOptions
   ) {
     this.chunkMs = opts.chunkMs ?? DEFAULT_CHUNK_MS;
@@ -145,12 +162,22 @@ export class SqliteStore implements Store {
     }
   }
 
-  private stmt(sql: string) {
+  /**
+   * A cached statement, offering only the calls that run it to completion. `get()` (and an
+   * unfinished `iterate()`) would leave it stepped but not reset: an open read that keeps every
+   * checkpoint from finishing, so the WAL would grow until the process exits.
+   */
+  private stmt(sql: string): CachedStatement {
     let s = this.stmts[sql];
     if (!s) {
       s = this.stmts[sql] = this.db.prepare(sql);
     }
     return s;
+  }
+
+  /** The first row of a cached query (run to completion, see stmt), or null. */
+  private first<T>(sql: string, params: unknown[]): T | null {
+    return (this.stmt(sql).all(params as never)[0] as T | undefined) ?? null;
   }
 
   private assertOpen() {
@@ -166,7 +193,7 @@ export class SqliteStore implements Store {
     let k = this.ids.get(id);
     if (k === undefined && create) {
       this.stmt('INSERT OR IGNORE INTO cameras(key) VALUES (?)').run([id]);
-      k = Number((this.stmt('SELECT id FROM cameras WHERE key = ?').get([id]) as { id: number }).id);
+      k = Number(this.first<{ id: number }>('SELECT id FROM cameras WHERE key = ?', [id])!.id);
       this.ids.set(id, k);
       this.keys.set(k, id);
     }
@@ -216,7 +243,7 @@ export class SqliteStore implements Store {
       this.db.exec('RELEASE write_polls');
     } catch (err) {
       this.db.exec('ROLLBACK TO write_polls; RELEASE write_polls');
-      throw new StoreError(`cannot store polls: ${(err as Error).message}`, { cause: err });
+      throw new StoreError(`cannot store polls: ${(err as Error).message}${diskHint(this.file)}`, { cause: err });
     }
   }
 
@@ -546,11 +573,12 @@ export class SqliteStore implements Store {
     if (cam === undefined) {
       return null;
     }
-    const r = (
-      source
-        ? this.stmt('SELECT max(start) AS s FROM events WHERE camera = ? AND source = ?').get([cam, source])
-        : this.stmt('SELECT max(start) AS s FROM events WHERE camera = ?').get([cam])
-    ) as { s: number | null } | null;
+    const r = source
+      ? this.first<{ s: number | null }>('SELECT max(start) AS s FROM events WHERE camera = ? AND source = ?', [
+          cam,
+          source,
+        ])
+      : this.first<{ s: number | null }>('SELECT max(start) AS s FROM events WHERE camera = ?', [cam]);
     return r?.s ?? null;
   }
 
@@ -561,10 +589,10 @@ export class SqliteStore implements Store {
   compactStep(now = Date.now()): boolean {
     this.assertOpen();
     const currentWindow = Math.floor(now / this.chunkMs) * this.chunkMs;
-    const next = this.stmt('SELECT camera, t FROM polls WHERE t < ? ORDER BY t LIMIT 1').get([currentWindow]) as {
-      camera: number;
-      t: number;
-    } | null;
+    const next = this.first<{ camera: number; t: number }>(
+      'SELECT camera, t FROM polls WHERE t < ? ORDER BY t LIMIT 1',
+      [currentWindow]
+    );
     if (!next) {
       return false;
     }
@@ -649,7 +677,7 @@ export class SqliteStore implements Store {
     return { deleted, done };
   }
 
-  /** One housekeeping pass: compaction, then retention, each step followed by a yield to the event loop. */
+  /** One housekeeping pass: compaction, retention (each step followed by a yield to the event loop), then a checkpoint. */
   async maintain(retentionMs = this.retentionMs, now = Date.now()): Promise<void> {
     while (!this.closed && this.compactStep(now)) {
       await yieldNow();
@@ -661,6 +689,40 @@ export class SqliteStore implements Store {
       }
       await yieldNow();
     }
+    if (!this.closed) {
+      this.checkpoint();
+    }
+  }
+
+  /**
+   * Copies the WAL into the database and empties it (TRUNCATE). Returns SQLite's figures: `busy`
+   * 1 when it could not finish, `log` frames in the WAL, `checkpointed` frames copied. One that
+   * cannot complete is logged as a warning with those figures (or SQLite's error), since a WAL
+   * that is never checkpointed grows without bound. Skipped (null) inside a transaction.
+   */
+  checkpoint(): CheckpointResult | null {
+    this.assertOpen();
+    if (this.db.inTransaction) {
+      return null;
+    }
+    let r: CheckpointResult;
+    try {
+      const row = this.db.get('PRAGMA wal_checkpoint(TRUNCATE)') as Record<keyof CheckpointResult, number>;
+      r = { busy: Number(row.busy), log: Number(row.log), checkpointed: Number(row.checkpointed), error: null };
+    } catch (err) {
+      r = { busy: 1, log: -1, checkpointed: -1, error: (err as Error).message };
+    }
+    if (r.busy !== 0 || r.checkpointed < r.log || r.error) {
+      this.checkpointFailures++;
+      logger.warn(
+        { ...r, walBytes: fileSize(`${this.file}-wal`), failures: this.checkpointFailures },
+        'the history journal (WAL) could not be checkpointed: it grows until a checkpoint completes'
+      );
+    } else if (this.checkpointFailures > 0) {
+      logger.info({ after: this.checkpointFailures }, 'the history journal (WAL) is checkpointed again');
+      this.checkpointFailures = 0;
+    }
+    return r;
   }
 
   /** Starts background housekeeping; called again, it applies the new retention/interval (e.g. from the datasource settings). */
@@ -720,9 +782,44 @@ export class SqliteStore implements Store {
     try {
       this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     } finally {
-      this.db.close();
-      this.release();
+      try {
+        this.db.close();
+      } finally {
+        await this.lock.release();
+      }
     }
+  }
+}
+
+/** What the store may do with a cached statement (see SqliteStore.stmt). */
+type CachedStatement = Pick<import('node-sqlite3-wasm').Statement, 'run' | 'all'>;
+
+export interface CheckpointResult {
+  busy: number;
+  log: number;
+  checkpointed: number;
+  /** SQLite's error when the checkpoint could not even start. */
+  error: string | null;
+}
+
+/**
+ * The VFS reports a failed write as a plain "disk I/O error": when the disk under the database is
+ * (nearly) full, say so.
+ */
+function diskHint(file: string): string {
+  try {
+    const fs = statfsSync(dirname(file));
+    return fs.bavail * fs.bsize < 1024 * 1024 ? ` (no space left on the disk holding ${dirname(file)})` : '';
+  } catch {
+    return '';
+  }
+}
+
+function fileSize(path: string): number | null {
+  try {
+    return statSync(path).size;
+  } catch {
+    return null;
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Loading node-sqlite3-wasm (SQLite compiled to WebAssembly: no native addon, so the bundle runs on
- * any host that has a node binary), and guarding its database files.
+ * any host that has a node binary), and clearing what its VFS leaves behind after a crash.
  *
  * Where the .wasm comes from: the package's JS reads `__dirname + '/node-sqlite3-wasm.wasm'`
  * synchronously at load (no hook to pass another path). Run from node_modules that is the
@@ -9,7 +9,7 @@
  * to the bundle. (An ESM bundle must define `__dirname` in a banner.) `sqliteWasmPath()` says where
  * it is expected so that a missing file is a clear error, not an emscripten abort.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { StoreError } from './types.ts';
@@ -64,45 +64,13 @@ export async function loadSqlite(): Promise<DatabaseCtor> {
   return ctor;
 }
 
-const openHere = new Set<string>();
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * The WASM VFS locks a database by creating the directory `<file>.lock`, and a process that dies
- * (Grafana kills plugins with SIGKILL) leaves it behind, so the file would stay "locked" for ever.
- * We record our pid beside it and clear a lock whose owner is gone; a live owner is a clear error.
+ * The WASM VFS locks a database by creating the directory `<file>.lock` (held for the connection's
+ * life in EXCLUSIVE mode), and a process that dies leaves it behind. Called only by the holder of
+ * the owner lock (lock.ts), so whatever is there is stale; `<file>.owner` is the pid record of
+ * older sidecars, which trusted it.
  */
-export function claimDatabaseFile(file: string): () => void {
-  if (openHere.has(file)) {
-    throw new StoreError(`database ${file} is already open in this process`);
-  }
-  mkdirSync(dirname(file), { recursive: true });
-  const lockDir = `${file}.lock`;
-  const ownerFile = `${file}.owner`;
-  if (existsSync(lockDir)) {
-    let owner = NaN;
-    try {
-      owner = Number.parseInt(readFileSync(ownerFile, 'utf8'), 10);
-    } catch {
-      /* no owner recorded: a lock from a crashed process */
-    }
-    if (Number.isInteger(owner) && owner !== process.pid && pidAlive(owner)) {
-      throw new StoreError(`database ${file} is in use by another process (pid ${owner})`);
-    }
-    rmSync(lockDir, { recursive: true, force: true });
-  }
-  writeFileSync(ownerFile, String(process.pid));
-  openHere.add(file);
-  return () => {
-    openHere.delete(file);
-    rmSync(ownerFile, { force: true });
-  };
+export function clearStaleVfsLock(file: string): void {
+  rmSync(`${file}.lock`, { recursive: true, force: true });
+  rmSync(`${file}.owner`, { force: true });
 }

@@ -300,7 +300,7 @@ test('background maintenance compacts and prunes without being awaited by writer
   );
 });
 
-test('a stale lock left by a killed process is cleared; a live owner is refused', async (t) => {
+test('a lock left by a killed process is cleared; a live owner is refused by pid', async (t) => {
   const file = tempFile(t);
   const child = spawn(
     process.execPath,
@@ -312,7 +312,8 @@ test('a stale lock left by a killed process is cleared; a live owner is refused'
   assert.match(chunk.toString(), /ready/);
   await assert.rejects(
     openSqliteStore({ file }),
-    (e: unknown) => e instanceof StoreError && /in use by another process \(pid \d+\)/.test(e.message)
+    (e: unknown) =>
+      e instanceof StoreError && new RegExp(`in use by another sidecar \\(pid ${child.pid}, `).test(e.message)
   );
   child.kill('SIGKILL');
   await once(child, 'exit');
