@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   const log = createLogger(opts.logLevel);
   const app = await createApp(opts, log);
 
+  let grpc: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
   let stopping = false;
   const stop = async (why: string) => {
     if (stopping) {
@@ -56,11 +57,20 @@ async function main(): Promise<void> {
     // go-plugin kills a plugin 2 s after Shutdown; finish well within a second.
     const deadline = setTimeout(() => process.exit(0), 900);
     deadline.unref();
-    await Promise.allSettled([grpc.close(), app.stop()]);
+    await Promise.allSettled([grpc?.close(), app.stop()]);
     process.exit(0);
   };
+  // Before anything is announced: a signal that follows the "serving" line must find its handler.
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('uncaughtException', (err) =>
+    log.error({ error: err.message, stack: err.stack }, 'uncaught exception (kept running)')
+  );
+  process.on('unhandledRejection', (err) =>
+    log.error({ error: err instanceof Error ? err.message : String(err) }, 'unhandled rejection (kept running)')
+  );
 
-  const grpc = await startGrpcServer({
+  grpc = await startGrpcServer({
     address: opts.grpcAddress,
     handlers: app.handlers,
     log,
@@ -82,15 +92,6 @@ async function main(): Promise<void> {
       version: process.env.TAPO_SIDECAR_VERSION ?? 'dev',
     },
     'Tapo sidecar serving'
-  );
-
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('uncaughtException', (err) =>
-    log.error({ error: err.message, stack: err.stack }, 'uncaught exception (kept running)')
-  );
-  process.on('unhandledRejection', (err) =>
-    log.error({ error: err instanceof Error ? err.message : String(err) }, 'unhandled rejection (kept running)')
   );
 
   // Cameras, history and the HTTP API start after the handshake so Grafana is never kept waiting.
