@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { startSimulatedFleet, type FleetExtrasFactory } from './fleet.ts';
 import { MODEL_IDS, type ModelId } from './profiles.ts';
+import { TPAP_FIRMWARE_IDS, type TpapFirmwareId } from './tpap/firmware.ts';
 import type { SimLoginFlow } from './camera.ts';
 import type { HashAlgo } from '../tapo/crypto.ts';
 
@@ -61,7 +62,7 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
   });
   if (values.help) {
     process.stdout.write(
-      'usage: simulator --cameras N [--host 127.0.0.1] [--base-port P] [--models C210,C110,...] [--flows secure,legacy] [--hashes sha256,md5] [--password X] [--auto-motion-ms MS] [--lockout-seconds S] [--max-failed-logins N] [--media]\n  --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)\n'
+      `usage: simulator --cameras N [--host 127.0.0.1] [--base-port P] [--models C210,C110,C510W-1.3.4,...] [--flows secure,legacy,tpap] [--hashes sha256,md5] [--password X] [--auto-motion-ms MS] [--lockout-seconds S] [--max-failed-logins N] [--media]\n  --flows tpap: 2026 firmware (login v4, SPAKE2+); --models also takes TPAP builds: ${TPAP_FIRMWARE_IDS.join(', ')}\n  --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)\n`
     );
     return;
   }
@@ -75,10 +76,10 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
     count: int(values.cameras, '--cameras', 1, 1000)!,
     host: values.host!,
     ...(basePort !== undefined ? { basePort } : {}),
-    ...(list<ModelId>(values.models, MODEL_IDS, 'model')
-      ? { profiles: list<ModelId>(values.models, MODEL_IDS, 'model')! }
+    ...(values.models
+      ? { profiles: list<ModelId | TpapFirmwareId>(values.models, [...MODEL_IDS, ...TPAP_FIRMWARE_IDS], 'model')! }
       : {}),
-    ...(values.flows ? { loginFlows: list<SimLoginFlow>(values.flows, ['secure', 'legacy'], 'flow')! } : {}),
+    ...(values.flows ? { loginFlows: list<SimLoginFlow>(values.flows, ['secure', 'legacy', 'tpap'], 'flow')! } : {}),
     ...(values.hashes ? { hashAlgos: list<HashAlgo>(values.hashes, ['sha256', 'md5'], 'hash')! } : {}),
     ...(values.password !== undefined ? { cloudPassword: values.password } : {}),
     ...(autoMs !== undefined ? { autoMotion: { meanIntervalMs: autoMs } } : {}),
