@@ -48,6 +48,8 @@ export interface CameraFaults {
   expireTokens?: boolean;
   /** How an invalid secure session is answered: error code -40401 (default) or HTTP 500. */
   sessionExpiryAnswer?: 'code' | 'http500';
+  /** TPAP: pose as the camera without its verifier (any share "succeeds", dev_confirm is random). */
+  tpapImpostor?: boolean;
 }
 
 export interface MotionEventInfo {
@@ -272,6 +274,9 @@ export class SimulatedCamera {
             },
             this.tpapOptions()
           );
+    if (this.tpap) {
+      this.tpap.impostor = !!this.faults.tpapImpostor;
+    }
   }
 
   /** SHA-256 of the certificate currently presented (uppercase hex, no colons). */
@@ -300,6 +305,9 @@ export class SimulatedCamera {
       this.server.setSecureContext({ key: pair.key, cert: pair.cert });
       this.dropSockets();
     }
+    if (this.tpap) {
+      this.tpap.impostor = !!this.faults.tpapImpostor;
+    }
     if (f.offline || f.dropConnections) {
       this.dropSockets();
     }
@@ -313,6 +321,7 @@ export class SimulatedCamera {
       garbageJson: false,
       wrongCertificate: false,
       sessionExpiryAnswer: 'code',
+      tpapImpostor: false,
     });
   }
 
@@ -672,13 +681,13 @@ export class SimulatedCamera {
     if (this.tpap) {
       return this.tpap.login(p);
     }
-    if (p.username !== undefined && p.username !== 'admin') {
-      return { error_code: -40411, result: { data: { code: -40411 } } };
-    }
     if (this.opts.tpapOnly) {
       return p.sub_method === 'discover'
         ? { error_code: 0, result: { tpap: { pake: [2], port: 4433 } } }
         : { error_code: -40211 };
+    }
+    if (p.username !== undefined && p.username !== 'admin') {
+      return { error_code: -40411, result: { data: { code: -40411 } } };
     }
     return this.loginFlow === 'secure' ? this.secureLogin(p) : this.legacyLogin(p);
   }

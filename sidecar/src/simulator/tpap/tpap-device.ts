@@ -84,6 +84,8 @@ export class TpapDevice {
   private readonly window: number;
   private readonly lenient: boolean;
   private pending: Pending | null = null;
+  /** Fault: a stranger posing as the camera — accepts any share, answers a confirmation that proves nothing. */
+  impostor = false;
 
   constructor(
     password: string,
@@ -165,6 +167,13 @@ export class TpapDevice {
       shared = verifierFinish(pending.y, this.w0, this.L, X);
     } catch {
       return this.hooks.failed() ?? { error_code: -40401 };
+    }
+    if (this.impostor) {
+      const { stok, expiresSeconds } = this.hooks.succeeded({
+        keys: { key: randomBytes(16), baseNonce: randomBytes(12) },
+        nextSeq: 1,
+      });
+      return { error_code: 0, result: { stok, start_seq: 1, expired: expiresSeconds, dev_confirm: b64(randomBytes(32)) } };
     }
     const ctx = contextHash(pending.userRandom, pending.devRandom);
     const encodings = this.lenient ? (['fixed', 'kasa'] as const) : (['fixed'] as const);

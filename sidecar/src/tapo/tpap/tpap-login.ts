@@ -90,20 +90,27 @@ function b64(v: unknown, what: string, len?: number): Buffer {
   return b;
 }
 
-/** Suspension answers TPAP firmware may give besides the older ones (§9.6, §10). */
-function tpapLocked(json: Record<string, unknown>): number | null {
+/** Suspension answers TPAP firmware gives besides the older ones (§9.6, §10): minutes in error_info, -40408. */
+function tpapLocked(json: unknown): number | null {
+  if (!isObject(json)) {
+    return null;
+  }
   const info = isObject(json.error_info) ? json.error_info : null;
   const minutes = Number(info?.lockedMinute);
   if (Number.isFinite(minutes) && minutes > 0) {
     return Math.min(Math.ceil(minutes * 60), 7 * 24 * 3600);
   }
-  const code = errorCodeOf(json);
-  return code === -40408 || code === -40404 ? 0 : null;
+  return errorCodeOf(json) === -40408 ? 0 : null;
 }
 
 function readReply(reply: HttpReply, afterCredential: boolean): Record<string, unknown> {
-  const json = readLoginReply(reply, afterCredential);
-  const secs = tpapLocked(json);
+  let peek: unknown = null;
+  try {
+    peek = JSON.parse(reply.body.toString('utf8'));
+  } catch {
+    // readLoginReply says what is wrong with it
+  }
+  const secs = tpapLocked(peek);
   if (secs !== null) {
     const err = lockedError(secs > 0 ? secs : undefined);
     if (afterCredential) {
@@ -111,7 +118,7 @@ function readReply(reply: HttpReply, afterCredential: boolean): Record<string, u
     }
     throw err;
   }
-  return json;
+  return readLoginReply(reply, afterCredential);
 }
 
 function orderedForms(preferred: string | undefined): PasscodeForm[] {

@@ -56,6 +56,21 @@ export class TpapSession implements Session {
     const outer = bare
       ? { method: 'multipleRequest', params: { requests: [{ method: request.method, params: request.params ?? {} }] } }
       : { method: request.method, params: request.params };
+    const json = await this.send(outer, request.method);
+    if (!bare) {
+      return json;
+    }
+    const first =
+      isObject(json) && isObject(json.result) && Array.isArray(json.result.responses)
+        ? (json.result.responses[0] as unknown)
+        : undefined;
+    return isObject(first) ? { error_code: first.error_code, result: first.result } : json;
+  }
+
+  /** Seal `body` as it is under the next seq, post it, and open the reply. */
+  async send(body: unknown, what = 'request'): Promise<unknown> {
+    const request = { method: what };
+    const outer = body;
     const seq = this.seq;
     // A seq is used up even when its request fails (§8.2).
     this.seq = (seq + 1) >>> 0;
@@ -90,13 +105,6 @@ export class TpapSession implements Session {
     if (opened.seq !== seq >>> 0) {
       throw new SessionExpired('reply carries another sequence number');
     }
-    const json = parseJson(opened.plaintext, request.method);
-    if (!bare) {
-      return json;
-    }
-    const first = isObject(json) && isObject(json.result) && Array.isArray(json.result.responses)
-      ? (json.result.responses[0] as unknown)
-      : undefined;
-    return isObject(first) ? { error_code: first.error_code, result: first.result } : json;
+    return parseJson(opened.plaintext, request.method);
   }
 }
