@@ -262,7 +262,13 @@ describe('the device side of the channel (sequence window, replays, bare request
 
   test('a session past its lifetime is renewed before anything is sent', async () => {
     let now = 1_000_000;
-    const dead = new Transport({ host: '127.0.0.1', port: 1, timeoutMs: 100, maxSockets: 1, expectedFingerprint: () => null });
+    const dead = new Transport({
+      host: '127.0.0.1',
+      port: 1,
+      timeoutMs: 100,
+      maxSockets: 1,
+      expectedFingerprint: () => null,
+    });
     const s = new TpapSession(dead, {
       stok: 'x',
       keys: { key: Buffer.alloc(16), baseNonce: Buffer.alloc(12) },

@@ -4,7 +4,14 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { tpapVectors } from './shared.ts';
-import { deriveW0W1, contextHash, transcript, w0Encoding, confirmations, channelKeys } from '../../src/tapo/tpap/key-schedule.ts';
+import {
+  deriveW0W1,
+  contextHash,
+  transcript,
+  w0Encoding,
+  confirmations,
+  channelKeys,
+} from '../../src/tapo/tpap/key-schedule.ts';
 import {
   proverShare,
   verifierShare,
@@ -173,7 +180,10 @@ describe('extra_crypt transforms (§14.4, password "CloudPass123") and crypt(3)'
   });
 
   test('glibc reference outputs of crypt(3)', () => {
-    assert.equal(sha256Crypt('Hello world!', '$5$saltstring'), '$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5');
+    assert.equal(
+      sha256Crypt('Hello world!', '$5$saltstring'),
+      '$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5'
+    );
     assert.equal(
       sha256Crypt('Hello world!', '$5$rounds=10000$saltstringsaltstring'),
       '$5$rounds=10000$saltstringsaltst$3xv.VbSHBb41AL9AvLeujZkZRBAwqFMz2.opqey6IcA'
@@ -188,7 +198,10 @@ describe('extra_crypt transforms (§14.4, password "CloudPass123") and crypt(3)'
     const five = applyExtraCrypt(sha, shadow(5, '$5$abcdefghijklmnop$'));
     assert.equal(five, '$5$abcdefghijklmnop$E/qLStVu5DqHsLFNSv2b4fZ1A6B8.RAy9IqdsWtbma6');
     assert.notEqual(five, str('x.shadow5($5$abcdefghijklmnop$, sha256upper)'));
-    assert.equal(applyExtraCrypt(sha, shadow(5, '$5$rounds=10000$abcdefghijklmnopqrst$')), str('x.shadow5(rounds=10000)'));
+    assert.equal(
+      applyExtraCrypt(sha, shadow(5, '$5$rounds=10000$abcdefghijklmnopqrst$')),
+      str('x.shadow5(rounds=10000)')
+    );
     assert.equal(applyExtraCrypt(md5, shadow(1, '$1$abcdefgh$')), str('x.shadow1($1$abcdefgh$, md5hex)'));
     assert.equal(applyExtraCrypt(md5, shadow(2)), str('x.shadow2(md5hex)'));
     assert.equal(applyExtraCrypt(md5, shadow(3)), md5);
@@ -203,7 +216,10 @@ describe('extra_crypt transforms (§14.4, password "CloudPass123") and crypt(3)'
       str("x.sha_with_salt(sha_name=0,salt=b64('saltsalt'))")
     );
     assert.equal(
-      applyExtraCrypt(md5, { type: 'password_authkey', params: { authkey_tmpkey: 'abc', authkey_dictionary: '0123456789' } }),
+      applyExtraCrypt(md5, {
+        type: 'password_authkey',
+        params: { authkey_tmpkey: 'abc', authkey_dictionary: '0123456789' },
+      }),
       str('x.authkey(tmpkey=abc,dict=0123456789)')
     );
     assert.equal(applyExtraCrypt(md5, undefined), md5);

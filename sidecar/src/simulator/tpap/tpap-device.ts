@@ -7,13 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { passcodeOf, applyExtraCrypt, tpapUsername, type PasscodeForm } from '../../tapo/tpap/passcodes.ts';
-import {
-  randomScalar,
-  verifierShare,
-  verifierFinish,
-  verifierL,
-  scalarBytes,
-} from '../../tapo/tpap/spake2plus.ts';
+import { randomScalar, verifierShare, verifierFinish, verifierL, scalarBytes } from '../../tapo/tpap/spake2plus.ts';
 import {
   deriveW0W1,
   contextHash,
@@ -173,7 +167,10 @@ export class TpapDevice {
         keys: { key: randomBytes(16), baseNonce: randomBytes(12) },
         nextSeq: 1,
       });
-      return { error_code: 0, result: { stok, start_seq: 1, expired: expiresSeconds, dev_confirm: b64(randomBytes(32)) } };
+      return {
+        error_code: 0,
+        result: { stok, start_seq: 1, expired: expiresSeconds, dev_confirm: b64(randomBytes(32)) },
+      };
     }
     const ctx = contextHash(pending.userRandom, pending.devRandom);
     const encodings = this.lenient ? (['fixed', 'kasa'] as const) : (['fixed'] as const);
@@ -205,7 +202,7 @@ export class TpapDevice {
       return { reply: { error_code: -40401 }, kill: true, why: 'tag' };
     }
     const seq = body.readUInt32BE(0);
-    if (((seq - channel.nextSeq) >>> 0) >= this.window) {
+    if ((seq - channel.nextSeq) >>> 0 >= this.window) {
       return { reply: { error_code: -40401 }, kill: true, why: 'seq' };
     }
     const opened = open(channel.keys, body);

@@ -13,7 +13,9 @@ export type PasscodeForm = (typeof PASSCODE_FORMS)[number];
 const hex = (algo: string, s: string | Buffer): string => createHash(algo).update(s).digest('hex');
 
 export function passcodeOf(password: string, form: PasscodeForm): string {
-  return form === 'md5' ? hex('md5', Buffer.from(password, 'utf8')) : hex('sha256', Buffer.from(password, 'utf8')).toUpperCase();
+  return form === 'md5'
+    ? hex('md5', Buffer.from(password, 'utf8'))
+    : hex('sha256', Buffer.from(password, 'utf8')).toUpperCase();
 }
 
 /** The username field: §5.1 (0 or absent: md5 hex of "admin"; 1: SHA-256 upper hex). */
@@ -104,7 +106,11 @@ export function defaultPasscode(mac: string): string {
   if (b.length !== 6) {
     throw new RangeError('MAC must have 6 bytes');
   }
-  const ikm = Buffer.concat([Buffer.from('GqY5o136oa4i6VprTlMW2DpVXxmfW8', 'ascii'), b.subarray(3, 6), b.subarray(0, 3)]);
+  const ikm = Buffer.concat([
+    Buffer.from('GqY5o136oa4i6VprTlMW2DpVXxmfW8', 'ascii'),
+    b.subarray(3, 6),
+    b.subarray(0, 3),
+  ]);
   const out = hkdfSync('sha256', ikm, 'tp-kdf-salt-default-passcode', 'tp-kdf-info-default-passcode', 32);
   return Buffer.from(out).toString('hex').toUpperCase();
 }

@@ -10,10 +10,25 @@ import { TapoError } from '../errors.ts';
 import { errorCodeOf, isObject } from '../decode.ts';
 import type { Transport, HttpReply } from '../transport.ts';
 import { readLoginReply, lockedError, credentialsRejected } from '../login.ts';
-import { PASSCODE_FORMS, passcodeOf, tpapUsername, applyExtraCrypt, extraCryptName, UnknownExtraCrypt } from './passcodes.ts';
-import type { PasscodeForm } from './passcodes.ts';
+import {
+  PASSCODE_FORMS,
+  passcodeOf,
+  tpapUsername,
+  applyExtraCrypt,
+  extraCryptName,
+  UnknownExtraCrypt,
+  type PasscodeForm,
+} from './passcodes.ts';
 import { randomScalar, proverShare, proverFinish, decodePoint } from './spake2plus.ts';
-import { deriveW0W1, contextHash, transcript, w0Encoding, confirmations, channelKeys, macEqual } from './key-schedule.ts';
+import {
+  deriveW0W1,
+  contextHash,
+  transcript,
+  w0Encoding,
+  confirmations,
+  channelKeys,
+  macEqual,
+} from './key-schedule.ts';
 import { TpapSession } from './tpap-session.ts';
 
 /** The camera answered the TPAP login as if it did not speak it (e.g. firmware went back). */
@@ -164,7 +179,10 @@ export async function tpapLogin(
       );
     }
     const r = reg.result;
-    if ((r.cipher_suites !== undefined && Number(r.cipher_suites) !== 1) || (r.encryption ?? 'aes_128_ccm') !== 'aes_128_ccm') {
+    if (
+      (r.cipher_suites !== undefined && Number(r.cipher_suites) !== 1) ||
+      (r.encryption ?? 'aes_128_ccm') !== 'aes_128_ccm'
+    ) {
       throw new TapoError('unsupported_login', 'camera chose a TPAP cipher this client does not speak', {
         method: 'login',
       });
@@ -188,9 +206,13 @@ export async function tpapLogin(
       credential = applyExtraCrypt(passcodeOf(password, form), extra);
     } catch (e) {
       if (e instanceof UnknownExtraCrypt) {
-        throw new TapoError('unsupported_login', `camera asks for a credential transform this client does not know (${e.message})`, {
-          method: 'login',
-        });
+        throw new TapoError(
+          'unsupported_login',
+          `camera asks for a credential transform this client does not know (${e.message})`,
+          {
+            method: 'login',
+          }
+        );
       }
       throw e;
     }
@@ -216,7 +238,8 @@ export async function tpapLogin(
     const share = readReply(shareReply, true);
     const shareCode = errorCodeOf(share);
     const s = isObject(share.result) ? share.result : null;
-    const devConfirm = typeof s?.dev_confirm === 'string' && B64.test(s.dev_confirm) ? Buffer.from(s.dev_confirm, 'base64') : null;
+    const devConfirm =
+      typeof s?.dev_confirm === 'string' && B64.test(s.dev_confirm) ? Buffer.from(s.dev_confirm, 'base64') : null;
     if (shareCode !== 0 || !s || !devConfirm || !macEqual(devConfirm, k.devConfirm)) {
       // Wrong form (-40401), or a confirmation that does not prove the camera holds our verifier:
       // either way this form is spent for this password, and the session is never used.
@@ -226,7 +249,13 @@ export async function tpapLogin(
     const stok = s.stok ?? s.sessionId;
     const startSeq = Number(s.start_seq);
     const expired = Number(s.expired ?? 3600);
-    if (typeof stok !== 'string' || !STOK.test(stok) || !Number.isInteger(startSeq) || startSeq < -(2 ** 31) || startSeq >= 2 ** 32) {
+    if (
+      typeof stok !== 'string' ||
+      !STOK.test(stok) ||
+      !Number.isInteger(startSeq) ||
+      startSeq < -(2 ** 31) ||
+      startSeq >= 2 ** 32
+    ) {
       throw new TapoError('protocol', 'login: session answer without a usable token or sequence', { method: 'login' });
     }
     const session = new TpapSession(transport, {
