@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCam, clientFor, tapoError } from '../tapo/helpers.ts';
+import { startCam, clientFor, tapoError, untilTime } from '../tapo/helpers.ts';
 import { FileStateStore, MemoryStateStore } from '../../src/tapo/state.ts';
 import { Transport } from '../../src/tapo/transport.ts';
 import { tpapLogin, PasscodeMemory } from '../../src/tapo/tpap/tpap-login.ts';
@@ -91,6 +91,16 @@ describe('client against a C510W on 1.3.4 (TPAP, MD5 passcode)', () => {
     assert.equal(cam.stats.expiredSessionAnswers, 1);
     assert.equal(cam.stats.successfulLogins, 2);
     assert.equal(cam.stats.failedCredentialAttempts, 0);
+  });
+
+  test('session lifetime: the client logs in again before the camera ends the session', async () => {
+    const cam = await startCam({ name: 'tp-ttl', firmware: 'C510W-1.3.4', tokenTtlMs: 1000 });
+    const client = clientFor(cam);
+    await client.poll();
+    await untilTime(Date.now() + 1000); // the camera's session lifetime ("expired": 1 s) has passed
+    await client.poll();
+    assert.equal(cam.stats.successfulLogins, 2);
+    assert.equal(cam.stats.expiredSessionAnswers, 0, 'renewed before the camera had to refuse');
   });
 
   test('a garbled reply drops the session; the client logs in once more and reports the camera', async () => {
@@ -258,6 +268,16 @@ describe('the device side of the channel (sequence window, replays, bare request
     const reply = await tr.post(tr.last!.path, bad, { 'Content-Type': 'application/octet-stream' });
     assert.deepEqual(JSON.parse(reply.body.toString('utf8')), { error_code: -40401 });
     assert.equal(cam.stats.tagFailures, 1);
+  });
+
+  test('the camera refuses a session past its lifetime with -40401', async (t) => {
+    const cam = await startCam({ name: 'tp-ttl-dev', firmware: 'C510W-1.3.4', tokenTtlMs: 300 });
+    const { t: tr, s } = await session(cam);
+    t.after(() => tr.close());
+    await untilTime(Date.now() + 300);
+    const multi = { method: 'multipleRequest', params: { requests: [info] } };
+    await assert.rejects(s.send(multi), (e: unknown) => e instanceof SessionExpired && e.code === -40401);
+    assert.equal(cam.stats.expiredSessionAnswers, 1);
   });
 
   test('a session past its lifetime is renewed before anything is sent', async () => {
