@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCam, clientFor, tapoError, untilTime } from '../tapo/helpers.ts';
+import { startCam, clientFor, tapoError, untilTime, waitFor } from '../tapo/helpers.ts';
 import { FileStateStore, MemoryStateStore } from '../../src/tapo/state.ts';
 import { Transport } from '../../src/tapo/transport.ts';
 import { tpapLogin, PasscodeMemory } from '../../src/tapo/tpap/tpap-login.ts';
@@ -173,6 +173,23 @@ describe('client against a C510W on 1.3.4 (TPAP, MD5 passcode)', () => {
 });
 
 describe('client against a C200 hw5 on 1.4.6 (TPAP, SHA-256 passcode through SHA-256-crypt)', () => {
+  test('a suspension caused by the MD5 form: after it ends, only the SHA-256 form is sent', async () => {
+    const cam = await startCam({ name: 'tp-c200-lock', firmware: 'C200-1.4.6', maxFailedLogins: 1, lockoutSeconds: 1 });
+    const store = new MemoryStateStore();
+    const client = clientFor(cam, { stateStore: store });
+    const unlocked = waitFor(cam.events, 'unlocked');
+    const e = await tapoError(client.poll());
+    assert.equal(e.kind, 'locked_out');
+    assert.equal(e.secondsLeft, 60, 'TPAP firmware counts the suspension in whole minutes');
+    assert.equal(client.isAuthFailed, false, 'the SHA-256 form is still untried');
+    await unlocked;
+    // The camera lifted the suspension after 1 s; move the client's remembered minute on with it.
+    store.update(client.key, { lockedUntil: undefined });
+    await client.poll();
+    assert.equal(cam.stats.failedCredentialAttempts, 1, 'the MD5 form was not sent a second time');
+    assert.equal(cam.stats.credentialAttempts, 2);
+  });
+
   test('MD5 is refused once, the SHA-256 form works and is remembered across a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tpap-form-'));
     try {

@@ -235,7 +235,21 @@ export async function tpapLogin(
       headers,
       fingerprint
     );
-    const share = readReply(shareReply, true);
+    let share: Record<string, unknown>;
+    try {
+      share = readReply(shareReply, true);
+    } catch (e) {
+      if (e instanceof TapoError && e.kind === 'locked_out') {
+        // The suspension came with this credential's refusal (a lock already in force answers the
+        // register): the form is spent, so it is not sent again once the suspension ends. While
+        // other forms are untried, the password itself is not proven wrong.
+        o.memory.refuse(password, key);
+        if (PASSCODE_FORMS.some((f) => !o.memory.isRefused(password, xName ? `${f}+${xName}` : f))) {
+          credentialsRejected.delete(e);
+        }
+      }
+      throw e;
+    }
     const shareCode = errorCodeOf(share);
     const s = isObject(share.result) ? share.result : null;
     const devConfirm =
