@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, typecheck, frontend tests, sidecar tests, the pytapo peer test,
-# the build, and the conformance harness (Grafana's Go SDK driving the built plugin).
+# the TPAP peer test (login v4), the build, and the conformance harness (Grafana's Go SDK driving the built plugin).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +22,7 @@ step "typecheck" npm run --silent typecheck
 step "frontend tests (jest)" npm run --silent test:ci
 step "sidecar tests (node:test)" npm run --silent test:sidecar
 step "pytapo peer test" bash test/peer/run.sh
+step "TPAP peer test (tpap-peer client)" bash test/peer/run-tpap.sh
 step "provisioning files" node --import tsx --test test/provisioning/
 step "build (dist/)" npm run --silent build
 step "browser test (chromium)" npm run --silent test:browser

@@ -36,6 +36,8 @@ export interface CameraHealth {
   model?: string | null;
   firmware?: string | null;
   status?: string;
+  /** Which login the camera uses ('legacy' | 'secure' | 'tpap'), when known. */
+  login?: string | null;
 }
 
 export interface DatasourceDeps {

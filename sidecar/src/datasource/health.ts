@@ -3,6 +3,12 @@ import type { HealthStatus } from '../grafana/protocol.ts';
 import type { PollResult } from '../fleet/model.ts';
 import type { CameraHealth, DatasourceDeps } from './deps.ts';
 
+const LOGIN_WORDS: Record<string, string> = {
+  legacy: 'legacy login',
+  secure: 'secure login',
+  tpap: 'login v4 (TPAP)',
+};
+
 /** One camera's health from a poll: reachable with latency/model/firmware, or the reason in words. */
 export function healthOf(cameraId: string, name: string, p: PollResult | null): CameraHealth {
   if (!p) {
@@ -17,9 +23,11 @@ export function healthOf(cameraId: string, name: string, p: PollResult | null): 
     latencyMs: p.latencyMs,
     model: p.model,
     firmware: p.firmware,
-    message: ok
-      ? `reachable in ${Math.round(p.latencyMs ?? 0)} ms, ${p.model ?? 'unknown model'}, firmware ${p.firmware ?? 'unknown'}`
-      : `${p.status.replace('_', ' ')}: ${p.error ?? 'no answer'}`,
+    login: p.login ?? null,
+    message:
+      (ok
+        ? `reachable in ${Math.round(p.latencyMs ?? 0)} ms, ${p.model ?? 'unknown model'}, firmware ${p.firmware ?? 'unknown'}`
+        : `${p.status.replace('_', ' ')}: ${p.error ?? 'no answer'}`) + (p.login ? `, ${LOGIN_WORDS[p.login]}` : ''),
   };
 }
 

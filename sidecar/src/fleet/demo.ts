@@ -1,12 +1,12 @@
 /**
  * The demo fleet: with no camera configured anywhere, the sidecar runs a handful of simulated
  * cameras in-process (the simulator, real HTTPS on loopback, polled by the real client), with
- * varying models and figures, one flapping camera, motion bursts and, when the media extras can
+ * varying models, figures and logins (one on 2026 TPAP firmware), one flapping camera, motion bursts and, when the media extras can
  * run (ffmpeg present), live RTSP pictures and ONVIF events.
  */
 import type { CameraConfig } from '../config/types.ts';
 import { logger } from '../log.ts';
-import { startSimulatedFleet, type SimulatedFleet } from '../simulator/fleet.ts';
+import { startSimulatedFleet, DEFAULT_FLEET_MODELS, type SimulatedFleet } from '../simulator/fleet.ts';
 import { mediaExtras } from '../simulator/media-extras.ts';
 import type { Fleet } from './fleet.ts';
 
@@ -56,6 +56,8 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
       count,
       host: '127.0.0.1',
       namePrefix: 'Demo',
+      // The fourth camera is on 2026 firmware (login v4, TPAP): a C510W on 1.3.4.
+      profiles: DEFAULT_FLEET_MODELS.map((m, i) => (i === 3 ? 'C510W-1.3.4' : m)),
       autoMotion: { meanIntervalMs: opts.motionMeanMs ?? 90_000 },
       cameraOptions: (i) => ({
         name: NAMES[i % NAMES.length]! + (i >= NAMES.length ? ` ${Math.floor(i / NAMES.length) + 1}` : ''),

@@ -390,13 +390,16 @@ export class Fleet implements FleetView {
           rt.probe = null;
           void probe?.close().catch(() => undefined);
         }
-        result = errorToResult(
-          rt.cfg.id,
-          err instanceof DeadlineExceeded
-            ? new TapoError('timeout', `poll did not finish within ${this.deadlineMs()} ms`)
-            : err,
-          Date.now()
-        );
+        result = {
+          ...errorToResult(
+            rt.cfg.id,
+            err instanceof DeadlineExceeded
+              ? new TapoError('timeout', `poll did not finish within ${this.deadlineMs()} ms`)
+              : err,
+            Date.now()
+          ),
+          login: probe?.loginFlow ?? null,
+        };
       }
       this.trace(rt.cfg.id, 'end', due);
     } finally {

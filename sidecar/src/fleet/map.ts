@@ -46,6 +46,7 @@ export function pollToResult(cameraId: string, p: CameraPoll, time: number): Pol
     sdCardStatus: p.sdCard?.status ?? null,
     temperatureC: finite(p.temperatureC),
     batteryPercent: finite(p.deviceInfo.batteryPercent),
+    login: p.login ?? null,
   };
 }
 

@@ -5,6 +5,8 @@
  */
 import type { CameraStatus, EventKind, MetricName, CameraListItem } from '../../../src/shared/query.ts';
 
+import type { LoginFlow } from '../tapo/types.ts';
+
 export type { CameraStatus, EventKind, MetricName, CameraListItem };
 
 /** One poll of one camera. Null means "the camera does not report it", never a guess. */
@@ -33,6 +35,8 @@ export interface PollResult {
   temperatureC: number | null;
   /** Battery models only (they have no RTSP stream and no ONVIF). */
   batteryPercent?: number | null;
+  /** Which login the camera uses: 'legacy', 'secure' or 'tpap' (2026 firmware); null before one worked. */
+  login?: LoginFlow | null;
 }
 
 /** The latest state of a camera: its settings' identity plus the last poll. */

@@ -5,10 +5,12 @@
  */
 import type { CameraConfig } from '../config/types.ts';
 import { TapoClient } from '../tapo/client.ts';
-import type { CameraPoll, ClientStateStore } from '../tapo/types.ts';
+import type { CameraPoll, ClientStateStore, LoginFlow } from '../tapo/types.ts';
 
 export interface CameraProbe {
   poll(): Promise<CameraPoll>;
+  /** The login flow the camera used last (remembered across restarts), when the probe knows it. */
+  readonly loginFlow?: LoginFlow | null;
   close(): Promise<void>;
 }
 

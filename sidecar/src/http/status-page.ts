@@ -52,7 +52,7 @@ function row(fleet: Fleet, s: CameraSnapshot, o: StatusPageOptions, now: number)
 <td>${pic}</td>
 <td><b>${esc(s.name)}</b><br><code>${esc(s.id)}</code><br>${esc(s.host)}</td>
 <td><span class="st" style="background:${COLORS[status] ?? '#616161'}">${esc(status)}</span><br>seen ${esc(ago(s.lastSeen, now))}<br>polled ${esc(ago(l?.time ?? null, now))}</td>
-<td>${esc(fleet.model(s.id) ?? l?.model ?? '?')}<br>${esc(l?.firmware ?? '')}</td>
+<td>${esc(fleet.model(s.id) ?? l?.model ?? '?')}<br>${esc(l?.firmware ?? '')}${l?.login ? `<br>login ${esc(l.login)}` : ''}</td>
 <td>${l?.latencyMs != null ? `${esc(l.latencyMs)} ms` : '–'}<br>${l?.rssiDbm != null ? `${esc(l.rssiDbm)} dBm` : ''}</td>
 <td>${esc(s.motionEventsLastMinute)} / min<br>last ${esc(ago(s.lastMotion, now))}</td>
 <td class="err">${esc(l?.error ?? '')}</td>

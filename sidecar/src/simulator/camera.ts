@@ -28,8 +28,10 @@ import { certificate, type CertPair } from './certs.ts';
 import { PROFILES, type ModelId, type ModelProfile } from './profiles.ts';
 import { DeviceState } from './device.ts';
 import { Prng, hashString } from './prng.ts';
+import { TpapDevice, type TpapChannel, type TpapDeviceOptions } from './tpap/tpap-device.ts';
+import { TPAP_FIRMWARE, tpapProfile, type TpapFirmwareId } from './tpap/firmware.ts';
 
-export type SimLoginFlow = 'secure' | 'legacy';
+export type SimLoginFlow = 'secure' | 'legacy' | 'tpap';
 
 export interface CameraFaults {
   /** Accept TCP connections and drop them at once (the camera is unreachable). */
@@ -46,6 +48,8 @@ export interface CameraFaults {
   expireTokens?: boolean;
   /** How an invalid secure session is answered: error code -40401 (default) or HTTP 500. */
   sessionExpiryAnswer?: 'code' | 'http500';
+  /** TPAP: pose as the camera without its verifier (any share "succeeds", dev_confirm is random). */
+  tpapImpostor?: boolean;
 }
 
 export interface MotionEventInfo {
@@ -79,10 +83,14 @@ export interface SimulatedCameraOptions {
   /** How long a triggered motion event lasts (default 5000 ms). */
   motionDurationMs?: number;
   /**
-   * Firmware that moved to the newer TPAP (SPAKE2+) login: discover advertises it and the
-   * encrypt_type 3 probe is refused with -40211. Neither flow works (clients must say so).
+   * Firmware on a login nobody speaks yet: discover advertises TPAP, but every login request,
+   * TPAP's included, is refused with -40211 (clients must say they cannot log in).
    */
   tpapOnly?: boolean;
+  /** A 2026 firmware build on TPAP (model, firmware string, verifier form and extra_crypt). */
+  firmware?: TpapFirmwareId;
+  /** TPAP device settings (passcode form, extra_crypt, seq window); default: the firmware's, else MD5. */
+  tpap?: TpapDeviceOptions;
   /** Certificate slot (cameras sharing a slot share a certificate). Default derived from the name. */
   certSlot?: string;
   seed?: number;
@@ -102,6 +110,8 @@ export interface CameraStats {
   parallelRejected: number;
   tagFailures: number;
   expiredSessionAnswers: number;
+  /** TPAP requests refused for a sequence number outside the window (replays included). */
+  seqRejected: number;
 }
 
 interface SessionRec {
@@ -110,6 +120,8 @@ interface SessionRec {
   keys?: SessionKeys;
   prefix?: string;
   nextSeq: number;
+  /** TPAP: the AES-CCM keys and expected seq. */
+  channel?: TpapChannel;
 }
 
 const MAX_BODY = 256 * 1024;
@@ -126,15 +138,17 @@ function newStats(): CameraStats {
     parallelRejected: 0,
     tagFailures: 0,
     expiredSessionAnswers: 0,
+    seqRejected: 0,
   };
 }
 
 export class SimulatedCamera {
   readonly name: string;
-  readonly model: ModelId;
+  readonly model: string;
   readonly profile: ModelProfile;
   readonly host: string;
-  readonly loginFlow: SimLoginFlow;
+  private flow: SimLoginFlow;
+  private tpap: TpapDevice | null = null;
   readonly hashAlgo: HashAlgo;
   readonly cloudPassword: string;
   readonly cameraAccount: { username: string; password: string };
@@ -160,10 +174,10 @@ export class SimulatedCamera {
 
   private constructor(private readonly opts: SimulatedCameraOptions) {
     this.name = opts.name ?? 'Sim Camera';
-    this.model = opts.model ?? 'C210';
-    this.profile = PROFILES[this.model];
+    this.profile = opts.firmware ? tpapProfile(opts.firmware) : PROFILES[opts.model ?? 'C210'];
+    this.model = this.profile.model;
     this.host = opts.host ?? '127.0.0.1';
-    this.loginFlow = opts.loginFlow ?? this.profile.defaultLoginFlow;
+    this.flow = opts.loginFlow ?? this.profile.defaultLoginFlow;
     this.hashAlgo = opts.hashAlgo ?? this.profile.defaultHashAlgo;
     this.cloudPassword = opts.cloudPassword ?? 'CloudPass123';
     this.cameraAccount = opts.cameraAccount ?? { username: 'camuser', password: 'CamPass456' };
@@ -174,6 +188,7 @@ export class SimulatedCamera {
     this.device.onReboot = () => this.sessions.clear();
     this.cert = certificate(opts.certSlot ?? `device-${hashString(this.name) % 4}`);
     this.impostor = certificate('impostor');
+    this.setupTpap();
     this.server = https.createServer(
       { key: this.cert.key, cert: this.cert.cert, keepAliveTimeout: 30_000 },
       (req, res) => this.onRequest(req, res)
@@ -211,6 +226,59 @@ export class SimulatedCamera {
     return this.portNo;
   }
 
+  /** The login flow the firmware speaks now. */
+  get loginFlow(): SimLoginFlow {
+    return this.flow;
+  }
+
+  /** TPAP: the passcode form the camera's verifier was made from. */
+  get tpapPasscode(): 'md5' | 'sha256' {
+    return this.tpapOptions().passcode ?? 'md5';
+  }
+
+  /**
+   * A firmware update that changes the login (e.g. to TPAP): sessions end, the verifier is made
+   * afresh, suspensions and counters stay.
+   */
+  updateFirmware(flow: SimLoginFlow, tpap?: TpapDeviceOptions): void {
+    this.flow = flow;
+    if (tpap) {
+      this.opts.tpap = tpap;
+    }
+    this.sessions.clear();
+    this.challenges.clear();
+    this.setupTpap();
+  }
+
+  private tpapOptions(): TpapDeviceOptions {
+    return this.opts.tpap ?? (this.opts.firmware ? TPAP_FIRMWARE[this.opts.firmware].tpap : {});
+  }
+
+  private setupTpap(): void {
+    this.tpap =
+      this.flow !== 'tpap'
+        ? null
+        : new TpapDevice(
+            this.cloudPassword,
+            {
+              mac: () => this.device.mac,
+              credentialAttempt: () => this.stats.credentialAttempts++,
+              failed: () => this.failedAttempt(),
+              succeeded: (channel) => {
+                this.failedLogins = 0;
+                const stok = this.newSession({ flow: 'tpap', channel, nextSeq: channel.nextSeq });
+                const ttl = this.opts.tokenTtlMs;
+                return { stok, expiresSeconds: ttl === undefined ? 3600 : Math.max(1, Math.ceil(ttl / 1000)) };
+              },
+              dispatch: (json) => this.dispatch(json),
+            },
+            this.tpapOptions()
+          );
+    if (this.tpap) {
+      this.tpap.impostor = !!this.faults.tpapImpostor;
+    }
+  }
+
   /** SHA-256 of the certificate currently presented (uppercase hex, no colons). */
   get fingerprint(): string {
     return this.faults.wrongCertificate ? this.impostor.fingerprint : this.cert.fingerprint;
@@ -237,6 +305,9 @@ export class SimulatedCamera {
       this.server.setSecureContext({ key: pair.key, cert: pair.cert });
       this.dropSockets();
     }
+    if (this.tpap) {
+      this.tpap.impostor = !!this.faults.tpapImpostor;
+    }
     if (f.offline || f.dropConnections) {
       this.dropSockets();
     }
@@ -250,6 +321,7 @@ export class SimulatedCamera {
       garbageJson: false,
       wrongCertificate: false,
       sessionExpiryAnswer: 'code',
+      tpapImpostor: false,
     });
   }
 
@@ -370,7 +442,7 @@ export class SimulatedCamera {
       if (size > MAX_BODY) {
         return;
       }
-      const body = Buffer.concat(chunks).toString('utf8');
+      const body = Buffer.concat(chunks);
       const respond = () => {
         if (this.closed) {
           return void res.destroy();
@@ -415,10 +487,14 @@ export class SimulatedCamera {
     res.end(text);
   }
 
-  private route(req: IncomingMessage, res: ServerResponse, body: string): void {
+  private route(req: IncomingMessage, res: ServerResponse, raw: Buffer): void {
     if (req.method !== 'POST') {
       return this.send(res, 405, { error_code: -40210 });
     }
+    if (this.tpap && req.url !== '/' && req.url !== '') {
+      return this.tpapDs(req, res, raw);
+    }
+    const body = raw.toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(body);
@@ -448,6 +524,37 @@ export class SimulatedCamera {
       return this.send(res, 200, this.dispatch(json));
     }
     return this.send(res, 200, this.passthrough(s, req, body, json));
+  }
+
+  /** TPAP's binary channel: the session's seq window and AES-CCM, refusals in plaintext JSON (§8). */
+  private tpapDs(req: IncomingMessage, res: ServerResponse, raw: Buffer): void {
+    const m = /^\/stok=([^/]+)\/ds$/.exec(req.url ?? '');
+    if (!m) {
+      return this.send(res, 404, { error_code: -40210 });
+    }
+    this.stats.apiRequests++;
+    const stok = m[1]!;
+    const s = this.sessions.get(stok);
+    if (!s?.channel || (this.opts.tokenTtlMs !== undefined && Date.now() - s.created >= this.opts.tokenTtlMs)) {
+      this.sessions.delete(stok);
+      this.stats.expiredSessionAnswers++;
+      return this.send(res, 200, { error_code: -40401 });
+    }
+    const out = this.tpap!.ds(s.channel, raw);
+    if (out.kill) {
+      // A replayed/out-of-window seq or a body that does not open ends the session (§9.2).
+      this.sessions.delete(stok);
+      if (out.why === 'seq') {
+        this.stats.seqRejected++;
+      } else {
+        this.stats.tagFailures++;
+      }
+    }
+    if (!Buffer.isBuffer(out.reply)) {
+      return this.send(res, 200, out.reply);
+    }
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': out.reply.length });
+    res.end(out.reply);
   }
 
   private passthrough(s: SessionRec, req: IncomingMessage, body: string, json: unknown): unknown {
@@ -511,6 +618,13 @@ export class SimulatedCamera {
     const secLeft = Math.max(1, Math.ceil((this.lockedUntil - Date.now()) / 1000));
     const max = this.opts.maxFailedLogins ?? 5;
     this.stats.lockedAnswers++;
+    if (this.flow === 'tpap') {
+      // The app's TPAP login error model (§10): minutes, not seconds.
+      return {
+        error_code: -40404,
+        error_info: { failedAttempts: max, lockedMinute: Math.ceil(secLeft / 60), remainAttempts: 0 },
+      };
+    }
     return {
       error_code: -40404,
       result: { data: { code: -40404, time: 0, max_time: max, sec_left: secLeft } },
@@ -564,13 +678,16 @@ export class SimulatedCamera {
     if (this.isLocked) {
       return this.lockedAnswer();
     }
-    if (p.username !== undefined && p.username !== 'admin') {
-      return { error_code: -40411, result: { data: { code: -40411 } } };
+    if (this.tpap) {
+      return this.tpap.login(p);
     }
     if (this.opts.tpapOnly) {
       return p.sub_method === 'discover'
         ? { error_code: 0, result: { tpap: { pake: [2], port: 4433 } } }
         : { error_code: -40211 };
+    }
+    if (p.username !== undefined && p.username !== 'admin') {
+      return { error_code: -40411, result: { data: { code: -40411 } } };
     }
     return this.loginFlow === 'secure' ? this.secureLogin(p) : this.legacyLogin(p);
   }
@@ -654,7 +771,7 @@ export class SimulatedCamera {
       ptz: this.ptz,
       battery: this.profile.battery,
       loginFlow: this.loginFlow,
-      hashAlgo: this.loginFlow === 'secure' ? this.hashAlgo : 'md5',
+      hashAlgo: this.loginFlow === 'secure' ? this.hashAlgo : this.loginFlow === 'tpap' ? this.tpapPasscode : 'md5',
       user: 'admin',
       cloudPassword: this.cloudPassword,
       cameraAccount: this.cameraAccount,

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { startSimulatedFleet, type FleetExtrasFactory } from './fleet.ts';
 import { MODEL_IDS, type ModelId } from './profiles.ts';
+import { TPAP_FIRMWARE_IDS, type TpapFirmwareId } from './tpap/firmware.ts';
 import type { SimLoginFlow } from './camera.ts';
 import type { HashAlgo } from '../tapo/crypto.ts';
 
@@ -62,7 +63,11 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
   });
   if (values.help) {
     process.stdout.write(
-      'usage: simulator --cameras N [--host 127.0.0.1] [--base-port P] [--models C210,C110,...] [--flows secure,legacy] [--hashes sha256,md5] [--password X] [--auto-motion-ms MS] [--lockout-seconds S] [--max-failed-logins N] [--media] [--discovery-port P]\n  --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)\n  --discovery-port: answer TP-Link discovery (UDP) for every camera on this port of --host (0: a free one; real cameras use 20002)\n'
+      `usage: simulator --cameras N [--host 127.0.0.1] [--base-port P] [--models C210,C110,C510W-1.3.4,...] [--flows secure,legacy,tpap] [--hashes sha256,md5] [--password X] [--auto-motion-ms MS] [--lockout-seconds S] [--max-failed-logins N] [--media] [--discovery-port P]
+  --flows tpap: 2026 firmware (login v4, SPAKE2+); --models also takes TPAP builds: ${TPAP_FIRMWARE_IDS.join(', ')}
+  --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)
+  --discovery-port: answer TP-Link discovery (UDP) for every camera on this port of --host (0: a free one; real cameras use 20002)
+`
     );
     return;
   }
@@ -77,10 +82,10 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
     count: int(values.cameras, '--cameras', 1, 1000)!,
     host: values.host!,
     ...(basePort !== undefined ? { basePort } : {}),
-    ...(list<ModelId>(values.models, MODEL_IDS, 'model')
-      ? { profiles: list<ModelId>(values.models, MODEL_IDS, 'model')! }
+    ...(values.models
+      ? { profiles: list<ModelId | TpapFirmwareId>(values.models, [...MODEL_IDS, ...TPAP_FIRMWARE_IDS], 'model')! }
       : {}),
-    ...(values.flows ? { loginFlows: list<SimLoginFlow>(values.flows, ['secure', 'legacy'], 'flow')! } : {}),
+    ...(values.flows ? { loginFlows: list<SimLoginFlow>(values.flows, ['secure', 'legacy', 'tpap'], 'flow')! } : {}),
     ...(values.hashes ? { hashAlgos: list<HashAlgo>(values.hashes, ['sha256', 'md5'], 'hash')! } : {}),
     ...(values.password !== undefined ? { cloudPassword: values.password } : {}),
     ...(autoMs !== undefined ? { autoMotion: { meanIntervalMs: autoMs } } : {}),

@@ -4,6 +4,7 @@
  */
 import { SimulatedCamera, type SimulatedCameraOptions, type SimLoginFlow } from './camera.ts';
 import type { ModelId } from './profiles.ts';
+import { TPAP_FIRMWARE, type TpapFirmwareId } from './tpap/firmware.ts';
 import type { HashAlgo } from '../tapo/crypto.ts';
 import { DiscoveryResponder } from './discovery.ts';
 
@@ -27,8 +28,8 @@ export interface SimulatedFleetOptions {
   host?: string;
   /** Camera i listens on basePort + i; omitted: free ports. */
   basePort?: number;
-  /** Models, cycled over the cameras. Default: a mix of PTZ, fixed, wired and battery models. */
-  profiles?: ModelId[];
+  /** Models or TPAP firmware builds ('C510W-1.3.4'), cycled. Default: a mix of PTZ, fixed, wired and battery models. */
+  profiles?: Array<ModelId | TpapFirmwareId>;
   /** Login flows, cycled; default: each model's usual flow. */
   loginFlows?: SimLoginFlow[];
   hashAlgos?: HashAlgo[];
@@ -90,12 +91,14 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
   };
   try {
     for (let i = 0; i < opts.count; i++) {
-      const model = pick(opts.profiles, i) ?? DEFAULT_FLEET_MODELS[i % DEFAULT_FLEET_MODELS.length]!;
+      const entry = pick(opts.profiles, i) ?? DEFAULT_FLEET_MODELS[i % DEFAULT_FLEET_MODELS.length]!;
+      const firmware = entry in TPAP_FIRMWARE ? (entry as TpapFirmwareId) : undefined;
+      const model = firmware ? TPAP_FIRMWARE[firmware].model : (entry as ModelId);
       const loginFlow = pick(opts.loginFlows, i);
       const hashAlgo = pick(opts.hashAlgos, i);
       const cam = await SimulatedCamera.start({
         name: `${opts.namePrefix ?? 'Sim'} ${model} ${i + 1}`,
-        model,
+        ...(firmware ? { firmware } : { model: entry as ModelId }),
         host,
         port: opts.basePort !== undefined ? opts.basePort + i : 0,
         ...(loginFlow ? { loginFlow } : {}),
@@ -132,7 +135,7 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
         ptz: c.ptz,
         battery: c.profile.battery,
         loginFlow: c.loginFlow,
-        hashAlgo: c.loginFlow === 'secure' ? c.hashAlgo : 'md5',
+        hashAlgo: c.loginFlow === 'secure' ? c.hashAlgo : c.loginFlow === 'tpap' ? c.tpapPasscode : 'md5',
         user: 'admin',
         cloudPassword: c.cloudPassword,
         cameraAccount: c.cameraAccount,

@@ -5,7 +5,8 @@
 export type ModelId = 'C210' | 'C200' | 'C110' | 'C310' | 'C400' | 'C420';
 
 export interface ModelProfile {
-  model: ModelId;
+  /** The device_model it reports (newer firmware builds reuse a profile under their own model name). */
+  model: string;
   hwVersion: string;
   firmware: string;
   ptz: boolean;
@@ -17,7 +18,7 @@ export interface ModelProfile {
   rtsp: boolean;
   onvif: boolean;
   sdCardBytes: number;
-  defaultLoginFlow: 'secure' | 'legacy';
+  defaultLoginFlow: 'secure' | 'legacy' | 'tpap';
   defaultHashAlgo: 'sha256' | 'md5';
 }
 

@@ -7,6 +7,7 @@ import { TapoError, NOT_SUPPORTED_CODES, describeCode } from './errors.ts';
 import { Transport, normalizeFingerprint } from './transport.ts';
 import { SerialQueue } from './queue.ts';
 import { login, credentialsRejected } from './login.ts';
+import { PasscodeMemory } from './tpap/tpap-login.ts';
 import { SessionExpired, type Session } from './session.ts';
 import { decodeMultiple, errorCodeOf } from './decode.ts';
 import { MemoryStateStore } from './state.ts';
@@ -56,6 +57,8 @@ export class TapoClient {
   private readonly queue = new SerialQueue();
   private session: Session | null = null;
   private hashAlgo: HashAlgo | null = null;
+  /** TPAP passcode forms refused with the current password (each is sent at most once). */
+  private readonly passcodes = new PasscodeMemory();
   /** Set when the camera refused these credentials; cleared by resetAuth(). */
   private authFailure: TapoError | null = null;
   private closed = false;
@@ -126,6 +129,7 @@ export class TapoClient {
     }
     this.authFailure = null;
     this.session = null;
+    this.passcodes.clear();
   }
 
   /** Forget the pinned certificate (user chose to re-pin); the next successful login pins again. */
@@ -190,14 +194,21 @@ export class TapoClient {
     this.session = null;
     this.loginCount++;
     try {
-      const res = await login(this.transport, this.username, this.password);
       const state = this.store.get(this.key);
+      const res = await login(this.transport, this.username, this.password, {
+        flow: state?.loginFlow ?? null,
+        tpap: { memory: this.passcodes, preferredForm: state?.tpapForm, origin: `https://${this.host}:${this.port}` },
+      });
       if (state?.loginFlow !== undefined && state.loginFlow !== res.session.flow) {
         this.log.warn({ from: state.loginFlow, to: res.session.flow }, 'camera login flow changed');
       }
-      if (state?.loginFlow !== res.session.flow || state?.lockedUntil !== undefined) {
+      if (
+        state?.loginFlow !== res.session.flow ||
+        state?.lockedUntil !== undefined ||
+        state?.tpapForm !== res.tpapForm
+      ) {
         // Only write when something changed: the file store writes to disk.
-        this.store.update(this.key, { loginFlow: res.session.flow, lockedUntil: undefined });
+        this.store.update(this.key, { loginFlow: res.session.flow, lockedUntil: undefined, tpapForm: res.tpapForm });
       }
       if (this.fingerprint === null) {
         this.store.update(this.key, { fingerprint: res.fingerprint });
@@ -385,7 +396,7 @@ export class TapoClient {
         POLL_PARTS.map(([, mk]) => mk())
       );
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-      return buildPoll(subs, latencyMs);
+      return { ...buildPoll(subs, latencyMs), login: s.flow };
     });
   }
 }

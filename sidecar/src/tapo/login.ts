@@ -18,18 +18,40 @@ import { SecureSession } from './secure-session.ts';
 import { LegacySession } from './legacy-session.ts';
 import type { Session } from './session.ts';
 import type { Transport, HttpReply } from './transport.ts';
+import type { LoginFlow } from './types.ts';
+import { tpapLogin, TpapNotSpoken, type TpapLoginOptions } from './tpap/tpap-login.ts';
 
 export interface LoginResult {
   session: Session;
   /** Certificate fingerprint the successful login went over. */
   fingerprint: string;
   hashAlgo: HashAlgo;
+  /** TPAP only: the credential form that worked (remembered per camera). */
+  tpapForm?: string;
+}
+
+export interface LoginOptions {
+  /** The flow this camera used last time: 'tpap' goes straight to it (no older probe first). */
+  flow?: LoginFlow | null;
+  /** What TPAP needs (passcode memory, remembered form); without it TPAP cameras are unsupported_login. */
+  tpap?: Omit<TpapLoginOptions, 'fingerprint'>;
+}
+
+async function viaTpap(
+  transport: Transport,
+  username: string,
+  password: string,
+  tpap: Omit<TpapLoginOptions, 'fingerprint'>,
+  fingerprint?: string
+): Promise<LoginResult> {
+  const r = await tpapLogin(transport, username, password, { ...tpap, fingerprint });
+  return { session: r.session, fingerprint: r.fingerprint, hashAlgo: r.passcode, tpapForm: r.form };
 }
 
 /** Default when a camera says "blocked" without saying for how long (field reports: ~30 min). */
 export const DEFAULT_LOCKOUT_SECONDS = 1800;
 
-function lockedError(secondsLeft: number): TapoError {
+export function lockedError(secondsLeft: number = DEFAULT_LOCKOUT_SECONDS): TapoError {
   return new TapoError(
     'locked_out',
     `camera has suspended logins for ${secondsLeft} s after failed attempts; no call will be made until then`,
@@ -48,7 +70,7 @@ function lockedError(secondsLeft: number): TapoError {
 export const credentialsRejected = new WeakSet<TapoError>();
 
 /** Parse a login answer; a suspension anywhere in it throws locked_out. */
-function readLoginReply(reply: HttpReply, afterCredential: boolean): Record<string, unknown> {
+export function readLoginReply(reply: HttpReply, afterCredential: boolean): Record<string, unknown> {
   const json = parseJson(reply.body, 'login');
   if (!isObject(json)) {
     throw new TapoError('protocol', 'login: camera answer is not an object', { method: 'login' });
@@ -83,7 +105,22 @@ function rejected(kind: 'auth_failed', message: string, opts: { code?: number; m
   return err;
 }
 
-export async function login(transport: Transport, username: string, password: string): Promise<LoginResult> {
+export async function login(
+  transport: Transport,
+  username: string,
+  password: string,
+  opts: LoginOptions = {}
+): Promise<LoginResult> {
+  if (opts.flow === 'tpap' && opts.tpap) {
+    try {
+      return await viaTpap(transport, username, password, opts.tpap);
+    } catch (e) {
+      // Firmware went back to an older login: find it with the probe below.
+      if (!(e instanceof TpapNotSpoken)) {
+        throw e;
+      }
+    }
+  }
   const cnonce = makeNonce();
   const probeReply = await transport.post(
     '/',
@@ -157,6 +194,10 @@ export async function login(transport: Transport, username: string, password: st
     return { session, fingerprint: reply.fingerprint, hashAlgo: match.algo };
   }
 
+  if (code === -40211 && opts.tpap) {
+    // The camera is on login version 4 (TPAP): switch, on the certificate that answered the probe.
+    return viaTpap(transport, username, password, opts.tpap, probeReply.fingerprint);
+  }
   if (code === -40211 || code === -40209 || code === -40210) {
     throw new TapoError(
       'unsupported_login',

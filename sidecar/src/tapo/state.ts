@@ -58,8 +58,11 @@ export class FileStateStore implements ClientStateStore {
         if (typeof o.fingerprint === 'string') {
           s.fingerprint = o.fingerprint;
         }
-        if (o.loginFlow === 'secure' || o.loginFlow === 'legacy') {
+        if (o.loginFlow === 'secure' || o.loginFlow === 'legacy' || o.loginFlow === 'tpap') {
           s.loginFlow = o.loginFlow;
+        }
+        if (typeof o.tpapForm === 'string' && /^[\w/+-]{1,60}$/.test(o.tpapForm)) {
+          s.tpapForm = o.tpapForm;
         }
         if (typeof o.lockedUntil === 'number' && Number.isFinite(o.lockedUntil)) {
           s.lockedUntil = o.lockedUntil;

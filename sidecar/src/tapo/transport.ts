@@ -56,7 +56,12 @@ export class Transport {
 
   /** POST `body` to `path`. One retry on a kept-alive socket the camera had already closed. */
   /** `sameAs`: additionally require this fingerprint (a login's second half must match its first). */
-  async post(path: string, body: string, headers: Record<string, string> = {}, sameAs?: string): Promise<HttpReply> {
+  async post(
+    path: string,
+    body: string | Buffer,
+    headers: Record<string, string> = {},
+    sameAs?: string
+  ): Promise<HttpReply> {
     try {
       return await this.once(path, body, headers, sameAs);
     } catch (e) {
@@ -69,7 +74,7 @@ export class Transport {
 
   private once(
     path: string,
-    body: string,
+    body: string | Buffer,
     headers: Record<string, string>,
     sameAs: string | undefined
   ): Promise<HttpReply> {
@@ -80,7 +85,7 @@ export class Transport {
     return new Promise<HttpReply>((resolve, reject) => {
       let settled = false;
       let fingerprint = '';
-      const payload = Buffer.from(body, 'utf8');
+      const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
       const req = https.request({
         host,
         port,

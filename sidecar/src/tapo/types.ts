@@ -4,7 +4,8 @@
  */
 import type { TapoErrorKind } from './errors.ts';
 
-export type LoginFlow = 'secure' | 'legacy';
+/** legacy: hashed password; secure: encrypt_type 3 + securePassthrough; tpap: login version 4 (SPAKE2+, AES-CCM). */
+export type LoginFlow = 'secure' | 'legacy' | 'tpap';
 
 /** What the client remembers about one camera across restarts. */
 export interface CameraState {
@@ -14,6 +15,8 @@ export interface CameraState {
   loginFlow?: LoginFlow;
   /** Epoch ms until which the camera suspended logins (-40404); no call is made before it. */
   lockedUntil?: number;
+  /** TPAP cameras: the credential form that worked ('md5', 'sha256+password_shadow/5', …); no secret. */
+  tpapForm?: string;
 }
 
 /** Persists CameraState per camera key (`host:port`). Implementations: MemoryStateStore, FileStateStore. */
@@ -153,6 +156,8 @@ export interface CameraPoll {
   temperatureC: number | null;
   /** Round trip of the poll request, ms. */
   latencyMs: number;
+  /** The login flow of the session the poll went over. */
+  login?: LoginFlow;
   /** How each part went; a not-supported part never fails the poll. */
   parts: Record<PollPart, PartStatus>;
 }

@@ -45,6 +45,11 @@ test('the demo fleet runs six varied simulated cameras, one flapping, with motio
     }
   }
   assert.ok(statuses.get(flapId)!.has('offline') && statuses.get(flapId)!.has('online'));
+  // One demo camera is on 2026 firmware (login v4): online like the others, and says so.
+  const logins = fleet.cameras().map((c) => c.last!.login);
+  assert.equal(logins[3], 'tpap');
+  assert.equal(fleet.model('demo-4'), 'C510W');
+  assert.ok(logins.includes('secure') && logins.includes('legacy'), logins.join(', '));
 
   // Motion on a demo camera arrives as an event (ONVIF where the model has it).
   const withOnvif = demo.cameras.findIndex((c) => c.onvifPort !== null);

@@ -97,7 +97,18 @@ test('fleet honours basePort', async () => {
 test('CLI prints one JSON line per camera and serves them until SIGTERM', async () => {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/simulator/cli.ts', '--cameras', '2', '--models', 'C210,C110', '--host', '127.0.0.1'],
+    // The third is a 2026 firmware build on login v4 (TPAP).
+    [
+      '--import',
+      'tsx',
+      'src/simulator/cli.ts',
+      '--cameras',
+      '3',
+      '--models',
+      'C210,C110,C200-1.4.6',
+      '--host',
+      '127.0.0.1',
+    ],
     {
       cwd: sidecar,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -108,10 +119,10 @@ test('CLI prints one JSON line per camera and serves them until SIGTERM', async 
     const lines: CameraDescription[] = [];
     const rl = createInterface({ input: child.stdout });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('CLI did not describe 2 cameras within 20 s')), 20_000);
+      const timer = setTimeout(() => reject(new Error('CLI did not describe 3 cameras within 20 s')), 20_000);
       rl.on('line', (l) => {
         lines.push(JSON.parse(l) as CameraDescription);
-        if (lines.length === 2) {
+        if (lines.length === 3) {
           clearTimeout(timer);
           resolve();
         }
@@ -123,6 +134,7 @@ test('CLI prints one JSON line per camera and serves them until SIGTERM', async 
       [
         ['C210', 'secure'],
         ['C110', 'legacy'],
+        ['C200', 'tpap'],
       ]
     );
     for (const l of lines) {

@@ -57,6 +57,13 @@ export async function statusQuery(ctx: QueryContext, query: TapoQuery): Promise<
           nullable: true,
           config: { displayName: 'Firmware' },
         },
+        {
+          name: 'login',
+          type: 'string',
+          values: col((c) => c.last?.login ?? null),
+          nullable: true,
+          config: { displayName: 'Login' },
+        },
         { name: 'ip', type: 'string', values: col((c) => c.host), config: { displayName: 'IP' } },
         {
           name: 'latency_ms',
