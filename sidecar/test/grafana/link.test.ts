@@ -1,0 +1,251 @@
+/**
+ * The gRPC link beyond loopback: a sidecar bound off loopback needs the shared secret, answers
+ * only clients that prove it (TLS-PSK), and the relay on Grafana's host carries real gRPC calls
+ * with it. Real processes, real TLS, real gRPC; everything on loopback.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { call, pluginClients, pluginContext } from '../helpers/grpc-client.ts';
+import { linkKey, LinkSecretError, readSecret, sidecarLinkKey } from '../../src/link/secret.ts';
+import { linkErrorMessage, relaySecret } from '../../src/link/relay.ts';
+
+const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const relayMain = fileURLToPath(new URL('../../src/link/relay-main.ts', import.meta.url));
+const SECRET = 'link-secret-0123456789abcdef';
+const PLUGIN_ENV = { grafana_plugin_type: 'datasource', PLUGIN_PROTOCOL_VERSIONS: '2' };
+
+function spawnNode(script: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  /** Resolves with the first match of `re` in stderr or stdout; rejects if the process exits first. */
+  const waitFor = (re: RegExp, where: 'stderr' | 'stdout' = 'stderr') =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const m = re.exec(where === 'stderr' ? stderr : stdout);
+        if (m) {
+          resolve(m);
+          return true;
+        }
+        return false;
+      };
+      if (check()) {
+        return;
+      }
+      const stream = where === 'stderr' ? child.stderr : child.stdout;
+      const on = () => check() && stream.off('data', on);
+      stream.on('data', on);
+      child.once('exit', () => setImmediate(() => check() || reject(new Error(`exited; stderr: ${stderr}`))));
+    });
+  return { child, exited, waitFor, out: () => stdout, err: () => stderr };
+}
+
+function startSidecar(t: { after: (fn: () => unknown) => void }, env: Record<string, string>, args: string[]) {
+  const p = spawnNode(main, ['--no-demo', '--standalone', ...args], {
+    TAPO_DATA_DIR: mkdtempSync(join(tmpdir(), 'tapo-link-')),
+    ...env,
+  });
+  t.after(async () => {
+    if (p.child.exitCode === null) {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
+  });
+  return p;
+}
+
+async function servingPort(p: ReturnType<typeof spawnNode>): Promise<number> {
+  const m = await p.waitFor(/"grpc":"[^"]*:(\d+)"/);
+  return Number(m[1]);
+}
+
+function startRelayProcess(t: { after: (fn: () => unknown) => void }, env: Record<string, string>) {
+  const p = spawnNode(relayMain, [], { ...PLUGIN_ENV, ...env });
+  t.after(async () => {
+    if (p.child.exitCode === null) {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
+  });
+  return p;
+}
+
+function closeAll(clients: ReturnType<typeof pluginClients>) {
+  for (const c of Object.values(clients)) {
+    c.close();
+  }
+}
+
+test('binding gRPC beyond loopback without a secret refuses to start and names the option', async (t) => {
+  const p = startSidecar(t, {}, ['--grpc', '0.0.0.0:0']);
+  assert.equal(await p.exited, 1);
+  const line = JSON.parse(p.err().trim().split('\n').pop()!);
+  assert.equal(line['@level'], 'error');
+  assert.match(line['@message'], /refusing to serve gRPC on 0\.0\.0\.0 without a shared secret/);
+  assert.match(line['@message'], /TAPO_GRPC_SECRET/);
+  assert.match(line['@message'], /--grpc-secret-file/);
+  const short = startSidecar(t, { TAPO_GRPC_SECRET: 'short' }, ['--grpc', '0.0.0.0:0']);
+  assert.equal(await short.exited, 1);
+  assert.match(short.err(), /too short: use at least 16 characters/);
+  assert.doesNotMatch(short.err(), /"short"|: short\b/, 'the secret itself is not echoed');
+});
+
+test('bound to 0.0.0.0 with a secret, a plain gRPC client on 127.0.0.1 is refused (Admin role or not)', async (t) => {
+  const p = startSidecar(t, { TAPO_GRPC_SECRET: SECRET }, ['--grpc', '0.0.0.0:0']);
+  const port = await servingPort(p);
+  const clients = pluginClients(`127.0.0.1:${port}`);
+  t.after(() => closeAll(clients));
+  await assert.rejects(call(clients.health, 'Check', { service: 'plugin' }), /UNAVAILABLE/);
+  // The two calls the adversarial run made: a control as a self-declared Admin, a health check with settings.
+  await assert.rejects(
+    call(clients.diagnostics, 'CheckHealth', { pluginContext: pluginContext() }),
+    /UNAVAILABLE/,
+    'CheckHealth with settings'
+  );
+  await p.waitFor(/refused a connection that did not prove the shared secret/);
+  assert.match(p.err(), /not the link’s TLS/);
+  assert.ok(!p.err().includes(SECRET), 'the secret is in no log line');
+});
+
+test('the relay with the right secret carries real gRPC calls; it exits when its stdin closes', async (t) => {
+  const sidecar = startSidecar(t, { TAPO_GRPC_SECRET: SECRET }, ['--grpc', '0.0.0.0:0']);
+  const port = await servingPort(sidecar);
+  const dir = mkdtempSync(join(tmpdir(), 'tapo-relay-'));
+  writeFileSync(join(dir, 'secret'), `${SECRET}\n`, { mode: 0o600 });
+  // Grafana's [plugin.…] grpc_secret_file, and a sidecar address on loopback via 127.0.0.1.
+  const relay = startRelayProcess(t, {
+    GF_PLUGIN_SIDECAR_ADDRESS: `127.0.0.1:${port}`,
+    GF_PLUGIN_GRPC_SECRET_FILE: join(dir, 'secret'),
+  });
+  const hs = await relay.waitFor(/^1\|2\|tcp\|127\.0\.0\.1:(\d+)\|grpc\n/, 'stdout');
+  const clients = pluginClients(`127.0.0.1:${hs[1]}`);
+  t.after(() => closeAll(clients));
+  const health: any = await call(clients.health, 'Check', { service: 'plugin' });
+  assert.equal(health.status, 'SERVING');
+  const check: any = await call(clients.diagnostics, 'CheckHealth', { pluginContext: pluginContext() });
+  assert.ok(['OK', 'ERROR', 'UNKNOWN'].includes(check.status), `CheckHealth answered: ${JSON.stringify(check)}`);
+  const q: any = await call(clients.data, 'QueryData', {
+    pluginContext: pluginContext(),
+    queries: [
+      {
+        refId: 'S',
+        queryType: 'status',
+        json: Buffer.from('{}'),
+        timeRange: { fromEpochMS: 0, toEpochMS: Date.now() },
+      },
+    ],
+  });
+  assert.ok(q.responses.S, 'QueryData answered through the relay');
+  await relay.waitFor(/the sidecar accepted the shared secret/);
+  for (const l of relay.err().trim().split('\n')) {
+    const j = JSON.parse(l);
+    assert.ok(j['@level'] && j['@message'] && j['@timestamp'], `hclog JSON: ${l}`);
+  }
+  relay.child.stdin.end();
+  assert.equal(await relay.exited, 0, 'the relay exits when its stdin pipe closes');
+  assert.ok(!relay.err().includes(SECRET) && !sidecar.err().includes(SECRET), 'the secret is in no log line');
+});
+
+test('a wrong secret is refused with a clear error; neither secret nor key appears in any log line', async (t) => {
+  const sidecar = startSidecar(t, { TAPO_GRPC_SECRET: SECRET }, ['--grpc', '0.0.0.0:0']);
+  const port = await servingPort(sidecar);
+  const WRONG = 'not-the-secret-0123456789';
+  const relay = startRelayProcess(t, { TAPO_SIDECAR_ADDRESS: `127.0.0.1:${port}`, TAPO_GRPC_SECRET: WRONG });
+  const hs = await relay.waitFor(/^1\|2\|tcp\|127\.0\.0\.1:(\d+)\|grpc\n/, 'stdout');
+  await relay.waitFor(/refused the key/);
+  const clients = pluginClients(`127.0.0.1:${hs[1]}`);
+  t.after(() => closeAll(clients));
+  await assert.rejects(call(clients.health, 'Check', { service: 'plugin' }), /UNAVAILABLE/);
+  await sidecar.waitFor(/"reason":"wrong secret"/);
+  const logs = relay.err() + sidecar.err() + relay.out();
+  for (const s of [
+    SECRET,
+    WRONG,
+    linkKey(SECRET).toString('hex'),
+    linkKey(WRONG).toString('hex'),
+    linkKey(SECRET).toString('base64'),
+  ]) {
+    assert.ok(!logs.includes(s), 'no secret or key in any log line');
+  }
+  relay.child.kill('SIGTERM');
+  assert.equal(await relay.exited, 0, 'SIGTERM (Grafana stopping the plugin) ends the relay');
+});
+
+test('the relay refuses to start without a secret or outside a plugin host, and says why', async (t) => {
+  const noSecret = startRelayProcess(t, { TAPO_SIDECAR_ADDRESS: '127.0.0.1:1' });
+  assert.equal(await noSecret.exited, 1);
+  assert.match(noSecret.err(), /needs the gRPC link secret \(grpc_secret_file/);
+  assert.equal(noSecret.out(), '', 'no handshake');
+  const byHand = spawnNode(relayMain, [], { TAPO_SIDECAR_ADDRESS: '127.0.0.1:1', TAPO_GRPC_SECRET: SECRET });
+  assert.equal(await byHand.exited, 1);
+  assert.match(byHand.err(), /grafana_plugin_type=datasource is missing/);
+});
+
+test('secrets: read from a file (trimmed) or a variable, the file wins; short or unreadable ones are refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tapo-secret-'));
+  writeFileSync(join(dir, 's'), `  ${SECRET}\n`);
+  assert.equal(
+    readSecret({ file: { name: 'F', path: join(dir, 's') }, value: { name: 'V', value: 'other-secret-0123456' } }),
+    SECRET
+  );
+  assert.equal(readSecret({ value: { name: 'V', value: SECRET } }), SECRET);
+  assert.equal(readSecret({ value: { name: 'V', value: '' } }), null);
+  assert.throws(() => readSecret({ file: { name: 'F', path: join(dir, 'missing') } }), /F: cannot read .*ENOENT/);
+  assert.throws(() => readSecret({ value: { name: 'V', value: 'abc' } }), LinkSecretError);
+  // Grafana's [plugin.…] keys win over TAPO_* variables.
+  writeFileSync(join(dir, 'g'), 'grafana-file-secret-0123');
+  assert.equal(
+    relaySecret({ GF_PLUGIN_GRPC_SECRET_FILE: join(dir, 'g'), TAPO_GRPC_SECRET: SECRET }),
+    'grafana-file-secret-0123'
+  );
+  assert.equal(
+    relaySecret({ GF_PLUGIN_GRPC_SECRET: 'grafana-ini-secret-01234', TAPO_GRPC_SECRET_FILE: join(dir, 's') }),
+    'grafana-ini-secret-01234'
+  );
+  assert.equal(relaySecret({ TAPO_GRPC_SECRET_FILE: join(dir, 's') }), SECRET);
+  assert.equal(relaySecret({}), null);
+  assert.notDeepEqual(linkKey(SECRET), linkKey(`${SECRET}x`));
+  assert.equal(linkKey(SECRET).length, 32);
+});
+
+test('where a secret is needed: loopback and managed mode keep working as before', () => {
+  const base = { grpcSecret: null, grpcSecretFile: null };
+  assert.equal(sidecarLinkKey({ ...base, standalone: false, grpcAddress: '127.0.0.1:0' }), null);
+  assert.equal(sidecarLinkKey({ ...base, standalone: true, grpcAddress: '127.0.0.1:10001' }), null);
+  assert.equal(sidecarLinkKey({ ...base, standalone: true, grpcAddress: '[::1]:10001' }), null);
+  assert.equal(sidecarLinkKey({ ...base, standalone: true, grpcAddress: 'localhost:10001' }), null);
+  for (const grpcAddress of ['0.0.0.0:10001', '[::]:10001', '192.168.1.5:10001', 'sidecar:10001']) {
+    assert.throws(
+      () => sidecarLinkKey({ ...base, standalone: true, grpcAddress }),
+      /without a shared secret/,
+      grpcAddress
+    );
+    assert.ok(sidecarLinkKey({ ...base, grpcSecret: SECRET, standalone: true, grpcAddress }));
+  }
+  // Managed mode: Grafana dials 127.0.0.1 in plain gRPC, so a secret is not used and off-loopback is refused.
+  assert.equal(sidecarLinkKey({ ...base, grpcSecret: SECRET, standalone: false, grpcAddress: '127.0.0.1:0' }), null);
+  assert.throws(
+    () => sidecarLinkKey({ ...base, standalone: false, grpcAddress: '0.0.0.0:0' }),
+    /connects over 127\.0\.0\.1/
+  );
+  // A secret on loopback is honoured: the port then speaks TLS-PSK too.
+  assert.ok(sidecarLinkKey({ ...base, grpcSecret: SECRET, standalone: true, grpcAddress: '127.0.0.1:10001' }));
+});
+
+test('link errors in words: a wrong key, a plain sidecar, nobody listening', () => {
+  const r = '10.0.0.2:10001';
+  assert.match(linkErrorMessage({ code: 'ERR_SSL_SSLV3_ALERT_BAD_RECORD_MAC' } as any, r), /refused the key/);
+  assert.match(linkErrorMessage({ code: 'ERR_SSL_WRONG_VERSION_NUMBER' } as any, r), /without the link's TLS/);
+  assert.match(linkErrorMessage({ code: 'ECONNREFUSED' } as any, r), /nothing listens at 10\.0\.0\.2:10001/);
+});
