@@ -6,13 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { call, pluginClients, pluginContext } from '../helpers/grpc-client.ts';
 import { linkKey, LinkSecretError, readSecret, sidecarLinkKey } from '../../src/link/secret.ts';
 import { linkErrorMessage, relaySecret } from '../../src/link/relay.ts';
+import { parseOptions, type SidecarOptions } from '../../src/options.ts';
 
 const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const relayMain = fileURLToPath(new URL('../../src/link/relay-main.ts', import.meta.url));
@@ -119,10 +120,11 @@ test('bound to 0.0.0.0 with a secret, a plain gRPC client on 127.0.0.1 is refuse
 });
 
 test('the relay with the right secret carries real gRPC calls; it exits when its stdin closes', async (t) => {
-  const sidecar = startSidecar(t, { TAPO_GRPC_SECRET: SECRET }, ['--grpc', '0.0.0.0:0']);
-  const port = await servingPort(sidecar);
   const dir = mkdtempSync(join(tmpdir(), 'tapo-relay-'));
   writeFileSync(join(dir, 'secret'), `${SECRET}\n`, { mode: 0o600 });
+  // Both ends read the secret from a file: the sidecar with --grpc-secret-file.
+  const sidecar = startSidecar(t, {}, ['--grpc', '0.0.0.0:0', '--grpc-secret-file', join(dir, 'secret')]);
+  const port = await servingPort(sidecar);
   // Grafana's [plugin.…] grpc_secret_file, and a sidecar address on loopback via 127.0.0.1.
   const relay = startRelayProcess(t, {
     GF_PLUGIN_SIDECAR_ADDRESS: `127.0.0.1:${port}`,
@@ -182,6 +184,51 @@ test('a wrong secret is refused with a clear error; neither secret nor key appea
   assert.equal(await relay.exited, 0, 'SIGTERM (Grafana stopping the plugin) ends the relay');
 });
 
+test('the relay exits when its parent (Grafana) dies without stopping it (SIGKILL)', async (t) => {
+  // sh stands in for Grafana: it starts the relay, prints its pid, and is then killed with SIGKILL.
+  const parent = spawn(
+    '/bin/sh',
+    ['-c', `"${process.execPath}" --import tsx "${relayMain}" </dev/null & echo "pid $!"; wait`],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...PLUGIN_ENV,
+        TAPO_SIDECAR_ADDRESS: '127.0.0.1:1',
+        TAPO_GRPC_SECRET: SECRET,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }
+  );
+  let out = '';
+  parent.stdout.on('data', (d) => (out += d));
+  const ready = new Promise<number>((resolve, reject) => {
+    parent.stdout.on('data', () => {
+      const pid = /pid (\d+)/.exec(out);
+      if (pid && /\|grpc\n/.test(out)) {
+        resolve(Number(pid[1]));
+      }
+    });
+    parent.on('exit', () => reject(new Error(`the parent exited early: ${out}`)));
+  });
+  const pid = await ready;
+  // Gone or a zombie (an orphan's exit is reaped by whoever adopted it, maybe never in a container).
+  const alive = () => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  t.after(() => alive() && process.kill(pid, 'SIGKILL'));
+  parent.kill('SIGKILL');
+  // Bounded wait on an external process: the relay checks its parent every second.
+  const deadline = Date.now() + 10_000;
+  while (alive() && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(alive(), false, 'the relay outlived its parent by 10 s');
+});
+
 test('the relay refuses to start without a secret or outside a plugin host, and says why', async (t) => {
   const noSecret = startRelayProcess(t, { TAPO_SIDECAR_ADDRESS: '127.0.0.1:1' });
   assert.equal(await noSecret.exited, 1);
@@ -217,6 +264,18 @@ test('secrets: read from a file (trimmed) or a variable, the file wins; short or
   assert.equal(relaySecret({}), null);
   assert.notDeepEqual(linkKey(SECRET), linkKey(`${SECRET}x`));
   assert.equal(linkKey(SECRET).length, 32);
+});
+
+test('options: --grpc-secret-file or TAPO_GRPC_SECRET_FILE, and TAPO_GRPC_SECRET; no secret on the command line', () => {
+  const o = parseOptions(['--standalone', '--grpc-secret-file', '/run/s'], {
+    TAPO_GRPC_SECRET: SECRET,
+  }) as SidecarOptions;
+  assert.equal(o.grpcSecretFile, '/run/s');
+  assert.equal(o.grpcSecret, SECRET);
+  const e = parseOptions(['--standalone'], { TAPO_GRPC_SECRET_FILE: '/run/e' }) as SidecarOptions;
+  assert.equal(e.grpcSecretFile, '/run/e');
+  assert.equal(e.grpcSecret, null);
+  assert.throws(() => parseOptions(['--grpc-secret', SECRET], {}), /Unknown option/);
 });
 
 test('where a secret is needed: loopback and managed mode keep working as before', () => {
