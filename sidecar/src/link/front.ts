@@ -52,6 +52,8 @@ export async function startPskFront(opts: PskFrontOptions): Promise<PskFront> {
   });
   const open = new Set<Socket>();
   server.on('connection', (s: Socket) => {
+    // gRPC's small frames must not wait for delayed ACKs (Nagle): 40 ms per call otherwise.
+    s.setNoDelay(true);
     open.add(s);
     s.once('close', () => open.delete(s));
   });
