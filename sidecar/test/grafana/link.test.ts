@@ -6,6 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { call, pluginClients, pluginContext } from '../helpers/grpc-client.ts';
 import { linkKey, LinkSecretError, readSecret, sidecarLinkKey } from '../../src/link/secret.ts';
 import { linkErrorMessage, relaySecret } from '../../src/link/relay.ts';
+import { startPskFront } from '../../src/link/front.ts';
+import { createLogger } from '../../src/log.ts';
 import { parseOptions, type SidecarOptions } from '../../src/options.ts';
 
 const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
@@ -300,6 +304,34 @@ test('where a secret is needed: loopback and managed mode keep working as before
   );
   // A secret on loopback is honoured: the port then speaks TLS-PSK too.
   assert.ok(sidecarLinkKey({ ...base, grpcSecret: SECRET, standalone: true, grpcAddress: '127.0.0.1:10001' }));
+});
+
+test('a stranger knocking in a loop gets one log line, not one per attempt; a port probe none', async (t) => {
+  const out = new PassThrough();
+  let logged = '';
+  out.on('data', (d) => (logged += d));
+  const front = await startPskFront({
+    host: '127.0.0.1',
+    port: 0,
+    key: linkKey(SECRET),
+    log: createLogger('info', out),
+    onConnection: () => assert.fail('no connection may get through without the secret'),
+  });
+  t.after(() => front.close());
+  const knock = (payload: string | null) =>
+    new Promise<void>((resolve) => {
+      const s = connect(front.port, '127.0.0.1', () => (payload === null ? s.end() : s.write(payload)));
+      s.on('data', () => undefined);
+      s.on('error', () => undefined);
+      s.on('close', () => resolve());
+    });
+  await knock(null); // a health check's TCP probe: connects and leaves
+  for (let i = 0; i < 5; i++) {
+    await knock('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+  }
+  const warnings = logged.split('\n').filter((l) => l.includes('did not prove the shared secret'));
+  assert.equal(warnings.length, 1, logged);
+  assert.match(warnings[0]!, /"remote":"127\.0\.0\.1:\d+"/);
 });
 
 test('link errors in words: a wrong key, a plain sidecar, nobody listening', () => {
