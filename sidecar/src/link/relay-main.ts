@@ -10,6 +10,9 @@ import { createLogger } from '../log.ts';
 import { linkKey, LinkSecretError } from './secret.ts';
 import { relaySecret, startRelay } from './relay.ts';
 
+// Who started us, read first thing: if Grafana dies while we start, we are adopted before main runs.
+const parent = process.ppid;
+
 function fail(message: string): never {
   process.stderr.write(
     `${JSON.stringify({ '@level': 'error', '@message': message, '@timestamp': new Date().toISOString() })}\n`
@@ -69,7 +72,6 @@ async function main(): Promise<void> {
     process.stdin.resume();
   }
   // Grafana killed with SIGKILL cannot stop us: notice that our parent is gone.
-  const parent = process.ppid;
   setInterval(() => {
     if (process.ppid !== parent) {
       exit('parent process gone');
