@@ -1,5 +1,6 @@
-# Managed mode: Grafana itself starts the Tapo sidecar as its backend plugin, so the image needs a
-# node binary (v20+) and ffmpeg. No second container, no gRPC over the network.
+# Grafana with node (v20+) and ffmpeg. Managed mode: Grafana itself starts the Tapo sidecar as its
+# backend plugin (no second container, no gRPC over the network). Sidecar mode (docker-compose.yaml
+# builds Grafana from this file): the plugin runs the relay to the sidecar container on node.
 #
 #   docker build -f docker/grafana-managed.Dockerfile -t camwatch/grafana-tapo .
 #   docker run -p 3000:3000 \

@@ -1,5 +1,7 @@
 #!/bin/sh
 # Starts the sidecar standalone: gRPC for Grafana on 0.0.0.0:10001, the HTTP API on :8080.
+# gRPC beyond loopback needs TAPO_GRPC_SECRET (or TAPO_GRPC_SECRET_FILE): the sidecar reads it from
+# the environment and refuses to start without it; it never goes on the command line.
 #
 # The HTTP API needs a bearer token (TAPO_API_TOKEN) to listen beyond loopback. Without one it
 # listens on the container's own loopback with --no-auth: the health check (run inside the

@@ -1,12 +1,12 @@
-# The Tapo Cameras sidecar in its own container (sidecar mode): Grafana's plugin executable only
-# prints a handshake pointing at this container's gRPC port (see docker-compose.yaml).
+# The Tapo Cameras sidecar in its own container (sidecar mode): Grafana's plugin executable runs a
+# relay to this container's gRPC port, authenticated with TAPO_GRPC_SECRET (see docker-compose.yaml).
 #
 # The image holds Node, ffmpeg and the start script, not the plugin: the built plugin folder
 # (npm run build → dist/camwatch-tapo-datasource) is mounted read-only at /plugin, so Grafana and
 # the sidecar always run the same build.
 #
 #   docker build -f docker/sidecar.Dockerfile -t camwatch/tapo-sidecar .
-#   docker run -v "$PWD/dist/camwatch-tapo-datasource:/plugin:ro" -v tapo-data:/data camwatch/tapo-sidecar
+#   docker run -e TAPO_GRPC_SECRET -v "$PWD/dist/camwatch-tapo-datasource:/plugin:ro" -v tapo-data:/data camwatch/tapo-sidecar
 FROM node:20-bookworm-slim
 
 # ffmpeg grabs JPEG frames from the cameras' RTSP streams; ca-certificates for nothing camera-side
@@ -27,7 +27,7 @@ ENV TAPO_DATA_DIR=/data \
 
 USER node
 VOLUME ["/data"]
-# 10001: gRPC for Grafana (plaintext: keep it on the compose network, never publish it).
+# 10001: gRPC for Grafana, TLS with the shared secret (TAPO_GRPC_SECRET, required beyond loopback).
 # 8080: HTTP API, /metrics and the status page.
 EXPOSE 10001 8080
 

@@ -1,5 +1,6 @@
 // Bundles the Node sidecar into dist/camwatch-tapo-datasource/: one ESM file plus the .proto
-// files, SQLite's .wasm, and the gpx_tapo_linux_{amd64,arm64} launchers. The result
+// files, SQLite's .wasm, the gpx_tapo_linux_{amd64,arm64} launchers and, beside them, the relay
+// (tapo-relay.mjs) the launcher runs in locator mode with a gRPC link secret. The result
 // needs only a node binary (v20+) on the host: no compiler, no npm install.
 import { build } from 'esbuild';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,9 +17,7 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-await build({
-  entryPoints: [join(root, 'sidecar', 'src', 'main.ts')],
-  outfile: join(out, 'main.mjs'),
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -38,7 +37,19 @@ await build({
       'const __dirname = __tapoDirname(__filename);',
     ].join('\n'),
   },
+};
+await build({ ...common, entryPoints: [join(root, 'sidecar', 'src', 'main.ts')], outfile: join(out, 'main.mjs') });
+// The relay sits beside the launchers (the launcher runs $dir/tapo-relay.mjs); a .mjs, so it needs
+// no package.json to be read as ESM.
+const relay = join(pluginDir, 'tapo-relay.mjs');
+await build({
+  ...common,
+  entryPoints: [join(root, 'sidecar', 'src', 'link', 'relay-main.ts')],
+  outfile: relay,
+  sourcemap: false,
+  legalComments: 'none',
 });
+chmodSync(relay, 0o644);
 
 cpSync(join(root, 'sidecar', 'proto'), join(out, 'proto'), { recursive: true });
 cpSync(wasm, join(out, 'node-sqlite3-wasm.wasm'));

@@ -7,6 +7,7 @@ import { startGrpcServer, splitHostPort } from './grafana/server.ts';
 import { createLogger } from './log.ts';
 import { parseOptions, USAGE, type SidecarOptions } from './options.ts';
 import { createApp } from './app.ts';
+import { sidecarLinkKey } from './link/secret.ts';
 
 // stdout belongs to the handshake: anything a library prints goes to stderr instead.
 // eslint-disable-next-line no-console
@@ -43,6 +44,13 @@ async function main(): Promise<void> {
       fail(problem);
     }
   }
+  // A gRPC port beyond loopback without the link secret is refused before anything starts.
+  let key: Buffer | null = null;
+  try {
+    key = sidecarLinkKey(opts);
+  } catch (err) {
+    fail((err as Error).message);
+  }
   const log = createLogger(opts.logLevel);
   const app = await createApp(opts, log);
 
@@ -74,6 +82,7 @@ async function main(): Promise<void> {
     address: opts.grpcAddress,
     handlers: app.handlers,
     log,
+    linkKey: key,
     // A standalone sidecar serves many Grafana restarts: a host's Shutdown must not stop it.
     onShutdown: () =>
       opts.standalone
@@ -88,6 +97,7 @@ async function main(): Promise<void> {
     {
       grpc: `${host}:${grpc.port}`,
       standalone: opts.standalone,
+      link: key ? 'TLS with the shared secret' : 'plain (loopback)',
       dataDir: opts.dataDir,
       version: process.env.TAPO_SIDECAR_VERSION ?? 'dev',
     },

@@ -10,6 +10,10 @@ export interface SidecarOptions {
   standalone: boolean;
   /** gRPC listen address; managed mode uses 127.0.0.1:0 (the handshake carries the port). */
   grpcAddress: string;
+  /** The gRPC link secret (TAPO_GRPC_SECRET): never on the command line, where `ps` shows it. */
+  grpcSecret: string | null;
+  /** A file holding the gRPC link secret (--grpc-secret-file, TAPO_GRPC_SECRET_FILE); wins over grpcSecret. */
+  grpcSecretFile: string | null;
   httpAddress: string | null;
   noAuth: boolean;
   apiToken: string | null;
@@ -24,19 +28,24 @@ export interface SidecarOptions {
 export const USAGE = `Tapo Cameras sidecar — the backend of the camwatch-tapo-datasource Grafana plugin.
 
 Grafana starts it as a backend plugin. To run it on its own (in a container, for a locator):
-  main.mjs --standalone --grpc 0.0.0.0:10001 [--http 0.0.0.0:8080] [--config cameras.yaml]
+  TAPO_GRPC_SECRET=... main.mjs --standalone --grpc 0.0.0.0:10001 [--http 0.0.0.0:8080] [--config cameras.yaml]
 
 Options (environment variable in brackets; GF_PLUGIN_<KEY> when set in Grafana's ini):
   --standalone          serve without Grafana's handshake (sidecar mode)
   --grpc ADDR           gRPC listen address (default 127.0.0.1:0, or 0.0.0.0:10001 standalone) [TAPO_GRPC_ADDRESS]
+                        Beyond loopback it needs the gRPC link secret: clients must prove it (TLS with a
+                        pre-shared key); the plugin on Grafana's host holds the same secret and relays.
+  --grpc-secret-file FILE  the gRPC link secret, at least 16 characters (e.g. openssl rand -hex 32)
+                        [TAPO_GRPC_SECRET_FILE; or the secret itself in TAPO_GRPC_SECRET]
   --http ADDR           also serve the HTTP API, /metrics and the status page [TAPO_HTTP_ADDRESS, GF_PLUGIN_HTTP_ADDRESS]
-  --no-auth             HTTP API without a bearer token (loopback addresses only) [TAPO_NO_AUTH=1]
+  --no-auth             HTTP API without a bearer token: loopback addresses only, and only requests
+                        naming a loopback Host and no foreign Origin [TAPO_NO_AUTH=1]
   --config FILE         cameras from a YAML file, \${ENV} substituted [TAPO_CONFIG, GF_PLUGIN_CONFIG]
   --data-dir DIR        history database and state [TAPO_DATA_DIR, GF_PLUGIN_DATA_DIR]
   --ffmpeg PATH         ffmpeg binary for live frames (default ffmpeg) [TAPO_FFMPEG, GF_PLUGIN_FFMPEG_PATH]
   --no-demo             never start the simulated demo fleet [TAPO_DEMO=0, GF_PLUGIN_DEMO=false]
   --log-level LEVEL     debug|info|warn|error (default info) [TAPO_LOG_LEVEL]
-  The HTTP API's bearer token comes from TAPO_API_TOKEN.`;
+  The HTTP API's bearer token comes from TAPO_API_TOKEN (Authorization: Bearer <token>).`;
 
 function envFlag(v: string | undefined): boolean | undefined {
   if (v === undefined || v === '') {
@@ -60,6 +69,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): SidecarOpt
     options: {
       standalone: { type: 'boolean' },
       grpc: { type: 'string' },
+      'grpc-secret-file': { type: 'string' },
       http: { type: 'string' },
       'no-auth': { type: 'boolean' },
       config: { type: 'string' },
@@ -79,6 +89,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): SidecarOpt
   return {
     standalone,
     grpcAddress: values.grpc ?? env.TAPO_GRPC_ADDRESS ?? (standalone ? '0.0.0.0:10001' : '127.0.0.1:0'),
+    grpcSecret: env.TAPO_GRPC_SECRET || null,
+    grpcSecretFile: values['grpc-secret-file'] ?? (env.TAPO_GRPC_SECRET_FILE || null),
     httpAddress: values.http ?? env.TAPO_HTTP_ADDRESS ?? env.GF_PLUGIN_HTTP_ADDRESS ?? null,
     noAuth: values['no-auth'] ?? envFlag(env.TAPO_NO_AUTH) ?? false,
     apiToken: env.TAPO_API_TOKEN || null,

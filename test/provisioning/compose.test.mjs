@@ -34,8 +34,23 @@ test('two services: grafana and sidecar', () => {
   assert.deepEqual(Object.keys(compose.services).sort(), ['grafana', 'sidecar']);
 });
 
-test('grafana: a pinned Ubuntu-based Grafana image', () => {
-  assert.match(grafana.image, /^grafana\/grafana(?:-oss)?:\d+\.\d+\.\d+-ubuntu$/);
+test('grafana: built from docker/grafana-managed.Dockerfile, a pinned Ubuntu-based Grafana plus node (the relay)', () => {
+  assert.equal(grafana.build.dockerfile, 'docker/grafana-managed.Dockerfile');
+  const text = readFileSync(join(ROOT, grafana.build.context, grafana.build.dockerfile), 'utf8');
+  assert.match(text, /^FROM grafana\/grafana(?:-oss)?:\d+\.\d+\.\d+-ubuntu$/m);
+  assert.match(text, /\/usr\/local\/bin\/node/);
+});
+
+test('one .env variable gives both containers the gRPC link secret, required, never a default', () => {
+  const need = /^\$\{TAPO_GRPC_SECRET:\?[^}]+\}$/;
+  assert.match(sidecar.environment.TAPO_GRPC_SECRET, need);
+  const key = grafanaEnvKey('plugin.camwatch-tapo-datasource', 'grpc_secret');
+  assert.equal(key, 'GF_PLUGIN_CAMWATCH_TAPO_DATASOURCE_GRPC_SECRET');
+  assert.match(grafana.environment[key], need);
+  // The env override needs the key in the mounted ini; Grafana passes it as GF_PLUGIN_GRPC_SECRET.
+  assert.equal(ini()['plugin.camwatch-tapo-datasource']?.grpc_secret, '');
+  const launcher = readFileSync(join(ROOT, 'sidecar', 'launcher', 'gpx_tapo.sh'), 'utf8');
+  assert.match(launcher, /GF_PLUGIN_GRPC_SECRET/);
 });
 
 test('grafana: unsigned loading allowed for exactly the two plugin ids (environment and ini agree)', () => {
@@ -104,7 +119,7 @@ test('sidecar: the built plugin mounted at /plugin, data on a named volume', () 
   assert.equal(sidecar.environment.TAPO_DATA_DIR, '/data');
 });
 
-test("the plaintext gRPC port is never published; the HTTP API only on the host's loopback", () => {
+test("the gRPC port is never published; the HTTP API only on the host's loopback", () => {
   for (const service of Object.values(compose.services)) {
     for (const p of service.ports ?? []) {
       assert.doesNotMatch(String(p), /10001/);
@@ -117,7 +132,7 @@ test("the plaintext gRPC port is never published; the HTTP API only on the host'
 
 test('managed-mode Dockerfile: Grafana Ubuntu image plus node and ffmpeg', () => {
   const text = readFileSync(join(ROOT, 'docker', 'grafana-managed.Dockerfile'), 'utf8');
-  assert.ok(text.includes(`FROM ${grafana.image}`), 'same Grafana image as the compose file');
+  assert.match(text, /^FROM grafana\/grafana:10\.4\.8-ubuntu$/m);
   assert.match(text, /\/usr\/local\/bin\/node/);
   assert.match(text, /ffmpeg/);
 });
@@ -160,6 +175,12 @@ test("entrypoint: without a token the HTTP API stays on the container's loopback
   const argv = await entrypoint({});
   assert.equal(argv[argv.indexOf('--http') + 1], '127.0.0.1:8080');
   assert.ok(argv.includes('--no-auth'));
+});
+
+test('entrypoint: the gRPC link secret stays in the environment, never on the command line', async () => {
+  const argv = await entrypoint({ TAPO_GRPC_SECRET: 'grpc-link-secret-0123456789' });
+  assert.ok(!argv.some((a) => a.includes('grpc-link-secret')));
+  assert.equal(argv[argv.indexOf('--grpc') + 1], '0.0.0.0:10001');
 });
 
 test('entrypoint: extra arguments pass through', async () => {

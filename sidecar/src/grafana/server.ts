@@ -1,11 +1,13 @@
 /**
  * The gRPC server Grafana's plugin client talks to: pluginv2 Data, Diagnostics, Resource and
- * Stream, go-plugin's controller (Shutdown) and the standard health service.
+ * Stream, go-plugin's controller (Shutdown) and the standard health service. With a link key it
+ * has no plain port: only connections that proved the shared secret at the TLS-PSK front reach it.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { loadServices } from './protocol.ts';
 import type { PluginHandlers } from './handlers.ts';
+import { startPskFront, type PskFront } from '../link/front.ts';
 
 export interface GrpcServerOptions {
   /** host:port to listen on; port 0 picks a free one. */
@@ -14,6 +16,8 @@ export interface GrpcServerOptions {
   log: Logger;
   /** Called when the host asks the plugin to shut down. */
   onShutdown: () => void;
+  /** The gRPC link key (from TAPO_GRPC_SECRET): serve `address` over TLS-PSK only. */
+  linkKey?: Buffer | null;
 }
 
 export interface RunningGrpcServer {
@@ -139,17 +143,33 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     Check: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => cb(null, { status: 'SERVING' }),
   });
 
-  const [host] = splitHostPort(opts.address);
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(opts.address, grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p)
-    );
-  });
+  const [host, wantedPort] = splitHostPort(opts.address);
+  let front: PskFront | null = null;
+  let port: number;
+  if (opts.linkKey) {
+    // The TLS front decrypts; the gRPC server takes the HTTP/2 inside as if it had accepted it.
+    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    front = await startPskFront({
+      host,
+      port: wantedPort,
+      key: opts.linkKey,
+      log,
+      onConnection: (socket) => injector.injectConnection(socket),
+    });
+    port = front.port;
+  } else {
+    port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(opts.address, grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p)
+      );
+    });
+  }
   return {
     port,
     host,
     close: () =>
       new Promise<void>((resolve) => {
+        void front?.close();
         const timer = setTimeout(() => {
           server.forceShutdown();
           resolve();

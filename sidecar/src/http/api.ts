@@ -11,9 +11,10 @@
  *   GET /frames/{id}.jpg           the latest picture (when a frame provider is given)
  *   WS  /ws                        {"type":"poll"|"motion_event", "camera_id", "timestamp", "data"}
  *
- * Auth: `Authorization: Bearer <token>` (or `?token=` for browsers and WebSockets), compared in
- * constant time. Without a token the API refuses to start unless auth is explicitly off, and
- * with auth off it answers only requests that arrive on a loopback address.
+ * Auth: `Authorization: Bearer <token>` (any case of "Bearer", or `?token=` for browsers and
+ * WebSockets), compared in constant time. Without a token the API refuses to start unless auth is
+ * explicitly off, and with auth off it answers only requests that arrive on a loopback address,
+ * name a loopback Host and come from no other web site (loopback-guard.ts).
  */
 import http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -22,6 +23,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Fleet } from '../fleet/fleet.ts';
 import type { MotionEvent, PollResult } from '../fleet/model.ts';
 import { logger } from '../log.ts';
+import { isLoopbackHost, loopbackRequestProblem } from './loopback-guard.ts';
+import { parseDecimal } from './params.ts';
 import { fleetMetrics, type FleetMetrics } from './prometheus.ts';
 import { seedCamera, seedHistory, seedSummary } from './seed-shapes.ts';
 import { renderStatusPage } from './status-page.ts';
@@ -50,12 +53,10 @@ export class HttpApiConfigError extends Error {
   override name = 'HttpApiConfigError';
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 const digest = (s: string) => createHash('sha256').update(s).digest();
+const BEARER = /^bearer\s+(\S+)\s*$/i;
 
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || LOOPBACK.test(host.replace(/^\[|\]$/g, ''));
-}
+export { isLoopbackHost };
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -88,12 +89,14 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
   /** null when allowed; otherwise [status, message]. */
   const authProblem = (req: http.IncomingMessage, url: URL): [number, string] | null => {
     if (!tokenDigest) {
-      return isLoopbackHost(req.socket.localAddress ?? '')
-        ? null
+      const local = req.socket.localAddress ?? '';
+      return isLoopbackHost(local)
+        ? loopbackRequestProblem(req.headers, local)
         : [403, 'authentication is off, so only loopback requests are answered'];
     }
-    const header = req.headers.authorization;
-    const given = header?.startsWith('Bearer ') ? header.slice(7).trim() : url.searchParams.get('token');
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    const bearer = BEARER.exec(req.headers.authorization ?? '');
+    const given = bearer ? bearer[1] : url.searchParams.get('token');
     if (!given) {
       return [401, 'a bearer token is required (Authorization: Bearer <token>)'];
     }
@@ -188,9 +191,11 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
         return sendJson(res, 404, { detail: `camera "${id.slice(0, 80)}" not found` });
       }
       const raw = url.searchParams.get('hours');
-      const hours = raw === null ? 1 : Number(raw);
-      if (raw !== null && (raw.trim() === '' || !Number.isFinite(hours) || hours <= 0 || hours > maxHours)) {
-        return sendJson(res, 400, { detail: `hours must be a number greater than 0 and at most ${maxHours}` });
+      const hours = raw === null ? 1 : parseDecimal(raw);
+      if (hours === null || hours <= 0 || hours > maxHours) {
+        return sendJson(res, 400, {
+          detail: `hours must be a number greater than 0 and at most ${maxHours}, in decimal digits (e.g. 1, 24 or 0.5); got "${(raw ?? '').slice(0, 40)}"`,
+        });
       }
       const now = Date.now();
       const points = await fleet.store.points(id, now - hours * 3_600_000, now);

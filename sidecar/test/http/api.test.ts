@@ -1,6 +1,7 @@
 /** The HTTP API over a fleet of simulated cameras: each route with good and bad input, auth, WebSocket push. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { WebSocket } from 'ws';
 import {
   createHttpApi,
@@ -54,6 +55,20 @@ test('auth: bearer token required, checked, accepted from the header or ?token='
   assert.equal((await fetch(`${api.url}/metrics/cameras?token=${TOKEN}`)).status, 200);
 });
 
+test('auth: the Bearer scheme is case-insensitive; other schemes and a wrong token are still refused', async (t) => {
+  const { api } = await setup(t);
+  for (const scheme of ['bearer', 'Bearer', 'BEARER', 'bEaReR']) {
+    const r = await fetch(`${api.url}/metrics/cameras`, { headers: { authorization: `${scheme} ${TOKEN}` } });
+    assert.equal(r.status, 200, `${scheme} scheme`);
+  }
+  const tabs = await fetch(`${api.url}/metrics/cameras`, { headers: { authorization: `bearer \t${TOKEN}` } });
+  assert.equal(tabs.status, 200, 'any whitespace after the scheme');
+  for (const header of [`bearer nope`, `Basic ${TOKEN}`, `bearer${TOKEN}`]) {
+    const r = await fetch(`${api.url}/metrics/cameras`, { headers: { authorization: header } });
+    assert.equal(r.status, 401, header.replace(TOKEN, '<token>'));
+  }
+});
+
 test('auth off is allowed on loopback only, and a token-less API refuses to start otherwise', async (t) => {
   const { fleet } = await setup(t);
   assert.throws(() => createHttpApi({ fleet }), HttpApiConfigError);
@@ -66,6 +81,68 @@ test('auth off is allowed on loopback only, and a token-less API refuses to star
   const r = await fetch(`${open.url}/`);
   assert.equal(r.status, 200);
   assert.deepEqual(await r.json(), { status: 'healthy', service: 'tapo-camera-metrics' });
+});
+
+/** A raw HTTP/1.1 request, so the test decides the Host and Origin headers (fetch() would not). */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: u.hostname, port: u.port, path: u.pathname + u.search, headers, setHost: !('host' in headers) },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      }
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('auth off: a foreign Host (DNS rebinding) and a foreign Origin (cross-site) are refused, loopback names answered', async (t) => {
+  const { fleet } = await setup(t);
+  const open = await startHttpApi({ fleet, address: '127.0.0.1:0', noAuth: true });
+  t.after(() => open.close());
+  const port = open.port;
+  for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `127.9.8.7:${port}`, `[::1]:${port}`, 'LOCALHOST']) {
+    const r = await rawGet(`${open.url}/metrics/cameras`, { host });
+    assert.equal(r.status, 200, `Host ${host}: ${r.body}`);
+  }
+  for (const host of [
+    `evil.example:${port}`,
+    `127.0.0.1.evil.example:${port}`,
+    `localhost.evil.example`,
+    `10.0.0.1:${port}`,
+  ]) {
+    const r = await rawGet(`${open.url}/metrics/cameras`, { host });
+    assert.equal(r.status, 403, `Host ${host}`);
+    assert.match(JSON.parse(r.body).detail, /is not a loopback name/);
+    assert.doesNotMatch(r.body, /cam-0/);
+  }
+  const own = await rawGet(`${open.url}/metrics/cameras`, {
+    host: `localhost:${port}`,
+    origin: `http://localhost:${port}`,
+  });
+  assert.equal(own.status, 200, 'the API’s own origin');
+  for (const origin of ['https://evil.example', `http://localhost:${port + 1}`, 'null', `https://localhost:${port}`]) {
+    const r = await rawGet(`${open.url}/metrics/cameras`, { host: `localhost:${port}`, origin });
+    assert.equal(r.status, 403, `Origin ${origin}`);
+    assert.match(JSON.parse(r.body).detail, /cross-site request refused/);
+  }
+  // WebSockets: a browser always sends Origin; the ws client sends what it is told.
+  const wsUrl = `ws://127.0.0.1:${port}/ws`;
+  await assert.rejects(wsMessages(wsUrl, {}, { origin: 'https://evil.example' }), /HTTP 403/);
+  await assert.rejects(wsMessages(wsUrl, { host: `attacker.example:${port}` }), /HTTP 403/);
+  const ok = await wsMessages(wsUrl, {}, { origin: `http://127.0.0.1:${port}` });
+  assert.equal((await ok.next((m) => m.type === 'hello')).type, 'hello');
+  ok.ws.close();
+});
+
+test('with a token, any Host is answered (the token is the gate): Prometheus reaches it by a service name', async (t) => {
+  const { api } = await setup(t);
+  const r = await rawGet(`${api.url}/metrics/cameras`, { host: 'sidecar:8080', authorization: `Bearer ${TOKEN}` });
+  assert.equal(r.status, 200);
 });
 
 test('/ is the seed health JSON, or the status page for a browser (escaped, with pictures)', async (t) => {
@@ -161,7 +238,10 @@ test('/metrics/cameras, /metrics/cameras/{id}, /metrics/history/{id}: good and b
   ]);
   assert.equal(hist.history[0].status, 'online');
   assert.equal((await (await get(api, '/metrics/history/cam-0')).json()).camera_id, 'cam-0', 'hours defaults to 1');
-  for (const bad of ['abc', '0', '-1', '', '1e9', 'NaN']) {
+  assert.equal((await get(api, '/metrics/history/cam-0?hours=0.5')).status, 200, 'decimal fractions are fine');
+  assert.equal((await get(api, '/metrics/history/cam-0?hours=24')).status, 200);
+  // Decimal digits only: Number() would read 0x10 as 16, 1e3 as 1000, '+5' as 5 and ' 5' as 5.
+  for (const bad of ['abc', '0', '-1', '', '1e9', 'NaN', '0x10', '1e3', '+5', '%205', '5.', '.5', '1_0', 'Infinity']) {
     const r = await get(api, `/metrics/history/cam-0?hours=${bad}`);
     assert.equal(r.status, 400, `hours=${bad}`);
     assert.match((await r.json()).detail, /hours must be a number/);
@@ -217,10 +297,11 @@ test('/frames/{id}.jpg grabs a fresh picture when there is none, and says why it
 
 function wsMessages(
   url: string,
-  headers: Record<string, string>
+  headers: Record<string, string>,
+  extra: { origin?: string } = {}
 ): Promise<{ ws: WebSocket; messages: any[]; next: (pred: (m: any) => boolean) => Promise<any> }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
+    const ws = new WebSocket(url, { headers, ...extra });
     const messages: any[] = [];
     const waiters: Array<{ pred: (m: any) => boolean; resolve: (m: any) => void }> = [];
     ws.on('message', (d) => {
