@@ -14,6 +14,8 @@ export interface CameraState {
   loginFlow?: LoginFlow;
   /** Epoch ms until which the camera suspended logins (-40404); no call is made before it. */
   lockedUntil?: number;
+  /** Tag (keyed HMAC, see credential-memory.ts) of the credentials the camera refused; never retried. */
+  failedCredential?: string;
 }
 
 /** Persists CameraState per camera key (`host:port`). Implementations: MemoryStateStore, FileStateStore. */
@@ -21,6 +23,8 @@ export interface ClientStateStore {
   get(key: string): CameraState | undefined;
   /** Merge `patch` into the stored state; a field set to undefined is removed. */
   update(key: string, patch: Partial<CameraState>): void;
+  /** Tags credentials for `failedCredential`; without it, refusals are remembered per client only. */
+  credentialTag?(cameraKey: string, username: string, password: string): string;
 }
 
 export interface TapoClientOptions {
