@@ -36,6 +36,10 @@ export interface CameraHealth {
   model?: string | null;
   firmware?: string | null;
   status?: string;
+  /** Why it does not answer (absent when ok): 'wrong_password', 'unreachable', 'locked', ... */
+  reason?: string;
+  /** The reason in short words, as the first line of Save & test names it. */
+  problem?: string;
 }
 
 export interface DatasourceDeps {

@@ -1,45 +1,73 @@
-/** CheckHealth: per camera, reachable with latency/model/firmware, or the exact reason it is not. */
+/**
+ * CheckHealth (Save & test): OK only when every enabled camera answers. Otherwise ERROR, and the
+ * first line names each failing camera with a reason the user can act on; the lines below and
+ * the JSON details give every camera's result. The check polls through each camera's own client,
+ * which never sends credentials the camera refused (now or before a restart).
+ */
 import type { HealthStatus } from '../grafana/protocol.ts';
 import type { PollResult } from '../fleet/model.ts';
 import type { CameraHealth, DatasourceDeps } from './deps.ts';
+import { problemOf } from './reasons.ts';
 
 /** One camera's health from a poll: reachable with latency/model/firmware, or the reason in words. */
 export function healthOf(cameraId: string, name: string, p: PollResult | null): CameraHealth {
-  if (!p) {
-    return { cameraId, name, ok: false, message: 'not polled yet', status: 'unknown' };
+  const problem = problemOf(p);
+  if (!problem) {
+    return {
+      cameraId,
+      name,
+      ok: true,
+      status: 'online',
+      latencyMs: p!.latencyMs,
+      model: p!.model,
+      firmware: p!.firmware,
+      message: `reachable in ${Math.round(p!.latencyMs ?? 0)} ms, ${p!.model ?? 'unknown model'}, firmware ${p!.firmware ?? 'unknown'}`,
+    };
   }
-  const ok = p.status === 'online';
   return {
     cameraId,
     name,
-    ok,
-    status: p.status,
-    latencyMs: p.latencyMs,
-    model: p.model,
-    firmware: p.firmware,
-    message: ok
-      ? `reachable in ${Math.round(p.latencyMs ?? 0)} ms, ${p.model ?? 'unknown model'}, firmware ${p.firmware ?? 'unknown'}`
-      : `${p.status.replace('_', ' ')}: ${p.error ?? 'no answer'}`,
+    ok: false,
+    status: p?.status ?? 'unknown',
+    reason: problem.reason,
+    problem: problem.words,
+    latencyMs: p?.latencyMs ?? null,
+    model: p?.model ?? null,
+    firmware: p?.firmware ?? null,
+    message: p?.error ? `${problem.words}: ${p.error}` : problem.words,
   };
 }
 
-function fromLastPoll(deps: DatasourceDeps): CameraHealth[] {
-  return deps.fleet.cameras().map((c) => healthOf(c.id, c.name, c.last));
+function fromLastPoll(deps: DatasourceDeps, ids: string[]): CameraHealth[] {
+  return ids.map((id) => {
+    const c = deps.fleet.camera(id)!;
+    return healthOf(c.id, c.name, c.last);
+  });
 }
 
 export async function checkHealth(
   deps: DatasourceDeps
 ): Promise<{ status: HealthStatus; message: string; details: unknown }> {
-  const ids = deps.fleet.cameras().map((c) => c.id);
-  const cameras = deps.checkCameras ? await deps.checkCameras(ids) : fromLastPoll(deps);
+  const all = deps.fleet.cameras();
+  const ids = all.filter((c) => !c.disabled).map((c) => c.id);
+  const cameras = deps.checkCameras ? await deps.checkCameras(ids) : fromLastPoll(deps, ids);
   const problems = deps.sidecarProblems ? await deps.sidecarProblems() : [];
-  const okCount = cameras.filter((c) => c.ok).length;
+  const failing = cameras.filter((c) => !c.ok);
+  const disabled = all.length - ids.length;
+  let summary: string;
+  if (all.length === 0) {
+    summary = 'The sidecar is running, but no camera is configured: add cameras in the datasource settings.';
+  } else if (failing.length > 0) {
+    const named = failing.map((c) => `${c.name} (${c.problem ?? c.message})`).join('; ');
+    summary = `${failing.length} of ${cameras.length} cameras not answering: ${named}`;
+  } else {
+    summary = `All ${cameras.length} cameras answer.`;
+  }
   const lines = cameras.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}: ${c.message}`);
-  const summary =
-    cameras.length === 0
-      ? 'The sidecar is running, but no camera is configured: add cameras in the datasource settings.'
-      : `${okCount} of ${cameras.length} cameras reachable.`;
+  if (disabled > 0) {
+    lines.push(`${disabled} disabled camera${disabled === 1 ? '' : 's'} not checked.`);
+  }
   const message = [summary, ...lines, ...problems.map((p) => `⚠ ${p}`)].join('\n');
-  const status: HealthStatus = cameras.length > 0 && okCount === 0 ? 'ERROR' : 'OK';
+  const status: HealthStatus = failing.length > 0 ? 'ERROR' : 'OK';
   return { status, message, details: { cameras, problems } };
 }

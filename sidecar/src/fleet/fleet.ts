@@ -15,7 +15,7 @@ import type { StatusChange, Store, StoreHistoryRequest, StoredSeries } from '../
 import { TapoClient } from '../tapo/client.ts';
 import { TapoError } from '../tapo/errors.ts';
 import type { CameraPoll, ClientStateStore } from '../tapo/types.ts';
-import { errorToResult, eventKind, isPtzModel, pollToResult } from './map.ts';
+import { errorToResult, eventKind, isPtzModel, pollToResult, waitingForPassword } from './map.ts';
 import type {
   CameraSnapshot,
   CameraStatus,
@@ -261,6 +261,8 @@ export class Fleet implements FleetView {
     }
     if (rt.cfg.password === null) {
       // Persisted without TAPO_SECRET_KEY: nothing to log in with until Grafana sends the password.
+      // The last poll before the restart is history, not the camera's state now.
+      rt.last = waitingForPassword(rt.cfg.id, Date.now());
       this.log.info({ camera: rt.cfg.id }, 'waiting for the camera password from Grafana');
       return;
     }
@@ -508,18 +510,11 @@ export class Fleet implements FleetView {
         if (!rt) {
           return errorToResult(id, new TapoError('protocol', 'no such camera is configured'), Date.now());
         }
-        if (rt.cfg.disabled || rt.cfg.password === null) {
-          return (
-            rt.last ??
-            errorToResult(
-              id,
-              new TapoError(
-                'protocol',
-                rt.cfg.disabled ? 'camera is disabled' : 'waiting for the camera password from Grafana'
-              ),
-              Date.now()
-            )
-          );
+        if (rt.cfg.disabled) {
+          return rt.last ?? errorToResult(id, new TapoError('protocol', 'camera is disabled'), Date.now());
+        }
+        if (rt.cfg.password === null) {
+          return waitingForPassword(id, Date.now());
         }
         if (rt.inFlight) {
           await rt.inFlight;
@@ -556,6 +551,7 @@ export class Fleet implements FleetView {
       last: rt.last,
       motionEventsLastMinute: rt.recentEvents.filter((t) => t >= cutoff).length,
       lastMotion: rt.lastMotion,
+      disabled: rt.cfg.disabled,
     };
   }
 

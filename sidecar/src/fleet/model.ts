@@ -33,7 +33,21 @@ export interface PollResult {
   temperatureC: number | null;
   /** Battery models only (they have no RTSP stream and no ONVIF). */
   batteryPercent?: number | null;
+  /** Why the poll failed, for words a user can act on (absent on success and in resumed history). */
+  reason?: ProblemReason;
+  /** For 'locked': when the camera accepts logins again (epoch ms). */
+  until?: number;
 }
+
+/** Why a camera is not answering, in the terms the user can act on. */
+export type ProblemReason =
+  | 'wrong_password'
+  | 'unreachable'
+  | 'locked'
+  | 'needs_newer_login'
+  | 'certificate_changed'
+  | 'waiting_password'
+  | 'error';
 
 /** The latest state of a camera: its settings' identity plus the last poll. */
 export interface CameraSnapshot {
@@ -49,6 +63,8 @@ export interface CameraSnapshot {
   motionEventsLastMinute: number;
   /** Epoch ms of the latest motion/person event. */
   lastMotion: number | null;
+  /** Disabled in its settings: kept, not polled, not part of health. */
+  disabled?: boolean;
 }
 
 export interface MotionEvent {
