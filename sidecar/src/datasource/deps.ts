@@ -58,4 +58,6 @@ export interface DatasourceDeps {
   info?: () => SidecarInfo;
   /** A datasource's settings arrived or changed: feed its cameras to the fleet (calls wait for it). */
   applySettings?: (settings: DataSourceInstanceSettings) => Promise<void>;
+  /** Any call for a datasource (it is alive); re-applies settings of one that had expired. */
+  datasourceSeen?: (settings: DataSourceInstanceSettings) => Promise<void>;
 }

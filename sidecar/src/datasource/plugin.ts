@@ -54,6 +54,14 @@ export function createDatasource(deps: DatasourceDeps): PluginHandlers & { dispo
   // Calls without a datasource (none in practice) see the whole fleet.
   const depsOf = async (ctx: PluginContext | null) => {
     const inst = instances.get(ctx);
+    const settings = ctx?.dataSourceInstanceSettings;
+    if (settings && deps.datasourceSeen) {
+      await deps
+        .datasourceSeen(settings)
+        .catch((err: Error) =>
+          deps.log.error({ datasource: settings.uid, error: err.message }, 'could not note the datasource call')
+        );
+    }
     await inst?.ready;
     return inst?.deps ?? deps;
   };

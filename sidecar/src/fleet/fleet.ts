@@ -102,8 +102,12 @@ const zeroCounters = (): CameraCounters => ({
 export class Fleet implements FleetView {
   private readonly emitter = new EventEmitter();
   private readonly cams = new Map<string, Runtime>();
-  /** Cameras per source; the fleet is their union (first source to claim an id keeps it). */
-  private readonly sources = new Map<string, CameraConfig[]>();
+  /**
+   * Cameras per source; the fleet is their union. A camera id or a camera address claimed by two
+   * sources goes to the one of higher priority (then the first): one client per camera, and an
+   * older datasource's password never competes with a newer one's.
+   */
+  private readonly sources = new Map<string, { priority: number; cameras: CameraConfig[] }>();
   private readonly sem: Semaphore;
   /** Cameras that failed their last poll wait in their own, smaller lane: dead cameras cannot fill the main one. */
   private readonly failingSem: Semaphore;
@@ -154,27 +158,35 @@ export class Fleet implements FleetView {
    * changed ones (a new connection setting means a new client; an interval change reschedules) and
    * removes the ones no longer listed. History of removed cameras stays in the store.
    */
-  async applyCameras(configs: CameraConfig[], opts: { source?: string } = {}): Promise<{ conflicts: string[] }> {
+  async applyCameras(
+    configs: CameraConfig[],
+    opts: { source?: string; priority?: number } = {}
+  ): Promise<{ conflicts: string[] }> {
     const source = opts.source ?? 'default';
     if (configs.length === 0) {
       this.sources.delete(source);
     } else {
-      this.sources.set(
-        source,
-        configs.map((c) => ({ ...c, source }))
-      );
+      this.sources.set(source, {
+        priority: opts.priority ?? 0,
+        cameras: configs.map((c) => ({ ...c, source })),
+      });
     }
     const wanted = new Map<string, CameraConfig>();
+    const addresses = new Map<string, string>();
     const conflicts: string[] = [];
-    for (const list of this.sources.values()) {
-      for (const c of list) {
-        if (wanted.has(c.id)) {
+    const ordered = [...this.sources.values()].sort((a, b) => b.priority - a.priority);
+    for (const { cameras } of ordered) {
+      for (const c of cameras) {
+        const address = `${c.host}:${c.port}`;
+        const owner = addresses.get(address);
+        if (wanted.has(c.id) || (owner !== undefined && owner !== c.source)) {
           if (c.source === source) {
             conflicts.push(c.id);
           }
           continue;
         }
         wanted.set(c.id, c);
+        addresses.set(address, c.source);
       }
     }
     if (conflicts.length > 0) {

@@ -17,7 +17,8 @@ export function tempDir(t: { after: After }, prefix = 'tapo-trust-'): string {
 
 /** A sidecar app on `dataDir` (no demo unless asked), started. Stop it to "restart". */
 export async function startApp(dataDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<App> {
-  const opts = parseOptions(['--standalone', '--no-demo', '--data-dir', dataDir, ...args], env) as SidecarOptions;
+  const demo = args.includes('--demo') ? [] : ['--no-demo'];
+  const opts = parseOptions(['--standalone', ...demo, '--data-dir', dataDir, ...args], env) as SidecarOptions;
   const app = await createApp(opts, createLogger('silent'));
   await app.start();
   return app;
