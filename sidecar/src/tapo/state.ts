@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomicSync } from '../atomic-file.ts';
-import { logger } from '../log.ts';
+import { logger, type Logger } from '../log.ts';
 import { ephemeralTagger, hmacTagger, installKey, type CredentialTagger } from './credential-memory.ts';
 import type { CameraState, ClientStateStore } from './types.ts';
 
@@ -38,12 +38,13 @@ export class MemoryStateStore implements ClientStateStore {
 export interface FileStateStoreOptions {
   /** The install's credential key; default `credential-key` next to the state file. */
   keyFile?: string;
+  log?: Logger;
 }
 
 export class FileStateStore implements ClientStateStore {
   private data: Record<string, CameraState>;
   readonly credentialTag: CredentialTagger;
-  private readonly log = logger.child({ module: 'camera-state' });
+  private readonly log: Logger;
   /** Set while writes fail, so a full disk is logged once, not on every login. */
   private writeFailing = false;
 
@@ -51,6 +52,7 @@ export class FileStateStore implements ClientStateStore {
     readonly path: string,
     opts: FileStateStoreOptions = {}
   ) {
+    this.log = (opts.log ?? logger).child({ module: 'camera-state' });
     this.data = FileStateStore.load(path);
     this.credentialTag = hmacTagger(
       installKey(opts.keyFile ?? join(dirname(path), 'credential-key'), (message) => this.log.warn(message))
