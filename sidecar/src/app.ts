@@ -11,6 +11,7 @@ import { camerasFromDatasource } from './config/datasource.ts';
 import { CameraListStore } from './config/persist.ts';
 import { formatIssue, type CameraConfig, type LoadedConfig } from './config/types.ts';
 import { loadYamlConfig } from './config/yaml.ts';
+import { rtspOverrideUrl } from './config/restream.ts';
 import { createDatasource } from './datasource/plugin.ts';
 import { datasourceSource, hasOwnCameras } from './datasource/scope.ts';
 import { DatasourceLiveness } from './datasource/liveness.ts';
@@ -37,29 +38,6 @@ export interface App {
 }
 
 const VERSION = process.env.TAPO_SIDECAR_VERSION ?? 'dev';
-
-/**
- * An override URL on the camera's own host (a non-standard port, say) gets the camera account,
- * which lives in secureJsonData, not in the URL the user typed into jsonData. A restream on
- * another host keeps exactly the URL given: camera credentials never go to a third party.
- */
-export function withCameraAccount(cfg: CameraConfig): string | null {
-  const raw = cfg.rtspUrlOverride?.trim();
-  if (!raw || !cfg.cameraAccount || !cfg.cameraPassword) {
-    return raw || null;
-  }
-  try {
-    const url = new URL(raw);
-    if (url.username || url.hostname.replace(/^\[|\]$/g, '') !== cfg.host.replace(/^\[|\]$/g, '')) {
-      return raw;
-    }
-    url.username = encodeURIComponent(cfg.cameraAccount);
-    url.password = encodeURIComponent(cfg.cameraPassword);
-    return url.toString();
-  } catch {
-    return raw; // rtspSource reports a malformed URL in words
-  }
-}
 
 export async function createApp(opts: SidecarOptions, log: Logger): Promise<App> {
   mkdirSync(opts.dataDir, { recursive: true });
@@ -99,7 +77,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       username: cfg.cameraAccount ?? '',
       password: cfg.cameraPassword ?? '',
       stream: cfg.stream,
-      override: withCameraAccount(cfg),
+      override: rtspOverrideUrl(cfg),
     });
   }
 
@@ -160,6 +138,9 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     }
     return ffmpegChecked.problem;
   }
+
+  // Errors in each source's settings (a camera left out), for Save & test.
+  const issuesBySource = new Map<string, string[]>();
 
   function logIssues(loaded: LoadedConfig): void {
     for (const issue of loaded.issues) {
@@ -266,6 +247,10 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
 
   async function applySource(source: string, loaded: LoadedConfig, updatedMs = 0): Promise<void> {
     logIssues(loaded);
+    issuesBySource.set(
+      source,
+      loaded.issues.filter((i) => i.severity === 'error').map((i) => formatIssue(i))
+    );
     const { conflicts } = await fleet.applyCameras(loaded.cameras, {
       source,
       priority: priorityOf(source, updatedMs),
@@ -349,6 +334,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     info,
     applySettings,
     datasourceSeen,
+    configProblemsOf: (source) => issuesBySource.get(source) ?? [],
     cameraSource: (id) => fleet.cameraConfig(id)?.source,
     metricsText: () => fleetMetrics(fleet).text(),
     async checkCameras(ids) {

@@ -40,7 +40,15 @@ interface FileShape {
   sources: Record<string, Section>;
 }
 
-type Secrets = Record<string, { password: string | null; cameraPassword: string | null }>;
+type Secrets = Record<
+  string,
+  {
+    password: string | null;
+    cameraPassword: string | null;
+    restreamUser?: string | null;
+    restreamPassword?: string | null;
+  }
+>;
 
 const SCRYPT = { N: 1 << 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
@@ -164,6 +172,8 @@ export class CameraListStore {
         source,
         password: secrets?.[c.id]?.password ?? null,
         cameraPassword: secrets?.[c.id]?.cameraPassword ?? null,
+        restreamUser: secrets?.[c.id]?.restreamUser ?? null,
+        restreamPassword: secrets?.[c.id]?.restreamPassword ?? null,
       }));
       out.push({
         source,
@@ -188,7 +198,15 @@ export class CameraListStore {
         return;
       }
       const secrets: Secrets = Object.fromEntries(
-        cameras.map((c) => [c.id, { password: c.password, cameraPassword: c.cameraPassword }])
+        cameras.map((c) => [
+          c.id,
+          {
+            password: c.password,
+            cameraPassword: c.cameraPassword,
+            restreamUser: c.restreamUser ?? null,
+            restreamPassword: c.restreamPassword ?? null,
+          },
+        ])
       );
       const now = Date.now();
       shape.sources[source] = {

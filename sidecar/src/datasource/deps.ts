@@ -58,6 +58,10 @@ export interface DatasourceDeps {
   info?: () => SidecarInfo;
   /** A datasource's settings arrived or changed: feed its cameras to the fleet (calls wait for it). */
   applySettings?: (settings: DataSourceInstanceSettings) => Promise<void>;
+  /** Problems with the settings of a source ('datasource:<uid>'), e.g. a camera left out, in words. */
+  configProblemsOf?: (source: string) => string[];
+  /** The source of the datasource these deps serve (set per datasource instance). */
+  source?: string;
   /** Any call for a datasource (it is alive); re-applies settings of one that had expired. */
   datasourceSeen?: (settings: DataSourceInstanceSettings) => Promise<void>;
 }

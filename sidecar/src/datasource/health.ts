@@ -52,22 +52,36 @@ export async function checkHealth(
   const ids = all.filter((c) => !c.disabled).map((c) => c.id);
   const cameras = deps.checkCameras ? await deps.checkCameras(ids) : fromLastPoll(deps, ids);
   const problems = deps.sidecarProblems ? await deps.sidecarProblems() : [];
+  const settings = deps.source && deps.configProblemsOf ? deps.configProblemsOf(deps.source) : [];
   const failing = cameras.filter((c) => !c.ok);
   const disabled = all.length - ids.length;
-  let summary: string;
-  if (all.length === 0) {
-    summary = 'The sidecar is running, but no camera is configured: add cameras in the datasource settings.';
-  } else if (failing.length > 0) {
+  const parts: string[] = [];
+  if (failing.length > 0) {
     const named = failing.map((c) => `${c.name} (${c.problem ?? c.message})`).join('; ');
-    summary = `${failing.length} of ${cameras.length} cameras not answering: ${named}`;
-  } else {
-    summary = `All ${cameras.length} cameras answer.`;
+    parts.push(`${failing.length} of ${cameras.length} cameras not answering: ${named}.`);
+  }
+  if (settings.length > 0) {
+    parts.push(
+      `The settings were refused for ${settings.length === 1 ? 'one entry' : `${settings.length} entries`}: ${settings[0]}${settings.length > 1 ? ' (more below)' : ''}`
+    );
+  }
+  if (parts.length === 0) {
+    parts.push(
+      all.length === 0
+        ? 'The sidecar is running, but no camera is configured: add cameras in the datasource settings.'
+        : `All ${cameras.length} cameras answer.`
+    );
   }
   const lines = cameras.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}: ${c.message}`);
   if (disabled > 0) {
     lines.push(`${disabled} disabled camera${disabled === 1 ? '' : 's'} not checked.`);
   }
-  const message = [summary, ...lines, ...problems.map((p) => `⚠ ${p}`)].join('\n');
-  const status: HealthStatus = failing.length > 0 ? 'ERROR' : 'OK';
-  return { status, message, details: { cameras, problems } };
+  const message = [
+    parts.join(' '),
+    ...lines,
+    ...settings.map((p) => `✗ settings: ${p}`),
+    ...problems.map((p) => `⚠ ${p}`),
+  ].join('\n');
+  const status: HealthStatus = failing.length > 0 || settings.length > 0 ? 'ERROR' : 'OK';
+  return { status, message, details: { cameras, settings, problems } };
 }

@@ -32,14 +32,9 @@ class DatasourceInstance {
     readonly ready: Promise<void>
   ) {
     const { cameraSource } = shared;
-    const visible = cameraSource
-      ? visibility(
-          datasourceSource(settings.uid || String(settings.id)),
-          hasOwnCameras(settings.jsonData),
-          cameraSource
-        )
-      : null;
-    this.deps = visible ? { ...shared, fleet: scopedFleet(shared.fleet, visible) } : shared;
+    const source = datasourceSource(settings.uid || String(settings.id));
+    const visible = cameraSource ? visibility(source, hasOwnCameras(settings.jsonData), cameraSource) : null;
+    this.deps = { ...shared, source, ...(visible ? { fleet: scopedFleet(shared.fleet, visible) } : {}) };
   }
   dispose(): void {}
 }
