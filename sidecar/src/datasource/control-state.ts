@@ -16,7 +16,7 @@ export interface Refusal {
 /**
  * Null when the control may go ahead. A camera not polled yet may go ahead: its client logs in
  * lazily and reports what happened. A snapshot comes over RTSP with the camera account, so only
- * an unreachable camera refuses it.
+ * an unreachable camera refuses it, and only when the picture does not come from a restream.
  */
 export function controlRefusal(cam: CameraSnapshot, action: string, now = Date.now()): Refusal | null {
   if (cam.disabled) {
@@ -29,7 +29,7 @@ export function controlRefusal(cam: CameraSnapshot, action: string, now = Date.n
   if (!problem || problem.reason === 'not_polled') {
     return null;
   }
-  if (problem.reason === 'unreachable') {
+  if (problem.reason === 'unreachable' && !(action === 'snapshot' && cam.restream)) {
     return { code: 502, error: `${cam.name} is offline: ${problem.words}`, reason: problem.reason };
   }
   if (action === 'snapshot') {

@@ -564,6 +564,7 @@ export class Fleet implements FleetView {
       motionEventsLastMinute: rt.recentEvents.filter((t) => t >= cutoff).length,
       lastMotion: rt.lastMotion,
       disabled: rt.cfg.disabled,
+      restream: rt.cfg.rtspUrlOverride !== null,
     };
   }
 

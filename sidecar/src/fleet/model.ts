@@ -65,6 +65,8 @@ export interface CameraSnapshot {
   lastMotion: number | null;
   /** Disabled in its settings: kept, not polled, not part of health. */
   disabled?: boolean;
+  /** Pictures come from a restream (override URL), not from the camera itself. */
+  restream?: boolean;
 }
 
 export interface MotionEvent {
