@@ -57,7 +57,7 @@ export async function checkHealth(
   const disabled = all.length - ids.length;
   const parts: string[] = [];
   if (failing.length > 0) {
-    const named = failing.map((c) => `${c.name} (${c.problem ?? c.message})`).join('; ');
+    const named = failing.map((c) => `${c.name} — ${c.problem ?? c.message}`).join('; ');
     parts.push(`${failing.length} of ${cameras.length} cameras not answering: ${named}.`);
   }
   if (settings.length > 0) {

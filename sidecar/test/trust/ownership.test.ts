@@ -162,7 +162,7 @@ test('restarted without TAPO_SECRET_KEY, a camera says it waits for its password
   );
   const h = await app.handlers.checkHealth(null);
   assert.equal(h.status, 'ERROR');
-  assert.match(h.message.split('\n')[0], /Porch \(waiting for its password/);
+  assert.match(h.message.split('\n')[0], /Porch — waiting for its password/);
   const details = h.details as { cameras: Array<{ reason?: string }> };
   assert.equal(details.cameras[0]?.reason, 'waiting_password');
   // Grafana calls: the password arrives and the camera answers.

@@ -32,8 +32,8 @@ test('Save & test is an ERROR naming the wrong-password and the unreachable came
   assert.equal(h.status, 'ERROR');
   const [first, ...rest] = h.message.split('\n');
   assert.match(first, /^2 of 5 cameras not answering: /);
-  assert.match(first, /Porch \(wrong password, or Third-Party Compatibility off\?/);
-  assert.match(first, /Shed \(unreachable/);
+  assert.match(first, /Porch — wrong password, or Third-Party Compatibility off\?/);
+  assert.match(first, /Shed — unreachable/);
   assert.doesNotMatch(first, /Front door|Garden|Garage/);
   assert.equal(rest.filter((l) => l.startsWith('✓')).length, 3);
   const details = h.details as { cameras: Array<{ cameraId: string; ok: boolean; reason?: string }> };
