@@ -11,11 +11,13 @@ import { camerasFromDatasource } from './config/datasource.ts';
 import { CameraListStore } from './config/persist.ts';
 import { formatIssue, type CameraConfig, type LoadedConfig } from './config/types.ts';
 import { loadYamlConfig } from './config/yaml.ts';
+import { rtspOverrideUrl } from './config/restream.ts';
 import { createDatasource } from './datasource/plugin.ts';
-import { datasourceSource } from './datasource/scope.ts';
+import { datasourceSource, hasOwnCameras } from './datasource/scope.ts';
+import { DatasourceLiveness } from './datasource/liveness.ts';
 import type { CameraControls, FrameProvider } from './datasource/deps.ts';
 import { healthOf } from './datasource/health.ts';
-import { DEMO_SOURCE, Fleet, onvifMotionSourceFactory, startDemoFleet, type DemoFleet } from './fleet/index.ts';
+import { Fleet, onvifMotionSourceFactory, startDemoFleet, type DemoFleet } from './fleet/index.ts';
 import type { PollResult } from './fleet/model.ts';
 import type { PluginHandlers } from './grafana/handlers.ts';
 import type { DataSourceInstanceSettings } from './grafana/protocol.ts';
@@ -36,29 +38,6 @@ export interface App {
 }
 
 const VERSION = process.env.TAPO_SIDECAR_VERSION ?? 'dev';
-
-/**
- * An override URL on the camera's own host (a non-standard port, say) gets the camera account,
- * which lives in secureJsonData, not in the URL the user typed into jsonData. A restream on
- * another host keeps exactly the URL given: camera credentials never go to a third party.
- */
-export function withCameraAccount(cfg: CameraConfig): string | null {
-  const raw = cfg.rtspUrlOverride?.trim();
-  if (!raw || !cfg.cameraAccount || !cfg.cameraPassword) {
-    return raw || null;
-  }
-  try {
-    const url = new URL(raw);
-    if (url.username || url.hostname.replace(/^\[|\]$/g, '') !== cfg.host.replace(/^\[|\]$/g, '')) {
-      return raw;
-    }
-    url.username = encodeURIComponent(cfg.cameraAccount);
-    url.password = encodeURIComponent(cfg.cameraPassword);
-    return url.toString();
-  } catch {
-    return raw; // rtspSource reports a malformed URL in words
-  }
-}
 
 export async function createApp(opts: SidecarOptions, log: Logger): Promise<App> {
   mkdirSync(opts.dataDir, { recursive: true });
@@ -98,7 +77,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       username: cfg.cameraAccount ?? '',
       password: cfg.cameraPassword ?? '',
       stream: cfg.stream,
-      override: withCameraAccount(cfg),
+      override: rtspOverrideUrl(cfg),
     });
   }
 
@@ -160,6 +139,9 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     return ffmpegChecked.problem;
   }
 
+  // Errors in each source's settings (a camera left out), for Save & test.
+  const issuesBySource = new Map<string, string[]>();
+
   function logIssues(loaded: LoadedConfig): void {
     for (const issue of loaded.issues) {
       log[issue.severity === 'error' ? 'error' : 'warn'](
@@ -169,15 +151,61 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     }
   }
 
-  async function stopDemoIfConfigured(): Promise<void> {
-    const real = fleet.cameras().length - (demo ? demo.cameras.length : 0);
-    if (demo && real > 0) {
-      log.info('cameras are configured: stopping the demo fleet');
-      const d = demo;
-      demo = null;
-      await fleet.applyCameras([], { source: DEMO_SOURCE });
-      await d.stop();
+  // Datasources are alive while Grafana calls for them; one not seen within the retention is gone.
+  const liveness = new DatasourceLiveness(opts.datasourceRetentionMs);
+  let yamlHasCameras = false;
+  let expiryTimer: NodeJS.Timeout | null = null;
+  let running = false;
+
+  /**
+   * The demo fleet is for datasources without cameras of their own, when no YAML file configures
+   * any (and for a sidecar nobody has configured yet). One datasource's cameras never take the
+   * demo away from another datasource that has none.
+   */
+  let demoChange: Promise<void> = Promise.resolve();
+  function reconcileDemo(): Promise<void> {
+    demoChange = demoChange.then(async () => {
+      const wanted = opts.demo && !yamlHasCameras && (liveness.anyWithoutCameras() || !liveness.anyWithCameras());
+      if (wanted && !demo && running) {
+        demo = await startDemoFleet(fleet, { ffmpegPath: opts.ffmpegPath });
+        syncPipeline();
+      } else if (!wanted && demo) {
+        log.info('every datasource has cameras of its own: stopping the demo fleet');
+        const d = demo;
+        demo = null;
+        await d.stop();
+        syncPipeline();
+      }
+    });
+    return demoChange.catch((err: unknown) =>
+      log.error({ error: (err as Error).message }, 'the demo fleet could not be started or stopped')
+    );
+  }
+
+  // The persisted list is a convenience (resume before Grafana calls): a full disk is logged
+  // once and never stops cameras or fails a call.
+  let listSaveFailing = false;
+  async function persistList(write: Promise<void>): Promise<void> {
+    try {
+      await write;
+      if (listSaveFailing) {
+        listSaveFailing = false;
+        log.info('the camera list is saved again');
+      }
+    } catch (err) {
+      if (!listSaveFailing) {
+        listSaveFailing = true;
+        log.error(
+          { file: cameraLists.file, code: (err as NodeJS.ErrnoException).code ?? 'error' },
+          'the camera list could not be saved (disk full?): cameras keep running, but a restart waits for Grafana'
+        );
+      }
     }
+  }
+
+  /** Higher wins an id or address claimed twice: the YAML file, then the most recently updated datasource. */
+  function priorityOf(source: string, updatedMs = 0): number {
+    return source === 'yaml' ? Number.MAX_SAFE_INTEGER : updatedMs;
   }
 
   /**
@@ -217,20 +245,39 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     }
   }
 
-  async function applySource(source: string, loaded: LoadedConfig): Promise<void> {
+  async function applySource(source: string, loaded: LoadedConfig, updatedMs = 0): Promise<void> {
     logIssues(loaded);
-    const { conflicts } = await fleet.applyCameras(loaded.cameras, { source });
+    issuesBySource.set(
+      source,
+      loaded.issues.filter((i) => i.severity === 'error').map((i) => formatIssue(i))
+    );
+    const { conflicts } = await fleet.applyCameras(loaded.cameras, {
+      source,
+      priority: priorityOf(source, updatedMs),
+    });
     for (const id of conflicts) {
-      log.error({ source, camera: id }, `camera id "${id}" is configured by another source too: ids must be unique`);
+      log.error(
+        { source, camera: id },
+        `camera "${id}": its id or address is configured by another source too (the newer settings win)`
+      );
     }
     applyRetention(source, loaded.retentionHours);
-    await stopDemoIfConfigured();
     syncPipeline();
   }
 
   // Settings arrive with every Grafana call; the instance manager calls this only when they change.
   async function applySettings(settings: DataSourceInstanceSettings): Promise<void> {
     const source = datasourceSource(settings.uid || String(settings.id));
+    const updatedMs = Number(settings.lastUpdatedMS) || 0;
+    const now = Date.now();
+    if (liveness.isOutdated(source, updatedMs)) {
+      // E.g. a call from a Grafana replica that has not seen the latest save: never go back to
+      // older settings, whose passwords may be the ones the user just replaced.
+      log.warn({ source }, 'ignoring datasource settings older than the ones applied');
+      liveness.seen(source, now);
+      return;
+    }
+    liveness.applied(source, updatedMs, hasOwnCameras(settings.jsonData), now);
     let jsonData: unknown = {};
     try {
       jsonData = settings.jsonData?.length ? JSON.parse(settings.jsonData.toString('utf8')) : {};
@@ -238,8 +285,39 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       log.error({ source }, 'the datasource settings (jsonData) are not valid JSON');
     }
     const loaded = camerasFromDatasource(jsonData, settings.decryptedSecureJsonData, source);
-    await applySource(source, loaded);
-    await cameraLists.save(source, loaded.cameras);
+    await applySource(source, loaded, updatedMs);
+    await persistList(cameraLists.save(source, loaded.cameras, { updatedMs, seenAt: now }));
+    liveness.persisted(source, now);
+    await reconcileDemo();
+  }
+
+  /** Every call with a datasource: keeps it alive; one that expired earlier comes back whole. */
+  async function datasourceSeen(settings: DataSourceInstanceSettings): Promise<void> {
+    const source = datasourceSource(settings.uid || String(settings.id));
+    const now = Date.now();
+    if (!liveness.get(source)) {
+      await applySettings(settings);
+      return;
+    }
+    if (liveness.seen(source, now)) {
+      liveness.persisted(source, now);
+      await persistList(cameraLists.touch(source, now));
+    }
+  }
+
+  /** Datasources not seen within the retention are treated as deleted: their cameras stop. */
+  async function expireDatasources(): Promise<void> {
+    for (const source of liveness.expire(Date.now())) {
+      log.info(
+        { source, retentionHours: Math.round(opts.datasourceRetentionMs / 360_000) / 10 },
+        'no call for this datasource within the datasource retention: treating it as deleted and stopping its cameras'
+      );
+      await fleet.applyCameras([], { source });
+      applyRetention(source, null);
+      await persistList(cameraLists.save(source, []));
+    }
+    syncPipeline();
+    await reconcileDemo();
   }
 
   const info = (): SidecarInfo => ({
@@ -255,6 +333,8 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     controls,
     info,
     applySettings,
+    datasourceSeen,
+    configProblemsOf: (source) => issuesBySource.get(source) ?? [],
     cameraSource: (id) => fleet.cameraConfig(id)?.source,
     metricsText: () => fleetMetrics(fleet).text(),
     async checkCameras(ids) {
@@ -271,11 +351,14 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
   return {
     handlers: datasource,
     async start() {
+      running = true;
       store.startMaintenance();
       await fleet.start();
       if (opts.configPath) {
         try {
-          await applySource('yaml', await loadYamlConfig(opts.configPath));
+          const loaded = await loadYamlConfig(opts.configPath);
+          yamlHasCameras = loaded.cameras.length > 0;
+          await applySource('yaml', loaded);
         } catch (err) {
           log.error(
             { file: opts.configPath, error: (err as Error).message },
@@ -283,23 +366,35 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
           );
         }
       }
+      const now = Date.now();
       for (const resumed of await cameraLists.load()) {
+        if (liveness.isExpired(resumed.seenAt, now)) {
+          log.info(
+            { source: resumed.source },
+            'not resuming the cameras of a datasource Grafana has not called for within the datasource retention'
+          );
+          await persistList(cameraLists.save(resumed.source, []));
+          continue;
+        }
+        liveness.resumed(resumed.source, resumed.updatedMs, resumed.seenAt, resumed.cameras.length > 0);
         if (resumed.secretsMissing) {
           log.warn(
             { source: resumed.source },
             'resuming cameras without their passwords (no TAPO_SECRET_KEY): polling resumes at Grafana’s next call'
           );
         }
-        await applySource(resumed.source, {
-          cameras: resumed.cameras,
-          issues: [],
-          retentionHours: null,
-          defaultPollIntervalSeconds: null,
-        });
+        await applySource(
+          resumed.source,
+          { cameras: resumed.cameras, issues: [], retentionHours: null, defaultPollIntervalSeconds: null },
+          resumed.updatedMs
+        );
       }
-      if (fleet.cameras().length === 0 && opts.demo) {
-        demo = await startDemoFleet(fleet, { ffmpegPath: opts.ffmpegPath });
-      }
+      await reconcileDemo();
+      expiryTimer = setInterval(
+        () => void expireDatasources(),
+        Math.max(1000, Math.min(opts.datasourceRetentionMs / 4, 600_000))
+      );
+      expiryTimer.unref();
       if (opts.httpAddress) {
         // The HTTP API is an extra: a mistake in its settings is logged, Grafana's side keeps serving.
         try {
@@ -321,6 +416,11 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       }
     },
     async stop() {
+      running = false;
+      if (expiryTimer) {
+        clearInterval(expiryTimer);
+      }
+      await demoChange.catch(() => undefined);
       await Promise.allSettled([http?.close(), demo?.stop(), pipeline.close(), datasource.dispose()]);
       await fleet.stop();
       await store.close();

@@ -20,8 +20,10 @@ export interface SidecarOptions {
   configPath: string | null;
   dataDir: string;
   ffmpegPath: string;
-  /** Run the simulated demo fleet when no camera is configured anywhere. */
+  /** Run the simulated demo fleet for datasources without cameras (when no YAML file configures any). */
   demo: boolean;
+  /** A datasource not seen in any call for this long is treated as deleted: its cameras stop. */
+  datasourceRetentionMs: number;
   logLevel: string;
 }
 
@@ -44,8 +46,24 @@ Options (environment variable in brackets; GF_PLUGIN_<KEY> when set in Grafana's
   --data-dir DIR        history database and state [TAPO_DATA_DIR, GF_PLUGIN_DATA_DIR]
   --ffmpeg PATH         ffmpeg binary for live frames (default ffmpeg) [TAPO_FFMPEG, GF_PLUGIN_FFMPEG_PATH]
   --no-demo             never start the simulated demo fleet [TAPO_DEMO=0, GF_PLUGIN_DEMO=false]
+  --datasource-retention DURATION
+                        forget a datasource's cameras when Grafana has not called for it this long,
+                        e.g. 72h, 3d, 90m (default 3d) [TAPO_DATASOURCE_RETENTION, GF_PLUGIN_DATASOURCE_RETENTION]
   --log-level LEVEL     debug|info|warn|error (default info) [TAPO_LOG_LEVEL]
   The HTTP API's bearer token comes from TAPO_API_TOKEN (Authorization: Bearer <token>).`;
+
+export const DEFAULT_DATASOURCE_RETENTION = '3d';
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** '72h', '3d', '90m', '30s' or a plain number of hours; at least a second. */
+export function parseDuration(text: string, what: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$/i.exec(text);
+  const ms = m ? Number(m[1]) * UNITS[(m[2] || 'h').toLowerCase()]! : NaN;
+  if (!Number.isFinite(ms) || ms < 1000) {
+    throw new Error(`${what} must be a duration such as 72h, 3d or 90m (got "${text}")`);
+  }
+  return Math.round(ms);
+}
 
 function envFlag(v: string | undefined): boolean | undefined {
   if (v === undefined || v === '') {
@@ -77,6 +95,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): SidecarOpt
       ffmpeg: { type: 'string' },
       demo: { type: 'boolean' },
       'no-demo': { type: 'boolean' },
+      'datasource-retention': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -98,6 +117,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): SidecarOpt
     dataDir: values['data-dir'] ?? env.TAPO_DATA_DIR ?? env.GF_PLUGIN_DATA_DIR ?? defaultDataDir(env),
     ffmpegPath: values.ffmpeg ?? env.TAPO_FFMPEG ?? env.GF_PLUGIN_FFMPEG_PATH ?? 'ffmpeg',
     demo: values['no-demo'] ? false : (values.demo ?? demoEnv ?? true),
+    datasourceRetentionMs: parseDuration(
+      values['datasource-retention'] ??
+        env.TAPO_DATASOURCE_RETENTION ??
+        env.GF_PLUGIN_DATASOURCE_RETENTION ??
+        DEFAULT_DATASOURCE_RETENTION,
+      'datasource retention'
+    ),
     logLevel: values['log-level'] ?? env.TAPO_LOG_LEVEL ?? 'info',
   };
 }

@@ -44,7 +44,7 @@ describe('validateSettings', () => {
     );
     expect(errors['cameras.1.onvifPort']).toMatch(/1 to 65535/);
     expect(errors['cameras.2.rtspUrlOverride']).toMatch(/rtsp:\/\//);
-    expect(errors['cameras.3.rtspUrlOverride']).toMatch(/Leave the password out/);
+    expect(errors['cameras.3.rtspUrlOverride']).toMatch(/Leave credentials out of the URL/);
   });
 
   it('accepts hosts with ports and IPv6 literals', () => {

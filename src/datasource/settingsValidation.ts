@@ -9,6 +9,26 @@ export const cameraField = (index: number, field: keyof CameraSettings) => `came
 export const CAMERA_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const HOST_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?$/;
 
+/** Query parameters that carry credentials in restream URLs (go2rtc, Frigate, NVRs). */
+const SECRET_PARAM = /[?&;](?:[a-z0-9_-]*?)(?:pass(?:word)?|pwd|token|secret|key|auth)[a-z0-9_-]*=/i;
+
+/** The user and password written into a restream URL, or null when it carries none (the sidecar refuses the same). */
+export function urlCredentials(url: string): { user: string; password: string; bare: string } | 'parameter' | null {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(url.trim());
+  if (m) {
+    const [user, ...rest] = m[2].split(':');
+    const decode = (v: string) => {
+      try {
+        return decodeURIComponent(v);
+      } catch {
+        return v;
+      }
+    };
+    return { user: decode(user), password: decode(rest.join(':')), bare: url.trim().replace(m[0], m[1]) };
+  }
+  return SECRET_PARAM.test(url) ? 'parameter' : null;
+}
+
 function isIntInRange(value: number, min: number, max: number): boolean {
   return Number.isInteger(value) && value >= min && value <= max;
 }
@@ -73,9 +93,9 @@ function validateCamera(camera: CameraSettings, index: number, all: CameraSettin
   if (override) {
     if (!/^rtsps?:\/\/[^/\s]+/i.test(override)) {
       errors[key('rtspUrlOverride')] = 'The override must be an rtsp:// or rtsps:// URL';
-    } else if (/^rtsps?:\/\/[^/@\s]*:[^/@\s]*@/i.test(override)) {
+    } else if (urlCredentials(override)) {
       errors[key('rtspUrlOverride')] =
-        'Leave the password out of the URL: settings are stored unencrypted; the camera account below is used';
+        'Leave credentials out of the URL: these settings are stored unencrypted and sent to every browser. Enter the restream user and password in their secure fields below.';
     }
   }
 }

@@ -95,7 +95,10 @@ export interface CameraSettings {
   cameraAccount?: string;
   pollIntervalSeconds?: number;
   stream?: 'stream1' | 'stream2';
-  /** A restream (go2rtc, Frigate) used instead of the camera's own RTSP URL. */
+  /**
+   * A restream (go2rtc, Frigate) used instead of the camera's own RTSP URL. Without credentials:
+   * its user and password go to secureJsonData (`secretKeys.restreamUser/restreamPassword`).
+   */
   rtspUrlOverride?: string;
   onvifPort?: number;
   /** A pinned TLS certificate SHA-256 fingerprint; empty means trust on first use. */
@@ -115,10 +118,16 @@ export interface TapoDataSourceOptions {
   ffmpegPath?: string;
 }
 
-/** secureJsonData keys, per camera: the cloud password for the local API, and the camera account's password. */
+/**
+ * secureJsonData keys, per camera: the cloud password for the local API, the camera account's
+ * password, and the restream's user and password (a restream URL in jsonData carries none: jsonData
+ * is stored in clear and sent to every browser that opens the datasource).
+ */
 export const secretKeys = {
   password: (cameraId: string) => `password.${cameraId}`,
   cameraPassword: (cameraId: string) => `cameraPassword.${cameraId}`,
+  restreamUser: (cameraId: string) => `restreamUser.${cameraId}`,
+  restreamPassword: (cameraId: string) => `restreamPassword.${cameraId}`,
 };
 
 /** Grafana Live channel paths under ds/<uid>/ (all characters in [A-Za-z0-9_\-/=.]). */

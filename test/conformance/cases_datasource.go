@@ -23,7 +23,7 @@ var allMetrics = []string{"online", "latency_ms", "temperature_c", "motion_event
 func (h *harness) datasourceCases(ctx context.Context, l *launched) {
 	fx := h.fx
 
-	h.s.run("CheckHealth: OK, with a message naming every camera", func(t *T) {
+	h.s.run("CheckHealth: OK only when every camera answers; the first line names each one that does not", func(t *T) {
 		cctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 		defer cancel()
 		resp, err := l.diagnostics.CheckHealth(cctx, &pluginv2.CheckHealthRequest{PluginContext: fx.pluginContext()})
@@ -32,11 +32,21 @@ func (h *harness) datasourceCases(ctx context.Context, l *launched) {
 		if where := fx.leak(resp.Message + string(resp.JsonDetails)); where != "" {
 			t.Fatalf("secret in the health answer: %s", where)
 		}
-		t.Check(resp.Status == pluginv2.CheckHealthResponse_OK, "status %v, want OK", resp.Status)
+		failing := 0
+		first := strings.SplitN(resp.Message, "\n", 2)[0]
 		for _, c := range fx.cameras {
 			t.Check(strings.Contains(resp.Message, c.Name) || strings.Contains(resp.Message, c.ID),
 				"message does not mention camera %q (%s)", c.Name, c.ID)
+			if c.Expect != "online" {
+				failing++
+				t.Check(strings.Contains(first, c.Name), "the first line does not name failing camera %q: %q", c.Name, first)
+			}
 		}
+		want := pluginv2.CheckHealthResponse_OK
+		if failing > 0 {
+			want = pluginv2.CheckHealthResponse_ERROR
+		}
+		t.Check(resp.Status == want, "status %v, want %v (%d cameras do not answer)", resp.Status, want, failing)
 		if len(resp.JsonDetails) > 0 {
 			t.Check(json.Valid(resp.JsonDetails), "jsonDetails is not JSON: %q", resp.JsonDetails)
 		}

@@ -1,8 +1,10 @@
 /**
  * Cameras from a datasource's settings: jsonData (`TapoDataSourceOptions`) plus the decrypted
- * secureJsonData keys `password.<id>` and `cameraPassword.<id>`.
+ * secureJsonData keys `password.<id>`, `cameraPassword.<id>`, `restreamUser.<id>` and
+ * `restreamPassword.<id>`. A restream URL with credentials in jsonData is refused.
  */
 import { secretKeys, type TapoDataSourceOptions } from '../../../src/shared/query.ts';
+import { credentialsInUrl } from './restream.ts';
 import { intervalSchema, parseCameraList, retentionSchema } from './schema.ts';
 import type { ConfigIssue, LoadedConfig } from './types.ts';
 
@@ -28,6 +30,7 @@ export function camerasFromDatasource(
   );
 
   // Secrets never come from jsonData (it is stored in clear and sent to browsers): drop them there.
+  const refusedUrl = new Set<string>();
   const list = Array.isArray(data.cameras)
     ? data.cameras.map((c, i) => {
         if (typeof c !== 'object' || c === null) {
@@ -44,6 +47,17 @@ export function camerasFromDatasource(
           });
         }
         const id = typeof rest.id === 'string' ? rest.id : '';
+        const inUrl = typeof rest.rtspUrlOverride === 'string' ? credentialsInUrl(rest.rtspUrlOverride) : null;
+        if (inUrl) {
+          refusedUrl.add(id);
+          issues.push({
+            severity: 'error',
+            source,
+            cameraId: id || null,
+            field: `jsonData.cameras[${i}].rtspUrlOverride`,
+            message: `carries ${inUrl}, but jsonData is stored unencrypted and sent to browsers: remove it from the URL and enter the restream user and password in their secure fields (secureJsonData ${secretKeys.restreamUser(id)} / ${secretKeys.restreamPassword(id)})`,
+          });
+        }
         return {
           ...rest,
           password: secure?.[secretKeys.password(id)],
@@ -53,6 +67,12 @@ export function camerasFromDatasource(
     : data.cameras;
   const parsed = parseCameraList(list, { source, path: 'jsonData.cameras', defaultPollIntervalSeconds: interval });
   issues.push(...parsed.issues);
+  // A camera whose restream URL carries credentials is left out (as any camera with an error is).
+  parsed.cameras = parsed.cameras.filter((c) => !refusedUrl.has(c.id));
+  for (const c of parsed.cameras) {
+    c.restreamUser = secure?.[secretKeys.restreamUser(c.id)] || null;
+    c.restreamPassword = secure?.[secretKeys.restreamPassword(c.id)] || null;
+  }
   const cameras = parsed.cameras.filter((c) => {
     if (c.password !== null || c.disabled) {
       return true;

@@ -4,11 +4,15 @@
  * (scrypt, random salt per write) from TAPO_SECRET_KEY; without that key the list is written
  * without secrets, and those cameras wait for Grafana's next call to learn their passwords.
  *
- * File: `<dataDir>/cameras.json`, one section per source (e.g. 'datasource:<uid>').
+ * File: `<dataDir>/cameras.json`, one section per source (e.g. 'datasource:<uid>'), with when
+ * Grafana last called for that datasource (`seenAt`) and the datasource's `lastUpdatedMS` the list
+ * came from (`updatedMs`): the app forgets a datasource not seen within its retention, and never
+ * lets older settings replace newer ones.
  */
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.ts';
 import { logger } from '../log.ts';
 import { redactCamera, type CameraConfig } from './types.ts';
 
@@ -23,6 +27,10 @@ interface SealedSecrets {
 
 interface Section {
   savedAt: number;
+  /** Last call seen for this datasource (epoch ms); files before it had savedAt only. */
+  seenAt?: number;
+  /** The datasource's lastUpdatedMS these cameras came from. */
+  updatedMs?: number;
   cameras: CameraConfig[];
   secrets: SealedSecrets | null;
 }
@@ -32,7 +40,15 @@ interface FileShape {
   sources: Record<string, Section>;
 }
 
-type Secrets = Record<string, { password: string | null; cameraPassword: string | null }>;
+type Secrets = Record<
+  string,
+  {
+    password: string | null;
+    cameraPassword: string | null;
+    restreamUser?: string | null;
+    restreamPassword?: string | null;
+  }
+>;
 
 const SCRYPT = { N: 1 << 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
@@ -89,6 +105,8 @@ export interface CameraListStoreOptions {
 export interface ResumedSource {
   source: string;
   savedAt: number;
+  seenAt: number;
+  updatedMs: number;
   cameras: CameraConfig[];
   /** True when secrets were not restored (no key, wrong key): those cameras have null passwords. */
   secretsMissing: boolean;
@@ -154,10 +172,14 @@ export class CameraListStore {
         source,
         password: secrets?.[c.id]?.password ?? null,
         cameraPassword: secrets?.[c.id]?.cameraPassword ?? null,
+        restreamUser: secrets?.[c.id]?.restreamUser ?? null,
+        restreamPassword: secrets?.[c.id]?.restreamPassword ?? null,
       }));
       out.push({
         source,
         savedAt: section.savedAt,
+        seenAt: section.seenAt ?? section.savedAt,
+        updatedMs: section.updatedMs ?? 0,
         cameras,
         secretsMissing: secrets === null && cameras.some((c) => !c.disabled),
       });
@@ -165,26 +187,53 @@ export class CameraListStore {
     return out;
   }
 
-  /** Replaces one source's list (empty list: removes the section). Writes are serialised and atomic. */
-  save(source: string, cameras: CameraConfig[]): Promise<void> {
-    const next = this.writing.then(async () => {
-      const shape = await this.read();
+  /**
+   * Replaces one source's list (empty list: removes the section). Writes are serialised and
+   * atomic; a failed write (full disk) leaves the old file and no temp file.
+   */
+  save(source: string, cameras: CameraConfig[], meta: { updatedMs?: number; seenAt?: number } = {}): Promise<void> {
+    return this.change((shape) => {
       if (cameras.length === 0) {
         delete shape.sources[source];
-      } else {
-        const secrets: Secrets = Object.fromEntries(
-          cameras.map((c) => [c.id, { password: c.password, cameraPassword: c.cameraPassword }])
-        );
-        shape.sources[source] = {
-          savedAt: Date.now(),
-          cameras: cameras.map((c) => redactCamera(c)),
-          secrets: this.secretKey ? seal(secrets, this.secretKey, source) : null,
-        };
+        return;
       }
-      await mkdir(dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(shape, null, 1), { mode: 0o600 });
-      await rename(tmp, this.file);
+      const secrets: Secrets = Object.fromEntries(
+        cameras.map((c) => [
+          c.id,
+          {
+            password: c.password,
+            cameraPassword: c.cameraPassword,
+            restreamUser: c.restreamUser ?? null,
+            restreamPassword: c.restreamPassword ?? null,
+          },
+        ])
+      );
+      const now = Date.now();
+      shape.sources[source] = {
+        savedAt: now,
+        seenAt: meta.seenAt ?? now,
+        updatedMs: meta.updatedMs ?? 0,
+        cameras: cameras.map((c) => redactCamera(c)),
+        secrets: this.secretKey ? seal(secrets, this.secretKey, source) : null,
+      };
+    });
+  }
+
+  /** Records a call seen for the source (nothing when it has no section). */
+  touch(source: string, seenAt: number): Promise<void> {
+    return this.change((shape) => {
+      const section = shape.sources[source];
+      if (section) {
+        section.seenAt = Math.max(section.seenAt ?? section.savedAt, seenAt);
+      }
+    });
+  }
+
+  private change(apply: (shape: FileShape) => void): Promise<void> {
+    const next = this.writing.then(async () => {
+      const shape = await this.read();
+      apply(shape);
+      await writeFileAtomic(this.file, JSON.stringify(shape, null, 1));
     });
     this.writing = next.catch(() => undefined);
     return next;

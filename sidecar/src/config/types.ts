@@ -18,6 +18,9 @@ export interface CameraConfig {
   pollIntervalMs: number;
   stream: 'stream1' | 'stream2';
   rtspUrlOverride: string | null;
+  /** The restream's own account (datasource: from secureJsonData), put into the override URL. */
+  restreamUser?: string | null;
+  restreamPassword?: string | null;
   onvifPort: number | null;
   tlsFingerprint: string | null;
   disabled: boolean;
@@ -61,11 +64,11 @@ export function formatIssue(i: ConfigIssue): string {
   return i.cameraId ? `camera "${i.cameraId}": ${i.field}: ${i.message}` : `${i.field}: ${i.message}`;
 }
 
+type Secret = 'password' | 'cameraPassword' | 'restreamUser' | 'restreamPassword';
+
 /** The camera without secrets (for logs, responses and persistence without a key). */
-export function redactCamera(
-  c: CameraConfig
-): Omit<CameraConfig, 'password' | 'cameraPassword'> & { password: null; cameraPassword: null } {
-  return { ...c, password: null, cameraPassword: null };
+export function redactCamera(c: CameraConfig): Omit<CameraConfig, Secret> & { [K in Secret]: null } {
+  return { ...c, password: null, cameraPassword: null, restreamUser: null, restreamPassword: null };
 }
 
 /** Whether two configs would poll the same way (a change of any of these recreates the client). */
@@ -80,6 +83,8 @@ export function sameConnection(a: CameraConfig, b: CameraConfig): boolean {
     a.cameraPassword === b.cameraPassword &&
     a.onvifPort === b.onvifPort &&
     a.rtspUrlOverride === b.rtspUrlOverride &&
+    (a.restreamUser ?? null) === (b.restreamUser ?? null) &&
+    (a.restreamPassword ?? null) === (b.restreamPassword ?? null) &&
     a.stream === b.stream
   );
 }

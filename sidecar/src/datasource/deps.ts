@@ -38,6 +38,10 @@ export interface CameraHealth {
   status?: string;
   /** Which login the camera uses ('legacy' | 'secure' | 'tpap'), when known. */
   login?: string | null;
+  /** Why it does not answer (absent when ok): 'wrong_password', 'unreachable', 'locked', ... */
+  reason?: string;
+  /** The reason in short words, as the first line of Save & test names it. */
+  problem?: string;
 }
 
 export interface DatasourceDeps {
@@ -56,4 +60,10 @@ export interface DatasourceDeps {
   info?: () => SidecarInfo;
   /** A datasource's settings arrived or changed: feed its cameras to the fleet (calls wait for it). */
   applySettings?: (settings: DataSourceInstanceSettings) => Promise<void>;
+  /** Problems with the settings of a source ('datasource:<uid>'), e.g. a camera left out, in words. */
+  configProblemsOf?: (source: string) => string[];
+  /** The source of the datasource these deps serve (set per datasource instance). */
+  source?: string;
+  /** Any call for a datasource (it is alive); re-applies settings of one that had expired. */
+  datasourceSeen?: (settings: DataSourceInstanceSettings) => Promise<void>;
 }

@@ -32,14 +32,9 @@ class DatasourceInstance {
     readonly ready: Promise<void>
   ) {
     const { cameraSource } = shared;
-    const visible = cameraSource
-      ? visibility(
-          datasourceSource(settings.uid || String(settings.id)),
-          hasOwnCameras(settings.jsonData),
-          cameraSource
-        )
-      : null;
-    this.deps = visible ? { ...shared, fleet: scopedFleet(shared.fleet, visible) } : shared;
+    const source = datasourceSource(settings.uid || String(settings.id));
+    const visible = cameraSource ? visibility(source, hasOwnCameras(settings.jsonData), cameraSource) : null;
+    this.deps = { ...shared, source, ...(visible ? { fleet: scopedFleet(shared.fleet, visible) } : {}) };
   }
   dispose(): void {}
 }
@@ -54,6 +49,14 @@ export function createDatasource(deps: DatasourceDeps): PluginHandlers & { dispo
   // Calls without a datasource (none in practice) see the whole fleet.
   const depsOf = async (ctx: PluginContext | null) => {
     const inst = instances.get(ctx);
+    const settings = ctx?.dataSourceInstanceSettings;
+    if (settings && deps.datasourceSeen) {
+      await deps
+        .datasourceSeen(settings)
+        .catch((err: Error) =>
+          deps.log.error({ datasource: settings.uid, error: err.message }, 'could not note the datasource call')
+        );
+    }
     await inst?.ready;
     return inst?.deps ?? deps;
   };

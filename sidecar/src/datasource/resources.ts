@@ -10,6 +10,7 @@ import {
 import type { CallResourceRequest, CallResourceResponse } from '../grafana/protocol.ts';
 import type { DatasourceDeps, PtzCommand } from './deps.ts';
 import { clampWidth } from './channels.ts';
+import { controlRefusal } from './control-state.ts';
 
 const json = (code: number, body: unknown): CallResourceResponse => ({
   code,
@@ -120,12 +121,21 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
     if (!cam) {
       return fail(404, `unknown camera "${id}"`);
     }
+    // The camera's real state comes before any guess about its hardware.
+    const refusal = () => {
+      const r = controlRefusal(cam, action);
+      return r ? json(r.code, { error: r.error, reason: r.reason }) : null;
+    };
     if (action === 'snapshot') {
       if (method !== 'GET') {
         return fail(405, 'snapshot answers GET');
       }
       if (!deps.frames) {
         return fail(503, 'live frames are not available in this sidecar');
+      }
+      const refused = refusal();
+      if (refused) {
+        return refused;
       }
       const width = Number(new URL(req.url || '/', 'http://x').searchParams.get('width')) || undefined;
       const f = await deps.frames.snapshot(id, { width: width ? clampWidth(width) : undefined });
@@ -136,6 +146,10 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
       };
     }
     if (action === 'presets' && method === 'GET') {
+      const refused = refusal();
+      if (refused) {
+        return refused;
+      }
       if (!cam.ptz) {
         return fail(400, `${cam.name} has no pan/tilt motor`);
       }
@@ -150,6 +164,10 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
     }
     if (!deps.controls) {
       return fail(503, 'camera controls are not available in this sidecar');
+    }
+    const refused = refusal();
+    if (refused) {
+      return refused;
     }
     const body = parseBody(req);
     switch (action) {

@@ -15,7 +15,7 @@ import type { StatusChange, Store, StoreHistoryRequest, StoredSeries } from '../
 import { TapoClient } from '../tapo/client.ts';
 import { TapoError } from '../tapo/errors.ts';
 import type { CameraPoll, ClientStateStore } from '../tapo/types.ts';
-import { errorToResult, eventKind, isPtzModel, pollToResult } from './map.ts';
+import { errorToResult, eventKind, isPtzModel, pollToResult, waitingForPassword } from './map.ts';
 import type {
   CameraSnapshot,
   CameraStatus,
@@ -102,8 +102,12 @@ const zeroCounters = (): CameraCounters => ({
 export class Fleet implements FleetView {
   private readonly emitter = new EventEmitter();
   private readonly cams = new Map<string, Runtime>();
-  /** Cameras per source; the fleet is their union (first source to claim an id keeps it). */
-  private readonly sources = new Map<string, CameraConfig[]>();
+  /**
+   * Cameras per source; the fleet is their union. A camera id or a camera address claimed by two
+   * sources goes to the one of higher priority (then the first): one client per camera, and an
+   * older datasource's password never competes with a newer one's.
+   */
+  private readonly sources = new Map<string, { priority: number; cameras: CameraConfig[] }>();
   private readonly sem: Semaphore;
   /** Cameras that failed their last poll wait in their own, smaller lane: dead cameras cannot fill the main one. */
   private readonly failingSem: Semaphore;
@@ -154,27 +158,35 @@ export class Fleet implements FleetView {
    * changed ones (a new connection setting means a new client; an interval change reschedules) and
    * removes the ones no longer listed. History of removed cameras stays in the store.
    */
-  async applyCameras(configs: CameraConfig[], opts: { source?: string } = {}): Promise<{ conflicts: string[] }> {
+  async applyCameras(
+    configs: CameraConfig[],
+    opts: { source?: string; priority?: number } = {}
+  ): Promise<{ conflicts: string[] }> {
     const source = opts.source ?? 'default';
     if (configs.length === 0) {
       this.sources.delete(source);
     } else {
-      this.sources.set(
-        source,
-        configs.map((c) => ({ ...c, source }))
-      );
+      this.sources.set(source, {
+        priority: opts.priority ?? 0,
+        cameras: configs.map((c) => ({ ...c, source })),
+      });
     }
     const wanted = new Map<string, CameraConfig>();
+    const addresses = new Map<string, string>();
     const conflicts: string[] = [];
-    for (const list of this.sources.values()) {
-      for (const c of list) {
-        if (wanted.has(c.id)) {
+    const ordered = [...this.sources.values()].sort((a, b) => b.priority - a.priority);
+    for (const { cameras } of ordered) {
+      for (const c of cameras) {
+        const address = `${c.host}:${c.port}`;
+        const owner = addresses.get(address);
+        if (wanted.has(c.id) || (owner !== undefined && owner !== c.source)) {
           if (c.source === source) {
             conflicts.push(c.id);
           }
           continue;
         }
         wanted.set(c.id, c);
+        addresses.set(address, c.source);
       }
     }
     if (conflicts.length > 0) {
@@ -261,6 +273,8 @@ export class Fleet implements FleetView {
     }
     if (rt.cfg.password === null) {
       // Persisted without TAPO_SECRET_KEY: nothing to log in with until Grafana sends the password.
+      // The last poll before the restart is history, not the camera's state now.
+      rt.last = waitingForPassword(rt.cfg.id, Date.now());
       this.log.info({ camera: rt.cfg.id }, 'waiting for the camera password from Grafana');
       return;
     }
@@ -511,18 +525,11 @@ export class Fleet implements FleetView {
         if (!rt) {
           return errorToResult(id, new TapoError('protocol', 'no such camera is configured'), Date.now());
         }
-        if (rt.cfg.disabled || rt.cfg.password === null) {
-          return (
-            rt.last ??
-            errorToResult(
-              id,
-              new TapoError(
-                'protocol',
-                rt.cfg.disabled ? 'camera is disabled' : 'waiting for the camera password from Grafana'
-              ),
-              Date.now()
-            )
-          );
+        if (rt.cfg.disabled) {
+          return rt.last ?? errorToResult(id, new TapoError('protocol', 'camera is disabled'), Date.now());
+        }
+        if (rt.cfg.password === null) {
+          return waitingForPassword(id, Date.now());
         }
         if (rt.inFlight) {
           await rt.inFlight;
@@ -559,6 +566,8 @@ export class Fleet implements FleetView {
       last: rt.last,
       motionEventsLastMinute: rt.recentEvents.filter((t) => t >= cutoff).length,
       lastMotion: rt.lastMotion,
+      disabled: rt.cfg.disabled,
+      restream: rt.cfg.rtspUrlOverride !== null,
     };
   }
 

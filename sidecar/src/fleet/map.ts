@@ -1,7 +1,7 @@
 /** CameraPoll / TapoError → PollResult: status, figures as reported, errors in words. */
 import type { CameraPoll } from '../tapo/types.ts';
 import { TapoError } from '../tapo/errors.ts';
-import type { CameraStatus, EventKind, PollResult } from './model.ts';
+import type { CameraStatus, EventKind, PollResult, ProblemReason } from './model.ts';
 
 const EMPTY: Omit<PollResult, 'cameraId' | 'time' | 'status' | 'error'> = {
   latencyMs: null,
@@ -97,8 +97,35 @@ export function describeError(err: unknown): string {
   return 'internal error';
 }
 
+const REASONS: Partial<Record<string, ProblemReason>> = {
+  network: 'unreachable',
+  timeout: 'unreachable',
+  auth_failed: 'wrong_password',
+  locked_out: 'locked',
+  unsupported_login: 'needs_newer_login',
+  tls_mismatch: 'certificate_changed',
+};
+
 export function errorToResult(cameraId: string, err: unknown, time: number): PollResult {
-  return { cameraId, time, status: statusOfError(err), error: describeError(err), ...EMPTY };
+  const result: PollResult = { cameraId, time, status: statusOfError(err), error: describeError(err), ...EMPTY };
+  result.reason = (err instanceof TapoError && REASONS[err.kind]) || 'error';
+  if (err instanceof TapoError && err.kind === 'locked_out' && err.secondsLeft !== undefined) {
+    result.until = time + err.secondsLeft * 1000;
+  }
+  return result;
+}
+
+/** A camera that cannot be polled until Grafana sends its password (resumed without TAPO_SECRET_KEY). */
+export function waitingForPassword(cameraId: string, time: number): PollResult {
+  return {
+    cameraId,
+    time,
+    status: 'unknown',
+    error:
+      'waiting for its password: the sidecar restarted without TAPO_SECRET_KEY; polling resumes when Grafana calls',
+    ...EMPTY,
+    reason: 'waiting_password',
+  };
 }
 
 export function eventKind(type: string): EventKind {

@@ -37,7 +37,21 @@ export interface PollResult {
   batteryPercent?: number | null;
   /** Which login the camera uses: 'legacy', 'secure' or 'tpap' (2026 firmware); null before one worked. */
   login?: LoginFlow | null;
+  /** Why the poll failed, for words a user can act on (absent on success and in resumed history). */
+  reason?: ProblemReason;
+  /** For 'locked': when the camera accepts logins again (epoch ms). */
+  until?: number;
 }
+
+/** Why a camera is not answering, in the terms the user can act on. */
+export type ProblemReason =
+  | 'wrong_password'
+  | 'unreachable'
+  | 'locked'
+  | 'needs_newer_login'
+  | 'certificate_changed'
+  | 'waiting_password'
+  | 'error';
 
 /** The latest state of a camera: its settings' identity plus the last poll. */
 export interface CameraSnapshot {
@@ -53,6 +67,10 @@ export interface CameraSnapshot {
   motionEventsLastMinute: number;
   /** Epoch ms of the latest motion/person event. */
   lastMotion: number | null;
+  /** Disabled in its settings: kept, not polled, not part of health. */
+  disabled?: boolean;
+  /** Pictures come from a restream (override URL), not from the camera itself. */
+  restream?: boolean;
 }
 
 export interface MotionEvent {

@@ -112,9 +112,20 @@ export class TapoClient {
     return this.lockedUntil !== null;
   }
 
-  /** True after the camera refused the credentials, until resetAuth(). */
+  /** True after the camera refused the credentials (now or before a restart), until they change. */
   get isAuthFailed(): boolean {
-    return this.authFailure?.kind === 'auth_failed';
+    return this.authFailure?.kind === 'auth_failed' || this.refusedBefore();
+  }
+
+  /** Tag of the current credentials in the state store's keyed HMAC, or null without one. */
+  private credentialTag(): string | null {
+    return this.store.credentialTag?.(this.key, this.username, this.password) ?? null;
+  }
+
+  /** The camera refused exactly these credentials before (remembered across restarts). */
+  private refusedBefore(): boolean {
+    const failed = this.store.get(this.key)?.failedCredential;
+    return failed !== undefined && failed === this.credentialTag();
   }
 
   /** True after the camera asked for a login flow this client does not speak, until resetAuth(). */
@@ -178,6 +189,13 @@ export class TapoClient {
         }
       );
     }
+    if (!this.authFailure && this.refusedBefore()) {
+      throw new TapoError(
+        'auth_failed',
+        'the camera refused this password before (remembered across restarts); not trying again until it changes',
+        { method: 'login' }
+      );
+    }
     if (this.authFailure) {
       throw new TapoError(
         'auth_failed',
@@ -205,10 +223,16 @@ export class TapoClient {
       if (
         state?.loginFlow !== res.session.flow ||
         state?.lockedUntil !== undefined ||
-        state?.tpapForm !== res.tpapForm
+        state?.tpapForm !== res.tpapForm ||
+        state?.failedCredential !== undefined
       ) {
         // Only write when something changed: the file store writes to disk.
-        this.store.update(this.key, { loginFlow: res.session.flow, lockedUntil: undefined, tpapForm: res.tpapForm });
+        this.store.update(this.key, {
+          loginFlow: res.session.flow,
+          lockedUntil: undefined,
+          tpapForm: res.tpapForm,
+          failedCredential: undefined,
+        });
       }
       if (this.fingerprint === null) {
         this.store.update(this.key, { fingerprint: res.fingerprint });
@@ -232,6 +256,10 @@ export class TapoClient {
         }
         if (e.kind === 'auth_failed' || credentialsRejected.has(e)) {
           this.authFailure = e;
+          const tag = this.credentialTag();
+          if (tag !== null) {
+            this.store.update(this.key, { failedCredential: tag });
+          }
           this.log.warn({ code: e.code }, 'camera refused the credentials; no further attempts until they change');
         }
         if (e.kind === 'unsupported_login') {

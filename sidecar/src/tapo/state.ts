@@ -1,10 +1,14 @@
 /**
  * ClientStateStore implementations. The file store keeps one small JSON object keyed by camera,
- * written atomically (temp file + rename) so a crash never leaves half a file — a lockout must
- * survive a restart loop.
+ * written atomically (temp file + rename) so a crash never leaves half a file — a lockout and a
+ * refused password must survive a restart loop. A write that fails (full disk) is logged once and
+ * the state is kept in memory: a login that succeeded stays a success.
  */
-import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeFileAtomicSync } from '../atomic-file.ts';
+import { logger, type Logger } from '../log.ts';
+import { ephemeralTagger, hmacTagger, installKey, type CredentialTagger } from './credential-memory.ts';
 import type { CameraState, ClientStateStore } from './types.ts';
 
 function merge(prev: CameraState | undefined, patch: Partial<CameraState>): CameraState {
@@ -21,6 +25,7 @@ function merge(prev: CameraState | undefined, patch: Partial<CameraState>): Came
 
 export class MemoryStateStore implements ClientStateStore {
   private readonly map = new Map<string, CameraState>();
+  readonly credentialTag: CredentialTagger = ephemeralTagger();
   get(key: string): CameraState | undefined {
     const s = this.map.get(key);
     return s ? { ...s } : undefined;
@@ -30,10 +35,28 @@ export class MemoryStateStore implements ClientStateStore {
   }
 }
 
+export interface FileStateStoreOptions {
+  /** The install's credential key; default `credential-key` next to the state file. */
+  keyFile?: string;
+  log?: Logger;
+}
+
 export class FileStateStore implements ClientStateStore {
   private data: Record<string, CameraState>;
-  constructor(readonly path: string) {
+  readonly credentialTag: CredentialTagger;
+  private readonly log: Logger;
+  /** Set while writes fail, so a full disk is logged once, not on every login. */
+  private writeFailing = false;
+
+  constructor(
+    readonly path: string,
+    opts: FileStateStoreOptions = {}
+  ) {
+    this.log = (opts.log ?? logger).child({ module: 'camera-state' });
     this.data = FileStateStore.load(path);
+    this.credentialTag = hmacTagger(
+      installKey(opts.keyFile ?? join(dirname(path), 'credential-key'), (message) => this.log.warn(message))
+    );
   }
 
   private static load(path: string): Record<string, CameraState> {
@@ -67,6 +90,9 @@ export class FileStateStore implements ClientStateStore {
         if (typeof o.lockedUntil === 'number' && Number.isFinite(o.lockedUntil)) {
           s.lockedUntil = o.lockedUntil;
         }
+        if (typeof o.failedCredential === 'string') {
+          s.failedCredential = o.failedCredential;
+        }
         out[k] = s;
       }
       return out;
@@ -82,9 +108,20 @@ export class FileStateStore implements ClientStateStore {
 
   update(key: string, patch: Partial<CameraState>): void {
     this.data[key] = merge(this.data[key], patch);
-    mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.data, null, 2), { mode: 0o600 });
-    renameSync(tmp, this.path);
+    try {
+      writeFileAtomicSync(this.path, JSON.stringify(this.data, null, 2));
+      if (this.writeFailing) {
+        this.writeFailing = false;
+        this.log.info({ file: this.path }, 'camera state is saved again');
+      }
+    } catch (err) {
+      if (!this.writeFailing) {
+        this.writeFailing = true;
+        this.log.error(
+          { file: this.path, code: (err as NodeJS.ErrnoException).code ?? 'error' },
+          'camera state could not be saved (disk full?); it is kept in memory and saved at the next change'
+        );
+      }
+    }
   }
 }

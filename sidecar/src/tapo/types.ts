@@ -17,6 +17,8 @@ export interface CameraState {
   lockedUntil?: number;
   /** TPAP cameras: the credential form that worked ('md5', 'sha256+password_shadow/5', …); no secret. */
   tpapForm?: string;
+  /** Tag (keyed HMAC, see credential-memory.ts) of the credentials the camera refused; never retried. */
+  failedCredential?: string;
 }
 
 /** Persists CameraState per camera key (`host:port`). Implementations: MemoryStateStore, FileStateStore. */
@@ -24,6 +26,8 @@ export interface ClientStateStore {
   get(key: string): CameraState | undefined;
   /** Merge `patch` into the stored state; a field set to undefined is removed. */
   update(key: string, patch: Partial<CameraState>): void;
+  /** Tags credentials for `failedCredential`; without it, refusals are remembered per client only. */
+  credentialTag?(cameraKey: string, username: string, password: string): string;
 }
 
 export interface TapoClientOptions {

@@ -120,12 +120,20 @@ test('a camera id that leaves the settings and comes back as another camera neve
       name: 'Tapo',
       url: '',
       jsonData: Buffer.from(JSON.stringify({ cameras })),
-      decryptedSecureJsonData: { 'password.cam': 'cloud' },
+      decryptedSecureJsonData: { 'password.cam': 'cloud', 'cameraPassword.cam': 'pw' },
       lastUpdatedMS: updated++,
     },
   });
-  // Polling fails (nothing listens on port 9); pictures come from the override URL.
-  const cam = { id: 'cam', name: 'Cam', host: '127.0.0.1:9', rtspUrlOverride: rtsp.url('stream1') };
+  // Polling fails (nothing listens on port 9); pictures come from the override URL, on the
+  // camera's own host, so the sidecar adds the camera account (jsonData URLs carry no credentials).
+  const bare = (url: string) => url.replace(/\/\/[^@/]*@/, '//');
+  const cam = {
+    id: 'cam',
+    name: 'Cam',
+    host: '127.0.0.1:9',
+    cameraAccount: 'viewer',
+    rtspUrlOverride: bare(rtsp.url('stream1')),
+  };
   const withCam = ctx([cam]);
   const abort = new AbortController();
   let got: () => void = () => undefined;
@@ -156,7 +164,7 @@ test('a camera id that leaves the settings and comes back as another camera neve
 
   // The camera leaves the settings; later the id names another camera (another address).
   await app.handlers.queryData({ pluginContext: ctx([]) as never, queries: [], headers: {} });
-  const other = ctx([{ ...cam, rtspUrlOverride: rtsp.url('stream2') }]);
+  const other = ctx([{ ...cam, rtspUrlOverride: bare(rtsp.url('stream2')) }]);
   const after = await app.handlers.subscribeStream({
     pluginContext: other as never,
     path: 'camera/cam/frames/2/160',

@@ -198,9 +198,9 @@ test('CallResource lists cameras and refuses controls to viewers in words', asyn
 
 test('CheckHealth reports per camera, and CollectMetrics returns Prometheus text', async () => {
   const h: any = await call(clients.diagnostics, 'CheckHealth', { pluginContext: pluginContext() });
-  assert.equal(h.status, 'OK');
-  assert.match(h.message, /1 of 2 cameras reachable/);
-  assert.match(h.message, /✗ Garage: offline: timeout after 5000 ms/);
+  assert.equal(h.status, 'ERROR', 'not every camera answers');
+  assert.match(h.message.split('\n')[0], /^1 of 2 cameras not answering: Garage — unreachable/);
+  assert.match(h.message, /✗ Garage: unreachable .*: timeout after 5000 ms/);
   assert.match(h.message, /✓ Front door: reachable in 42 ms, C210, firmware 1\.4\.3/);
   const details = JSON.parse(h.jsonDetails.toString());
   assert.equal(details.cameras.length, 2);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withCameraAccount } from '../../src/app.ts';
+import { rtspOverrideUrl } from '../../src/config/restream.ts';
 import type { CameraConfig } from '../../src/config/types.ts';
 
 const base: CameraConfig = {
@@ -22,16 +22,16 @@ const base: CameraConfig = {
 };
 
 test('an override on the camera host gets the camera account, URL-encoded', () => {
-  const url = withCameraAccount({ ...base, rtspUrlOverride: 'rtsp://192.0.2.10:8554/stream2' });
+  const url = rtspOverrideUrl({ ...base, rtspUrlOverride: 'rtsp://192.0.2.10:8554/stream2' });
   assert.equal(url, 'rtsp://viewer:p%40ss%3Aword@192.0.2.10:8554/stream2');
 });
 
 test('a restream on another host keeps exactly the given URL: no credentials leave for a third party', () => {
-  assert.equal(withCameraAccount({ ...base, rtspUrlOverride: 'rtsp://go2rtc:8554/front' }), 'rtsp://go2rtc:8554/front');
+  assert.equal(rtspOverrideUrl({ ...base, rtspUrlOverride: 'rtsp://go2rtc:8554/front' }), 'rtsp://go2rtc:8554/front');
   assert.equal(
-    withCameraAccount({ ...base, rtspUrlOverride: 'rtsp://u:x@192.0.2.10:8554/s' }),
+    rtspOverrideUrl({ ...base, rtspUrlOverride: 'rtsp://u:x@192.0.2.10:8554/s' }),
     'rtsp://u:x@192.0.2.10:8554/s',
     'given credentials win'
   );
-  assert.equal(withCameraAccount(base), null);
+  assert.equal(rtspOverrideUrl(base), null);
 });

@@ -2,8 +2,10 @@ import { Button, Field, FieldSet, Input, RadioButtonGroup, SecretInput, Switch }
 import React from 'react';
 
 import type { CameraSettings } from '../../shared/query';
-import { cameraField, type SettingsErrors } from '../settingsValidation';
+import { cameraField, urlCredentials, type SettingsErrors } from '../settingsValidation';
 import { SETTINGS_DEFAULTS } from '../types';
+
+export type SecretKind = 'password' | 'cameraPassword' | 'restreamUser' | 'restreamPassword';
 
 export interface SecretState {
   configured: boolean;
@@ -18,14 +20,19 @@ interface Props {
   /** Passwords under this camera's id: the cloud password (local API) and the camera account's. */
   password: SecretState;
   cameraPassword: SecretState;
+  /** The restream's own account (secureJsonData), never written into the URL. */
+  restreamUser: SecretState;
+  restreamPassword: SecretState;
   /** The id this camera was saved with, when it differs from the current one. */
   savedIdChanged?: string;
   defaultPollIntervalSeconds: number;
   onChange: (patch: Partial<CameraSettings>) => void;
   onNameChange: (name: string) => void;
   onIdChange: (id: string) => void;
-  onSecretChange: (kind: 'password' | 'cameraPassword', value: string) => void;
-  onSecretReset: (kind: 'password' | 'cameraPassword') => void;
+  onSecretChange: (kind: SecretKind, value: string) => void;
+  onSecretReset: (kind: SecretKind) => void;
+  /** Moves a user and password typed into the restream URL into the secure fields. */
+  onMoveUrlCredentials: () => void;
   onRemove: () => void;
 }
 
@@ -47,6 +54,9 @@ export function CameraSettingsEditor(props: Props) {
   const { index, rowKey, camera, errors, password, cameraPassword, onChange } = props;
   const err = (field: keyof CameraSettings) => errors[cameraField(index, field)];
   const fid = (field: string) => `tapo-${rowKey}-${field}`;
+  const inUrl = urlCredentials(camera.rtspUrlOverride ?? '');
+  const showRestreamAccount =
+    Boolean(camera.rtspUrlOverride) || props.restreamUser.configured || props.restreamPassword.configured;
   return (
     <FieldSet label={`Camera ${index + 1}${camera.name ? `: ${camera.name}` : ''}`} data-testid={`camera-${index}`}>
       <Field
@@ -183,6 +193,43 @@ export function CameraSettingsEditor(props: Props) {
           onChange={(e) => onChange({ rtspUrlOverride: e.currentTarget.value || undefined })}
         />
       </Field>
+      {typeof inUrl === 'object' && inUrl !== null && (
+        <Button variant="secondary" icon="lock" onClick={props.onMoveUrlCredentials}>
+          Move the user and password to the secure fields
+        </Button>
+      )}
+      {showRestreamAccount && (
+        <>
+          <Field
+            label="Restream user"
+            description="The restream's own account, if it asks for one; stored encrypted, never in the URL"
+          >
+            <SecretInput
+              id={fid('restreamUser')}
+              width={40}
+              isConfigured={props.restreamUser.configured}
+              value={props.restreamUser.value}
+              placeholder="Restream user"
+              onChange={(e) => props.onSecretChange('restreamUser', e.currentTarget.value)}
+              onReset={() => props.onSecretReset('restreamUser')}
+            />
+          </Field>
+          <Field
+            label="Restream password"
+            description="Stored encrypted; added to the URL only when the sidecar opens it"
+          >
+            <SecretInput
+              id={fid('restreamPassword')}
+              width={40}
+              isConfigured={props.restreamPassword.configured}
+              value={props.restreamPassword.value}
+              placeholder="Restream password"
+              onChange={(e) => props.onSecretChange('restreamPassword', e.currentTarget.value)}
+              onReset={() => props.onSecretReset('restreamPassword')}
+            />
+          </Field>
+        </>
+      )}
       <Field label="ONVIF port" invalid={Boolean(err('onvifPort'))} error={err('onvifPort')}>
         <Input
           id={fid('onvif')}

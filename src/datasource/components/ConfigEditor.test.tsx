@@ -65,6 +65,9 @@ const saved = settings({
   secureJsonFields: { 'password.front': true, 'cameraPassword.front': true },
 });
 
+// user-event types key by key through many fields per camera: slow on a shared, loaded CI machine.
+jest.setTimeout(30_000);
+
 describe('ConfigEditor', () => {
   it('explains which account is which', () => {
     setup(settings());
@@ -134,6 +137,32 @@ describe('ConfigEditor', () => {
     await user.type(within(garage).getByLabelText(/^Camera account password/), 'cam-pw');
     expect(last().secureJsonData).toEqual({ 'password.garage': 'cloud-pw', 'cameraPassword.garage': 'cam-pw' });
     expect(JSON.stringify(last().jsonData)).not.toContain('pw');
+  });
+
+  it('keeps restream credentials out of jsonData: refuses them in the URL and moves them to secure fields', async () => {
+    const { user, last, changes } = setup(saved);
+    const garage = screen.getByTestId('camera-1');
+    const url = within(garage).getByLabelText(/^RTSP override URL/);
+    await user.type(url, 'rtsp://viewer:s3cret@go2rtc:8554/garage');
+    expect(within(garage).getByText(/Leave credentials out of the URL/)).toBeInTheDocument();
+    await user.click(within(garage).getByRole('button', { name: /Move the user and password to the secure fields/ }));
+    expect(last().jsonData.cameras?.[1]?.rtspUrlOverride).toBe('rtsp://go2rtc:8554/garage');
+    expect(last().secureJsonData).toMatchObject({
+      'restreamUser.garage': 'viewer',
+      'restreamPassword.garage': 's3cret',
+    });
+    expect(within(garage).queryByText(/Leave credentials out of the URL/)).not.toBeInTheDocument();
+    expect(JSON.stringify(last().jsonData)).not.toContain('s3cret');
+
+    // Typed straight into the secure fields: never in jsonData at any step.
+    const front = screen.getByTestId('camera-0');
+    expect(within(front).queryByLabelText(/^Restream user/)).not.toBeInTheDocument();
+    await user.type(within(front).getByLabelText(/^RTSP override URL/), 'rtsp://nvr:8554/front');
+    await user.type(within(front).getByLabelText(/^Restream user/), 'nvr');
+    await user.type(within(front).getByLabelText(/^Restream password/), 'nvr-pw');
+    expect(last().secureJsonData).toMatchObject({ 'restreamUser.front': 'nvr', 'restreamPassword.front': 'nvr-pw' });
+    const since = changes.slice(-12);
+    expect(since.every((c) => !JSON.stringify(c.jsonData).includes('nvr-pw'))).toBe(true);
   });
 
   it('moves unsaved passwords with an id change and clears saved ones, saying so', async () => {

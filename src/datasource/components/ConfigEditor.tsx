@@ -11,14 +11,14 @@ import {
   type CameraSettings,
   type ConnectionMode,
 } from '../../shared/query';
-import { deriveCameraId, validateSettings } from '../settingsValidation';
+import { deriveCameraId, urlCredentials, validateSettings } from '../settingsValidation';
 import { SETTINGS_DEFAULTS, type TapoSecureJsonData, type TapoOptions } from '../types';
 import { CameraSettingsEditor } from './CameraSettingsEditor';
 import { SidecarStatus } from './SidecarStatus';
 
 type Props = DataSourcePluginOptionsEditorProps<TapoOptions, TapoSecureJsonData>;
 type SecretKind = keyof typeof secretKeys;
-const SECRET_KINDS: SecretKind[] = ['password', 'cameraPassword'];
+const SECRET_KINDS: SecretKind[] = ['password', 'cameraPassword', 'restreamUser', 'restreamPassword'];
 
 const CONNECTION_OPTIONS: Array<{ label: string; value: ConnectionMode; description: string }> = [
   { label: 'Managed', value: 'managed', description: 'Grafana starts the bundled sidecar next to itself' },
@@ -183,6 +183,23 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     emit(jsonData, { data: { ...secureData, [key]: '' }, fields: { ...secureFields, [key]: false } });
   };
 
+  /** A user and password typed into the restream URL go to the secure fields; the URL keeps neither. */
+  const moveUrlCredentials = (index: number) => {
+    const camera = cameras[index];
+    const found = urlCredentials(camera.rtspUrlOverride ?? '');
+    if (!found || found === 'parameter') {
+      return;
+    }
+    const data = { ...secureData, [secretKeys.restreamUser(camera.id)]: found.user };
+    if (found.password) {
+      data[secretKeys.restreamPassword(camera.id)] = found.password;
+    }
+    emit(
+      { ...jsonData, cameras: withCamera(index, { rtspUrlOverride: found.bare }) },
+      { data, fields: { ...secureFields } }
+    );
+  };
+
   const secretState = (cameraId: string, kind: SecretKind) => {
     const key = secretKeys[kind](cameraId);
     return { configured: Boolean(secureFields[key]), value: secureData[key] ?? '' };
@@ -236,6 +253,9 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
               errors={errors}
               password={secretState(camera.id, 'password')}
               cameraPassword={secretState(camera.id, 'cameraPassword')}
+              restreamUser={secretState(camera.id, 'restreamUser')}
+              restreamPassword={secretState(camera.id, 'restreamPassword')}
+              onMoveUrlCredentials={() => moveUrlCredentials(index)}
               savedIdChanged={savedId !== undefined && savedId !== camera.id ? savedId : undefined}
               defaultPollIntervalSeconds={defaultPoll}
               onChange={(patch) => setJson({ cameras: withCamera(index, patch) })}
