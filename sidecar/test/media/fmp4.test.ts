@@ -49,7 +49,7 @@ function withTmp(t: { after: (fn: () => void) => void }): string {
 function packageAll(info: Parameters<typeof packageInfo>[0], aus: AccessUnit[]): { bytes: Buffer; sizes: number[] } {
   const { init } = packageInfo(info);
   const muxer = new Fmp4Muxer(info.fps);
-  const frags = aus.map((au) => muxer.fragment(au)).filter((f) => f !== null);
+  const frags = aus.map((au) => muxer.fragment(au));
   return { bytes: Buffer.concat([init, ...frags.map((f) => f.data)]), sizes: frags.map((f) => f.data.length) };
 }
 

@@ -36,33 +36,37 @@ export function packageInfo(info: StreamInfo): Packaged {
   };
 }
 
+/** Beyond this, a jump in time is a new clock rather than lost pictures. */
+const MAX_GAP = 10 * TIMESCALE;
+
 export class Fmp4Muxer {
   private seq = 0;
   private origin: number | null = null;
   private lastTime: number | null = null;
   private lastDuration: number;
+  private lastDecode = 0;
 
   constructor(fps = 15) {
     this.lastDuration = Math.round(TIMESCALE / (fps > 0 ? fps : 15));
   }
 
-  /** One access unit as a fragment; `null` for one whose time runs backwards (dropped). */
-  fragment(au: AccessUnit): { data: Buffer; seq: number; decodeTime: number } | null {
-    if (this.origin === null) {
+  /** One access unit as one fragment, timed from its 90 kHz time. */
+  fragment(au: AccessUnit): { data: Buffer; seq: number; decodeTime: number } {
+    if (this.origin === null || this.lastTime === null) {
       this.origin = au.time90k;
-    }
-    if (this.lastTime !== null) {
+    } else {
       const delta = au.time90k - this.lastTime;
-      if (delta <= 0) {
-        return null;
-      }
-      // A long gap (lost pictures) is not a frame spacing: keep the last good one.
-      if (delta < TIMESCALE) {
+      if (delta <= 0 || delta > MAX_GAP) {
+        // A new RTP clock (the camera reconnected): carry on right after the last picture.
+        this.origin = au.time90k - (this.lastDecode + this.lastDuration);
+      } else if (delta < TIMESCALE) {
+        // A longer gap (lost pictures) is not a frame spacing: keep the last good one.
         this.lastDuration = delta;
       }
     }
     this.lastTime = au.time90k;
     const decodeTime = au.time90k - this.origin;
+    this.lastDecode = decodeTime;
     this.seq++;
     const data = fragment(this.seq, decodeTime, [
       { duration: this.lastDuration, keyframe: au.keyframe, data: avccSample(au.nalus) },
