@@ -27,7 +27,7 @@ function startVideoSidecar() {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'test/helpers/video-sidecar.ts', String(CAMERAS), '640x360', String(FPS)],
-    { cwd: join(ROOT, 'sidecar'), stdio: ['pipe', 'pipe', 'pipe'] }
+    { cwd: join(ROOT, 'sidecar'), stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, STOP_ON_STDIN_EOF: '1' } }
   );
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
