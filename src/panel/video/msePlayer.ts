@@ -4,7 +4,9 @@ import { mimeOf } from './mode';
 /** Seconds of video kept behind the playhead; older is removed so memory stays flat. */
 const KEEP_BEHIND_S = 4;
 /** Further than this behind the newest picture, playback jumps to the live edge. */
-const MAX_LAG_S = 0.5;
+const MAX_LAG_S = 1;
+/** Between this and MAX_LAG_S behind, playback speeds up a little to catch up without a jump. */
+const CATCH_UP_LAG_S = 0.25;
 /** Appends waiting for the SourceBuffer beyond this mean we cannot keep up: drop to the next keyframe. */
 const MAX_QUEUE = 30;
 
@@ -156,10 +158,13 @@ export class MsePlayer {
       const start = ranges.start(ranges.length - 1);
       const end = ranges.end(ranges.length - 1);
       const now = this.video.currentTime;
-      if (now < start || end - now > MAX_LAG_S) {
+      const lag = end - now;
+      if (now < start || lag > MAX_LAG_S) {
         // Joined mid-stream, or fell behind (a hidden tab, a stall): play the newest picture.
         this.video.currentTime = Math.max(start, end - 0.05);
         this.stats.jumps++;
+      } else {
+        this.video.playbackRate = lag > CATCH_UP_LAG_S ? 1.1 : 1;
       }
       if (this.video.paused) {
         void this.video.play()?.catch(() => undefined);
