@@ -307,6 +307,35 @@ test('a stalled viewer loses whole groups of pictures, never gets a broken one, 
   }
 });
 
+test('a camera stream that fails says why once, then the video resumes at the next keyframe', async (t) => {
+  const feed = feeds.get('front', 'sub');
+  const w = watch('camera/front/video/sub');
+  t.after(() => w.stream.cancel());
+  await listening(feed);
+  stepToKeyframe(feed);
+  await stepInTurn(feed, w, 2);
+  feed.fail(new Error('the camera closed the RTSP session'));
+  feed.fail(new Error('the camera closed the RTSP session'));
+  await w.until(() => w.rows.some((r) => r.kind === 'problem'), 'a problem row');
+  // Pictures after the failure but before a keyframe cannot be decoded: only the next group plays.
+  const before = w.rows.length;
+  stepToKeyframe(feed);
+  await stepInTurn(feed, w, 1);
+  const after = w.rows.slice(before);
+  assert.deepEqual(
+    after.map((r) => (r.kind === 'init' ? 'I' : r.keyframe ? 'K' : 'f')),
+    ['I', 'K', 'f']
+  );
+  const problems = w.rows.filter((r) => r.kind === 'problem');
+  assert.equal(problems.length, 1, 'said once');
+  assert.equal(problems[0].error, 'the camera closed the RTSP session');
+  assert.equal(problems[0].codec, 'h264', 'a passing problem of a playable stream');
+  w.stream.cancel();
+  while (feed.watchers > 0) {
+    await new Promise((r) => setImmediate(r));
+  }
+});
+
 test('H.265 says it is not playable in the browser and frees the camera; a camera without video says so', async () => {
   const feed = feeds.get('attic', 'sub');
   const w = watch('camera/attic/video/sub');

@@ -167,4 +167,20 @@ describe('video tiles', () => {
     expect(watching.get(VIDEO) ?? 0).toBe(0);
     expect(watching.get(FRAMES)).toBe(1);
   });
+
+  it('play the camera’s main stream in full screen, and the tile’s again after', () => {
+    (window as any).MediaSource = FakeMediaSource;
+    render(<CameraPanel {...props()} />);
+    const tile = screen.getByTestId('camera-tile');
+    let full: Element | null = null;
+    Object.defineProperty(document, 'fullscreenElement', { configurable: true, get: () => full });
+    full = tile;
+    act(() => void document.dispatchEvent(new Event('fullscreenchange')));
+    expect(watching.get('ds/uid-1/camera/front/video/main')).toBe(1);
+    expect(watching.get(VIDEO)).toBe(0);
+    full = null;
+    act(() => void document.dispatchEvent(new Event('fullscreenchange')));
+    expect(watching.get('ds/uid-1/camera/front/video/main')).toBe(0);
+    expect(watching.get(VIDEO)).toBe(1);
+  });
 });
