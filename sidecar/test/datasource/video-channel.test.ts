@@ -140,11 +140,13 @@ async function stepInTurn(feed: ReplayFeed, w: ReturnType<typeof watch>, n: numb
   }
 }
 
-/** Hands out pictures until the next one is a keyframe. */
-function stepToKeyframe(feed: ReplayFeed): void {
+/** Hands out pictures up to the next keyframe, and waits for the viewer to get that keyframe. */
+async function stepToKeyframe(feed: ReplayFeed, w: ReturnType<typeof watch>): Promise<void> {
   for (let i = 0; i < 1000; i++) {
     const [au] = feed.step(1);
     if (au.keyframe) {
+      const time = Math.round(performance.timeOrigin + au.receivedAt);
+      await w.until(() => w.rows.some((r) => r.keyframe && r.time === time), 'the keyframe');
       return;
     }
   }
@@ -299,7 +301,7 @@ test('a stalled viewer loses whole groups of pictures, never gets a broken one, 
     }
   }
   // Once reading again, the viewer is back on the live edge at the next keyframe.
-  stepToKeyframe(feed);
+  await stepToKeyframe(feed, w);
   await stepInTurn(feed, w, 3);
   w.stream.cancel();
   while (feed.watchers > 0) {
@@ -312,14 +314,14 @@ test('a camera stream that fails says why once, then the video resumes at the ne
   const w = watch('camera/front/video/sub');
   t.after(() => w.stream.cancel());
   await listening(feed);
-  stepToKeyframe(feed);
+  await stepToKeyframe(feed, w);
   await stepInTurn(feed, w, 2);
   feed.fail(new Error('the camera closed the RTSP session'));
   feed.fail(new Error('the camera closed the RTSP session'));
   await w.until(() => w.rows.some((r) => r.kind === 'problem'), 'a problem row');
   // Pictures after the failure but before a keyframe cannot be decoded: only the next group plays.
   const before = w.rows.length;
-  stepToKeyframe(feed);
+  await stepToKeyframe(feed, w);
   await stepInTurn(feed, w, 1);
   const after = w.rows.slice(before);
   assert.deepEqual(
