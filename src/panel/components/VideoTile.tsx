@@ -140,7 +140,6 @@ export function VideoTile({ tile, options, controls, api, ptz, privacy, mse: mse
   const pictures = usePictures(tile.framesChannel, !playing);
 
   const offline = isOffline(tile);
-  const view = { ...tile, key: tile.key };
   return (
     <div
       ref={ref}
@@ -191,7 +190,7 @@ export function VideoTile({ tile, options, controls, api, ptz, privacy, mse: mse
       </div>
       {controls && (
         <TileControls
-          view={view}
+          view={tile}
           api={api}
           ptz={ptz}
           privacy={privacy ?? tile.privacy}
