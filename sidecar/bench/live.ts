@@ -289,6 +289,136 @@ async function phase(
 }
 
 export async function run(): Promise<void> {
+  await runJpeg();
+  await runVideo();
+}
+
+const VIDEO_CAMERAS = 16;
+const VIDEO_WINDOW_MS = 10_000;
+const VIDEO_SIZE = '1920x1080';
+const VIDEO_FPS = 15;
+const VIDEO_KBPS = 2000;
+
+/**
+ * Video through RunStream: the Live video channel (camera/<id>/video/main) of 16 cameras of
+ * stream1 size (1920x1080 H.264, 15 fps, about 2 Mbit/s, a keyframe every 2 s), from a sidecar
+ * process serving the datasource over gRPC whose feeds replay ffmpeg-made H.264 at the camera's
+ * pace (sidecar/test/helpers/video-sidecar.ts, until the RTSP feeds are wired in). Prints bytes per
+ * second per viewer against the stream's bit rate, packet-in (picture complete in the sidecar) →
+ * Live packet out (arrival here; same host clock, ms resolution) p50/p99, the largest Live message,
+ * and the sidecar's CPU (its whole process, the feed replay included) for 16 streams.
+ */
+export async function runVideo(): Promise<void> {
+  console.log(
+    `live video: RunStream of ${VIDEO_CAMERAS} cameras' video channels, ${VIDEO_SIZE} H.264 @ ${VIDEO_FPS} fps ~${VIDEO_KBPS} kbit/s (replayed test feed), ${VIDEO_WINDOW_MS / 1000} s`
+  );
+  const child = spawnGroup(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/helpers/video-sidecar.ts',
+      String(VIDEO_CAMERAS),
+      VIDEO_SIZE,
+      String(VIDEO_FPS),
+      String(VIDEO_KBPS),
+    ],
+    { cwd: sidecarDir, stdout: 'pipe' }
+  );
+  const tail: string[] = [];
+  keepTail(child, tail);
+  const onExit = () => killGroup(child.pid, 'SIGKILL');
+  process.once('exit', onExit);
+  const streams: Array<grpc.ClientReadableStream<{ data: Buffer }>> = [];
+  let clients: ReturnType<typeof pluginClients> | undefined;
+  try {
+    const info = await untilLine(
+      child,
+      child.stdout!,
+      (l) => JSON.parse(l) as { grpc: string; cameras: string[]; bitsPerSecond: number; pid: number },
+      'the video sidecar',
+      tail,
+      180_000 // it encodes its clip first
+    );
+    clients = pluginClients(info.grpc);
+    const ctx = pluginContext({
+      dataSourceInstanceSettings: { ...pluginContext().dataSourceInstanceSettings, uid: UID },
+    });
+    const bytes = new Map<string, number>();
+    const latencies: number[] = [];
+    let maxMessage = 0;
+    let measuring = false;
+    let firstKeyframes = 0;
+    let started: () => void = () => undefined;
+    const allStarted = new Promise<void>((r) => (started = r));
+    for (const id of info.cameras) {
+      const s = clients.stream.RunStream({ pluginContext: ctx, path: `camera/${id}/video/main` });
+      streams.push(s);
+      let names: string[] | null = null;
+      let seen = false;
+      s.on('data', (p: { data: Buffer }) => {
+        const now = Date.now();
+        const json = JSON.parse(p.data.toString('utf8')) as {
+          schema?: { fields: Array<{ name: string }> };
+          data: { values: unknown[][] };
+        };
+        names = json.schema ? json.schema.fields.map((f) => f.name) : names;
+        if (!seen) {
+          seen = true;
+          if (++firstKeyframes === info.cameras.length) {
+            started();
+          }
+        }
+        if (!measuring || !names) {
+          return;
+        }
+        maxMessage = Math.max(maxMessage, p.data.length);
+        bytes.set(id, (bytes.get(id) ?? 0) + p.data.length);
+        const kinds = json.data.values[names.indexOf('kind')] as string[];
+        const times = json.data.values[names.indexOf('time')] as number[];
+        kinds.forEach((k, i) => k === 'fragment' && latencies.push(now - times[i]));
+      });
+      s.on('error', () => undefined);
+    }
+    await Promise.race([
+      allStarted,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('not every channel started')), WARMUP_TIMEOUT_MS)),
+    ]);
+    const cpu0 = procCpuSeconds(info.pid);
+    const t0 = Date.now();
+    measuring = true;
+    await new Promise((r) => setTimeout(r, VIDEO_WINDOW_MS));
+    measuring = false;
+    const seconds = (Date.now() - t0) / 1000;
+    const cpu1 = procCpuSeconds(info.pid);
+    const perViewer = Array.from(bytes.values()).map((b) => (b * 8) / seconds);
+    const mean = perViewer.reduce((a, b) => a + b, 0) / Math.max(1, perViewer.length);
+    const lat = summary(latencies);
+    console.log(
+      `  per viewer: ${fmt(mean / 1e6, 2)} Mbit/s on the wire (Live packets, base64 JSON) for a ${fmt(info.bitsPerSecond / 1e6, 2)} Mbit/s stream: ${fmt(mean / info.bitsPerSecond, 2)}x; ${perViewer.length} of ${info.cameras.length} channels delivered`
+    );
+    console.log(
+      `  packet-in → Live packet out: p50 ${fmt(lat.p50, 1)} ms, p99 ${fmt(lat.p99, 1)} ms over ${lat.n} pictures (goal p99 < 50 ms); largest Live message ${maxMessage} bytes`
+    );
+    if (cpu0 !== null && cpu1 !== null) {
+      console.log(
+        `  sidecar CPU for ${info.cameras.length} streams: ${fmt(((cpu1 - cpu0) / seconds) * 100, 1)} % of a core (whole process incl. the replayed feeds; goal < 3 %)`
+      );
+    }
+    console.log(`  rss ${fmt(procMem(info.pid).rss / 2 ** 20, 0)} MiB`);
+  } finally {
+    streams.forEach((s) => s.cancel());
+    if (clients) {
+      for (const c of Object.values(clients)) {
+        c.close();
+      }
+    }
+    await stopGroup(child);
+    process.off('exit', onExit);
+  }
+}
+
+export async function runJpeg(): Promise<void> {
   if (!existsSync(mainMjs)) {
     console.log(`skipped: ${mainMjs} is not built (npm run build)`);
     return;

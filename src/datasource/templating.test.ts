@@ -64,6 +64,15 @@ describe('interpolateQuery', () => {
     expect(d.live).toEqual({ kind: 'frames', fps: 2, width: 640 });
   });
 
+  it('keeps a video query’s stream and caps its picture fallback', () => {
+    const v = interpolateQuery(
+      { refId: 'A', queryType: 'live', live: { kind: 'video', stream: 'main', fps: 60 } },
+      {},
+      templateSrv
+    );
+    expect(v.live).toEqual({ kind: 'video', stream: 'main', fps: 10, width: 640 });
+  });
+
   it('does not add live settings to other query types', () => {
     const q = interpolateQuery(
       { refId: 'A', queryType: 'metrics', metrics: ['online'], cameras: ['$camera'] },

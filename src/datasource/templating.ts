@@ -107,7 +107,14 @@ export function interpolateQuery(
     out.live =
       live.kind === 'frames'
         ? { kind: 'frames', fps: clampLiveFps(live.fps), width: clampLiveWidth(live.width) }
-        : { kind: live.kind };
+        : live.kind === 'video'
+          ? {
+              kind: 'video',
+              ...(live.stream ? { stream: live.stream } : {}),
+              fps: clampLiveFps(live.fps),
+              width: clampLiveWidth(live.width),
+            }
+          : { kind: live.kind };
   }
   return out;
 }

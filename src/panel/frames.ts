@@ -259,7 +259,7 @@ export function isOffline(tile: Pick<TileFrame, 'status' | 'error'>): boolean {
 }
 
 /** Keeps tiles named in a comma-separated list of ids or names (case-insensitive); empty keeps all. */
-export function filterTiles(tiles: TileFrame[], filter: string | undefined): TileFrame[] {
+export function filterTiles<T extends TileFrame>(tiles: T[], filter: string | undefined): T[] {
   const wanted = (filter ?? '')
     .split(',')
     .map((s) => s.trim().toLowerCase())

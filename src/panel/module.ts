@@ -6,6 +6,26 @@ import { DEFAULT_OPTIONS, type PanelOptions } from './types';
 export const plugin = new PanelPlugin<PanelOptions>(CameraPanel).setPanelOptions((builder) =>
   builder
     .addRadio({
+      path: 'liveMode',
+      name: 'Live view',
+      description:
+        'Video plays the camera’s own H.264 at its frame rate (Tapo video queries); pictures where the browser cannot play it',
+      defaultValue: DEFAULT_OPTIONS.liveMode,
+      settings: {
+        options: [
+          { value: 'video', label: 'Video' },
+          { value: 'pictures', label: 'Pictures' },
+        ],
+      },
+    })
+    .addBooleanSwitch({
+      path: 'fullscreenMain',
+      name: 'Full screen in full size',
+      description: 'Full screen plays the camera’s main stream (stream1) instead of the tile’s',
+      defaultValue: DEFAULT_OPTIONS.fullscreenMain,
+      showIf: (o) => o.liveMode !== 'pictures',
+    })
+    .addRadio({
       path: 'fit',
       name: 'Picture',
       description: 'Fit shows the whole frame; fill crops it to fill the tile',

@@ -1,3 +1,5 @@
+import type { LiveMode } from './video/mode';
+
 export type FitMode = 'contain' | 'cover';
 
 export interface PanelOptions {
@@ -15,6 +17,10 @@ export interface PanelOptions {
   cameraFilter: string;
   /** Camera controls for Editors and Admins (never shown to Viewers). */
   showControls: boolean;
+  /** For Tapo video queries: the camera's own video where the browser plays it, or JPEG pictures. */
+  liveMode: LiveMode;
+  /** Full screen plays the camera's main stream (stream1) instead of the tile's. */
+  fullscreenMain: boolean;
 }
 
 export const DEFAULT_OPTIONS: PanelOptions = {
@@ -25,6 +31,8 @@ export const DEFAULT_OPTIONS: PanelOptions = {
   motionWindowSeconds: 30,
   cameraFilter: '',
   showControls: true,
+  liveMode: 'video',
+  fullscreenMain: true,
 };
 
 /** Our datasource: its frames get camera controls through its resources. */

@@ -44,8 +44,14 @@ export type CameraStatus = (typeof CAMERA_STATUSES)[number];
 export const EVENT_KINDS = ['motion', 'person'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-export const LIVE_KINDS = ['metrics', 'frames'] as const;
+export const LIVE_KINDS = ['metrics', 'frames', 'video'] as const;
 export type LiveKind = (typeof LIVE_KINDS)[number];
+
+/** A camera's two RTSP streams: `main` is stream1 (full size), `sub` is stream2 (640×360). */
+export const VIDEO_STREAMS = ['main', 'sub'] as const;
+export type VideoStreamName = (typeof VIDEO_STREAMS)[number];
+/** Tiles play the small stream; full screen may ask for the main one. */
+export const LIVE_DEFAULT_VIDEO_STREAM: VideoStreamName = 'sub';
 
 /** Live frame limits: a 16-camera wall must stay far below Grafana Live's 4 MB client queue. */
 export const LIVE_DEFAULT_FPS = 2;
@@ -65,8 +71,11 @@ export interface TapoQuery {
   eventKinds?: EventKind[];
   /** status: filter rows by status; empty means all. */
   statuses?: CameraStatus[];
-  /** live: what to stream; without it, camera pictures (frames). */
-  live?: { kind: LiveKind; fps?: number; width?: number };
+  /**
+   * live: what to stream; without it, camera pictures (frames). For 'video', `stream` picks the
+   * camera's stream and fps/width say how the JPEG fallback (H.265 cameras, no MSE) is made.
+   */
+  live?: { kind: LiveKind; fps?: number; width?: number; stream?: VideoStreamName };
   /** events: also answer status changes (went offline, came back) as rows; used by annotations. */
   statusChanges?: boolean;
 }
@@ -135,6 +144,8 @@ export const channels = {
   fleetMetrics: () => 'fleet/metrics',
   cameraMetrics: (id: string) => `camera/${id}/metrics`,
   cameraFrames: (id: string, fps: number, width: number) => `camera/${id}/frames/${fps}/${width}`,
+  /** The camera's own H.264 as fMP4 (VIDEO_FIELDS packets). */
+  cameraVideo: (id: string, stream: VideoStreamName) => `camera/${id}/video/${stream}`,
 };
 
 /** CallResource paths. */
@@ -236,6 +247,43 @@ export const FRAME_FIELDS = {
   status: 'status',
   lastSeen: 'last_seen',
   motion: 'motion',
+  error: 'error',
+} as const;
+
+/**
+ * Field names of a live video packet (channel camera/<id>/video/<main|sub>). Each row is one piece of
+ * fMP4: `kind` 'init' (the init segment, sent before every keyframe so a viewer can start there),
+ * 'fragment' (one picture), or 'problem' (no video, `error` says why, e.g. H.265 is not playable in
+ * the browser: show pictures instead). A packet may hold several rows; apply them in order.
+ */
+export const VIDEO_FIELDS = {
+  time: 'time',
+  /** Fragment sequence number: a gap means pictures were dropped, so wait for the next keyframe. */
+  seq: 'seq',
+  kind: 'kind',
+  keyframe: 'keyframe',
+  /** MSE codec string, e.g. avc1.64001f; 'h265' in a problem row for such cameras. */
+  codec: 'codec',
+  width: 'width',
+  height: 'height',
+  /** The fMP4 bytes as base64. */
+  data: 'data',
+  error: 'error',
+} as const;
+export type VideoPacketKind = 'init' | 'fragment' | 'problem';
+
+/**
+ * Field names of the frame a video query answers, one row per camera: the panel subscribes to
+ * `video_channel` itself (every packet counts, none may be merged away) and to `frames_channel`
+ * when it must fall back to pictures.
+ */
+export const VIDEO_TILE_FIELDS = {
+  cameraId: 'camera_id',
+  cameraName: 'camera_name',
+  status: 'status',
+  stream: 'stream',
+  videoChannel: 'video_channel',
+  framesChannel: 'frames_channel',
   error: 'error',
 } as const;
 

@@ -75,6 +75,68 @@ grafanaRuntime.config.bootData = {
   },
 };
 
+/**
+ * Grafana Live for the panel's own subscriptions (video tiles watch their channels themselves):
+ * every message pushed for an address reaches each subscriber of it, in order.
+ */
+const live = { subjects: new Map(), subscribers: new Map() };
+const liveSubject = (key) => {
+  if (!live.subjects.has(key)) {
+    live.subjects.set(key, new rxjs.Subject());
+  }
+  return live.subjects.get(key);
+};
+grafanaRuntime.setGrafanaLiveSrv({
+  getStream(addr) {
+    const key = `${addr.scope}/${addr.namespace}/${addr.path}`;
+    return new rxjs.Observable((observer) => {
+      live.subscribers.set(key, (live.subscribers.get(key) ?? 0) + 1);
+      const sub = liveSubject(key).subscribe((message) => observer.next({ type: 'message', message }));
+      return () => {
+        live.subscribers.set(key, live.subscribers.get(key) - 1);
+        sub.unsubscribe();
+      };
+    });
+  },
+});
+
+/** Decode time (ms) of an fMP4 fragment, from its tfdt box. */
+function fragmentTimeMs(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i + 16 <= bytes.length; i++) {
+    if (bytes[i] === 0x74 && bytes[i + 1] === 0x66 && bytes[i + 2] === 0x64 && bytes[i + 3] === 0x74) {
+      const version = bytes[i + 4];
+      const t = version === 1 ? Number(view.getBigUint64(i + 8)) : view.getUint32(i + 8);
+      return Math.round((t / 90000) * 1000);
+    }
+  }
+  return null;
+}
+
+/** Per video address: when each picture's packet arrived, and what the <video> showed when. */
+const video = { names: new Map(), arrivals: new Map(), shown: new Map(), watched: new WeakSet() };
+
+function watchVideoFrames(cameraId) {
+  const el = document.querySelector(`[data-camera="${cameraId}"] video`);
+  if (!el || video.watched.has(el) || !el.requestVideoFrameCallback) {
+    return;
+  }
+  video.watched.add(el);
+  const stats = { frames: 0, latencies: [], first: null, last: null };
+  video.shown.set(cameraId, stats);
+  const onFrame = (_now, meta) => {
+    stats.frames++;
+    stats.first ??= meta.expectedDisplayTime;
+    stats.last = meta.expectedDisplayTime;
+    const arrived = video.arrivals.get(cameraId)?.get(Math.round(meta.mediaTime * 1000));
+    if (arrived !== undefined) {
+      stats.latencies.push(meta.expectedDisplayTime - arrived);
+    }
+    el.requestVideoFrameCallback(onFrame);
+  };
+  el.requestVideoFrameCallback(onFrame);
+}
+
 const state = {
   /** channel → DataFrame: a length-1 replace buffer per stream. */
   frames: new Map(),
@@ -129,6 +191,76 @@ window.tapoHarness = {
     state.schemas.set(channel, schema);
     state.frames.set(channel, grafanaData.dataFrameFromJSON({ schema, data: json.data }));
     render();
+  },
+  /** A Live message for the panel's own subscriptions (`ds/<uid>/<path>`), as Grafana Live delivers it. */
+  pushLive(address, json) {
+    const cameraId = /camera\/([^/]+)\/video\//.exec(address)?.[1];
+    if (cameraId) {
+      const names = json.schema?.fields?.map((f) => f.name) ?? video.names.get(address);
+      video.names.set(address, names);
+      const cols = json.data?.values ?? [];
+      const kind = cols[names.indexOf('kind')] ?? [];
+      const data = cols[names.indexOf('data')] ?? [];
+      const now = performance.now();
+      kind.forEach((k, i) => {
+        if (k === 'fragment') {
+          const bin = atob(data[i]);
+          const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+          const t = fragmentTimeMs(bytes);
+          if (!video.arrivals.has(cameraId)) {
+            video.arrivals.set(cameraId, new Map());
+          }
+          video.arrivals.get(cameraId).set(t, now);
+        }
+      });
+      watchVideoFrames(cameraId);
+    }
+    liveSubject(address).next(json);
+  },
+  /** How many of the panel's subscriptions an address has. */
+  liveSubscribers(address) {
+    return live.subscribers.get(address) ?? 0;
+  },
+  /** A video query's answer (one row per camera with its channels), as the datasource returns it. */
+  setVideoTiles(rows) {
+    const col = (name) => rows.map((r) => r[name] ?? null);
+    const names = ['camera_id', 'camera_name', 'status', 'stream', 'video_channel', 'frames_channel', 'error'];
+    state.frames.set(
+      'video-query',
+      grafanaData.toDataFrame({
+        refId: 'A',
+        fields: names.map((name) => ({ name, type: grafanaData.FieldType.string, values: col(name) })),
+      })
+    );
+    render();
+  },
+  /** What each video tile decoded and showed: the element's own counters and per-frame callbacks. */
+  videoStats() {
+    return Array.from(document.querySelectorAll('[data-camera]')).map((tile) => {
+      const cameraId = tile.getAttribute('data-camera');
+      watchVideoFrames(cameraId);
+      const el = tile.querySelector('video');
+      const q = el?.getVideoPlaybackQuality?.();
+      const shown = video.shown.get(cameraId);
+      return {
+        cameraId,
+        mode: tile.getAttribute('data-mode'),
+        reason: tile.querySelector('[data-testid="mode-reason"]')?.textContent ?? null,
+        problem: tile.querySelector('[data-testid="video-problem"]')?.textContent ?? null,
+        decoded: q?.totalVideoFrames ?? 0,
+        dropped: q?.droppedVideoFrames ?? 0,
+        videoWidth: el?.videoWidth ?? 0,
+        videoHeight: el?.videoHeight ?? 0,
+        currentTime: el?.currentTime ?? 0,
+        error: el?.error ? `${el.error.code}: ${el.error.message}` : null,
+        shownFrames: shown?.frames ?? 0,
+        shownSpanMs: shown && shown.last !== null ? shown.last - shown.first : 0,
+        latencies: shown?.latencies ?? [],
+      };
+    });
+  },
+  canPlay(mime) {
+    return typeof MediaSource === 'function' && MediaSource.isTypeSupported(mime);
   },
   setOptions(options) {
     state.options = { ...state.options, ...options };

@@ -118,10 +118,10 @@ export async function startSidecar({ timeoutMs = 20_000, waitFor = 'demo fleet o
   return { pid, address, dataDir, logTail: () => tail.join('\n'), stop };
 }
 
-/** grpc-js clients of the plugin services, from the .proto files shipped with the sidecar. */
-export function pluginClients(address) {
+/** grpc-js clients of the plugin services, from the .proto files shipped with the sidecar (or `protoDir`). */
+export function pluginClients(address, protoDir = join(SIDECAR_DIR, 'proto')) {
   const def = protoLoader.loadSync(['pluginv2.proto'], {
-    includeDirs: [join(SIDECAR_DIR, 'proto')],
+    includeDirs: [protoDir],
     keepCase: true,
     longs: Number,
     enums: String,

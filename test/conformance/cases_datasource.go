@@ -323,6 +323,7 @@ func (h *harness) datasourceCases(ctx context.Context, l *launched) {
 	})
 
 	h.streamCases(ctx, l)
+	h.videoCases(ctx, l)
 	h.alertCases(ctx, l)
 	h.provisioningCases(ctx, l)
 	h.instanceCases(ctx, l)

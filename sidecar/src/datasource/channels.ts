@@ -5,16 +5,19 @@ import {
   LIVE_DEFAULT_WIDTH,
   LIVE_MAX_FPS,
   LIVE_MAX_WIDTH,
+  type VideoStreamName,
 } from '../../../src/shared/query.ts';
 
 export type Channel =
   | { kind: 'fleet-metrics' }
   | { kind: 'camera-metrics'; cameraId: string }
-  | { kind: 'frames'; cameraId: string; fps: number; width: number };
+  | { kind: 'frames'; cameraId: string; fps: number; width: number }
+  | { kind: 'video'; cameraId: string; stream: VideoStreamName };
 
 const ID = '[A-Za-z0-9_\\-.=]+';
 const CAMERA_METRICS = new RegExp(`^camera/(${ID})/metrics$`);
 const FRAMES = new RegExp(`^camera/(${ID})/frames/(\\d+(?:\\.\\d+)?)/(\\d+)$`);
+const VIDEO = new RegExp(`^camera/(${ID})/video/(main|sub)$`);
 
 export const MIN_WIDTH = 64;
 
@@ -42,6 +45,10 @@ export function parseChannel(path: string): Channel | null {
   if (f) {
     return { kind: 'frames', cameraId: f[1], fps: clampFps(Number(f[2])), width: clampWidth(Number(f[3])) };
   }
+  const v = VIDEO.exec(path);
+  if (v) {
+    return { kind: 'video', cameraId: v[1], stream: v[2] as VideoStreamName };
+  }
   return null;
 }
 
@@ -53,6 +60,8 @@ export function channelPath(c: Channel): string {
       return channels.cameraMetrics(c.cameraId);
     case 'frames':
       return channels.cameraFrames(c.cameraId, c.fps, c.width);
+    case 'video':
+      return channels.cameraVideo(c.cameraId, c.stream);
   }
 }
 

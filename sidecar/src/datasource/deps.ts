@@ -4,6 +4,7 @@ import type { FleetView } from '../fleet/model.ts';
 import type { DataSourceInstanceSettings } from '../grafana/protocol.ts';
 import type { SidecarInfo } from '../../../src/shared/query.ts';
 import type { JpegFrame } from './live-frames.ts';
+import type { VideoFeeds } from '../media/video/types.ts';
 
 export interface FrameProvider {
   /** Starts (or joins) the camera's picture stream; returns the unsubscribe function. */
@@ -48,6 +49,8 @@ export interface DatasourceDeps {
   fleet: FleetView;
   log: Logger;
   frames?: FrameProvider;
+  /** The cameras' own H.264 (one RTSP session per camera stream), for the Live video channel. */
+  video?: VideoFeeds;
   controls?: CameraControls;
   /** Logs in to each camera now (never one that is locked out) and reports per camera. */
   checkCameras?: (cameraIds: string[]) => Promise<CameraHealth[]>;

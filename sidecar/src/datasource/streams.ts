@@ -1,4 +1,4 @@
-/** SubscribeStream / RunStream for our Live channels: poll results and camera pictures. */
+/** SubscribeStream / RunStream for our Live channels: poll results, camera pictures and video. */
 import type { StreamSink } from '../grafana/handlers.ts';
 import { frameToJSON } from '../grafana/frame.ts';
 import type { SubscribeStatus } from '../grafana/protocol.ts';
@@ -6,6 +6,8 @@ import type { PollResult } from '../fleet/model.ts';
 import { parseChannel, type Channel } from './channels.ts';
 import type { DatasourceDeps } from './deps.ts';
 import { pictureFrame, pollFrame, problemFrame } from './live-frames.ts';
+import { videoFrame } from './video-frames.ts';
+import { relaysFor, type VideoPacket, type VideoRelay } from './video-relay.ts';
 
 function known(deps: DatasourceDeps, ch: Channel): boolean {
   return ch.kind === 'fleet-metrics' || deps.fleet.camera(ch.cameraId) !== undefined;
@@ -18,6 +20,12 @@ export async function subscribe(
   const ch = parseChannel(path);
   if (!ch || !known(deps, ch)) {
     return { status: 'NOT_FOUND' };
+  }
+  if (ch.kind === 'video') {
+    // A viewer starts at the last keyframe: init + the current group of pictures (or why none).
+    const relay = videoRelay(deps, ch);
+    const packets = relay ? relay.joinPackets() : [noVideo(deps)];
+    return { status: 'OK', data: packets.length ? frameToJSON(videoFrame(packets)) : undefined };
   }
   // Initial data, so a panel never starts blank.
   if (ch.kind === 'frames') {
@@ -48,12 +56,19 @@ export async function run(deps: DatasourceDeps, path: string, sink: StreamSink):
     throw new Error(`unknown channel "${path}"`);
   }
   let schemaSent = false;
-  const send = (frame: Parameters<typeof frameToJSON>[0]) => {
+  const send = (frame: Parameters<typeof frameToJSON>[0]): boolean => {
     // Grafana wants the schema once, then data only; if a schema packet is dropped, resend it.
     if (sink.send(frameToJSON(frame, !schemaSent))) {
       schemaSent = true;
+      return true;
     }
+    return false;
   };
+
+  if (ch.kind === 'video') {
+    await runVideo(deps, ch, sink.signal, send);
+    return;
+  }
 
   if (ch.kind === 'frames') {
     if (!deps.frames) {
@@ -94,5 +109,80 @@ export async function run(deps: DatasourceDeps, path: string, sink: StreamSink):
     await untilAborted(sink.signal);
   } finally {
     off();
+  }
+}
+
+type VideoChannel = Extract<Channel, { kind: 'video' }>;
+
+function videoRelay(deps: DatasourceDeps, ch: VideoChannel): VideoRelay | undefined {
+  return deps.video ? relaysFor(deps.video).get(ch.cameraId, ch.stream) : undefined;
+}
+
+function noVideo(deps: DatasourceDeps): VideoPacket {
+  return {
+    kind: 'problem',
+    time: Date.now(),
+    seq: 0,
+    keyframe: false,
+    codec: '',
+    width: 0,
+    height: 0,
+    data: Buffer.alloc(0),
+    error: deps.video ? 'this camera has no video stream' : 'live video is not available in this sidecar',
+    receivedAt: performance.now(),
+  };
+}
+
+/**
+ * Relays the camera's fMP4 to Grafana. A refused packet (the consumer is behind) makes the rest of
+ * its group useless, so everything is dropped until the next keyframe, which travels with the init
+ * segment: a stalled viewer loses whole groups and nothing queues up.
+ */
+async function runVideo(
+  deps: DatasourceDeps,
+  ch: VideoChannel,
+  signal: AbortSignal,
+  send: (frame: ReturnType<typeof videoFrame>) => boolean
+): Promise<void> {
+  const relay = videoRelay(deps, ch);
+  if (!relay) {
+    send(videoFrame([noVideo(deps)]));
+    await untilAborted(signal);
+    return;
+  }
+  let skipping = true;
+  let lastProblem: string | null = null;
+  let off: (() => void) | null = null;
+  let release = false;
+  off = relay.listen((packets) => {
+    const first = packets[0];
+    if (first.kind === 'problem') {
+      if (first.error !== lastProblem) {
+        lastProblem = first.error;
+        send(videoFrame([first]));
+      }
+      skipping = true;
+      if (first.codec === 'h265') {
+        // Not playable here: free the camera's stream (cameras serve only two) until the viewer goes.
+        release = true;
+        off?.();
+        off = null;
+      }
+      return;
+    }
+    lastProblem = null;
+    if (skipping && first.kind !== 'init') {
+      return;
+    }
+    skipping = !send(videoFrame(packets));
+  });
+  if (release) {
+    off();
+    off = null;
+  }
+  try {
+    await untilAborted(signal);
+  } finally {
+    off?.();
   }
 }

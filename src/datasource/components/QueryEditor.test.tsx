@@ -1,5 +1,5 @@
 import { setTemplateSrv } from '@grafana/runtime';
-import { render, screen, waitFor } from '@testing-library/react';
+import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React, { useState } from 'react';
 
@@ -70,9 +70,24 @@ describe('QueryEditor', () => {
     await user.click(screen.getByRole('radio', { name: 'Metrics' }));
     expect(last()).toMatchObject({ queryType: 'metrics', metrics: ['online'] });
     await user.click(screen.getByRole('radio', { name: 'Live' }));
-    expect(last()).toMatchObject({ queryType: 'live', live: { kind: 'frames', fps: 2, width: 640 } });
-    await waitFor(() => expect(screen.getByLabelText('Frames/s')).toBeInTheDocument());
+    // Video by default, with how pictures are made where it cannot play.
+    expect(last()).toMatchObject({ queryType: 'live', live: { kind: 'video', stream: 'sub', fps: 2, width: 640 } });
   });
+
+  it('offers video or pictures for live queries; old live queries keep their pictures', async () => {
+    const { user, last } = await setup({ refId: 'A', queryType: 'live', live: { kind: 'video', stream: 'sub' } });
+    expect(screen.getByRole('radio', { name: 'Video' })).toBeChecked();
+    await user.click(screen.getByRole('radio', { name: 'Full size (stream1)' }));
+    expect(last().live).toEqual({ kind: 'video', stream: 'main' });
+    expect(screen.queryByLabelText('Frames/s')).not.toBeInTheDocument();
+    await user.click(screen.getByRole('radio', { name: 'Pictures' }));
+    expect(last().live).toEqual({ kind: 'frames', fps: 2, width: 640 });
+    await waitFor(() => expect(screen.getByLabelText('Frames/s')).toBeInTheDocument());
+    cleanup();
+    // A query saved before video existed has no kind: it stays on pictures.
+    await setup({ refId: 'B', queryType: 'live' });
+    expect(screen.getByRole('radio', { name: 'Pictures' })).toBeChecked();
+  }, 20_000);
 
   it('drops the previous type’s settings on a switch, so a stale value cannot fail the new query', async () => {
     const { user, last } = await setup({

@@ -10,6 +10,8 @@ import {
   type CameraStatus,
   type EventKind,
   type LiveKind,
+  LIVE_DEFAULT_VIDEO_STREAM,
+  type VideoStreamName,
   type MetricName,
   type QueryType,
   type TapoQuery,
@@ -52,7 +54,8 @@ function withTypeDefaults(query: TapoQuery, queryType: QueryType): TapoQuery {
     next.metrics = ['online'];
   }
   if (queryType === 'live' && !next.live) {
-    next.live = { kind: 'frames', fps: LIVE_DEFAULT_FPS, width: LIVE_DEFAULT_WIDTH };
+    // Video by default; fps and width say how pictures are made where video cannot play.
+    next.live = { kind: 'video', stream: LIVE_DEFAULT_VIDEO_STREAM, fps: LIVE_DEFAULT_FPS, width: LIVE_DEFAULT_WIDTH };
   }
   return next;
 }
@@ -188,12 +191,37 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
                     live:
                       kind === 'frames'
                         ? { kind, fps: live.fps ?? LIVE_DEFAULT_FPS, width: live.width ?? LIVE_DEFAULT_WIDTH }
-                        : { kind },
+                        : kind === 'video'
+                          ? {
+                              kind,
+                              stream: live.stream ?? LIVE_DEFAULT_VIDEO_STREAM,
+                              fps: live.fps ?? LIVE_DEFAULT_FPS,
+                              width: live.width ?? LIVE_DEFAULT_WIDTH,
+                            }
+                          : { kind },
                   })
                 }
               />
             </InlineField>
           </InlineFieldRow>
+          {live.kind === 'video' && (
+            <InlineFieldRow>
+              <InlineField
+                label="Camera stream"
+                labelWidth={14}
+                tooltip="Tiles play the small stream (stream2); the panel's full screen may switch to the main one"
+              >
+                <RadioButtonGroup<VideoStreamName>
+                  options={[
+                    { label: 'Small (stream2)', value: 'sub' },
+                    { label: 'Full size (stream1)', value: 'main' },
+                  ]}
+                  value={live.stream ?? LIVE_DEFAULT_VIDEO_STREAM}
+                  onChange={(stream) => change({ ...query, live: { ...live, stream } })}
+                />
+              </InlineField>
+            </InlineFieldRow>
+          )}
           {live.kind === 'frames' && (
             <InlineFieldRow>
               <InlineField

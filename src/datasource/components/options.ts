@@ -47,7 +47,12 @@ export const EVENT_KIND_OPTIONS: Array<SelectableValue<EventKind>> = EVENT_KINDS
 }));
 
 export const LIVE_KIND_OPTIONS: Array<SelectableValue<LiveKind>> = [
-  { label: 'Camera frames', value: 'frames', description: 'JPEG frames for the Tapo Camera Live View panel' },
+  {
+    label: 'Video',
+    value: 'video',
+    description: 'The camera’s own H.264 at its frame rate; pictures where the browser cannot play it',
+  },
+  { label: 'Pictures', value: 'frames', description: 'JPEG frames for the Tapo Camera Live View panel' },
   { label: 'Latest metrics', value: 'metrics', description: 'Metrics pushed as each poll completes' },
 ];
 

@@ -10,7 +10,9 @@ import { FrameStore } from '../frameStore';
 import { extractTiles, filterTiles } from '../frames';
 import { canControlCameras } from '../permissions';
 import { DEFAULT_OPTIONS, type PanelOptions } from '../types';
+import { extractVideoTiles } from '../video/videoTiles';
 import { CameraTile } from './CameraTile';
+import { VideoTile } from './VideoTile';
 
 type Props = PanelProps<PanelOptions>;
 
@@ -56,9 +58,14 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
   );
   useEffect(() => store.push(tiles, options.maxFps), [store, tiles, options.maxFps]);
   const views = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  // Tapo video queries: the tiles watch their cameras' channels themselves.
+  const videoTiles = useMemo(
+    () => filterTiles(extractVideoTiles(data.series), options.cameraFilter),
+    [data.series, options.cameraFilter]
+  );
 
   const controls = options.showControls && canControlCameras();
-  const uidKey = Array.from(new Set(views.map((v) => v.datasourceUid).filter(Boolean)))
+  const uidKey = Array.from(new Set([...videoTiles, ...views].map((v) => v.datasourceUid).filter(Boolean)))
     .sort()
     .join(',');
   const apis = useMemo(
@@ -68,18 +75,18 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
   const info = useCameraInfo(apis, controls);
 
   // The data decides; views catch up in the effect right after the first render.
-  if (tiles.length === 0) {
+  if (tiles.length === 0 && videoTiles.length === 0) {
     return (
       <div className={styles.empty}>
-        No camera pictures in the data. Use a Tapo Cameras query of type Live → Camera frames, or any query whose frames
-        carry a JPEG as base64 or an image URL.
+        No camera pictures in the data. Use a Tapo Cameras query of type Live → Video or Camera frames, or any query
+        whose frames carry a JPEG as base64 or an image URL.
       </div>
     );
   }
 
-  const columns =
-    options.columns > 0 ? Math.min(options.columns, views.length) : autoColumns(views.length, width, height);
-  const rows = Math.ceil(views.length / columns);
+  const count = videoTiles.length + views.length;
+  const columns = options.columns > 0 ? Math.min(options.columns, count) : autoColumns(count, width, height);
+  const rows = Math.ceil(count / columns);
   return (
     <div
       className={styles.grid}
@@ -90,6 +97,21 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
         gridTemplateRows: `repeat(${rows}, minmax(0, 1fr))`,
       }}
     >
+      {videoTiles.map((tile) => {
+        const known =
+          tile.datasourceUid && tile.cameraId ? info.get(tile.datasourceUid)?.get(tile.cameraId) : undefined;
+        return (
+          <VideoTile
+            key={`video:${tile.key}`}
+            tile={tile}
+            options={options}
+            controls={controls}
+            api={tile.datasourceUid && tile.cameraId ? apis.get(tile.datasourceUid) : undefined}
+            ptz={known?.ptz ?? false}
+            privacy={known?.privacyMode ?? undefined}
+          />
+        );
+      })}
       {views.map((view) => {
         const api = view.datasourceUid && view.cameraId ? apis.get(view.datasourceUid) : undefined;
         const known =

@@ -1,7 +1,8 @@
 /** Live query: answers with frames whose meta.channel points Grafana Live at our stream. */
-import type { TapoQuery } from '../../../../src/shared/query.ts';
+import { LIVE_DEFAULT_VIDEO_STREAM, type TapoQuery } from '../../../../src/shared/query.ts';
 import type { Frame } from '../../grafana/frame.ts';
 import { clampFps, clampWidth, liveAddress, type Channel } from '../channels.ts';
+import { videoTilesFrame } from '../video-frames.ts';
 import { selectCameras, type QueryContext } from './context.ts';
 
 export async function liveQuery(ctx: QueryContext, query: TapoQuery): Promise<Frame[]> {
@@ -9,6 +10,26 @@ export async function liveQuery(ctx: QueryContext, query: TapoQuery): Promise<Fr
   const kind = query.live?.kind ?? 'frames';
   const explicit = (query.cameras ?? []).length > 0;
   const cameras = selectCameras(ctx.fleet, query);
+  if (kind === 'video') {
+    // No meta.channel: the panel subscribes to each camera's video itself, as every packet counts.
+    const stream = query.live?.stream ?? LIVE_DEFAULT_VIDEO_STREAM;
+    const fps = clampFps(query.live?.fps);
+    const width = clampWidth(query.live?.width);
+    return [
+      videoTilesFrame(
+        query.refId,
+        cameras.map((c) => ({
+          cameraId: c.id,
+          cameraName: c.name,
+          status: c.last?.status ?? 'unknown',
+          stream,
+          videoChannel: liveAddress(ctx.uid, { kind: 'video', cameraId: c.id, stream }),
+          framesChannel: liveAddress(ctx.uid, { kind: 'frames', cameraId: c.id, fps, width }),
+          error: c.last?.error ?? null,
+        }))
+      ),
+    ];
+  }
   let chans: Channel[];
   if (kind === 'frames') {
     const fps = clampFps(query.live?.fps);

@@ -4,6 +4,7 @@ import {
   EVENT_KINDS,
   LIVE_KINDS,
   METRICS,
+  VIDEO_STREAMS,
   QUERY_TYPES,
   CAMERA_STATUSES,
   type TapoQuery,
@@ -24,6 +25,7 @@ const querySchema = z.object({
       kind: z.enum(LIVE_KINDS),
       fps: z.number().positive().optional(),
       width: z.number().int().positive().optional(),
+      stream: z.enum(VIDEO_STREAMS).optional(),
     })
     .optional(),
 });
