@@ -60,5 +60,5 @@ test('TPAP cameras are online with all their figures; status, health and status 
   const [bad] = await fleet.pollNow(['cam-0']);
   assert.equal(bad!.status, 'auth_failed');
   assert.equal(sim.cameras[0]!.stats.credentialAttempts, 2);
-  assert.match(healthOf('cam-0', 'n0', bad!).message, /^auth failed: .*login v4 \(TPAP\)$/);
+  assert.match(healthOf('cam-0', 'n0', bad!).message, /^wrong password.*login v4 \(TPAP\)$/);
 });
