@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { MediaError, type MediaErrorKind } from './types.ts';
-import { scrubSecrets } from '../tapo/rtsp.ts';
+import { scrubSecrets } from '../util/scrub.ts';
 
 export interface OutputPlan {
   width: number;
