@@ -132,6 +132,7 @@ const KIND_WORDS: Record<MediaErrorKind, string> = {
   timeout: 'no picture arrived in time',
   closed: 'the frame pipeline is closed',
   invalid_source: 'the stream source is invalid',
+  protocol: 'the camera answered something that is not RTSP/RTP video',
 };
 
 /** An error with words, the masked URL and ffmpeg's last line (scrubbed), never the password. */

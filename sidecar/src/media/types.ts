@@ -39,7 +39,9 @@ export type MediaErrorKind =
   /** The pipeline was closed. */
   | 'closed'
   /** The source given to the pipeline is unusable. */
-  | 'invalid_source';
+  | 'invalid_source'
+  /** The camera (or restream) answered something that is not RTSP/RTP video. */
+  | 'protocol';
 
 /** Errors of the frame pipeline; messages carry masked URLs only. */
 export class MediaError extends Error {
