@@ -10,6 +10,8 @@ const account = { username: 'camuser', password: 'Cam:Pass@1' };
 
 before(async () => {
   sim = await startSimRtspServer({ name: 'Porch', ...account });
+  // The clips are encoded once per camera name and cached: not inside a test's deadline.
+  await sim.prepare();
 });
 after(async () => {
   await sim.close();
