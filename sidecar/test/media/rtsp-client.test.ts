@@ -90,9 +90,13 @@ async function playScript(sock: net.Socket, next: () => Promise<string>): Promis
   let r = await next(); // OPTIONS
   sock.write(`RTSP/1.0 200 OK\r\nCSeq: ${cseq(r)}\r\nPublic: OPTIONS, DESCRIBE, SETUP, PLAY\r\n\r\n`);
   r = await next(); // DESCRIBE
-  sock.write(`RTSP/1.0 200 OK\r\nCSeq: ${cseq(r)}\r\nContent-Type: application/sdp\r\nContent-Length: ${SDP.length}\r\n\r\n${SDP}`);
+  sock.write(
+    `RTSP/1.0 200 OK\r\nCSeq: ${cseq(r)}\r\nContent-Type: application/sdp\r\nContent-Length: ${SDP.length}\r\n\r\n${SDP}`
+  );
   r = await next(); // SETUP
-  sock.write(`RTSP/1.0 200 OK\r\nCSeq: ${cseq(r)}\r\nSession: abc;timeout=60\r\nTransport: RTP/AVP/TCP;interleaved=0-1\r\n\r\n`);
+  sock.write(
+    `RTSP/1.0 200 OK\r\nCSeq: ${cseq(r)}\r\nSession: abc;timeout=60\r\nTransport: RTP/AVP/TCP;interleaved=0-1\r\n\r\n`
+  );
   r = await next(); // PLAY
   sock.write(`RTSP/1.0 200 OK\r\nCSeq: ${cseq(r)}\r\nSession: abc\r\n\r\n`);
 }
