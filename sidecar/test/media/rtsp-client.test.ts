@@ -62,7 +62,7 @@ function firstError(feeds: RtspVideoFeeds, stream: StreamName = 'sub'): Promise<
 }
 
 /** A one-connection server that runs `script` on each accepted socket. */
-async function badServer(script: (sock: net.Socket, req: (line: string) => Promise<string>) => void) {
+async function badServer(script: (sock: net.Socket, next: () => Promise<string>) => void) {
   const server = net.createServer((sock) => {
     let buf = '';
     const waiters: Array<(r: string) => void> = [];
@@ -84,7 +84,7 @@ async function badServer(script: (sock: net.Socket, req: (line: string) => Promi
 
 const cseq = (req: string) => /CSeq:\s*(\d+)/i.exec(req)?.[1] ?? '0';
 const SDP =
-  'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1;sprop-parameter-sets=Z0LAHtkA8AQ+QAAAAwBAAAAPI8WLkgA=,aMuMsg==\r\na=control:track1\r\n';
+  'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1;sprop-parameter-sets=Z0LAFtkAoC/5cBEAAAMAAQAAAwAeDxYuSA==,aMuDyyA=\r\na=control:track1\r\n';
 
 async function playScript(sock: net.Socket, next: () => Promise<string>): Promise<void> {
   let r = await next(); // OPTIONS
