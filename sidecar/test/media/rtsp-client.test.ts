@@ -267,3 +267,60 @@ test('a dropped TCP connection is stream_ended, and the feed reconnects and play
     feeds.close();
   }
 });
+
+test('no secret in any log line: a wrong password, a drop and a reconnect, logged at debug level', async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const fixture = fileURLToPath(new URL('./fixtures/feed-child.ts', import.meta.url));
+  const run = async (url: string, until: (out: string) => boolean, during?: (out: string) => void) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+      env: { ...process.env, FIXTURE_RTSP_URL: url, TAPO_LOG_LEVEL: 'debug' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      await deadline(
+        new Promise<void>((resolve, reject) => {
+          child.once('exit', () => reject(new Error(`fixture exited: ${out} ${err}`)));
+          child.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            during?.(out);
+            if (until(out)) {
+              resolve();
+            }
+          });
+        }),
+        30_000,
+        'the fixture'
+      );
+    } finally {
+      child.kill('SIGKILL');
+    }
+    return { out, err };
+  };
+  const wrong = 'L0g:Wr0ng@pw';
+  const bad = await run(sim.url('stream2', { username: USER, password: wrong }), (o) => /error auth_failed/.test(o));
+  let dropped = false;
+  const good = await run(
+    sim.url('stream2'),
+    (o) => dropped && /error stream_ended[\s\S]*au/.test(o),
+    (o) => {
+      if (!dropped && /au/.test(o)) {
+        dropped = true;
+        sim.dropClients();
+      }
+    }
+  );
+  assert.match(bad.err, /video feed failed/, 'the failure is logged');
+  assert.match(good.err, /video feed (failed|playing)/);
+  for (const [text, secret] of [
+    [bad.err, wrong],
+    [good.err, PASSWORD],
+  ] as const) {
+    for (const form of [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')]) {
+      assert.ok(!text.includes(form), `a secret (${form.length} chars) in the log`);
+    }
+  }
+});
