@@ -315,6 +315,7 @@ export class CameraWorker {
 
   /** Learns the stream's keyframe spacing (for keyframe-only decoding). */
   private sawKeyframe(at: number): void {
+    const known = this.keyIntervalMs !== null;
     if (this.lastKeyAt !== null) {
       const d = at - this.lastKeyAt;
       if (d > 0) {
@@ -322,6 +323,13 @@ export class CameraWorker {
       }
     }
     this.lastKeyAt = at;
+    // The spacing is learned once per camera: an ffmpeg started before then may decode more than
+    // its pictures need, so it is replaced at once (later starts plan with the spacing known).
+    if (!known && this.keyIntervalMs !== null && this.proc && !this.proc.plan.keyframesOnly) {
+      if (this.computePlan().keyframesOnly) {
+        void this.restartNow();
+      }
+    }
   }
 
   private onExit(run: Running, code: number | null, signal: NodeJS.Signals | null): void {

@@ -8,7 +8,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startSimRtspServer, type SimRtspServer } from '../../src/simulator/rtsp.ts';
-import { alive, deadline, until } from './helpers.ts';
+import { FramePipeline } from '../../src/media/pipeline.ts';
+import { maskUrl } from '../../src/tapo/rtsp.ts';
+import { alive, deadline, nextEvent, until } from './helpers.ts';
 
 const USER = 'cmdlineuser';
 const PASSWORD = 'Pr0c:Cmd@line';
@@ -59,6 +61,28 @@ test('the running ffmpeg has no camera user or password on its command line, and
     if (ffmpegPid && alive(ffmpegPid)) {
       process.kill(ffmpegPid, 'SIGKILL');
     }
+  }
+});
+
+test('pictures at the keyframe rate are decoded from keyframes only; a faster subscriber brings full decoding back', async () => {
+  const p = new FramePipeline({ idleMs: 200 });
+  const url = sim.url('stream2'); // a keyframe every second
+  const src = { cameraId: 'keys', url, maskedUrl: maskUrl(url), stream: 'sub' as const };
+  const times: number[] = [];
+  try {
+    const keyOnly = nextEvent<{ keyframesOnly: boolean }>(p.events, 'ffmpeg-start', 30_000, (e) => e.keyframesOnly);
+    const un = p.subscribe(src, { fps: 1, width: 160 }, (f) => void times.push(f.time));
+    await keyOnly;
+    assert.equal(p.cameraStats('keys')[0].keyframesOnly, true);
+    const n = times.length;
+    await until(() => times.length >= n + 3, 15_000, 'pictures from keyframes');
+    const full = nextEvent<{ keyframesOnly: boolean }>(p.events, 'ffmpeg-start', 15_000, (e) => !e.keyframesOnly);
+    const un2 = p.subscribe(src, { fps: 5, width: 160 }, () => undefined);
+    await full;
+    un2();
+    un();
+  } finally {
+    await p.close();
   }
 });
 
