@@ -6,7 +6,6 @@
  * than queueing without bound.
  */
 import type { ChildProcess } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
 import type { AccessUnit, StreamInfo, VideoSubscriber } from './video/types.ts';
 
 const START = Buffer.from([0, 0, 0, 1]);
@@ -16,7 +15,8 @@ const AUD_H265 = Buffer.from([0, 0, 0, 1, 0x46, 0x01, 0x50]);
 const PIPE_BACKLOG_LIMIT = 2 * 1024 * 1024;
 
 export interface AnnexBHooks {
-  onKeyframe?(at: number): void;
+  /** A keyframe passed; `atMs` is its stream time in ms. */
+  onKeyframe?(atMs: number): void;
   onError?(err: Error): void;
 }
 
@@ -53,7 +53,8 @@ export function annexBWriter(
     },
     onAccessUnit(au) {
       if (au.keyframe) {
-        hooks.onKeyframe?.(performance.now());
+        // Stream time, not arrival time: the spacing is exact however late packets arrive.
+        hooks.onKeyframe?.(au.time90k / 90);
       }
       const stdin = child.stdin;
       if (!stdin || stdin.destroyed || !stdin.writable) {
