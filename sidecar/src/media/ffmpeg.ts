@@ -23,12 +23,13 @@ function fmtFps(fps: number): string {
 /**
  * One decode of the camera's video from stdin (Annex B H.264/H.265 from our RTSP client: no URL,
  * no account on the command line), split into one scaled, rate-limited MJPEG stream per output.
- * Timestamps are the wall clock at arrival, so the fps filter drops surplus frames evenly at
- * whatever rate the camera sends; `keyframesOnly` also tells the decoder to skip everything else.
+ * H.264 comes as FLV stamped with the camera's clock, so the fps filter picks pictures evenly
+ * however bursty their arrival; raw H.265 is stamped with the wall clock on arrival.
+ * `keyframesOnly` also tells the decoder to skip everything else.
  */
 export function buildFfmpegArgs(
   outputs: OutputPlan[],
-  opts: { codec?: 'h264' | 'h265'; keyframesOnly?: boolean; quality?: number; threads?: number } = {}
+  opts: { input?: 'flv' | 'hevc'; keyframesOnly?: boolean; quality?: number; threads?: number } = {}
 ): string[] {
   if (outputs.length === 0) {
     throw new Error('at least one output');
@@ -60,13 +61,12 @@ export function buildFfmpegArgs(
     '32768',
     '-analyzeduration',
     '0',
-    '-use_wallclock_as_timestamps',
-    '1',
+    ...(opts.input === 'hevc' ? ['-use_wallclock_as_timestamps', '1'] : []),
     '-threads',
     threads,
     ...(opts.keyframesOnly ? ['-skip_frame', 'nokey'] : []),
     '-f',
-    opts.codec === 'h265' ? 'hevc' : 'h264',
+    opts.input ?? 'flv',
     '-i',
     'pipe:0',
     '-an',

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { logger } from '../log.ts';
 import { buildFfmpegArgs, classifyFfmpegFailure, ffmpegError, outputFd, type OutputPlan } from './ffmpeg.ts';
-import { annexBWriter } from './annexb.ts';
+import { inputFormat, stdinWriter } from './stdin-writer.ts';
 import { fanOut, type FanOutCounters, type Sub } from './fanout.ts';
 import { JpegSplitter, type JpegImage } from './jpeg.ts';
 import { computePlan, covers, wasteful, type Plan } from './plan.ts';
@@ -171,7 +171,7 @@ export class CameraWorker {
     }
     const codec = feed.info()?.codec ?? 'h264';
     const args = buildFfmpegArgs(plan.outputs, {
-      codec,
+      input: inputFormat(codec),
       keyframesOnly: plan.keyframesOnly,
       quality: this.opts.jpegQuality,
       threads: this.opts.ffmpegThreads,
@@ -218,8 +218,14 @@ export class CameraWorker {
 
     child.stdin?.on('error', () => undefined); // EPIPE when ffmpeg dies first: its exit says why
     run.unfeed = feed.subscribe(
-      annexBWriter(child, plan.keyframesOnly, {
+      stdinWriter(child, codec, plan.keyframesOnly, {
         onKeyframe: (at) => this.sawKeyframe(at),
+        onInfo: (info) => {
+          // Started before the stream said its codec (H.265 cameras): start again with the right one.
+          if (this.proc === run && info.codec !== codec) {
+            void this.restartNow();
+          }
+        },
         onError: (err) => {
           if (this.proc === run) {
             run.feedError = err instanceof MediaError ? err : new MediaError('stream_ended', err.message, this.id);

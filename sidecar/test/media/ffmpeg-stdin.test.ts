@@ -9,6 +9,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startSimRtspServer, type SimRtspServer } from '../../src/simulator/rtsp.ts';
 import { FramePipeline } from '../../src/media/pipeline.ts';
+import { stdinWriter } from '../../src/media/stdin-writer.ts';
+import { RtspVideoFeeds } from '../../src/media/video/feeds.ts';
+import type { ChildProcess } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { maskUrl } from '../../src/tapo/rtsp.ts';
 import { alive, deadline, nextEvent, until } from './helpers.ts';
 
@@ -84,6 +88,73 @@ test('pictures at the keyframe rate are decoded from keyframes only; a faster su
   } finally {
     await p.close();
   }
+});
+
+test('what ffmpeg reads is FLV with the camera clock, increasing across a reconnect (ffprobe reads it back)', async () => {
+  const url = sim.url('stream2');
+  const feeds = new RtspVideoFeeds(() => ({ url, maskedUrl: maskUrl(url) }));
+  const stdin = new PassThrough();
+  const chunks: Buffer[] = [];
+  stdin.on('data', (d: Buffer) => chunks.push(d));
+  const writer = stdinWriter({ stdin } as unknown as ChildProcess, 'h264', false);
+  let n = 0;
+  try {
+    await deadline(
+      new Promise<void>((resolve) => {
+        feeds.feed('flv', 'sub')!.subscribe({
+          onInfo: (i) => writer.onInfo(i),
+          onAccessUnit: (au) => {
+            n++;
+            // After 20 pictures the clock starts again, as after a reconnect.
+            writer.onAccessUnit(n > 20 ? { ...au, time90k: au.time90k - 20 * 6000 } : au);
+            if (n === 40) {
+              resolve();
+            }
+          },
+        });
+      }),
+      20_000,
+      '40 pictures'
+    );
+  } finally {
+    feeds.close();
+  }
+  stdin.end();
+  const probe = await new Promise<string>((resolve) => {
+    const p = spawn(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-f',
+        'flv',
+        '-i',
+        'pipe:0',
+        '-show_entries',
+        'packet=pts_time,flags:stream=codec_name,width,height',
+        '-of',
+        'csv=p=0',
+      ],
+      {
+        stdio: ['pipe', 'pipe', 'ignore'],
+      }
+    );
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('close', () => resolve(out));
+    p.stdin.end(Buffer.concat(chunks));
+  });
+  const lines = probe.trim().split('\n');
+  assert.ok(lines.includes('h264,640,360'), probe.slice(0, 200));
+  const pts = lines.filter((l) => /^\d+\.\d+,/.test(l)).map((l) => Number(l.split(',')[0]));
+  assert.equal(pts.length, 40);
+  assert.match(lines.find((l) => /^\d+\.\d+,/.test(l))!, /K/, 'starts with a keyframe');
+  for (let i = 1; i < pts.length; i++) {
+    assert.ok(pts[i] > pts[i - 1], `increasing at ${i}: ${pts[i - 1]} -> ${pts[i]}`);
+  }
+  // 15 fps on the camera clock (ms resolution), also over the restart.
+  assert.ok(Math.abs(pts[19] - pts[0] - 19 / 15) < 0.01, `${pts[19] - pts[0]}`);
+  assert.ok(Math.abs(pts[39] - pts[21] - 18 / 15) < 0.01, `${pts[39] - pts[21]}`);
 });
 
 /** The process state letter from /proc (Z: a zombie, i.e. exited and waiting for its reaper). */
