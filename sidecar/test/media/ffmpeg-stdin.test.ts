@@ -4,14 +4,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startSimRtspServer, type SimRtspServer } from '../../src/simulator/rtsp.ts';
 import { FramePipeline } from '../../src/media/pipeline.ts';
 import { stdinWriter } from '../../src/media/stdin-writer.ts';
 import { RtspVideoFeeds } from '../../src/media/video/feeds.ts';
-import type { ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { maskUrl } from '../../src/tapo/rtsp.ts';
 import { alive, deadline, nextEvent, until } from './helpers.ts';
