@@ -324,3 +324,42 @@ test('no secret in any log line: a wrong password, a drop and a reconnect, logge
     }
   }
 });
+
+test('keep-alive within the session timeout, TEARDOWN a grace period after the last watcher, silence is stream_ended', async () => {
+  const methods: string[] = [];
+  const server = await badServer((sock, next) => {
+    void (async () => {
+      let r = await next();
+      sock.write(
+        `RTSP/1.0 200 OK\r\nCSeq: ${cseq(r)}\r\nPublic: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER\r\n\r\n`
+      );
+      r = await next();
+      sock.write(`RTSP/1.0 200 OK\r\nCSeq: ${cseq(r)}\r\nContent-Length: ${SDP.length}\r\n\r\n${SDP}`);
+      r = await next();
+      sock.write(`RTSP/1.0 200 OK\r\nCSeq: ${cseq(r)}\r\nSession: k1;timeout=2\r\n\r\n`);
+      for (;;) {
+        r = await next();
+        methods.push(r.split(' ')[0]);
+        sock.write(`RTSP/1.0 200 OK\r\nCSeq: ${cseq(r)}\r\nSession: k1\r\n\r\n`);
+      }
+    })();
+  });
+  const feeds = feedsFor(server.port, PASSWORD, { idleMs: 100 });
+  try {
+    const un = feeds.feed('cam', 'sub')!.subscribe({ onInfo: () => undefined, onAccessUnit: () => undefined });
+    const { until } = await import('./helpers.ts');
+    await until(() => methods.includes('GET_PARAMETER'), 5000, 'a keep-alive within the 2 s session timeout');
+    assert.equal(methods[0], 'PLAY');
+    assert.equal(feeds.stats()[0].state, 'playing');
+    un();
+    await until(() => methods.includes('TEARDOWN'), 5000, 'TEARDOWN after the grace period');
+    assert.equal(feeds.stats()[0].state, 'idle');
+    // Keep-alive answers are not video: a camera that sends none is stream_ended after the timeout.
+    const silent = await deadline(firstError(feeds), 10_000, 'the silence error');
+    assert.equal(silent.kind, 'stream_ended');
+    assert.match(silent.message, /no video for 3 s/);
+  } finally {
+    feeds.close();
+    await server.close();
+  }
+});

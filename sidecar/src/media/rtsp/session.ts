@@ -122,13 +122,14 @@ export class RtspSession {
         onAccessUnit: (au) => this.opts.onAccessUnit(au),
       });
       await this.request('PLAY', stripUserinfo(base), { Range: 'npt=0.000-' });
-      const every = Math.max(5, Math.min(timeout, 120) / 2) * 1000;
+      // Well within the session timeout the camera gave (cameras drop a silent session).
+      const every = Math.max(1, Math.min(timeout, 120) / 2) * 1000;
       const method = pub.includes('GET_PARAMETER') ? 'GET_PARAMETER' : 'OPTIONS';
       this.keepAlive = setInterval(() => {
         this.request(method, this.requestUrl).catch((err: unknown) => this.end(asMediaError(err, this)));
       }, every);
       this.silence = setTimeout(
-        () => this.end(this.error('stream_ended', `no data for ${Math.round(this.timeoutMs / 1000)} s`)),
+        () => this.end(this.error('stream_ended', `no video for ${Math.round(this.timeoutMs / 1000)} s`)),
         this.timeoutMs
       );
     } catch (err) {
@@ -241,7 +242,6 @@ export class RtspSession {
   private onData(chunk: Buffer): void {
     const at = performance.now();
     this.stats.bytesIn += chunk.length;
-    this.silence?.refresh();
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     try {
       this.drain(at);
@@ -265,6 +265,8 @@ export class RtspSession {
         const pkt = buf.subarray(4, 4 + len);
         this.buf = buf.subarray(4 + len);
         if (channel === this.rtpChannel && this.depacketizer) {
+          // Only video counts as life: a camera that answers keep-alives but sends nothing is stalled.
+          this.silence?.refresh();
           this.depacketizer.push(pkt, at);
         }
         continue;
