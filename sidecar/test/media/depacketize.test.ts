@@ -133,6 +133,16 @@ test('a stream of packets that are not RTP video is a protocol violation', () =>
       d.push(Buffer.from('not an rtp packet at all'), 0);
     }
   }, ProtocolViolation);
+  // A picture that never ends (fragments without an end, no marker) is cut off, not buffered.
+  const endless = collect({ sps: [SPS], pps: [PPS] });
+  const start = Buffer.concat([Buffer.from([0x7c, 0x85]), Buffer.alloc(1200)]);
+  const middle = Buffer.concat([Buffer.from([0x7c, 0x05]), Buffer.alloc(1200)]);
+  assert.throws(() => {
+    endless.d.push(rtp(0, 0, start), 0);
+    for (let i = 1; i < 10_000; i++) {
+      endless.d.push(rtp(i, 0, middle), 0);
+    }
+  }, /larger than 8 MiB/);
   const other = collect({ sps: [SPS], pps: [PPS] });
   // Another payload type (audio on the same channel) is ignored, not fatal, in small numbers.
   other.d.push(rtp(1, 0, Buffer.from([1, 2, 3]), true, 8), 0);

@@ -190,6 +190,14 @@ test('a third session is stream_busy (453); an unknown path not_found; a closed 
   } finally {
     nf.close();
   }
+  const invalid = new RtspVideoFeeds(() => ({ url: 'rtsp://u:pw@[bad/x', maskedUrl: 'rtsp://u:***@[bad/x' }));
+  try {
+    const e = await deadline(firstError(invalid), 10_000, 'invalid URL');
+    assert.equal(e.kind, 'invalid_source');
+    noSecret(e, 'pw');
+  } finally {
+    invalid.close();
+  }
   const free = await new Promise<number>((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
       const port = (s.address() as net.AddressInfo).port;

@@ -29,6 +29,8 @@ export interface DepacketizerStats {
   accessUnits: number;
 }
 
+/** Bytes one picture may take (a 4K keyframe is well under this): a server that never ends one is cut off. */
+const MAX_UNIT_BYTES = 8 * 1024 * 1024;
 /** Invalid packets in a row before the stream is declared garbage. */
 const MAX_BAD_IN_A_ROW = 200;
 
@@ -50,6 +52,7 @@ export class Depacketizer {
   private lastTs: number | null = null;
   private time90k = 0;
   private badInARow = 0;
+  private unitBytes = 0;
   private readonly scale: number;
 
   constructor(private readonly opts: DepacketizerOptions) {
@@ -96,6 +99,10 @@ export class Depacketizer {
     if (this.curTs !== ts) {
       this.advanceClock(ts);
       this.curTs = ts;
+    }
+    this.unitBytes += payload.length;
+    if (this.unitBytes > MAX_UNIT_BYTES) {
+      throw new ProtocolViolation('a picture larger than 8 MiB');
     }
     this.payload(payload);
     if (marker) {
@@ -219,6 +226,7 @@ export class Depacketizer {
   private flush(receivedAt: number): void {
     const nalus = this.nalus;
     const broken = this.broken || this.fu !== null;
+    this.unitBytes = 0;
     this.nalus = [];
     this.fu = null;
     this.broken = false;

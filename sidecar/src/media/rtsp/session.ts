@@ -68,10 +68,18 @@ export class RtspSession {
   private ended = false;
   private closed = false;
   private readonly timeoutMs: number;
+  private badUrl = false;
 
   constructor(private readonly opts: RtspSessionOptions) {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    const u = new URL(opts.url);
+    let u: URL;
+    try {
+      u = new URL(opts.url);
+    } catch {
+      // start() reports it; a bad URL must not throw where a feed is merely created.
+      u = new URL('rtsp://invalid.invalid/');
+      this.badUrl = true;
+    }
     const user = safeDecode(u.username);
     this.creds = user || u.password ? { username: user, password: safeDecode(u.password) } : null;
     u.username = '';
@@ -86,6 +94,14 @@ export class RtspSession {
   /** Connects and plays; rejects with a MediaError (and then never calls onEnd). */
   async start(): Promise<void> {
     this.stats.startedAt = performance.now();
+    if (this.badUrl) {
+      this.ended = true;
+      throw new MediaError(
+        'invalid_source',
+        `camera ${this.opts.cameraId} (${this.opts.maskedUrl}): the stream URL is not a valid URL`,
+        this.opts.cameraId
+      );
+    }
     try {
       await this.connect();
       const options = await this.request('OPTIONS', this.requestUrl);
