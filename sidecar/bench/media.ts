@@ -255,10 +255,14 @@ export async function run(): Promise<void> {
           `keyframes only on ${o.keyframesOnly}/${sims.length}; ratio ${(o.cores / f.cores).toFixed(2)}x (goal <= 1.15x)`
       );
     }
+    const sim0 = procCpuSeconds(child.pid!) ?? 0;
+    const t0 = performance.now();
     const c = await client(sims, user, pass);
+    const simCores = ((procCpuSeconds(child.pid!) ?? sim0) - sim0) / ((performance.now() - t0) / 1000);
     console.log(
       `  RTSP client, stream1 of ${sims.length} cameras at full rate: ${core(c.cores)}, ${c.rate.toFixed(0)} access units/s, ` +
-        `${c.kbpsPerCamera.toFixed(0)} kbit/s per camera; packet-in -> access-unit-out p50 ${c.p50.toFixed(3)} ms p99 ${c.p99.toFixed(3)} ms`
+        `${c.kbpsPerCamera.toFixed(0)} kbit/s per camera; packet-in -> access-unit-out p50 ${c.p50.toFixed(3)} ms p99 ${c.p99.toFixed(3)} ms; ` +
+        `the simulator sending them (clip replay): ${core(simCores)}`
     );
   } finally {
     child.stdin?.end();

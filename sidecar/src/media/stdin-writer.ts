@@ -9,8 +9,12 @@ import { annexB } from './annexb.ts';
 import { flvFrame, flvHeader, flvSequenceHeader } from './flv.ts';
 import type { StreamInfo, VideoCodec, VideoSubscriber } from './video/types.ts';
 
-/** Bytes queued on the pipe before pictures are skipped (a few keyframes of a 2K stream). */
-const PIPE_BACKLOG_LIMIT = 2 * 1024 * 1024;
+/**
+ * Bytes queued on the pipe before pictures are skipped: about one and a half groups of pictures
+ * (at least 64 KiB). An ffmpeg that falls behind (a busy host) then skips to the next keyframe and
+ * shows the present, instead of catching up on seconds-old video in a burst.
+ */
+const MIN_BACKLOG = 64 * 1024;
 
 export interface StdinWriterHooks {
   /** A keyframe passed; `atMs` is its stream time in ms. */
@@ -37,6 +41,8 @@ export function stdinWriter(
   // Stream time in ms, kept increasing across the feed's reconnects (each restarts its clock).
   let offset = 0;
   let last = -1;
+  let gopBytes = 0;
+  let lastGopBytes = 0;
   const write = (b: Buffer) => child.stdin!.write(b);
   return {
     onInfo(i) {
@@ -45,8 +51,12 @@ export function stdinWriter(
     },
     onAccessUnit(au) {
       if (au.keyframe) {
+        // Stream time, not arrival time: the spacing is exact however late packets arrive.
         hooks.onKeyframe?.(au.time90k / 90);
+        lastGopBytes = gopBytes;
+        gopBytes = 0;
       }
+      gopBytes += au.nalus.reduce((a, n) => a + n.length, 0);
       const stdin = child.stdin;
       if (!stdin || stdin.destroyed || !stdin.writable || !info || info.codec !== codec) {
         return;
@@ -54,7 +64,7 @@ export function stdinWriter(
       if ((keyframesOnly || waitKey) && !au.keyframe) {
         return;
       }
-      if (stdin.writableLength > PIPE_BACKLOG_LIMIT) {
+      if (stdin.writableLength > Math.max(MIN_BACKLOG, lastGopBytes * 1.5)) {
         waitKey = true;
         return;
       }

@@ -11,7 +11,7 @@ import { startSimRtspServer, type SimRtspServer } from '../../src/simulator/rtsp
 import { FramePipeline } from '../../src/media/pipeline.ts';
 import { stdinWriter } from '../../src/media/stdin-writer.ts';
 import { RtspVideoFeeds } from '../../src/media/video/feeds.ts';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { maskUrl } from '../../src/tapo/rtsp.ts';
 import { alive, deadline, nextEvent, until } from './helpers.ts';
 
@@ -154,6 +154,56 @@ test('what ffmpeg reads is FLV with the camera clock, increasing across a reconn
   // 15 fps on the camera clock (ms resolution), also over the restart.
   assert.ok(Math.abs(pts[19] - pts[0] - 19 / 15) < 0.01, `${pts[19] - pts[0]}`);
   assert.ok(Math.abs(pts[39] - pts[21] - 18 / 15) < 0.01, `${pts[39] - pts[21]}`);
+});
+
+test('a decoder that falls behind gets no backlog beyond ~1.5 groups of pictures, and resumes at a keyframe', async () => {
+  // A stdin whose reader is stuck: nothing written is ever consumed until `release`.
+  const held: Array<() => void> = [];
+  let stuck = true;
+  const stdin = new Writable({ highWaterMark: 1, write: (_c, _e, cb) => (stuck ? void held.push(cb) : cb()) });
+  const written: boolean[] = [];
+  const realWrite = stdin.write.bind(stdin);
+  let lastKey = false;
+  stdin.write = ((chunk: Buffer) => {
+    written.push(lastKey);
+    return realWrite(chunk);
+  }) as typeof stdin.write;
+  const w = stdinWriter({ stdin } as unknown as ChildProcess, 'h264', false);
+  const sps = Buffer.from('Z0LAFtkAoC/5cBEAAAMAAQAAAwAeDxYuSA==', 'base64');
+  const pps = Buffer.from('aMuDyyA=', 'base64');
+  w.onInfo({ codec: 'h264', width: 640, height: 360, sps: [sps], pps: [pps] });
+  let t = 0;
+  const au = (keyframe: boolean, size: number) => {
+    lastKey = keyframe;
+    w.onAccessUnit({
+      time90k: (t += 6000),
+      receivedAt: 0,
+      keyframe,
+      nalus: [Buffer.alloc(size, keyframe ? 0x65 : 0x41)],
+    });
+  };
+  // One group of 15 pictures, 40 kB in all, then the decoder stops reading.
+  au(true, 12_000);
+  for (let i = 0; i < 14; i++) {
+    au(false, 2000);
+  }
+  const before = written.length;
+  for (let i = 0; i < 200; i++) {
+    au(i % 15 === 0, i % 15 === 0 ? 12_000 : 2000);
+  }
+  const queued = stdin.writableLength;
+  assert.ok(queued <= 64 * 1024 + 12_000 + 200, `backlog ${queued} bytes`);
+  assert.ok(written.length - before < 60, 'most pictures were skipped, not queued');
+  // The reader catches up: writing resumes, and the first picture written is a keyframe.
+  stuck = false;
+  held.splice(0).forEach((cb) => cb());
+  await new Promise<void>((resolve) => (stdin.writableLength === 0 ? resolve() : stdin.once('drain', resolve)));
+  assert.equal(stdin.writableLength, 0);
+  const resumeAt = written.length;
+  au(false, 2000);
+  au(true, 12_000);
+  au(false, 2000);
+  assert.deepEqual(written.slice(resumeAt).slice(0, 1), [true]);
 });
 
 /** The process state letter from /proc (Z: a zombie, i.e. exited and waiting for its reaper). */
