@@ -1,7 +1,8 @@
 /**
  * Live view figures THROUGH RunStream, as Grafana consumes them: the built sidecar
  * (dist/.../sidecar/main.mjs, standalone, its own process) with 16 simulated cameras (the simulator
- * CLI with --media in another process: real Tapo API, RTSP stream1 640x360 H.264 @ 10 fps),
+ * CLI with --media in another process: real Tapo API, camera-sized RTSP; the JPEG path reads
+ * stream2, 640x360 H.264 @ 15 fps, through the sidecar's own RTSP client),
  * configured through the datasource settings in the PluginContext; one gRPC RunStream per camera on
  * camera/<id>/frames/<fps>/<width>, at 2, 5 and 10 fps. Prints frames/s received across the 16
  * channels, CPU per camera-fps (the sidecar's Node process from /proc/<pid>/stat, and its ffmpeg
@@ -154,9 +155,9 @@ function settingsFor(cams: SimCamera[]) {
     port: c.port,
     username: c.user,
     cameraAccount: c.cameraAccount.username,
-    stream: 'stream1',
+    stream: 'stream2',
     // The simulator serves RTSP on its own port; the sidecar adds the camera account to it.
-    rtspUrlOverride: `rtsp://${c.host}:${c.rtspPort}/stream1`,
+    rtspUrlOverride: `rtsp://${c.host}:${c.rtspPort}/stream2`,
     // Its ONVIF events too (motion), as a real camera's; the default port 2020 is not the simulator's.
     ...(c.onvifPort ? { onvifPort: c.onvifPort } : {}),
     tlsFingerprint: c.fingerprint.replace(/[^0-9a-fA-F]/g, ''),
@@ -424,7 +425,7 @@ export async function runJpeg(): Promise<void> {
     return;
   }
   console.log(
-    `live: RunStream over gRPC from the built sidecar, ${CAMERAS} simulated cameras (RTSP stream1, 640x360 H.264 @ 10 fps), JPEG width ${WIDTH}, ${WINDOW_MS / 1000} s per rate`
+    `live: RunStream over gRPC from the built sidecar, ${CAMERAS} simulated cameras (RTSP stream2, 640x360 H.264 @ 15 fps), JPEG width ${WIDTH}, ${WINDOW_MS / 1000} s per rate`
   );
   const dataDir = mkdtempSync(join(tmpdir(), 'tapo-bench-live-'));
   let sim: ChildProcess | undefined;

@@ -1,30 +1,35 @@
 /**
- * Frame pipeline figures: 16 simulated cameras (RTSP servers in a child process, so this process's
- * CPU is the pipeline's alone), one FramePipeline subscribing to all of them at 2, 5 and 10 fps.
- * Prints frames/s delivered, CPU per camera-fps (pipeline ffmpegs + this process), the time from a
- * JPEG being complete on ffmpeg's stdout to its delivery (p50/p99), and RSS with 16 live cameras.
- * Bounded: about 45 s.
+ * Media figures on camera-sized streams, side by side in one run: 16 simulated C210 cameras
+ * (stream1 2304x1296, stream2 640x360, H.264 at 15 fps; RTSP servers in a child process, so this
+ * process's CPU is ours alone).
+ * - The floor: bare ffmpeg doing what the JPEG path does (read stream2 over RTSP, decode, scale,
+ *   JPEG) per camera at 1, 2 and 5 fps; our JPEG path (our RTSP client -> ffmpeg on stdin) at the
+ *   same rates as a ratio of it (goal <= 1.15x). At 1 fps the stream's keyframe rate is reached and
+ *   our path decodes keyframes only.
+ * - The video path's input: our RTSP client receiving stream1 of all 16 cameras at full frame rate
+ *   (CPU, bit rate, packet-in -> access-unit-out latency p50/p99).
+ * Bounded: about 2 minutes (plus a one-time clip encode on the first run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { FramePipeline, type TimedFrame } from '../src/media/pipeline.ts';
+import { FramePipeline } from '../src/media/pipeline.ts';
+import { RtspVideoFeeds } from '../src/media/video/feeds.ts';
 import { maskUrl } from '../src/tapo/rtsp.ts';
-import { procCpuSeconds, procMem } from './_stats.ts';
+import { procCpuSeconds } from './_stats.ts';
 
 const CAMERAS = 16;
-const RATES = [2, 5, 10];
+const RATES = [1, 2, 5];
 const WIDTH = 320;
-const WINDOW_MS = 8000;
-const WARMUP_TIMEOUT_MS = 30_000;
-const SOURCE = { width: 640, height: 360, fps: 10 };
+const WINDOW_MS = 6000;
+const WARMUP_TIMEOUT_MS = 60_000;
 
 interface SimInfo {
   port: number;
 }
 
-/** Starts the simulated cameras in a child process and returns their ports. */
+/** Starts the simulated cameras in a child process (clips prepared) and returns their ports. */
 async function startSims(): Promise<{ child: ChildProcess; sims: SimInfo[]; user: string; pass: string }> {
   const user = 'bench';
   const pass = 'Bench:Pass@1';
@@ -33,9 +38,9 @@ async function startSims(): Promise<{ child: ChildProcess; sims: SimInfo[]; user
     import { startSimRtspServer } from ${JSON.stringify(simModule)};
     const sims = [];
     for (let i = 0; i < ${CAMERAS}; i++) {
-      sims.push(await startSimRtspServer({ name: 'Bench ' + (i + 1), username: ${JSON.stringify(user)}, password: ${JSON.stringify(pass)},
-        streams: { stream1: ${JSON.stringify(SOURCE)} } }));
+      sims.push(await startSimRtspServer({ name: 'Bench ' + (i + 1), model: 'C210', username: ${JSON.stringify(user)}, password: ${JSON.stringify(pass)} }));
     }
+    await Promise.all(sims.map((s) => s.prepare()));
     process.stdout.write(JSON.stringify(sims.map((s) => ({ port: s.port }))) + '\\n');
     process.stdin.on('end', async () => { await Promise.all(sims.map((s) => s.close())); process.exit(0); });
     process.stdin.resume();
@@ -46,7 +51,7 @@ async function startSims(): Promise<{ child: ChildProcess; sims: SimInfo[]; user
   });
   const line = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
-    const t = setTimeout(() => reject(new Error('simulators did not start')), 30_000);
+    const t = setTimeout(() => reject(new Error('simulators did not start')), 600_000);
     rl.once('line', (l) => {
       clearTimeout(t);
       resolve(l);
@@ -63,87 +68,202 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const urlOf = (user: string, pass: string, port: number, stream: string) =>
+  `rtsp://${encodeURIComponent(user)}:${encodeURIComponent(pass)}@127.0.0.1:${port}/${stream}`;
 
-async function phase(fps: number, sims: SimInfo[], user: string, pass: string): Promise<void> {
-  const pipeline = new FramePipeline({ idleMs: 1000, stallMs: 30_000 });
-  const pids = new Set<number>();
-  pipeline.events.on('ffmpeg-start', (e: { pid: number }) => pids.add(e.pid));
-  const firstSeen = new Set<string>();
-  let measuring = false;
-  let delivered = 0;
-  const latencies: number[] = [];
-  let allFirst!: () => void;
-  const warm = new Promise<void>((r) => (allFirst = r));
-  const unsubs = sims.map((s, i) => {
-    const url = `rtsp://${encodeURIComponent(user)}:${encodeURIComponent(pass)}@127.0.0.1:${s.port}/stream1`;
-    const id = `cam${i + 1}`;
-    return pipeline.subscribe({ cameraId: id, url, maskedUrl: maskUrl(url) }, { fps, width: WIDTH }, (f) => {
-      if (!firstSeen.has(id)) {
-        firstSeen.add(id);
-        if (firstSeen.size === sims.length) {
-          allFirst();
+/** CPU (in cores) of some processes over the window, and pictures counted by `count`. */
+async function measure(pids: () => number[], withSelf: boolean, count: () => number) {
+  const p0 = new Map(pids().map((p) => [p, procCpuSeconds(p) ?? 0]));
+  const self0 = process.cpuUsage();
+  const n0 = count();
+  const t0 = performance.now();
+  await sleep(WINDOW_MS);
+  const secs = (performance.now() - t0) / 1000;
+  let cpu = 0;
+  for (const [p, c0] of p0) {
+    cpu += (procCpuSeconds(p) ?? c0) - c0;
+  }
+  const self = process.cpuUsage(self0);
+  const selfCpu = (self.user + self.system) / 1e6;
+  return { cores: (cpu + (withSelf ? selfCpu : 0)) / secs, selfCores: selfCpu / secs, rate: (count() - n0) / secs };
+}
+
+/** The floor: one bare ffmpeg per camera reading stream2 over RTSP and writing JPEGs. */
+async function floor(fps: number, sims: SimInfo[], user: string, pass: string) {
+  let frames = 0;
+  const children = sims.map((s) => {
+    const c = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-rtsp_transport',
+        'tcp',
+        '-threads',
+        '1',
+        '-i',
+        urlOf(user, pass, s.port, 'stream2'),
+        '-an',
+        '-vf',
+        `fps=${fps},scale=${WIDTH}:-2:flags=bilinear,format=yuvj420p`,
+        '-c:v',
+        'mjpeg',
+        '-q:v',
+        '5',
+        '-threads',
+        '1',
+        '-f',
+        'image2pipe',
+        'pipe:1',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] }
+    );
+    c.stdout.on('data', (d: Buffer) => {
+      for (let i = 0; i + 1 < d.length; i++) {
+        if (d[i] === 0xff && d[i + 1] === 0xd9) {
+          frames++;
         }
       }
-      if (!measuring) {
-        return;
-      }
-      delivered++;
-      latencies.push(performance.now() - (f as TimedFrame).readyAt);
     });
+    return c;
   });
   try {
-    const t = setTimeout(() => allFirst(), WARMUP_TIMEOUT_MS);
-    await warm;
-    clearTimeout(t);
-    // Let the fps filters settle before measuring.
-    await new Promise((r) => setTimeout(r, 1000));
-    const cpu0 = process.cpuUsage();
-    const ff0 = new Map([...pids].map((p) => [p, procCpuSeconds(p) ?? 0]));
-    const t0 = performance.now();
-    measuring = true;
-    await new Promise((r) => setTimeout(r, WINDOW_MS));
-    measuring = false;
-    const secs = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const nodeCpu = (cpu.user + cpu.system) / 1e6;
-    let ffCpu = 0;
-    for (const [p, c0] of ff0) {
-      ffCpu += (procCpuSeconds(p) ?? c0) - c0;
+    const deadline = Date.now() + WARMUP_TIMEOUT_MS;
+    while (frames < sims.length && Date.now() < deadline) {
+      await sleep(200);
     }
-    const live = [...pids].filter((p) => procCpuSeconds(p) !== null);
-    const ffMem = live.map(procMem);
-    const ffRss = ffMem.reduce((a, m) => a + m.rss, 0);
-    const ffPss = ffMem.reduce((a, m) => a + m.pss, 0);
-    const rss = process.memoryUsage().rss;
-    latencies.sort((a, b) => a - b);
-    const camFps = sims.length * fps;
-    const st = pipeline.stats();
-    console.log(
-      `  ${String(fps).padStart(2)} fps x ${sims.length} cameras (${firstSeen.size} live, ${live.length} ffmpeg): ` +
-        `${(delivered / secs).toFixed(1)} frames/s delivered (target ${camFps}); ` +
-        `CPU per camera-fps ${(((nodeCpu + ffCpu) / secs / camFps) * 100).toFixed(2)}% of a core ` +
-        `(ffmpeg ${((ffCpu / secs / camFps) * 100).toFixed(2)}%, sidecar ${((nodeCpu / secs / camFps) * 100).toFixed(3)}%); ` +
-        `ready->delivered p50 ${pct(latencies, 50).toFixed(3)} ms p99 ${pct(latencies, 99).toFixed(3)} ms; ` +
-        `RSS sidecar ${mb(rss)}; ffmpegs PSS ${mb(ffPss)} total (${mb(ffPss / Math.max(1, live.length))} each, RSS ${mb(ffRss / Math.max(1, live.length))} each incl. shared libs); dropped ${st.framesDropped}, restarts ${st.restarts}`
+    await sleep(1000);
+    return await measure(
+      () => children.map((c) => c.pid!).filter(Boolean),
+      false,
+      () => frames
     );
   } finally {
-    for (const u of unsubs) {
-      u();
+    for (const c of children) {
+      c.kill('SIGKILL');
     }
+  }
+}
+
+/** Our JPEG path: the pipeline (own RTSP client, ffmpeg on stdin) on stream2. */
+async function ours(fps: number, sims: SimInfo[], user: string, pass: string) {
+  const pipeline = new FramePipeline({ idleMs: 1000, stallMs: 30_000 });
+  const pids = new Set<number>();
+  let keyOnly = false;
+  pipeline.events.on('ffmpeg-start', (e: { pid: number; keyframesOnly: boolean }) => {
+    pids.add(e.pid);
+    keyOnly = keyOnly || e.keyframesOnly;
+  });
+  let frames = 0;
+  const seen = new Set<string>();
+  const unsubs = sims.map((s, i) => {
+    const url = urlOf(user, pass, s.port, 'stream2');
+    return pipeline.subscribe(
+      { cameraId: `cam${i}`, url, maskedUrl: maskUrl(url), stream: 'sub' },
+      { fps, width: WIDTH },
+      () => {
+        frames++;
+        seen.add(`cam${i}`);
+      }
+    );
+  });
+  try {
+    const deadline = Date.now() + WARMUP_TIMEOUT_MS;
+    while (seen.size < sims.length && Date.now() < deadline) {
+      await sleep(200);
+    }
+    // Long enough to learn the keyframe spacing and settle a keyframe-only restart.
+    await sleep(fps <= 1 ? 4000 : 1000);
+    const live = () =>
+      pipeline
+        .cameraStats()
+        .map((c) => c.pid)
+        .filter((p): p is number => p !== null);
+    const m = await measure(live, true, () => frames);
+    const keyframesOnly = pipeline.cameraStats().filter((c) => c.keyframesOnly).length;
+    return { ...m, keyframesOnly, restarts: pipeline.stats().restarts };
+  } finally {
+    unsubs.forEach((u) => u());
     await pipeline.close();
   }
 }
 
+/** The video path's input: our RTSP client on stream1 of every camera at full frame rate. */
+async function client(sims: SimInfo[], user: string, pass: string) {
+  const feeds = new RtspVideoFeeds((id) => {
+    const url = urlOf(user, pass, sims[Number(id)].port, 'stream1');
+    return { url, maskedUrl: maskUrl(url) };
+  });
+  let aus = 0;
+  let bytes = 0;
+  let measuring = false;
+  const lat: number[] = [];
+  const unsubs = sims.map((_, i) =>
+    feeds.feed(String(i), 'main')!.subscribe({
+      onInfo: () => undefined,
+      onAccessUnit: (au) => {
+        aus++;
+        if (measuring) {
+          lat.push(performance.now() - au.receivedAt);
+          bytes += au.nalus.reduce((a, n) => a + n.length, 0);
+        }
+      },
+    })
+  );
+  try {
+    const deadline = Date.now() + WARMUP_TIMEOUT_MS;
+    while (aus < sims.length * 15 && Date.now() < deadline) {
+      await sleep(200);
+    }
+    measuring = true;
+    const m = await measure(
+      () => [],
+      true,
+      () => aus
+    );
+    measuring = false;
+    lat.sort((a, b) => a - b);
+    return {
+      ...m,
+      kbpsPerCamera: (bytes * 8) / (WINDOW_MS / 1000) / sims.length / 1000,
+      p50: pct(lat, 50),
+      p99: pct(lat, 99),
+    };
+  } finally {
+    unsubs.forEach((u) => u());
+    feeds.close();
+  }
+}
+
+const core = (c: number) => `${(c * 100).toFixed(1)}% of a core`;
+
 export async function run(): Promise<void> {
   console.log(
-    `media: frame pipeline, ${CAMERAS} simulated cameras (${SOURCE.width}x${SOURCE.height} H.264 @ ${SOURCE.fps} fps over RTSP/TCP), JPEG width ${WIDTH}`
+    `media: ${CAMERAS} simulated C210 cameras (stream1 2304x1296, stream2 640x360, H.264 15 fps), JPEG width ${WIDTH}`
   );
   const { child, sims, user, pass } = await startSims();
   try {
     for (const fps of RATES) {
-      await phase(fps, sims, user, pass);
+      const f = await floor(fps, sims, user, pass);
+      const o = await ours(fps, sims, user, pass);
+      console.log(
+        `  JPEG ${fps} fps x ${sims.length}: floor (bare ffmpeg on RTSP) ${core(f.cores)}, ${f.rate.toFixed(1)} pictures/s; ` +
+          `ours ${core(o.cores)} (sidecar ${core(o.selfCores)}), ${o.rate.toFixed(1)} pictures/s, ` +
+          `keyframes only on ${o.keyframesOnly}/${sims.length}; ratio ${(o.cores / f.cores).toFixed(2)}x (goal <= 1.15x)`
+      );
     }
+    const sim0 = procCpuSeconds(child.pid!) ?? 0;
+    const t0 = performance.now();
+    const c = await client(sims, user, pass);
+    const simCores = ((procCpuSeconds(child.pid!) ?? sim0) - sim0) / ((performance.now() - t0) / 1000);
+    console.log(
+      `  RTSP client, stream1 of ${sims.length} cameras at full rate: ${core(c.cores)}, ${c.rate.toFixed(0)} access units/s, ` +
+        `${c.kbpsPerCamera.toFixed(0)} kbit/s per camera; packet-in -> access-unit-out p50 ${c.p50.toFixed(3)} ms p99 ${c.p99.toFixed(3)} ms; ` +
+        `the simulator sending them (clip replay): ${core(simCores)}`
+    );
   } finally {
     child.stdin?.end();
     await new Promise<void>((resolve) => {

@@ -24,6 +24,8 @@ import type { DataSourceInstanceSettings } from './grafana/protocol.ts';
 import { fleetMetrics, startHttpApi, type RunningHttpApi } from './http/index.ts';
 import { checkFfmpeg } from './media/ffmpeg.ts';
 import { FramePipeline } from './media/pipeline.ts';
+import { RtspVideoFeeds } from './media/video/feeds.ts';
+import type { StreamName } from './media/video/types.ts';
 import type { SidecarOptions } from './options.ts';
 import { DEFAULT_RETENTION_HOURS, openSqliteStore } from './store/sqlite.ts';
 import { FileStateStore } from './tapo/state.ts';
@@ -49,7 +51,9 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     onFingerprint: (cameraId, sha256) =>
       log.info({ camera: cameraId, fingerprint: sha256 }, 'pinned the camera certificate on first use'),
   });
-  const pipeline = new FramePipeline({ ffmpegPath: opts.ffmpegPath });
+  // One RTSP session per camera stream, shared by the JPEG pipeline and the Live video channels.
+  const videoFeeds = new RtspVideoFeeds((id, stream) => sourceOf(id, stream));
+  const pipeline = new FramePipeline({ ffmpegPath: opts.ffmpegPath, feeds: videoFeeds });
   const cameraLists = new CameraListStore({ dataDir: opts.dataDir });
   let demo: DemoFleet | null = null;
   let http: RunningHttpApi | null = null;
@@ -62,7 +66,8 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     return cfg;
   }
 
-  function sourceOf(id: string) {
+  /** The camera's RTSP source: `stream` main/sub, or the camera's configured stream. */
+  function sourceOf(id: string, stream?: StreamName) {
     const cfg = configOf(id);
     if (!cfg.rtspUrlOverride && fleet.camera(id)?.last?.batteryPercent != null) {
       throw new Error(`${cfg.name} is a battery camera: it has no RTSP stream, so no live picture`);
@@ -72,13 +77,15 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
         `${cfg.name} has no camera account for RTSP: set it in the datasource settings (Tapo app → Camera Settings → Advanced → Camera Account)`
       );
     }
-    return rtspSource(id, {
+    const rtspStream = stream ? (stream === 'sub' ? 'stream2' : 'stream1') : cfg.stream;
+    const source = rtspSource(id, {
       host: cfg.host,
       username: cfg.cameraAccount ?? '',
       password: cfg.cameraPassword ?? '',
-      stream: cfg.stream,
+      stream: rtspStream,
       override: rtspOverrideUrl(cfg),
     });
+    return { ...source, stream: (rtspStream === 'stream2' ? 'sub' : 'main') as StreamName };
   }
 
   const frames: FrameProvider = {
@@ -213,6 +220,10 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
    * picture is forgotten (the id may later name another camera); a changed one switches source.
    */
   function syncPipeline(): void {
+    // Video feeds follow their camera's source too (a removed camera's feeds end).
+    for (const cameraId of new Set(videoFeeds.stats().map((f) => f.cameraId))) {
+      videoFeeds.refresh(cameraId);
+    }
     for (const { cameraId } of pipeline.cameraStats()) {
       let source: ReturnType<typeof sourceOf> | null = null;
       try {
@@ -330,6 +341,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     fleet,
     log,
     frames,
+    video: videoFeeds,
     controls,
     info,
     applySettings,
@@ -422,6 +434,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       }
       await demoChange.catch(() => undefined);
       await Promise.allSettled([http?.close(), demo?.stop(), pipeline.close(), datasource.dispose()]);
+      videoFeeds.close();
       await fleet.stop();
       await store.close();
     },

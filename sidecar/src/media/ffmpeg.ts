@@ -1,10 +1,10 @@
 /**
- * ffmpeg for the frame pipeline: the command line (RTSP over TCP in, one MJPEG pipe per output
- * width out), the health check, and turning ffmpeg's last words into a typed, secret-free error.
+ * ffmpeg for the frame pipeline: the command line (the camera's video on stdin, one MJPEG pipe per
+ * output width out), the health check, and turning ffmpeg's last words into a typed, secret-free error.
  */
 import { spawn } from 'node:child_process';
 import { MediaError, type MediaErrorKind } from './types.ts';
-import { scrubSecrets } from '../tapo/rtsp.ts';
+import { scrubSecrets } from '../util/scrub.ts';
 
 export interface OutputPlan {
   width: number;
@@ -21,18 +21,19 @@ function fmtFps(fps: number): string {
 }
 
 /**
- * One decode, split into one scaled, rate-limited MJPEG stream per output. Rates use the fps
- * filter (it drops surplus frames evenly); the muxer passes frames through untouched.
+ * One decode of the camera's video from stdin (Annex B H.264/H.265 from our RTSP client: no URL,
+ * no account on the command line), split into one scaled, rate-limited MJPEG stream per output.
+ * H.264 comes as FLV stamped with the camera's clock, so the fps filter picks pictures evenly
+ * however bursty their arrival; raw H.265 is stamped with the wall clock on arrival.
+ * `keyframesOnly` also tells the decoder to skip everything else.
  */
 export function buildFfmpegArgs(
-  url: string,
   outputs: OutputPlan[],
-  opts: { ioTimeoutMs?: number; quality?: number; threads?: number } = {}
+  opts: { input?: 'flv' | 'hevc'; keyframesOnly?: boolean; quality?: number; threads?: number } = {}
 ): string[] {
   if (outputs.length === 0) {
     throw new Error('at least one output');
   }
-  const timeoutUs = String(Math.round((opts.ioTimeoutMs ?? 10_000) * 1000));
   const q = String(opts.quality ?? 5);
   // One thread each for decoding, filtering and encoding: small pictures at a few fps do not
   // gain from threads, and every extra thread brings its own frame buffers.
@@ -47,26 +48,27 @@ export function buildFfmpegArgs(
         chains.map((c, i) => `[s${i}]${c}`).join(';');
   const args = [
     '-hide_banner',
+    // stdin is the video, not a keyboard.
     '-nostdin',
     '-loglevel',
     'error',
-    '-rtsp_transport',
-    'tcp',
-    '-timeout',
-    timeoutUs,
     // Start fast and do not buffer: these are live pictures.
     '-fflags',
     'nobuffer',
     '-flags',
     'low_delay',
-    '-analyzeduration',
-    '300000',
     '-probesize',
-    '100000',
+    '32768',
+    '-analyzeduration',
+    '0',
+    ...(opts.input === 'hevc' ? ['-use_wallclock_as_timestamps', '1'] : []),
     '-threads',
     threads,
+    ...(opts.keyframesOnly ? ['-skip_frame', 'nokey'] : []),
+    '-f',
+    opts.input ?? 'flv',
     '-i',
-    url,
+    'pipe:0',
     '-an',
     '-sn',
     '-dn',
@@ -132,6 +134,7 @@ const KIND_WORDS: Record<MediaErrorKind, string> = {
   timeout: 'no picture arrived in time',
   closed: 'the frame pipeline is closed',
   invalid_source: 'the stream source is invalid',
+  protocol: 'the camera answered something that is not RTSP/RTP video',
 };
 
 /** An error with words, the masked URL and ffmpeg's last line (scrubbed), never the password. */

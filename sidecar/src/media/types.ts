@@ -1,10 +1,13 @@
 /** The frame pipeline's boundary types: what goes in (a camera's RTSP source), what comes out. */
+import type { StreamName } from './video/types.ts';
 
 /** Where to read a camera: `url` carries the credentials and is never logged; `maskedUrl` is. */
 export interface CameraSource {
   cameraId: string;
   url: string;
   maskedUrl: string;
+  /** Which of the camera's streams (default 'main'); the URL names it for the pipeline's own feeds. */
+  stream?: StreamName;
 }
 
 /** One JPEG picture of one camera. */
@@ -39,7 +42,9 @@ export type MediaErrorKind =
   /** The pipeline was closed. */
   | 'closed'
   /** The source given to the pipeline is unusable. */
-  | 'invalid_source';
+  | 'invalid_source'
+  /** The camera (or restream) answered something that is not RTSP/RTP video. */
+  | 'protocol';
 
 /** Errors of the frame pipeline; messages carry masked URLs only. */
 export class MediaError extends Error {

@@ -45,6 +45,7 @@ export function mediaExtras(options: MediaExtrasOptions = {}): FleetExtrasFactor
       if (options.rtsp !== false && cam.profile.rtsp) {
         rtsp = await startSimRtspServer({
           name: cam.name,
+          model: cam.model,
           username: cam.cameraAccount.username,
           password: cam.cameraAccount.password,
           host: ctx.host,

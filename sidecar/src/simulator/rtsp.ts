@@ -3,27 +3,25 @@
  * that shows the camera's name and the time, behind the camera account (Digest auth, as Tapo
  * cameras use), and the camera's limit of two simultaneous sessions (a third SETUP gets 453).
  *
- * Only RTP over the RTSP TCP connection (interleaved) is served: that is what our pipeline and
- * most NVRs use. Per stream, one ffmpeg encodes H.264 and sends RTP to a loopback UDP port; we
- * relay those packets to every playing session. The encoder starts when the first session PLAYs
- * and stops when the last one leaves. A session joins at the next key frame (SPS), so a decoder
- * never starts mid-GOP, and a session whose socket backs up skips to the next key frame instead
- * of buffering without bound.
+ * Only RTP over the RTSP TCP connection (interleaved) is served: that is what our client and
+ * most NVRs use. The streams have the model's real size, frame rate, bit rate and keyframe
+ * spacing: per stream a short clip is encoded once (see clip.ts) and replayed in a loop to every
+ * playing session; the replay starts when the first session PLAYs and stops when the last one
+ * leaves. A session joins at the next keyframe, so a decoder never starts mid-GOP, and a session
+ * whose socket backs up skips to the next keyframe instead of buffering without bound.
  */
 import net from 'node:net';
-import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { logger } from '../log.ts';
+import { cameraStreams, loadClip, type Clip, type ClipSpec } from './clip.ts';
 
 export type SimStreamName = 'stream1' | 'stream2';
 
-export interface SimStreamSpec {
-  width: number;
-  height: number;
-  fps: number;
-}
+/** Size, frame rate, bit rate (kbit/s) and keyframe spacing (frames) of a simulated stream. */
+export type SimStreamSpec = ClipSpec;
 
 export interface SimRtspOptions {
   /** Shown in the picture. */
@@ -38,6 +36,8 @@ export interface SimRtspOptions {
   /** 'digest' like the cameras, or 'basic'. */
   auth?: 'digest' | 'basic';
   ffmpegPath?: string;
+  /** The camera model, for its stream sizes (default: a 1080p camera). */
+  model?: string;
   streams?: Partial<Record<SimStreamName, Partial<SimStreamSpec>>>;
 }
 
@@ -59,15 +59,14 @@ export interface SimRtspServer {
   /** rtsp://user:pass@host:port/stream, with the given or the camera's own credentials. */
   url(stream?: SimStreamName, creds?: { username: string; password: string }): string;
   stats(): SimRtspStats;
+  /** Encodes (or loads from the disk cache) the streams' clips, so the first PLAY starts at once. */
+  prepare(): Promise<void>;
+  /** The specs the streams are sent with. */
+  readonly specs: Readonly<Record<SimStreamName, SimStreamSpec>>;
   /** Cuts every client connection (a camera reboot or Wi-Fi drop, as a client sees it). */
   dropClients(): void;
   close(): Promise<void>;
 }
-
-const DEFAULT_STREAMS: Record<SimStreamName, SimStreamSpec> = {
-  stream1: { width: 640, height: 360, fps: 10 },
-  stream2: { width: 320, height: 180, fps: 5 },
-};
 
 const REALM = 'TP-LINK IP-CAM';
 const SOCKET_BACKLOG_LIMIT = 512 * 1024;
@@ -124,145 +123,17 @@ export function canDrawText(ffmpegPath = 'ffmpeg'): Promise<boolean> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// RTP helpers
+// One replayer per stream, shared by its playing sessions: the clip's packets in a loop, at the
+// stream's frame rate, with sequence numbers and timestamps that continue across loops.
 
-function rtpPayloadOffset(pkt: Buffer): number {
-  if (pkt.length < 12) {
-    return -1;
-  }
-  let off = 12 + (pkt[0] & 0x0f) * 4;
-  if (pkt[0] & 0x10) {
-    if (pkt.length < off + 4) {
-      return -1;
-    }
-    off += 4 + pkt.readUInt16BE(off + 2) * 4;
-  }
-  return off < pkt.length ? off : -1;
-}
+/** Gets one picture's RTP packets (header + payload, without the interleaved prefix). */
+type FrameSink = (packets: Buffer[], keyframe: boolean) => void;
 
-/** True when an H.264 RTP packet begins a key frame: SPS alone, in a STAP-A, or an IDR start. */
-export function startsKeyFrame(pkt: Buffer): boolean {
-  const off = rtpPayloadOffset(pkt);
-  if (off < 0) {
-    return false;
-  }
-  const nal = pkt[off] & 0x1f;
-  if (nal === 7 || nal === 5) {
-    return true;
-  }
-  if (nal === 24 && pkt.length > off + 3) {
-    return (pkt[off + 3] & 0x1f) === 7;
-  }
-  if (nal === 28 && pkt.length > off + 1) {
-    return (pkt[off + 1] & 0x80) !== 0 && (pkt[off + 1] & 0x1f) === 5;
-  }
-  return false;
-}
-
-function isRtcp(pkt: Buffer): boolean {
-  return pkt.length >= 2 && pkt[1] >= 200 && pkt[1] <= 204;
-}
-
-// ---------------------------------------------------------------------------------------------
-// One encoder per stream, shared by its playing sessions.
-
-type PacketSink = (pkt: Buffer, rtcp: boolean) => void;
-
-/** The test picture, encoded as the cameras do (H.264 baseline, a key frame every second). */
-function encoderArgs(spec: SimStreamSpec, vf: string): string[] {
-  return [
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc=size=${spec.width}x${spec.height}:rate=${spec.fps}`,
-    '-vf',
-    vf,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-tune',
-    'zerolatency',
-    '-profile:v',
-    'baseline',
-    '-pix_fmt',
-    'yuv420p',
-    '-g',
-    String(spec.fps),
-  ];
-}
-
-export interface ParameterSets {
-  sps: Buffer;
-  pps: Buffer;
-}
-
-/** NAL units of an Annex B byte stream. */
-export function annexBNalUnits(buf: Buffer): Buffer[] {
-  const starts: Array<{ at: number; len: number }> = [];
-  for (let i = 0; i + 3 <= buf.length; i++) {
-    if (buf[i] === 0 && buf[i + 1] === 0 && buf[i + 2] === 1) {
-      const four = i > 0 && buf[i - 1] === 0;
-      starts.push({ at: four ? i - 1 : i, len: four ? 4 : 3 });
-      i += 2;
-    }
-  }
-  return starts
-    .map((s, k) => buf.subarray(s.at + s.len, k + 1 < starts.length ? starts[k + 1].at : buf.length))
-    .filter((n) => n.length > 0);
-}
-
-const paramCache = new Map<string, Promise<ParameterSets | null>>();
-
-/**
- * SPS/PPS of our encoder for a stream size, for the SDP's sprop-parameter-sets (cameras send
- * them; without them clients probe the stream for seconds). One short encode per size, cached.
- */
-export function parameterSets(spec: SimStreamSpec, ffmpegPath = 'ffmpeg'): Promise<ParameterSets | null> {
-  const key = `${ffmpegPath}|${spec.width}x${spec.height}@${spec.fps}`;
-  let p = paramCache.get(key);
-  if (!p) {
-    p = new Promise<ParameterSets | null>((resolve) => {
-      const child = spawn(
-        ffmpegPath,
-        [
-          '-hide_banner',
-          '-nostdin',
-          '-loglevel',
-          'error',
-          ...encoderArgs(spec, 'null'),
-          '-frames:v',
-          '1',
-          '-f',
-          'h264',
-          'pipe:1',
-        ],
-        {
-          stdio: ['ignore', 'pipe', 'ignore'],
-        }
-      );
-      const out: Buffer[] = [];
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.on('error', () => resolve(null));
-      child.on('close', () => {
-        clearTimeout(timer);
-        const nals = annexBNalUnits(Buffer.concat(out));
-        const sps = nals.find((n) => (n[0] & 0x1f) === 7);
-        const pps = nals.find((n) => (n[0] & 0x1f) === 8);
-        resolve(sps && pps ? { sps: Buffer.from(sps), pps: Buffer.from(pps) } : null);
-      });
-    });
-    paramCache.set(key, p);
-  }
-  return p;
-}
-
-class StreamEncoder {
-  private proc: ChildProcess | null = null;
-  private sock: dgram.Socket | null = null;
-  private readonly sinks = new Set<PacketSink>();
-  private readonly exits = new Set<Promise<void>>();
+class StreamReplayer {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly sinks = new Set<FrameSink>();
+  private starting: Promise<void> | null = null;
+  private clip: Clip | null = null;
 
   constructor(
     private readonly stream: SimStreamName,
@@ -270,21 +141,29 @@ class StreamEncoder {
     private readonly name: string,
     private readonly ffmpegPath: string,
     private readonly events: EventEmitter,
-    private readonly onDied: () => void
+    private readonly onFailed: () => void
   ) {}
 
   get running(): boolean {
-    return this.proc !== null;
+    return this.timer !== null;
   }
 
-  async attach(sink: PacketSink): Promise<void> {
+  /** The stream's clip (encoded on first use, then from the disk cache). */
+  async load(): Promise<Clip> {
+    const text = await canDrawText(this.ffmpegPath);
+    this.clip = await loadClip(this.spec, text ? `${this.name} ${this.stream}` : null, this.ffmpegPath);
+    return this.clip;
+  }
+
+  async attach(sink: FrameSink): Promise<void> {
     this.sinks.add(sink);
-    if (!this.proc) {
-      await this.start();
+    if (!this.timer && !this.starting) {
+      this.starting = this.start().finally(() => (this.starting = null));
     }
+    await this.starting;
   }
 
-  detach(sink: PacketSink): void {
+  detach(sink: FrameSink): void {
     this.sinks.delete(sink);
     if (this.sinks.size === 0) {
       this.stop();
@@ -292,98 +171,66 @@ class StreamEncoder {
   }
 
   private async start(): Promise<void> {
-    const text = await canDrawText(this.ffmpegPath);
-    if (this.proc || this.sinks.size === 0) {
+    let clip: Clip;
+    try {
+      clip = await this.load();
+    } catch (err) {
+      log.error({ stream: this.stream, err: (err as Error).message }, 'no simulated clip: the stream ends');
+      this.onFailed();
       return;
     }
-    const sock = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
-      sock.bind(0, '127.0.0.1', () => {
-        sock.off('error', reject);
-        resolve();
+    if (this.timer || this.sinks.size === 0) {
+      return;
+    }
+    const ssrc = randomBytes(4).readUInt32BE(0);
+    let seq = randomBytes(2).readUInt16BE(0);
+    const ts0 = randomBytes(4).readUInt32BE(0);
+    const step = 90_000 / this.spec.fps;
+    const interval = 1000 / this.spec.fps;
+    let n = 0;
+    let t0 = performance.now();
+    const tick = () => {
+      const frame = clip.frames[n % clip.frames.length];
+      const ts = (ts0 + Math.round(n * step)) >>> 0;
+      const packets = frame.payloads.map((payload, i) => {
+        const pkt = Buffer.allocUnsafe(12 + payload.length);
+        pkt[0] = 0x80;
+        pkt[1] = (i === frame.payloads.length - 1 ? 0x80 : 0) | 96;
+        pkt.writeUInt16BE(seq, 2);
+        seq = (seq + 1) & 0xffff;
+        pkt.writeUInt32BE(ts, 4);
+        pkt.writeUInt32BE(ssrc, 8);
+        payload.copy(pkt, 12);
+        return pkt;
       });
-    });
-    if (this.proc || this.sinks.size === 0) {
-      sock.close();
-      return;
-    }
-    sock.on('error', (err) => log.debug({ err: err.message }, 'rtp socket error'));
-    sock.on('message', (pkt) => {
-      const rtcp = isRtcp(pkt);
       for (const sink of this.sinks) {
-        sink(pkt, rtcp);
+        sink(packets, frame.keyframe);
       }
-    });
-    const port = sock.address().port;
-    const label = this.name.replace(/[^A-Za-z0-9 _.-]/g, '_').slice(0, 40);
-    const size = Math.max(10, Math.round(this.spec.height / 16));
-    const vf = text
-      ? `drawtext=text='${label} %{localtime}':fontcolor=white:fontsize=${size}:x=8:y=8:box=1:boxcolor=black@0.6`
-      : 'null';
-    const args = [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-re',
-      ...encoderArgs(this.spec, vf),
-      // SPS/PPS in band at every key frame, so late joiners can start.
-      '-bsf:v',
-      'dump_extra=freq=keyframe',
-      '-f',
-      'rtp',
-      '-payload_type',
-      '96',
-      `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=1200`,
-    ];
-    const proc = spawn(this.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.proc = proc;
-    this.sock = sock;
-    let stderr = '';
-    proc.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-2000);
-    });
-    const exited = new Promise<void>((resolve) => {
-      proc.once('close', (code, signal) => {
-        sock.close();
-        this.exits.delete(exited);
-        if (this.proc === proc) {
-          // Died on its own while sessions were watching: the stream ends for them.
-          this.proc = null;
-          this.sock = null;
-          log.warn(
-            { stream: this.stream, code, signal, stderr: stderr.trim().slice(-500) },
-            'simulated encoder exited'
-          );
-          this.events.emit('encoder', { stream: this.stream, running: false });
-          this.onDied();
-        }
-        resolve();
-      });
-    });
-    this.exits.add(exited);
-    proc.once('error', (err) => log.error({ err: err.message }, 'cannot start the simulated encoder'));
+      n++;
+      let next = t0 + n * interval - performance.now();
+      if (next < -1000) {
+        // The event loop stalled for a second: carry on from now instead of bursting to catch up.
+        t0 = performance.now() - n * interval;
+        next = 0;
+      }
+      this.timer = setTimeout(tick, Math.max(0, next));
+    };
+    this.timer = setTimeout(tick, 0);
     this.events.emit('encoder', { stream: this.stream, running: true });
   }
 
   stop(): void {
-    const proc = this.proc;
-    if (!proc) {
+    if (!this.timer) {
       return;
     }
-    this.proc = null;
-    this.sock = null;
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
-    proc.once('close', () => clearTimeout(timer));
+    clearTimeout(this.timer);
+    this.timer = null;
     this.events.emit('encoder', { stream: this.stream, running: false });
   }
 
-  async close(): Promise<void> {
+  close(): void {
     this.sinks.clear();
     this.stop();
-    await Promise.all([...this.exits]);
   }
 }
 
@@ -404,7 +251,7 @@ interface Session {
   channel: number;
   playing: boolean;
   waitKey: boolean;
-  sink: PacketSink;
+  sink: FrameSink;
 }
 
 interface Conn {
@@ -450,13 +297,19 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
   const counters = { refused: 0, authFailures: 0, packetsSent: 0, packetsSkipped: 0 };
 
   const specs = {} as Record<SimStreamName, SimStreamSpec>;
+  const defaults = cameraStreams(opts.model);
   for (const s of ['stream1', 'stream2'] as const) {
-    specs[s] = { ...DEFAULT_STREAMS[s], ...(opts.streams?.[s] ?? {}) };
+    const spec = { ...defaults[s], ...(opts.streams?.[s] ?? {}) };
+    // A changed frame rate keeps the keyframe spacing in seconds.
+    if (opts.streams?.[s]?.fps !== undefined && opts.streams?.[s]?.gop === undefined) {
+      spec.gop = Math.max(1, Math.round((defaults[s].gop / defaults[s].fps) * spec.fps));
+    }
+    specs[s] = spec;
   }
 
-  const encoders = {} as Record<SimStreamName, StreamEncoder>;
+  const encoders = {} as Record<SimStreamName, StreamReplayer>;
   for (const s of ['stream1', 'stream2'] as const) {
-    encoders[s] = new StreamEncoder(s, specs[s], opts.name, ffmpegPath, events, () => {
+    encoders[s] = new StreamReplayer(s, specs[s], opts.name, ffmpegPath, events, () => {
       for (const sess of [...sessions.values()]) {
         if (sess.stream === s) {
           sess.conn.socket.destroy();
@@ -546,10 +399,8 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
   }
 
   async function sdp(stream: SimStreamName): Promise<string> {
-    const ps = await parameterSets(specs[stream], ffmpegPath);
-    const fmtp = ps
-      ? `packetization-mode=1;profile-level-id=${ps.sps.subarray(1, 4).toString('hex').toUpperCase()};sprop-parameter-sets=${ps.sps.toString('base64')},${ps.pps.toString('base64')}`
-      : 'packetization-mode=1;profile-level-id=42C01E';
+    const ps = await encoders[stream].load();
+    const fmtp = `packetization-mode=1;profile-level-id=${ps.sps.subarray(1, 4).toString('hex').toUpperCase()};sprop-parameter-sets=${ps.sps.toString('base64')},${ps.pps.toString('base64')}`;
     return [
       'v=0',
       `o=- ${Date.now()} 1 IN IP4 ${host}`,
@@ -629,30 +480,24 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
           waitKey: true,
           sink: () => undefined,
         };
-        s.sink = (pkt, rtcp) => {
+        s.sink = (packets, keyframe) => {
           const sock = conn.socket;
           if (sock.destroyed) {
             return;
           }
-          if (!rtcp) {
-            if (s.waitKey && !startsKeyFrame(pkt)) {
-              counters.packetsSkipped++;
-              return;
-            }
-            s.waitKey = false;
-            if (sock.writableLength > SOCKET_BACKLOG_LIMIT) {
-              s.waitKey = true;
-              counters.packetsSkipped++;
-              return;
-            }
-          } else if (s.waitKey) {
+          if ((s.waitKey && !keyframe) || sock.writableLength > SOCKET_BACKLOG_LIMIT) {
+            s.waitKey = true;
+            counters.packetsSkipped += packets.length;
             return;
           }
-          const head = Buffer.from([0x24, rtcp ? s.channel + 1 : s.channel, pkt.length >> 8, pkt.length & 0xff]);
-          sock.write(Buffer.concat([head, pkt]));
-          if (!rtcp) {
-            counters.packetsSent++;
+          s.waitKey = false;
+          sock.cork();
+          for (const pkt of packets) {
+            sock.write(Buffer.from([0x24, s.channel, pkt.length >> 8, pkt.length & 0xff]));
+            sock.write(pkt);
           }
+          sock.uncork();
+          counters.packetsSent += packets.length;
         };
         sessions.set(s.id, s);
         conn.sessions.add(s);
@@ -801,6 +646,10 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
     url(stream = 'stream1', creds = { username: opts.username, password: opts.password }) {
       return `rtsp://${encodeURIComponent(creds.username)}:${encodeURIComponent(creds.password)}@${host}:${port}/${stream}`;
     },
+    specs,
+    async prepare() {
+      await Promise.all(Object.values(encoders).map((e) => e.load()));
+    },
     stats() {
       return {
         sessions: sessions.size,
@@ -821,7 +670,9 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
           c.socket.destroy();
         }
       });
-      await Promise.all(Object.values(encoders).map((e) => e.close()));
+      for (const e of Object.values(encoders)) {
+        e.close();
+      }
     },
   };
 }

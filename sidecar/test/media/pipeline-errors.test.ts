@@ -15,6 +15,8 @@ let sim: SimRtspServer;
 
 before(async () => {
   sim = await startSimRtspServer({ name: 'Drive', username: 'viewer', password: PASSWORD });
+  // The clips are encoded once per camera name and cached: not inside a test's deadline.
+  await sim.prepare();
 });
 after(async () => {
   await sim.close();

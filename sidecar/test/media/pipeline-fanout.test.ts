@@ -22,6 +22,8 @@ before(async () => {
     password: 'V1ew:er@pass',
     streams: { stream1: { fps: 10 } },
   });
+  // The clips are encoded once per camera name and cached: not inside a test's deadline.
+  await sim.prepare();
   sim.events.on('session', (e: { sessions: number }) => (maxSessions = Math.max(maxSessions, e.sessions)));
 });
 after(async () => {

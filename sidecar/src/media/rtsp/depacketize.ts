@@ -1,0 +1,318 @@
+/**
+ * RTP → access units for H.264 (RFC 6184: single NAL unit, STAP-A, FU-A) and H.265 (RFC 7798:
+ * single, AP, FU). A picture ends at the marker bit or when the timestamp moves on. A lost packet
+ * (a gap in sequence numbers, a fragment without its start) drops the broken picture and every
+ * picture after it until the next keyframe, so a decoder never sees a hole. Parameter sets in the
+ * stream update the stream info; they, AUDs and SEI are not passed on in the access units.
+ */
+import type { AccessUnit, StreamInfo, VideoCodec } from '../video/types.ts';
+import { h264SpsSize, h265SpsSize } from './sps.ts';
+
+export interface DepacketizerOptions {
+  codec: VideoCodec;
+  payloadType: number;
+  clockRate?: number;
+  /** Parameter sets from the SDP, if any. */
+  sps?: Buffer[];
+  pps?: Buffer[];
+  vps?: Buffer[];
+  fps?: number;
+  onInfo(info: StreamInfo): void;
+  onAccessUnit(au: AccessUnit): void;
+}
+
+export interface DepacketizerStats {
+  packets: number;
+  badPackets: number;
+  lost: number;
+  droppedUnits: number;
+  accessUnits: number;
+}
+
+/** Bytes one picture may take (a 4K keyframe is well under this): a server that never ends one is cut off. */
+const MAX_UNIT_BYTES = 8 * 1024 * 1024;
+/** Invalid packets in a row before the stream is declared garbage. */
+const MAX_BAD_IN_A_ROW = 200;
+
+export class ProtocolViolation extends Error {}
+
+export class Depacketizer {
+  readonly stats: DepacketizerStats = { packets: 0, badPackets: 0, lost: 0, droppedUnits: 0, accessUnits: 0 };
+  private readonly h265: boolean;
+  private sps: Buffer[];
+  private pps: Buffer[];
+  private vps: Buffer[];
+  private info: StreamInfo | undefined;
+  private nalus: Buffer[] = [];
+  private broken = false;
+  private waitKey = true;
+  private fu: Buffer[] | null = null;
+  private curTs: number | null = null;
+  private lastSeq: number | null = null;
+  private lastTs: number | null = null;
+  private time90k = 0;
+  private badInARow = 0;
+  private unitBytes = 0;
+  private readonly scale: number;
+
+  constructor(private readonly opts: DepacketizerOptions) {
+    this.h265 = opts.codec === 'h265';
+    this.sps = opts.sps ?? [];
+    this.pps = opts.pps ?? [];
+    this.vps = opts.vps ?? [];
+    this.scale = 90_000 / (opts.clockRate ?? 90_000);
+    this.updateInfo();
+  }
+
+  current(): StreamInfo | undefined {
+    return this.info;
+  }
+
+  /** One RTP packet (header included). Throws ProtocolViolation when the stream is garbage. */
+  push(pkt: Buffer, receivedAt: number): void {
+    this.stats.packets++;
+    const hdr = this.header(pkt);
+    if (!hdr) {
+      this.stats.badPackets++;
+      if (++this.badInARow > MAX_BAD_IN_A_ROW) {
+        throw new ProtocolViolation(
+          `${MAX_BAD_IN_A_ROW} packets in a row are not RTP video of payload type ${this.opts.payloadType}`
+        );
+      }
+      return;
+    }
+    this.badInARow = 0;
+    const { seq, ts, marker, payload } = hdr;
+    if (this.lastSeq !== null && seq !== ((this.lastSeq + 1) & 0xffff)) {
+      const gap = (seq - this.lastSeq - 1) & 0xffff;
+      if (gap > 0x8000) {
+        return; // late or duplicate packet: ignore
+      }
+      this.stats.lost += gap;
+      this.broken = true;
+      this.fu = null;
+    }
+    this.lastSeq = seq;
+    if (this.curTs !== null && ts !== this.curTs) {
+      this.flush(receivedAt);
+    }
+    if (this.curTs !== ts) {
+      this.advanceClock(ts);
+      this.curTs = ts;
+    }
+    this.unitBytes += payload.length;
+    if (this.unitBytes > MAX_UNIT_BYTES) {
+      throw new ProtocolViolation('a picture larger than 8 MiB');
+    }
+    this.payload(payload);
+    if (marker) {
+      this.flush(receivedAt);
+      this.curTs = null;
+    }
+  }
+
+  private header(pkt: Buffer): { seq: number; ts: number; marker: boolean; payload: Buffer } | null {
+    if (pkt.length < 13 || pkt[0] >> 6 !== 2) {
+      return null;
+    }
+    if ((pkt[1] & 0x7f) !== this.opts.payloadType) {
+      return null;
+    }
+    let off = 12 + (pkt[0] & 0x0f) * 4;
+    if (pkt[0] & 0x10) {
+      if (pkt.length < off + 4) {
+        return null;
+      }
+      off += 4 + pkt.readUInt16BE(off + 2) * 4;
+    }
+    let end = pkt.length;
+    if (pkt[0] & 0x20) {
+      end -= pkt[pkt.length - 1];
+    }
+    if (off >= end) {
+      return null;
+    }
+    return {
+      seq: pkt.readUInt16BE(2),
+      ts: pkt.readUInt32BE(4),
+      marker: (pkt[1] & 0x80) !== 0,
+      payload: pkt.subarray(off, end),
+    };
+  }
+
+  private advanceClock(ts: number): void {
+    if (this.lastTs !== null) {
+      // Signed 32-bit difference: the RTP clock wraps every 13 hours at 90 kHz.
+      const delta = (ts - this.lastTs) | 0;
+      this.time90k += Math.max(0, delta) * this.scale;
+    }
+    this.lastTs = ts;
+  }
+
+  private payload(p: Buffer): void {
+    if (this.h265) {
+      if (p.length < 3) {
+        this.broken = true;
+        return;
+      }
+      const type = (p[0] >> 1) & 0x3f;
+      if (type === 48) {
+        this.aggregate(p, 2);
+      } else if (type === 49) {
+        const fuHeader = p[2];
+        const start = (fuHeader & 0x80) !== 0;
+        const end = (fuHeader & 0x40) !== 0;
+        const nalHeader = Buffer.from([(p[0] & 0x81) | ((fuHeader & 0x3f) << 1), p[1]]);
+        this.fragment(start, end, nalHeader, p.subarray(3));
+      } else {
+        this.nalus.push(p);
+      }
+      return;
+    }
+    const type = p[0] & 0x1f;
+    if (type === 24) {
+      this.aggregate(p, 1);
+    } else if (type === 28) {
+      if (p.length < 3) {
+        this.broken = true;
+        return;
+      }
+      const start = (p[1] & 0x80) !== 0;
+      const end = (p[1] & 0x40) !== 0;
+      this.fragment(start, end, Buffer.from([(p[0] & 0xe0) | (p[1] & 0x1f)]), p.subarray(2));
+    } else if (type >= 1 && type <= 23) {
+      this.nalus.push(p);
+    } else {
+      this.broken = true; // STAP-B, MTAP, FU-B: not used by cameras in packetization-mode 1
+    }
+  }
+
+  private aggregate(p: Buffer, headerLen: number): void {
+    let off = headerLen;
+    while (off + 2 <= p.length) {
+      const len = p.readUInt16BE(off);
+      off += 2;
+      if (len === 0 || off + len > p.length) {
+        this.broken = true;
+        return;
+      }
+      this.nalus.push(p.subarray(off, off + len));
+      off += len;
+    }
+  }
+
+  private fragment(start: boolean, end: boolean, nalHeader: Buffer, data: Buffer): void {
+    if (start) {
+      if (this.fu) {
+        this.broken = true;
+      }
+      this.fu = [nalHeader, data];
+    } else if (!this.fu) {
+      this.broken = true; // the start was lost
+      return;
+    } else {
+      this.fu.push(data);
+    }
+    if (end) {
+      this.nalus.push(Buffer.concat(this.fu));
+      this.fu = null;
+    }
+  }
+
+  private typeOf(n: Buffer): number {
+    return this.h265 ? (n[0] >> 1) & 0x3f : n[0] & 0x1f;
+  }
+
+  private flush(receivedAt: number): void {
+    const nalus = this.nalus;
+    const broken = this.broken || this.fu !== null;
+    this.unitBytes = 0;
+    this.nalus = [];
+    this.fu = null;
+    this.broken = false;
+    if (nalus.length === 0) {
+      return;
+    }
+    if (broken) {
+      this.stats.droppedUnits++;
+      this.waitKey = true;
+      return;
+    }
+    const out: Buffer[] = [];
+    let keyframe = false;
+    let params = false;
+    for (const n of nalus) {
+      const t = this.typeOf(n);
+      if (this.h265) {
+        if (t === 32 || t === 33 || t === 34) {
+          params = this.learn(t === 32 ? 'vps' : t === 33 ? 'sps' : 'pps', n) || params;
+          continue;
+        }
+        if (t === 35 || t === 39 || t === 40) {
+          continue;
+        }
+        if (t >= 16 && t <= 21) {
+          keyframe = true;
+        }
+      } else {
+        if (t === 7 || t === 8) {
+          params = this.learn(t === 7 ? 'sps' : 'pps', n) || params;
+          continue;
+        }
+        if (t === 9 || t === 6 || t === 12) {
+          continue;
+        }
+        if (t === 5) {
+          keyframe = true;
+        }
+      }
+      out.push(Buffer.from(n)); // own the bytes: the socket's chunk is reused
+    }
+    if (params) {
+      this.updateInfo();
+    }
+    if (out.length === 0) {
+      return;
+    }
+    if (this.waitKey && !keyframe) {
+      this.stats.droppedUnits++;
+      return;
+    }
+    if (!this.info) {
+      this.stats.droppedUnits++;
+      return; // no parameter sets yet: nothing can decode this
+    }
+    this.waitKey = false;
+    this.stats.accessUnits++;
+    this.opts.onAccessUnit({ time90k: Math.round(this.time90k), receivedAt, keyframe, nalus: out });
+  }
+
+  private learn(kind: 'sps' | 'pps' | 'vps', n: Buffer): boolean {
+    const list = this[kind];
+    if (list.length === 1 && list[0].equals(n)) {
+      return false;
+    }
+    this[kind] = [Buffer.from(n)];
+    return true;
+  }
+
+  private updateInfo(): void {
+    const sps = this.sps[0];
+    if (!sps || this.pps.length === 0 || (this.h265 && this.vps.length === 0)) {
+      return;
+    }
+    const size = this.h265 ? h265SpsSize(sps) : h264SpsSize(sps);
+    if (!size) {
+      return;
+    }
+    const info: StreamInfo = { codec: this.opts.codec, ...size, sps: this.sps, pps: this.pps };
+    if (this.h265) {
+      info.vps = this.vps;
+    }
+    if (this.opts.fps !== undefined) {
+      info.fps = this.opts.fps;
+    }
+    this.info = info;
+    this.opts.onInfo(info);
+  }
+}
