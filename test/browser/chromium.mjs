@@ -1,6 +1,6 @@
 /*
  * Shared setup of the browser tests: bundles the harness (harness.mjs) with esbuild, serves it, the
- * built panel (dist/camwatch-tapo-panel) and Grafana's icons from a loopback HTTP server, and
+ * built panel (dist/panel, nested in the app) and Grafana's icons from a loopback HTTP server, and
  * launches Debian's Chromium through playwright-core.
  */
 import assert from 'node:assert/strict';
@@ -15,7 +15,8 @@ import { chromium } from 'playwright-core';
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, '../..');
 export const OUT = join(HERE, 'output');
-const PANEL_DIST = join(ROOT, 'dist/camwatch-tapo-panel');
+// The panel nested in the app: Grafana serves it at public/plugins/<app id>/panel/.
+const PANEL_DIST = join(ROOT, 'dist/panel');
 // Grafana serves its icons under public/img/icons; @grafana/ui ships the same files.
 const ICONS = join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -68,8 +69,8 @@ function staticFile(pathname) {
   if (pathname.startsWith('/public/img/icons/')) {
     return under('/public/img/icons/', ICONS);
   }
-  if (pathname.startsWith('/public/plugins/camwatch-tapo-panel/')) {
-    return under('/public/plugins/camwatch-tapo-panel/', PANEL_DIST);
+  if (pathname.startsWith('/public/plugins/camwatch-tapo-app/panel/')) {
+    return under('/public/plugins/camwatch-tapo-app/panel/', PANEL_DIST);
   }
   return undefined;
 }
@@ -81,7 +82,7 @@ function staticFile(pathname) {
 export async function startBrowserHarness() {
   assert.ok(
     existsSync(join(PANEL_DIST, 'module.js')),
-    'dist/camwatch-tapo-panel/module.js is missing: run npm run build:frontend'
+    'dist/panel/module.js is missing: run npm run build:frontend'
   );
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium`);
   mkdirSync(OUT, { recursive: true });

@@ -1,5 +1,5 @@
 /*
- * Browser harness for the built panel (dist/camwatch-tapo-panel/module.js): provides the AMD externals
+ * Browser harness for the built panel (dist/panel/module.js, nested in the app): provides the AMD externals
  * Grafana provides (react, @grafana/*, rxjs, @emotion/css), loads the module as Grafana does, and
  * renders its panel with data frames pushed in as Grafana Live frame JSON ({schema, data}), one
  * replace buffer per channel as the datasource's stream options ask for (maxLength 1).
@@ -16,7 +16,7 @@ import * as jsxRuntime from 'react/jsx-runtime';
 import * as rxjs from 'rxjs';
 
 const params = new URLSearchParams(window.location.search);
-const PLUGIN_URL = '/public/plugins/camwatch-tapo-panel/module.js';
+const PLUGIN_URL = '/public/plugins/camwatch-tapo-app/panel/module.js';
 
 const externals = {
   react: React,
