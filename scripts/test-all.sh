@@ -34,7 +34,7 @@ for extra in ${TAPO_EXTRA_NODES:-}; do
   step "sidecar tests (node:test, $("$extra" --version))" "$extra" sidecar/scripts/run-tests.mjs
 done
 step "pytapo peer test" bash test/peer/run.sh
-step "provisioning files" node --import tsx --test test/provisioning/
+step "provisioning files" node --import tsx --test test/provisioning/*.test.mjs
 step "build (dist/)" npm run --silent build
 step "built app as Grafana's plugin loader reads it" npm run --silent test:app
 step "browser test (chromium)" npm run --silent test:browser
