@@ -4,15 +4,15 @@
 #
 #   docker build -f docker/grafana-managed.Dockerfile -t camwatch/grafana-tapo .
 #   docker run -p 3000:3000 \
-#     -v "$PWD/dist:/var/lib/grafana/plugins:ro" \
+#     -v "$PWD/dist:/var/lib/grafana/plugins/camwatch-tapo-app:ro" \
 #     -v "$PWD/provisioning:/etc/grafana/provisioning:ro" \
 #     -v grafana-data:/var/lib/grafana camwatch/grafana-tapo
 #
-# Ubuntu's own nodejs package is too old (the 10.4 image is Ubuntu 22.04: Node 12), so this copies
-# the official Node 20 binary (glibc 2.28+, fine on 22.04) from the node image instead.
-FROM node:20-bookworm-slim AS node
+# Ubuntu's own nodejs package may be older than the sidecar needs (Node 20+), so this copies the
+# official Node 22 binary (glibc 2.28+) from the node image instead.
+FROM node:22-bookworm-slim AS node
 
-FROM grafana/grafana:10.4.8-ubuntu
+FROM grafana/grafana:12.4.0-ubuntu
 USER root
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg ca-certificates \
@@ -20,4 +20,4 @@ RUN apt-get update \
 # The launcher looks for node at /usr/local/bin/node (Grafana may not pass PATH to plugins).
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
 USER grafana
-ENV GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS=camwatch-tapo-datasource,camwatch-tapo-panel
+ENV GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS=camwatch-tapo-app,camwatch-tapo-datasource,camwatch-tapo-panel

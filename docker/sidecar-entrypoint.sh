@@ -12,7 +12,7 @@ set -eu
 # TAPO_SIDECAR_MAIN: another bundle path (tests use it; the image mounts the plugin at /plugin).
 main="${TAPO_SIDECAR_MAIN:-/plugin/sidecar/main.mjs}"
 if [ ! -f "$main" ]; then
-  echo "{\"@level\":\"error\",\"@message\":\"$main is missing: run 'npm run build' and mount dist/camwatch-tapo-datasource at /plugin\"}" >&2
+  echo "{\"@level\":\"error\",\"@message\":\"$main is missing: run 'npm run build' and mount dist/datasource at /plugin\"}" >&2
   exit 1
 fi
 

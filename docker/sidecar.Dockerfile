@@ -2,12 +2,13 @@
 # relay to this container's gRPC port, authenticated with TAPO_GRPC_SECRET (see docker-compose.yaml).
 #
 # The image holds Node, ffmpeg and the start script, not the plugin: the built plugin folder
-# (npm run build → dist/camwatch-tapo-datasource) is mounted read-only at /plugin, so Grafana and
+# (npm run build → dist/datasource, the datasource nested in the app) is mounted read-only at /plugin, so Grafana and
 # the sidecar always run the same build.
 #
 #   docker build -f docker/sidecar.Dockerfile -t camwatch/tapo-sidecar .
-#   docker run -e TAPO_GRPC_SECRET -v "$PWD/dist/camwatch-tapo-datasource:/plugin:ro" -v tapo-data:/data camwatch/tapo-sidecar
-FROM node:20-bookworm-slim
+#   docker run -e TAPO_GRPC_SECRET -v "$PWD/dist/datasource:/plugin:ro" -v tapo-data:/data camwatch/tapo-sidecar
+# Node 22 (the build's floor too); the bundle itself runs on any Node >= 20.
+FROM node:22-bookworm-slim
 
 # ffmpeg grabs JPEG frames from the cameras' RTSP streams; ca-certificates for nothing camera-side
 # (cameras use self-signed TLS, pinned by the client) but for any HTTPS the user points it at.

@@ -1,6 +1,6 @@
-// Bundles the Node sidecar into dist/camwatch-tapo-datasource/: one ESM file plus the .proto
-// files, SQLite's .wasm, the gpx_tapo_linux_{amd64,arm64} launchers and, beside them, the relay
-// (tapo-relay.mjs) the launcher runs in locator mode with a gRPC link secret. The result
+// Bundles the Node sidecar into dist/datasource/ (the datasource nested in the app): one ESM file
+// plus the .proto files, SQLite's .wasm, the gpx_tapo_linux_{amd64,arm64} launchers and, beside
+// them, the relay (tapo-relay.mjs) the launcher runs in locator mode with a gRPC link secret. The result
 // needs only a node binary (v20+) on the host: no compiler, no npm install.
 import { build } from 'esbuild';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const pluginDir = join(root, 'dist', 'camwatch-tapo-datasource');
+// The datasource is nested in the app: dist/ is the app's folder, dist/datasource/ the datasource's.
+const pluginDir = join(root, 'dist', 'datasource');
 const out = join(pluginDir, 'sidecar');
 // node-sqlite3-wasm reads its .wasm from `__dirname` (the bundle's folder, see the banner).
 const wasm = join(root, 'node_modules', 'node-sqlite3-wasm', 'dist', 'node-sqlite3-wasm.wasm');
@@ -63,7 +64,7 @@ for (const arch of ['amd64', 'arm64']) {
 }
 if (!existsSync(join(pluginDir, 'plugin.json'))) {
   console.warn(
-    'note: dist/camwatch-tapo-datasource/plugin.json is missing: run the frontend build first (npm run build)'
+    'note: dist/datasource/plugin.json is missing: run the frontend build first (npm run build)'
   );
 }
 console.log(`sidecar bundled into ${out}`);

@@ -21,7 +21,7 @@ if (!process.argv.includes('--no-build')) {
   run(['run', 'build']);
 }
 const args = process.argv.slice(2).filter((a) => a !== '--no-build');
-const main = join(root, 'dist', 'camwatch-tapo-datasource', 'sidecar', 'main.mjs');
+const main = join(root, 'dist', 'datasource', 'sidecar', 'main.mjs');
 const defaults = [
   '--standalone',
   '--grpc',

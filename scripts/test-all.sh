@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, typecheck, frontend tests, sidecar tests, the pytapo peer test,
-# the TPAP peer test (login v4), the build, and the conformance harness (Grafana's Go SDK driving the built plugin).
+# The whole test suite: lint, typecheck, frontend tests (React 18 and 19), the Grafana range
+# (levitate), sidecar tests (on each Node given), the pytapo and TPAP peer tests, the build, the
+# built app as Grafana's loader reads it, and the conformance harness (Grafana's Go SDK driving the plugin).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund || exit 1
+fi
+# React 19 for the second frontend run lives in its own folder (jest.react19.config.js).
+if [ ! -d test/react19/node_modules ]; then
+  npm ci --prefix test/react19 --no-audit --no-fund || exit 1
 fi
 
 declare -a names=() results=()
@@ -19,12 +24,20 @@ step() {
 
 step "lint" npm run --silent lint
 step "typecheck" npm run --silent typecheck
-step "frontend tests (jest)" npm run --silent test:ci
-step "sidecar tests (node:test)" npm run --silent test:sidecar
+step "frontend tests (jest, React 18)" npm run --silent test:ci
+step "frontend tests (jest, React 19)" npm run --silent test:react19
+step "Grafana range (levitate: oldest claimed, newest 13.x)" npm run --silent test:levitate
+step "sidecar tests (node:test, $(node --version))" npm run --silent test:sidecar
+# The bundled sidecar runs on whatever Node the Grafana host has (>= 20): its tests run again on
+# each node binary in TAPO_EXTRA_NODES (.ci/run passes Node 20 and 24 besides the Node 22 build).
+for extra in ${TAPO_EXTRA_NODES:-}; do
+  step "sidecar tests (node:test, $("$extra" --version))" "$extra" sidecar/scripts/run-tests.mjs
+done
 step "pytapo peer test" bash test/peer/run.sh
 step "TPAP peer test (tpap-peer client)" bash test/peer/run-tpap.sh
-step "provisioning files" node --import tsx --test test/provisioning/
+step "provisioning files" node --import tsx --test test/provisioning/*.test.mjs
 step "build (dist/)" npm run --silent build
+step "built app as Grafana's plugin loader reads it" npm run --silent test:app
 step "browser test (chromium)" npm run --silent test:browser
 step "conformance harness (grafana-plugin-sdk-go)" npm run --silent test:conformance
 

@@ -1,5 +1,5 @@
-import { type BackendSrv, getBackendSrv } from '@grafana/runtime';
-import { type Observable, lastValueFrom, map } from 'rxjs';
+import { type DataSourceSrv, type DataSourceWithBackend, getDataSourceSrv } from '@grafana/runtime';
+import { type Observable, from, map } from 'rxjs';
 
 import {
   PTZ_DIRECTIONS,
@@ -23,20 +23,20 @@ export interface CameraApi {
   setPrivacy(cameraId: string, enabled: boolean): Promise<void>;
 }
 
-export function cameraApi(uid: string, backend: BackendSrv = getBackendSrv()): CameraApi {
-  const url = (path: string) => `/api/datasources/uid/${encodeURIComponent(uid)}/resources/${path}`;
+/** Resource calls go through the datasource instance (Grafana builds the URL and headers). */
+export function cameraApi(uid: string, srv: DataSourceSrv = getDataSourceSrv()): CameraApi {
+  const ds = () => srv.get(uid) as Promise<DataSourceWithBackend>;
   const get = async <T>(path: string, responseType?: 'blob'): Promise<T> =>
-    (await lastValueFrom(backend.fetch<T>({ url: url(path), method: 'GET', responseType, showErrorAlert: false })))
-      .data;
+    (await ds()).getResource<T>(path, undefined, { responseType, showErrorAlert: false });
   const post = async (path: string, data: unknown): Promise<void> => {
-    await lastValueFrom(backend.fetch({ url: url(path), method: 'POST', data, showErrorAlert: false }));
+    await (await ds()).postResource(path, data, { showErrorAlert: false });
   };
   const id = (cameraId: string) => encodeURIComponent(cameraId);
   return {
     cameras: () =>
-      backend
-        .fetch<unknown>({ url: url(resources.cameras), method: 'GET', showErrorAlert: false })
-        .pipe(map((res) => (Array.isArray(res.data) ? (res.data as CameraListItem[]) : []))),
+      from(get<unknown>(resources.cameras)).pipe(
+        map((body) => (Array.isArray(body) ? (body as CameraListItem[]) : []))
+      ),
     snapshot: (cameraId) => get<Blob>(resources.snapshot(id(cameraId)), 'blob'),
     move: (cameraId, direction) =>
       post(resources.ptz(id(cameraId)), { direction: PTZ_DIRECTIONS[direction] } satisfies PtzRequest),

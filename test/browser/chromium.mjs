@@ -1,6 +1,6 @@
 /*
  * Shared setup of the browser tests: bundles the harness (harness.mjs) with esbuild, serves it, the
- * built panel (dist/camwatch-tapo-panel) and Grafana's icons from a loopback HTTP server, and
+ * built panel (dist/panel, nested in the app) and Grafana's icons from a loopback HTTP server, and
  * launches Debian's Chromium through playwright-core.
  */
 import assert from 'node:assert/strict';
@@ -15,8 +15,10 @@ import { chromium } from 'playwright-core';
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, '../..');
 export const OUT = join(HERE, 'output');
-const PANEL_DIST = join(ROOT, 'dist/camwatch-tapo-panel');
-// Grafana serves its icons under public/img/icons; @grafana/ui ships the same files.
+// The built app (dist/): Grafana serves it at public/plugins/<app id>/, the nested panel under panel/.
+const APP_DIST = join(ROOT, 'dist');
+const PANEL_DIST = join(APP_DIST, 'panel');
+// Grafana serves its icons (public/build/img/icons); @grafana/ui ships the same files.
 const ICONS = join(ROOT, 'node_modules/@grafana/ui/dist/public/img/icons');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = [
@@ -30,7 +32,12 @@ const FLAGS = [
   '--disable-sync',
 ];
 
-const TYPES = { '.js': 'text/javascript', '.html': 'text/html', '.json': 'application/json', '.svg': 'image/svg+xml' };
+const TYPES = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
 
 /** The harness bundle, kept in memory so that test files running in parallel share no file. */
 async function bundleHarness() {
@@ -65,11 +72,14 @@ function staticFile(pathname) {
     const file = normalize(join(dir, pathname.slice(prefix.length)));
     return file.startsWith(dir) ? file : undefined;
   };
-  if (pathname.startsWith('/public/img/icons/')) {
-    return under('/public/img/icons/', ICONS);
+  // Grafana 12 serves them under public/build/img/icons (10.x: public/img/icons).
+  for (const prefix of ['/public/build/img/icons/', '/public/img/icons/']) {
+    if (pathname.startsWith(prefix)) {
+      return under(prefix, ICONS);
+    }
   }
-  if (pathname.startsWith('/public/plugins/camwatch-tapo-panel/')) {
-    return under('/public/plugins/camwatch-tapo-panel/', PANEL_DIST);
+  if (pathname.startsWith('/public/plugins/camwatch-tapo-app/')) {
+    return under('/public/plugins/camwatch-tapo-app/', APP_DIST);
   }
   return undefined;
 }
@@ -79,10 +89,7 @@ function staticFile(pathname) {
  * width, height) and resolves once the built panel module is loaded and rendered.
  */
 export async function startBrowserHarness() {
-  assert.ok(
-    existsSync(join(PANEL_DIST, 'module.js')),
-    'dist/camwatch-tapo-panel/module.js is missing: run npm run build:frontend'
-  );
+  assert.ok(existsSync(join(PANEL_DIST, 'module.js')), 'dist/panel/module.js is missing: run npm run build:frontend');
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium`);
   mkdirSync(OUT, { recursive: true });
   const harnessJs = await bundleHarness();
@@ -91,7 +98,7 @@ export async function startBrowserHarness() {
     if (url.pathname === '/' || url.pathname === '/index.html') {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(
-        '<!doctype html><html><body style="margin:0;background:#111"><div id="root"></div><script src="/harness.js"></script></body></html>'
+        '<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0;background:#111"><div id="root"></div><script src="/harness.js"></script></body></html>'
       );
       return;
     }
@@ -139,4 +146,19 @@ export async function startBrowserHarness() {
   }
 
   return { baseUrl, openPanel, close };
+}
+
+/**
+ * A screenshot for the plugin catalog (plugin.json `screenshots`): written to output/catalog/,
+ * and into src/img/screenshots/ too when TAPO_CATALOG_SCREENSHOTS=1 (`npm run screenshots`).
+ */
+export async function catalogScreenshot(locator, name) {
+  const dirs = [join(OUT, 'catalog')];
+  if (process.env.TAPO_CATALOG_SCREENSHOTS === '1') {
+    dirs.push(join(ROOT, 'src', 'img', 'screenshots'));
+  }
+  for (const dir of dirs) {
+    mkdirSync(dir, { recursive: true });
+    await locator.screenshot({ path: join(dir, name) });
+  }
 }

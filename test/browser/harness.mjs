@@ -1,5 +1,5 @@
 /*
- * Browser harness for the built panel (dist/camwatch-tapo-panel/module.js): provides the AMD externals
+ * Browser harness for the built panel (dist/panel/module.js, nested in the app): provides the AMD externals
  * Grafana provides (react, @grafana/*, rxjs, @emotion/css), loads the module as Grafana does, and
  * renders its panel with data frames pushed in as Grafana Live frame JSON ({schema, data}), one
  * replace buffer per channel as the datasource's stream options ask for (maxLength 1).
@@ -16,7 +16,10 @@ import * as jsxRuntime from 'react/jsx-runtime';
 import * as rxjs from 'rxjs';
 
 const params = new URLSearchParams(window.location.search);
-const PLUGIN_URL = '/public/plugins/camwatch-tapo-panel/module.js';
+const APP_BASE = '/public/plugins/camwatch-tapo-app/';
+/** ?plugin=app renders the app's page; otherwise the nested panel. */
+const MODE = params.get('plugin') === 'app' ? 'app' : 'panel';
+const PLUGIN_URL = MODE === 'app' ? `${APP_BASE}module.js` : `${APP_BASE}panel/module.js`;
 
 const externals = {
   react: React,
@@ -56,15 +59,56 @@ function loadAmdPlugin(url) {
   });
 }
 
-/** Records resource calls; answers the camera list so that PTZ controls can show. */
+/**
+ * Records requests; answers the camera list so that PTZ controls can show, and Grafana's plugin
+ * dashboards API from the built app's own plugin.json (its dashboard includes, none imported).
+ */
 const calls = [];
 const cameraList = JSON.parse(params.get('cameras') ?? '[]');
+let appDashboards = [];
 grafanaRuntime.setBackendSrv({
   fetch: (req) => {
     calls.push({ url: req.url, method: req.method, data: req.data ?? null });
-    const body = req.url.endsWith('/resources/cameras') ? cameraList : {};
+    let body = {};
+    if (req.url.endsWith('/resources/cameras')) {
+      body = cameraList;
+    } else if (req.url === '/api/plugins/camwatch-tapo-app/dashboards') {
+      body = appDashboards;
+    } else if (req.url === '/api/dashboards/import') {
+      const dash = appDashboards.find((d) => d.path === req.data?.path);
+      body = dash ? { importedUrl: `/d/${dash.uid}` } : {};
+    }
     return rxjs.of({ data: body, status: 200, ok: true });
   },
+});
+// Resource calls go through getDataSourceSrv().get(uid): Grafana's own DataSourceWithBackend,
+// which sends them to the BackendSrv above with the URLs Grafana uses.
+const dsSettings = (uid) => ({
+  uid,
+  name: uid,
+  type: 'camwatch-tapo-datasource',
+  meta: { id: 'camwatch-tapo-datasource' },
+  jsonData: {},
+  access: 'proxy',
+});
+const dsInstances = new Map();
+grafanaRuntime.setDataSourceSrv({
+  get: async (ref) => {
+    const uid = typeof ref === 'string' ? ref : ref?.uid;
+    if (!dsInstances.has(uid)) {
+      dsInstances.set(uid, new grafanaRuntime.DataSourceWithBackend(dsSettings(uid)));
+    }
+    return dsInstances.get(uid);
+  },
+  getList: (filters) =>
+    filters?.pluginId === 'camwatch-tapo-datasource' && params.get('datasources')
+      ? params
+          .get('datasources')
+          .split(',')
+          .map((uid) => ({ ...dsSettings(uid), name: `Tapo (${uid})` }))
+      : [],
+  getInstanceSettings: (ref) => dsSettings(typeof ref === 'string' ? ref : ref?.uid),
+  reload: async () => undefined,
 });
 grafanaRuntime.config.bootData = {
   ...grafanaRuntime.config.bootData,
@@ -343,16 +387,53 @@ window.tapoHarness = {
   },
 };
 
-loadAmdPlugin(PLUGIN_URL)
-  .then((exports) => {
-    Panel = exports.plugin.panel;
-    if (!Panel) {
-      throw new Error('module.js did not export a panel plugin');
-    }
-    root = createRoot(document.getElementById('root'));
-    render();
-    window.tapoHarness.ready = true;
-  })
-  .catch((err) => {
-    window.tapoHarness.error = String(err?.stack ?? err);
-  });
+async function loadApp() {
+  const meta = await (await fetch(`${APP_BASE}plugin.json`)).json();
+  appDashboards = await Promise.all(
+    meta.includes
+      .filter((i) => i.type === 'dashboard')
+      .map(async (i) => {
+        const d = await (await fetch(`${APP_BASE}${i.path}`)).json();
+        return { title: d.title, uid: d.uid, path: i.path, imported: false, pluginId: meta.id };
+      })
+  );
+  const exports = await loadAmdPlugin(PLUGIN_URL);
+  const Root = exports.plugin.root;
+  if (!Root) {
+    throw new Error('module.js did not export an app plugin with a root page');
+  }
+  root = createRoot(document.getElementById('root'));
+  root.render(
+    React.createElement(
+      'div',
+      // Grafana's dark theme (the default of @grafana/ui's theme) on its page colours.
+      {
+        id: 'app',
+        style: { width: 960, padding: 16, background: '#181b1f', color: '#ccccdc', fontFamily: 'Inter, sans-serif' },
+      },
+      React.createElement(Root, {
+        meta: { ...meta, enabled: true, jsonData: {} },
+        basename: '/a/camwatch-tapo-app',
+        query: {},
+        path: '/a/camwatch-tapo-app',
+        onNavChanged: () => undefined,
+      })
+    )
+  );
+  window.tapoHarness.ready = true;
+}
+
+(MODE === 'app'
+  ? loadApp()
+  : loadAmdPlugin(PLUGIN_URL).then((exports) => {
+      Panel = exports.plugin.panel;
+      if (!Panel) {
+        throw new Error('module.js did not export a panel plugin');
+      }
+      root = createRoot(document.getElementById('root'));
+      render();
+      window.tapoHarness.ready = true;
+    })
+).catch((err) => {
+  window.tapoHarness.error = String(err?.stack ?? err);
+});

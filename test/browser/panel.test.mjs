@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { OUT, startBrowserHarness } from './chromium.mjs';
+import { OUT, catalogScreenshot, startBrowserHarness } from './chromium.mjs';
 
 const UID = 'tapo-ds';
 
@@ -125,6 +125,7 @@ describe('camera panel in Chromium', () => {
       page.locator(`[data-camera="${id}"] img`).evaluate((img) => Number(getComputedStyle(img).opacity));
     assert.ok((await opacity('garage')) < (await opacity('front')), 'the offline picture is dimmed');
     await page.locator('#panel').screenshot({ path: join(OUT, 'panel-status.png') });
+    await catalogScreenshot(page.locator('#panel'), 'live-panel.png');
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -1,5 +1,5 @@
 /*
- * The built sidecar (dist/camwatch-tapo-datasource/sidecar/main.mjs) as a child process for the
+ * The built sidecar (dist/datasource/sidecar/main.mjs) as a child process for the
  * browser tests: started standalone on a loopback gRPC port with a temporary data dir (so, with no
  * camera configured, it runs its demo fleet of simulated cameras with RTSP pictures), and a grpc-js
  * client of the proto shipped beside it. The sidecar runs in its own process group so that its
@@ -15,7 +15,7 @@ import * as protoLoader from '@grpc/proto-loader';
 
 import { ROOT } from './chromium.mjs';
 
-const SIDECAR_DIR = join(ROOT, 'dist/camwatch-tapo-datasource/sidecar');
+const SIDECAR_DIR = join(ROOT, 'dist/datasource/sidecar');
 const MAIN = join(SIDECAR_DIR, 'main.mjs');
 
 /** Kills a process group without caring whether it is still there. */

@@ -37,7 +37,17 @@ func (h *harness) launcherCases() {
 		t.Check(pj.Type == "datasource", "type %q, want datasource", pj.Type)
 		t.Check(pj.Backend && pj.Alerting && pj.Streaming, "backend=%v alerting=%v streaming=%v, want all true", pj.Backend, pj.Alerting, pj.Streaming)
 		t.Check(pj.Executable == "gpx_tapo", "executable %q, want gpx_tapo", pj.Executable)
-		t.Check(strings.Contains(pj.Dependencies.GrafanaDependency, "10.4"), "grafanaDependency %q, want >=10.4.0", pj.Dependencies.GrafanaDependency)
+		// A nested plugin claims its app's Grafana range (the app's plugin.json one folder up).
+		var app struct {
+			Dependencies struct {
+				GrafanaDependency string `json:"grafanaDependency"`
+			} `json:"dependencies"`
+		}
+		ab, aerr := os.ReadFile(filepath.Join(h.cfg.appDir, "plugin.json"))
+		t.NoErr(aerr, "read the app's plugin.json")
+		t.NoErr(json.Unmarshal(ab, &app), "parse the app's plugin.json")
+		t.Check(strings.HasPrefix(pj.Dependencies.GrafanaDependency, ">=") && pj.Dependencies.GrafanaDependency == app.Dependencies.GrafanaDependency,
+			"grafanaDependency %q, want the app's %q", pj.Dependencies.GrafanaDependency, app.Dependencies.GrafanaDependency)
 	})
 
 	for _, arch := range []string{"amd64", "arm64"} {

@@ -43,7 +43,7 @@ func (h *harness) provisioningCases(ctx context.Context, l *launched) {
 			tapoUID = r.DatasourceUID
 		}
 	}
-	dashboards, err := loadDashboards(h.cfg.repo)
+	dashboards, err := loadDashboards(h.cfg.repo, h.cfg.appDir)
 	if err != nil {
 		h.s.run("provisioning dashboards: read "+dashboardsDir, func(t *T) { t.Fatalf("%v", err) })
 		return
@@ -297,6 +297,7 @@ func (h *harness) eventsPerMinute(t *T, ctx context.Context, l *launched, from, 
 
 func (h *harness) dashboardCases(ctx context.Context, l *launched, d *dashboardDoc, tapoUID string) {
 	prefix := "provisioning dashboard " + d.UID
+	resolveDatasourceVariables(d, tapoUID)
 	isTapo := func(ds *dsRef) bool {
 		return ds != nil && ((tapoUID != "" && ds.UID == tapoUID) || ds.Type == pluginID)
 	}
@@ -306,6 +307,13 @@ func (h *harness) dashboardCases(ctx context.Context, l *launched, d *dashboardD
 	options := map[string][]string{}
 	var broken []string
 	for _, v := range d.Templating.List {
+		if v.Type == "datasource" {
+			h.s.run(fmt.Sprintf("%s variable $%s: a datasource variable of type %s, which picks the provisioned Tapo datasource", prefix, v.Name, pluginID), func(t *T) {
+				var q string
+				t.Check(json.Unmarshal(v.Query, &q) == nil && q == pluginID, "query %s, want %q", string(v.Query), pluginID)
+			})
+			continue
+		}
 		if v.Type != "query" || !isTapo(v.Datasource) {
 			h.s.run(fmt.Sprintf("%s variable $%s", prefix, v.Name), func(t *T) {
 				t.Skipf("a %s variable of datasource %+v: the harness emulates Tapo query variables only", v.Type, v.Datasource)

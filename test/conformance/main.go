@@ -6,8 +6,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -20,7 +22,8 @@ import (
 
 type config struct {
 	repo        string // repository root (runs the simulator from here)
-	pluginDir   string // dist/camwatch-tapo-datasource
+	appDir      string // dist: the app plugin's folder, as copied into Grafana's plugins folder
+	pluginDir   string // the nested datasource's folder inside appDir (dist/datasource)
 	launcher    string // <pluginDir>/gpx_tapo_linux_amd64
 	sidecarMain string // the bundled sidecar entry for standalone mode
 	node        string
@@ -59,7 +62,8 @@ func main() {
 	var run string
 	var verbose bool
 	flag.StringVar(&cfg.repo, "repo", ".", "repository root")
-	flag.StringVar(&cfg.pluginDir, "plugin-dir", "", "built datasource plugin directory (default <repo>/dist/camwatch-tapo-datasource)")
+	flag.StringVar(&cfg.appDir, "app-dir", "", "built app plugin directory (default <repo>/dist)")
+	flag.StringVar(&cfg.pluginDir, "plugin-dir", "", "built datasource plugin directory (default: the folder nested in the app whose plugin.json has id "+pluginID+")")
 	flag.StringVar(&cfg.sidecarMain, "sidecar-main", "", "bundled sidecar entry for --standalone (default: <plugin-dir>/sidecar/main.{mjs,cjs,js})")
 	flag.StringVar(&cfg.node, "node", "", "node binary for the standalone sidecar (default: node on PATH)")
 	flag.IntVar(&cfg.simulators, "simulated-cameras", 3, "simulated cameras that must come online")
@@ -72,8 +76,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	if cfg.appDir == "" {
+		cfg.appDir = filepath.Join(cfg.repo, "dist")
+	}
+	cfg.appDir, _ = filepath.Abs(cfg.appDir)
 	if cfg.pluginDir == "" {
-		cfg.pluginDir = filepath.Join(cfg.repo, "dist", pluginID)
+		dir, err := findNestedPlugin(cfg.appDir, pluginID)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		cfg.pluginDir = dir
 	}
 	cfg.pluginDir, _ = filepath.Abs(cfg.pluginDir)
 	cfg.launcher = filepath.Join(cfg.pluginDir, "gpx_tapo_linux_amd64")
@@ -107,6 +120,42 @@ func main() {
 	code := h.runAll()
 	h.cleanup()
 	os.Exit(code)
+}
+
+// findNestedPlugin finds a plugin inside an app's folder as Grafana's loader does: every
+// plugin.json below the app's own is a nested plugin, identified by its id.
+func findNestedPlugin(appDir, id string) (string, error) {
+	var found string
+	err := filepath.WalkDir(appDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "node_modules" {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || d.Name() != "plugin.json" || filepath.Dir(path) == appDir {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		var pj struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(b, &pj) == nil && pj.ID == id {
+			found = filepath.Dir(path)
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("reading the app folder %s: %w (run npm run build)", appDir, err)
+	}
+	if found == "" {
+		return "", fmt.Errorf("no nested plugin %s in the app folder %s (run npm run build)", id, appDir)
+	}
+	return found, nil
 }
 
 func findSidecarMain(pluginDir string) string {

@@ -222,7 +222,8 @@ func (r provisionedRule) describe() string {
 
 // ---- dashboards ----
 
-const dashboardsDir = "provisioning/dashboards/tapo"
+// dashboardsDir is where the app's includes put its dashboards, relative to the app's folder.
+const dashboardsDir = "dashboards"
 
 // dsRef is a datasource reference: an object {type, uid} or, in old dashboards, a bare string.
 type dsRef struct {
@@ -295,13 +296,14 @@ type dashAnnotation struct {
 	Target     map[string]any `json:"target"`
 }
 
-func loadDashboards(repo string) ([]*dashboardDoc, error) {
-	files, err := filepath.Glob(filepath.Join(repo, dashboardsDir, "*.json"))
+// loadDashboards reads the dashboards from the built app's folder (what Grafana imports).
+func loadDashboards(repo, appDir string) ([]*dashboardDoc, error) {
+	files, err := filepath.Glob(filepath.Join(appDir, dashboardsDir, "*.json"))
 	if err != nil {
 		return nil, err
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("no dashboards in %s", dashboardsDir)
+		return nil, fmt.Errorf("no dashboards in %s", filepath.Join(appDir, dashboardsDir))
 	}
 	sort.Strings(files)
 	var out []*dashboardDoc
@@ -317,6 +319,46 @@ func loadDashboards(repo string) ([]*dashboardDoc, error) {
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// resolveDatasourceVariables does what Grafana's frontend does with a datasource variable
+// ({"type": "datasource", "query": "<plugin id>"}): it selects a datasource of that type, here the
+// provisioned Tapo one (the only one), and every reference "$name" / "${name}" becomes its uid.
+func resolveDatasourceVariables(d *dashboardDoc, tapoUID string) {
+	names := map[string]bool{}
+	for _, v := range d.Templating.List {
+		var q string
+		if v.Type == "datasource" && json.Unmarshal(v.Query, &q) == nil && q == pluginID {
+			names["$"+v.Name] = true
+			names["${"+v.Name+"}"] = true
+		}
+	}
+	fix := func(ds *dsRef) {
+		if ds != nil && names[ds.UID] {
+			ds.UID = tapoUID
+		}
+	}
+	var panels func(ps []dashPanel)
+	panels = func(ps []dashPanel) {
+		for i := range ps {
+			fix(ps[i].Datasource)
+			for _, t := range ps[i].Targets {
+				if m, ok := t["datasource"].(map[string]any); ok {
+					if uid, _ := m["uid"].(string); names[uid] {
+						m["uid"] = tapoUID
+					}
+				}
+			}
+			panels(ps[i].Panels)
+		}
+	}
+	panels(d.Panels)
+	for i := range d.Templating.List {
+		fix(d.Templating.List[i].Datasource)
+	}
+	for i := range d.Annotations.List {
+		fix(d.Annotations.List[i].Datasource)
+	}
 }
 
 // allPanels flattens rows: a collapsed row carries its panels inside it.

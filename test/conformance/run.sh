@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Conformance harness: drives dist/camwatch-tapo-datasource/gpx_tapo_linux_amd64 as Grafana does
+# Conformance harness: drives dist/datasource/gpx_tapo_linux_amd64 (the datasource nested in the app) as Grafana does
 # (go-plugin + the Grafana plugin SDK) and prints "N passed, N failed". Exit status 1 on any failure.
 # Usage (from anywhere): bash test/conformance/run.sh [-run REGEXP] [-v]
 # Needs: go (>= the version in go.mod), node, npm (the simulator), a built plugin (npm run build).

@@ -16,7 +16,9 @@ import { PROVISIONING, ROOT, grafanaEnvKey, parseIni } from './helpers.mjs';
 const run = promisify(execFile);
 const compose = parseYaml(readFileSync(join(ROOT, 'docker-compose.yaml'), 'utf8'));
 const { grafana, sidecar } = compose.services;
-const PLUGIN_IDS = ['camwatch-tapo-datasource', 'camwatch-tapo-panel'];
+// One app folder; unsigned, Grafana checks the app's and each nested plugin's own id.
+const APP_ID = 'camwatch-tapo-app';
+const PLUGIN_IDS = [APP_ID, 'camwatch-tapo-datasource', 'camwatch-tapo-panel'];
 const ENTRYPOINT = join(ROOT, 'docker', 'sidecar-entrypoint.sh');
 const HEALTHCHECK = join(ROOT, 'docker', 'healthcheck.mjs');
 
@@ -53,7 +55,7 @@ test('one .env variable gives both containers the gRPC link secret, required, ne
   assert.match(launcher, /GF_PLUGIN_GRPC_SECRET/);
 });
 
-test('grafana: unsigned loading allowed for exactly the two plugin ids (environment and ini agree)', () => {
+test('grafana: unsigned loading allowed for exactly the app and its two nested plugin ids (environment and ini agree)', () => {
   const fromEnv = grafana.environment.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS.split(',').map((s) => s.trim());
   assert.deepEqual(fromEnv.sort(), [...PLUGIN_IDS].sort());
   assert.equal(grafanaEnvKey('plugins', 'allow_loading_unsigned_plugins'), 'GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS');
@@ -81,8 +83,8 @@ test("grafana: the locator address points at the sidecar service's gRPC port", (
   assert.match(launcher, /GF_PLUGIN_SIDECAR_ADDRESS/);
 });
 
-test('grafana: plugins from dist/, provisioning/ and the ini mounted read-only; Grafana data on a volume', () => {
-  const plugins = mountAt(grafana, '/var/lib/grafana/plugins');
+test('grafana: the app folder (dist/) as one plugin, provisioning/ and the ini mounted read-only; Grafana data on a volume', () => {
+  const plugins = mountAt(grafana, `/var/lib/grafana/plugins/${APP_ID}`);
   assert.equal(resolve(ROOT, plugins.source), join(ROOT, 'dist'));
   assert.ok(plugins.ro);
   const prov = mountAt(grafana, '/etc/grafana/provisioning');
@@ -97,10 +99,10 @@ test('grafana waits for a healthy sidecar (Grafana dials the plugin once at star
   assert.deepEqual(grafana.depends_on, { sidecar: { condition: 'service_healthy' } });
 });
 
-test('sidecar: built from docker/sidecar.Dockerfile: Node 20 on Debian with ffmpeg, health-checked', () => {
+test('sidecar: built from docker/sidecar.Dockerfile: Node 22 on Debian with ffmpeg, health-checked', () => {
   assert.equal(sidecar.build.dockerfile, 'docker/sidecar.Dockerfile');
   const dockerfile = readFileSync(join(ROOT, sidecar.build.context, sidecar.build.dockerfile), 'utf8');
-  assert.match(dockerfile, /^FROM node:20-bookworm(-slim)?$/m);
+  assert.match(dockerfile, /^FROM node:22-bookworm(-slim)?$/m);
   assert.match(dockerfile, /apt-get install[^\n]*ffmpeg/);
   assert.match(dockerfile, /^USER node$/m, 'runs as the unprivileged node user');
   for (const m of dockerfile.matchAll(/^COPY (\S+) /gm)) {
@@ -110,9 +112,9 @@ test('sidecar: built from docker/sidecar.Dockerfile: Node 20 on Debian with ffmp
   assert.match(dockerfile, /COPY docker\/healthcheck\.mjs \/usr\/local\/lib\/tapo\/healthcheck\.mjs/);
 });
 
-test('sidecar: the built plugin mounted at /plugin, data on a named volume', () => {
+test('sidecar: the nested datasource of the built app mounted at /plugin, data on a named volume', () => {
   const plugin = mountAt(sidecar, '/plugin');
-  assert.equal(resolve(ROOT, plugin.source), join(ROOT, 'dist', 'camwatch-tapo-datasource'));
+  assert.equal(resolve(ROOT, plugin.source), join(ROOT, 'dist', 'datasource'));
   assert.ok(plugin.ro);
   const data = mountAt(sidecar, '/data');
   assert.ok(data.source in compose.volumes, 'the data directory is a named volume');

@@ -5,6 +5,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { before, test } from 'node:test';
 
 import {
+  APP_ID,
+  DASHBOARDS,
   DS_TYPE,
   PANEL_TYPE,
   PANEL_TYPES,
@@ -58,8 +60,11 @@ test('the dashboard provider points at the folder that holds the dashboards', ()
   const p = providers[0];
   assert.equal(p.type, 'file');
   assert.equal(p.folder, 'Tapo Cameras');
-  // Compose mounts provisioning/ at /etc/grafana/provisioning.
-  const local = resolve(ROOT, p.options.path.replace(/^\/etc\/grafana\/provisioning/, 'provisioning'));
+  // Compose mounts dist/ (the app's folder, whose dashboards/ the build copies from src/dashboards)
+  // at /var/lib/grafana/plugins/<app id>.
+  const appDir = `/var/lib/grafana/plugins/${APP_ID}/`;
+  assert.ok(p.options.path.startsWith(appDir), `provider path ${p.options.path} is not in the app's folder`);
+  const local = resolve(ROOT, 'src', p.options.path.slice(appDir.length));
   for (const f of files) {
     assert.equal(dirname(f), local, `${rel(f)} is outside the provider's path ${p.options.path}`);
   }
@@ -108,8 +113,17 @@ for (const { file, d } of dashboards) {
     }
   });
 
-  test(`${name}: every panel, target, variable and annotation uses the provisioned Tapo datasource`, () => {
-    const uids = provisionedUids();
+  test(`${name}: a datasource variable picks the Tapo datasource`, () => {
+    const v = (d.templating?.list ?? []).find((x) => x.type === 'datasource');
+    assert.ok(v, 'no datasource variable');
+    assert.equal(v.name, 'datasource');
+    assert.equal(v.query, DS_TYPE);
+  });
+
+  test(`${name}: every panel, target, variable and annotation uses the Tapo datasource through $datasource`, () => {
+    // Through the variable, the dashboard works on any Tapo datasource: the provisioned one, or
+    // one made in the UI when imported from the app's page. A literal uid must be provisioned.
+    const uids = new Set([...provisionedUids(), '${datasource}']);
     const refs = [];
     for (const p of allPanels(d)) {
       if (p.type === 'row' || p.type === 'text') {
@@ -316,6 +330,9 @@ test('data links point at dashboards that exist', () => {
   }
 });
 
-test('files are where the compose mount puts them', () => {
-  assert.ok(files.every((f) => f.startsWith(join(PROVISIONING, 'dashboards'))));
+test("every dashboard is one of the app's includes, and every include is a dashboard here", () => {
+  const app = readJson(join(ROOT, 'src', 'plugin.json'));
+  const included = app.includes.filter((i) => i.type === 'dashboard').map((i) => resolve(ROOT, 'src', i.path));
+  assert.deepEqual([...included].sort(), [...files].sort());
+  assert.ok(files.every((f) => f.startsWith(DASHBOARDS)));
 });

@@ -7,6 +7,9 @@ import { parse as parseYaml, parseAllDocuments } from 'yaml';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PROVISIONING = join(ROOT, 'provisioning');
+/** The app's included dashboards (src/dashboards → dist/dashboards), also provisioned by file. */
+export const DASHBOARDS = join(ROOT, 'src', 'dashboards');
+export const APP_ID = 'camwatch-tapo-app';
 
 export const DS_TYPE = 'camwatch-tapo-datasource';
 export const PANEL_TYPE = 'camwatch-tapo-panel';
@@ -94,7 +97,7 @@ export function datasources() {
 }
 
 export function dashboardFiles() {
-  return walk(join(PROVISIONING, 'dashboards')).filter((f) => f.endsWith('.json'));
+  return walk(DASHBOARDS).filter((f) => f.endsWith('.json'));
 }
 
 export function dashboardProviders() {

@@ -1,7 +1,6 @@
-import { getBackendSrv } from '@grafana/runtime';
+import { type DataSourceWithBackend, getDataSourceSrv } from '@grafana/runtime';
 import { Alert } from '@grafana/ui';
 import React, { useEffect, useState } from 'react';
-import { lastValueFrom } from 'rxjs';
 
 import { resources, type SidecarInfo } from '../../shared/query';
 import { errorMessage } from './useCameraList';
@@ -20,22 +19,18 @@ export function SidecarStatus({ uid }: { uid?: string }) {
       return;
     }
     let cancelled = false;
-    lastValueFrom(
-      getBackendSrv().fetch<SidecarInfo>({
-        url: `/api/datasources/uid/${uid}/resources/${resources.info}`,
-        method: 'GET',
-        showErrorAlert: false,
-      })
-    ).then(
-      (res) => !cancelled && setState({ kind: 'ok', info: res.data }),
-      (err: unknown) => {
-        if (!cancelled) {
-          // A 404 comes from the sidecar itself: reached, but it does not report its address.
-          const notFound = (err as { status?: number })?.status === 404;
-          setState(notFound ? { kind: 'unreported' } : { kind: 'error', message: errorMessage(err) });
+    (getDataSourceSrv().get(uid) as Promise<DataSourceWithBackend>)
+      .then((ds) => ds.getResource<SidecarInfo>(resources.info, undefined, { showErrorAlert: false }))
+      .then(
+        (info) => !cancelled && setState({ kind: 'ok', info }),
+        (err: unknown) => {
+          if (!cancelled) {
+            // A 404 comes from the sidecar itself: reached, but it does not report its address.
+            const notFound = (err as { status?: number })?.status === 404;
+            setState(notFound ? { kind: 'unreported' } : { kind: 'error', message: errorMessage(err) });
+          }
         }
-      }
-    );
+      );
     return () => {
       cancelled = true;
     };
