@@ -66,7 +66,6 @@ const saved = settings({
 });
 
 // user-event types key by key through many fields per camera: slow on a shared, loaded CI machine.
-jest.setTimeout(30_000);
 
 describe('ConfigEditor', () => {
   it('explains which account is which', () => {

@@ -87,7 +87,7 @@ describe('QueryEditor', () => {
     // A query saved before video existed has no kind: it stays on pictures.
     await setup({ refId: 'B', queryType: 'live' });
     expect(screen.getByRole('radio', { name: 'Pictures' })).toBeChecked();
-  }, 20_000);
+  });
 
   it('drops the previous type’s settings on a switch, so a stale value cannot fail the new query', async () => {
     const { user, last } = await setup({
