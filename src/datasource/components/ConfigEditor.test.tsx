@@ -65,8 +65,6 @@ const saved = settings({
   secureJsonFields: { 'password.front': true, 'cameraPassword.front': true },
 });
 
-// user-event types key by key through many fields per camera: slow on a shared, loaded CI machine.
-
 describe('ConfigEditor', () => {
   it('explains which account is which', () => {
     setup(settings());
