@@ -9,16 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import {
-  answerGate,
-  configsFor,
-  pollsOf,
-  simFleet,
-  startFleet,
-  tempStore,
-  until,
-  type Recorder,
-} from './helpers.ts';
+import { answerGate, configsFor, pollsOf, simFleet, startFleet, tempStore, until, type Recorder } from './helpers.ts';
 import type { CameraConfig } from '../../src/config/types.ts';
 
 /** The seq of the start of `id`'s poll in flight now; null when none is. */
@@ -99,11 +90,16 @@ test("a slow camera among many changes no other camera's polling", async (t) => 
   const others = ['cam-1', 'cam-2', 'cam-3', 'cam-4', 'cam-5'];
   const { store } = await tempStore(t);
   // The timeout only fires on a real hang; the slowness under test is the gate's.
-  const { fleet, rec } = await startFleet(t, store, cfgs, { requestTimeoutMs: 30_000, concurrency: 4 });
-  await until(fleet, () => [0, 1, 2, 3, 4, 5].every((i) => pollsOf(rec, `cam-${i}`).length >= 1), 'a first poll of each');
+  const { fleet, rec } = await startFleet(t, store, cfgs, { requestTimeoutMs: 60_000, concurrency: 4 });
+  await until(
+    fleet,
+    () => [0, 1, 2, 3, 4, 5].every((i) => pollsOf(rec, `cam-${i}`).length >= 1),
+    'a first poll of each'
+  );
 
   // Counted from whichever is later: the hold, or the start of cam-0's poll in flight (held since).
   const mark = rec.traces.length - 1;
+  const heldFrom = pollsOf(rec, 'cam-0').length;
   gate.hold();
   const slow = () => {
     const s = inFlight(rec, 'cam-0');
@@ -121,12 +117,24 @@ test("a slow camera among many changes no other camera's polling", async (t) => 
   for (const [id, n] of endsAfter(rec, others, start)) {
     assert.ok(n >= 3, `${id} finished ${n} polls while the slow camera was being polled`);
   }
+  // The same held poll throughout: none of cam-0's polls gave up meanwhile (a timeout would put
+  // cam-0 in the failing lane, out of the others' way, and prove nothing).
+  assert.deepEqual(
+    pollsOf(rec, 'cam-0')
+      .slice(heldFrom)
+      .filter((p) => p.status !== 'online'),
+    [],
+    'no poll of the slow camera failed while held'
+  );
   const before = pollsOf(rec, 'cam-0').length;
   gate.release();
   await until(fleet, () => pollsOf(rec, 'cam-0').length > before, 'the slow poll finishing once answered');
   assert.equal(pollsOf(rec, 'cam-0')[before]!.status, 'online', 'slow but within the timeout');
   for (const id of others) {
-    assert.ok(pollsOf(rec, id).every((p) => p.status === 'online'), `${id} stayed online`);
+    assert.ok(
+      pollsOf(rec, id).every((p) => p.status === 'online'),
+      `${id} stayed online`
+    );
   }
 });
 
@@ -176,7 +184,10 @@ test('a dead camera (accepts, never answers) times out alone, then backs off exp
   hangUp();
   await first.fleet.stop();
   for (const id of others) {
-    assert.ok(pollsOf(first.rec, id).every((p) => p.status === 'online'), `${id} stayed online`);
+    assert.ok(
+      pollsOf(first.rec, id).every((p) => p.status === 'online'),
+      `${id} stayed online`
+    );
   }
 
   // The timeout itself and the backoff after it: the dead camera alone, on a short timeout.
