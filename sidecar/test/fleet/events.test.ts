@@ -44,12 +44,11 @@ test('ONVIF PullPoint events (start, then end) where the camera offers them; no 
   await until(
     fleet,
     () => fleet.motionBySubscription('cam-0') && rec.polls.some((p) => p.cameraId === 'cam-1'),
-    'the ONVIF subscription',
-    15_000
+    'the ONVIF subscription'
   );
 
   const started = sim.cameras[0]!.triggerMotion('motion');
-  await until(fleet, () => rec.events.some((e) => e.cameraId === 'cam-0' && e.end !== null), "the event's end", 15_000);
+  await until(fleet, () => rec.events.some((e) => e.cameraId === 'cam-0' && e.end !== null), "the event's end");
   const mine = rec.events.filter((e) => e.cameraId === 'cam-0');
   assert.equal(mine[0]!.source, 'onvif');
   assert.equal(mine[0]!.end, null, 'first the start...');

@@ -1,5 +1,7 @@
 /** Fleet test helpers: simulated cameras as CameraConfigs, a fleet on a temp store, waiting on polls. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CameraConfig } from '../../src/config/types.ts';
@@ -85,8 +87,12 @@ export async function startFleet(
   return { fleet, rec };
 }
 
-/** Resolves once `pred` holds, re-checked after every poll/event; rejects after a deadline. */
-export function until(fleet: Fleet, pred: () => boolean, what: string, deadlineMs = 15_000): Promise<void> {
+/**
+ * Resolves once `pred` holds, re-checked after every poll/event; rejects after a deadline. The
+ * deadline only catches a real hang: a loaded CI machine (2 cores, other suites running) may be
+ * many times slower than a developer's, so it is generous.
+ */
+export function until(fleet: Fleet, pred: () => boolean, what: string, deadlineMs = 60_000): Promise<void> {
   if (pred()) {
     return Promise.resolve();
   }
@@ -113,3 +119,60 @@ export function until(fleet: Fleet, pred: () => boolean, what: string, deadlineM
 }
 
 export const pollsOf = (rec: Recorder, id: string) => rec.polls.filter((p) => p.cameraId === id);
+
+/**
+ * A TCP relay in front of a camera whose answers the test can hold back: while held, every byte
+ * the camera sends is kept until `release()`. A camera that is "slow" exactly as long as the test
+ * needs, so isolation is asserted by ordering instead of by how fast the machine is.
+ */
+export interface AnswerGate {
+  port: number;
+  hold(): void;
+  release(): void;
+}
+
+export async function answerGate(t: { after: After }, target: { host: string; port: number }): Promise<AnswerGate> {
+  let held = false;
+  const pending: Array<() => void> = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+      s.on('close', () => sockets.delete(s));
+    }
+    client.on('data', (b) => upstream.write(b));
+    client.on('end', () => upstream.end());
+    const toClient = (b: Buffer) => () => {
+      if (!client.destroyed) {
+        client.write(b);
+      }
+    };
+    upstream.on('data', (b: Buffer) => (held ? pending.push(toClient(b)) : toClient(b)()));
+    upstream.on('end', () => (held ? pending.push(() => client.end()) : client.end()));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => {
+    for (const s of sockets) {
+      s.destroy();
+    }
+    server.close();
+  });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    hold: () => {
+      held = true;
+    },
+    release: () => {
+      held = false;
+      for (const send of pending.splice(0)) {
+        send();
+      }
+    },
+  };
+}
