@@ -191,6 +191,12 @@ export class TsDemuxer {
     }
   }
 
+  /** Bytes of the stream were lost outside the TS (a corrupted carrier part): resync at a keyframe. */
+  discontinuity(): void {
+    this.lose();
+    this.rest = Buffer.alloc(0);
+  }
+
   private lose(): void {
     this.stats.lost++;
     this.broken = true;
