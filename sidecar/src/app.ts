@@ -25,6 +25,9 @@ import { fleetMetrics, startHttpApi, type RunningHttpApi } from './http/index.ts
 import { checkFfmpeg } from './media/ffmpeg.ts';
 import { FramePipeline } from './media/pipeline.ts';
 import { RtspVideoFeeds } from './media/video/feeds.ts';
+import { CompositeVideoFeeds } from './media/video/composite.ts';
+import { HubStreamFeeds } from './media/hubstream/feeds.ts';
+import { hubStreamUrl } from './media/hubstream/session.ts';
 import type { StreamName } from './media/video/types.ts';
 import type { SidecarOptions } from './options.ts';
 import { DEFAULT_RETENTION_HOURS, openSqliteStore } from './store/sqlite.ts';
@@ -40,6 +43,8 @@ export interface App {
 }
 
 const VERSION = process.env.TAPO_SIDECAR_VERSION ?? 'dev';
+/** The hubs' stream port: 8800 on every real hub; TAPO_HUB_STREAM_PORT moves it for simulated hubs on one machine. */
+const hubStreamPort = () => Number(process.env.TAPO_HUB_STREAM_PORT) || 8800;
 
 export async function createApp(opts: SidecarOptions, log: Logger): Promise<App> {
   mkdirSync(opts.dataDir, { recursive: true });
@@ -51,8 +56,12 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     onFingerprint: (cameraId, sha256) =>
       log.info({ camera: cameraId, fingerprint: sha256 }, 'pinned the camera certificate on first use'),
   });
-  // One RTSP session per camera stream, shared by the JPEG pipeline and the Live video channels.
-  const videoFeeds = new RtspVideoFeeds((id, stream) => sourceOf(id, stream));
+  // One session per camera stream (RTSP, or a hub child's port-8800 stream), shared by the JPEG
+  // pipeline and the Live video channels.
+  const videoFeeds = new CompositeVideoFeeds([
+    new RtspVideoFeeds((id, stream) => sourceOf(id, stream)),
+    new HubStreamFeeds((id, stream) => sourceOf(id, stream)),
+  ]);
   const pipeline = new FramePipeline({ ffmpegPath: opts.ffmpegPath, feeds: videoFeeds });
   const cameraLists = new CameraListStore({ dataDir: opts.dataDir });
   let demo: DemoFleet | null = null;
@@ -69,6 +78,9 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
   /** The camera's RTSP source: `stream` main/sub, or the camera's configured stream. */
   function sourceOf(id: string, stream?: StreamName) {
     const cfg = configOf(id);
+    if (cfg.hubChild) {
+      return hubChildSource(cfg, cfg.hubChild, stream);
+    }
     if (!cfg.rtspUrlOverride && fleet.camera(id)?.last?.batteryPercent != null) {
       throw new Error(`${cfg.name} is a battery camera: it has no RTSP stream, so no live picture`);
     }
@@ -86,6 +98,30 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       override: rtspOverrideUrl(cfg),
     });
     return { ...source, stream: (rtspStream === 'stream2' ? 'sub' : 'main') as StreamName };
+  }
+
+  /** A hub child's stream: through its hub (the hub's host and cloud password), port 8800. */
+  function hubChildSource(cfg: CameraConfig, child: { hubId: string; deviceId: string }, stream?: StreamName) {
+    const { hubId, deviceId } = child;
+    const hub = fleet.cameraConfig(hubId);
+    if (!hub) {
+      throw new Error(`${cfg.name} is behind hub "${hubId}", which is not configured`);
+    }
+    if (!hub.password) {
+      throw new Error(`${cfg.name}: the hub ${hub.name} has no cloud password yet`);
+    }
+    const s: StreamName = stream ?? (cfg.stream === 'stream1' ? 'main' : 'sub');
+    return {
+      cameraId: cfg.id,
+      ...hubStreamUrl({
+        host: hub.host,
+        port: hubStreamPort(),
+        username: hub.username,
+        password: hub.password,
+        deviceId,
+      }),
+      stream: s,
+    };
   }
 
   const frames: FrameProvider = {

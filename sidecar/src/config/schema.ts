@@ -63,6 +63,15 @@ export const cameraEntrySchema = z.object({
     .optional()
     .or(z.literal('').transform(() => undefined)),
   disabled: z.boolean({ error: 'must be true or false' }).optional(),
+  hubChild: z
+    .object({
+      hubId: z.string({ error: 'must be text' }).min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+      deviceId: z
+        .string({ error: 'must be text' })
+        .min(1, 'must not be empty')
+        .max(128, 'must be at most 128 characters'),
+    })
+    .optional(),
 });
 
 export type CameraEntry = z.infer<typeof cameraEntrySchema>;
@@ -151,6 +160,7 @@ export function parseCameraEntry(
       onvifPort: e.onvifPort ?? DEFAULT_ONVIF_PORT,
       tlsFingerprint: e.tlsFingerprint ? e.tlsFingerprint.replace(/:/g, '').toUpperCase() : null,
       disabled: e.disabled ?? false,
+      ...(e.hubChild ? { hubChild: { hubId: e.hubChild.hubId, deviceId: e.hubChild.deviceId } } : {}),
       source: ctx.source,
     },
     issues: warnings,

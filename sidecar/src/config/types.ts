@@ -24,6 +24,8 @@ export interface CameraConfig {
   onvifPort: number | null;
   tlsFingerprint: string | null;
   disabled: boolean;
+  /** A battery camera behind a Tapo hub: the hub is the camera entry `hubId` (its host and cloud password are used). */
+  hubChild?: { hubId: string; deviceId: string };
   /** Where it came from, e.g. 'yaml', 'datasource:<uid>', 'demo'. */
   source: string;
 }
@@ -85,6 +87,8 @@ export function sameConnection(a: CameraConfig, b: CameraConfig): boolean {
     a.rtspUrlOverride === b.rtspUrlOverride &&
     (a.restreamUser ?? null) === (b.restreamUser ?? null) &&
     (a.restreamPassword ?? null) === (b.restreamPassword ?? null) &&
-    a.stream === b.stream
+    a.stream === b.stream &&
+    a.hubChild?.hubId === b.hubChild?.hubId &&
+    a.hubChild?.deviceId === b.hubChild?.deviceId
   );
 }

@@ -1,14 +1,14 @@
 /** The frame pipeline's options, statistics and listener types (shared by its facade and workers). */
 import type { OutputPlan } from './ffmpeg.ts';
 import type { Frame, MediaError } from './types.ts';
-import type { RtspVideoFeeds } from './video/feeds.ts';
+import type { ManagedVideoFeeds } from './video/feeds.ts';
 
 export interface PipelineOptions {
   /**
    * The camera streams' feeds, shared with the Live video channels (one RTSP session per camera
    * stream). Without it the pipeline keeps its own, reading the sources it is given.
    */
-  feeds?: RtspVideoFeeds;
+  feeds?: ManagedVideoFeeds;
   /** ffmpeg binary (default 'ffmpeg' on PATH). */
   ffmpegPath?: string;
   /** Stop ffmpeg this long after the last subscriber left (default 10 s). */

@@ -21,7 +21,7 @@ import type {
   SubscribeOptions,
 } from './pipeline-types.ts';
 import { MediaError, type CameraSource, type Frame } from './types.ts';
-import { RtspVideoFeeds } from './video/feeds.ts';
+import { RtspVideoFeeds, type ManagedVideoFeeds } from './video/feeds.ts';
 import { CameraWorker } from './worker.ts';
 
 export { clampFps, clampWidth } from './plan.ts';
@@ -39,10 +39,10 @@ function checkSource(source: CameraSource): void {
   if (!source || typeof source.cameraId !== 'string' || source.cameraId === '') {
     throw new MediaError('invalid_source', 'the stream source has no camera id');
   }
-  if (typeof source.url !== 'string' || !/^rtsps?:\/\/[^\s]+$/i.test(source.url)) {
+  if (typeof source.url !== 'string' || !/^(rtsps?|tapo):\/\/[^\s]+$/i.test(source.url)) {
     throw new MediaError(
       'invalid_source',
-      `camera ${source.cameraId}: the stream URL must be rtsp:// or rtsps://`,
+      `camera ${source.cameraId}: the stream URL must be rtsp://, rtsps:// or tapo:// (a hub's child)`,
       source.cameraId
     );
   }
@@ -56,7 +56,7 @@ export class FramePipeline {
   readonly events = new EventEmitter();
   private readonly opts: ResolvedPipelineOptions;
   private readonly workers = new Map<string, CameraWorker>();
-  private readonly feeds: RtspVideoFeeds;
+  private readonly feeds: ManagedVideoFeeds;
   private readonly ownFeeds: boolean;
   /** The sources the pipeline was given, for its own feeds. */
   private readonly sources = new Map<string, CameraSource>();

@@ -31,6 +31,8 @@ export type MediaErrorKind =
   | 'stream_busy'
   /** The stream path does not exist (RTSP 404). */
   | 'not_found'
+  /** A hub's child camera could not be woken for the stream (asleep, out of range, no battery). */
+  | 'asleep'
   /** Connection refused, unreachable, or timed out. */
   | 'unreachable'
   /** The stream ended (the camera closed it). */

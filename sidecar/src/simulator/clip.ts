@@ -181,7 +181,7 @@ function encoderArgs(spec: ClipSpec, caption: string | null, frames: number, out
 let running = 0;
 const waiting: Array<() => void> = [];
 
-async function withEncodeSlot<T>(fn: () => Promise<T>): Promise<T> {
+export async function withEncodeSlot<T>(fn: () => Promise<T>): Promise<T> {
   if (running >= MAX_ENCODES) {
     await new Promise<void>((resolve) => waiting.push(resolve));
   }
@@ -194,7 +194,7 @@ async function withEncodeSlot<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function runFfmpeg(ffmpegPath: string, args: string[]): Promise<void> {
+export function runFfmpeg(ffmpegPath: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -216,22 +216,32 @@ function runFfmpeg(ffmpegPath: string, args: string[]): Promise<void> {
 }
 
 const clips = new Map<string, Promise<Clip>>();
+const files = new Map<string, Promise<string>>();
 
-/**
- * The clip of a stream spec with `caption` drawn in (null: no caption, when ffmpeg cannot draw
- * text). Encoded on first use and kept on disk (CAMWATCH_SIM_CLIP_DIR or the OS temp dir).
- */
-export function loadClip(spec: ClipSpec, caption: string | null, ffmpegPath = 'ffmpeg'): Promise<Clip> {
-  const key = createHash('sha256')
+function clipKey(spec: ClipSpec, caption: string | null): string {
+  return createHash('sha256')
     .update(JSON.stringify([CLIP_VERSION, spec.width, spec.height, spec.fps, spec.kbps, spec.gop, caption]))
     .digest('hex')
     .slice(0, 24);
-  let p = clips.get(key);
+}
+
+/** The disk cache of clips (CAMWATCH_SIM_CLIP_DIR or the OS temp dir). */
+export function clipDir(): string {
+  const dir = process.env.CAMWATCH_SIM_CLIP_DIR ?? join(tmpdir(), 'camwatch-sim-clips');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/**
+ * The Annex B file of a stream spec's clip with `caption` drawn in (null: no caption, when ffmpeg
+ * cannot draw text), encoded on first use and kept on disk.
+ */
+export function clipFile(spec: ClipSpec, caption: string | null, ffmpegPath = 'ffmpeg'): Promise<string> {
+  const key = clipKey(spec, caption);
+  let p = files.get(key);
   if (!p) {
     p = (async () => {
-      const dir = process.env.CAMWATCH_SIM_CLIP_DIR ?? join(tmpdir(), 'camwatch-sim-clips');
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const file = join(dir, `${spec.width}x${spec.height}-${spec.fps}-${key}.h264`);
+      const file = join(clipDir(), `${spec.width}x${spec.height}-${spec.fps}-${key}.h264`);
       if (!existsSync(file)) {
         const gops = Math.max(1, Math.round((CLIP_SECONDS * spec.fps) / spec.gop));
         const tmp = `${file}.${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -242,12 +252,27 @@ export function loadClip(spec: ClipSpec, caption: string | null, ffmpegPath = 'f
           rmSync(tmp, { force: true });
         }
       }
+      return file;
+    })();
+    files.set(key, p);
+    // A failed encode (ffmpeg missing) may succeed later: do not cache the failure.
+    p.catch(() => files.delete(key));
+  }
+  return p;
+}
+
+/** The clip of a stream spec, cut into RTP payloads (see clipFile). */
+export function loadClip(spec: ClipSpec, caption: string | null, ffmpegPath = 'ffmpeg'): Promise<Clip> {
+  const key = clipKey(spec, caption);
+  let p = clips.get(key);
+  if (!p) {
+    p = (async () => {
+      const file = await clipFile(spec, caption, ffmpegPath);
       const { sps, pps, frames } = framesOf(annexBNalUnits(readFileSync(file)));
       const bytes = frames.reduce((a, f) => a + f.bytes, 0);
       return { spec, sps, pps, frames, kbps: Math.round((bytes * 8 * spec.fps) / frames.length / 1000) };
     })();
     clips.set(key, p);
-    // A failed encode (ffmpeg missing) may succeed later: do not cache the failure.
     p.catch(() => clips.delete(key));
   }
   return p;

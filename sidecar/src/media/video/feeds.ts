@@ -1,6 +1,6 @@
 /**
- * Video feeds: ONE RTSP session per camera stream, fanned out to every subscriber (the JPEG
- * pipeline, Live video channels). A feed connects on its first subscriber, reconnects with
+ * Video feeds: ONE session per camera stream (RTSP here; the hub's port-8800 stream through the
+ * same SessionFeeds base), fanned out to every subscriber (the JPEG pipeline, Live video channels). A feed connects on its first subscriber, reconnects with
  * exponential backoff while anyone watches (a refused account waits the longest), and ends its
  * session `idleMs` after the last subscriber left. Where a camera stream is read comes from the
  * resolver (the camera's own URL or a restream), asked afresh on every `feed()` and `refresh()`.
@@ -30,6 +30,38 @@ export interface FeedsOptions {
   timeoutMs?: number;
 }
 
+/** One running stream session (RtspSession, HubStreamSession): what a feed needs of it. */
+export interface FeedSession {
+  readonly stats: { bytesIn: number };
+  /** Connects and plays; rejects with a MediaError (and then never calls onEnd). */
+  start(): Promise<void>;
+  close(): void;
+}
+
+export interface FeedSessionHooks {
+  onInfo(info: StreamInfo): void;
+  onAccessUnit(au: AccessUnit): void;
+  /** The session ended by itself (never called after close()). */
+  onEnd(err: MediaError): void;
+}
+
+/** Opens a session for a source (the protocol of a family of feeds). */
+export type SessionOpener = (
+  cameraId: string,
+  stream: StreamName,
+  source: FeedSource,
+  timeoutMs: number,
+  hooks: FeedSessionHooks
+) => FeedSession;
+
+/** What every family of feeds offers its owner (the pipeline, the app). */
+export interface ManagedVideoFeeds extends VideoFeeds {
+  refresh(cameraId: string): void;
+  forget(cameraId: string): void;
+  stats(): FeedStats[];
+  close(): void;
+}
+
 export type FeedState = 'idle' | 'connecting' | 'playing' | 'backoff';
 
 export interface FeedStats {
@@ -45,9 +77,9 @@ export interface FeedStats {
 
 const log = logger.child({ module: 'video-feed' });
 
-class RtspFeed implements VideoFeed {
+class SessionFeed implements VideoFeed {
   private readonly subs = new Set<VideoSubscriber>();
-  private session: RtspSession | null = null;
+  private session: FeedSession | null = null;
   private current: StreamInfo | undefined;
   private state: FeedState = 'idle';
   private backoffMs: number;
@@ -63,7 +95,8 @@ class RtspFeed implements VideoFeed {
     readonly cameraId: string,
     readonly stream: StreamName,
     public source: FeedSource,
-    private readonly opts: Required<FeedsOptions>
+    private readonly opts: Required<FeedsOptions>,
+    private readonly open: SessionOpener
   ) {
     this.backoffMs = opts.backoffInitialMs;
   }
@@ -177,11 +210,7 @@ class RtspFeed implements VideoFeed {
     this.state = 'connecting';
     this.sessions++;
     let playing = false;
-    const session: RtspSession = new RtspSession({
-      cameraId: this.cameraId,
-      url: this.source.url,
-      maskedUrl: this.source.maskedUrl,
-      timeoutMs: this.opts.timeoutMs,
+    const session: FeedSession = this.open(this.cameraId, this.stream, this.source, this.opts.timeoutMs, {
       onInfo: (info) => {
         if (this.session !== session) {
           return;
@@ -219,7 +248,7 @@ class RtspFeed implements VideoFeed {
     );
   }
 
-  private failed(session: RtspSession, err: MediaError): void {
+  private failed(session: FeedSession, err: MediaError): void {
     if (this.session !== session) {
       return;
     }
@@ -261,13 +290,16 @@ class RtspFeed implements VideoFeed {
   }
 }
 
-export class RtspVideoFeeds implements VideoFeeds {
-  private readonly feeds = new Map<string, RtspFeed>();
+/** Feeds of one protocol: sources whose URL matches `scheme`, sessions made by `open`. */
+export class SessionFeeds implements ManagedVideoFeeds {
+  private readonly feeds = new Map<string, SessionFeed>();
   private readonly opts: Required<FeedsOptions>;
   readonly createdAt = performance.now();
 
   constructor(
     private readonly resolve: FeedResolver,
+    private readonly scheme: RegExp,
+    private readonly open: SessionOpener,
     opts: FeedsOptions = {}
   ) {
     this.opts = {
@@ -281,7 +313,7 @@ export class RtspVideoFeeds implements VideoFeeds {
   private source(cameraId: string, stream: StreamName): FeedSource | undefined {
     try {
       const s = this.resolve(cameraId, stream);
-      return s && /^rtsps?:\/\//i.test(s.url) ? s : undefined;
+      return s && this.scheme.test(s.url) ? s : undefined;
     } catch {
       return undefined;
     }
@@ -295,7 +327,7 @@ export class RtspVideoFeeds implements VideoFeeds {
       return undefined;
     }
     if (!f) {
-      f = new RtspFeed(cameraId, stream, source, this.opts);
+      f = new SessionFeed(cameraId, stream, source, this.opts, this.open);
       this.feeds.set(key, f);
     } else {
       f.setSource(source);
@@ -338,5 +370,18 @@ export class RtspVideoFeeds implements VideoFeeds {
       f.close();
     }
     this.feeds.clear();
+  }
+}
+
+/** RTSP feeds: rtsp:// and rtsps:// sources, one RtspSession each. */
+export class RtspVideoFeeds extends SessionFeeds {
+  constructor(resolve: FeedResolver, opts: FeedsOptions = {}) {
+    super(
+      resolve,
+      /^rtsps?:\/\//i,
+      (cameraId, _stream, source, timeoutMs, hooks) =>
+        new RtspSession({ cameraId, url: source.url, maskedUrl: source.maskedUrl, timeoutMs, ...hooks }),
+      opts
+    );
   }
 }

@@ -1,0 +1,458 @@
+/**
+ * The simulated hub's port-8800 stream server (fact sheet §8.4): a request without credentials
+ * gets the Digest challenge and a closed connection; a good Digest (over the uppercase SHA-256 or
+ * MD5 of the cloud password, request URI with or without its query) gets 200 with a Key-Exchange
+ * nonce; then the client's live-view request part is answered with a session id and the child's
+ * camera-sized clip follows as AES-CBC encrypted video/mp2t parts, one picture per part, looped by
+ * copying packets (continuity counters and timestamps carried on, as a live stream's are). The TS
+ * is remuxed from the RTSP simulator's cached clip once, with ffmpeg, and cached beside it.
+ * Faults: wrong password (401), unknown child (404), a sleeping child (error_code -1 in the JSON
+ * answer: the real code is unknown), and corrupted parts (ciphertext not a whole AES block).
+ */
+import net from 'node:net';
+import { EventEmitter } from 'node:events';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cameraStreams, clipFile, runFfmpeg, withEncodeSlot, type ClipSpec } from '../clip.ts';
+import { canDrawText } from '../rtsp.ts';
+
+export interface HubStreamChild {
+  deviceId: string;
+  name: string;
+  model?: string;
+}
+
+export interface HubStreamServerOptions {
+  host: string;
+  /** 0: an ephemeral port. */
+  port: number;
+  username?: string;
+  /** The hub owner's cloud password. */
+  password: string;
+  children: HubStreamChild[];
+  ffmpegPath?: string;
+  /** Announce encrypt_type="3" (SHA-256 password hashing) in the challenge (default true). */
+  sha256?: boolean;
+  /** Clip specs (default: the model's stream1 for HD, stream2 for VGA). */
+  specs?: { main?: ClipSpec; sub?: ClipSpec };
+}
+
+export interface HubStreamServerStats {
+  connections: number;
+  challenges: number;
+  authFailures: number;
+  unknownChild: number;
+  /** Streams started since the server started, and those running now. */
+  sessions: number;
+  active: number;
+  parts: number;
+  corruptedParts: number;
+}
+
+export interface HubStreamServer {
+  host: string;
+  port: number;
+  stats(): HubStreamServerStats;
+  /** A sleeping child answers the stream request with an error. */
+  setAsleep(deviceId: string, asleep: boolean): void;
+  /** Fault: the next `n` media parts are corrupted. */
+  corruptParts(n: number): void;
+  /** Ends every running stream (the hub restarting). */
+  dropStreams(): void;
+  /** 'session' (deviceId), 'refused' (reason), 'part' (deviceId). */
+  readonly events: EventEmitter;
+  close(): Promise<void>;
+}
+
+const REALM = 'TP-Link IP-Camera';
+const DEVICE_BOUNDARY = '--device-stream-boundary--';
+const TS = 188;
+
+/** One picture's TS packets (with the PAT/PMT before it), ready to copy. */
+interface TsClip {
+  groups: Buffer[][];
+  fps: number;
+  /** 90 kHz ticks of one pass through the clip. */
+  duration: number;
+}
+
+const tsClips = new Map<string, Promise<TsClip>>();
+
+function isVideoPesStart(p: Buffer): boolean {
+  if ((p[1] & 0x40) === 0 || (p[3] & 0x10) === 0) {
+    return false;
+  }
+  const off = p[3] & 0x20 ? 5 + p[4] : 4;
+  return off + 4 <= TS && p[off] === 0 && p[off + 1] === 0 && p[off + 2] === 1 && (p[off + 3] & 0xf0) === 0xe0;
+}
+
+function groupsOf(ts: Buffer): Buffer[][] {
+  const groups: Buffer[][] = [];
+  let cur: Buffer[] = [];
+  let hasVideo = false;
+  for (let at = 0; at + TS <= ts.length; at += TS) {
+    const p = ts.subarray(at, at + TS);
+    const start = isVideoPesStart(p);
+    if (start && hasVideo) {
+      groups.push(cur);
+      cur = [];
+      hasVideo = false;
+    }
+    cur.push(p);
+    hasVideo ||= start;
+  }
+  if (hasVideo) {
+    groups.push(cur);
+  }
+  return groups;
+}
+
+/** The clip of a spec as MPEG-TS, remuxed once (ffmpeg -c copy) and cached beside the H.264 clip. */
+function loadTsClip(spec: ClipSpec, caption: string | null, ffmpegPath: string): Promise<TsClip> {
+  const key = JSON.stringify([spec, caption]);
+  let p = tsClips.get(key);
+  if (!p) {
+    p = (async () => {
+      const h264 = await clipFile(spec, caption, ffmpegPath);
+      const file = `${h264}.ts`;
+      if (!existsSync(file)) {
+        const tmp = `${file}.${process.pid}-${Math.random().toString(36).slice(2)}`;
+        try {
+          const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-fflags', '+genpts'];
+          args.push('-r', String(spec.fps), '-f', 'h264', '-i', h264, '-c:v', 'copy', '-f', 'mpegts', tmp);
+          await withEncodeSlot(() => runFfmpeg(ffmpegPath, args));
+          renameSync(tmp, file);
+        } finally {
+          rmSync(tmp, { force: true });
+        }
+      }
+      const groups = groupsOf(readFileSync(file));
+      if (groups.length === 0) {
+        throw new Error('the remuxed clip has no video');
+      }
+      return { groups, fps: spec.fps, duration: Math.round((groups.length * 90_000) / spec.fps) };
+    })();
+    tsClips.set(key, p);
+    p.catch(() => tsClips.delete(key));
+  }
+  return p;
+}
+
+const PTS_WRAP = 2 ** 33;
+
+/** Rewrites a 33-bit timestamp field (PTS/DTS layout) at `at`, adding `add`. */
+function shiftTimestamp(b: Buffer, at: number, add: number): void {
+  const v =
+    (b[at] & 0x0e) * 2 ** 29 + (b[at + 1] << 22) + ((b[at + 2] & 0xfe) << 14) + (b[at + 3] << 7) + (b[at + 4] >> 1);
+  const n = (v + add) % PTS_WRAP;
+  const hi = Math.floor(n / 2 ** 30);
+  b[at] = (b[at] & 0xf1) | (hi << 1);
+  const lo = n % 2 ** 30;
+  b[at + 1] = (lo >> 22) & 0xff;
+  b[at + 2] = (((lo >> 15) & 0x7f) << 1) | 1;
+  b[at + 3] = (lo >> 7) & 0xff;
+  b[at + 4] = ((lo & 0x7f) << 1) | 1;
+}
+
+/** A copy of a packet carried on into the next pass: own continuity counters, shifted PTS/DTS/PCR. */
+function carryOn(src: Buffer, cc: Map<number, number>, add: number): Buffer {
+  const p = Buffer.from(src);
+  const pid = ((p[1] & 0x1f) << 8) | p[2];
+  const afc = (p[3] >> 4) & 3;
+  if (afc & 1) {
+    const next = cc.get(pid) ?? 0;
+    p[3] = (p[3] & 0xf0) | next;
+    cc.set(pid, (next + 1) & 0x0f);
+  }
+  let off = 4;
+  if (afc & 2) {
+    const len = p[4];
+    if (add && len >= 7 && p[5] & 0x10) {
+      // PCR base: 33 bits at bytes 6..10 (top bit of byte 10 is its last bit)
+      const base = p[6] * 2 ** 25 + (p[7] << 17) + (p[8] << 9) + (p[9] << 1) + (p[10] >> 7);
+      const n = (base + add) % PTS_WRAP;
+      p[6] = Math.floor(n / 2 ** 25) & 0xff;
+      p[7] = Math.floor(n / 2 ** 17) & 0xff;
+      p[8] = Math.floor(n / 2 ** 9) & 0xff;
+      p[9] = Math.floor(n / 2) & 0xff;
+      p[10] = (p[10] & 0x7f) | ((n & 1) << 7);
+    }
+    off = 5 + len;
+  }
+  if (add && afc & 1 && p[1] & 0x40 && off + 14 <= TS && p[off] === 0 && p[off + 1] === 0 && p[off + 2] === 1) {
+    const flags = p[off + 7];
+    if (flags & 0x80) {
+      shiftTimestamp(p, off + 9, add);
+    }
+    if ((flags & 0xc0) === 0xc0) {
+      shiftTimestamp(p, off + 14, add);
+    }
+  }
+  return p;
+}
+
+function digestFields(header: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of header.replace(/^\s*Digest\s+/i, '').matchAll(/([A-Za-z_-]+)\s*=\s*(?:"([^"]*)"|([^,\s]+))/g)) {
+    out.set(m[1].toLowerCase(), m[2] ?? m[3]);
+  }
+  return out;
+}
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+const upperHex = (alg: 'md5' | 'sha256', s: string) => createHash(alg).update(s).digest('hex').toUpperCase();
+
+export async function startHubStreamServer(opts: HubStreamServerOptions): Promise<HubStreamServer> {
+  const username = opts.username ?? 'admin';
+  const sha256 = opts.sha256 ?? true;
+  const ffmpegPath = opts.ffmpegPath ?? 'ffmpeg';
+  const events = new EventEmitter();
+  const asleep = new Set<string>();
+  const nonces = new Set<string>();
+  const sockets = new Set<net.Socket>();
+  const stops = new Set<() => void>();
+  const stats: HubStreamServerStats = {
+    connections: 0,
+    challenges: 0,
+    authFailures: 0,
+    unknownChild: 0,
+    sessions: 0,
+    active: 0,
+    parts: 0,
+    corruptedParts: 0,
+  };
+  let corrupt = 0;
+  const text = await canDrawText(ffmpegPath);
+  const hashes = [upperHex('sha256', opts.password), upperHex('md5', opts.password)];
+
+  function clipOf(child: HubStreamChild, stream: 'main' | 'sub'): Promise<TsClip> {
+    const d = cameraStreams(child.model);
+    const spec = stream === 'sub' ? (opts.specs?.sub ?? d.stream2) : (opts.specs?.main ?? d.stream1);
+    return loadTsClip(spec, text ? `${child.name} ${stream === 'sub' ? 'VGA' : 'HD'}` : null, ffmpegPath);
+  }
+
+  function refuse(sock: net.Socket, status: string, extra: string[] = []): void {
+    const body = `HTTP ERROR ${status.slice(0, 3)}`;
+    sock.end(
+      [`HTTP/1.1 ${status}`, ...extra, 'Connection: close', `Content-Length: ${body.length}`, '', body].join('\r\n')
+    );
+  }
+
+  function challenge(sock: net.Socket): void {
+    stats.challenges++;
+    const nonce = randomBytes(16).toString('hex');
+    nonces.add(nonce);
+    const opaque = randomBytes(16).toString('hex');
+    const enc = sha256 ? ',encrypt_type="3"' : '';
+    refuse(sock, '401 Unauthorized', [
+      `WWW-Authenticate: Digest realm="${REALM}",qop="auth",nonce="${nonce}",opaque="${opaque}",algorithm="MD5"${enc}`,
+      `Set-Cookie: TP_HTTP_COOKIE=${nonce}`,
+    ]);
+  }
+
+  function authorised(header: string, target: string): boolean {
+    const f = digestFields(header);
+    const nonce = f.get('nonce') ?? '';
+    const uri = f.get('uri') ?? '';
+    if (f.get('username') !== username || !nonces.has(nonce) || (uri !== target && uri !== target.split('?')[0])) {
+      return false;
+    }
+    const ha2 = md5(`POST:${uri}`);
+    return hashes.some((pwd) => {
+      const ha1 = md5(`${username}:${f.get('realm') ?? ''}:${pwd}`);
+      const want = f.get('qop')
+        ? md5(`${ha1}:${nonce}:${f.get('nc') ?? ''}:${f.get('cnonce') ?? ''}:${f.get('qop') ?? ''}:${ha2}`)
+        : md5(`${ha1}:${nonce}:${ha2}`);
+      return want === f.get('response');
+    });
+  }
+
+  function part(head: Record<string, string>, body: Buffer): Buffer {
+    const lines = [`--${DEVICE_BOUNDARY}`, ...Object.entries(head).map(([k, v]) => `${k}: ${v}`)];
+    lines.push(`Content-Length: ${body.length}`);
+    return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), body, Buffer.from('\r\n')]);
+  }
+
+  function stream(sock: net.Socket, child: HubStreamChild, requested: Buffer): void {
+    const kxNonce = randomBytes(16).toString('hex');
+    // The key is the password hash the client used; a client answering the SHA-256 challenge uses SHA-256.
+    const pwd = sha256 ? hashes[0] : hashes[1];
+    const key = createHash('md5').update(`${kxNonce}:${pwd}`).digest();
+    const iv = createHash('md5').update(`${username}:${kxNonce}`).digest();
+    sock.write(
+      [
+        'HTTP/1.1 200 OK',
+        `Content-Type: multipart/mixed;boundary=${DEVICE_BOUNDARY}`,
+        `Key-Exchange: username="${username}" nonce="${kxNonce}"${sha256 ? ' encrypt_type="3"' : ''}`,
+        'Connection: close',
+        '',
+        '',
+      ].join('\r\n')
+    );
+    let buf = requested;
+    let started = false;
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (started || end < 0) {
+        return;
+      }
+      const len = Number(/content-length:\s*(\d+)/i.exec(buf.subarray(0, end).toString('latin1'))?.[1] ?? NaN);
+      if (!Number.isInteger(len) || buf.length < end + 4 + len) {
+        return;
+      }
+      started = true;
+      let req: { seq?: unknown; params?: { preview?: { resolutions?: unknown } } } = {};
+      try {
+        req = JSON.parse(buf.subarray(end + 4, end + 4 + len).toString('utf8')) as typeof req;
+      } catch {
+        sock.destroy();
+        return;
+      }
+      const seq = typeof req.seq === 'number' ? req.seq : 0;
+      const resolutions = req.params?.preview?.resolutions;
+      const sub = Array.isArray(resolutions) && resolutions[0] === 'VGA';
+      const json = (o: unknown) =>
+        part({ 'Content-Type': 'application/json', 'X-If-Encrypt': '0' }, Buffer.from(JSON.stringify(o)));
+      if (asleep.has(child.deviceId)) {
+        sock.end(json({ type: 'response', seq, params: { error_code: -1 } }));
+        return;
+      }
+      const sessionId = String(stats.sessions + 1);
+      sock.write(json({ type: 'response', seq, params: { session_id: sessionId, error_code: 0 } }));
+      void clipOf(child, sub ? 'sub' : 'main').then(
+        (clip) => play(sock, child, clip, sessionId, key, iv),
+        () => sock.destroy()
+      );
+    };
+    sock.on('data', onData);
+    onData(Buffer.alloc(0));
+  }
+
+  function play(
+    sock: net.Socket,
+    child: HubStreamChild,
+    clip: TsClip,
+    sessionId: string,
+    key: Buffer,
+    iv: Buffer
+  ): void {
+    if (sock.destroyed) {
+      return;
+    }
+    stats.sessions++;
+    stats.active++;
+    events.emit('session', child.deviceId);
+    const cc = new Map<number, number>();
+    let i = 0;
+    let seq = 0;
+    const timer = setInterval(() => {
+      if (sock.writableLength > 4 * 1024 * 1024) {
+        return; // a client that does not read: drop pictures rather than buffer without bound
+      }
+      const pass = Math.floor(i / clip.groups.length);
+      const group = clip.groups[i % clip.groups.length];
+      i++;
+      const plain = Buffer.concat(group.map((p) => carryOn(p, cc, pass * clip.duration)));
+      const c = createCipheriv('aes-128-cbc', key, iv);
+      let body = Buffer.concat([c.update(plain), c.final()]);
+      if (corrupt > 0) {
+        corrupt--;
+        stats.corruptedParts++;
+        body = body.subarray(0, body.length - 5);
+      }
+      stats.parts++;
+      sock.write(
+        part(
+          {
+            'Content-Type': 'video/mp2t',
+            'X-If-Encrypt': '1',
+            'X-Session-Id': sessionId,
+            'X-Data-Sequence': String(++seq),
+          },
+          body
+        )
+      );
+      events.emit('part', child.deviceId);
+    }, 1000 / clip.fps);
+    const stop = () => {
+      if (stops.delete(stop)) {
+        clearInterval(timer);
+        stats.active--;
+        sock.destroy();
+      }
+    };
+    stops.add(stop);
+    sock.once('close', stop);
+  }
+
+  const server = net.createServer((sock) => {
+    stats.connections++;
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => sock.destroy());
+    let buf: Buffer = Buffer.alloc(0);
+    const onHead = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (buf.length > 16 * 1024) {
+          sock.destroy();
+        }
+        return;
+      }
+      sock.removeListener('data', onHead);
+      const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
+      const rest = buf.subarray(end + 4);
+      const m = /^POST (\/stream(?:\?\S*)?) HTTP\/1\.[01]$/.exec(lines[0]);
+      if (!m) {
+        refuse(sock, '400 Bad Request');
+        return;
+      }
+      const target = m[1];
+      const auth = lines.find((l) => /^authorization:/i.test(l))?.replace(/^authorization:\s*/i, '');
+      if (!auth) {
+        challenge(sock);
+        return;
+      }
+      if (!authorised(auth, target)) {
+        stats.authFailures++;
+        events.emit('refused', 'auth');
+        challenge(sock);
+        return;
+      }
+      const deviceId = new URL(`http://x${target}`).searchParams.get('deviceId');
+      const child = opts.children.find((c) => c.deviceId === deviceId);
+      if (!child) {
+        stats.unknownChild++;
+        events.emit('refused', 'unknown_child');
+        refuse(sock, '404 Not Found');
+        return;
+      }
+      stream(sock, child, rest);
+    };
+    sock.on('data', onHead);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    host: opts.host,
+    port,
+    events,
+    stats: () => ({ ...stats }),
+    setAsleep: (deviceId, yes) => void (yes ? asleep.add(deviceId) : asleep.delete(deviceId)),
+    corruptParts: (n) => void (corrupt += n),
+    dropStreams: () => [...stops].forEach((s) => s()),
+    close: () =>
+      new Promise<void>((resolve) => {
+        [...stops].forEach((s) => s());
+        for (const s of sockets) {
+          s.destroy();
+        }
+        server.close(() => resolve());
+      }),
+  };
+}
