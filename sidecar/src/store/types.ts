@@ -104,9 +104,4 @@ export class StoreError extends Error {
 }
 
 /** Metrics that are on/off states: their buckets carry the last state by default. */
-export const STATE_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
-  'online',
-  'motion_detection_enabled',
-  'person_detection_enabled',
-  'privacy_mode',
-]);
+export { STATE_METRICS } from '../../../src/shared/query.ts';
