@@ -1,7 +1,7 @@
 /** The frames that travel over Live: poll results as metric rows, and camera pictures. */
 import { FRAME_FIELDS as F, storageUsedPct } from '../../../src/shared/query.ts';
 import type { Frame } from '../grafana/frame.ts';
-import type { CameraSnapshot, PollResult } from '../fleet/model.ts';
+import type { CameraSnapshot, PollResult } from '../model.ts';
 
 export function pollFrame(polls: Array<{ poll: PollResult; name: string }>): Frame {
   const col = <T>(f: (p: PollResult) => T) => polls.map((x) => f(x.poll));

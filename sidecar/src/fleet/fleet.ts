@@ -25,7 +25,7 @@ import type {
   HistoryRequest,
   MotionEvent,
   PollResult,
-} from './model.ts';
+} from '../model.ts';
 import type { MotionSource, MotionSourceFactory } from './motion.ts';
 import { onvifMotionSourceFactory } from './onvif-source.ts';
 import { tapoProbeFactory, type CameraProbe, type ProbeFactory } from './probe.ts';

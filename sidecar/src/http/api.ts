@@ -21,7 +21,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Fleet } from '../fleet/fleet.ts';
-import type { MotionEvent, PollResult } from '../fleet/model.ts';
+import type { MotionEvent, PollResult } from '../model.ts';
 import { logger } from '../log.ts';
 import { isLoopbackHost, loopbackRequestProblem } from './loopback-guard.ts';
 import { parseDecimal } from './params.ts';

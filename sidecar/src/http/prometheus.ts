@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Fleet } from '../fleet/fleet.ts';
-import type { CameraSnapshot, PollResult } from '../fleet/model.ts';
+import type { CameraSnapshot, PollResult } from '../model.ts';
 import { CAMERA_STATUSES } from '../../../src/shared/query.ts';
 
 export interface FleetMetrics {

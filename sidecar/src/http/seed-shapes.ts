@@ -4,7 +4,7 @@
  * Extra fields are additive; the seed's fields keep their names and meaning.
  */
 import type { Fleet } from '../fleet/fleet.ts';
-import type { CameraSnapshot } from '../fleet/model.ts';
+import type { CameraSnapshot } from '../model.ts';
 import type { PollPoint } from '../store/types.ts';
 
 export interface SeedCamera {

@@ -1,6 +1,6 @@
 /** A small status page for a browser: each camera's state, last error and last picture. No external assets. */
 import type { Fleet } from '../fleet/fleet.ts';
-import type { CameraSnapshot } from '../fleet/model.ts';
+import type { CameraSnapshot } from '../model.ts';
 
 const esc = (s: unknown): string =>
   String(s ?? '').replace(

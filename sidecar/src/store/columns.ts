@@ -8,7 +8,7 @@
  * NaN stands for null inside a chunk.
  */
 import { storageUsedPct } from '../../../src/shared/query.ts';
-import type { CameraStatus, MetricName, PollResult } from '../fleet/model.ts';
+import type { CameraStatus, MetricName, PollResult } from '../model.ts';
 import type { PollPoint } from './types.ts';
 
 export const COLUMNS = [

@@ -11,7 +11,7 @@ import type {
   MotionEvent,
   PollResult,
   Series,
-} from '../fleet/model.ts';
+} from '../model.ts';
 
 export interface StatusChange {
   cameraId: string;

@@ -1,6 +1,6 @@
 /** What every query handler receives, and camera selection shared by them. */
 import { ALL_CAMERAS_VALUES as ALL, type TapoQuery } from '../../../../src/shared/query.ts';
-import type { CameraSnapshot, FleetView } from '../../fleet/model.ts';
+import type { CameraSnapshot, FleetView } from '../../model.ts';
 import type { Frame } from '../../grafana/frame.ts';
 import { QueryError } from './parse.ts';
 

@@ -1,7 +1,7 @@
 /** Status query: a table, one row per camera, with the seed's columns. */
 import { storageUsedPct as usedPct, type TapoQuery } from '../../../../src/shared/query.ts';
 import type { Frame } from '../../grafana/frame.ts';
-import type { CameraSnapshot } from '../../fleet/model.ts';
+import type { CameraSnapshot } from '../../model.ts';
 import { alertTable, selectCameras, type QueryContext } from './context.ts';
 
 export function storageUsedPct(c: CameraSnapshot): number | null {

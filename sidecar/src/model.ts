@@ -3,9 +3,9 @@
  * read side the Grafana layer and the HTTP API consume. Implemented by the fleet (poller +
  * store); the Grafana layer depends only on these types.
  */
-import type { CameraStatus, EventKind, MetricName, CameraListItem } from '../../../src/shared/query.ts';
+import type { CameraStatus, EventKind, MetricName, CameraListItem } from '../../src/shared/query.ts';
 
-import type { LoginFlow } from '../tapo/types.ts';
+import type { LoginFlow } from './tapo/types.ts';
 
 export type { CameraStatus, EventKind, MetricName, CameraListItem };
 
