@@ -103,6 +103,12 @@ export interface FleetEvents {
   event: (event: MotionEvent) => void;
 }
 
+/** Per-camera counts since the sidecar started (Prometheus, the seed API). */
+export interface CameraCounters {
+  polls: Record<CameraStatus, number>;
+  events: Record<EventKind, number>;
+}
+
 /** The read side of the fleet. */
 export interface FleetView {
   cameras(): CameraSnapshot[];

@@ -5,7 +5,7 @@
  * camera does not report (temperature on wired models, say) has no series, never a made-up zero.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Fleet } from '../fleet/fleet.ts';
+import type { HttpFleetView } from './deps.ts';
 import type { CameraSnapshot, PollResult } from '../model.ts';
 import { CAMERA_STATUSES } from '../../../src/shared/query.ts';
 
@@ -25,10 +25,10 @@ export interface FleetMetricsOptions {
 
 type Labels = { camera_id: string; camera_name: string; model: string };
 
-const registries = new WeakMap<Fleet, FleetMetrics>();
+const registries = new WeakMap<HttpFleetView, FleetMetrics>();
 
 /** One metrics registry per fleet (created on first use): the HTTP /metrics and Grafana's CollectMetrics share it. */
-export function fleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {}): FleetMetrics {
+export function fleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptions = {}): FleetMetrics {
   let m = registries.get(fleet);
   if (!m) {
     m = createFleetMetrics(fleet, opts);
@@ -38,11 +38,11 @@ export function fleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {}): Flee
 }
 
 /** Prometheus text of the fleet and the process, for Diagnostics.CollectMetrics. */
-export function fleetMetricsText(fleet: Fleet): Promise<string> {
+export function fleetMetricsText(fleet: HttpFleetView): Promise<string> {
   return fleetMetrics(fleet).text();
 }
 
-export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {}): FleetMetrics {
+export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptions = {}): FleetMetrics {
   const registry = new Registry();
   const p = opts.prefix ?? 'tapo_';
   const camLabels = ['camera_id', 'camera_name', 'model'] as const;

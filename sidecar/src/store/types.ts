@@ -7,7 +7,6 @@ import type {
   CameraStatus,
   EventKind,
   HistoryRequest,
-  MetricName,
   MotionEvent,
   PollResult,
   Series,
