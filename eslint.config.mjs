@@ -16,6 +16,8 @@ const layer = (files, groups, message) => ({
   files,
   rules: { 'no-restricted-imports': ['error', { paths: ['moment'], patterns: [{ group: groups, message }] }] },
 });
+/** fleet/ and http/ are entered only through their index.ts (their public face) from outside. */
+const faces = ['**/fleet/*', '!**/fleet/index.ts', '**/http/*', '!**/http/index.ts'];
 const layerRules = [
   layer(
     ['sidecar/src/{tapo,media,store,util,grafana,config}/**/*.ts', 'sidecar/src/*.ts'],
@@ -28,10 +30,25 @@ const layerRules = [
     'fleet/ never imports datasource/, http/, demo/, simulator/ or the app.'
   ),
   layer(
-    ['sidecar/src/{datasource,http,link}/**/*.ts'],
+    ['sidecar/src/{datasource,http}/**/*.ts'],
     above.app,
     'Only demo/, tests and benchmarks use the simulator; nothing imports the app.'
   ),
+  {
+    files: ['sidecar/src/{demo,link}/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['moment'],
+          patterns: [
+            { group: ['**/app.ts', '**/main.ts'], message: 'Nothing imports the app.' },
+            { group: faces, message: 'Enter fleet/ and http/ through their index.ts.' },
+          ],
+        },
+      ],
+    },
+  },
 ];
 
 export default defineConfig([
@@ -101,7 +118,13 @@ export default defineConfig([
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: ['moment'], patterns: [{ group: ['**/simulator/**'], message: 'Only demo/ starts the simulator.' }] },
+        {
+          paths: ['moment'],
+          patterns: [
+            { group: ['**/simulator/**'], message: 'Only demo/ starts the simulator.' },
+            { group: faces, message: 'Enter fleet/ and http/ through their index.ts.' },
+          ],
+        },
       ],
     },
   },
