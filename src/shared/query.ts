@@ -48,7 +48,10 @@ export const STATE_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
 ]);
 
 /** storage_used_pct from a poll's byte counts; null when either is unknown or the card is empty. */
-export function storageUsedPct(usedBytes: number | null | undefined, totalBytes: number | null | undefined): number | null {
+export function storageUsedPct(
+  usedBytes: number | null | undefined,
+  totalBytes: number | null | undefined
+): number | null {
   if (usedBytes == null || totalBytes == null || !(totalBytes > 0)) {
     return null;
   }

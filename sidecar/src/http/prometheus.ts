@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HttpFleetView } from './deps.ts';
-import type { CameraSnapshot, PollResult } from '../model.ts';
+import type { CameraCounters, CameraSnapshot, PollResult } from '../model.ts';
 import { CAMERA_STATUSES } from '../../../src/shared/query.ts';
 
 export interface FleetMetrics {
@@ -51,6 +51,15 @@ export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptio
     camera_name: s.name,
     model: fleet.model(s.id) ?? s.last?.model ?? '',
   });
+  /** Each camera's labels and counters, for the counter families (a camera without counters is skipped). */
+  const eachCounted = (visit: (labels: Labels, c: CameraCounters) => void) => {
+    for (const s of fleet.cameras()) {
+      const c = fleet.counters(s.id);
+      if (c) {
+        visit(labelsOf(s), c);
+      }
+    }
+  };
 
   /** A per-camera gauge whose value comes from the snapshot; null values produce no series. */
   const cameraGauge = (
@@ -158,17 +167,13 @@ export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptio
     registers: [registry],
     collect() {
       this.reset();
-      for (const s of fleet.cameras()) {
-        const c = fleet.counters(s.id);
-        if (!c) {
-          continue;
-        }
+      eachCounted((labels, c) => {
         for (const [st, n] of Object.entries(c.polls)) {
           if (n > 0) {
-            this.inc({ ...labelsOf(s), status: st }, n);
+            this.inc({ ...labels, status: st }, n);
           }
         }
-      }
+      });
     },
   });
   new Counter({
@@ -178,16 +183,12 @@ export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptio
     registers: [registry],
     collect() {
       this.reset();
-      for (const s of fleet.cameras()) {
-        const c = fleet.counters(s.id);
-        if (!c) {
-          continue;
-        }
+      eachCounted((labels, c) =>
         this.inc(
-          labelsOf(s),
+          labels,
           Object.entries(c.polls).reduce((sum, [st, n]) => (st === 'online' ? sum : sum + n), 0)
-        );
-      }
+        )
+      );
     },
   });
   new Counter({
@@ -197,15 +198,11 @@ export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptio
     registers: [registry],
     collect() {
       this.reset();
-      for (const s of fleet.cameras()) {
-        const c = fleet.counters(s.id);
-        if (!c) {
-          continue;
-        }
+      eachCounted((labels, c) => {
         for (const [kind, n] of Object.entries(c.events)) {
-          this.inc({ ...labelsOf(s), kind }, n);
+          this.inc({ ...labels, kind }, n);
         }
-      }
+      });
     },
   });
   new Gauge({
