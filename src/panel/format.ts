@@ -17,7 +17,6 @@ export function formatAge(ms: number): string {
   return `${Math.floor(h / 24)} d`;
 }
 
-
 export function statusLabel(status: string | undefined): string {
   return status ? ((STATUS_LABELS as Record<string, string>)[status] ?? status) : 'Unknown';
 }

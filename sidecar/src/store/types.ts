@@ -3,14 +3,7 @@
  * written so that a PostgreSQL/TimescaleDB store for many sidecars can follow: every method is
  * async, takes plain values, and knows nothing about SQLite.
  */
-import type {
-  CameraStatus,
-  EventKind,
-  HistoryRequest,
-  MotionEvent,
-  PollResult,
-  Series,
-} from '../model.ts';
+import type { CameraStatus, EventKind, HistoryRequest, MotionEvent, PollResult, Series } from '../model.ts';
 
 export interface StatusChange {
   cameraId: string;
