@@ -3,6 +3,54 @@ import baseConfig from './.config/eslint.config.mjs';
 import tsParser from '@typescript-eslint/parser';
 import tsPlugin from '@typescript-eslint/eslint-plugin';
 
+/**
+ * The sidecar's layers point down only (CONTRIBUTING.md, "Layers"). Each entry forbids a folder's
+ * files to import the folders above it; `moment` stays forbidden as in Grafana's base config.
+ */
+const above = {
+  app: ['**/app.ts', '**/main.ts', '**/demo/**', '**/simulator/**'],
+  adapters: ['**/datasource/**', '**/http/**'],
+  fleet: ['**/fleet/**', '**/fleet/index.ts'],
+};
+const layer = (files, groups, message) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { paths: ['moment'], patterns: [{ group: groups, message }] }] },
+});
+/** fleet/ and http/ are entered only through their index.ts (their public face) from outside. */
+const faces = ['**/fleet/*', '!**/fleet/index.ts', '**/http/*', '!**/http/index.ts'];
+const layerRules = [
+  layer(
+    ['sidecar/src/{tapo,media,store,util,grafana,config}/**/*.ts', 'sidecar/src/*.ts'],
+    [...above.app, ...above.adapters, ...above.fleet],
+    'A lower layer (tapo, media, store, util, grafana, config, model) never imports fleet/, datasource/, http/, demo/, simulator/ or the app.'
+  ),
+  layer(
+    ['sidecar/src/fleet/**/*.ts'],
+    [...above.app, ...above.adapters],
+    'fleet/ never imports datasource/, http/, demo/, simulator/ or the app.'
+  ),
+  layer(
+    ['sidecar/src/{datasource,http}/**/*.ts'],
+    above.app,
+    'Only demo/, tests and benchmarks use the simulator; nothing imports the app.'
+  ),
+  {
+    files: ['sidecar/src/{demo,link}/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['moment'],
+          patterns: [
+            { group: ['**/app.ts', '**/main.ts'], message: 'Nothing imports the app.' },
+            { group: faces, message: 'Enter fleet/ and http/ through their index.ts.' },
+          ],
+        },
+      ],
+    },
+  },
+];
+
 export default defineConfig([
   {
     ignores: [
@@ -61,6 +109,23 @@ export default defineConfig([
       '@typescript-eslint/await-thenable': 'error',
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       'no-console': ['error', { allow: ['error', 'warn'] }],
+    },
+  },
+  ...layerRules,
+  {
+    // The composition root wires every layer; only its demo/ may start the simulator.
+    files: ['sidecar/src/app.ts', 'sidecar/src/main.ts', 'sidecar/src/options.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['moment'],
+          patterns: [
+            { group: ['**/simulator/**'], message: 'Only demo/ starts the simulator.' },
+            { group: faces, message: 'Enter fleet/ and http/ through their index.ts.' },
+          ],
+        },
+      ],
     },
   },
   {

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { CameraConfig } from '../src/config/types.ts';
 import { Fleet } from '../src/fleet/fleet.ts';
-import type { PollResult } from '../src/fleet/model.ts';
+import type { PollResult } from '../src/model.ts';
 import { logger } from '../src/log.ts';
 import { openSqliteStore } from '../src/store/sqlite.ts';
 import { fmt, rssMiB, summary } from './_stats.ts';

@@ -11,14 +11,14 @@ import { camerasFromDatasource } from './config/datasource.ts';
 import { CameraListStore } from './config/persist.ts';
 import { formatIssue, type CameraConfig, type LoadedConfig } from './config/types.ts';
 import { loadYamlConfig } from './config/yaml.ts';
-import { rtspOverrideUrl } from './config/restream.ts';
 import { createDatasource } from './datasource/plugin.ts';
 import { datasourceSource, hasOwnCameras } from './datasource/scope.ts';
 import { DatasourceLiveness } from './datasource/liveness.ts';
 import type { CameraControls, FrameProvider } from './datasource/deps.ts';
 import { healthOf } from './datasource/health.ts';
-import { Fleet, onvifMotionSourceFactory, startDemoFleet, type DemoFleet } from './fleet/index.ts';
-import type { PollResult } from './fleet/model.ts';
+import { startDemoFleet, type DemoFleet } from './demo/fleet.ts';
+import { Fleet, onvifMotionSourceFactory } from './fleet/index.ts';
+import type { PollResult } from './model.ts';
 import type { PluginHandlers } from './grafana/handlers.ts';
 import type { DataSourceInstanceSettings } from './grafana/protocol.ts';
 import { fleetMetrics, startHttpApi, type RunningHttpApi } from './http/index.ts';
@@ -32,7 +32,8 @@ import type { StreamName } from './media/video/types.ts';
 import type { SidecarOptions } from './options.ts';
 import { DEFAULT_RETENTION_HOURS, openSqliteStore } from './store/sqlite.ts';
 import { FileStateStore } from './tapo/state.ts';
-import { rtspSource } from './tapo/rtsp.ts';
+import { cameraRtspSource } from './tapo/rtsp-camera.ts';
+import type { RtspSource } from './tapo/rtsp.ts';
 import type { TapoClient } from './tapo/client.ts';
 
 export interface App {
@@ -45,6 +46,72 @@ export interface App {
 const VERSION = process.env.TAPO_SIDECAR_VERSION ?? 'dev';
 /** The hubs' stream port: 8800 on every real hub; TAPO_HUB_STREAM_PORT moves it for simulated hubs on one machine. */
 const hubStreamPort = () => Number(process.env.TAPO_HUB_STREAM_PORT) || 8800;
+
+/** Pictures for the datasource: the pipeline fed from each camera's RTSP source. */
+function frameProvider(pipeline: FramePipeline, sourceOf: (id: string) => RtspSource): FrameProvider {
+  return {
+    subscribe(cameraId, o, onFrame, onError) {
+      let source;
+      try {
+        source = sourceOf(cameraId);
+      } catch (err) {
+        onError(err as Error);
+        return () => undefined;
+      }
+      return pipeline.subscribe(source, { fps: o.fps, width: o.width, onError }, onFrame);
+    },
+    latest: (cameraId) => pipeline.latest(cameraId),
+    snapshot: (cameraId, o) => pipeline.snapshot(sourceOf(cameraId), { width: o.width }),
+  };
+}
+
+/** PTZ, privacy and reboot through the fleet's connected clients. */
+function cameraControls(fleet: Fleet, nameOf: (id: string) => string): CameraControls {
+  function clientOf(id: string): TapoClient {
+    const client = fleet.client(id);
+    if (!client) {
+      throw new Error(`${nameOf(id)} is not connected yet`);
+    }
+    return client;
+  }
+  return {
+    async ptz(id, cmd) {
+      const c = clientOf(id);
+      if ('preset' in cmd) {
+        await c.gotoPreset(cmd.preset);
+      } else if ('direction' in cmd) {
+        await c.ptzMoveStep(cmd.direction);
+      } else {
+        await c.ptzMove(cmd.x, cmd.y);
+      }
+    },
+    async presets(id) {
+      return (await clientOf(id).getPresets()).map((p) => ({ id: String(p.id), name: p.name }));
+    },
+    async setPrivacy(id, enabled) {
+      await clientOf(id).setPrivacyMode(enabled);
+      await fleet.pollNow([id]);
+    },
+    async reboot(id) {
+      await clientOf(id).reboot();
+    },
+  };
+}
+
+/** Whether ffmpeg runs, asked at most once a minute (Save & test calls often). */
+function ffmpegChecker(ffmpegPath: string): () => Promise<string | null> {
+  let checked: { at: number; problem: string | null } | null = null;
+  return async () => {
+    if (!checked || Date.now() - checked.at > 60_000) {
+      const r = await checkFfmpeg(ffmpegPath);
+      checked = {
+        at: Date.now(),
+        problem: r.ok ? null : `${r.error.message}: live view and snapshots are unavailable`,
+      };
+    }
+    return checked.problem;
+  };
+}
 
 export async function createApp(opts: SidecarOptions, log: Logger): Promise<App> {
   mkdirSync(opts.dataDir, { recursive: true });
@@ -81,23 +148,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     if (cfg.hubChild) {
       return hubChildSource(cfg, cfg.hubChild, stream);
     }
-    if (!cfg.rtspUrlOverride && fleet.camera(id)?.last?.batteryPercent != null) {
-      throw new Error(`${cfg.name} is a battery camera: it has no RTSP stream, so no live picture`);
-    }
-    if (!cfg.rtspUrlOverride && (!cfg.cameraAccount || !cfg.cameraPassword)) {
-      throw new Error(
-        `${cfg.name} has no camera account for RTSP: set it in the datasource settings (Tapo app → Camera Settings → Advanced → Camera Account)`
-      );
-    }
-    const rtspStream = stream ? (stream === 'sub' ? 'stream2' : 'stream1') : cfg.stream;
-    const source = rtspSource(id, {
-      host: cfg.host,
-      username: cfg.cameraAccount ?? '',
-      password: cfg.cameraPassword ?? '',
-      stream: rtspStream,
-      override: rtspOverrideUrl(cfg),
-    });
-    return { ...source, stream: (rtspStream === 'stream2' ? 'sub' : 'main') as StreamName };
+    return cameraRtspSource(cfg, { batteryPowered: fleet.camera(id)?.last?.batteryPercent != null, stream });
   }
 
   /** A hub child's stream: through its hub (the hub's host and cloud password), port 8800. */
@@ -124,63 +175,9 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     };
   }
 
-  const frames: FrameProvider = {
-    subscribe(cameraId, o, onFrame, onError) {
-      let source;
-      try {
-        source = sourceOf(cameraId);
-      } catch (err) {
-        onError(err as Error);
-        return () => undefined;
-      }
-      return pipeline.subscribe(source, { fps: o.fps, width: o.width, onError }, onFrame);
-    },
-    latest: (cameraId) => pipeline.latest(cameraId),
-    snapshot: (cameraId, o) => pipeline.snapshot(sourceOf(cameraId), { width: o.width }),
-  };
-
-  function clientOf(id: string): TapoClient {
-    const client = fleet.client(id);
-    if (!client) {
-      throw new Error(`${configOf(id).name} is not connected yet`);
-    }
-    return client;
-  }
-
-  const controls: CameraControls = {
-    async ptz(id, cmd) {
-      const c = clientOf(id);
-      if ('preset' in cmd) {
-        await c.gotoPreset(cmd.preset);
-      } else if ('direction' in cmd) {
-        await c.ptzMoveStep(cmd.direction);
-      } else {
-        await c.ptzMove(cmd.x, cmd.y);
-      }
-    },
-    async presets(id) {
-      return (await clientOf(id).getPresets()).map((p) => ({ id: String(p.id), name: p.name }));
-    },
-    async setPrivacy(id, enabled) {
-      await clientOf(id).setPrivacyMode(enabled);
-      await fleet.pollNow([id]);
-    },
-    async reboot(id) {
-      await clientOf(id).reboot();
-    },
-  };
-
-  let ffmpegChecked: { at: number; problem: string | null } | null = null;
-  async function ffmpegProblem(): Promise<string | null> {
-    if (!ffmpegChecked || Date.now() - ffmpegChecked.at > 60_000) {
-      const r = await checkFfmpeg(opts.ffmpegPath);
-      ffmpegChecked = {
-        at: Date.now(),
-        problem: r.ok ? null : `${r.error.message}: live view and snapshots are unavailable`,
-      };
-    }
-    return ffmpegChecked.problem;
-  }
+  const frames = frameProvider(pipeline, sourceOf);
+  const controls = cameraControls(fleet, (id) => configOf(id).name);
+  const ffmpegProblem = ffmpegChecker(opts.ffmpegPath);
 
   // Errors in each source's settings (a camera left out), for Save & test.
   const issuesBySource = new Map<string, string[]>();

@@ -29,7 +29,7 @@ describe('validateSettings', () => {
     const errors = validateSettings({
       cameras: [
         camera({ id: '', name: ' ', host: '' }),
-        camera({ id: 'a b', host: 'http://10.0.0.2/', pollIntervalSeconds: 2, onvifPort: 70000 }),
+        camera({ id: 'a b', host: 'http://10.0.0.2/', pollIntervalSeconds: 100_000, onvifPort: 70000 }),
         camera({ id: 'c', rtspUrlOverride: 'http://x' }),
         camera({ id: 'd', rtspUrlOverride: 'rtsp://user:secret@go2rtc:8554/d' }),
       ],
@@ -40,7 +40,7 @@ describe('validateSettings', () => {
     expect(errors['cameras.1.id']).toMatch(/letters, digits/);
     expect(errors['cameras.1.host']).toMatch(/without http:\/\//);
     expect(errors['cameras.1.pollIntervalSeconds']).toBe(
-      'Poll interval must be a whole number of seconds from 5 to 3600'
+      'Poll interval must be a whole number of seconds from 1 to 86400'
     );
     expect(errors['cameras.1.onvifPort']).toMatch(/1 to 65535/);
     expect(errors['cameras.2.rtspUrlOverride']).toMatch(/rtsp:\/\//);

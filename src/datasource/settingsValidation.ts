@@ -1,5 +1,4 @@
-import { LIVE_MAX_FPS, LIVE_MAX_WIDTH, type CameraSettings, type TapoDataSourceOptions } from '../shared/query';
-import { LIMITS } from './types';
+import { LIMITS, type CameraSettings, type TapoDataSourceOptions } from '../shared/query';
 
 /** Error messages keyed by field path: `cameras.<index>.<field>` or a top-level jsonData key. */
 export type SettingsErrors = Record<string, string>;
@@ -118,11 +117,11 @@ export function validateSettings(options: TapoDataSourceOptions): SettingsErrors
   ) {
     errors.defaultPollIntervalSeconds = `Poll interval must be a whole number of seconds from ${LIMITS.pollIntervalSeconds.min} to ${LIMITS.pollIntervalSeconds.max}`;
   }
-  if (liveFps !== undefined && !isIntInRange(liveFps, LIMITS.liveFps.min, LIVE_MAX_FPS)) {
-    errors.liveFps = `Live frame rate must be a whole number from ${LIMITS.liveFps.min} to ${LIVE_MAX_FPS}`;
+  if (liveFps !== undefined && !isIntInRange(liveFps, LIMITS.liveFps.min, LIMITS.liveFps.max)) {
+    errors.liveFps = `Live frame rate must be a whole number from ${LIMITS.liveFps.min} to ${LIMITS.liveFps.max}`;
   }
-  if (liveWidth !== undefined && !isIntInRange(liveWidth, LIMITS.liveWidth.min, LIVE_MAX_WIDTH)) {
-    errors.liveWidth = `Live frame width must be a whole number of pixels from ${LIMITS.liveWidth.min} to ${LIVE_MAX_WIDTH}`;
+  if (liveWidth !== undefined && !isIntInRange(liveWidth, LIMITS.liveWidth.min, LIMITS.liveWidth.max)) {
+    errors.liveWidth = `Live frame width must be a whole number of pixels from ${LIMITS.liveWidth.min} to ${LIMITS.liveWidth.max}`;
   }
   return errors;
 }

@@ -1,5 +1,6 @@
 import { fakeTemplateSrv } from '../test-utils/templateSrv';
-import { clampLiveFps, clampLiveWidth, interpolateCameras, interpolateQuery } from './templating';
+import { clampLiveFps, clampLiveWidth } from '../shared/query';
+import { interpolateCameras, interpolateQuery } from './templating';
 
 const templateSrv = fakeTemplateSrv([
   { name: 'camera', current: ['front', 'garage'], options: ['front', 'garage', 'yard'] },

@@ -1,11 +1,8 @@
 import type { ScopedVars } from '@grafana/data';
 import type { TemplateSrv } from '@grafana/runtime';
 
-import { LIVE_DEFAULT_FPS, LIVE_DEFAULT_WIDTH, LIVE_MAX_FPS, LIVE_MAX_WIDTH, type TapoQuery } from '../shared/query';
-import { LIMITS } from './types';
+import { ALL_CAMERAS_VALUES as ALL_VALUES, clampLiveFps, clampLiveWidth, type TapoQuery } from '../shared/query';
 
-/** What Grafana substitutes for "All" when a variable has no custom all value, or a custom `*`. */
-const ALL_VALUES = new Set(['$__all', '*']);
 /** Camera ids never contain a comma, so it can carry several values through replace(). */
 const SEPARATOR = ',';
 
@@ -74,22 +71,6 @@ export function interpolateCameras(
     }
   }
   return ids;
-}
-
-/** Rounds and caps a live rate/size so that a panel cannot ask for more than the sidecar will send. */
-export function clampLive(value: number | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined || !Number.isFinite(value)) {
-    return fallback;
-  }
-  return Math.min(max, Math.max(min, Math.round(value)));
-}
-
-export function clampLiveFps(fps: number | undefined): number {
-  return clampLive(fps, LIVE_DEFAULT_FPS, LIMITS.liveFps.min, LIVE_MAX_FPS);
-}
-
-export function clampLiveWidth(width: number | undefined): number {
-  return clampLive(width, LIVE_DEFAULT_WIDTH, LIMITS.liveWidth.min, LIVE_MAX_WIDTH);
 }
 
 /** The query as sent to the backend: variables expanded, live limits applied. */

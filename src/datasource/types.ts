@@ -19,14 +19,5 @@ export const SETTINGS_DEFAULTS = {
   onvifPort: 2020,
 } as const;
 
-/** Accepted ranges; the sidecar validates the same bounds. */
-export const LIMITS = {
-  pollIntervalSeconds: { min: 5, max: 3600 },
-  retentionHours: { min: 1, max: 24 * 366 },
-  liveFps: { min: 1 },
-  liveWidth: { min: 160 },
-  port: { min: 1, max: 65535 },
-} as const;
-
 /** The shared settings model as Grafana types jsonData (the shared file has no Grafana imports). */
 export type TapoOptions = TapoDataSourceOptions & DataSourceJsonData;

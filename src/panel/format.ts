@@ -1,3 +1,5 @@
+import { STATUS_LABELS } from '../shared/query';
+
 /** "3 s", "5 min", "2 h", "4 d": ages on tiles, where space is short. */
 export function formatAge(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -15,17 +17,8 @@ export function formatAge(ms: number): string {
   return `${Math.floor(h / 24)} d`;
 }
 
-const STATUS_LABELS: Record<string, string> = {
-  online: 'Online',
-  offline: 'Offline',
-  auth_failed: 'Login failed',
-  locked_out: 'Locked out',
-  error: 'Error',
-  unknown: 'Unknown',
-};
-
 export function statusLabel(status: string | undefined): string {
-  return status ? (STATUS_LABELS[status] ?? status) : 'Unknown';
+  return status ? ((STATUS_LABELS as Record<string, string>)[status] ?? status) : 'Unknown';
 }
 
 /** Columns for n tiles that make 16:9 tiles as large as the panel allows. */

@@ -1,7 +1,8 @@
 /**
  * The query and settings model of the Tapo Cameras datasource, shared by the frontend (src/)
- * and the sidecar (sidecar/). Types and constants only: no runtime dependencies, so both
- * bundles can import it. The sidecar validates incoming JSON against these shapes.
+ * and the sidecar (sidecar/): the one home of every bound, field name, label and derived figure
+ * both sides use. Types, constants and small pure rules only: no runtime dependencies and no
+ * imports, so both bundles (and the sidecar's NodeNext resolution) can import it.
  */
 
 /** Query types offered by the query editor; `queryType` travels in DataQuery.queryType too. */
@@ -38,8 +39,37 @@ export const METRIC_INFO: Record<MetricName, { label: string; unit: string }> = 
   privacy_mode: { label: 'Privacy mode', unit: 'bool_on_off' },
 };
 
+/** Metrics that are on/off states: they hold until they change (a bucket without a poll keeps the last). */
+export const STATE_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
+  'online',
+  'motion_detection_enabled',
+  'person_detection_enabled',
+  'privacy_mode',
+]);
+
+/** storage_used_pct from a poll's byte counts; null when either is unknown or the card is empty. */
+export function storageUsedPct(
+  usedBytes: number | null | undefined,
+  totalBytes: number | null | undefined
+): number | null {
+  if (usedBytes == null || totalBytes == null || !(totalBytes > 0)) {
+    return null;
+  }
+  return (usedBytes / totalBytes) * 100;
+}
+
 export const CAMERA_STATUSES = ['online', 'offline', 'auth_failed', 'locked_out', 'error', 'unknown'] as const;
 export type CameraStatus = (typeof CAMERA_STATUSES)[number];
+
+/** How a status reads to people (query editor options, panel tiles). */
+export const STATUS_LABELS: Record<CameraStatus, string> = {
+  online: 'Online',
+  offline: 'Offline',
+  auth_failed: 'Login failed',
+  locked_out: 'Locked out',
+  error: 'Error',
+  unknown: 'Unknown',
+};
 
 export const EVENT_KINDS = ['motion', 'person'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
@@ -58,6 +88,38 @@ export const LIVE_DEFAULT_FPS = 2;
 export const LIVE_MAX_FPS = 10;
 export const LIVE_DEFAULT_WIDTH = 640;
 export const LIVE_MAX_WIDTH = 1280;
+
+/**
+ * Accepted ranges of the settings and live numbers; the config editor and the sidecar's validation
+ * both read these. Poll interval: a second (the simulator and the conformance harness poll that
+ * fast; a camera answers a poll in a few requests) up to a day.
+ */
+export const LIMITS = {
+  pollIntervalSeconds: { min: 1, max: 86_400 },
+  retentionHours: { min: 1, max: 24 * 366 },
+  liveFps: { min: 1, max: LIVE_MAX_FPS },
+  liveWidth: { min: 160, max: LIVE_MAX_WIDTH },
+  port: { min: 1, max: 65535 },
+} as const;
+
+/**
+ * The live picture rate a panel may ask for: whole pictures per second within LIMITS.liveFps, the
+ * default when none is given. The frontend applies it before sending, the sidecar on every channel.
+ */
+export function clampLiveFps(fps: number | undefined): number {
+  if (fps === undefined || !Number.isFinite(fps)) {
+    return LIVE_DEFAULT_FPS;
+  }
+  return Math.min(LIMITS.liveFps.max, Math.max(LIMITS.liveFps.min, Math.round(fps)));
+}
+
+/** The live picture width: within LIMITS.liveWidth and even (ffmpeg's scalers want even sizes). */
+export function clampLiveWidth(width: number | undefined): number {
+  if (width === undefined || !Number.isFinite(width)) {
+    return LIVE_DEFAULT_WIDTH;
+  }
+  return Math.min(LIMITS.liveWidth.max, Math.max(LIMITS.liveWidth.min, Math.round(width))) & ~1;
+}
 
 /** The datasource query. `cameras` holds camera ids (or template variables); empty means all cameras. */
 export interface TapoQuery {
@@ -79,6 +141,12 @@ export interface TapoQuery {
   /** events: also answer status changes (went offline, came back) as rows; used by annotations. */
   statusChanges?: boolean;
 }
+
+/**
+ * What stands for "All cameras" in `cameras`: Grafana's `$__all` and a custom all value `*` (what
+ * an unexpanded variable leaves), and `all`/`All` typed by hand into a JSON query.
+ */
+export const ALL_CAMERAS_VALUES: ReadonlySet<string> = new Set(['$__all', '*', 'all', 'All']);
 
 export const DEFAULT_QUERY: Partial<TapoQuery> = {
   queryType: 'metrics',
@@ -230,6 +298,8 @@ export const EVENT_FIELDS = {
   cameraName: 'camera_name',
   /** An EventKind, or `status_<CameraStatus>` for a status change ('status_offline', 'status_online', ...). */
   kind: 'kind',
+  /** Where the event was learnt: 'poll', 'onvif', ... */
+  source: 'source',
   /** Human text, e.g. "Front door went offline: timeout"; never a secret. */
   text: 'text',
 } as const;

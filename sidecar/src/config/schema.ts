@@ -4,6 +4,7 @@
  * field and the camera and never echo a secret's value.
  */
 import { z } from 'zod';
+import { LIMITS } from '../../../src/shared/query.ts';
 import { DEFAULT_ONVIF_PORT, DEFAULT_POLL_INTERVAL_SECONDS, type CameraConfig, type ConfigIssue } from './types.ts';
 
 export const CAMERA_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -15,8 +16,8 @@ const port = (what: string) =>
   z
     .number({ error: `${what} must be a number` })
     .int(`${what} must be a whole number`)
-    .min(1, `${what} must be 1-65535`)
-    .max(65535, `${what} must be 1-65535`);
+    .min(LIMITS.port.min, `${what} must be ${LIMITS.port.min}-${LIMITS.port.max}`)
+    .max(LIMITS.port.max, `${what} must be ${LIMITS.port.min}-${LIMITS.port.max}`);
 const optText = (max: number) =>
   z.string({ error: 'must be text' }).max(max, `must be at most ${max} characters`).optional();
 
@@ -47,8 +48,8 @@ export const cameraEntrySchema = z.object({
   cameraPassword: optText(256),
   pollIntervalSeconds: z
     .number({ error: 'must be a number of seconds' })
-    .min(1, 'must be at least 1 second')
-    .max(86_400, 'must be at most 86400 seconds (a day)')
+    .min(LIMITS.pollIntervalSeconds.min, `must be at least ${LIMITS.pollIntervalSeconds.min} second`)
+    .max(LIMITS.pollIntervalSeconds.max, `must be at most ${LIMITS.pollIntervalSeconds.max} seconds (a day)`)
     .optional(),
   stream: z.enum(['stream1', 'stream2'], { error: "must be 'stream1' or 'stream2'" }).optional(),
   rtspUrlOverride: z
@@ -229,9 +230,9 @@ export function parseCameraList(
 
 export const retentionSchema = z
   .number({ error: 'must be a number of hours' })
-  .min(1, 'must be at least 1 hour')
-  .max(24 * 366, 'must be at most a year');
+  .min(LIMITS.retentionHours.min, `must be at least ${LIMITS.retentionHours.min} hour`)
+  .max(LIMITS.retentionHours.max, 'must be at most a year');
 export const intervalSchema = z
   .number({ error: 'must be a number of seconds' })
-  .min(1, 'must be at least 1 second')
-  .max(86_400, 'must be at most 86400 seconds');
+  .min(LIMITS.pollIntervalSeconds.min, `must be at least ${LIMITS.pollIntervalSeconds.min} second`)
+  .max(LIMITS.pollIntervalSeconds.max, `must be at most ${LIMITS.pollIntervalSeconds.max} seconds`);

@@ -1,12 +1,5 @@
 /** Grafana Live channel paths (under ds/<uid>/) that this datasource serves. */
-import {
-  channels,
-  LIVE_DEFAULT_FPS,
-  LIVE_DEFAULT_WIDTH,
-  LIVE_MAX_FPS,
-  LIVE_MAX_WIDTH,
-  type VideoStreamName,
-} from '../../../src/shared/query.ts';
+import { channels, clampLiveFps, clampLiveWidth, type VideoStreamName } from '../../../src/shared/query.ts';
 
 export type Channel =
   | { kind: 'fleet-metrics' }
@@ -19,18 +12,9 @@ const CAMERA_METRICS = new RegExp(`^camera/(${ID})/metrics$`);
 const FRAMES = new RegExp(`^camera/(${ID})/frames/(\\d+(?:\\.\\d+)?)/(\\d+)$`);
 const VIDEO = new RegExp(`^camera/(${ID})/video/(main|sub)$`);
 
-export const MIN_WIDTH = 64;
-
-export function clampFps(fps: number | undefined): number {
-  const v = fps && Number.isFinite(fps) && fps > 0 ? fps : LIVE_DEFAULT_FPS;
-  return Math.min(Math.max(v, 0.2), LIVE_MAX_FPS);
-}
-
-export function clampWidth(width: number | undefined): number {
-  const v = width && Number.isFinite(width) && width > 0 ? Math.round(width) : LIVE_DEFAULT_WIDTH;
-  // Even widths keep ffmpeg's scalers happy.
-  return Math.min(Math.max(v, MIN_WIDTH), LIVE_MAX_WIDTH) & ~1;
-}
+/** The live rules both sides apply (src/shared/query.ts): whole fps within bounds, even widths. */
+export const clampFps = clampLiveFps;
+export const clampWidth = clampLiveWidth;
 
 /** Parses a channel path; null when it is not one of ours. Out-of-range rates and sizes are capped. */
 export function parseChannel(path: string): Channel | null {

@@ -3,7 +3,7 @@
  * its real state: a camera that is not logged in answers with why (wrong password, offline,
  * locked for N min), not with a guess about its hardware made from a model it never reported.
  */
-import type { CameraSnapshot } from '../fleet/model.ts';
+import type { CameraSnapshot } from '../model.ts';
 import { problemOf } from './reasons.ts';
 
 export interface Refusal {

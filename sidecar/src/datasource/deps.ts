@@ -1,6 +1,6 @@
 /** What the datasource behaviour needs from the rest of the sidecar (fleet, media, controls). */
 import type { Logger } from 'pino';
-import type { FleetView } from '../fleet/model.ts';
+import type { FleetView } from '../model.ts';
 import type { DataSourceInstanceSettings } from '../grafana/protocol.ts';
 import type { SidecarInfo } from '../../../src/shared/query.ts';
 import type { JpegFrame } from './live-frames.ts';

@@ -5,7 +5,7 @@
  * which never sends credentials the camera refused (now or before a restart).
  */
 import type { HealthStatus } from '../grafana/protocol.ts';
-import type { PollResult } from '../fleet/model.ts';
+import type { PollResult } from '../model.ts';
 import type { CameraHealth, DatasourceDeps } from './deps.ts';
 import { problemOf } from './reasons.ts';
 

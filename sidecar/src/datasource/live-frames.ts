@@ -1,11 +1,11 @@
 /** The frames that travel over Live: poll results as metric rows, and camera pictures. */
+import { FRAME_FIELDS as F, storageUsedPct } from '../../../src/shared/query.ts';
 import type { Frame } from '../grafana/frame.ts';
-import type { CameraSnapshot, PollResult } from '../fleet/model.ts';
+import type { CameraSnapshot, PollResult } from '../model.ts';
 
 export function pollFrame(polls: Array<{ poll: PollResult; name: string }>): Frame {
   const col = <T>(f: (p: PollResult) => T) => polls.map((x) => f(x.poll));
-  const pct = (p: PollResult) =>
-    p.storageUsedBytes != null && p.storageTotalBytes ? (p.storageUsedBytes / p.storageTotalBytes) * 100 : null;
+  const pct = (p: PollResult) => storageUsedPct(p.storageUsedBytes, p.storageTotalBytes);
   return {
     name: 'polls',
     fields: [
@@ -55,16 +55,16 @@ export function pictureFrame(
   return {
     name: 'frames',
     fields: [
-      { name: 'time', type: 'time', values: [f.time] },
-      { name: 'camera_id', type: 'string', values: [f.cameraId] },
-      { name: 'camera_name', type: 'string', values: [cam?.name ?? f.cameraId] },
-      { name: 'width', type: 'number', values: [f.width] },
-      { name: 'height', type: 'number', values: [f.height] },
-      { name: 'jpeg', type: 'string', values: [f.jpeg.toString('base64')] },
-      { name: 'status', type: 'string', values: [cam?.last?.status ?? 'unknown'] },
-      { name: 'last_seen', type: 'time', values: [cam?.lastSeen ?? null], nullable: true },
-      { name: 'motion', type: 'boolean', values: [recentMotion] },
-      { name: 'error', type: 'string', values: [problem ?? cam?.last?.error ?? null], nullable: true },
+      { name: F.time, type: 'time', values: [f.time] },
+      { name: F.cameraId, type: 'string', values: [f.cameraId] },
+      { name: F.cameraName, type: 'string', values: [cam?.name ?? f.cameraId] },
+      { name: F.width, type: 'number', values: [f.width] },
+      { name: F.height, type: 'number', values: [f.height] },
+      { name: F.jpeg, type: 'string', values: [f.jpeg.toString('base64')] },
+      { name: F.status, type: 'string', values: [cam?.last?.status ?? 'unknown'] },
+      { name: F.lastSeen, type: 'time', values: [cam?.lastSeen ?? null], nullable: true },
+      { name: F.motion, type: 'boolean', values: [recentMotion] },
+      { name: F.error, type: 'string', values: [problem ?? cam?.last?.error ?? null], nullable: true },
     ],
   };
 }

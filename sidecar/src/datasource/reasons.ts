@@ -2,7 +2,7 @@
  * Why a camera is not answering, in words a user can act on: for Save & test (CheckHealth) and for
  * controls refused because the camera is not logged in. Built from the poll result only (never a secret).
  */
-import type { PollResult, ProblemReason } from '../fleet/model.ts';
+import type { PollResult, ProblemReason } from '../model.ts';
 
 export interface Problem {
   reason: ProblemReason | 'not_polled';

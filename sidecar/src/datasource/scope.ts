@@ -3,7 +3,7 @@
  * one without (a fresh or provisioned-empty datasource) sees the sidecar's shared cameras: the
  * YAML file's and the demo fleet's. Never another datasource's.
  */
-import type { FleetEvents, FleetView } from '../fleet/model.ts';
+import type { FleetEvents, FleetView } from '../model.ts';
 
 export const SHARED_SOURCES = new Set(['yaml', 'demo']);
 

@@ -2,7 +2,7 @@
 import type { StreamSink } from '../grafana/handlers.ts';
 import { frameToJSON } from '../grafana/frame.ts';
 import type { SubscribeStatus } from '../grafana/protocol.ts';
-import type { PollResult } from '../fleet/model.ts';
+import type { PollResult } from '../model.ts';
 import { parseChannel, type Channel } from './channels.ts';
 import type { DatasourceDeps } from './deps.ts';
 import { pictureFrame, pollFrame, problemFrame } from './live-frames.ts';

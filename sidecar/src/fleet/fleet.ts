@@ -11,21 +11,21 @@
 import { EventEmitter } from 'node:events';
 import { sameConnection, type CameraConfig } from '../config/types.ts';
 import { logger } from '../log.ts';
-import type { StatusChange, Store, StoreHistoryRequest, StoredSeries } from '../store/types.ts';
+import type { PollPoint, StatusChange, Store, StoreHistoryRequest, StoredSeries } from '../store/types.ts';
 import { TapoClient } from '../tapo/client.ts';
 import { TapoError } from '../tapo/errors.ts';
 import type { CameraPoll, ClientStateStore } from '../tapo/types.ts';
 import { errorToResult, eventKind, isPtzModel, pollToResult, waitingForPassword } from './map.ts';
 import type {
+  CameraCounters,
   CameraSnapshot,
-  CameraStatus,
   EventKind,
   FleetEvents,
   FleetView,
   HistoryRequest,
   MotionEvent,
   PollResult,
-} from './model.ts';
+} from '../model.ts';
 import type { MotionSource, MotionSourceFactory } from './motion.ts';
 import { onvifMotionSourceFactory } from './onvif-source.ts';
 import { tapoProbeFactory, type CameraProbe, type ProbeFactory } from './probe.ts';
@@ -63,11 +63,6 @@ export interface PollTrace {
   at: number;
   /** Sequence number across the fleet: orders traces exactly. */
   seq: number;
-}
-
-export interface CameraCounters {
-  polls: Record<CameraStatus, number>;
-  events: Record<EventKind, number>;
 }
 
 export interface FleetHistoryRequest
@@ -606,6 +601,11 @@ export class Fleet implements FleetView {
 
   counters(id: string): CameraCounters | undefined {
     return this.cams.get(id)?.counters;
+  }
+
+  /** A camera's raw polls in range, from history (the HTTP API's seed history). */
+  points(id: string, from: number, to: number): Promise<PollPoint[]> {
+    return this.opts.store.points(id, from, to);
   }
 
   /** Whether events of this camera currently come from a subscription (ONVIF) rather than last-alarm polling. */

@@ -1,7 +1,7 @@
 /** CameraPoll / TapoError → PollResult: status, figures as reported, errors in words. */
 import type { CameraPoll } from '../tapo/types.ts';
 import { TapoError } from '../tapo/errors.ts';
-import type { CameraStatus, EventKind, PollResult, ProblemReason } from './model.ts';
+import type { CameraStatus, EventKind, PollResult, ProblemReason } from '../model.ts';
 
 const EMPTY: Omit<PollResult, 'cameraId' | 'time' | 'status' | 'error'> = {
   latencyMs: null,

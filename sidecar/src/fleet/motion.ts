@@ -4,7 +4,7 @@
  * polling does not produce events for that camera (the two would count the same motion twice).
  */
 import type { CameraConfig } from '../config/types.ts';
-import type { EventKind, MotionEvent } from './model.ts';
+import type { EventKind, MotionEvent } from '../model.ts';
 
 export interface MotionSourceCallbacks {
   /** A motion/person event began (end null) or ended (same start, end set). */

@@ -20,8 +20,8 @@ import http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Fleet } from '../fleet/fleet.ts';
-import type { MotionEvent, PollResult } from '../fleet/model.ts';
+import type { HttpFleetView } from './deps.ts';
+import type { MotionEvent, PollResult } from '../model.ts';
 import { logger } from '../log.ts';
 import { isLoopbackHost, loopbackRequestProblem } from './loopback-guard.ts';
 import { parseDecimal } from './params.ts';
@@ -36,7 +36,7 @@ export interface HttpFrameProvider {
 }
 
 export interface HttpApiOptions {
-  fleet: Fleet;
+  fleet: HttpFleetView;
   /** Bearer token (TAPO_API_TOKEN). */
   token?: string | null;
   /** Serve without a token; only requests to a loopback address are answered then. */
@@ -198,7 +198,7 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
         });
       }
       const now = Date.now();
-      const points = await fleet.store.points(id, now - hours * 3_600_000, now);
+      const points = await fleet.points(id, now - hours * 3_600_000, now);
       return sendJson(res, 200, seedHistory(id, points));
     }
     if (seg.length === 2 && seg[0] === 'frames' && seg[1]!.endsWith('.jpg')) {

@@ -5,8 +5,8 @@
  * camera does not report (temperature on wired models, say) has no series, never a made-up zero.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Fleet } from '../fleet/fleet.ts';
-import type { CameraSnapshot, PollResult } from '../fleet/model.ts';
+import type { HttpFleetView } from './deps.ts';
+import type { CameraCounters, CameraSnapshot, PollResult } from '../model.ts';
 import { CAMERA_STATUSES } from '../../../src/shared/query.ts';
 
 export interface FleetMetrics {
@@ -25,10 +25,10 @@ export interface FleetMetricsOptions {
 
 type Labels = { camera_id: string; camera_name: string; model: string };
 
-const registries = new WeakMap<Fleet, FleetMetrics>();
+const registries = new WeakMap<HttpFleetView, FleetMetrics>();
 
 /** One metrics registry per fleet (created on first use): the HTTP /metrics and Grafana's CollectMetrics share it. */
-export function fleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {}): FleetMetrics {
+export function fleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptions = {}): FleetMetrics {
   let m = registries.get(fleet);
   if (!m) {
     m = createFleetMetrics(fleet, opts);
@@ -38,11 +38,11 @@ export function fleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {}): Flee
 }
 
 /** Prometheus text of the fleet and the process, for Diagnostics.CollectMetrics. */
-export function fleetMetricsText(fleet: Fleet): Promise<string> {
+export function fleetMetricsText(fleet: HttpFleetView): Promise<string> {
   return fleetMetrics(fleet).text();
 }
 
-export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {}): FleetMetrics {
+export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptions = {}): FleetMetrics {
   const registry = new Registry();
   const p = opts.prefix ?? 'tapo_';
   const camLabels = ['camera_id', 'camera_name', 'model'] as const;
@@ -51,6 +51,15 @@ export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {})
     camera_name: s.name,
     model: fleet.model(s.id) ?? s.last?.model ?? '',
   });
+  /** Each camera's labels and counters, for the counter families (a camera without counters is skipped). */
+  const eachCounted = (visit: (labels: Labels, c: CameraCounters) => void) => {
+    for (const s of fleet.cameras()) {
+      const c = fleet.counters(s.id);
+      if (c) {
+        visit(labelsOf(s), c);
+      }
+    }
+  };
 
   /** A per-camera gauge whose value comes from the snapshot; null values produce no series. */
   const cameraGauge = (
@@ -158,17 +167,13 @@ export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {})
     registers: [registry],
     collect() {
       this.reset();
-      for (const s of fleet.cameras()) {
-        const c = fleet.counters(s.id);
-        if (!c) {
-          continue;
-        }
+      eachCounted((labels, c) => {
         for (const [st, n] of Object.entries(c.polls)) {
           if (n > 0) {
-            this.inc({ ...labelsOf(s), status: st }, n);
+            this.inc({ ...labels, status: st }, n);
           }
         }
-      }
+      });
     },
   });
   new Counter({
@@ -178,16 +183,12 @@ export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {})
     registers: [registry],
     collect() {
       this.reset();
-      for (const s of fleet.cameras()) {
-        const c = fleet.counters(s.id);
-        if (!c) {
-          continue;
-        }
+      eachCounted((labels, c) =>
         this.inc(
-          labelsOf(s),
+          labels,
           Object.entries(c.polls).reduce((sum, [st, n]) => (st === 'online' ? sum : sum + n), 0)
-        );
-      }
+        )
+      );
     },
   });
   new Counter({
@@ -197,15 +198,11 @@ export function createFleetMetrics(fleet: Fleet, opts: FleetMetricsOptions = {})
     registers: [registry],
     collect() {
       this.reset();
-      for (const s of fleet.cameras()) {
-        const c = fleet.counters(s.id);
-        if (!c) {
-          continue;
-        }
+      eachCounted((labels, c) => {
         for (const [kind, n] of Object.entries(c.events)) {
-          this.inc({ ...labelsOf(s), kind }, n);
+          this.inc({ ...labels, kind }, n);
         }
-      }
+      });
     },
   });
   new Gauge({

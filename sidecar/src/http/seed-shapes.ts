@@ -3,8 +3,8 @@
  * seed invented a value (0 % storage, "Unknown" model) we answer null: not reported is not zero.
  * Extra fields are additive; the seed's fields keep their names and meaning.
  */
-import type { Fleet } from '../fleet/fleet.ts';
-import type { CameraSnapshot } from '../fleet/model.ts';
+import type { HttpFleetView } from './deps.ts';
+import type { CameraSnapshot } from '../model.ts';
 import type { PollPoint } from '../store/types.ts';
 
 export interface SeedCamera {
@@ -43,7 +43,7 @@ export interface SeedCamera {
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 const MB = 1024 * 1024;
 
-export function seedCamera(fleet: Fleet, s: CameraSnapshot): SeedCamera {
+export function seedCamera(fleet: HttpFleetView, s: CameraSnapshot): SeedCamera {
   const l = s.last;
   const counters = fleet.counters(s.id);
   const used = l?.storageUsedBytes ?? null;
@@ -78,7 +78,7 @@ export function seedCamera(fleet: Fleet, s: CameraSnapshot): SeedCamera {
   };
 }
 
-export function seedSummary(fleet: Fleet, now = Date.now()) {
+export function seedSummary(fleet: HttpFleetView, now = Date.now()) {
   const snaps = fleet.cameras();
   const cameras: Record<string, SeedCamera> = {};
   for (const s of snaps) {

@@ -1,6 +1,6 @@
 /** A small status page for a browser: each camera's state, last error and last picture. No external assets. */
-import type { Fleet } from '../fleet/fleet.ts';
-import type { CameraSnapshot } from '../fleet/model.ts';
+import type { HttpFleetView } from './deps.ts';
+import type { CameraSnapshot } from '../model.ts';
 
 const esc = (s: unknown): string =>
   String(s ?? '').replace(
@@ -42,7 +42,7 @@ export interface StatusPageOptions {
   now?: number;
 }
 
-function row(fleet: Fleet, s: CameraSnapshot, o: StatusPageOptions, now: number): string {
+function row(fleet: HttpFleetView, s: CameraSnapshot, o: StatusPageOptions, now: number): string {
   const l = s.last;
   const status = l?.status ?? 'unknown';
   const pic = o.hasFrame?.(s.id)
@@ -59,7 +59,7 @@ function row(fleet: Fleet, s: CameraSnapshot, o: StatusPageOptions, now: number)
 </tr>`;
 }
 
-export function renderStatusPage(fleet: Fleet, o: StatusPageOptions = {}): string {
+export function renderStatusPage(fleet: HttpFleetView, o: StatusPageOptions = {}): string {
   const now = o.now ?? Date.now();
   const cams = fleet.cameras();
   const online = cams.filter((c) => c.last?.status === 'online').length;

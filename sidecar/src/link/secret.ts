@@ -7,7 +7,7 @@
  */
 import { hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isLoopbackHost } from '../http/loopback-guard.ts';
+import { isLoopbackHost } from '../http/index.ts';
 
 export const PSK_IDENTITY = 'camwatch-tapo-grpc/1';
 export const PSK_CIPHERS = 'ECDHE-PSK-CHACHA20-POLY1305';

@@ -24,6 +24,7 @@ import {
   type HashAlgo,
   type SessionKeys,
 } from '../tapo/crypto.ts';
+import { readLimitedBody } from './body.ts';
 import { certificate, type CertPair } from './certs.ts';
 import { PROFILES, type ModelId, type ModelProfile } from './profiles.ts';
 import { DeviceState } from './device.ts';
@@ -427,53 +428,43 @@ export class SimulatedCamera {
     res.on('close', finish);
     res.on('finish', finish);
 
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        req.destroy();
-        finish();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (size > MAX_BODY) {
-        return;
-      }
-      const body = Buffer.concat(chunks);
-      const respond = () => {
-        if (this.closed) {
-          return void res.destroy();
+    readLimitedBody(
+      req,
+      MAX_BODY,
+      (body) => {
+        const respond = () => {
+          if (this.closed) {
+            return void res.destroy();
+          }
+          if (this.faults.dropConnections) {
+            req.socket.destroy();
+            finish();
+            return;
+          }
+          if (this.faults.garbageJson) {
+            const junk = Buffer.concat([
+              Buffer.from('{"error_code":0,"result":{'),
+              this.prng.bytes(this.prng.int(1, 64)),
+            ]);
+            res.writeHead(200, { 'Content-Type': 'application/json' });
+            res.end(junk);
+            return;
+          }
+          try {
+            this.route(req, res, body);
+          } catch {
+            this.send(res, 500, { error_code: -40210 });
+          }
+        };
+        const slow = this.faults.slowMs ?? 0;
+        if (slow > 0) {
+          this.later(slow, respond);
+        } else {
+          respond();
         }
-        if (this.faults.dropConnections) {
-          req.socket.destroy();
-          finish();
-          return;
-        }
-        if (this.faults.garbageJson) {
-          const junk = Buffer.concat([
-            Buffer.from('{"error_code":0,"result":{'),
-            this.prng.bytes(this.prng.int(1, 64)),
-          ]);
-          res.writeHead(200, { 'Content-Type': 'application/json' });
-          res.end(junk);
-          return;
-        }
-        try {
-          this.route(req, res, body);
-        } catch {
-          this.send(res, 500, { error_code: -40210 });
-        }
-      };
-      const slow = this.faults.slowMs ?? 0;
-      if (slow > 0) {
-        this.later(slow, respond);
-      } else {
-        respond();
-      }
-    });
+      },
+      finish
+    );
     req.on('error', finish);
   }
 

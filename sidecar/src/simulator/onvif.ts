@@ -13,6 +13,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
 import { logger } from '../log.ts';
+import { readLimitedBody } from './body.ts';
 
 export interface SimMotionEvent {
   kind: 'motion' | 'person';
@@ -441,19 +442,9 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
   }
 
   function onRequest(kind: 'onvif' | 'events', req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
+    readLimitedBody(req, MAX_BODY, (body) => {
       try {
-        const xml = Buffer.concat(chunks).toString('utf8');
+        const xml = body.toString('utf8');
         const url = req.url ?? '/';
         if (req.method !== 'POST') {
           return fault(res, 405, 'Sender', 'ter:InvalidArgVal', 'POST SOAP requests only');

@@ -7,7 +7,8 @@
  * ~300 ms with GROUP BY in SQL; all columns in one blob per chunk: ~100 ms).
  * NaN stands for null inside a chunk.
  */
-import type { CameraStatus, MetricName, PollResult } from '../fleet/model.ts';
+import { storageUsedPct } from '../../../src/shared/query.ts';
+import type { CameraStatus, MetricName, PollResult } from '../model.ts';
 import type { PollPoint } from './types.ts';
 
 export const COLUMNS = [
@@ -62,13 +63,6 @@ export function colIndex(c: Column): number {
 const num = (v: number | null | undefined): number => (v === null || v === undefined || !Number.isFinite(v) ? NaN : v);
 const bool = (v: boolean | null | undefined): number => (v === null || v === undefined ? NaN : v ? 1 : 0);
 
-export function storagePct(p: Pick<PollResult, 'storageUsedBytes' | 'storageTotalBytes'>): number | null {
-  if (p.storageUsedBytes === null || p.storageTotalBytes === null || !(p.storageTotalBytes > 0)) {
-    return null;
-  }
-  return (p.storageUsedBytes / p.storageTotalBytes) * 100;
-}
-
 /** One poll as a row of column values (NaN = null). */
 export function pollToRow(p: PollResult): number[] {
   return [
@@ -78,7 +72,7 @@ export function pollToRow(p: PollResult): number[] {
     num(p.rssiDbm),
     num(p.signalLevel),
     num(p.uptimeSeconds),
-    num(storagePct(p)),
+    num(storageUsedPct(p.storageUsedBytes, p.storageTotalBytes)),
     num(p.temperatureC),
     bool(p.motionDetectionEnabled),
     bool(p.personDetectionEnabled),

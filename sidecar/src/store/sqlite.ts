@@ -9,7 +9,7 @@
 import { statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setImmediate as yieldNow } from 'node:timers/promises';
-import type { EventKind, MetricName, MotionEvent, PollResult } from '../fleet/model.ts';
+import type { EventKind, MetricName, MotionEvent, PollResult } from '../model.ts';
 import { logger } from '../log.ts';
 import { BucketAccumulator, bucketTimes, planBuckets, type BucketPlan } from './downsample.ts';
 import {

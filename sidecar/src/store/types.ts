@@ -3,15 +3,7 @@
  * written so that a PostgreSQL/TimescaleDB store for many sidecars can follow: every method is
  * async, takes plain values, and knows nothing about SQLite.
  */
-import type {
-  CameraStatus,
-  EventKind,
-  HistoryRequest,
-  MetricName,
-  MotionEvent,
-  PollResult,
-  Series,
-} from '../fleet/model.ts';
+import type { CameraStatus, EventKind, HistoryRequest, MotionEvent, PollResult, Series } from '../model.ts';
 
 export interface StatusChange {
   cameraId: string;
@@ -104,9 +96,4 @@ export class StoreError extends Error {
 }
 
 /** Metrics that are on/off states: their buckets carry the last state by default. */
-export const STATE_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
-  'online',
-  'motion_detection_enabled',
-  'person_detection_enabled',
-  'privacy_mode',
-]);
+export { STATE_METRICS } from '../../../src/shared/query.ts';

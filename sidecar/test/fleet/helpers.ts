@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CameraConfig } from '../../src/config/types.ts';
 import { Fleet, type FleetOptions, type PollTrace } from '../../src/fleet/fleet.ts';
-import type { MotionEvent, PollResult } from '../../src/fleet/model.ts';
+import type { MotionEvent, PollResult } from '../../src/model.ts';
 import { startSimulatedFleet, type SimulatedFleet, type SimulatedFleetOptions } from '../../src/simulator/fleet.ts';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite.ts';
 

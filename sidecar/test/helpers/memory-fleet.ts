@@ -11,7 +11,7 @@ import type {
   MotionEvent,
   PollResult,
   Series,
-} from '../../src/fleet/model.ts';
+} from '../../src/model.ts';
 
 export function poll(cameraId: string, time: number, over: Partial<PollResult> = {}): PollResult {
   return {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { controlRefusal } from '../../src/datasource/control-state.ts';
 import { errorToResult } from '../../src/fleet/map.ts';
-import type { CameraSnapshot, PollResult } from '../../src/fleet/model.ts';
+import type { CameraSnapshot, PollResult } from '../../src/model.ts';
 import { TapoError } from '../../src/tapo/errors.ts';
 import { poll } from '../helpers/memory-fleet.ts';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createApp } from '../../src/app.ts';
 import { camerasFromDatasource } from '../../src/config/datasource.ts';
-import { rtspOverrideUrl } from '../../src/config/restream.ts';
+import { rtspOverrideUrl } from '../../src/tapo/rtsp-camera.ts';
 import { createLogger } from '../../src/log.ts';
 import { parseOptions, type SidecarOptions } from '../../src/options.ts';
 import { SimulatedCamera } from '../../src/simulator/camera.ts';

@@ -107,9 +107,9 @@ describe('ConfigEditor', () => {
     expect(screen.getByText(/Host is required/)).toBeInTheDocument();
 
     const polls = screen.getAllByLabelText(/^Poll interval/);
-    await user.type(polls[0], '1');
-    expect(screen.getByText('Poll interval must be a whole number of seconds from 5 to 3600')).toBeInTheDocument();
     await user.type(polls[0], '0');
+    expect(screen.getByText('Poll interval must be a whole number of seconds from 1 to 86400')).toBeInTheDocument();
+    await user.type(polls[0], '5');
     expect(screen.queryByText(/Poll interval must be/)).not.toBeInTheDocument();
   });
 

@@ -7,6 +7,7 @@ import {
   LIVE_DEFAULT_WIDTH,
   LIVE_MAX_FPS,
   LIVE_MAX_WIDTH,
+  LIMITS,
   type CameraStatus,
   type EventKind,
   type LiveKind,
@@ -17,7 +18,7 @@ import {
   type TapoQuery,
 } from '../../shared/query';
 import type { DataSource } from '../datasource';
-import { LIMITS, type TapoOptions } from '../types';
+import type { TapoOptions } from '../types';
 import { CameraPicker } from './CameraPicker';
 import {
   EVENT_KIND_OPTIONS,

@@ -5,6 +5,7 @@ import {
   EVENT_KINDS,
   METRICS,
   METRIC_INFO,
+  STATUS_LABELS,
   type CameraStatus,
   type EventKind,
   type LiveKind,
@@ -24,15 +25,6 @@ export const METRIC_OPTIONS: Array<SelectableValue<MetricName>> = METRICS.map((m
   value: m,
   description: `${m} (${METRIC_INFO[m].unit})`,
 }));
-
-const STATUS_LABELS: Record<CameraStatus, string> = {
-  online: 'Online',
-  offline: 'Offline',
-  auth_failed: 'Login failed',
-  locked_out: 'Locked out',
-  error: 'Error',
-  unknown: 'Unknown',
-};
 
 export const STATUS_OPTIONS: Array<SelectableValue<CameraStatus>> = CAMERA_STATUSES.map((s) => ({
   label: STATUS_LABELS[s],

@@ -1,6 +1,6 @@
 /** What every query handler receives, and camera selection shared by them. */
-import type { TapoQuery } from '../../../../src/shared/query.ts';
-import type { CameraSnapshot, FleetView } from '../../fleet/model.ts';
+import { ALL_CAMERAS_VALUES as ALL, type TapoQuery } from '../../../../src/shared/query.ts';
+import type { CameraSnapshot, FleetView } from '../../model.ts';
 import type { Frame } from '../../grafana/frame.ts';
 import { QueryError } from './parse.ts';
 
@@ -18,9 +18,6 @@ export interface QueryContext {
    */
   fromAlert: boolean;
 }
-
-/** Values Grafana leaves for "All" when a variable is not expanded to ids. */
-const ALL = new Set(['*', '$__all', 'all', 'All']);
 
 /** The cameras a query names (all when none or "All"); an unknown id is the query's error. */
 export function selectCameras(fleet: FleetView, query: TapoQuery): CameraSnapshot[] {

@@ -1,5 +1,5 @@
 /** Events query: motion/person events (and, for annotations, status changes) in range, as a table. */
-import type { TapoQuery } from '../../../../src/shared/query.ts';
+import { EVENT_FIELDS as F, type TapoQuery } from '../../../../src/shared/query.ts';
 import type { Frame } from '../../grafana/frame.ts';
 import { alertTable, selectCameras, type QueryContext } from './context.ts';
 
@@ -59,13 +59,13 @@ export async function eventsQuery(ctx: QueryContext, query: TapoQuery): Promise<
       refId: query.refId,
       meta: { type: 'table', preferredVisualisationType: 'logs' },
       fields: [
-        { name: 'time', type: 'time', values: col((r) => r.time) },
-        { name: 'time_end', type: 'time', values: col((r) => r.end), nullable: true },
-        { name: 'camera_id', type: 'string', values: col((r) => r.cameraId) },
-        { name: 'camera_name', type: 'string', values: col((r) => names.get(r.cameraId) ?? r.cameraId) },
-        { name: 'kind', type: 'string', values: col((r) => r.kind) },
-        { name: 'source', type: 'string', values: col((r) => r.source) },
-        { name: 'text', type: 'string', values: col((r) => r.text) },
+        { name: F.time, type: 'time', values: col((r) => r.time) },
+        { name: F.timeEnd, type: 'time', values: col((r) => r.end), nullable: true },
+        { name: F.cameraId, type: 'string', values: col((r) => r.cameraId) },
+        { name: F.cameraName, type: 'string', values: col((r) => names.get(r.cameraId) ?? r.cameraId) },
+        { name: F.kind, type: 'string', values: col((r) => r.kind) },
+        { name: F.source, type: 'string', values: col((r) => r.source) },
+        { name: F.text, type: 'string', values: col((r) => r.text) },
       ],
     },
   ];

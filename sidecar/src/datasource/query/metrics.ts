@@ -1,17 +1,9 @@
 /** Metrics query: one time series per (camera, metric) from history, downsampled to maxDataPoints. */
-import { METRIC_INFO, type MetricName, type TapoQuery } from '../../../../src/shared/query.ts';
+import { METRIC_INFO, STATE_METRICS, type MetricName, type TapoQuery } from '../../../../src/shared/query.ts';
 import type { Frame } from '../../grafana/frame.ts';
 import { cameraLabels, selectCameras, type QueryContext } from './context.ts';
 
 export const DEFAULT_MAX_POINTS = 1000;
-
-/** States hold until they change: a bucket without a poll carries the last known state. */
-const STATE_METRICS = new Set<MetricName>([
-  'online',
-  'motion_detection_enabled',
-  'person_detection_enabled',
-  'privacy_mode',
-]);
 
 /**
  * Shapes a stored series for Grafana: states are carried into empty buckets, and trailing empty

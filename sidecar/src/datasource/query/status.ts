@@ -1,13 +1,12 @@
 /** Status query: a table, one row per camera, with the seed's columns. */
-import type { TapoQuery } from '../../../../src/shared/query.ts';
+import { storageUsedPct as usedPct, type TapoQuery } from '../../../../src/shared/query.ts';
 import type { Frame } from '../../grafana/frame.ts';
-import type { CameraSnapshot } from '../../fleet/model.ts';
+import type { CameraSnapshot } from '../../model.ts';
 import { alertTable, selectCameras, type QueryContext } from './context.ts';
 
 export function storageUsedPct(c: CameraSnapshot): number | null {
-  const used = c.last?.storageUsedBytes;
-  const total = c.last?.storageTotalBytes;
-  return used != null && total ? Math.round((used / total) * 1000) / 10 : null;
+  const pct = usedPct(c.last?.storageUsedBytes, c.last?.storageTotalBytes);
+  return pct === null ? null : Math.round(pct * 10) / 10;
 }
 
 export async function statusQuery(ctx: QueryContext, query: TapoQuery): Promise<Frame[]> {

@@ -8,7 +8,7 @@ import type { CameraConfig } from '../config/types.ts';
 import { logger } from '../log.ts';
 import { startSimulatedFleet, DEFAULT_FLEET_MODELS, type SimulatedFleet } from '../simulator/fleet.ts';
 import { mediaExtras } from '../simulator/media-extras.ts';
-import type { Fleet } from './fleet.ts';
+import type { Fleet } from '../fleet/index.ts';
 
 export interface DemoFleetOptions {
   /** Number of simulated cameras (default 6). */

@@ -3,9 +3,9 @@
  * read side the Grafana layer and the HTTP API consume. Implemented by the fleet (poller +
  * store); the Grafana layer depends only on these types.
  */
-import type { CameraStatus, EventKind, MetricName, CameraListItem } from '../../../src/shared/query.ts';
+import type { CameraStatus, EventKind, MetricName, CameraListItem } from '../../src/shared/query.ts';
 
-import type { LoginFlow } from '../tapo/types.ts';
+import type { LoginFlow } from './tapo/types.ts';
 
 export type { CameraStatus, EventKind, MetricName, CameraListItem };
 
@@ -101,6 +101,12 @@ export interface HistoryRequest {
 export interface FleetEvents {
   poll: (result: PollResult) => void;
   event: (event: MotionEvent) => void;
+}
+
+/** Per-camera counts since the sidecar started (Prometheus, the seed API). */
+export interface CameraCounters {
+  polls: Record<CameraStatus, number>;
+  events: Record<EventKind, number>;
 }
 
 /** The read side of the fleet. */

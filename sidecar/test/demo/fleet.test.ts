@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Fleet } from '../../src/fleet/fleet.ts';
-import { startDemoFleet } from '../../src/fleet/demo.ts';
+import { startDemoFleet } from '../../src/demo/fleet.ts';
 import { FramePipeline } from '../../src/media/pipeline.ts';
-import { tempStore, until } from './helpers.ts';
+import { tempStore, until } from '../fleet/helpers.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rtspOverrideUrl } from '../../src/config/restream.ts';
+import { cameraRtspSource, rtspOverrideUrl } from '../../src/tapo/rtsp-camera.ts';
 import type { CameraConfig } from '../../src/config/types.ts';
 
 const base: CameraConfig = {
@@ -34,4 +34,26 @@ test('a restream on another host keeps exactly the given URL: no credentials lea
     'given credentials win'
   );
   assert.equal(rtspOverrideUrl(base), null);
+});
+
+test('a battery camera has no RTSP source, a camera without an account is told where to make one', () => {
+  assert.throws(() => cameraRtspSource(base, { batteryPowered: true }), /C is a battery camera/);
+  assert.throws(
+    () => cameraRtspSource({ ...base, cameraAccount: null }, { batteryPowered: false }),
+    /C has no camera account for RTSP/
+  );
+  // A restream needs neither.
+  const restream = cameraRtspSource(
+    { ...base, cameraAccount: null, rtspUrlOverride: 'rtsp://go2rtc:8554/c' },
+    { batteryPowered: true }
+  );
+  assert.equal(restream.url, 'rtsp://go2rtc:8554/c');
+});
+
+test('the viewer picks main or sub; without a choice the configured stream plays', () => {
+  assert.equal(cameraRtspSource(base, { batteryPowered: false }).stream, 'sub');
+  const main = cameraRtspSource(base, { batteryPowered: false, stream: 'main' });
+  assert.equal(main.stream, 'main');
+  assert.match(main.url, /\/stream1$/);
+  assert.doesNotMatch(main.maskedUrl, /p%40ss/);
 });
