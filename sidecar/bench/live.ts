@@ -357,7 +357,19 @@ async function startRig(): Promise<Rig> {
     const sidecarTail: string[] = [];
     sidecar = spawnGroup(
       process.execPath,
-      [mainMjs, '--standalone', '--grpc', '127.0.0.1:0', '--data-dir', dataDir, '--no-demo', '--log-level', 'info'],
+      [
+        // TAPO_BENCH_CPU_PROF=<dir>: the sidecar writes a V8 CPU profile there when it stops.
+        ...(process.env.TAPO_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.TAPO_BENCH_CPU_PROF] : []),
+        mainMjs,
+        '--standalone',
+        '--grpc',
+        '127.0.0.1:0',
+        '--data-dir',
+        dataDir,
+        '--no-demo',
+        '--log-level',
+        'info',
+      ],
       { stdout: 'ignore' }
     );
     const stderrCopy = sidecar.stderr!;
