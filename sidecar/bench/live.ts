@@ -12,9 +12,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
 import { LIVE_DEFAULT_WIDTH } from '../../src/shared/query.ts';
@@ -30,7 +31,7 @@ const UID = 'bench-live';
 
 const sidecarDir = fileURLToPath(new URL('..', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const mainMjs = join(root, 'dist', 'camwatch-tapo-datasource', 'sidecar', 'main.mjs');
+const mainMjs = join(root, 'dist', 'datasource', 'sidecar', 'main.mjs');
 
 interface SimCamera {
   name: string;
@@ -289,156 +290,38 @@ async function phase(
   return channels;
 }
 
-export async function run(): Promise<void> {
-  await runJpeg();
-  await runVideo();
+/** The simulator (16 cameras, --media) and the built sidecar, configured with them; stopped by `stop()`. */
+interface Rig {
+  cams: SimCamera[];
+  sidecarPid: number;
+  clients: ReturnType<typeof pluginClients>;
+  ids: string[];
+  ctx: unknown;
+  reportProblems: () => void;
+  stop: () => Promise<void>;
 }
 
-const VIDEO_CAMERAS = 16;
-const VIDEO_WINDOW_MS = 10_000;
-const VIDEO_SIZE = '1920x1080';
-const VIDEO_FPS = 15;
-const VIDEO_KBPS = 2000;
-
-/**
- * Video through RunStream: the Live video channel (camera/<id>/video/main) of 16 cameras of
- * stream1 size (1920x1080 H.264, 15 fps, about 2 Mbit/s, a keyframe every 2 s), from a sidecar
- * process serving the datasource over gRPC whose feeds replay ffmpeg-made H.264 at the camera's
- * pace (sidecar/test/helpers/video-sidecar.ts, until the RTSP feeds are wired in). Prints bytes per
- * second per viewer against the stream's bit rate, packet-in (picture complete in the sidecar) →
- * Live packet out (arrival here; same host clock, ms resolution) p50/p99, the largest Live message,
- * and the sidecar's CPU (its whole process, the feed replay included) for 16 streams.
- */
-export async function runVideo(): Promise<void> {
-  console.log(
-    `live video: RunStream of ${VIDEO_CAMERAS} cameras' video channels, ${VIDEO_SIZE} H.264 @ ${VIDEO_FPS} fps ~${VIDEO_KBPS} kbit/s (replayed test feed), ${VIDEO_WINDOW_MS / 1000} s`
-  );
-  const child = spawnGroup(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'test/helpers/video-sidecar.ts',
-      String(VIDEO_CAMERAS),
-      VIDEO_SIZE,
-      String(VIDEO_FPS),
-      String(VIDEO_KBPS),
-    ],
-    { cwd: sidecarDir, stdout: 'pipe' }
-  );
-  const tail: string[] = [];
-  keepTail(child, tail);
-  const onExit = () => killGroup(child.pid, 'SIGKILL');
-  process.once('exit', onExit);
-  const streams: Array<grpc.ClientReadableStream<{ data: Buffer }>> = [];
-  let clients: ReturnType<typeof pluginClients> | undefined;
-  try {
-    const info = await untilLine(
-      child,
-      child.stdout!,
-      (l) => JSON.parse(l) as { grpc: string; cameras: string[]; bitsPerSecond: number; pid: number },
-      'the video sidecar',
-      tail,
-      180_000 // it encodes its clip first
-    );
-    clients = pluginClients(info.grpc);
-    const ctx = pluginContext({
-      dataSourceInstanceSettings: { ...pluginContext().dataSourceInstanceSettings, uid: UID },
-    });
-    const bytes = new Map<string, number>();
-    const latencies: number[] = [];
-    let maxMessage = 0;
-    let measuring = false;
-    let firstKeyframes = 0;
-    let started: () => void = () => undefined;
-    const allStarted = new Promise<void>((r) => (started = r));
-    for (const id of info.cameras) {
-      const s = clients.stream.RunStream({ pluginContext: ctx, path: `camera/${id}/video/main` });
-      streams.push(s);
-      let names: string[] | null = null;
-      let seen = false;
-      s.on('data', (p: { data: Buffer }) => {
-        const now = Date.now();
-        const json = JSON.parse(p.data.toString('utf8')) as {
-          schema?: { fields: Array<{ name: string }> };
-          data: { values: unknown[][] };
-        };
-        names = json.schema ? json.schema.fields.map((f) => f.name) : names;
-        if (!seen) {
-          seen = true;
-          if (++firstKeyframes === info.cameras.length) {
-            started();
-          }
-        }
-        if (!measuring || !names) {
-          return;
-        }
-        maxMessage = Math.max(maxMessage, p.data.length);
-        bytes.set(id, (bytes.get(id) ?? 0) + p.data.length);
-        const kinds = json.data.values[names.indexOf('kind')] as string[];
-        const times = json.data.values[names.indexOf('time')] as number[];
-        kinds.forEach((k, i) => k === 'fragment' && latencies.push(now - times[i]));
-      });
-      s.on('error', () => undefined);
-    }
-    await Promise.race([
-      allStarted,
-      new Promise((_, reject) => setTimeout(() => reject(new Error('not every channel started')), WARMUP_TIMEOUT_MS)),
-    ]);
-    const cpu0 = procCpuSeconds(info.pid);
-    const t0 = Date.now();
-    measuring = true;
-    await new Promise((r) => setTimeout(r, VIDEO_WINDOW_MS));
-    measuring = false;
-    const seconds = (Date.now() - t0) / 1000;
-    const cpu1 = procCpuSeconds(info.pid);
-    const perViewer = Array.from(bytes.values()).map((b) => (b * 8) / seconds);
-    const mean = perViewer.reduce((a, b) => a + b, 0) / Math.max(1, perViewer.length);
-    const lat = summary(latencies);
-    console.log(
-      `  per viewer: ${fmt(mean / 1e6, 2)} Mbit/s on the wire (Live packets, base64 JSON) for a ${fmt(info.bitsPerSecond / 1e6, 2)} Mbit/s stream: ${fmt(mean / info.bitsPerSecond, 2)}x; ${perViewer.length} of ${info.cameras.length} channels delivered`
-    );
-    console.log(
-      `  packet-in → Live packet out: p50 ${fmt(lat.p50, 1)} ms, p99 ${fmt(lat.p99, 1)} ms over ${lat.n} pictures (goal p99 < 50 ms); largest Live message ${maxMessage} bytes`
-    );
-    if (cpu0 !== null && cpu1 !== null) {
-      console.log(
-        `  sidecar CPU for ${info.cameras.length} streams: ${fmt(((cpu1 - cpu0) / seconds) * 100, 1)} % of a core (whole process incl. the replayed feeds; goal < 3 %)`
-      );
-    }
-    console.log(`  rss ${fmt(procMem(info.pid).rss / 2 ** 20, 0)} MiB`);
-  } finally {
-    streams.forEach((s) => s.cancel());
-    if (clients) {
-      for (const c of Object.values(clients)) {
-        c.close();
-      }
-    }
-    await stopGroup(child);
-    process.off('exit', onExit);
-  }
-}
-
-export async function runJpeg(): Promise<void> {
-  if (!existsSync(mainMjs)) {
-    console.log(`skipped: ${mainMjs} is not built (npm run build)`);
-    return;
-  }
-  console.log(
-    `live: RunStream over gRPC from the built sidecar, ${CAMERAS} simulated cameras (RTSP stream2, 640x360 H.264 @ 15 fps), JPEG width ${WIDTH}, ${WINDOW_MS / 1000} s per rate`
-  );
+async function startRig(): Promise<Rig> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tapo-bench-live-'));
   let sim: ChildProcess | undefined;
   let sidecar: ChildProcess | undefined;
   let clients: ReturnType<typeof pluginClients> | undefined;
-  let channels: Channel[] = [];
-  let reportProblems = (): unknown => undefined;
   // If the benchmark process dies, the simulator and the sidecar (and their ffmpegs) die too.
   const onExit = () => {
     killGroup(sim?.pid, 'SIGKILL');
     killGroup(sidecar?.pid, 'SIGKILL');
   };
   process.once('exit', onExit);
+  const stop = async () => {
+    if (clients) {
+      for (const c of Object.values(clients)) {
+        c.close();
+      }
+    }
+    await Promise.allSettled([stopGroup(sidecar), stopGroup(sim)]);
+    process.off('exit', onExit);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
   try {
     const simTail: string[] = [];
     sim = spawnGroup(
@@ -464,7 +347,8 @@ export async function runJpeg(): Promise<void> {
       sim.stdout!,
       (l) => (cams.push(JSON.parse(l) as SimCamera) === CAMERAS ? true : undefined),
       'the simulator',
-      simTail
+      simTail,
+      180_000 // a first run encodes the clips
     );
     if (cams.some((c) => !c.rtspPort)) {
       throw new Error('a simulated camera has no RTSP port');
@@ -473,7 +357,19 @@ export async function runJpeg(): Promise<void> {
     const sidecarTail: string[] = [];
     sidecar = spawnGroup(
       process.execPath,
-      [mainMjs, '--standalone', '--grpc', '127.0.0.1:0', '--data-dir', dataDir, '--no-demo', '--log-level', 'info'],
+      [
+        // TAPO_BENCH_CPU_PROF=<dir>: the sidecar writes a V8 CPU profile there when it stops.
+        ...(process.env.TAPO_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.TAPO_BENCH_CPU_PROF] : []),
+        mainMjs,
+        '--standalone',
+        '--grpc',
+        '127.0.0.1:0',
+        '--data-dir',
+        dataDir,
+        '--no-demo',
+        '--log-level',
+        'info',
+      ],
       { stdout: 'ignore' }
     );
     const stderrCopy = sidecar.stderr!;
@@ -495,10 +391,15 @@ export async function runJpeg(): Promise<void> {
         problems.push(l.slice(0, 300));
       }
     });
-    reportProblems = () =>
-      problems.length &&
-      console.log(`  sidecar warnings/errors (first ${problems.length}):\n    ${problems.join('\n    ')}`);
-    clients = pluginClients(address);
+    const reportProblems = () => {
+      if (problems.length) {
+        console.log(`  sidecar warnings/errors (first ${problems.length}):\n    ${problems.join('\n    ')}`);
+      }
+      problems.length = 0;
+    };
+    // Grafana's client (grpc-go) grows its HTTP/2 receive window with the traffic (BDP estimation);
+    // grpc-js keeps 64 KiB unless told, which would make this client, not the sidecar, the limit.
+    clients = pluginClients(address, { 'grpc-node.flow_control_window': 8 * 2 ** 20 });
     const { ids, ctx } = settingsFor(cams);
     // The first call carries the settings: the sidecar configures the 16 cameras from them.
     const t0 = Date.now();
@@ -511,24 +412,267 @@ export async function runJpeg(): Promise<void> {
         throw new Error(`SubscribeStream for ${id}: ${sub.status}`);
       }
     }
-    console.log(`  16 cameras configured through the datasource settings in ${Date.now() - t0} ms`);
+    console.log(`  ${CAMERAS} cameras configured through the datasource settings in ${Date.now() - t0} ms`);
+    return { cams, sidecarPid: sidecar.pid!, clients, ids, ctx, reportProblems, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
 
+export async function run(): Promise<void> {
+  if (!existsSync(mainMjs)) {
+    console.log(`skipped: ${mainMjs} is not built (npm run build)`);
+    return;
+  }
+  console.log(
+    `live: RunStream over gRPC from the built sidecar, ${CAMERAS} simulated cameras (RTSP stream2, 640x360 H.264 @ 15 fps ~320 kbit/s, a keyframe a second); load average ${loadavg()
+      .map((l) => fmt(l, 2))
+      .join(' ')} on ${cpus().length} cores`
+  );
+  const rig = await startRig();
+  try {
+    await runFloor(rig.cams);
+    await runJpeg(rig);
+    await runVideo(rig);
+  } finally {
+    await rig.stop();
+  }
+}
+
+export async function runJpeg(rig: Rig): Promise<void> {
+  console.log(`live pictures (JPEG width ${WIDTH}), ${WINDOW_MS / 1000} s per rate:`);
+  const { clients, ids, ctx, reportProblems } = rig;
+  let channels: Channel[] = [];
+  try {
     for (const fps of RATES) {
-      channels = await phase(fps, clients, ids, ctx, sidecar.pid!, channels);
+      channels = await phase(fps, clients, ids, ctx, rig.sidecarPid, channels);
     }
     reportProblems();
   } finally {
     for (const ch of channels) {
       ch.stream.cancel();
     }
-    if (clients) {
-      for (const c of Object.values(clients)) {
-        c.close();
+  }
+}
+
+const FLOOR_FPS = 2;
+
+/**
+ * The floor: bare ffmpeg doing what the JPEG path does, one per camera (read stream2 over RTSP,
+ * decode, scale, JPEG at 2 fps), on the same simulated cameras in the same run.
+ */
+async function runFloor(cams: SimCamera[]): Promise<void> {
+  let frames = 0;
+  const seen = new Set<number>();
+  const children = cams.map((c, i) => {
+    const url = `rtsp://${encodeURIComponent(c.cameraAccount.username)}:${encodeURIComponent(c.cameraAccount.password)}@${c.host}:${c.rtspPort}/stream2`;
+    const child = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-rtsp_transport',
+        'tcp',
+        '-threads',
+        '1',
+        '-i',
+        url,
+        '-an',
+        '-vf',
+        `fps=${FLOOR_FPS},scale=${WIDTH}:-2:flags=bilinear,format=yuvj420p`,
+        '-c:v',
+        'mjpeg',
+        '-q:v',
+        '5',
+        '-threads',
+        '1',
+        '-f',
+        'image2pipe',
+        'pipe:1',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] }
+    );
+    child.stdout.on('data', (d: Buffer) => {
+      for (let k = 0; k + 1 < d.length; k++) {
+        if (d[k] === 0xff && d[k + 1] === 0xd9) {
+          frames++;
+          seen.add(i);
+        }
       }
+    });
+    return child;
+  });
+  try {
+    // Bounded: every ffmpeg has written a JPEG, or the warm-up deadline passed.
+    const deadline = Date.now() + WARMUP_TIMEOUT_MS;
+    while (seen.size < cams.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
     }
-    await Promise.allSettled([stopGroup(sidecar), stopGroup(sim)]);
-    process.off('exit', onExit);
-    rmSync(dataDir, { recursive: true, force: true });
+    const pids = children.map((c) => c.pid!).filter(Boolean);
+    const cpu0 = new Map(pids.map((p) => [p, procCpuSeconds(p) ?? 0]));
+    const n0 = frames;
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, WINDOW_MS));
+    const secs = (Date.now() - t0) / 1000;
+    let cpu = 0;
+    for (const [p, c0] of cpu0) {
+      cpu += (procCpuSeconds(p) ?? c0) - c0;
+    }
+    const rate = (frames - n0) / secs;
+    console.log(
+      `floor: bare ffmpeg x ${cams.length} (RTSP stream2 -> ${FLOOR_FPS} fps JPEG at width ${WIDTH}), ${WINDOW_MS / 1000} s: ` +
+        `${fmt((cpu / secs) * 100, 1)} % of a core in all, ${fmt(rate, 1)} pictures/s (target ${cams.length * FLOOR_FPS}); ` +
+        `${fmt((cpu / secs / Math.max(rate, 1e-9)) * 100, 2)} % per camera-fps; ${seen.size} of ${cams.length} produced`
+    );
+  } finally {
+    for (const c of children) {
+      c.kill('SIGKILL');
+    }
+  }
+}
+
+const VIDEO_WINDOW_MS = 12_000;
+
+/**
+ * Video through RunStream: the Live video channel (camera/<id>/video/sub) of the 16 simulated
+ * cameras at their full frame rate, read by the sidecar's own RTSP client (one session per camera),
+ * packaged as fMP4 and sent as Live packets. Prints bytes per second per viewer against the
+ * stream's bit rate, packet-in (the picture's last RTP packet read off the camera's socket: the
+ * row's `time`) -> Live packet arrival here (same host clock, ms resolution) p50/p99, the largest
+ * Live message, and the sidecar's CPU for 16 streams (its Node process: no ffmpeg is involved).
+ */
+export async function runVideo(rig: Rig): Promise<void> {
+  const { clients, ids, ctx, reportProblems } = rig;
+  console.log(
+    `live video: RunStream of ${ids.length} cameras' video channels (stream2 at full frame rate), ${VIDEO_WINDOW_MS / 1000} s`
+  );
+  // The pictures' channels of the JPEG section are gone: wait until their ffmpegs are, too (bounded).
+  const quiet = Date.now() + 10_000;
+  while (childrenOf(rig.sidecarPid).length > 0 && Date.now() < quiet) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const streams: Array<grpc.ClientReadableStream<{ data: Buffer }>> = [];
+  try {
+    const bytes = new Map<string, number>();
+    const mediaBytes = new Map<string, number>();
+    const pictures = new Map<string, number>();
+    const latencies: number[] = [];
+    const perChannel = new Map<string, number[]>();
+    let maxMessage = 0;
+    let measuring = false;
+    let firstFragments = 0;
+    let started: () => void = () => undefined;
+    const allStarted = new Promise<void>((r) => (started = r));
+    const problems: string[] = [];
+    for (const id of ids) {
+      const s = clients.stream.RunStream({
+        pluginContext: ctx,
+        path: `camera/${id}/video/sub`,
+      }) as grpc.ClientReadableStream<{
+        data: Buffer;
+      }>;
+      streams.push(s);
+      let names: string[] | null = null;
+      let seen = false;
+      s.on('data', (p: { data: Buffer }) => {
+        const now = Date.now();
+        const json = JSON.parse(p.data.toString('utf8')) as {
+          schema?: { fields: Array<{ name: string }> };
+          data: { values: unknown[][] };
+        };
+        names = json.schema ? json.schema.fields.map((f) => f.name) : names;
+        if (!names) {
+          return;
+        }
+        const kinds = json.data.values[names.indexOf('kind')] as string[];
+        const times = json.data.values[names.indexOf('time')] as number[];
+        const datas = json.data.values[names.indexOf('data')] as string[];
+        const errors = json.data.values[names.indexOf('error')] as Array<string | null>;
+        kinds.forEach((k, i) => k === 'problem' && problems.length < 5 && problems.push(`${id}: ${errors[i]}`));
+        if (!seen && kinds.includes('fragment')) {
+          seen = true;
+          if (++firstFragments === ids.length) {
+            started();
+          }
+        }
+        if (!measuring) {
+          return;
+        }
+        maxMessage = Math.max(maxMessage, p.data.length);
+        bytes.set(id, (bytes.get(id) ?? 0) + p.data.length);
+        kinds.forEach((k, i) => {
+          if (k === 'fragment') {
+            latencies.push(now - times[i]);
+            perChannel.set(id, [...(perChannel.get(id) ?? []), now - times[i]]);
+            pictures.set(id, (pictures.get(id) ?? 0) + 1);
+            mediaBytes.set(id, (mediaBytes.get(id) ?? 0) + Math.floor((datas[i].length * 3) / 4));
+          }
+        });
+      });
+      s.on('error', () => undefined);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      allStarted,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${firstFragments} of ${ids.length} video channels started; ${problems.join('; ')}`)),
+          WARMUP_TIMEOUT_MS
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const cpu0 = procCpuSeconds(rig.sidecarPid);
+    // This process's own event-loop delay in the same window: what the machine's load alone adds
+    // to the latency measured here (the sidecar's loop waits for the CPU the same way).
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
+    const t0 = Date.now();
+    measuring = true;
+    await new Promise((r) => setTimeout(r, VIDEO_WINDOW_MS));
+    measuring = false;
+    lag.disable();
+    const seconds = (Date.now() - t0) / 1000;
+    const cpu1 = procCpuSeconds(rig.sidecarPid);
+    const wire = Array.from(bytes.values()).map((b) => (b * 8) / seconds);
+    const media = Array.from(mediaBytes.values()).map((b) => (b * 8) / seconds);
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+    const fps = Array.from(pictures.values()).map((n) => n / seconds);
+    const lat = summary(latencies);
+    const kbps = 320; // the simulated stream2's nominal bit rate (clip.ts)
+    console.log(
+      `  per viewer: ${fmt(mean(wire) / 1e3, 0)} kbit/s on the wire (Live packets, base64 JSON), ${fmt(mean(media) / 1e3, 0)} kbit/s of fMP4, ` +
+        `for a ~${kbps} kbit/s stream: ${fmt(mean(wire) / 1e3 / kbps, 2)}x on the wire; pictures ${fmt(Math.min(...fps), 1)}..${fmt(Math.max(...fps), 1)} fps per channel; ` +
+        `${wire.length} of ${ids.length} channels delivered`
+    );
+    console.log(
+      `  packet-in -> Live packet out: p50 ${fmt(lat.p50, 1)} ms, p99 ${fmt(lat.p99, 1)} ms, max ${fmt(Math.max(...latencies), 0)} ms over ${lat.n} pictures (goal p99 < 50 ms); largest Live message ${maxMessage} bytes`
+    );
+    const medians = [...perChannel].map(([id, l]) => [id, summary(l).p50] as const).sort((a, b) => b[1] - a[1]);
+    console.log(
+      `  per channel p50, worst first: ${medians
+        .slice(0, 4)
+        .map(([id, m]) => `${id} ${fmt(m, 0)} ms`)
+        .join(', ')}; best ${fmt(medians[medians.length - 1]?.[1] ?? NaN, 0)} ms`
+    );
+    console.log(
+      `  this process's own event-loop delay meanwhile (the load's share): p50 ${fmt(lag.percentile(50) / 1e6, 1)} ms, p99 ${fmt(lag.percentile(99) / 1e6, 1)} ms, max ${fmt(lag.max / 1e6, 0)} ms`
+    );
+    if (cpu0 !== null && cpu1 !== null) {
+      console.log(
+        `  sidecar CPU for ${ids.length} streams: ${fmt(((cpu1 - cpu0) / seconds) * 100, 1)} % of a core (its Node process; ${childrenOf(rig.sidecarPid).length} ffmpeg children; goal < 3 %)`
+      );
+    }
+    console.log(
+      `  rss ${fmt(procMem(rig.sidecarPid).rss / 2 ** 20, 0)} MiB; load average now ${loadavg()
+        .map((l) => fmt(l, 2))
+        .join(' ')}`
+    );
+    reportProblems();
+  } finally {
+    streams.forEach((s) => s.cancel());
   }
 }
 

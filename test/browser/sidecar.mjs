@@ -28,18 +28,22 @@ function killGroup(pid, signal) {
 }
 
 /**
- * Starts the sidecar; resolves once it serves gRPC and (when `waitFor` names a log message, by
+ * Starts the sidecar (with extra `args`, e.g. --no-demo); resolves once it serves gRPC and (when `waitFor` names a log message, by
  * default the demo fleet's) that message was logged. Rejects, with the sidecar's last log lines,
  * if it exits or misses the deadline.
  */
-export async function startSidecar({ timeoutMs = 20_000, waitFor = 'demo fleet of simulated cameras started' } = {}) {
+export async function startSidecar({
+  timeoutMs = 20_000,
+  waitFor = 'demo fleet of simulated cameras started',
+  args = [],
+} = {}) {
   if (!existsSync(MAIN)) {
     throw new Error(`${MAIN} is missing: run npm run build`);
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'tapo-browser-'));
   const child = spawn(
     process.execPath,
-    [MAIN, '--standalone', '--grpc', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'info'],
+    [MAIN, '--standalone', '--grpc', '127.0.0.1:0', '--data-dir', dataDir, '--log-level', 'info', ...args],
     { detached: true, stdio: ['ignore', 'ignore', 'pipe'] }
   );
   const pid = child.pid;

@@ -1,49 +1,26 @@
 /*
- * The built panel in headless Chromium playing REAL H.264 through Media Source Extensions: a
- * sidecar serving the Live video channel (sidecar/test/helpers/video-sidecar.ts: the datasource's
- * real gRPC RunStream and fMP4 relay, fed by ffmpeg-made H.264 replayed at 15 fps per camera until
- * the RTSP feeds are wired in) streams 4 cameras; this test opens each channel as Grafana does
- * (SubscribeStream, then RunStream) and forwards every packet unchanged into the page as Grafana
- * Live messages. Reads from the <video> elements what was decoded and shown (getVideoPlaybackQuality,
- * requestVideoFrameCallback) and, per picture, the time from its packet's arrival in the page to its
- * frame on screen. Prints frames per second per tile and latency p95: figures, not goals.
- * Needs `npm run build:frontend` first, ffmpeg, and Chromium.
+ * The built panel in headless Chromium playing REAL H.264 through Media Source Extensions from the
+ * BUILT sidecar (dist/datasource/sidecar/main.mjs, standalone, no demo fleet): 4 simulated cameras
+ * (sidecar/src/simulator --media: their real local API and RTSP, stream2 at 640×360, 15 fps) are the
+ * datasource's cameras; the sidecar's own RTSP client reads them, packages fMP4 and serves the Live
+ * video channel. This test opens each channel as Grafana does (SubscribeStream, then RunStream) and
+ * forwards every packet unchanged into the page as Grafana Live messages. Reads from the <video>
+ * elements what was decoded and shown (getVideoPlaybackQuality, requestVideoFrameCallback) and, per
+ * picture, the time from its packet's arrival in the page to its frame on screen. Prints frames per
+ * second per tile and latency p95: figures, not goals.
+ * Needs `npm run build` first, ffmpeg (the simulator encodes its clips once), and Chromium.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 
-import { OUT, ROOT, startBrowserHarness } from './chromium.mjs';
-import { pluginClients, pluginContext, runStream } from './sidecar.mjs';
+import { OUT, startBrowserHarness } from './chromium.mjs';
+import { pluginClients, pluginContext, runStream, startSidecar } from './sidecar.mjs';
+import { startSimulator } from './simulator.mjs';
 
 const UID = 'tapo-ds';
 const CAMERAS = 4;
 const FPS = 15;
-
-/** Starts the video sidecar fixture; resolves with its gRPC address once it serves. */
-function startVideoSidecar() {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'test/helpers/video-sidecar.ts', String(CAMERAS), '640x360', String(FPS)],
-    { cwd: join(ROOT, 'sidecar'), stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, STOP_ON_STDIN_EOF: '1' } }
-  );
-  let stderr = '';
-  child.stderr.on('data', (c) => (stderr += c));
-  const stop = () => {
-    child.stdin.end();
-    return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`video sidecar did not start: ${stderr}`)), 60_000);
-    child.once('exit', (code) => reject(new Error(`video sidecar exited (${code}): ${stderr}`)));
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve({ ...JSON.parse(line), stop });
-    });
-  });
-}
 
 const percentile = (values, p) => {
   const s = [...values].sort((a, b) => a - b);
@@ -51,29 +28,33 @@ const percentile = (values, p) => {
 };
 
 let sidecar;
+let sim;
 let harness;
 let clients;
 const streams = [];
 
 before(async () => {
-  const started = await Promise.allSettled([startVideoSidecar(), startBrowserHarness()]);
-  sidecar = started[0].value;
-  harness = started[1].value;
+  const started = await Promise.allSettled([
+    startSidecar({ waitFor: null, args: ['--no-demo'] }),
+    startSimulator({ cameras: CAMERAS }),
+    startBrowserHarness(),
+  ]);
+  [sidecar, sim, harness] = started.map((s) => s.value);
   for (const s of started) {
     if (s.status === 'rejected') {
       throw s.reason;
     }
   }
-  clients = pluginClients(sidecar.grpc, join(ROOT, 'sidecar/proto'));
+  clients = pluginClients(sidecar.address);
 });
 
 after(async () => {
   streams.forEach((s) => s.cancel());
   clients?.close();
-  await Promise.allSettled([harness?.close(), sidecar?.stop()]);
+  await Promise.allSettled([harness?.close(), sidecar?.stop(), sim?.stop()]);
 });
 
-describe('video tiles in Chromium with H.264 from the sidecar’s RunStream', () => {
+describe('video tiles in Chromium with H.264 from the built sidecar’s RunStream, read from simulated cameras over RTSP', () => {
   it('plays 4 cameras through MSE: frames are decoded and shown, and keep coming', { timeout: 120_000 }, async () => {
     const { page, errors } = await harness.openPanel({ role: 'Viewer' });
     assert.equal(
@@ -81,10 +62,10 @@ describe('video tiles in Chromium with H.264 from the sidecar’s RunStream', ()
       true,
       'this Chromium plays H.264 through MSE'
     );
-    const ctx = pluginContext({ uid: UID, role: 'Viewer' });
-    const rows = sidecar.cameras.map((id) => ({
+    const ctx = pluginContext({ uid: UID, role: 'Viewer', jsonData: sim.jsonData, secure: sim.secure });
+    const rows = sim.ids.map((id, i) => ({
       camera_id: id,
-      camera_name: id.replace('cam-', 'Camera '),
+      camera_name: sim.jsonData.cameras[i].name,
       status: 'online',
       stream: 'sub',
       video_channel: `ds/${UID}/camera/${id}/video/sub`,
@@ -112,7 +93,8 @@ describe('video tiles in Chromium with H.264 from the sidecar’s RunStream', ()
       });
     };
     let maxPacket = 0;
-    for (const id of sidecar.cameras) {
+    const received = [];
+    for (const id of sim.ids) {
       const path = `camera/${id}/video/sub`;
       const address = `ds/${UID}/${path}`;
       const sub = await new Promise((resolve, reject) =>
@@ -131,6 +113,7 @@ describe('video tiles in Chromium with H.264 from the sidecar’s RunStream', ()
             return;
           }
           maxPacket = Math.max(maxPacket, data.length);
+          received.push(data);
           forward(address, data);
         }
       })();
@@ -187,6 +170,11 @@ describe('video tiles in Chromium with H.264 from the sidecar’s RunStream', ()
     forwarding = false;
     streams.forEach((st) => st.cancel());
     await chain;
+    const all = Buffer.concat(received).toString('utf8');
+    for (const secret of sim.secrets) {
+      assert.ok(!all.includes(secret), 'no camera password in a Live packet');
+    }
+    assert.ok(!sidecar.logTail().includes(sim.secrets[0]), 'no camera password in the sidecar log');
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -529,14 +529,15 @@ func (h *harness) targetCase(t *T, ctx context.Context, l *launched, d *dashboar
 }
 
 // frontendLive is the live part of a query after the frontend's interpolateQuery: frames by
-// default, fps rounded into [1, 10] (default 2), width into [160, 1280] (default 640).
+// default, fps rounded into [1, 10] (default 2), width into [160, 1280] (default 640), for frames
+// and for video (its picture fallback; video keeps its stream).
 func frontendLive(v any) map[string]any {
 	live, _ := v.(map[string]any)
 	kind, _ := live["kind"].(string)
 	if kind == "" {
 		kind = "frames"
 	}
-	if kind != "frames" {
+	if kind != "frames" && kind != "video" {
 		return map[string]any{"kind": kind}
 	}
 	clamp := func(x any, def, lo, hi float64) float64 {
@@ -546,7 +547,12 @@ func frontendLive(v any) map[string]any {
 		}
 		return math.Min(hi, math.Max(lo, math.Round(f)))
 	}
-	return map[string]any{"kind": "frames", "fps": clamp(live["fps"], 2, 1, 10), "width": clamp(live["width"], 640, 160, 1280)}
+	// A video query keeps its stream; its fps/width are those of its picture fallback.
+	out := map[string]any{"kind": kind, "fps": clamp(live["fps"], 2, 1, 10), "width": clamp(live["width"], 640, 160, 1280)}
+	if s, ok := live["stream"].(string); ok && kind == "video" && s != "" {
+		out["stream"] = s
+	}
+	return out
 }
 
 // checkTargetFrames checks the frames of one answer for what its query asked (and only the
@@ -638,6 +644,43 @@ func (h *harness) checkTargetFrames(t *T, ctx context.Context, l *launched, quer
 					want["camera/"+id+"/metrics"] = true
 				}
 			}
+		case "video":
+			// One tile row per selected camera naming its video channel (and its picture fallback's);
+			// the panel subscribes to both itself, so the frame carries no meta.channel.
+			t.Check(len(frames) == 1, "%s: %d frames, want 1 tile table", where, len(frames))
+			if len(frames) != 1 {
+				return "no tiles"
+			}
+			fr := frames[0]
+			ids := requireField(t, fr, "camera_id", data.FieldTypeString, data.FieldTypeNullableString)
+			vc := requireField(t, fr, "video_channel", data.FieldTypeString, data.FieldTypeNullableString)
+			fc := requireField(t, fr, "frames_channel", data.FieldTypeString, data.FieldTypeNullableString)
+			stream, _ := live["stream"].(string)
+			fps := strconv.FormatFloat(live["fps"].(float64), 'f', -1, 64)
+			width := strconv.FormatFloat(live["width"].(float64), 'f', -1, 64)
+			var paths []string
+			for i := 0; i < fr.Rows(); i++ {
+				id, _ := str(ids, i)
+				v, _ := str(vc, i)
+				f, _ := str(fc, i)
+				t.Check(isSelected[id], "%s: tile for camera %q, which is not selected %v", where, id, selected)
+				t.Check(strings.HasPrefix(v, prefix) && strings.HasPrefix(f, prefix), "%s: channels %q, %q are not under %s", where, v, f, prefix)
+				vp, fp := strings.TrimPrefix(v, prefix), strings.TrimPrefix(f, prefix)
+				if stream != "" {
+					t.Check(vp == fmt.Sprintf("camera/%s/video/%s", id, stream), "%s: video channel %q, want stream %s of %s", where, vp, stream, id)
+				} else {
+					t.Check(vp == "camera/"+id+"/video/main" || vp == "camera/"+id+"/video/sub", "%s: video channel %q", where, vp)
+				}
+				t.Check(fp == fmt.Sprintf("camera/%s/frames/%s/%s", id, fps, width), "%s: picture channel %q, want %s fps at %s", where, fp, fps, width)
+				paths = append(paths, vp, fp)
+			}
+			t.Check(fr.Rows() == len(selected), "%s: %d tiles, want one per selected camera %v", where, fr.Rows(), selected)
+			for _, path := range paths {
+				resp, err := l.stream.SubscribeStream(ctx, &pluginv2.SubscribeStreamRequest{PluginContext: fx.pluginContext(), Path: path})
+				t.NoErr(err, "SubscribeStream "+path)
+				t.Check(resp.Status == pluginv2.SubscribeStreamResponse_OK, "%s: SubscribeStream %s: status %v, want OK", where, path, resp.Status)
+			}
+			return fmt.Sprintf("%d tiles, %d channels subscribed", fr.Rows(), len(paths))
 		default:
 			t.Fatalf("%s: live kind %q is unknown to the harness", where, kind)
 		}

@@ -102,7 +102,7 @@ func main() {
 
 	s := &suite{verbose: verbose}
 	if run != "" {
-		s.filter = regexp.MustCompile(run)
+		s.filter = regexp.MustCompile("(?i)" + run) // case-insensitive: -run Video finds "video" cases
 	}
 	h := &harness{cfg: cfg, s: s}
 	h.onCleanup(func() { _ = os.RemoveAll(tmp) })

@@ -168,9 +168,13 @@ for (const { file, d } of dashboards) {
       }
       if (target.queryType === 'live') {
         assert.ok(model.LIVE_KINDS.includes(target.live?.kind), `${where}: live.kind`);
-        if (target.live.kind === 'frames') {
+        // A video query's fps/width are its picture fallback (where the browser cannot play the video).
+        if (target.live.kind === 'frames' || target.live.kind === 'video') {
           assert.ok(target.live.fps > 0 && target.live.fps <= model.LIVE_MAX_FPS, `${where}: fps`);
           assert.ok(target.live.width >= 160 && target.live.width <= model.LIVE_MAX_WIDTH, `${where}: width`);
+        }
+        if (target.live.kind === 'video') {
+          assert.ok(['main', 'sub'].includes(target.live.stream ?? 'sub'), `${where}: video stream`);
         }
       }
       // The sidecar sees the query after the frontend expanded $camera; use a real id there.
@@ -194,13 +198,15 @@ for (const { file, d } of dashboards) {
     }
   });
 
-  test(`${name}: live frames queries feed the camera panel, and the camera panel gets live frames`, () => {
+  test(`${name}: live frames/video queries feed the camera panel, and the camera panel gets one`, () => {
     for (const p of allPanels(d)) {
-      const frames = (p.targets ?? []).filter((t) => t.queryType === 'live' && t.live?.kind === 'frames');
+      const frames = (p.targets ?? []).filter(
+        (t) => t.queryType === 'live' && (t.live?.kind === 'frames' || t.live?.kind === 'video')
+      );
       if (p.type === PANEL_TYPE) {
-        assert.ok(frames.length > 0, `panel ${p.id}: the camera panel needs a live frames query`);
+        assert.ok(frames.length > 0, `panel ${p.id}: the camera panel needs a live frames or video query`);
       } else {
-        assert.equal(frames.length, 0, `panel ${p.id} (${p.type}) cannot show JPEG frames`);
+        assert.equal(frames.length, 0, `panel ${p.id} (${p.type}) cannot show JPEG frames or video`);
       }
     }
   });
@@ -319,6 +325,10 @@ test('live wall: the camera panel over every chosen camera, multi-value with All
   const panels = allPanels(d).filter((p) => p.type === PANEL_TYPE);
   assert.equal(panels.length, 1);
   assert.deepEqual(panels[0].targets[0].cameras, ['$camera']);
+  // Tiles play the cameras' own video (stream2); the panel falls back to pictures where it cannot.
+  assert.equal(panels[0].targets[0].live.kind, 'video');
+  assert.equal(panels[0].targets[0].live.stream, 'sub');
+  assert.equal(panels[0].options.liveMode, 'video');
 });
 
 test('data links point at dashboards that exist', () => {

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoDir } from '../../src/grafana/protocol.ts';
 
-export function pluginClients(address: string) {
+export function pluginClients(address: string, options: grpc.ChannelOptions = {}) {
   const def = protoLoader.loadSync(['pluginv2.proto', 'plugin.proto', 'health.proto'], {
     includeDirs: [protoDir()],
     keepCase: true,
@@ -14,7 +14,7 @@ export function pluginClients(address: string) {
   });
   const pkg = grpc.loadPackageDefinition(def) as any;
   const creds = grpc.credentials.createInsecure();
-  const make = (Ctor: any) => new Ctor(address, creds);
+  const make = (Ctor: any) => new Ctor(address, creds, options);
   return {
     data: make(pkg.pluginv2.Data),
     diagnostics: make(pkg.pluginv2.Diagnostics),

@@ -27,7 +27,7 @@ function liveChannel(path: string): Subject<unknown> {
 }
 const live = {
   getStream: (addr: LiveChannelAddress) => {
-    const key = `ds/${addr.namespace}/${addr.path}`;
+    const key = `ds/${addr.stream}/${addr.path}`;
     return new Observable((observer) => {
       watching.set(key, (watching.get(key) ?? 0) + 1);
       const sub = liveChannel(key).subscribe((message) =>

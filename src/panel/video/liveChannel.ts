@@ -4,7 +4,8 @@ import { getGrafanaLiveSrv } from '@grafana/runtime';
 /** `ds/<uid>/<path>` → a Live address; undefined for anything else. */
 export function parseLiveAddress(address: string): LiveChannelAddress | undefined {
   const m = /^ds\/([^/]+)\/(.+)$/.exec(address);
-  return m ? { scope: LiveChannelScope.DataSource, namespace: m[1], path: m[2] } : undefined;
+  // `stream` is the datasource uid since Grafana 12; `namespace` (its older name) for older runtimes.
+  return m ? { scope: LiveChannelScope.DataSource, stream: m[1], namespace: m[1], path: m[2] } : undefined;
 }
 
 /**
