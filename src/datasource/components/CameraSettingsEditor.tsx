@@ -10,6 +10,8 @@ export type SecretKind = 'password' | 'cameraPassword' | 'restreamUser' | 'restr
 export interface SecretState {
   configured: boolean;
   value: string;
+  /** Another row holds this camera's id: its secret keys are not this row's to show or change. */
+  locked?: boolean;
 }
 
 interface Props {
@@ -23,6 +25,9 @@ interface Props {
   /** The restream's own account (secureJsonData), never written into the URL. */
   restreamUser: SecretState;
   restreamPassword: SecretState;
+  /** An id typed that another camera holds: refused, shown with its error until changed. */
+  idDraft?: string;
+  idDraftError?: string;
   /** The id this camera was saved with, when it differs from the current one. */
   savedIdChanged?: string;
   defaultPollIntervalSeconds: number;
@@ -76,13 +81,13 @@ export function CameraSettingsEditor(props: Props) {
       <Field
         label="Id"
         description="Keys this camera's history, passwords and live channels. Follows the name for a new camera; keep it once saved."
-        invalid={Boolean(err('id'))}
-        error={err('id')}
+        invalid={Boolean(props.idDraftError ?? err('id'))}
+        error={props.idDraftError ?? err('id')}
       >
         <Input
           id={fid('id')}
           width={40}
-          value={camera.id ?? ''}
+          value={props.idDraft ?? camera.id ?? ''}
           onChange={(e) => props.onIdChange(e.currentTarget.value)}
         />
       </Field>
@@ -125,6 +130,7 @@ export function CameraSettingsEditor(props: Props) {
       >
         <SecretInput
           id={fid('password')}
+          disabled={password.locked}
           width={40}
           isConfigured={password.configured}
           value={password.value}
@@ -148,6 +154,7 @@ export function CameraSettingsEditor(props: Props) {
       <Field label="Camera account password" description="The password of that camera account">
         <SecretInput
           id={fid('cameraPassword')}
+          disabled={cameraPassword.locked}
           width={40}
           isConfigured={cameraPassword.configured}
           value={cameraPassword.value}
@@ -206,6 +213,7 @@ export function CameraSettingsEditor(props: Props) {
           >
             <SecretInput
               id={fid('restreamUser')}
+              disabled={props.restreamUser.locked}
               width={40}
               isConfigured={props.restreamUser.configured}
               value={props.restreamUser.value}
@@ -220,6 +228,7 @@ export function CameraSettingsEditor(props: Props) {
           >
             <SecretInput
               id={fid('restreamPassword')}
+              disabled={props.restreamPassword.locked}
               width={40}
               isConfigured={props.restreamPassword.configured}
               value={props.restreamPassword.value}

@@ -201,6 +201,55 @@ describe('ConfigEditor', () => {
     expect(last().secureJsonData?.['password.front']).toBe('');
   });
 
+  it('never lets a camera typed to another camera’s id show, reset or overwrite that camera’s saved password', async () => {
+    // The seen sequence: camera 2's id typed to camera 1's, then camera 2's password reset and typed.
+    const { user, changes, last } = setup(saved);
+    const garage = screen.getByTestId('camera-1');
+    const ids = screen.getAllByLabelText(/^Id/);
+    await user.clear(ids[1]);
+    await user.type(ids[1], 'front');
+    expect(ids[1]).toHaveValue('front');
+    expect(within(garage).getByText('Id "front" is already used by camera 1 (Front door)')).toBeInTheDocument();
+    // Camera 1's saved passwords do not show on camera 2, so camera 2 has nothing of them to reset.
+    expect(within(garage).queryByDisplayValue('configured')).not.toBeInTheDocument();
+    expect(within(garage).queryByRole('button', { name: 'Reset' })).not.toBeInTheDocument();
+    await user.type(within(garage).getByLabelText(/^TP-Link cloud password/), 'garage-pw');
+
+    for (const change of changes) {
+      expect(change.jsonData.cameras?.filter((c) => c.id === 'front')).toHaveLength(1);
+      expect(change.secureJsonFields).toMatchObject({ 'password.front': true, 'cameraPassword.front': true });
+      expect(change.secureJsonData ?? {}).not.toHaveProperty('password.front');
+      expect(change.secureJsonData ?? {}).not.toHaveProperty('cameraPassword.front');
+    }
+    expect(within(screen.getByTestId('camera-0')).getAllByDisplayValue('configured')).toHaveLength(2);
+    // The refused id never reached jsonData; a free id is taken and carries what was typed.
+    expect(last().jsonData.cameras?.map((c) => c.id)).toEqual(['front', 'fron']);
+    await user.type(ids[1], '2');
+    expect(last().jsonData.cameras?.map((c) => c.id)).toEqual(['front', 'front2']);
+    expect(last().secureJsonData).toEqual({ 'password.front2': 'garage-pw' });
+    expect(last().secureJsonFields).toMatchObject({ 'password.front': true, 'cameraPassword.front': true });
+  });
+
+  it('lets only the saved holder of an id loaded twice see or change its passwords', async () => {
+    const { user, last } = setup(
+      settings({
+        jsonData: {
+          cameras: [
+            { id: 'cam', name: 'Porch', host: '10.0.0.2' },
+            { id: 'cam', name: 'Garage', host: '10.0.0.3' },
+          ],
+        },
+        secureJsonFields: { 'password.cam': true },
+      })
+    );
+    const second = screen.getByTestId('camera-1');
+    expect(within(screen.getByTestId('camera-0')).getByDisplayValue('configured')).toBeInTheDocument();
+    expect(within(second).queryByDisplayValue('configured')).not.toBeInTheDocument();
+    expect(within(second).getByLabelText(/^TP-Link cloud password/)).toBeDisabled();
+    await user.click(within(screen.getByTestId('camera-0')).getByRole('button', { name: 'Reset' }));
+    expect(last().secureJsonFields).toMatchObject({ 'password.cam': false });
+  });
+
   it('never hands one camera’s typed password to another while an id is briefly a duplicate', async () => {
     const { user, last } = setup(
       settings({

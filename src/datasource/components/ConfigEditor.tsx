@@ -57,6 +57,25 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   }
   const savedIds = saved.ids;
   const [autoId, setAutoId] = useState<Set<string>>(() => new Set());
+  // An id typed that another row holds is refused: it stays here (shown with the field's error) and
+  // never reaches jsonData, so no row can read, reset or write another camera's secret keys.
+  const [idDrafts, setIdDrafts] = useState<Record<string, string>>({});
+  const takenBy = (id: string, index: number) => cameras.findIndex((c, i) => i !== index && c.id === id);
+  const duplicateMessage = (other: number) =>
+    `Id "${cameras[other].id}" is already used by camera ${other + 1}${cameras[other].name ? ` (${cameras[other].name})` : ''}`;
+  /**
+   * The row that owns the secret keys of an id. Settings saved by older versions may hold an id
+   * twice: then only the row saved with it (or else the first) sees, resets or writes them.
+   */
+  const ownsSecrets = (index: number) => {
+    const id = cameras[index].id;
+    const holders = cameras.map((c, i) => (c.id === id ? i : -1)).filter((i) => i >= 0);
+    if (holders.length < 2) {
+      return true;
+    }
+    const savedHolder = holders.find((i) => savedIds.get(keys[i]) === id);
+    return (savedHolder ?? holders[0]) === index;
+  };
   // Saved passwords an id change cleared since the last save (event handlers only): an id changed
   // back to the saved one gets them back.
   const clearedByRename = useRef({ version: options.version, keys: new Set<string>() });
@@ -137,7 +156,13 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   };
 
   const onIdChange = (index: number, id: string) => {
-    setAutoId((prev) => new Set([...prev].filter((k) => k !== keys[index])));
+    const key = keys[index];
+    setAutoId((prev) => new Set([...prev].filter((k) => k !== key)));
+    if (takenBy(id, index) >= 0) {
+      setIdDrafts((prev) => ({ ...prev, [key]: id }));
+      return;
+    }
+    setIdDrafts(({ [key]: _dropped, ...rest }) => rest);
     changeId(index, id, withCamera(index, { id }));
   };
 
@@ -172,13 +197,19 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     emit({ ...jsonData, cameras: rest }, { data, fields });
   };
 
-  const setSecret = (cameraId: string, kind: SecretKind, value: string) => {
-    const key = secretKeys[kind](cameraId);
+  const setSecret = (index: number, kind: SecretKind, value: string) => {
+    if (!ownsSecrets(index)) {
+      return;
+    }
+    const key = secretKeys[kind](cameras[index].id);
     emit(jsonData, { data: { ...secureData, [key]: value }, fields: { ...secureFields } });
   };
 
-  const resetSecret = (cameraId: string, kind: SecretKind) => {
-    const key = secretKeys[kind](cameraId);
+  const resetSecret = (index: number, kind: SecretKind) => {
+    if (!ownsSecrets(index)) {
+      return;
+    }
+    const key = secretKeys[kind](cameras[index].id);
     cleared().delete(key);
     emit(jsonData, { data: { ...secureData, [key]: '' }, fields: { ...secureFields, [key]: false } });
   };
@@ -187,7 +218,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const moveUrlCredentials = (index: number) => {
     const camera = cameras[index];
     const found = urlCredentials(camera.rtspUrlOverride ?? '');
-    if (!found || found === 'parameter') {
+    if (!found || found === 'parameter' || !ownsSecrets(index)) {
       return;
     }
     const data = { ...secureData, [secretKeys.restreamUser(camera.id)]: found.user };
@@ -200,8 +231,11 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     );
   };
 
-  const secretState = (cameraId: string, kind: SecretKind) => {
-    const key = secretKeys[kind](cameraId);
+  const secretState = (index: number, kind: SecretKind) => {
+    if (!ownsSecrets(index)) {
+      return { configured: false, value: '', locked: true };
+    }
+    const key = secretKeys[kind](cameras[index].id);
     return { configured: Boolean(secureFields[key]), value: secureData[key] ?? '' };
   };
 
@@ -251,18 +285,24 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
               index={index}
               camera={camera}
               errors={errors}
-              password={secretState(camera.id, 'password')}
-              cameraPassword={secretState(camera.id, 'cameraPassword')}
-              restreamUser={secretState(camera.id, 'restreamUser')}
-              restreamPassword={secretState(camera.id, 'restreamPassword')}
+              password={secretState(index, 'password')}
+              cameraPassword={secretState(index, 'cameraPassword')}
+              restreamUser={secretState(index, 'restreamUser')}
+              restreamPassword={secretState(index, 'restreamPassword')}
               onMoveUrlCredentials={() => moveUrlCredentials(index)}
               savedIdChanged={savedId !== undefined && savedId !== camera.id ? savedId : undefined}
               defaultPollIntervalSeconds={defaultPoll}
               onChange={(patch) => setJson({ cameras: withCamera(index, patch) })}
               onNameChange={(name) => onNameChange(index, name)}
               onIdChange={(id) => onIdChange(index, id)}
-              onSecretChange={(kind, value) => setSecret(camera.id, kind, value)}
-              onSecretReset={(kind) => resetSecret(camera.id, kind)}
+              idDraft={idDrafts[key]}
+              idDraftError={
+                idDrafts[key] !== undefined && takenBy(idDrafts[key], index) >= 0
+                  ? duplicateMessage(takenBy(idDrafts[key], index))
+                  : undefined
+              }
+              onSecretChange={(kind, value) => setSecret(index, kind, value)}
+              onSecretReset={(kind) => resetSecret(index, kind)}
               onRemove={() => removeCamera(index)}
             />
           );
