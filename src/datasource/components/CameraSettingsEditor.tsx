@@ -1,4 +1,4 @@
-import { Button, Field, FieldSet, Input, RadioButtonGroup, SecretInput, Switch } from '@grafana/ui';
+import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup, SecretInput } from '@grafana/ui';
 import React from 'react';
 
 import type { CameraSettings } from '../../shared/query';
@@ -38,7 +38,6 @@ interface Props {
   onSecretReset: (kind: SecretKind) => void;
   /** Moves a user and password typed into the restream URL into the secure fields. */
   onMoveUrlCredentials: () => void;
-  onRemove: () => void;
 }
 
 const STREAM_OPTIONS = [
@@ -92,10 +91,9 @@ export function CameraSettingsEditor(props: Props) {
         />
       </Field>
       {props.savedIdChanged && (
-        <p role="note">
-          Saved as “{props.savedIdChanged}”: its history stays under that id and its passwords were cleared; enter them
-          again.
-        </p>
+        <Alert severity="warning" title={`Saved as “${props.savedIdChanged}”`}>
+          Its history stays under that id and its passwords were cleared; enter them again, or change the id back.
+        </Alert>
       )}
       <Field
         label="Host"
@@ -249,22 +247,6 @@ export function CameraSettingsEditor(props: Props) {
           onChange={(e) => onChange({ onvifPort: numberOrUndefined(e.currentTarget.value) })}
         />
       </Field>
-      <Field label="Disabled" description="Keep the settings but stop polling this camera">
-        <Switch
-          id={fid('disabled')}
-          value={Boolean(camera.disabled)}
-          onChange={(e) => onChange({ disabled: e.currentTarget.checked })}
-        />
-      </Field>
-      <Button
-        variant="destructive"
-        fill="outline"
-        icon="trash-alt"
-        onClick={props.onRemove}
-        aria-label={`Remove camera ${index + 1}`}
-      >
-        Remove camera
-      </Button>
     </FieldSet>
   );
 }

@@ -34,8 +34,8 @@ function settings(over: Partial<Settings> = {}): Settings {
   } as Settings;
 }
 
-/** Holds the options like Grafana's settings page does, and records every change. */
-function setup(initial: Settings) {
+/** Holds the options like Grafana's settings page does, and records every change; opens every camera's form. */
+async function setup(initial: Settings, { expand = true } = {}) {
   const changes: Settings[] = [];
   function Harness() {
     const [options, setOptions] = useState(initial);
@@ -51,6 +51,11 @@ function setup(initial: Settings) {
   }
   const user = userEvent.setup();
   render(<Harness />);
+  if (expand) {
+    for (const edit of screen.queryAllByRole('button', { name: /^Edit camera \d+$/ })) {
+      await user.click(edit);
+    }
+  }
   const last = () => changes[changes.length - 1];
   return { user, changes, last };
 }
@@ -69,8 +74,8 @@ const saved = settings({
 jest.setTimeout(30_000);
 
 describe('ConfigEditor', () => {
-  it('explains which account is which', () => {
-    setup(settings());
+  it('explains which account is which', async () => {
+    await setup(settings());
     expect(screen.getByText(/Each camera uses two different accounts/)).toBeInTheDocument();
     expect(screen.getAllByText(/TP-Link cloud password/).length).toBeGreaterThan(0);
     expect(screen.getAllByText(/Third-Party Compatibility/).length).toBeGreaterThan(0);
@@ -78,7 +83,7 @@ describe('ConfigEditor', () => {
   });
 
   it('adds a camera whose id follows its name, then stays once edited by hand', async () => {
-    const { user, last } = setup(settings());
+    const { user, last } = await setup(settings());
     await user.click(screen.getByRole('button', { name: /Add camera/ }));
     const name = screen.getByLabelText(/^Name/);
     await user.type(name, 'Back Yard');
@@ -92,14 +97,14 @@ describe('ConfigEditor', () => {
   });
 
   it('keeps the id of a saved camera when it is renamed', async () => {
-    const { user, last } = setup(saved);
+    const { user, last } = await setup(saved);
     const [name] = screen.getAllByLabelText(/^Name/);
     await user.type(name, ' porch');
     expect(last().jsonData.cameras?.[0]).toMatchObject({ id: 'front', name: 'Front door porch' });
   });
 
   it('shows validation messages: duplicate id, empty host, bad interval', async () => {
-    const { user } = setup(saved);
+    const { user } = await setup(saved);
     const ids = screen.getAllByLabelText(/^Id/);
     await user.clear(ids[1]);
     await user.type(ids[1], 'front');
@@ -107,7 +112,7 @@ describe('ConfigEditor', () => {
 
     const hosts = screen.getAllByLabelText(/^Host/);
     await user.clear(hosts[1]);
-    expect(screen.getByText(/Host is required/)).toBeInTheDocument();
+    expect(within(screen.getByTestId('camera-1')).getByText(/Host is required/)).toBeInTheDocument();
 
     const polls = screen.getAllByLabelText(/^Poll interval/);
     await user.type(polls[0], '1');
@@ -117,7 +122,7 @@ describe('ConfigEditor', () => {
   });
 
   it('shows saved passwords as configured and resets them', async () => {
-    const { user, last } = setup(saved);
+    const { user, last } = await setup(saved);
     const front = screen.getByTestId('camera-0');
     const configured = within(front).getAllByDisplayValue('configured');
     expect(configured).toHaveLength(2);
@@ -131,7 +136,7 @@ describe('ConfigEditor', () => {
   });
 
   it('stores typed passwords in secureJsonData under the camera id', async () => {
-    const { user, last } = setup(saved);
+    const { user, last } = await setup(saved);
     const garage = screen.getByTestId('camera-1');
     await user.type(within(garage).getByLabelText(/^TP-Link cloud password/), 'cloud-pw');
     await user.type(within(garage).getByLabelText(/^Camera account password/), 'cam-pw');
@@ -140,7 +145,7 @@ describe('ConfigEditor', () => {
   });
 
   it('keeps restream credentials out of jsonData: refuses them in the URL and moves them to secure fields', async () => {
-    const { user, last, changes } = setup(saved);
+    const { user, last, changes } = await setup(saved);
     const garage = screen.getByTestId('camera-1');
     const url = within(garage).getByLabelText(/^RTSP override URL/);
     await user.type(url, 'rtsp://viewer:s3cret@go2rtc:8554/garage');
@@ -166,14 +171,14 @@ describe('ConfigEditor', () => {
   });
 
   it('moves unsaved passwords with an id change and clears saved ones, saying so', async () => {
-    const { user, last } = setup(saved);
+    const { user, last } = await setup(saved);
     const front = screen.getByTestId('camera-0');
     const ids = screen.getAllByLabelText(/^Id/);
     await user.clear(ids[0]);
     await user.type(ids[0], 'porch');
     expect(last().secureJsonFields).toMatchObject({ 'password.front': false, 'cameraPassword.front': false });
     expect(within(front).queryByDisplayValue('configured')).not.toBeInTheDocument();
-    expect(within(front).getByRole('note')).toHaveTextContent('Saved as “front”');
+    expect(within(front).getByText('Saved as “front”')).toBeInTheDocument();
 
     await user.type(within(front).getByLabelText(/^TP-Link cloud password/), 'pw');
     await user.clear(ids[0]);
@@ -183,7 +188,7 @@ describe('ConfigEditor', () => {
   });
 
   it('gives saved passwords back when the id returns to the saved one, unless they were reset', async () => {
-    const { user, last } = setup(saved);
+    const { user, last } = await setup(saved);
     const front = screen.getByTestId('camera-0');
     const ids = screen.getAllByLabelText(/^Id/);
     await user.type(ids[0], 'x');
@@ -203,7 +208,7 @@ describe('ConfigEditor', () => {
 
   it('never lets a camera typed to another camera’s id show, reset or overwrite that camera’s saved password', async () => {
     // The seen sequence: camera 2's id typed to camera 1's, then camera 2's password reset and typed.
-    const { user, changes, last } = setup(saved);
+    const { user, changes, last } = await setup(saved);
     const garage = screen.getByTestId('camera-1');
     const ids = screen.getAllByLabelText(/^Id/);
     await user.clear(ids[1]);
@@ -231,7 +236,7 @@ describe('ConfigEditor', () => {
   });
 
   it('lets only the saved holder of an id loaded twice see or change its passwords', async () => {
-    const { user, last } = setup(
+    const { user, last } = await setup(
       settings({
         jsonData: {
           cameras: [
@@ -251,7 +256,7 @@ describe('ConfigEditor', () => {
   });
 
   it('never hands one camera’s typed password to another while an id is briefly a duplicate', async () => {
-    const { user, last } = setup(
+    const { user, last } = await setup(
       settings({
         jsonData: {
           cameras: [
@@ -274,16 +279,20 @@ describe('ConfigEditor', () => {
     const changes: Settings[] = [];
     const onOptionsChange = (next: Settings) => changes.push(next);
     const { rerender } = render(<ConfigEditor options={{ ...saved, version: 1 }} onOptionsChange={onOptionsChange} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Edit camera 1' }));
     const moved = { ...saved, version: 1, jsonData: { cameras: [{ ...saved.jsonData.cameras![0], id: 'porch' }] } };
     rerender(<ConfigEditor options={moved} onOptionsChange={onOptionsChange} />);
-    expect(screen.getByRole('note')).toHaveTextContent('Saved as “front”');
+    expect(screen.getByText('Saved as “front”')).toBeInTheDocument();
     rerender(<ConfigEditor options={{ ...moved, version: 2 }} onOptionsChange={onOptionsChange} />);
-    expect(screen.queryByRole('note')).not.toBeInTheDocument();
+    expect(screen.queryByText('Saved as “front”')).not.toBeInTheDocument();
   });
 
   it('removes a camera and clears its stored passwords', async () => {
-    const { user, last } = setup(saved);
+    const { user, last } = await setup(saved);
     await user.click(screen.getByRole('button', { name: 'Remove camera 1' }));
+    // Nothing is removed before the confirmation.
+    expect(last()).toBeUndefined();
+    await user.click(screen.getByRole('button', { name: 'Remove with its passwords' }));
     expect(last().jsonData.cameras?.map((c) => c.id)).toEqual(['garage']);
     expect(last().secureJsonFields).toMatchObject({ 'password.front': false, 'cameraPassword.front': false });
     expect(screen.getAllByLabelText(/^Name/)).toHaveLength(1);
@@ -291,11 +300,64 @@ describe('ConfigEditor', () => {
   });
 
   it('edits defaults and flags out-of-range live settings', async () => {
-    const { user, last } = setup(settings());
+    const { user, last } = await setup(settings());
+    expect(screen.queryByLabelText(/^History retention/)).not.toBeInTheDocument();
+    await user.click(screen.getByText('Additional settings'));
     await user.type(screen.getByLabelText(/^History retention/), '48');
     await user.type(screen.getByLabelText(/^Live frames per second/), '12');
     expect(last().jsonData).toMatchObject({ retentionHours: 48, liveFps: 12 });
     expect(screen.getByText('Live frame rate must be a whole number from 1 to 10')).toBeInTheDocument();
+  });
+
+  it('lists cameras as compact rows with live status, marks errors on the row and sums them up at the top', async () => {
+    const fetch = jest
+      .fn()
+      .mockImplementation(({ url }: { url: string }) =>
+        url.endsWith('/resources/cameras')
+          ? of({
+              data: [{ id: 'front', name: 'Front door', model: 'C210', status: 'online', host: '10.0.0.2', ptz: true }],
+            })
+          : throwError(() => ({ status: 404, data: {} }))
+      );
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    await setup(
+      settings({
+        uid: 'ds-1',
+        jsonData: { cameras: [...saved.jsonData.cameras!.slice(0, 1), { id: 'garage', name: 'Garage', host: '' }] },
+      }),
+      { expand: false }
+    );
+    expect(screen.queryByLabelText(/^Host/)).not.toBeInTheDocument();
+    const front = screen.getByTestId('camera-row-0');
+    expect(await within(front).findByText('Online')).toBeInTheDocument();
+    expect(within(front).getByText(/10\.0\.0\.2 · C210/)).toBeInTheDocument();
+    expect(within(front).queryByText('Needs attention')).not.toBeInTheDocument();
+    expect(within(screen.getByTestId('camera-row-1')).getByText('Needs attention')).toBeInTheDocument();
+    const summary = screen.getByRole('list', { name: 'Settings that need attention' });
+    expect(summary).toHaveTextContent('Camera 2 (Garage): Host is required');
+  });
+
+  it('shows a new camera’s missing fields only once touched', async () => {
+    const { user } = await setup(settings());
+    await user.click(screen.getByRole('button', { name: /Add camera/ }));
+    expect(screen.getByLabelText(/^Name/)).toBeInTheDocument();
+    expect(screen.queryByText(/is required/)).not.toBeInTheDocument();
+    expect(screen.queryByRole('list', { name: 'Settings that need attention' })).not.toBeInTheDocument();
+    await user.type(screen.getByLabelText(/^Host/), 'x');
+    await user.clear(screen.getByLabelText(/^Host/));
+    expect(screen.getAllByText(/Host is required/).length).toBe(2);
+    expect(screen.getByRole('list', { name: 'Settings that need attention' })).toHaveTextContent('Camera 1');
+    expect(screen.queryByText(/Name is required/)).not.toBeInTheDocument();
+  });
+
+  it('disables a camera from its row and shows it disabled', async () => {
+    const { user, last } = await setup(saved, { expand: false });
+    const row = screen.getByTestId('camera-row-1');
+    expect(within(row).queryByText('Disabled')).not.toBeInTheDocument();
+    await user.click(within(row).getByRole('switch', { name: 'Enable camera 2' }));
+    expect(last().jsonData.cameras?.[1]).toMatchObject({ id: 'garage', disabled: true });
+    expect(within(row).getByText('Disabled')).toBeInTheDocument();
+    expect(within(row).getByRole('switch', { name: 'Enable camera 2' })).not.toBeChecked();
   });
 
   it('in sidecar mode shows the sidecar the saved datasource reached', async () => {
@@ -303,7 +365,8 @@ describe('ConfigEditor', () => {
       .fn()
       .mockReturnValue(of({ data: { connection: 'sidecar', address: '10.1.1.9:50051', version: '0.1.0' } }));
     setBackendSrv({ fetch } as unknown as BackendSrv);
-    const { user, last } = setup(settings({ uid: 'ds-1' }));
+    const { user, last } = await setup(settings({ uid: 'ds-1' }));
+    await user.click(screen.getByText('Additional settings'));
     await user.click(screen.getByRole('radio', { name: 'Sidecar' }));
     expect(last().jsonData.connection).toBe('sidecar');
     expect(await screen.findByText('10.1.1.9:50051')).toBeInTheDocument();
@@ -313,7 +376,7 @@ describe('ConfigEditor', () => {
   it('counts a 404 from the sidecar as reached', async () => {
     const fetch = jest.fn().mockReturnValue(throwError(() => ({ status: 404, data: { error: 'no resource "info"' } })));
     setBackendSrv({ fetch } as unknown as BackendSrv);
-    setup(settings({ uid: 'ds-1', jsonData: { connection: 'sidecar' } }));
+    await setup(settings({ uid: 'ds-1', jsonData: { connection: 'sidecar' } }));
     expect(await screen.findByText('The sidecar answers, but does not report its address.')).toBeInTheDocument();
   });
 
@@ -322,7 +385,7 @@ describe('ConfigEditor', () => {
       .fn()
       .mockReturnValue(throwError(() => ({ status: 502, data: { message: 'connection refused' } })));
     setBackendSrv({ fetch } as unknown as BackendSrv);
-    setup(settings({ uid: 'ds-1', jsonData: { connection: 'sidecar' } }));
+    await setup(settings({ uid: 'ds-1', jsonData: { connection: 'sidecar' } }));
     expect(await screen.findByText('The sidecar was not reached')).toBeInTheDocument();
     expect(screen.getByText(/connection refused/)).toBeInTheDocument();
   });

@@ -1,5 +1,5 @@
 import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup } from '@grafana/ui';
+import { Alert, Button, Collapse, Field, FieldSet, Input, RadioButtonGroup } from '@grafana/ui';
 import React, { useRef, useState } from 'react';
 
 import {
@@ -11,10 +11,18 @@ import {
   type CameraSettings,
   type ConnectionMode,
 } from '../../shared/query';
-import { deriveCameraId, urlCredentials, validateSettings } from '../settingsValidation';
+import {
+  cameraField,
+  deriveCameraId,
+  urlCredentials,
+  validateSettings,
+  type SettingsErrors,
+} from '../settingsValidation';
 import { SETTINGS_DEFAULTS, type TapoSecureJsonData, type TapoOptions } from '../types';
+import { CameraRow } from './CameraRow';
 import { CameraSettingsEditor } from './CameraSettingsEditor';
 import { SidecarStatus } from './SidecarStatus';
+import { useLiveStatus } from './useLiveStatus';
 
 type Props = DataSourcePluginOptionsEditorProps<TapoOptions, TapoSecureJsonData>;
 type SecretKind = keyof typeof secretKeys;
@@ -41,7 +49,8 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const cameras = jsonData.cameras ?? [];
   const secureFields = options.secureJsonFields ?? {};
   const secureData: TapoSecureJsonData = options.secureJsonData ?? {};
-  const errors = validateSettings(jsonData);
+  const allErrors = validateSettings(jsonData);
+  const live = useLiveStatus(options.uid, options.version);
 
   // Row keys keep React state attached to a camera while its id is being edited.
   const [rowKeys, setRowKeys] = useState<string[]>(() => cameras.map(() => newRowKey()));
@@ -56,6 +65,30 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     setSaved({ version: options.version, ids: new Map(keys.map((k, i) => [k, cameras[i].id])) });
   }
   const savedIds = saved.ids;
+  const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
+  const toggle = (key: string) =>
+    setExpanded((prev) => {
+      const next = new Set(prev);
+      return next.delete(key) ? next : next.add(key);
+    });
+  // Cameras added since the last save show a field's error only once it was changed (or saved).
+  const [fresh, setFresh] = useState({ version: options.version, keys: new Set<string>(), touched: new Set<string>() });
+  if (fresh.version !== options.version) {
+    setFresh({ version: options.version, keys: new Set(), touched: new Set() });
+  }
+  const touch = (key: string, fields: string[]) =>
+    setFresh((prev) => ({ ...prev, touched: new Set([...prev.touched, ...fields.map((f) => `${key}.${f}`)]) }));
+  const errors: SettingsErrors = {};
+  for (const [field, message] of Object.entries(allErrors)) {
+    const m = /^cameras\.(\d+)\.(\w+)$/.exec(field);
+    const key = m ? keys[Number(m[1])] : undefined;
+    if (!key || !fresh.keys.has(key) || fresh.touched.has(`${key}.${m![2]}`)) {
+      errors[field] = message;
+    }
+  }
+  const [additionalOpen, setAdditionalOpen] = useState(
+    () => jsonData.connection === 'sidecar' || Object.keys(allErrors).some((f) => !f.startsWith('cameras.'))
+  );
   const [autoId, setAutoId] = useState<Set<string>>(() => new Set());
   // An id typed that another row holds is refused: it stays here (shown with the field's error) and
   // never reaches jsonData, so no row can read, reset or write another camera's secret keys.
@@ -95,8 +128,10 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       secureJsonFields: secure ? secure.fields : options.secureJsonFields,
     });
   const setJson = (patch: Partial<TapoOptions>) => emit({ ...jsonData, ...patch });
-  const withCamera = (index: number, patch: Partial<CameraSettings>) =>
-    cameras.map((c, i) => (i === index ? { ...c, ...patch } : c));
+  const withCamera = (index: number, patch: Partial<CameraSettings>) => {
+    touch(keys[index], Object.keys(patch));
+    return cameras.map((c, i) => (i === index ? { ...c, ...patch } : c));
+  };
 
   /**
    * Moves typed (unsaved) passwords to the new id; saved ones cannot move, so they are cleared (and
@@ -158,6 +193,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const onIdChange = (index: number, id: string) => {
     const key = keys[index];
     setAutoId((prev) => new Set([...prev].filter((k) => k !== key)));
+    touch(key, ['id']);
     if (takenBy(id, index) >= 0) {
       setIdDrafts((prev) => ({ ...prev, [key]: id }));
       return;
@@ -169,6 +205,8 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const addCamera = () => {
     const key = newRowKey();
     setRowKeys([...keys, key]);
+    setExpanded((prev) => new Set(prev).add(key));
+    setFresh((prev) => ({ ...prev, keys: new Set(prev.keys).add(key) }));
     setAutoId((prev) => new Set(prev).add(key));
     const id = deriveCameraId(
       'camera',
@@ -239,25 +277,44 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     return { configured: Boolean(secureFields[key]), value: secureData[key] ?? '' };
   };
 
+  const idDraftErrorOf = (index: number): string | undefined => {
+    const draft = idDrafts[keys[index]];
+    const other = draft === undefined ? -1 : takenBy(draft, index);
+    return other >= 0 ? duplicateMessage(other) : undefined;
+  };
+  const summary: string[] = [];
+  cameras.forEach((camera, index) => {
+    const draftError = idDraftErrorOf(index);
+    const messages = Object.entries(errors)
+      .filter(([f]) => f.startsWith(`cameras.${index}.`))
+      .map(([f, m]) => (draftError && f === cameraField(index, 'id') ? draftError : m));
+    if (draftError && !messages.includes(draftError)) {
+      messages.unshift(draftError);
+    }
+    const label = `Camera ${index + 1}${camera.name ? ` (${camera.name})` : ''}`;
+    messages.forEach((m) => summary.push(`${label}: ${m}`));
+  });
+  Object.entries(errors)
+    .filter(([f]) => !f.startsWith('cameras.'))
+    .forEach(([, m]) => summary.push(`Additional settings: ${m}`));
+
   const connection = jsonData.connection ?? SETTINGS_DEFAULTS.connection;
   const defaultPoll = jsonData.defaultPollIntervalSeconds ?? SETTINGS_DEFAULTS.defaultPollIntervalSeconds;
 
   return (
     <div>
-      <FieldSet label="Connection">
-        <Field
-          label="Sidecar"
-          description="Managed: Grafana runs the bundled sidecar (needs node 20+ on the Grafana host). Sidecar: it runs in its own container and Grafana reaches it through sidecar_address."
+      {summary.length > 0 && (
+        <Alert
+          severity="error"
+          title={summary.length === 1 ? '1 setting needs attention' : `${summary.length} settings need attention`}
         >
-          <RadioButtonGroup<ConnectionMode>
-            options={CONNECTION_OPTIONS}
-            value={connection}
-            onChange={(value) => setJson({ connection: value })}
-          />
-        </Field>
-        {connection === 'sidecar' && <SidecarStatus uid={options.uid} />}
-      </FieldSet>
-
+          <ul aria-label="Settings that need attention">
+            {summary.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        </Alert>
+      )}
       <FieldSet label="Cameras">
         <Alert severity="info" title="Each camera uses two different accounts">
           <ul>
@@ -278,114 +335,142 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         {cameras.map((camera, index) => {
           const key = keys[index];
           const savedId = savedIds.get(key);
+          const cameraErrors =
+            idDraftErrorOf(index) ?? Object.keys(errors).some((f) => f.startsWith(`cameras.${index}.`));
           return (
-            <CameraSettingsEditor
+            <CameraRow
               key={key}
-              rowKey={key}
               index={index}
               camera={camera}
-              errors={errors}
-              password={secretState(index, 'password')}
-              cameraPassword={secretState(index, 'cameraPassword')}
-              restreamUser={secretState(index, 'restreamUser')}
-              restreamPassword={secretState(index, 'restreamPassword')}
-              onMoveUrlCredentials={() => moveUrlCredentials(index)}
-              savedIdChanged={savedId !== undefined && savedId !== camera.id ? savedId : undefined}
-              defaultPollIntervalSeconds={defaultPoll}
-              onChange={(patch) => setJson({ cameras: withCamera(index, patch) })}
-              onNameChange={(name) => onNameChange(index, name)}
-              onIdChange={(id) => onIdChange(index, id)}
-              idDraft={idDrafts[key]}
-              idDraftError={
-                idDrafts[key] !== undefined && takenBy(idDrafts[key], index) >= 0
-                  ? duplicateMessage(takenBy(idDrafts[key], index))
-                  : undefined
-              }
-              onSecretChange={(kind, value) => setSecret(index, kind, value)}
-              onSecretReset={(kind) => resetSecret(index, kind)}
+              live={savedId !== undefined && savedId === camera.id ? live.get(camera.id) : undefined}
+              hasErrors={Boolean(cameraErrors)}
+              expanded={expanded.has(key)}
+              onToggle={() => toggle(key)}
+              onEnabledChange={(enabled) => setJson({ cameras: withCamera(index, { disabled: !enabled }) })}
               onRemove={() => removeCamera(index)}
-            />
+            >
+              <CameraSettingsEditor
+                key={key}
+                rowKey={key}
+                index={index}
+                camera={camera}
+                errors={errors}
+                password={secretState(index, 'password')}
+                cameraPassword={secretState(index, 'cameraPassword')}
+                restreamUser={secretState(index, 'restreamUser')}
+                restreamPassword={secretState(index, 'restreamPassword')}
+                onMoveUrlCredentials={() => moveUrlCredentials(index)}
+                savedIdChanged={savedId !== undefined && savedId !== camera.id ? savedId : undefined}
+                defaultPollIntervalSeconds={defaultPoll}
+                onChange={(patch) => setJson({ cameras: withCamera(index, patch) })}
+                onNameChange={(name) => onNameChange(index, name)}
+                onIdChange={(id) => onIdChange(index, id)}
+                idDraft={idDrafts[key]}
+                idDraftError={idDraftErrorOf(index)}
+                onSecretChange={(kind, value) => setSecret(index, kind, value)}
+                onSecretReset={(kind) => resetSecret(index, kind)}
+              />
+            </CameraRow>
           );
         })}
         <Button icon="plus" variant="secondary" onClick={addCamera}>
           Add camera
         </Button>
       </FieldSet>
+      <Collapse
+        label="Additional settings"
+        isOpen={additionalOpen}
+        onToggle={() => setAdditionalOpen(!additionalOpen)}
+      >
+        <FieldSet label="Connection">
+          <Field
+            label="Sidecar"
+            description="Managed: Grafana runs the bundled sidecar (needs node 20+ on the Grafana host). Sidecar: it runs in its own container and Grafana reaches it through sidecar_address."
+          >
+            <RadioButtonGroup<ConnectionMode>
+              options={CONNECTION_OPTIONS}
+              value={connection}
+              onChange={(value) => setJson({ connection: value })}
+            />
+          </Field>
+          {connection === 'sidecar' && <SidecarStatus uid={options.uid} />}
+        </FieldSet>
 
-      <FieldSet label="Defaults">
-        <Field
-          label="Default poll interval (seconds)"
-          description="For cameras without their own interval"
-          invalid={Boolean(errors.defaultPollIntervalSeconds)}
-          error={errors.defaultPollIntervalSeconds}
-        >
-          <Input
-            id="tapo-default-poll"
-            type="number"
-            width={16}
-            placeholder={String(SETTINGS_DEFAULTS.defaultPollIntervalSeconds)}
-            value={jsonData.defaultPollIntervalSeconds ?? ''}
-            onChange={(e) => setJson({ defaultPollIntervalSeconds: numberOrUndefined(e.currentTarget.value) })}
-          />
-        </Field>
-        <Field
-          label="History retention (hours)"
-          description="How long polled metrics and events are kept"
-          invalid={Boolean(errors.retentionHours)}
-          error={errors.retentionHours}
-        >
-          <Input
-            id="tapo-retention"
-            type="number"
-            width={16}
-            placeholder={String(SETTINGS_DEFAULTS.retentionHours)}
-            value={jsonData.retentionHours ?? ''}
-            onChange={(e) => setJson({ retentionHours: numberOrUndefined(e.currentTarget.value) })}
-          />
-        </Field>
-        <Field
-          label="Live frames per second"
-          description={`Default for live frames; at most ${LIVE_MAX_FPS}`}
-          invalid={Boolean(errors.liveFps)}
-          error={errors.liveFps}
-        >
-          <Input
-            id="tapo-live-fps"
-            type="number"
-            width={16}
-            placeholder={String(LIVE_DEFAULT_FPS)}
-            value={jsonData.liveFps ?? ''}
-            onChange={(e) => setJson({ liveFps: numberOrUndefined(e.currentTarget.value) })}
-          />
-        </Field>
-        <Field
-          label="Live frame width (pixels)"
-          description={`Default width of live frames; at most ${LIVE_MAX_WIDTH}`}
-          invalid={Boolean(errors.liveWidth)}
-          error={errors.liveWidth}
-        >
-          <Input
-            id="tapo-live-width"
-            type="number"
-            width={16}
-            placeholder={String(LIVE_DEFAULT_WIDTH)}
-            value={jsonData.liveWidth ?? ''}
-            onChange={(e) => setJson({ liveWidth: numberOrUndefined(e.currentTarget.value) })}
-          />
-        </Field>
-        <Field
-          label="ffmpeg path"
-          description="Used to grab frames from RTSP; empty means ffmpeg on the sidecar's PATH"
-        >
-          <Input
-            id="tapo-ffmpeg"
-            width={40}
-            placeholder="ffmpeg"
-            value={jsonData.ffmpegPath ?? ''}
-            onChange={(e) => setJson({ ffmpegPath: e.currentTarget.value || undefined })}
-          />
-        </Field>
-      </FieldSet>
+        <FieldSet label="Defaults">
+          <Field
+            label="Default poll interval (seconds)"
+            description="For cameras without their own interval"
+            invalid={Boolean(errors.defaultPollIntervalSeconds)}
+            error={errors.defaultPollIntervalSeconds}
+          >
+            <Input
+              id="tapo-default-poll"
+              type="number"
+              width={16}
+              placeholder={String(SETTINGS_DEFAULTS.defaultPollIntervalSeconds)}
+              value={jsonData.defaultPollIntervalSeconds ?? ''}
+              onChange={(e) => setJson({ defaultPollIntervalSeconds: numberOrUndefined(e.currentTarget.value) })}
+            />
+          </Field>
+          <Field
+            label="History retention (hours)"
+            description="How long polled metrics and events are kept"
+            invalid={Boolean(errors.retentionHours)}
+            error={errors.retentionHours}
+          >
+            <Input
+              id="tapo-retention"
+              type="number"
+              width={16}
+              placeholder={String(SETTINGS_DEFAULTS.retentionHours)}
+              value={jsonData.retentionHours ?? ''}
+              onChange={(e) => setJson({ retentionHours: numberOrUndefined(e.currentTarget.value) })}
+            />
+          </Field>
+          <Field
+            label="Live frames per second"
+            description={`Default for live frames; at most ${LIVE_MAX_FPS}`}
+            invalid={Boolean(errors.liveFps)}
+            error={errors.liveFps}
+          >
+            <Input
+              id="tapo-live-fps"
+              type="number"
+              width={16}
+              placeholder={String(LIVE_DEFAULT_FPS)}
+              value={jsonData.liveFps ?? ''}
+              onChange={(e) => setJson({ liveFps: numberOrUndefined(e.currentTarget.value) })}
+            />
+          </Field>
+          <Field
+            label="Live frame width (pixels)"
+            description={`Default width of live frames; at most ${LIVE_MAX_WIDTH}`}
+            invalid={Boolean(errors.liveWidth)}
+            error={errors.liveWidth}
+          >
+            <Input
+              id="tapo-live-width"
+              type="number"
+              width={16}
+              placeholder={String(LIVE_DEFAULT_WIDTH)}
+              value={jsonData.liveWidth ?? ''}
+              onChange={(e) => setJson({ liveWidth: numberOrUndefined(e.currentTarget.value) })}
+            />
+          </Field>
+          <Field
+            label="ffmpeg path"
+            description="Used to grab frames from RTSP; empty means ffmpeg on the sidecar's PATH"
+          >
+            <Input
+              id="tapo-ffmpeg"
+              width={40}
+              placeholder="ffmpeg"
+              value={jsonData.ffmpegPath ?? ''}
+              onChange={(e) => setJson({ ffmpegPath: e.currentTarget.value || undefined })}
+            />
+          </Field>
+        </FieldSet>
+      </Collapse>
     </div>
   );
 }
