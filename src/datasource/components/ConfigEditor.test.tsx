@@ -310,15 +310,13 @@ describe('ConfigEditor', () => {
   });
 
   it('lists cameras as compact rows with live status, marks errors on the row and sums them up at the top', async () => {
-    const fetch = jest
-      .fn()
-      .mockImplementation(({ url }: { url: string }) =>
-        url.endsWith('/resources/cameras')
-          ? of({
-              data: [{ id: 'front', name: 'Front door', model: 'C210', status: 'online', host: '10.0.0.2', ptz: true }],
-            })
-          : throwError(() => ({ status: 404, data: {} }))
-      );
+    const fetch = jest.fn().mockImplementation(({ url }: { url: string }) =>
+      url.endsWith('/resources/cameras')
+        ? of({
+            data: [{ id: 'front', name: 'Front door', model: 'C210', status: 'online', host: '10.0.0.2', ptz: true }],
+          })
+        : throwError(() => ({ status: 404, data: {} }))
+    );
     setBackendSrv({ fetch } as unknown as BackendSrv);
     await setup(
       settings({

@@ -377,11 +377,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           Add camera
         </Button>
       </FieldSet>
-      <Collapse
-        label="Additional settings"
-        isOpen={additionalOpen}
-        onToggle={() => setAdditionalOpen(!additionalOpen)}
-      >
+      <Collapse label="Additional settings" isOpen={additionalOpen} onToggle={() => setAdditionalOpen(!additionalOpen)}>
         <FieldSet label="Connection">
           <Field
             label="Sidecar"
