@@ -358,6 +358,36 @@ describe('ConfigEditor', () => {
     expect(within(row).getByRole('switch', { name: 'Enable camera 2' })).not.toBeChecked();
   });
 
+  it('tests a saved camera through the sidecar and says what to fix; an unsaved one cannot be tested', async () => {
+    const fetch = jest.fn().mockImplementation(({ url }: { url: string }) =>
+      url.endsWith('/resources/cameras/front/test')
+        ? of({
+            data: {
+              cameraId: 'front',
+              name: 'Front door',
+              ok: false,
+              status: 'auth_failed',
+              problem: 'wrong password, or Third-Party Compatibility off? (Tapo app → Me → Tapo Lab)',
+              model: null,
+              firmware: null,
+              message: 'wrong password, or Third-Party Compatibility off? (Tapo app → Me → Tapo Lab): -40401',
+            },
+          })
+        : throwError(() => ({ status: 404, data: {} }))
+    );
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    const { user } = await setup({ ...saved, uid: 'ds-1' });
+    await user.click(screen.getByRole('button', { name: 'Test camera 1' }));
+    expect(await screen.findByText(/^To fix: wrong password, or Third-Party Compatibility off/)).toBeInTheDocument();
+    expect(fetch).toHaveBeenCalledWith(
+      expect.objectContaining({ url: '/api/datasources/uid/ds-1/resources/cameras/front/test', method: 'POST' })
+    );
+
+    await user.click(screen.getByRole('button', { name: /Add camera/ }));
+    expect(screen.getByRole('button', { name: 'Test camera 3' })).toBeDisabled();
+    expect(screen.getAllByText(/Save the datasource first/)).toHaveLength(1);
+  });
+
   it('in sidecar mode shows the sidecar the saved datasource reached', async () => {
     const fetch = jest
       .fn()

@@ -21,6 +21,7 @@ import {
 import { SETTINGS_DEFAULTS, type TapoSecureJsonData, type TapoOptions } from '../types';
 import { CameraRow } from './CameraRow';
 import { CameraSettingsEditor } from './CameraSettingsEditor';
+import { CameraTestButton } from './CameraTestButton';
 import { SidecarStatus } from './SidecarStatus';
 import { useLiveStatus } from './useLiveStatus';
 
@@ -369,6 +370,12 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
                 idDraftError={idDraftErrorOf(index)}
                 onSecretChange={(kind, value) => setSecret(index, kind, value)}
                 onSecretReset={(kind) => resetSecret(index, kind)}
+              />
+              <CameraTestButton
+                uid={options.uid}
+                cameraId={camera.id}
+                cameraLabel={`camera ${index + 1}`}
+                saved={savedId !== undefined && savedId === camera.id}
               />
             </CameraRow>
           );
