@@ -388,6 +388,83 @@ describe('ConfigEditor', () => {
     expect(screen.getAllByText(/Save the datasource first/)).toHaveLength(1);
   });
 
+  it('finds cameras on the network, marks the configured ones and adds one prefilled', async () => {
+    const found = (host: string, over: object) => ({
+      host,
+      model: 'C210',
+      name: null,
+      mac: '00-11-22-33-44-55',
+      deviceType: 'SMART.IPCAMERA',
+      firmware: null,
+      hardwareVersion: null,
+      loginVersion: 3,
+      httpsPort: 443,
+      factoryDefault: false,
+      configuredAs: null,
+      ...over,
+    });
+    const fetch = jest.fn().mockImplementation(({ url }: { url: string }) =>
+      url.endsWith('/resources/discover')
+        ? of({
+            data: {
+              cameras: [
+                found('10.0.0.2', {}),
+                found('10.0.0.9', { name: 'Hall', model: 'C200', mac: 'AA-BB-CC-DD-EE-FF', loginVersion: 4 }),
+              ],
+              malformed: 0,
+              otherDevices: 0,
+              targets: ['10.0.0.255'],
+              timeoutMs: 3000,
+            },
+          })
+        : throwError(() => ({ status: 404, data: {} }))
+    );
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    const { user, last } = await setup({ ...saved, uid: 'ds-1' }, { expand: false });
+    await user.click(screen.getByText('Find cameras on my network'));
+    await user.type(screen.getByLabelText(/^Address to ask/), '10.0.0.9');
+    await user.click(screen.getByRole('button', { name: 'Find cameras' }));
+    const table = await screen.findByRole('table', { name: 'Cameras found' });
+    expect(fetch).toHaveBeenCalledWith(
+      expect.objectContaining({
+        url: '/api/datasources/uid/ds-1/resources/discover',
+        method: 'POST',
+        data: { target: '10.0.0.9' },
+      })
+    );
+    const rows = within(table).getAllByRole('row');
+    expect(rows[1]).toHaveTextContent('Already configured as camera 1 (Front door)');
+    expect(rows[2]).toHaveTextContent('C200 (Hall)');
+    expect(rows[2]).toHaveTextContent('AA-BB-CC-DD-EE-FF');
+    expect(rows[2]).toHaveTextContent('new firmware login (TPAP)');
+    await user.click(within(rows[2]).getByRole('button', { name: 'Add 10.0.0.9' }));
+    expect(last().jsonData.cameras?.[2]).toEqual({ id: 'hall', name: 'Hall', host: '10.0.0.9', username: 'admin' });
+    expect(within(table).getAllByRole('row')[2]).toHaveTextContent('Already configured as camera 3 (Hall)');
+    expect(screen.getByLabelText(/^Name/)).toHaveValue('Hall');
+  });
+
+  it('says when no camera answered or the search failed', async () => {
+    let asked = 0;
+    const fetch = jest.fn().mockImplementation(({ url }: { url: string }) => {
+      if (!url.endsWith('/resources/discover')) {
+        return throwError(() => ({ status: 404, data: {} }));
+      }
+      asked++;
+      return asked === 1
+        ? of({ data: { cameras: [], malformed: 1, otherDevices: 0, targets: ['192.168.1.255'], timeoutMs: 3000 } })
+        : throwError(() => ({ status: 403, data: { error: 'discover needs the Editor or Admin role' } }));
+    });
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    const { user } = await setup(settings({ uid: 'ds-1' }));
+    await user.click(screen.getByText('Find cameras on my network'));
+    const find = screen.getByRole('button', { name: 'Find cameras' });
+    await user.click(find);
+    expect(await screen.findByText('No camera answered')).toBeInTheDocument();
+    expect(screen.getByText(/Asked 192\.168\.1\.255 for 3000 ms/)).toBeInTheDocument();
+    await user.click(find);
+    expect(await screen.findByText(/discover needs the Editor or Admin role/)).toBeInTheDocument();
+  });
+
   it('in sidecar mode shows the sidecar the saved datasource reached', async () => {
     const fetch = jest
       .fn()

@@ -22,6 +22,7 @@ import { SETTINGS_DEFAULTS, type TapoSecureJsonData, type TapoOptions } from '..
 import { CameraRow } from './CameraRow';
 import { CameraSettingsEditor } from './CameraSettingsEditor';
 import { CameraTestButton } from './CameraTestButton';
+import { DiscoverCameras } from './DiscoverCameras';
 import { SidecarStatus } from './SidecarStatus';
 import { useLiveStatus } from './useLiveStatus';
 
@@ -87,6 +88,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       errors[field] = message;
     }
   }
+  const [findOpen, setFindOpen] = useState(false);
   const [additionalOpen, setAdditionalOpen] = useState(
     () => jsonData.connection === 'sidecar' || Object.keys(allErrors).some((f) => !f.startsWith('cameras.'))
   );
@@ -203,17 +205,20 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     changeId(index, id, withCamera(index, { id }));
   };
 
-  const addCamera = () => {
+  /** A new row, open for editing; from discovery it comes with a name (its id follows) and host. */
+  const addCamera = (found?: { name: string; host: string }) => {
     const key = newRowKey();
     setRowKeys([...keys, key]);
     setExpanded((prev) => new Set(prev).add(key));
     setFresh((prev) => ({ ...prev, keys: new Set(prev.keys).add(key) }));
     setAutoId((prev) => new Set(prev).add(key));
     const id = deriveCameraId(
-      'camera',
+      found?.name || 'camera',
       cameras.map((c) => c.id)
     );
-    setJson({ cameras: [...cameras, { id, name: '', host: '', username: SETTINGS_DEFAULTS.username }] });
+    const name = found?.name ?? '';
+    const host = found?.host ?? '';
+    setJson({ cameras: [...cameras, { id, name, host, username: SETTINGS_DEFAULTS.username }] });
   };
 
   const removeCamera = (index: number) => {
@@ -380,9 +385,16 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             </CameraRow>
           );
         })}
-        <Button icon="plus" variant="secondary" onClick={addCamera}>
+        <Button icon="plus" variant="secondary" onClick={() => addCamera()}>
           Add camera
         </Button>
+        <Collapse label="Find cameras on my network" isOpen={findOpen} onToggle={() => setFindOpen(!findOpen)}>
+          <DiscoverCameras
+            uid={options.uid}
+            configured={new Map(cameras.map((c, i) => [c.host, `camera ${i + 1}${c.name ? ` (${c.name})` : ''}`]))}
+            onAdd={addCamera}
+          />
+        </Collapse>
       </FieldSet>
       <Collapse label="Additional settings" isOpen={additionalOpen} onToggle={() => setAdditionalOpen(!additionalOpen)}>
         <FieldSet label="Connection">
