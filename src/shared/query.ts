@@ -228,6 +228,8 @@ export const resources = {
   info: 'info',
   /** POST DiscoverRequest → DiscoverResponse: find cameras on the network (Editor/Admin). */
   discover: 'discover',
+  /** POST: one poll of a saved camera now, answered as a CameraTestResult (Editor/Admin). */
+  test: (id: string) => `cameras/${id}/test`,
 };
 
 /** Body of POST resources.discover. Without `target`, the sidecar's own networks are broadcast to. */
@@ -275,6 +277,19 @@ export interface SidecarInfo {
   /** host:port the datasource reached in sidecar mode; null when managed. */
   address: string | null;
   version: string;
+}
+
+/** The answer of `cameras/<id>/test`: the camera's check, with what to fix when it failed. */
+export interface CameraTestResult {
+  cameraId: string;
+  name: string;
+  ok: boolean;
+  status: CameraStatus;
+  /** Short words of what to fix ("wrong password, or Third-Party Compatibility off?"). */
+  problem?: string;
+  model: string | null;
+  firmware: string | null;
+  message: string;
 }
 
 /** The row of the `cameras` resource, also used by variables. */

@@ -1,4 +1,4 @@
-/** CallResource: the camera list, snapshots, camera controls and discovery (Editor/Admin only). */
+/** CallResource: the camera list, snapshots, camera controls, one camera's test and discovery (Editor/Admin only). */
 import { resources as paths, type CameraListItem, type DiscoverResponse } from '../../../src/shared/query.ts';
 import {
   discover,
@@ -11,6 +11,7 @@ import type { CallResourceRequest, CallResourceResponse } from '../grafana/proto
 import type { DatasourceDeps, PtzCommand } from './deps.ts';
 import { clampWidth } from './channels.ts';
 import { controlRefusal } from './control-state.ts';
+import { healthOf } from './health.ts';
 
 const json = (code: number, body: unknown): CallResourceResponse => ({
   code,
@@ -19,6 +20,7 @@ const json = (code: number, body: unknown): CallResourceResponse => ({
 });
 const fail = (code: number, error: string) => json(code, { error });
 
+const TEST = /^cameras\/([A-Za-z0-9_\-.=]+)\/test$/;
 const CONTROL = /^cameras\/([A-Za-z0-9_\-.=]+)\/(snapshot|ptz|presets|privacy|reboot)$/;
 // Grafana sends the user's role in the datasource's organisation.
 const EDITOR_ROLES = new Set(['Admin', 'Editor']);
@@ -111,6 +113,23 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
     }
     if (path === paths.info && method === 'GET') {
       return deps.info ? json(200, deps.info()) : fail(404, 'this sidecar does not report its connection');
+    }
+    const t = TEST.exec(path);
+    if (t) {
+      if (method !== 'POST') {
+        return fail(405, 'test answers POST');
+      }
+      const role = req.pluginContext?.user?.role ?? '';
+      if (!EDITOR_ROLES.has(role)) {
+        return fail(403, `test needs the Editor or Admin role (you are ${role || 'anonymous'})`);
+      }
+      const cam = deps.fleet.camera(t[1]);
+      if (!cam) {
+        return fail(404, `unknown camera "${t[1]}": save the datasource first`);
+      }
+      // One poll through the camera's own client, which never resends a refused credential.
+      const [health] = deps.checkCameras ? await deps.checkCameras([cam.id]) : [healthOf(cam.id, cam.name, cam.last)];
+      return json(200, health);
     }
     const m = CONTROL.exec(path);
     if (!m) {

@@ -1,4 +1,4 @@
-import { Button, Field, FieldSet, Input, RadioButtonGroup, SecretInput, Switch } from '@grafana/ui';
+import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup, SecretInput } from '@grafana/ui';
 import React from 'react';
 
 import type { CameraSettings } from '../../shared/query';
@@ -10,6 +10,8 @@ export type SecretKind = 'password' | 'cameraPassword' | 'restreamUser' | 'restr
 export interface SecretState {
   configured: boolean;
   value: string;
+  /** Another row holds this camera's id: its secret keys are not this row's to show or change. */
+  locked?: boolean;
 }
 
 interface Props {
@@ -23,6 +25,9 @@ interface Props {
   /** The restream's own account (secureJsonData), never written into the URL. */
   restreamUser: SecretState;
   restreamPassword: SecretState;
+  /** An id typed that another camera holds: refused, shown with its error until changed. */
+  idDraft?: string;
+  idDraftError?: string;
   /** The id this camera was saved with, when it differs from the current one. */
   savedIdChanged?: string;
   defaultPollIntervalSeconds: number;
@@ -33,7 +38,6 @@ interface Props {
   onSecretReset: (kind: SecretKind) => void;
   /** Moves a user and password typed into the restream URL into the secure fields. */
   onMoveUrlCredentials: () => void;
-  onRemove: () => void;
 }
 
 const STREAM_OPTIONS = [
@@ -76,21 +80,20 @@ export function CameraSettingsEditor(props: Props) {
       <Field
         label="Id"
         description="Keys this camera's history, passwords and live channels. Follows the name for a new camera; keep it once saved."
-        invalid={Boolean(err('id'))}
-        error={err('id')}
+        invalid={Boolean(props.idDraftError ?? err('id'))}
+        error={props.idDraftError ?? err('id')}
       >
         <Input
           id={fid('id')}
           width={40}
-          value={camera.id ?? ''}
+          value={props.idDraft ?? camera.id ?? ''}
           onChange={(e) => props.onIdChange(e.currentTarget.value)}
         />
       </Field>
       {props.savedIdChanged && (
-        <p role="note">
-          Saved as “{props.savedIdChanged}”: its history stays under that id and its passwords were cleared; enter them
-          again.
-        </p>
+        <Alert severity="warning" title={`Saved as “${props.savedIdChanged}”`}>
+          Its history stays under that id and its passwords were cleared; enter them again, or change the id back.
+        </Alert>
       )}
       <Field
         label="Host"
@@ -125,6 +128,7 @@ export function CameraSettingsEditor(props: Props) {
       >
         <SecretInput
           id={fid('password')}
+          disabled={password.locked}
           width={40}
           isConfigured={password.configured}
           value={password.value}
@@ -148,6 +152,7 @@ export function CameraSettingsEditor(props: Props) {
       <Field label="Camera account password" description="The password of that camera account">
         <SecretInput
           id={fid('cameraPassword')}
+          disabled={cameraPassword.locked}
           width={40}
           isConfigured={cameraPassword.configured}
           value={cameraPassword.value}
@@ -206,6 +211,7 @@ export function CameraSettingsEditor(props: Props) {
           >
             <SecretInput
               id={fid('restreamUser')}
+              disabled={props.restreamUser.locked}
               width={40}
               isConfigured={props.restreamUser.configured}
               value={props.restreamUser.value}
@@ -220,6 +226,7 @@ export function CameraSettingsEditor(props: Props) {
           >
             <SecretInput
               id={fid('restreamPassword')}
+              disabled={props.restreamPassword.locked}
               width={40}
               isConfigured={props.restreamPassword.configured}
               value={props.restreamPassword.value}
@@ -240,22 +247,6 @@ export function CameraSettingsEditor(props: Props) {
           onChange={(e) => onChange({ onvifPort: numberOrUndefined(e.currentTarget.value) })}
         />
       </Field>
-      <Field label="Disabled" description="Keep the settings but stop polling this camera">
-        <Switch
-          id={fid('disabled')}
-          value={Boolean(camera.disabled)}
-          onChange={(e) => onChange({ disabled: e.currentTarget.checked })}
-        />
-      </Field>
-      <Button
-        variant="destructive"
-        fill="outline"
-        icon="trash-alt"
-        onClick={props.onRemove}
-        aria-label={`Remove camera ${index + 1}`}
-      >
-        Remove camera
-      </Button>
     </FieldSet>
   );
 }

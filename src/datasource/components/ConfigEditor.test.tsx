@@ -34,8 +34,8 @@ function settings(over: Partial<Settings> = {}): Settings {
   } as Settings;
 }
 
-/** Holds the options like Grafana's settings page does, and records every change. */
-function setup(initial: Settings) {
+/** Holds the options like Grafana's settings page does, and records every change; opens every camera's form. */
+async function setup(initial: Settings, { expand = true } = {}) {
   const changes: Settings[] = [];
   function Harness() {
     const [options, setOptions] = useState(initial);
@@ -51,6 +51,11 @@ function setup(initial: Settings) {
   }
   const user = userEvent.setup();
   render(<Harness />);
+  if (expand) {
+    for (const edit of screen.queryAllByRole('button', { name: /^Edit camera \d+$/ })) {
+      await user.click(edit);
+    }
+  }
   const last = () => changes[changes.length - 1];
   return { user, changes, last };
 }
@@ -66,8 +71,8 @@ const saved = settings({
 });
 
 describe('ConfigEditor', () => {
-  it('explains which account is which', () => {
-    setup(settings());
+  it('explains which account is which', async () => {
+    await setup(settings());
     expect(screen.getByText(/Each camera uses two different accounts/)).toBeInTheDocument();
     expect(screen.getAllByText(/TP-Link cloud password/).length).toBeGreaterThan(0);
     expect(screen.getAllByText(/Third-Party Compatibility/).length).toBeGreaterThan(0);
@@ -75,7 +80,7 @@ describe('ConfigEditor', () => {
   });
 
   it('adds a camera whose id follows its name, then stays once edited by hand', async () => {
-    const { user, last } = setup(settings());
+    const { user, last } = await setup(settings());
     await user.click(screen.getByRole('button', { name: /Add camera/ }));
     const name = screen.getByLabelText(/^Name/);
     await user.type(name, 'Back Yard');
@@ -89,14 +94,14 @@ describe('ConfigEditor', () => {
   });
 
   it('keeps the id of a saved camera when it is renamed', async () => {
-    const { user, last } = setup(saved);
+    const { user, last } = await setup(saved);
     const [name] = screen.getAllByLabelText(/^Name/);
     await user.type(name, ' porch');
     expect(last().jsonData.cameras?.[0]).toMatchObject({ id: 'front', name: 'Front door porch' });
   });
 
   it('shows validation messages: duplicate id, empty host, bad interval', async () => {
-    const { user } = setup(saved);
+    const { user } = await setup(saved);
     const ids = screen.getAllByLabelText(/^Id/);
     await user.clear(ids[1]);
     await user.type(ids[1], 'front');
@@ -104,7 +109,7 @@ describe('ConfigEditor', () => {
 
     const hosts = screen.getAllByLabelText(/^Host/);
     await user.clear(hosts[1]);
-    expect(screen.getByText(/Host is required/)).toBeInTheDocument();
+    expect(within(screen.getByTestId('camera-1')).getByText(/Host is required/)).toBeInTheDocument();
 
     const polls = screen.getAllByLabelText(/^Poll interval/);
     await user.type(polls[0], '0');
@@ -114,7 +119,7 @@ describe('ConfigEditor', () => {
   });
 
   it('shows saved passwords as configured and resets them', async () => {
-    const { user, last } = setup(saved);
+    const { user, last } = await setup(saved);
     const front = screen.getByTestId('camera-0');
     const configured = within(front).getAllByDisplayValue('configured');
     expect(configured).toHaveLength(2);
@@ -128,7 +133,7 @@ describe('ConfigEditor', () => {
   });
 
   it('stores typed passwords in secureJsonData under the camera id', async () => {
-    const { user, last } = setup(saved);
+    const { user, last } = await setup(saved);
     const garage = screen.getByTestId('camera-1');
     await user.type(within(garage).getByLabelText(/^TP-Link cloud password/), 'cloud-pw');
     await user.type(within(garage).getByLabelText(/^Camera account password/), 'cam-pw');
@@ -137,7 +142,7 @@ describe('ConfigEditor', () => {
   });
 
   it('keeps restream credentials out of jsonData: refuses them in the URL and moves them to secure fields', async () => {
-    const { user, last, changes } = setup(saved);
+    const { user, last, changes } = await setup(saved);
     const garage = screen.getByTestId('camera-1');
     const url = within(garage).getByLabelText(/^RTSP override URL/);
     await user.type(url, 'rtsp://viewer:s3cret@go2rtc:8554/garage');
@@ -163,14 +168,14 @@ describe('ConfigEditor', () => {
   });
 
   it('moves unsaved passwords with an id change and clears saved ones, saying so', async () => {
-    const { user, last } = setup(saved);
+    const { user, last } = await setup(saved);
     const front = screen.getByTestId('camera-0');
     const ids = screen.getAllByLabelText(/^Id/);
     await user.clear(ids[0]);
     await user.type(ids[0], 'porch');
     expect(last().secureJsonFields).toMatchObject({ 'password.front': false, 'cameraPassword.front': false });
     expect(within(front).queryByDisplayValue('configured')).not.toBeInTheDocument();
-    expect(within(front).getByRole('note')).toHaveTextContent('Saved as “front”');
+    expect(within(front).getByText('Saved as “front”')).toBeInTheDocument();
 
     await user.type(within(front).getByLabelText(/^TP-Link cloud password/), 'pw');
     await user.clear(ids[0]);
@@ -180,7 +185,7 @@ describe('ConfigEditor', () => {
   });
 
   it('gives saved passwords back when the id returns to the saved one, unless they were reset', async () => {
-    const { user, last } = setup(saved);
+    const { user, last } = await setup(saved);
     const front = screen.getByTestId('camera-0');
     const ids = screen.getAllByLabelText(/^Id/);
     await user.type(ids[0], 'x');
@@ -198,8 +203,57 @@ describe('ConfigEditor', () => {
     expect(last().secureJsonData?.['password.front']).toBe('');
   });
 
+  it('never lets a camera typed to another camera’s id show, reset or overwrite that camera’s saved password', async () => {
+    // The seen sequence: camera 2's id typed to camera 1's, then camera 2's password reset and typed.
+    const { user, changes, last } = await setup(saved);
+    const garage = screen.getByTestId('camera-1');
+    const ids = screen.getAllByLabelText(/^Id/);
+    await user.clear(ids[1]);
+    await user.type(ids[1], 'front');
+    expect(ids[1]).toHaveValue('front');
+    expect(within(garage).getByText('Id "front" is already used by camera 1 (Front door)')).toBeInTheDocument();
+    // Camera 1's saved passwords do not show on camera 2, so camera 2 has nothing of them to reset.
+    expect(within(garage).queryByDisplayValue('configured')).not.toBeInTheDocument();
+    expect(within(garage).queryByRole('button', { name: 'Reset' })).not.toBeInTheDocument();
+    await user.type(within(garage).getByLabelText(/^TP-Link cloud password/), 'garage-pw');
+
+    for (const change of changes) {
+      expect(change.jsonData.cameras?.filter((c) => c.id === 'front')).toHaveLength(1);
+      expect(change.secureJsonFields).toMatchObject({ 'password.front': true, 'cameraPassword.front': true });
+      expect(change.secureJsonData ?? {}).not.toHaveProperty('password.front');
+      expect(change.secureJsonData ?? {}).not.toHaveProperty('cameraPassword.front');
+    }
+    expect(within(screen.getByTestId('camera-0')).getAllByDisplayValue('configured')).toHaveLength(2);
+    // The refused id never reached jsonData; a free id is taken and carries what was typed.
+    expect(last().jsonData.cameras?.map((c) => c.id)).toEqual(['front', 'fron']);
+    await user.type(ids[1], '2');
+    expect(last().jsonData.cameras?.map((c) => c.id)).toEqual(['front', 'front2']);
+    expect(last().secureJsonData).toEqual({ 'password.front2': 'garage-pw' });
+    expect(last().secureJsonFields).toMatchObject({ 'password.front': true, 'cameraPassword.front': true });
+  });
+
+  it('lets only the saved holder of an id loaded twice see or change its passwords', async () => {
+    const { user, last } = await setup(
+      settings({
+        jsonData: {
+          cameras: [
+            { id: 'cam', name: 'Porch', host: '10.0.0.2' },
+            { id: 'cam', name: 'Garage', host: '10.0.0.3' },
+          ],
+        },
+        secureJsonFields: { 'password.cam': true },
+      })
+    );
+    const second = screen.getByTestId('camera-1');
+    expect(within(screen.getByTestId('camera-0')).getByDisplayValue('configured')).toBeInTheDocument();
+    expect(within(second).queryByDisplayValue('configured')).not.toBeInTheDocument();
+    expect(within(second).getByLabelText(/^TP-Link cloud password/)).toBeDisabled();
+    await user.click(within(screen.getByTestId('camera-0')).getByRole('button', { name: 'Reset' }));
+    expect(last().secureJsonFields).toMatchObject({ 'password.cam': false });
+  });
+
   it('never hands one camera’s typed password to another while an id is briefly a duplicate', async () => {
-    const { user, last } = setup(
+    const { user, last } = await setup(
       settings({
         jsonData: {
           cameras: [
@@ -222,16 +276,20 @@ describe('ConfigEditor', () => {
     const changes: Settings[] = [];
     const onOptionsChange = (next: Settings) => changes.push(next);
     const { rerender } = render(<ConfigEditor options={{ ...saved, version: 1 }} onOptionsChange={onOptionsChange} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Edit camera 1' }));
     const moved = { ...saved, version: 1, jsonData: { cameras: [{ ...saved.jsonData.cameras![0], id: 'porch' }] } };
     rerender(<ConfigEditor options={moved} onOptionsChange={onOptionsChange} />);
-    expect(screen.getByRole('note')).toHaveTextContent('Saved as “front”');
+    expect(screen.getByText('Saved as “front”')).toBeInTheDocument();
     rerender(<ConfigEditor options={{ ...moved, version: 2 }} onOptionsChange={onOptionsChange} />);
-    expect(screen.queryByRole('note')).not.toBeInTheDocument();
+    expect(screen.queryByText('Saved as “front”')).not.toBeInTheDocument();
   });
 
   it('removes a camera and clears its stored passwords', async () => {
-    const { user, last } = setup(saved);
+    const { user, last } = await setup(saved);
     await user.click(screen.getByRole('button', { name: 'Remove camera 1' }));
+    // Nothing is removed before the confirmation.
+    expect(last()).toBeUndefined();
+    await user.click(screen.getByRole('button', { name: 'Remove with its passwords' }));
     expect(last().jsonData.cameras?.map((c) => c.id)).toEqual(['garage']);
     expect(last().secureJsonFields).toMatchObject({ 'password.front': false, 'cameraPassword.front': false });
     expect(screen.getAllByLabelText(/^Name/)).toHaveLength(1);
@@ -239,11 +297,169 @@ describe('ConfigEditor', () => {
   });
 
   it('edits defaults and flags out-of-range live settings', async () => {
-    const { user, last } = setup(settings());
+    const { user, last } = await setup(settings());
+    expect(screen.queryByLabelText(/^History retention/)).not.toBeInTheDocument();
+    await user.click(screen.getByText('Additional settings'));
     await user.type(screen.getByLabelText(/^History retention/), '48');
     await user.type(screen.getByLabelText(/^Live frames per second/), '12');
     expect(last().jsonData).toMatchObject({ retentionHours: 48, liveFps: 12 });
     expect(screen.getByText('Live frame rate must be a whole number from 1 to 10')).toBeInTheDocument();
+  });
+
+  it('lists cameras as compact rows with live status, marks errors on the row and sums them up at the top', async () => {
+    const fetch = jest.fn().mockImplementation(({ url }: { url: string }) =>
+      url.endsWith('/resources/cameras')
+        ? of({
+            data: [{ id: 'front', name: 'Front door', model: 'C210', status: 'online', host: '10.0.0.2', ptz: true }],
+          })
+        : throwError(() => ({ status: 404, data: {} }))
+    );
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    await setup(
+      settings({
+        uid: 'ds-1',
+        jsonData: { cameras: [...saved.jsonData.cameras!.slice(0, 1), { id: 'garage', name: 'Garage', host: '' }] },
+      }),
+      { expand: false }
+    );
+    expect(screen.queryByLabelText(/^Host/)).not.toBeInTheDocument();
+    const front = screen.getByTestId('camera-row-0');
+    expect(await within(front).findByText('Online')).toBeInTheDocument();
+    expect(within(front).getByText(/10\.0\.0\.2 · C210/)).toBeInTheDocument();
+    expect(within(front).queryByText('Needs attention')).not.toBeInTheDocument();
+    expect(within(screen.getByTestId('camera-row-1')).getByText('Needs attention')).toBeInTheDocument();
+    const summary = screen.getByRole('list', { name: 'Settings that need attention' });
+    expect(summary).toHaveTextContent('Camera 2 (Garage): Host is required');
+  });
+
+  it('shows a new camera’s missing fields only once touched', async () => {
+    const { user } = await setup(settings());
+    await user.click(screen.getByRole('button', { name: /Add camera/ }));
+    expect(screen.getByLabelText(/^Name/)).toBeInTheDocument();
+    expect(screen.queryByText(/is required/)).not.toBeInTheDocument();
+    expect(screen.queryByRole('list', { name: 'Settings that need attention' })).not.toBeInTheDocument();
+    await user.type(screen.getByLabelText(/^Host/), 'x');
+    await user.clear(screen.getByLabelText(/^Host/));
+    expect(screen.getAllByText(/Host is required/).length).toBe(2);
+    expect(screen.getByRole('list', { name: 'Settings that need attention' })).toHaveTextContent('Camera 1');
+    expect(screen.queryByText(/Name is required/)).not.toBeInTheDocument();
+  });
+
+  it('disables a camera from its row and shows it disabled', async () => {
+    const { user, last } = await setup(saved, { expand: false });
+    const row = screen.getByTestId('camera-row-1');
+    expect(within(row).queryByText('Disabled')).not.toBeInTheDocument();
+    await user.click(within(row).getByRole('switch', { name: 'Enable camera 2' }));
+    expect(last().jsonData.cameras?.[1]).toMatchObject({ id: 'garage', disabled: true });
+    expect(within(row).getByText('Disabled')).toBeInTheDocument();
+    expect(within(row).getByRole('switch', { name: 'Enable camera 2' })).not.toBeChecked();
+  });
+
+  it('tests a saved camera through the sidecar and says what to fix; an unsaved one cannot be tested', async () => {
+    const fetch = jest.fn().mockImplementation(({ url }: { url: string }) =>
+      url.endsWith('/resources/cameras/front/test')
+        ? of({
+            data: {
+              cameraId: 'front',
+              name: 'Front door',
+              ok: false,
+              status: 'auth_failed',
+              problem: 'wrong password, or Third-Party Compatibility off? (Tapo app → Me → Tapo Lab)',
+              model: null,
+              firmware: null,
+              message: 'wrong password, or Third-Party Compatibility off? (Tapo app → Me → Tapo Lab): -40401',
+            },
+          })
+        : throwError(() => ({ status: 404, data: {} }))
+    );
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    const { user } = await setup({ ...saved, uid: 'ds-1' });
+    await user.click(screen.getByRole('button', { name: 'Test camera 1' }));
+    expect(await screen.findByText(/^To fix: wrong password, or Third-Party Compatibility off/)).toBeInTheDocument();
+    expect(fetch).toHaveBeenCalledWith(
+      expect.objectContaining({ url: '/api/datasources/uid/ds-1/resources/cameras/front/test', method: 'POST' })
+    );
+
+    await user.click(screen.getByRole('button', { name: /Add camera/ }));
+    expect(screen.getByRole('button', { name: 'Test camera 3' })).toBeDisabled();
+    expect(screen.getAllByText(/Save the datasource first/)).toHaveLength(1);
+  });
+
+  it('finds cameras on the network, marks the configured ones and adds one prefilled', async () => {
+    const found = (host: string, over: object) => ({
+      host,
+      model: 'C210',
+      name: null,
+      mac: '00-11-22-33-44-55',
+      deviceType: 'SMART.IPCAMERA',
+      firmware: null,
+      hardwareVersion: null,
+      loginVersion: 3,
+      httpsPort: 443,
+      factoryDefault: false,
+      configuredAs: null,
+      ...over,
+    });
+    const fetch = jest.fn().mockImplementation(({ url }: { url: string }) =>
+      url.endsWith('/resources/discover')
+        ? of({
+            data: {
+              cameras: [
+                found('10.0.0.2', {}),
+                found('10.0.0.9', { name: 'Hall', model: 'C200', mac: 'AA-BB-CC-DD-EE-FF', loginVersion: 4 }),
+              ],
+              malformed: 0,
+              otherDevices: 0,
+              targets: ['10.0.0.255'],
+              timeoutMs: 3000,
+            },
+          })
+        : throwError(() => ({ status: 404, data: {} }))
+    );
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    const { user, last } = await setup({ ...saved, uid: 'ds-1' }, { expand: false });
+    await user.click(screen.getByText('Find cameras on my network'));
+    await user.type(screen.getByLabelText(/^Address to ask/), '10.0.0.9');
+    await user.click(screen.getByRole('button', { name: 'Find cameras' }));
+    const table = await screen.findByRole('table', { name: 'Cameras found' });
+    expect(fetch).toHaveBeenCalledWith(
+      expect.objectContaining({
+        url: '/api/datasources/uid/ds-1/resources/discover',
+        method: 'POST',
+        data: { target: '10.0.0.9' },
+      })
+    );
+    const rows = within(table).getAllByRole('row');
+    expect(rows[1]).toHaveTextContent('Already configured as camera 1 (Front door)');
+    expect(rows[2]).toHaveTextContent('C200 (Hall)');
+    expect(rows[2]).toHaveTextContent('AA-BB-CC-DD-EE-FF');
+    expect(rows[2]).toHaveTextContent('new firmware login (TPAP)');
+    await user.click(within(rows[2]).getByRole('button', { name: 'Add 10.0.0.9' }));
+    expect(last().jsonData.cameras?.[2]).toEqual({ id: 'hall', name: 'Hall', host: '10.0.0.9', username: 'admin' });
+    expect(within(table).getAllByRole('row')[2]).toHaveTextContent('Already configured as camera 3 (Hall)');
+    expect(screen.getByLabelText(/^Name/)).toHaveValue('Hall');
+  });
+
+  it('says when no camera answered or the search failed', async () => {
+    let asked = 0;
+    const fetch = jest.fn().mockImplementation(({ url }: { url: string }) => {
+      if (!url.endsWith('/resources/discover')) {
+        return throwError(() => ({ status: 404, data: {} }));
+      }
+      asked++;
+      return asked === 1
+        ? of({ data: { cameras: [], malformed: 1, otherDevices: 0, targets: ['192.168.1.255'], timeoutMs: 3000 } })
+        : throwError(() => ({ status: 403, data: { error: 'discover needs the Editor or Admin role' } }));
+    });
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    const { user } = await setup(settings({ uid: 'ds-1' }));
+    await user.click(screen.getByText('Find cameras on my network'));
+    const find = screen.getByRole('button', { name: 'Find cameras' });
+    await user.click(find);
+    expect(await screen.findByText('No camera answered')).toBeInTheDocument();
+    expect(screen.getByText(/Asked 192\.168\.1\.255 for 3000 ms/)).toBeInTheDocument();
+    await user.click(find);
+    expect(await screen.findByText(/discover needs the Editor or Admin role/)).toBeInTheDocument();
   });
 
   it('in sidecar mode shows the sidecar the saved datasource reached', async () => {
@@ -251,7 +467,8 @@ describe('ConfigEditor', () => {
       .fn()
       .mockReturnValue(of({ data: { connection: 'sidecar', address: '10.1.1.9:50051', version: '0.1.0' } }));
     setBackendSrv({ fetch } as unknown as BackendSrv);
-    const { user, last } = setup(settings({ uid: 'ds-1' }));
+    const { user, last } = await setup(settings({ uid: 'ds-1' }));
+    await user.click(screen.getByText('Additional settings'));
     await user.click(screen.getByRole('radio', { name: 'Sidecar' }));
     expect(last().jsonData.connection).toBe('sidecar');
     expect(await screen.findByText('10.1.1.9:50051')).toBeInTheDocument();
@@ -261,7 +478,7 @@ describe('ConfigEditor', () => {
   it('counts a 404 from the sidecar as reached', async () => {
     const fetch = jest.fn().mockReturnValue(throwError(() => ({ status: 404, data: { error: 'no resource "info"' } })));
     setBackendSrv({ fetch } as unknown as BackendSrv);
-    setup(settings({ uid: 'ds-1', jsonData: { connection: 'sidecar' } }));
+    await setup(settings({ uid: 'ds-1', jsonData: { connection: 'sidecar' } }));
     expect(await screen.findByText('The sidecar answers, but does not report its address.')).toBeInTheDocument();
   });
 
@@ -270,7 +487,7 @@ describe('ConfigEditor', () => {
       .fn()
       .mockReturnValue(throwError(() => ({ status: 502, data: { message: 'connection refused' } })));
     setBackendSrv({ fetch } as unknown as BackendSrv);
-    setup(settings({ uid: 'ds-1', jsonData: { connection: 'sidecar' } }));
+    await setup(settings({ uid: 'ds-1', jsonData: { connection: 'sidecar' } }));
     expect(await screen.findByText('The sidecar was not reached')).toBeInTheDocument();
     expect(screen.getByText(/connection refused/)).toBeInTheDocument();
   });

@@ -1,5 +1,5 @@
 import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup } from '@grafana/ui';
+import { Alert, Button, Collapse, Field, FieldSet, Input, RadioButtonGroup } from '@grafana/ui';
 import React, { useRef, useState } from 'react';
 
 import {
@@ -11,10 +11,20 @@ import {
   type CameraSettings,
   type ConnectionMode,
 } from '../../shared/query';
-import { deriveCameraId, urlCredentials, validateSettings } from '../settingsValidation';
+import {
+  cameraField,
+  deriveCameraId,
+  urlCredentials,
+  validateSettings,
+  type SettingsErrors,
+} from '../settingsValidation';
 import { SETTINGS_DEFAULTS, type TapoSecureJsonData, type TapoOptions } from '../types';
+import { CameraRow } from './CameraRow';
 import { CameraSettingsEditor } from './CameraSettingsEditor';
+import { CameraTestButton } from './CameraTestButton';
+import { DiscoverCameras } from './DiscoverCameras';
 import { SidecarStatus } from './SidecarStatus';
+import { useLiveStatus } from './useLiveStatus';
 
 type Props = DataSourcePluginOptionsEditorProps<TapoOptions, TapoSecureJsonData>;
 type SecretKind = keyof typeof secretKeys;
@@ -41,7 +51,8 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const cameras = jsonData.cameras ?? [];
   const secureFields = options.secureJsonFields ?? {};
   const secureData: TapoSecureJsonData = options.secureJsonData ?? {};
-  const errors = validateSettings(jsonData);
+  const allErrors = validateSettings(jsonData);
+  const live = useLiveStatus(options.uid, options.version);
 
   // Row keys keep React state attached to a camera while its id is being edited.
   const [rowKeys, setRowKeys] = useState<string[]>(() => cameras.map(() => newRowKey()));
@@ -56,7 +67,51 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     setSaved({ version: options.version, ids: new Map(keys.map((k, i) => [k, cameras[i].id])) });
   }
   const savedIds = saved.ids;
+  const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
+  const toggle = (key: string) =>
+    setExpanded((prev) => {
+      const next = new Set(prev);
+      return next.delete(key) ? next : next.add(key);
+    });
+  // Cameras added since the last save show a field's error only once it was changed (or saved).
+  const [fresh, setFresh] = useState({ version: options.version, keys: new Set<string>(), touched: new Set<string>() });
+  if (fresh.version !== options.version) {
+    setFresh({ version: options.version, keys: new Set(), touched: new Set() });
+  }
+  const touch = (key: string, fields: string[]) =>
+    setFresh((prev) => ({ ...prev, touched: new Set([...prev.touched, ...fields.map((f) => `${key}.${f}`)]) }));
+  const errors: SettingsErrors = {};
+  for (const [field, message] of Object.entries(allErrors)) {
+    const m = /^cameras\.(\d+)\.(\w+)$/.exec(field);
+    const key = m ? keys[Number(m[1])] : undefined;
+    if (!key || !fresh.keys.has(key) || fresh.touched.has(`${key}.${m![2]}`)) {
+      errors[field] = message;
+    }
+  }
+  const [findOpen, setFindOpen] = useState(false);
+  const [additionalOpen, setAdditionalOpen] = useState(
+    () => jsonData.connection === 'sidecar' || Object.keys(allErrors).some((f) => !f.startsWith('cameras.'))
+  );
   const [autoId, setAutoId] = useState<Set<string>>(() => new Set());
+  // An id typed that another row holds is refused: it stays here (shown with the field's error) and
+  // never reaches jsonData, so no row can read, reset or write another camera's secret keys.
+  const [idDrafts, setIdDrafts] = useState<Record<string, string>>({});
+  const takenBy = (id: string, index: number) => cameras.findIndex((c, i) => i !== index && c.id === id);
+  const duplicateMessage = (other: number) =>
+    `Id "${cameras[other].id}" is already used by camera ${other + 1}${cameras[other].name ? ` (${cameras[other].name})` : ''}`;
+  /**
+   * The row that owns the secret keys of an id. Settings saved by older versions may hold an id
+   * twice: then only the row saved with it (or else the first) sees, resets or writes them.
+   */
+  const ownsSecrets = (index: number) => {
+    const id = cameras[index].id;
+    const holders = cameras.map((c, i) => (c.id === id ? i : -1)).filter((i) => i >= 0);
+    if (holders.length < 2) {
+      return true;
+    }
+    const savedHolder = holders.find((i) => savedIds.get(keys[i]) === id);
+    return (savedHolder ?? holders[0]) === index;
+  };
   // Saved passwords an id change cleared since the last save (event handlers only): an id changed
   // back to the saved one gets them back.
   const clearedByRename = useRef({ version: options.version, keys: new Set<string>() });
@@ -76,8 +131,10 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       secureJsonFields: secure ? secure.fields : options.secureJsonFields,
     });
   const setJson = (patch: Partial<TapoOptions>) => emit({ ...jsonData, ...patch });
-  const withCamera = (index: number, patch: Partial<CameraSettings>) =>
-    cameras.map((c, i) => (i === index ? { ...c, ...patch } : c));
+  const withCamera = (index: number, patch: Partial<CameraSettings>) => {
+    touch(keys[index], Object.keys(patch));
+    return cameras.map((c, i) => (i === index ? { ...c, ...patch } : c));
+  };
 
   /**
    * Moves typed (unsaved) passwords to the new id; saved ones cannot move, so they are cleared (and
@@ -137,19 +194,31 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   };
 
   const onIdChange = (index: number, id: string) => {
-    setAutoId((prev) => new Set([...prev].filter((k) => k !== keys[index])));
+    const key = keys[index];
+    setAutoId((prev) => new Set([...prev].filter((k) => k !== key)));
+    touch(key, ['id']);
+    if (takenBy(id, index) >= 0) {
+      setIdDrafts((prev) => ({ ...prev, [key]: id }));
+      return;
+    }
+    setIdDrafts(({ [key]: _dropped, ...rest }) => rest);
     changeId(index, id, withCamera(index, { id }));
   };
 
-  const addCamera = () => {
+  /** A new row, open for editing; from discovery it comes with a name (its id follows) and host. */
+  const addCamera = (found?: { name: string; host: string }) => {
     const key = newRowKey();
     setRowKeys([...keys, key]);
+    setExpanded((prev) => new Set(prev).add(key));
+    setFresh((prev) => ({ ...prev, keys: new Set(prev.keys).add(key) }));
     setAutoId((prev) => new Set(prev).add(key));
     const id = deriveCameraId(
-      'camera',
+      found?.name || 'camera',
       cameras.map((c) => c.id)
     );
-    setJson({ cameras: [...cameras, { id, name: '', host: '', username: SETTINGS_DEFAULTS.username }] });
+    const name = found?.name ?? '';
+    const host = found?.host ?? '';
+    setJson({ cameras: [...cameras, { id, name, host, username: SETTINGS_DEFAULTS.username }] });
   };
 
   const removeCamera = (index: number) => {
@@ -172,13 +241,19 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     emit({ ...jsonData, cameras: rest }, { data, fields });
   };
 
-  const setSecret = (cameraId: string, kind: SecretKind, value: string) => {
-    const key = secretKeys[kind](cameraId);
+  const setSecret = (index: number, kind: SecretKind, value: string) => {
+    if (!ownsSecrets(index)) {
+      return;
+    }
+    const key = secretKeys[kind](cameras[index].id);
     emit(jsonData, { data: { ...secureData, [key]: value }, fields: { ...secureFields } });
   };
 
-  const resetSecret = (cameraId: string, kind: SecretKind) => {
-    const key = secretKeys[kind](cameraId);
+  const resetSecret = (index: number, kind: SecretKind) => {
+    if (!ownsSecrets(index)) {
+      return;
+    }
+    const key = secretKeys[kind](cameras[index].id);
     cleared().delete(key);
     emit(jsonData, { data: { ...secureData, [key]: '' }, fields: { ...secureFields, [key]: false } });
   };
@@ -187,7 +262,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const moveUrlCredentials = (index: number) => {
     const camera = cameras[index];
     const found = urlCredentials(camera.rtspUrlOverride ?? '');
-    if (!found || found === 'parameter') {
+    if (!found || found === 'parameter' || !ownsSecrets(index)) {
       return;
     }
     const data = { ...secureData, [secretKeys.restreamUser(camera.id)]: found.user };
@@ -200,30 +275,52 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     );
   };
 
-  const secretState = (cameraId: string, kind: SecretKind) => {
-    const key = secretKeys[kind](cameraId);
+  const secretState = (index: number, kind: SecretKind) => {
+    if (!ownsSecrets(index)) {
+      return { configured: false, value: '', locked: true };
+    }
+    const key = secretKeys[kind](cameras[index].id);
     return { configured: Boolean(secureFields[key]), value: secureData[key] ?? '' };
   };
+
+  const idDraftErrorOf = (index: number): string | undefined => {
+    const draft = idDrafts[keys[index]];
+    const other = draft === undefined ? -1 : takenBy(draft, index);
+    return other >= 0 ? duplicateMessage(other) : undefined;
+  };
+  const summary: string[] = [];
+  cameras.forEach((camera, index) => {
+    const draftError = idDraftErrorOf(index);
+    const messages = Object.entries(errors)
+      .filter(([f]) => f.startsWith(`cameras.${index}.`))
+      .map(([f, m]) => (draftError && f === cameraField(index, 'id') ? draftError : m));
+    if (draftError && !messages.includes(draftError)) {
+      messages.unshift(draftError);
+    }
+    const label = `Camera ${index + 1}${camera.name ? ` (${camera.name})` : ''}`;
+    messages.forEach((m) => summary.push(`${label}: ${m}`));
+  });
+  Object.entries(errors)
+    .filter(([f]) => !f.startsWith('cameras.'))
+    .forEach(([, m]) => summary.push(`Additional settings: ${m}`));
 
   const connection = jsonData.connection ?? SETTINGS_DEFAULTS.connection;
   const defaultPoll = jsonData.defaultPollIntervalSeconds ?? SETTINGS_DEFAULTS.defaultPollIntervalSeconds;
 
   return (
     <div>
-      <FieldSet label="Connection">
-        <Field
-          label="Sidecar"
-          description="Managed: Grafana runs the bundled sidecar (needs node 20+ on the Grafana host). Sidecar: it runs in its own container and Grafana reaches it through sidecar_address."
+      {summary.length > 0 && (
+        <Alert
+          severity="error"
+          title={summary.length === 1 ? '1 setting needs attention' : `${summary.length} settings need attention`}
         >
-          <RadioButtonGroup<ConnectionMode>
-            options={CONNECTION_OPTIONS}
-            value={connection}
-            onChange={(value) => setJson({ connection: value })}
-          />
-        </Field>
-        {connection === 'sidecar' && <SidecarStatus uid={options.uid} />}
-      </FieldSet>
-
+          <ul aria-label="Settings that need attention">
+            {summary.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        </Alert>
+      )}
       <FieldSet label="Cameras">
         <Alert severity="info" title="Each camera uses two different accounts">
           <ul>
@@ -244,108 +341,151 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         {cameras.map((camera, index) => {
           const key = keys[index];
           const savedId = savedIds.get(key);
+          const cameraErrors =
+            idDraftErrorOf(index) ?? Object.keys(errors).some((f) => f.startsWith(`cameras.${index}.`));
           return (
-            <CameraSettingsEditor
+            <CameraRow
               key={key}
-              rowKey={key}
               index={index}
               camera={camera}
-              errors={errors}
-              password={secretState(camera.id, 'password')}
-              cameraPassword={secretState(camera.id, 'cameraPassword')}
-              restreamUser={secretState(camera.id, 'restreamUser')}
-              restreamPassword={secretState(camera.id, 'restreamPassword')}
-              onMoveUrlCredentials={() => moveUrlCredentials(index)}
-              savedIdChanged={savedId !== undefined && savedId !== camera.id ? savedId : undefined}
-              defaultPollIntervalSeconds={defaultPoll}
-              onChange={(patch) => setJson({ cameras: withCamera(index, patch) })}
-              onNameChange={(name) => onNameChange(index, name)}
-              onIdChange={(id) => onIdChange(index, id)}
-              onSecretChange={(kind, value) => setSecret(camera.id, kind, value)}
-              onSecretReset={(kind) => resetSecret(camera.id, kind)}
+              live={savedId !== undefined && savedId === camera.id ? live.get(camera.id) : undefined}
+              hasErrors={Boolean(cameraErrors)}
+              expanded={expanded.has(key)}
+              onToggle={() => toggle(key)}
+              onEnabledChange={(enabled) => setJson({ cameras: withCamera(index, { disabled: !enabled }) })}
               onRemove={() => removeCamera(index)}
-            />
+            >
+              <CameraSettingsEditor
+                key={key}
+                rowKey={key}
+                index={index}
+                camera={camera}
+                errors={errors}
+                password={secretState(index, 'password')}
+                cameraPassword={secretState(index, 'cameraPassword')}
+                restreamUser={secretState(index, 'restreamUser')}
+                restreamPassword={secretState(index, 'restreamPassword')}
+                onMoveUrlCredentials={() => moveUrlCredentials(index)}
+                savedIdChanged={savedId !== undefined && savedId !== camera.id ? savedId : undefined}
+                defaultPollIntervalSeconds={defaultPoll}
+                onChange={(patch) => setJson({ cameras: withCamera(index, patch) })}
+                onNameChange={(name) => onNameChange(index, name)}
+                onIdChange={(id) => onIdChange(index, id)}
+                idDraft={idDrafts[key]}
+                idDraftError={idDraftErrorOf(index)}
+                onSecretChange={(kind, value) => setSecret(index, kind, value)}
+                onSecretReset={(kind) => resetSecret(index, kind)}
+              />
+              <CameraTestButton
+                uid={options.uid}
+                cameraId={camera.id}
+                cameraLabel={`camera ${index + 1}`}
+                saved={savedId !== undefined && savedId === camera.id}
+              />
+            </CameraRow>
           );
         })}
-        <Button icon="plus" variant="secondary" onClick={addCamera}>
+        <Button icon="plus" variant="secondary" onClick={() => addCamera()}>
           Add camera
         </Button>
+        <Collapse label="Find cameras on my network" isOpen={findOpen} onToggle={() => setFindOpen(!findOpen)}>
+          <DiscoverCameras
+            uid={options.uid}
+            configured={new Map(cameras.map((c, i) => [c.host, `camera ${i + 1}${c.name ? ` (${c.name})` : ''}`]))}
+            onAdd={addCamera}
+          />
+        </Collapse>
       </FieldSet>
+      <Collapse label="Additional settings" isOpen={additionalOpen} onToggle={() => setAdditionalOpen(!additionalOpen)}>
+        <FieldSet label="Connection">
+          <Field
+            label="Sidecar"
+            description="Managed: Grafana runs the bundled sidecar (needs node 20+ on the Grafana host). Sidecar: it runs in its own container and Grafana reaches it through sidecar_address."
+          >
+            <RadioButtonGroup<ConnectionMode>
+              options={CONNECTION_OPTIONS}
+              value={connection}
+              onChange={(value) => setJson({ connection: value })}
+            />
+          </Field>
+          {connection === 'sidecar' && <SidecarStatus uid={options.uid} />}
+        </FieldSet>
 
-      <FieldSet label="Defaults">
-        <Field
-          label="Default poll interval (seconds)"
-          description="For cameras without their own interval"
-          invalid={Boolean(errors.defaultPollIntervalSeconds)}
-          error={errors.defaultPollIntervalSeconds}
-        >
-          <Input
-            id="tapo-default-poll"
-            type="number"
-            width={16}
-            placeholder={String(SETTINGS_DEFAULTS.defaultPollIntervalSeconds)}
-            value={jsonData.defaultPollIntervalSeconds ?? ''}
-            onChange={(e) => setJson({ defaultPollIntervalSeconds: numberOrUndefined(e.currentTarget.value) })}
-          />
-        </Field>
-        <Field
-          label="History retention (hours)"
-          description="How long polled metrics and events are kept"
-          invalid={Boolean(errors.retentionHours)}
-          error={errors.retentionHours}
-        >
-          <Input
-            id="tapo-retention"
-            type="number"
-            width={16}
-            placeholder={String(SETTINGS_DEFAULTS.retentionHours)}
-            value={jsonData.retentionHours ?? ''}
-            onChange={(e) => setJson({ retentionHours: numberOrUndefined(e.currentTarget.value) })}
-          />
-        </Field>
-        <Field
-          label="Live frames per second"
-          description={`Default for live frames; at most ${LIVE_MAX_FPS}`}
-          invalid={Boolean(errors.liveFps)}
-          error={errors.liveFps}
-        >
-          <Input
-            id="tapo-live-fps"
-            type="number"
-            width={16}
-            placeholder={String(LIVE_DEFAULT_FPS)}
-            value={jsonData.liveFps ?? ''}
-            onChange={(e) => setJson({ liveFps: numberOrUndefined(e.currentTarget.value) })}
-          />
-        </Field>
-        <Field
-          label="Live frame width (pixels)"
-          description={`Default width of live frames; at most ${LIVE_MAX_WIDTH}`}
-          invalid={Boolean(errors.liveWidth)}
-          error={errors.liveWidth}
-        >
-          <Input
-            id="tapo-live-width"
-            type="number"
-            width={16}
-            placeholder={String(LIVE_DEFAULT_WIDTH)}
-            value={jsonData.liveWidth ?? ''}
-            onChange={(e) => setJson({ liveWidth: numberOrUndefined(e.currentTarget.value) })}
-          />
-        </Field>
-        <Field
-          label="ffmpeg path"
-          description="Used to grab frames from RTSP; empty means ffmpeg on the sidecar's PATH"
-        >
-          <Input
-            id="tapo-ffmpeg"
-            width={40}
-            placeholder="ffmpeg"
-            value={jsonData.ffmpegPath ?? ''}
-            onChange={(e) => setJson({ ffmpegPath: e.currentTarget.value || undefined })}
-          />
-        </Field>
-      </FieldSet>
+        <FieldSet label="Defaults">
+          <Field
+            label="Default poll interval (seconds)"
+            description="For cameras without their own interval"
+            invalid={Boolean(errors.defaultPollIntervalSeconds)}
+            error={errors.defaultPollIntervalSeconds}
+          >
+            <Input
+              id="tapo-default-poll"
+              type="number"
+              width={16}
+              placeholder={String(SETTINGS_DEFAULTS.defaultPollIntervalSeconds)}
+              value={jsonData.defaultPollIntervalSeconds ?? ''}
+              onChange={(e) => setJson({ defaultPollIntervalSeconds: numberOrUndefined(e.currentTarget.value) })}
+            />
+          </Field>
+          <Field
+            label="History retention (hours)"
+            description="How long polled metrics and events are kept"
+            invalid={Boolean(errors.retentionHours)}
+            error={errors.retentionHours}
+          >
+            <Input
+              id="tapo-retention"
+              type="number"
+              width={16}
+              placeholder={String(SETTINGS_DEFAULTS.retentionHours)}
+              value={jsonData.retentionHours ?? ''}
+              onChange={(e) => setJson({ retentionHours: numberOrUndefined(e.currentTarget.value) })}
+            />
+          </Field>
+          <Field
+            label="Live frames per second"
+            description={`Default for live frames; at most ${LIVE_MAX_FPS}`}
+            invalid={Boolean(errors.liveFps)}
+            error={errors.liveFps}
+          >
+            <Input
+              id="tapo-live-fps"
+              type="number"
+              width={16}
+              placeholder={String(LIVE_DEFAULT_FPS)}
+              value={jsonData.liveFps ?? ''}
+              onChange={(e) => setJson({ liveFps: numberOrUndefined(e.currentTarget.value) })}
+            />
+          </Field>
+          <Field
+            label="Live frame width (pixels)"
+            description={`Default width of live frames; at most ${LIVE_MAX_WIDTH}`}
+            invalid={Boolean(errors.liveWidth)}
+            error={errors.liveWidth}
+          >
+            <Input
+              id="tapo-live-width"
+              type="number"
+              width={16}
+              placeholder={String(LIVE_DEFAULT_WIDTH)}
+              value={jsonData.liveWidth ?? ''}
+              onChange={(e) => setJson({ liveWidth: numberOrUndefined(e.currentTarget.value) })}
+            />
+          </Field>
+          <Field
+            label="ffmpeg path"
+            description="Used to grab frames from RTSP; empty means ffmpeg on the sidecar's PATH"
+          >
+            <Input
+              id="tapo-ffmpeg"
+              width={40}
+              placeholder="ffmpeg"
+              value={jsonData.ffmpegPath ?? ''}
+              onChange={(e) => setJson({ ffmpegPath: e.currentTarget.value || undefined })}
+            />
+          </Field>
+        </FieldSet>
+      </Collapse>
     </div>
   );
 }

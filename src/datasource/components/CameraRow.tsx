@@ -1,0 +1,116 @@
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { Badge, Button, ConfirmButton, Icon, Stack, Switch, Text, useStyles2 } from '@grafana/ui';
+import React from 'react';
+
+import type { CameraListItem, CameraSettings } from '../../shared/query';
+import { STATUS_OPTIONS } from './options';
+
+interface Props {
+  index: number;
+  camera: CameraSettings;
+  /** The sidecar's view of the saved camera; absent when unsaved or not reached. */
+  live?: CameraListItem;
+  /** The camera has errors shown in its form. */
+  hasErrors: boolean;
+  expanded: boolean;
+  onToggle: () => void;
+  onEnabledChange: (enabled: boolean) => void;
+  onRemove: () => void;
+  children?: React.ReactNode;
+}
+
+const STATUS_COLOR: Record<string, 'green' | 'red' | 'orange' | 'blue'> = {
+  online: 'green',
+  offline: 'red',
+  auth_failed: 'red',
+  locked_out: 'orange',
+  error: 'red',
+  unknown: 'blue',
+};
+
+/** One camera as a compact row; its form opens below it. */
+export function CameraRow(props: Props) {
+  const { index, camera, live, expanded } = props;
+  const styles = useStyles2(getStyles);
+  const label = `camera ${index + 1}`;
+  const statusText = live ? (STATUS_OPTIONS.find((o) => o.value === live.status)?.label ?? live.status) : undefined;
+  return (
+    <div className={styles.row} data-testid={`camera-row-${index}`}>
+      <div className={camera.disabled ? `${styles.summary} ${styles.disabled}` : styles.summary}>
+        <Button
+          variant="secondary"
+          fill="text"
+          icon={expanded ? 'angle-down' : 'angle-right'}
+          aria-expanded={expanded}
+          aria-label={`Edit ${label}`}
+          onClick={props.onToggle}
+        />
+        <div className={styles.name}>
+          <Text weight="medium" truncate>
+            {camera.name || `Camera ${index + 1}`}
+          </Text>
+          <Text color="secondary" variant="bodySmall" truncate>
+            {camera.host || 'no host'}
+            {live?.model ? ` · ${live.model}` : ''}
+          </Text>
+        </div>
+        <Stack direction="row" alignItems="center" gap={1}>
+          {props.hasErrors && (
+            <Badge color="red" icon="exclamation-triangle" text="Needs attention" aria-label="Needs attention" />
+          )}
+          {camera.disabled ? (
+            <Badge color="darkgrey" text="Disabled" />
+          ) : statusText && live ? (
+            <Badge color={STATUS_COLOR[live.status] ?? 'blue'} text={statusText} />
+          ) : (
+            <Text color="secondary" variant="bodySmall">
+              <Icon name="info-circle" /> not polled yet
+            </Text>
+          )}
+          <Switch
+            value={!camera.disabled}
+            aria-label={`Enable ${label}`}
+            onChange={(e) => props.onEnabledChange(e.currentTarget.checked)}
+          />
+          <ConfirmButton
+            confirmText="Remove with its passwords"
+            confirmVariant="destructive"
+            onConfirm={props.onRemove}
+            size="sm"
+          >
+            <Button variant="secondary" fill="text" size="sm" icon="trash-alt" aria-label={`Remove ${label}`} />
+          </ConfirmButton>
+        </Stack>
+      </div>
+      {expanded && <div className={styles.body}>{props.children}</div>}
+    </div>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  row: css({
+    border: `1px solid ${theme.colors.border.weak}`,
+    borderRadius: theme.shape.radius.default,
+    marginBottom: theme.spacing(1),
+  }),
+  summary: css({
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(1),
+    padding: theme.spacing(0.5, 1),
+  }),
+  disabled: css({
+    opacity: 0.6,
+  }),
+  name: css({
+    display: 'flex',
+    flexDirection: 'column',
+    flex: 1,
+    minWidth: 0,
+  }),
+  body: css({
+    padding: theme.spacing(1, 2, 2, 2),
+    borderTop: `1px solid ${theme.colors.border.weak}`,
+  }),
+});
