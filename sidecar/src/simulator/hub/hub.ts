@@ -239,7 +239,7 @@ export class SimulatedHub {
   }
 
   /** One line of JSON for the hub, then one per child (printed by `simulator --hub`). */
-  describe(): Record<string, unknown>[] {
+  describe(): Array<Record<string, unknown>> {
     const d = this.camera.describe();
     return [
       {
