@@ -22,6 +22,7 @@ const STATUS_LABELS: Record<string, string> = {
   locked_out: 'Locked out',
   error: 'Error',
   unknown: 'Unknown',
+  sleeping: 'Sleeping',
 };
 
 export function statusLabel(status: string | undefined): string {

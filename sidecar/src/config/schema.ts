@@ -63,6 +63,8 @@ export const cameraEntrySchema = z.object({
     .optional()
     .or(z.literal('').transform(() => undefined)),
   disabled: z.boolean({ error: 'must be true or false' }).optional(),
+  /** 'hub': a Tapo hub (H200/H500); its battery children become cameras of their own. */
+  kind: z.enum(['camera', 'hub'], { error: "must be 'camera' or 'hub'" }).optional(),
 });
 
 export type CameraEntry = z.infer<typeof cameraEntrySchema>;
@@ -151,6 +153,7 @@ export function parseCameraEntry(
       onvifPort: e.onvifPort ?? DEFAULT_ONVIF_PORT,
       tlsFingerprint: e.tlsFingerprint ? e.tlsFingerprint.replace(/:/g, '').toUpperCase() : null,
       disabled: e.disabled ?? false,
+      ...(e.kind === 'hub' ? { kind: 'hub' as const } : {}),
       source: ctx.source,
     },
     issues: warnings,

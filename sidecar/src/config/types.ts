@@ -24,6 +24,10 @@ export interface CameraConfig {
   onvifPort: number | null;
   tlsFingerprint: string | null;
   disabled: boolean;
+  /** 'hub': a Tapo hub (H200/H500) configured like a camera; its battery children are listed and polled. */
+  kind?: 'camera' | 'hub';
+  /** A battery camera behind a hub: host, port, user and password are the hub's; requests go through it. */
+  hubChild?: { hubId: string; deviceId: string };
   /** Where it came from, e.g. 'yaml', 'datasource:<uid>', 'demo'. */
   source: string;
 }
@@ -85,6 +89,8 @@ export function sameConnection(a: CameraConfig, b: CameraConfig): boolean {
     a.rtspUrlOverride === b.rtspUrlOverride &&
     (a.restreamUser ?? null) === (b.restreamUser ?? null) &&
     (a.restreamPassword ?? null) === (b.restreamPassword ?? null) &&
-    a.stream === b.stream
+    a.stream === b.stream &&
+    (a.kind ?? 'camera') === (b.kind ?? 'camera') &&
+    a.hubChild?.deviceId === b.hubChild?.deviceId
   );
 }

@@ -32,6 +32,7 @@ const STATUS_LABELS: Record<CameraStatus, string> = {
   locked_out: 'Locked out',
   error: 'Error',
   unknown: 'Unknown',
+  sleeping: 'Sleeping',
 };
 
 export const STATUS_OPTIONS: Array<SelectableValue<CameraStatus>> = CAMERA_STATUSES.map((s) => ({
@@ -39,7 +40,7 @@ export const STATUS_OPTIONS: Array<SelectableValue<CameraStatus>> = CAMERA_STATU
   value: s,
 }));
 
-const EVENT_LABELS: Record<EventKind, string> = { motion: 'Motion', person: 'Person' };
+const EVENT_LABELS: Record<EventKind, string> = { motion: 'Motion', person: 'Person', ring: 'Doorbell ring' };
 
 export const EVENT_KIND_OPTIONS: Array<SelectableValue<EventKind>> = EVENT_KINDS.map((k) => ({
   label: EVENT_LABELS[k],
