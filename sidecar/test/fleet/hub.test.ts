@@ -10,6 +10,7 @@ import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
 import { childCameraId } from '../../src/fleet/hub-probe.ts';
 import type { CameraConfig } from '../../src/config/types.ts';
 import { startFleet, tempStore, until } from './helpers.ts';
+import { fleetMetricsText } from '../../src/http/prometheus.ts';
 
 function hubConfig(hub: SimulatedHub, over: Partial<CameraConfig> = {}): CameraConfig {
   return {
@@ -69,6 +70,14 @@ test('a hub brings its battery children into the fleet; sleeping is a status, an
     0,
     'no request ever reached a sleeping child'
   );
+
+  // The Prometheus exposition carries the battery readings of a sleeping child.
+  const text = await fleetMetricsText(fleet);
+  const line = (name: string) => text.split('\n').find((l) => l.startsWith(name) && l.includes(`"${ids[0]}"`));
+  assert.match(line('tapo_camera_battery_percent') ?? '', / 12$/);
+  assert.match(line('tapo_camera_temperature_celsius') ?? '', / 62$/);
+  assert.match(line('tapo_camera_battery_low') ?? '', / 1$/);
+  assert.match(line('tapo_camera_power_source') ?? '', / 1$/);
 
   // The doorbell rings: it wakes by itself, the next poll asks it for its last alarm.
   const door = hub.child('D230');
