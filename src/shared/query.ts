@@ -47,7 +47,15 @@ export const METRIC_INFO: Record<MetricName, { label: string; unit: string }> = 
 };
 
 /** `sleeping`: a battery camera behind a hub in power save (reachable, not awake); not a fault. */
-export const CAMERA_STATUSES = ['online', 'offline', 'auth_failed', 'locked_out', 'error', 'unknown', 'sleeping'] as const;
+export const CAMERA_STATUSES = [
+  'online',
+  'offline',
+  'auth_failed',
+  'locked_out',
+  'error',
+  'unknown',
+  'sleeping',
+] as const;
 export type CameraStatus = (typeof CAMERA_STATUSES)[number];
 
 /** `ring`: a doorbell press (D230 behind a hub, from its last-alarm info). */

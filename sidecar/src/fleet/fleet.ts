@@ -390,7 +390,8 @@ export class Fleet implements FleetView {
           }
           const priority = this.sources.get(hub.source)?.priority ?? 0;
           void this.applyCameras(childConfigs(hub, children), { source: `hub:${hub.id}`, priority }).catch(
-            (err: unknown) => this.log.warn({ hub: hub.id, err: (err as Error).message }, 'could not apply a hub\'s children')
+            (err: unknown) =>
+              this.log.warn({ hub: hub.id, err: (err as Error).message }, "could not apply a hub's children")
           );
         },
       });

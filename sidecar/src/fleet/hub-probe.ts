@@ -53,7 +53,16 @@ interface Link {
 }
 
 const NOT_POLLED: PartStatus = { notSupported: true, code: -40210 };
-const PARTS: PollPart[] = ['connection', 'motionDetection', 'personDetection', 'privacyMode', 'led', 'sdCard', 'lastAlarm', 'recordPlan'];
+const PARTS: PollPart[] = [
+  'connection',
+  'motionDetection',
+  'personDetection',
+  'privacyMode',
+  'led',
+  'sdCard',
+  'lastAlarm',
+  'recordPlan',
+];
 
 /** One client per hub, shared by the hub's probe and its children's; closed when the last one closes. */
 export class HubLinks {

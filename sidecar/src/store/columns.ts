@@ -43,7 +43,15 @@ export const STATUS_CODES: Record<CameraStatus, number> = {
   error: 5,
   sleeping: 6,
 };
-const STATUS_BY_CODE: CameraStatus[] = ['unknown', 'online', 'offline', 'auth_failed', 'locked_out', 'error', 'sleeping'];
+const STATUS_BY_CODE: CameraStatus[] = [
+  'unknown',
+  'online',
+  'offline',
+  'auth_failed',
+  'locked_out',
+  'error',
+  'sleeping',
+];
 
 export function statusFromCode(code: number): CameraStatus {
   return STATUS_BY_CODE[code] ?? 'unknown';
@@ -114,7 +122,9 @@ export interface Block {
 }
 
 export function column(block: Block, c: Column): Float64Array {
-  const col = block.cols[COL_INDEX[c]] ?? (BATTERY_COLUMNS.has(c) && block.cols[0] ? new Float64Array(block.n).fill(NaN) : undefined);
+  const col =
+    block.cols[COL_INDEX[c]] ??
+    (BATTERY_COLUMNS.has(c) && block.cols[0] ? new Float64Array(block.n).fill(NaN) : undefined);
   if (!col) {
     throw new Error(`column ${c} was not loaded`);
   }

@@ -230,9 +230,7 @@ export class SqliteStore implements Store {
     // A savepoint nests inside a caller's transaction, and is a transaction of its own otherwise.
     this.db.exec('SAVEPOINT write_polls');
     try {
-      const insert = this.stmt(
-        `INSERT INTO polls (camera, ${COLUMNS.join(', ')}) VALUES (?${',?'.repeat(NCOLS)})`
-      );
+      const insert = this.stmt(`INSERT INTO polls (camera, ${COLUMNS.join(', ')}) VALUES (?${',?'.repeat(NCOLS)})`);
       const latest = this.stmt(
         `INSERT INTO latest (camera, poll, last_seen) VALUES (?, ?, ?)
          ON CONFLICT(camera) DO UPDATE SET poll = excluded.poll, last_seen = COALESCE(excluded.last_seen, latest.last_seen)`

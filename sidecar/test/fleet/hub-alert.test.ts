@@ -20,12 +20,16 @@ interface Rule {
 }
 
 test('HighTemperature fires on the simulated child that overheats', async (t) => {
-  const doc = parse(readFileSync(new URL('../../../provisioning/alerting/tapo-alert-rules.yaml', import.meta.url), 'utf8')) as {
+  const doc = parse(
+    readFileSync(new URL('../../../provisioning/alerting/tapo-alert-rules.yaml', import.meta.url), 'utf8')
+  ) as {
     groups: Array<{ rules: Rule[] }>;
   };
   const rule = doc.groups.flatMap((g) => g.rules).find((r) => r.uid === 'tapo-high-temperature')!;
   const a = rule.data.find((d) => d.refId === 'A')!.model;
-  const c = rule.data.find((d) => d.refId === 'C')!.model as { conditions: Array<{ evaluator: { type: string; params: number[] } }> };
+  const c = rule.data.find((d) => d.refId === 'C')!.model as {
+    conditions: Array<{ evaluator: { type: string; params: number[] } }>;
+  };
   const threshold = c.conditions[0]!.evaluator;
   assert.equal(threshold.type, 'gt');
 
@@ -66,7 +70,7 @@ test('HighTemperature fires on the simulated child that overheats', async (t) =>
   const firing = new Map<string, boolean>();
   for (const f of frames) {
     const v = f.fields[1]!;
-    const last = (v.values as Array<number | null>).filter((x) => x !== null && !Number.isNaN(x)).at(-1);
+    const last = (v.values as Array<number | null>).filter((x): x is number => x !== null && !Number.isNaN(x)).at(-1);
     if (last !== undefined) {
       firing.set(v.labels!.camera_id!, last > threshold.params[0]!);
     }

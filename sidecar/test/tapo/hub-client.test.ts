@@ -80,7 +80,11 @@ for (const wrapping of ['multi', 'perMethod'] as ChildWrapping[]) {
         ]
       );
       assert.equal(m.decodeLastAlarm(subs[0]!.result)?.type, 'ring');
-      assert.equal((subs[1]!.result as { device_info: { basic_info: { device_model: string } } }).device_info.basic_info.device_model, 'D230');
+      assert.equal(
+        (subs[1]!.result as { device_info: { basic_info: { device_model: string } } }).device_info.basic_info
+          .device_model,
+        'D230'
+      );
       assert.ok(m.decodeClock(subs[2]!.result).time > 0);
       // A method the child lacks keeps its own error, not its neighbour's.
       const mixed = await client.callChild(door.deviceId, [m.req.presets(), m.req.deviceInfo()]);

@@ -5,7 +5,14 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { CHILD_INFO_PATHS, CHILD_LIST_PATHS, CHILD_PAGE_PATHS, decodeChildDeviceInfo, decodeChildEntry, decodeChildPage } from '../../src/tapo/hub/child-decode.ts';
+import {
+  CHILD_INFO_PATHS,
+  CHILD_LIST_PATHS,
+  CHILD_PAGE_PATHS,
+  decodeChildDeviceInfo,
+  decodeChildEntry,
+  decodeChildPage,
+} from '../../src/tapo/hub/child-decode.ts';
 import { HubClient } from '../../src/tapo/hub/index.ts';
 import * as m from '../../src/tapo/methods.ts';
 import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
@@ -56,7 +63,19 @@ test('every path our hub parsers read is in the real H200/D230 answers, and they
       up: child.uptimeSeconds,
       camUp: child.camUptimeSeconds,
     },
-    { model: 'D230', online: true, sleeping: false, power: 'BATTERY', pct: 90, charging: false, low: false, temp: 3, mv: 4022, up: 3061186, camUp: 5378 }
+    {
+      model: 'D230',
+      online: true,
+      sleeping: false,
+      power: 'BATTERY',
+      pct: 90,
+      charging: false,
+      low: false,
+      temp: 3,
+      mv: 4022,
+      up: 3061186,
+      camUp: 5378,
+    }
   );
   const info = decodeChildDeviceInfo(D230_DEVICE_INFO);
   assert.equal(info.model, 'D230');
@@ -87,13 +106,19 @@ test('the simulated hub answers with the same paths as the real one', async () =
   // Beyond what we read: the simulator's entry carries every key of the real entry.
   const realKeys = Object.keys(H200_CHILD_LIST.child_device_list[0]!).sort();
   const simKeys = Object.keys((list!.result as typeof H200_CHILD_LIST).child_device_list[0]!);
-  assert.deepEqual(realKeys.filter((k) => !simKeys.includes(k)), []);
+  assert.deepEqual(
+    realKeys.filter((k) => !simKeys.includes(k)),
+    []
+  );
   const [childInfo, alarm] = await client.callChild(door.deviceId, [m.req.deviceInfo(), m.req.lastAlarm()]);
   assert.deepEqual(missing(childInfo!.result, CHILD_INFO_PATHS), []);
   assert.deepEqual(missing(alarm!.result, LAST_ALARM_PATHS), []);
   const realInfoKeys = Object.keys(D230_DEVICE_INFO.device_info.basic_info);
   const simInfoKeys = Object.keys((childInfo!.result as typeof D230_DEVICE_INFO).device_info.basic_info);
-  assert.deepEqual(realInfoKeys.filter((k) => !simInfoKeys.includes(k)), []);
+  assert.deepEqual(
+    realInfoKeys.filter((k) => !simInfoKeys.includes(k)),
+    []
+  );
   // And the real D230's info has no temperature/voltage/uptime; neither has the simulator's.
   for (const k of ['battery_temperature', 'battery_voltage', 'uptime']) {
     assert.ok(!simInfoKeys.includes(k), k);

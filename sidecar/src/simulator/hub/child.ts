@@ -319,7 +319,6 @@ const CHILD_METHODS: Record<string, (c: SimulatedChild, p: Json) => MethodAnswer
     }),
   getBatteryPowerSave: () => ok({ battery: { power_save: { enabled: 'auto' } } }),
   getPowerMode: (c) => ok({ battery: { power: { power_mode: c.power } } }),
-  getWakeUpConfig: (c) =>
-    ok({ wake_up: { config: { wake_up_type: c.model === 'D230' ? 'doorbell' : 'detection' } } }),
+  getWakeUpConfig: (c) => ok({ wake_up: { config: { wake_up_type: c.model === 'D230' ? 'doorbell' : 'detection' } } }),
   getRingStatus: (c) => (c.model === 'D230' ? ok({ ring: { status: { enabled: 'on' } } }) : { error_code: -40210 }),
 };

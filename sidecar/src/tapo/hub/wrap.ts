@@ -54,7 +54,10 @@ export function sectionOf(r: SubRequest): string | null {
  * (B): batches of controlChild entries whose sections are distinct, so each answer can be
  * matched to its request whatever order the hub answers in.
  */
-export function wrapPerMethod(deviceId: string, requests: SubRequest[]): Array<{ batch: SubRequest[]; sent: SubRequest[] }> {
+export function wrapPerMethod(
+  deviceId: string,
+  requests: SubRequest[]
+): Array<{ batch: SubRequest[]; sent: SubRequest[] }> {
   const batches: SubRequest[][] = [];
   for (const r of requests) {
     const s = sectionOf(r);
