@@ -35,6 +35,12 @@ export interface PollResult {
   temperatureC: number | null;
   /** Battery models only (they have no RTSP stream and no ONVIF). */
   batteryPercent?: number | null;
+  /** Battery children of a hub: charging now, low battery, and 'BATTERY' | 'SOLAR' (as reported). */
+  batteryCharging?: boolean | null;
+  batteryLow?: boolean | null;
+  powerSource?: string | null;
+  /** Battery children of a hub: the battery reported itself overheated. */
+  batteryOverheated?: boolean | null;
   /** Which login the camera uses: 'legacy', 'secure' or 'tpap' (2026 firmware); null before one worked. */
   login?: LoginFlow | null;
   /** Why the poll failed, for words a user can act on (absent on success and in resumed history). */

@@ -25,16 +25,19 @@ const STATUS_COLORS: Record<string, string> = {
   auth_failed: 'red',
   locked_out: 'red',
   online: 'green',
+  sleeping: 'blue',
 };
 
 const KIND_LABELS: Record<string, string> = {
   motion: 'Motion',
   person: 'Person detected',
+  ring: 'Doorbell ring',
   offline: 'Went offline',
   online: 'Back online',
   auth_failed: 'Login failed',
   locked_out: 'Locked out',
   error: 'Error',
+  sleeping: 'Fell asleep',
 };
 
 function fieldByName(frame: DataFrame, name: string): Field | undefined {

@@ -172,7 +172,7 @@ describe('annotations', () => {
       refId: 'Anno',
       queryType: 'events',
       cameras: [],
-      eventKinds: ['motion', 'person'],
+      eventKinds: ['motion', 'person', 'ring'],
       statusChanges: true,
     });
     const kept = support.prepareAnnotation!({

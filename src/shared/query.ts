@@ -22,6 +22,10 @@ export const METRICS = [
   'motion_detection_enabled',
   'person_detection_enabled',
   'privacy_mode',
+  'battery_pct',
+  'battery_charging',
+  'battery_low',
+  'power_source',
 ] as const;
 export type MetricName = (typeof METRICS)[number];
 
@@ -37,6 +41,10 @@ export const METRIC_INFO: Record<MetricName, { label: string; unit: string }> = 
   motion_detection_enabled: { label: 'Motion detection enabled', unit: 'bool_on_off' },
   person_detection_enabled: { label: 'Person detection enabled', unit: 'bool_on_off' },
   privacy_mode: { label: 'Privacy mode', unit: 'bool_on_off' },
+  battery_pct: { label: 'Battery', unit: 'percent' },
+  battery_charging: { label: 'Battery charging', unit: 'bool_on_off' },
+  battery_low: { label: 'Battery low', unit: 'bool_on_off' },
+  power_source: { label: 'Power source (0 mains, 1 battery, 2 solar)', unit: 'none' },
 };
 
 /** Metrics that are on/off states: they hold until they change (a bucket without a poll keeps the last). */
@@ -58,7 +66,16 @@ export function storageUsedPct(
   return (usedBytes / totalBytes) * 100;
 }
 
-export const CAMERA_STATUSES = ['online', 'offline', 'auth_failed', 'locked_out', 'error', 'unknown'] as const;
+/** `sleeping`: a battery camera behind a hub in power save (reachable, not awake); not a fault. */
+export const CAMERA_STATUSES = [
+  'online',
+  'offline',
+  'auth_failed',
+  'locked_out',
+  'error',
+  'unknown',
+  'sleeping',
+] as const;
 export type CameraStatus = (typeof CAMERA_STATUSES)[number];
 
 /** How a status reads to people (query editor options, panel tiles). */
@@ -69,9 +86,11 @@ export const STATUS_LABELS: Record<CameraStatus, string> = {
   locked_out: 'Locked out',
   error: 'Error',
   unknown: 'Unknown',
+  sleeping: 'Sleeping',
 };
 
-export const EVENT_KINDS = ['motion', 'person'] as const;
+/** `ring`: a doorbell press (D230 behind a hub, from its last-alarm info). */
+export const EVENT_KINDS = ['motion', 'person', 'ring'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 export const LIVE_KINDS = ['metrics', 'frames', 'video'] as const;

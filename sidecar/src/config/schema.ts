@@ -73,6 +73,8 @@ export const cameraEntrySchema = z.object({
         .max(128, 'must be at most 128 characters'),
     })
     .optional(),
+  /** 'hub': a Tapo hub (H200/H500); its battery children become cameras of their own. */
+  kind: z.enum(['camera', 'hub'], { error: "must be 'camera' or 'hub'" }).optional(),
 });
 
 export type CameraEntry = z.infer<typeof cameraEntrySchema>;
@@ -162,6 +164,7 @@ export function parseCameraEntry(
       tlsFingerprint: e.tlsFingerprint ? e.tlsFingerprint.replace(/:/g, '').toUpperCase() : null,
       disabled: e.disabled ?? false,
       ...(e.hubChild ? { hubChild: { hubId: e.hubChild.hubId, deviceId: e.hubChild.deviceId } } : {}),
+      ...(e.kind === 'hub' ? { kind: 'hub' as const } : {}),
       source: ctx.source,
     },
     issues: warnings,

@@ -24,7 +24,9 @@ export interface CameraConfig {
   onvifPort: number | null;
   tlsFingerprint: string | null;
   disabled: boolean;
-  /** A battery camera behind a Tapo hub: the hub is the camera entry `hubId` (its host and cloud password are used). */
+  /** 'hub': a Tapo hub (H200/H500) configured like a camera; its battery children are listed and polled. */
+  kind?: 'camera' | 'hub';
+  /** A battery camera behind a hub: host, port, user and password are the hub's; requests go through it. */
   hubChild?: { hubId: string; deviceId: string };
   /** Where it came from, e.g. 'yaml', 'datasource:<uid>', 'demo'. */
   source: string;
@@ -89,6 +91,7 @@ export function sameConnection(a: CameraConfig, b: CameraConfig): boolean {
     (a.restreamPassword ?? null) === (b.restreamPassword ?? null) &&
     a.stream === b.stream &&
     a.hubChild?.hubId === b.hubChild?.hubId &&
+    (a.kind ?? 'camera') === (b.kind ?? 'camera') &&
     a.hubChild?.deviceId === b.hubChild?.deviceId
   );
 }

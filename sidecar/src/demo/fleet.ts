@@ -8,6 +8,7 @@ import type { CameraConfig } from '../config/types.ts';
 import { logger } from '../log.ts';
 import { startSimulatedFleet, DEFAULT_FLEET_MODELS, type SimulatedFleet } from '../simulator/fleet.ts';
 import { mediaExtras } from '../simulator/media-extras.ts';
+import { SimulatedHub } from '../simulator/hub/hub.ts';
 import type { Fleet } from '../fleet/index.ts';
 
 export interface DemoFleetOptions {
@@ -24,11 +25,15 @@ export interface DemoFleetOptions {
   burstEveryMs?: number;
   /** Mean interval of ordinary random motion per camera (default 90 s). */
   motionMeanMs?: number;
+  /** A simulated H200 hub with two battery children (a C420 and a D230 doorbell that rings now and then; default true). */
+  hub?: boolean;
 }
 
 export interface DemoFleet {
   cameras: CameraConfig[];
   simulated: SimulatedFleet;
+  /** The simulated hub (null with `hub: false`). */
+  hub: SimulatedHub | null;
   /** Index of the flapping camera. */
   flappingIndex: number;
   stop(): Promise<void>;
@@ -92,7 +97,37 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
     disabled: false,
     source: DEMO_SOURCE,
   }));
-  await fleet.applyCameras(cameras, { source: DEMO_SOURCE });
+  const hub =
+    opts.hub === false
+      ? null
+      : await SimulatedHub.start({
+          host: '127.0.0.1',
+          name: 'Demo Hub',
+          children: [
+            { alias: 'Back garden', model: 'C420', batteryPercent: 72, idleSleepMs: 20_000 },
+            { alias: 'Doorbell', model: 'D230', batteryPercent: 88, temperatureC: 9, idleSleepMs: 20_000 },
+          ],
+        });
+  const hubEntry: CameraConfig[] = hub
+    ? [
+        {
+          ...cameras[0]!,
+          id: 'demo-hub',
+          name: 'Demo Hub',
+          host: hub.host,
+          port: hub.port,
+          username: 'admin',
+          password: hub.cloudPassword,
+          cameraAccount: null,
+          cameraPassword: null,
+          rtspUrlOverride: null,
+          onvifPort: null,
+          tlsFingerprint: hub.transport.fingerprint,
+          kind: 'hub',
+        },
+      ]
+    : [];
+  await fleet.applyCameras([...cameras, ...hubEntry], { source: DEMO_SOURCE });
 
   const timers: NodeJS.Timeout[] = [];
   const flappingIndex = Math.min(1, count - 1);
@@ -126,6 +161,12 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
     t.unref();
     timers.push(t);
   }
+  if (hub && burstEvery > 0) {
+    // The doorbell rings (and wakes) now and then, so its events and awake state show.
+    const t = setInterval(() => hub.child('D230').trigger('ring'), burstEvery / 2);
+    t.unref();
+    timers.push(t);
+  }
   log.info(
     { cameras: cameras.length, pictures: cameras.some((c) => c.rtspUrlOverride !== null) },
     'demo fleet of simulated cameras started'
@@ -134,6 +175,7 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
   return {
     cameras,
     simulated: sim,
+    hub,
     flappingIndex,
     async stop() {
       for (const t of timers) {
@@ -141,6 +183,7 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
       }
       await fleet.applyCameras([], { source: DEMO_SOURCE });
       await sim.close();
+      await hub?.close();
     },
   };
 }

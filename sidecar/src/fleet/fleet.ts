@@ -30,6 +30,7 @@ import type { MotionSource, MotionSourceFactory } from './motion.ts';
 import { onvifMotionSourceFactory } from './onvif-source.ts';
 import { tapoProbeFactory, type CameraProbe, type ProbeFactory } from './probe.ts';
 import { Semaphore } from './semaphore.ts';
+import { childConfigs, hubAwareProbeFactory } from './hub-probe.ts';
 
 export interface FleetOptions {
   store: Store;
@@ -90,8 +91,8 @@ interface Runtime {
 }
 
 const zeroCounters = (): CameraCounters => ({
-  polls: { online: 0, offline: 0, auth_failed: 0, locked_out: 0, error: 0, unknown: 0 },
-  events: { motion: 0, person: 0 },
+  polls: { online: 0, offline: 0, auth_failed: 0, locked_out: 0, error: 0, unknown: 0, sleeping: 0 },
+  events: { motion: 0, person: 0, ring: 0 },
 });
 
 export class Fleet implements FleetView {
@@ -106,7 +107,7 @@ export class Fleet implements FleetView {
   private readonly sem: Semaphore;
   /** Cameras that failed their last poll wait in their own, smaller lane: dead cameras cannot fill the main one. */
   private readonly failingSem: Semaphore;
-  private readonly probeFactory: ProbeFactory;
+  private readonly probeFactory: ReturnType<typeof hubAwareProbeFactory>;
   private resumed = new Map<string, { last: PollResult; lastSeen: number | null }>();
   private running = false;
   private traceSeq = 0;
@@ -115,7 +116,8 @@ export class Fleet implements FleetView {
   constructor(private readonly opts: FleetOptions) {
     this.sem = new Semaphore(opts.concurrency ?? 32);
     this.failingSem = new Semaphore(Math.max(1, Math.floor((opts.concurrency ?? 32) / 4)));
-    this.probeFactory = opts.probeFactory ?? tapoProbeFactory;
+    // Hub entries and their battery children get hub probes; everything else the configured factory.
+    this.probeFactory = hubAwareProbeFactory(opts.probeFactory ?? tapoProbeFactory);
     this.emitter.setMaxListeners(0);
   }
 
@@ -170,9 +172,15 @@ export class Fleet implements FleetView {
     const addresses = new Map<string, string>();
     const conflicts: string[] = [];
     const ordered = [...this.sources.values()].sort((a, b) => b.priority - a.priority);
+    // Children of a hub that is no longer configured (or no longer a hub) go with it.
+    const hubs = new Set(ordered.flatMap((s) => s.cameras.filter((c) => c.kind === 'hub').map((c) => c.id)));
     for (const { cameras } of ordered) {
       for (const c of cameras) {
-        const address = `${c.host}:${c.port}`;
+        if (c.hubChild && !hubs.has(c.hubChild.hubId)) {
+          continue;
+        }
+        // Children share their hub's address; each is its own camera.
+        const address = c.hubChild ? `${c.host}:${c.port}#${c.hubChild.deviceId}` : `${c.host}:${c.port}`;
         const owner = addresses.get(address);
         if (wanted.has(c.id) || (owner !== undefined && owner !== c.source)) {
           if (c.source === source) {
@@ -371,6 +379,16 @@ export class Fleet implements FleetView {
         timeoutMs: this.opts.requestTimeoutMs ?? 5000,
         ...(this.opts.clientState ? { stateStore: this.opts.clientState } : {}),
         onFingerprint: (fp) => this.opts.onFingerprint?.(id, fp),
+        onHubChildren: (hub, children) => {
+          if (this.cams.get(hub.id)?.cfg.kind !== 'hub') {
+            return;
+          }
+          const priority = this.sources.get(hub.source)?.priority ?? 0;
+          void this.applyCameras(childConfigs(hub, children), { source: `hub:${hub.id}`, priority }).catch(
+            (err: unknown) =>
+              this.log.warn({ hub: hub.id, err: (err as Error).message }, "could not apply a hub's children")
+          );
+        },
       });
     }
     return rt.probe;
@@ -436,7 +454,7 @@ export class Fleet implements FleetView {
     const interval = rt.cfg.pollIntervalMs;
     const j = this.opts.jitter ?? 0.1;
     const now = Date.now();
-    if (r.status === 'online' || r.status === 'error') {
+    if (r.status === 'online' || r.status === 'error' || r.status === 'sleeping') {
       rt.failures = 0;
       // Anchored to the due time (no drift), never in the past.
       return Math.max(now, due + interval * (1 + (Math.random() * 2 - 1) * j));

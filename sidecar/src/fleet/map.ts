@@ -2,6 +2,7 @@
 import type { CameraPoll } from '../tapo/types.ts';
 import { TapoError } from '../tapo/errors.ts';
 import type { CameraStatus, EventKind, PollResult, ProblemReason } from '../model.ts';
+import { isChildPoll } from './hub-probe.ts';
 
 const EMPTY: Omit<PollResult, 'cameraId' | 'time' | 'status' | 'error'> = {
   latencyMs: null,
@@ -47,6 +48,16 @@ export function pollToResult(cameraId: string, p: CameraPoll, time: number): Pol
     temperatureC: finite(p.temperatureC),
     batteryPercent: finite(p.deviceInfo.batteryPercent),
     login: p.login ?? null,
+    ...(isChildPoll(p)
+      ? {
+          // A battery child in power save is reachable, just not awake: not a fault.
+          status: p.sleeping ? ('sleeping' as const) : ('online' as const),
+          batteryCharging: p.battery.charging,
+          batteryLow: p.battery.lowBattery,
+          powerSource: p.battery.powerSource,
+          batteryOverheated: p.battery.overheated,
+        }
+      : {}),
   };
 }
 
@@ -129,7 +140,7 @@ export function waitingForPassword(cameraId: string, time: number): PollResult {
 }
 
 export function eventKind(type: string): EventKind {
-  return /person|people|human/i.test(type) ? 'person' : 'motion';
+  return /person|people|human/i.test(type) ? 'person' : /ring|doorbell|bell/i.test(type) ? 'ring' : 'motion';
 }
 
 /** Known Tapo pan/tilt models (by model prefix). */

@@ -4,6 +4,7 @@
  * from the fleet at scrape time, so removed cameras disappear and labels follow renames. A figure a
  * camera does not report (temperature on wired models, say) has no series, never a made-up zero.
  */
+import { powerSourceCode } from '../store/columns.ts';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HttpFleetView } from './deps.ts';
 import type { CameraCounters, CameraSnapshot, PollResult } from '../model.ts';
@@ -83,7 +84,8 @@ export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptio
         }
       },
     });
-  const online = (l: PollResult | null) => l?.status === 'online';
+  // A sleeping battery child is reachable through its hub, and its readings are current.
+  const online = (l: PollResult | null) => l?.status === 'online' || l?.status === 'sleeping';
   const ifOnline = <T>(l: PollResult | null, v: T | null | undefined): T | null => (online(l) ? (v ?? null) : null);
 
   cameraGauge('camera_up', 'Whether the last poll reached the camera (1) or not (0).', (_s, l) =>
@@ -106,6 +108,16 @@ export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptio
   cameraGauge('camera_wifi_signal_level', 'Wi-Fi signal level, 0 to 4.', (_s, l) => ifOnline(l, l?.signalLevel));
   cameraGauge('camera_temperature_celsius', 'Temperature, only where the model reports one.', (_s, l) =>
     ifOnline(l, l?.temperatureC)
+  );
+  cameraGauge('camera_battery_percent', 'Battery charge (battery cameras behind a hub).', (_s, l) =>
+    ifOnline(l, l?.batteryPercent)
+  );
+  cameraGauge('camera_battery_charging', 'Whether the battery is charging (1) or not (0).', (_s, l) =>
+    ifOnline(l, l?.batteryCharging)
+  );
+  cameraGauge('camera_battery_low', 'Whether the camera reports a low battery.', (_s, l) => ifOnline(l, l?.batteryLow));
+  cameraGauge('camera_power_source', 'Power source: 0 mains, 1 battery, 2 solar.', (_s, l) =>
+    ifOnline(l, powerSourceCode(l?.powerSource))
   );
   cameraGauge('camera_storage_used_bytes', 'SD card space used.', (_s, l) => ifOnline(l, l?.storageUsedBytes));
   cameraGauge('camera_storage_total_bytes', 'SD card capacity.', (_s, l) => ifOnline(l, l?.storageTotalBytes));

@@ -32,6 +32,7 @@ const COLORS: Record<string, string> = {
   locked_out: '#ad1457',
   error: '#6a1b9a',
   unknown: '#616161',
+  sleeping: '#1565c0',
 };
 
 export interface StatusPageOptions {

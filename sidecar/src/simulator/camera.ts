@@ -27,7 +27,7 @@ import {
 import { readLimitedBody } from './body.ts';
 import { certificate, type CertPair } from './certs.ts';
 import { PROFILES, type ModelId, type ModelProfile } from './profiles.ts';
-import { DeviceState } from './device.ts';
+import { DeviceState, type MethodAnswer } from './device.ts';
 import { Prng, hashString } from './prng.ts';
 import { TpapDevice, type TpapChannel, type TpapDeviceOptions } from './tpap/tpap-device.ts';
 import { TPAP_FIRMWARE, tpapProfile, type TpapFirmwareId } from './tpap/firmware.ts';
@@ -61,7 +61,16 @@ export interface MotionEventInfo {
   end: number | null;
 }
 
+/** Another device behind the same login and transport (the simulated hub answers through this). */
+export interface SimulatedApi {
+  call(method: string, params: unknown): MethodAnswer;
+  /** The order a multipleRequest's answers go out in (hubs may answer out of order). */
+  reorder?<T>(items: T[]): T[];
+}
+
 export interface SimulatedCameraOptions {
+  /** Answer the API with this instead of the camera's own methods (login, TLS and faults stay). */
+  api?: SimulatedApi;
   name?: string;
   model?: ModelId;
   host?: string;
@@ -579,6 +588,10 @@ export class SimulatedCamera {
     };
   }
 
+  private call(method: string, params: unknown): MethodAnswer {
+    return this.opts.api ? this.opts.api.call(method, params) : this.device.call(method, params);
+  }
+
   private dispatch(reqJson: unknown): unknown {
     const r = reqJson as { method?: unknown; params?: unknown };
     if (typeof r?.method !== 'string') {
@@ -592,14 +605,14 @@ export class SimulatedCamera {
       const responses = list.map((sub: unknown) => {
         const x = sub as { method?: unknown; params?: unknown };
         const method = typeof x?.method === 'string' ? x.method : '';
-        const a = this.device.call(method, x?.params);
+        const a = this.call(method, x?.params);
         return a.error_code === 0
           ? { method, result: a.result ?? {}, error_code: 0 }
           : { method, result: {}, error_code: a.error_code };
       });
-      return { result: { responses }, error_code: 0 };
+      return { result: { responses: this.opts.api?.reorder?.(responses) ?? responses }, error_code: 0 };
     }
-    const a = this.device.call(r.method, r.params);
+    const a = this.call(r.method, r.params);
     return a.error_code === 0 ? { result: a.result ?? {}, error_code: 0 } : { error_code: a.error_code };
   }
 

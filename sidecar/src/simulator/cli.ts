@@ -9,6 +9,8 @@ import { MODEL_IDS, type ModelId } from './profiles.ts';
 import { TPAP_FIRMWARE_IDS, type TpapFirmwareId } from './tpap/firmware.ts';
 import type { SimLoginFlow } from './camera.ts';
 import type { HashAlgo } from '../tapo/crypto.ts';
+import { SimulatedHub } from './hub/hub.ts';
+import type { ChildModel } from './hub/child.ts';
 
 function fail(msg: string): never {
   process.stderr.write(`simulator: ${msg}\n`);
@@ -58,6 +60,8 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
       'max-failed-logins': { type: 'string' },
       media: { type: 'boolean', default: false },
       'discovery-port': { type: 'string' },
+      hub: { type: 'boolean', default: false },
+      'hub-children': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -65,11 +69,15 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
     process.stdout.write(
       `usage: simulator --cameras N [--host 127.0.0.1] [--base-port P] [--models C210,C110,C510W-1.3.4,...] [--flows secure,legacy,tpap] [--hashes sha256,md5] [--password X] [--auto-motion-ms MS] [--lockout-seconds S] [--max-failed-logins N] [--media] [--discovery-port P]
   --flows tpap: 2026 firmware (login v4, SPAKE2+); --models also takes TPAP builds: ${TPAP_FIRMWARE_IDS.join(', ')}
+  --hub: start one simulated H200 hub (C420, C425, D230 behind it; --hub-children C420,D230,... to choose) and print it and its children
   --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)
   --discovery-port: answer TP-Link discovery (UDP) for every camera on this port of --host (0: a free one; real cameras use 20002)
 `
     );
     return;
+  }
+  if (values.hub) {
+    return runHub(values);
   }
   const basePort = int(values['base-port'], '--base-port', 1, 65535);
   const autoMs = int(values['auto-motion-ms'], '--auto-motion-ms', 100, 86_400_000);
@@ -105,6 +113,40 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
   }
   const stop = () => {
     void fleet.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function runHub(values: {
+  host?: string;
+  'base-port'?: string;
+  password?: string;
+  flows?: string;
+  'hub-children'?: string;
+  'lockout-seconds'?: string;
+  'max-failed-logins'?: string;
+}): Promise<void> {
+  const flow = list<SimLoginFlow>(values.flows, ['secure', 'legacy', 'tpap'], 'flow')?.[0];
+  const models = list<ChildModel>(values['hub-children'], ['C420', 'C425', 'D230'], 'child model');
+  const lockout = int(values['lockout-seconds'], '--lockout-seconds', 1, 86_400);
+  const maxFailed = int(values['max-failed-logins'], '--max-failed-logins', 1, 100);
+  const port = int(values['base-port'], '--base-port', 1, 65535);
+  const hub = await SimulatedHub.start({
+    name: 'Sim Hub',
+    host: values.host!,
+    ...(port !== undefined ? { port } : {}),
+    ...(flow ? { loginFlow: flow } : {}),
+    ...(values.password !== undefined ? { cloudPassword: values.password } : {}),
+    ...(lockout !== undefined ? { lockoutSeconds: lockout } : {}),
+    ...(maxFailed !== undefined ? { maxFailedLogins: maxFailed } : {}),
+    ...(models ? { children: models.map((model, i) => ({ model, alias: `${model} ${i + 1}` })) } : {}),
+  });
+  for (const d of hub.describe()) {
+    process.stdout.write(JSON.stringify(d) + '\n');
+  }
+  const stop = () => {
+    void hub.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

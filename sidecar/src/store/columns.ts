@@ -23,9 +23,16 @@ export const COLUMNS = [
   'md',
   'pd',
   'pm',
+  // Battery children of a hub (schema 2); older chunks read these as null.
+  'batt',
+  'chg',
+  'low',
+  'pwr',
 ] as const;
 export type Column = (typeof COLUMNS)[number];
 export const NCOLS = COLUMNS.length;
+/** Columns added in schema 2: chunks written before have none (read as null). */
+const BATTERY_COLUMNS: ReadonlySet<Column> = new Set(['batt', 'chg', 'low', 'pwr']);
 const COL_INDEX = Object.fromEntries(COLUMNS.map((c, i) => [c, i])) as Record<Column, number>;
 
 export const STATUS_CODES: Record<CameraStatus, number> = {
@@ -35,8 +42,17 @@ export const STATUS_CODES: Record<CameraStatus, number> = {
   auth_failed: 3,
   locked_out: 4,
   error: 5,
+  sleeping: 6,
 };
-const STATUS_BY_CODE: CameraStatus[] = ['unknown', 'online', 'offline', 'auth_failed', 'locked_out', 'error'];
+const STATUS_BY_CODE: CameraStatus[] = [
+  'unknown',
+  'online',
+  'offline',
+  'auth_failed',
+  'locked_out',
+  'error',
+  'sleeping',
+];
 
 export function statusFromCode(code: number): CameraStatus {
   return STATUS_BY_CODE[code] ?? 'unknown';
@@ -54,6 +70,10 @@ export const METRIC_COLUMN: Record<Exclude<MetricName, 'motion_events_per_min'>,
   motion_detection_enabled: 'md',
   person_detection_enabled: 'pd',
   privacy_mode: 'pm',
+  battery_pct: 'batt',
+  battery_charging: 'chg',
+  battery_low: 'low',
+  power_source: 'pwr',
 };
 
 export function colIndex(c: Column): number {
@@ -77,7 +97,16 @@ export function pollToRow(p: PollResult): number[] {
     bool(p.motionDetectionEnabled),
     bool(p.personDetectionEnabled),
     bool(p.privacyMode),
+    num(p.batteryPercent),
+    bool(p.batteryCharging),
+    bool(p.batteryLow),
+    num(powerSourceCode(p.powerSource)),
   ];
+}
+
+/** power_source as a number: 0 mains, 1 battery, 2 solar; null when not reported. */
+export function powerSourceCode(v: string | null | undefined): number | null {
+  return v === 'MAINS' ? 0 : v === 'BATTERY' ? 1 : v === 'SOLAR' ? 2 : null;
 }
 
 /** Polls of one camera as columns (by column index); a column not loaded is undefined. */
@@ -87,7 +116,9 @@ export interface Block {
 }
 
 export function column(block: Block, c: Column): Float64Array {
-  const col = block.cols[COL_INDEX[c]];
+  const col =
+    block.cols[COL_INDEX[c]] ??
+    (BATTERY_COLUMNS.has(c) && block.cols[0] ? new Float64Array(block.n).fill(NaN) : undefined);
   if (!col) {
     throw new Error(`column ${c} was not loaded`);
   }

@@ -57,7 +57,7 @@ export interface SqliteStoreOptions {
 export const DEFAULT_RETENTION_HOURS = 24;
 const DEFAULT_CHUNK_MS = 3_600_000;
 export const DB_FILE_NAME = 'tapo-history.sqlite';
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 /**
  * The journal's bounds. SQLite checkpoints by itself once the WAL holds this many pages (16 MiB at
  * 16 KiB pages), and after a checkpoint that emptied it, cuts the file back to JOURNAL_LIMIT_BYTES.
@@ -70,7 +70,8 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cameras (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
 -- Polls of the current chunk window (and any not yet compacted).
 CREATE TABLE IF NOT EXISTS polls (camera INTEGER NOT NULL, t INTEGER NOT NULL, status INTEGER NOT NULL,
-  latency REAL, rssi REAL, signal REAL, uptime REAL, storage REAL, temp REAL, md INTEGER, pd INTEGER, pm INTEGER);
+  latency REAL, rssi REAL, signal REAL, uptime REAL, storage REAL, temp REAL, md INTEGER, pd INTEGER, pm INTEGER,
+  batt REAL, chg INTEGER, low INTEGER, pwr INTEGER);
 CREATE INDEX IF NOT EXISTS polls_camera_t ON polls(camera, t);
 CREATE INDEX IF NOT EXISTS polls_t ON polls(t);
 -- Compacted polls: one blob of Float64s per camera, column and window. 16 KiB pages keep a
@@ -119,6 +120,11 @@ export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<Sq
     }
     db.exec('BEGIN');
     db.exec(SCHEMA);
+    if (version === 1) {
+      // Schema 2 adds the battery columns of hub children; old rows read them as null.
+      db.exec('ALTER TABLE polls ADD COLUMN batt REAL; ALTER TABLE polls ADD COLUMN chg INTEGER;');
+      db.exec('ALTER TABLE polls ADD COLUMN low INTEGER; ALTER TABLE polls ADD COLUMN pwr INTEGER;');
+    }
     db.exec(`PRAGMA user_version=${SCHEMA_VERSION}`);
     db.exec('COMMIT');
   } catch (err) {
@@ -224,9 +230,7 @@ export class SqliteStore implements Store {
     // A savepoint nests inside a caller's transaction, and is a transaction of its own otherwise.
     this.db.exec('SAVEPOINT write_polls');
     try {
-      const insert = this.stmt(
-        'INSERT INTO polls (camera, t, status, latency, rssi, signal, uptime, storage, temp, md, pd, pm) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)'
-      );
+      const insert = this.stmt(`INSERT INTO polls (camera, ${COLUMNS.join(', ')}) VALUES (?${',?'.repeat(NCOLS)})`);
       const latest = this.stmt(
         `INSERT INTO latest (camera, poll, last_seen) VALUES (?, ?, ?)
          ON CONFLICT(camera) DO UPDATE SET poll = excluded.poll, last_seen = COALESCE(excluded.last_seen, latest.last_seen)`

@@ -29,7 +29,7 @@ test('the demo fleet runs six varied simulated cameras, one flapping, with motio
   assert.equal(demo.cameras.length, 6);
   assert.deepEqual(
     fleet.cameras().map((c) => c.id),
-    ['demo-1', 'demo-2', 'demo-3', 'demo-4', 'demo-5', 'demo-6']
+    ['demo-1', 'demo-2', 'demo-3', 'demo-4', 'demo-5', 'demo-6', 'demo-hub']
   );
   assert.equal(new Set(demo.cameras.map((c) => c.name)).size, 6);
   const flapId = demo.cameras[demo.flappingIndex]!.id;
@@ -45,13 +45,30 @@ test('the demo fleet runs six varied simulated cameras, one flapping, with motio
   });
   await until(
     fleet,
-    () => fleet.cameras().every((c) => c.last !== null) && (statuses.get(flapId)?.size ?? 0) >= 2,
+    () =>
+      fleet.cameras().length === 9 &&
+      fleet.cameras().every((c) => c.last !== null) &&
+      (statuses.get(flapId)?.size ?? 0) >= 2,
     'every camera polled, the flapping one both ways'
+  );
+  // The demo hub's two battery children are cameras of their own.
+  assert.deepEqual(
+    fleet
+      .cameras()
+      .filter((c) => fleet.cameraConfig(c.id)?.hubChild?.hubId === 'demo-hub')
+      .map((c) => [c.name, fleet.model(c.id)]),
+    [
+      ['Back garden', 'C420'],
+      ['Doorbell', 'D230'],
+    ]
   );
   const models = new Set(fleet.cameras().map((c) => fleet.model(c.id)));
   assert.ok(models.size >= 4, `varied models: ${[...models].join(', ')}`);
   for (const c of fleet.cameras()) {
-    if (c.id !== flapId) {
+    if (fleet.cameraConfig(c.id)?.hubChild) {
+      // The hub's battery children sleep until something wakes them.
+      assert.ok(['online', 'sleeping'].includes(c.last!.status), `${c.id}: ${c.last!.status}`);
+    } else if (c.id !== flapId) {
       assert.equal(c.last!.status, 'online', `${c.id}: ${c.last!.error}`);
     }
   }

@@ -31,7 +31,7 @@ export const STATUS_OPTIONS: Array<SelectableValue<CameraStatus>> = CAMERA_STATU
   value: s,
 }));
 
-const EVENT_LABELS: Record<EventKind, string> = { motion: 'Motion', person: 'Person' };
+const EVENT_LABELS: Record<EventKind, string> = { motion: 'Motion', person: 'Person', ring: 'Doorbell ring' };
 
 export const EVENT_KIND_OPTIONS: Array<SelectableValue<EventKind>> = EVENT_KINDS.map((k) => ({
   label: EVENT_LABELS[k],

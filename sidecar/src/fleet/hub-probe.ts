@@ -1,0 +1,272 @@
+/**
+ * Hubs in the fleet: the probe of a hub entry (kind 'hub') and of each battery child behind it.
+ * One HubClient per hub (one request at a time per hub, the camera client's login and lockout
+ * rules). Children are read from the hub's cached child list (cheap, never wakes them); a child's
+ * own poll (device info, last alarm: its events) is sent only while it is awake — after it woke
+ * for motion or a ring, or when the slow battery cadence (§7: 600 s) is due — never to wake it.
+ */
+import { createHash } from 'node:crypto';
+import type { CameraConfig } from '../config/types.ts';
+import { TapoError } from '../tapo/errors.ts';
+import { HubClient, ChildUnavailable, type HubChild, type ChildPoll } from '../tapo/hub/index.ts';
+import type { CameraPoll, PollPart, PartStatus } from '../tapo/types.ts';
+import type { CameraProbe, ProbeContext, ProbeFactory } from './probe.ts';
+
+/** Battery children: a full child poll at most this often unless they woke by themselves (HA's default). */
+export const CHILD_POLL_INTERVAL_MS = 600_000;
+/** Battery children read the hub's list at this cadence (the list is cached on the hub). */
+export const CHILD_LIST_INTERVAL_MS = 60_000;
+
+/** A child's camera id: the hub's id and a short hash of its device_id (stable, never a configured id). */
+export function childCameraId(hubId: string, deviceId: string): string {
+  return `${hubId}.${createHash('sha256').update(deviceId.toUpperCase()).digest('hex').slice(0, 8)}`;
+}
+
+/** The camera entries of a hub's children: the hub's address and credentials, their own name and id. */
+export function childConfigs(hub: CameraConfig, children: HubChild[]): CameraConfig[] {
+  return children.map((c) => ({
+    ...hub,
+    kind: 'camera' as const,
+    id: childCameraId(hub.id, c.deviceId),
+    name: c.alias || `${hub.name} ${c.model}`,
+    pollIntervalMs: Math.max(hub.pollIntervalMs, CHILD_LIST_INTERVAL_MS),
+    cameraAccount: null,
+    cameraPassword: null,
+    rtspUrlOverride: null,
+    restreamUser: null,
+    restreamPassword: null,
+    onvifPort: null,
+    hubChild: { hubId: hub.id, deviceId: c.deviceId },
+  }));
+}
+
+/** What a hub's poll reports to the fleet besides its own poll. */
+export interface HubContext extends ProbeContext {
+  onHubChildren?: (hub: CameraConfig, children: HubChild[]) => void;
+}
+
+interface Link {
+  client: HubClient;
+  users: number;
+  /** The list read in flight: children polled together share it; a later poll reads afresh. */
+  list: Promise<HubChild[]> | null;
+}
+
+const NOT_POLLED: PartStatus = { notSupported: true, code: -40210 };
+const PARTS: PollPart[] = [
+  'connection',
+  'motionDetection',
+  'personDetection',
+  'privacyMode',
+  'led',
+  'sdCard',
+  'lastAlarm',
+  'recordPlan',
+];
+
+/** One client per hub, shared by the hub's probe and its children's; closed when the last one closes. */
+export class HubLinks {
+  private readonly links = new Map<string, Link>();
+
+  acquire(cfg: CameraConfig, ctx: ProbeContext): { link: Link; release: () => Promise<void> } {
+    const key = `${cfg.host}:${cfg.port}\u0000${cfg.username}\u0000${cfg.password ?? ''}`;
+    let link = this.links.get(key);
+    if (!link) {
+      link = {
+        client: new HubClient({
+          host: cfg.host,
+          port: cfg.port,
+          username: cfg.username,
+          password: cfg.password ?? '',
+          timeoutMs: ctx.timeoutMs,
+          ...(cfg.tlsFingerprint ? { pinnedFingerprint: cfg.tlsFingerprint } : {}),
+          ...(ctx.stateStore ? { stateStore: ctx.stateStore } : {}),
+          ...(ctx.onFingerprint ? { onFingerprint: ctx.onFingerprint } : {}),
+        }),
+        users: 0,
+        list: null,
+      };
+      this.links.set(key, link);
+    }
+    link.users++;
+    const l = link;
+    let released = false;
+    return {
+      link: l,
+      release: async () => {
+        if (released) {
+          return;
+        }
+        released = true;
+        if (--l.users === 0) {
+          this.links.delete(key);
+          await l.client.close();
+        }
+      },
+    };
+  }
+}
+
+function listOf(link: Link): Promise<HubChild[]> {
+  if (!link.list) {
+    const p = link.client.listChildren();
+    link.list = p;
+    const clear = () => {
+      if (link.list === p) {
+        link.list = null;
+      }
+    };
+    p.then(clear, clear);
+  }
+  return link.list;
+}
+
+function basePoll(model: string, alias: string, firmware: string, deviceId: string, deviceType: string): CameraPoll {
+  const parts = { deviceInfo: 'ok' } as Record<PollPart, PartStatus>;
+  for (const p of PARTS) {
+    parts[p] = NOT_POLLED;
+  }
+  return {
+    deviceInfo: { model, alias, firmware, hardwareVersion: '', mac: '', deviceId, deviceType, batteryPercent: null },
+    connection: null,
+    motionDetectionEnabled: null,
+    personDetectionEnabled: null,
+    privacyMode: null,
+    led: null,
+    sdCard: null,
+    lastAlarm: null,
+    recordingMode: null,
+    uptimeSeconds: null,
+    temperatureC: null,
+    latencyMs: 0,
+    parts,
+  };
+}
+
+/** A hub entry: its own identity, and the list of its children handed to the fleet. */
+class HubProbe implements CameraProbe {
+  private readonly held;
+  constructor(
+    private readonly cfg: CameraConfig,
+    private readonly ctx: HubContext,
+    links: HubLinks
+  ) {
+    this.held = links.acquire(cfg, ctx);
+  }
+  get loginFlow() {
+    return this.held.link.client.client.loginFlow;
+  }
+  async poll(): Promise<CameraPoll> {
+    const started = performance.now();
+    const info = await this.held.link.client.getHubInfo();
+    const children = await listOf(this.held.link);
+    this.ctx.onHubChildren?.(this.cfg, children);
+    const p = basePoll(info.model, info.alias, info.firmware, info.deviceId, info.deviceType);
+    p.deviceInfo.hardwareVersion = info.hardwareVersion;
+    p.deviceInfo.mac = info.mac;
+    p.latencyMs = Math.round((performance.now() - started) * 10) / 10;
+    p.login = this.loginFlow ?? undefined;
+    return p;
+  }
+  close(): Promise<void> {
+    return this.held.release();
+  }
+}
+
+/** The fleet's poll of one battery child (status words in `sleeping`, readings in `battery`). */
+export interface ChildCameraPoll extends CameraPoll {
+  sleeping: boolean;
+  battery: {
+    charging: boolean | null;
+    lowBattery: boolean | null;
+    powerSource: string | null;
+    overheated: boolean | null;
+  };
+}
+
+export function isChildPoll(p: CameraPoll): p is ChildCameraPoll {
+  return (p as Partial<ChildCameraPoll>).battery !== undefined;
+}
+
+/** A battery child: the hub's list every time; its own poll only while it is awake (see the header). */
+class ChildProbe implements CameraProbe {
+  private readonly held;
+  private lastOwnPoll = 0;
+  private own: ChildPoll | null = null;
+  constructor(
+    private readonly cfg: CameraConfig,
+    links: HubLinks,
+    ctx: ProbeContext,
+    private readonly childPollMs: number
+  ) {
+    this.held = links.acquire(cfg, ctx);
+  }
+  get loginFlow() {
+    return this.held.link.client.client.loginFlow;
+  }
+  async poll(): Promise<CameraPoll> {
+    const deviceId = this.cfg.hubChild!.deviceId;
+    const started = performance.now();
+    const list = await listOf(this.held.link);
+    const c = list.find((x) => x.deviceId.toUpperCase() === deviceId.toUpperCase());
+    if (!c) {
+      throw new ChildUnavailable('not_paired', -1008);
+    }
+    if (!c.online) {
+      throw new TapoError('network', 'the hub cannot reach this camera (out of range or battery empty)', {
+        method: 'getChildDeviceList',
+      });
+    }
+    const now = Date.now();
+    const wokeSinceOwnPoll = c.camUptimeSeconds !== null && now - c.camUptimeSeconds * 1000 > this.lastOwnPoll;
+    if (!c.sleeping && (this.own === null || wokeSinceOwnPoll || now - this.lastOwnPoll >= this.childPollMs)) {
+      try {
+        this.own = await this.held.link.client.pollChild(deviceId);
+        this.lastOwnPoll = Date.now();
+      } catch (e) {
+        // Fell asleep between the list and the call: the list's readings stand.
+        if (!(e instanceof ChildUnavailable && e.problem === 'no_answer')) {
+          throw e;
+        }
+      }
+    }
+    const p = basePoll(c.model, c.alias, c.firmware, c.deviceId, c.deviceType) as ChildCameraPoll;
+    p.deviceInfo.hardwareVersion = c.hardwareVersion;
+    p.deviceInfo.mac = c.mac;
+    p.deviceInfo.batteryPercent = c.batteryPercent ?? this.own?.info.batteryPercent ?? null;
+    p.temperatureC = c.batteryTemperatureC;
+    p.uptimeSeconds = c.uptimeSeconds;
+    p.lastAlarm = this.own?.lastAlarm ?? null;
+    p.parts.lastAlarm = this.own ? 'ok' : NOT_POLLED;
+    p.latencyMs = Math.round((performance.now() - started) * 10) / 10;
+    p.login = this.loginFlow ?? undefined;
+    p.sleeping = c.sleeping;
+    p.battery = {
+      charging: c.charging ?? this.own?.info.charging ?? null,
+      lowBattery: c.lowBattery ?? this.own?.info.lowBattery ?? null,
+      powerSource: c.powerSource ?? this.own?.info.powerSource ?? null,
+      overheated: this.own?.info.overheated ?? null,
+    };
+    return p;
+  }
+  close(): Promise<void> {
+    return this.held.release();
+  }
+}
+
+/** Wraps a probe factory: hub entries and hub children get hub probes, other cameras the base one. */
+export function hubAwareProbeFactory(
+  base: ProbeFactory,
+  links = new HubLinks(),
+  childPollMs = CHILD_POLL_INTERVAL_MS
+): (camera: CameraConfig, ctx: HubContext) => CameraProbe {
+  return (camera, ctx) => {
+    if (camera.hubChild) {
+      return new ChildProbe(camera, links, ctx, childPollMs);
+    }
+    if (camera.kind === 'hub') {
+      return new HubProbe(camera, ctx, links);
+    }
+    return base(camera, ctx);
+  };
+}

@@ -1,0 +1,273 @@
+/**
+ * A simulated Tapo hub (H200): the camera simulator's login, TLS and faults (every login flow,
+ * TPAP included) in front of the hub's API — its own getDeviceInfo, getChildDeviceList with
+ * paging, and controlChild in both wrappings (hub fact sheet §2–§4) — with battery children behind it.
+ */
+import { createHash } from 'node:crypto';
+import { SimulatedCamera, type SimulatedCameraOptions } from '../camera.ts';
+import type { MethodAnswer } from '../device.ts';
+import { SimulatedChild, type ChildModel, type SimulatedChildOptions } from './child.ts';
+
+export interface SimulatedHubOptions
+  extends Omit<SimulatedCameraOptions, 'api' | 'model' | 'firmware' | 'autoMotion' | 'cameraAccount'> {
+  /** Default: a C420, a C425 and a D230. */
+  children?: SimulatedChildOptions[];
+  /** Children per getChildDeviceList page (the real size is unknown, §9.4; default 10). */
+  pageSize?: number;
+  /** Answer multipleRequests out of order (reversed), as some hubs do (§2.2). */
+  shuffle?: boolean;
+}
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export const DEFAULT_CHILDREN: SimulatedChildOptions[] = [
+  { alias: 'Garden', model: 'C420', batteryPercent: 84 },
+  { alias: 'Driveway', model: 'C425', batteryPercent: 61, power: 'SOLAR' },
+  { alias: 'Front door', model: 'D230', batteryPercent: 90, temperatureC: 3 },
+];
+
+export class SimulatedHub {
+  readonly children: SimulatedChild[] = [];
+  readonly devId: string;
+  readonly alias: string;
+  shuffle: boolean;
+  pageSize: number;
+  /** getChildDeviceList calls answered (the cheap source: never wakes a child). */
+  listCalls = 0;
+  private camera!: SimulatedCamera;
+
+  private constructor(private readonly opts: SimulatedHubOptions) {
+    this.alias = opts.name ?? 'Sim Hub';
+    this.devId = createHash('sha256').update(`camwatch-sim-hub:${this.alias}`).digest('hex').toUpperCase().slice(0, 40);
+    this.shuffle = !!opts.shuffle;
+    this.pageSize = opts.pageSize ?? 10;
+    (opts.children ?? DEFAULT_CHILDREN).forEach((c) => this.addChild(c));
+  }
+
+  static async start(opts: SimulatedHubOptions = {}): Promise<SimulatedHub> {
+    const hub = new SimulatedHub(opts);
+    hub.camera = await SimulatedCamera.start({
+      ...opts,
+      name: hub.alias,
+      model: 'C420',
+      loginFlow: opts.loginFlow ?? 'secure',
+      hashAlgo: opts.hashAlgo ?? 'sha256',
+      api: {
+        call: (method, params) => hub.call(method, params),
+        reorder: (items) => (hub.shuffle ? [...items].reverse() : items),
+      },
+    });
+    return hub;
+  }
+
+  /** The login/TLS side (faults, stats, lockout, firmware updates): the camera simulator's. */
+  get transport(): SimulatedCamera {
+    return this.camera;
+  }
+  get host(): string {
+    return this.camera.host;
+  }
+  get port(): number {
+    return this.camera.port;
+  }
+  get cloudPassword(): string {
+    return this.camera.cloudPassword;
+  }
+
+  addChild(opts: SimulatedChildOptions): SimulatedChild {
+    const c = new SimulatedChild(opts, this.devId, this.children.length);
+    this.children.push(c);
+    return c;
+  }
+
+  /** Unpair a child: it leaves the list and controlChild no longer knows its id. */
+  removeChild(deviceId: string): void {
+    const i = this.children.findIndex((c) => c.deviceId === deviceId);
+    if (i >= 0) {
+      this.children.splice(i, 1);
+    }
+  }
+
+  child(model: ChildModel | string): SimulatedChild {
+    const c = this.children.find((x) => x.model === model || x.alias === model || x.deviceId === model);
+    if (!c) {
+      throw new Error(`no child ${model}`);
+    }
+    return c;
+  }
+
+  close(): Promise<void> {
+    return this.camera.close();
+  }
+
+  /** The hub's own methods. */
+  call(method: string, params: unknown): MethodAnswer {
+    const p = isObj(params) ? params : {};
+    switch (method) {
+      case 'getDeviceInfo':
+        return { error_code: 0, result: { device_info: { basic_info: this.basicInfo(), info: this.basicInfo() } } };
+      case 'getChildDeviceList':
+        return this.childList(p);
+      case 'getChildDeviceComponentList':
+        return this.componentList(p);
+      case 'controlChild':
+        return this.controlChild(p);
+      case 'getSirenStatus':
+        return { error_code: 0, result: { status: 'off', time_left: 0 } };
+      default:
+        return { error_code: -40210 };
+    }
+  }
+
+  private startIndex(p: Json): number | null {
+    const cc = p.childControl;
+    const s = isObj(cc) ? cc.start_index : undefined;
+    return typeof s === 'number' && Number.isInteger(s) && s >= 0 ? s : null;
+  }
+
+  private childList(p: Json): MethodAnswer {
+    const start = this.startIndex(p);
+    if (start === null) {
+      return { error_code: -1008 };
+    }
+    this.listCalls++;
+    return {
+      error_code: 0,
+      result: {
+        start_index: start,
+        sum: this.children.length,
+        child_device_list: this.children.slice(start, start + this.pageSize).map((c) => c.listEntry()),
+      },
+    };
+  }
+
+  private componentList(p: Json): MethodAnswer {
+    const start = this.startIndex(p);
+    if (start === null) {
+      return { error_code: -1008 };
+    }
+    const components = ['device', 'battery', 'detection', 'playback', 'video'].map((name) => ({ name, version: 1 }));
+    return {
+      error_code: 0,
+      result: {
+        start_index: start,
+        sum: this.children.length,
+        child_component_list: this.children
+          .slice(start, start + this.pageSize)
+          .map((c) => ({ device_id: c.deviceId, component_list: components })),
+      },
+    };
+  }
+
+  /**
+   * Both wrappings of §4: request_data is one method (B) or a multipleRequest (A). The outer
+   * error_code says the hub relayed it; the child's outcome is in response_data. An unknown
+   * device_id (never paired, or removed) is refused by the hub itself with -1008 (params error;
+   * the real code is unknown, §9.1).
+   */
+  private controlChild(p: Json): MethodAnswer {
+    const cc = isObj(p.childControl) ? p.childControl : null;
+    const id = cc?.device_id;
+    const child = typeof id === 'string' ? this.children.find((c) => c.deviceId === id) : undefined;
+    if (!cc || !child) {
+      return { error_code: -1008 };
+    }
+    const rd = isObj(cc.request_data) ? cc.request_data : null;
+    if (!rd || typeof rd.method !== 'string') {
+      return { error_code: 0, result: { response_data: { error_code: -40210 } } };
+    }
+    if (rd.method !== 'multipleRequest') {
+      const a = child.call(rd.method, rd.params);
+      return { error_code: 0, result: { response_data: a.error_code === 0 ? { error_code: 0, result: a.result } : a } };
+    }
+    const list = isObj(rd.params) && Array.isArray(rd.params.requests) ? rd.params.requests : null;
+    if (!list || list.length > 64) {
+      return { error_code: 0, result: { response_data: { error_code: -40209 } } };
+    }
+    const first = child.call('getDeviceInfo', undefined);
+    if (first.error_code !== 0) {
+      // The child did not answer at all (unreachable, or asleep and not waking).
+      return { error_code: 0, result: { response_data: { error_code: first.error_code } } };
+    }
+    const responses = list.map((sub: unknown) => {
+      const x = isObj(sub) ? sub : {};
+      const method = typeof x.method === 'string' ? x.method : '';
+      const a = child.call(method, x.params);
+      return a.error_code === 0
+        ? { method, result: a.result ?? {}, error_code: 0 }
+        : { method, result: {}, error_code: a.error_code };
+    });
+    return {
+      error_code: 0,
+      result: {
+        response_data: {
+          error_code: 0,
+          result: { responses: this.shuffle ? responses.reverse() : responses },
+        },
+      },
+    };
+  }
+
+  /** The H200's basic_info ([FX-H200], §2.3). */
+  basicInfo(): Json {
+    const h = createHash('sha256').update(`hub-mac:${this.devId}`).digest('hex').toUpperCase();
+    return {
+      avatar: 'hub_h200',
+      bind_status: true,
+      child_num: this.children.length,
+      dev_id: this.devId,
+      device_alias: this.alias,
+      device_info: 'H200 1.0',
+      device_model: 'H200',
+      device_name: 'H200',
+      device_type: 'SMART.TAPOHUB',
+      has_set_location_info: 1,
+      hw_id: createHash('md5').update('hw:H200').digest('hex').toUpperCase(),
+      hw_version: '1.0',
+      latitude: 0,
+      local_ip: this.host,
+      longitude: 0,
+      mac: ['40', 'AE', '30', h.slice(0, 2), h.slice(2, 4), h.slice(4, 6)].join('-'),
+      need_sync_sha1_password: 0,
+      oem_id: createHash('md5').update('oem:H200').digest('hex').toUpperCase(),
+      product_name: 'Tapo Smart Hub',
+      region: 'EU',
+      status: 'configured',
+      sw_version: '1.3.6 Build 20240829 rel.71119',
+    };
+  }
+
+  /** One line of JSON for the hub, then one per child (printed by `simulator --hub`). */
+  describe(): Array<Record<string, unknown>> {
+    const d = this.camera.describe();
+    return [
+      {
+        kind: 'hub',
+        name: this.alias,
+        model: 'H200',
+        host: this.host,
+        port: this.port,
+        loginFlow: d.loginFlow,
+        hashAlgo: d.hashAlgo,
+        user: 'admin',
+        cloudPassword: this.cloudPassword,
+        fingerprint: d.fingerprint,
+        devId: this.devId,
+        children: this.children.length,
+      },
+      ...this.children.map((c) => ({
+        kind: 'hub-child',
+        hub: this.alias,
+        hubHost: this.host,
+        hubPort: this.port,
+        name: c.alias,
+        model: c.model,
+        deviceId: c.deviceId,
+        battery: true,
+        batteryPercent: c.batteryPercent,
+        power: c.power,
+      })),
+    ];
+  }
+}
