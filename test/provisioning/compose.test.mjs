@@ -134,7 +134,11 @@ test("the gRPC port is never published; the HTTP API only on the host's loopback
 
 test('managed-mode Dockerfile: Grafana Ubuntu image plus node and ffmpeg', () => {
   const text = readFileSync(join(ROOT, 'docker', 'grafana-managed.Dockerfile'), 'utf8');
-  assert.match(text, /^FROM grafana\/grafana:10\.4\.8-ubuntu$/m);
+  // The oldest Grafana the app claims (src/plugin.json) is the one the image runs.
+  const oldest = JSON.parse(
+    readFileSync(join(ROOT, 'src', 'plugin.json'), 'utf8')
+  ).dependencies.grafanaDependency.match(/>=\s*([0-9.]+)/)[1];
+  assert.match(text, new RegExp(`^FROM grafana/grafana:${oldest.replace(/\./g, '\\.')}-ubuntu$`, 'm'));
   assert.match(text, /\/usr\/local\/bin\/node/);
   assert.match(text, /ffmpeg/);
 });
