@@ -48,6 +48,8 @@ export function splitRemote(remote: string): { host: string; port: number } {
 export function linkErrorMessage(err: NodeJS.ErrnoException, remote: string): string {
   switch (err.code) {
     case 'ERR_SSL_SSLV3_ALERT_BAD_RECORD_MAC':
+    // OpenSSL 3.x as bundled with Node 22+ names the same alert this way.
+    case 'ERR_SSL_SSL/TLS_ALERT_BAD_RECORD_MAC':
     case 'ERR_SSL_TLSV1_ALERT_DECRYPT_ERROR':
     case 'ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC':
     case 'ERR_SSL_TLSV1_ALERT_UNKNOWN_PSK_IDENTITY':

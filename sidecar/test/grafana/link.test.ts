@@ -337,6 +337,7 @@ test('a stranger knocking in a loop gets one log line, not one per attempt; a po
 test('link errors in words: a wrong key, a plain sidecar, nobody listening', () => {
   const r = '10.0.0.2:10001';
   assert.match(linkErrorMessage({ code: 'ERR_SSL_SSLV3_ALERT_BAD_RECORD_MAC' } as any, r), /refused the key/);
+  assert.match(linkErrorMessage({ code: 'ERR_SSL_SSL/TLS_ALERT_BAD_RECORD_MAC' } as any, r), /refused the key/);
   assert.match(linkErrorMessage({ code: 'ERR_SSL_WRONG_VERSION_NUMBER' } as any, r), /without the link's TLS/);
   assert.match(linkErrorMessage({ code: 'ECONNREFUSED' } as any, r), /nothing listens at 10\.0\.0\.2:10001/);
 });
