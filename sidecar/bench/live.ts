@@ -11,6 +11,7 @@
  * p50/p99, and RSS with 16 live cameras. Bounded: about 75 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnFloorFfmpeg } from './_floor.ts';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -467,43 +468,10 @@ async function runFloor(cams: SimCamera[]): Promise<void> {
   const seen = new Set<number>();
   const children = cams.map((c, i) => {
     const url = `rtsp://${encodeURIComponent(c.cameraAccount.username)}:${encodeURIComponent(c.cameraAccount.password)}@${c.host}:${c.rtspPort}/stream2`;
-    const child = spawn(
-      'ffmpeg',
-      [
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        'error',
-        '-rtsp_transport',
-        'tcp',
-        '-threads',
-        '1',
-        '-i',
-        url,
-        '-an',
-        '-vf',
-        `fps=${FLOOR_FPS},scale=${WIDTH}:-2:flags=bilinear,format=yuvj420p`,
-        '-c:v',
-        'mjpeg',
-        '-q:v',
-        '5',
-        '-threads',
-        '1',
-        '-f',
-        'image2pipe',
-        'pipe:1',
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] }
-    );
-    child.stdout.on('data', (d: Buffer) => {
-      for (let k = 0; k + 1 < d.length; k++) {
-        if (d[k] === 0xff && d[k + 1] === 0xd9) {
-          frames++;
-          seen.add(i);
-        }
-      }
+    return spawnFloorFfmpeg(url, FLOOR_FPS, WIDTH, () => {
+      frames++;
+      seen.add(i);
     });
-    return child;
   });
   try {
     // Bounded: every ffmpeg has written a JPEG, or the warm-up deadline passed.

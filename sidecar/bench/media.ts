@@ -11,6 +11,7 @@
  * Bounded: about 2 minutes (plus a one-time clip encode on the first run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnFloorFfmpeg } from './_floor.ts';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -93,42 +94,9 @@ async function measure(pids: () => number[], withSelf: boolean, count: () => num
 async function floor(fps: number, sims: SimInfo[], user: string, pass: string) {
   let frames = 0;
   const children = sims.map((s) => {
-    const c = spawn(
-      'ffmpeg',
-      [
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        'error',
-        '-rtsp_transport',
-        'tcp',
-        '-threads',
-        '1',
-        '-i',
-        urlOf(user, pass, s.port, 'stream2'),
-        '-an',
-        '-vf',
-        `fps=${fps},scale=${WIDTH}:-2:flags=bilinear,format=yuvj420p`,
-        '-c:v',
-        'mjpeg',
-        '-q:v',
-        '5',
-        '-threads',
-        '1',
-        '-f',
-        'image2pipe',
-        'pipe:1',
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] }
-    );
-    c.stdout.on('data', (d: Buffer) => {
-      for (let i = 0; i + 1 < d.length; i++) {
-        if (d[i] === 0xff && d[i + 1] === 0xd9) {
-          frames++;
-        }
-      }
+    return spawnFloorFfmpeg(urlOf(user, pass, s.port, 'stream2'), fps, WIDTH, () => {
+      frames++;
     });
-    return c;
   });
   try {
     const deadline = Date.now() + WARMUP_TIMEOUT_MS;
