@@ -8,6 +8,7 @@ import type { CameraConfig } from '../../src/config/types.ts';
 import { Fleet, type FleetOptions, type PollTrace } from '../../src/fleet/fleet.ts';
 import type { MotionEvent, PollResult } from '../../src/model.ts';
 import { startSimulatedFleet, type SimulatedFleet, type SimulatedFleetOptions } from '../../src/simulator/fleet.ts';
+import type { SimulatedHub } from '../../src/simulator/hub/hub.ts';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite.ts';
 
 type After = (fn: () => unknown) => void;
@@ -174,5 +175,28 @@ export async function answerGate(t: { after: After }, target: { host: string; po
         send();
       }
     },
+  };
+}
+
+/** A hub entry (kind 'hub') for a simulated hub, polled fast. */
+export function hubConfig(hub: SimulatedHub, over: Partial<CameraConfig> = {}): CameraConfig {
+  return {
+    id: 'hub1',
+    name: 'Hub',
+    host: hub.host,
+    port: hub.port,
+    username: 'admin',
+    password: hub.cloudPassword,
+    cameraAccount: null,
+    cameraPassword: null,
+    pollIntervalMs: 150,
+    stream: 'stream2',
+    rtspUrlOverride: null,
+    onvifPort: null,
+    tlsFingerprint: null,
+    disabled: false,
+    kind: 'hub',
+    source: 'test',
+    ...over,
   };
 }

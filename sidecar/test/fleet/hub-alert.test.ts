@@ -12,7 +12,7 @@ import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
 import { childCameraId } from '../../src/fleet/hub-probe.ts';
 import { parseQuery } from '../../src/datasource/query/parse.ts';
 import { metricsQuery } from '../../src/datasource/query/metrics.ts';
-import { startFleet, tempStore, until } from './helpers.ts';
+import { hubConfig, startFleet, tempStore, until } from './helpers.ts';
 
 interface Rule {
   uid: string;
@@ -38,26 +38,7 @@ test('HighTemperature fires on the simulated child that overheats', async (t) =>
   const hot = hub.child('C420');
   hot.faults.overheat = true;
   const { store } = await tempStore(t);
-  const { fleet } = await startFleet(t, store, [
-    {
-      id: 'hub1',
-      name: 'Hub',
-      host: hub.host,
-      port: hub.port,
-      username: 'admin',
-      password: hub.cloudPassword,
-      cameraAccount: null,
-      cameraPassword: null,
-      pollIntervalMs: 150,
-      stream: 'stream2',
-      rtspUrlOverride: null,
-      onvifPort: null,
-      tlsFingerprint: null,
-      disabled: false,
-      kind: 'hub',
-      source: 'test',
-    },
-  ]);
+  const { fleet } = await startFleet(t, store, [hubConfig(hub)]);
   const ids = hub.children.map((ch) => childCameraId('hub1', ch.deviceId));
   await until(fleet, () => ids.every((id) => fleet.camera(id)?.last), 'children polled');
 

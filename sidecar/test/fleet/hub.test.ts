@@ -8,31 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
 import { childCameraId } from '../../src/fleet/hub-probe.ts';
-import type { CameraConfig } from '../../src/config/types.ts';
-import { startFleet, tempStore, until } from './helpers.ts';
+import { hubConfig, startFleet, tempStore, until } from './helpers.ts';
 import { fleetMetricsText } from '../../src/http/prometheus.ts';
-
-function hubConfig(hub: SimulatedHub, over: Partial<CameraConfig> = {}): CameraConfig {
-  return {
-    id: 'hub1',
-    name: 'Hub',
-    host: hub.host,
-    port: hub.port,
-    username: 'admin',
-    password: hub.cloudPassword,
-    cameraAccount: null,
-    cameraPassword: null,
-    pollIntervalMs: 150,
-    stream: 'stream2',
-    rtspUrlOverride: null,
-    onvifPort: null,
-    tlsFingerprint: null,
-    disabled: false,
-    kind: 'hub',
-    source: 'test',
-    ...over,
-  };
-}
 
 test('a hub brings its battery children into the fleet; sleeping is a status, and polling never wakes them', async (t) => {
   const hub = await SimulatedHub.start({ host: '127.0.0.1', name: 'fleet-hub' });
