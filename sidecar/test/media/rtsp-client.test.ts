@@ -215,11 +215,14 @@ test('a third session is stream_busy (453); an unknown path not_found; a closed 
 });
 
 test('garbage instead of RTSP, and garbage RTP after PLAY, are protocol errors', async () => {
-  const junk = await badServer((sock) => sock.write(randomBytes(64)));
+  // Random bytes, but never a valid start by chance: not '$' (interleaved) for the first,
+  // and RTP version 0 for the packets (a random one is v2 with payload type 96 one time in 512).
+  const junk = await badServer((sock) => sock.write(Buffer.concat([Buffer.from('GARBAGE'), randomBytes(57)])));
   const rtp = await badServer((sock, next) => {
     void playScript(sock, next).then(() => {
       for (let i = 0; i < 300; i++) {
         const body = randomBytes(100);
+        body[0] &= 0x3f;
         sock.write(Buffer.concat([Buffer.from([0x24, 0, 0, body.length]), body]));
       }
     });
