@@ -4,6 +4,7 @@ import { type Observable, from, map } from 'rxjs';
 import {
   PTZ_DIRECTIONS,
   resources,
+  type CallerAccess,
   type CameraListItem,
   type PrivacyRequest,
   type PtzPreset,
@@ -16,6 +17,8 @@ export type PtzDirection = keyof typeof PTZ_DIRECTIONS;
 export interface CameraApi {
   /** An observable so that a panel can drop the answer when it unmounts (unsubscribe cancels the request). */
   cameras(): Observable<CameraListItem[]>;
+  /** What the sidecar lets this user do; unsubscribing cancels the request. */
+  access(): Observable<CallerAccess>;
   snapshot(cameraId: string): Promise<Blob>;
   move(cameraId: string, direction: PtzDirection): Promise<void>;
   presets(cameraId: string): Promise<PtzPreset[]>;
@@ -36,6 +39,14 @@ export function cameraApi(uid: string, srv: DataSourceSrv = getDataSourceSrv()):
     cameras: () =>
       from(get<unknown>(resources.cameras)).pipe(
         map((body) => (Array.isArray(body) ? (body as CameraListItem[]) : []))
+      ),
+    access: () =>
+      from(get<unknown>(resources.me)).pipe(
+        map((body) => {
+          const b = (typeof body === 'object' && body !== null ? body : {}) as Partial<CallerAccess>;
+          // Anything but an explicit yes keeps the controls hidden.
+          return { role: typeof b.role === 'string' ? b.role : '', controls: b.controls === true };
+        })
       ),
     snapshot: (cameraId) => get<Blob>(resources.snapshot(id(cameraId)), 'blob'),
     move: (cameraId, direction) =>

@@ -245,6 +245,8 @@ export const resources = {
   reboot: (id: string) => `cameras/${id}/reboot`,
   /** GET: SidecarInfo, what the config editor shows about the connection. */
   info: 'info',
+  /** GET: CallerAccess, what the sidecar lets the calling user do (the panel shows controls from it). */
+  me: 'me',
   /** POST DiscoverRequest → DiscoverResponse: find cameras on the network (Editor/Admin). */
   discover: 'discover',
   /** POST: one poll of a saved camera now, answered as a CameraTestResult (Editor/Admin). */
@@ -296,6 +298,17 @@ export interface SidecarInfo {
   /** host:port the datasource reached in sidecar mode; null when managed. */
   address: string | null;
   version: string;
+}
+
+/**
+ * Answer of GET resources.me: the caller's role in the datasource's organisation, as Grafana sent it
+ * to the sidecar, and whether the sidecar will take camera controls (PTZ, presets, privacy, reboot)
+ * from them. The sidecar is the one that enforces it, so the panel asks it instead of guessing.
+ */
+export interface CallerAccess {
+  /** 'Admin', 'Editor', 'Viewer', or '' when Grafana sent no user. */
+  role: string;
+  controls: boolean;
 }
 
 /** The answer of `cameras/<id>/test`: the camera's check, with what to fix when it failed. */

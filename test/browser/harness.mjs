@@ -60,7 +60,8 @@ function loadAmdPlugin(url) {
 }
 
 /**
- * Records requests; answers the camera list so that PTZ controls can show, and Grafana's plugin
+ * Records requests; answers resources/me as the sidecar does for ?role= (controls for Editors and
+ * Admins), the camera list so that PTZ controls can show, and Grafana's plugin
  * dashboards API from the built app's own plugin.json (its dashboard includes, none imported).
  */
 const calls = [];
@@ -70,7 +71,10 @@ grafanaRuntime.setBackendSrv({
   fetch: (req) => {
     calls.push({ url: req.url, method: req.method, data: req.data ?? null });
     let body = {};
-    if (req.url.endsWith('/resources/cameras')) {
+    if (req.url.endsWith('/resources/me')) {
+      const role = params.get('role') ?? 'Viewer';
+      body = { role, controls: role === 'Admin' || role === 'Editor' };
+    } else if (req.url.endsWith('/resources/cameras')) {
       body = cameraList;
     } else if (req.url === '/api/plugins/camwatch-tapo-app/dashboards') {
       body = appDashboards;
@@ -110,14 +114,6 @@ grafanaRuntime.setDataSourceSrv({
   getInstanceSettings: (ref) => dsSettings(typeof ref === 'string' ? ref : ref?.uid),
   reload: async () => undefined,
 });
-grafanaRuntime.config.bootData = {
-  ...grafanaRuntime.config.bootData,
-  user: {
-    ...(grafanaRuntime.config.bootData?.user ?? {}),
-    orgRole: params.get('role') ?? 'Viewer',
-    isGrafanaAdmin: false,
-  },
-};
 
 /**
  * Grafana Live for the panel's own subscriptions (video tiles watch their channels themselves):

@@ -1,5 +1,13 @@
-/** CallResource: the camera list, snapshots, camera controls, one camera's test and discovery (Editor/Admin only). */
-import { resources as paths, type CameraListItem, type DiscoverResponse } from '../../../src/shared/query.ts';
+/**
+ * CallResource: the camera list, snapshots, camera controls, one camera's test and discovery
+ * (Editor/Admin only), and what the caller may do (`me`, which the panel's controls follow).
+ */
+import {
+  resources as paths,
+  type CallerAccess,
+  type CameraListItem,
+  type DiscoverResponse,
+} from '../../../src/shared/query.ts';
 import {
   discover,
   discoverLocalNetworks,
@@ -22,8 +30,11 @@ const fail = (code: number, error: string) => json(code, { error });
 
 const TEST = /^cameras\/([A-Za-z0-9_\-.=]+)\/test$/;
 const CONTROL = /^cameras\/([A-Za-z0-9_\-.=]+)\/(snapshot|ptz|presets|privacy|reboot)$/;
-// Grafana sends the user's role in the datasource's organisation.
+// Grafana sends the user's role in the datasource's organisation (never the server-admin flag).
 const EDITOR_ROLES = new Set(['Admin', 'Editor']);
+const roleOf = (req: CallResourceRequest): string => req.pluginContext?.user?.role ?? '';
+/** The one rule for controls, discovery and tests; `me` reports it, the routes enforce it. */
+const mayControl = (role: string): boolean => EDITOR_ROLES.has(role);
 
 function parseBody(req: CallResourceRequest): Record<string, unknown> {
   if (!req.body?.length) {
@@ -105,11 +116,18 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
       if (method !== 'POST') {
         return fail(405, 'discover answers POST');
       }
-      const role = req.pluginContext?.user?.role ?? '';
-      if (!EDITOR_ROLES.has(role)) {
+      const role = roleOf(req);
+      if (!mayControl(role)) {
         return fail(403, `discover needs the Editor or Admin role (you are ${role || 'anonymous'})`);
       }
       return json(200, await runDiscovery(deps, parseBody(req)));
+    }
+    if (path === paths.me) {
+      if (method !== 'GET') {
+        return fail(405, 'me answers GET');
+      }
+      const role = roleOf(req);
+      return json(200, { role, controls: mayControl(role) } satisfies CallerAccess);
     }
     if (path === paths.info && method === 'GET') {
       return deps.info ? json(200, deps.info()) : fail(404, 'this sidecar does not report its connection');
@@ -119,8 +137,8 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
       if (method !== 'POST') {
         return fail(405, 'test answers POST');
       }
-      const role = req.pluginContext?.user?.role ?? '';
-      if (!EDITOR_ROLES.has(role)) {
+      const role = roleOf(req);
+      if (!mayControl(role)) {
         return fail(403, `test needs the Editor or Admin role (you are ${role || 'anonymous'})`);
       }
       const cam = deps.fleet.camera(t[1]);
@@ -177,8 +195,8 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
     if (method !== 'POST') {
       return fail(405, `${action} answers POST`);
     }
-    const role = req.pluginContext?.user?.role ?? '';
-    if (!EDITOR_ROLES.has(role)) {
+    const role = roleOf(req);
+    if (!mayControl(role)) {
       return fail(403, `${action} needs the Editor or Admin role (you are ${role || 'anonymous'})`);
     }
     if (!deps.controls) {

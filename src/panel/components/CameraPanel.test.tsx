@@ -77,12 +77,14 @@ let created: string[];
 let revoked: string[];
 let fetch: jest.Mock;
 
-function setRole(orgRole: string, isGrafanaAdmin = false) {
-  config.bootData = {
-    ...config.bootData,
-    user: { ...config.bootData?.user, orgRole, isGrafanaAdmin },
-  } as typeof config.bootData;
+/** What the fake sidecar answers on resources/me: the caller's role and whether it takes controls from them. */
+let access: unknown;
+function setRole(role: string, controls = role === 'Admin' || role === 'Editor') {
+  access = { role, controls };
 }
+const ME = '/api/datasources/uid/uid-1/resources/me';
+/** Lets the resources/me answers reach the panel. */
+const settle = () => act(async () => undefined);
 
 beforeEach(() => {
   jest.useFakeTimers({ now: NOW });
@@ -96,6 +98,9 @@ beforeEach(() => {
   });
   URL.revokeObjectURL = jest.fn((url: string) => void revoked.push(url));
   fetch = jest.fn((req: { url: string }) => {
+    if (req.url.endsWith('/resources/me')) {
+      return of({ data: access });
+    }
     if (req.url.endsWith('/resources/cameras')) {
       return of({
         data: [
@@ -208,16 +213,68 @@ describe('CameraPanel', () => {
     expect(within(tile).queryByText('No picture yet')).not.toBeInTheDocument();
   });
 
-  it('hides controls from viewers and never calls the camera resources for them', () => {
+  it('hides controls from viewers: asks the sidecar what the user may do, and calls nothing else', async () => {
     render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+    await settle();
     expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /Move up/ })).not.toBeInTheDocument();
-    expect(fetch).not.toHaveBeenCalled();
+    expect(fetch.mock.calls.map(([req]) => [req.method ?? 'GET', req.url])).toEqual([['GET', ME]]);
   });
 
-  it('hides controls from a server admin who is a Viewer in this org (the backend sees only the org role)', () => {
-    setRole('Viewer', true);
+  it('follows the sidecar, which enforces the rule, not Grafana’s boot config', async () => {
+    // Grafana says Admin (a server admin, say), the sidecar sees a Viewer in this org: no controls.
+    config.bootData = {
+      ...config.bootData,
+      user: { ...config.bootData?.user, orgRole: 'Admin' },
+    } as typeof config.bootData;
+    setRole('Viewer');
     render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+    await settle();
+    expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows no controls when the sidecar cannot say (an older sidecar, an error, a garbled answer)', async () => {
+    for (const answer of [
+      () => throwError(() => ({ status: 404, data: { error: 'no resource "me" (try "cameras")' } })),
+      () => of({ data: 'Editor' }),
+      () => of({ data: { role: 'Editor', controls: 'yes' } }),
+    ]) {
+      fetch.mockImplementation((req: { url: string }) => (req.url === ME ? answer() : of({ data: [] })));
+      const { unmount } = render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+      await settle();
+      expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
+      unmount();
+    }
+  });
+
+  it('gives controls per datasource: only where that datasource’s sidecar says yes', async () => {
+    fetch.mockImplementation((req: { url: string }) =>
+      req.url.endsWith('/resources/me')
+        ? of({ data: { role: 'Editor', controls: req.url.includes('/uid/uid-1/') } })
+        : of({ data: [] })
+    );
+    render(
+      <CameraPanel
+        {...props([
+          ...framesFor([{ id: 'front', name: 'Front door' }], 'uid-1'),
+          ...framesFor([{ id: 'shed', name: 'Shed' }], 'uid-2'),
+        ])}
+      />
+    );
+    await settle();
+    const [front, shed] = screen.getAllByTestId('camera-tile');
+    expect(within(front).getByTestId('tile-controls')).toBeInTheDocument();
+    expect(within(shed).queryByTestId('tile-controls')).not.toBeInTheDocument();
+    const asked = fetch.mock.calls.map(([req]) => req.url);
+    expect(asked).toContain('/api/datasources/uid/uid-2/resources/me');
+    expect(asked).not.toContain('/api/datasources/uid/uid-2/resources/cameras');
+  });
+
+  it('asks nothing when the panel’s controls are switched off', async () => {
+    setRole('Admin');
+    render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]), { showControls: false })} />);
+    await settle();
     expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
     expect(fetch).not.toHaveBeenCalled();
   });
@@ -274,11 +331,11 @@ describe('CameraPanel', () => {
     setRole('Editor');
     const blob = new Blob(['jpeg'], { type: 'image/jpeg' });
     fetch.mockImplementation((req: { url: string }) =>
-      req.url.endsWith('/snapshot') ? of({ data: blob }) : of({ data: [] })
+      req.url.endsWith('/snapshot') ? of({ data: blob }) : of({ data: req.url === ME ? access : [] })
     );
     const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
     render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
-    await user().click(screen.getByRole('button', { name: 'Download snapshot' }));
+    await user().click(await screen.findByRole('button', { name: 'Download snapshot' }));
     expect(fetch).toHaveBeenCalledWith(
       expect.objectContaining({
         url: '/api/datasources/uid/uid-1/resources/cameras/front/snapshot',
@@ -344,5 +401,17 @@ describe('CameraPanel', () => {
     expect(screen.getByRole('img')).toHaveAttribute('src', 'https://example.test/porch.jpg');
     expect(screen.queryByTestId('motion-badge')).not.toBeInTheDocument();
     expect(created).toHaveLength(0);
+  });
+
+  it('gives no controls to pictures from other sources: no sidecar to ask', async () => {
+    setRole('Editor');
+    const frame = createDataFrame({
+      name: 'Porch',
+      fields: [{ name: 'url', type: FieldType.string, values: ['https://example.test/porch.jpg'] }],
+    });
+    render(<CameraPanel {...props([frame])} />);
+    await settle();
+    expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
+    expect(fetch).not.toHaveBeenCalled();
   });
 });

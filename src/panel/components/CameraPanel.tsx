@@ -8,7 +8,7 @@ import { type CameraApi, cameraApi } from '../api';
 import { autoColumns } from '../format';
 import { FrameStore } from '../frameStore';
 import { extractTiles, filterTiles } from '../frames';
-import { canControlCameras } from '../permissions';
+import { useControlAccess } from '../permissions';
 import { DEFAULT_OPTIONS, type PanelOptions } from '../types';
 import { extractVideoTiles } from '../video/videoTiles';
 import { CameraTile } from './CameraTile';
@@ -64,7 +64,6 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
     [data.series, options.cameraFilter]
   );
 
-  const controls = options.showControls && canControlCameras();
   const uidKey = Array.from(new Set([...videoTiles, ...views].map((v) => v.datasourceUid).filter(Boolean)))
     .sort()
     .join(',');
@@ -72,7 +71,11 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
     () => new Map(uidKey ? uidKey.split(',').map((uid) => [uid, cameraApi(uid)] as const) : []),
     [uidKey]
   );
-  const info = useCameraInfo(apis, controls);
+  // Controls where the datasource's sidecar says this user may use them (it enforces the same rule).
+  const allowed = useControlAccess(apis, options.showControls);
+  const controlApis = useMemo(() => new Map(Array.from(apis).filter(([uid]) => allowed.has(uid))), [apis, allowed]);
+  const info = useCameraInfo(controlApis, controlApis.size > 0);
+  const controls = (uid: string | undefined) => uid !== undefined && allowed.has(uid);
 
   // The data decides; views catch up in the effect right after the first render.
   if (tiles.length === 0 && videoTiles.length === 0) {
@@ -105,7 +108,7 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
             key={`video:${tile.key}`}
             tile={tile}
             options={options}
-            controls={controls}
+            controls={controls(tile.datasourceUid)}
             api={tile.datasourceUid && tile.cameraId ? apis.get(tile.datasourceUid) : undefined}
             ptz={known?.ptz ?? false}
             privacy={known?.privacyMode ?? undefined}
@@ -122,7 +125,7 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
             view={view}
             now={now}
             options={options}
-            controls={controls}
+            controls={controls(view.datasourceUid)}
             api={api}
             ptz={known?.ptz ?? view.ptz ?? false}
             privacy={known?.privacyMode ?? view.privacy}

@@ -8,7 +8,7 @@ import {
   createDataFrame,
   getDefaultTimeRange,
 } from '@grafana/data';
-import { type GrafanaLiveSrv, config, setGrafanaLiveSrv } from '@grafana/runtime';
+import { type GrafanaLiveSrv, setGrafanaLiveSrv } from '@grafana/runtime';
 import { act, render, screen } from '@testing-library/react';
 import React from 'react';
 import { Observable, Subject } from 'rxjs';
@@ -109,7 +109,6 @@ beforeEach(() => {
   channels.clear();
   watching.clear();
   setGrafanaLiveSrv(live);
-  config.bootData = { ...config.bootData, user: { ...config.bootData?.user, orgRole: 'Viewer' } } as any;
   let n = 0;
   URL.createObjectURL = jest.fn(() => `blob:tile/${++n}`);
   URL.revokeObjectURL = jest.fn();

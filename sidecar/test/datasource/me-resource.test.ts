@@ -1,0 +1,81 @@
+/**
+ * GET resources/me: what the sidecar lets the caller do, which the panel's controls follow. Its
+ * answer must be the rule the control routes enforce: checked here role by role against a real
+ * PTZ call and privacy call (a Viewer is refused, an Editor goes through).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLogger } from '../../src/log.ts';
+import { callResource } from '../../src/datasource/resources.ts';
+import type { CameraControls, PtzCommand } from '../../src/datasource/deps.ts';
+import type { CallResourceRequest } from '../../src/grafana/protocol.ts';
+import type { CallerAccess } from '../../../src/shared/query.ts';
+import { MemoryFleet, poll } from '../helpers/memory-fleet.ts';
+
+const log = createLogger('silent');
+
+function req(role: string | null, path: string, method: string, body?: unknown): CallResourceRequest {
+  return {
+    pluginContext: {
+      orgId: 1,
+      pluginId: 'camwatch-tapo-datasource',
+      user: role === null ? null : { login: 'u', name: 'u', email: '', role },
+      dataSourceInstanceSettings: null,
+      grafanaConfig: {},
+      pluginVersion: 'test',
+      userAgent: 'test',
+    },
+    path,
+    method,
+    url: path,
+    headers: {},
+    body: body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body)),
+  };
+}
+
+const parse = (body: Buffer) => JSON.parse(body.toString('utf8'));
+
+function setup() {
+  const fleet = new MemoryFleet();
+  fleet.addCamera('porch', 'Porch', poll('porch', Date.now()), true);
+  const moves: PtzCommand[] = [];
+  const privacy: boolean[] = [];
+  const controls: CameraControls = {
+    ptz: async (_id, cmd) => void moves.push(cmd),
+    presets: async () => [],
+    setPrivacy: async (_id, enabled) => void privacy.push(enabled),
+    reboot: async () => undefined,
+  };
+  return { deps: { fleet, log, metricsText: async () => '', controls }, moves, privacy };
+}
+
+for (const [role, allowed] of [
+  ['Admin', true],
+  ['Editor', true],
+  ['Viewer', false],
+  ['None', false],
+  ['', false],
+  [null, false],
+] as const) {
+  test(`me answers what the control routes enforce for ${role === null ? 'no user' : `role "${role}"`}`, async () => {
+    const { deps, moves, privacy } = setup();
+    const res = await callResource(deps, req(role, 'me', 'GET'));
+    assert.equal(res.code, 200, res.body.toString());
+    const access = parse(res.body) as CallerAccess;
+    assert.deepEqual(access, { role: role ?? '', controls: allowed });
+
+    const ptz = await callResource(deps, req(role, 'cameras/porch/ptz', 'POST', { direction: 90 }));
+    const priv = await callResource(deps, req(role, 'cameras/porch/privacy', 'POST', { enabled: true }));
+    assert.equal(ptz.code, allowed ? 200 : 403, ptz.body.toString());
+    assert.equal(priv.code, allowed ? 200 : 403, priv.body.toString());
+    assert.deepEqual(moves, allowed ? [{ direction: 90 }] : []);
+    assert.deepEqual(privacy, allowed ? [true] : []);
+  });
+}
+
+test('me answers GET only, and with the role only (no login, name or e-mail)', async () => {
+  const { deps } = setup();
+  assert.equal((await callResource(deps, req('Admin', 'me', 'POST', {}))).code, 405);
+  const body = (await callResource(deps, req('Editor', '/me/', 'GET'))).body.toString('utf8');
+  assert.deepEqual(Object.keys(JSON.parse(body)).sort(), ['controls', 'role']);
+});
