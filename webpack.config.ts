@@ -8,9 +8,11 @@
  * - keep the Node sidecar and its launchers (written into dist/datasource/ by
  *   scripts/build-sidecar.mjs) when webpack cleans dist/ in watch mode;
  * - replace %REPOSITORY% (package.json `repository.url`) in plugin.json and README links, so the
- *   catalog's links are absolute and set in one place.
+ *   catalog's links are absolute and set in one place;
+ * - name the persistent cache after this checkout (see cacheName).
  */
 import CopyWebpackPlugin from 'copy-webpack-plugin';
+import { createHash } from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import ReplaceInFileWebpackPlugin from 'replace-in-file-webpack-plugin';
@@ -60,6 +62,17 @@ function repositoryUrl(): string {
     .replace(/\.git$/, '');
 }
 
+/**
+ * The scaffold's filesystem cache lives in node_modules/.cache/webpack, and copy-webpack-plugin keys
+ * its entries by paths relative to src/ while their snapshots point at absolute files. A
+ * node_modules copied from another checkout (a worktree, a CI cache) then serves that checkout's
+ * copies as valid: seen as another tree's nested plugin.json in dist/. A name per checkout path
+ * keeps each checkout's cache its own.
+ */
+export function cacheName(mode: 'production' | 'development', dir = process.cwd()): string {
+  return `default-${mode}-${createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 12)}`;
+}
+
 const config = async (env: Env): Promise<Configuration> => {
   const base = await grafanaConfig(env);
   const nested = nestedPlugins();
@@ -81,6 +94,9 @@ const config = async (env: Env): Promise<Configuration> => {
   });
   // Set, not merged: webpack-merge would keep the scaffold's RegExp.
   merged.output = { ...merged.output, clean: { keep: KEEP_IN_DIST } };
+  if (merged.cache && typeof merged.cache === 'object' && merged.cache.type === 'filesystem') {
+    merged.cache = { ...merged.cache, name: cacheName(env.production ? 'production' : 'development') };
+  }
   return merged;
 };
 
