@@ -1,7 +1,10 @@
 // Packs each built plugin as the catalog and `grafana cli --pluginUrl` expect: one zip per plugin,
 // whose single top folder is named after the plugin id. The app (dist/, with the datasource and
 // panel nested in it) is the one to install; the nested plugins also get a zip of their own for
-// those who install them apart. Writes dist-zip/<id>-<version>.zip and a .sha1 beside each.
+// those who install them apart, with the project's CHANGELOG and LICENSE added (the catalog asks
+// every plugin zip for them; in the app they sit once, at its root). A nested folder that carries
+// a MANIFEST.txt of its own is packed as it is, so that its signature still covers every file.
+// Writes dist-zip/<id>-<version>.zip and a .sha1 beside each.
 // Run after `npm run build` (and after signing, if the build is signed).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -28,11 +31,17 @@ const nested = readdirSync(dist, { withFileTypes: true })
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-function pack(dir, json) {
+function pack(dir, json, extras = []) {
   const stage = mkdtempSync(join(tmpdir(), 'tapo-zip-'));
   try {
     // The zip's top folder is the plugin id, as Grafana's installer and the catalog require.
     cpSync(dir, join(stage, json.id), { recursive: true });
+    const signed = existsSync(join(dir, 'MANIFEST.txt'));
+    for (const file of signed ? [] : extras) {
+      if (!existsSync(join(stage, json.id, file))) {
+        cpSync(join(dist, file), join(stage, json.id, file));
+      }
+    }
     const zip = join(out, `${json.id}-${json.info.version}.zip`);
     execFileSync('zip', ['-qr', '-X', zip, json.id], { cwd: stage, stdio: 'inherit' });
     const sha1 = createHash('sha1').update(readFileSync(zip)).digest('hex');
@@ -45,5 +54,5 @@ function pack(dir, json) {
 
 pack(dist, app);
 for (const p of nested) {
-  pack(p.dir, p.json);
+  pack(p.dir, p.json, ['CHANGELOG.md', 'LICENSE']);
 }

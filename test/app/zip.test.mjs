@@ -27,21 +27,20 @@ test('npm run zip: one zip per plugin, its folder named after the id', { skip },
     );
     const json = JSON.parse(execFileSync('unzip', ['-p', join(out, zip), `${id}/plugin.json`], { encoding: 'utf8' }));
     assert.equal(json.id, id);
-    for (const doc of ['README.md']) {
+    for (const doc of ['README.md', 'CHANGELOG.md', 'LICENSE']) {
       assert.ok(files.includes(`${id}/${doc}`), `${zip}: no ${doc}`);
     }
     if (id === APP_ID) {
-      for (const f of [
-        'CHANGELOG.md',
-        'LICENSE',
-        'datasource/plugin.json',
-        'panel/plugin.json',
-        'datasource/sidecar/main.mjs',
-      ]) {
+      for (const f of ['datasource/plugin.json', 'panel/plugin.json', 'datasource/sidecar/main.mjs']) {
         assert.ok(files.includes(`${APP_ID}/${f}`), `${zip}: no ${f}`);
       }
       const readme = execFileSync('unzip', ['-p', join(out, zip), `${APP_ID}/README.md`], { encoding: 'utf8' });
       assert.match(readme, /## Requirements/);
+      // CHANGELOG and LICENSE once, at the root: the nested plugins' zips get their own copies.
+      assert.deepEqual(files.filter((f) => /\/(CHANGELOG\.md|LICENSE)$/.test(f)).sort(), [
+        `${APP_ID}/CHANGELOG.md`,
+        `${APP_ID}/LICENSE`,
+      ]);
       // The catalog shows the README outside the repository: links must be absolute.
       for (const m of readme.matchAll(/\]\(([^)]+)\)/g)) {
         assert.match(m[1], /^(https?:|#)/, `relative link in the shipped README: ${m[1]}`);
