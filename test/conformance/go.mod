@@ -1,4 +1,4 @@
-module github.com/camwatch/tapo/test/conformance
+module github.com/camwatch/camwatch-tapo/test/conformance
 
 go 1.26.5
 
