@@ -58,5 +58,9 @@ test("the development image waits for nothing our build does not make (no gpx_* 
       `supervisord waits for dist/${prefix}*, which the build does not make`
     );
   }
-  assert.doesNotMatch(read('.config', 'Dockerfile'), /golang\.org|magefile|go-delve/, 'a Go toolchain in the dev image');
+  assert.doesNotMatch(
+    read('.config', 'Dockerfile'),
+    /golang\.org|magefile|go-delve/,
+    'a Go toolchain in the dev image'
+  );
 });
