@@ -34,11 +34,9 @@ export function compactStep(c: Connection, now: number): boolean {
   const cols = COLUMNS.join(', ');
   c.db.exec('BEGIN');
   try {
-    const raw = c.stmt(`SELECT ${cols} FROM polls WHERE camera = ? AND t >= ? AND t < ?`).all([
-      next.camera,
-      start,
-      end,
-    ]) as Array<Record<string, number | null>>;
+    const raw = c
+      .stmt(`SELECT ${cols} FROM polls WHERE camera = ? AND t >= ? AND t < ?`)
+      .all([next.camera, start, end]) as Array<Record<string, number | null>>;
     const rows = raw.map((r) => COLUMNS.map((col) => (r[col] === null ? NaN : Number(r[col]))));
     const existing = c.readChunk(next.camera, start);
     if (existing) {
@@ -63,12 +61,12 @@ export function prune(c: Connection, cutoff: number, maxRows: number): PruneResu
   try {
     // Whole windows before the cutoff go, oldest first, a few per call...
     const limit = Math.max(1, Math.floor(maxRows / 50));
-    const whole = c.stmt('SELECT DISTINCT camera, start FROM chunks WHERE start <= ? ORDER BY start LIMIT ?').all([
-      cutoff - c.chunkMs,
-      limit,
-    ]) as Array<{ camera: number; start: number }>;
+    const whole = c
+      .stmt('SELECT DISTINCT camera, start FROM chunks WHERE start <= ? ORDER BY start LIMIT ?')
+      .all([cutoff - c.chunkMs, limit]) as Array<{ camera: number; start: number }>;
     for (const w of whole) {
-      deleted += c.stmt('DELETE FROM chunks WHERE camera = ? AND start = ?').run([w.camera, w.start]).changes > 0 ? 1 : 0;
+      deleted +=
+        c.stmt('DELETE FROM chunks WHERE camera = ? AND start = ?').run([w.camera, w.start]).changes > 0 ? 1 : 0;
     }
     if (whole.length === limit) {
       done = false;

@@ -100,18 +100,22 @@ export function points(c: Connection, cameraId: string, from: number, to: number
   const kept = rows.slice(Math.max(0, rows.length - limit));
   const errors = new Map<number, string>();
   if (kept.length > 0) {
-    for (const e of c.stmt('SELECT t, error FROM poll_errors WHERE camera = ? AND t >= ? AND t <= ?').all([
-      cam,
-      kept[0]![0],
-      kept.at(-1)![0],
-    ]) as Array<{ t: number; error: string }>) {
+    for (const e of c
+      .stmt('SELECT t, error FROM poll_errors WHERE camera = ? AND t >= ? AND t <= ?')
+      .all([cam, kept[0]![0], kept.at(-1)![0]]) as Array<{ t: number; error: string }>) {
       errors.set(e.t, e.error);
     }
   }
   return kept.map((r) => ({ ...rowToPoint(r), error: errors.get(r[0]!) ?? null }));
 }
 
-export function events(c: Connection, cameraIds: string[], from: number, to: number, kinds?: EventKind[]): MotionEvent[] {
+export function events(
+  c: Connection,
+  cameraIds: string[],
+  from: number,
+  to: number,
+  kinds?: EventKind[]
+): MotionEvent[] {
   const cams = c.knownKeys(cameraIds);
   if (cams.length === 0) {
     return [];
@@ -182,7 +186,13 @@ export function latestEventStart(c: Connection, cameraId: string, source?: Motio
 }
 
 /** Chunks and raw rows of the given cameras overlapping [from, to], per camera key, as blocks holding `cols`. */
-function blocks(c: Connection, cams: number[], from: number, to: number, cols: readonly Column[]): Map<number, Block[]> {
+function blocks(
+  c: Connection,
+  cams: number[],
+  from: number,
+  to: number,
+  cols: readonly Column[]
+): Map<number, Block[]> {
   const out = new Map<number, Block[]>();
   if (cams.length === 0) {
     return out;
