@@ -5,12 +5,12 @@ export {
   clampWidth,
   type PipelineOptions,
   type SubscribeOptions,
-  type FrameListener,
+  type PictureListener,
   type PipelineStats,
   type CameraMediaStats,
   type CameraState,
-  type TimedFrame,
+  type TimedPicture,
 } from './pipeline.ts';
 export { checkFfmpeg, type FfmpegCheck } from './ffmpeg.ts';
-export { MediaError, isMediaError, type MediaErrorKind, type CameraSource, type Frame } from './types.ts';
+export { MediaError, isMediaError, type MediaErrorKind, type CameraSource, type JpegPicture } from './types.ts';
 export { jpegSize } from './jpeg.ts';

@@ -2,9 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimRtspServer, type SimRtspServer } from '../../src/simulator/rtsp.ts';
-import { FramePipeline, type TimedFrame } from '../../src/media/pipeline.ts';
+import { FramePipeline, type TimedPicture } from '../../src/media/pipeline.ts';
 import { jpegSize } from '../../src/media/jpeg.ts';
-import type { Frame } from '../../src/media/types.ts';
+import type { JpegPicture } from '../../src/media/types.ts';
 import { maskUrl } from '../../src/tapo/rtsp.ts';
 import { nextEvent, until, alive } from './helpers.ts';
 
@@ -34,7 +34,7 @@ test('several subscribers share ONE ffmpeg; each gets its own width and rate', a
   const p = new FramePipeline({ idleMs: 200 });
   const starts: unknown[] = [];
   p.events.on('ffmpeg-start', (e) => starts.push(e));
-  const got: Record<string, Frame[]> = { a: [], b: [], c: [] };
+  const got: Record<string, JpegPicture[]> = { a: [], b: [], c: [] };
   const src = source('fan');
   try {
     const ua = p.subscribe(src, { fps: 10, width: 320 }, (f) => void got.a.push(f));
@@ -77,7 +77,7 @@ test('ffmpeg stops a short while after the last subscriber leaves; the latest fr
   const p = new FramePipeline({ idleMs: 300 });
   const src = source('idle');
   try {
-    const first = new Promise<Frame>((resolve) => {
+    const first = new Promise<JpegPicture>((resolve) => {
       const un = p.subscribe(src, { fps: 5, width: 320 }, (f) => {
         un();
         resolve(f);
@@ -97,7 +97,7 @@ test('ffmpeg stops a short while after the last subscriber leaves; the latest fr
     assert.equal(p.latest('idle', 640), undefined);
     await until(() => sim.stats().sessions === 0, 5000, 'the camera session to end');
     // A new subscriber brings it back.
-    const again = new Promise<Frame>((resolve) => {
+    const again = new Promise<JpegPicture>((resolve) => {
       const un = p.subscribe(src, { fps: 5, width: 320 }, (fr) => {
         un();
         resolve(fr);
@@ -133,11 +133,11 @@ test('a slow consumer gets only the newest frame and the rest are dropped, witho
   const src = source('slow');
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const slowGot: TimedFrame[] = [];
-  const fastGot: Frame[] = [];
+  const slowGot: TimedPicture[] = [];
+  const fastGot: JpegPicture[] = [];
   try {
     const us = p.subscribe(src, { fps: 10, width: 160 }, async (f) => {
-      slowGot.push(f as TimedFrame);
+      slowGot.push(f as TimedPicture);
       if (slowGot.length === 1) {
         await gate;
       } // busy with the first frame

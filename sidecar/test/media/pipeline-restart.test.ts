@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { startSimRtspServer, type SimRtspServer } from '../../src/simulator/rtsp.ts';
 import { FramePipeline } from '../../src/media/pipeline.ts';
 import { jpegSize } from '../../src/media/jpeg.ts';
-import { MediaError, type Frame } from '../../src/media/types.ts';
+import { MediaError, type JpegPicture } from '../../src/media/types.ts';
 import { maskUrl } from '../../src/tapo/rtsp.ts';
 import { nextEvent, until } from './helpers.ts';
 
@@ -34,7 +34,7 @@ test('when ffmpeg is killed the subscribers are told and it restarts with backof
   const p = new FramePipeline({ backoffInitialMs: 100, idleMs: 200 });
   const src = source('kill');
   const errors: MediaError[] = [];
-  const frames: Frame[] = [];
+  const frames: JpegPicture[] = [];
   try {
     const un = p.subscribe(src, { fps: 5, width: 320, onError: (e) => errors.push(e) }, (f) => void frames.push(f));
     const first = await nextEvent<{ pid: number }>(p.events, 'ffmpeg-start', 15_000);
@@ -83,8 +83,8 @@ test('a wider subscriber restarts ffmpeg at once and the camera never sees two o
   const p = new FramePipeline({ idleMs: 200, downgradeMs: 60_000 });
   const src = source('upgrade');
   maxSessions = sim.stats().sessions;
-  const small: Frame[] = [];
-  const big: Frame[] = [];
+  const small: JpegPicture[] = [];
+  const big: JpegPicture[] = [];
   try {
     const u1 = p.subscribe(src, { fps: 2, width: 160 }, (f) => void small.push(f));
     await until(() => small.length > 0, 15_000, 'a small frame');
@@ -112,7 +112,7 @@ test('a wider subscriber restarts ffmpeg at once and the camera never sees two o
 test('a camera whose source changes drops the old pictures and restarts; a forgotten camera stops', async () => {
   const p = new FramePipeline({ idleMs: 200 });
   const first = source('moved', 'stream1');
-  const frames: Frame[] = [];
+  const frames: JpegPicture[] = [];
   try {
     const started = nextEvent<{ pid: number }>(p.events, 'ffmpeg-start', 15_000);
     const un = p.subscribe(first, { fps: 5, width: 160 }, (f) => void frames.push(f));
