@@ -158,29 +158,34 @@ test('stop() interrupts a long poll promptly and unsubscribes', async () => {
   }
 });
 
-test('an unreachable camera is a network error and the client keeps retrying', async () => {
-  const { sim } = await setup();
-  const port = sim.port;
-  await sim.close();
+/** A client of the camera on `port` that collects its error reports; `reported` resolves at the `n`th. */
+function reportingClient(port: number, n: number, over: Partial<OnvifClientOptions>) {
   const errs: TapoError[] = [];
-  let resolveThree!: () => void;
-  const three = new Promise<void>((r) => (resolveThree = r));
+  let done!: () => void;
+  const reported = new Promise<void>((r) => (done = r));
   const client = new OnvifEventClient({
     host: '127.0.0.1',
     port,
     ...ACCOUNT,
-    retryInitialMs: 20,
-    retryMaxMs: 40,
+    ...over,
     onError: (e) => {
       errs.push(e);
-      if (errs.length === 3) {
-        resolveThree();
+      if (errs.length === n) {
+        done();
       }
     },
   });
+  return { client, errs, reported };
+}
+
+test('an unreachable camera is a network error and the client keeps retrying', async () => {
+  const { sim } = await setup();
+  const port = sim.port;
+  await sim.close();
+  const { client, errs, reported } = reportingClient(port, 3, { retryInitialMs: 20, retryMaxMs: 40 });
   try {
     client.start();
-    await deadline(three, 5000, 'three failed attempts');
+    await deadline(reported, 5000, 'three failed attempts');
     assert.ok(
       errs.every((e) => e instanceof TapoError && e.kind === 'network'),
       errs.map((e) => e.message).join('; ')
@@ -219,26 +224,14 @@ test('a camera answering malformed or hostile XML is a protocol error per answer
   };
   for (const [what, body] of Object.entries(answers)) {
     const cam = await hostileCamera(body);
-    const errs: TapoError[] = [];
-    let second!: () => void;
-    const twice = new Promise<void>((r) => (second = r));
-    const client = new OnvifEventClient({
-      host: '127.0.0.1',
-      port: cam.port,
-      ...ACCOUNT,
+    const { client, errs, reported } = reportingClient(cam.port, 2, {
       cameraId: 'stranger',
       retryInitialMs: 10,
       retryMaxMs: 20,
-      onError: (e) => {
-        errs.push(e);
-        if (errs.length === 2) {
-          second();
-        }
-      },
     });
     try {
       client.start();
-      await deadline(twice, 5000, `two reports for ${what}`);
+      await deadline(reported, 5000, `two reports for ${what}`);
     } finally {
       await client.stop();
       cam.server.close();
