@@ -12,9 +12,30 @@ const above = {
   adapters: ['**/datasource/**', '**/http/**'],
   fleet: ['**/fleet/**', '**/fleet/index.ts'],
 };
+/**
+ * Sub-folders with a public face: tapo/hub/ and media/fmp4/ are entered only through their
+ * index.ts from outside (inside, their modules import each other as `./x.ts`).
+ */
+const innerFaces = {
+  group: [
+    '**/tapo/hub/*',
+    '!**/tapo/hub/index.ts',
+    '**/media/fmp4/*',
+    '!**/media/fmp4/index.ts',
+    './hub/*',
+    '!./hub/index.ts',
+    './fmp4/*',
+    '!./fmp4/index.ts',
+    '../fmp4/*',
+    '!../fmp4/index.ts',
+  ],
+  message: 'Enter tapo/hub/ and media/fmp4/ through their index.ts.',
+};
 const layer = (files, groups, message) => ({
   files,
-  rules: { 'no-restricted-imports': ['error', { paths: ['moment'], patterns: [{ group: groups, message }] }] },
+  rules: {
+    'no-restricted-imports': ['error', { paths: ['moment'], patterns: [{ group: groups, message }, innerFaces] }],
+  },
 });
 /** fleet/ and http/ are entered only through their index.ts (their public face) from outside. */
 const faces = ['**/fleet/*', '!**/fleet/index.ts', '**/http/*', '!**/http/index.ts'];
@@ -44,6 +65,7 @@ const layerRules = [
           patterns: [
             { group: ['**/app.ts', '**/main.ts'], message: 'Nothing imports the app.' },
             { group: faces, message: 'Enter fleet/ and http/ through their index.ts.' },
+            innerFaces,
           ],
         },
       ],
@@ -123,6 +145,7 @@ export default defineConfig([
           patterns: [
             { group: ['**/simulator/**'], message: 'Only demo/ starts the simulator.' },
             { group: faces, message: 'Enter fleet/ and http/ through their index.ts.' },
+            innerFaces,
           ],
         },
       ],

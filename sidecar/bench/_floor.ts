@@ -3,22 +3,15 @@
  * RTSP, decode, scale, JPEG at a fixed rate), so our path's CPU is measured against it in one run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { QUIET, rtspTcpInput } from '../test/helpers/ffmpeg-args.ts';
 
 /** Starts the floor's ffmpeg on `url`; `onPicture` is called once per JPEG written. */
 export function spawnFloorFfmpeg(url: string, fps: number, width: number, onPicture: () => void): ChildProcess {
   const child = spawn(
     'ffmpeg',
     [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-rtsp_transport',
-      'tcp',
-      '-threads',
-      '1',
-      '-i',
-      url,
+      ...QUIET,
+      ...rtspTcpInput(url, ['-threads', '1']),
       '-an',
       '-vf',
       `fps=${fps},scale=${width}:-2:flags=bilinear,format=yuvj420p`,

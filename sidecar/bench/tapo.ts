@@ -5,51 +5,20 @@
  * (one multipleRequest per poll) for one camera and several in parallel, and the client's CPU time
  * per poll. The simulator runs in a child process so process.cpuUsage() measures the client only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { TapoClient } from '../src/tapo/client.ts';
 import type { CameraDescription } from '../src/simulator/fleet.ts';
 import { summary, fmt } from './_stats.ts';
+import { spawnSimulatorCli } from '../test/helpers/simulator-cli.ts';
 
-const sidecar = fileURLToPath(new URL('..', import.meta.url));
-
-async function startSimulator(
+function startSimulator(
   models: string[],
   flows: string[]
 ): Promise<{ cams: CameraDescription[]; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/simulator/cli.ts',
-      '--cameras',
-      String(models.length),
-      '--models',
-      models.join(','),
-      '--flows',
-      flows.join(','),
-    ],
-    {
-      cwd: sidecar,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }
+  return spawnSimulatorCli(
+    ['--cameras', String(models.length), '--models', models.join(','), '--flows', flows.join(',')],
+    models.length
   );
-  const cams: CameraDescription[] = [];
-  const rl = createInterface({ input: child.stdout! });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('simulator did not start')), 30_000);
-    child.once('exit', () => reject(new Error('simulator exited')));
-    rl.on('line', (l) => {
-      cams.push(JSON.parse(l) as CameraDescription);
-      if (cams.length === models.length) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return { cams, child };
 }
 
 function clientFor(d: CameraDescription): TapoClient {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { FleetView } from '../model.ts';
 import type { DataSourceInstanceSettings } from '../grafana/protocol.ts';
 import type { SidecarInfo } from '../../../src/shared/query.ts';
-import type { JpegFrame } from './live-frames.ts';
+import type { JpegPicture } from '../media/types.ts';
 import type { VideoFeeds } from '../media/video/types.ts';
 
 export interface FrameProvider {
@@ -11,11 +11,11 @@ export interface FrameProvider {
   subscribe(
     cameraId: string,
     opts: { fps: number; width: number },
-    onFrame: (f: JpegFrame) => void,
+    onFrame: (f: JpegPicture) => void,
     onError: (e: Error) => void
   ): () => void;
-  latest(cameraId: string): JpegFrame | undefined;
-  snapshot(cameraId: string, opts: { width?: number }): Promise<JpegFrame>;
+  latest(cameraId: string): JpegPicture | undefined;
+  snapshot(cameraId: string, opts: { width?: number }): Promise<JpegPicture>;
 }
 
 export type PtzCommand = { direction: number } | { x: number; y: number } | { preset: string };

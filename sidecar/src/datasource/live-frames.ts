@@ -1,7 +1,8 @@
-/** The frames that travel over Live: poll results as metric rows, and camera pictures. */
+/** The data frames that travel over Live: poll results as metric rows, and camera pictures (a JpegPicture as a row). */
 import { FRAME_FIELDS as F, storageUsedPct } from '../../../src/shared/query.ts';
 import type { Frame } from '../grafana/frame.ts';
 import type { CameraSnapshot, PollResult } from '../model.ts';
+import type { JpegPicture } from '../media/types.ts';
 
 export function pollFrame(polls: Array<{ poll: PollResult; name: string }>): Frame {
   const col = <T>(f: (p: PollResult) => T) => polls.map((x) => f(x.poll));
@@ -33,20 +34,12 @@ export function pollFrame(polls: Array<{ poll: PollResult; name: string }>): Fra
   };
 }
 
-export interface JpegFrame {
-  cameraId: string;
-  time: number;
-  width: number;
-  height: number;
-  jpeg: Buffer;
-}
-
 /**
  * A picture row (or, with `problem`, a row without a picture that says why there is none, so the
  * panel shows the reason instead of a frozen frame).
  */
 export function pictureFrame(
-  f: JpegFrame,
+  f: JpegPicture,
   cam: CameraSnapshot | undefined,
   now = Date.now(),
   problem: string | null = null

@@ -10,6 +10,7 @@ import { startSimulatedFleet, DEFAULT_FLEET_MODELS, type SimulatedFleet } from '
 import { mediaExtras } from '../simulator/media-extras.ts';
 import { SimulatedHub } from '../simulator/hub/hub.ts';
 import type { Fleet } from '../fleet/index.ts';
+import { simulatedCameraConfig, simulatedHubConfig } from './configs.ts';
 
 export interface DemoFleetOptions {
   /** Number of simulated cameras (default 6). */
@@ -78,25 +79,18 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
     log.warn({ err: (err as Error).message }, 'demo cameras start without live pictures');
     sim = await startSim(false);
   }
-  const cameras: CameraConfig[] = sim.describe().map((d, i) => ({
-    id: `demo-${i + 1}`,
-    name: d.name,
-    host: d.host,
-    port: d.port,
-    username: d.user,
-    password: d.cloudPassword,
-    cameraAccount: d.cameraAccount.username,
-    cameraPassword: d.cameraAccount.password,
-    pollIntervalMs: opts.pollIntervalMs ?? 10_000,
-    stream: 'stream2',
-    rtspUrlOverride: d.rtspPort
-      ? `rtsp://${encodeURIComponent(d.cameraAccount.username)}:${encodeURIComponent(d.cameraAccount.password)}@${d.host}:${d.rtspPort}/stream2`
-      : null,
-    onvifPort: d.onvifPort,
-    tlsFingerprint: d.fingerprint.replace(/[^0-9a-fA-F]/g, '').toUpperCase(),
-    disabled: false,
-    source: DEMO_SOURCE,
-  }));
+  const pollIntervalMs = opts.pollIntervalMs ?? 10_000;
+  const cameras: CameraConfig[] = sim.describe().map((d, i) =>
+    simulatedCameraConfig(d, {
+      id: `demo-${i + 1}`,
+      pollIntervalMs,
+      rtspUrlOverride: d.rtspPort
+        ? `rtsp://${encodeURIComponent(d.cameraAccount.username)}:${encodeURIComponent(d.cameraAccount.password)}@${d.host}:${d.rtspPort}/stream2`
+        : null,
+      tlsFingerprint: d.fingerprint.replace(/[^0-9a-fA-F]/g, '').toUpperCase(),
+      source: DEMO_SOURCE,
+    })
+  );
   const hub =
     opts.hub === false
       ? null
@@ -110,21 +104,13 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
         });
   const hubEntry: CameraConfig[] = hub
     ? [
-        {
-          ...cameras[0]!,
+        simulatedHubConfig(hub, {
           id: 'demo-hub',
           name: 'Demo Hub',
-          host: hub.host,
-          port: hub.port,
-          username: 'admin',
-          password: hub.cloudPassword,
-          cameraAccount: null,
-          cameraPassword: null,
-          rtspUrlOverride: null,
-          onvifPort: null,
+          pollIntervalMs,
           tlsFingerprint: hub.transport.fingerprint,
-          kind: 'hub',
-        },
+          source: DEMO_SOURCE,
+        }),
       ]
     : [];
   await fleet.applyCameras([...cameras, ...hubEntry], { source: DEMO_SOURCE });

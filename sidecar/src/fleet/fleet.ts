@@ -7,6 +7,11 @@
  * of a global concurrency limit for at most its deadline; an unreachable camera backs off
  * exponentially and, while it keeps failing, polls in a separate smaller lane, so even many dead
  * cameras cannot occupy the slots of healthy ones. A slow or dead camera delays only itself.
+ *
+ * This file is the camera lifecycle and the polling round; the parts it composes: `sources.ts`
+ * (which source owns a camera), `runtime.ts` (a camera's state and snapshot), `schedule.ts` (when
+ * the next poll is due), `record.ts` (what a poll leaves behind), `motion-start.ts`, and
+ * `hub-probe.ts` (hubs and their children).
  */
 import { EventEmitter } from 'node:events';
 import { sameConnection, type CameraConfig } from '../config/types.ts';
@@ -15,7 +20,7 @@ import type { PollPoint, StatusChange, Store, StoreHistoryRequest, StoredSeries 
 import { TapoClient } from '../tapo/client.ts';
 import { TapoError } from '../tapo/errors.ts';
 import type { CameraPoll, ClientStateStore } from '../tapo/types.ts';
-import { errorToResult, eventKind, isPtzModel, pollToResult, waitingForPassword } from './map.ts';
+import { errorToResult, pollToResult, waitingForPassword } from './map.ts';
 import type {
   CameraCounters,
   CameraSnapshot,
@@ -26,10 +31,15 @@ import type {
   MotionEvent,
   PollResult,
 } from '../model.ts';
-import type { MotionSource, MotionSourceFactory } from './motion.ts';
+import type { MotionSourceFactory } from './motion.ts';
+import { startMotion } from './motion-start.ts';
 import { onvifMotionSourceFactory } from './onvif-source.ts';
 import { tapoProbeFactory, type CameraProbe, type ProbeFactory } from './probe.ts';
+import { Recorder } from './record.ts';
+import { newRuntime, snapshot, type Runtime } from './runtime.ts';
+import { DeadlineExceeded, nextDue, pollDeadlineMs, withDeadline } from './schedule.ts';
 import { Semaphore } from './semaphore.ts';
+import { CameraSources } from './sources.ts';
 import { childConfigs, hubAwareProbeFactory } from './hub-probe.ts';
 
 export interface FleetOptions {
@@ -70,44 +80,16 @@ export interface FleetHistoryRequest
   extends HistoryRequest,
     Pick<StoreHistoryRequest, 'aggregate' | 'withMinMax' | 'minIntervalMs'> {}
 
-interface Runtime {
-  cfg: CameraConfig;
-  probe: CameraProbe | null;
-  motion: MotionSource | null;
-  motionActive: boolean;
-  timer: NodeJS.Timeout | null;
-  inFlight: Promise<void> | null;
-  due: number;
-  failures: number;
-  /** Bumped when the camera is replaced or removed: results of older polls are dropped. */
-  gen: number;
-  last: PollResult | null;
-  lastSeen: number | null;
-  model: string | null;
-  recentEvents: number[];
-  lastMotion: number | null;
-  lastAlarmTime: number | null;
-  counters: CameraCounters;
-}
-
-const zeroCounters = (): CameraCounters => ({
-  polls: { online: 0, offline: 0, auth_failed: 0, locked_out: 0, error: 0, unknown: 0, sleeping: 0 },
-  events: { motion: 0, person: 0, ring: 0 },
-});
-
 export class Fleet implements FleetView {
   private readonly emitter = new EventEmitter();
   private readonly cams = new Map<string, Runtime>();
-  /**
-   * Cameras per source; the fleet is their union. A camera id or a camera address claimed by two
-   * sources goes to the one of higher priority (then the first): one client per camera, and an
-   * older datasource's password never competes with a newer one's.
-   */
-  private readonly sources = new Map<string, { priority: number; cameras: CameraConfig[] }>();
+  /** Cameras per source; the fleet is their union (see sources.ts). */
+  private readonly sources = new CameraSources();
   private readonly sem: Semaphore;
   /** Cameras that failed their last poll wait in their own, smaller lane: dead cameras cannot fill the main one. */
   private readonly failingSem: Semaphore;
   private readonly probeFactory: ReturnType<typeof hubAwareProbeFactory>;
+  private readonly recorder: Recorder;
   private resumed = new Map<string, { last: PollResult; lastSeen: number | null }>();
   private running = false;
   private traceSeq = 0;
@@ -118,6 +100,7 @@ export class Fleet implements FleetView {
     this.failingSem = new Semaphore(Math.max(1, Math.floor((opts.concurrency ?? 32) / 4)));
     // Hub entries and their battery children get hub probes; everything else the configured factory.
     this.probeFactory = hubAwareProbeFactory(opts.probeFactory ?? tapoProbeFactory);
+    this.recorder = new Recorder(opts.store, this.emitter, this.log);
     this.emitter.setMaxListeners(0);
   }
 
@@ -160,38 +143,8 @@ export class Fleet implements FleetView {
     opts: { source?: string; priority?: number } = {}
   ): Promise<{ conflicts: string[] }> {
     const source = opts.source ?? 'default';
-    if (configs.length === 0) {
-      this.sources.delete(source);
-    } else {
-      this.sources.set(source, {
-        priority: opts.priority ?? 0,
-        cameras: configs.map((c) => ({ ...c, source })),
-      });
-    }
-    const wanted = new Map<string, CameraConfig>();
-    const addresses = new Map<string, string>();
-    const conflicts: string[] = [];
-    const ordered = [...this.sources.values()].sort((a, b) => b.priority - a.priority);
-    // Children of a hub that is no longer configured (or no longer a hub) go with it.
-    const hubs = new Set(ordered.flatMap((s) => s.cameras.filter((c) => c.kind === 'hub').map((c) => c.id)));
-    for (const { cameras } of ordered) {
-      for (const c of cameras) {
-        if (c.hubChild && !hubs.has(c.hubChild.hubId)) {
-          continue;
-        }
-        // Children share their hub's address; each is its own camera.
-        const address = c.hubChild ? `${c.host}:${c.port}#${c.hubChild.deviceId}` : `${c.host}:${c.port}`;
-        const owner = addresses.get(address);
-        if (wanted.has(c.id) || (owner !== undefined && owner !== c.source)) {
-          if (c.source === source) {
-            conflicts.push(c.id);
-          }
-          continue;
-        }
-        wanted.set(c.id, c);
-        addresses.set(address, c.source);
-      }
-    }
+    this.sources.set(source, configs, opts.priority ?? 0);
+    const { wanted, conflicts } = this.sources.resolve(source);
     if (conflicts.length > 0) {
       this.log.warn(
         { source, cameras: conflicts },
@@ -208,7 +161,7 @@ export class Fleet implements FleetView {
     for (const [id, cfg] of wanted) {
       const rt = this.cams.get(id);
       if (!rt) {
-        const fresh = this.newRuntime(cfg);
+        const fresh = newRuntime(cfg);
         this.cams.set(id, fresh);
         if (this.running) {
           await this.restore(fresh);
@@ -234,25 +187,15 @@ export class Fleet implements FleetView {
     return { conflicts };
   }
 
-  private newRuntime(cfg: CameraConfig): Runtime {
-    return {
-      cfg,
-      probe: null,
-      motion: null,
-      motionActive: false,
-      timer: null,
-      inFlight: null,
-      due: 0,
-      failures: 0,
-      gen: 0,
-      last: null,
-      lastSeen: null,
-      model: null,
-      recentEvents: [],
-      lastMotion: null,
-      lastAlarmTime: null,
-      counters: zeroCounters(),
-    };
+  /** A hub reported its children: they become the cameras of source `hub:<id>`, at the hub's priority. */
+  private applyHubChildren(hub: CameraConfig, children: Parameters<typeof childConfigs>[1]): void {
+    if (this.cams.get(hub.id)?.cfg.kind !== 'hub') {
+      return;
+    }
+    const priority = this.sources.priority(hub.source);
+    void this.applyCameras(childConfigs(hub, children), { source: `hub:${hub.id}`, priority }).catch((err: unknown) =>
+      this.log.warn({ hub: hub.id, err: (err as Error).message }, "could not apply a hub's children")
+    );
   }
 
   private async restore(rt: Runtime): Promise<void> {
@@ -285,50 +228,13 @@ export class Fleet implements FleetView {
     const spread = this.opts.startSpreadMs ?? Math.min(interval, 10_000);
     const now = Date.now();
     this.schedule(rt, initial ? now + Math.random() * spread : now);
-    this.startMotion(rt);
-  }
-
-  private startMotion(rt: Runtime): void {
-    const factory =
+    const factory: MotionSourceFactory | null =
       this.opts.motionSourceFactory === undefined ? onvifMotionSourceFactory : this.opts.motionSourceFactory;
-    if (!factory || rt.motion) {
-      return;
-    }
-    const gen = rt.gen;
-    try {
-      rt.motion = factory(rt.cfg, {
-        event: (e) => {
-          if (rt.gen !== gen || this.cams.get(rt.cfg.id) !== rt) {
-            return;
-          }
-          void this.recordEvent(rt, {
-            cameraId: rt.cfg.id,
-            start: e.start,
-            end: e.end,
-            kind: e.kind,
-            source: rt.motion?.source ?? 'onvif',
-          });
-        },
-        state: (active, reason) => {
-          if (rt.gen !== gen) {
-            return;
-          }
-          if (active !== rt.motionActive) {
-            this.log.info(
-              { camera: rt.cfg.id, active, reason },
-              active ? 'motion events by subscription' : 'motion events by last-alarm polling'
-            );
-          }
-          rt.motionActive = active;
-        },
-      });
-    } catch (err) {
-      this.log.warn(
-        { camera: rt.cfg.id, err: (err as Error).message },
-        'motion subscription could not start; using last-alarm polling'
-      );
-      rt.motion = null;
-    }
+    startMotion(rt, factory, {
+      isCurrent: (r) => this.cams.get(r.cfg.id) === r,
+      record: (r, e) => this.recorder.event(r, e),
+      log: this.log,
+    });
   }
 
   /** Stops the timer and invalidates in-flight work of a camera. */
@@ -379,16 +285,7 @@ export class Fleet implements FleetView {
         timeoutMs: this.opts.requestTimeoutMs ?? 5000,
         ...(this.opts.clientState ? { stateStore: this.opts.clientState } : {}),
         onFingerprint: (fp) => this.opts.onFingerprint?.(id, fp),
-        onHubChildren: (hub, children) => {
-          if (this.cams.get(hub.id)?.cfg.kind !== 'hub') {
-            return;
-          }
-          const priority = this.sources.get(hub.source)?.priority ?? 0;
-          void this.applyCameras(childConfigs(hub, children), { source: `hub:${hub.id}`, priority }).catch(
-            (err: unknown) =>
-              this.log.warn({ hub: hub.id, err: (err as Error).message }, "could not apply a hub's children")
-          );
-        },
+        onHubChildren: (hub, children) => this.applyHubChildren(hub, children),
       });
     }
     return rt.probe;
@@ -396,6 +293,7 @@ export class Fleet implements FleetView {
 
   private async pollOnce(rt: Runtime, gen: number): Promise<void> {
     const due = rt.due;
+    const deadlineMs = pollDeadlineMs(this.opts.requestTimeoutMs ?? 5000);
     const release = await (rt.failures > 0 ? this.failingSem : this.sem).acquire();
     let result: PollResult;
     let poll: CameraPoll | null = null;
@@ -409,7 +307,7 @@ export class Fleet implements FleetView {
         // Inside the try: a client that cannot even be built (a bad persisted entry) is this
         // camera's error, and the camera stays scheduled.
         probe = this.probeFor(rt);
-        poll = await withDeadline(probe.poll(), this.deadlineMs());
+        poll = await withDeadline(probe.poll(), deadlineMs);
         result = pollToResult(rt.cfg.id, poll, Date.now());
       } catch (err) {
         if (err instanceof DeadlineExceeded) {
@@ -421,7 +319,7 @@ export class Fleet implements FleetView {
           ...errorToResult(
             rt.cfg.id,
             err instanceof DeadlineExceeded
-              ? new TapoError('timeout', `poll did not finish within ${this.deadlineMs()} ms`)
+              ? new TapoError('timeout', `poll did not finish within ${deadlineMs} ms`)
               : err,
             Date.now()
           ),
@@ -436,95 +334,13 @@ export class Fleet implements FleetView {
       return;
     }
     try {
-      await this.record(rt, result, poll);
+      await this.recorder.poll(rt, result, poll);
     } catch (err) {
       this.log.error({ camera: rt.cfg.id, err: (err as Error).message }, 'recording a poll failed');
     }
     if (rt.gen === gen && this.running) {
-      this.schedule(rt, this.nextDue(rt, due, result));
+      this.schedule(rt, nextDue(rt, rt.cfg.pollIntervalMs, due, result, this.opts));
     }
-  }
-
-  private deadlineMs(): number {
-    // Login (two requests) plus the poll, each bounded by the client's own timeout.
-    return (this.opts.requestTimeoutMs ?? 5000) * 3 + 1000;
-  }
-
-  private nextDue(rt: Runtime, due: number, r: PollResult): number {
-    const interval = rt.cfg.pollIntervalMs;
-    const j = this.opts.jitter ?? 0.1;
-    const now = Date.now();
-    if (r.status === 'online' || r.status === 'error' || r.status === 'sleeping') {
-      rt.failures = 0;
-      // Anchored to the due time (no drift), never in the past.
-      return Math.max(now, due + interval * (1 + (Math.random() * 2 - 1) * j));
-    }
-    rt.failures++;
-    const cap = Math.max(interval, this.opts.maxBackoffMs ?? 300_000);
-    let wait = Math.min(cap, interval * 2 ** (rt.failures - 1));
-    if (r.status === 'locked_out') {
-      // Ask again only once the camera accepts logins (the client refuses earlier anyway).
-      const m = /(\d+) s/.exec(r.error ?? '');
-      if (m) {
-        wait = Math.max(wait, Number(m[1]) * 1000);
-      }
-    }
-    return now + wait * (1 + Math.random() * j);
-  }
-
-  private async record(rt: Runtime, r: PollResult, poll: CameraPoll | null): Promise<void> {
-    const prev = rt.last?.status ?? 'unknown';
-    rt.last = r;
-    rt.counters.polls[r.status]++;
-    if (r.status === 'online') {
-      rt.lastSeen = r.time;
-    }
-    if (r.model) {
-      rt.model = r.model;
-    }
-    const store = this.opts.store;
-    try {
-      await store.writePoll(r);
-      if (prev !== r.status && !(prev === 'unknown' && r.status === 'online')) {
-        await store.writeStatusChange({ cameraId: r.cameraId, time: r.time, from: prev, to: r.status, error: r.error });
-        this.log.info({ camera: r.cameraId, from: prev, to: r.status, error: r.error }, 'camera status changed');
-      }
-    } catch (err) {
-      // History is best effort; live state and listeners still get the poll.
-      this.log.error({ camera: r.cameraId, err: (err as Error).message }, 'storing a poll failed');
-    }
-    this.emitter.emit('poll', r);
-    const alarm = poll?.lastAlarm;
-    if (alarm && Number.isFinite(alarm.time) && (rt.lastAlarmTime === null || alarm.time > rt.lastAlarmTime)) {
-      rt.lastAlarmTime = alarm.time;
-      if (!rt.motionActive) {
-        await this.recordEvent(rt, {
-          cameraId: r.cameraId,
-          start: alarm.time,
-          end: null,
-          kind: eventKind(alarm.type),
-          source: 'last_alarm',
-        });
-      }
-    }
-  }
-
-  private async recordEvent(rt: Runtime, e: MotionEvent): Promise<void> {
-    let isNew: boolean;
-    try {
-      isNew = await this.opts.store.writeEvent(e);
-    } catch (err) {
-      this.log.error({ camera: e.cameraId, err: (err as Error).message }, 'storing a motion event failed');
-      isNew = true;
-    }
-    if (isNew) {
-      rt.counters.events[e.kind]++;
-      rt.recentEvents.push(e.start);
-      if (rt.lastMotion === null || e.start > rt.lastMotion) {
-        rt.lastMotion = e.start;
-      }
-    }
-    this.emitter.emit('event', e);
   }
 
   /**
@@ -565,32 +381,13 @@ export class Fleet implements FleetView {
 
   // ---- read side --------------------------------------------------------------------------
 
-  private snapshot(rt: Runtime): CameraSnapshot {
-    const cutoff = Date.now() - 60_000;
-    while (rt.recentEvents.length > 0 && rt.recentEvents[0]! < cutoff) {
-      rt.recentEvents.shift();
-    }
-    return {
-      id: rt.cfg.id,
-      name: rt.cfg.name,
-      host: rt.cfg.port === 443 ? rt.cfg.host : `${rt.cfg.host}:${rt.cfg.port}`,
-      ptz: isPtzModel(rt.model),
-      lastSeen: rt.lastSeen,
-      last: rt.last,
-      motionEventsLastMinute: rt.recentEvents.filter((t) => t >= cutoff).length,
-      lastMotion: rt.lastMotion,
-      disabled: rt.cfg.disabled,
-      restream: rt.cfg.rtspUrlOverride !== null,
-    };
-  }
-
   cameras(): CameraSnapshot[] {
-    return [...this.cams.values()].map((rt) => this.snapshot(rt));
+    return [...this.cams.values()].map((rt) => snapshot(rt));
   }
 
   camera(id: string): CameraSnapshot | undefined {
     const rt = this.cams.get(id);
-    return rt ? this.snapshot(rt) : undefined;
+    return rt ? snapshot(rt) : undefined;
   }
 
   /** The configuration a camera runs with (secrets included: for the media pipeline and controls only). */
@@ -652,16 +449,4 @@ export class Fleet implements FleetView {
     this.emitter.on(event, listener);
     return () => this.emitter.off(event, listener);
   }
-}
-
-class DeadlineExceeded extends Error {}
-
-function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DeadlineExceeded()), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

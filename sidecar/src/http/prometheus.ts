@@ -52,15 +52,36 @@ export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptio
     camera_name: s.name,
     model: fleet.model(s.id) ?? s.last?.model ?? '',
   });
-  /** Each camera's labels and counters, for the counter families (a camera without counters is skipped). */
-  const eachCounted = (visit: (labels: Labels, c: CameraCounters) => void) => {
-    for (const s of fleet.cameras()) {
-      const c = fleet.counters(s.id);
-      if (c) {
-        visit(labelsOf(s), c);
-      }
-    }
-  };
+  /**
+   * A per-camera counter family read from the fleet's counters at scrape time: one series per
+   * camera and `[label value, count]` pair of `values` (labelled `label`, or with no extra label
+   * when null). A camera without counters is skipped.
+   */
+  const cameraCounter = (
+    name: string,
+    help: string,
+    label: string | null,
+    values: (c: CameraCounters) => Array<[string, number]>
+  ) =>
+    new Counter({
+      name: p + name,
+      help,
+      labelNames: label ? [...camLabels, label] : camLabels,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of fleet.cameras()) {
+          const c = fleet.counters(s.id);
+          if (!c) {
+            continue;
+          }
+          const labels = labelsOf(s);
+          for (const [v, n] of values(c)) {
+            this.inc(label ? { ...labels, [label]: v } : labels, n);
+          }
+        }
+      },
+    });
 
   /** A per-camera gauge whose value comes from the snapshot; null values produce no series. */
   const cameraGauge = (
@@ -172,51 +193,21 @@ export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptio
       }
     },
   });
-  new Counter({
-    name: `${p}camera_polls_total`,
-    help: 'Polls since the sidecar started, by outcome.',
-    labelNames: [...camLabels, 'status'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      eachCounted((labels, c) => {
-        for (const [st, n] of Object.entries(c.polls)) {
-          if (n > 0) {
-            this.inc({ ...labels, status: st }, n);
-          }
-        }
-      });
-    },
-  });
-  new Counter({
-    name: `${p}camera_poll_errors_total`,
-    help: 'Polls since the sidecar started that did not reach an online camera.',
-    labelNames: camLabels,
-    registers: [registry],
-    collect() {
-      this.reset();
-      eachCounted((labels, c) =>
-        this.inc(
-          labels,
-          Object.entries(c.polls).reduce((sum, [st, n]) => (st === 'online' ? sum : sum + n), 0)
-        )
-      );
-    },
-  });
-  new Counter({
-    name: `${p}camera_motion_events_total`,
-    help: 'Motion and person events since the sidecar started (increase over 1m > 10 is a motion burst).',
-    labelNames: [...camLabels, 'kind'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      eachCounted((labels, c) => {
-        for (const [kind, n] of Object.entries(c.events)) {
-          this.inc({ ...labels, kind }, n);
-        }
-      });
-    },
-  });
+  cameraCounter('camera_polls_total', 'Polls since the sidecar started, by outcome.', 'status', (c) =>
+    Object.entries(c.polls).filter(([, n]) => n > 0)
+  );
+  cameraCounter(
+    'camera_poll_errors_total',
+    'Polls since the sidecar started that did not reach an online camera.',
+    null,
+    (c) => [['', Object.entries(c.polls).reduce((sum, [st, n]) => (st === 'online' ? sum : sum + n), 0)]]
+  );
+  cameraCounter(
+    'camera_motion_events_total',
+    'Motion and person events since the sidecar started (increase over 1m > 10 is a motion burst).',
+    'kind',
+    (c) => Object.entries(c.events)
+  );
   new Gauge({
     name: `${p}cameras`,
     help: 'Configured cameras by current status.',

@@ -5,7 +5,7 @@
  */
 import { logger } from '../log.ts';
 import type { MediaError } from './types.ts';
-import type { FrameListener, TimedFrame } from './pipeline-types.ts';
+import type { PictureListener, TimedPicture } from './pipeline-types.ts';
 
 export interface Sub {
   id: number;
@@ -13,11 +13,11 @@ export interface Sub {
   width: number;
   /** Width of the output that serves it. */
   outWidth: number;
-  onFrame: FrameListener;
+  onFrame: PictureListener;
   onError?: (err: MediaError) => void;
   nextDue: number;
   busy: boolean;
-  pending: TimedFrame | null;
+  pending: TimedPicture | null;
   active: boolean;
 }
 
@@ -33,7 +33,7 @@ export function fanOut(
   subs: Iterable<Sub>,
   width: number,
   outFps: number,
-  frame: TimedFrame,
+  frame: TimedPicture,
   counters: FanOutCounters
 ): void {
   const now = frame.time;
@@ -52,7 +52,7 @@ export function fanOut(
   }
 }
 
-function deliver(s: Sub, frame: TimedFrame, counters: FanOutCounters): void {
+function deliver(s: Sub, frame: TimedPicture, counters: FanOutCounters): void {
   if (s.busy) {
     if (s.pending) {
       s.pending = null;
@@ -64,7 +64,7 @@ function deliver(s: Sub, frame: TimedFrame, counters: FanOutCounters): void {
   invoke(s, frame, counters);
 }
 
-function invoke(s: Sub, frame: TimedFrame, counters: FanOutCounters): void {
+function invoke(s: Sub, frame: TimedPicture, counters: FanOutCounters): void {
   counters.framesOut++;
   let r: void | Promise<void>;
   try {

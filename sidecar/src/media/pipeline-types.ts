@@ -1,6 +1,6 @@
 /** The frame pipeline's options, statistics and listener types (shared by its facade and workers). */
 import type { OutputPlan } from './ffmpeg.ts';
-import type { Frame, MediaError } from './types.ts';
+import type { JpegPicture, MediaError } from './types.ts';
 import type { ManagedVideoFeeds } from './video/feeds.ts';
 
 export interface PipelineOptions {
@@ -46,10 +46,10 @@ export interface SubscribeOptions {
 }
 
 /**
- * Receives frames. A returned promise marks the consumer busy until it settles; meanwhile only the
- * newest frame is kept for it. Frames are shared between subscribers: do not modify `jpeg`.
+ * Receives pictures. A returned promise marks the consumer busy until it settles; meanwhile only
+ * the newest picture is kept for it. Pictures are shared between subscribers: do not modify `jpeg`.
  */
-export type FrameListener = (frame: Frame) => void | Promise<void>;
+export type PictureListener = (picture: JpegPicture) => void | Promise<void>;
 
 export type CameraState = 'idle' | 'starting' | 'running' | 'backoff';
 
@@ -79,8 +79,8 @@ export interface PipelineStats {
   restarts: number;
 }
 
-/** Frame extended with a monotonic completion time, for latency figures. */
-export interface TimedFrame extends Frame {
+/** JpegPicture extended with a monotonic completion time, for latency figures. */
+export interface TimedPicture extends JpegPicture {
   /** performance.now() when the JPEG was complete on ffmpeg's output. */
   readyAt: number;
 }

@@ -14,13 +14,13 @@ import { clampFps, clampWidth } from './plan.ts';
 import type { Sub } from './fanout.ts';
 import type {
   CameraMediaStats,
-  FrameListener,
+  PictureListener,
   PipelineOptions,
   PipelineStats,
   ResolvedPipelineOptions,
   SubscribeOptions,
 } from './pipeline-types.ts';
-import { MediaError, type CameraSource, type Frame } from './types.ts';
+import { MediaError, type CameraSource, type JpegPicture } from './types.ts';
 import { RtspVideoFeeds, type ManagedVideoFeeds } from './video/feeds.ts';
 import { CameraWorker } from './worker.ts';
 
@@ -28,11 +28,11 @@ export { clampFps, clampWidth } from './plan.ts';
 export type {
   CameraMediaStats,
   CameraState,
-  FrameListener,
+  PictureListener,
   PipelineOptions,
   PipelineStats,
   SubscribeOptions,
-  TimedFrame,
+  TimedPicture,
 } from './pipeline-types.ts';
 
 function checkSource(source: CameraSource): void {
@@ -118,7 +118,7 @@ export class FramePipeline {
    * rule when many widths are asked). Returns the unsubscribe function. Throws MediaError
    * 'invalid_source' or 'closed' synchronously; stream failures go to `opts.onError`.
    */
-  subscribe(source: CameraSource, opts: SubscribeOptions, onFrame: FrameListener): () => void {
+  subscribe(source: CameraSource, opts: SubscribeOptions, onFrame: PictureListener): () => void {
     if (this.closed) {
       throw new MediaError('closed', 'the frame pipeline is closed', source?.cameraId);
     }
@@ -186,7 +186,7 @@ export class FramePipeline {
   }
 
   /** The latest picture of a camera (at `width` if given, else the widest recent), kept after ffmpeg stops. */
-  latest(cameraId: string, width?: number): Frame | undefined {
+  latest(cameraId: string, width?: number): JpegPicture | undefined {
     return this.workers.get(cameraId)?.latest(width === undefined ? undefined : clampWidth(width));
   }
 
@@ -194,7 +194,7 @@ export class FramePipeline {
    * A picture for CallResource: the latest if it is fresh (and of the asked width), else a fresh
    * grab. Rejects with a MediaError (timeout, ffmpeg_missing, auth_failed, ...).
    */
-  snapshot(source: CameraSource, opts: { width?: number; timeoutMs?: number } = {}): Promise<Frame> {
+  snapshot(source: CameraSource, opts: { width?: number; timeoutMs?: number } = {}): Promise<JpegPicture> {
     if (this.closed) {
       return Promise.reject(new MediaError('closed', 'the frame pipeline is closed', source?.cameraId));
     }
@@ -213,7 +213,7 @@ export class FramePipeline {
       return Promise.reject(w.lastError);
     }
     const timeoutMs = opts.timeoutMs ?? this.opts.snapshotTimeoutMs;
-    return new Promise<Frame>((resolve, reject) => {
+    return new Promise<JpegPicture>((resolve, reject) => {
       let unsub: (() => void) | null = null;
       let settled = false;
       const settle = (fn: () => void) => {

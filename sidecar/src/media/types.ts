@@ -1,4 +1,4 @@
-/** The frame pipeline's boundary types: what goes in (a camera's RTSP source), what comes out. */
+/** The picture pipeline's boundary types: what goes in (a camera's RTSP source), what comes out (a JpegPicture). */
 import type { StreamName } from './video/types.ts';
 
 /** Where to read a camera: `url` carries the credentials and is never logged; `maskedUrl` is. */
@@ -11,7 +11,7 @@ export interface CameraSource {
 }
 
 /** One JPEG picture of one camera. */
-export interface Frame {
+export interface JpegPicture {
   cameraId: string;
   /** Epoch ms when the picture was complete on ffmpeg's output. */
   time: number;

@@ -17,7 +17,7 @@ import { inputFormat, stdinWriter } from './stdin-writer.ts';
 import { fanOut, type FanOutCounters, type Sub } from './fanout.ts';
 import { JpegSplitter, type JpegImage } from './jpeg.ts';
 import { computePlan, covers, wasteful, type Plan } from './plan.ts';
-import type { CameraMediaStats, CameraState, ResolvedPipelineOptions, TimedFrame } from './pipeline-types.ts';
+import type { CameraMediaStats, CameraState, ResolvedPipelineOptions, TimedPicture } from './pipeline-types.ts';
 import { MediaError, type CameraSource } from './types.ts';
 import type { VideoFeed } from './video/types.ts';
 
@@ -43,8 +43,8 @@ export class CameraWorker {
   state: CameraState = 'idle';
   proc: Running | null = null;
   lastError: MediaError | null = null;
-  readonly latestByWidth = new Map<number, TimedFrame>();
-  latestFrame: TimedFrame | undefined;
+  readonly latestByWidth = new Map<number, TimedPicture>();
+  latestFrame: TimedPicture | undefined;
   framesIn = 0;
   readonly counters: FanOutCounters = { framesOut: 0, framesDropped: 0 };
   restarts = 0;
@@ -291,7 +291,7 @@ export class CameraWorker {
       return;
     }
     const now = Date.now();
-    const frame: TimedFrame = {
+    const frame: TimedPicture = {
       cameraId: this.id,
       time: now,
       width: img.width,
@@ -484,7 +484,7 @@ export class CameraWorker {
   }
 
   /** Latest picture at a width, or the widest recent one. */
-  latest(width?: number): TimedFrame | undefined {
+  latest(width?: number): TimedPicture | undefined {
     if (width !== undefined) {
       return this.latestByWidth.get(width);
     }

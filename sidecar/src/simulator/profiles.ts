@@ -43,63 +43,64 @@ function batteryProfile(model: ModelId, firmware: string): ModelProfile {
   };
 }
 
+/** What sets a mains-powered camera apart; the rest is common (RTSP, ONVIF, no battery, Wi-Fi unless said). */
+type MainsFacts = Pick<
+  ModelProfile,
+  'hwVersion' | 'firmware' | 'ptz' | 'sdCardBytes' | 'defaultLoginFlow' | 'defaultHashAlgo'
+> & { linkType?: ModelProfile['linkType'] };
+
+/** A mains-powered camera: answers the PTZ methods only when it has a motor. */
+function mainsProfile(model: ModelId, f: MainsFacts): ModelProfile {
+  return {
+    model,
+    hwVersion: f.hwVersion,
+    firmware: f.firmware,
+    ptz: f.ptz,
+    linkType: f.linkType ?? 'wifi',
+    battery: false,
+    unsupported: f.ptz ? [] : PTZ_METHODS,
+    rtsp: true,
+    onvif: true,
+    sdCardBytes: f.sdCardBytes,
+    defaultLoginFlow: f.defaultLoginFlow,
+    defaultHashAlgo: f.defaultHashAlgo,
+  };
+}
+
 export const PROFILES: Record<ModelId, ModelProfile> = {
-  C210: {
-    model: 'C210',
+  C210: mainsProfile('C210', {
     hwVersion: '2.0',
     firmware: '1.4.3 Build 241010 Rel.33858n',
     ptz: true,
-    linkType: 'wifi',
-    battery: false,
-    unsupported: [],
-    rtsp: true,
-    onvif: true,
     sdCardBytes: 59.5 * GB,
     defaultLoginFlow: 'secure',
     defaultHashAlgo: 'sha256',
-  },
-  C200: {
-    model: 'C200',
+  }),
+  C200: mainsProfile('C200', {
     hwVersion: '1.0',
     firmware: '1.1.18 Build 220518 Rel.61634n',
     ptz: true,
-    linkType: 'wifi',
-    battery: false,
-    unsupported: [],
-    rtsp: true,
-    onvif: true,
     sdCardBytes: 29.7 * GB,
     defaultLoginFlow: 'secure',
     defaultHashAlgo: 'md5',
-  },
-  C110: {
-    model: 'C110',
+  }),
+  C110: mainsProfile('C110', {
     hwVersion: '2.0',
     firmware: '1.3.6 Build 230726 Rel.50843n',
     ptz: false,
-    linkType: 'wifi',
-    battery: false,
-    unsupported: PTZ_METHODS,
-    rtsp: true,
-    onvif: true,
     sdCardBytes: 29.7 * GB,
     defaultLoginFlow: 'legacy',
     defaultHashAlgo: 'md5',
-  },
-  C310: {
-    model: 'C310',
+  }),
+  C310: mainsProfile('C310', {
     hwVersion: '2.0',
     firmware: '1.3.9 Build 231019 Rel.63427n',
     ptz: false,
     linkType: 'ethernet',
-    battery: false,
-    unsupported: PTZ_METHODS,
-    rtsp: true,
-    onvif: true,
     sdCardBytes: 119 * GB,
     defaultLoginFlow: 'secure',
     defaultHashAlgo: 'sha256',
-  },
+  }),
   C400: batteryProfile('C400', '1.1.6 Build 230828 Rel.47711n'),
   C420: batteryProfile('C420', '1.2.2 Build 231115 Rel.36021n'),
 };

@@ -1,8 +1,13 @@
 /**
- * A small, strict-enough XML reader for ONVIF SOAP answers: elements, attributes, text, CDATA,
- * comments and the predefined/numeric entities. Namespace prefixes are kept but lookups use local
- * names (cameras pick their own prefixes). DOCTYPEs are refused (no entity expansion tricks).
+ * Reading ONVIF SOAP answers into a small element tree, on fast-xml-parser: its validator checks
+ * that the document is well formed, its parser (order preserved, no value conversion) reads it.
+ * Namespace prefixes are kept but lookups use local names (cameras pick their own prefixes).
+ *
+ * Hostile input: the parser expands no entity at all (`processEntities: false`), DOCTYPEs are
+ * refused before parsing, size and nesting are bounded. The five predefined entities and
+ * character references are decoded here, and nothing else is. Every failure is an XmlError.
  */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 export interface XmlNode {
   /** Local name (without prefix). */
@@ -16,14 +21,34 @@ export interface XmlNode {
 }
 
 export class XmlError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'XmlError';
   }
 }
 
+/** Deepest element nesting accepted (SOAP answers are a dozen levels deep). */
+const MAX_DEPTH = 100;
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  processEntities: false,
+  htmlEntities: false,
+  cdataPropName: '#cdata',
+  commentPropName: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  maxNestedTags: MAX_DEPTH,
+});
+
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
+/** Decodes the predefined entities and character references; any other `&name;` stays as it is. */
 export function decodeEntities(s: string): string {
   return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (m, e: string) => {
     if (e[0] === '#') {
@@ -43,138 +68,61 @@ function splitName(qname: string): { prefix: string; name: string } {
   return i < 0 ? { prefix: '', name: qname } : { prefix: qname.slice(0, i), name: qname.slice(i + 1) };
 }
 
-const NAME = /[^\s/>=]+/y;
-const ATTR = /\s*([^\s/>=]+)\s*=\s*("([^"]*)"|'([^']*)')/y;
+/** One entry of fast-xml-parser's ordered output: an element `{ tag: [...], ':@': attrs }`, `#text` or `#cdata`. */
+type Ordered = Record<string, unknown>;
 
-/** Parses a document and returns its root element. Throws XmlError on malformed input. */
+function toNode(entry: Ordered): XmlNode {
+  const qname = Object.keys(entry).find((k) => k !== ':@')!;
+  const { prefix, name } = splitName(qname);
+  const attrs: Record<string, string> = {};
+  for (const [k, v] of Object.entries((entry[':@'] ?? {}) as Record<string, string>)) {
+    attrs[splitName(k).name] = decodeEntities(String(v));
+  }
+  const node: XmlNode = { name, prefix, attrs, children: [], text: '' };
+  const texts: string[] = [];
+  for (const c of entry[qname] as Ordered[]) {
+    if ('#text' in c) {
+      texts.push(decodeEntities(String(c['#text'])));
+    } else if ('#cdata' in c) {
+      texts.push(...(c['#cdata'] as Ordered[]).map((t) => String(t['#text'] ?? '')));
+    } else {
+      node.children.push(toNode(c));
+    }
+  }
+  node.text = texts.join('').trim();
+  return node;
+}
+
+/** Parses a document and returns its root element. Throws XmlError on malformed or refused input. */
 export function parseXml(src: string, maxBytes = 4 * 1024 * 1024): XmlNode {
   if (src.length > maxBytes) {
     throw new XmlError(`XML document too large (${src.length} bytes)`);
   }
-  const stack: XmlNode[] = [];
-  const texts: string[][] = [];
-  let root: XmlNode | null = null;
-  let i = 0;
-  const n = src.length;
-  while (i < n) {
-    const lt = src.indexOf('<', i);
-    const textEnd = lt < 0 ? n : lt;
-    if (textEnd > i && stack.length > 0) {
-      texts[texts.length - 1].push(decodeEntities(src.slice(i, textEnd)));
-    } else if (textEnd > i && src.slice(i, textEnd).trim() !== '') {
-      throw new XmlError('text outside the root element');
-    }
-    if (lt < 0) {
-      break;
-    }
-    i = lt;
-    if (src.startsWith('<?', i)) {
-      const e = src.indexOf('?>', i);
-      if (e < 0) {
-        throw new XmlError('unterminated processing instruction');
-      }
-      i = e + 2;
-      continue;
-    }
-    if (src.startsWith('<!--', i)) {
-      const e = src.indexOf('-->', i);
-      if (e < 0) {
-        throw new XmlError('unterminated comment');
-      }
-      i = e + 3;
-      continue;
-    }
-    if (src.startsWith('<![CDATA[', i)) {
-      const e = src.indexOf(']]>', i);
-      if (e < 0) {
-        throw new XmlError('unterminated CDATA');
-      }
-      if (stack.length === 0) {
-        throw new XmlError('CDATA outside the root element');
-      }
-      texts[texts.length - 1].push(src.slice(i + 9, e));
-      i = e + 3;
-      continue;
-    }
-    if (src.startsWith('<!', i)) {
-      throw new XmlError('DOCTYPE and declarations are not accepted');
-    }
-    if (src.startsWith('</', i)) {
-      const e = src.indexOf('>', i);
-      if (e < 0) {
-        throw new XmlError('unterminated end tag');
-      }
-      const qname = src.slice(i + 2, e).trim();
-      const node = stack.pop();
-      const t = texts.pop();
-      if (!node || !t) {
-        throw new XmlError(`unexpected end tag </${qname}>`);
-      }
-      const { prefix, name } = splitName(qname);
-      if (name !== node.name || prefix !== node.prefix) {
-        throw new XmlError(`mismatched end tag </${qname}>`);
-      }
-      node.text = t.join('').trim();
-      i = e + 1;
-      if (stack.length === 0) {
-        root = node;
-      }
-      continue;
-    }
-    NAME.lastIndex = i + 1;
-    const nm = NAME.exec(src);
-    if (!nm) {
-      throw new XmlError('malformed start tag');
-    }
-    const { prefix, name } = splitName(nm[0]);
-    const node: XmlNode = { name, prefix, attrs: {}, children: [], text: '' };
-    let j = NAME.lastIndex;
-    for (;;) {
-      ATTR.lastIndex = j;
-      const a = ATTR.exec(src);
-      if (!a) {
-        break;
-      }
-      node.attrs[splitName(a[1]).name] = decodeEntities(a[3] ?? a[4] ?? '');
-      j = ATTR.lastIndex;
-    }
-    while (j < n && /\s/.test(src[j])) {
-      j++;
-    }
-    let selfClosing = false;
-    if (src[j] === '/' && src[j + 1] === '>') {
-      selfClosing = true;
-      j += 2;
-    } else if (src[j] === '>') {
-      j += 1;
-    } else {
-      throw new XmlError(`malformed start tag <${nm[0]}>`);
-    }
-    if (stack.length > 0) {
-      stack[stack.length - 1].children.push(node);
-    } else if (root) {
-      throw new XmlError('more than one root element');
-    }
-    if (selfClosing) {
-      if (stack.length === 0) {
-        root = node;
-      }
-    } else {
-      if (stack.length >= 100) {
-        throw new XmlError('XML nested too deeply');
-      }
-      stack.push(node);
-      texts.push([]);
-    }
-    i = j;
+  if (/<!DOCTYPE/i.test(src)) {
+    throw new XmlError('DOCTYPE and declarations are not accepted');
   }
-  if (stack.length > 0) {
-    throw new XmlError(`unclosed element <${stack[stack.length - 1].name}>`);
+  const valid = XMLValidator.validate(src);
+  if (valid !== true) {
+    throw new XmlError(`malformed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
   }
-  if (!root) {
-    throw new XmlError('no root element');
+  let doc: Ordered[];
+  try {
+    doc = parser.parse(src) as Ordered[];
+  } catch (err) {
+    throw new XmlError(`malformed XML: ${(err as Error).message}`, { cause: err });
   }
-  return root;
+  // The parser drops text after the last tag; anything but markup there is text outside the root.
+  if (
+    !src.trimEnd().endsWith('>') ||
+    doc.some((e) => '#cdata' in e || ('#text' in e && String(e['#text']).trim() !== ''))
+  ) {
+    throw new XmlError('text outside the root element');
+  }
+  const roots = doc.filter((e) => !('#text' in e) && !('#cdata' in e));
+  if (roots.length !== 1) {
+    throw new XmlError(roots.length === 0 ? 'no root element' : 'more than one root element');
+  }
+  return toNode(roots[0]!);
 }
 
 /** First direct child with this local name. */

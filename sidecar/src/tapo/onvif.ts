@@ -5,23 +5,33 @@
  * a new subscription when the camera forgets ours, and Unsubscribe on stop. Requests carry a
  * WS-UsernameToken with a password digest.
  *
- * Our own small SOAP client (fetch + ./onvif-xml.ts), not the `onvif` npm package: that one's
- * connect() walks media profiles we do not need, its pull timeout is fixed at one minute (Tapo
- * firmware drops pull connections after about ten seconds) and it gives no handle on stopping.
+ * Our own small SOAP client (fetch; envelopes and faults in ./onvif-soap.ts, answers read by
+ * ./onvif-xml.ts on fast-xml-parser, notifications decoded by ./onvif-notifications.ts), not the
+ * `onvif` npm package: that one's connect() walks media profiles we do not need, its pull timeout
+ * is fixed at one minute (Tapo firmware drops pull connections after about ten seconds) and it
+ * gives no handle on stopping.
  *
  * Tapo specifics handled here: every service lives at /onvif/service; the subscription address
- * names another port (1024+); the camera's clock may be off; motion is
- * `tns1:RuleEngine/CellMotionDetector/Motion` (IsMotion) and people
- * `tns1:RuleEngine/PeopleDetector/People` (IsPeople; some firmware says CellMotionDetector/People).
+ * names another port (1024+); the camera's clock may be off.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { TapoError } from './errors.ts';
-import { child, escapeXml, find, findAll, parseXml, path, XmlError, type XmlNode } from './onvif-xml.ts';
+import { parseNotifications, type OnvifEventKind, type OnvifNotification } from './onvif-notifications.ts';
+import {
+  ACTIONS,
+  MAX_RESPONSE_BYTES,
+  NS,
+  isAuthFault,
+  parseFault,
+  soapEnvelope,
+  usernameTokenXml,
+  type SoapFault,
+} from './onvif-soap.ts';
+import { child, find, parseXml, XmlError, type XmlNode } from './onvif-xml.ts';
 import { logger } from '../log.ts';
 
 export const ONVIF_DEFAULT_PORT = 2020;
 
-export type OnvifEventKind = 'motion' | 'person';
+export type { OnvifEventKind } from './onvif-notifications.ts';
 
 /** One motion/person event as the camera reported it: `start` arrives with end null, then the same start with an end. */
 export interface OnvifEvent {
@@ -72,139 +82,10 @@ export interface OnvifStats {
   lastError: string | null;
 }
 
-const NS = {
-  soap: 'http://www.w3.org/2003/05/soap-envelope',
-  wsa: 'http://www.w3.org/2005/08/addressing',
-  wsse: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd',
-  wsu: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd',
-  digest: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest',
-  b64: 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary',
-  tds: 'http://www.onvif.org/ver10/device/wsdl',
-  tev: 'http://www.onvif.org/ver10/events/wsdl',
-  wsnt: 'http://docs.oasis-open.org/wsn/b-2',
-};
-
-const ACTIONS = {
-  createPullPoint: `${NS.tev}/EventPortType/CreatePullPointSubscriptionRequest`,
-  pull: `${NS.tev}/PullPointSubscription/PullMessagesRequest`,
-  renew: `${NS.wsnt.replace('/b-2', '/bw-2')}/SubscriptionManager/RenewRequest`,
-  unsubscribe: `${NS.wsnt.replace('/b-2', '/bw-2')}/SubscriptionManager/UnsubscribeRequest`,
-};
-
-const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
-
-/** WS-Security UsernameToken digest: Base64(SHA1(nonce + created + password)). */
-export function passwordDigest(nonce: Buffer, created: string, password: string): string {
-  return createHash('sha1')
-    .update(Buffer.concat([nonce, Buffer.from(created, 'utf8'), Buffer.from(password, 'utf8')]))
-    .digest('base64');
-}
-
-export function usernameTokenXml(username: string, password: string, now: Date, nonce = randomBytes(16)): string {
-  const created = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return (
-    `<wsse:Security s:mustUnderstand="1" xmlns:wsse="${NS.wsse}" xmlns:wsu="${NS.wsu}"><wsse:UsernameToken>` +
-    `<wsse:Username>${escapeXml(username)}</wsse:Username>` +
-    `<wsse:Password Type="${NS.digest}">${passwordDigest(nonce, created, password)}</wsse:Password>` +
-    `<wsse:Nonce EncodingType="${NS.b64}">${nonce.toString('base64')}</wsse:Nonce>` +
-    `<wsu:Created>${created}</wsu:Created></wsse:UsernameToken></wsse:Security>`
-  );
-}
-
-/** ISO 8601 duration (PT10S, PT1M, P0DT1H...) in ms; null when not a duration. */
-export function parseDuration(s: string): number | null {
-  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(s.trim());
-  if (!m || s.trim() === 'P' || s.trim() === 'PT') {
-    return null;
-  }
-  return (
-    ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60_000 +
-    Math.round(Number(m[4] ?? 0) * 1000)
-  );
-}
-
-/** A notification, decoded. */
-export interface OnvifNotification {
-  topic: string;
-  kind: OnvifEventKind | null;
-  /** The boolean state (IsMotion, IsPeople, State), null when absent. */
-  active: boolean | null;
-  /** Camera clock, epoch ms; null when absent. */
-  utcTime: number | null;
-  operation: string;
-}
-
-function topicKind(topic: string): { kind: OnvifEventKind; item: string[] } | null {
-  const t = topic.replace(/^[A-Za-z0-9_]+:/, '');
-  if (/(^|\/)CellMotionDetector\/Motion$/.test(t)) {
-    return { kind: 'motion', item: ['IsMotion'] };
-  }
-  if (/(^|\/)(PeopleDetector|CellMotionDetector)\/People$/.test(t)) {
-    return { kind: 'person', item: ['IsPeople'] };
-  }
-  if (/(^|\/)VideoSource\/MotionAlarm$/.test(t)) {
-    return { kind: 'motion', item: ['State'] };
-  }
-  return null;
-}
-
-/** Decodes the NotificationMessages of a PullMessagesResponse (or any element containing them). */
-export function parseNotifications(body: XmlNode): OnvifNotification[] {
-  return findAll(body, 'NotificationMessage').map((nm) => {
-    const topic = child(nm, 'Topic')?.text ?? '';
-    const outer = child(nm, 'Message');
-    const msg = child(outer, 'Message') ?? outer;
-    const known = topicKind(topic);
-    let active: boolean | null = null;
-    const data = child(msg, 'Data');
-    for (const item of data ? findAll(data, 'SimpleItem') : []) {
-      const name = item.attrs.Name ?? '';
-      if (known ? known.item.includes(name) : /^(Is[A-Z]\w*|State)$/.test(name)) {
-        const v = (item.attrs.Value ?? '').toLowerCase();
-        active = v === 'true' || v === '1';
-      }
-    }
-    const t = msg?.attrs.UtcTime ? Date.parse(msg.attrs.UtcTime) : NaN;
-    return {
-      topic,
-      kind: known?.kind ?? null,
-      active,
-      utcTime: Number.isFinite(t) ? t : null,
-      operation: msg?.attrs.PropertyOperation ?? '',
-    };
-  });
-}
-
 interface Subscription {
   address: string;
   /** Local epoch ms when the camera will drop it. */
   expiresAt: number;
-}
-
-interface SoapFault {
-  code: string;
-  subcode: string;
-  reason: string;
-}
-
-function parseFault(body: XmlNode | undefined): SoapFault | null {
-  const f = child(body, 'Fault');
-  if (!f) {
-    return null;
-  }
-  const code = path(f, 'Code', 'Value')?.text ?? child(f, 'faultcode')?.text ?? '';
-  const subcode = find(path(f, 'Code', 'Subcode'), 'Value')?.text ?? '';
-  const reason = path(f, 'Reason', 'Text')?.text ?? child(f, 'faultstring')?.text ?? '';
-  return { code, subcode, reason };
-}
-
-function isAuthFault(f: SoapFault | null): boolean {
-  return (
-    !!f &&
-    /NotAuthorized|FailedAuthentication|InvalidSecurity|Unauthorized|Sender not Authorized/i.test(
-      `${f.subcode} ${f.reason} ${f.code}`
-    )
-  );
 }
 
 export class OnvifEventClient {
@@ -315,12 +196,10 @@ export class OnvifEventClient {
 
   /** One SOAP 1.2 request; returns the Body element or throws a TapoError. */
   private async soap(url: string, action: string, bodyXml: string, timeoutMs: number, auth = true): Promise<XmlNode> {
-    const header =
-      (auth ? usernameTokenXml(this.o.username, this.o.password, new Date(Date.now() + this.clockOffsetMs)) : '') +
-      `<wsa:Action s:mustUnderstand="1">${action}</wsa:Action><wsa:To s:mustUnderstand="1">${escapeXml(url)}</wsa:To>`;
-    const envelope =
-      `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="${NS.soap}" xmlns:wsa="${NS.wsa}">` +
-      `<s:Header>${header}</s:Header><s:Body>${bodyXml}</s:Body></s:Envelope>`;
+    const token = auth
+      ? usernameTokenXml(this.o.username, this.o.password, new Date(Date.now() + this.clockOffsetMs))
+      : '';
+    const envelope = soapEnvelope(url, action, bodyXml, token);
     const ac = new AbortController();
     this.abort = ac;
     const timer = setTimeout(() => ac.abort(new Error('timeout')), timeoutMs);

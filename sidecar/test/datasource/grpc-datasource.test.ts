@@ -9,7 +9,7 @@ import { createLogger } from '../../src/log.ts';
 import { startGrpcServer, type RunningGrpcServer } from '../../src/grafana/server.ts';
 import { createDatasource } from '../../src/datasource/plugin.ts';
 import type { FrameProvider } from '../../src/datasource/deps.ts';
-import type { JpegFrame } from '../../src/datasource/live-frames.ts';
+import type { JpegPicture } from '../../src/media/types.ts';
 import { MemoryFleet, poll } from '../helpers/memory-fleet.ts';
 import { call, collect, pluginClients, pluginContext } from '../helpers/grpc-client.ts';
 
@@ -25,7 +25,7 @@ fleet.addCamera(
 );
 fleet.motion.push({ cameraId: 'front', start: now - 45_000, end: now - 40_000, kind: 'person', source: 'onvif' });
 
-const frameListeners = new Set<(f: JpegFrame) => void>();
+const frameListeners = new Set<(f: JpegPicture) => void>();
 const frames: FrameProvider = {
   subscribe(id, _opts, onFrame, onError) {
     if (id === 'garage') {

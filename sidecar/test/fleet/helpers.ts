@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CameraConfig } from '../../src/config/types.ts';
+import { simulatedCameraConfig, simulatedHubConfig } from '../../src/demo/configs.ts';
 import { Fleet, type FleetOptions, type PollTrace } from '../../src/fleet/fleet.ts';
 import type { MotionEvent, PollResult } from '../../src/model.ts';
 import { startSimulatedFleet, type SimulatedFleet, type SimulatedFleetOptions } from '../../src/simulator/fleet.ts';
@@ -23,24 +24,14 @@ export function configsFor(
   sim: SimulatedFleet,
   over: Partial<CameraConfig> | ((i: number) => Partial<CameraConfig>) = {}
 ): CameraConfig[] {
-  return sim.describe().map((d, i) => ({
-    id: `cam-${i}`,
-    name: d.name,
-    host: d.host,
-    port: d.port,
-    username: 'admin',
-    password: d.cloudPassword,
-    cameraAccount: d.cameraAccount.username,
-    cameraPassword: d.cameraAccount.password,
-    pollIntervalMs: 150,
-    stream: 'stream2',
-    rtspUrlOverride: null,
-    onvifPort: d.onvifPort,
-    tlsFingerprint: null,
-    disabled: false,
-    source: 'test',
-    ...(typeof over === 'function' ? over(i) : over),
-  }));
+  return sim.describe().map((d, i) =>
+    simulatedCameraConfig(d, {
+      id: `cam-${i}`,
+      pollIntervalMs: 150,
+      source: 'test',
+      ...(typeof over === 'function' ? over(i) : over),
+    })
+  );
 }
 
 export async function tempStore(t: { after: After }, file?: string): Promise<{ store: SqliteStore; file: string }> {
@@ -180,23 +171,5 @@ export async function answerGate(t: { after: After }, target: { host: string; po
 
 /** A hub entry (kind 'hub') for a simulated hub, polled fast. */
 export function hubConfig(hub: SimulatedHub, over: Partial<CameraConfig> = {}): CameraConfig {
-  return {
-    id: 'hub1',
-    name: 'Hub',
-    host: hub.host,
-    port: hub.port,
-    username: 'admin',
-    password: hub.cloudPassword,
-    cameraAccount: null,
-    cameraPassword: null,
-    pollIntervalMs: 150,
-    stream: 'stream2',
-    rtspUrlOverride: null,
-    onvifPort: null,
-    tlsFingerprint: null,
-    disabled: false,
-    kind: 'hub',
-    source: 'test',
-    ...over,
-  };
+  return simulatedHubConfig(hub, { id: 'hub1', name: 'Hub', pollIntervalMs: 150, source: 'test', ...over });
 }

@@ -10,7 +10,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttpApi } from '../../src/http/api.ts';
-import { fleetMetricsText } from '../../src/http/prometheus.ts';
+import { createFleetMetrics, fleetMetricsText } from '../../src/http/prometheus.ts';
+import type { HttpFleetView } from '../../src/http/deps.ts';
 import { configsFor, simFleet, startFleet, tempStore, until } from '../fleet/helpers.ts';
 
 const have = (bin: string) => spawnSync(bin, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -124,3 +125,42 @@ scrape_configs:
     assert.equal(motion.data.result.find((r) => r.metric.camera_id === 'cam-0')?.value[1], '1');
   }
 );
+
+test('the counter families: polls by outcome (seen ones only), poll errors, events by kind', async () => {
+  const snapshot = (id: string) => ({
+    id,
+    name: id.toUpperCase(),
+    host: 'h',
+    last: null,
+    lastSeen: null,
+    lastMotion: null,
+  });
+  const view = {
+    cameras: () => [snapshot('a'), snapshot('b')],
+    camera: () => undefined,
+    on: () => () => {},
+    model: () => 'C200',
+    points: async () => [],
+    counters: (id: string) =>
+      id === 'a'
+        ? {
+            polls: { online: 3, offline: 2, auth_failed: 0, locked_out: 1, error: 0, unknown: 0, sleeping: 0 },
+            events: { motion: 2, person: 0, ring: 0 },
+          }
+        : undefined,
+  } as unknown as HttpFleetView;
+  const text = await createFleetMetrics(view, { processMetrics: false }).text();
+  const series = (family: string) => text.split('\n').filter((l) => l.startsWith(`tapo_${family}{`));
+  const labels = 'camera_id="a",camera_name="A",model="C200"';
+  assert.deepEqual(series('camera_polls_total'), [
+    `tapo_camera_polls_total{${labels},status="online"} 3`,
+    `tapo_camera_polls_total{${labels},status="offline"} 2`,
+    `tapo_camera_polls_total{${labels},status="locked_out"} 1`,
+  ]);
+  assert.deepEqual(series('camera_poll_errors_total'), [`tapo_camera_poll_errors_total{${labels}} 3`]);
+  assert.deepEqual(series('camera_motion_events_total'), [
+    `tapo_camera_motion_events_total{${labels},kind="motion"} 2`,
+    `tapo_camera_motion_events_total{${labels},kind="person"} 0`,
+    `tapo_camera_motion_events_total{${labels},kind="ring"} 0`,
+  ]);
+});

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { JpegSplitter, jpegSize, type JpegImage } from '../../src/media/jpeg.ts';
+import { JPEGS_TO_STDOUT, QUIET, lavfiInput } from '../helpers/ffmpeg-args.ts';
 
 /** A structurally valid JPEG: SOI, APP0, a COM segment that contains FFD9, SOF0, SOS, entropy data with stuffing and RST, EOI. */
 function synthJpeg(width: number, height: number, fill: number): Buffer {
@@ -77,22 +78,11 @@ test('real ffmpeg MJPEG output splits into pictures of the encoded size', async 
   const s = new JpegSplitter((img) => got.push(img));
   await new Promise<void>((resolve, reject) => {
     const p = spawn('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=352x198:rate=5',
+      ...QUIET,
+      ...lavfiInput('testsrc=size=352x198:rate=5'),
       '-frames:v',
       '4',
-      '-c:v',
-      'mjpeg',
-      '-pix_fmt',
-      'yuvj420p',
-      '-f',
-      'image2pipe',
-      'pipe:1',
+      ...JPEGS_TO_STDOUT,
     ]);
     p.stdout.on('data', (d: Buffer) => s.push(d));
     p.on('error', reject);

@@ -1,41 +1,20 @@
 /** The frame pipeline against the simulator's real RTSP stream: fan-out, widths, idle stop, slow consumers. */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSimRtspServer, type SimRtspServer } from '../../src/simulator/rtsp.ts';
-import { FramePipeline, type TimedFrame } from '../../src/media/pipeline.ts';
+import { FramePipeline, type TimedPicture } from '../../src/media/pipeline.ts';
 import { jpegSize } from '../../src/media/jpeg.ts';
-import type { Frame } from '../../src/media/types.ts';
-import { maskUrl } from '../../src/tapo/rtsp.ts';
+import type { JpegPicture } from '../../src/media/types.ts';
 import { nextEvent, until, alive } from './helpers.ts';
+import { pipelineSimulator } from './pipeline-sim.ts';
 
-let sim: SimRtspServer;
-let maxSessions = 0;
-const source = (id: string, stream: 'stream1' | 'stream2' = 'stream1') => {
-  const url = sim.url(stream);
-  return { cameraId: id, url, maskedUrl: maskUrl(url) };
-};
-
-before(async () => {
-  sim = await startSimRtspServer({
-    name: 'Garden',
-    username: 'viewer',
-    password: 'V1ew:er@pass',
-    streams: { stream1: { fps: 10 } },
-  });
-  // The clips are encoded once per camera name and cached: not inside a test's deadline.
-  await sim.prepare();
-  sim.events.on('session', (e: { sessions: number }) => (maxSessions = Math.max(maxSessions, e.sessions)));
-});
-after(async () => {
-  await sim.close();
-});
+const garden = pipelineSimulator();
 
 test('several subscribers share ONE ffmpeg; each gets its own width and rate', async () => {
   const p = new FramePipeline({ idleMs: 200 });
   const starts: unknown[] = [];
   p.events.on('ffmpeg-start', (e) => starts.push(e));
-  const got: Record<string, Frame[]> = { a: [], b: [], c: [] };
-  const src = source('fan');
+  const got: Record<string, JpegPicture[]> = { a: [], b: [], c: [] };
+  const src = garden.source('fan');
   try {
     const ua = p.subscribe(src, { fps: 10, width: 320 }, (f) => void got.a.push(f));
     const ub = p.subscribe(src, { fps: 2, width: 320 }, (f) => void got.b.push(f));
@@ -43,7 +22,7 @@ test('several subscribers share ONE ffmpeg; each gets its own width and rate', a
     await until(() => got.a.length >= 20 && got.c.length >= 2, 20_000, 'frames for every subscriber');
     assert.equal(starts.length, 1, 'one ffmpeg for the camera');
     assert.equal(p.stats().ffmpegRunning, 1);
-    assert.equal(sim.stats().sessions, 1, 'one RTSP session on the camera');
+    assert.equal(garden.sim.stats().sessions, 1, 'one RTSP session on the camera');
     for (const f of [...got.a, ...got.b]) {
       assert.deepEqual(jpegSize(f.jpeg), { width: 320, height: 180 });
     }
@@ -75,9 +54,9 @@ test('several subscribers share ONE ffmpeg; each gets its own width and rate', a
 
 test('ffmpeg stops a short while after the last subscriber leaves; the latest frame stays available', async () => {
   const p = new FramePipeline({ idleMs: 300 });
-  const src = source('idle');
+  const src = garden.source('idle');
   try {
-    const first = new Promise<Frame>((resolve) => {
+    const first = new Promise<JpegPicture>((resolve) => {
       const un = p.subscribe(src, { fps: 5, width: 320 }, (f) => {
         un();
         resolve(f);
@@ -95,9 +74,9 @@ test('ffmpeg stops a short while after the last subscriber leaves; the latest fr
     assert.ok(last && last.time >= f.time && last.width === 320, 'the last picture is kept after ffmpeg stopped');
     assert.equal(p.latest('idle', 320), last);
     assert.equal(p.latest('idle', 640), undefined);
-    await until(() => sim.stats().sessions === 0, 5000, 'the camera session to end');
+    await until(() => garden.sim.stats().sessions === 0, 5000, 'the camera session to end');
     // A new subscriber brings it back.
-    const again = new Promise<Frame>((resolve) => {
+    const again = new Promise<JpegPicture>((resolve) => {
       const un = p.subscribe(src, { fps: 5, width: 320 }, (fr) => {
         un();
         resolve(fr);
@@ -111,7 +90,7 @@ test('ffmpeg stops a short while after the last subscriber leaves; the latest fr
 
 test('a subscriber that comes back before the idle delay keeps the same ffmpeg', async () => {
   const p = new FramePipeline({ idleMs: 5000 });
-  const src = source('keep');
+  const src = garden.source('keep');
   try {
     let n = 0;
     const un = p.subscribe(src, { fps: 5, width: 160 }, () => void n++);
@@ -130,14 +109,14 @@ test('a subscriber that comes back before the idle delay keeps the same ffmpeg',
 
 test('a slow consumer gets only the newest frame and the rest are dropped, without slowing others', async () => {
   const p = new FramePipeline({ idleMs: 200 });
-  const src = source('slow');
+  const src = garden.source('slow');
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const slowGot: TimedFrame[] = [];
-  const fastGot: Frame[] = [];
+  const slowGot: TimedPicture[] = [];
+  const fastGot: JpegPicture[] = [];
   try {
     const us = p.subscribe(src, { fps: 10, width: 160 }, async (f) => {
-      slowGot.push(f as TimedFrame);
+      slowGot.push(f as TimedPicture);
       if (slowGot.length === 1) {
         await gate;
       } // busy with the first frame

@@ -1,40 +1,19 @@
 /** The frame pipeline against the simulator's real RTSP stream: restarts after ffmpeg or the stream dies, and plan changes. */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSimRtspServer, type SimRtspServer } from '../../src/simulator/rtsp.ts';
 import { FramePipeline } from '../../src/media/pipeline.ts';
 import { jpegSize } from '../../src/media/jpeg.ts';
-import { MediaError, type Frame } from '../../src/media/types.ts';
-import { maskUrl } from '../../src/tapo/rtsp.ts';
+import { MediaError, type JpegPicture } from '../../src/media/types.ts';
 import { nextEvent, until } from './helpers.ts';
+import { pipelineSimulator } from './pipeline-sim.ts';
 
-let sim: SimRtspServer;
-let maxSessions = 0;
-const source = (id: string, stream: 'stream1' | 'stream2' = 'stream1') => {
-  const url = sim.url(stream);
-  return { cameraId: id, url, maskedUrl: maskUrl(url) };
-};
-
-before(async () => {
-  sim = await startSimRtspServer({
-    name: 'Garden',
-    username: 'viewer',
-    password: 'V1ew:er@pass',
-    streams: { stream1: { fps: 10 } },
-  });
-  // The clips are encoded once per camera name and cached: not inside a test's deadline.
-  await sim.prepare();
-  sim.events.on('session', (e: { sessions: number }) => (maxSessions = Math.max(maxSessions, e.sessions)));
-});
-after(async () => {
-  await sim.close();
-});
+const garden = pipelineSimulator();
 
 test('when ffmpeg is killed the subscribers are told and it restarts with backoff', async () => {
   const p = new FramePipeline({ backoffInitialMs: 100, idleMs: 200 });
-  const src = source('kill');
+  const src = garden.source('kill');
   const errors: MediaError[] = [];
-  const frames: Frame[] = [];
+  const frames: JpegPicture[] = [];
   try {
     const un = p.subscribe(src, { fps: 5, width: 320, onError: (e) => errors.push(e) }, (f) => void frames.push(f));
     const first = await nextEvent<{ pid: number }>(p.events, 'ffmpeg-start', 15_000);
@@ -60,14 +39,14 @@ test('when ffmpeg is killed the subscribers are told and it restarts with backof
 
 test('a stream the camera drops is reopened', async () => {
   const p = new FramePipeline({ backoffInitialMs: 100 });
-  const src = source('drop', 'stream2');
+  const src = garden.source('drop', 'stream2');
   const errors: MediaError[] = [];
   let n = 0;
   try {
     const un = p.subscribe(src, { fps: 5, width: 160, onError: (e) => errors.push(e) }, () => void n++);
     await until(() => n > 0, 15_000, 'a first frame');
     const restarted = nextEvent(p.events, 'ffmpeg-start', 15_000);
-    sim.dropClients();
+    garden.sim.dropClients();
     await restarted;
     const before = n;
     await until(() => n > before + 2, 15_000, 'frames after the camera dropped us');
@@ -81,10 +60,10 @@ test('a stream the camera drops is reopened', async () => {
 
 test('a wider subscriber restarts ffmpeg at once and the camera never sees two of our sessions', async () => {
   const p = new FramePipeline({ idleMs: 200, downgradeMs: 60_000 });
-  const src = source('upgrade');
-  maxSessions = sim.stats().sessions;
-  const small: Frame[] = [];
-  const big: Frame[] = [];
+  const src = garden.source('upgrade');
+  garden.maxSessions = garden.sim.stats().sessions;
+  const small: JpegPicture[] = [];
+  const big: JpegPicture[] = [];
   try {
     const u1 = p.subscribe(src, { fps: 2, width: 160 }, (f) => void small.push(f));
     await until(() => small.length > 0, 15_000, 'a small frame');
@@ -97,7 +76,7 @@ test('a wider subscriber restarts ffmpeg at once and the camera never sees two o
     ]);
     await until(() => big.length > 0, 15_000, 'a big frame');
     assert.deepEqual(jpegSize(big[0].jpeg), { width: 1000, height: 562 });
-    assert.equal(maxSessions, 1, 'the old session ended before the new one began');
+    assert.equal(garden.maxSessions, 1, 'the old session ended before the new one began');
     u2();
     // Needs shrank: no restart before downgradeMs, frames keep coming.
     const n = small.length;
@@ -111,8 +90,8 @@ test('a wider subscriber restarts ffmpeg at once and the camera never sees two o
 
 test('a camera whose source changes drops the old pictures and restarts; a forgotten camera stops', async () => {
   const p = new FramePipeline({ idleMs: 200 });
-  const first = source('moved', 'stream1');
-  const frames: Frame[] = [];
+  const first = garden.source('moved', 'stream1');
+  const frames: JpegPicture[] = [];
   try {
     const started = nextEvent<{ pid: number }>(p.events, 'ffmpeg-start', 15_000);
     const un = p.subscribe(first, { fps: 5, width: 160 }, (f) => void frames.push(f));
@@ -122,7 +101,7 @@ test('a camera whose source changes drops the old pictures and restarts; a forgo
 
     // Same id, another stream (another camera, or a new account): the old picture is not its picture.
     const restarted = nextEvent<{ pid: number }>(p.events, 'ffmpeg-start', 15_000);
-    const updated = p.updateSource(source('moved', 'stream2'));
+    const updated = p.updateSource(garden.source('moved', 'stream2'));
     assert.equal(p.latest('moved'), undefined, 'the old source’s picture is gone at once');
     await updated;
     assert.notEqual((await restarted).pid, a.pid);

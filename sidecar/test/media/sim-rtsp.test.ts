@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { startSimRtspServer, type SimRtspServer } from '../../src/simulator/rtsp.ts';
 import { jpegSize } from '../../src/media/jpeg.ts';
 import { ffmpegClient, nextEvent } from './helpers.ts';
+import { JPEGS_TO_STDOUT, QUIET, rtspTcpInput } from '../helpers/ffmpeg-args.ts';
 
 let sim: SimRtspServer;
 const account = { username: 'camuser', password: 'Cam:Pass@1' };
@@ -19,23 +20,7 @@ after(async () => {
 
 // A short analysis window: the simulator sends SPS/PPS in the SDP, the default 5 s of probing only slows tests.
 const grab = (url: string) =>
-  ffmpegClient([
-    '-rtsp_transport',
-    'tcp',
-    '-analyzeduration',
-    '500000',
-    '-i',
-    url,
-    '-frames:v',
-    '1',
-    '-c:v',
-    'mjpeg',
-    '-pix_fmt',
-    'yuvj420p',
-    '-f',
-    'image2pipe',
-    'pipe:1',
-  ]);
+  ffmpegClient([...rtspTcpInput(url, ['-analyzeduration', '500000']), '-frames:v', '1', ...JPEGS_TO_STDOUT]);
 
 test('ffmpeg reads both streams over TCP with the camera account (Digest), at their sizes', async () => {
   assert.equal(sim.stats().encoders, 0, 'no encoder before anyone plays');
@@ -66,25 +51,7 @@ test('an unknown path is 404', async () => {
 
 test('a third simultaneous session is refused with 453; the encoders stop when the last session leaves', async () => {
   const hold = (stream: 'stream1' | 'stream2') =>
-    spawn(
-      'ffmpeg',
-      [
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        'error',
-        '-rtsp_transport',
-        'tcp',
-        '-i',
-        sim.url(stream),
-        '-t',
-        '30',
-        '-f',
-        'null',
-        '-',
-      ],
-      { stdio: 'ignore' }
-    );
+    spawn('ffmpeg', [...QUIET, ...rtspTcpInput(sim.url(stream)), '-t', '30', '-f', 'null', '-'], { stdio: 'ignore' });
   const twoPlaying = new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('two sessions did not start')), 15_000);
     const check = () => {

@@ -1,7 +1,9 @@
 /** The ONVIF PullPoint client against the simulated camera's ONVIF endpoint. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { OnvifEventClient, type OnvifEvent, type OnvifClientOptions } from '../../src/tapo/onvif.ts';
 import { TapoError } from '../../src/tapo/errors.ts';
 import { startSimOnvifServer, type SimOnvifOptions, type SimOnvifServer } from '../../src/simulator/onvif.ts';
@@ -156,29 +158,34 @@ test('stop() interrupts a long poll promptly and unsubscribes', async () => {
   }
 });
 
-test('an unreachable camera is a network error and the client keeps retrying', async () => {
-  const { sim } = await setup();
-  const port = sim.port;
-  await sim.close();
+/** A client of the camera on `port` that collects its error reports; `reported` resolves at the `n`th. */
+function reportingClient(port: number, n: number, over: Partial<OnvifClientOptions>) {
   const errs: TapoError[] = [];
-  let resolveThree!: () => void;
-  const three = new Promise<void>((r) => (resolveThree = r));
+  let done!: () => void;
+  const reported = new Promise<void>((r) => (done = r));
   const client = new OnvifEventClient({
     host: '127.0.0.1',
     port,
     ...ACCOUNT,
-    retryInitialMs: 20,
-    retryMaxMs: 40,
+    ...over,
     onError: (e) => {
       errs.push(e);
-      if (errs.length === 3) {
-        resolveThree();
+      if (errs.length === n) {
+        done();
       }
     },
   });
+  return { client, errs, reported };
+}
+
+test('an unreachable camera is a network error and the client keeps retrying', async () => {
+  const { sim } = await setup();
+  const port = sim.port;
+  await sim.close();
+  const { client, errs, reported } = reportingClient(port, 3, { retryInitialMs: 20, retryMaxMs: 40 });
   try {
     client.start();
-    await deadline(three, 5000, 'three failed attempts');
+    await deadline(reported, 5000, 'three failed attempts');
     assert.ok(
       errs.every((e) => e instanceof TapoError && e.kind === 'network'),
       errs.map((e) => e.message).join('; ')
@@ -188,4 +195,53 @@ test('an unreachable camera is a network error and the client keeps retrying', a
     await client.stop();
   }
   assert.equal(client.state, 'stopped');
+});
+
+/** A stranger on port 0 that answers every SOAP request with `body`. */
+async function hostileCamera(body: string): Promise<{ server: Server; port: number; requests: () => number }> {
+  let n = 0;
+  const server = createServer((req, res) => {
+    n++;
+    req.resume();
+    res.writeHead(200, { 'Content-Type': 'application/soap+xml' }).end(body);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, port: (server.address() as AddressInfo).port, requests: () => n };
+}
+
+test('a camera answering malformed or hostile XML is a protocol error per answer, and the client keeps going', async () => {
+  const lol =
+    '<!ENTITY a "aaaaaaaaaa">' +
+    Array.from({ length: 9 }, (_, i) => `<!ENTITY a${i + 1} "${`&a${i || ''};`.repeat(10)}">`).join('');
+  const answers = {
+    'entity bomb': `<?xml version="1.0"?><!DOCTYPE e [${lol}]><s:Envelope xmlns:s="x"><s:Body>&a9;</s:Body></s:Envelope>`,
+    'external entity': '<!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]><Envelope><Body>&x;</Body></Envelope>',
+    truncated: '<s:Envelope xmlns:s="x"><s:Body><tds:GetCapabilitiesResponse>',
+    mismatched: '<Envelope><Body></Envelope></Body>',
+    'nested too deep': '<Envelope><Body>' + '<a>'.repeat(5000) + '</a>'.repeat(5000) + '</Body></Envelope>',
+    'not XML': '\u0000\u00ff{"error_code": -1}',
+  };
+  for (const [what, body] of Object.entries(answers)) {
+    const cam = await hostileCamera(body);
+    const { client, errs, reported } = reportingClient(cam.port, 2, {
+      cameraId: 'stranger',
+      retryInitialMs: 10,
+      retryMaxMs: 20,
+    });
+    try {
+      client.start();
+      await deadline(reported, 5000, `two reports for ${what}`);
+    } finally {
+      await client.stop();
+      cam.server.close();
+    }
+    for (const e of errs) {
+      assert.ok(e instanceof TapoError && e.kind === 'protocol', `${what}: ${e.kind} ${e.message}`);
+      assert.match(e.message, /^ONVIF stranger: unreadable answer \(HTTP 200, /, what);
+      assert.ok(!e.message.includes(ACCOUNT.password), 'no secret in the error');
+    }
+    assert.ok(cam.requests() >= 4, `${what}: the client kept asking (${cam.requests()} requests)`);
+    assert.equal(client.state, 'stopped');
+  }
 });

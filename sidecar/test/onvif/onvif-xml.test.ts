@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseXml, find, findAll, child, XmlError, escapeXml, decodeEntities } from '../../src/tapo/onvif-xml.ts';
-import { parseNotifications, passwordDigest, parseDuration, usernameTokenXml } from '../../src/tapo/onvif.ts';
+import { parseNotifications } from '../../src/tapo/onvif-notifications.ts';
+import { passwordDigest, parseDuration, usernameTokenXml } from '../../src/tapo/onvif-soap.ts';
 
 test('WS-UsernameToken digest matches the ONVIF programmer guide example', () => {
   const nonce = Buffer.from('LKqI6G/AikKCQrN0zqZFlg==', 'base64');
@@ -48,6 +49,25 @@ test('malformed XML and DOCTYPEs are XmlErrors, never crashes', () => {
     deep += '<a>';
   }
   assert.throws(() => parseXml(deep), XmlError);
+});
+
+test('entity expansion is off: DOCTYPEs (entity bombs, external entities) are refused, undeclared entities stay text', () => {
+  const lol =
+    '<!ENTITY lol "lol">' +
+    Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`).join('');
+  for (const hostile of [
+    `<?xml version="1.0"?><!DOCTYPE lolz [${lol}]><a>&lol9;</a>`,
+    '<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>',
+    '<!doctype a [<!ENTITY x "y">]><a>&x;</a>',
+  ]) {
+    assert.throws(
+      () => parseXml(hostile),
+      (e: unknown) => e instanceof XmlError && /DOCTYPE/.test(e.message)
+    );
+  }
+  const doc = parseXml('<a b="&lol; &#65;">&lol;&amp;lt;</a>');
+  assert.equal(doc.text, '&lol;&lt;', 'only the predefined entities are decoded, once');
+  assert.equal(doc.attrs.b, '&lol; A');
 });
 
 test('ISO durations', () => {

@@ -1,35 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import https from 'node:https';
 import net from 'node:net';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { startSimulatedFleet, type CameraDescription } from '../../src/simulator/fleet.ts';
-import { SimulatedCamera, type MotionEventInfo } from '../../src/simulator/camera.ts';
+import { startSimulatedFleet } from '../../src/simulator/fleet.ts';
+import type { MotionEventInfo } from '../../src/simulator/camera.ts';
 import { TapoClient } from '../../src/tapo/client.ts';
 import { startCam, clientFor, waitFor } from '../tapo/helpers.ts';
+import { postToCamera } from '../helpers/camera-post.ts';
+import { spawnSimulatorCli } from '../helpers/simulator-cli.ts';
 
 const sidecar = fileURLToPath(new URL('../..', import.meta.url));
-
-function postRaw(cam: SimulatedCamera, payload: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      { host: cam.host, port: cam.port, method: 'POST', path: '/', rejectUnauthorized: false, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) })
-        );
-      }
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(payload));
-  });
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -95,40 +77,13 @@ test('fleet honours basePort', async () => {
 });
 
 test('CLI prints one JSON line per camera and serves them until SIGTERM', async () => {
-  const child = spawn(
-    process.execPath,
-    // The third is a 2026 firmware build on login v4 (TPAP).
-    [
-      '--import',
-      'tsx',
-      'src/simulator/cli.ts',
-      '--cameras',
-      '3',
-      '--models',
-      'C210,C110,C200-1.4.6',
-      '--host',
-      '127.0.0.1',
-    ],
-    {
-      cwd: sidecar,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }
+  // The third is a 2026 firmware build on login v4 (TPAP).
+  const { cams: lines, child } = await spawnSimulatorCli(
+    ['--cameras', '3', '--models', 'C210,C110,C200-1.4.6', '--host', '127.0.0.1'],
+    3,
+    20_000
   );
-  child.stderr.resume();
   try {
-    const lines: CameraDescription[] = [];
-    const rl = createInterface({ input: child.stdout });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('CLI did not describe 3 cameras within 20 s')), 20_000);
-      rl.on('line', (l) => {
-        lines.push(JSON.parse(l) as CameraDescription);
-        if (lines.length === 3) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`CLI exited early (${code})`)));
-    });
     assert.deepEqual(
       lines.map((l) => [l.model, l.loginFlow]),
       [
@@ -190,27 +145,27 @@ test('values change between polls', async () => {
 test('login answers look like firmware: discover, probe without cnonce, bad user', async () => {
   const secure = await startCam({ name: 's-fw-secure' });
   const legacy = await startCam({ name: 's-fw-legacy', loginFlow: 'legacy' });
-  const disc = await postRaw(secure, { method: 'login', params: { sub_method: 'discover' } });
+  const disc = await postToCamera(secure, { method: 'login', params: { sub_method: 'discover' } });
   assert.equal(disc.json.error_code, -40413);
   assert.deepEqual((disc.json.result as { data: { encrypt_type: string[] } }).data.encrypt_type, ['3']);
   assert.equal(
-    (await postRaw(legacy, { method: 'login', params: { sub_method: 'discover' } })).json.error_code,
+    (await postToCamera(legacy, { method: 'login', params: { sub_method: 'discover' } })).json.error_code,
     -40401
   );
   assert.equal(
-    (await postRaw(secure, { method: 'login', params: { encrypt_type: '3', username: 'admin' } })).json.error_code,
+    (await postToCamera(secure, { method: 'login', params: { encrypt_type: '3', username: 'admin' } })).json.error_code,
     -40211
   );
   assert.equal(
     (
-      await postRaw(legacy, {
+      await postToCamera(legacy, {
         method: 'login',
         params: { cnonce: '0011223344556677', encrypt_type: '3', username: 'admin' },
       })
     ).json.error_code,
     -40401
   );
-  const bad = await postRaw(secure, {
+  const bad = await postToCamera(secure, {
     method: 'login',
     params: { cnonce: '0011223344556677', encrypt_type: '3', username: 'guest' },
   });
@@ -222,8 +177,8 @@ test('suspension after N failed digests, with sec_left, lifted after the configu
   const cam = await startCam({ name: 's-lock', maxFailedLogins: 3, lockoutSeconds: 1 });
   const cnonce = '0011223344556677';
   for (let i = 0; i < 2; i++) {
-    await postRaw(cam, { method: 'login', params: { cnonce, encrypt_type: '3', username: 'admin' } });
-    const r = await postRaw(cam, {
+    await postToCamera(cam, { method: 'login', params: { cnonce, encrypt_type: '3', username: 'admin' } });
+    const r = await postToCamera(cam, {
       method: 'login',
       params: { cnonce, encrypt_type: '3', username: 'admin', digest_passwd: 'X' },
     });
@@ -231,8 +186,8 @@ test('suspension after N failed digests, with sec_left, lifted after the configu
     assert.equal((r.json.result as { data: { time: number } }).data.time, 3 - (i + 1), 'attempts left');
   }
   const unlocked = waitFor(cam.events, 'unlocked');
-  await postRaw(cam, { method: 'login', params: { cnonce, encrypt_type: '3', username: 'admin' } });
-  const locked = await postRaw(cam, {
+  await postToCamera(cam, { method: 'login', params: { cnonce, encrypt_type: '3', username: 'admin' } });
+  const locked = await postToCamera(cam, {
     method: 'login',
     params: { cnonce, encrypt_type: '3', username: 'admin', digest_passwd: 'X' },
   });

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import https from 'node:https';
 import { startCam, clientFor, tapoError, waitFor, untilTime } from './helpers.ts';
+import { postToCamera } from '../helpers/camera-post.ts';
 import { FileStateStore, MemoryStateStore } from '../../src/tapo/state.ts';
 import type { SimulatedCamera } from '../../src/simulator/camera.ts';
 
@@ -63,20 +63,7 @@ test('a wrong password that triggers the suspension: one attempt, locked_out, no
   assert.equal(cam.stats.loginRequests, 2);
 });
 
-function post(cam: SimulatedCamera, payload: unknown): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      { host: cam.host, port: cam.port, method: 'POST', path: '/', rejectUnauthorized: false, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-      }
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(payload));
-  });
-}
+const post = postToCamera;
 
 /** Lock the camera the way another, careless client would: wrong credentials until suspended. */
 async function lockFromOutside(cam: SimulatedCamera): Promise<void> {

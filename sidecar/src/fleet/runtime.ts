@@ -1,0 +1,75 @@
+/**
+ * A camera's runtime inside the fleet: its configuration, client, timer, poll in flight, the last
+ * poll and counters; and the snapshot of it that the read side (`FleetView`) hands out.
+ */
+import type { CameraConfig } from '../config/types.ts';
+import type { CameraCounters, CameraSnapshot, PollResult } from '../model.ts';
+import { isPtzModel } from './map.ts';
+import type { MotionSource } from './motion.ts';
+import type { CameraProbe } from './probe.ts';
+
+export interface Runtime {
+  cfg: CameraConfig;
+  probe: CameraProbe | null;
+  motion: MotionSource | null;
+  motionActive: boolean;
+  timer: NodeJS.Timeout | null;
+  inFlight: Promise<void> | null;
+  due: number;
+  failures: number;
+  /** Bumped when the camera is replaced or removed: results of older polls are dropped. */
+  gen: number;
+  last: PollResult | null;
+  lastSeen: number | null;
+  model: string | null;
+  recentEvents: number[];
+  lastMotion: number | null;
+  lastAlarmTime: number | null;
+  counters: CameraCounters;
+}
+
+const zeroCounters = (): CameraCounters => ({
+  polls: { online: 0, offline: 0, auth_failed: 0, locked_out: 0, error: 0, unknown: 0, sleeping: 0 },
+  events: { motion: 0, person: 0, ring: 0 },
+});
+
+export function newRuntime(cfg: CameraConfig): Runtime {
+  return {
+    cfg,
+    probe: null,
+    motion: null,
+    motionActive: false,
+    timer: null,
+    inFlight: null,
+    due: 0,
+    failures: 0,
+    gen: 0,
+    last: null,
+    lastSeen: null,
+    model: null,
+    recentEvents: [],
+    lastMotion: null,
+    lastAlarmTime: null,
+    counters: zeroCounters(),
+  };
+}
+
+/** The camera as the read side sees it; drops event times older than a minute on the way. */
+export function snapshot(rt: Runtime): CameraSnapshot {
+  const cutoff = Date.now() - 60_000;
+  while (rt.recentEvents.length > 0 && rt.recentEvents[0]! < cutoff) {
+    rt.recentEvents.shift();
+  }
+  return {
+    id: rt.cfg.id,
+    name: rt.cfg.name,
+    host: rt.cfg.port === 443 ? rt.cfg.host : `${rt.cfg.host}:${rt.cfg.port}`,
+    ptz: isPtzModel(rt.model),
+    lastSeen: rt.lastSeen,
+    last: rt.last,
+    motionEventsLastMinute: rt.recentEvents.filter((t) => t >= cutoff).length,
+    lastMotion: rt.lastMotion,
+    disabled: rt.cfg.disabled,
+    restream: rt.cfg.rtspUrlOverride !== null,
+  };
+}

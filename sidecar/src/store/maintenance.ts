@@ -1,0 +1,231 @@
+/**
+ * Housekeeping of the history database: compaction of finished windows into chunks, retention,
+ * WAL checkpoints, and the background timer that runs them in small steps with a yield between
+ * them (node-sqlite3-wasm runs on the main thread: a poll never waits behind more than one step).
+ */
+import { statSync } from 'node:fs';
+import { setImmediate as yieldNow } from 'node:timers/promises';
+import { logger } from '../log.ts';
+import { COLUMNS, blockToRows, decodeColumn } from './columns.ts';
+import type { Connection } from './connection.ts';
+import { StoreError, type PruneResult } from './types.ts';
+
+export interface CheckpointResult {
+  busy: number;
+  log: number;
+  checkpointed: number;
+  /** SQLite's error when the checkpoint could not even start. */
+  error: string | null;
+}
+
+/**
+ * Moves raw polls of finished windows into chunk blobs: one (camera, window) per call, in one
+ * transaction. Returns false when nothing was left to compact.
+ */
+export function compactStep(c: Connection, now: number): boolean {
+  const next = c.first<{ camera: number; t: number }>('SELECT camera, t FROM polls WHERE t < ? ORDER BY t LIMIT 1', [
+    c.windowOf(now),
+  ]);
+  if (!next) {
+    return false;
+  }
+  const start = c.windowOf(next.t);
+  const end = start + c.chunkMs;
+  const cols = COLUMNS.join(', ');
+  c.db.exec('BEGIN');
+  try {
+    const raw = c
+      .stmt(`SELECT ${cols} FROM polls WHERE camera = ? AND t >= ? AND t < ?`)
+      .all([next.camera, start, end]) as Array<Record<string, number | null>>;
+    const rows = raw.map((r) => COLUMNS.map((col) => (r[col] === null ? NaN : Number(r[col]))));
+    const existing = c.readChunk(next.camera, start);
+    if (existing) {
+      rows.push(...blockToRows(existing));
+    }
+    rows.sort((a, b) => a[0] - b[0]);
+    c.writeChunk(next.camera, start, rows);
+    c.stmt('DELETE FROM polls WHERE camera = ? AND t >= ? AND t < ?').run([next.camera, start, end]);
+    c.db.exec('COMMIT');
+  } catch (err) {
+    c.db.exec('ROLLBACK');
+    throw new StoreError(`compaction failed: ${(err as Error).message}`, { cause: err });
+  }
+  return true;
+}
+
+/** Deletes data older than `cutoff`, at most about `maxRows` rows per call, in one transaction. */
+export function prune(c: Connection, cutoff: number, maxRows: number): PruneResult {
+  let deleted = 0;
+  let done = true;
+  c.db.exec('BEGIN');
+  try {
+    // Whole windows before the cutoff go, oldest first, a few per call...
+    const limit = Math.max(1, Math.floor(maxRows / 50));
+    const whole = c
+      .stmt('SELECT DISTINCT camera, start FROM chunks WHERE start <= ? ORDER BY start LIMIT ?')
+      .all([cutoff - c.chunkMs, limit]) as Array<{ camera: number; start: number }>;
+    for (const w of whole) {
+      deleted +=
+        c.stmt('DELETE FROM chunks WHERE camera = ? AND start = ?').run([w.camera, w.start]).changes > 0 ? 1 : 0;
+    }
+    if (whole.length === limit) {
+      done = false;
+    } else {
+      // ...then the window straddling the cutoff is trimmed, when its first poll is older.
+      const straddling = c
+        .stmt('SELECT camera, start, data FROM chunks WHERE col = 0 AND start > ? AND start < ?')
+        .all([cutoff - c.chunkMs, cutoff]) as Array<{ camera: number; start: number; data: Uint8Array }>;
+      for (const w of straddling) {
+        if (!(decodeColumn(w.data)[0]! < cutoff)) {
+          continue;
+        }
+        const rows = blockToRows(c.readChunk(w.camera, w.start)!);
+        const kept = rows.filter((r) => r[0] >= cutoff);
+        deleted += rows.length - kept.length;
+        c.writeChunk(w.camera, w.start, kept);
+      }
+    }
+    for (const [table, col] of [
+      ['polls', 't'],
+      ['poll_errors', 't'],
+      ['events', 'start'],
+      ['status_changes', 't'],
+    ] as const) {
+      const r = c
+        .stmt(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${col} < ? LIMIT ?)`)
+        .run([cutoff, maxRows]);
+      deleted += r.changes;
+      if (r.changes >= maxRows) {
+        done = false;
+      }
+    }
+    c.db.exec('COMMIT');
+  } catch (err) {
+    c.db.exec('ROLLBACK');
+    throw new StoreError(`retention failed: ${(err as Error).message}`, { cause: err });
+  }
+  return { deleted, done };
+}
+
+/** TRUNCATE checkpoints that remember how many in a row could not complete. */
+export class Checkpointer {
+  private failures = 0;
+
+  constructor(private readonly c: Connection) {}
+
+  /**
+   * Copies the WAL into the database and empties it (TRUNCATE). Returns SQLite's figures: `busy`
+   * 1 when it could not finish, `log` frames in the WAL, `checkpointed` frames copied. One that
+   * cannot complete is logged as a warning with those figures (or SQLite's error), since a WAL
+   * that is never checkpointed grows without bound. Skipped (null) inside a transaction.
+   */
+  run(): CheckpointResult | null {
+    if (this.c.db.inTransaction) {
+      return null;
+    }
+    let r: CheckpointResult;
+    try {
+      const row = this.c.db.get('PRAGMA wal_checkpoint(TRUNCATE)') as Record<keyof CheckpointResult, number>;
+      r = { busy: Number(row.busy), log: Number(row.log), checkpointed: Number(row.checkpointed), error: null };
+    } catch (err) {
+      r = { busy: 1, log: -1, checkpointed: -1, error: (err as Error).message };
+    }
+    if (r.busy !== 0 || r.checkpointed < r.log || r.error) {
+      this.failures++;
+      logger.warn(
+        { ...r, walBytes: fileSize(`${this.c.file}-wal`), failures: this.failures },
+        'the history journal (WAL) could not be checkpointed: it grows until a checkpoint completes'
+      );
+    } else if (this.failures > 0) {
+      logger.info({ after: this.failures }, 'the history journal (WAL) is checkpointed again');
+      this.failures = 0;
+    }
+    return r;
+  }
+}
+
+/** The steps one housekeeping pass takes, and whether the store has closed meanwhile. */
+export interface MaintenanceSteps {
+  isClosed(): boolean;
+  compactStep(now: number): boolean;
+  prune(cutoff: number): Promise<PruneResult>;
+  checkpoint(): unknown;
+}
+
+/** One housekeeping pass: compaction, retention (each step followed by a yield to the event loop), then a checkpoint. */
+export async function maintain(steps: MaintenanceSteps, retentionMs: number, now: number): Promise<void> {
+  while (!steps.isClosed() && steps.compactStep(now)) {
+    await yieldNow();
+  }
+  while (!steps.isClosed()) {
+    const r = await steps.prune(now - retentionMs);
+    if (r.done) {
+      break;
+    }
+    await yieldNow();
+  }
+  if (!steps.isClosed()) {
+    steps.checkpoint();
+  }
+}
+
+/** The background timer of housekeeping passes: at most one pass runs at a time. */
+export class Housekeeping {
+  private maintenance: { timer: NodeJS.Timeout; running: Promise<void> | null } | null = null;
+  private retentionMs: number | null = null;
+
+  constructor(
+    private readonly pass: (retentionMs: number) => Promise<void>,
+    private readonly defaultRetentionMs: number,
+    private readonly isClosed: () => boolean
+  ) {}
+
+  /** Starts the timer (and a pass at once, unless one runs); called again, it applies the new retention/interval. */
+  start(opts: { retentionMs?: number; intervalMs?: number } = {}): void {
+    const running = this.maintenance?.running ?? null;
+    if (this.maintenance) {
+      clearInterval(this.maintenance.timer);
+    }
+    const retentionMs = opts.retentionMs ?? this.retentionMs ?? this.defaultRetentionMs;
+    this.retentionMs = retentionMs;
+    const run = () => {
+      if (!this.maintenance || this.maintenance.running || this.isClosed()) {
+        return;
+      }
+      this.maintenance.running = this.pass(retentionMs)
+        .catch((err) => logger.error({ err: (err as Error).message }, 'history housekeeping failed'))
+        .finally(() => {
+          if (this.maintenance) {
+            this.maintenance.running = null;
+          }
+        });
+    };
+    const timer = setInterval(run, opts.intervalMs ?? 60_000);
+    timer.unref();
+    this.maintenance = { timer, running };
+    if (!running) {
+      run();
+    }
+  }
+
+  /** The pass in progress, if any. */
+  get running(): Promise<void> | null {
+    return this.maintenance?.running ?? null;
+  }
+
+  stop(): void {
+    if (!this.maintenance) {
+      return;
+    }
+    clearInterval(this.maintenance.timer);
+    this.maintenance = null;
+  }
+}
+
+function fileSize(path: string): number | null {
+  try {
+    return statSync(path).size;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * Reading history: bucketed series (chunks and raw rows merged, see downsample.ts), raw points,
+ * events, status changes, and what the fleet resumes from after a restart.
+ */
+import type { EventKind, MetricName, MotionEvent, PollResult } from '../model.ts';
+import { logger } from '../log.ts';
+import { BucketAccumulator, bucketTimes, planBuckets } from './downsample.ts';
+import {
+  COLUMNS,
+  METRIC_COLUMN,
+  NCOLS,
+  STATUS_CODES,
+  blockToRows,
+  colIndex,
+  column,
+  decodeColumn,
+  rowToPoint,
+  type Block,
+  type Column,
+} from './columns.ts';
+import { marks, type Connection } from './connection.ts';
+import { addEventRates } from './event-rates.ts';
+import {
+  STATE_METRICS,
+  type Aggregate,
+  type CameraResume,
+  type PollPoint,
+  type StatusChange,
+  type StoreHistoryRequest,
+  type StoredSeries,
+} from './types.ts';
+
+export function history(c: Connection, req: StoreHistoryRequest): StoredSeries[] {
+  const plan = planBuckets(req.from, req.to, req.maxPoints, req.minIntervalMs);
+  const times = bucketTimes(plan);
+  const cams = c.knownKeys(req.cameraIds);
+  const pollMetrics = req.metrics.filter(
+    (m): m is Exclude<MetricName, 'motion_events_per_min'> => m !== 'motion_events_per_min'
+  );
+  const cols = ['t', ...new Set(pollMetrics.map((m) => METRIC_COLUMN[m]))] as Column[];
+  const byCam = pollMetrics.length > 0 ? blocks(c, cams, req.from, req.to, cols) : new Map<number, Block[]>();
+  const eventTimes = req.metrics.includes('motion_events_per_min')
+    ? eventStarts(c, cams, req.from, req.to)
+    : new Map<number, number[]>();
+
+  const out: StoredSeries[] = [];
+  for (const cameraId of req.cameraIds) {
+    const cam = c.cameraKey(cameraId, false);
+    for (const metric of req.metrics) {
+      const agg: Aggregate =
+        !req.aggregate || req.aggregate === 'auto' ? (STATE_METRICS.has(metric) ? 'last' : 'avg') : req.aggregate;
+      const acc = new BucketAccumulator(plan);
+      if (cam !== undefined) {
+        if (metric === 'motion_events_per_min') {
+          addEventRates(acc, eventTimes.get(cam) ?? [], plan, req.from, req.to);
+        } else {
+          for (const b of byCam.get(cam) ?? []) {
+            const t = column(b, 't');
+            let v = column(b, METRIC_COLUMN[metric]);
+            if (metric === 'online') {
+              v = v.map((s) => (s === STATUS_CODES.online ? 1 : 0));
+            }
+            acc.addColumn(t, v, req.from, req.to);
+          }
+        }
+      }
+      const s: StoredSeries = {
+        cameraId,
+        metric,
+        times,
+        values: acc.values(agg),
+        bucketMs: plan.bucketMs,
+        aggregate: agg,
+      };
+      if (req.withMinMax) {
+        s.min = acc.values('min');
+        s.max = acc.values('max');
+      }
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+/** Raw points of one camera in [from, to], oldest first, at most `limit` (the newest), with their errors. */
+export function points(c: Connection, cameraId: string, from: number, to: number, limit: number): PollPoint[] {
+  const cam = c.cameraKey(cameraId, false);
+  if (cam === undefined) {
+    return [];
+  }
+  const rows: number[][] = [];
+  for (const b of blocks(c, [cam], from, to, COLUMNS).get(cam) ?? []) {
+    for (const r of blockToRows(b)) {
+      if (r[0] >= from && r[0] <= to) {
+        rows.push(r);
+      }
+    }
+  }
+  rows.sort((a, b) => a[0] - b[0]);
+  const kept = rows.slice(Math.max(0, rows.length - limit));
+  const errors = new Map<number, string>();
+  if (kept.length > 0) {
+    for (const e of c
+      .stmt('SELECT t, error FROM poll_errors WHERE camera = ? AND t >= ? AND t <= ?')
+      .all([cam, kept[0]![0], kept.at(-1)![0]]) as Array<{ t: number; error: string }>) {
+      errors.set(e.t, e.error);
+    }
+  }
+  return kept.map((r) => ({ ...rowToPoint(r), error: errors.get(r[0]!) ?? null }));
+}
+
+export function events(
+  c: Connection,
+  cameraIds: string[],
+  from: number,
+  to: number,
+  kinds?: EventKind[]
+): MotionEvent[] {
+  const cams = c.knownKeys(cameraIds);
+  if (cams.length === 0) {
+    return [];
+  }
+  const kindSql = kinds && kinds.length > 0 ? ` AND kind IN (${marks(kinds.length)})` : '';
+  // An event counts when it overlaps the range (started before `to`, not ended before `from`).
+  const rows = c.db.all(
+    `SELECT camera, start, finish, kind, source FROM events WHERE camera IN (${marks(cams.length)}) AND start <= ? AND (start >= ? OR finish >= ?)${kindSql} ORDER BY start, camera`,
+    [...cams, to, from, from, ...(kinds && kinds.length > 0 ? kinds : [])]
+  ) as Array<{ camera: number; start: number; finish: number | null; kind: string; source: string }>;
+  return rows.map((r) => ({
+    cameraId: c.keys.get(r.camera)!,
+    start: r.start,
+    end: r.finish,
+    kind: r.kind as EventKind,
+    source: r.source as MotionEvent['source'],
+  }));
+}
+
+export function statusChanges(c: Connection, cameraIds: string[], from: number, to: number): StatusChange[] {
+  const cams = c.knownKeys(cameraIds);
+  if (cams.length === 0) {
+    return [];
+  }
+  const rows = c.db.all(
+    `SELECT camera, t, from_status, to_status, error FROM status_changes WHERE camera IN (${marks(cams.length)}) AND t >= ? AND t <= ? ORDER BY t, camera`,
+    [...cams, from, to]
+  ) as Array<{ camera: number; t: number; from_status: string; to_status: string; error: string | null }>;
+  return rows.map((r) => ({
+    cameraId: c.keys.get(r.camera)!,
+    time: r.t,
+    from: asStatus(r.from_status),
+    to: asStatus(r.to_status),
+    error: r.error,
+  }));
+}
+
+/** The newest poll and last-seen time of every camera the store knows. */
+export function resume(c: Connection): Map<string, CameraResume> {
+  const out = new Map<string, CameraResume>();
+  for (const r of c.db.all('SELECT camera, poll, last_seen FROM latest') as Array<{
+    camera: number;
+    poll: string;
+    last_seen: number | null;
+  }>) {
+    const id = c.keys.get(r.camera);
+    if (!id) {
+      continue;
+    }
+    try {
+      out.set(id, { last: JSON.parse(r.poll) as PollResult, lastSeen: r.last_seen });
+    } catch {
+      logger.warn({ camera: id }, 'ignoring an unreadable stored poll');
+    }
+  }
+  return out;
+}
+
+export function latestEventStart(c: Connection, cameraId: string, source?: MotionEvent['source']): number | null {
+  const cam = c.cameraKey(cameraId, false);
+  if (cam === undefined) {
+    return null;
+  }
+  const r = source
+    ? c.first<{ s: number | null }>('SELECT max(start) AS s FROM events WHERE camera = ? AND source = ?', [cam, source])
+    : c.first<{ s: number | null }>('SELECT max(start) AS s FROM events WHERE camera = ?', [cam]);
+  return r?.s ?? null;
+}
+
+/** Chunks and raw rows of the given cameras overlapping [from, to], per camera key, as blocks holding `cols`. */
+function blocks(
+  c: Connection,
+  cams: number[],
+  from: number,
+  to: number,
+  cols: readonly Column[]
+): Map<number, Block[]> {
+  const out = new Map<number, Block[]>();
+  if (cams.length === 0) {
+    return out;
+  }
+  for (const cam of cams) {
+    out.set(cam, []);
+  }
+  const camMarks = marks(cams.length);
+  const colIdx = cols.map(colIndex);
+  const chunkRows = c.db.all(
+    `SELECT camera, col, start, data FROM chunks WHERE camera IN (${camMarks}) AND col IN (${colIdx.join(',')}) AND start > ? AND start <= ?`,
+    [...cams, from - c.chunkMs, to]
+  ) as Array<{ camera: number; col: number; start: number; data: Uint8Array }>;
+  const pending = new Map<string, Block>();
+  for (const r of chunkRows) {
+    const key = `${r.camera}:${r.start}`;
+    let b = pending.get(key);
+    const values = decodeColumn(r.data);
+    if (!b) {
+      b = { n: values.length, cols: new Array(NCOLS) };
+      pending.set(key, b);
+      out.get(r.camera)!.push(b);
+    }
+    b.cols[r.col] = values;
+  }
+  const raw = c.db.all(
+    `SELECT camera, ${cols.join(', ')} FROM polls WHERE camera IN (${camMarks}) AND t >= ? AND t <= ? ORDER BY camera, t`,
+    [...cams, from, to]
+  ) as Array<Record<string, number | null>>;
+  const byCam = new Map<number, Array<Record<string, number | null>>>();
+  for (const r of raw) {
+    const cam = r.camera as number;
+    let rows = byCam.get(cam);
+    if (!rows) {
+      byCam.set(cam, (rows = []));
+    }
+    rows.push(r);
+  }
+  for (const [cam, rows] of byCam) {
+    const b: Block = { n: rows.length, cols: new Array(NCOLS) };
+    for (const col of cols) {
+      b.cols[colIndex(col)] = Float64Array.from(rows, (r) => (r[col] === null ? NaN : Number(r[col])));
+    }
+    out.get(cam)!.push(b);
+  }
+  return out;
+}
+
+/** Motion event starts in [from, to] per camera key. */
+function eventStarts(c: Connection, cams: number[], from: number, to: number): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  if (cams.length === 0) {
+    return out;
+  }
+  const rows = c.db.all(
+    `SELECT camera, start FROM events WHERE camera IN (${marks(cams.length)}) AND start >= ? AND start <= ?`,
+    [...cams, from, to]
+  ) as Array<{ camera: number; start: number }>;
+  for (const r of rows) {
+    let a = out.get(r.camera);
+    if (!a) {
+      out.set(r.camera, (a = []));
+    }
+    a.push(r.start);
+  }
+  return out;
+}
+
+function asStatus(s: string): StatusChange['to'] {
+  return s in STATUS_CODES ? (s as StatusChange['to']) : 'unknown';
+}
