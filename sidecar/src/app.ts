@@ -44,8 +44,6 @@ export interface App {
 }
 
 const VERSION = process.env.TAPO_SIDECAR_VERSION ?? 'dev';
-/** The hubs' stream port: 8800 on every real hub; TAPO_HUB_STREAM_PORT moves it for simulated hubs on one machine. */
-const hubStreamPort = () => Number(process.env.TAPO_HUB_STREAM_PORT) || 8800;
 
 /** Pictures for the datasource: the pipeline fed from each camera's RTSP source. */
 function frameProvider(pipeline: FramePipeline, sourceOf: (id: string) => RtspSource): FrameProvider {
@@ -166,7 +164,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       cameraId: cfg.id,
       ...hubStreamUrl({
         host: hub.host,
-        port: hubStreamPort(),
+        ...(hub.streamPort !== undefined ? { port: hub.streamPort } : {}),
         username: hub.username,
         password: hub.password,
         deviceId,
