@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { OUT, startBrowserHarness } from './chromium.mjs';
+import { OUT, startBrowserHarness, startTogether } from './chromium.mjs';
 import { pluginClients, pluginContext, runStream, startSidecar } from './sidecar.mjs';
 import { startHubSimulator } from './simulator.mjs';
 
@@ -24,17 +24,14 @@ let clients;
 let stream;
 
 before(async () => {
-  const started = await Promise.allSettled([
-    startSidecar({ waitFor: null, args: ['--no-demo'] }),
-    startHubSimulator({ children: 'C420' }),
-    startBrowserHarness(),
-  ]);
-  [sidecar, sim, harness] = started.map((s) => s.value);
-  for (const s of started) {
-    if (s.status === 'rejected') {
-      throw s.reason;
-    }
-  }
+  await startTogether(
+    [
+      startSidecar({ waitFor: null, args: ['--no-demo'] }),
+      startHubSimulator({ children: 'C420' }),
+      startBrowserHarness(),
+    ],
+    (v) => ([sidecar, sim, harness] = v)
+  );
   clients = pluginClients(sidecar.address);
 });
 

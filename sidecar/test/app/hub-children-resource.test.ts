@@ -14,27 +14,8 @@ import { createLogger } from '../../src/log.ts';
 import { parseOptions, type SidecarOptions } from '../../src/options.ts';
 import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
 import { childCameraId } from '../../src/fleet/hub-probe.ts';
-import type { CallResourceRequest } from '../../src/grafana/protocol.ts';
+import { resourceRequest } from '../helpers/resource-request.ts';
 import { resources, type HubChildrenResponse } from '../../../src/shared/query.ts';
-
-function get(path: string, role: string | null = 'Editor'): CallResourceRequest {
-  return {
-    pluginContext: {
-      orgId: 1,
-      pluginId: 'camwatch-tapo-datasource',
-      user: role === null ? null : { login: 'u', name: 'u', email: '', role },
-      dataSourceInstanceSettings: null,
-      grafanaConfig: {},
-      pluginVersion: 'test',
-      userAgent: 'test',
-    },
-    path,
-    method: 'GET',
-    url: path,
-    headers: {},
-    body: Buffer.alloc(0),
-  };
-}
 
 test("a saved hub's children for the config editor; refusals in words; a wrong password is not resent", async (t) => {
   const good = await SimulatedHub.start({ host: '127.0.0.1', name: 'Good hub', stream: false });
@@ -70,8 +51,8 @@ test("a saved hub's children for the config editor; refusals in words; a wrong p
     rmSync(dir, { recursive: true, force: true });
   });
   await app.start();
-  const call = async (path: string, role?: string | null) => {
-    const r = await app.handlers.callResource(get(path, role));
+  const call = async (path: string, role: string | null = 'Editor') => {
+    const r = await app.handlers.callResource(resourceRequest(role, path));
     const text = r.body.toString();
     assert.ok(!text.includes(good.cloudPassword) && !text.includes('not-the-password'), text);
     return { code: r.code, body: JSON.parse(text) };

@@ -7,30 +7,13 @@ import assert from 'node:assert/strict';
 import { createLogger } from '../../src/log.ts';
 import { callResource } from '../../src/datasource/resources.ts';
 import { healthOf } from '../../src/datasource/health.ts';
-import type { CallResourceRequest } from '../../src/grafana/protocol.ts';
 import type { CameraTestResult } from '../../../src/shared/query.ts';
 import { MemoryFleet, poll } from '../helpers/memory-fleet.ts';
+import { resourceRequest } from '../helpers/resource-request.ts';
 
 const log = createLogger('silent');
 
-function req(role: string | null, path: string, method = 'POST'): CallResourceRequest {
-  return {
-    pluginContext: {
-      orgId: 1,
-      pluginId: 'camwatch-tapo-datasource',
-      user: role === null ? null : { login: 'u', name: 'u', email: '', role },
-      dataSourceInstanceSettings: null,
-      grafanaConfig: {},
-      pluginVersion: 'test',
-      userAgent: 'test',
-    },
-    path,
-    method,
-    url: path,
-    headers: {},
-    body: Buffer.alloc(0),
-  };
-}
+const req = (role: string | null, path: string, method = 'POST') => resourceRequest(role, path, { method });
 
 const parse = (body: Buffer) => JSON.parse(body.toString('utf8'));
 

@@ -7,36 +7,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '../../src/log.ts';
 import { callResource } from '../../src/datasource/resources.ts';
-import type { CallResourceRequest, PluginContext } from '../../src/grafana/protocol.ts';
 import type { DiscoverResponse } from '../../../src/shared/query.ts';
 import { DiscoveryResponder } from '../../src/simulator/discovery.ts';
 import { MemoryFleet, poll } from '../helpers/memory-fleet.ts';
+import { resourceRequest } from '../helpers/resource-request.ts';
 import { startCam } from '../tapo/helpers.ts';
 
 const log = createLogger('silent');
 
-function ctx(role: string | null): PluginContext {
-  return {
-    orgId: 1,
-    pluginId: 'camwatch-tapo-datasource',
-    user: role === null ? null : { login: 'u', name: 'u', email: '', role },
-    dataSourceInstanceSettings: null,
-    grafanaConfig: {},
-    pluginVersion: 'test',
-    userAgent: 'test',
-  };
-}
-
-function req(role: string | null, body: unknown, method = 'POST'): CallResourceRequest {
-  return {
-    pluginContext: ctx(role),
-    path: 'discover',
-    method,
-    url: 'discover',
-    headers: {},
-    body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
-  };
-}
+const req = (role: string | null, body: unknown, method = 'POST') =>
+  resourceRequest(role, 'discover', { method, body });
 
 const parse = (body: Buffer) => JSON.parse(body.toString('utf8'));
 

@@ -3,6 +3,7 @@ import { Alert, Button, InlineField, InlineSwitch, Stack, Text } from '@grafana/
 import React, { useState } from 'react';
 
 import { resources, type CameraSettings, type HubChildItem, type HubChildrenResponse } from '../../shared/query';
+import { AddOrAdded } from './AddOrAdded';
 import { errorMessage } from './useCameraList';
 
 export interface HubChildToAdd {
@@ -131,24 +132,13 @@ export function HubChildren({ uid, camera, saved, cameras, onChange, onAdd }: Pr
                   <td>{c.model}</td>
                   <td>{stateWords(c)}</td>
                   <td>
-                    {already ? (
-                      <Text color="secondary">Added as {already}</Text>
-                    ) : (
-                      <Button
-                        size="sm"
-                        icon="plus"
-                        aria-label={`Add ${c.name}`}
-                        onClick={() =>
-                          onAdd({
-                            name: c.name,
-                            host: camera.host,
-                            hubChild: { hubId: camera.id, deviceId: c.deviceId },
-                          })
-                        }
-                      >
-                        Add
-                      </Button>
-                    )}
+                    <AddOrAdded
+                      added={already && `Added as ${already}`}
+                      label={`Add ${c.name}`}
+                      onAdd={() =>
+                        onAdd({ name: c.name, host: camera.host, hubChild: { hubId: camera.id, deviceId: c.deviceId } })
+                      }
+                    />
                   </td>
                 </tr>
               );
