@@ -17,7 +17,7 @@ import { DatasourceLiveness } from './datasource/liveness.ts';
 import type { CameraControls, FrameProvider } from './datasource/deps.ts';
 import { healthOf } from './datasource/health.ts';
 import { startDemoFleet, type DemoFleet } from './demo/fleet.ts';
-import { Fleet, onvifMotionSourceFactory } from './fleet/index.ts';
+import { Fleet, childCameraId, onvifMotionSourceFactory } from './fleet/index.ts';
 import type { PollResult } from './model.ts';
 import type { PluginHandlers } from './grafana/handlers.ts';
 import type { DataSourceInstanceSettings } from './grafana/protocol.ts';
@@ -44,8 +44,6 @@ export interface App {
 }
 
 const VERSION = process.env.TAPO_SIDECAR_VERSION ?? 'dev';
-/** The hubs' stream port: 8800 on every real hub; TAPO_HUB_STREAM_PORT moves it for simulated hubs on one machine. */
-const hubStreamPort = () => Number(process.env.TAPO_HUB_STREAM_PORT) || 8800;
 
 /** Pictures for the datasource: the pipeline fed from each camera's RTSP source. */
 function frameProvider(pipeline: FramePipeline, sourceOf: (id: string) => RtspSource): FrameProvider {
@@ -166,7 +164,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       cameraId: cfg.id,
       ...hubStreamUrl({
         host: hub.host,
-        port: hubStreamPort(),
+        ...(hub.streamPort !== undefined ? { port: hub.streamPort } : {}),
         username: hub.username,
         password: hub.password,
         deviceId,
@@ -386,6 +384,31 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       const results: Array<PollResult | null> = await fleet.pollNow(ids);
       // A camera replaced while the check ran has no result of this generation: "not polled yet".
       return results.map((p, i) => healthOf(ids[i], fleet.camera(ids[i])?.name ?? ids[i], p));
+    },
+    async hubChildren(hubId, refresh) {
+      let list = fleet.hubChildren(hubId);
+      if (list === undefined) {
+        return null;
+      }
+      if (list === null || refresh) {
+        // One poll of the hub through its own client: a refused password is not sent again.
+        const [result] = await fleet.pollNow([hubId]);
+        list = fleet.hubChildren(hubId);
+        if (!list || result?.status !== 'online') {
+          return healthOf(hubId, fleet.camera(hubId)?.name ?? hubId, result ?? null);
+        }
+      }
+      return {
+        children: list.map((c) => ({
+          deviceId: c.deviceId,
+          name: c.alias || c.model,
+          model: c.model,
+          online: c.online,
+          sleeping: c.sleeping,
+          batteryPercent: c.batteryPercent,
+          cameraId: childCameraId(hubId, c.deviceId),
+        })),
+      };
     },
     async sidecarProblems() {
       const problem = await ffmpegProblem();

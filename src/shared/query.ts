@@ -200,6 +200,10 @@ export interface CameraSettings {
   /** A pinned TLS certificate SHA-256 fingerprint; empty means trust on first use. */
   tlsFingerprint?: string;
   disabled?: boolean;
+  /** 'hub': a Tapo hub (H200/H500) entered like a camera; its battery cameras are offered to add. */
+  kind?: 'camera' | 'hub';
+  /** A battery camera behind a hub (host and cloud password are the hub's); `hubId` is the hub's camera id. */
+  hubChild?: { hubId: string; deviceId: string };
 }
 
 export type ConnectionMode = 'managed' | 'sidecar';
@@ -251,7 +255,28 @@ export const resources = {
   discover: 'discover',
   /** POST: one poll of a saved camera now, answered as a CameraTestResult (Editor/Admin). */
   test: (id: string) => `cameras/${id}/test`,
+  /** GET: a saved hub's children as HubChildrenResponse (Editor/Admin); `?refresh=1` lists them afresh. */
+  hubChildren: (id: string) => `hubs/${id}/children`,
 };
+
+/** One camera or doorbell behind a hub, as GET resources.hubChildren lists it. */
+export interface HubChildItem {
+  /** The child's device_id: the key of `hubChild.deviceId`. */
+  deviceId: string;
+  name: string;
+  model: string;
+  online: boolean;
+  sleeping: boolean;
+  batteryPercent: number | null;
+  /** The id the sidecar runs it under while no entry of its own is configured. */
+  cameraId: string;
+}
+
+/** Answer of GET resources.hubChildren. */
+export interface HubChildrenResponse {
+  hubId: string;
+  children: HubChildItem[];
+}
 
 /** Body of POST resources.discover. Without `target`, the sidecar's own networks are broadcast to. */
 export interface DiscoverRequest {

@@ -162,3 +162,16 @@ export async function catalogScreenshot(locator, name) {
     await locator.screenshot({ path: join(dir, name) });
   }
 }
+
+/**
+ * Starts things at once (sidecar, simulator, browser): `keep` gets every one that started
+ * (undefined where one failed) before the first failure is thrown, so `after` can stop the others.
+ */
+export async function startTogether(starts, keep) {
+  const settled = await Promise.allSettled(starts);
+  keep(settled.map((s) => s.value));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) {
+    throw failed.reason;
+  }
+}

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { OUT, startBrowserHarness } from './chromium.mjs';
+import { OUT, startBrowserHarness, startTogether } from './chromium.mjs';
 import { pluginClients, pluginContext, runStream, startSidecar } from './sidecar.mjs';
 
 const UID = 'tapo-ds';
@@ -38,14 +38,7 @@ let clients;
 let stream;
 
 before(async () => {
-  const started = await Promise.allSettled([startSidecar(), startBrowserHarness()]);
-  sidecar = started[0].value;
-  harness = started[1].value;
-  for (const s of started) {
-    if (s.status === 'rejected') {
-      throw s.reason;
-    }
-  }
+  await startTogether([startSidecar(), startBrowserHarness()], (v) => ([sidecar, harness] = v));
   clients = pluginClients(sidecar.address);
 });
 

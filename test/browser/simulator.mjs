@@ -2,10 +2,11 @@
  * The camera simulator (`sidecar/src/simulator/cli.ts --media`) as a child process for the browser
  * tests: N cameras on loopback, each with its real local API and an RTSP server replaying its
  * camera-sized H.264 clip, and the datasource settings (jsonData cameras, decrypted passwords) that
- * point the built sidecar at them, as the conformance fixture does. Runs in its own process group.
+ * point the built sidecar at them, as the conformance fixture does; or one simulated hub (`--hub`)
+ * with battery children and its port-8800 stream. Runs in its own process group.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -20,29 +21,15 @@ function killGroup(pid, signal) {
 }
 
 /**
- * Starts `cameras` simulated cameras of `models` (cycled; models that serve RTSP) with --media;
- * resolves once every camera's JSON line arrived (the simulator encodes or loads its clips first).
+ * Runs the simulator CLI with `args` until it printed `count` JSON lines that `accept` takes (it
+ * encodes or loads its clips first); rejects with its last stderr if it exits or misses the deadline.
  */
-export async function startSimulator({ cameras = 4, models = 'C210,C200,C110,C310', timeoutMs = 120_000 } = {}) {
-  const password = `Sim-${randomBytes(6).toString('hex')}`;
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/simulator/cli.ts',
-      '--cameras',
-      String(cameras),
-      '--host',
-      '127.0.0.1',
-      '--models',
-      models,
-      '--password',
-      password,
-      '--media',
-    ],
-    { cwd: join(ROOT, 'sidecar'), detached: true, stdio: ['ignore', 'pipe', 'pipe'] }
-  );
+async function runSimulator(args, count, accept, timeoutMs) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/simulator/cli.ts', ...args], {
+    cwd: join(ROOT, 'sidecar'),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const pid = child.pid;
   const onExit = () => killGroup(pid, 'SIGKILL');
   process.once('exit', onExit);
@@ -66,7 +53,7 @@ export async function startSimulator({ cameras = 4, models = 'C210,C200,C110,C31
   try {
     await new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`simulator gave ${lines.length} of ${cameras} cameras: ${stderr}`)),
+        () => reject(new Error(`simulator gave ${lines.length} of ${count} lines: ${stderr}`)),
         timeoutMs
       );
       exited.then((code) => {
@@ -80,11 +67,11 @@ export async function startSimulator({ cameras = 4, models = 'C210,C200,C110,C31
         } catch {
           return;
         }
-        if (typeof m?.port !== 'number') {
+        if (!accept(m)) {
           return;
         }
         lines.push(m);
-        if (lines.length === cameras) {
+        if (lines.length === count) {
           clearTimeout(timer);
           resolve();
         }
@@ -94,6 +81,22 @@ export async function startSimulator({ cameras = 4, models = 'C210,C200,C110,C31
     await stop();
     throw err;
   }
+  return { pid, lines, stop };
+}
+
+/**
+ * Starts `cameras` simulated cameras of `models` (cycled; models that serve RTSP) with --media;
+ * resolves once every camera's JSON line arrived.
+ */
+export async function startSimulator({ cameras = 4, models = 'C210,C200,C110,C310', timeoutMs = 120_000 } = {}) {
+  const password = `Sim-${randomBytes(6).toString('hex')}`;
+  const args = ['--cameras', String(cameras), '--host', '127.0.0.1', '--models', models, '--password', password];
+  const { pid, lines, stop } = await runSimulator(
+    [...args, '--media'],
+    cameras,
+    (m) => typeof m?.port === 'number',
+    timeoutMs
+  );
 
   const ids = lines.map((_, i) => `sim-${i + 1}`);
   const jsonData = {
@@ -119,4 +122,48 @@ export async function startSimulator({ cameras = 4, models = 'C210,C200,C110,C31
   });
   const secrets = [password, ...lines.map((m) => m.cameraAccount?.password).filter(Boolean)];
   return { pid, cameras: lines, ids, jsonData, secure, secrets, stop };
+}
+
+/**
+ * Starts one simulated H200 hub (`--hub`) with `children` behind it and its port-8800 stream;
+ * resolves with the datasource settings of the hub entry (kind hub, its stream port), the ids the
+ * sidecar gives its children (`<hub id>.<first 8 hex of SHA-256 of the device_id>`) and their names.
+ */
+export async function startHubSimulator({ children = 'C420', timeoutMs = 60_000 } = {}) {
+  const password = `Hub-${randomBytes(6).toString('hex')}`;
+  const count = 1 + children.split(',').length;
+  const { pid, lines, stop } = await runSimulator(
+    ['--hub', '--hub-children', children, '--host', '127.0.0.1', '--password', password],
+    count,
+    (m) => m?.kind === 'hub' || m?.kind === 'hub-child',
+    timeoutMs
+  );
+  const hub = lines.find((m) => m.kind === 'hub');
+  const kids = lines.filter((m) => m.kind === 'hub-child');
+  const jsonData = {
+    cameras: [
+      {
+        id: 'hub',
+        name: hub.name,
+        kind: 'hub',
+        host: `${hub.host}:${hub.port}`,
+        streamPort: hub.streamPort,
+        pollIntervalSeconds: 5,
+        stream: 'stream2',
+      },
+    ],
+    liveFps: 2,
+    liveWidth: 640,
+  };
+  const ids = kids.map((k) => `hub.${createHash('sha256').update(k.deviceId.toUpperCase()).digest('hex').slice(0, 8)}`);
+  return {
+    pid,
+    hub,
+    children: kids,
+    ids,
+    jsonData,
+    secure: { 'password.hub': password },
+    secrets: [password],
+    stop,
+  };
 }

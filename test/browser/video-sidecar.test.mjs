@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { OUT, startBrowserHarness } from './chromium.mjs';
+import { OUT, startBrowserHarness, startTogether } from './chromium.mjs';
 import { pluginClients, pluginContext, runStream, startSidecar } from './sidecar.mjs';
 import { startSimulator } from './simulator.mjs';
 
@@ -34,17 +34,10 @@ let clients;
 const streams = [];
 
 before(async () => {
-  const started = await Promise.allSettled([
-    startSidecar({ waitFor: null, args: ['--no-demo'] }),
-    startSimulator({ cameras: CAMERAS }),
-    startBrowserHarness(),
-  ]);
-  [sidecar, sim, harness] = started.map((s) => s.value);
-  for (const s of started) {
-    if (s.status === 'rejected') {
-      throw s.reason;
-    }
-  }
+  await startTogether(
+    [startSidecar({ waitFor: null, args: ['--no-demo'] }), startSimulator({ cameras: CAMERAS }), startBrowserHarness()],
+    (v) => ([sidecar, sim, harness] = v)
+  );
   clients = pluginClients(sidecar.address);
 });
 

@@ -73,6 +73,13 @@ export function camerasFromDatasource(
     c.restreamUser = secure?.[secretKeys.restreamUser(c.id)] || null;
     c.restreamPassword = secure?.[secretKeys.restreamPassword(c.id)] || null;
   }
+  // A hub's camera added from its list has no password of its own: it is the hub's cloud password.
+  for (const c of parsed.cameras) {
+    const hub = c.hubChild && c.password === null ? parsed.cameras.find((h) => h.id === c.hubChild!.hubId) : undefined;
+    if (hub?.kind === 'hub' && hub.host === c.host) {
+      c.password = hub.password;
+    }
+  }
   const cameras = parsed.cameras.filter((c) => {
     if (c.password !== null || c.disabled) {
       return true;

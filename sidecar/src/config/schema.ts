@@ -75,6 +75,8 @@ export const cameraEntrySchema = z.object({
     .optional(),
   /** 'hub': a Tapo hub (H200/H500); its battery children become cameras of their own. */
   kind: z.enum(['camera', 'hub'], { error: "must be 'camera' or 'hub'" }).optional(),
+  /** A hub's port-8800 stream port (8800 on real hubs; simulated hubs on one machine move it). */
+  streamPort: port('streamPort').optional(),
 });
 
 export type CameraEntry = z.infer<typeof cameraEntrySchema>;
@@ -165,6 +167,7 @@ export function parseCameraEntry(
       disabled: e.disabled ?? false,
       ...(e.hubChild ? { hubChild: { hubId: e.hubChild.hubId, deviceId: e.hubChild.deviceId } } : {}),
       ...(e.kind === 'hub' ? { kind: 'hub' as const } : {}),
+      ...(e.kind === 'hub' && e.streamPort !== undefined ? { streamPort: e.streamPort } : {}),
       source: ctx.source,
     },
     issues: warnings,

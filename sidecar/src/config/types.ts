@@ -28,6 +28,8 @@ export interface CameraConfig {
   kind?: 'camera' | 'hub';
   /** A battery camera behind a hub: host, port, user and password are the hub's; requests go through it. */
   hubChild?: { hubId: string; deviceId: string };
+  /** A hub's port-8800 stream port (default 8800, every real hub's; simulated hubs move it). */
+  streamPort?: number;
   /** Where it came from, e.g. 'yaml', 'datasource:<uid>', 'demo'. */
   source: string;
 }
@@ -92,6 +94,7 @@ export function sameConnection(a: CameraConfig, b: CameraConfig): boolean {
     a.stream === b.stream &&
     a.hubChild?.hubId === b.hubChild?.hubId &&
     (a.kind ?? 'camera') === (b.kind ?? 'camera') &&
-    a.hubChild?.deviceId === b.hubChild?.deviceId
+    a.hubChild?.deviceId === b.hubChild?.deviceId &&
+    a.streamPort === b.streamPort
   );
 }

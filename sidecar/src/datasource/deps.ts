@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { FleetView } from '../model.ts';
 import type { DataSourceInstanceSettings } from '../grafana/protocol.ts';
-import type { SidecarInfo } from '../../../src/shared/query.ts';
+import type { HubChildItem, SidecarInfo } from '../../../src/shared/query.ts';
 import type { JpegPicture } from '../media/types.ts';
 import type { VideoFeeds } from '../media/video/types.ts';
 
@@ -54,6 +54,12 @@ export interface DatasourceDeps {
   controls?: CameraControls;
   /** Logs in to each camera now (never one that is locked out) and reports per camera. */
   checkCameras?: (cameraIds: string[]) => Promise<CameraHealth[]>;
+  /**
+   * A hub's children (null: the id is not a hub). Lists through the fleet's own hub client (its
+   * login, lockout and refused-password memory), polling the hub now when asked to or never listed;
+   * a hub that cannot be listed answers with its health (why).
+   */
+  hubChildren?: (hubId: string, refresh: boolean) => Promise<{ children: HubChildItem[] } | CameraHealth | null>;
   /** Extra health problems of the sidecar itself (e.g. ffmpeg missing). */
   sidecarProblems?: () => Promise<string[]>;
   metricsText: () => Promise<string>;

@@ -1,6 +1,6 @@
 /**
- * CallResource: the camera list, snapshots, camera controls, one camera's test and discovery
- * (Editor/Admin only), and what the caller may do (`me`, which the panel's controls follow).
+ * CallResource: the camera list, snapshots, camera controls, one camera's test, a hub's children and
+ * discovery (Editor/Admin only), and what the caller may do (`me`, which the panel's controls follow).
  */
 import {
   resources as paths,
@@ -29,6 +29,7 @@ const json = (code: number, body: unknown): CallResourceResponse => ({
 const fail = (code: number, error: string) => json(code, { error });
 
 const TEST = /^cameras\/([A-Za-z0-9_\-.=]+)\/test$/;
+const HUB_CHILDREN = /^hubs\/([A-Za-z0-9_\-.=]+)\/children$/;
 const CONTROL = /^cameras\/([A-Za-z0-9_\-.=]+)\/(snapshot|ptz|presets|privacy|reboot)$/;
 // Grafana sends the user's role in the datasource's organisation (never the server-admin flag).
 const EDITOR_ROLES = new Set(['Admin', 'Editor']);
@@ -148,6 +149,30 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
       // One poll through the camera's own client, which never resends a refused credential.
       const [health] = deps.checkCameras ? await deps.checkCameras([cam.id]) : [healthOf(cam.id, cam.name, cam.last)];
       return json(200, health);
+    }
+    const h = HUB_CHILDREN.exec(path);
+    if (h) {
+      if (method !== 'GET') {
+        return fail(405, 'hub children answers GET');
+      }
+      const role = req.pluginContext?.user?.role ?? '';
+      if (!EDITOR_ROLES.has(role)) {
+        return fail(403, `listing a hub's cameras needs the Editor or Admin role (you are ${role || 'anonymous'})`);
+      }
+      const hub = deps.fleet.camera(h[1]);
+      if (!hub) {
+        return fail(404, `unknown hub "${h[1]}": save the datasource first`);
+      }
+      const refresh = new URL(req.url || '/', 'http://x').searchParams.get('refresh') === '1';
+      const answer = deps.hubChildren ? await deps.hubChildren(hub.id, refresh) : null;
+      if (!answer) {
+        return fail(400, `${hub.name} is not a hub (kind: hub)`);
+      }
+      if ('children' in answer) {
+        return json(200, { hubId: hub.id, children: answer.children });
+      }
+      // Not listed: why, in the words of the per-camera Test (wrong password, locked, unreachable).
+      return json(502, { error: `${hub.name}: ${answer.problem ?? answer.message}`, reason: answer.reason ?? 'error' });
     }
     const m = CONTROL.exec(path);
     if (!m) {

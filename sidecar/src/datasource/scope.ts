@@ -1,11 +1,13 @@
 /**
  * Which cameras a datasource sees. A datasource with cameras in its settings sees exactly those;
  * one without (a fresh or provisioned-empty datasource) sees the sidecar's shared cameras: the
- * YAML file's and the demo fleet's. Never another datasource's.
+ * YAML file's and the demo fleet's. Never another datasource's. A hub's children go with their hub.
  */
 import type { FleetEvents, FleetView } from '../model.ts';
 
 export const SHARED_SOURCES = new Set(['yaml', 'demo']);
+/** The fleet's source of a hub's children: `hub:<the hub's camera id>`. */
+const HUB_SOURCE_PREFIX = 'hub:';
 
 export function datasourceSource(uidOrId: string): string {
   return `datasource:${uidOrId}`;
@@ -27,7 +29,11 @@ export function visibility(
   sourceOf: (id: string) => string | undefined
 ): (id: string) => boolean {
   return (id) => {
-    const src = sourceOf(id);
+    let src = sourceOf(id);
+    // A hub's children (source `hub:<hub id>`) are seen wherever their hub is.
+    if (src?.startsWith(HUB_SOURCE_PREFIX)) {
+      src = sourceOf(src.slice(HUB_SOURCE_PREFIX.length));
+    }
     return ownCameras ? src === ownSource : src !== undefined && SHARED_SOURCES.has(src);
   };
 }

@@ -101,6 +101,8 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
             { alias: 'Back garden', model: 'C420', batteryPercent: 72, idleSleepMs: 20_000 },
             { alias: 'Doorbell', model: 'D230', batteryPercent: 88, temperatureC: 9, idleSleepMs: 20_000 },
           ],
+          // Its children's live view: the port-8800 stream (ffmpeg makes the clip on first view).
+          stream: opts.media === false ? false : { ...(opts.ffmpegPath ? { ffmpegPath: opts.ffmpegPath } : {}) },
         });
   const hubEntry: CameraConfig[] = hub
     ? [
@@ -110,6 +112,7 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
           pollIntervalMs,
           tlsFingerprint: hub.transport.fingerprint,
           source: DEMO_SOURCE,
+          ...(hub.streamServer ? { streamPort: hub.streamServer.port } : {}),
         }),
       ]
     : [];

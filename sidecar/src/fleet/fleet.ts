@@ -41,6 +41,7 @@ import { DeadlineExceeded, nextDue, pollDeadlineMs, withDeadline } from './sched
 import { Semaphore } from './semaphore.ts';
 import { CameraSources } from './sources.ts';
 import { childConfigs, hubAwareProbeFactory } from './hub-probe.ts';
+import type { HubChild } from '../tapo/hub/index.ts';
 
 export interface FleetOptions {
   store: Store;
@@ -91,6 +92,8 @@ export class Fleet implements FleetView {
   private readonly probeFactory: ReturnType<typeof hubAwareProbeFactory>;
   private readonly recorder: Recorder;
   private resumed = new Map<string, { last: PollResult; lastSeen: number | null }>();
+  /** Each hub's child list as its last poll read it (the config editor offers them to add). */
+  private readonly hubLists = new Map<string, HubChild[]>();
   private running = false;
   private traceSeq = 0;
   private readonly log = logger.child({ module: 'fleet' });
@@ -154,6 +157,7 @@ export class Fleet implements FleetView {
     for (const [id, rt] of [...this.cams]) {
       if (!wanted.has(id)) {
         this.cams.delete(id);
+        this.hubLists.delete(id);
         this.halt(rt);
         void this.release(rt);
       }
@@ -192,6 +196,7 @@ export class Fleet implements FleetView {
     if (this.cams.get(hub.id)?.cfg.kind !== 'hub') {
       return;
     }
+    this.hubLists.set(hub.id, children);
     const priority = this.sources.priority(hub.source);
     void this.applyCameras(childConfigs(hub, children), { source: `hub:${hub.id}`, priority }).catch((err: unknown) =>
       this.log.warn({ hub: hub.id, err: (err as Error).message }, "could not apply a hub's children")
@@ -407,6 +412,18 @@ export class Fleet implements FleetView {
     }
     const probe = this.probeFor(rt);
     return probe instanceof TapoClient ? probe : undefined;
+  }
+
+  /**
+   * A hub's children as its last poll listed them: undefined when `id` is not a hub, null when
+   * the hub has not been listed yet (not polled, or its login fails).
+   */
+  hubChildren(id: string): HubChild[] | null | undefined {
+    const rt = this.cams.get(id);
+    if (!rt || rt.cfg.kind !== 'hub') {
+      return undefined;
+    }
+    return this.hubLists.get(id) ?? null;
   }
 
   /** The last model a camera reported (kept across failed polls), for labels. */

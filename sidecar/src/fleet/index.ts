@@ -2,4 +2,5 @@
 export { Fleet, type FleetOptions, type FleetHistoryRequest, type PollTrace } from './fleet.ts';
 export { tapoProbeFactory, type CameraProbe, type ProbeFactory } from './probe.ts';
 export { onvifMotionSourceFactory } from './onvif-source.ts';
+export { childCameraId } from './hub-probe.ts';
 export type { MotionSource, MotionSourceFactory } from './motion.ts';

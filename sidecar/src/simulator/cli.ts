@@ -69,7 +69,7 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
     process.stdout.write(
       `usage: simulator --cameras N [--host 127.0.0.1] [--base-port P] [--models C210,C110,C510W-1.3.4,...] [--flows secure,legacy,tpap] [--hashes sha256,md5] [--password X] [--auto-motion-ms MS] [--lockout-seconds S] [--max-failed-logins N] [--media] [--discovery-port P]
   --flows tpap: 2026 firmware (login v4, SPAKE2+); --models also takes TPAP builds: ${TPAP_FIRMWARE_IDS.join(', ')}
-  --hub: start one simulated H200 hub (C420, C425, D230 behind it; --hub-children C420,D230,... to choose) and print it and its children
+  --hub: start one simulated H200 hub (C420, C425, D230 behind it; --hub-children C420,D230,... to choose) and print it (with its port-8800 streamPort) and its children
   --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)
   --discovery-port: answer TP-Link discovery (UDP) for every camera on this port of --host (0: a free one; real cameras use 20002)
 `

@@ -193,6 +193,18 @@ function sdCardInfo(d: DeviceState): Json {
 }
 
 const ok = (result: unknown = {}): MethodAnswer => ({ error_code: 0, result });
+
+/** getLastAlarmInfo's answer (cameras and hub children alike): seconds as text, '0' and '' when none. */
+export function lastAlarmAnswer(last: { time: number; type: string } | null): MethodAnswer {
+  return ok({
+    system: {
+      last_alarm_info: {
+        last_alarm_time: last ? String(Math.floor(last.time / 1000)) : '0',
+        last_alarm_type: last?.type ?? '',
+      },
+    },
+  });
+}
 const bad: MethodAnswer = { error_code: -40209 };
 
 const HANDLERS: Record<string, (d: DeviceState, p: Json) => MethodAnswer> = {
@@ -299,15 +311,7 @@ const HANDLERS: Record<string, (d: DeviceState, p: Json) => MethodAnswer> = {
     return ok();
   },
   getSdCardStatus: (d) => ok({ harddisk_manage: { hd_info: [{ hd_info_1: sdCardInfo(d) }] } }),
-  getLastAlarmInfo: (d) =>
-    ok({
-      system: {
-        last_alarm_info: {
-          last_alarm_time: d.lastAlarm ? String(Math.floor(d.lastAlarm.time / 1000)) : '0',
-          last_alarm_type: d.lastAlarm?.type ?? '',
-        },
-      },
-    }),
+  getLastAlarmInfo: (d) => lastAlarmAnswer(d.lastAlarm),
   getRecordPlan: (d) => {
     const day = JSON.stringify(['0000-2400:2']);
     return ok({

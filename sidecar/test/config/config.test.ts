@@ -45,6 +45,32 @@ test('datasource settings: cameras with their secrets, defaults, host:port', () 
   assert.equal(garage!.tlsFingerprint, 'AB'.repeat(32));
 });
 
+test("datasource settings: a hub's camera added from its list uses the hub's cloud password", () => {
+  const r = camerasFromDatasource(
+    {
+      cameras: [
+        { id: 'hub', name: 'Hub', host: '192.168.1.30', kind: 'hub' },
+        { id: 'garden', name: 'Garden', host: '192.168.1.30', hubChild: { hubId: 'hub', deviceId: 'ABC' } },
+        // Behind a camera that is not a hub, or at another address: no password to borrow.
+        { id: 'stray', name: 'Stray', host: '192.168.1.31', hubChild: { hubId: 'hub', deviceId: 'DEF' } },
+      ],
+    },
+    { 'password.hub': SECRET },
+    'datasource:uid1'
+  );
+  assert.deepEqual(
+    r.cameras.map((c) => [c.id, c.kind ?? 'camera', c.password === SECRET, c.hubChild?.deviceId ?? null]),
+    [
+      ['hub', 'hub', true, null],
+      ['garden', 'camera', true, 'ABC'],
+    ]
+  );
+  assert.deepEqual(
+    r.issues.map((i) => [i.cameraId, i.field]),
+    [['stray', 'secureJsonData.password.stray']]
+  );
+});
+
 test('a bad camera entry disables only that camera, with messages naming field and camera', () => {
   const r = camerasFromDatasource(
     {

@@ -28,7 +28,20 @@ test('states carry into empty buckets; trailing empty buckets are dropped so las
 
 test('a datasource with cameras sees only its own; one without sees the shared (YAML, demo) cameras', async () => {
   const fleet = new MemoryFleet();
-  const sources: Record<string, string> = { a1: 'datasource:A', b1: 'datasource:B', y1: 'yaml', d1: 'demo' };
+  // Hub children (source hub:<hub id>) go with their hub: A's hub ahub, the demo's dhub, B's bhub.
+  const sources: Record<string, string> = {
+    a1: 'datasource:A',
+    b1: 'datasource:B',
+    y1: 'yaml',
+    d1: 'demo',
+    ahub: 'datasource:A',
+    'ahub.1': 'hub:ahub',
+    dhub: 'demo',
+    'dhub.1': 'hub:dhub',
+    bhub: 'datasource:B',
+    'bhub.1': 'hub:bhub',
+    'gone.1': 'hub:gone',
+  };
   for (const id of Object.keys(sources)) {
     fleet.addCamera(id, id.toUpperCase(), poll(id, 1000));
   }
@@ -40,11 +53,11 @@ test('a datasource with cameras sees only its own; one without sees the shared (
   const c = scopedFleet(fleet, visibility('datasource:C', hasOwnCameras(Buffer.from('{"cameras":[]}')), sourceOf));
   assert.deepEqual(
     a.cameras().map((x) => x.id),
-    ['a1']
+    ['a1', 'ahub', 'ahub.1']
   );
   assert.deepEqual(
     c.cameras().map((x) => x.id),
-    ['y1', 'd1']
+    ['y1', 'd1', 'dhub', 'dhub.1']
   );
   assert.equal(a.camera('b1'), undefined);
   const seen: string[] = [];

@@ -105,6 +105,9 @@ test('the demo fleet runs six varied simulated cameras, one flapping, with motio
     assert.equal(frame.jpeg[0], 0xff);
     assert.equal(frame.jpeg[1], 0xd8);
     assert.equal(frame.width, 160);
+    // The hub's children stream through its port 8800 (the app plays them as hub-child-video tests).
+    assert.ok(demo.hub?.streamServer, 'the demo hub serves its stream port');
+    assert.equal(fleet.cameraConfig('demo-hub')?.streamPort, demo.hub.streamServer.port);
   }
 
   await demo.stop();

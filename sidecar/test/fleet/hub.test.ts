@@ -67,7 +67,7 @@ test('a hub brings its battery children into the fleet; sleeping is a status, an
   // Battery readings in history, like other metrics.
   const series = await fleet.history({
     cameraIds: [ids[0]!],
-    metrics: ['battery_pct', 'temperature_c', 'battery_low', 'power_source'],
+    metrics: ['battery_pct', 'temperature_c', 'battery_low', 'power_source', 'battery_charging', 'uptime_s'],
     from: Date.now() - 60_000,
     to: Date.now() + 1000,
     maxPoints: 100,
@@ -80,6 +80,8 @@ test('a hub brings its battery children into the fleet; sleeping is a status, an
   assert.equal(last('temperature_c'), 62);
   assert.equal(last('battery_low'), 1);
   assert.equal(last('power_source'), 1);
+  assert.equal(last('battery_charging'), 0);
+  assert.ok((last('uptime_s') ?? 0) > 0, 'link uptime in history');
 
   // A child removed from the hub leaves the fleet with the hub's next list (its history stays).
   hub.removeChild(hub.child('C425').deviceId);

@@ -23,6 +23,7 @@ import { CameraRow } from './CameraRow';
 import { CameraSettingsEditor } from './CameraSettingsEditor';
 import { CameraTestButton } from './CameraTestButton';
 import { DiscoverCameras } from './DiscoverCameras';
+import { HubChildren, type HubChildToAdd } from './HubChildren';
 import { SidecarStatus } from './SidecarStatus';
 import { useLiveStatus } from './useLiveStatus';
 
@@ -206,7 +207,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   };
 
   /** A new row, open for editing; from discovery it comes with a name (its id follows) and host. */
-  const addCamera = (found?: { name: string; host: string }) => {
+  const addCamera = (found?: { name: string; host: string; hubChild?: HubChildToAdd['hubChild'] }) => {
     const key = newRowKey();
     setRowKeys([...keys, key]);
     setExpanded((prev) => new Set(prev).add(key));
@@ -218,7 +219,8 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     );
     const name = found?.name ?? '';
     const host = found?.host ?? '';
-    setJson({ cameras: [...cameras, { id, name, host, username: SETTINGS_DEFAULTS.username }] });
+    const hubChild = found?.hubChild ? { hubChild: found.hubChild } : {};
+    setJson({ cameras: [...cameras, { id, name, host, username: SETTINGS_DEFAULTS.username, ...hubChild }] });
   };
 
   const removeCamera = (index: number) => {
@@ -381,6 +383,14 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
                 cameraId={camera.id}
                 cameraLabel={`camera ${index + 1}`}
                 saved={savedId !== undefined && savedId === camera.id}
+              />
+              <HubChildren
+                uid={options.uid}
+                camera={camera}
+                saved={savedId !== undefined && savedId === camera.id}
+                cameras={cameras}
+                onChange={(patch) => setJson({ cameras: withCamera(index, patch) })}
+                onAdd={addCamera}
               />
             </CameraRow>
           );

@@ -3,6 +3,7 @@ import { Alert, Button, Field, Input, Stack, Text } from '@grafana/ui';
 import React, { useState } from 'react';
 
 import { resources, type DiscoverRequest, type DiscoverResponse, type DiscoveredCameraItem } from '../../shared/query';
+import { AddOrAdded } from './AddOrAdded';
 import { errorMessage } from './useCameraList';
 
 interface Props {
@@ -101,18 +102,11 @@ export function DiscoverCameras({ uid, configured, onAdd }: Props) {
                   <td>{c.mac}</td>
                   <td>{c.loginVersion === null ? 'not said' : (LOGIN_WORDS[c.loginVersion] ?? 'older login')}</td>
                   <td>
-                    {already ? (
-                      <Text color="secondary">Already configured as {already}</Text>
-                    ) : (
-                      <Button
-                        size="sm"
-                        icon="plus"
-                        aria-label={`Add ${address}`}
-                        onClick={() => onAdd({ name: c.name ?? c.model, host: address })}
-                      >
-                        Add
-                      </Button>
-                    )}
+                    <AddOrAdded
+                      added={already && `Already configured as ${already}`}
+                      label={`Add ${address}`}
+                      onAdd={() => onAdd({ name: c.name ?? c.model, host: address })}
+                    />
                   </td>
                 </tr>
               );

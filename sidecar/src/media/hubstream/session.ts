@@ -11,7 +11,7 @@ import net from 'node:net';
 
 import { MediaError, type MediaErrorKind } from '../types.ts';
 import type { AccessUnit, StreamInfo, StreamName } from '../video/types.ts';
-import { scrubSecrets } from '../../util/scrub.ts';
+import { StreamSession, safeDecode } from '../stream-session.ts';
 import { authorization, parseChallenges } from '../rtsp/auth.ts';
 import { TsDemuxer, TsProtocolError, type TsDemuxerStats } from '../mpegts/demux.ts';
 import { decryptPart, hashedPassword, partCipher, type PartCipher } from './cipher.ts';
@@ -51,13 +51,11 @@ const WORDS: Partial<Record<MediaErrorKind, string>> = {
   protocol: 'the hub answered something that is not its port-8800 stream',
 };
 
-export class HubStreamSession {
+export class HubStreamSession extends StreamSession {
   readonly stats: HubStreamStats = { bytesIn: 0, parts: 0, corruptParts: 0 };
   private socket: net.Socket | null = null;
   private silence: NodeJS.Timeout | null = null;
   private demuxer: TsDemuxer | null = null;
-  private ended = false;
-  private closed = false;
   private playing = false;
   private readonly timeoutMs: number;
   private readonly host: string;
@@ -68,6 +66,7 @@ export class HubStreamSession {
   private readonly badUrl: boolean;
 
   constructor(private readonly opts: HubStreamSessionOptions) {
+    super(opts, WORDS);
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     let u: URL | null = null;
     try {
@@ -144,15 +143,6 @@ export class HubStreamSession {
     this.teardown();
   }
 
-  error(kind: MediaErrorKind, detail = ''): MediaError {
-    const tail = detail ? `: ${scrubSecrets(detail, this.opts.url).slice(0, 200)}` : '';
-    return new MediaError(
-      kind,
-      `camera ${this.opts.cameraId} (${this.opts.maskedUrl}): ${WORDS[kind] ?? kind}${tail}`,
-      this.opts.cameraId
-    );
-  }
-
   private asMediaError(err: unknown): MediaError {
     if (err instanceof MediaError) {
       return err;
@@ -164,18 +154,7 @@ export class HubStreamSession {
     return this.error('protocol', 'unexpected failure');
   }
 
-  private end(err: MediaError): void {
-    if (this.ended) {
-      return;
-    }
-    this.ended = true;
-    this.teardown();
-    if (!this.closed) {
-      this.opts.onEnd(err);
-    }
-  }
-
-  private teardown(): void {
+  protected teardown(): void {
     if (this.silence) {
       clearTimeout(this.silence);
       this.silence = null;
@@ -419,14 +398,6 @@ function parseJson(body: Buffer): JsonPart | null {
     return v && typeof v === 'object' ? (v as JsonPart) : null;
   } catch {
     return null;
-  }
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
   }
 }
 

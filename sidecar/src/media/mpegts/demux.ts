@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { AccessUnit, StreamInfo, VideoCodec } from '../video/types.ts';
-import { h264SpsSize, h265SpsSize } from '../rtsp/sps.ts';
+import { sortAccessUnit, streamInfoOf, type ParameterSets } from '../video/parameter-sets.ts';
 
 export const TS_PACKET = 188;
 const SYNC = 0x47;
@@ -49,9 +49,7 @@ export class TsDemuxer {
   private waitKey = true;
   private lastPts: number | null = null;
   private time90k = 0;
-  private sps: Buffer[] = [];
-  private pps: Buffer[] = [];
-  private vps: Buffer[] = [];
+  private readonly sets: ParameterSets = { sps: [], pps: [], vps: [] };
   private info: StreamInfo | undefined;
   private unsynced = 0;
 
@@ -266,34 +264,8 @@ export class TsDemuxer {
   }
 
   private unit(nalus: Buffer[]): void {
-    const h265 = this.codec === 'h265';
-    const out: Buffer[] = [];
-    let keyframe = false;
-    let params = false;
-    for (const n of nalus) {
-      const t = h265 ? (n[0] >> 1) & 0x3f : n[0] & 0x1f;
-      if (h265) {
-        if (t === 32 || t === 33 || t === 34) {
-          params = this.learn(t === 32 ? 'vps' : t === 33 ? 'sps' : 'pps', n) || params;
-          continue;
-        }
-        if (t === 35 || t === 39 || t === 40) {
-          continue;
-        }
-        keyframe ||= t >= 16 && t <= 21;
-      } else {
-        if (t === 7 || t === 8) {
-          params = this.learn(t === 7 ? 'sps' : 'pps', n) || params;
-          continue;
-        }
-        if (t === 9 || t === 6 || t === 12) {
-          continue;
-        }
-        keyframe ||= t === 5;
-      }
-      out.push(n);
-    }
-    if (params) {
+    const { nalus: out, keyframe, changed } = sortAccessUnit(this.codec, nalus, this.sets, false);
+    if (changed) {
       this.updateInfo();
     }
     if (out.length === 0) {
@@ -309,31 +281,12 @@ export class TsDemuxer {
     this.opts.onAccessUnit({ time90k: this.time90k, receivedAt: now(), keyframe, nalus: out });
   }
 
-  private learn(kind: 'sps' | 'pps' | 'vps', n: Buffer): boolean {
-    const list = this[kind];
-    if (list.length === 1 && list[0].equals(n)) {
-      return false;
-    }
-    this[kind] = [n];
-    return true;
-  }
-
   private updateInfo(): void {
-    const h265 = this.codec === 'h265';
-    const sps = this.sps[0];
-    if (!sps || this.pps.length === 0 || (h265 && this.vps.length === 0)) {
-      return;
+    const info = streamInfoOf(this.codec, this.sets);
+    if (info) {
+      this.info = info;
+      this.opts.onInfo(info);
     }
-    const size = h265 ? h265SpsSize(sps) : h264SpsSize(sps);
-    if (!size) {
-      return;
-    }
-    const info: StreamInfo = { codec: this.codec, ...size, sps: this.sps, pps: this.pps };
-    if (h265) {
-      info.vps = this.vps;
-    }
-    this.info = info;
-    this.opts.onInfo(info);
   }
 }
 

@@ -6,7 +6,7 @@
  * stream update the stream info; they, AUDs and SEI are not passed on in the access units.
  */
 import type { AccessUnit, StreamInfo, VideoCodec } from '../video/types.ts';
-import { h264SpsSize, h265SpsSize } from './sps.ts';
+import { sortAccessUnit, streamInfoOf, type ParameterSets } from '../video/parameter-sets.ts';
 
 export interface DepacketizerOptions {
   codec: VideoCodec;
@@ -39,9 +39,7 @@ export class ProtocolViolation extends Error {}
 export class Depacketizer {
   readonly stats: DepacketizerStats = { packets: 0, badPackets: 0, lost: 0, droppedUnits: 0, accessUnits: 0 };
   private readonly h265: boolean;
-  private sps: Buffer[];
-  private pps: Buffer[];
-  private vps: Buffer[];
+  private readonly sets: ParameterSets;
   private info: StreamInfo | undefined;
   private nalus: Buffer[] = [];
   private broken = false;
@@ -57,9 +55,7 @@ export class Depacketizer {
 
   constructor(private readonly opts: DepacketizerOptions) {
     this.h265 = opts.codec === 'h265';
-    this.sps = opts.sps ?? [];
-    this.pps = opts.pps ?? [];
-    this.vps = opts.vps ?? [];
+    this.sets = { sps: opts.sps ?? [], pps: opts.pps ?? [], vps: opts.vps ?? [] };
     this.scale = 90_000 / (opts.clockRate ?? 90_000);
     this.updateInfo();
   }
@@ -219,10 +215,6 @@ export class Depacketizer {
     }
   }
 
-  private typeOf(n: Buffer): number {
-    return this.h265 ? (n[0] >> 1) & 0x3f : n[0] & 0x1f;
-  }
-
   private flush(receivedAt: number): void {
     const nalus = this.nalus;
     const broken = this.broken || this.fu !== null;
@@ -238,37 +230,9 @@ export class Depacketizer {
       this.waitKey = true;
       return;
     }
-    const out: Buffer[] = [];
-    let keyframe = false;
-    let params = false;
-    for (const n of nalus) {
-      const t = this.typeOf(n);
-      if (this.h265) {
-        if (t === 32 || t === 33 || t === 34) {
-          params = this.learn(t === 32 ? 'vps' : t === 33 ? 'sps' : 'pps', n) || params;
-          continue;
-        }
-        if (t === 35 || t === 39 || t === 40) {
-          continue;
-        }
-        if (t >= 16 && t <= 21) {
-          keyframe = true;
-        }
-      } else {
-        if (t === 7 || t === 8) {
-          params = this.learn(t === 7 ? 'sps' : 'pps', n) || params;
-          continue;
-        }
-        if (t === 9 || t === 6 || t === 12) {
-          continue;
-        }
-        if (t === 5) {
-          keyframe = true;
-        }
-      }
-      out.push(Buffer.from(n)); // own the bytes: the socket's chunk is reused
-    }
-    if (params) {
+    // Own the bytes: the socket's chunk is reused.
+    const { nalus: out, keyframe, changed } = sortAccessUnit(this.opts.codec, nalus, this.sets, true);
+    if (changed) {
       this.updateInfo();
     }
     if (out.length === 0) {
@@ -287,32 +251,11 @@ export class Depacketizer {
     this.opts.onAccessUnit({ time90k: Math.round(this.time90k), receivedAt, keyframe, nalus: out });
   }
 
-  private learn(kind: 'sps' | 'pps' | 'vps', n: Buffer): boolean {
-    const list = this[kind];
-    if (list.length === 1 && list[0].equals(n)) {
-      return false;
-    }
-    this[kind] = [Buffer.from(n)];
-    return true;
-  }
-
   private updateInfo(): void {
-    const sps = this.sps[0];
-    if (!sps || this.pps.length === 0 || (this.h265 && this.vps.length === 0)) {
-      return;
+    const info = streamInfoOf(this.opts.codec, this.sets, this.opts.fps);
+    if (info) {
+      this.info = info;
+      this.opts.onInfo(info);
     }
-    const size = this.h265 ? h265SpsSize(sps) : h264SpsSize(sps);
-    if (!size) {
-      return;
-    }
-    const info: StreamInfo = { codec: this.opts.codec, ...size, sps: this.sps, pps: this.pps };
-    if (this.h265) {
-      info.vps = this.vps;
-    }
-    if (this.opts.fps !== undefined) {
-      info.fps = this.opts.fps;
-    }
-    this.info = info;
-    this.opts.onInfo(info);
   }
 }

@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { MediaError, type MediaErrorKind } from '../types.ts';
 import type { AccessUnit, StreamInfo } from '../video/types.ts';
-import { scrubSecrets } from '../../util/scrub.ts';
+import { StreamSession, safeDecode } from '../stream-session.ts';
 import { authorization, parseChallenges, type Challenge, type Credentials } from './auth.ts';
 import { parseSdp } from './sdp.ts';
 import { Depacketizer, ProtocolViolation, type DepacketizerStats } from './depacketize.ts';
@@ -50,7 +50,7 @@ const WORDS: Partial<Record<MediaErrorKind, string>> = {
   protocol: 'the camera answered something that is not RTSP/RTP video',
 };
 
-export class RtspSession {
+export class RtspSession extends StreamSession {
   readonly stats = { bytesIn: 0, startedAt: 0 };
   private socket: net.Socket | null = null;
   private buf: Buffer = Buffer.alloc(0);
@@ -65,12 +65,11 @@ export class RtspSession {
   private silence: NodeJS.Timeout | null = null;
   private depacketizer: Depacketizer | null = null;
   private rtpChannel = 0;
-  private ended = false;
-  private closed = false;
   private readonly timeoutMs: number;
   private badUrl = false;
 
   constructor(private readonly opts: RtspSessionOptions) {
+    super(opts, WORDS);
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     let u: URL;
     try {
@@ -172,24 +171,8 @@ export class RtspSession {
     this.teardownSocket(!this.sessionId);
   }
 
-  error(kind: MediaErrorKind, detail = ''): MediaError {
-    const tail = detail ? `: ${scrubSecrets(detail, this.opts.url).slice(0, 200)}` : '';
-    return new MediaError(
-      kind,
-      `camera ${this.opts.cameraId} (${this.opts.maskedUrl}): ${WORDS[kind] ?? kind}${tail}`,
-      this.opts.cameraId
-    );
-  }
-
-  private end(err: MediaError): void {
-    if (this.ended) {
-      return;
-    }
-    this.ended = true;
+  protected teardown(): void {
     this.teardownSocket();
-    if (!this.closed) {
-      this.opts.onEnd(err);
-    }
   }
 
   private teardownSocket(destroy = true): void {
@@ -393,14 +376,6 @@ export class RtspSession {
       default:
         throw this.error('protocol', detail);
     }
-  }
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
   }
 }
 

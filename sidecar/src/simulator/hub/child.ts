@@ -4,7 +4,7 @@
  * controlChild. Field names follow the real H200/D230 answers (hub fact sheet §3.3, §5, §6).
  */
 import { createHash } from 'node:crypto';
-import type { MethodAnswer } from '../device.ts';
+import { lastAlarmAnswer, type MethodAnswer } from '../device.ts';
 
 export type ChildModel = 'C420' | 'C425' | 'D230';
 
@@ -285,15 +285,7 @@ const ok = (result: unknown): MethodAnswer => ({ error_code: 0, result });
  */
 const CHILD_METHODS: Record<string, (c: SimulatedChild, p: Json) => MethodAnswer> = {
   getDeviceInfo: (c) => ok({ device_info: { basic_info: c.basicInfo() } }),
-  getLastAlarmInfo: (c) =>
-    ok({
-      system: {
-        last_alarm_info: {
-          last_alarm_time: c.lastAlarm ? String(Math.floor(c.lastAlarm.time / 1000)) : '0',
-          last_alarm_type: c.lastAlarm?.type ?? '',
-        },
-      },
-    }),
+  getLastAlarmInfo: (c) => lastAlarmAnswer(c.lastAlarm),
   getDetectionConfig: () =>
     ok({ motion_detection: { motion_det: { enabled: 'on', digital_sensitivity: '50', sensitivity: 'medium' } } }),
   getPersonDetectionConfig: () => ok({ people_detection: { detection: { enabled: 'on', sensitivity: '50' } } }),

@@ -1,12 +1,14 @@
 /**
  * A simulated Tapo hub (H200): the camera simulator's login, TLS and faults (every login flow,
  * TPAP included) in front of the hub's API — its own getDeviceInfo, getChildDeviceList with
- * paging, and controlChild in both wrappings (hub fact sheet §2–§4) — with battery children behind it.
+ * paging, and controlChild in both wrappings (hub fact sheet §2–§4) — with battery children behind
+ * it, and its port-8800 stream server (§8) playing each paired child's clip with its name on it.
  */
 import { createHash } from 'node:crypto';
 import { SimulatedCamera, type SimulatedCameraOptions } from '../camera.ts';
 import type { MethodAnswer } from '../device.ts';
 import { SimulatedChild, type ChildModel, type SimulatedChildOptions } from './child.ts';
+import { startHubStreamServer, type HubStreamServer, type HubStreamServerOptions } from './stream8800.ts';
 
 export interface SimulatedHubOptions
   extends Omit<SimulatedCameraOptions, 'api' | 'model' | 'firmware' | 'autoMotion' | 'cameraAccount'> {
@@ -16,6 +18,11 @@ export interface SimulatedHubOptions
   pageSize?: number;
   /** Answer multipleRequests out of order (reversed), as some hubs do (§2.2). */
   shuffle?: boolean;
+  /**
+   * The port-8800 stream server (default: on, an ephemeral port beside the API; the clip is made
+   * with ffmpeg on the first stream request). false: none.
+   */
+  stream?: false | Partial<Pick<HubStreamServerOptions, 'port' | 'ffmpegPath' | 'specs' | 'sha256'>>;
 }
 
 type Json = Record<string, unknown>;
@@ -36,6 +43,8 @@ export class SimulatedHub {
   /** getChildDeviceList calls answered (the cheap source: never wakes a child). */
   listCalls = 0;
   private camera!: SimulatedCamera;
+  /** The port-8800 stream server (null with `stream: false`). */
+  streamServer: HubStreamServer | null = null;
 
   private constructor(private readonly opts: SimulatedHubOptions) {
     this.alias = opts.name ?? 'Sim Hub';
@@ -58,7 +67,42 @@ export class SimulatedHub {
         reorder: (items) => (hub.shuffle ? [...items].reverse() : items),
       },
     });
+    if (opts.stream !== false) {
+      try {
+        hub.streamServer = await hub.startStream(opts.stream ?? {});
+      } catch (err) {
+        await hub.camera.close();
+        throw err;
+      }
+    }
     return hub;
+  }
+
+  /** Port 8800's side: the paired children (a removed one is unknown), a request wakes the child. */
+  private async startStream(o: Exclude<SimulatedHubOptions['stream'], false | undefined>): Promise<HubStreamServer> {
+    const server = await startHubStreamServer({
+      host: this.camera.host,
+      port: o.port ?? 0,
+      password: this.camera.cloudPassword,
+      ...(o.ffmpegPath ? { ffmpegPath: o.ffmpegPath } : {}),
+      ...(o.specs ? { specs: o.specs } : {}),
+      ...(o.sha256 !== undefined ? { sha256: o.sha256 } : {}),
+      children: (deviceId) => {
+        const c = this.children.find((x) => x.deviceId === deviceId);
+        return c ? { deviceId: c.deviceId, name: c.alias, model: c.model } : undefined;
+      },
+      wake: (deviceId) => {
+        const c = this.children.find((x) => x.deviceId === deviceId);
+        if (!c || !c.online || (c.faults.wontWake && c.asleep)) {
+          return false;
+        }
+        c.wake();
+        return true;
+      },
+    });
+    // A child streaming its live view stays awake (and drains as an awake one does).
+    server.events.on('part', (deviceId: string) => this.children.find((x) => x.deviceId === deviceId)?.wake());
+    return server;
   }
 
   /** The login/TLS side (faults, stats, lockout, firmware updates): the camera simulator's. */
@@ -97,8 +141,9 @@ export class SimulatedHub {
     return c;
   }
 
-  close(): Promise<void> {
-    return this.camera.close();
+  async close(): Promise<void> {
+    await this.streamServer?.close();
+    await this.camera.close();
   }
 
   /** The hub's own methods. */
@@ -255,6 +300,7 @@ export class SimulatedHub {
         fingerprint: d.fingerprint,
         devId: this.devId,
         children: this.children.length,
+        streamPort: this.streamServer?.port ?? null,
       },
       ...this.children.map((c) => ({
         kind: 'hub-child',

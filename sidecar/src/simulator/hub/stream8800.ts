@@ -29,7 +29,10 @@ export interface HubStreamServerOptions {
   username?: string;
   /** The hub owner's cloud password. */
   password: string;
-  children: HubStreamChild[];
+  /** The paired children, or a lookup by device_id (a live hub's list changes). */
+  children: HubStreamChild[] | ((deviceId: string) => HubStreamChild | undefined);
+  /** A stream request wakes the child; false: it stays asleep (answered like `setAsleep`). */
+  wake?: (deviceId: string) => boolean;
   ffmpegPath?: string;
   /** Announce encrypt_type="3" (SHA-256 password hashing) in the challenge (default true). */
   sha256?: boolean;
@@ -314,7 +317,7 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
       const sub = Array.isArray(resolutions) && resolutions[0] === 'VGA';
       const json = (o: unknown) =>
         part({ 'Content-Type': 'application/json', 'X-If-Encrypt': '0' }, Buffer.from(JSON.stringify(o)));
-      if (asleep.has(child.deviceId)) {
+      if (asleep.has(child.deviceId) || opts.wake?.(child.deviceId) === false) {
         sock.end(json({ type: 'response', seq, params: { error_code: -1 } }));
         return;
       }
@@ -422,7 +425,10 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
         return;
       }
       const deviceId = new URL(`http://x${target}`).searchParams.get('deviceId');
-      const child = opts.children.find((c) => c.deviceId === deviceId);
+      const child =
+        typeof opts.children === 'function'
+          ? opts.children(deviceId ?? '')
+          : opts.children.find((c) => c.deviceId === deviceId);
       if (!child) {
         stats.unknownChild++;
         events.emit('refused', 'unknown_child');

@@ -1,0 +1,151 @@
+import { type DataSourceWithBackend, getDataSourceSrv } from '@grafana/runtime';
+import { Alert, Button, InlineField, InlineSwitch, Stack, Text } from '@grafana/ui';
+import React, { useState } from 'react';
+
+import { resources, type CameraSettings, type HubChildItem, type HubChildrenResponse } from '../../shared/query';
+import { AddOrAdded } from './AddOrAdded';
+import { errorMessage } from './useCameraList';
+
+export interface HubChildToAdd {
+  name: string;
+  host: string;
+  hubChild: { hubId: string; deviceId: string };
+}
+
+interface Props {
+  /** The saved datasource; empty before its first save. */
+  uid?: string;
+  /** This row's camera: a hub when `kind` is 'hub'. */
+  camera: CameraSettings;
+  /** The sidecar knows the hub under this id: it was saved with it and not changed since. */
+  saved: boolean;
+  /** Every row, to mark children already added. */
+  cameras: CameraSettings[];
+  onChange: (patch: Partial<CameraSettings>) => void;
+  onAdd: (child: HubChildToAdd) => void;
+}
+
+type State =
+  | { kind: 'idle' }
+  | { kind: 'running' }
+  | { kind: 'done'; children: HubChildItem[] }
+  | { kind: 'error'; message: string };
+
+function stateWords(c: HubChildItem): string {
+  const battery = c.batteryPercent === null ? '' : `, battery ${c.batteryPercent}%`;
+  return `${!c.online ? 'unreachable' : c.sleeping ? 'asleep' : 'awake'}${battery}`;
+}
+
+/**
+ * A hub (H200/H500) entered like a camera: the switch that marks it as one, and its battery
+ * cameras and doorbells as the saved hub lists them through the sidecar, each addable as a camera.
+ */
+export function HubChildren({ uid, camera, saved, cameras, onChange, onAdd }: Props) {
+  const [state, setState] = useState<State>({ kind: 'idle' });
+  if (camera.hubChild) {
+    return null;
+  }
+  const isHub = camera.kind === 'hub';
+  const canList = Boolean(uid) && saved;
+  const addedAs = (deviceId: string) => {
+    const i = cameras.findIndex((c) => c.hubChild?.hubId === camera.id && c.hubChild.deviceId === deviceId);
+    return i < 0 ? null : `camera ${i + 1}${cameras[i].name ? ` (${cameras[i].name})` : ''}`;
+  };
+  const list = async () => {
+    setState({ kind: 'running' });
+    try {
+      const ds = (await getDataSourceSrv().get(uid)) as DataSourceWithBackend;
+      const answer = await ds.getResource<HubChildrenResponse>(
+        resources.hubChildren(camera.id),
+        { refresh: 1 },
+        { showErrorAlert: false }
+      );
+      setState({ kind: 'done', children: answer.children });
+    } catch (err) {
+      setState({ kind: 'error', message: errorMessage(err) });
+    }
+  };
+  return (
+    <Stack direction="column" gap={1}>
+      <InlineField
+        label="Tapo hub"
+        tooltip="An H200/H500 hub: its battery cameras and doorbells are reached through it, with its cloud password"
+      >
+        <InlineSwitch
+          aria-label={`${camera.name || camera.id} is a Tapo hub`}
+          value={isHub}
+          onChange={(e) => {
+            setState({ kind: 'idle' });
+            onChange({ kind: e.currentTarget.checked ? 'hub' : undefined });
+          }}
+        />
+      </InlineField>
+      {isHub && (
+        <Text color="secondary" variant="bodySmall">
+          The sidecar runs the hub&apos;s cameras on its own; add one here to name it, choose its stream or switch it
+          off.
+        </Text>
+      )}
+      {isHub && (
+        <Stack direction="row" alignItems="center" gap={1}>
+          <Button
+            variant="secondary"
+            icon={state.kind === 'running' ? 'spinner' : 'list-ul'}
+            disabled={!canList || state.kind === 'running'}
+            onClick={list}
+          >
+            List the hub&apos;s cameras
+          </Button>
+          {!canList && (
+            <Text color="secondary" variant="bodySmall">
+              Save the datasource first: the sidecar lists a hub&apos;s cameras through its saved login.
+            </Text>
+          )}
+        </Stack>
+      )}
+      {isHub && state.kind === 'error' && (
+        <Alert severity="warning" title="The hub's cameras could not be listed">
+          {state.message}
+        </Alert>
+      )}
+      {isHub && state.kind === 'done' && state.children.length === 0 && (
+        <Alert severity="info" title="No cameras behind this hub">
+          Pair battery cameras or doorbells with the hub in the Tapo app, then list again.
+        </Alert>
+      )}
+      {isHub && state.kind === 'done' && state.children.length > 0 && (
+        <table aria-label={`Cameras behind ${camera.name || camera.id}`}>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Model</th>
+              <th>State</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {state.children.map((c) => {
+              const already = addedAs(c.deviceId);
+              return (
+                <tr key={c.deviceId}>
+                  <td>{c.name}</td>
+                  <td>{c.model}</td>
+                  <td>{stateWords(c)}</td>
+                  <td>
+                    <AddOrAdded
+                      added={already && `Added as ${already}`}
+                      label={`Add ${c.name}`}
+                      onAdd={() =>
+                        onAdd({ name: c.name, host: camera.host, hubChild: { hubId: camera.id, deviceId: c.deviceId } })
+                      }
+                    />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </Stack>
+  );
+}
