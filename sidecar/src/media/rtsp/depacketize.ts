@@ -47,6 +47,8 @@ export class Depacketizer {
   private broken = false;
   private waitKey = true;
   private fu: Buffer[] | null = null;
+  /** NAL units reassembled from fragments: already copies of their own, not views of a socket chunk. */
+  private readonly owned = new WeakSet<Buffer>();
   private curTs: number | null = null;
   private lastSeq: number | null = null;
   private lastTs: number | null = null;
@@ -214,7 +216,10 @@ export class Depacketizer {
       this.fu.push(data);
     }
     if (end) {
-      this.nalus.push(Buffer.concat(this.fu));
+      // The slices are collected and joined once per NAL unit, whatever its number of packets.
+      const nal = Buffer.concat(this.fu);
+      this.owned.add(nal);
+      this.nalus.push(nal);
       this.fu = null;
     }
   }
@@ -266,7 +271,8 @@ export class Depacketizer {
           keyframe = true;
         }
       }
-      out.push(Buffer.from(n)); // own the bytes: the socket's chunk is reused
+      // Own the bytes: a view would keep the socket's whole read chunk alive as long as the picture.
+      out.push(this.owned.has(n) ? n : Buffer.from(n));
     }
     if (params) {
       this.updateInfo();
