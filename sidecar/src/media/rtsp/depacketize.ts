@@ -47,8 +47,6 @@ export class Depacketizer {
   private broken = false;
   private waitKey = true;
   private fu: Buffer[] | null = null;
-  /** NAL units reassembled from fragments: already copies of their own, not views of a socket chunk. */
-  private readonly owned = new WeakSet<Buffer>();
   private curTs: number | null = null;
   private lastSeq: number | null = null;
   private lastTs: number | null = null;
@@ -217,9 +215,7 @@ export class Depacketizer {
     }
     if (end) {
       // The slices are collected and joined once per NAL unit, whatever its number of packets.
-      const nal = Buffer.concat(this.fu);
-      this.owned.add(nal);
-      this.nalus.push(nal);
+      this.nalus.push(Buffer.concat(this.fu));
       this.fu = null;
     }
   }
@@ -271,8 +267,8 @@ export class Depacketizer {
           keyframe = true;
         }
       }
-      // Own the bytes: a view would keep the socket's whole read chunk alive as long as the picture.
-      out.push(this.owned.has(n) ? n : Buffer.from(n));
+      // No copy: subscribers copy what they keep (AccessUnit.nalus), and every one of them does.
+      out.push(n);
     }
     if (params) {
       this.updateInfo();
