@@ -32,7 +32,8 @@ const UID = 'bench-live';
 
 const sidecarDir = fileURLToPath(new URL('..', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const mainMjs = join(root, 'dist', 'datasource', 'sidecar', 'main.mjs');
+// TAPO_BENCH_SIDECAR=<main.mjs>: another build (an older commit's, to compare) instead of dist's.
+const mainMjs = process.env.TAPO_BENCH_SIDECAR ?? join(root, 'dist', 'datasource', 'sidecar', 'main.mjs');
 
 interface SimCamera {
   name: string;
