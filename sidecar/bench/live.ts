@@ -304,7 +304,16 @@ interface Rig {
   ids: string[];
   ctx: unknown;
   reportProblems: () => void;
+  /** The sidecar's event-loop stalls (its stall watch's log lines), as they arrive. */
+  stalls: Stall[];
   stop: () => Promise<void>;
+}
+
+interface Stall {
+  at: number;
+  lateMs: number;
+  cpuMs: number;
+  blocked: boolean;
 }
 
 async function startRig(): Promise<Rig> {
@@ -312,6 +321,7 @@ async function startRig(): Promise<Rig> {
   let sim: ChildProcess | undefined;
   let sidecar: ChildProcess | undefined;
   let clients: ReturnType<typeof pluginClients> | undefined;
+  const stalls: Stall[] = [];
   // If the benchmark process dies, the simulator and the sidecar (and their ffmpegs) die too.
   const onExit = () => {
     killGroup(sim?.pid, 'SIGKILL');
@@ -393,6 +403,11 @@ async function startRig(): Promise<Rig> {
     // Keep draining its log; warnings and errors are printed at the end.
     const problems: string[] = [];
     createInterface({ input: sidecar.stderr! }).on('line', (l) => {
+      if (l.includes('"module":"event-loop"')) {
+        const s = JSON.parse(l) as { lateMs: number; cpuMs: number; blocked: boolean };
+        stalls.push({ at: Date.now(), lateMs: s.lateMs, cpuMs: s.cpuMs, blocked: s.blocked });
+        return;
+      }
       if (/"@level":"(warn|error)"/.test(l) && problems.length < 10) {
         problems.push(l.slice(0, 300));
       }
@@ -419,7 +434,7 @@ async function startRig(): Promise<Rig> {
       }
     }
     console.log(`  ${CAMERAS} cameras configured through the datasource settings in ${Date.now() - t0} ms`);
-    return { cams, sidecarPid: sidecar.pid!, clients, ids, ctx, reportProblems, stop };
+    return { cams, sidecarPid: sidecar.pid!, clients, ids, ctx, reportProblems, stalls, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -532,20 +547,56 @@ async function cpuOver(pid: number, ms: number): Promise<number | null> {
   return c0 === null || c1 === null ? null : ((c1 - c0) / ((performance.now() - t0) / 1000)) * 100;
 }
 
-/** The H.264 bytes in one fMP4 fragment (its mdat's payload). */
-function mdatBytes(fmp4: Buffer): number {
-  let at = 0;
-  while (at + 8 <= fmp4.length) {
-    const size = fmp4.readUInt32BE(at);
-    if (fmp4.toString('latin1', at + 4, at + 8) === 'mdat') {
-      return size - 8;
+/** One Live video packet as the bench needs it: the rows' kinds, times, errors and fMP4 sizes. */
+interface VideoRows {
+  schema: string[] | null;
+  kinds: string[];
+  times: number[];
+  errors: Array<string | null>;
+  /** Per row: the fMP4's bytes, and the H.264 in it (the mdat's payload; 0 for an init segment). */
+  sizes: Array<{ fmp4: number; h264: number }>;
+}
+
+/**
+ * Reads a video packet without parsing or decoding its base64 (the fMP4 is ~95 % of it): only the
+ * small columns go through JSON.parse, the data column is measured in place. This keeps the bench's
+ * own CPU low, so that on a loaded machine its event loop is not what delays the packets it times.
+ * Columns in VIDEO_FIELDS order (time, seq, kind, keyframe, codec, width, height, data, error).
+ */
+function readVideoRows(buf: Buffer): VideoRows {
+  const schema =
+    buf.subarray(0, 10).toString() === '{"schema":'
+      ? (JSON.parse(buf.toString()) as { schema: { fields: Array<{ name: string }> } }).schema.fields.map((f) => f.name)
+      : null;
+  const v = buf.indexOf('"values":[') + 10;
+  let at = v;
+  for (let col = 0; col < 7; col++) {
+    at = buf.indexOf('],[', at) + 2; // the '[' of the next column
+  }
+  const small = JSON.parse(`[${buf.toString('utf8', v, at - 1)}]`) as unknown[][];
+  const sizes: VideoRows['sizes'] = [];
+  let pos = at + 2; // past '["'
+  for (;;) {
+    const end = buf.indexOf(0x22, pos); // the string's closing quote (base64 has none)
+    const len = end - pos;
+    const pad = len > 0 && buf[end - 1] === 0x3d ? (buf[end - 2] === 0x3d ? 2 : 1) : 0;
+    const fmp4 = (len / 4) * 3 - pad;
+    let h264 = 0;
+    if (len >= 16) {
+      const head = Buffer.from(buf.toString('latin1', pos, pos + 16), 'base64');
+      if (head.toString('latin1', 4, 8) === 'moof') {
+        h264 = fmp4 - head.readUInt32BE(0) - 8;
+      }
     }
-    if (size < 8) {
+    sizes.push({ fmp4, h264 });
+    if (buf[end + 1] !== 0x2c) {
+      pos = end + 2; // past '"]'
       break;
     }
-    at += size;
+    pos = end + 3; // past '","'
   }
-  return 0;
+  const errors = JSON.parse(buf.toString('utf8', pos + 1, buf.lastIndexOf(']]}') + 1)) as Array<string | null>;
+  return { schema, times: small[0] as number[], kinds: small[2] as string[], errors, sizes };
 }
 
 /**
@@ -573,6 +624,8 @@ export async function runVideo(rig: Rig): Promise<void> {
   for (const id of ids) {
     await call(clients.stream, 'SubscribeStream', { pluginContext: ctx, path: `camera/${id}/video/main` });
   }
+  // Let the reconfiguration settle (every camera logs in and polls again) before the idle window.
+  await new Promise((r) => setTimeout(r, 5000));
   const idle = await cpuOver(rig.sidecarPid, IDLE_WINDOW_MS);
   console.log(
     `  sidecar CPU with no channel open (polling ${ids.length} cameras, their events): ${fmt(idle ?? NaN, 1)} % of a core over ${IDLE_WINDOW_MS / 1000} s`
@@ -600,22 +653,14 @@ export async function runVideo(rig: Rig): Promise<void> {
         data: Buffer;
       }>;
       streams.push(s);
-      let names: string[] | null = null;
       let seen = false;
       s.on('data', (p: { data: Buffer }) => {
         const now = Date.now();
-        const json = JSON.parse(p.data.toString('utf8')) as {
-          schema?: { fields: Array<{ name: string }> };
-          data: { values: unknown[][] };
-        };
-        names = json.schema ? json.schema.fields.map((f) => f.name) : names;
-        if (!names) {
-          return;
+        const rows = readVideoRows(p.data);
+        if (rows.schema && (rows.schema[7] !== 'data' || rows.schema[8] !== 'error')) {
+          throw new Error(`the video frame's fields changed: ${rows.schema.join(', ')} (update readVideoRows)`);
         }
-        const kinds = json.data.values[names.indexOf('kind')] as string[];
-        const times = json.data.values[names.indexOf('time')] as number[];
-        const datas = json.data.values[names.indexOf('data')] as string[];
-        const errors = json.data.values[names.indexOf('error')] as Array<string | null>;
+        const { kinds, times, errors, sizes } = rows;
         kinds.forEach((k, i) => k === 'problem' && problems.length < 5 && problems.push(`${id}: ${errors[i]}`));
         if (!seen && kinds.includes('fragment')) {
           seen = true;
@@ -632,14 +677,15 @@ export async function runVideo(rig: Rig): Promise<void> {
           if (k === 'fragment') {
             const ms = now - times[i];
             latencies.push(ms);
-            perChannel.set(id, [...(perChannel.get(id) ?? []), ms]);
+            const mine = perChannel.get(id) ?? [];
+            mine.push(ms);
+            perChannel.set(id, mine);
             if (ms > 50) {
               late.push({ id, at: now, ms });
             }
             pictures.set(id, (pictures.get(id) ?? 0) + 1);
-            const frag = Buffer.from(datas[i], 'base64');
-            mediaBytes.set(id, (mediaBytes.get(id) ?? 0) + frag.length);
-            h264Bytes.set(id, (h264Bytes.get(id) ?? 0) + mdatBytes(frag));
+            mediaBytes.set(id, (mediaBytes.get(id) ?? 0) + sizes[i].fmp4);
+            h264Bytes.set(id, (h264Bytes.get(id) ?? 0) + sizes[i].h264);
           }
         });
       });
@@ -692,6 +738,19 @@ export async function runVideo(rig: Rig): Promise<void> {
     );
     console.log(
       `  this process's own event-loop delay meanwhile (the load's share): p50 ${fmt(lag.percentile(50) / 1e6, 1)} ms, p99 ${fmt(lag.percentile(99) / 1e6, 1)} ms, max ${fmt(lag.max / 1e6, 0)} ms`
+    );
+    const during = rig.stalls.filter((x) => x.at >= t0 && x.at <= t0 + seconds * 1000 + 1000);
+    console.log(
+      `  the sidecar's event loop in the window: ${during.length} stall(s) over 200 ms` +
+        (during.length
+          ? `: ${during
+              .slice(0, 6)
+              .map(
+                (x) =>
+                  `${x.lateMs} ms at ${fmt((x.at - t0) / 1000, 1)} s (${x.cpuMs} ms CPU: ${x.blocked ? 'its own work' : 'waiting for a core'})`
+              )
+              .join(', ')}`
+          : '')
     );
     if (cpu !== null) {
       console.log(
