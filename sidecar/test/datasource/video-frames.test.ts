@@ -35,7 +35,14 @@ test('video packets encode to the same frame JSON as the generic encoder', () =>
       packet({ keyframe: true, data: randomBytes(702) }),
       packet({ data: randomBytes(0) }),
     ],
-    [packet({ kind: 'problem', codec: 'h265', data: Buffer.alloc(0), error: 'H.265 is "not" playable\nhere — ünïcode' })],
+    [
+      packet({
+        kind: 'problem',
+        codec: 'h265',
+        data: Buffer.alloc(0),
+        error: 'H.265 is "not" playable\nhere — ünïcode',
+      }),
+    ],
     [packet({ width: Number.NaN, height: Number.POSITIVE_INFINITY })],
   ];
   for (const packets of sets) {
