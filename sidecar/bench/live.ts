@@ -16,7 +16,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
 import { LIVE_DEFAULT_WIDTH } from '../../src/shared/query.ts';
@@ -32,7 +32,8 @@ const UID = 'bench-live';
 
 const sidecarDir = fileURLToPath(new URL('..', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const mainMjs = join(root, 'dist', 'datasource', 'sidecar', 'main.mjs');
+// TAPO_BENCH_SIDECAR=<main.mjs>: another build (an older commit's, to compare) instead of dist's.
+const mainMjs = process.env.TAPO_BENCH_SIDECAR ?? join(root, 'dist', 'datasource', 'sidecar', 'main.mjs');
 
 interface SimCamera {
   name: string;
@@ -148,8 +149,12 @@ function childrenOf(pid: number): number[] {
 
 const mib = (b: number) => `${fmt(b / 2 ** 20, 0)} MiB`;
 
-/** The datasource settings Grafana would send for the simulated cameras. */
-function settingsFor(cams: SimCamera[]) {
+/**
+ * The datasource settings Grafana would send for the simulated cameras, each reading `stream`
+ * (the JPEG path reads stream2; the video section stream1, the camera-sized one). `updated` is the
+ * settings' version: a higher one makes the sidecar reconfigure the cameras.
+ */
+function settingsFor(cams: SimCamera[], stream: 'stream1' | 'stream2' = 'stream2', updated = 1) {
   const cameras = cams.map((c, i) => ({
     id: `cam-${i + 1}`,
     name: c.name,
@@ -157,9 +162,9 @@ function settingsFor(cams: SimCamera[]) {
     port: c.port,
     username: c.user,
     cameraAccount: c.cameraAccount.username,
-    stream: 'stream2',
+    stream,
     // The simulator serves RTSP on its own port; the sidecar adds the camera account to it.
-    rtspUrlOverride: `rtsp://${c.host}:${c.rtspPort}/stream2`,
+    rtspUrlOverride: `rtsp://${c.host}:${c.rtspPort}/${stream}`,
     // Its ONVIF events too (motion), as a real camera's; the default port 2020 is not the simulator's.
     ...(c.onvifPort ? { onvifPort: c.onvifPort } : {}),
     tlsFingerprint: c.fingerprint.replace(/[^0-9a-fA-F]/g, ''),
@@ -180,7 +185,7 @@ function settingsFor(cams: SimCamera[]) {
         name: 'Tapo Cameras (bench)',
         jsonData: Buffer.from(JSON.stringify({ cameras, liveFps: 2, liveWidth: WIDTH })),
         decryptedSecureJsonData: secure,
-        lastUpdatedMS: 1,
+        lastUpdatedMS: updated,
       },
     }),
   };
@@ -299,7 +304,16 @@ interface Rig {
   ids: string[];
   ctx: unknown;
   reportProblems: () => void;
+  /** The sidecar's event-loop stalls (its stall watch's log lines), as they arrive. */
+  stalls: Stall[];
   stop: () => Promise<void>;
+}
+
+interface Stall {
+  at: number;
+  lateMs: number;
+  cpuMs: number;
+  blocked: boolean;
 }
 
 async function startRig(): Promise<Rig> {
@@ -307,6 +321,7 @@ async function startRig(): Promise<Rig> {
   let sim: ChildProcess | undefined;
   let sidecar: ChildProcess | undefined;
   let clients: ReturnType<typeof pluginClients> | undefined;
+  const stalls: Stall[] = [];
   // If the benchmark process dies, the simulator and the sidecar (and their ffmpegs) die too.
   const onExit = () => {
     killGroup(sim?.pid, 'SIGKILL');
@@ -388,6 +403,11 @@ async function startRig(): Promise<Rig> {
     // Keep draining its log; warnings and errors are printed at the end.
     const problems: string[] = [];
     createInterface({ input: sidecar.stderr! }).on('line', (l) => {
+      if (l.includes('"module":"event-loop"')) {
+        const s = JSON.parse(l) as { lateMs: number; cpuMs: number; blocked: boolean };
+        stalls.push({ at: Date.now(), lateMs: s.lateMs, cpuMs: s.cpuMs, blocked: s.blocked });
+        return;
+      }
       if (/"@level":"(warn|error)"/.test(l) && problems.length < 10) {
         problems.push(l.slice(0, 300));
       }
@@ -414,12 +434,15 @@ async function startRig(): Promise<Rig> {
       }
     }
     console.log(`  ${CAMERAS} cameras configured through the datasource settings in ${Date.now() - t0} ms`);
-    return { cams, sidecarPid: sidecar.pid!, clients, ids, ctx, reportProblems, stop };
+    return { cams, sidecarPid: sidecar.pid!, clients, ids, ctx, reportProblems, stalls, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
+
+/** TAPO_BENCH_LIVE=floor,jpeg,video runs only those sections (default: all three). */
+const SECTIONS = new Set((process.env.TAPO_BENCH_LIVE ?? 'floor,jpeg,video').split(',').map((s) => s.trim()));
 
 export async function run(): Promise<void> {
   if (!existsSync(mainMjs)) {
@@ -427,15 +450,21 @@ export async function run(): Promise<void> {
     return;
   }
   console.log(
-    `live: RunStream over gRPC from the built sidecar, ${CAMERAS} simulated cameras (RTSP stream2, 640x360 H.264 @ 15 fps ~320 kbit/s, a keyframe a second); load average ${loadavg()
+    `live: RunStream over gRPC from the built sidecar (its own process), ${CAMERAS} simulated cameras (another process); load average ${loadavg()
       .map((l) => fmt(l, 2))
       .join(' ')} on ${cpus().length} cores`
   );
   const rig = await startRig();
   try {
-    await runFloor(rig.cams);
-    await runJpeg(rig);
-    await runVideo(rig);
+    if (SECTIONS.has('floor')) {
+      await runFloor(rig.cams);
+    }
+    if (SECTIONS.has('jpeg')) {
+      await runJpeg(rig);
+    }
+    if (SECTIONS.has('video')) {
+      await runVideo(rig);
+    }
   } finally {
     await rig.stop();
   }
@@ -502,33 +531,114 @@ async function runFloor(cams: SimCamera[]): Promise<void> {
   }
 }
 
-const VIDEO_WINDOW_MS = 12_000;
+const VIDEO_WINDOW_MS = 20_000;
+const IDLE_WINDOW_MS = 8_000;
+/** A first run has the simulator encode the stream1 clips (one per camera name) while the channels wait. */
+const VIDEO_WARMUP_TIMEOUT_MS = 240_000;
+/** The simulated stream1's nominal bit rate (clip.ts): what a camera sends. */
+const STREAM1_KBPS = 1600;
+
+/** The sidecar's CPU over a window, as % of a core (its Node process only), or null if it is gone. */
+async function cpuOver(pid: number, ms: number): Promise<number | null> {
+  const c0 = procCpuSeconds(pid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  const c1 = procCpuSeconds(pid);
+  return c0 === null || c1 === null ? null : ((c1 - c0) / ((performance.now() - t0) / 1000)) * 100;
+}
+
+/** One Live video packet as the bench needs it: the rows' kinds, times, errors and fMP4 sizes. */
+interface VideoRows {
+  schema: string[] | null;
+  kinds: string[];
+  times: number[];
+  errors: Array<string | null>;
+  /** Per row: the fMP4's bytes, and the H.264 in it (the mdat's payload; 0 for an init segment). */
+  sizes: Array<{ fmp4: number; h264: number }>;
+}
 
 /**
- * Video through RunStream: the Live video channel (camera/<id>/video/sub) of the 16 simulated
- * cameras at their full frame rate, read by the sidecar's own RTSP client (one session per camera),
- * packaged as fMP4 and sent as Live packets. Prints bytes per second per viewer against the
- * stream's bit rate, packet-in (the picture's last RTP packet read off the camera's socket: the
- * row's `time`) -> Live packet arrival here (same host clock, ms resolution) p50/p99, the largest
- * Live message, and the sidecar's CPU for 16 streams (its Node process: no ffmpeg is involved).
+ * Reads a video packet without parsing or decoding its base64 (the fMP4 is ~95 % of it): only the
+ * small columns go through JSON.parse, the data column is measured in place. This keeps the bench's
+ * own CPU low, so that on a loaded machine its event loop is not what delays the packets it times.
+ * Columns in VIDEO_FIELDS order (time, seq, kind, keyframe, codec, width, height, data, error).
+ */
+function readVideoRows(buf: Buffer): VideoRows {
+  const schema =
+    buf.subarray(0, 10).toString() === '{"schema":'
+      ? (JSON.parse(buf.toString()) as { schema: { fields: Array<{ name: string }> } }).schema.fields.map((f) => f.name)
+      : null;
+  const v = buf.indexOf('"values":[') + 10;
+  let at = v;
+  for (let col = 0; col < 7; col++) {
+    at = buf.indexOf('],[', at) + 2; // the '[' of the next column
+  }
+  const small = JSON.parse(`[${buf.toString('utf8', v, at - 1)}]`) as unknown[][];
+  const sizes: VideoRows['sizes'] = [];
+  let pos = at + 2; // past '["'
+  for (;;) {
+    const end = buf.indexOf(0x22, pos); // the string's closing quote (base64 has none)
+    const len = end - pos;
+    const pad = len > 0 && buf[end - 1] === 0x3d ? (buf[end - 2] === 0x3d ? 2 : 1) : 0;
+    const fmp4 = (len / 4) * 3 - pad;
+    let h264 = 0;
+    if (len >= 16) {
+      const head = Buffer.from(buf.toString('latin1', pos, pos + 16), 'base64');
+      if (head.toString('latin1', 4, 8) === 'moof') {
+        h264 = fmp4 - head.readUInt32BE(0) - 8;
+      }
+    }
+    sizes.push({ fmp4, h264 });
+    if (buf[end + 1] !== 0x2c) {
+      pos = end + 2; // past '"]'
+      break;
+    }
+    pos = end + 3; // past '","'
+  }
+  const errors = JSON.parse(buf.toString('utf8', pos + 1, buf.lastIndexOf(']]}') + 1)) as Array<string | null>;
+  return { schema, times: small[0] as number[], kinds: small[2] as string[], errors, sizes };
+}
+
+/**
+ * Video through RunStream: the Live video channel (camera/<id>/video/main) of the 16 simulated
+ * cameras at their full frame rate on stream1 (camera-sized: 2304x1296 or 1920x1080, 15 fps,
+ * ~1.6 Mbit/s), read by the sidecar's own RTSP client (one session per camera), packaged as fMP4
+ * and sent as Live packets. The sidecar's CPU (its Node process: no ffmpeg is involved) is measured
+ * first with no channel open (polling 16 cameras, ONVIF events), then with the 16 channels.
+ * Prints bytes per second per viewer against the camera's H.264, packet-in (the picture's last
+ * RTP packet read off the camera's socket: the row's `time`) -> Live packet arrival here (same
+ * host clock, ms resolution) p50/p99, and the largest Live message.
  */
 export async function runVideo(rig: Rig): Promise<void> {
-  const { clients, ids, ctx, reportProblems } = rig;
+  const { clients, ids, reportProblems } = rig;
   console.log(
-    `live video: RunStream of ${ids.length} cameras' video channels (stream2 at full frame rate), ${VIDEO_WINDOW_MS / 1000} s`
+    `live video: RunStream of ${ids.length} cameras' video channels (stream1, 2304x1296 / 1920x1080 H.264 @ 15 fps ~${STREAM1_KBPS} kbit/s, a keyframe every 2 s), ${VIDEO_WINDOW_MS / 1000} s`
   );
   // The pictures' channels of the JPEG section are gone: wait until their ffmpegs are, too (bounded).
   const quiet = Date.now() + 10_000;
   while (childrenOf(rig.sidecarPid).length > 0 && Date.now() < quiet) {
     await new Promise((r) => setTimeout(r, 200));
   }
+  // The same datasource, updated to read stream1 (Grafana sends the new settings with the next call).
+  const { ctx } = settingsFor(rig.cams, 'stream1', 2);
+  for (const id of ids) {
+    await call(clients.stream, 'SubscribeStream', { pluginContext: ctx, path: `camera/${id}/video/main` });
+  }
+  // Let the reconfiguration settle (every camera logs in and polls again) before the idle window.
+  await new Promise((r) => setTimeout(r, 5000));
+  const idle = await cpuOver(rig.sidecarPid, IDLE_WINDOW_MS);
+  console.log(
+    `  sidecar CPU with no channel open (polling ${ids.length} cameras, their events): ${fmt(idle ?? NaN, 1)} % of a core over ${IDLE_WINDOW_MS / 1000} s`
+  );
   const streams: Array<grpc.ClientReadableStream<{ data: Buffer }>> = [];
   try {
     const bytes = new Map<string, number>();
     const mediaBytes = new Map<string, number>();
+    const h264Bytes = new Map<string, number>();
     const pictures = new Map<string, number>();
     const latencies: number[] = [];
     const perChannel = new Map<string, number[]>();
+    const late: Array<{ id: string; at: number; ms: number }> = [];
     let maxMessage = 0;
     let measuring = false;
     let firstFragments = 0;
@@ -538,27 +648,19 @@ export async function runVideo(rig: Rig): Promise<void> {
     for (const id of ids) {
       const s = clients.stream.RunStream({
         pluginContext: ctx,
-        path: `camera/${id}/video/sub`,
+        path: `camera/${id}/video/main`,
       }) as grpc.ClientReadableStream<{
         data: Buffer;
       }>;
       streams.push(s);
-      let names: string[] | null = null;
       let seen = false;
       s.on('data', (p: { data: Buffer }) => {
         const now = Date.now();
-        const json = JSON.parse(p.data.toString('utf8')) as {
-          schema?: { fields: Array<{ name: string }> };
-          data: { values: unknown[][] };
-        };
-        names = json.schema ? json.schema.fields.map((f) => f.name) : names;
-        if (!names) {
-          return;
+        const rows = readVideoRows(p.data);
+        if (rows.schema && (rows.schema[7] !== 'data' || rows.schema[8] !== 'error')) {
+          throw new Error(`the video frame's fields changed: ${rows.schema.join(', ')} (update readVideoRows)`);
         }
-        const kinds = json.data.values[names.indexOf('kind')] as string[];
-        const times = json.data.values[names.indexOf('time')] as number[];
-        const datas = json.data.values[names.indexOf('data')] as string[];
-        const errors = json.data.values[names.indexOf('error')] as Array<string | null>;
+        const { kinds, times, errors, sizes } = rows;
         kinds.forEach((k, i) => k === 'problem' && problems.length < 5 && problems.push(`${id}: ${errors[i]}`));
         if (!seen && kinds.includes('fragment')) {
           seen = true;
@@ -573,10 +675,17 @@ export async function runVideo(rig: Rig): Promise<void> {
         bytes.set(id, (bytes.get(id) ?? 0) + p.data.length);
         kinds.forEach((k, i) => {
           if (k === 'fragment') {
-            latencies.push(now - times[i]);
-            perChannel.set(id, [...(perChannel.get(id) ?? []), now - times[i]]);
+            const ms = now - times[i];
+            latencies.push(ms);
+            const mine = perChannel.get(id) ?? [];
+            mine.push(ms);
+            perChannel.set(id, mine);
+            if (ms > 50) {
+              late.push({ id, at: now, ms });
+            }
             pictures.set(id, (pictures.get(id) ?? 0) + 1);
-            mediaBytes.set(id, (mediaBytes.get(id) ?? 0) + Math.floor((datas[i].length * 3) / 4));
+            mediaBytes.set(id, (mediaBytes.get(id) ?? 0) + sizes[i].fmp4);
+            h264Bytes.set(id, (h264Bytes.get(id) ?? 0) + sizes[i].h264);
           }
         });
       });
@@ -588,49 +697,65 @@ export async function runVideo(rig: Rig): Promise<void> {
       new Promise((_, reject) => {
         timer = setTimeout(
           () => reject(new Error(`${firstFragments} of ${ids.length} video channels started; ${problems.join('; ')}`)),
-          WARMUP_TIMEOUT_MS
+          VIDEO_WARMUP_TIMEOUT_MS
         );
       }),
     ]).finally(() => clearTimeout(timer));
-    const cpu0 = procCpuSeconds(rig.sidecarPid);
     // This process's own event-loop delay in the same window: what the machine's load alone adds
     // to the latency measured here (the sidecar's loop waits for the CPU the same way).
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     const t0 = Date.now();
     measuring = true;
-    await new Promise((r) => setTimeout(r, VIDEO_WINDOW_MS));
+    const cpu = await cpuOver(rig.sidecarPid, VIDEO_WINDOW_MS);
     measuring = false;
     lag.disable();
     const seconds = (Date.now() - t0) / 1000;
-    const cpu1 = procCpuSeconds(rig.sidecarPid);
-    const wire = Array.from(bytes.values()).map((b) => (b * 8) / seconds);
-    const media = Array.from(mediaBytes.values()).map((b) => (b * 8) / seconds);
+    const rate = (m: Map<string, number>) => Array.from(m.values()).map((b) => (b * 8) / seconds / 1e3);
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+    const wire = mean(rate(bytes));
+    const fmp4 = mean(rate(mediaBytes));
+    const h264 = mean(rate(h264Bytes));
     const fps = Array.from(pictures.values()).map((n) => n / seconds);
     const lat = summary(latencies);
-    const kbps = 320; // the simulated stream2's nominal bit rate (clip.ts)
     console.log(
-      `  per viewer: ${fmt(mean(wire) / 1e3, 0)} kbit/s on the wire (Live packets, base64 JSON), ${fmt(mean(media) / 1e3, 0)} kbit/s of fMP4, ` +
-        `for a ~${kbps} kbit/s stream: ${fmt(mean(wire) / 1e3 / kbps, 2)}x on the wire; pictures ${fmt(Math.min(...fps), 1)}..${fmt(Math.max(...fps), 1)} fps per channel; ` +
-        `${wire.length} of ${ids.length} channels delivered`
+      `  per viewer: ${fmt(wire, 0)} kbit/s of Live packets (frame JSON, the fMP4 in base64) for the camera's ${fmt(h264, 0)} kbit/s of H.264 ` +
+        `(${fmt(fmp4, 0)} kbit/s of fMP4): ${fmt(wire / h264, 2)}x the camera's bit rate; pictures ${fmt(Math.min(...fps), 1)}..${fmt(Math.max(...fps), 1)} fps per channel; ` +
+        `${bytes.size} of ${ids.length} channels delivered`
     );
     console.log(
       `  packet-in -> Live packet out: p50 ${fmt(lat.p50, 1)} ms, p99 ${fmt(lat.p99, 1)} ms, max ${fmt(Math.max(...latencies), 0)} ms over ${lat.n} pictures (goal p99 < 50 ms); largest Live message ${maxMessage} bytes`
     );
     const medians = [...perChannel].map(([id, l]) => [id, summary(l).p50] as const).sort((a, b) => b[1] - a[1]);
+    const lateSeconds = new Set(late.map((l) => Math.floor((l.at - t0) / 1000)));
     console.log(
       `  per channel p50, worst first: ${medians
         .slice(0, 4)
         .map(([id, m]) => `${id} ${fmt(m, 0)} ms`)
-        .join(', ')}; best ${fmt(medians[medians.length - 1]?.[1] ?? NaN, 0)} ms`
+        .join(', ')}; best ${fmt(medians[medians.length - 1]?.[1] ?? NaN, 0)} ms; ` +
+        `${late.length} pictures later than 50 ms on ${new Set(late.map((l) => l.id)).size} channels, in ${lateSeconds.size} distinct second(s) of the window` +
+        (late.length ? ` (${[...lateSeconds].slice(0, 8).join(', ')})` : '')
     );
     console.log(
       `  this process's own event-loop delay meanwhile (the load's share): p50 ${fmt(lag.percentile(50) / 1e6, 1)} ms, p99 ${fmt(lag.percentile(99) / 1e6, 1)} ms, max ${fmt(lag.max / 1e6, 0)} ms`
     );
-    if (cpu0 !== null && cpu1 !== null) {
+    const during = rig.stalls.filter((x) => x.at >= t0 && x.at <= t0 + seconds * 1000 + 1000);
+    console.log(
+      `  the sidecar's event loop in the window: ${during.length} stall(s) over 200 ms` +
+        (during.length
+          ? `: ${during
+              .slice(0, 6)
+              .map(
+                (x) =>
+                  `${x.lateMs} ms at ${fmt((x.at - t0) / 1000, 1)} s (${x.cpuMs} ms CPU: ${x.blocked ? 'its own work' : 'waiting for a core'})`
+              )
+              .join(', ')}`
+          : '')
+    );
+    if (cpu !== null) {
       console.log(
-        `  sidecar CPU for ${ids.length} streams: ${fmt(((cpu1 - cpu0) / seconds) * 100, 1)} % of a core (its Node process; ${childrenOf(rig.sidecarPid).length} ffmpeg children; goal < 3 %)`
+        `  sidecar CPU with the ${ids.length} channels: ${fmt(cpu, 1)} % of a core (its Node process; ${childrenOf(rig.sidecarPid).length} ffmpeg children); ` +
+          `over the idle sidecar: ${fmt(cpu - (idle ?? 0), 1)} % (goal < 3 %)`
       );
     }
     console.log(

@@ -35,6 +35,7 @@ import { FileStateStore } from './tapo/state.ts';
 import { cameraRtspSource } from './tapo/rtsp-camera.ts';
 import type { RtspSource } from './tapo/rtsp.ts';
 import type { TapoClient } from './tapo/client.ts';
+import { watchStalls } from './util/loop-stalls.ts';
 
 export interface App {
   handlers: PluginHandlers;
@@ -113,6 +114,8 @@ function ffmpegChecker(ffmpegPath: string): () => Promise<string | null> {
 
 export async function createApp(opts: SidecarOptions, log: Logger): Promise<App> {
   mkdirSync(opts.dataDir, { recursive: true });
+  // Live packets wait behind anything that holds the event loop: say when that happens, and why.
+  const stopStallWatch = watchStalls(log.child({ module: 'event-loop' }));
   const store = await openSqliteStore({ dataDir: opts.dataDir });
   const fleet = new Fleet({
     store,
@@ -493,6 +496,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       videoFeeds.close();
       await fleet.stop();
       await store.close();
+      stopStallWatch();
     },
   };
 }

@@ -6,7 +6,7 @@ import type { PollResult } from '../model.ts';
 import { parseChannel, type Channel } from './channels.ts';
 import type { DatasourceDeps } from './deps.ts';
 import { pictureFrame, pollFrame, problemFrame } from './live-frames.ts';
-import { videoFrame } from './video-frames.ts';
+import { videoPacketsJSON } from './video-frames.ts';
 import { relaysFor, type VideoPacket, type VideoRelay } from './video-relay.ts';
 
 function known(deps: DatasourceDeps, ch: Channel): boolean {
@@ -25,7 +25,7 @@ export async function subscribe(
     // A viewer starts at the last keyframe: init + the current group of pictures (or why none).
     const relay = videoRelay(deps, ch);
     const packets = relay ? relay.joinPackets() : [noVideo(deps)];
-    return { status: 'OK', data: packets.length ? frameToJSON(videoFrame(packets)) : undefined };
+    return { status: 'OK', data: packets.length ? videoPacketsJSON(packets) : undefined };
   }
   // Initial data, so a panel never starts blank.
   if (ch.kind === 'frames') {
@@ -56,17 +56,18 @@ export async function run(deps: DatasourceDeps, path: string, sink: StreamSink):
     throw new Error(`unknown channel "${path}"`);
   }
   let schemaSent = false;
-  const send = (frame: Parameters<typeof frameToJSON>[0]): boolean => {
+  const sendJSON = (encode: (withSchema: boolean) => Buffer): boolean => {
     // Grafana wants the schema once, then data only; if a schema packet is dropped, resend it.
-    if (sink.send(frameToJSON(frame, !schemaSent))) {
+    if (sink.send(encode(!schemaSent))) {
       schemaSent = true;
       return true;
     }
     return false;
   };
+  const send = (frame: Parameters<typeof frameToJSON>[0]): boolean => sendJSON((s) => frameToJSON(frame, s));
 
   if (ch.kind === 'video') {
-    await runVideo(deps, ch, sink.signal, send);
+    await runVideo(deps, ch, sink.signal, (packets) => sendJSON((s) => videoPacketsJSON(packets, s)));
     return;
   }
 
@@ -142,11 +143,11 @@ async function runVideo(
   deps: DatasourceDeps,
   ch: VideoChannel,
   signal: AbortSignal,
-  send: (frame: ReturnType<typeof videoFrame>) => boolean
+  send: (packets: VideoPacket[]) => boolean
 ): Promise<void> {
   const relay = videoRelay(deps, ch);
   if (!relay) {
-    send(videoFrame([noVideo(deps)]));
+    send([noVideo(deps)]);
     await untilAborted(signal);
     return;
   }
@@ -159,7 +160,7 @@ async function runVideo(
     if (first.kind === 'problem') {
       if (first.error !== lastProblem) {
         lastProblem = first.error;
-        send(videoFrame([first]));
+        send([first]);
       }
       skipping = true;
       if (first.codec === 'h265') {
@@ -174,7 +175,7 @@ async function runVideo(
     if (skipping && first.kind !== 'init') {
       return;
     }
-    skipping = !send(videoFrame(packets));
+    skipping = !send(packets);
   });
   if (release) {
     off();

@@ -1,6 +1,6 @@
 /** The frames of the Live video channel: fMP4 pieces as rows (VIDEO_FIELDS), and a video query's tiles. */
 import { VIDEO_FIELDS as F, VIDEO_TILE_FIELDS as T } from '../../../src/shared/query.ts';
-import type { Frame } from '../grafana/frame.ts';
+import { frameSchemaJSON, type Frame } from '../grafana/frame.ts';
 import type { VideoPacket } from './video-relay.ts';
 
 export function videoFrame(packets: VideoPacket[]): Frame {
@@ -19,6 +19,52 @@ export function videoFrame(packets: VideoPacket[]): Frame {
       { name: F.error, type: 'string', values: col((p) => p.error), nullable: true },
     ],
   };
+}
+
+// The schema never depends on the rows (no field but `error` is nullable, and that one always is).
+const SCHEMA = JSON.stringify(frameSchemaJSON(videoFrame([])));
+
+const base64Length = (n: number) => Math.ceil(n / 3) * 4;
+const num = (v: number) => (Number.isFinite(v) ? String(v) : 'null');
+const list = (values: string[]) => `[${values.join(',')}]`;
+
+/**
+ * The Live packet of `videoFrame(packets)` as Grafana's frame JSON, byte for byte what frameToJSON
+ * makes of it, written straight into one buffer: every picture of every watched camera goes through
+ * here, and the fMP4 (base64, as frame JSON carries bytes) is by far the largest part, so it is
+ * encoded once into place instead of being escaped, joined and re-encoded as one big string.
+ */
+export function videoPacketsJSON(packets: VideoPacket[], withSchema = true): Buffer {
+  const head =
+    (withSchema ? `{"schema":${SCHEMA},"data":{"values":[` : '{"data":{"values":[') +
+    [
+      list(packets.map((p) => num(p.time))),
+      list(packets.map((p) => num(p.seq))),
+      list(packets.map((p) => JSON.stringify(p.kind))),
+      list(packets.map((p) => (p.keyframe ? 'true' : 'false'))),
+      list(packets.map((p) => JSON.stringify(p.codec))),
+      list(packets.map((p) => num(p.width))),
+      list(packets.map((p) => num(p.height))),
+    ].join(',') +
+    ',[';
+  const tail = `],${list(packets.map((p) => JSON.stringify(p.error)))}]}}`;
+  const headBytes = Buffer.byteLength(head);
+  let size = headBytes + Buffer.byteLength(tail) + Math.max(0, packets.length - 1);
+  for (const p of packets) {
+    size += base64Length(p.data.length) + 2;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(head, 0, 'utf8');
+  packets.forEach((p, i) => {
+    if (i > 0) {
+      out[at++] = 0x2c; // ,
+    }
+    out[at++] = 0x22; // "
+    at += out.write(p.data.toString('base64'), at, 'latin1');
+    out[at++] = 0x22;
+  });
+  at += out.write(tail, at, 'utf8');
+  return at === size ? out : out.subarray(0, at);
 }
 
 export interface VideoTile {

@@ -36,14 +36,42 @@ export function loadServices() {
     oneofs: true,
   });
   const pkg = grpc.loadPackageDefinition(def) as any;
+  const stream = pkg.pluginv2.Stream.service as grpc.ServiceDefinition;
   return {
     Data: pkg.pluginv2.Data.service as grpc.ServiceDefinition,
     Diagnostics: pkg.pluginv2.Diagnostics.service as grpc.ServiceDefinition,
     Resource: pkg.pluginv2.Resource.service as grpc.ServiceDefinition,
-    Stream: pkg.pluginv2.Stream.service as grpc.ServiceDefinition,
+    // RunStream's packets (every picture of every watched camera) skip the generic encoder.
+    Stream: { ...stream, RunStream: { ...stream.RunStream, responseSerialize: encodeStreamPacket } },
     Controller: pkg.plugin.GRPCController.service as grpc.ServiceDefinition,
     Health: pkg.grpc.health.v1.Health.service as grpc.ServiceDefinition,
   };
+}
+
+/**
+ * StreamPacket `{ bytes data = 1; }` on the wire: field 1, wire type 2 (tag 0x0a), the length as a
+ * varint, the bytes (as protobufjs writes it: a present field even when empty; no field, no bytes).
+ */
+export function encodeStreamPacket(packet: { data?: Buffer | Uint8Array | null }): Buffer {
+  const data = packet.data;
+  if (!data) {
+    return Buffer.alloc(0);
+  }
+  let varint = 1;
+  for (let n = data.length; n >= 0x80; n = Math.floor(n / 0x80)) {
+    varint++;
+  }
+  const out = Buffer.allocUnsafe(1 + varint + data.length);
+  out[0] = 0x0a;
+  let at = 1;
+  let n = data.length;
+  while (n >= 0x80) {
+    out[at++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  out[at++] = n;
+  out.set(data, at);
+  return out;
 }
 
 export interface DataSourceInstanceSettings {

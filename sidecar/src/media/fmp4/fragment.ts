@@ -1,13 +1,16 @@
-/** fMP4 media fragments (moof + mdat) of H.264 samples, timed on the 90 kHz track clock. */
-import { box, fullBox, u32, u64 } from './boxes.ts';
+/**
+ * fMP4 media fragments (moof + mdat) of H.264 samples, timed on the 90 kHz track clock. A fragment
+ * is written straight into one buffer of its exact size: it is built for every picture of every
+ * watched camera, so it allocates once and copies each NAL unit once.
+ */
 import { TRACK_ID } from './init.ts';
 
 export interface Sample {
   /** 90 kHz ticks until the next sample. */
   duration: number;
   keyframe: boolean;
-  /** AVCC: each NAL unit behind its 4-byte length. */
-  data: Buffer;
+  /** NAL units without start codes; the sample carries each behind its 4-byte length (AVCC). */
+  nalus: Buffer[];
 }
 
 // sample_flags (ISO/IEC 14496-12 8.8.3.1): a sync sample depends on nothing; others are non-sync.
@@ -19,14 +22,32 @@ const TRUN_FLAGS = 0x000001 | 0x000100 | 0x000200 | 0x000400;
 // tfhd flag: default-base-is-moof (data offsets count from the moof's first byte).
 const DEFAULT_BASE_IS_MOOF = 0x020000;
 
-function moof(seq: number, baseTime: number, samples: Sample[], dataOffset: number): Buffer {
-  const rows = samples.flatMap((s) => [u32(s.duration, s.data.length, s.keyframe ? SYNC : NON_SYNC)]);
-  const trun = fullBox('trun', 0, TRUN_FLAGS, u32(samples.length, dataOffset), ...rows);
-  return box(
-    'moof',
-    fullBox('mfhd', 0, 0, u32(seq)),
-    box('traf', fullBox('tfhd', 0, DEFAULT_BASE_IS_MOOF, u32(TRACK_ID)), fullBox('tfdt', 1, 0, u64(baseTime)), trun)
-  );
+// NAL unit types the samples leave out: parameter sets travel in the init segment, AUDs carry nothing.
+const OUT_OF_BAND = (n: Buffer) => n.length === 0 || (n[0] & 0x1f) === 7 || (n[0] & 0x1f) === 8 || (n[0] & 0x1f) === 9;
+
+/** Box sizes of a moof with `count` samples: mfhd 16, tfhd 16, tfdt (v1) 20, trun 20 + 12 per sample. */
+const moofSize = (count: number) => 8 + 16 + 8 + 16 + 20 + 20 + 12 * count;
+
+function sampleSize(s: Sample): number {
+  let n = 0;
+  for (const nal of s.nalus) {
+    if (!OUT_OF_BAND(nal)) {
+      n += 4 + nal.length;
+    }
+  }
+  return n;
+}
+
+function header(buf: Buffer, at: number, size: number, type: string): number {
+  buf.writeUInt32BE(size, at);
+  buf.write(type, at + 4, 4, 'latin1');
+  return at + 8;
+}
+
+function fullHeader(buf: Buffer, at: number, size: number, type: string, version: number, flags: number): number {
+  at = header(buf, at, size, type);
+  buf.writeUInt32BE((((version & 0xff) << 24) | (flags & 0xffffff)) >>> 0, at);
+  return at + 4;
 }
 
 /** One fragment: `baseTime` is the first sample's decode time in 90 kHz ticks. */
@@ -34,17 +55,40 @@ export function fragment(seq: number, baseTime: number, samples: Sample[]): Buff
   if (samples.length === 0) {
     throw new Error('a fragment needs at least one sample');
   }
-  // The data offset is the moof's own size plus mdat's header; the moof's size does not depend on it.
-  const size = moof(seq, baseTime, samples, 0).length;
-  const mdat = box('mdat', ...samples.map((s) => s.data));
-  return Buffer.concat([moof(seq, baseTime, samples, size + 8), mdat]);
-}
-
-// NAL unit types the samples leave out: parameter sets travel in the init segment, AUDs carry nothing.
-const OUT_OF_BAND = new Set([7, 8, 9]);
-
-/** NAL units (no start codes) as one AVCC sample. */
-export function avccSample(nalus: Buffer[]): Buffer {
-  const kept = nalus.filter((n) => n.length > 0 && !OUT_OF_BAND.has(n[0] & 0x1f));
-  return Buffer.concat(kept.flatMap((n) => [u32(n.length), n]));
+  const sizes = samples.map(sampleSize);
+  const mdatPayload = sizes.reduce((a, b) => a + b, 0);
+  const moof = moofSize(samples.length);
+  const buf = Buffer.allocUnsafe(moof + 8 + mdatPayload);
+  let at = header(buf, 0, moof, 'moof');
+  at = fullHeader(buf, at, 16, 'mfhd', 0, 0);
+  buf.writeUInt32BE(seq >>> 0, at);
+  at += 4;
+  at = header(buf, at, moof - 24, 'traf');
+  at = fullHeader(buf, at, 16, 'tfhd', 0, DEFAULT_BASE_IS_MOOF);
+  buf.writeUInt32BE(TRACK_ID, at);
+  at += 4;
+  at = fullHeader(buf, at, 20, 'tfdt', 1, 0);
+  buf.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(baseTime))), at);
+  at += 8;
+  at = fullHeader(buf, at, 20 + 12 * samples.length, 'trun', 0, TRUN_FLAGS);
+  buf.writeUInt32BE(samples.length, at);
+  // The data offset counts from the moof's first byte to the first sample (behind mdat's header).
+  buf.writeUInt32BE(moof + 8, at + 4);
+  at += 8;
+  samples.forEach((s, i) => {
+    buf.writeUInt32BE(s.duration >>> 0, at);
+    buf.writeUInt32BE(sizes[i], at + 4);
+    buf.writeUInt32BE(s.keyframe ? SYNC : NON_SYNC, at + 8);
+    at += 12;
+  });
+  at = header(buf, at, 8 + mdatPayload, 'mdat');
+  for (const s of samples) {
+    for (const nal of s.nalus) {
+      if (!OUT_OF_BAND(nal)) {
+        buf.writeUInt32BE(nal.length, at);
+        at += 4 + nal.copy(buf, at + 4);
+      }
+    }
+  }
+  return buf;
 }

@@ -5,7 +5,7 @@
  * one is not known yet); decode times come from the tfdt, so an estimate never drifts.
  */
 import type { AccessUnit, StreamInfo } from '../video/types.ts';
-import { avccSample, fragment } from './fragment.ts';
+import { fragment } from './fragment.ts';
 import { initSegment, TIMESCALE } from './init.ts';
 import { avcCodecString } from './sps.ts';
 
@@ -69,7 +69,7 @@ export class Fmp4Muxer {
     this.lastDecode = decodeTime;
     this.seq++;
     const data = fragment(this.seq, decodeTime, [
-      { duration: this.lastDuration, keyframe: au.keyframe, data: avccSample(au.nalus) },
+      { duration: this.lastDuration, keyframe: au.keyframe, nalus: au.nalus },
     ]);
     return { data, seq: this.seq, decodeTime };
   }

@@ -264,7 +264,7 @@ export class TsDemuxer {
   }
 
   private unit(nalus: Buffer[]): void {
-    const { nalus: out, keyframe, changed } = sortAccessUnit(this.codec, nalus, this.sets, false);
+    const { nalus: out, keyframe, changed } = sortAccessUnit(this.codec, nalus, this.sets);
     if (changed) {
       this.updateInfo();
     }

@@ -210,6 +210,7 @@ export class Depacketizer {
       this.fu.push(data);
     }
     if (end) {
+      // The slices are collected and joined once per NAL unit, whatever its number of packets.
       this.nalus.push(Buffer.concat(this.fu));
       this.fu = null;
     }
@@ -230,8 +231,8 @@ export class Depacketizer {
       this.waitKey = true;
       return;
     }
-    // Own the bytes: the socket's chunk is reused.
-    const { nalus: out, keyframe, changed } = sortAccessUnit(this.opts.codec, nalus, this.sets, true);
+    // No copy: subscribers copy what they keep (AccessUnit.nalus), and every one of them does.
+    const { nalus: out, keyframe, changed } = sortAccessUnit(this.opts.codec, nalus, this.sets);
     if (changed) {
       this.updateInfo();
     }

@@ -63,6 +63,7 @@ export class RtspSession extends StreamSession {
   private sessionId: string | null = null;
   private keepAlive: NodeJS.Timeout | null = null;
   private silence: NodeJS.Timeout | null = null;
+  private lastVideoAt = 0;
   private depacketizer: Depacketizer | null = null;
   private rtpChannel = 0;
   private readonly timeoutMs: number;
@@ -143,16 +144,26 @@ export class RtspSession extends StreamSession {
       this.keepAlive = setInterval(() => {
         this.request(method, this.requestUrl).catch((err: unknown) => this.end(asMediaError(err, this)));
       }, every);
-      this.silence = setTimeout(
-        () => this.end(this.error('stream_ended', `no video for ${Math.round(this.timeoutMs / 1000)} s`)),
-        this.timeoutMs
-      );
+      this.lastVideoAt = performance.now();
+      this.watchSilence(this.timeoutMs);
     } catch (err) {
       const e = asMediaError(err, this);
       this.ended = true;
       this.teardownSocket();
       throw e;
     }
+  }
+
+  /** Ends the session once no video came for timeoutMs; re-arms itself for the time still left. */
+  private watchSilence(ms: number): void {
+    this.silence = setTimeout(() => {
+      const quiet = performance.now() - this.lastVideoAt;
+      if (quiet >= this.timeoutMs) {
+        this.end(this.error('stream_ended', `no video for ${Math.round(this.timeoutMs / 1000)} s`));
+      } else {
+        this.watchSilence(this.timeoutMs - quiet);
+      }
+    }, ms);
   }
 
   /** Sends TEARDOWN (best effort) and closes the connection. */
@@ -238,11 +249,25 @@ export class RtspSession extends StreamSession {
     }
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(data: Buffer): void {
     const at = performance.now();
-    this.stats.bytesIn += chunk.length;
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.stats.bytesIn += data.length;
+    let chunk = data;
     try {
+      // An interleaved packet cut by the previous read is completed from this chunk's head, so the
+      // rest of the chunk is parsed in place rather than copied behind the leftover.
+      while (this.buf.length > 0 && this.buf[0] === 0x24 && chunk.length > 0 && !this.ended) {
+        const buf = this.buf;
+        const need = buf.length < 4 ? 4 - buf.length : 4 + buf.readUInt16BE(2) - buf.length;
+        const take = Math.min(need, chunk.length);
+        this.buf = Buffer.concat([buf, chunk.subarray(0, take)]);
+        chunk = chunk.subarray(take);
+        this.drain(at);
+      }
+      if (chunk.length === 0 || this.ended) {
+        return;
+      }
+      this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
       this.drain(at);
     } catch (err) {
       this.end(asMediaError(err, this));
@@ -265,7 +290,8 @@ export class RtspSession extends StreamSession {
         this.buf = buf.subarray(4 + len);
         if (channel === this.rtpChannel && this.depacketizer) {
           // Only video counts as life: a camera that answers keep-alives but sends nothing is stalled.
-          this.silence?.refresh();
+          // A time stamp per packet; the silence timer looks at it when it fires (no timer per packet).
+          this.lastVideoAt = at;
           this.depacketizer.push(pkt, at);
         }
         continue;

@@ -22,10 +22,11 @@ export interface SortedUnit {
 }
 
 /**
- * Sorts one picture's NAL units, learning parameter sets into `sets`. `copy`: the source reuses
- * its buffers (a socket chunk), so kept NAL units are copied.
+ * Sorts one picture's NAL units, learning parameter sets into `sets`. The NAL units it returns are
+ * views of the caller's buffers (subscribers copy what they keep); learned sets are copied, since
+ * they outlive the buffer they came in.
  */
-export function sortAccessUnit(codec: VideoCodec, nalus: Buffer[], sets: ParameterSets, copy: boolean): SortedUnit {
+export function sortAccessUnit(codec: VideoCodec, nalus: Buffer[], sets: ParameterSets): SortedUnit {
   const h265 = codec === 'h265';
   const out: Buffer[] = [];
   let keyframe = false;
@@ -35,7 +36,7 @@ export function sortAccessUnit(codec: VideoCodec, nalus: Buffer[], sets: Paramet
     if (list.length === 1 && list[0].equals(n)) {
       return;
     }
-    sets[kind] = [copy ? Buffer.from(n) : n];
+    sets[kind] = [Buffer.from(n)];
     changed = true;
   };
   for (const n of nalus) {
@@ -60,7 +61,7 @@ export function sortAccessUnit(codec: VideoCodec, nalus: Buffer[], sets: Paramet
       }
       keyframe ||= t === 5; // IDR
     }
-    out.push(copy ? Buffer.from(n) : n);
+    out.push(n);
   }
   return { nalus: out, keyframe, changed };
 }

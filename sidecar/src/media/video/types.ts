@@ -18,6 +18,10 @@ export interface AccessUnit {
   time90k: number /* RTP timestamp unwrapped to a monotonic 90 kHz count */;
   receivedAt: number /* performance.now() ms when its last packet arrived */;
   keyframe: boolean /* IDR */;
+  /**
+   * May be views of the session's read buffers (no copy per picture): a subscriber reads them
+   * during onAccessUnit and copies what it keeps beyond the call.
+   */
   nalus: Buffer[];
 }
 export interface VideoSubscriber {
