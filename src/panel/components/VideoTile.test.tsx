@@ -2,18 +2,16 @@ import {
   type DataFrame,
   FieldType,
   LiveChannelEventType,
-  LoadingState,
   type LiveChannelAddress,
-  type PanelProps,
   createDataFrame,
-  getDefaultTimeRange,
 } from '@grafana/data';
 import { type GrafanaLiveSrv, config, setGrafanaLiveSrv } from '@grafana/runtime';
 import { act, render, screen } from '@testing-library/react';
 import React from 'react';
 import { Observable, Subject } from 'rxjs';
 
-import { DEFAULT_OPTIONS, type PanelOptions } from '../types';
+import { panelProps } from '../../test-utils/panelProps';
+import type { PanelOptions } from '../types';
 import { CameraPanel } from './CameraPanel';
 
 /** Grafana Live as the panel sees it: one subject per channel, and who is subscribed. */
@@ -74,26 +72,7 @@ function videoQueryFrame(): DataFrame[] {
   ];
 }
 
-function props(options: Partial<PanelOptions> = {}): PanelProps<PanelOptions> {
-  return {
-    id: 1,
-    data: { series: videoQueryFrame(), state: LoadingState.Streaming, timeRange: getDefaultTimeRange() },
-    options: { ...DEFAULT_OPTIONS, ...options },
-    width: 800,
-    height: 450,
-    timeRange: getDefaultTimeRange(),
-    timeZone: 'utc',
-    title: 'Cameras',
-    transparent: false,
-    renderCounter: 0,
-    fieldConfig: { defaults: {}, overrides: [] },
-    replaceVariables: (s: string) => s,
-    onOptionsChange: jest.fn(),
-    onFieldConfigChange: jest.fn(),
-    onChangeTimeRange: jest.fn(),
-    eventBus: {} as PanelProps['eventBus'],
-  } as unknown as PanelProps<PanelOptions>;
-}
+const props = (options: Partial<PanelOptions> = {}) => panelProps(videoQueryFrame(), options);
 
 const FRAME_SCHEMA = {
   fields: ['time', 'camera_id', 'camera_name', 'width', 'height', 'jpeg', 'status', 'last_seen', 'motion', 'error'].map(
