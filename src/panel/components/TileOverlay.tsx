@@ -45,7 +45,9 @@ export function TileOverlay(p: TileOverlayProps) {
   const online = p.status === 'online';
   const tone = p.offline ? styles.dotBad : online ? styles.dotGood : styles.dotNeutral;
   const pictureAge = p.pictureTime !== undefined ? `picture ${formatAge(p.now - p.pictureTime)} old` : undefined;
-  const answeredAgo = !online && p.lastSeen !== undefined ? `${formatAge(p.now - p.lastSeen)} ago` : undefined;
+  // When a camera that is not answering last did: a sleeping camera is not expected to answer.
+  const answeredAgo =
+    !online && p.status !== 'sleeping' && p.lastSeen !== undefined ? `${formatAge(p.now - p.lastSeen)} ago` : undefined;
   const answered = answeredAgo && `last answered ${answeredAgo}`;
 
   const labels = p.labels && (

@@ -4,6 +4,7 @@ import { type GrafanaTheme2, colorManipulator } from '@grafana/data';
 
 export const getTileStyles = (theme: GrafanaTheme2) => ({
   tile: css({
+    boxSizing: 'border-box',
     position: 'relative',
     display: 'flex',
     flexDirection: 'column',
@@ -25,6 +26,7 @@ export type TileStyles = ReturnType<typeof getTileStyles>;
 /** A label over a picture: a near-opaque theme background so its text reads on any picture. */
 export function chip(theme: GrafanaTheme2) {
   return {
+    boxSizing: 'border-box' as const,
     padding: theme.spacing(0, 0.75),
     borderRadius: theme.shape.radius.default,
     background: colorManipulator.alpha(theme.colors.background.primary, 0.88),
