@@ -275,3 +275,36 @@ describe('screenshot suite: the datasource editors', () => {
     });
   }
 });
+
+describe('screenshot suite: the checks themselves', () => {
+  it('catch overlapping text, text leaving its tile, low contrast over a picture and a box wider than its container', async () => {
+    const { page } = await harness.openPanel({});
+    try {
+      await page.setContent(`<div id="bad" style="width:300px;height:200px;position:relative;background:#fff">
+        <div data-testid="camera-tile" style="position:relative;width:200px;height:150px;overflow:hidden">
+          <img src="data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==" style="width:200px;height:150px;display:block">
+          <div style="position:absolute;top:0;left:0"><span style="display:block;color:#777;background:rgba(0,0,0,0.2)">Front door</span></div>
+          <div style="position:absolute;top:4px;left:20px;display:block;color:#000;background:#fff">Online</div>
+          <div style="position:absolute;top:100px;left:150px;width:120px;display:block;color:#000;background:#fff">picture 2 s old</div>
+        </div>
+      </div>`);
+      const f = await checkLayout(page, { rootSelector: '#bad', tileSelector: TILE, pictureSelector: 'img, video' });
+      assert.equal(f.overlaps.length, 1, f.overlaps.join('\n'));
+      assert.match(f.overlaps[0], /Front door.*overlaps.*Online/);
+      assert.equal(f.outside.length, 1);
+      assert.match(f.outside[0], /picture 2 s old/);
+      assert.ok(
+        f.lowContrast.some((l) => /Front door/.test(l)),
+        f.lowContrast.join('\n')
+      );
+      assert.ok(!f.lowContrast.some((l) => /Online/.test(l)), 'black on an opaque white chip is fine');
+      assert.ok(f.tooWide.some((l) => /picture 2 s old/.test(l)) === false, 'absolute but narrower than its tile');
+      await page.setContent('<div id="wide" style="width:100px"><div style="width:150px">too wide</div></div>');
+      const wide = await checkLayout(page, { rootSelector: '#wide' });
+      assert.equal(wide.tooWide.length, 1);
+      assert.match(wide.tooWide[0], /150 px wide/);
+    } finally {
+      await page.close();
+    }
+  });
+});
