@@ -37,7 +37,7 @@ const CAMERAS = [
 function fleetOf(cameras: CameraSnapshot[]): HttpFleetView {
   return {
     cameras: () => cameras,
-    camera: (id) => cameras.find((c) => c.id === id),
+    camera: (id: string) => cameras.find((c) => c.id === id),
     on: () => undefined,
     model: () => 'C210',
     counters: () => undefined,
