@@ -8,7 +8,6 @@ import { isOffline } from '../frames';
 import type { TileLayout } from '../layout';
 import { tileMessage } from '../tileMessage';
 import type { PanelOptions } from '../types';
-import { TileControls } from './TileControls';
 import { TileShell } from './TileShell';
 import { getTileStyles } from './tileStyles';
 import { usePrivacy } from './usePrivacy';
@@ -79,19 +78,7 @@ export function CameraTile({ view, now, options, layout, controls, api, ptz, pri
         corner: options.overlayCorner,
         compact: layout.compact,
       }}
-      controls={
-        controls && (
-          <TileControls
-            view={view}
-            api={api}
-            ptz={ptz}
-            privacy={privacy}
-            onPrivacyChange={setPrivacy}
-            narrow={layout.narrowControls}
-            onFullscreen={() => ref.current?.requestFullscreen?.()}
-          />
-        )
-      }
+      controls={controls ? { view, api, ptz, privacy, onPrivacyChange: setPrivacy } : undefined}
     />
   );
 }

@@ -7,7 +7,7 @@ import type { PtzPreset } from '../../shared/query';
 import type { CameraApi, PtzDirection } from '../api';
 import type { TileView } from '../frameStore';
 
-interface Props {
+export interface TileControlsProps {
   view: TileView;
   /** Present when the frames came from a Tapo datasource and the camera id is known. */
   api?: CameraApi;
@@ -47,7 +47,15 @@ function download(url: string, filename: string) {
 }
 
 /** Snapshot, full screen, PTZ and privacy for one tile; the caller shows it to Editors/Admins only. */
-export function TileControls({ view, api, ptz, privacy, onFullscreen, onPrivacyChange, narrow = false }: Props) {
+export function TileControls({
+  view,
+  api,
+  ptz,
+  privacy,
+  onFullscreen,
+  onPrivacyChange,
+  narrow = false,
+}: TileControlsProps) {
   const styles = useStyles2(getStyles);
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);

@@ -4,6 +4,7 @@ import { useStyles2 } from '@grafana/ui';
 import React from 'react';
 
 import { CONTROL_BAR_PX, type TileLayout } from '../layout';
+import { TileControls, type TileControlsProps } from './TileControls';
 import { TileOverlay, type TileOverlayProps } from './TileOverlay';
 import { getTileStyles } from './tileStyles';
 
@@ -18,8 +19,8 @@ interface Props {
   /** The picture or video element, or nothing. */
   media: React.ReactNode;
   overlay: TileOverlayProps;
-  /** The control bar's contents, for Editors and Admins. */
-  controls?: React.ReactNode;
+  /** The camera's controls, for Editors and Admins (absent: no control bar). */
+  controls?: Omit<TileControlsProps, 'narrow' | 'onFullscreen'>;
 }
 
 /**
@@ -49,7 +50,11 @@ export function TileShell({ tileRef, cameraKey, offline, privacy, mode, layout, 
           data-testid="tile-control-bar"
           data-hover={layout.hoverControls ? 'true' : 'false'}
         >
-          {controls}
+          <TileControls
+            {...controls}
+            narrow={layout.narrowControls}
+            onFullscreen={() => tileRef.current?.requestFullscreen?.()}
+          />
         </div>
       )}
     </div>

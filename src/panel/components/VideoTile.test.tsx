@@ -55,7 +55,7 @@ class FakeMediaSource extends EventTarget {
 const VIDEO = 'ds/uid-1/camera/front/video/sub';
 const FRAMES = 'ds/uid-1/camera/front/frames/2/640';
 
-function videoQueryFrame(): DataFrame[] {
+function videoQueryFrame(privacy: boolean | null = null): DataFrame[] {
   return [
     createDataFrame({
       refId: 'A',
@@ -67,6 +67,7 @@ function videoQueryFrame(): DataFrame[] {
         { name: 'video_channel', type: FieldType.string, values: [VIDEO] },
         { name: 'frames_channel', type: FieldType.string, values: [FRAMES] },
         { name: 'error', type: FieldType.string, values: [null] },
+        { name: 'privacy_mode', type: FieldType.boolean, values: [privacy] },
       ],
     }),
   ];
@@ -161,5 +162,22 @@ describe('video tiles', () => {
     act(() => void document.dispatchEvent(new Event('fullscreenchange')));
     expect(watching.get('ds/uid-1/camera/front/video/main')).toBe(0);
     expect(watching.get(VIDEO)).toBe(1);
+  });
+
+  it('show privacy mode to every viewer, from the video query’s answer', () => {
+    (window as any).MediaSource = FakeMediaSource;
+    render(<CameraPanel {...panelProps(videoQueryFrame(true))} />);
+    const tile = screen.getByTestId('camera-tile');
+    expect(tile).toHaveAttribute('data-privacy', 'true');
+    expect(screen.getByTestId('privacy-state')).toHaveTextContent('Privacy mode is on');
+    expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
+  });
+
+  it('never give a playing video an age it does not have, nor a motion badge', () => {
+    (window as any).MediaSource = FakeMediaSource;
+    render(<CameraPanel {...panelProps(videoQueryFrame())} />);
+    expect(screen.getByTestId('tile-status')).toHaveTextContent('Online');
+    expect(screen.queryByTestId('frame-age')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('motion-badge')).not.toBeInTheDocument();
   });
 });

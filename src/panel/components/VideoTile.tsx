@@ -13,7 +13,6 @@ import { browserMse, chooseMode, type MseSupport } from '../video/mode';
 import { MsePlayer } from '../video/msePlayer';
 import { base64ToBytes, framesReader, toVideoRow, videoReader } from '../video/packets';
 import { mainStreamChannel, type VideoTileInfo } from '../video/videoTiles';
-import { TileControls } from './TileControls';
 import { TileShell } from './TileShell';
 import { getTileStyles } from './tileStyles';
 import { usePrivacy } from './usePrivacy';
@@ -211,19 +210,7 @@ export function VideoTile({ tile, now, options, layout, controls, api, ptz, priv
         corner: options.overlayCorner,
         compact: layout.compact,
       }}
-      controls={
-        controls && (
-          <TileControls
-            view={tile}
-            api={api}
-            ptz={ptz}
-            privacy={privacy}
-            onPrivacyChange={setPrivacy}
-            narrow={layout.narrowControls}
-            onFullscreen={() => ref.current?.requestFullscreen?.()}
-          />
-        )
-      }
+      controls={controls ? { view: tile, api, ptz, privacy, onPrivacyChange: setPrivacy } : undefined}
     />
   );
 }
