@@ -581,6 +581,7 @@ export class Fleet implements FleetView {
       lastMotion: rt.lastMotion,
       disabled: rt.cfg.disabled,
       restream: rt.cfg.rtspUrlOverride !== null,
+      ...(rt.cfg.kind === 'hub' ? { hub: true } : {}),
     };
   }
 

@@ -54,6 +54,9 @@ export function whyNoPicture(s: CameraSnapshot, o: { hasFrame: boolean; canSnaps
   if (s.disabled) {
     return 'Disabled in its settings: not polled, no picture';
   }
+  if (s.hub) {
+    return 'A hub: no camera of its own (its battery cameras have their own rows)';
+  }
   if (l?.privacyMode) {
     return 'Privacy mode is on: the camera sends no picture until it is turned off';
   }

@@ -32,6 +32,7 @@ const CAMERAS = [
   cam('hubchild', { batteryPercent: 60, batteryCharging: false, powerSource: 'BATTERY' }),
   cam('new', null),
   cam('locked', { status: 'locked_out' }),
+  cam('hub', { model: 'H200' }, { hub: true }),
 ];
 
 function fleetOf(cameras: CameraSnapshot[]): HttpFleetView {
@@ -62,6 +63,7 @@ test('each camera without a picture says why, in words a user can act on, and ge
     solo: /Battery camera: it has no RTSP stream/,
     new: /Not polled yet/,
     locked: /Locked out after failed logins/,
+    hub: /A hub: no camera of its own/,
   };
   for (const [id, words] of Object.entries(expect)) {
     const cell = pictureCell(html, id);
