@@ -77,6 +77,8 @@ export interface CameraSnapshot {
   disabled?: boolean;
   /** Pictures come from a restream (override URL), not from the camera itself. */
   restream?: boolean;
+  /** A Tapo hub (H200/H500): it has battery children, and no picture of its own. */
+  hub?: boolean;
 }
 
 export interface MotionEvent {

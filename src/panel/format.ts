@@ -20,21 +20,3 @@ export function formatAge(ms: number): string {
 export function statusLabel(status: string | undefined): string {
   return status ? ((STATUS_LABELS as Record<string, string>)[status] ?? status) : 'Unknown';
 }
-
-/** Columns for n tiles that make 16:9 tiles as large as the panel allows. */
-export function autoColumns(n: number, width: number, height: number): number {
-  if (n <= 1 || width <= 0 || height <= 0) {
-    return 1;
-  }
-  let best = 1;
-  let bestScale = 0;
-  for (let cols = 1; cols <= n; cols++) {
-    const rows = Math.ceil(n / cols);
-    const scale = Math.min(width / cols / 16, height / rows / 9);
-    if (scale > bestScale) {
-      best = cols;
-      bestScale = scale;
-    }
-  }
-  return best;
-}

@@ -40,8 +40,23 @@ export const plugin = new PanelPlugin<PanelOptions>(CameraPanel).setPanelOptions
     .addBooleanSwitch({
       path: 'overlay',
       name: 'Overlay',
-      description: 'Camera name, status, motion badge and frame age over the picture',
+      description: 'Camera name, status, motion badge and picture age over the picture',
       defaultValue: DEFAULT_OPTIONS.overlay,
+    })
+    .addSelect({
+      path: 'overlayCorner',
+      name: 'Overlay corner',
+      description: 'Where the name and status sit; Tapo cameras draw their date and time at the top left',
+      defaultValue: DEFAULT_OPTIONS.overlayCorner,
+      settings: {
+        options: [
+          { value: 'top-right', label: 'Top right' },
+          { value: 'bottom-right', label: 'Bottom right' },
+          { value: 'bottom-left', label: 'Bottom left' },
+          { value: 'top-left', label: 'Top left (covers Tapo’s date and time)' },
+        ],
+      },
+      showIf: (o) => o.overlay !== false,
     })
     .addNumberInput({
       path: 'maxFps',

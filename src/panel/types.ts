@@ -2,11 +2,16 @@ import type { LiveMode } from './video/mode';
 
 export type FitMode = 'contain' | 'cover';
 
+/** Where the name and status labels sit; Tapo cameras burn their date and time in at the top left. */
+export type OverlayCorner = 'top-right' | 'top-left' | 'bottom-right' | 'bottom-left';
+
 export interface PanelOptions {
   /** contain: whole frame visible (letterboxed); cover: fill the tile, cropping. */
   fit: FitMode;
   /** Name, status, motion badge and frame age drawn over the image. */
   overlay: boolean;
+  /** The corner of the name and status labels. */
+  overlayCorner: OverlayCorner;
   /** Redraws per second per camera; faster frames are dropped. 0 means no limit. */
   maxFps: number;
   /** Grid columns; 0 picks a layout from the panel's shape. */
@@ -26,6 +31,7 @@ export interface PanelOptions {
 export const DEFAULT_OPTIONS: PanelOptions = {
   fit: 'contain',
   overlay: true,
+  overlayCorner: 'top-right',
   maxFps: 2,
   columns: 0,
   motionWindowSeconds: 30,

@@ -390,6 +390,8 @@ export const FRAME_FIELDS = {
   lastSeen: 'last_seen',
   motion: 'motion',
   error: 'error',
+  /** Optional: privacy mode as last polled (null when unknown), so every viewer sees it. */
+  privacy: 'privacy_mode',
 } as const;
 
 /**
@@ -427,6 +429,8 @@ export const VIDEO_TILE_FIELDS = {
   videoChannel: 'video_channel',
   framesChannel: 'frames_channel',
   error: 'error',
+  /** Privacy mode as last polled (null when unknown). */
+  privacy: 'privacy_mode',
 } as const;
 
 /** Pan/tilt step directions in degrees, the camera's own convention (pytapo: clockwise = 0, vertical = 90). */

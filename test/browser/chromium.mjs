@@ -98,7 +98,8 @@ export async function startBrowserHarness() {
     if (url.pathname === '/' || url.pathname === '/index.html') {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(
-        '<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0;background:#111"><div id="root"></div><script src="/harness.js"></script></body></html>'
+        // Grafana's global box sizing (its reboot styles), which plugins are laid out under.
+        '<!doctype html><html><head><meta charset="utf-8"><style>html{box-sizing:border-box}*,*::before,*::after{box-sizing:inherit}</style></head><body style="margin:0;background:#111"><div id="root"></div><script src="/harness.js"></script></body></html>'
       );
       return;
     }

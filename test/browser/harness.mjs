@@ -1,5 +1,6 @@
 /*
- * Browser harness for the built panel (dist/panel/module.js, nested in the app): provides the AMD externals
+ * Browser harness for the built panel (dist/panel/module.js, nested in the app), and for the
+ * datasource's editors (?plugin=datasource&editor=config|query): provides the AMD externals
  * Grafana provides (react, @grafana/*, rxjs, @emotion/css), loads the module as Grafana does, and
  * renders its panel with data frames pushed in as Grafana Live frame JSON ({schema, data}), one
  * replace buffer per channel as the datasource's stream options ask for (maxLength 1).
@@ -17,9 +18,19 @@ import * as rxjs from 'rxjs';
 
 const params = new URLSearchParams(window.location.search);
 const APP_BASE = '/public/plugins/camwatch-tapo-app/';
-/** ?plugin=app renders the app's page; otherwise the nested panel. */
-const MODE = params.get('plugin') === 'app' ? 'app' : 'panel';
-const PLUGIN_URL = MODE === 'app' ? `${APP_BASE}module.js` : `${APP_BASE}panel/module.js`;
+/** ?plugin=app renders the app's page, ?plugin=datasource its editors; otherwise the nested panel. */
+const MODE = ['app', 'datasource'].includes(params.get('plugin')) ? params.get('plugin') : 'panel';
+const PLUGIN_URL =
+  { app: `${APP_BASE}module.js`, datasource: `${APP_BASE}datasource/module.js` }[MODE] ?? `${APP_BASE}panel/module.js`;
+/** Grafana's theme, light or dark (?theme=light); the panel and editors read it through ThemeContext. */
+let theme = grafanaData.createTheme({ colors: { mode: params.get('theme') === 'light' ? 'light' : 'dark' } });
+/** Panel size, changeable from the test (setSize). */
+const size = { width: Number(params.get('width') ?? 960), height: Number(params.get('height') ?? 540) };
+
+function themed(child) {
+  document.body.style.background = theme.colors.background.canvas;
+  return React.createElement(grafanaUi.ThemeContext.Provider, { value: theme }, child);
+}
 
 const externals = {
   react: React,
@@ -76,6 +87,8 @@ grafanaRuntime.setBackendSrv({
       body = { role, controls: role === 'Admin' || role === 'Editor' };
     } else if (req.url.endsWith('/resources/cameras')) {
       body = cameraList;
+    } else if (req.url.endsWith('/resources/info')) {
+      body = { connection: 'managed', address: null, version: 'harness' };
     } else if (req.url === '/api/plugins/camwatch-tapo-app/dashboards') {
       body = appDashboards;
     } else if (req.url === '/api/dashboards/import') {
@@ -112,7 +125,15 @@ grafanaRuntime.setDataSourceSrv({
           .map((uid) => ({ ...dsSettings(uid), name: `Tapo (${uid})` }))
       : [],
   getInstanceSettings: (ref) => dsSettings(typeof ref === 'string' ? ref : ref?.uid),
+  getInstanceSettingsSync: (ref) => dsSettings(typeof ref === 'string' ? ref : ref?.uid),
   reload: async () => undefined,
+});
+// Variables for the editors' camera pickers: none defined.
+grafanaRuntime.setTemplateSrv({
+  getVariables: () => [],
+  replace: (s) => s ?? '',
+  containsTemplate: () => false,
+  updateTimeRange: () => undefined,
 });
 
 /**
@@ -195,8 +216,8 @@ function render() {
     id: 1,
     data: { series, state: grafanaData.LoadingState.Streaming, timeRange },
     options: state.options,
-    width: Number(params.get('width') ?? 960),
-    height: Number(params.get('height') ?? 540),
+    width: size.width,
+    height: size.height,
     timeRange,
     timeZone: 'utc',
     title: 'Cameras',
@@ -210,13 +231,62 @@ function render() {
     eventBus: new grafanaData.EventBusSrv(),
   };
   root.render(
-    React.createElement(
-      'div',
-      { id: 'panel', style: { width: props.width, height: props.height } },
-      React.createElement(Panel, props)
+    themed(
+      React.createElement(
+        'div',
+        {
+          id: 'panel',
+          style: { width: props.width, height: props.height, background: theme.colors.background.primary },
+        },
+        React.createElement(Panel, props)
+      )
     )
   );
 }
+
+/** The datasource's config or query editor, holding its options as Grafana's pages do. */
+let editorState;
+function renderEditor() {
+  const { kind, props } = editorState;
+  const el =
+    kind === 'config'
+      ? React.createElement(DatasourcePlugin.components.ConfigEditor, {
+          ...props,
+          onOptionsChange: (options) => {
+            editorState.props = { ...props, options };
+            renderEditor();
+          },
+        })
+      : React.createElement(DatasourcePlugin.components.QueryEditor, {
+          ...props,
+          datasource: new DatasourcePlugin.DataSourceClass(dsSettings('tapo-ds')),
+          onChange: (query) => {
+            editorState.props = { ...props, query };
+            renderEditor();
+          },
+          onRunQuery: () => undefined,
+        });
+  root.render(
+    themed(
+      React.createElement(
+        'div',
+        {
+          id: 'editor',
+          style: {
+            width: editorState.width,
+            padding: 16,
+            background: theme.colors.background.primary,
+            color: theme.colors.text.primary,
+            fontFamily: theme.typography.fontFamily,
+            fontSize: theme.typography.fontSize,
+          },
+        },
+        el
+      )
+    )
+  );
+}
+let DatasourcePlugin;
 
 window.tapoHarness = {
   ready: false,
@@ -305,6 +375,32 @@ window.tapoHarness = {
   setOptions(options) {
     state.options = { ...state.options, ...options };
     render();
+  },
+  /** Panel size in px, as Grafana gives it. */
+  setSize(width, height) {
+    size.width = width;
+    size.height = height;
+    render();
+  },
+  /** Grafana's light or dark theme. */
+  setTheme(mode) {
+    theme = grafanaData.createTheme({ colors: { mode } });
+    if (editorState) {
+      renderEditor();
+    } else {
+      render();
+    }
+  },
+  /** Drops every frame (a fresh panel). */
+  clearFrames() {
+    state.frames.clear();
+    state.schemas.clear();
+    render();
+  },
+  /** Renders the datasource's 'config' editor (props.options) or 'query' editor (props.query). */
+  showEditor(kind, props, width = 1000) {
+    editorState = { kind, props, width };
+    renderEditor();
   },
   /** A real JPEG from Chromium's encoder: a solid colour with a frame number. */
   async makeJpeg(color, label, width, height) {
@@ -419,17 +515,29 @@ async function loadApp() {
   window.tapoHarness.ready = true;
 }
 
+const loadDatasource = () =>
+  loadAmdPlugin(PLUGIN_URL).then((exports) => {
+    DatasourcePlugin = exports.plugin;
+    if (!DatasourcePlugin?.components?.ConfigEditor || !DatasourcePlugin?.components?.QueryEditor) {
+      throw new Error('datasource module.js has no config or query editor');
+    }
+    root = createRoot(document.getElementById('root'));
+    window.tapoHarness.ready = true;
+  });
+
 (MODE === 'app'
   ? loadApp()
-  : loadAmdPlugin(PLUGIN_URL).then((exports) => {
-      Panel = exports.plugin.panel;
-      if (!Panel) {
-        throw new Error('module.js did not export a panel plugin');
-      }
-      root = createRoot(document.getElementById('root'));
-      render();
-      window.tapoHarness.ready = true;
-    })
+  : MODE === 'datasource'
+    ? loadDatasource()
+    : loadAmdPlugin(PLUGIN_URL).then((exports) => {
+        Panel = exports.plugin.panel;
+        if (!Panel) {
+          throw new Error('module.js did not export a panel plugin');
+        }
+        root = createRoot(document.getElementById('root'));
+        render();
+        window.tapoHarness.ready = true;
+      })
 ).catch((err) => {
   window.tapoHarness.error = String(err?.stack ?? err);
 });

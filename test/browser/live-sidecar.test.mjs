@@ -30,6 +30,7 @@ const FIELDS = [
   'last_seen',
   'motion',
   'error',
+  'privacy_mode',
 ];
 
 let sidecar;

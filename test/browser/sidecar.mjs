@@ -54,6 +54,8 @@ export async function startSidecar({
   const tail = [];
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let address = null;
+  /** The HTTP API's address, when started with --http. */
+  let httpUrl = null;
   let sawWanted = waitFor === null;
   let notify = () => undefined;
   let buffer = '';
@@ -75,6 +77,9 @@ export async function startSidecar({
       }
       if (entry['@message'] === 'Tapo sidecar serving' && typeof entry.grpc === 'string') {
         address = entry.grpc;
+      }
+      if (entry['@message'] === 'HTTP API serving' && typeof entry.url === 'string') {
+        httpUrl = entry.url;
       }
       if (entry['@message'] === waitFor) {
         sawWanted = true;
@@ -119,7 +124,7 @@ export async function startSidecar({
     await stop();
     throw err;
   }
-  return { pid, address, dataDir, logTail: () => tail.join('\n'), stop };
+  return { pid, address, httpUrl: () => httpUrl, dataDir, logTail: () => tail.join('\n'), stop };
 }
 
 /** grpc-js clients of the plugin services, from the .proto files shipped with the sidecar (or `protoDir`). */

@@ -58,6 +58,7 @@ export function pictureFrame(
       { name: F.lastSeen, type: 'time', values: [cam?.lastSeen ?? null], nullable: true },
       { name: F.motion, type: 'boolean', values: [recentMotion] },
       { name: F.error, type: 'string', values: [problem ?? cam?.last?.error ?? null], nullable: true },
+      { name: F.privacy, type: 'boolean', values: [cam?.last?.privacyMode ?? null], nullable: true },
     ],
   };
 }

@@ -75,6 +75,7 @@ export interface VideoTile {
   videoChannel: string;
   framesChannel: string;
   error: string | null;
+  privacyMode: boolean | null;
 }
 
 /** A video query's answer: one row per camera with the channels the panel subscribes to itself. */
@@ -91,6 +92,7 @@ export function videoTilesFrame(refId: string, tiles: VideoTile[]): Frame {
       { name: T.videoChannel, type: 'string', values: col((t) => t.videoChannel) },
       { name: T.framesChannel, type: 'string', values: col((t) => t.framesChannel) },
       { name: T.error, type: 'string', values: col((t) => t.error), nullable: true },
+      { name: T.privacy, type: 'boolean', values: col((t) => t.privacyMode), nullable: true },
     ],
   };
 }

@@ -71,5 +71,6 @@ export function snapshot(rt: Runtime): CameraSnapshot {
     lastMotion: rt.lastMotion,
     disabled: rt.cfg.disabled,
     restream: rt.cfg.rtspUrlOverride !== null,
+    ...(rt.cfg.kind === 'hub' ? { hub: true } : {}),
   };
 }

@@ -149,7 +149,8 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
       if (/text\/html/i.test(accept)) {
         const t = url.searchParams.get('token');
         const html = renderStatusPage(fleet, {
-          hasFrame: (id) => !!opts.frameProvider?.latest(id) || !!opts.frameProvider?.snapshot,
+          hasFrame: (id) => !!opts.frameProvider?.latest(id),
+          canSnapshot: !!opts.frameProvider?.snapshot,
           ...(t ? { query: `?token=${encodeURIComponent(t)}` } : {}),
         });
         res.writeHead(200, {

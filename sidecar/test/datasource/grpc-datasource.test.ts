@@ -247,7 +247,7 @@ test('SubscribeStream gives initial data; RunStream sends the schema first, then
   assert.deepEqual([packets[0].data.values[latencyIdx][0], packets[1].data.values[latencyIdx][0]], [7, 9]);
 });
 
-test('frames stream as base64 JPEG rows', async () => {
+test('frames stream as base64 JPEG rows, with the privacy mode every viewer sees', async () => {
   const stream = clients.stream.RunStream({ pluginContext: pluginContext(), path: 'camera/front/frames/2/320' });
   const first = new Promise<any>((resolve) => stream.on('data', (p: any) => resolve(JSON.parse(p.data.toString()))));
   stream.on('error', () => undefined);
@@ -263,6 +263,7 @@ test('frames stream as base64 JPEG rows', async () => {
   const names = packet.schema.fields.map((f: any) => f.name);
   assert.equal(packet.data.values[names.indexOf('jpeg')][0], jpeg.toString('base64'));
   assert.equal(packet.data.values[names.indexOf('width')][0], 320);
+  assert.equal(packet.data.values[names.indexOf('privacy_mode')][0], false, 'privacy as last polled');
 });
 
 test('a frames channel whose camera cannot be read says why, once, and stays open', async () => {

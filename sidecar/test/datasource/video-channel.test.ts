@@ -186,6 +186,7 @@ test('a video query answers one row per camera with the channels to watch; old l
     'ds/tapo-test/camera/attic/video/sub',
   ]);
   assert.equal(col('frames_channel')[0], 'ds/tapo-test/camera/front/frames/2/640');
+  assert.ok(v.schema.fields.some((f) => f.name === 'privacy_mode'), 'privacy mode for every viewer');
   const old = tableFromIPC(res.responses.O.frames[0]);
   assert.match(JSON.parse(old.schema.metadata.get('meta')!).channel, /camera\/front\/frames\//);
   assert.match(res.responses.X.error, /live\.stream/);

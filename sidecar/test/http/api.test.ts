@@ -159,6 +159,8 @@ test('/ is the seed health JSON, or the status page for a browser (escaped, with
   assert.match(html, />auth_failed</, "each camera's state");
   assert.match(html, /login refused|refused/i, 'the last error');
   assert.match(html, /<img src="\/frames\/cam-0\.jpg"/, 'a picture where one exists');
+  assert.doesNotMatch(html, /<img src="\/frames\/cam-2\.jpg"/, 'no broken image for a camera that cannot log in');
+  assert.match(html, /Login failed: wrong password/, 'says why there is no picture');
   assert.doesNotMatch(html, /https?:\/\/(?!sidecar)[a-z]/i, 'no external assets');
   assert.doesNotMatch(html, /wrong-pass|CloudPass/);
 });

@@ -1,19 +1,14 @@
-import {
-  type DataFrame,
-  FieldType,
-  LoadingState,
-  type PanelData,
-  type PanelProps,
-  createDataFrame,
-  getDefaultTimeRange,
-} from '@grafana/data';
+import { type DataFrame, FieldType, createDataFrame, createTheme } from '@grafana/data';
 import { type BackendSrv, config, setBackendSrv } from '@grafana/runtime';
 import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React from 'react';
+import { ThemeContext } from '@grafana/ui';
 import { of, throwError } from 'rxjs';
 
-import { DEFAULT_OPTIONS, type PanelOptions } from '../types';
+import { panelProps } from '../../test-utils/panelProps';
+import { CONTROL_BAR_PX } from '../layout';
+import { PRIVACY_TEXT } from '../tileMessage';
 import { CameraPanel } from './CameraPanel';
 
 const NOW = 1_700_000_000_000;
@@ -28,6 +23,7 @@ interface Cam {
   lastSeen?: number;
   motion?: boolean;
   error?: string | null;
+  privacy?: boolean | null;
 }
 
 function framesFor(cams: Cam[], uid = 'uid-1'): DataFrame[] {
@@ -46,31 +42,10 @@ function framesFor(cams: Cam[], uid = 'uid-1'): DataFrame[] {
         { name: 'last_seen', type: FieldType.time, values: [c.lastSeen ?? NOW - 3000] },
         { name: 'motion', type: FieldType.boolean, values: [c.motion ?? false] },
         { name: 'error', type: FieldType.string, values: [c.error ?? null] },
+        { name: 'privacy_mode', type: FieldType.boolean, values: [c.privacy ?? null] },
       ],
     })
   );
-}
-
-function props(series: DataFrame[], options: Partial<PanelOptions> = {}): PanelProps<PanelOptions> {
-  const data: PanelData = { series, state: LoadingState.Streaming, timeRange: getDefaultTimeRange() };
-  return {
-    id: 1,
-    data,
-    options: { ...DEFAULT_OPTIONS, ...options },
-    width: 800,
-    height: 450,
-    timeRange: data.timeRange,
-    timeZone: 'utc',
-    title: 'Cameras',
-    transparent: false,
-    renderCounter: 0,
-    fieldConfig: { defaults: {}, overrides: [] },
-    replaceVariables: (s: string) => s,
-    onOptionsChange: jest.fn(),
-    onFieldConfigChange: jest.fn(),
-    onChangeTimeRange: jest.fn(),
-    eventBus: {} as PanelProps['eventBus'],
-  } as unknown as PanelProps<PanelOptions>;
 }
 
 let created: string[];
@@ -127,13 +102,23 @@ afterEach(() => {
   jest.useRealTimers();
 });
 
+/** A theme colour as computed styles give it. */
+function rgb(color: string): string {
+  const d = document.createElement('div');
+  d.style.color = color;
+  document.body.appendChild(d);
+  const out = getComputedStyle(d).color;
+  d.remove();
+  return out;
+}
+
 const user = () => userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
 
 describe('CameraPanel', () => {
   it('renders a tile per camera with name, status, picture and frame age', () => {
     render(
       <CameraPanel
-        {...props(
+        {...panelProps(
           framesFor([
             { id: 'front', name: 'Front door' },
             { id: 'garage', name: 'Garage' },
@@ -147,22 +132,22 @@ describe('CameraPanel', () => {
     expect(front.getByText('Front door')).toBeInTheDocument();
     expect(front.getByText('Online')).toBeInTheDocument();
     expect(front.getByRole('img')).toHaveAttribute('src', 'blob:panel/1');
-    expect(front.getByTestId('frame-age')).toHaveTextContent('3 s old');
+    expect(front.getByTestId('frame-age')).toHaveTextContent('picture 3 s old');
   });
 
   it('ages frames as the clock runs, without decoding them again', () => {
-    render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+    render(<CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door' }]))} />);
     act(() => {
       jest.advanceTimersByTime(5000);
     });
-    expect(screen.getByTestId('frame-age')).toHaveTextContent('8 s old');
+    expect(screen.getByTestId('frame-age')).toHaveTextContent('picture 8 s old');
     expect(created).toHaveLength(1);
   });
 
-  it('lights the motion badge on motion only', () => {
+  it('shows a motion badge only on a camera with motion (no unlit badge on every tile)', () => {
     render(
       <CameraPanel
-        {...props(
+        {...panelProps(
           framesFor([
             { id: 'front', name: 'Front door', motion: true },
             { id: 'garage', name: 'Garage', motion: false },
@@ -170,16 +155,16 @@ describe('CameraPanel', () => {
         )}
       />
     );
-    const [lit, unlit] = screen.getAllByTestId('motion-badge');
-    expect(lit).toHaveAttribute('data-lit', 'true');
-    expect(lit).toHaveAccessibleName('Motion detected');
-    expect(unlit).toHaveAttribute('data-lit', 'false');
+    const [front, garage] = screen.getAllByTestId('camera-tile');
+    expect(within(front).getByTestId('motion-badge')).toHaveAccessibleName('Motion detected');
+    expect(within(garage).queryByTestId('motion-badge')).not.toBeInTheDocument();
+    expect(within(garage).queryByText('Motion')).not.toBeInTheDocument();
   });
 
   it('dims an offline camera’s last frame and gives the reason and last contact', () => {
     render(
       <CameraPanel
-        {...props(
+        {...panelProps(
           framesFor([
             {
               id: 'garage',
@@ -197,7 +182,7 @@ describe('CameraPanel', () => {
     expect(within(tile).getByRole('img')).toHaveAttribute('src', 'blob:panel/1');
     expect(within(tile).getByRole('status')).toHaveTextContent('timeout after 5 s');
     expect(within(tile).getByText('Offline')).toBeInTheDocument();
-    expect(within(tile).getByText('last seen 10 min ago')).toBeInTheDocument();
+    expect(within(tile).getByTestId('tile-status')).toHaveTextContent('Offline · last answered 10 min ago');
     const img = within(tile).getByRole('img');
     expect(getComputedStyle(img).opacity).toBe('0.35');
   });
@@ -205,7 +190,7 @@ describe('CameraPanel', () => {
   it('shows why there is no picture when an online camera sends a row without one', () => {
     const [frame] = framesFor([{ id: 'front', name: 'Front door', error: 'ffmpeg exited: 401 Unauthorized' }]);
     frame.fields.find((f) => f.name === 'jpeg')!.values[0] = '';
-    render(<CameraPanel {...props([frame])} />);
+    render(<CameraPanel {...panelProps([frame])} />);
     const tile = screen.getByTestId('camera-tile');
     expect(tile).toHaveAttribute('data-offline', 'false');
     expect(within(tile).queryByRole('img')).not.toBeInTheDocument();
@@ -214,7 +199,7 @@ describe('CameraPanel', () => {
   });
 
   it('hides controls from viewers: asks the sidecar what the user may do, and calls nothing else', async () => {
-    render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+    render(<CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door' }]))} />);
     await settle();
     expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /Move up/ })).not.toBeInTheDocument();
@@ -228,7 +213,7 @@ describe('CameraPanel', () => {
       user: { ...config.bootData?.user, orgRole: 'Admin' },
     } as typeof config.bootData;
     setRole('Viewer');
-    render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+    render(<CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door' }]))} />);
     await settle();
     expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
     expect(fetch).toHaveBeenCalledTimes(1);
@@ -241,7 +226,7 @@ describe('CameraPanel', () => {
       () => of({ data: { role: 'Editor', controls: 'yes' } }),
     ]) {
       fetch.mockImplementation((req: { url: string }) => (req.url === ME ? answer() : of({ data: [] })));
-      const { unmount } = render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+      const { unmount } = render(<CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door' }]))} />);
       await settle();
       expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
       unmount();
@@ -256,7 +241,7 @@ describe('CameraPanel', () => {
     );
     render(
       <CameraPanel
-        {...props([
+        {...panelProps([
           ...framesFor([{ id: 'front', name: 'Front door' }], 'uid-1'),
           ...framesFor([{ id: 'shed', name: 'Shed' }], 'uid-2'),
         ])}
@@ -273,7 +258,7 @@ describe('CameraPanel', () => {
 
   it('asks nothing when the panel’s controls are switched off', async () => {
     setRole('Admin');
-    render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]), { showControls: false })} />);
+    render(<CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door' }]), { showControls: false })} />);
     await settle();
     expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
     expect(fetch).not.toHaveBeenCalled();
@@ -283,7 +268,7 @@ describe('CameraPanel', () => {
     setRole('Editor');
     render(
       <CameraPanel
-        {...props(
+        {...panelProps(
           framesFor([
             { id: 'front', name: 'Front door' },
             { id: 'garage', name: 'Garage' },
@@ -307,7 +292,7 @@ describe('CameraPanel', () => {
 
   it('toggles privacy mode and shows a refusal in words', async () => {
     setRole('Admin');
-    render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+    render(<CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door' }]))} />);
     const toggle = await screen.findByRole('button', { name: 'Turn privacy mode on' });
     await user().click(toggle);
     expect(fetch).toHaveBeenCalledWith(
@@ -334,7 +319,7 @@ describe('CameraPanel', () => {
       req.url.endsWith('/snapshot') ? of({ data: blob }) : of({ data: req.url === ME ? access : [] })
     );
     const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
-    render(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+    render(<CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door' }]))} />);
     await user().click(await screen.findByRole('button', { name: 'Download snapshot' }));
     expect(fetch).toHaveBeenCalledWith(
       expect.objectContaining({
@@ -350,13 +335,15 @@ describe('CameraPanel', () => {
 
   it('keeps only the latest frame per camera and revokes replaced and unmounted pictures', () => {
     const { rerender, unmount } = render(
-      <CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door', n: 1 }]))} />
+      <CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door', n: 1 }]))} />
     );
     for (let n = 2; n <= 20; n++) {
       act(() => {
         jest.advanceTimersByTime(600);
       });
-      rerender(<CameraPanel {...props(framesFor([{ id: 'front', name: 'Front door', n, time: NOW + n * 600 }]))} />);
+      rerender(
+        <CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door', n, time: NOW + n * 600 }]))} />
+      );
     }
     expect(created).toHaveLength(20);
     expect(revoked).toEqual(created.slice(0, 19));
@@ -368,7 +355,7 @@ describe('CameraPanel', () => {
   it('shows only the cameras named in the options, in the requested columns', () => {
     render(
       <CameraPanel
-        {...props(
+        {...panelProps(
           framesFor([
             { id: 'front', name: 'Front door' },
             { id: 'garage', name: 'Garage' },
@@ -388,7 +375,7 @@ describe('CameraPanel', () => {
 
   it('explains what it needs when there is no picture in the data', () => {
     const table = createDataFrame({ fields: [{ name: 'value', type: FieldType.number, values: [1] }] });
-    render(<CameraPanel {...props([table])} />);
+    render(<CameraPanel {...panelProps([table])} />);
     expect(screen.getByText(/No camera pictures in the data/)).toBeInTheDocument();
   });
 
@@ -397,10 +384,207 @@ describe('CameraPanel', () => {
       name: 'Porch',
       fields: [{ name: 'url', type: FieldType.string, values: ['https://example.test/porch.jpg'] }],
     });
-    render(<CameraPanel {...props([frame], { overlay: false })} />);
+    render(<CameraPanel {...panelProps([frame], { overlay: false })} />);
     expect(screen.getByRole('img')).toHaveAttribute('src', 'https://example.test/porch.jpg');
     expect(screen.queryByTestId('motion-badge')).not.toBeInTheDocument();
     expect(created).toHaveLength(0);
+  });
+
+  describe('issue 14: a panel that reads at any size and theme', () => {
+    const six = () => framesFor(['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ id, name: `Camera ${id}` })));
+
+    it('puts name and status away from Tapo’s date and time (top left) by default, or in the chosen corner', () => {
+      const { unmount } = render(<CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+      expect(screen.getByTestId('tile-labels').parentElement).toHaveAttribute('data-corner', 'top-right');
+      unmount();
+      render(
+        <CameraPanel
+          {...panelProps(framesFor([{ id: 'front', name: 'Front door' }]), { overlayCorner: 'bottom-left' })}
+        />
+      );
+      const overlay = screen.getByTestId('tile-labels').parentElement!;
+      expect(overlay).toHaveAttribute('data-corner', 'bottom-left');
+      // Bottom corners put the labels last in the column.
+      expect(overlay.lastElementChild).toBe(screen.getByTestId('tile-labels'));
+    });
+
+    it('draws tiles in the theme’s colours, light and dark (no fixed black tile with grey text)', () => {
+      for (const mode of ['light', 'dark'] as const) {
+        const theme = createTheme({ colors: { mode } });
+        const { unmount } = render(
+          <ThemeContext.Provider value={theme}>
+            <CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door' }]))} />
+          </ThemeContext.Provider>
+        );
+        const tile = getComputedStyle(screen.getByTestId('camera-tile'));
+        expect(tile.backgroundColor).toBe(rgb(theme.colors.background.secondary));
+        expect(tile.color).toBe(rgb(theme.colors.text.primary));
+        expect(getComputedStyle(screen.getByText('Front door')).color).toBe(rgb(theme.colors.text.primary));
+        unmount();
+      }
+    });
+
+    it('gives every tile a control bar of the same height, PTZ or not, so pictures in a row line up', async () => {
+      setRole('Editor');
+      render(
+        <CameraPanel
+          {...panelProps(
+            framesFor([
+              { id: 'front', name: 'Front door' },
+              { id: 'garage', name: 'Garage' },
+            ]),
+            {},
+            { width: 1200, height: 400 }
+          )}
+        />
+      );
+      await screen.findAllByRole('button', { name: 'Move up' });
+      const bars = screen.getAllByTestId('tile-control-bar');
+      expect(bars).toHaveLength(2);
+      for (const bar of bars) {
+        expect(getComputedStyle(bar).height).toBe(`${CONTROL_BAR_PX}px`);
+        expect(bar).toHaveAttribute('data-hover', 'false');
+        expect(getComputedStyle(within(bar).getByTestId('tile-controls')).flexWrap).toBe('nowrap');
+      }
+    });
+
+    it('shows small tiles’ controls over the picture on hover, and folds PTZ into one button', async () => {
+      setRole('Editor');
+      render(
+        <CameraPanel
+          {...panelProps(
+            framesFor([
+              { id: 'front', name: 'Front door' },
+              { id: 'garage', name: 'Garage' },
+              { id: 'yard', name: 'Yard' },
+              { id: 'shed', name: 'Shed' },
+            ]),
+            {},
+            { width: 400, height: 300 }
+          )}
+        />
+      );
+      await settle();
+      const [front] = screen.getAllByTestId('camera-tile');
+      const bar = within(front).getByTestId('tile-control-bar');
+      expect(bar).toHaveAttribute('data-hover', 'true');
+      expect(getComputedStyle(bar).opacity).toBe('0');
+      expect(await within(front).findByRole('button', { name: 'Pan and tilt' })).toBeInTheDocument();
+      expect(within(front).queryByRole('button', { name: 'Move up' })).not.toBeInTheDocument();
+    });
+
+    it('does not spin the preset list before it is opened, and loads the presets when it is', async () => {
+      setRole('Editor');
+      fetch.mockImplementation((req: { url: string }) => {
+        if (req.url === ME) {
+          return of({ data: access });
+        }
+        if (req.url.endsWith('/resources/cameras')) {
+          return of({
+            data: [{ id: 'front', name: 'Front door', model: 'C210', status: 'online', host: 'h', ptz: true }],
+          });
+        }
+        if (req.url.endsWith('/presets')) {
+          return of({ data: [{ id: '1', name: 'Gate' }] });
+        }
+        return of({ data: {} });
+      });
+      render(<CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+      const preset = await screen.findByRole('combobox', { name: 'PTZ preset' });
+      const field = preset.closest('[class*="grafana-select-value-container"]')?.parentElement ?? document.body;
+      expect(within(field).queryByTestId('Spinner')).not.toBeInTheDocument();
+      expect(document.querySelector('[class*="spinner"], [data-testid="Spinner"]')).toBeNull();
+      expect(fetch).not.toHaveBeenCalledWith(expect.objectContaining({ url: expect.stringMatching(/presets$/) }));
+      await user().click(preset);
+      expect(await screen.findByText('Gate')).toBeInTheDocument();
+      expect(fetch).toHaveBeenCalledWith(
+        expect.objectContaining({ url: '/api/datasources/uid/uid-1/resources/cameras/front/presets' })
+      );
+    });
+
+    it('chooses 3×2 over 2×3 for six cameras in a wide panel with control bars', async () => {
+      setRole('Editor');
+      render(<CameraPanel {...panelProps(six(), {}, { width: 1200, height: 675 })} />);
+      await settle();
+      const grid = screen.getByTestId('camera-grid');
+      expect(grid).toHaveAttribute('data-columns', '3');
+      expect(grid).toHaveAttribute('data-rows', '2');
+      expect(await screen.findAllByTestId('tile-control-bar')).toHaveLength(6);
+    });
+
+    it('never says how old a picture is on a tile without one', () => {
+      const [frame] = framesFor([{ id: 'front', name: 'Front door' }]);
+      frame.fields.find((f) => f.name === 'jpeg')!.values[0] = '';
+      render(<CameraPanel {...panelProps([frame])} />);
+      const tile = screen.getByTestId('camera-tile');
+      expect(within(tile).queryByTestId('frame-age')).not.toBeInTheDocument();
+      expect(tile).not.toHaveTextContent(/old/);
+      expect(within(tile).getByTestId('tile-message')).toHaveTextContent('No picture yet');
+    });
+
+    it('tells the picture’s age apart from the camera’s last answer to a poll', () => {
+      render(
+        <CameraPanel
+          {...panelProps(
+            framesFor([
+              { id: 'garage', name: 'Garage', time: NOW - 2000, status: 'offline', lastSeen: NOW - 3 * 3600_000 },
+            ])
+          )}
+        />
+      );
+      const tile = screen.getByTestId('camera-tile');
+      expect(within(tile).getByTestId('tile-status')).toHaveTextContent('Offline · last answered 3 h ago');
+      expect(within(tile).getByTestId('frame-age')).toHaveTextContent('picture 2 s old');
+      expect(tile).not.toHaveTextContent(/last seen/);
+    });
+
+    it('says a battery camera is asleep instead of waiting for a picture', () => {
+      const [frame] = framesFor([{ id: 'door', name: 'Doorbell', status: 'sleeping' }]);
+      frame.fields.find((f) => f.name === 'jpeg')!.values[0] = '';
+      render(<CameraPanel {...panelProps([frame])} />);
+      const tile = screen.getByTestId('camera-tile');
+      expect(tile).toHaveAttribute('data-offline', 'false');
+      expect(within(tile).getByTestId('tile-message')).toHaveTextContent(/Asleep: a battery camera/);
+    });
+
+    it('shows privacy mode to viewers too, from the frames, with the picture dimmed', () => {
+      render(<CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door', privacy: true }]))} />);
+      const tile = screen.getByTestId('camera-tile');
+      expect(tile).toHaveAttribute('data-privacy', 'true');
+      expect(within(tile).getByTestId('privacy-state')).toHaveTextContent(PRIVACY_TEXT);
+      expect(getComputedStyle(within(tile).getByRole('img')).opacity).toBe('0.35');
+      expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
+      expect(fetch).not.toHaveBeenCalled();
+    });
+
+    it('shows the privacy state as soon as an editor turns it on', async () => {
+      setRole('Editor');
+      render(<CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door' }]))} />);
+      expect(screen.queryByTestId('privacy-state')).not.toBeInTheDocument();
+      await user().click(await screen.findByRole('button', { name: 'Turn privacy mode on' }));
+      await screen.findByRole('button', { name: 'Privacy mode is on: turn it off' });
+      expect(await screen.findByTestId('privacy-state')).toHaveTextContent(PRIVACY_TEXT);
+    });
+
+    it('keeps long names and offline reasons inside the tile: one ellipsised line, a clamped message', () => {
+      const reason = 'unreachable (check the address and that it is powered and on the network) '.repeat(4);
+      render(
+        <CameraPanel
+          {...panelProps(
+            framesFor([{ id: 'x', name: 'A very long camera name '.repeat(5), status: 'offline', error: reason }]),
+            {},
+            { width: 200, height: 150 }
+          )}
+        />
+      );
+      const name = screen.getByTitle(/A very long camera name/);
+      expect(getComputedStyle(name).textOverflow).toBe('ellipsis');
+      expect(getComputedStyle(name).whiteSpace).toBe('nowrap');
+      const message = screen.getByTestId('tile-message');
+      expect(message).toHaveTextContent(reason.trim());
+      expect(getComputedStyle(message).overflow).toBe('hidden');
+      expect(getComputedStyle(message).overflowWrap).toBe('anywhere');
+    });
   });
 
   it('gives no controls to pictures from other sources: no sidecar to ask', async () => {
@@ -409,7 +593,7 @@ describe('CameraPanel', () => {
       name: 'Porch',
       fields: [{ name: 'url', type: FieldType.string, values: ['https://example.test/porch.jpg'] }],
     });
-    render(<CameraPanel {...props([frame])} />);
+    render(<CameraPanel {...panelProps([frame])} />);
     await settle();
     expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
     expect(fetch).not.toHaveBeenCalled();

@@ -5,9 +5,9 @@ import React, { useEffect, useMemo, useState, useSyncExternalStore } from 'react
 
 import type { CameraListItem } from '../../shared/query';
 import { type CameraApi, cameraApi } from '../api';
-import { autoColumns } from '../format';
 import { FrameStore } from '../frameStore';
 import { extractTiles, filterTiles } from '../frames';
+import { chooseGrid, GRID_GAP_PX, tileLayout } from '../layout';
 import { useControlAccess } from '../permissions';
 import { DEFAULT_OPTIONS, type PanelOptions } from '../types';
 import { extractVideoTiles } from '../video/videoTiles';
@@ -87,17 +87,27 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
     );
   }
 
-  const count = videoTiles.length + views.length;
-  const columns = options.columns > 0 ? Math.min(options.columns, count) : autoColumns(count, width, height);
-  const rows = Math.ceil(count / columns);
+  const sized = views.find((v) => v.width && v.height);
+  const grid = chooseGrid({
+    count: videoTiles.length + views.length,
+    width,
+    height,
+    columns: options.columns,
+    controls: allowed.size > 0,
+    aspect: sized ? sized.width! / sized.height! : undefined,
+  });
+  const layout = tileLayout(grid);
   return (
     <div
       className={styles.grid}
+      data-testid="camera-grid"
+      data-columns={grid.columns}
+      data-rows={grid.rows}
       style={{
         width,
         height,
-        gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`,
-        gridTemplateRows: `repeat(${rows}, minmax(0, 1fr))`,
+        gridTemplateColumns: `repeat(${grid.columns}, minmax(0, 1fr))`,
+        gridTemplateRows: `repeat(${grid.rows}, minmax(0, 1fr))`,
       }}
     >
       {videoTiles.map((tile) => {
@@ -107,7 +117,9 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
           <VideoTile
             key={`video:${tile.key}`}
             tile={tile}
+            now={now}
             options={options}
+            layout={layout}
             controls={controls(tile.datasourceUid)}
             api={tile.datasourceUid && tile.cameraId ? apis.get(tile.datasourceUid) : undefined}
             ptz={known?.ptz ?? false}
@@ -125,6 +137,7 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
             view={view}
             now={now}
             options={options}
+            layout={layout}
             controls={controls(view.datasourceUid)}
             api={api}
             ptz={known?.ptz ?? view.ptz ?? false}
@@ -137,7 +150,7 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  grid: css({ display: 'grid', gap: theme.spacing(0.5) }),
+  grid: css({ display: 'grid', gap: GRID_GAP_PX }),
   empty: css({
     height: '100%',
     display: 'flex',

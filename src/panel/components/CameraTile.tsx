@@ -1,19 +1,22 @@
-import { css, cx } from '@emotion/css';
-import type { GrafanaTheme2 } from '@grafana/data';
+import { cx } from '@emotion/css';
 import { useStyles2 } from '@grafana/ui';
 import React, { useRef } from 'react';
 
 import type { CameraApi } from '../api';
-import { formatAge, statusLabel } from '../format';
 import type { TileView } from '../frameStore';
 import { isOffline } from '../frames';
+import type { TileLayout } from '../layout';
+import { tileMessage } from '../tileMessage';
 import type { PanelOptions } from '../types';
-import { TileControls } from './TileControls';
+import { TileShell } from './TileShell';
+import { getTileStyles } from './tileStyles';
+import { usePrivacy } from './usePrivacy';
 
 interface Props {
   view: TileView;
   now: number;
   options: PanelOptions;
+  layout: TileLayout;
   controls: boolean;
   api?: CameraApi;
   ptz: boolean;
@@ -27,141 +30,55 @@ export function motionLit(view: TileView, now: number, windowSeconds: number): b
   return view.lastMotion !== undefined && now - view.lastMotion <= windowSeconds * 1000;
 }
 
-/** One camera: its latest picture with name, status, motion badge and frame age; dimmed with the reason when offline. */
-export function CameraTile({ view, now, options, controls, api, ptz, privacy }: Props) {
-  const styles = useStyles2(getStyles);
+/** One camera of a pictures query: its latest picture with name, status, motion and the picture's age; dimmed with the reason when offline. */
+export function CameraTile({ view, now, options, layout, controls, api, ptz, privacy: reported }: Props) {
+  const styles = useStyles2(getTileStyles);
   const ref = useRef<HTMLDivElement>(null);
+  const [privacy, setPrivacy] = usePrivacy(reported ?? view.privacy);
   const offline = isOffline(view);
-  const lit = motionLit(view, now, options.motionWindowSeconds);
   const status = view.status ?? (offline ? 'offline' : undefined);
-  const reason = view.error ?? (offline ? statusLabel(view.status) : undefined);
-  // A row without a picture may say why (e.g. ffmpeg failing while the camera is online); offline
-  // tiles already show their reason over the picture area.
-  const noPicture = view.imageError ?? (offline ? undefined : view.error) ?? 'No picture yet';
+  const hasPicture = view.imageUrl !== undefined;
+  const message = tileMessage({
+    status,
+    offline,
+    privacy,
+    hasPicture,
+    reason: view.error,
+    // A row without a picture may say why (e.g. ffmpeg failing while the camera is online).
+    noPicture: view.imageError ?? view.error,
+  });
 
   return (
-    <div
-      ref={ref}
-      className={styles.tile}
-      data-testid="camera-tile"
-      data-camera={view.cameraId ?? view.key}
-      data-offline={offline ? 'true' : 'false'}
-    >
-      <div className={styles.picture}>
-        {view.imageUrl ? (
+    <TileShell
+      tileRef={ref}
+      cameraKey={view.cameraId ?? view.key}
+      offline={offline}
+      privacy={privacy === true}
+      layout={layout}
+      media={
+        hasPicture && (
           <img
             src={view.imageUrl}
             alt={`${view.name} camera`}
-            className={cx(styles.image, offline && styles.dimmed)}
+            className={cx(styles.media, (offline || privacy) && styles.dimmed)}
             style={{ objectFit: options.fit }}
           />
-        ) : (
-          <div className={styles.empty}>{noPicture}</div>
-        )}
-        {options.overlay && (
-          <>
-            <div className={styles.topLeft}>
-              <span className={styles.name}>{view.name}</span>
-              {status && (
-                <span
-                  className={cx(styles.status, offline ? styles.statusOff : status === 'online' && styles.statusOn)}
-                >
-                  {statusLabel(status)}
-                </span>
-              )}
-              {offline && view.lastSeen !== undefined && (
-                <span className={styles.muted}>last seen {formatAge(now - view.lastSeen)} ago</span>
-              )}
-            </div>
-            <div
-              className={cx(styles.motion, lit && styles.motionLit)}
-              data-testid="motion-badge"
-              data-lit={lit ? 'true' : 'false'}
-              aria-label={lit ? 'Motion detected' : 'No recent motion'}
-            >
-              Motion
-            </div>
-            {view.time !== undefined && (
-              <div className={styles.age} data-testid="frame-age">
-                {formatAge(now - view.time)} old
-              </div>
-            )}
-          </>
-        )}
-        {offline && reason && (
-          <div className={styles.reason} role="status">
-            {reason}
-          </div>
-        )}
-      </div>
-      {controls && (
-        <TileControls
-          view={view}
-          api={api}
-          ptz={ptz}
-          privacy={privacy ?? view.privacy}
-          onFullscreen={() => ref.current?.requestFullscreen?.()}
-        />
-      )}
-    </div>
+        )
+      }
+      overlay={{
+        name: view.name,
+        status,
+        offline,
+        lastSeen: view.lastSeen,
+        pictureTime: hasPicture ? view.time : undefined,
+        now,
+        motion: motionLit(view, now, options.motionWindowSeconds),
+        message,
+        labels: options.overlay,
+        corner: options.overlayCorner,
+        compact: layout.compact,
+      }}
+      controls={controls ? { view, api, ptz, privacy, onPrivacyChange: setPrivacy } : undefined}
+    />
   );
 }
-
-const getStyles = (theme: GrafanaTheme2) => {
-  const label = css({
-    padding: theme.spacing(0.25, 0.75),
-    borderRadius: theme.shape.radius.default,
-    background: 'rgba(0, 0, 0, 0.55)',
-    color: '#fff',
-    fontSize: theme.typography.bodySmall.fontSize,
-  });
-  return {
-    tile: css({
-      display: 'flex',
-      flexDirection: 'column',
-      minWidth: 0,
-      minHeight: 0,
-      overflow: 'hidden',
-      borderRadius: theme.shape.radius.default,
-      background: '#000',
-    }),
-    picture: css({ position: 'relative', flex: 1, minHeight: 0 }),
-    image: css({ width: '100%', height: '100%', display: 'block' }),
-    dimmed: css({ opacity: 0.35, filter: 'grayscale(1)' }),
-    empty: css({
-      height: '100%',
-      display: 'flex',
-      alignItems: 'center',
-      justifyContent: 'center',
-      color: theme.colors.text.secondary,
-    }),
-    topLeft: css({
-      position: 'absolute',
-      top: theme.spacing(0.5),
-      left: theme.spacing(0.5),
-      display: 'flex',
-      gap: theme.spacing(0.5),
-      flexWrap: 'wrap',
-    }),
-    name: cx(label, css({ fontWeight: theme.typography.fontWeightMedium })),
-    status: label,
-    statusOn: css({ color: theme.colors.success.text }),
-    statusOff: css({ color: theme.colors.error.text }),
-    muted: label,
-    motion: cx(label, css({ position: 'absolute', top: theme.spacing(0.5), right: theme.spacing(0.5), opacity: 0.45 })),
-    motionLit: css({ opacity: 1, background: theme.colors.warning.main, color: theme.colors.warning.contrastText }),
-    age: cx(label, css({ position: 'absolute', bottom: theme.spacing(0.5), left: theme.spacing(0.5) })),
-    reason: cx(
-      label,
-      css({
-        position: 'absolute',
-        top: '50%',
-        left: '50%',
-        transform: 'translate(-50%, -50%)',
-        maxWidth: '90%',
-        textAlign: 'center',
-        color: theme.colors.error.text,
-      })
-    ),
-  };
-};

@@ -1,19 +1,23 @@
 import { css } from '@emotion/css';
 import type { GrafanaTheme2, SelectableValue } from '@grafana/data';
-import { IconButton, Select, useStyles2 } from '@grafana/ui';
+import { IconButton, Select, Toggletip, useStyles2 } from '@grafana/ui';
 import React, { useState } from 'react';
 
 import type { PtzPreset } from '../../shared/query';
 import type { CameraApi, PtzDirection } from '../api';
 import type { TileView } from '../frameStore';
 
-interface Props {
+export interface TileControlsProps {
   view: TileView;
   /** Present when the frames came from a Tapo datasource and the camera id is known. */
   api?: CameraApi;
   ptz: boolean;
   privacy?: boolean;
   onFullscreen: () => void;
+  /** Called once the camera accepted a privacy change. */
+  onPrivacyChange: (enabled: boolean) => void;
+  /** Narrow tile: the PTZ arrows and presets fold into one button. */
+  narrow?: boolean;
 }
 
 const DIRECTIONS: Array<{
@@ -43,14 +47,22 @@ function download(url: string, filename: string) {
 }
 
 /** Snapshot, full screen, PTZ and privacy for one tile; the caller shows it to Editors/Admins only. */
-export function TileControls({ view, api, ptz, privacy, onFullscreen }: Props) {
+export function TileControls({
+  view,
+  api,
+  ptz,
+  privacy,
+  onFullscreen,
+  onPrivacyChange,
+  narrow = false,
+}: TileControlsProps) {
   const styles = useStyles2(getStyles);
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const [presets, setPresets] = useState<PtzPreset[] | undefined>();
-  const [privacyOn, setPrivacyOn] = useState<boolean | undefined>(privacy);
+  const [loadingPresets, setLoadingPresets] = useState(false);
   const cameraId = view.cameraId;
-  const privacyState = privacyOn ?? privacy;
+  const privacyState = privacy;
 
   const run = async (what: string, action: () => Promise<void>) => {
     setBusy(true);
@@ -83,41 +95,51 @@ export function TileControls({ view, api, ptz, privacy, onFullscreen }: Props) {
     });
 
   const loadPresets = () => {
-    if (api && cameraId && presets === undefined) {
-      api.presets(cameraId).then(setPresets, (err: unknown) => {
-        setPresets([]);
-        setError(`Presets: ${messageOf(err)}`);
-      });
+    if (api && cameraId && presets === undefined && !loadingPresets) {
+      setLoadingPresets(true);
+      api
+        .presets(cameraId)
+        .then(setPresets, (err: unknown) => {
+          setPresets([]);
+          setError(`Presets: ${messageOf(err)}`);
+        })
+        .finally(() => setLoadingPresets(false));
     }
   };
+
+  const ptzControls = (cameraApi: CameraApi, id: string) => (
+    <>
+      {DIRECTIONS.map(({ direction, icon }) => (
+        <IconButton
+          key={direction}
+          name={icon}
+          tooltip={`Move ${direction}`}
+          disabled={busy}
+          onClick={() => run('Move', () => cameraApi.move(id, direction))}
+        />
+      ))}
+      <Select<string>
+        aria-label="PTZ preset"
+        width={16}
+        placeholder="Preset"
+        isLoading={loadingPresets}
+        noOptionsMessage={presets === undefined ? 'Loading presets…' : 'No presets on this camera'}
+        options={(presets ?? []).map((p) => ({ label: p.name, value: p.id }))}
+        onOpenMenu={loadPresets}
+        onChange={(v: SelectableValue<string>) => v.value && run('Preset', () => cameraApi.gotoPreset(id, v.value!))}
+      />
+    </>
+  );
 
   return (
     <div className={styles.controls} data-testid="tile-controls">
       <IconButton name="download-alt" tooltip="Download snapshot" onClick={snapshot} disabled={busy} />
       <IconButton name="expand-arrows" tooltip="Full screen" onClick={onFullscreen} />
-      {api && cameraId && ptz && (
-        <>
-          {DIRECTIONS.map(({ direction, icon }) => (
-            <IconButton
-              key={direction}
-              name={icon}
-              tooltip={`Move ${direction}`}
-              disabled={busy}
-              onClick={() => run('Move', () => api.move(cameraId, direction))}
-            />
-          ))}
-          <Select<string>
-            aria-label="PTZ preset"
-            width={16}
-            placeholder="Preset"
-            isLoading={presets === undefined}
-            options={(presets ?? []).map((p) => ({ label: p.name, value: p.id }))}
-            onOpenMenu={loadPresets}
-            onChange={(v: SelectableValue<string>) =>
-              v.value && run('Preset', () => api.gotoPreset(cameraId, v.value!))
-            }
-          />
-        </>
+      {api && cameraId && ptz && !narrow && ptzControls(api, cameraId)}
+      {api && cameraId && ptz && narrow && (
+        <Toggletip content={<div className={styles.ptzPopup}>{ptzControls(api, cameraId)}</div>} placement="top">
+          <IconButton name="arrows-h" tooltip="Pan and tilt" />
+        </Toggletip>
       )}
       {api && cameraId && (
         <IconButton
@@ -128,13 +150,13 @@ export function TileControls({ view, api, ptz, privacy, onFullscreen }: Props) {
             run('Privacy', async () => {
               const next = !privacyState;
               await api.setPrivacy(cameraId, next);
-              setPrivacyOn(next);
+              onPrivacyChange(next);
             })
           }
         />
       )}
       {error && (
-        <span role="alert" className={styles.error}>
+        <span role="alert" className={styles.error} title={error}>
           {error}
         </span>
       )}
@@ -146,13 +168,20 @@ const getStyles = (theme: GrafanaTheme2) => ({
   controls: css({
     display: 'flex',
     alignItems: 'center',
-    flexWrap: 'wrap',
+    flexWrap: 'nowrap',
     gap: theme.spacing(0.5),
-    padding: theme.spacing(0.5),
-    background: theme.colors.background.secondary,
+    height: '100%',
+    padding: theme.spacing(0, 0.5),
+    overflow: 'hidden',
+    minWidth: 0,
   }),
+  ptzPopup: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(0.5) }),
   error: css({
     color: theme.colors.error.text,
     fontSize: theme.typography.bodySmall.fontSize,
+    whiteSpace: 'nowrap',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    minWidth: 0,
   }),
 });

@@ -2,18 +2,16 @@ import {
   type DataFrame,
   FieldType,
   LiveChannelEventType,
-  LoadingState,
   type LiveChannelAddress,
-  type PanelProps,
   createDataFrame,
-  getDefaultTimeRange,
 } from '@grafana/data';
 import { type GrafanaLiveSrv, setGrafanaLiveSrv } from '@grafana/runtime';
 import { act, render, screen } from '@testing-library/react';
 import React from 'react';
 import { Observable, Subject } from 'rxjs';
 
-import { DEFAULT_OPTIONS, type PanelOptions } from '../types';
+import { panelProps } from '../../test-utils/panelProps';
+import type { PanelOptions } from '../types';
 import { CameraPanel } from './CameraPanel';
 
 /** Grafana Live as the panel sees it: one subject per channel, and who is subscribed. */
@@ -57,7 +55,7 @@ class FakeMediaSource extends EventTarget {
 const VIDEO = 'ds/uid-1/camera/front/video/sub';
 const FRAMES = 'ds/uid-1/camera/front/frames/2/640';
 
-function videoQueryFrame(): DataFrame[] {
+function videoQueryFrame(privacy: boolean | null = null): DataFrame[] {
   return [
     createDataFrame({
       refId: 'A',
@@ -69,31 +67,13 @@ function videoQueryFrame(): DataFrame[] {
         { name: 'video_channel', type: FieldType.string, values: [VIDEO] },
         { name: 'frames_channel', type: FieldType.string, values: [FRAMES] },
         { name: 'error', type: FieldType.string, values: [null] },
+        { name: 'privacy_mode', type: FieldType.boolean, values: [privacy] },
       ],
     }),
   ];
 }
 
-function props(options: Partial<PanelOptions> = {}): PanelProps<PanelOptions> {
-  return {
-    id: 1,
-    data: { series: videoQueryFrame(), state: LoadingState.Streaming, timeRange: getDefaultTimeRange() },
-    options: { ...DEFAULT_OPTIONS, ...options },
-    width: 800,
-    height: 450,
-    timeRange: getDefaultTimeRange(),
-    timeZone: 'utc',
-    title: 'Cameras',
-    transparent: false,
-    renderCounter: 0,
-    fieldConfig: { defaults: {}, overrides: [] },
-    replaceVariables: (s: string) => s,
-    onOptionsChange: jest.fn(),
-    onFieldConfigChange: jest.fn(),
-    onChangeTimeRange: jest.fn(),
-    eventBus: {} as PanelProps['eventBus'],
-  } as unknown as PanelProps<PanelOptions>;
-}
+const props = (options: Partial<PanelOptions> = {}) => panelProps(videoQueryFrame(), options);
 
 const FRAME_SCHEMA = {
   fields: ['time', 'camera_id', 'camera_name', 'width', 'height', 'jpeg', 'status', 'last_seen', 'motion', 'error'].map(
@@ -181,5 +161,22 @@ describe('video tiles', () => {
     act(() => void document.dispatchEvent(new Event('fullscreenchange')));
     expect(watching.get('ds/uid-1/camera/front/video/main')).toBe(0);
     expect(watching.get(VIDEO)).toBe(1);
+  });
+
+  it('show privacy mode to every viewer, from the video query’s answer', () => {
+    (window as any).MediaSource = FakeMediaSource;
+    render(<CameraPanel {...panelProps(videoQueryFrame(true))} />);
+    const tile = screen.getByTestId('camera-tile');
+    expect(tile).toHaveAttribute('data-privacy', 'true');
+    expect(screen.getByTestId('privacy-state')).toHaveTextContent('Privacy mode is on');
+    expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
+  });
+
+  it('never give a playing video an age it does not have, nor a motion badge', () => {
+    (window as any).MediaSource = FakeMediaSource;
+    render(<CameraPanel {...panelProps(videoQueryFrame())} />);
+    expect(screen.getByTestId('tile-status')).toHaveTextContent('Online');
+    expect(screen.queryByTestId('frame-age')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('motion-badge')).not.toBeInTheDocument();
   });
 });

@@ -1,23 +1,27 @@
-import { css, cx } from '@emotion/css';
-import type { GrafanaTheme2 } from '@grafana/data';
+import { cx } from '@emotion/css';
 import { useStyles2 } from '@grafana/ui';
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 
 import { FRAME_FIELDS } from '../../shared/query';
 import type { CameraApi } from '../api';
-import { statusLabel } from '../format';
 import { isOffline } from '../frames';
+import type { TileLayout } from '../layout';
+import { tileMessage } from '../tileMessage';
 import type { PanelOptions } from '../types';
 import { watchChannel } from '../video/liveChannel';
 import { browserMse, chooseMode, type MseSupport } from '../video/mode';
 import { MsePlayer } from '../video/msePlayer';
 import { base64ToBytes, framesReader, toVideoRow, videoReader } from '../video/packets';
 import { mainStreamChannel, type VideoTileInfo } from '../video/videoTiles';
-import { TileControls } from './TileControls';
+import { TileShell } from './TileShell';
+import { getTileStyles } from './tileStyles';
+import { usePrivacy } from './usePrivacy';
 
 interface Props {
   tile: VideoTileInfo;
+  now: number;
   options: PanelOptions;
+  layout: TileLayout;
   controls: boolean;
   api?: CameraApi;
   ptz: boolean;
@@ -72,8 +76,15 @@ function useVideo(
 }
 
 /** JPEG pictures from the camera's frames channel, as an object URL that is released when replaced. */
-function usePictures(channel: string | undefined, enabled: boolean): { url?: string; error?: string } {
-  const [state, setState] = useState<{ url?: string; error?: string }>({});
+interface Pictures {
+  url?: string;
+  /** The picture's time (epoch ms). */
+  time?: number;
+  error?: string;
+}
+
+function usePictures(channel: string | undefined, enabled: boolean): Pictures {
+  const [state, setState] = useState<Pictures>({});
   useEffect(() => {
     if (!enabled || !channel) {
       return;
@@ -90,10 +101,11 @@ function usePictures(channel: string | undefined, enabled: boolean): { url?: str
           URL.revokeObjectURL(url);
         }
         url = next;
-        setState({ url });
+        const time = row[FRAME_FIELDS.time];
+        setState({ url, time: typeof time === 'number' ? time : undefined });
       } else if (row) {
         const error = row[FRAME_FIELDS.error];
-        setState((s) => ({ url: s.url, error: typeof error === 'string' ? error : 'No picture yet' }));
+        setState((s) => ({ ...s, error: typeof error === 'string' ? error : 'No picture yet' }));
       }
     });
     return () => {
@@ -111,8 +123,9 @@ function usePictures(channel: string | undefined, enabled: boolean): { url?: str
  * One camera of a video query: its own video through MSE, or JPEG pictures (when asked for, when the
  * browser cannot play it, or for H.265 cameras), saying why. Full screen may play the main stream.
  */
-export function VideoTile({ tile, options, controls, api, ptz, privacy, mse: mseProp }: Props) {
-  const styles = useStyles2(getStyles);
+export function VideoTile({ tile, now, options, layout, controls, api, ptz, privacy: reported, mse: mseProp }: Props) {
+  const styles = useStyles2(getTileStyles);
+  const [privacy, setPrivacy] = usePrivacy(reported ?? tile.privacy);
   const ref = useRef<HTMLDivElement>(null);
   const videoRef = useRef<HTMLVideoElement>(null);
   const mse = useMemo(() => mseProp ?? browserMse(), [mseProp]);
@@ -140,20 +153,32 @@ export function VideoTile({ tile, options, controls, api, ptz, privacy, mse: mse
   const pictures = usePictures(tile.framesChannel, !playing);
 
   const offline = isOffline(tile);
+  const shown = playing || pictures.url !== undefined;
+  const message = tileMessage({
+    status: tile.status,
+    offline,
+    privacy,
+    hasPicture: shown,
+    reason: tile.error,
+    noPicture: pictures.error,
+  });
+  const notices = [
+    ...(choice.reason ? [{ testId: 'mode-reason', text: choice.reason }] : []),
+    ...(playing && problem ? [{ testId: 'video-problem', text: problem }] : []),
+  ];
   return (
-    <div
-      ref={ref}
-      className={styles.tile}
-      data-testid="camera-tile"
-      data-camera={tile.cameraId ?? tile.key}
-      data-mode={choice.mode}
-      data-offline={offline ? 'true' : 'false'}
-    >
-      <div className={styles.picture}>
-        {playing ? (
+    <TileShell
+      tileRef={ref}
+      cameraKey={tile.cameraId ?? tile.key}
+      offline={offline}
+      privacy={privacy === true}
+      mode={choice.mode}
+      layout={layout}
+      media={
+        playing ? (
           <video
             ref={videoRef}
-            className={styles.media}
+            className={cx(styles.media, (offline || privacy) && styles.dimmed)}
             style={{ objectFit: options.fit }}
             data-testid="camera-video"
             aria-label={`${tile.name} camera video`}
@@ -161,83 +186,31 @@ export function VideoTile({ tile, options, controls, api, ptz, privacy, mse: mse
             autoPlay
             playsInline
           />
-        ) : pictures.url ? (
-          <img
-            src={pictures.url}
-            alt={`${tile.name} camera`}
-            className={styles.media}
-            style={{ objectFit: options.fit }}
-          />
         ) : (
-          <div className={styles.empty}>{pictures.error ?? 'No picture yet'}</div>
-        )}
-        {options.overlay && (
-          <div className={styles.topLeft}>
-            <span className={styles.label}>{tile.name}</span>
-            {tile.status && <span className={styles.label}>{statusLabel(tile.status)}</span>}
-          </div>
-        )}
-        {choice.reason && (
-          <div className={cx(styles.label, styles.bottom)} data-testid="mode-reason" role="status">
-            {choice.reason}
-          </div>
-        )}
-        {playing && problem && (
-          <div className={cx(styles.label, styles.bottom)} data-testid="video-problem" role="status">
-            {problem}
-          </div>
-        )}
-      </div>
-      {controls && (
-        <TileControls
-          view={tile}
-          api={api}
-          ptz={ptz}
-          privacy={privacy ?? tile.privacy}
-          onFullscreen={() => ref.current?.requestFullscreen?.()}
-        />
-      )}
-    </div>
+          pictures.url && (
+            <img
+              src={pictures.url}
+              alt={`${tile.name} camera`}
+              className={cx(styles.media, (offline || privacy) && styles.dimmed)}
+              style={{ objectFit: options.fit }}
+            />
+          )
+        )
+      }
+      overlay={{
+        name: tile.name,
+        status: tile.status,
+        offline,
+        now,
+        pictureTime: !playing && pictures.url ? pictures.time : undefined,
+        motion: false,
+        message,
+        notices,
+        labels: options.overlay,
+        corner: options.overlayCorner,
+        compact: layout.compact,
+      }}
+      controls={controls ? { view: tile, api, ptz, privacy, onPrivacyChange: setPrivacy } : undefined}
+    />
   );
 }
-
-const getStyles = (theme: GrafanaTheme2) => ({
-  tile: css({
-    display: 'flex',
-    flexDirection: 'column',
-    minWidth: 0,
-    minHeight: 0,
-    overflow: 'hidden',
-    borderRadius: theme.shape.radius.default,
-    background: '#000',
-  }),
-  picture: css({ position: 'relative', flex: 1, minHeight: 0 }),
-  media: css({ width: '100%', height: '100%', display: 'block' }),
-  empty: css({
-    height: '100%',
-    display: 'flex',
-    alignItems: 'center',
-    justifyContent: 'center',
-    color: theme.colors.text.secondary,
-  }),
-  topLeft: css({
-    position: 'absolute',
-    top: theme.spacing(0.5),
-    left: theme.spacing(0.5),
-    display: 'flex',
-    gap: theme.spacing(0.5),
-  }),
-  label: css({
-    padding: theme.spacing(0.25, 0.75),
-    borderRadius: theme.shape.radius.default,
-    background: 'rgba(0, 0, 0, 0.55)',
-    color: '#fff',
-    fontSize: theme.typography.bodySmall.fontSize,
-  }),
-  bottom: css({
-    position: 'absolute',
-    bottom: theme.spacing(0.5),
-    left: theme.spacing(0.5),
-    right: theme.spacing(0.5),
-  }),
-});

@@ -11,6 +11,7 @@ export interface VideoTileInfo extends TileFrame {
 }
 
 const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+const bool = (v: unknown) => (typeof v === 'boolean' ? v : undefined);
 
 /** One tile per row of a Tapo video query's answer (frames with a `video_channel` field). */
 export function extractVideoTiles(series: DataFrame[] | undefined, _request?: DataQueryRequest): VideoTileInfo[] {
@@ -37,6 +38,7 @@ export function extractVideoTiles(series: DataFrame[] | undefined, _request?: Da
         stream: text(field(F.stream)?.values[row]),
         videoChannel,
         framesChannel: text(field(F.framesChannel)?.values[row]),
+        privacy: bool(field(F.privacy)?.values[row]),
         datasourceUid: uidFromChannel(videoChannel),
       });
     }

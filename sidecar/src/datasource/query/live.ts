@@ -26,6 +26,7 @@ export async function liveQuery(ctx: QueryContext, query: TapoQuery): Promise<Fr
           videoChannel: liveAddress(ctx.uid, { kind: 'video', cameraId: c.id, stream }),
           framesChannel: liveAddress(ctx.uid, { kind: 'frames', cameraId: c.id, fps, width }),
           error: c.last?.error ?? null,
+          privacyMode: c.last?.privacyMode ?? null,
         }))
       ),
     ];

@@ -1,0 +1,310 @@
+/*
+ * The screenshot suite: the built panel and the datasource's editors in Chromium, dark and light,
+ * 1/4/6/16 cameras from 200×150 per tile up to full HD, and the editors with and without errors.
+ * Every picture is saved under test/browser/output/screenshots/ (CI keeps that folder) with a
+ * stable name (panel-dark-6.png, config-editor-light.png, ...), and each is checked on what
+ * Chromium laid out: no text box overlaps another or leaves its tile, overlay text reaches WCAG AA
+ * contrast against what is behind it (over a picture: the worse of black and white), and no box is
+ * wider than its container. Needs `npm run build:frontend` first.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { OUT, startBrowserHarness } from './chromium.mjs';
+import { makeJpeg, pushFrame } from './frames.mjs';
+import { checkLayout } from './layout-checks.mjs';
+
+export const SCREENSHOTS = join(OUT, 'screenshots');
+const THEMES = ['dark', 'light'];
+const TILE = '[data-testid="camera-tile"]';
+
+/** The states a wall of cameras is in, in turn: every overlay the panel draws, with long words. */
+const STATES = [
+  { name: 'Front door', color: '#f4f4f4', motion: true },
+  {
+    name: 'Garage by the garden gate, north side',
+    color: '#303030',
+    status: 'offline',
+    error: 'unreachable (check the address and that it is powered and on the network)',
+    lastSeenAgo: 3 * 3600_000,
+  },
+  { name: 'Nursery', color: '#ffe680', privacy: true },
+  { name: 'Doorbell', status: 'sleeping', noPicture: true },
+  { name: 'Yard', color: '#101010' },
+  {
+    name: 'Attic',
+    color: '#2060d0',
+    status: 'auth_failed',
+    error: 'wrong password, or Third-Party Compatibility off? (Tapo app → Me → Tapo Lab)',
+  },
+];
+
+/** The panel scenes: name → cameras and panel size (16 cameras at 812×612 make 200×150 tiles). */
+const SCENES = [
+  { file: '1', count: 1, width: 1920, height: 1080 },
+  { file: '4', count: 4, width: 960, height: 540 },
+  { file: '6', count: 6, width: 1200, height: 675 },
+  { file: '16', count: 16, width: 812, height: 612, hover: true },
+  { file: '1-small', count: 1, width: 200, height: 150, state: 1 },
+];
+
+const cameraList = (count) =>
+  Array.from({ length: count }, (_, i) => ({
+    id: `cam-${i}`,
+    name: STATES[i % STATES.length].name,
+    model: i % 2 ? 'C110' : 'C210',
+    status: 'online',
+    host: `192.0.2.${i + 10}`,
+    ptz: i % 2 === 0,
+    privacyMode: STATES[i % STATES.length].privacy ?? false,
+  }));
+
+let harness;
+before(async () => {
+  harness = await startBrowserHarness();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+after(async () => {
+  await harness?.close();
+});
+
+/** Fails with every finding listed, so one run shows all that is wrong in a picture. */
+function assertClean(findings, what, { contrast = true } = {}) {
+  assert.equal(findings.error, undefined, findings.error);
+  assert.ok(findings.texts > 0, `${what}: no text found to check`);
+  const problems = [
+    ...findings.overlaps,
+    ...findings.outside,
+    ...findings.tooWide,
+    ...(contrast ? findings.lowContrast : []),
+  ];
+  assert.deepEqual(problems, [], `${what}:\n  ${problems.join('\n  ')}`);
+}
+
+async function showScene(page, scene, jpegs) {
+  await page.evaluate(
+    ([w, h]) => {
+      window.tapoHarness.clearFrames();
+      window.tapoHarness.setSize(w, h);
+    },
+    [scene.width, scene.height]
+  );
+  const now = Date.now();
+  for (let i = 0; i < scene.count; i++) {
+    const s = STATES[(scene.state ?? i) % STATES.length];
+    await pushFrame(page, {
+      id: `cam-${i}`,
+      name: s.name,
+      width: 640,
+      height: 360,
+      time: now - 2000,
+      jpeg: s.noPicture ? '' : jpegs.get(s.color),
+      status: s.status ?? 'online',
+      error: s.error,
+      motion: s.motion ?? false,
+      privacy: s.privacy ?? false,
+      lastSeen: now - (s.lastSeenAgo ?? 2000),
+    });
+  }
+  await page.waitForFunction(
+    (n) =>
+      document.querySelectorAll('#panel [data-testid="camera-tile"]').length === n &&
+      Array.from(document.querySelectorAll('#panel img')).every((img) => img.complete && img.naturalWidth > 0),
+    scene.count,
+    { timeout: 10_000 }
+  );
+}
+
+describe('screenshot suite: the panel', () => {
+  for (const theme of THEMES) {
+    it(`${theme} theme: 1, 4, 6 and 16 cameras, 200×150 per tile to full HD, every overlay readable`, async () => {
+      const { page, errors } = await harness.openPanel({
+        role: 'Editor',
+        theme,
+        cameras: JSON.stringify(cameraList(16)),
+      });
+      try {
+        await page.setViewportSize({ width: 1940, height: 1100 });
+        const jpegs = new Map();
+        for (const color of new Set(STATES.map((s) => s.color).filter(Boolean))) {
+          jpegs.set(color, await makeJpeg(page, color, '12-05-2026 10:41:07', 640, 360));
+        }
+        for (const scene of SCENES) {
+          await showScene(page, scene, jpegs);
+          const what = `panel-${theme}-${scene.file}`;
+          const grid = page.locator('[data-testid="camera-grid"]');
+          if (scene.count === 6) {
+            assert.equal(await grid.getAttribute('data-columns'), '3', `${what}: 3×2 gives larger pictures than 2×3`);
+          }
+          const tiles = page.locator(`#panel ${TILE}`);
+          // Pictures in a row line up: every tile's picture area has the same height.
+          const heights = await tiles.evaluateAll((els) =>
+            els.map((t) => Math.round(t.firstElementChild.getBoundingClientRect().height))
+          );
+          assert.equal(new Set(heights).size, 1, `${what}: picture heights differ: ${heights}`);
+          const findings = await checkLayout(page, {
+            rootSelector: '#panel',
+            tileSelector: TILE,
+            pictureSelector: 'img, video',
+          });
+          assertClean(findings, what);
+          await page.locator('#panel').screenshot({ path: join(SCREENSHOTS, `${what}.png`) });
+          if (scene.hover) {
+            await tiles.first().hover();
+            const bar = tiles.first().locator('[data-testid="tile-control-bar"]');
+            await page.waitForFunction((el) => getComputedStyle(el).opacity === '1', await bar.elementHandle());
+            assertClean(
+              await checkLayout(page, { rootSelector: '#panel', tileSelector: TILE, pictureSelector: 'img, video' }),
+              `${what}-hover`
+            );
+            await page.locator('#panel').screenshot({ path: join(SCREENSHOTS, `${what}-hover.png`) });
+            await page.mouse.move(0, 0);
+          }
+        }
+        assert.deepEqual(errors, []);
+      } finally {
+        await page.close();
+      }
+    });
+  }
+});
+
+const baseSettings = {
+  id: 1,
+  uid: 'tapo-ds',
+  orgId: 1,
+  name: 'Tapo',
+  type: 'camwatch-tapo-datasource',
+  typeName: 'Tapo Cameras',
+  typeLogoUrl: '',
+  access: 'proxy',
+  url: '',
+  user: '',
+  database: '',
+  basicAuth: false,
+  basicAuthUser: '',
+  isDefault: false,
+  withCredentials: false,
+  readOnly: false,
+  version: 1,
+};
+
+const sixCameras = cameraList(6).map((c, i) => ({
+  id: c.id,
+  name: c.name,
+  host: c.host,
+  username: 'admin',
+  cameraAccount: 'viewer',
+  ...(i === 5 ? { disabled: true } : {}),
+}));
+
+const EDITORS = [
+  {
+    file: 'config-editor',
+    kind: 'config',
+    props: {
+      options: {
+        ...baseSettings,
+        jsonData: { cameras: sixCameras },
+        secureJsonFields: Object.fromEntries(sixCameras.flatMap((c) => [[`password.${c.id}`, true]])),
+      },
+    },
+  },
+  {
+    file: 'config-editor-errors',
+    kind: 'config',
+    props: {
+      options: {
+        ...baseSettings,
+        jsonData: {
+          cameras: [
+            { id: 'cam-0', name: 'Front door', host: '' },
+            { id: 'cam-0', name: 'Same id as the front door', host: '192.0.2.11' },
+            { id: 'bad id with spaces', name: '', host: 'not a host name!', onvifPort: 70000 },
+          ],
+          retentionHours: -1,
+        },
+        secureJsonFields: {},
+      },
+    },
+  },
+  {
+    file: 'query-editor',
+    kind: 'query',
+    props: { query: { refId: 'A', queryType: 'live', cameras: ['cam-0', 'cam-1'], live: { kind: 'video' } } },
+  },
+  {
+    file: 'query-editor-errors',
+    kind: 'query',
+    props: {
+      query: { refId: 'A', queryType: 'live', cameras: ['gone-camera'], live: { kind: 'frames', width: 10, fps: 99 } },
+    },
+  },
+];
+
+describe('screenshot suite: the datasource editors', () => {
+  for (const theme of THEMES) {
+    it(`${theme} theme: config and query editors, with and without errors`, async () => {
+      const { page, errors } = await harness.openPanel({
+        plugin: 'datasource',
+        theme,
+        cameras: JSON.stringify(cameraList(6)),
+      });
+      try {
+        await page.setViewportSize({ width: 1100, height: 900 });
+        for (const editor of EDITORS) {
+          await page.evaluate(
+            ([kind, props]) => window.tapoHarness.showEditor(kind, props, 1000),
+            [editor.kind, editor.props]
+          );
+          await page.locator('#editor').waitFor();
+          // The editors ask the (harness) datasource for cameras and sidecar info: let those answers land.
+          await page.waitForFunction(() => document.querySelector('#editor')?.textContent?.length > 0);
+          await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+          const what = `${editor.file}-${theme}`;
+          const findings = await checkLayout(page, { rootSelector: '#editor' });
+          assertClean(findings, what, { contrast: false });
+          await page.locator('#editor').screenshot({ path: join(SCREENSHOTS, `${what}.png`) });
+        }
+        assert.deepEqual(errors, []);
+      } finally {
+        await page.close();
+      }
+    });
+  }
+});
+
+describe('screenshot suite: the checks themselves', () => {
+  it('catch overlapping text, text leaving its tile, low contrast over a picture and a box wider than its container', async () => {
+    const { page } = await harness.openPanel({});
+    try {
+      await page.setContent(`<div id="bad" style="width:300px;height:200px;position:relative;background:#fff">
+        <div data-testid="camera-tile" style="position:relative;width:200px;height:150px;overflow:hidden">
+          <img src="data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==" style="width:200px;height:150px;display:block">
+          <div style="position:absolute;top:0;left:0"><span style="display:block;color:#777;background:rgba(0,0,0,0.2)">Front door</span></div>
+          <div style="position:absolute;top:4px;left:20px;display:block;color:#000;background:#fff">Online</div>
+          <div style="position:absolute;top:100px;left:150px;width:120px;display:block;color:#000;background:#fff">picture 2 s old</div>
+        </div>
+      </div>`);
+      const f = await checkLayout(page, { rootSelector: '#bad', tileSelector: TILE, pictureSelector: 'img, video' });
+      assert.equal(f.overlaps.length, 1, f.overlaps.join('\n'));
+      assert.match(f.overlaps[0], /Front door.*overlaps.*Online/);
+      assert.equal(f.outside.length, 1);
+      assert.match(f.outside[0], /picture 2 s old/);
+      assert.ok(
+        f.lowContrast.some((l) => /Front door/.test(l)),
+        f.lowContrast.join('\n')
+      );
+      assert.ok(!f.lowContrast.some((l) => /Online/.test(l)), 'black on an opaque white chip is fine');
+      assert.ok(f.tooWide.some((l) => /picture 2 s old/.test(l)) === false, 'absolute but narrower than its tile');
+      await page.setContent('<div id="wide" style="width:100px"><div style="width:150px">too wide</div></div>');
+      const wide = await checkLayout(page, { rootSelector: '#wide' });
+      assert.equal(wide.tooWide.length, 1);
+      assert.match(wide.tooWide[0], /150 px wide/);
+    } finally {
+      await page.close();
+    }
+  });
+});
