@@ -15,6 +15,9 @@ function setup(initial: TapoQuery, listCameras = jest.fn().mockResolvedValue(CAM
   return renderQueryEditor(QueryEditor, initial, listCameras);
 }
 
+/** A live pictures query at the defaults. */
+const setupLive = () => setup({ refId: 'A', queryType: 'live', live: { kind: 'frames', fps: 2, width: 640 } });
+
 beforeEach(() => {
   setTemplateSrv(fakeTemplateSrv([{ name: 'camera', current: ['front'], options: ['front', 'garage'] }]));
 });
@@ -110,11 +113,7 @@ describe('QueryEditor', () => {
   });
 
   it('caps live frame rate and width', async () => {
-    const { user, last, onRunQuery } = await setup({
-      refId: 'A',
-      queryType: 'live',
-      live: { kind: 'frames', fps: 2, width: 640 },
-    });
+    const { user, last, onRunQuery } = await setupLive();
     const fps = screen.getByLabelText('Pictures per second');
     await user.clear(fps);
     await user.type(fps, '25');
@@ -131,18 +130,14 @@ describe('QueryEditor', () => {
   });
 
   it('hides fps and width for live metrics', async () => {
-    const { user, last } = await setup({ refId: 'A', queryType: 'live', live: { kind: 'frames', fps: 2, width: 640 } });
+    const { user, last } = await setupLive();
     await user.click(screen.getByRole('radio', { name: 'Latest metrics' }));
     expect(last().live).toEqual({ kind: 'metrics' });
     expect(screen.queryByLabelText('Pictures per second')).not.toBeInTheDocument();
   });
 
   it('raises a width below the minimum like the sidecar would, without fighting the typing', async () => {
-    const { user, last, onRunQuery } = await setup({
-      refId: 'A',
-      queryType: 'live',
-      live: { kind: 'frames', fps: 2, width: 640 },
-    });
+    const { user, last, onRunQuery } = await setupLive();
     const width = screen.getByLabelText('Picture width');
     await user.clear(width);
     await user.type(width, '100');
@@ -170,7 +165,7 @@ describe('QueryEditor', () => {
       clampFps: (n: number | undefined) => number;
       clampWidth: (n: number | undefined) => number;
     };
-    const { last } = await setup({ refId: 'A', queryType: 'live', live: { kind: 'frames', fps: 2, width: 640 } });
+    const { last } = await setupLive();
     const typed = [
       '-3',
       '0',
@@ -202,7 +197,7 @@ describe('QueryEditor', () => {
   });
 
   it('drops the bounds notice when the live data kind or the query type changes', async () => {
-    const { user } = await setup({ refId: 'A', queryType: 'live', live: { kind: 'frames', fps: 2, width: 640 } });
+    const { user } = await setupLive();
     const width = screen.getByLabelText('Picture width');
     await user.clear(width);
     await user.type(width, '5000');
