@@ -331,7 +331,7 @@ describe('ConfigEditor', () => {
     );
   });
 
-  it('lists six cameras as one compact row each, the accounts help shown only while a form is open', async () => {
+  it('lists six cameras as one compact row each, the accounts help only above an open form', async () => {
     const six = Array.from({ length: 6 }, (_, i) => ({ id: `cam${i}`, name: `Camera ${i}`, host: `10.0.0.${i + 2}` }));
     const { user } = await setup(settings({ jsonData: { cameras: six } }), { expand: false });
     expect(screen.getAllByTestId(/^camera-row-\d$/)).toHaveLength(6);
@@ -340,7 +340,10 @@ describe('ConfigEditor', () => {
     expect(screen.getAllByRole('switch')).toHaveLength(6);
     expect(screen.queryByText(/Each camera uses two different accounts/)).not.toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Edit camera 4' }));
-    expect(screen.getByText(/Each camera uses two different accounts/)).toBeInTheDocument();
+    // Above the open form, not above the rows (which it would push down).
+    expect(
+      within(screen.getByTestId('camera-row-3')).getByText(/Each camera uses two different accounts/)
+    ).toBeInTheDocument();
     expect(within(screen.getByTestId('camera-row-3')).getByLabelText(/^Name/)).toHaveValue('Camera 3');
     expect(screen.getAllByLabelText(/^Name/)).toHaveLength(1);
   });

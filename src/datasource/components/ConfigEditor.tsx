@@ -46,6 +46,27 @@ const CONNECTION_OPTIONS: Array<{ label: string; value: ConnectionMode; descript
   { label: 'Sidecar', value: 'sidecar', description: 'The sidecar runs elsewhere (its own container)' },
 ];
 
+/**
+ * Which account is which: needed while accounts are typed, so it stands above the first open form
+ * (or the empty list), never above the folded rows, which it would push down.
+ */
+const ACCOUNTS_HELP = (
+  <Alert severity="info" title="Each camera uses two different accounts">
+    <ul>
+      <li>
+        <strong>Local API</strong> (status, PTZ, privacy): user <code>admin</code> with the owner&apos;s{' '}
+        <strong>TP-Link cloud password</strong>, the one used to log in to the Tapo app. Turn on{' '}
+        <strong>Third-Party Compatibility</strong> in the Tapo app (Me → Tapo Lab), or the camera refuses the login.
+      </li>
+      <li>
+        <strong>Camera account</strong> (RTSP video and ONVIF motion events): the username and password created in the
+        Tapo app under Camera Settings → Advanced Settings → Camera Account.
+      </li>
+    </ul>
+    Passwords are stored encrypted by Grafana and never shown again.
+  </Alert>
+);
+
 let rowCounter = 0;
 const newRowKey = () => `cam${++rowCounter}`;
 
@@ -225,6 +246,11 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
 
   const removeCamera = (index: number) => {
     const removed = cameras[index];
+    setExpanded((prev) => {
+      const next = new Set(prev);
+      next.delete(keys[index]);
+      return next;
+    });
     const rest = cameras.filter((_, i) => i !== index);
     setRowKeys(keys.filter((_, i) => i !== index));
     const data = { ...secureData };
@@ -333,28 +359,12 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         </Alert>
       )}
       <FieldSet label="Cameras">
-        {/* Needed while entering accounts; folded away from the list so six cameras fit one screen. */}
-        {(cameras.length === 0 || expanded.size > 0) && (
-          <Alert severity="info" title="Each camera uses two different accounts">
-            <ul>
-              <li>
-                <strong>Local API</strong> (status, PTZ, privacy): user <code>admin</code> with the owner&apos;s{' '}
-                <strong>TP-Link cloud password</strong>, the one used to log in to the Tapo app. Turn on{' '}
-                <strong>Third-Party Compatibility</strong> in the Tapo app (Me → Tapo Lab), or the camera refuses the
-                login.
-              </li>
-              <li>
-                <strong>Camera account</strong> (RTSP video and ONVIF motion events): the username and password created
-                in the Tapo app under Camera Settings → Advanced Settings → Camera Account.
-              </li>
-            </ul>
-            Passwords are stored encrypted by Grafana and never shown again.
-          </Alert>
-        )}
+        {cameras.length === 0 && ACCOUNTS_HELP}
         {cameras.length === 0 && <p>No cameras yet.</p>}
         {cameras.map((camera, index) => {
           const key = keys[index];
           const savedId = savedIds.get(key);
+          const firstOpen = keys.findIndex((k) => expanded.has(k)) === index;
           const cameraErrors =
             idDraftErrorOf(index) ?? Object.keys(errors).some((f) => f.startsWith(`cameras.${index}.`));
           return (
@@ -369,6 +379,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
               onEnabledChange={(enabled) => setJson({ cameras: withCamera(index, { disabled: !enabled }) })}
               onRemove={() => removeCamera(index)}
             >
+              {firstOpen && ACCOUNTS_HELP}
               <CameraSettingsEditor
                 key={key}
                 rowKey={key}
