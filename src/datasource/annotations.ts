@@ -1,3 +1,8 @@
+/**
+ * Annotation support of the Tapo Cameras datasource: the default annotation query (every event kind
+ * and status changes), its editor, and the events frames turned into annotations (a region while
+ * an event lasts, fixed colours for status changes, kinds in the same words as the editors).
+ */
 import {
   type AnnotationEvent,
   type AnnotationQuery,
@@ -8,7 +13,7 @@ import {
 } from '@grafana/data';
 import { of } from 'rxjs';
 
-import { EVENT_FIELDS, EVENT_KINDS, type TapoQuery } from '../shared/query';
+import { EVENT_FIELDS, EVENT_KINDS, EVENT_KIND_LABELS, type TapoQuery } from '../shared/query';
 import { AnnotationQueryEditor } from './components/AnnotationQueryEditor';
 
 export const DEFAULT_ANNOTATION_QUERY: Partial<TapoQuery> = {
@@ -28,10 +33,9 @@ const STATUS_COLORS: Record<string, string> = {
   sleeping: 'blue',
 };
 
+/** Event kinds read as in the editors; status changes as what happened. */
 const KIND_LABELS: Record<string, string> = {
-  motion: 'Motion',
-  person: 'Person detected',
-  ring: 'Doorbell ring',
+  ...EVENT_KIND_LABELS,
   offline: 'Went offline',
   online: 'Back online',
   auth_failed: 'Login failed',

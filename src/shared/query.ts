@@ -47,6 +47,17 @@ export const METRIC_INFO: Record<MetricName, { label: string; unit: string }> = 
   power_source: { label: 'Power source (0 mains, 1 battery, 2 solar)', unit: 'none' },
 };
 
+/** How METRIC_INFO's Grafana unit ids read to people (editor options); '' where a unit says nothing. */
+export const UNIT_LABELS: Record<string, string> = {
+  bool_on_off: 'on/off (1/0)',
+  none: '',
+  ms: 'milliseconds',
+  dBm: 'dBm',
+  s: 'seconds',
+  percent: 'percent',
+  celsius: '°C',
+};
+
 /** Metrics that are on/off states: they hold until they change (a bucket without a poll keeps the last). */
 export const STATE_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
   'online',
@@ -89,9 +100,27 @@ export const STATUS_LABELS: Record<CameraStatus, string> = {
   sleeping: 'Sleeping',
 };
 
+/** What a status means and what to do about it, beside its label in the editors' dropdowns. */
+export const STATUS_HINTS: Record<CameraStatus, string> = {
+  online: 'Answered its last poll',
+  offline: 'Unreachable: check the address, power and network',
+  auth_failed: 'Wrong password, or Third-Party Compatibility off in the Tapo app',
+  locked_out: 'Refuses logins for a while after failed ones',
+  error: 'Answered with an error',
+  unknown: 'Not polled yet',
+  sleeping: 'A battery camera saving power behind its hub',
+};
+
 /** `ring`: a doorbell press (D230 behind a hub, from its last-alarm info). */
 export const EVENT_KINDS = ['motion', 'person', 'ring'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** How an event kind reads to people (editors' options, annotation text). */
+export const EVENT_KIND_LABELS: Record<EventKind, string> = {
+  motion: 'Motion',
+  person: 'Person detected',
+  ring: 'Doorbell ring',
+};
 
 export const LIVE_KINDS = ['metrics', 'frames', 'video'] as const;
 export type LiveKind = (typeof LIVE_KINDS)[number];

@@ -1,55 +1,47 @@
-import type { QueryEditorProps, SelectableValue } from '@grafana/data';
-import { InlineField, InlineFieldRow, InlineSwitch, MultiSelect } from '@grafana/ui';
+/**
+ * The annotation editor of the Tapo Cameras datasource: which cameras' events become annotations on
+ * a dashboard (motion, person and doorbell events, and cameras going offline or coming back). It
+ * always edits an `events` query, with the same camera picker, event fields and words as the query
+ * editor, and shows a camera list error or a camera that no longer exists on its message line.
+ */
+import type { QueryEditorProps } from '@grafana/data';
+import { InlineFieldRow } from '@grafana/ui';
 import React from 'react';
 
-import type { EventKind, TapoQuery } from '../../shared/query';
+import type { TapoQuery } from '../../shared/query';
 import type { DataSource } from '../datasource';
 import type { TapoOptions } from '../types';
-import { CameraPicker } from './CameraPicker';
-import { EVENT_KIND_OPTIONS, optionValues, selectedOptions } from './options';
+import { CameraPicker, cameraMessage } from './CameraPicker';
+import { EditorMessages } from './EditorMessages';
+import { EventFields } from './Pickers';
+import { useCameraList } from './useCameraList';
 
 /** Grafana 10.4 passes AnnotationQueryEditorProps, a superset of these (not exported by @grafana/data). */
 type Props = QueryEditorProps<DataSource, TapoQuery, TapoOptions>;
 
-/** Annotations: motion/person events and status changes of the chosen cameras. */
 export function AnnotationQueryEditor({ query, onChange, datasource }: Props) {
+  const list = useCameraList(datasource);
   const current: TapoQuery = { ...query, queryType: 'events' };
   return (
     <div>
       <InlineFieldRow>
         <CameraPicker
-          datasource={datasource}
+          list={list}
           inputId="tapo-annotation-cameras"
           value={current.cameras}
           onChange={(cameras) => onChange({ ...current, cameras })}
         />
       </InlineFieldRow>
       <InlineFieldRow>
-        <InlineField
-          label="Events"
-          labelWidth={14}
-          htmlFor="tapo-annotation-kinds"
-          tooltip="Motion and person events; empty means every kind"
-        >
-          <MultiSelect<EventKind>
-            inputId="tapo-annotation-kinds"
-            width={32}
-            placeholder="All kinds"
-            options={EVENT_KIND_OPTIONS}
-            value={selectedOptions(EVENT_KIND_OPTIONS, current.eventKinds)}
-            onChange={(items: Array<SelectableValue<EventKind>>) =>
-              onChange({ ...current, eventKinds: optionValues(items) })
-            }
-          />
-        </InlineField>
-        <InlineField label="Status changes" tooltip="Went offline, came back online">
-          <InlineSwitch
-            aria-label="Status changes"
-            value={current.statusChanges !== false}
-            onChange={(e) => onChange({ ...current, statusChanges: e.currentTarget.checked })}
-          />
-        </InlineField>
+        <EventFields
+          inputId="tapo-annotation-kinds"
+          eventKinds={current.eventKinds}
+          // Annotations show status changes unless turned off.
+          statusChanges={current.statusChanges !== false}
+          onChange={(patch) => onChange({ ...current, ...patch })}
+        />
       </InlineFieldRow>
+      <EditorMessages slots={[cameraMessage(list, current.cameras)]} />
     </div>
   );
 }

@@ -1,10 +1,16 @@
+/**
+ * One camera in the config editor's list, as a compact row: a toggle that opens its form below,
+ * name, host and model, its live status from the sidecar (or "Disabled", dimmed), a "Needs
+ * attention" badge when its form has errors, an enable switch, and removal (with its passwords)
+ * after a confirmation.
+ */
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Badge, Button, ConfirmButton, Icon, Stack, Switch, Text, useStyles2 } from '@grafana/ui';
 import React from 'react';
 
 import type { CameraListItem, CameraSettings } from '../../shared/query';
-import { STATUS_OPTIONS } from './options';
+import { statusLabel } from './options';
 
 interface Props {
   index: number;
@@ -29,15 +35,17 @@ const STATUS_COLOR: Record<string, 'green' | 'red' | 'orange' | 'blue'> = {
   unknown: 'blue',
 };
 
-/** One camera as a compact row; its form opens below it. */
 export function CameraRow(props: Props) {
   const { index, camera, live, expanded } = props;
   const styles = useStyles2(getStyles);
   const label = `camera ${index + 1}`;
-  const statusText = live ? (STATUS_OPTIONS.find((o) => o.value === live.status)?.label ?? live.status) : undefined;
+  const statusText = live ? statusLabel(live.status) : undefined;
   return (
     <div className={styles.row} data-testid={`camera-row-${index}`}>
-      <div className={camera.disabled ? `${styles.summary} ${styles.disabled}` : styles.summary}>
+      <div
+        className={camera.disabled ? `${styles.summary} ${styles.disabled}` : styles.summary}
+        data-disabled={Boolean(camera.disabled)}
+      >
         <Button
           variant="secondary"
           fill="text"
@@ -60,7 +68,7 @@ export function CameraRow(props: Props) {
             <Badge color="red" icon="exclamation-triangle" text="Needs attention" aria-label="Needs attention" />
           )}
           {camera.disabled ? (
-            <Badge color="darkgrey" text="Disabled" />
+            <Badge color="darkgrey" icon="pause" text="Disabled" tooltip="Not polled while disabled" />
           ) : statusText && live ? (
             <Badge color={STATUS_COLOR[live.status] ?? 'blue'} text={statusText} />
           ) : (

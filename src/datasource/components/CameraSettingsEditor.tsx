@@ -1,18 +1,23 @@
-import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup, SecretInput } from '@grafana/ui';
+/**
+ * The form of one camera in the config editor, opened from its row: name and id (the id keys its
+ * history, passwords and channels), host, the two accounts (the local API's admin with the TP-Link
+ * cloud password, and the camera account for RTSP and ONVIF), poll interval, camera stream, an
+ * optional restream with its own secure account, and the ONVIF port. Passwords go to secureJsonData
+ * under keys derived from the id; the ConfigEditor decides which keys a row may see.
+ */
+import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup } from '@grafana/ui';
 import React from 'react';
 
 import type { CameraSettings } from '../../shared/query';
 import { cameraField, urlCredentials, type SettingsErrors } from '../settingsValidation';
 import { SETTINGS_DEFAULTS } from '../types';
+import { NumberField } from './NumberField';
+import { FIELD_LABELS, SETTINGS_STREAM_OPTIONS } from './options';
+import { SecretField, type SecretState } from './SecretField';
+
+export type { SecretState };
 
 export type SecretKind = 'password' | 'cameraPassword' | 'restreamUser' | 'restreamPassword';
-
-export interface SecretState {
-  configured: boolean;
-  value: string;
-  /** Another row holds this camera's id: its secret keys are not this row's to show or change. */
-  locked?: boolean;
-}
 
 interface Props {
   index: number;
@@ -40,20 +45,6 @@ interface Props {
   onMoveUrlCredentials: () => void;
 }
 
-const STREAM_OPTIONS = [
-  { label: 'stream1 (HD)', value: 'stream1' as const },
-  { label: 'stream2 (SD)', value: 'stream2' as const },
-];
-
-function numberOrUndefined(text: string): number | undefined {
-  if (text.trim() === '') {
-    return undefined;
-  }
-  const n = Number(text);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-/** One camera's settings; passwords go to secureJsonData under keys derived from the id. */
 export function CameraSettingsEditor(props: Props) {
   const { index, rowKey, camera, errors, password, cameraPassword, onChange } = props;
   const err = (field: keyof CameraSettings) => errors[cameraField(index, field)];
@@ -122,21 +113,15 @@ export function CameraSettingsEditor(props: Props) {
           onChange={(e) => onChange({ username: e.currentTarget.value || undefined })}
         />
       </Field>
-      <Field
+      <SecretField
+        id={fid('password')}
         label="TP-Link cloud password"
         description="The owner's Tapo app password. Third-Party Compatibility must be on (Tapo app → Me → Tapo Lab)."
-      >
-        <SecretInput
-          id={fid('password')}
-          disabled={password.locked}
-          width={40}
-          isConfigured={password.configured}
-          value={password.value}
-          placeholder="Cloud password"
-          onChange={(e) => props.onSecretChange('password', e.currentTarget.value)}
-          onReset={() => props.onSecretReset('password')}
-        />
-      </Field>
+        placeholder="Cloud password"
+        state={password}
+        onChange={(value) => props.onSecretChange('password', value)}
+        onReset={() => props.onSecretReset('password')}
+      />
 
       <Field
         label="Camera account user"
@@ -149,37 +134,31 @@ export function CameraSettingsEditor(props: Props) {
           onChange={(e) => onChange({ cameraAccount: e.currentTarget.value || undefined })}
         />
       </Field>
-      <Field label="Camera account password" description="The password of that camera account">
-        <SecretInput
-          id={fid('cameraPassword')}
-          disabled={cameraPassword.locked}
-          width={40}
-          isConfigured={cameraPassword.configured}
-          value={cameraPassword.value}
-          placeholder="Camera account password"
-          onChange={(e) => props.onSecretChange('cameraPassword', e.currentTarget.value)}
-          onReset={() => props.onSecretReset('cameraPassword')}
-        />
-      </Field>
+      <SecretField
+        id={fid('cameraPassword')}
+        label="Camera account password"
+        description="The password of that camera account"
+        placeholder="Camera account password"
+        state={cameraPassword}
+        onChange={(value) => props.onSecretChange('cameraPassword', value)}
+        onReset={() => props.onSecretReset('cameraPassword')}
+      />
 
-      <Field
-        label="Poll interval (seconds)"
+      <NumberField
+        id={fid('poll')}
+        label={FIELD_LABELS.pollInterval}
         description={`How often status is read; empty uses the default (${props.defaultPollIntervalSeconds} s)`}
-        invalid={Boolean(err('pollIntervalSeconds'))}
         error={err('pollIntervalSeconds')}
+        value={camera.pollIntervalSeconds}
+        placeholder={props.defaultPollIntervalSeconds}
+        onChange={(pollIntervalSeconds) => onChange({ pollIntervalSeconds })}
+      />
+      <Field
+        label={FIELD_LABELS.cameraStream}
+        description="For pictures and recordings: the small stream is cheapest for live tiles; full size is the camera's resolution"
       >
-        <Input
-          id={fid('poll')}
-          type="number"
-          width={16}
-          value={camera.pollIntervalSeconds ?? ''}
-          placeholder={String(props.defaultPollIntervalSeconds)}
-          onChange={(e) => onChange({ pollIntervalSeconds: numberOrUndefined(e.currentTarget.value) })}
-        />
-      </Field>
-      <Field label="Stream" description="stream2 is cheapest for live tiles; stream1 is full resolution">
         <RadioButtonGroup
-          options={STREAM_OPTIONS}
+          options={SETTINGS_STREAM_OPTIONS}
           value={camera.stream ?? SETTINGS_DEFAULTS.stream}
           onChange={(stream) => onChange({ stream })}
         />
@@ -205,48 +184,34 @@ export function CameraSettingsEditor(props: Props) {
       )}
       {showRestreamAccount && (
         <>
-          <Field
+          <SecretField
+            id={fid('restreamUser')}
             label="Restream user"
             description="The restream's own account, if it asks for one; stored encrypted, never in the URL"
-          >
-            <SecretInput
-              id={fid('restreamUser')}
-              disabled={props.restreamUser.locked}
-              width={40}
-              isConfigured={props.restreamUser.configured}
-              value={props.restreamUser.value}
-              placeholder="Restream user"
-              onChange={(e) => props.onSecretChange('restreamUser', e.currentTarget.value)}
-              onReset={() => props.onSecretReset('restreamUser')}
-            />
-          </Field>
-          <Field
+            placeholder="Restream user"
+            state={props.restreamUser}
+            onChange={(value) => props.onSecretChange('restreamUser', value)}
+            onReset={() => props.onSecretReset('restreamUser')}
+          />
+          <SecretField
+            id={fid('restreamPassword')}
             label="Restream password"
             description="Stored encrypted; added to the URL only when the sidecar opens it"
-          >
-            <SecretInput
-              id={fid('restreamPassword')}
-              disabled={props.restreamPassword.locked}
-              width={40}
-              isConfigured={props.restreamPassword.configured}
-              value={props.restreamPassword.value}
-              placeholder="Restream password"
-              onChange={(e) => props.onSecretChange('restreamPassword', e.currentTarget.value)}
-              onReset={() => props.onSecretReset('restreamPassword')}
-            />
-          </Field>
+            placeholder="Restream password"
+            state={props.restreamPassword}
+            onChange={(value) => props.onSecretChange('restreamPassword', value)}
+            onReset={() => props.onSecretReset('restreamPassword')}
+          />
         </>
       )}
-      <Field label="ONVIF port" invalid={Boolean(err('onvifPort'))} error={err('onvifPort')}>
-        <Input
-          id={fid('onvif')}
-          type="number"
-          width={16}
-          value={camera.onvifPort ?? ''}
-          placeholder={String(SETTINGS_DEFAULTS.onvifPort)}
-          onChange={(e) => onChange({ onvifPort: numberOrUndefined(e.currentTarget.value) })}
-        />
-      </Field>
+      <NumberField
+        id={fid('onvif')}
+        label="ONVIF port"
+        error={err('onvifPort')}
+        value={camera.onvifPort}
+        placeholder={SETTINGS_DEFAULTS.onvifPort}
+        onChange={(onvifPort) => onChange({ onvifPort })}
+      />
     </FieldSet>
   );
 }

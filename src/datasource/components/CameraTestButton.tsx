@@ -1,9 +1,13 @@
-import { type DataSourceWithBackend, getDataSourceSrv } from '@grafana/runtime';
+/**
+ * The per-camera Test button of the config editor: one poll of a saved camera through the sidecar
+ * (POST `cameras/<id>/test`, which never retries a failed login, so no lockout), answered with what
+ * the user must fix: wrong password or Third-Party Compatibility off, unreachable, new firmware login.
+ */
 import { Alert, Button, Stack, Text } from '@grafana/ui';
-import React, { useState } from 'react';
+import React from 'react';
 
 import { resources, type CameraTestResult } from '../../shared/query';
-import { errorMessage } from './useCameraList';
+import { useResourcePost } from './resourceCalls';
 
 interface Props {
   /** The saved datasource; empty before its first save. */
@@ -14,26 +18,11 @@ interface Props {
   saved: boolean;
 }
 
-type State =
-  | { kind: 'idle' }
-  | { kind: 'running' }
-  | { kind: 'done'; result: CameraTestResult }
-  | { kind: 'error'; message: string };
-
 /** Logs in to one saved camera through the sidecar (one poll) and says what to fix. */
 export function CameraTestButton({ uid, cameraId, cameraLabel, saved }: Props) {
-  const [state, setState] = useState<State>({ kind: 'idle' });
+  const { state, post } = useResourcePost<CameraTestResult>(uid);
   const canTest = Boolean(uid) && saved;
-  const run = async () => {
-    setState({ kind: 'running' });
-    try {
-      const ds = (await getDataSourceSrv().get(uid)) as DataSourceWithBackend;
-      const result = await ds.postResource<CameraTestResult>(resources.test(cameraId), {}, { showErrorAlert: false });
-      setState({ kind: 'done', result });
-    } catch (err) {
-      setState({ kind: 'error', message: errorMessage(err) });
-    }
-  };
+  const run = () => post(resources.test(cameraId), {});
   return (
     <Stack direction="column" gap={1}>
       <Stack direction="row" alignItems="center" gap={1}>
@@ -52,14 +41,14 @@ export function CameraTestButton({ uid, cameraId, cameraLabel, saved }: Props) {
           </Text>
         )}
       </Stack>
-      {state.kind === 'done' && state.result.ok && (
+      {state.kind === 'done' && state.answer.ok && (
         <Alert severity="success" title="The camera answers">
-          {state.result.message}
+          {state.answer.message}
         </Alert>
       )}
-      {state.kind === 'done' && !state.result.ok && (
-        <Alert severity="error" title={`To fix: ${state.result.problem ?? state.result.status}`}>
-          {state.result.message}
+      {state.kind === 'done' && !state.answer.ok && (
+        <Alert severity="error" title={`To fix: ${state.answer.problem ?? state.answer.status}`}>
+          {state.answer.message}
         </Alert>
       )}
       {state.kind === 'error' && (

@@ -145,7 +145,9 @@ describe('ConfigEditor', () => {
     const { user, last, changes } = await setup(saved);
     const garage = screen.getByTestId('camera-1');
     const url = within(garage).getByLabelText(/^RTSP override URL/);
-    await user.type(url, 'rtsp://viewer:s3cret@go2rtc:8554/garage');
+    // Pasted (one change, as most URLs arrive): typing it key by key re-renders both forms 39 times.
+    await user.click(url);
+    await user.paste('rtsp://viewer:s3cret@go2rtc:8554/garage');
     expect(within(garage).getByText(/Leave credentials out of the URL/)).toBeInTheDocument();
     await user.click(within(garage).getByRole('button', { name: /Move the user and password to the secure fields/ }));
     expect(last().jsonData.cameras?.[1]?.rtspUrlOverride).toBe('rtsp://go2rtc:8554/garage');
@@ -159,7 +161,8 @@ describe('ConfigEditor', () => {
     // Typed straight into the secure fields: never in jsonData at any step.
     const front = screen.getByTestId('camera-0');
     expect(within(front).queryByLabelText(/^Restream user/)).not.toBeInTheDocument();
-    await user.type(within(front).getByLabelText(/^RTSP override URL/), 'rtsp://nvr:8554/front');
+    await user.click(within(front).getByLabelText(/^RTSP override URL/));
+    await user.paste('rtsp://nvr:8554/front');
     await user.type(within(front).getByLabelText(/^Restream user/), 'nvr');
     await user.type(within(front).getByLabelText(/^Restream password/), 'nvr-pw');
     expect(last().secureJsonData).toMatchObject({ 'restreamUser.front': 'nvr', 'restreamPassword.front': 'nvr-pw' });
@@ -175,7 +178,8 @@ describe('ConfigEditor', () => {
     await user.type(ids[0], 'porch');
     expect(last().secureJsonFields).toMatchObject({ 'password.front': false, 'cameraPassword.front': false });
     expect(within(front).queryByDisplayValue('configured')).not.toBeInTheDocument();
-    expect(within(front).getByText('Saved as “front”')).toBeInTheDocument();
+    // The warning is an alert, announced as such, inside the camera's form.
+    expect(within(front).getByRole('alert', { name: 'Saved as “front”' })).toHaveTextContent(/passwords were cleared/);
 
     await user.type(within(front).getByLabelText(/^TP-Link cloud password/), 'pw');
     await user.clear(ids[0]);
@@ -296,14 +300,84 @@ describe('ConfigEditor', () => {
     expect(screen.getByLabelText(/^Name/)).toHaveValue('Garage');
   });
 
-  it('edits defaults and flags out-of-range live settings', async () => {
+  it('folds connection and defaults under Additional settings, and edits them there', async () => {
     const { user, last } = await setup(settings());
+    const fold = screen.getByRole('button', { name: 'Additional settings' });
+    expect(fold).toHaveAttribute('aria-expanded', 'false');
     expect(screen.queryByLabelText(/^History retention/)).not.toBeInTheDocument();
-    await user.click(screen.getByText('Additional settings'));
+    expect(screen.queryByRole('radio', { name: 'Managed' })).not.toBeInTheDocument();
+    await user.click(fold);
+    expect(fold).toHaveAttribute('aria-expanded', 'true');
+    expect(screen.getByRole('radio', { name: 'Managed' })).toBeChecked();
     await user.type(screen.getByLabelText(/^History retention/), '48');
-    await user.type(screen.getByLabelText(/^Live frames per second/), '12');
-    expect(last().jsonData).toMatchObject({ retentionHours: 48, liveFps: 12 });
+    await user.type(screen.getByLabelText(/^Pictures per second/), '12');
+    await user.type(screen.getByLabelText(/^Default poll interval/), '15');
+    await user.type(screen.getByLabelText(/^Picture width/), '800');
+    expect(last().jsonData).toMatchObject({
+      retentionHours: 48,
+      liveFps: 12,
+      defaultPollIntervalSeconds: 15,
+      liveWidth: 800,
+    });
     expect(screen.getByText('Live frame rate must be a whole number from 1 to 10')).toBeInTheDocument();
+    await user.clear(screen.getByLabelText(/^Pictures per second/));
+    expect(last().jsonData.liveFps).toBeUndefined();
+    await user.click(fold);
+    expect(screen.queryByLabelText(/^History retention/)).not.toBeInTheDocument();
+  });
+
+  it('opens folded on an error in Additional settings, and counts it in the summary', async () => {
+    await setup(settings({ jsonData: { retentionHours: 0 } }));
+    expect(screen.getByRole('button', { name: 'Additional settings' })).toHaveAttribute('aria-expanded', 'true');
+    expect(screen.getByRole('list', { name: 'Settings that need attention' })).toHaveTextContent(
+      'Additional settings: Retention must be a whole number of hours'
+    );
+  });
+
+  it('lists six cameras as one compact row each, the accounts help only above an open form', async () => {
+    const six = Array.from({ length: 6 }, (_, i) => ({ id: `cam${i}`, name: `Camera ${i}`, host: `10.0.0.${i + 2}` }));
+    const { user } = await setup(settings({ jsonData: { cameras: six } }), { expand: false });
+    expect(screen.getAllByTestId(/^camera-row-\d$/)).toHaveLength(6);
+    // Folded rows hold no form field: only their toggle, switch and remove button.
+    expect(screen.queryAllByRole('textbox')).toHaveLength(0);
+    expect(screen.getAllByRole('switch')).toHaveLength(6);
+    expect(screen.queryByText(/Each camera uses two different accounts/)).not.toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Edit camera 4' }));
+    // Above the open form, not above the rows (which it would push down).
+    expect(
+      within(screen.getByTestId('camera-row-3')).getByText(/Each camera uses two different accounts/)
+    ).toBeInTheDocument();
+    expect(within(screen.getByTestId('camera-row-3')).getByLabelText(/^Name/)).toHaveValue('Camera 3');
+    expect(screen.getAllByLabelText(/^Name/)).toHaveLength(1);
+  });
+
+  it('opens the camera an error line of the summary names', async () => {
+    const { user } = await setup(
+      settings({
+        jsonData: {
+          cameras: [
+            { id: 'front', name: 'Front door', host: '10.0.0.2' },
+            { id: 'garage', name: 'Garage', host: 'http://garage' },
+          ],
+        },
+      }),
+      { expand: false }
+    );
+    const summary = screen.getByRole('list', { name: 'Settings that need attention' });
+    await user.click(within(summary).getByRole('button', { name: /^Camera 2 \(Garage\): Host is an IP address/ }));
+    const form = within(screen.getByTestId('camera-row-1'));
+    expect(form.getByLabelText(/^Host/)).toHaveValue('http://garage');
+    expect(form.getByText(/Host is an IP address or hostname/)).toBeInTheDocument();
+    expect(within(screen.getByTestId('camera-row-0')).queryByLabelText(/^Host/)).not.toBeInTheDocument();
+  });
+
+  it('names the camera stream as the query editor does', async () => {
+    const { user, last } = await setup(saved);
+    const garage = within(screen.getByTestId('camera-1'));
+    expect(garage.getByText('Camera stream')).toBeInTheDocument();
+    expect(garage.getByRole('radio', { name: 'Small (stream2)' })).toBeChecked();
+    await user.click(garage.getByRole('radio', { name: 'Full size (stream1)' }));
+    expect(last().jsonData.cameras?.[1].stream).toBe('stream1');
   });
 
   it('lists cameras as compact rows with live status, marks errors on the row and sums them up at the top', async () => {
@@ -352,6 +426,11 @@ describe('ConfigEditor', () => {
     await user.click(within(row).getByRole('switch', { name: 'Enable camera 2' }));
     expect(last().jsonData.cameras?.[1]).toMatchObject({ id: 'garage', disabled: true });
     expect(within(row).getByText('Disabled')).toBeInTheDocument();
+    // Its name and host are dimmed with the whole summary line; camera 1 is not.
+    expect(within(row).getByText('Garage').closest('[data-disabled]')).toHaveAttribute('data-disabled', 'true');
+    expect(
+      within(screen.getByTestId('camera-row-0')).getByText('Front door').closest('[data-disabled]')
+    ).toHaveAttribute('data-disabled', 'false');
     expect(within(row).getByRole('switch', { name: 'Enable camera 2' })).not.toBeChecked();
   });
 

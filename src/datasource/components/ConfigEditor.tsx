@@ -1,12 +1,20 @@
+/**
+ * The settings page of the Tapo Cameras datasource. Cameras are a list of compact rows (name, host,
+ * model and live status from the sidecar, an enable switch, removal after confirmation), each
+ * opening its form (CameraSettingsEditor) with a Test button; "Find cameras on my network" adds
+ * what discovery found. Errors are summed up at the top (each line opens its camera) and marked on
+ * the camera's row, but a new camera's fields only once touched. Connection and defaults are folded
+ * under "Additional settings". Passwords are keyed by camera id in secureJsonData: an id another
+ * camera holds is refused where it is typed, so no row can show, reset or overwrite another's.
+ */
 import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { Alert, Button, Collapse, Field, FieldSet, Input, RadioButtonGroup } from '@grafana/ui';
+import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup } from '@grafana/ui';
 import React, { useRef, useState } from 'react';
 
 import {
+  LIMITS,
   LIVE_DEFAULT_FPS,
   LIVE_DEFAULT_WIDTH,
-  LIVE_MAX_FPS,
-  LIVE_MAX_WIDTH,
   secretKeys,
   type CameraSettings,
   type ConnectionMode,
@@ -22,8 +30,11 @@ import { SETTINGS_DEFAULTS, type TapoSecureJsonData, type TapoOptions } from '..
 import { CameraRow } from './CameraRow';
 import { CameraSettingsEditor } from './CameraSettingsEditor';
 import { CameraTestButton } from './CameraTestButton';
+import { ConfigSection } from './ConfigSection';
 import { DiscoverCameras } from './DiscoverCameras';
 import { HubChildren, type HubChildToAdd } from './HubChildren';
+import { NumberField } from './NumberField';
+import { FIELD_LABELS } from './options';
 import { SidecarStatus } from './SidecarStatus';
 import { useLiveStatus } from './useLiveStatus';
 
@@ -36,16 +47,29 @@ const CONNECTION_OPTIONS: Array<{ label: string; value: ConnectionMode; descript
   { label: 'Sidecar', value: 'sidecar', description: 'The sidecar runs elsewhere (its own container)' },
 ];
 
+/**
+ * Which account is which: needed while accounts are typed, so it stands above the first open form
+ * (or the empty list), never above the folded rows, which it would push down.
+ */
+const ACCOUNTS_HELP = (
+  <Alert severity="info" title="Each camera uses two different accounts">
+    <ul>
+      <li>
+        <strong>Local API</strong> (status, PTZ, privacy): user <code>admin</code> with the owner&apos;s{' '}
+        <strong>TP-Link cloud password</strong>, the one used to log in to the Tapo app. Turn on{' '}
+        <strong>Third-Party Compatibility</strong> in the Tapo app (Me → Tapo Lab), or the camera refuses the login.
+      </li>
+      <li>
+        <strong>Camera account</strong> (RTSP video and ONVIF motion events): the username and password created in the
+        Tapo app under Camera Settings → Advanced Settings → Camera Account.
+      </li>
+    </ul>
+    Passwords are stored encrypted by Grafana and never shown again.
+  </Alert>
+);
+
 let rowCounter = 0;
 const newRowKey = () => `cam${++rowCounter}`;
-
-function numberOrUndefined(text: string): number | undefined {
-  if (text.trim() === '') {
-    return undefined;
-  }
-  const n = Number(text);
-  return Number.isFinite(n) ? n : undefined;
-}
 
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   const jsonData = options.jsonData ?? {};
@@ -89,8 +113,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       errors[field] = message;
     }
   }
-  const [findOpen, setFindOpen] = useState(false);
-  const [additionalOpen, setAdditionalOpen] = useState(
+  const [additionalOpen] = useState(
     () => jsonData.connection === 'sidecar' || Object.keys(allErrors).some((f) => !f.startsWith('cameras.'))
   );
   const [autoId, setAutoId] = useState<Set<string>>(() => new Set());
@@ -225,6 +248,11 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
 
   const removeCamera = (index: number) => {
     const removed = cameras[index];
+    setExpanded((prev) => {
+      const next = new Set(prev);
+      next.delete(keys[index]);
+      return next;
+    });
     const rest = cameras.filter((_, i) => i !== index);
     setRowKeys(keys.filter((_, i) => i !== index));
     const data = { ...secureData };
@@ -290,7 +318,8 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     const other = draft === undefined ? -1 : takenBy(draft, index);
     return other >= 0 ? duplicateMessage(other) : undefined;
   };
-  const summary: string[] = [];
+  /** Each line of the error summary; a camera's line opens its form. */
+  const summary: Array<{ text: string; rowKey?: string }> = [];
   cameras.forEach((camera, index) => {
     const draftError = idDraftErrorOf(index);
     const messages = Object.entries(errors)
@@ -300,11 +329,11 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       messages.unshift(draftError);
     }
     const label = `Camera ${index + 1}${camera.name ? ` (${camera.name})` : ''}`;
-    messages.forEach((m) => summary.push(`${label}: ${m}`));
+    messages.forEach((m) => summary.push({ text: `${label}: ${m}`, rowKey: keys[index] }));
   });
   Object.entries(errors)
     .filter(([f]) => !f.startsWith('cameras.'))
-    .forEach(([, m]) => summary.push(`Additional settings: ${m}`));
+    .forEach(([, m]) => summary.push({ text: `Additional settings: ${m}` }));
 
   const connection = jsonData.connection ?? SETTINGS_DEFAULTS.connection;
   const defaultPoll = jsonData.defaultPollIntervalSeconds ?? SETTINGS_DEFAULTS.defaultPollIntervalSeconds;
@@ -317,32 +346,27 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           title={summary.length === 1 ? '1 setting needs attention' : `${summary.length} settings need attention`}
         >
           <ul aria-label="Settings that need attention">
-            {summary.map((line) => (
-              <li key={line}>{line}</li>
+            {summary.map(({ text, rowKey }) => (
+              <li key={text}>
+                {rowKey && !expanded.has(rowKey) ? (
+                  <Button variant="secondary" fill="text" size="sm" onClick={() => toggle(rowKey)}>
+                    {text}
+                  </Button>
+                ) : (
+                  text
+                )}
+              </li>
             ))}
           </ul>
         </Alert>
       )}
       <FieldSet label="Cameras">
-        <Alert severity="info" title="Each camera uses two different accounts">
-          <ul>
-            <li>
-              <strong>Local API</strong> (status, PTZ, privacy): user <code>admin</code> with the owner&apos;s{' '}
-              <strong>TP-Link cloud password</strong>, the one used to log in to the Tapo app. Turn on{' '}
-              <strong>Third-Party Compatibility</strong> in the Tapo app (Me → Tapo Lab), or the camera refuses the
-              login.
-            </li>
-            <li>
-              <strong>Camera account</strong> (RTSP video and ONVIF motion events): the username and password created in
-              the Tapo app under Camera Settings → Advanced Settings → Camera Account.
-            </li>
-          </ul>
-          Passwords are stored encrypted by Grafana and never shown again.
-        </Alert>
+        {cameras.length === 0 && ACCOUNTS_HELP}
         {cameras.length === 0 && <p>No cameras yet.</p>}
         {cameras.map((camera, index) => {
           const key = keys[index];
           const savedId = savedIds.get(key);
+          const firstOpen = keys.findIndex((k) => expanded.has(k)) === index;
           const cameraErrors =
             idDraftErrorOf(index) ?? Object.keys(errors).some((f) => f.startsWith(`cameras.${index}.`));
           return (
@@ -357,6 +381,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
               onEnabledChange={(enabled) => setJson({ cameras: withCamera(index, { disabled: !enabled }) })}
               onRemove={() => removeCamera(index)}
             >
+              {firstOpen && ACCOUNTS_HELP}
               <CameraSettingsEditor
                 key={key}
                 rowKey={key}
@@ -398,15 +423,22 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         <Button icon="plus" variant="secondary" onClick={() => addCamera()}>
           Add camera
         </Button>
-        <Collapse label="Find cameras on my network" isOpen={findOpen} onToggle={() => setFindOpen(!findOpen)}>
+        <ConfigSection
+          title="Find cameras on my network"
+          description="The sidecar asks the network for Tapo cameras; add the ones you want with one click."
+        >
           <DiscoverCameras
             uid={options.uid}
             configured={new Map(cameras.map((c, i) => [c.host, `camera ${i + 1}${c.name ? ` (${c.name})` : ''}`]))}
             onAdd={addCamera}
           />
-        </Collapse>
+        </ConfigSection>
       </FieldSet>
-      <Collapse label="Additional settings" isOpen={additionalOpen} onToggle={() => setAdditionalOpen(!additionalOpen)}>
+      <ConfigSection
+        title="Additional settings"
+        description="How Grafana reaches the sidecar, and defaults for polling, history and live pictures."
+        defaultOpen={additionalOpen}
+      >
         <FieldSet label="Connection">
           <Field
             label="Sidecar"
@@ -422,66 +454,42 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         </FieldSet>
 
         <FieldSet label="Defaults">
-          <Field
-            label="Default poll interval (seconds)"
+          <NumberField
+            id="tapo-default-poll"
+            label={`Default ${FIELD_LABELS.pollInterval.toLowerCase()}`}
             description="For cameras without their own interval"
-            invalid={Boolean(errors.defaultPollIntervalSeconds)}
             error={errors.defaultPollIntervalSeconds}
-          >
-            <Input
-              id="tapo-default-poll"
-              type="number"
-              width={16}
-              placeholder={String(SETTINGS_DEFAULTS.defaultPollIntervalSeconds)}
-              value={jsonData.defaultPollIntervalSeconds ?? ''}
-              onChange={(e) => setJson({ defaultPollIntervalSeconds: numberOrUndefined(e.currentTarget.value) })}
-            />
-          </Field>
-          <Field
+            value={jsonData.defaultPollIntervalSeconds}
+            placeholder={SETTINGS_DEFAULTS.defaultPollIntervalSeconds}
+            onChange={(defaultPollIntervalSeconds) => setJson({ defaultPollIntervalSeconds })}
+          />
+          <NumberField
+            id="tapo-retention"
             label="History retention (hours)"
             description="How long polled metrics and events are kept"
-            invalid={Boolean(errors.retentionHours)}
             error={errors.retentionHours}
-          >
-            <Input
-              id="tapo-retention"
-              type="number"
-              width={16}
-              placeholder={String(SETTINGS_DEFAULTS.retentionHours)}
-              value={jsonData.retentionHours ?? ''}
-              onChange={(e) => setJson({ retentionHours: numberOrUndefined(e.currentTarget.value) })}
-            />
-          </Field>
-          <Field
-            label="Live frames per second"
-            description={`Default for live frames; at most ${LIVE_MAX_FPS}`}
-            invalid={Boolean(errors.liveFps)}
+            value={jsonData.retentionHours}
+            placeholder={SETTINGS_DEFAULTS.retentionHours}
+            onChange={(retentionHours) => setJson({ retentionHours })}
+          />
+          <NumberField
+            id="tapo-live-fps"
+            label={FIELD_LABELS.fps}
+            description={`Default rate of live pictures, ${LIMITS.liveFps.min} to ${LIMITS.liveFps.max}`}
             error={errors.liveFps}
-          >
-            <Input
-              id="tapo-live-fps"
-              type="number"
-              width={16}
-              placeholder={String(LIVE_DEFAULT_FPS)}
-              value={jsonData.liveFps ?? ''}
-              onChange={(e) => setJson({ liveFps: numberOrUndefined(e.currentTarget.value) })}
-            />
-          </Field>
-          <Field
-            label="Live frame width (pixels)"
-            description={`Default width of live frames; at most ${LIVE_MAX_WIDTH}`}
-            invalid={Boolean(errors.liveWidth)}
+            value={jsonData.liveFps}
+            placeholder={LIVE_DEFAULT_FPS}
+            onChange={(liveFps) => setJson({ liveFps })}
+          />
+          <NumberField
+            id="tapo-live-width"
+            label={FIELD_LABELS.width}
+            description={`Default width of live pictures in pixels, ${LIMITS.liveWidth.min} to ${LIMITS.liveWidth.max}`}
             error={errors.liveWidth}
-          >
-            <Input
-              id="tapo-live-width"
-              type="number"
-              width={16}
-              placeholder={String(LIVE_DEFAULT_WIDTH)}
-              value={jsonData.liveWidth ?? ''}
-              onChange={(e) => setJson({ liveWidth: numberOrUndefined(e.currentTarget.value) })}
-            />
-          </Field>
+            value={jsonData.liveWidth}
+            placeholder={LIVE_DEFAULT_WIDTH}
+            onChange={(liveWidth) => setJson({ liveWidth })}
+          />
           <Field
             label="ffmpeg path"
             description="Used to grab frames from RTSP; empty means ffmpeg on the sidecar's PATH"
@@ -495,7 +503,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             />
           </Field>
         </FieldSet>
-      </Collapse>
+      </ConfigSection>
     </div>
   );
 }

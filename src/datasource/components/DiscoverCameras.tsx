@@ -1,10 +1,15 @@
-import { type DataSourceWithBackend, getDataSourceSrv } from '@grafana/runtime';
+/**
+ * "Find cameras on my network" in the config editor: asks the saved datasource's sidecar to run
+ * TP-Link's discovery (its own networks, or one address the user gives; POST `discover`) and lists
+ * the cameras that answered, with model, address, MAC and login kind, each added with one click
+ * (name and host prefilled) unless it is configured already.
+ */
 import { Alert, Button, Field, Input, Stack, Text } from '@grafana/ui';
 import React, { useState } from 'react';
 
 import { resources, type DiscoverRequest, type DiscoverResponse, type DiscoveredCameraItem } from '../../shared/query';
 import { AddOrAdded } from './AddOrAdded';
-import { errorMessage } from './useCameraList';
+import { useResourcePost } from './resourceCalls';
 
 interface Props {
   /** The saved datasource whose sidecar searches; empty before its first save. */
@@ -14,12 +19,6 @@ interface Props {
   onAdd: (camera: { name: string; host: string }) => void;
 }
 
-type State =
-  | { kind: 'idle' }
-  | { kind: 'running' }
-  | { kind: 'done'; answer: DiscoverResponse }
-  | { kind: 'error'; message: string };
-
 const LOGIN_WORDS: Record<number, string> = { 3: 'secure login', 4: 'new firmware login (TPAP)' };
 
 export const addressOf = (c: DiscoveredCameraItem) => (c.httpsPort === 443 ? c.host : `${c.host}:${c.httpsPort}`);
@@ -27,17 +26,10 @@ export const addressOf = (c: DiscoveredCameraItem) => (c.httpsPort === 443 ? c.h
 /** "Find cameras": the sidecar's discovery (its own networks, or one address), each answer addable. */
 export function DiscoverCameras({ uid, configured, onAdd }: Props) {
   const [target, setTarget] = useState('');
-  const [state, setState] = useState<State>({ kind: 'idle' });
-  const run = async () => {
-    setState({ kind: 'running' });
-    try {
-      const ds = (await getDataSourceSrv().get(uid)) as DataSourceWithBackend;
-      const body: DiscoverRequest = target.trim() ? { target: target.trim() } : {};
-      const answer = await ds.postResource<DiscoverResponse>(resources.discover, body, { showErrorAlert: false });
-      setState({ kind: 'done', answer });
-    } catch (err) {
-      setState({ kind: 'error', message: errorMessage(err) });
-    }
+  const { state, post } = useResourcePost<DiscoverResponse>(uid);
+  const run = () => {
+    const body: DiscoverRequest = target.trim() ? { target: target.trim() } : {};
+    return post(resources.discover, body);
   };
   return (
     <Stack direction="column" gap={1}>

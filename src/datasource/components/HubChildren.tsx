@@ -4,7 +4,7 @@ import React, { useState } from 'react';
 
 import { resources, type CameraSettings, type HubChildItem, type HubChildrenResponse } from '../../shared/query';
 import { AddOrAdded } from './AddOrAdded';
-import { errorMessage } from './useCameraList';
+import { errorMessage } from './resourceCalls';
 
 export interface HubChildToAdd {
   name: string;

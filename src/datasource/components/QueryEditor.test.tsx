@@ -1,12 +1,9 @@
 import { setTemplateSrv } from '@grafana/runtime';
-import { cleanup, render, screen, waitFor } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
-import React, { useState } from 'react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 
 import type { CameraListItem, TapoQuery } from '../../shared/query';
-import { settleMock } from '../../test-utils/act';
+import { domSkeleton, renderQueryEditor } from '../../test-utils/queryEditorHarness';
 import { fakeTemplateSrv } from '../../test-utils/templateSrv';
-import type { DataSource } from '../datasource';
 import { QueryEditor } from './QueryEditor';
 
 const CAMERAS: CameraListItem[] = [
@@ -14,28 +11,12 @@ const CAMERAS: CameraListItem[] = [
   { id: 'garage', name: 'Garage', model: 'C100', status: 'offline', host: '10.0.0.3', ptz: false },
 ];
 
-async function setup(initial: TapoQuery, listCameras = jest.fn().mockResolvedValue(CAMERAS)) {
-  const datasource = { listCameras } as unknown as DataSource;
-  const onRunQuery = jest.fn();
-  const changes: TapoQuery[] = [];
-  function Harness() {
-    const [query, setQuery] = useState(initial);
-    return (
-      <QueryEditor
-        query={query}
-        datasource={datasource}
-        onRunQuery={onRunQuery}
-        onChange={(q) => {
-          changes.push(q);
-          setQuery(q);
-        }}
-      />
-    );
-  }
-  render(<Harness />);
-  await settleMock(listCameras);
-  return { user: userEvent.setup(), onRunQuery, last: () => changes[changes.length - 1], listCameras };
+function setup(initial: TapoQuery, listCameras = jest.fn().mockResolvedValue(CAMERAS)) {
+  return renderQueryEditor(QueryEditor, initial, listCameras);
 }
+
+/** A live pictures query at the defaults. */
+const setupLive = () => setup({ refId: 'A', queryType: 'live', live: { kind: 'frames', fps: 2, width: 640 } });
 
 beforeEach(() => {
   setTemplateSrv(fakeTemplateSrv([{ name: 'camera', current: ['front'], options: ['front', 'garage'] }]));
@@ -79,10 +60,10 @@ describe('QueryEditor', () => {
     expect(screen.getByRole('radio', { name: 'Video' })).toBeChecked();
     await user.click(screen.getByRole('radio', { name: 'Full size (stream1)' }));
     expect(last().live).toEqual({ kind: 'video', stream: 'main' });
-    expect(screen.queryByLabelText('Frames/s')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Pictures per second')).not.toBeInTheDocument();
     await user.click(screen.getByRole('radio', { name: 'Pictures' }));
     expect(last().live).toEqual({ kind: 'frames', fps: 2, width: 640 });
-    await waitFor(() => expect(screen.getByLabelText('Frames/s')).toBeInTheDocument());
+    await waitFor(() => expect(screen.getByLabelText('Pictures per second')).toBeInTheDocument());
     cleanup();
     // A query saved before video existed has no kind: it stays on pictures.
     await setup({ refId: 'B', queryType: 'live' });
@@ -118,7 +99,7 @@ describe('QueryEditor', () => {
   it('chooses event kinds and status changes', async () => {
     const { user, last } = await setup({ refId: 'A', queryType: 'events' });
     await user.click(screen.getByLabelText('Event kinds'));
-    await user.click(await screen.findByText('Person'));
+    await user.click(await screen.findByText('Person detected'));
     expect(last().eventKinds).toEqual(['person']);
     await user.click(screen.getByLabelText('Status changes'));
     expect(last().statusChanges).toBe(true);
@@ -132,20 +113,16 @@ describe('QueryEditor', () => {
   });
 
   it('caps live frame rate and width', async () => {
-    const { user, last, onRunQuery } = await setup({
-      refId: 'A',
-      queryType: 'live',
-      live: { kind: 'frames', fps: 2, width: 640 },
-    });
-    const fps = screen.getByLabelText('Frames/s');
+    const { user, last, onRunQuery } = await setupLive();
+    const fps = screen.getByLabelText('Pictures per second');
     await user.clear(fps);
     await user.type(fps, '25');
     expect(last().live).toEqual({ kind: 'frames', fps: 10, width: 640 });
-    expect(screen.getByRole('status')).toHaveTextContent('Capped at 10 frames per second');
+    expect(screen.getByRole('status')).toHaveTextContent('Capped at 10 pictures per second');
     await user.tab();
     expect(onRunQuery).toHaveBeenCalled();
 
-    const width = screen.getByLabelText('Width');
+    const width = screen.getByLabelText('Picture width');
     await user.clear(width);
     await user.type(width, '5000');
     expect(last().live?.width).toBe(1280);
@@ -153,9 +130,134 @@ describe('QueryEditor', () => {
   });
 
   it('hides fps and width for live metrics', async () => {
-    const { user, last } = await setup({ refId: 'A', queryType: 'live', live: { kind: 'frames', fps: 2, width: 640 } });
+    const { user, last } = await setupLive();
     await user.click(screen.getByRole('radio', { name: 'Latest metrics' }));
     expect(last().live).toEqual({ kind: 'metrics' });
-    expect(screen.queryByLabelText('Frames/s')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Pictures per second')).not.toBeInTheDocument();
+  });
+
+  it('raises a width below the minimum like the sidecar would, without fighting the typing', async () => {
+    const { user, last, onRunQuery } = await setupLive();
+    const width = screen.getByLabelText('Picture width');
+    await user.clear(width);
+    await user.type(width, '100');
+    // The query never holds a width the sidecar would change; the input keeps what is typed.
+    expect(last().live?.width).toBe(160);
+    expect(width).toHaveValue(100);
+    expect(screen.getByRole('status')).toHaveTextContent('At least 160 pixels wide');
+    await user.tab();
+    expect(onRunQuery).toHaveBeenCalled();
+    expect(width).toHaveValue(160);
+
+    // On the way to 320 the input shows every digit; once in range the notice goes.
+    await user.clear(width);
+    await user.type(width, '320');
+    expect(width).toHaveValue(320);
+    expect(last().live?.width).toBe(320);
+    expect(screen.getByRole('status')).toHaveTextContent(/^$/);
+  });
+
+  it('applies the live bounds exactly as the sidecar does', async () => {
+    // The sidecar's own functions (sidecar/src/datasource/channels.ts, what its live query applies),
+    // loaded at run time: the frontend's typecheck does not reach into the sidecar.
+    const sidecarPath = '../../../sidecar/src/datasource/channels.ts';
+    const sidecar = (await import(sidecarPath)) as {
+      clampFps: (n: number | undefined) => number;
+      clampWidth: (n: number | undefined) => number;
+    };
+    const { last } = await setupLive();
+    const typed = [
+      '-3',
+      '0',
+      '1',
+      '2.5',
+      '9.6',
+      '11',
+      '99',
+      '159',
+      '160',
+      '161',
+      '641',
+      '1279',
+      '1280',
+      '1281',
+      '5000',
+    ];
+    for (const [label, key, sidecarClamp] of [
+      ['Pictures per second', 'fps', sidecar.clampFps],
+      ['Picture width', 'width', sidecar.clampWidth],
+    ] as const) {
+      const input = screen.getByLabelText(label);
+      for (const text of typed) {
+        fireEvent.change(input, { target: { value: text } });
+        fireEvent.blur(input);
+        expect([key, text, last().live?.[key]]).toEqual([key, text, sidecarClamp(Number(text))]);
+      }
+    }
+  });
+
+  it('drops the bounds notice when the live data kind or the query type changes', async () => {
+    await setupLive();
+    const status = screen.getByRole('status');
+    fireEvent.change(screen.getByLabelText('Picture width'), { target: { value: '5000' } });
+    expect(status).toHaveTextContent('Capped at 1280 pixels wide');
+    fireEvent.click(screen.getByRole('radio', { name: 'Video' }));
+    expect(status).not.toHaveTextContent(/Capped/);
+    fireEvent.click(screen.getByRole('radio', { name: 'Pictures' }));
+    expect(status).not.toHaveTextContent(/Capped/);
+
+    fireEvent.change(screen.getByLabelText('Pictures per second'), { target: { value: '20' } });
+    expect(status).toHaveTextContent('Capped at 10 pictures per second');
+    fireEvent.click(screen.getByRole('radio', { name: 'Status' }));
+    fireEvent.click(screen.getByRole('radio', { name: 'Live' }));
+    expect(screen.getByRole('status')).not.toHaveTextContent(/Capped/);
+  });
+
+  it('shows statuses, units and cameras in words, never raw values', async () => {
+    const { user } = await setup({ refId: 'A', queryType: 'metrics', metrics: ['online'] });
+    await user.click(screen.getByLabelText('Metrics', { selector: '#tapo-metrics-A' }));
+    // A bound for a slow menu on a loaded machine, not a wait: it returns as soon as the menu is there.
+    expect(await screen.findByText('latency_ms · milliseconds', {}, { timeout: 20000 })).toBeInTheDocument();
+    expect(screen.getByText('privacy_mode · on/off (1/0)')).toBeInTheDocument();
+    // A unitless metric says no unit rather than "(none)".
+    expect(screen.getByText('signal_level')).toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent(/\(none\)|bool_on_off|\(percent\)/);
+
+    await user.click(screen.getByRole('radio', { name: 'Status' }));
+    await user.click(screen.getByLabelText('Status', { selector: '#tapo-statuses-A' }));
+    expect(await screen.findByText('Login failed', {}, { timeout: 20000 })).toBeInTheDocument();
+    expect(screen.getByText('Wrong password, or Third-Party Compatibility off in the Tapo app')).toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent(/auth_failed|locked_out/);
+    await user.keyboard('{Escape}');
+
+    await user.click(screen.getByLabelText('Cameras'));
+    expect(await screen.findByText('garage · C100 · Offline', {}, { timeout: 20000 })).toBeInTheDocument();
+  });
+
+  it('marks a camera id that no longer exists, and only that one', async () => {
+    await setup({ refId: 'A', queryType: 'status', cameras: ['front', 'gone', '$camera', '$__all'] });
+    expect(screen.getByText('⚠ gone (not found)')).toBeInTheDocument();
+    expect(screen.getByText('Front door')).toBeInTheDocument();
+    expect(screen.getByText('$camera')).toBeInTheDocument();
+    const line = screen.getByRole('status');
+    expect(line).toHaveTextContent('No camera has the id “gone” any more');
+    expect(within(line).getByText(/No camera has the id/)).toHaveAttribute('data-severity', 'warning');
+    expect(line).not.toHaveTextContent('$camera');
+  });
+
+  it('keeps its layout when the camera list fails or a metric is missing', async () => {
+    const query: TapoQuery = { refId: 'A', queryType: 'metrics', metrics: ['online'] };
+    const fine = await setup(query);
+    const before = domSkeleton(fine.view.container);
+    expect(screen.getByRole('status')).toHaveTextContent(/^$/);
+    cleanup();
+    const failed = await setup(query, jest.fn().mockRejectedValue({ data: { message: 'sidecar not running' } }));
+    expect(screen.getByRole('status')).toHaveTextContent('Could not load cameras: sidecar not running');
+    expect(domSkeleton(failed.view.container)).toEqual(before);
+    cleanup();
+
+    // The missing metric is said on the message line too, not under (and widening) its field.
+    await setup({ ...query, metrics: [] });
+    expect(within(screen.getByRole('status')).getByText('Pick at least one metric')).toBeInTheDocument();
   });
 });

@@ -1,15 +1,20 @@
-import type { QueryEditorProps, SelectableValue } from '@grafana/data';
-import { InlineField, InlineFieldRow, InlineSwitch, Input, MultiSelect, RadioButtonGroup } from '@grafana/ui';
+/**
+ * The query editor of the Tapo Cameras datasource: a query type (metrics, status, events, live),
+ * the cameras, and what the type needs. Live picture rate and width are brought within the shared
+ * bounds by the same functions the sidecar applies (clampLiveFps, clampLiveWidth in
+ * src/shared/query.ts), and a notice on the message line says so until the live data kind or query
+ * type changes. Labels and option words come from options.ts, the same as the other editors'.
+ */
+import type { QueryEditorProps } from '@grafana/data';
+import { InlineField, InlineFieldRow, Input, RadioButtonGroup } from '@grafana/ui';
 import React, { useState } from 'react';
 
 import {
   LIVE_DEFAULT_FPS,
   LIVE_DEFAULT_WIDTH,
-  LIVE_MAX_FPS,
-  LIVE_MAX_WIDTH,
   LIMITS,
-  type CameraStatus,
-  type EventKind,
+  clampLiveFps,
+  clampLiveWidth,
   type LiveKind,
   LIVE_DEFAULT_VIDEO_STREAM,
   type VideoStreamName,
@@ -19,16 +24,11 @@ import {
 } from '../../shared/query';
 import type { DataSource } from '../datasource';
 import type { TapoOptions } from '../types';
-import { CameraPicker } from './CameraPicker';
-import {
-  EVENT_KIND_OPTIONS,
-  LIVE_KIND_OPTIONS,
-  METRIC_OPTIONS,
-  QUERY_TYPE_OPTIONS,
-  STATUS_OPTIONS,
-  optionValues,
-  selectedOptions,
-} from './options';
+import { CameraPicker, cameraMessage } from './CameraPicker';
+import { EditorMessages, type EditorMessage } from './EditorMessages';
+import { FIELD_LABELS, LIVE_KIND_OPTIONS, METRIC_OPTIONS, QUERY_TYPE_OPTIONS, VIDEO_STREAM_OPTIONS } from './options';
+import { EventFields, OptionsPicker, StatusPicker } from './Pickers';
+import { useCameraList } from './useCameraList';
 
 type Props = QueryEditorProps<DataSource, TapoQuery, TapoOptions>;
 
@@ -61,10 +61,51 @@ function withTypeDefaults(query: TapoQuery, queryType: QueryType): TapoQuery {
   return next;
 }
 
+type LiveNumber = 'fps' | 'width';
+
+const LIVE_NUMBERS: Record<LiveNumber, { clamp: (n: number) => number; min: number; max: number; unit: string }> = {
+  fps: { clamp: clampLiveFps, min: LIMITS.liveFps.min, max: LIMITS.liveFps.max, unit: 'pictures per second' },
+  width: { clamp: clampLiveWidth, min: LIMITS.liveWidth.min, max: LIMITS.liveWidth.max, unit: 'pixels wide' },
+};
+
+/**
+ * What a typed live number becomes: the value the sidecar would use (its own clamp) and, when that
+ * differs from what was typed, why. Empty text means the default; text that is no number is ignored.
+ */
+export function liveNumberFromText(
+  key: LiveNumber,
+  text: string
+): { value: number | undefined; notice?: string } | null {
+  if (text.trim() === '') {
+    return { value: undefined };
+  }
+  const n = Number(text);
+  if (!Number.isFinite(n)) {
+    return null;
+  }
+  const { clamp, min, max, unit } = LIVE_NUMBERS[key];
+  const value = clamp(n);
+  if (value === n) {
+    return { value };
+  }
+  const why =
+    n > max
+      ? `Capped at ${max} ${unit}`
+      : n < min
+        ? `At least ${min} ${unit}`
+        : key === 'width'
+          ? `Widths are whole and even: ${value} ${unit}`
+          : `Whole pictures per second: ${value}`;
+  return { value, notice: why };
+}
+
 export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
   const queryType = query.queryType ?? 'metrics';
   const id = (name: string) => `tapo-${name}-${query.refId}`;
-  const [capNotice, setCapNotice] = useState<string | undefined>();
+  const list = useCameraList(datasource);
+  const [liveNotice, setLiveNotice] = useState<string | undefined>();
+  // What is being typed into a live number; the query holds the value the sidecar will use.
+  const [drafts, setDrafts] = useState<Partial<Record<LiveNumber, string>>>({});
 
   const change = (next: TapoQuery, run = true) => {
     onChange(next);
@@ -74,42 +115,76 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   };
 
   const live = query.live ?? { kind: 'frames' as LiveKind };
-  const changeLiveNumber = (key: 'fps' | 'width', text: string) => {
-    const max = key === 'fps' ? LIVE_MAX_FPS : LIVE_MAX_WIDTH;
-    const min = key === 'fps' ? LIMITS.liveFps.min : LIMITS.liveWidth.min;
-    if (text.trim() === '') {
-      setCapNotice(undefined);
-      change({ ...query, live: { ...live, [key]: undefined } }, false);
+  const changeLiveNumber = (key: LiveNumber, text: string) => {
+    const typed = liveNumberFromText(key, text);
+    if (!typed) {
       return;
     }
-    const n = Number(text);
-    if (!Number.isFinite(n)) {
-      return;
-    }
-    if (n > max) {
-      setCapNotice(key === 'fps' ? `Capped at ${max} frames per second` : `Capped at ${max} pixels wide`);
-    } else if (n < min) {
-      setCapNotice(key === 'fps' ? `At least ${min} frame per second` : `At least ${min} pixels wide`);
-    } else {
-      setCapNotice(undefined);
-    }
-    change({ ...query, live: { ...live, [key]: Math.min(max, Math.round(n)) } }, false);
+    setDrafts((prev) => ({ ...prev, [key]: text }));
+    setLiveNotice(typed.notice);
+    change({ ...query, live: { ...live, [key]: typed.value } }, false);
   };
+  const commitLiveNumber = () => {
+    setDrafts({});
+    onRunQuery();
+  };
+  const liveNumberInput = (key: LiveNumber, placeholder: number) => (
+    <Input
+      id={id(key)}
+      type="number"
+      width={10}
+      min={LIVE_NUMBERS[key].min}
+      max={LIVE_NUMBERS[key].max}
+      placeholder={String(placeholder)}
+      value={drafts[key] ?? live[key] ?? ''}
+      onChange={(e) => changeLiveNumber(key, e.currentTarget.value)}
+      onBlur={commitLiveNumber}
+    />
+  );
+  const changeLiveKind = (kind: LiveKind) => {
+    setLiveNotice(undefined);
+    setDrafts({});
+    change({
+      ...query,
+      live:
+        kind === 'frames'
+          ? { kind, fps: live.fps ?? LIVE_DEFAULT_FPS, width: live.width ?? LIVE_DEFAULT_WIDTH }
+          : kind === 'video'
+            ? {
+                kind,
+                stream: live.stream ?? LIVE_DEFAULT_VIDEO_STREAM,
+                fps: live.fps ?? LIVE_DEFAULT_FPS,
+                width: live.width ?? LIVE_DEFAULT_WIDTH,
+              }
+            : { kind },
+    });
+  };
+
+  const noMetric = queryType === 'metrics' && !query.metrics?.length;
+  const typeMessage: EditorMessage | undefined = noMetric
+    ? { severity: 'error', text: 'Pick at least one metric' }
+    : queryType === 'live' && liveNotice
+      ? { severity: 'info', text: liveNotice }
+      : undefined;
 
   return (
     <div>
       <InlineFieldRow>
-        <InlineField label="Query type" labelWidth={14}>
+        <InlineField label={FIELD_LABELS.queryType} labelWidth={14}>
           <RadioButtonGroup<QueryType>
             options={QUERY_TYPE_OPTIONS}
             value={queryType}
-            onChange={(v) => change(withTypeDefaults(query, v))}
+            onChange={(v) => {
+              setLiveNotice(undefined);
+              setDrafts({});
+              change(withTypeDefaults(query, v));
+            }}
           />
         </InlineField>
       </InlineFieldRow>
       <InlineFieldRow>
         <CameraPicker
-          datasource={datasource}
+          list={list}
           inputId={id('cameras')}
           value={query.cameras}
           onChange={(cameras) => change({ ...query, cameras })}
@@ -118,105 +193,58 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
 
       {queryType === 'metrics' && (
         <InlineFieldRow>
-          <InlineField
-            label="Metrics"
+          <OptionsPicker<MetricName>
+            label={FIELD_LABELS.metrics}
             labelWidth={14}
-            htmlFor={id('metrics')}
-            invalid={!query.metrics?.length}
-            error="Pick at least one metric"
-          >
-            <MultiSelect<MetricName>
-              inputId={id('metrics')}
-              width={48}
-              options={METRIC_OPTIONS}
-              value={selectedOptions(METRIC_OPTIONS, query.metrics)}
-              onChange={(items: Array<SelectableValue<MetricName>>) =>
-                change({ ...query, metrics: optionValues(items) })
-              }
-            />
-          </InlineField>
+            inputId={id('metrics')}
+            width={48}
+            invalid={noMetric}
+            options={METRIC_OPTIONS}
+            value={query.metrics}
+            onChange={(metrics) => change({ ...query, metrics })}
+          />
         </InlineFieldRow>
       )}
 
       {queryType === 'status' && (
         <InlineFieldRow>
-          <InlineField label="Status" labelWidth={14} htmlFor={id('statuses')} tooltip="Empty means every status">
-            <MultiSelect<CameraStatus>
-              inputId={id('statuses')}
-              width={48}
-              placeholder="Any status"
-              options={STATUS_OPTIONS}
-              value={selectedOptions(STATUS_OPTIONS, query.statuses)}
-              onChange={(items: Array<SelectableValue<CameraStatus>>) =>
-                change({ ...query, statuses: optionValues(items) })
-              }
-            />
-          </InlineField>
+          <StatusPicker
+            inputId={id('statuses')}
+            labelWidth={14}
+            tooltip="Empty means every status"
+            value={query.statuses}
+            onChange={(statuses) => change({ ...query, statuses })}
+          />
         </InlineFieldRow>
       )}
 
       {queryType === 'events' && (
         <InlineFieldRow>
-          <InlineField label="Event kinds" labelWidth={14} htmlFor={id('kinds')} tooltip="Empty means every kind">
-            <MultiSelect<EventKind>
-              inputId={id('kinds')}
-              width={32}
-              placeholder="All kinds"
-              options={EVENT_KIND_OPTIONS}
-              value={selectedOptions(EVENT_KIND_OPTIONS, query.eventKinds)}
-              onChange={(items: Array<SelectableValue<EventKind>>) =>
-                change({ ...query, eventKinds: optionValues(items) })
-              }
-            />
-          </InlineField>
-          <InlineField label="Status changes" tooltip="Also list cameras going offline and coming back">
-            <InlineSwitch
-              aria-label="Status changes"
-              value={Boolean(query.statusChanges)}
-              onChange={(e) => change({ ...query, statusChanges: e.currentTarget.checked })}
-            />
-          </InlineField>
+          <EventFields
+            inputId={id('kinds')}
+            eventKinds={query.eventKinds}
+            statusChanges={Boolean(query.statusChanges)}
+            onChange={(patch) => change({ ...query, ...patch })}
+          />
         </InlineFieldRow>
       )}
 
       {queryType === 'live' && (
         <>
           <InlineFieldRow>
-            <InlineField label="Stream" labelWidth={14}>
-              <RadioButtonGroup<LiveKind>
-                options={LIVE_KIND_OPTIONS}
-                value={live.kind}
-                onChange={(kind) =>
-                  change({
-                    ...query,
-                    live:
-                      kind === 'frames'
-                        ? { kind, fps: live.fps ?? LIVE_DEFAULT_FPS, width: live.width ?? LIVE_DEFAULT_WIDTH }
-                        : kind === 'video'
-                          ? {
-                              kind,
-                              stream: live.stream ?? LIVE_DEFAULT_VIDEO_STREAM,
-                              fps: live.fps ?? LIVE_DEFAULT_FPS,
-                              width: live.width ?? LIVE_DEFAULT_WIDTH,
-                            }
-                          : { kind },
-                  })
-                }
-              />
+            <InlineField label={FIELD_LABELS.liveKind} labelWidth={14}>
+              <RadioButtonGroup<LiveKind> options={LIVE_KIND_OPTIONS} value={live.kind} onChange={changeLiveKind} />
             </InlineField>
           </InlineFieldRow>
           {live.kind === 'video' && (
             <InlineFieldRow>
               <InlineField
-                label="Camera stream"
+                label={FIELD_LABELS.cameraStream}
                 labelWidth={14}
                 tooltip="Tiles play the small stream (stream2); the panel's full screen may switch to the main one"
               >
                 <RadioButtonGroup<VideoStreamName>
-                  options={[
-                    { label: 'Small (stream2)', value: 'sub' },
-                    { label: 'Full size (stream1)', value: 'main' },
-                  ]}
+                  options={VIDEO_STREAM_OPTIONS}
                   value={live.stream ?? LIVE_DEFAULT_VIDEO_STREAM}
                   onChange={(stream) => change({ ...query, live: { ...live, stream } })}
                 />
@@ -226,49 +254,25 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           {live.kind === 'frames' && (
             <InlineFieldRow>
               <InlineField
-                label="Frames/s"
-                labelWidth={14}
+                label={FIELD_LABELS.fps}
+                labelWidth={20}
                 htmlFor={id('fps')}
-                tooltip={`1 to ${LIVE_MAX_FPS}; a wall of 16 cameras at 2 fps stays far below Grafana Live's per-client limit`}
+                tooltip={`${LIMITS.liveFps.min} to ${LIMITS.liveFps.max}; a wall of 16 cameras at 2 per second stays far below Grafana Live's per-client limit`}
               >
-                <Input
-                  id={id('fps')}
-                  type="number"
-                  width={10}
-                  min={LIMITS.liveFps.min}
-                  max={LIVE_MAX_FPS}
-                  placeholder={String(LIVE_DEFAULT_FPS)}
-                  value={live.fps ?? ''}
-                  onChange={(e) => changeLiveNumber('fps', e.currentTarget.value)}
-                  onBlur={onRunQuery}
-                />
+                {liveNumberInput('fps', LIVE_DEFAULT_FPS)}
               </InlineField>
               <InlineField
-                label="Width"
+                label={FIELD_LABELS.width}
                 htmlFor={id('width')}
-                tooltip={`Pixels, up to ${LIVE_MAX_WIDTH}; height keeps the aspect`}
+                tooltip={`${LIMITS.liveWidth.min} to ${LIMITS.liveWidth.max} pixels, even; height keeps the aspect`}
               >
-                <Input
-                  id={id('width')}
-                  type="number"
-                  width={10}
-                  min={LIMITS.liveWidth.min}
-                  max={LIVE_MAX_WIDTH}
-                  placeholder={String(LIVE_DEFAULT_WIDTH)}
-                  value={live.width ?? ''}
-                  onChange={(e) => changeLiveNumber('width', e.currentTarget.value)}
-                  onBlur={onRunQuery}
-                />
+                {liveNumberInput('width', LIVE_DEFAULT_WIDTH)}
               </InlineField>
             </InlineFieldRow>
           )}
-          {capNotice && (
-            <div role="status" aria-live="polite">
-              {capNotice}
-            </div>
-          )}
         </>
       )}
+      <EditorMessages slots={[cameraMessage(list, query.cameras), typeMessage]} />
     </div>
   );
 }

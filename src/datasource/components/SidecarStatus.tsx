@@ -1,48 +1,24 @@
-import { type DataSourceWithBackend, getDataSourceSrv } from '@grafana/runtime';
+/**
+ * In sidecar mode, the config editor says which sidecar the saved datasource reached (the `info`
+ * resource: address, version, mode), that it answers without saying, or that it was not reached and
+ * where Grafana is told its address.
+ */
 import { Alert } from '@grafana/ui';
-import React, { useEffect, useState } from 'react';
+import React from 'react';
 
 import { resources, type SidecarInfo } from '../../shared/query';
-import { errorMessage } from './useCameraList';
+import { useResourceGet } from './resourceCalls';
 
-type State =
-  | { kind: 'loading' }
-  | { kind: 'ok'; info: SidecarInfo }
-  | { kind: 'unreported' }
-  | { kind: 'error'; message: string };
-
-/** In sidecar mode: which sidecar the saved datasource reached (the `info` resource). */
 export function SidecarStatus({ uid }: { uid?: string }) {
-  const [state, setState] = useState<State>({ kind: 'loading' });
-  useEffect(() => {
-    if (!uid) {
-      return;
-    }
-    let cancelled = false;
-    (getDataSourceSrv().get(uid) as Promise<DataSourceWithBackend>)
-      .then((ds) => ds.getResource<SidecarInfo>(resources.info, undefined, { showErrorAlert: false }))
-      .then(
-        (info) => !cancelled && setState({ kind: 'ok', info }),
-        (err: unknown) => {
-          if (!cancelled) {
-            // A 404 comes from the sidecar itself: reached, but it does not report its address.
-            const notFound = (err as { status?: number })?.status === 404;
-            setState(notFound ? { kind: 'unreported' } : { kind: 'error', message: errorMessage(err) });
-          }
-        }
-      );
-    return () => {
-      cancelled = true;
-    };
-  }, [uid]);
-
+  const state = useResourceGet<SidecarInfo>(uid, resources.info);
   if (!uid) {
     return <p>Save the datasource to see which sidecar it reaches.</p>;
   }
-  if (state.kind === 'loading') {
+  if (state.kind === 'idle' || state.kind === 'running') {
     return <p>Contacting the sidecar…</p>;
   }
-  if (state.kind === 'unreported') {
+  // A 404 comes from the sidecar itself: reached, but it does not report its address.
+  if (state.kind === 'error' && state.status === 404) {
     return <p>The sidecar answers, but does not report its address.</p>;
   }
   if (state.kind === 'error') {
@@ -54,10 +30,11 @@ export function SidecarStatus({ uid }: { uid?: string }) {
       </Alert>
     );
   }
+  const info = state.answer;
   return (
     <p>
-      Reached the sidecar at <strong>{state.info.address ?? 'an unknown address'}</strong> (version {state.info.version}
-      , {state.info.connection} mode).
+      Reached the sidecar at <strong>{info.address ?? 'an unknown address'}</strong> (version {info.version},{' '}
+      {info.connection} mode).
     </p>
   );
 }

@@ -1,10 +1,7 @@
-import { render, screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
-import React, { useState } from 'react';
+import { cleanup, screen } from '@testing-library/react';
 
 import type { CameraListItem } from '../../shared/query';
-import { settleMock } from '../../test-utils/act';
-import type { DataSource } from '../datasource';
+import { domSkeleton, renderQueryEditor } from '../../test-utils/queryEditorHarness';
 import type { TapoVariableDataQuery } from '../types';
 import { VariableQueryEditor } from './VariableQueryEditor';
 
@@ -14,27 +11,8 @@ const CAMERAS: CameraListItem[] = [
   { id: 'yard', name: 'Yard', model: 'C210', status: 'online', host: '10.0.0.4', ptz: true },
 ];
 
-async function setup(initial: TapoVariableDataQuery | string) {
-  const listCameras = jest.fn().mockResolvedValue(CAMERAS);
-  const datasource = { listCameras } as unknown as DataSource;
-  const changes: TapoVariableDataQuery[] = [];
-  function Harness() {
-    const [query, setQuery] = useState(initial as TapoVariableDataQuery);
-    return (
-      <VariableQueryEditor
-        query={query}
-        datasource={datasource}
-        onRunQuery={jest.fn()}
-        onChange={(q) => {
-          changes.push(q);
-          setQuery(q);
-        }}
-      />
-    );
-  }
-  render(<Harness />);
-  await settleMock(listCameras);
-  return { user: userEvent.setup(), last: () => changes[changes.length - 1] };
+function setup(initial: TapoVariableDataQuery | string, listCameras = jest.fn().mockResolvedValue(CAMERAS)) {
+  return renderQueryEditor(VariableQueryEditor, initial as TapoVariableDataQuery, listCameras);
 }
 
 describe('VariableQueryEditor', () => {
@@ -46,10 +24,12 @@ describe('VariableQueryEditor', () => {
     expect(last()).toEqual({ refId: 'V', models: ['C100'] });
   });
 
-  it('filters by status', async () => {
+  it('filters by status, shown in words', async () => {
     const { user, last } = await setup({ refId: 'V', models: ['C210'] });
     await user.click(screen.getByLabelText('Status'));
-    await user.click(await screen.findByText('Offline'));
+    expect(await screen.findByText('Login failed')).toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent(/auth_failed/);
+    await user.click(screen.getByText('Offline'));
     expect(last()).toEqual({ refId: 'V', models: ['C210'], statuses: ['offline'] });
   });
 
@@ -58,5 +38,17 @@ describe('VariableQueryEditor', () => {
     await user.click(screen.getByLabelText('Status'));
     await user.click(await screen.findByText('Online'));
     expect(last()).toEqual({ refId: 'variable', statuses: ['online'] });
+  });
+
+  it('says the camera list failed on its message line, without moving the fields', async () => {
+    const fine = await setup({ refId: 'V' });
+    const before = domSkeleton(fine.view.container);
+    cleanup();
+    const failed = await setup(
+      { refId: 'V' },
+      jest.fn().mockRejectedValue({ data: { message: 'sidecar not running' } })
+    );
+    expect(screen.getByRole('status')).toHaveTextContent('Could not load cameras: sidecar not running');
+    expect(domSkeleton(failed.view.container)).toEqual(before);
   });
 });

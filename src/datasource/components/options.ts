@@ -1,40 +1,77 @@
+/**
+ * The words of the datasource's editors: one label per concept (the query, annotation, variable
+ * and config editors all read FIELD_LABELS, so "Event kinds" is never "Events" elsewhere) and the
+ * dropdown options built from the shared model's labels (statuses, metrics with their units,
+ * event kinds, live kinds, camera streams), so no raw value such as `auth_failed` or `bool_on_off`
+ * reaches a user.
+ */
 import type { SelectableValue } from '@grafana/data';
 
 import {
   CAMERA_STATUSES,
   EVENT_KINDS,
+  EVENT_KIND_LABELS,
   METRICS,
   METRIC_INFO,
+  STATUS_HINTS,
   STATUS_LABELS,
+  UNIT_LABELS,
   type CameraStatus,
   type EventKind,
   type LiveKind,
   type MetricName,
   type QueryType,
+  type VideoStreamName,
 } from '../../shared/query';
+
+/** The label of each concept, the same in every editor. */
+export const FIELD_LABELS = {
+  queryType: 'Query type',
+  cameras: 'Cameras',
+  metrics: 'Metrics',
+  statuses: 'Status',
+  eventKinds: 'Event kinds',
+  statusChanges: 'Status changes',
+  models: 'Models',
+  liveKind: 'Live data',
+  cameraStream: 'Camera stream',
+  fps: 'Pictures per second',
+  width: 'Picture width',
+  pollInterval: 'Poll interval (seconds)',
+} as const;
 
 export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = [
   { label: 'Metrics', value: 'metrics', description: 'Time series from history, one per camera and metric' },
   { label: 'Status', value: 'status', description: 'A table, one row per camera' },
-  { label: 'Events', value: 'events', description: 'Motion and person events in the time range' },
+  { label: 'Events', value: 'events', description: 'Motion, person and doorbell events in the time range' },
   { label: 'Live', value: 'live', description: 'Streaming over Grafana Live' },
 ];
+
+/** "latency_ms · milliseconds": the field name a legend shows, and its unit in words (none when unitless). */
+export function metricDescription(metric: MetricName): string {
+  const unit = UNIT_LABELS[METRIC_INFO[metric].unit] ?? METRIC_INFO[metric].unit;
+  return unit ? `${metric} · ${unit}` : metric;
+}
 
 export const METRIC_OPTIONS: Array<SelectableValue<MetricName>> = METRICS.map((m) => ({
   label: METRIC_INFO[m].label,
   value: m,
-  description: `${m} (${METRIC_INFO[m].unit})`,
+  description: metricDescription(m),
 }));
 
 export const STATUS_OPTIONS: Array<SelectableValue<CameraStatus>> = CAMERA_STATUSES.map((s) => ({
   label: STATUS_LABELS[s],
   value: s,
+  description: STATUS_HINTS[s],
 }));
 
-const EVENT_LABELS: Record<EventKind, string> = { motion: 'Motion', person: 'Person', ring: 'Doorbell ring' };
+/** A status as people read it; an unknown value (a newer sidecar) as it came. */
+export function statusLabel(status: string): string {
+  return (STATUS_LABELS as Record<string, string>)[status] ?? status;
+}
 
 export const EVENT_KIND_OPTIONS: Array<SelectableValue<EventKind>> = EVENT_KINDS.map((k) => ({
-  label: EVENT_LABELS[k],
+  label: EVENT_KIND_LABELS[k],
   value: k,
 }));
 
@@ -44,8 +81,21 @@ export const LIVE_KIND_OPTIONS: Array<SelectableValue<LiveKind>> = [
     value: 'video',
     description: 'The camera’s own H.264 at its frame rate; pictures where the browser cannot play it',
   },
-  { label: 'Pictures', value: 'frames', description: 'JPEG frames for the Tapo Camera Live View panel' },
+  { label: 'Pictures', value: 'frames', description: 'JPEG pictures for the Tapo Camera Live View panel' },
   { label: 'Latest metrics', value: 'metrics', description: 'Metrics pushed as each poll completes' },
+];
+
+/** A camera's two streams, by the names the query (main/sub) and the settings (stream1/stream2) use. */
+export const CAMERA_STREAM_WORDS = { main: 'Full size (stream1)', sub: 'Small (stream2)' } as const;
+
+export const VIDEO_STREAM_OPTIONS: Array<SelectableValue<VideoStreamName>> = [
+  { label: CAMERA_STREAM_WORDS.sub, value: 'sub' },
+  { label: CAMERA_STREAM_WORDS.main, value: 'main' },
+];
+
+export const SETTINGS_STREAM_OPTIONS: Array<SelectableValue<'stream1' | 'stream2'>> = [
+  { label: CAMERA_STREAM_WORDS.sub, value: 'stream2' },
+  { label: CAMERA_STREAM_WORDS.main, value: 'stream1' },
 ];
 
 /** Picks the options matching stored values, keeping unknown stored values visible. */

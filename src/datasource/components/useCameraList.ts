@@ -1,6 +1,12 @@
+/**
+ * The datasource's cameras for the query, variable and annotation editors (the sidecar's `cameras`
+ * resource through DataSource.listCameras), loaded once per datasource; a failure becomes words for
+ * the editor's message line.
+ */
 import { useEffect, useState } from 'react';
 
 import type { CameraListItem } from '../../shared/query';
+import { errorMessage } from './resourceCalls';
 
 interface CameraSource {
   listCameras(): Promise<CameraListItem[]>;
@@ -34,11 +40,4 @@ export function useCameraList(datasource: CameraSource): CameraListState {
     };
   }, [datasource]);
   return state;
-}
-
-/** The sidecar's words are in data.error (its JSON body); Grafana's own in data.message. */
-export function errorMessage(err: unknown): string {
-  const e = err as { data?: { message?: unknown; error?: unknown }; message?: unknown; statusText?: unknown };
-  const text = e?.data?.error ?? e?.data?.message ?? e?.message ?? e?.statusText;
-  return typeof text === 'string' && text ? text : 'unknown error';
 }

@@ -1,0 +1,74 @@
+/**
+ * The config editor's calls to the saved datasource's sidecar resources (Test, Find cameras, the
+ * sidecar's info, the cameras' live status): the datasource by uid, each call's state (idle,
+ * running, answered, failed with the sidecar's words) and the error words. One place, so every
+ * call shows its errors the same way and none raises Grafana's own error toast.
+ */
+import { type DataSourceWithBackend, getDataSourceSrv } from '@grafana/runtime';
+import { useCallback, useEffect, useState } from 'react';
+
+export type CallState<T> =
+  | { kind: 'idle' }
+  | { kind: 'running' }
+  | { kind: 'done'; answer: T }
+  | { kind: 'error'; message: string; status?: number };
+
+/** The sidecar's words are in data.error (its JSON body); Grafana's own in data.message. */
+export function errorMessage(err: unknown): string {
+  const e = err as { data?: { message?: unknown; error?: unknown }; message?: unknown; statusText?: unknown };
+  const text = e?.data?.error ?? e?.data?.message ?? e?.message ?? e?.statusText;
+  return typeof text === 'string' && text ? text : 'unknown error';
+}
+
+function failed(err: unknown): CallState<never> {
+  const status = (err as { status?: unknown })?.status;
+  return { kind: 'error', message: errorMessage(err), ...(typeof status === 'number' ? { status } : {}) };
+}
+
+function datasource(uid: string | undefined): Promise<DataSourceWithBackend> {
+  return getDataSourceSrv().get(uid) as Promise<DataSourceWithBackend>;
+}
+
+/** A POST the user starts (a button): its state, and `post` to run it again. */
+export function useResourcePost<T>(uid: string | undefined) {
+  const [state, setState] = useState<CallState<T>>({ kind: 'idle' });
+  const post = useCallback(
+    async (path: string, body: unknown) => {
+      setState({ kind: 'running' });
+      try {
+        const ds = await datasource(uid);
+        setState({ kind: 'done', answer: await ds.postResource<T>(path, body, { showErrorAlert: false }) });
+      } catch (err) {
+        setState(failed(err));
+      }
+    },
+    [uid]
+  );
+  return { state, post };
+}
+
+/**
+ * A GET made when the editor opens and again whenever `version` changes (Grafana bumps it on save);
+ * idle until the first answer and while the datasource is not saved (no uid). An answer to an older
+ * request is dropped.
+ */
+export function useResourceGet<T>(uid: string | undefined, path: string, version?: number): CallState<T> {
+  const [state, setState] = useState<CallState<T>>({ kind: 'idle' });
+  useEffect(() => {
+    if (!uid) {
+      return;
+    }
+    let cancelled = false;
+    // The last answer stays until the new one comes (no flicker of the rows after a save).
+    datasource(uid)
+      .then((ds) => ds.getResource<T>(path, undefined, { showErrorAlert: false }))
+      .then(
+        (answer) => !cancelled && setState({ kind: 'done', answer }),
+        (err: unknown) => !cancelled && setState(failed(err))
+      );
+    return () => {
+      cancelled = true;
+    };
+  }, [uid, path, version]);
+  return state;
+}
