@@ -1,3 +1,4 @@
+/** Entry point of the app plugin: its root page is the getting-started page. */
 import { AppPlugin } from '@grafana/data';
 
 import { GettingStarted } from './app/GettingStarted';

@@ -1,3 +1,7 @@
+/**
+ * The app's page: how to add the Tapo datasource (what each camera account is for) and the dashboards the app
+ * includes, importable with one click.
+ */
 import { css } from '@emotion/css';
 import { type AppRootProps, type GrafanaTheme2, locationUtil } from '@grafana/data';
 import { getDataSourceSrv, PluginPage } from '@grafana/runtime';
@@ -39,7 +43,9 @@ export function GettingStarted(_props: AppRootProps) {
           ? s
           : {
               ...s,
-              items: s.items.map((d) => (d.path === dash.path ? { ...d, imported: true, importedUrl: res.importedUrl } : d)),
+              items: s.items.map((d) =>
+                d.path === dash.path ? { ...d, imported: true, importedUrl: res.importedUrl } : d
+              ),
             }
       );
     } catch (err) {
@@ -78,17 +84,17 @@ export function GettingStarted(_props: AppRootProps) {
         <ul>
           <li>
             <strong>The owner&apos;s TP-Link cloud password</strong> (user <code>admin</code>) is for the camera&apos;s
-            local API: status, settings, PTZ. Turn on <em>Third-Party Compatibility</em> in the Tapo app (Me → Tapo
-            Lab) first.
+            local API: status, settings, PTZ. Turn on <em>Third-Party Compatibility</em> in the Tapo app (Me → Tapo Lab)
+            first.
           </li>
           <li>
-            <strong>The camera account</strong> (Tapo app → Camera Settings → Advanced Settings → Camera Account) is
-            for the video stream (RTSP, live pictures) and motion events (ONVIF).
+            <strong>The camera account</strong> (Tapo app → Camera Settings → Advanced Settings → Camera Account) is for
+            the video stream (RTSP, live pictures) and motion events (ONVIF).
           </li>
         </ul>
         <p>
-          With no camera configured, the sidecar shows a simulated demo fleet, so the dashboards have something to
-          show. <em>Save &amp; test</em> reports every camera as reachable or with the reason it is not.
+          With no camera configured, the sidecar shows a simulated demo fleet, so the dashboards have something to show.{' '}
+          <em>Save &amp; test</em> reports every camera as reachable or with the reason it is not.
         </p>
 
         <h3>3. Dashboards</h3>

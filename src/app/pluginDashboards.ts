@@ -1,3 +1,4 @@
+/** The app's included dashboards through Grafana's own plugin-dashboard list and import APIs. */
 import { getBackendSrv } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 

@@ -1,3 +1,7 @@
+/**
+ * The datasource's frontend: queries go to the sidecar through DataSourceWithBackend; template variables are
+ * applied here; Live queries stream from the channels the sidecar names.
+ */
 import {
   type CoreApp,
   type DataQueryRequest,

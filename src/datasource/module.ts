@@ -1,3 +1,7 @@
+/**
+ * Entry point of the nested datasource plugin: registers the datasource with its config, query, variable and
+ * annotation editors.
+ */
 import { DataSourcePlugin } from '@grafana/data';
 
 import type { TapoQuery } from '../shared/query';

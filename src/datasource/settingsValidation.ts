@@ -1,3 +1,7 @@
+/**
+ * Checks the datasource settings before they are saved (camera ids, hosts, restream URLs without credentials in
+ * jsonData), keyed by field so editors can mark the camera that has the error.
+ */
 import { LIMITS, type CameraSettings, type TapoDataSourceOptions } from '../shared/query';
 
 /** Error messages keyed by field path: `cameras.<index>.<field>` or a top-level jsonData key. */

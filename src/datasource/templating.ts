@@ -1,3 +1,4 @@
+/** Applies dashboard variables to queries: camera ids, with "All" spelled the ways the shared model knows. */
 import type { ScopedVars } from '@grafana/data';
 import type { TemplateSrv } from '@grafana/runtime';
 

@@ -1,3 +1,7 @@
+/**
+ * Frontend-only types of the datasource (Grafana's jsonData and secureJsonData wrappers); the query and settings
+ * model itself is in src/shared/query.ts.
+ */
 import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
 

@@ -1,3 +1,7 @@
+/**
+ * Variable support: the camera list from the sidecar as variable values (name as text, id as value), filtered as
+ * the variable query says.
+ */
 import {
   CustomVariableSupport,
   type DataQueryRequest,

@@ -1,3 +1,7 @@
+/**
+ * The panel's calls to a Tapo datasource's sidecar (camera list, snapshot, PTZ, presets, privacy, what the user
+ * may do), through getDataSourceSrv() and the datasource's resource calls.
+ */
 import { type DataSourceSrv, type DataSourceWithBackend, getDataSourceSrv } from '@grafana/runtime';
 import { type Observable, from, map } from 'rxjs';
 

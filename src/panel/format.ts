@@ -1,3 +1,4 @@
+/** Small formatting helpers for tiles: ages in words and status labels from the shared model. */
 import { STATUS_LABELS } from '../shared/query';
 
 /** "3 s", "5 min", "2 h", "4 d": ages on tiles, where space is short. */

@@ -1,3 +1,7 @@
+/**
+ * Keeps the latest picture per camera as an object URL (revoking old ones) and tells React when a tile's view
+ * changes.
+ */
 import type { ImageSource, TileFrame } from './frames';
 
 /** What the store needs from `URL`; injectable so tests can count creations and releases. */

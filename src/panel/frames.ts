@@ -1,3 +1,7 @@
+/**
+ * Reads camera pictures out of data frames: Tapo frames (base64 JPEG and status fields) or any frame with an
+ * image URL or base64 image.
+ */
 import { type DataFrame, type DataQueryRequest, type Field, FieldType } from '@grafana/data';
 
 import { TAPO_DATASOURCE_TYPE } from './types';

@@ -1,3 +1,7 @@
+/**
+ * Entry point of the nested panel plugin: the camera panel and its options (video or pictures, fit, overlay and
+ * corner, columns, controls).
+ */
 import { PanelPlugin } from '@grafana/data';
 
 import { CameraPanel } from './components/CameraPanel';

@@ -1,3 +1,7 @@
+/**
+ * Whether this user gets camera controls: asked of each datasource's sidecar (resources/me), which enforces the
+ * same rule; no answer means no controls.
+ */
 import { useEffect, useState } from 'react';
 
 import type { CameraApi } from './api';

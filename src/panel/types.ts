@@ -1,3 +1,4 @@
+/** The panel's options and their defaults. */
 import type { LiveMode } from './video/mode';
 
 export type FitMode = 'contain' | 'cover';

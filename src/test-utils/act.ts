@@ -1,3 +1,4 @@
+/** Test helper: lets a mocked call's promise settle inside React's act(). */
 import { act } from '@testing-library/react';
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * Test helper: a DataSourceSrv whose datasources make resource calls through the mocked BackendSrv, as Grafana's
+ * do.
+ */
 import type { DataSourceInstanceSettings } from '@grafana/data';
 import { type DataSourceSrv, DataSourceWithBackend, setDataSourceSrv } from '@grafana/runtime';
 

@@ -1,3 +1,4 @@
+/** Test helper: PanelProps for the camera panel with given frames, options and size. */
 import { type DataFrame, LoadingState, type PanelProps, getDefaultTimeRange } from '@grafana/data';
 
 import { DEFAULT_OPTIONS, type PanelOptions } from '../panel/types';

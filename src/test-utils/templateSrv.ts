@@ -1,3 +1,4 @@
+/** Test helper: a TemplateSrv with given variables, replacing them as Grafana does for the cases we use. */
 import type { ScopedVars, TypedVariableModel } from '@grafana/data';
 import type { TemplateSrv } from '@grafana/runtime';
 

@@ -1,3 +1,4 @@
+/** One cell for discovery and a hub's list: an Add button, or "Added" once the camera is in the datasource. */
 import { Button, Text } from '@grafana/ui';
 import React from 'react';
 

@@ -1,3 +1,7 @@
+/**
+ * For a camera entry that is a Tapo hub: lists the hub's battery cameras and doorbells through the sidecar and
+ * adds each as a camera behind the hub.
+ */
 import { type DataSourceWithBackend, getDataSourceSrv } from '@grafana/runtime';
 import { Alert, Button, InlineField, InlineSwitch, Stack, Text } from '@grafana/ui';
 import React, { useState } from 'react';

@@ -1,3 +1,7 @@
+/**
+ * The camera panel: picks the grid, then draws a video tile per video channel and a picture tile per camera in
+ * the data, with controls where the datasource allows them.
+ */
 import { css } from '@emotion/css';
 import type { GrafanaTheme2, PanelProps } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';

@@ -1,3 +1,4 @@
+/** A tile that shows a camera's latest JPEG picture (or an image URL) in the shared tile shell and overlay. */
 import { cx } from '@emotion/css';
 import { useStyles2 } from '@grafana/ui';
 import React, { useRef } from 'react';

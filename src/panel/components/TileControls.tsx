@@ -1,3 +1,7 @@
+/**
+ * A tile's control bar: snapshot, full screen, PTZ arrows and presets, privacy toggle; folded into one button on
+ * narrow tiles.
+ */
 import { css } from '@emotion/css';
 import type { GrafanaTheme2, SelectableValue } from '@grafana/data';
 import { IconButton, Select, Toggletip, useStyles2 } from '@grafana/ui';

@@ -1,3 +1,7 @@
+/**
+ * What a tile says over its picture: name, status, picture age vs last answer, motion, privacy, and why there is
+ * no picture; placed in the chosen corner, away from the camera's own burn-in.
+ */
 import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Icon, useStyles2 } from '@grafana/ui';

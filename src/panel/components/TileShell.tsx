@@ -1,3 +1,7 @@
+/**
+ * The frame every tile shares: theme colours, picture area, overlay and a control bar of one height (over the
+ * picture on hover for small tiles).
+ */
 import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';

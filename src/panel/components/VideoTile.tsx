@@ -1,3 +1,7 @@
+/**
+ * A tile that plays a camera's H.264 from its Live video channel through Media Source Extensions, falling back
+ * to pictures where the browser cannot play the codec.
+ */
 import { cx } from '@emotion/css';
 import { useStyles2 } from '@grafana/ui';
 import React, { useEffect, useMemo, useRef, useState } from 'react';

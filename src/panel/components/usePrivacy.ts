@@ -1,3 +1,7 @@
+/**
+ * The privacy state a tile shows: what the camera reported, replaced by the user's own toggle until the next
+ * report.
+ */
 import { useState } from 'react';
 
 /**

@@ -1,3 +1,4 @@
+/** Subscribes to a Grafana Live channel by its address and hands each message to the caller. */
 import { isLiveChannelMessageEvent, LiveChannelScope, type LiveChannelAddress } from '@grafana/data';
 import { getGrafanaLiveSrv } from '@grafana/runtime';
 

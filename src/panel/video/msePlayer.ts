@@ -1,3 +1,7 @@
+/**
+ * Plays fragmented MP4 into a video element with Media Source Extensions: init segment first, fragments appended
+ * in order, old ones trimmed, stalls reported.
+ */
 import { base64ToBytes, type VideoRow } from './packets';
 import { mimeOf } from './mode';
 

@@ -1,3 +1,4 @@
+/** Reads the rows of Live data-frame packets (video fragments and picture frames) by the shared field names. */
 import { FRAME_FIELDS, VIDEO_FIELDS, type VideoPacketKind } from '../../shared/query';
 
 /** A Live packet as Grafana Live hands it over: frame JSON, the schema with the first packet only. */

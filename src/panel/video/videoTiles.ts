@@ -1,3 +1,4 @@
+/** Finds the video channels in a query's frames and makes a tile per camera stream. */
 import { type DataFrame, type DataQueryRequest } from '@grafana/data';
 
 import { VIDEO_TILE_FIELDS as F } from '../../shared/query';
