@@ -17,6 +17,18 @@ import { makeJpeg, pushFrame } from './frames.mjs';
 import { checkLayout } from './layout-checks.mjs';
 
 export const SCREENSHOTS = join(OUT, 'screenshots');
+/** The pictures the project's README shows: copied to docs/screenshots/ by `npm run screenshots`. */
+export const README_SHOTS = ['panel-dark-6', 'panel-light-4', 'config-editor-dark', 'query-editor-light'];
+
+/** Saves one picture of the suite (and the README's copy when asked for). */
+async function shot(locator, what) {
+  await locator.screenshot({ path: join(SCREENSHOTS, `${what}.png`) });
+  if (process.env.TAPO_CATALOG_SCREENSHOTS === '1' && README_SHOTS.includes(what)) {
+    const dir = join(OUT, '..', '..', '..', 'docs', 'screenshots');
+    mkdirSync(dir, { recursive: true });
+    await locator.screenshot({ path: join(dir, `${what}.png`) });
+  }
+}
 const THEMES = ['dark', 'light'];
 const TILE = '[data-testid="camera-tile"]';
 
@@ -150,7 +162,7 @@ describe('screenshot suite: the panel', () => {
             pictureSelector: 'img, video',
           });
           assertClean(findings, what);
-          await page.locator('#panel').screenshot({ path: join(SCREENSHOTS, `${what}.png`) });
+          await shot(page.locator('#panel'), what);
           if (scene.hover) {
             await tiles.first().hover();
             const bar = tiles.first().locator('[data-testid="tile-control-bar"]');
@@ -159,7 +171,7 @@ describe('screenshot suite: the panel', () => {
               await checkLayout(page, { rootSelector: '#panel', tileSelector: TILE, pictureSelector: 'img, video' }),
               `${what}-hover`
             );
-            await page.locator('#panel').screenshot({ path: join(SCREENSHOTS, `${what}-hover.png`) });
+            await shot(page.locator('#panel'), `${what}-hover`);
             await page.mouse.move(0, 0);
           }
         }
@@ -266,7 +278,7 @@ describe('screenshot suite: the datasource editors', () => {
           const what = `${editor.file}-${theme}`;
           const findings = await checkLayout(page, { rootSelector: '#editor' });
           assertClean(findings, what, { contrast: false });
-          await page.locator('#editor').screenshot({ path: join(SCREENSHOTS, `${what}.png`) });
+          await shot(page.locator('#editor'), what);
         }
         assert.deepEqual(errors, []);
       } finally {
