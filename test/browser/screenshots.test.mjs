@@ -256,6 +256,53 @@ const EDITORS = [
   },
 ];
 
+/** Grafana's chrome (top bar, page header, tabs, save bar) leaves about this much of a 1080 px screen. */
+const ONE_SCREEN = 900;
+/** One camera open: its form and the rest of the page still need at most this much. */
+const OPEN_MAX = 1750;
+
+/** Lets the editors' answers from the harness datasource land and Chromium lay out what they changed. */
+async function settle(page) {
+  await page.waitForFunction(() => document.querySelector('#editor')?.textContent?.length > 0);
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+}
+
+/** The editor's laid-out height in px. */
+const editorHeight = (page) =>
+  page.evaluate(() => Math.round(document.querySelector('#editor').getBoundingClientRect().height));
+
+/**
+ * How a camera's form is laid out: its text and number inputs, and the pairs of them that share a
+ * row side by side (one's left edge right of the other's right edge, their boxes level).
+ */
+function formColumns(page, testId) {
+  return page.evaluate((id) => {
+    const form = document.querySelector(`[data-testid="${id}"]`);
+    if (!form) {
+      return { error: `no ${id}` };
+    }
+    const inputs = Array.from(form.querySelectorAll('input:not([type="radio"])'))
+      .map((el) => ({ id: el.id, r: el.getBoundingClientRect() }))
+      .filter(({ r }) => r.width > 0 && r.height > 0);
+    const sideBySide = [];
+    for (const a of inputs) {
+      for (const b of inputs) {
+        const level = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top) > 0;
+        if (a !== b && level && b.r.left >= a.r.right) {
+          sideBySide.push(`${a.id} | ${b.id}`);
+        }
+      }
+    }
+    const lefts = new Set(inputs.map(({ r }) => Math.round(r.left)));
+    return {
+      inputs: inputs.length,
+      lefts: lefts.size,
+      sideBySide,
+      width: Math.round(form.getBoundingClientRect().width),
+    };
+  }, testId);
+}
+
 describe('screenshot suite: the datasource editors', () => {
   for (const theme of THEMES) {
     it(`${theme} theme: config and query editors, with and without errors`, async () => {
@@ -273,13 +320,73 @@ describe('screenshot suite: the datasource editors', () => {
           );
           await page.locator('#editor').waitFor();
           // The editors ask the (harness) datasource for cameras and sidecar info: let those answers land.
-          await page.waitForFunction(() => document.querySelector('#editor')?.textContent?.length > 0);
-          await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+          await settle(page);
           const what = `${editor.file}-${theme}`;
           const findings = await checkLayout(page, { rootSelector: '#editor' });
           assertClean(findings, what, { contrast: false });
           await shot(page.locator('#editor'), what);
         }
+        assert.deepEqual(errors, []);
+      } finally {
+        await page.close();
+      }
+    });
+  }
+});
+
+describe('screenshot suite: six cameras in the config editor', () => {
+  for (const theme of THEMES) {
+    it(`${theme} theme: folded they fit one screen; an open form takes two columns when wide, one when narrow`, async (t) => {
+      const { page, errors } = await harness.openPanel({
+        plugin: 'datasource',
+        theme,
+        cameras: JSON.stringify(cameraList(6)),
+      });
+      try {
+        const { props } = EDITORS.find((e) => e.file === 'config-editor');
+        await page.setViewportSize({ width: 1140, height: 900 });
+        await page.evaluate((p) => window.tapoHarness.showEditor('config', p, 1100), props);
+        await page.locator('[data-testid="camera-row-5"]').waitFor();
+        await settle(page);
+        const folded = await editorHeight(page);
+        t.diagnostic(`${theme}: 6 cameras folded at 1100 px: ${folded} px high`);
+        assert.ok(folded <= ONE_SCREEN, `6 folded cameras take ${folded} px, more than one screen (${ONE_SCREEN} px)`);
+
+        // One camera open at 1100 px: fields side by side, and a page that stays short.
+        await page.getByRole('button', { name: 'Edit camera 1', exact: true }).click();
+        await page.locator('[data-testid="camera-0"]').waitFor();
+        await settle(page);
+        const wide = await formColumns(page, 'camera-0');
+        const open = await editorHeight(page);
+        t.diagnostic(
+          `${theme}: camera 1 open at 1100 px: ${open} px high, form ${wide.width} px wide, ` +
+            `${wide.inputs} inputs at ${wide.lefts} left edges, side by side: ${wide.sideBySide.join(', ')}`
+        );
+        assert.equal(wide.error, undefined, wide.error);
+        assert.ok(wide.sideBySide.length > 0, `at 1100 px the form is one column of ${wide.inputs} inputs`);
+        assert.equal(wide.lefts, 2, `at 1100 px the inputs start at ${wide.lefts} left edges, not 2 columns`);
+        assert.ok(open <= OPEN_MAX, `one open camera makes the page ${open} px high (at most ${OPEN_MAX})`);
+        assertClean(await checkLayout(page, { rootSelector: '#editor' }), `config-editor-open-${theme}`, {
+          contrast: false,
+        });
+        await shot(page.locator('#editor'), `config-editor-open-${theme}`);
+
+        // Narrow (600 px): one column, nothing wider than its container.
+        await page.setViewportSize({ width: 640, height: 900 });
+        await page.evaluate((p) => window.tapoHarness.showEditor('config', p, 600), props);
+        await settle(page);
+        const narrow = await formColumns(page, 'camera-0');
+        t.diagnostic(
+          `${theme}: camera 1 open at 600 px: ${await editorHeight(page)} px high, form ${narrow.width} px wide, ` +
+            `${narrow.inputs} inputs at ${narrow.lefts} left edges`
+        );
+        assert.equal(narrow.inputs, wide.inputs, 'the form kept its fields when narrowed');
+        assert.deepEqual(narrow.sideBySide, [], `at 600 px fields stand side by side: ${narrow.sideBySide}`);
+        assert.equal(narrow.lefts, 1, `at 600 px the inputs start at ${narrow.lefts} left edges`);
+        assertClean(await checkLayout(page, { rootSelector: '#editor' }), `config-editor-open-narrow-${theme}`, {
+          contrast: false,
+        });
+        await shot(page.locator('#editor'), `config-editor-open-narrow-${theme}`);
         assert.deepEqual(errors, []);
       } finally {
         await page.close();
