@@ -277,9 +277,13 @@ const getStyles = (theme: GrafanaTheme2) => {
       // Columns at least half the width (so at most two), at least MIN_COLUMN_PX (so one when narrow).
       gridTemplateColumns: `repeat(auto-fill, minmax(min(100%, max(${MIN_COLUMN_PX}px, calc((100% - ${gap}) / 2))), 1fr))`,
       columnGap: gap,
-      alignItems: 'start',
       '& > *': {
         minWidth: 0,
+      },
+      // Inputs side by side line up: a Field (a flex column, stretched to its row) gives what its
+      // row has to spare to its label and description, so the shorter description leaves a gap.
+      '& > div > label:first-child, & > div > div:first-child:not(:last-child)': {
+        flexGrow: 1,
       },
     }),
     wholeRow: css({
