@@ -5,7 +5,9 @@
  * stable name (panel-dark-6.png, config-editor-light.png, ...), and each is checked on what
  * Chromium laid out: no text box overlaps another or leaves its tile, overlay text reaches WCAG AA
  * contrast against what is behind it (over a picture: the worse of black and white), and no box is
- * wider than its container. Needs `npm run build:frontend` first.
+ * wider than its container. The config editor with six cameras is measured too: folded they fit
+ * one screen; one camera's form takes two columns at 1100 px (inputs side by side, level) and one
+ * at 600 px. Needs `npm run build:frontend` first.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
