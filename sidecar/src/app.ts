@@ -14,15 +14,11 @@ import { loadYamlConfig } from './config/yaml.ts';
 import { createDatasource } from './datasource/plugin.ts';
 import { datasourceSource, hasOwnCameras } from './datasource/scope.ts';
 import { DatasourceLiveness } from './datasource/liveness.ts';
-import type { CameraControls, FrameProvider } from './datasource/deps.ts';
-import { healthOf } from './datasource/health.ts';
 import { startDemoFleet, type DemoFleet } from './demo/fleet.ts';
-import { Fleet, childCameraId, onvifMotionSourceFactory } from './fleet/index.ts';
-import type { PollResult } from './model.ts';
+import { Fleet, onvifMotionSourceFactory } from './fleet/index.ts';
 import type { PluginHandlers } from './grafana/handlers.ts';
 import type { DataSourceInstanceSettings } from './grafana/protocol.ts';
-import { fleetMetrics, startHttpApi, type RunningHttpApi } from './http/index.ts';
-import { checkFfmpeg } from './media/ffmpeg.ts';
+import { fleetMetrics, type RunningHttpApi } from './http/index.ts';
 import { FramePipeline } from './media/pipeline.ts';
 import { RtspVideoFeeds } from './media/video/feeds.ts';
 import { CompositeVideoFeeds } from './media/video/composite.ts';
@@ -33,9 +29,12 @@ import type { SidecarOptions } from './options.ts';
 import { DEFAULT_RETENTION_HOURS, openSqliteStore } from './store/sqlite.ts';
 import { FileStateStore } from './tapo/state.ts';
 import { cameraRtspSource } from './tapo/rtsp-camera.ts';
-import type { RtspSource } from './tapo/rtsp.ts';
-import type { TapoClient } from './tapo/client.ts';
 import { watchStalls } from './util/loop-stalls.ts';
+import { cameraControls } from './app/camera-controls.ts';
+import { ffmpegChecker } from './app/ffmpeg-check.ts';
+import { checkCameras, hubChildren } from './app/fleet-checks.ts';
+import { frameProvider } from './app/frame-provider.ts';
+import { startOptionalHttpApi } from './app/http-api.ts';
 
 export interface App {
   handlers: PluginHandlers;
@@ -45,72 +44,6 @@ export interface App {
 }
 
 const VERSION = process.env.TAPO_SIDECAR_VERSION ?? 'dev';
-
-/** Pictures for the datasource: the pipeline fed from each camera's RTSP source. */
-function frameProvider(pipeline: FramePipeline, sourceOf: (id: string) => RtspSource): FrameProvider {
-  return {
-    subscribe(cameraId, o, onFrame, onError) {
-      let source;
-      try {
-        source = sourceOf(cameraId);
-      } catch (err) {
-        onError(err as Error);
-        return () => undefined;
-      }
-      return pipeline.subscribe(source, { fps: o.fps, width: o.width, onError }, onFrame);
-    },
-    latest: (cameraId) => pipeline.latest(cameraId),
-    snapshot: (cameraId, o) => pipeline.snapshot(sourceOf(cameraId), { width: o.width }),
-  };
-}
-
-/** PTZ, privacy and reboot through the fleet's connected clients. */
-function cameraControls(fleet: Fleet, nameOf: (id: string) => string): CameraControls {
-  function clientOf(id: string): TapoClient {
-    const client = fleet.client(id);
-    if (!client) {
-      throw new Error(`${nameOf(id)} is not connected yet`);
-    }
-    return client;
-  }
-  return {
-    async ptz(id, cmd) {
-      const c = clientOf(id);
-      if ('preset' in cmd) {
-        await c.gotoPreset(cmd.preset);
-      } else if ('direction' in cmd) {
-        await c.ptzMoveStep(cmd.direction);
-      } else {
-        await c.ptzMove(cmd.x, cmd.y);
-      }
-    },
-    async presets(id) {
-      return (await clientOf(id).getPresets()).map((p) => ({ id: String(p.id), name: p.name }));
-    },
-    async setPrivacy(id, enabled) {
-      await clientOf(id).setPrivacyMode(enabled);
-      await fleet.pollNow([id]);
-    },
-    async reboot(id) {
-      await clientOf(id).reboot();
-    },
-  };
-}
-
-/** Whether ffmpeg runs, asked at most once a minute (Save & test calls often). */
-function ffmpegChecker(ffmpegPath: string): () => Promise<string | null> {
-  let checked: { at: number; problem: string | null } | null = null;
-  return async () => {
-    if (!checked || Date.now() - checked.at > 60_000) {
-      const r = await checkFfmpeg(ffmpegPath);
-      checked = {
-        at: Date.now(),
-        problem: r.ok ? null : `${r.error.message}: live view and snapshots are unavailable`,
-      };
-    }
-    return checked.problem;
-  };
-}
 
 export async function createApp(opts: SidecarOptions, log: Logger): Promise<App> {
   mkdirSync(opts.dataDir, { recursive: true });
@@ -383,36 +316,8 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     configProblemsOf: (source) => issuesBySource.get(source) ?? [],
     cameraSource: (id) => fleet.cameraConfig(id)?.source,
     metricsText: () => fleetMetrics(fleet).text(),
-    async checkCameras(ids) {
-      const results: Array<PollResult | null> = await fleet.pollNow(ids);
-      // A camera replaced while the check ran has no result of this generation: "not polled yet".
-      return results.map((p, i) => healthOf(ids[i], fleet.camera(ids[i])?.name ?? ids[i], p));
-    },
-    async hubChildren(hubId, refresh) {
-      let list = fleet.hubChildren(hubId);
-      if (list === undefined) {
-        return null;
-      }
-      if (list === null || refresh) {
-        // One poll of the hub through its own client: a refused password is not sent again.
-        const [result] = await fleet.pollNow([hubId]);
-        list = fleet.hubChildren(hubId);
-        if (!list || result?.status !== 'online') {
-          return healthOf(hubId, fleet.camera(hubId)?.name ?? hubId, result ?? null);
-        }
-      }
-      return {
-        children: list.map((c) => ({
-          deviceId: c.deviceId,
-          name: c.alias || c.model,
-          model: c.model,
-          online: c.online,
-          sleeping: c.sleeping,
-          batteryPercent: c.batteryPercent,
-          cameraId: childCameraId(hubId, c.deviceId),
-        })),
-      };
-    },
+    checkCameras: checkCameras(fleet),
+    hubChildren: hubChildren(fleet),
     async sidecarProblems() {
       const problem = await ffmpegProblem();
       return problem ? [problem] : [];
@@ -466,25 +371,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
         Math.max(1000, Math.min(opts.datasourceRetentionMs / 4, 600_000))
       );
       expiryTimer.unref();
-      if (opts.httpAddress) {
-        // The HTTP API is an extra: a mistake in its settings is logged, Grafana's side keeps serving.
-        try {
-          http = await startHttpApi({
-            address: opts.httpAddress,
-            fleet,
-            token: opts.apiToken,
-            noAuth: opts.noAuth,
-            frameProvider: {
-              latest: (id) => pipeline.latest(id),
-              snapshot: (id) => frames.snapshot(id, { width: 320 }),
-            },
-            metrics: fleetMetrics(fleet),
-          });
-          log.info({ url: http.url }, 'HTTP API serving');
-        } catch (err) {
-          log.error({ address: opts.httpAddress, error: (err as Error).message }, 'the HTTP API did not start');
-        }
-      }
+      http = await startOptionalHttpApi(opts, fleet, frames, log);
     },
     async stop() {
       running = false;
