@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { SidecarInfo } from '../../src/shared/query.ts';
 import { camerasFromDatasource } from './config/datasource.ts';
 import { CameraListStore } from './config/persist.ts';
-import { formatIssue, type CameraConfig, type LoadedConfig } from './config/types.ts';
+import { formatIssue, type LoadedConfig } from './config/types.ts';
 import { loadYamlConfig } from './config/yaml.ts';
 import { createDatasource } from './datasource/plugin.ts';
 import { datasourceSource, hasOwnCameras } from './datasource/scope.ts';
@@ -19,22 +19,17 @@ import { Fleet, onvifMotionSourceFactory } from './fleet/index.ts';
 import type { PluginHandlers } from './grafana/handlers.ts';
 import type { DataSourceInstanceSettings } from './grafana/protocol.ts';
 import { fleetMetrics, type RunningHttpApi } from './http/index.ts';
-import { FramePipeline } from './media/pipeline.ts';
-import { RtspVideoFeeds } from './media/video/feeds.ts';
-import { CompositeVideoFeeds } from './media/video/composite.ts';
-import { HubStreamFeeds } from './media/hubstream/feeds.ts';
-import { hubStreamUrl } from './media/hubstream/session.ts';
-import type { StreamName } from './media/video/types.ts';
 import type { SidecarOptions } from './options.ts';
 import { DEFAULT_RETENTION_HOURS, openSqliteStore } from './store/sqlite.ts';
 import { FileStateStore } from './tapo/state.ts';
-import { cameraRtspSource } from './tapo/rtsp-camera.ts';
 import { watchStalls } from './util/loop-stalls.ts';
 import { cameraControls } from './app/camera-controls.ts';
 import { ffmpegChecker } from './app/ffmpeg-check.ts';
 import { checkCameras, hubChildren } from './app/fleet-checks.ts';
 import { frameProvider } from './app/frame-provider.ts';
 import { startOptionalHttpApi } from './app/http-api.ts';
+import { streamSources } from './app/stream-sources.ts';
+import { cameraVideo } from './app/video.ts';
 
 export interface App {
   handlers: PluginHandlers;
@@ -57,60 +52,16 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     onFingerprint: (cameraId, sha256) =>
       log.info({ camera: cameraId, fingerprint: sha256 }, 'pinned the camera certificate on first use'),
   });
-  // One session per camera stream (RTSP, or a hub child's port-8800 stream), shared by the JPEG
-  // pipeline and the Live video channels.
-  const videoFeeds = new CompositeVideoFeeds([
-    new RtspVideoFeeds((id, stream) => sourceOf(id, stream)),
-    new HubStreamFeeds((id, stream) => sourceOf(id, stream)),
-  ]);
-  const pipeline = new FramePipeline({ ffmpegPath: opts.ffmpegPath, feeds: videoFeeds });
+  const sources = streamSources(fleet);
+  const video = cameraVideo({ ffmpegPath: opts.ffmpegPath, fleet, sources, log });
+  const { pipeline } = video;
+  const syncPipeline = video.sync;
   const cameraLists = new CameraListStore({ dataDir: opts.dataDir });
   let demo: DemoFleet | null = null;
   let http: RunningHttpApi | null = null;
 
-  function configOf(id: string): CameraConfig {
-    const cfg = fleet.cameraConfig(id);
-    if (!cfg) {
-      throw new Error(`unknown camera "${id}"`);
-    }
-    return cfg;
-  }
-
-  /** The camera's RTSP source: `stream` main/sub, or the camera's configured stream. */
-  function sourceOf(id: string, stream?: StreamName) {
-    const cfg = configOf(id);
-    if (cfg.hubChild) {
-      return hubChildSource(cfg, cfg.hubChild, stream);
-    }
-    return cameraRtspSource(cfg, { batteryPowered: fleet.camera(id)?.last?.batteryPercent != null, stream });
-  }
-
-  /** A hub child's stream: through its hub (the hub's host and cloud password), port 8800. */
-  function hubChildSource(cfg: CameraConfig, child: { hubId: string; deviceId: string }, stream?: StreamName) {
-    const { hubId, deviceId } = child;
-    const hub = fleet.cameraConfig(hubId);
-    if (!hub) {
-      throw new Error(`${cfg.name} is behind hub "${hubId}", which is not configured`);
-    }
-    if (!hub.password) {
-      throw new Error(`${cfg.name}: the hub ${hub.name} has no cloud password yet`);
-    }
-    const s: StreamName = stream ?? (cfg.stream === 'stream1' ? 'main' : 'sub');
-    return {
-      cameraId: cfg.id,
-      ...hubStreamUrl({
-        host: hub.host,
-        ...(hub.streamPort !== undefined ? { port: hub.streamPort } : {}),
-        username: hub.username,
-        password: hub.password,
-        deviceId,
-      }),
-      stream: s,
-    };
-  }
-
-  const frames = frameProvider(pipeline, sourceOf);
-  const controls = cameraControls(fleet, (id) => configOf(id).name);
+  const frames = frameProvider(pipeline, sources.sourceOf);
+  const controls = cameraControls(fleet, (id) => sources.configOf(id).name);
   const ffmpegProblem = ffmpegChecker(opts.ffmpegPath);
 
   // Errors in each source's settings (a camera left out), for Save & test.
@@ -180,29 +131,6 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
   /** Higher wins an id or address claimed twice: the YAML file, then the most recently updated datasource. */
   function priorityOf(source: string, updatedMs = 0): number {
     return source === 'yaml' ? Number.MAX_SAFE_INTEGER : updatedMs;
-  }
-
-  /**
-   * Keeps the frame pipeline in step with the fleet: a removed camera's ffmpeg stops and its last
-   * picture is forgotten (the id may later name another camera); a changed one switches source.
-   */
-  function syncPipeline(): void {
-    // Video feeds follow their camera's source too (a removed camera's feeds end).
-    for (const cameraId of new Set(videoFeeds.stats().map((f) => f.cameraId))) {
-      videoFeeds.refresh(cameraId);
-    }
-    for (const { cameraId } of pipeline.cameraStats()) {
-      let source: ReturnType<typeof sourceOf> | null = null;
-      try {
-        source = fleet.cameraConfig(cameraId) ? sourceOf(cameraId) : null;
-      } catch {
-        source = null; // no usable RTSP source any more
-      }
-      const done = source ? pipeline.updateSource(source) : pipeline.forget(cameraId);
-      void done.catch((err: unknown) =>
-        log.warn({ camera: cameraId, error: (err as Error).message }, 'could not update the camera stream')
-      );
-    }
   }
 
   // History is one store for every source: the longest retention any source asks for wins, so one
@@ -308,7 +236,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     fleet,
     log,
     frames,
-    video: videoFeeds,
+    video: video.feeds,
     controls,
     info,
     applySettings,
@@ -380,7 +308,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       }
       await demoChange.catch(() => undefined);
       await Promise.allSettled([http?.close(), demo?.stop(), pipeline.close(), datasource.dispose()]);
-      videoFeeds.close();
+      video.feeds.close();
       await fleet.stop();
       await store.close();
       stopStallWatch();
