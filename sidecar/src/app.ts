@@ -4,31 +4,31 @@
  * demo switch, the HTTP API and the datasource's answers to Grafana from the modules in `app/`,
  * and starts and stops them in order.
  */
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import type { Logger } from "pino";
-import type { SidecarInfo } from "../../src/shared/query.ts";
-import { createDatasource } from "./datasource/plugin.ts";
-import { DatasourceLiveness } from "./datasource/liveness.ts";
-import { Fleet, onvifMotionSourceFactory } from "./fleet/index.ts";
-import type { PluginHandlers } from "./grafana/handlers.ts";
-import { fleetMetrics, type RunningHttpApi } from "./http/index.ts";
-import type { SidecarOptions } from "./options.ts";
-import { openSqliteStore } from "./store/sqlite.ts";
-import { FileStateStore } from "./tapo/state.ts";
-import { watchStalls } from "./util/loop-stalls.ts";
-import { cameraControls } from "./app/camera-controls.ts";
-import { SavedCameraLists } from "./app/camera-lists.ts";
-import { ConfigSources } from "./app/config-sources.ts";
-import { DatasourceRegistry } from "./app/datasources.ts";
-import { DemoSwitch } from "./app/demo-switch.ts";
-import { ffmpegChecker } from "./app/ffmpeg-check.ts";
-import { checkCameras, hubChildren } from "./app/fleet-checks.ts";
-import { frameProvider } from "./app/frame-provider.ts";
-import { HistoryRetention } from "./app/history-retention.ts";
-import { startOptionalHttpApi } from "./app/http-api.ts";
-import { streamSources } from "./app/stream-sources.ts";
-import { cameraVideo } from "./app/video.ts";
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { SidecarInfo } from '../../src/shared/query.ts';
+import { createDatasource } from './datasource/plugin.ts';
+import { DatasourceLiveness } from './datasource/liveness.ts';
+import { Fleet, onvifMotionSourceFactory } from './fleet/index.ts';
+import type { PluginHandlers } from './grafana/handlers.ts';
+import { fleetMetrics, type RunningHttpApi } from './http/index.ts';
+import type { SidecarOptions } from './options.ts';
+import { openSqliteStore } from './store/sqlite.ts';
+import { FileStateStore } from './tapo/state.ts';
+import { watchStalls } from './util/loop-stalls.ts';
+import { cameraControls } from './app/camera-controls.ts';
+import { SavedCameraLists } from './app/camera-lists.ts';
+import { ConfigSources } from './app/config-sources.ts';
+import { DatasourceRegistry } from './app/datasources.ts';
+import { DemoSwitch } from './app/demo-switch.ts';
+import { ffmpegChecker } from './app/ffmpeg-check.ts';
+import { checkCameras, hubChildren } from './app/fleet-checks.ts';
+import { frameProvider } from './app/frame-provider.ts';
+import { HistoryRetention } from './app/history-retention.ts';
+import { startOptionalHttpApi } from './app/http-api.ts';
+import { streamSources } from './app/stream-sources.ts';
+import { cameraVideo } from './app/video.ts';
 
 export interface App {
   handlers: PluginHandlers;
@@ -37,25 +37,19 @@ export interface App {
   stop(): Promise<void>;
 }
 
-const VERSION = process.env.TAPO_SIDECAR_VERSION ?? "dev";
+const VERSION = process.env.TAPO_SIDECAR_VERSION ?? 'dev';
 
-export async function createApp(
-  opts: SidecarOptions,
-  log: Logger,
-): Promise<App> {
+export async function createApp(opts: SidecarOptions, log: Logger): Promise<App> {
   mkdirSync(opts.dataDir, { recursive: true });
   // Live packets wait behind anything that holds the event loop: say when that happens, and why.
-  const stopStallWatch = watchStalls(log.child({ module: "event-loop" }));
+  const stopStallWatch = watchStalls(log.child({ module: 'event-loop' }));
   const store = await openSqliteStore({ dataDir: opts.dataDir });
   const fleet = new Fleet({
     store,
-    clientState: new FileStateStore(join(opts.dataDir, "camera-state.json")),
+    clientState: new FileStateStore(join(opts.dataDir, 'camera-state.json')),
     motionSourceFactory: onvifMotionSourceFactory,
     onFingerprint: (cameraId, sha256) =>
-      log.info(
-        { camera: cameraId, fingerprint: sha256 },
-        "pinned the camera certificate on first use",
-      ),
+      log.info({ camera: cameraId, fingerprint: sha256 }, 'pinned the camera certificate on first use'),
   });
   const sources = streamSources(fleet);
   const video = cameraVideo({
@@ -74,10 +68,7 @@ export async function createApp(
     fleet,
     ffmpegPath: opts.ffmpegPath,
     log,
-    wanted: () =>
-      opts.demo &&
-      !yamlHasCameras &&
-      (liveness.anyWithoutCameras() || !liveness.anyWithCameras()),
+    wanted: () => opts.demo && !yamlHasCameras && (liveness.anyWithoutCameras() || !liveness.anyWithCameras()),
     changed: video.sync,
   });
   const configs = new ConfigSources({
@@ -97,7 +88,7 @@ export async function createApp(
   let http: RunningHttpApi | null = null;
 
   const info = (): SidecarInfo => ({
-    connection: opts.standalone ? "sidecar" : "managed",
+    connection: opts.standalone ? 'sidecar' : 'managed',
     address: opts.standalone ? opts.grpcAddress : null,
     version: VERSION,
   });
@@ -139,12 +130,7 @@ export async function createApp(
     async stop() {
       datasources.stop();
       await demos.halt();
-      await Promise.allSettled([
-        http?.close(),
-        demos.stop(),
-        video.pipeline.close(),
-        datasource.dispose(),
-      ]);
+      await Promise.allSettled([http?.close(), demos.stop(), video.pipeline.close(), datasource.dispose()]);
       video.feeds.close();
       await fleet.stop();
       await store.close();
