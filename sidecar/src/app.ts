@@ -51,14 +51,14 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     onFingerprint: (cameraId, sha256) =>
       log.info({ camera: cameraId, fingerprint: sha256 }, 'pinned the camera certificate on first use'),
   });
-  const sources = streamSources(fleet);
+  const streams = streamSources(fleet);
   const video = cameraVideo({
     ffmpegPath: opts.ffmpegPath,
     fleet,
-    sources,
+    sources: streams,
     log,
   });
-  const frames = frameProvider(video.pipeline, sources.sourceOf);
+  const frames = frameProvider(video.pipeline, streams.sourceOf);
   const ffmpegProblem = ffmpegChecker(opts.ffmpegPath);
 
   // Datasources are alive while Grafana calls for them; one not seen within the retention is gone.
@@ -98,7 +98,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     log,
     frames,
     video: video.feeds,
-    controls: cameraControls(fleet, (id) => sources.configOf(id).name),
+    controls: cameraControls(fleet, (id) => streams.configOf(id).name),
     info,
     applySettings: (settings) => datasources.applySettings(settings),
     datasourceSeen: (settings) => datasources.seen(settings),
