@@ -8,7 +8,7 @@ import tsPlugin from '@typescript-eslint/eslint-plugin';
  * files to import the folders above it; `moment` stays forbidden as in Grafana's base config.
  */
 const above = {
-  app: ['**/app.ts', '**/main.ts', '**/demo/**', '**/simulator/**'],
+  app: ['**/app.ts', '**/app/**', '**/main.ts', '**/demo/**', '**/simulator/**'],
   adapters: ['**/datasource/**', '**/http/**'],
   fleet: ['**/fleet/**', '**/fleet/index.ts'],
 };
@@ -63,7 +63,7 @@ const layerRules = [
         {
           paths: ['moment'],
           patterns: [
-            { group: ['**/app.ts', '**/main.ts'], message: 'Nothing imports the app.' },
+            { group: ['**/app.ts', '**/app/**', '**/main.ts'], message: 'Nothing imports the app.' },
             { group: faces, message: 'Enter fleet/ and http/ through their index.ts.' },
             innerFaces,
           ],
@@ -144,6 +144,26 @@ export default defineConfig([
           paths: ['moment'],
           patterns: [
             { group: ['**/simulator/**'], message: 'Only demo/ starts the simulator.' },
+            { group: faces, message: 'Enter fleet/ and http/ through their index.ts.' },
+            innerFaces,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The composition root's parts (app/): they wire the layers below, never the root or the simulator.
+    files: ['sidecar/src/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['moment'],
+          patterns: [
+            {
+              group: ['**/app.ts', '**/main.ts', '**/simulator/**'],
+              message: 'app/ never imports the root or the simulator (only demo/ starts it).',
+            },
             { group: faces, message: 'Enter fleet/ and http/ through their index.ts.' },
             innerFaces,
           ],
