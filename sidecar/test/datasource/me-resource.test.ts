@@ -11,29 +11,13 @@ import type { CameraControls, PtzCommand } from '../../src/datasource/deps.ts';
 import type { CallResourceRequest } from '../../src/grafana/protocol.ts';
 import type { CallerAccess } from '../../../src/shared/query.ts';
 import { MemoryFleet, poll } from '../helpers/memory-fleet.ts';
+import { parseBody, resourceRequest } from '../helpers/resource-request.ts';
 
 const log = createLogger('silent');
 
-function req(role: string | null, path: string, method: string, body?: unknown): CallResourceRequest {
-  return {
-    pluginContext: {
-      orgId: 1,
-      pluginId: 'camwatch-tapo-datasource',
-      user: role === null ? null : { login: 'u', name: 'u', email: '', role },
-      dataSourceInstanceSettings: null,
-      grafanaConfig: {},
-      pluginVersion: 'test',
-      userAgent: 'test',
-    },
-    path,
-    method,
-    url: path,
-    headers: {},
-    body: body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body)),
-  };
-}
-
-const parse = (body: Buffer) => JSON.parse(body.toString('utf8'));
+const req = (role: string | null, path: string, method: string, body?: unknown): CallResourceRequest =>
+  resourceRequest(role, path, { method, body });
+const parse = parseBody;
 
 function setup() {
   const fleet = new MemoryFleet();
