@@ -7,7 +7,7 @@ import { Alert, Button, Stack, Text } from '@grafana/ui';
 import React from 'react';
 
 import { resources, type CameraTestResult } from '../../shared/query';
-import { useResourcePost } from './resourceCalls';
+import { useResourceCall } from './resourceCalls';
 
 interface Props {
   /** The saved datasource; empty before its first save. */
@@ -20,7 +20,7 @@ interface Props {
 
 /** Logs in to one saved camera through the sidecar (one poll) and says what to fix. */
 export function CameraTestButton({ uid, cameraId, cameraLabel, saved }: Props) {
-  const { state, post } = useResourcePost<CameraTestResult>(uid);
+  const { state, post } = useResourceCall<CameraTestResult>(uid);
   const canTest = Boolean(uid) && saved;
   const run = () => post(resources.test(cameraId), {});
   return (

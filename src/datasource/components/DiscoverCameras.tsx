@@ -9,7 +9,7 @@ import React, { useState } from 'react';
 
 import { resources, type DiscoverRequest, type DiscoverResponse, type DiscoveredCameraItem } from '../../shared/query';
 import { AddOrAdded } from './AddOrAdded';
-import { useResourcePost } from './resourceCalls';
+import { useResourceCall } from './resourceCalls';
 
 interface Props {
   /** The saved datasource whose sidecar searches; empty before its first save. */
@@ -26,7 +26,7 @@ export const addressOf = (c: DiscoveredCameraItem) => (c.httpsPort === 443 ? c.h
 /** "Find cameras": the sidecar's discovery (its own networks, or one address), each answer addable. */
 export function DiscoverCameras({ uid, configured, onAdd }: Props) {
   const [target, setTarget] = useState('');
-  const { state, post } = useResourcePost<DiscoverResponse>(uid);
+  const { state, post } = useResourceCall<DiscoverResponse>(uid);
   const run = () => {
     const body: DiscoverRequest = target.trim() ? { target: target.trim() } : {};
     return post(resources.discover, body);

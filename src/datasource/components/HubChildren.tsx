@@ -2,13 +2,12 @@
  * For a camera entry that is a Tapo hub: lists the hub's battery cameras and doorbells through the sidecar and
  * adds each as a camera behind the hub.
  */
-import { type DataSourceWithBackend, getDataSourceSrv } from '@grafana/runtime';
 import { Alert, Button, InlineField, InlineSwitch, Stack, Text } from '@grafana/ui';
-import React, { useState } from 'react';
+import React from 'react';
 
 import { resources, type CameraSettings, type HubChildItem, type HubChildrenResponse } from '../../shared/query';
 import { AddOrAdded } from './AddOrAdded';
-import { errorMessage } from './resourceCalls';
+import { useResourceCall } from './resourceCalls';
 
 export interface HubChildToAdd {
   name: string;
@@ -29,12 +28,6 @@ interface Props {
   onAdd: (child: HubChildToAdd) => void;
 }
 
-type State =
-  | { kind: 'idle' }
-  | { kind: 'running' }
-  | { kind: 'done'; children: HubChildItem[] }
-  | { kind: 'error'; message: string };
-
 function stateWords(c: HubChildItem): string {
   const battery = c.batteryPercent === null ? '' : `, battery ${c.batteryPercent}%`;
   return `${!c.online ? 'unreachable' : c.sleeping ? 'asleep' : 'awake'}${battery}`;
@@ -45,7 +38,7 @@ function stateWords(c: HubChildItem): string {
  * cameras and doorbells as the saved hub lists them through the sidecar, each addable as a camera.
  */
 export function HubChildren({ uid, camera, saved, cameras, onChange, onAdd }: Props) {
-  const [state, setState] = useState<State>({ kind: 'idle' });
+  const { state, get, reset } = useResourceCall<HubChildrenResponse>(uid);
   if (camera.hubChild) {
     return null;
   }
@@ -55,20 +48,8 @@ export function HubChildren({ uid, camera, saved, cameras, onChange, onAdd }: Pr
     const i = cameras.findIndex((c) => c.hubChild?.hubId === camera.id && c.hubChild.deviceId === deviceId);
     return i < 0 ? null : `camera ${i + 1}${cameras[i].name ? ` (${cameras[i].name})` : ''}`;
   };
-  const list = async () => {
-    setState({ kind: 'running' });
-    try {
-      const ds = (await getDataSourceSrv().get(uid)) as DataSourceWithBackend;
-      const answer = await ds.getResource<HubChildrenResponse>(
-        resources.hubChildren(camera.id),
-        { refresh: 1 },
-        { showErrorAlert: false }
-      );
-      setState({ kind: 'done', children: answer.children });
-    } catch (err) {
-      setState({ kind: 'error', message: errorMessage(err) });
-    }
-  };
+  const list = () => get(resources.hubChildren(camera.id), { refresh: 1 });
+  const children = state.kind === 'done' ? state.answer.children : [];
   return (
     <Stack direction="column" gap={1}>
       <InlineField
@@ -79,7 +60,7 @@ export function HubChildren({ uid, camera, saved, cameras, onChange, onAdd }: Pr
           aria-label={`${camera.name || camera.id} is a Tapo hub`}
           value={isHub}
           onChange={(e) => {
-            setState({ kind: 'idle' });
+            reset();
             onChange({ kind: e.currentTarget.checked ? 'hub' : undefined });
           }}
         />
@@ -112,12 +93,12 @@ export function HubChildren({ uid, camera, saved, cameras, onChange, onAdd }: Pr
           {state.message}
         </Alert>
       )}
-      {isHub && state.kind === 'done' && state.children.length === 0 && (
+      {isHub && state.kind === 'done' && children.length === 0 && (
         <Alert severity="info" title="No cameras behind this hub">
           Pair battery cameras or doorbells with the hub in the Tapo app, then list again.
         </Alert>
       )}
-      {isHub && state.kind === 'done' && state.children.length > 0 && (
+      {isHub && state.kind === 'done' && children.length > 0 && (
         <table aria-label={`Cameras behind ${camera.name || camera.id}`}>
           <thead>
             <tr>
@@ -128,7 +109,7 @@ export function HubChildren({ uid, camera, saved, cameras, onChange, onAdd }: Pr
             </tr>
           </thead>
           <tbody>
-            {state.children.map((c) => {
+            {children.map((c) => {
               const already = addedAs(c.deviceId);
               return (
                 <tr key={c.deviceId}>

@@ -29,22 +29,31 @@ function datasource(uid: string | undefined): Promise<DataSourceWithBackend> {
   return getDataSourceSrv().get(uid) as Promise<DataSourceWithBackend>;
 }
 
-/** A POST the user starts (a button): its state, and `post` to run it again. */
-export function useResourcePost<T>(uid: string | undefined) {
+/** A call the user starts (a button): its state, `post` or `get` to run it (again), `reset` to forget it. */
+export function useResourceCall<T>(uid: string | undefined) {
   const [state, setState] = useState<CallState<T>>({ kind: 'idle' });
-  const post = useCallback(
-    async (path: string, body: unknown) => {
+  const run = useCallback(
+    async (call: (ds: DataSourceWithBackend) => Promise<T>) => {
       setState({ kind: 'running' });
       try {
-        const ds = await datasource(uid);
-        setState({ kind: 'done', answer: await ds.postResource<T>(path, body, { showErrorAlert: false }) });
+        setState({ kind: 'done', answer: await call(await datasource(uid)) });
       } catch (err) {
         setState(failed(err));
       }
     },
     [uid]
   );
-  return { state, post };
+  const post = useCallback(
+    (path: string, body: unknown) => run((ds) => ds.postResource<T>(path, body, { showErrorAlert: false })),
+    [run]
+  );
+  const get = useCallback(
+    (path: string, params?: Record<string, unknown>) =>
+      run((ds) => ds.getResource<T>(path, params, { showErrorAlert: false })),
+    [run]
+  );
+  const reset = useCallback(() => setState({ kind: 'idle' }), []);
+  return { state, post, get, reset };
 }
 
 /**
