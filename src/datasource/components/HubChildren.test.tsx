@@ -1,14 +1,12 @@
-import type { DataSourceSettings } from '@grafana/data';
 import { setBackendSrv, type BackendSrv } from '@grafana/runtime';
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import React, { useState } from 'react';
+import React from 'react';
 import { of, throwError } from 'rxjs';
 
 import type { CameraSettings, HubChildItem } from '../../shared/query';
-import type { TapoOptions, TapoSecureJsonData } from '../types';
-import { ConfigEditor } from './ConfigEditor';
 import { HubChildren } from './HubChildren';
+import { settings, setup } from '../../test-utils/configEditorHarness';
 
 const hub: CameraSettings = { id: 'hub', name: 'Hall hub', host: '10.0.0.7', username: 'admin', kind: 'hub' };
 const child = (over: Partial<HubChildItem>): HubChildItem => ({
@@ -103,32 +101,14 @@ describe('HubChildren', () => {
 
   it('in the config editor: a camera switched to a hub offers its cameras, added as rows behind it', async () => {
     answering(CHILDREN.slice(0, 2));
-    type Settings = DataSourceSettings<TapoOptions, TapoSecureJsonData>;
-    const changes: Settings[] = [];
-    const initial = {
-      id: 1,
-      uid: 'ds-1',
-      orgId: 1,
-      name: 'Tapo',
-      type: 'camwatch-tapo-datasource',
-      access: 'proxy',
-      jsonData: { cameras: [{ ...hub, kind: undefined }] },
-      secureJsonFields: { 'password.hub': true },
-    } as unknown as Settings;
-    function Harness() {
-      const [options, setOptions] = useState(initial);
-      return (
-        <ConfigEditor
-          options={options}
-          onOptionsChange={(next) => {
-            changes.push(next);
-            setOptions(next);
-          }}
-        />
-      );
-    }
-    const user = userEvent.setup();
-    render(<Harness />);
+    const { user, changes } = await setup(
+      settings({
+        uid: 'ds-1',
+        jsonData: { cameras: [{ ...hub, kind: undefined }] },
+        secureJsonFields: { 'password.hub': true },
+      }),
+      { expand: false }
+    );
     await user.click(screen.getByRole('button', { name: 'Edit camera 1' }));
     expect(screen.queryByRole('button', { name: /List the hub's cameras/ })).not.toBeInTheDocument();
     await user.click(screen.getByRole('switch', { name: 'Hall hub is a Tapo hub' }));
