@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
 import { LIVE_DEFAULT_WIDTH } from '../../src/shared/query.ts';
 import { call, pluginClients, pluginContext } from '../test/helpers/grpc-client.ts';
-import { fmt, procCpuSeconds, procMem, summary } from './_stats.ts';
+import { fmt, procCpuSeconds, procMem, procThreadsCpu, summary, threadsCpuDelta } from './_stats.ts';
 
 const CAMERAS = 16;
 const RATES = [2, 5, 10];
@@ -376,6 +376,8 @@ async function startRig(): Promise<Rig> {
       [
         // TAPO_BENCH_CPU_PROF=<dir>: the sidecar writes a V8 CPU profile there when it stops.
         ...(process.env.TAPO_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.TAPO_BENCH_CPU_PROF] : []),
+        // TAPO_BENCH_NODE_ARGS="--perf-basic-prof ...": more flags for the sidecar's Node (e.g. for `perf record`).
+        ...(process.env.TAPO_BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
         mainMjs,
         '--standalone',
         '--grpc',
@@ -539,13 +541,19 @@ const VIDEO_WARMUP_TIMEOUT_MS = 240_000;
 const STREAM1_KBPS = 1600;
 
 /** The sidecar's CPU over a window, as % of a core (its Node process only), or null if it is gone. */
+/** The sidecar's CPU over `ms`, in percent of a core, and by thread (user and kernel time). */
 async function cpuOver(pid: number, ms: number): Promise<number | null> {
   const c0 = procCpuSeconds(pid);
+  const th0 = procThreadsCpu(pid);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, ms));
   const c1 = procCpuSeconds(pid);
-  return c0 === null || c1 === null ? null : ((c1 - c0) / ((performance.now() - t0) / 1000)) * 100;
+  const seconds = (performance.now() - t0) / 1000;
+  lastThreads = threadsCpuDelta(th0, procThreadsCpu(pid), seconds);
+  return c0 === null || c1 === null ? null : ((c1 - c0) / seconds) * 100;
 }
+/** The per-thread split of the last `cpuOver` window (printed beside its total). */
+let lastThreads = '';
 
 /** One Live video packet as the bench needs it: the rows' kinds, times, errors and fMP4 sizes. */
 interface VideoRows {
@@ -628,7 +636,7 @@ export async function runVideo(rig: Rig): Promise<void> {
   await new Promise((r) => setTimeout(r, 5000));
   const idle = await cpuOver(rig.sidecarPid, IDLE_WINDOW_MS);
   console.log(
-    `  sidecar CPU with no channel open (polling ${ids.length} cameras, their events): ${fmt(idle ?? NaN, 1)} % of a core over ${IDLE_WINDOW_MS / 1000} s`
+    `  sidecar CPU with no channel open (polling ${ids.length} cameras, their events): ${fmt(idle ?? NaN, 1)} % of a core over ${IDLE_WINDOW_MS / 1000} s (by thread: ${lastThreads})`
   );
   const streams: Array<grpc.ClientReadableStream<{ data: Buffer }>> = [];
   try {
@@ -757,6 +765,7 @@ export async function runVideo(rig: Rig): Promise<void> {
         `  sidecar CPU with the ${ids.length} channels: ${fmt(cpu, 1)} % of a core (its Node process; ${childrenOf(rig.sidecarPid).length} ffmpeg children); ` +
           `over the idle sidecar: ${fmt(cpu - (idle ?? 0), 1)} % (goal < 3 %)`
       );
+      console.log(`  by thread: ${lastThreads}`);
     }
     console.log(
       `  rss ${fmt(procMem(rig.sidecarPid).rss / 2 ** 20, 0)} MiB; load average now ${loadavg()
