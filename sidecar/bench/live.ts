@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { spawnFloorFfmpeg } from './_floor.ts';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -388,8 +388,12 @@ async function startRig(): Promise<Rig> {
         '--log-level',
         'info',
       ],
-      { stdout: 'ignore' }
+      { stdout: process.env.TAPO_BENCH_SIDECAR_STDOUT ? 'pipe' : 'ignore' }
     );
+    // TAPO_BENCH_SIDECAR_STDOUT=<file>: keep the sidecar's stdout (e.g. what --trace-gc prints).
+    if (process.env.TAPO_BENCH_SIDECAR_STDOUT) {
+      sidecar.stdout!.pipe(createWriteStream(process.env.TAPO_BENCH_SIDECAR_STDOUT));
+    }
     const stderrCopy = sidecar.stderr!;
     const address = await untilLine(
       sidecar,
@@ -535,6 +539,8 @@ async function runFloor(cams: SimCamera[]): Promise<void> {
 
 const VIDEO_WINDOW_MS = 20_000;
 const IDLE_WINDOW_MS = 8_000;
+/** Video runs this long before its window opens (the JIT's warm-up; see runVideo). */
+const VIDEO_SETTLE_MS = 10_000;
 /** A first run has the simulator encode the stream1 clips (one per camera name) while the channels wait. */
 const VIDEO_WARMUP_TIMEOUT_MS = 240_000;
 /** The simulated stream1's nominal bit rate (clip.ts): what a camera sends. */
@@ -709,6 +715,9 @@ export async function runVideo(rig: Rig): Promise<void> {
         );
       }),
     ]).finally(() => clearTimeout(timer));
+    // Steady state, as a sidecar runs for days: the first seconds of a path are V8 compiling it
+    // (about 2 % of a core on its compiler threads), which the window would otherwise count.
+    await new Promise((r) => setTimeout(r, VIDEO_SETTLE_MS));
     // This process's own event-loop delay in the same window: what the machine's load alone adds
     // to the latency measured here (the sidecar's loop waits for the CPU the same way).
     const lag = monitorEventLoopDelay({ resolution: 10 });

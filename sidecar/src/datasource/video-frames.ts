@@ -1,6 +1,7 @@
 /** The frames of the Live video channel: fMP4 pieces as rows (VIDEO_FIELDS), and a video query's tiles. */
 import { VIDEO_FIELDS as F, VIDEO_TILE_FIELDS as T } from '../../../src/shared/query.ts';
 import { frameSchemaJSON, type Frame } from '../grafana/frame.ts';
+import { allocPacketData } from '../grafana/protocol.ts';
 import type { VideoPacket } from './video-relay.ts';
 
 export function videoFrame(packets: VideoPacket[]): Frame {
@@ -25,6 +26,20 @@ export function videoFrame(packets: VideoPacket[]): Frame {
 const SCHEMA = JSON.stringify(frameSchemaJSON(videoFrame([])));
 
 const base64Length = (n: number) => Math.ceil(n / 3) * 4;
+
+/** Input bytes per base64 piece: a multiple of 3, so the pieces join into one base64 text. */
+const BASE64_PIECE = 24 * 1024;
+
+/**
+ * `data` in base64 at `out[at]`, a piece at a time: a keyframe's base64 in one string would be
+ * large enough for V8 to allocate it in its old generation, which only a full GC frees.
+ */
+function writeBase64(out: Buffer, at: number, data: Buffer): number {
+  for (let i = 0; i < data.length; i += BASE64_PIECE) {
+    at += out.write(data.toString('base64', i, Math.min(i + BASE64_PIECE, data.length)), at, 'latin1');
+  }
+  return at;
+}
 const num = (v: number) => (Number.isFinite(v) ? String(v) : 'null');
 const list = (values: string[]) => `[${values.join(',')}]`;
 
@@ -53,14 +68,14 @@ export function videoPacketsJSON(packets: VideoPacket[], withSchema = true): Buf
   for (const p of packets) {
     size += base64Length(p.data.length) + 2;
   }
-  const out = Buffer.allocUnsafe(size);
+  const out = allocPacketData(size);
   let at = out.write(head, 0, 'utf8');
   packets.forEach((p, i) => {
     if (i > 0) {
       out[at++] = 0x2c; // ,
     }
     out[at++] = 0x22; // "
-    at += out.write(p.data.toString('base64'), at, 'latin1');
+    at = writeBase64(out, at, p.data);
     out[at++] = 0x22;
   });
   at += out.write(tail, at, 'utf8');

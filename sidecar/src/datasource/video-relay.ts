@@ -7,6 +7,7 @@
 import { Fmp4Muxer, packageInfo, UnsupportedCodecError, type Packaged } from '../media/fmp4/index.ts';
 import type { AccessUnit, StreamInfo, VideoFeed, VideoFeeds } from '../media/video/types.ts';
 import type { VideoPacketKind, VideoStreamName } from '../../../src/shared/query.ts';
+import { GopArena } from './gop-arena.ts';
 
 export interface VideoPacket {
   kind: VideoPacketKind;
@@ -29,6 +30,8 @@ export type VideoListener = (packets: VideoPacket[]) => void;
 export const MAX_INITIAL_BYTES = 512 * 1024;
 /** A group longer than this stops being kept (a camera with keyframes far apart). */
 const MAX_KEPT_BYTES = 2 * 1024 * 1024;
+/** The group's memory to begin with: about a 2 s group of a 1.5 Mbit/s stream1 (it grows as needed). */
+const ARENA_START_BYTES = 512 * 1024;
 
 const epoch = (perfMs: number) => Math.round(performance.timeOrigin + perfMs);
 
@@ -40,6 +43,8 @@ export class VideoRelay {
   private muxer: Fmp4Muxer | null = null;
   private gop: VideoPacket[] = [];
   private gopBytes = 0;
+  /** The group's fragments are views into this; they are only read while a packet is sent. */
+  private arena: GopArena | null = null;
   private lastInfo: StreamInfo | undefined;
 
   constructor(readonly feed: VideoFeed) {}
@@ -65,6 +70,7 @@ export class VideoRelay {
         this.off = null;
         this.gop = [];
         this.gopBytes = 0;
+        this.arena = null; // an unwatched camera holds no group
         off();
       }
     };
@@ -126,7 +132,16 @@ export class VideoRelay {
     if (!au.keyframe && this.gop.length === 0) {
       return; // nobody can decode it until a keyframe came
     }
-    const frag = this.muxer.fragment(au);
+    if (au.keyframe) {
+      // The group before is let go here (nothing else holds its packets: every listener and
+      // joiner turns them into a Live packet at once), so its memory starts over.
+      this.gop = [];
+      this.gopBytes = 0;
+      this.arena ??= new GopArena(ARENA_START_BYTES, MAX_KEPT_BYTES);
+      this.arena.restart();
+    }
+    const arena = this.arena;
+    const frag = this.muxer.fragment(au, arena ? (size) => arena.take(size) : undefined);
     const packet: VideoPacket = {
       kind: 'fragment',
       time: epoch(au.receivedAt),
@@ -139,10 +154,6 @@ export class VideoRelay {
       error: null,
       receivedAt: au.receivedAt,
     };
-    if (au.keyframe) {
-      this.gop = [];
-      this.gopBytes = 0;
-    }
     if (this.gopBytes + packet.data.length <= MAX_KEPT_BYTES) {
       this.gop.push(packet);
       this.gopBytes += packet.data.length;

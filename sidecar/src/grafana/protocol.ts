@@ -48,6 +48,21 @@ export function loadServices() {
   };
 }
 
+/** Bytes a StreamPacket's header may take before its data: the tag and a varint of up to 5 bytes. */
+const HEADROOM = 6;
+const withHeadroom = new WeakSet<ArrayBufferLike>();
+
+/**
+ * A buffer for a Live packet's data with room in front for the StreamPacket header, so that
+ * encodeStreamPacket writes the header in place instead of copying the data behind it (every
+ * picture of every watched camera is one such packet). Shorten it with subarray(0, n) only.
+ */
+export function allocPacketData(size: number): Buffer {
+  const whole = Buffer.allocUnsafeSlow(HEADROOM + size);
+  withHeadroom.add(whole.buffer);
+  return whole.subarray(HEADROOM);
+}
+
 /**
  * StreamPacket `{ bytes data = 1; }` on the wire: field 1, wire type 2 (tag 0x0a), the length as a
  * varint, the bytes (as protobufjs writes it: a present field even when empty; no field, no bytes).
@@ -61,7 +76,11 @@ export function encodeStreamPacket(packet: { data?: Buffer | Uint8Array | null }
   for (let n = data.length; n >= 0x80; n = Math.floor(n / 0x80)) {
     varint++;
   }
-  const out = Buffer.allocUnsafe(1 + varint + data.length);
+  const inPlace = data.byteOffset === HEADROOM && withHeadroom.has(data.buffer);
+  const start = inPlace ? HEADROOM - 1 - varint : 0;
+  const out = inPlace
+    ? Buffer.from(data.buffer, start, 1 + varint + data.length)
+    : Buffer.allocUnsafe(1 + varint + data.length);
   out[0] = 0x0a;
   let at = 1;
   let n = data.length;
@@ -70,7 +89,9 @@ export function encodeStreamPacket(packet: { data?: Buffer | Uint8Array | null }
     n = Math.floor(n / 0x80);
   }
   out[at++] = n;
-  out.set(data, at);
+  if (!inPlace) {
+    out.set(data, at);
+  }
   return out;
 }
 

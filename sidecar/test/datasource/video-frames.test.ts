@@ -44,6 +44,12 @@ test('video packets encode to the same frame JSON as the generic encoder', () =>
       }),
     ],
     [packet({ width: Number.NaN, height: Number.POSITIVE_INFINITY })],
+    // Keyframe-sized data, base64-encoded a piece at a time: piece boundaries and a short last piece.
+    [
+      packet({ keyframe: true, data: randomBytes(24 * 1024) }),
+      packet({ keyframe: true, data: randomBytes(24 * 1024 + 1) }),
+      packet({ keyframe: true, data: randomBytes(150_001) }),
+    ],
   ];
   for (const packets of sets) {
     for (const withSchema of [true, false]) {

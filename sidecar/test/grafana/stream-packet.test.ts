@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as protoLoader from '@grpc/proto-loader';
-import { encodeStreamPacket, loadServices, protoDir } from '../../src/grafana/protocol.ts';
+import { allocPacketData, encodeStreamPacket, loadServices, protoDir } from '../../src/grafana/protocol.ts';
 
 test('StreamPacket bytes match protobuf for every length class, and RunStream uses them', () => {
   // The generic protobuf encoding of the same method, as proto-loader makes it.
@@ -22,6 +22,20 @@ test('StreamPacket bytes match protobuf for every length class, and RunStream us
     assert.deepEqual(generic.responseDeserialize(ours).data, data);
   }
   assert.equal(encodeStreamPacket({}).length, 0);
+  // Data written into allocPacketData gets its header in place (no copy), also when shortened;
+  // a view into the middle of such a buffer is copied as any other data.
+  for (const n of [0, 127, 128, 16_384, 2_097_152]) {
+    const data = allocPacketData(n + 10);
+    randomBytes(n + 10).copy(data);
+    const short = data.subarray(0, n);
+    const ours = encodeStreamPacket({ data: short });
+    assert.equal(ours.buffer, data.buffer, `${n} bytes: written in place`);
+    assert.deepEqual(ours, generic.responseSerialize({ data: Buffer.from(short) }), `${n} bytes in place`);
+    const middle = data.subarray(3, 3 + Math.min(n, 7));
+    const copied = encodeStreamPacket({ data: middle });
+    assert.notEqual(copied.buffer, data.buffer);
+    assert.deepEqual(copied, generic.responseSerialize({ data: Buffer.from(middle) }));
+  }
   const runStream = loadServices().Stream.RunStream as protoLoader.MethodDefinition<unknown, { data: Buffer }>;
   const data = randomBytes(1000);
   assert.deepEqual(runStream.responseSerialize({ data }), encodeStreamPacket({ data }));

@@ -45,13 +45,33 @@ function collect(opts: { sps?: Buffer[]; pps?: Buffer[] } = {}) {
     payloadType: 96,
     ...opts,
     onInfo: (i) => infos.push(i),
-    onAccessUnit: (a) => aus.push(a),
+    // As every subscriber does: the NAL units are views valid during the call, so keep copies.
+    onAccessUnit: (a) => aus.push({ ...a, nalus: a.nalus.map((n) => Buffer.from(n)) }),
   });
   return { d, aus, infos };
 }
 
 const idr = Buffer.concat([Buffer.from([0x65]), Buffer.alloc(3000, 7)]);
 const pSlice = (k: number) => Buffer.concat([Buffer.from([0x41]), Buffer.alloc(500, k)]);
+
+test('packets may come from one read buffer that is overwritten after each push (as the RTSP session reads)', () => {
+  const { d, aus } = collect({ sps: [SPS], pps: [PPS] });
+  const readBuffer = Buffer.alloc(2048);
+  const pushFromReadBuffer = (pkt: Buffer, at: number) => {
+    pkt.copy(readBuffer);
+    d.push(readBuffer.subarray(0, pkt.length), at);
+    readBuffer.fill(0xee); // the next read lands here
+  };
+  let seq = 1;
+  const frags = fuA(idr, 1000);
+  frags.forEach((f, i) => pushFromReadBuffer(rtp(seq++, 0, f, i === frags.length - 1), 1));
+  pushFromReadBuffer(rtp(seq++, 6000, stapA([pSlice(3), pSlice(4)]), true), 2);
+  pushFromReadBuffer(rtp(seq++, 12000, pSlice(5), true), 3);
+  assert.deepEqual(
+    aus.map((a) => a.nalus),
+    [[idr], [pSlice(3), pSlice(4)], [pSlice(5)]]
+  );
+});
 
 test('SPS size: 640x360 baseline, 1920x1080 high profile (cropped from 1088)', () => {
   assert.deepEqual(h264SpsSize(SPS), { width: 640, height: 360 });

@@ -1,7 +1,7 @@
 /**
  * fMP4 media fragments (moof + mdat) of H.264 samples, timed on the 90 kHz track clock. A fragment
- * is written straight into one buffer of its exact size: it is built for every picture of every
- * watched camera, so it allocates once and copies each NAL unit once.
+ * is written straight into one buffer of its exact size (new, or the caller's): it is built for
+ * every picture of every watched camera, so it allocates at most once and copies each NAL unit once.
  */
 import { TRACK_ID } from './init.ts';
 
@@ -50,15 +50,20 @@ function fullHeader(buf: Buffer, at: number, size: number, type: string, version
   return at + 4;
 }
 
+/** Where a fragment is written: a buffer of exactly `size` bytes (by default a new one). */
+export type FragmentBuffer = (size: number) => Buffer;
+
+const newBuffer: FragmentBuffer = (size) => Buffer.allocUnsafe(size);
+
 /** One fragment: `baseTime` is the first sample's decode time in 90 kHz ticks. */
-export function fragment(seq: number, baseTime: number, samples: Sample[]): Buffer {
+export function fragment(seq: number, baseTime: number, samples: Sample[], into: FragmentBuffer = newBuffer): Buffer {
   if (samples.length === 0) {
     throw new Error('a fragment needs at least one sample');
   }
   const sizes = samples.map(sampleSize);
   const mdatPayload = sizes.reduce((a, b) => a + b, 0);
   const moof = moofSize(samples.length);
-  const buf = Buffer.allocUnsafe(moof + 8 + mdatPayload);
+  const buf = into(moof + 8 + mdatPayload);
   let at = header(buf, 0, moof, 'moof');
   at = fullHeader(buf, at, 16, 'mfhd', 0, 0);
   buf.writeUInt32BE(seq >>> 0, at);

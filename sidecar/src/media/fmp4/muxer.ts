@@ -5,7 +5,7 @@
  * one is not known yet); decode times come from the tfdt, so an estimate never drifts.
  */
 import type { AccessUnit, StreamInfo } from '../video/types.ts';
-import { fragment } from './fragment.ts';
+import { fragment, type FragmentBuffer } from './fragment.ts';
 import { initSegment, TIMESCALE } from './init.ts';
 import { avcCodecString } from './sps.ts';
 
@@ -50,8 +50,8 @@ export class Fmp4Muxer {
     this.lastDuration = Math.round(TIMESCALE / (fps > 0 ? fps : 15));
   }
 
-  /** One access unit as one fragment, timed from its 90 kHz time. */
-  fragment(au: AccessUnit): { data: Buffer; seq: number; decodeTime: number } {
+  /** One access unit as one fragment, timed from its 90 kHz time; written `into` a given buffer if any. */
+  fragment(au: AccessUnit, into?: FragmentBuffer): { data: Buffer; seq: number; decodeTime: number } {
     if (this.origin === null || this.lastTime === null) {
       this.origin = au.time90k;
     } else {
@@ -70,7 +70,7 @@ export class Fmp4Muxer {
     this.seq++;
     const data = fragment(this.seq, decodeTime, [
       { duration: this.lastDuration, keyframe: au.keyframe, nalus: au.nalus },
-    ]);
+    ], into);
     return { data, seq: this.seq, decodeTime };
   }
 }

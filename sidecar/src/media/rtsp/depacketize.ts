@@ -4,6 +4,10 @@
  * (a gap in sequence numbers, a fragment without its start) drops the broken picture and every
  * picture after it until the next keyframe, so a decoder never sees a hole. Parameter sets in the
  * stream update the stream info; they, AUDs and SEI are not passed on in the access units.
+ *
+ * Every payload is copied once, into one picture buffer the depacketizer owns and reuses: the
+ * packets may be views of a read buffer the session reuses, and a picture's NAL units are handed on
+ * as views of that picture buffer, valid during onAccessUnit (subscribers copy what they keep).
  */
 import type { AccessUnit, StreamInfo, VideoCodec } from '../video/types.ts';
 import { sortAccessUnit, streamInfoOf, type ParameterSets } from '../video/parameter-sets.ts';
@@ -41,10 +45,15 @@ export class Depacketizer {
   private readonly h265: boolean;
   private readonly sets: ParameterSets;
   private info: StreamInfo | undefined;
-  private nalus: Buffer[] = [];
+  /** The current picture's bytes, reused from picture to picture; grows to the largest picture. */
+  private unit = Buffer.allocUnsafe(64 * 1024);
+  private used = 0;
+  /** [start, end) of each NAL unit in `unit`, in order. */
+  private spans: number[] = [];
   private broken = false;
   private waitKey = true;
-  private fu: Buffer[] | null = null;
+  /** Where the NAL unit being reassembled from fragments starts in `unit`, or null. */
+  private fu: number | null = null;
   private curTs: number | null = null;
   private lastSeq: number | null = null;
   private lastTs: number | null = null;
@@ -158,10 +167,9 @@ export class Depacketizer {
         const fuHeader = p[2];
         const start = (fuHeader & 0x80) !== 0;
         const end = (fuHeader & 0x40) !== 0;
-        const nalHeader = Buffer.from([(p[0] & 0x81) | ((fuHeader & 0x3f) << 1), p[1]]);
-        this.fragment(start, end, nalHeader, p.subarray(3));
+        this.fragment(start, end, p, 3, (p[0] & 0x81) | ((fuHeader & 0x3f) << 1), p[1]);
       } else {
-        this.nalus.push(p);
+        this.nal(p, 0, p.length);
       }
       return;
     }
@@ -175,9 +183,9 @@ export class Depacketizer {
       }
       const start = (p[1] & 0x80) !== 0;
       const end = (p[1] & 0x40) !== 0;
-      this.fragment(start, end, Buffer.from([(p[0] & 0xe0) | (p[1] & 0x1f)]), p.subarray(2));
+      this.fragment(start, end, p, 2, (p[0] & 0xe0) | (p[1] & 0x1f), -1);
     } else if (type >= 1 && type <= 23) {
-      this.nalus.push(p);
+      this.nal(p, 0, p.length);
     } else {
       this.broken = true; // STAP-B, MTAP, FU-B: not used by cameras in packetization-mode 1
     }
@@ -192,44 +200,74 @@ export class Depacketizer {
         this.broken = true;
         return;
       }
-      this.nalus.push(p.subarray(off, off + len));
+      this.nal(p, off, off + len);
       off += len;
     }
   }
 
-  private fragment(start: boolean, end: boolean, nalHeader: Buffer, data: Buffer): void {
+  /** Room for `n` more bytes in the picture buffer (kept: the next picture reuses it). */
+  private reserve(n: number): void {
+    if (this.used + n > this.unit.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.unit.length * 2, this.used + n));
+      this.unit.copy(grown, 0, 0, this.used);
+      this.unit = grown;
+    }
+  }
+
+  private append(p: Buffer, from: number, to: number): void {
+    this.reserve(to - from);
+    this.used += p.copy(this.unit, this.used, from, to);
+  }
+
+  /** A whole NAL unit: p[from, to). */
+  private nal(p: Buffer, from: number, to: number): void {
+    const start = this.used;
+    this.append(p, from, to);
+    this.spans.push(start, this.used);
+  }
+
+  /** A fragment of a NAL unit: its payload p[from..], and the NAL header the first one restores. */
+  private fragment(start: boolean, end: boolean, p: Buffer, from: number, head0: number, head1: number): void {
     if (start) {
-      if (this.fu) {
+      if (this.fu !== null) {
         this.broken = true;
       }
-      this.fu = [nalHeader, data];
-    } else if (!this.fu) {
+      this.fu = this.used;
+      this.reserve(2);
+      this.unit[this.used++] = head0;
+      if (head1 >= 0) {
+        this.unit[this.used++] = head1;
+      }
+    } else if (this.fu === null) {
       this.broken = true; // the start was lost
       return;
-    } else {
-      this.fu.push(data);
     }
+    this.append(p, from, p.length);
     if (end) {
-      // The slices are collected and joined once per NAL unit, whatever its number of packets.
-      this.nalus.push(Buffer.concat(this.fu));
+      this.spans.push(this.fu, this.used);
       this.fu = null;
     }
   }
 
   private flush(receivedAt: number): void {
-    const nalus = this.nalus;
+    const spans = this.spans;
     const broken = this.broken || this.fu !== null;
     this.unitBytes = 0;
-    this.nalus = [];
+    this.used = 0; // the views below stay valid until the next packet is pushed
+    this.spans = [];
     this.fu = null;
     this.broken = false;
-    if (nalus.length === 0) {
+    if (spans.length === 0) {
       return;
     }
     if (broken) {
       this.stats.droppedUnits++;
       this.waitKey = true;
       return;
+    }
+    const nalus: Buffer[] = [];
+    for (let i = 0; i < spans.length; i += 2) {
+      nalus.push(this.unit.subarray(spans[i], spans[i + 1]));
     }
     // No copy: subscribers copy what they keep (AccessUnit.nalus), and every one of them does.
     const { nalus: out, keyframe, changed } = sortAccessUnit(this.opts.codec, nalus, this.sets);

@@ -39,6 +39,8 @@ interface Response {
 const USER_AGENT = 'TapoCameras-Grafana';
 const MAX_HEADER_BYTES = 64 * 1024;
 const MAX_BODY_BYTES = 256 * 1024;
+/** One read's most: a camera-sized keyframe (~100–200 KB) in a few reads, not dozens. */
+const READ_BUFFER_BYTES = 128 * 1024;
 
 const WORDS: Partial<Record<MediaErrorKind, string>> = {
   auth_failed: 'the camera refused the camera account (check the camera account user and password)',
@@ -210,9 +212,16 @@ export class RtspSession extends StreamSession {
     const host = u.hostname.replace(/^\[|\]$/g, '');
     const port = Number(u.port || (secure ? 322 : 554));
     return new Promise<void>((resolve, reject) => {
+      // Plain TCP reads into one buffer per session, reused for every read (a camera's stream is
+      // hundreds of reads a second; a fresh buffer each is garbage): onData copies what it keeps.
+      const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
       const sock = secure
         ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host })
-        : net.connect({ host, port });
+        : net.connect({
+            host,
+            port,
+            onread: { buffer: readBuffer, callback: (n) => this.onRead(readBuffer, n) },
+          });
       this.socket = sock;
       sock.setNoDelay(true);
       const timer = setTimeout(() => {
@@ -237,7 +246,9 @@ export class RtspSession extends StreamSession {
         this.failPending(e);
         this.end(e);
       });
-      sock.on('data', (chunk: Buffer) => this.onData(chunk));
+      if (secure) {
+        sock.on('data', (chunk: Buffer) => this.onData(chunk));
+      }
     });
   }
 
@@ -247,6 +258,11 @@ export class RtspSession extends StreamSession {
       this.pending.delete(k);
       p.settle(err);
     }
+  }
+
+  private onRead(buf: Buffer, n: number): boolean {
+    this.onData(buf.subarray(0, n));
+    return true;
   }
 
   private onData(data: Buffer): void {
@@ -269,6 +285,10 @@ export class RtspSession extends StreamSession {
       }
       this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
       this.drain(at);
+      if (this.buf.length > 0 && this.buf.buffer === data.buffer) {
+        // A packet cut by the read's end: keep its head, as the read buffer is about to be reused.
+        this.buf = Buffer.from(this.buf);
+      }
     } catch (err) {
       this.end(asMediaError(err, this));
     }
