@@ -889,6 +889,9 @@ export async function runVideoFloor(rig: Rig): Promise<void> {
       tail,
       VIDEO_WARMUP_TIMEOUT_MS // a first run has the simulator encode the stream1 clips
     );
+    // Every camera plays (a whole picture came): the intake alone first, no channel open.
+    const intake = await cpuOver(floor.pid!, IDLE_WINDOW_MS);
+    const intakeThreads = lastThreads;
     clients = pluginClients(address, { 'grpc-node.flow_control_window': 8 * 2 ** 20 });
     const w = await watchVideo({
       client: clients.stream,
@@ -909,6 +912,9 @@ export async function runVideoFloor(rig: Rig): Promise<void> {
       `video floor (bare Node: RTSP bytes in, one grpc-js message per picture out): ${fmt(w.cpu, 1)} % of a core for ${rig.ids.length} cameras over ${fmt(w.seconds, 0)} s ` +
         `(by thread: ${w.threads}); ${fmt(perSecond, 1)} messages/s in all (${fmt(Math.min(...perChannel), 1)}..${fmt(Math.max(...perChannel), 1)} per channel), ` +
         `${fmt(((w.cpu / 100) * 1e6) / Math.max(perSecond, 1e-9), 0)} µs of CPU per message; ${fmt(kbits, 0)} kbit/s per viewer, largest message ${w.maxMessage} bytes`
+    );
+    console.log(
+      `  the floor's RTSP intake alone (the same process, no channel open, ${IDLE_WINDOW_MS / 1000} s before): ${fmt(intake ?? NaN, 1)} % of a core (by thread: ${intakeThreads})`
     );
   } finally {
     if (clients) {

@@ -8,8 +8,8 @@
  * buffer of zeros (no depacketising, no packaging, no per-picture copy of ours).
  *
  * Usage: node --import tsx bench/video-floor.ts '<cameras JSON>' (or the JSON on stdin), cameras as
- * [{ id, host, rtspPort, username, password, path }]. Prints {"grpc":"127.0.0.1:PORT"} when every
- * camera plays; RunStream on camera/<id>/video/main gets that camera's pictures until cancelled.
+ * [{ id, host, rtspPort, username, password, path }]. Prints {"grpc":"127.0.0.1:PORT"} once every
+ * camera has sent a whole picture; RunStream on camera/<id>/video/main gets that camera's pictures until cancelled.
  * A camera that fails ends the process (exit 1) with a message on stderr that names no password.
  */
 import net from 'node:net';
@@ -60,7 +60,7 @@ function fail(cam: FloorCamera, what: string): void {
   process.exit(1);
 }
 
-/** One camera's RTSP session: resolves once PLAY is answered; the pictures then go to its watchers. */
+/** One camera's RTSP session: resolves once its first picture came; the pictures go to its watchers. */
 function play(cam: FloorCamera): Promise<void> {
   const url = `rtsp://${cam.host}:${cam.rtspPort}/${cam.path}`;
   const listeners = new Set<grpc.ServerWritableStream<unknown, { data: Buffer }>>();
@@ -74,6 +74,8 @@ function play(cam: FloorCamera): Promise<void> {
   let rtpChannel = 0;
   let waiting: ((a: Answer) => void) | null = null;
   let pictureBytes = 0;
+  /** Set until the camera's first whole picture has come (then play() resolves). */
+  let firstPicture: (() => void) | null = null;
   /** An interleaved frame or answer cut by the end of the previous chunk. */
   let head: Buffer | null = null;
 
@@ -89,6 +91,8 @@ function play(cam: FloorCamera): Promise<void> {
     const pad = b0 & 0x20 ? b[p + len - 1] : 0;
     pictureBytes += Math.max(0, len - hdr - pad);
     if (b[p + 1] & 0x80) {
+      firstPicture?.();
+      firstPicture = null;
       const message = { data: payload(pictureBytes) };
       pictureBytes = 0;
       for (const call of listeners) {
@@ -245,7 +249,11 @@ function play(cam: FloorCamera): Promise<void> {
         const timeout = Number(/timeout=(\d+)/i.exec(params.join(';'))?.[1] ?? 60);
         // Keep-alives well within the session timeout; their answers are walked like the frames.
         setInterval(() => void request('GET_PARAMETER', url), (timeout * 1000) / 2).unref();
-        resolve();
+        const timer = setTimeout(() => fail(cam, `no picture within ${TIMEOUT_MS / 1000} s of PLAY`), TIMEOUT_MS);
+        firstPicture = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       })().catch((err: unknown) => fail(cam, (err as Error)?.message ?? String(err)));
     });
   });
