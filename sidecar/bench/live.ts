@@ -447,8 +447,8 @@ async function startRig(): Promise<Rig> {
   }
 }
 
-/** TAPO_BENCH_LIVE=floor,jpeg,video runs only those sections (default: all three). */
-const SECTIONS = new Set((process.env.TAPO_BENCH_LIVE ?? 'floor,jpeg,video').split(',').map((s) => s.trim()));
+/** TAPO_BENCH_LIVE=floor,jpeg,floor-video,video runs only those sections (default: all four). */
+const SECTIONS = new Set((process.env.TAPO_BENCH_LIVE ?? 'floor,jpeg,floor-video,video').split(',').map((s) => s.trim()));
 
 export async function run(): Promise<void> {
   if (!existsSync(mainMjs)) {
@@ -467,6 +467,9 @@ export async function run(): Promise<void> {
     }
     if (SECTIONS.has('jpeg')) {
       await runJpeg(rig);
+    }
+    if (SECTIONS.has('floor-video')) {
+      await runVideoFloor(rig);
     }
     if (SECTIONS.has('video')) {
       await runVideo(rig);
@@ -644,49 +647,29 @@ export async function runVideo(rig: Rig): Promise<void> {
   console.log(
     `  sidecar CPU with no channel open (polling ${ids.length} cameras, their events): ${fmt(idle ?? NaN, 1)} % of a core over ${IDLE_WINDOW_MS / 1000} s (by thread: ${lastThreads})`
   );
-  const streams: Array<grpc.ClientReadableStream<{ data: Buffer }>> = [];
-  try {
-    const bytes = new Map<string, number>();
-    const mediaBytes = new Map<string, number>();
-    const h264Bytes = new Map<string, number>();
-    const pictures = new Map<string, number>();
-    const latencies: number[] = [];
-    const perChannel = new Map<string, number[]>();
-    const late: Array<{ id: string; at: number; ms: number }> = [];
-    let maxMessage = 0;
-    let measuring = false;
-    let firstFragments = 0;
-    let started: () => void = () => undefined;
-    const allStarted = new Promise<void>((r) => (started = r));
-    const problems: string[] = [];
-    for (const id of ids) {
-      const s = clients.stream.RunStream({
-        pluginContext: ctx,
-        path: `camera/${id}/video/main`,
-      }) as grpc.ClientReadableStream<{
-        data: Buffer;
-      }>;
-      streams.push(s);
-      let seen = false;
-      s.on('data', (p: { data: Buffer }) => {
-        const now = Date.now();
-        const rows = readVideoRows(p.data);
-        if (rows.schema && (rows.schema[7] !== 'data' || rows.schema[8] !== 'error')) {
-          throw new Error(`the video frame's fields changed: ${rows.schema.join(', ')} (update readVideoRows)`);
-        }
-        const { kinds, times, errors, sizes } = rows;
-        kinds.forEach((k, i) => k === 'problem' && problems.length < 5 && problems.push(`${id}: ${errors[i]}`));
-        if (!seen && kinds.includes('fragment')) {
-          seen = true;
-          if (++firstFragments === ids.length) {
-            started();
-          }
-        }
-        if (!measuring) {
-          return;
-        }
-        maxMessage = Math.max(maxMessage, p.data.length);
-        bytes.set(id, (bytes.get(id) ?? 0) + p.data.length);
+  const bytes = new Map<string, number>();
+  const mediaBytes = new Map<string, number>();
+  const h264Bytes = new Map<string, number>();
+  const pictures = new Map<string, number>();
+  const latencies: number[] = [];
+  const perChannel = new Map<string, number[]>();
+  const late: Array<{ id: string; at: number; ms: number }> = [];
+  const problems: string[] = [];
+  const w = await watchVideo({
+    client: clients.stream,
+    ctx,
+    ids,
+    pid: rig.sidecarPid,
+    notStarted: () => problems.join('; '),
+    onMessage: (id, data, now, measuring) => {
+      const rows = readVideoRows(data);
+      if (rows.schema && (rows.schema[7] !== 'data' || rows.schema[8] !== 'error')) {
+        throw new Error(`the video frame's fields changed: ${rows.schema.join(', ')} (update readVideoRows)`);
+      }
+      const { kinds, times, errors, sizes } = rows;
+      kinds.forEach((k, i) => k === 'problem' && problems.length < 5 && problems.push(`${id}: ${errors[i]}`));
+      if (measuring) {
+        bytes.set(id, (bytes.get(id) ?? 0) + data.length);
         kinds.forEach((k, i) => {
           if (k === 'fragment') {
             const ms = now - times[i];
@@ -702,15 +685,149 @@ export async function runVideo(rig: Rig): Promise<void> {
             h264Bytes.set(id, (h264Bytes.get(id) ?? 0) + sizes[i].h264);
           }
         });
+      }
+      // A channel has started once it delivers a picture (after the init segment).
+      return kinds.includes('fragment');
+    },
+  });
+  const { seconds, cpu, t0 } = w;
+  const rate = (m: Map<string, number>) => Array.from(m.values()).map((b) => (b * 8) / seconds / 1e3);
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+  const wire = mean(rate(bytes));
+  const fmp4 = mean(rate(mediaBytes));
+  const h264 = mean(rate(h264Bytes));
+  const fps = Array.from(pictures.values()).map((n) => n / seconds);
+  const lat = summary(latencies);
+  console.log(
+    `  per viewer: ${fmt(wire, 0)} kbit/s of Live packets (frame JSON, the fMP4 in base64) for the camera's ${fmt(h264, 0)} kbit/s of H.264 ` +
+      `(${fmt(fmp4, 0)} kbit/s of fMP4): ${fmt(wire / h264, 2)}x the camera's bit rate; pictures ${fmt(Math.min(...fps), 1)}..${fmt(Math.max(...fps), 1)} fps per channel; ` +
+      `${bytes.size} of ${ids.length} channels delivered`
+  );
+  console.log(
+    `  packet-in -> Live packet out: p50 ${fmt(lat.p50, 1)} ms, p99 ${fmt(lat.p99, 1)} ms, max ${fmt(Math.max(...latencies), 0)} ms over ${lat.n} pictures (goal p99 < 50 ms); largest Live message ${w.maxMessage} bytes`
+  );
+  const medians = [...perChannel].map(([id, l]) => [id, summary(l).p50] as const).sort((a, b) => b[1] - a[1]);
+  const lateSeconds = new Set(late.map((l) => Math.floor((l.at - t0) / 1000)));
+  console.log(
+    `  per channel p50, worst first: ${medians
+      .slice(0, 4)
+      .map(([id, m]) => `${id} ${fmt(m, 0)} ms`)
+      .join(', ')}; best ${fmt(medians[medians.length - 1]?.[1] ?? NaN, 0)} ms; ` +
+      `${late.length} pictures later than 50 ms on ${new Set(late.map((l) => l.id)).size} channels, in ${lateSeconds.size} distinct second(s) of the window` +
+      (late.length ? ` (${[...lateSeconds].slice(0, 8).join(', ')})` : '')
+  );
+  console.log(
+    `  this process's own event-loop delay meanwhile (the load's share): p50 ${fmt(w.lag.p50, 1)} ms, p99 ${fmt(w.lag.p99, 1)} ms, max ${fmt(w.lag.max, 0)} ms`
+  );
+  const during = rig.stalls.filter((x) => x.at >= t0 && x.at <= t0 + seconds * 1000 + 1000);
+  console.log(
+    `  the sidecar's event loop in the window: ${during.length} stall(s) over 200 ms` +
+      (during.length
+        ? `: ${during
+            .slice(0, 6)
+            .map(
+              (x) =>
+                `${x.lateMs} ms at ${fmt((x.at - t0) / 1000, 1)} s (${x.cpuMs} ms CPU: ${x.blocked ? 'its own work' : 'waiting for a core'})`
+            )
+            .join(', ')}`
+        : '')
+  );
+  if (cpu !== null) {
+    const over = cpu - (idle ?? 0);
+    console.log(
+      `  sidecar CPU with the ${ids.length} channels: ${fmt(cpu, 1)} % of a core (its Node process; ${childrenOf(rig.sidecarPid).length} ffmpeg children); ` +
+        `over the idle sidecar: ${fmt(over, 1)} % (goal < 3 %)`
+    );
+    console.log(`  by thread: ${w.threads}`);
+    const perSecond = sum(w.messages) / seconds;
+    const us = (pct: number, n: number) => fmt(((pct / 100) * 1e6) / Math.max(n, 1e-9), 0);
+    console.log(
+      `  per Live message: ${fmt(perSecond, 1)} messages/s in all, ${us(over, perSecond)} µs of CPU each over the idle sidecar`
+    );
+    if (videoFloor) {
+      console.log(
+        `  sidecar video CPU over idle / the video floor (same run): ${fmt(over, 1)} % / ${fmt(videoFloor.cpu, 1)} % = ${fmt(over / videoFloor.cpu, 2)}x; ` +
+          `per message ${us(over, perSecond)} µs / ${us(videoFloor.cpu, videoFloor.messagesPerSecond)} µs`
+      );
+    }
+  }
+  console.log(
+    `  rss ${fmt(procMem(rig.sidecarPid).rss / 2 ** 20, 0)} MiB; load average now ${loadavg()
+      .map((l) => fmt(l, 2))
+      .join(' ')}`
+  );
+  reportProblems();
+}
+
+const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+/** What one measured window of video channels saw (the messages and bytes per channel, in the window). */
+interface VideoWindow {
+  t0: number;
+  seconds: number;
+  /** The serving process's CPU in % of a core, and by thread. */
+  cpu: number | null;
+  threads: string;
+  messages: Map<string, number>;
+  bytes: Map<string, number>;
+  maxMessage: number;
+  /** This process's own event-loop delay in the window, ms. */
+  lag: { p50: number; p99: number; max: number };
+}
+
+/**
+ * The client side both video sections share: one RunStream per camera on camera/<id>/video/main
+ * (as Grafana opens them), a bounded wait until every channel is warm (`onMessage` says so), then
+ * `pid`'s CPU over VIDEO_WINDOW_MS with the messages and bytes each channel received meanwhile.
+ * `onMessage` sees every message, for the section's own figures. The channels are cancelled after.
+ */
+async function watchVideo(opts: {
+  client: grpc.Client & { RunStream: (req: unknown) => grpc.ClientReadableStream<{ data: Buffer }> };
+  ctx: unknown;
+  ids: string[];
+  pid: number;
+  /** Returns whether the channel is warm; `count` is the channel's messages so far, this one included. */
+  onMessage: (id: string, data: Buffer, now: number, measuring: boolean, count: number) => boolean;
+  notStarted: () => string;
+}): Promise<VideoWindow> {
+  const { ids } = opts;
+  const streams: Array<grpc.ClientReadableStream<{ data: Buffer }>> = [];
+  const messages = new Map<string, number>();
+  const bytes = new Map<string, number>();
+  const counts = new Map<string, number>();
+  const warm = new Set<string>();
+  let maxMessage = 0;
+  let measuring = false;
+  let allWarm: () => void = () => undefined;
+  const warmed = new Promise<void>((r) => (allWarm = r));
+  try {
+    for (const id of ids) {
+      const s = opts.client.RunStream({ pluginContext: opts.ctx, path: `camera/${id}/video/main` });
+      streams.push(s);
+      s.on('data', (p: { data: Buffer }) => {
+        const now = Date.now();
+        const count = (counts.get(id) ?? 0) + 1;
+        counts.set(id, count);
+        if (measuring) {
+          maxMessage = Math.max(maxMessage, p.data.length);
+          messages.set(id, (messages.get(id) ?? 0) + 1);
+          bytes.set(id, (bytes.get(id) ?? 0) + p.data.length);
+        }
+        if (opts.onMessage(id, p.data, now, measuring, count) && !warm.has(id)) {
+          warm.add(id);
+          if (warm.size === ids.length) {
+            allWarm();
+          }
+        }
       });
-      s.on('error', () => undefined);
+      s.on('error', () => undefined); // cancelled at the end
     }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      allStarted,
+      warmed,
       new Promise((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`${firstFragments} of ${ids.length} video channels started; ${problems.join('; ')}`)),
+          () => reject(new Error(`${warm.size} of ${ids.length} video channels started; ${opts.notStarted()}`)),
           VIDEO_WARMUP_TIMEOUT_MS
         );
       }),
@@ -719,71 +836,103 @@ export async function runVideo(rig: Rig): Promise<void> {
     // (about 2 % of a core on its compiler threads), which the window would otherwise count.
     await new Promise((r) => setTimeout(r, VIDEO_SETTLE_MS));
     // This process's own event-loop delay in the same window: what the machine's load alone adds
-    // to the latency measured here (the sidecar's loop waits for the CPU the same way).
+    // to the latency measured here (the server's loop waits for the CPU the same way).
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     const t0 = Date.now();
     measuring = true;
-    const cpu = await cpuOver(rig.sidecarPid, VIDEO_WINDOW_MS);
+    const cpu = await cpuOver(opts.pid, VIDEO_WINDOW_MS);
     measuring = false;
     lag.disable();
-    const seconds = (Date.now() - t0) / 1000;
-    const rate = (m: Map<string, number>) => Array.from(m.values()).map((b) => (b * 8) / seconds / 1e3);
-    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
-    const wire = mean(rate(bytes));
-    const fmp4 = mean(rate(mediaBytes));
-    const h264 = mean(rate(h264Bytes));
-    const fps = Array.from(pictures.values()).map((n) => n / seconds);
-    const lat = summary(latencies);
-    console.log(
-      `  per viewer: ${fmt(wire, 0)} kbit/s of Live packets (frame JSON, the fMP4 in base64) for the camera's ${fmt(h264, 0)} kbit/s of H.264 ` +
-        `(${fmt(fmp4, 0)} kbit/s of fMP4): ${fmt(wire / h264, 2)}x the camera's bit rate; pictures ${fmt(Math.min(...fps), 1)}..${fmt(Math.max(...fps), 1)} fps per channel; ` +
-        `${bytes.size} of ${ids.length} channels delivered`
-    );
-    console.log(
-      `  packet-in -> Live packet out: p50 ${fmt(lat.p50, 1)} ms, p99 ${fmt(lat.p99, 1)} ms, max ${fmt(Math.max(...latencies), 0)} ms over ${lat.n} pictures (goal p99 < 50 ms); largest Live message ${maxMessage} bytes`
-    );
-    const medians = [...perChannel].map(([id, l]) => [id, summary(l).p50] as const).sort((a, b) => b[1] - a[1]);
-    const lateSeconds = new Set(late.map((l) => Math.floor((l.at - t0) / 1000)));
-    console.log(
-      `  per channel p50, worst first: ${medians
-        .slice(0, 4)
-        .map(([id, m]) => `${id} ${fmt(m, 0)} ms`)
-        .join(', ')}; best ${fmt(medians[medians.length - 1]?.[1] ?? NaN, 0)} ms; ` +
-        `${late.length} pictures later than 50 ms on ${new Set(late.map((l) => l.id)).size} channels, in ${lateSeconds.size} distinct second(s) of the window` +
-        (late.length ? ` (${[...lateSeconds].slice(0, 8).join(', ')})` : '')
-    );
-    console.log(
-      `  this process's own event-loop delay meanwhile (the load's share): p50 ${fmt(lag.percentile(50) / 1e6, 1)} ms, p99 ${fmt(lag.percentile(99) / 1e6, 1)} ms, max ${fmt(lag.max / 1e6, 0)} ms`
-    );
-    const during = rig.stalls.filter((x) => x.at >= t0 && x.at <= t0 + seconds * 1000 + 1000);
-    console.log(
-      `  the sidecar's event loop in the window: ${during.length} stall(s) over 200 ms` +
-        (during.length
-          ? `: ${during
-              .slice(0, 6)
-              .map(
-                (x) =>
-                  `${x.lateMs} ms at ${fmt((x.at - t0) / 1000, 1)} s (${x.cpuMs} ms CPU: ${x.blocked ? 'its own work' : 'waiting for a core'})`
-              )
-              .join(', ')}`
-          : '')
-    );
-    if (cpu !== null) {
-      console.log(
-        `  sidecar CPU with the ${ids.length} channels: ${fmt(cpu, 1)} % of a core (its Node process; ${childrenOf(rig.sidecarPid).length} ffmpeg children); ` +
-          `over the idle sidecar: ${fmt(cpu - (idle ?? 0), 1)} % (goal < 3 %)`
-      );
-      console.log(`  by thread: ${lastThreads}`);
-    }
-    console.log(
-      `  rss ${fmt(procMem(rig.sidecarPid).rss / 2 ** 20, 0)} MiB; load average now ${loadavg()
-        .map((l) => fmt(l, 2))
-        .join(' ')}`
-    );
-    reportProblems();
+    return {
+      t0,
+      seconds: (Date.now() - t0) / 1000,
+      cpu,
+      threads: lastThreads,
+      messages,
+      bytes,
+      maxMessage,
+      lag: { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
+    };
   } finally {
     streams.forEach((s) => s.cancel());
+  }
+}
+
+/** The video floor measured in this run (by runVideoFloor), for runVideo's ratio. */
+let videoFloor: { cpu: number; messagesPerSecond: number } | null = null;
+
+/** Pictures each floor channel must deliver before the window starts. */
+const FLOOR_WARM_MESSAGES = 30;
+
+/**
+ * The video transport floor: bench/video-floor.ts in its own process (bare Node: a minimal RTSP
+ * client per camera on stream1, one grpc-js RunStream message per picture of the size our Live
+ * packet would have), read by the same client as runVideo; its CPU over the same window.
+ */
+export async function runVideoFloor(rig: Rig): Promise<void> {
+  const cams = rig.cams.map((c, i) => ({
+    id: rig.ids[i],
+    host: c.host,
+    rtspPort: c.rtspPort,
+    username: c.cameraAccount.username,
+    password: c.cameraAccount.password,
+    path: 'stream1',
+  }));
+  // The camera accounts go on stdin, not the command line (where `ps` would show them).
+  const floor = spawn(process.execPath, ['--import', 'tsx', join(sidecarDir, 'bench', 'video-floor.ts')], {
+    cwd: sidecarDir,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const tail: string[] = [];
+  keepTail(floor, tail);
+  floor.stdin!.end(JSON.stringify(cams));
+  let clients: ReturnType<typeof pluginClients> | undefined;
+  try {
+    const address = await untilLine(
+      floor,
+      floor.stdout!,
+      (l) => (l.startsWith('{"grpc":') ? (JSON.parse(l) as { grpc: string }).grpc : undefined),
+      'the video floor',
+      tail,
+      VIDEO_WARMUP_TIMEOUT_MS // a first run has the simulator encode the stream1 clips
+    );
+    // Every camera plays (a whole picture came): the intake alone first, no channel open.
+    const intake = await cpuOver(floor.pid!, IDLE_WINDOW_MS);
+    const intakeThreads = lastThreads;
+    clients = pluginClients(address, { 'grpc-node.flow_control_window': 8 * 2 ** 20 });
+    const w = await watchVideo({
+      client: clients.stream,
+      ctx: rig.ctx,
+      ids: rig.ids,
+      pid: floor.pid!,
+      notStarted: () => tail.join(' | '),
+      onMessage: (_id, _data, _now, _measuring, count) => count >= FLOOR_WARM_MESSAGES,
+    });
+    if (w.cpu === null) {
+      throw new Error(`the video floor exited during the window:\n${tail.join('\n')}`);
+    }
+    const perChannel = rig.ids.map((id) => (w.messages.get(id) ?? 0) / w.seconds);
+    const perSecond = sum(w.messages) / w.seconds;
+    const kbits = (sum(w.bytes) * 8) / w.seconds / 1e3 / rig.ids.length;
+    videoFloor = { cpu: w.cpu, messagesPerSecond: perSecond };
+    console.log(
+      `video floor (bare Node: RTSP bytes in, one grpc-js message per picture out): ${fmt(w.cpu, 1)} % of a core for ${rig.ids.length} cameras over ${fmt(w.seconds, 0)} s ` +
+        `(by thread: ${w.threads}); ${fmt(perSecond, 1)} messages/s in all (${fmt(Math.min(...perChannel), 1)}..${fmt(Math.max(...perChannel), 1)} per channel), ` +
+        `${fmt(((w.cpu / 100) * 1e6) / Math.max(perSecond, 1e-9), 0)} µs of CPU per message; ${fmt(kbits, 0)} kbit/s per viewer, largest message ${w.maxMessage} bytes`
+    );
+    console.log(
+      `  the floor's RTSP intake alone (the same process, no channel open, ${IDLE_WINDOW_MS / 1000} s before): ${fmt(intake ?? NaN, 1)} % of a core (by thread: ${intakeThreads})`
+    );
+  } finally {
+    if (clients) {
+      for (const c of Object.values(clients)) {
+        c.close();
+      }
+    }
+    // SIGTERM: the floor tears its RTSP sessions down (the simulator serves 2 per stream) and exits.
+    await stopGroup(floor);
   }
 }
 
