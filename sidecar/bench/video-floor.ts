@@ -65,7 +65,20 @@ function play(cam: FloorCamera): Promise<void> {
   const url = `rtsp://${cam.host}:${cam.rtspPort}/${cam.path}`;
   const listeners = new Set<grpc.ServerWritableStream<unknown, { data: Buffer }>>();
   watchers.set(cam.id, listeners);
-  const sock = net.connect({ host: cam.host, port: cam.rtspPort });
+  // Reads land in one reused buffer, as the sidecar's do: a new buffer per read would be garbage
+  // the floor need not make.
+  const readBuffer = Buffer.allocUnsafe(128 * 1024);
+  const sock = net.connect({
+    host: cam.host,
+    port: cam.rtspPort,
+    onread: {
+      buffer: readBuffer,
+      callback: (n: number) => {
+        onChunk(readBuffer.subarray(0, n));
+        return true;
+      },
+    },
+  });
   sock.setNoDelay(true);
   let cseq = 0;
   let challenge: Challenge | null = null;
@@ -152,7 +165,7 @@ function play(cam: FloorCamera): Promise<void> {
     return off;
   };
 
-  sock.on('data', (chunk: Buffer) => {
+  const onChunk = (chunk: Buffer): void => {
     let off = 0;
     // Complete a frame cut by the previous chunk from this one's head (copying that frame only).
     while (head && head[0] === 0x24 && off < chunk.length) {
@@ -172,8 +185,9 @@ function play(cam: FloorCamera): Promise<void> {
       head = null;
     }
     const rest = walk(b, 0);
-    head = rest < b.length ? b.subarray(rest) : null;
-  });
+    // A frame cut by the read's end: keep a copy, as the read buffer is about to be reused.
+    head = rest < b.length ? Buffer.from(b.subarray(rest)) : null;
+  };
 
   const request = (method: string, uri: string, extra: Record<string, string> = {}): Promise<Answer> =>
     new Promise<Answer>((resolve) => {

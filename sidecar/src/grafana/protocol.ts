@@ -50,17 +50,60 @@ export function loadServices() {
 
 /** Bytes a StreamPacket's header may take before its data: the tag and a varint of up to 5 bytes. */
 const HEADROOM = 6;
-const withHeadroom = new WeakSet<ArrayBufferLike>();
+
+/**
+ * Buffers for Live packets' data, reused once grpc-js has serialized them. grpc-js copies what the
+ * serializer returns into its own frame before anything else runs, so a packet's buffer is free
+ * the moment encodeStreamPacket is done with it. Without reuse, every picture of every watched
+ * camera was a new buffer outside V8's heap, and V8 answers that much outside memory with full
+ * collections (every second or two for 16 cameras, more than the packets' own cost).
+ */
+const pool = {
+  /** Free buffers by size class (a power of two from 4 KiB): at most FREE_PER_CLASS each. */
+  free: new Map<number, ArrayBuffer[]>(),
+  /** Buffers handed out by allocPacketData and not yet serialized, with their size class. */
+  out: new WeakMap<ArrayBufferLike, number>(),
+};
+const FREE_PER_CLASS = 8;
+/** Larger packets (none of ours: a 4K keyframe is well under) are not kept for reuse. */
+const MAX_POOLED = 4 * 1024 * 1024;
+
+const sizeClass = (n: number) => Math.max(4096, 2 ** Math.ceil(Math.log2(n)));
 
 /**
  * A buffer for a Live packet's data with room in front for the StreamPacket header, so that
- * encodeStreamPacket writes the header in place instead of copying the data behind it (every
- * picture of every watched camera is one such packet). Shorten it with subarray(0, n) only.
+ * encodeStreamPacket writes the header in place instead of copying the data behind it. Shorten it
+ * with subarray(0, n) only. It is reused after it is serialized: send it once, keep no reference.
  */
 export function allocPacketData(size: number): Buffer {
-  const whole = Buffer.allocUnsafeSlow(HEADROOM + size);
-  withHeadroom.add(whole.buffer);
-  return whole.subarray(HEADROOM);
+  const cls = sizeClass(HEADROOM + size);
+  const whole = pool.free.get(cls)?.pop() ?? new ArrayBuffer(cls);
+  if (cls <= MAX_POOLED) {
+    pool.out.set(whole, cls);
+  }
+  return Buffer.from(whole, HEADROOM, size);
+}
+
+/** Counts for tests: free buffers kept for reuse. */
+export function packetPoolSize(): number {
+  let n = 0;
+  for (const list of pool.free.values()) {
+    n += list.length;
+  }
+  return n;
+}
+
+function release(buffer: ArrayBufferLike): void {
+  const cls = pool.out.get(buffer);
+  if (cls === undefined) {
+    return;
+  }
+  pool.out.delete(buffer);
+  const list = pool.free.get(cls) ?? [];
+  if (list.length < FREE_PER_CLASS) {
+    list.push(buffer as ArrayBuffer);
+    pool.free.set(cls, list);
+  }
 }
 
 /**
@@ -76,7 +119,7 @@ export function encodeStreamPacket(packet: { data?: Buffer | Uint8Array | null }
   for (let n = data.length; n >= 0x80; n = Math.floor(n / 0x80)) {
     varint++;
   }
-  const inPlace = data.byteOffset === HEADROOM && withHeadroom.has(data.buffer);
+  const inPlace = data.byteOffset === HEADROOM && pool.out.has(data.buffer);
   const start = inPlace ? HEADROOM - 1 - varint : 0;
   const out = inPlace
     ? Buffer.from(data.buffer, start, 1 + varint + data.length)
@@ -91,6 +134,9 @@ export function encodeStreamPacket(packet: { data?: Buffer | Uint8Array | null }
   out[at++] = n;
   if (!inPlace) {
     out.set(data, at);
+  } else {
+    // grpc-js copies `out` into its frame as soon as this returns, before anything else runs.
+    release(data.buffer);
   }
   return out;
 }
