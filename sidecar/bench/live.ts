@@ -19,7 +19,7 @@ import { createInterface } from 'node:readline';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
-import { LIVE_DEFAULT_WIDTH } from '../../src/shared/query.ts';
+import { FRAME_FIELDS, LIVE_DEFAULT_WIDTH } from '../../src/shared/query.ts';
 import { call, pluginClients, pluginContext } from '../test/helpers/grpc-client.ts';
 import { fmt, procCpuSeconds, procMem, procThreadsCpu, summary, threadsCpuDelta } from './_stats.ts';
 
@@ -218,12 +218,23 @@ async function phase(
       path: `camera/${id}/frames/${fps}/${WIDTH}`,
     }) as grpc.ClientReadableStream<{ data: Buffer }>;
     const ch: Channel = { id, stream, packets: 0, problems: 0, lastProblem: null };
+    // Columns by name, from the schema the channel's first packet carries.
+    let col: Record<string, number> | null = null;
     stream.on('data', (p: { data: Buffer }) => {
       const at = Date.now();
-      // The row's values in field order: time first, jpeg sixth, error last.
-      const values = (JSON.parse(p.data.toString('utf8')) as { data: { values: unknown[][] } }).data.values;
-      const error = values[values.length - 1][0] as string | null;
-      if (error !== null || (values[5][0] as string).length === 0) {
+      const packet = JSON.parse(p.data.toString('utf8')) as {
+        schema?: { fields: Array<{ name: string }> };
+        data: { values: unknown[][] };
+      };
+      if (packet.schema) {
+        col = Object.fromEntries(packet.schema.fields.map((f, i) => [f.name, i]));
+      }
+      if (!col) {
+        throw new Error('a pictures channel sent data before its schema');
+      }
+      const values = packet.data.values;
+      const error = values[col[FRAME_FIELDS.error]][0] as string | null;
+      if (error !== null || (values[col[FRAME_FIELDS.jpeg]][0] as string).length === 0) {
         ch.problems++;
         ch.lastProblem = error;
         return;
@@ -234,7 +245,7 @@ async function phase(
       }
       if (measuring) {
         received++;
-        latencies.push(at - (values[0][0] as number));
+        latencies.push(at - (values[col[FRAME_FIELDS.time]][0] as number));
       }
     });
     stream.on('error', () => undefined); // cancelled at the end of the phase
