@@ -12,16 +12,22 @@ export function flvHeader(): Buffer {
   return Buffer.from([0x46, 0x4c, 0x56, 1, 0x01, 0, 0, 0, 9, 0, 0, 0, 0]);
 }
 
-function tag(body: Buffer, timeMs: number): Buffer {
+/** Tag header (11 bytes) of a video tag with a body of `bodyLength` bytes at `at`. */
+function writeTagHeader(out: Buffer, at: number, bodyLength: number, timeMs: number): void {
   const t = Math.max(0, Math.floor(timeMs)) >>> 0;
-  const head = Buffer.alloc(11);
-  head[0] = 9; // video
-  head.writeUIntBE(body.length, 1, 3);
-  head.writeUIntBE(t & 0xffffff, 4, 3);
-  head[7] = (t >>> 24) & 0xff;
-  const prev = Buffer.alloc(4);
-  prev.writeUInt32BE(11 + body.length);
-  return Buffer.concat([head, body, prev]);
+  out[at] = 9; // video
+  out.writeUIntBE(bodyLength, at + 1, 3);
+  out.writeUIntBE(t & 0xffffff, at + 4, 3);
+  out[at + 7] = (t >>> 24) & 0xff;
+  out.writeUIntBE(0, at + 8, 3); // stream id
+}
+
+function tag(body: Buffer, timeMs: number): Buffer {
+  const out = Buffer.allocUnsafe(11 + body.length + 4);
+  writeTagHeader(out, 0, body.length, timeMs);
+  body.copy(out, 11);
+  out.writeUInt32BE(11 + body.length, 11 + body.length);
+  return out;
 }
 
 /** The AVC decoder configuration record (ISO 14496-15) of the stream's parameter sets. */
@@ -43,13 +49,26 @@ export function flvSequenceHeader(info: StreamInfo, timeMs: number): Buffer {
   return tag(Buffer.concat([Buffer.from([0x17, 0, 0, 0, 0]), avcC(info)]), timeMs);
 }
 
-/** One access unit (no B-frames from cameras, so composition time 0). */
+/**
+ * One access unit (no B-frames from cameras, so composition time 0), written into one buffer: a
+ * tag per picture of every camera that gives pictures, so one allocation and one copy of the NAL units.
+ */
 export function flvFrame(au: AccessUnit, timeMs: number): Buffer {
-  const parts: Buffer[] = [Buffer.from([au.keyframe ? 0x17 : 0x27, 1, 0, 0, 0])];
+  let body = 5;
   for (const n of au.nalus) {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(n.length);
-    parts.push(len, n);
+    body += 4 + n.length;
   }
-  return tag(Buffer.concat(parts), timeMs);
+  const out = Buffer.allocUnsafe(11 + body + 4);
+  writeTagHeader(out, 0, body, timeMs);
+  let at = 11;
+  out[at++] = au.keyframe ? 0x17 : 0x27;
+  out[at++] = 1; // AVC NALU
+  out.writeUIntBE(0, at, 3); // composition time
+  at += 3;
+  for (const n of au.nalus) {
+    out.writeUInt32BE(n.length, at);
+    at += 4 + n.copy(out, at + 4);
+  }
+  out.writeUInt32BE(11 + body, at);
+  return out;
 }
