@@ -27,6 +27,8 @@ const CAMERAS = 16;
 const RATES = [2, 5, 10];
 const WIDTH = LIVE_DEFAULT_WIDTH;
 const WINDOW_MS = 12_000;
+/** A pictures phase runs this long before its window opens (the JIT's warm-up). */
+const PICTURES_SETTLE_MS = 6_000;
 const WARMUP_TIMEOUT_MS = 20_000;
 const UID = 'bench-live';
 
@@ -259,6 +261,8 @@ async function phase(
   await warm;
   clearTimeout(warmTimer);
   const cold = channels.filter((c) => c.packets < 2);
+  // Steady state, as for video: the first seconds at a new rate are V8 compiling the path.
+  await new Promise((r) => setTimeout(r, PICTURES_SETTLE_MS));
 
   const ffmpegs = childrenOf(sidecarPid);
   const node0 = procCpuSeconds(sidecarPid) ?? 0;
