@@ -564,20 +564,22 @@ const VIDEO_WARMUP_TIMEOUT_MS = 240_000;
 /** The simulated stream1's nominal bit rate (clip.ts): what a camera sends. */
 const STREAM1_KBPS = 1600;
 
-/** The sidecar's CPU over a window, as % of a core (its Node process only), or null if it is gone. */
-/** The sidecar's CPU over `ms`, in percent of a core, and by thread (user and kernel time). */
-async function cpuOver(pid: number, ms: number): Promise<number | null> {
+/**
+ * A process's CPU over `ms`: in percent of a core (null once it is gone), and the same window by
+ * thread, user and kernel time, as a line to print beside it.
+ */
+async function cpuOver(pid: number, ms: number): Promise<{ cpu: number | null; threads: string }> {
   const c0 = procCpuSeconds(pid);
   const th0 = procThreadsCpu(pid);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, ms));
   const c1 = procCpuSeconds(pid);
   const seconds = (performance.now() - t0) / 1000;
-  lastThreads = threadsCpuDelta(th0, procThreadsCpu(pid), seconds);
-  return c0 === null || c1 === null ? null : ((c1 - c0) / seconds) * 100;
+  return {
+    cpu: c0 === null || c1 === null ? null : ((c1 - c0) / seconds) * 100,
+    threads: threadsCpuDelta(th0, procThreadsCpu(pid), seconds),
+  };
 }
-/** The per-thread split of the last `cpuOver` window (printed beside its total). */
-let lastThreads = '';
 
 /** One Live video packet as the bench needs it: the rows' kinds, times, errors and fMP4 sizes. */
 interface VideoRows {
@@ -658,9 +660,9 @@ export async function runVideo(rig: Rig): Promise<void> {
   }
   // Let the reconfiguration settle (every camera logs in and polls again) before the idle window.
   await new Promise((r) => setTimeout(r, 5000));
-  const idle = await cpuOver(rig.sidecarPid, IDLE_WINDOW_MS);
+  const { cpu: idle, threads: idleThreads } = await cpuOver(rig.sidecarPid, IDLE_WINDOW_MS);
   console.log(
-    `  sidecar CPU with no channel open (polling ${ids.length} cameras, their events): ${fmt(idle ?? NaN, 1)} % of a core over ${IDLE_WINDOW_MS / 1000} s (by thread: ${lastThreads})`
+    `  sidecar CPU with no channel open (polling ${ids.length} cameras, their events): ${fmt(idle ?? NaN, 1)} % of a core over ${IDLE_WINDOW_MS / 1000} s (by thread: ${idleThreads})`
   );
   const bytes = new Map<string, number>();
   const mediaBytes = new Map<string, number>();
@@ -856,14 +858,14 @@ async function watchVideo(opts: {
     lag.enable();
     const t0 = Date.now();
     measuring = true;
-    const cpu = await cpuOver(opts.pid, VIDEO_WINDOW_MS);
+    const { cpu, threads } = await cpuOver(opts.pid, VIDEO_WINDOW_MS);
     measuring = false;
     lag.disable();
     return {
       t0,
       seconds: (Date.now() - t0) / 1000,
       cpu,
-      threads: lastThreads,
+      threads,
       messages,
       bytes,
       maxMessage,
@@ -914,8 +916,7 @@ export async function runVideoFloor(rig: Rig): Promise<void> {
       VIDEO_WARMUP_TIMEOUT_MS // a first run has the simulator encode the stream1 clips
     );
     // Every camera plays (a whole picture came): the intake alone first, no channel open.
-    const intake = await cpuOver(floor.pid!, IDLE_WINDOW_MS);
-    const intakeThreads = lastThreads;
+    const { cpu: intake, threads: intakeThreads } = await cpuOver(floor.pid!, IDLE_WINDOW_MS);
     clients = pluginClients(address, { 'grpc-node.flow_control_window': 8 * 2 ** 20 });
     const w = await watchVideo({
       client: clients.stream,

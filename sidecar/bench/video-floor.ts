@@ -16,6 +16,7 @@ import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoDir } from '../src/grafana/protocol.ts';
+import { SERVER_OPTIONS } from '../src/grafana/server.ts';
 import { authorization, parseChallenges, type Challenge } from '../src/media/rtsp/auth.ts';
 
 export interface FloorCamera {
@@ -300,11 +301,7 @@ async function main(): Promise<void> {
     defaults: true,
   });
   const pkg = grpc.loadPackageDefinition(def) as any;
-  // The sidecar's server options (src/grafana/server.ts).
-  const server = new grpc.Server({
-    'grpc.max_send_message_length': 16 * 1024 * 1024,
-    'grpc.max_receive_message_length': 16 * 1024 * 1024,
-  });
+  const server = new grpc.Server(SERVER_OPTIONS); // the sidecar's
   server.addService(pkg.pluginv2.Stream.service as grpc.ServiceDefinition, {
     RunStream: (call: grpc.ServerWritableStream<{ path: string }, { data: Buffer }>) => {
       const id = /^camera\/([^/]+)\/video\/main$/.exec(call.request.path)?.[1];

@@ -9,6 +9,12 @@ import { loadServices } from './protocol.ts';
 import type { PluginHandlers } from './handlers.ts';
 import { startPskFront, type PskFront } from '../link/front.ts';
 
+/** Frames can be large (JPEG snapshots, long series); Grafana's client allows 16 MiB by default. */
+export const SERVER_OPTIONS: grpc.ServerOptions = {
+  'grpc.max_send_message_length': 16 * 1024 * 1024,
+  'grpc.max_receive_message_length': 16 * 1024 * 1024,
+};
+
 export interface GrpcServerOptions {
   /** host:port to listen on; port 0 picks a free one. */
   address: string;
@@ -45,11 +51,7 @@ function unary<Req, Res>(log: Logger, name: string, fn: (req: Req) => Promise<Re
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
   const { handlers, log } = opts;
   const svc = loadServices();
-  const server = new grpc.Server({
-    // Frames can be large (JPEG snapshots, long series); Grafana's client allows 16 MiB by default.
-    'grpc.max_send_message_length': 16 * 1024 * 1024,
-    'grpc.max_receive_message_length': 16 * 1024 * 1024,
-  });
+  const server = new grpc.Server(SERVER_OPTIONS);
 
   server.addService(svc.Data, {
     QueryData: unary(log, 'QueryData', async (req: any) => ({ responses: await handlers.queryData(req) })),
