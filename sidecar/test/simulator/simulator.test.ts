@@ -64,8 +64,21 @@ test('fleet: a mix of models and flows, described as JSON, extras hook called an
 });
 
 test('fleet honours basePort', async () => {
-  const base = await freePort();
-  const fleet = await startSimulatedFleet({ count: 2, basePort: base, profiles: ['C110'] });
+  // base and base + 1 must both be free; parallel tests take ephemeral ports meanwhile, so a port
+  // taken between the probe and the listen means another base (a bounded number of tries).
+  let fleet: Awaited<ReturnType<typeof startSimulatedFleet>> | null = null;
+  let base = 0;
+  for (let attempt = 0; attempt < 5 && !fleet; attempt++) {
+    base = await freePort();
+    try {
+      fleet = await startSimulatedFleet({ count: 2, basePort: base, profiles: ['C110'] });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+        throw err;
+      }
+    }
+  }
+  assert.ok(fleet, 'no two free ports in a row in five tries');
   try {
     assert.deepEqual(
       fleet.cameras.map((c) => c.port),
