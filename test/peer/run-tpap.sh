@@ -13,7 +13,11 @@ for d in "${CAMWATCH_SHARED_DIR:-}" "$repo/../shared" "$repo/../../shared"; do
   if [ -n "$d" ] && [ -f "$d/tools/tpap-peer/client.py" ]; then peer="$(cd "$d/tools/tpap-peer" && pwd)"; break; fi
 done
 if [ -z "$peer" ]; then
-  fail "shared/tools/tpap-peer not found beside $repo"
+  # The peer tool is written apart from our code and is not part of the repository: a clone
+  # without shared/ beside it skips this test and says why (CI has it and runs it).
+  echo "$label: SKIPPED: the independent TPAP client (shared/tools/tpap-peer) is not beside this clone at $repo/../shared; set CAMWATCH_SHARED_DIR to run it"
+  echo "$label: 0 passed, 0 failed, 1 skipped"
+  exit 77
 fi
 
 peer_venv requirements-tpap.txt

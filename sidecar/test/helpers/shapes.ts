@@ -1,10 +1,9 @@
 /**
  * Key-path shapes of JSON answers, and of the zod schemas our decoders read, so tests can compare
  * the simulator, the decoders and real firmware answers path by path. Also finds the real C210
- * answers kept beside the project (they are reference data, not part of it).
+ * answers kept as a fixture in `test/fixtures/reference/`.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 
@@ -136,27 +135,9 @@ export function hasPath(shape: Shape, pattern: string): boolean {
   return [...shape.keys()].some((p) => re.test(p));
 }
 
-const REFERENCE_FILE = 'c210-eu-2.0-fw1.4.3-responses.json';
+const REFERENCE_FILE = fileURLToPath(new URL('../fixtures/reference/c210-eu-2.0-fw1.4.3-responses.json', import.meta.url));
 
-/**
- * The real C210 answers (python-kasa's fixture, masked), read from `shared/notes/reference-data/`
- * beside the repository (or `$TAPO_REFERENCE_DATA`). Never copied into the project.
- */
+/** The real C210 answers (python-kasa's fixture, masked), kept in `test/fixtures/reference/` with its source. */
 export function referenceAnswers(): Record<string, unknown> {
-  const candidates: string[] = [];
-  if (process.env.TAPO_REFERENCE_DATA) {
-    candidates.push(resolve(process.env.TAPO_REFERENCE_DATA, REFERENCE_FILE));
-  }
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    candidates.push(join(dir, 'shared', 'notes', 'reference-data', REFERENCE_FILE));
-    dir = dirname(dir);
-  }
-  const found = candidates.find((c) => existsSync(c));
-  if (!found) {
-    throw new Error(
-      `${REFERENCE_FILE} not found (looked in shared/notes/reference-data above the repository); set TAPO_REFERENCE_DATA to its folder`
-    );
-  }
-  return JSON.parse(readFileSync(found, 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(REFERENCE_FILE, 'utf8')) as Record<string, unknown>;
 }
