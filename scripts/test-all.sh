@@ -42,6 +42,9 @@ done
 step "pytapo peer test" bash test/peer/run.sh
 step "TPAP peer test (tpap-peer client)" bash test/peer/run-tpap.sh
 step "provisioning files" node --import tsx --test test/provisioning/*.test.mjs
+# Three sites, each a sidecar and a Prometheus agent, into a real VictoriaMetrics; the central store
+# away for 10 minutes in CI (TAPO_SITES_OUTAGE_SECONDS), one site killed with -9.
+step "many sites (Prometheus agents, VictoriaMetrics)" node --test test/sites/*.test.mjs
 step "build (dist/)" npm run --silent build
 step "built app as Grafana's plugin loader reads it" npm run --silent test:app
 step "browser test (chromium)" npm run --silent test:browser
