@@ -51,6 +51,9 @@ node_version() {
 # try_node CANDIDATE: sets node when CANDIDATE is a node recent enough; notes it in too_old when not.
 try_node() {
   [ -n "$1" ] && [ -x "$1" ] && [ ! -d "$1" ] || return 1
+  # PATH's node is often one of the usual places too: ask each once.
+  case " $tried " in *" $1 "*) return 1 ;; esac
+  tried="$tried $1"
   if version=$(node_version "$1"); then
     node="$1"
     return 0
@@ -65,6 +68,7 @@ try_node() {
 find_node() {
   node=""
   too_old=""
+  tried=""
   explicit="${GF_PLUGIN_NODE_PATH:-$TAPO_NODE}"
   if [ -n "$explicit" ]; then
     try_node "$explicit" && return 0

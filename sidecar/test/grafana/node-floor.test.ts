@@ -135,7 +135,10 @@ test('the launcher searching PATH and the usual places passes over an older node
   assert.equal(r.code, 1);
   assert.doesNotMatch(r.out, /^ran /, 'not the old node on PATH');
   if (r.err.includes('only node found is too old')) {
-    assert.match(lastLogLine(r.err)['@message']!, new RegExp(`too old: ${join(dir, 'node')} \\(20\\.19\\.5\\)`));
+    const message = lastLogLine(r.err)['@message']!;
+    assert.match(message, new RegExp(`too old: ${join(dir, 'node')} \\(20\\.19\\.5\\)`));
+    const named = [...message.matchAll(/(\/\S+) \(/g)].map((m) => m[1]);
+    assert.equal(new Set(named).size, named.length, `each node named once: ${message}`);
   } else {
     assert.match(r.err, /Cannot find module .*launcher\/sidecar\/main\.mjs/);
   }
