@@ -1,7 +1,7 @@
 // Bundles the Node sidecar into dist/datasource/ (the datasource nested in the app): one ESM file
 // plus the .proto files, SQLite's .wasm, the gpx_tapo_linux_{amd64,arm64} launchers and, beside
 // them, the relay (tapo-relay.mjs) the launcher runs in locator mode with a gRPC link secret. The result
-// needs only a node binary (v20+) on the host: no compiler, no npm install.
+// needs only a node binary (v22.13+) on the host: no compiler, no npm install.
 import { build } from 'esbuild';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,7 +21,7 @@ const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).ver
 const common = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22.13',
   format: 'esm',
   sourcemap: 'linked',
   legalComments: 'external',
@@ -63,8 +63,6 @@ for (const arch of ['amd64', 'arm64']) {
   chmodSync(file, 0o755);
 }
 if (!existsSync(join(pluginDir, 'plugin.json'))) {
-  console.warn(
-    'note: dist/datasource/plugin.json is missing: run the frontend build first (npm run build)'
-  );
+  console.warn('note: dist/datasource/plugin.json is missing: run the frontend build first (npm run build)');
 }
 console.log(`sidecar bundled into ${out}`);

@@ -313,7 +313,7 @@ test('a lock left by a killed process is cleared; a live owner is refused by pid
   await assert.rejects(
     openSqliteStore({ file }),
     (e: unknown) =>
-      e instanceof StoreError && new RegExp(`in use by another sidecar \\(pid ${child.pid}, `).test(e.message)
+      e instanceof StoreError && new RegExp(`in use by another sidecar \\(pid ${child.pid} on host `).test(e.message)
   );
   child.kill('SIGKILL');
   await once(child, 'exit');

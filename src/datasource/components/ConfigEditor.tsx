@@ -442,7 +442,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         <FieldSet label="Connection">
           <Field
             label="Sidecar"
-            description="Managed: Grafana runs the bundled sidecar (needs node 20+ on the Grafana host). Sidecar: it runs in its own container and Grafana reaches it through sidecar_address."
+            description="Managed: Grafana runs the bundled sidecar (needs node 22.13+ on the Grafana host). Sidecar: it runs in its own container and Grafana reaches it through sidecar_address."
           >
             <RadioButtonGroup<ConnectionMode>
               options={CONNECTION_OPTIONS}
