@@ -7,7 +7,8 @@ import { TapoError, NOT_SUPPORTED_CODES, describeCode } from './errors.ts';
 import { Transport, normalizeFingerprint } from './transport.ts';
 import { SerialQueue } from './queue.ts';
 import { login, credentialsRejected } from './login.ts';
-import { PasscodeMemory } from './tpap/tpap-login.ts';
+import { PasscodeMemory, type PasscodeRefusals } from './tpap/tpap-login.ts';
+import { withTag } from './credential-memory.ts';
 import { SessionExpired, type Session } from './session.ts';
 import { decodeMultiple, errorCodeOf } from './decode.ts';
 import { MemoryStateStore } from './state.ts';
@@ -57,8 +58,8 @@ export class TapoClient {
   private readonly queue = new SerialQueue();
   private session: Session | null = null;
   private hashAlgo: HashAlgo | null = null;
-  /** TPAP passcode forms refused with the current password (each is sent at most once). */
-  private readonly passcodes = new PasscodeMemory();
+  /** TPAP passcode forms refused (each is sent at most once): kept as tags in the state store. */
+  private readonly passcodes: PasscodeRefusals;
   /** Set when the camera refused these credentials; cleared by resetAuth(). */
   private authFailure: TapoError | null = null;
   private closed = false;
@@ -86,6 +87,12 @@ export class TapoClient {
       maxSockets: opts.maxSockets ?? 1,
       expectedFingerprint: () => this.fingerprint,
     });
+    this.passcodes = this.store.credentialTag
+      ? {
+          isRefused: (password, form) => this.isRefused(this.tagOf(password, form)),
+          refuse: (password, form) => this.rememberRefused(this.tagOf(password, form)),
+        }
+      : new PasscodeMemory();
   }
 
   /** The pinned certificate fingerprint (option, else stored), or null before the first login. */
@@ -117,15 +124,25 @@ export class TapoClient {
     return this.authFailure?.kind === 'auth_failed' || this.refusedBefore();
   }
 
-  /** Tag of the current credentials in the state store's keyed HMAC, or null without one. */
-  private credentialTag(): string | null {
-    return this.store.credentialTag?.(this.key, this.username, this.password) ?? null;
+  /** Tag of a password (in a login v4 passcode form) in the state store's keyed HMAC, or null without one. */
+  private tagOf(password: string, form?: string): string | null {
+    return this.store.credentialTag?.(this.key, this.username, password, form) ?? null;
+  }
+
+  private isRefused(tag: string | null): boolean {
+    return tag !== null && (this.store.get(this.key)?.refusedCredentials?.includes(tag) ?? false);
+  }
+
+  /** Remember a refusal (every one, bounded, across restarts): that tag is never sent again. */
+  private rememberRefused(tag: string | null): void {
+    if (tag !== null && !this.isRefused(tag)) {
+      this.store.update(this.key, { refusedCredentials: withTag(this.store.get(this.key)?.refusedCredentials, tag) });
+    }
   }
 
   /** The camera refused exactly these credentials before (remembered across restarts). */
   private refusedBefore(): boolean {
-    const failed = this.store.get(this.key)?.failedCredential;
-    return failed !== undefined && failed === this.credentialTag();
+    return this.isRefused(this.tagOf(this.password));
   }
 
   /** True after the camera asked for a login flow this client does not speak, until resetAuth(). */
@@ -140,7 +157,9 @@ export class TapoClient {
     }
     this.authFailure = null;
     this.session = null;
-    this.passcodes.clear();
+    if (this.passcodes instanceof PasscodeMemory) {
+      this.passcodes.clear();
+    }
   }
 
   /** Forget the pinned certificate (user chose to re-pin); the next successful login pins again. */
@@ -215,23 +234,32 @@ export class TapoClient {
       const state = this.store.get(this.key);
       const res = await login(this.transport, this.username, this.password, {
         flow: state?.loginFlow ?? null,
-        tpap: { memory: this.passcodes, preferredForm: state?.tpapForm, origin: `https://${this.host}:${this.port}` },
+        tpap: {
+          memory: this.passcodes,
+          preferredForm: state?.tpapForm,
+          preferredVerifier: state?.tpapVerifier,
+          origin: `https://${this.host}:${this.port}`,
+        },
       });
       if (state?.loginFlow !== undefined && state.loginFlow !== res.session.flow) {
         this.log.warn({ from: state.loginFlow, to: res.session.flow }, 'camera login flow changed');
+      }
+      if (state?.tpapVerifier !== undefined && res.tpapVerifier !== undefined && state.tpapVerifier !== res.tpapVerifier) {
+        this.log.info({ form: res.tpapForm }, "camera's login verifier changed (password or firmware); passcode form learnt again");
       }
       if (
         state?.loginFlow !== res.session.flow ||
         state?.lockedUntil !== undefined ||
         state?.tpapForm !== res.tpapForm ||
-        state?.failedCredential !== undefined
+        state?.tpapVerifier !== res.tpapVerifier
       ) {
-        // Only write when something changed: the file store writes to disk.
+        // Only write when something changed: the file store writes to disk. Refused passwords
+        // stay refused after a success: a mistyped one typed again is still never sent.
         this.store.update(this.key, {
           loginFlow: res.session.flow,
           lockedUntil: undefined,
           tpapForm: res.tpapForm,
-          failedCredential: undefined,
+          tpapVerifier: res.tpapVerifier,
         });
       }
       if (this.fingerprint === null) {
@@ -256,10 +284,7 @@ export class TapoClient {
         }
         if (e.kind === 'auth_failed' || credentialsRejected.has(e)) {
           this.authFailure = e;
-          const tag = this.credentialTag();
-          if (tag !== null) {
-            this.store.update(this.key, { failedCredential: tag });
-          }
+          this.rememberRefused(this.tagOf(this.password));
           this.log.warn({ code: e.code }, 'camera refused the credentials; no further attempts until they change');
         }
         if (e.kind === 'unsupported_login') {

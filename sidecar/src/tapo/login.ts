@@ -28,6 +28,8 @@ export interface LoginResult {
   hashAlgo: HashAlgo;
   /** TPAP only: the credential form that worked (remembered per camera). */
   tpapForm?: string;
+  /** TPAP only: the verifier it worked on (public values; remembered with the form). */
+  tpapVerifier?: string;
 }
 
 export interface LoginOptions {
@@ -45,7 +47,13 @@ async function viaTpap(
   fingerprint?: string
 ): Promise<LoginResult> {
   const r = await tpapLogin(transport, username, password, { ...tpap, fingerprint });
-  return { session: r.session, fingerprint: r.fingerprint, hashAlgo: r.passcode, tpapForm: r.form };
+  return {
+    session: r.session,
+    fingerprint: r.fingerprint,
+    hashAlgo: r.passcode,
+    tpapForm: r.form,
+    tpapVerifier: r.verifier,
+  };
 }
 
 /** Default when a camera says "blocked" without saying for how long (field reports: ~30 min). */

@@ -17,8 +17,16 @@ export interface CameraState {
   lockedUntil?: number;
   /** TPAP cameras: the credential form that worked ('md5', 'sha256+password_shadow/5', …); no secret. */
   tpapForm?: string;
-  /** Tag (keyed HMAC, see credential-memory.ts) of the credentials the camera refused; never retried. */
-  failedCredential?: string;
+  /**
+   * TPAP cameras: which verifier `tpapForm` worked on (a digest of the register answer's public
+   * salt, iterations and extra_crypt). While the camera answers with it, only that form is sent.
+   */
+  tpapVerifier?: string;
+  /**
+   * Tags (keyed HMAC, see credential-memory.ts) of every password, and every login v4 passcode
+   * form of a password, the camera refused; never sent again. Newest last, bounded.
+   */
+  refusedCredentials?: string[];
 }
 
 /** Persists CameraState per camera key (`host:port`). Implementations: MemoryStateStore, FileStateStore. */
@@ -26,8 +34,8 @@ export interface ClientStateStore {
   get(key: string): CameraState | undefined;
   /** Merge `patch` into the stored state; a field set to undefined is removed. */
   update(key: string, patch: Partial<CameraState>): void;
-  /** Tags credentials for `failedCredential`; without it, refusals are remembered per client only. */
-  credentialTag?(cameraKey: string, username: string, password: string): string;
+  /** Tags credentials for `refusedCredentials`; without it, refusals are remembered per client only. */
+  credentialTag?(cameraKey: string, username: string, password: string, form?: string): string;
 }
 
 export interface TapoClientOptions {
