@@ -244,8 +244,15 @@ export class TapoClient {
       if (state?.loginFlow !== undefined && state.loginFlow !== res.session.flow) {
         this.log.warn({ from: state.loginFlow, to: res.session.flow }, 'camera login flow changed');
       }
-      if (state?.tpapVerifier !== undefined && res.tpapVerifier !== undefined && state.tpapVerifier !== res.tpapVerifier) {
-        this.log.info({ form: res.tpapForm }, "camera's login verifier changed (password or firmware); passcode form learnt again");
+      if (
+        state?.tpapVerifier !== undefined &&
+        res.tpapVerifier !== undefined &&
+        state.tpapVerifier !== res.tpapVerifier
+      ) {
+        this.log.info(
+          { form: res.tpapForm },
+          "camera's login verifier changed (password or firmware); passcode form learnt again"
+        );
       }
       if (
         state?.loginFlow !== res.session.flow ||
