@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { camerasFromDatasource } from '../config/datasource.ts';
 import type { DatasourceLiveness } from '../datasource/liveness.ts';
-import { datasourceSource, hasOwnCameras } from '../datasource/scope.ts';
+import { datasourceSource, ownCamerasOnly } from '../datasource/scope.ts';
 import type { DataSourceInstanceSettings } from '../grafana/protocol.ts';
 import type { SavedCameraLists } from './camera-lists.ts';
 import type { ConfigSources } from './config-sources.ts';
@@ -41,14 +41,26 @@ export class DatasourceRegistry {
       liveness.seen(source, now);
       return;
     }
-    liveness.applied(source, updatedMs, hasOwnCameras(settings.jsonData), now);
+    // Settings that are not valid count as the datasource's own (empty) list: no demo for it.
+    liveness.applied(source, updatedMs, ownCamerasOnly(settings.jsonData), now);
     let jsonData: unknown = {};
+    let notJson = false;
     try {
       jsonData = settings.jsonData?.length ? JSON.parse(settings.jsonData.toString('utf8')) : {};
     } catch {
-      log.error({ source }, 'the datasource settings (jsonData) are not valid JSON');
+      notJson = true;
     }
     const loaded = camerasFromDatasource(jsonData, settings.decryptedSecureJsonData, source);
+    if (notJson) {
+      // Kept with the source's issues, so Save & test names it (and the apply below logs it).
+      loaded.issues.unshift({
+        severity: 'error',
+        source,
+        cameraId: null,
+        field: 'jsonData',
+        message: 'is not valid JSON',
+      });
+    }
     await this.deps.sources.apply(source, loaded, updatedMs);
     await this.deps.lists.save(source, loaded.cameras, { updatedMs, seenAt: now });
     liveness.persisted(source, now);
