@@ -12,11 +12,15 @@ import { datasourceSource, ownCamerasOnly } from '../datasource/scope.ts';
 import type { DataSourceInstanceSettings } from '../grafana/protocol.ts';
 import type { SavedCameraLists } from './camera-lists.ts';
 import type { ConfigSources } from './config-sources.ts';
+import type { CameraOwnershipRecord } from './camera-ownership.ts';
 
 export interface DatasourceRegistryDeps {
   liveness: DatasourceLiveness;
   lists: SavedCameraLists;
   sources: ConfigSources;
+  ownership?: CameraOwnershipRecord;
+  /** After the resume: cameras held by datasources that did not come back are free. */
+  settleHolders?: () => Promise<void>;
   log: Logger;
   syncVideo: () => void;
   /** The set of datasources (or whether they have cameras) may have changed. */
@@ -61,7 +65,8 @@ export class DatasourceRegistry {
         message: 'is not valid JSON',
       });
     }
-    await this.deps.sources.apply(source, loaded, updatedMs);
+    this.deps.ownership?.named(source, settings.name);
+    await this.deps.sources.apply(source, loaded);
     await this.deps.lists.save(source, loaded.cameras, { updatedMs, seenAt: now });
     liveness.persisted(source, now);
     await this.deps.changed();
@@ -102,12 +107,15 @@ export class DatasourceRegistry {
           'resuming cameras without their passwords (no TAPO_SECRET_KEY): polling resumes at Grafana’s next call'
         );
       }
-      await this.deps.sources.apply(
-        resumed.source,
-        { cameras: resumed.cameras, issues: [], retentionHours: null, defaultPollIntervalSeconds: null },
-        resumed.updatedMs
-      );
+      await this.deps.sources.apply(resumed.source, {
+        cameras: resumed.cameras,
+        issues: [],
+        retentionHours: null,
+        defaultPollIntervalSeconds: null,
+      });
     }
+    // Holders from before the restart that did not come back free their cameras now.
+    await this.deps.settleHolders?.();
   }
 
   /** Datasources not seen within the retention are treated as deleted: their cameras stop. */
