@@ -244,6 +244,7 @@ test("the camera's verifier changes (password re-synced, firmware): its form is 
   const e = await tapoError(as('wrong-2').poll());
   assert.match(e.message, /the passcode form that works on it/);
   assert.equal(cam.stats.failedCredentialAttempts, 3, 'the new known form only');
+  assert.equal(cam.stats.loginRequests, requests + 2, 'one pake_register, one pake_share');
   assert.equal(cam.isLocked, false);
 });
 

@@ -192,6 +192,9 @@ export async function tpapLogin(
   let candidates: PasscodeForm[] | null = null;
   // Forms sent in this call, so a memory that fails to remember still ends the loop.
   const sent = new Set<string>();
+  let keyOf = (f: PasscodeForm): string => f;
+  // A form refused before with this password is never sent twice.
+  const untried = () => candidates?.find((f) => !sent.has(keyOf(f)) && !o.memory.isRefused(password, keyOf(f))) ?? null;
   for (;;) {
     const userRandom = o.userRandom?.() ?? randomBytes(32);
     const regReply = await transport.post(
@@ -235,15 +238,14 @@ export async function tpapLogin(
     decodePoint(Y, 'dev_share');
     const extra = r.extra_crypt;
     const xName = extraCryptName(extra);
-    const keyOf = (f: PasscodeForm) => (xName ? `${f}+${xName}` : f);
+    keyOf = (f: PasscodeForm) => (xName ? `${f}+${xName}` : f);
     if (candidates === null) {
       verifier = verifierId(salt, iterations, xName);
       const known = o.preferredForm !== undefined && (o.preferredVerifier ?? verifier) === verifier;
       candidates = candidateForms(o.preferredForm, known);
     }
-    // A form refused before with this password is never sent twice.
-    const form = candidates.find((f) => !sent.has(keyOf(f)) && !o.memory.isRefused(password, keyOf(f)));
-    if (form === undefined) {
+    const form = untried();
+    if (form === null) {
       break;
     }
     const key = keyOf(form);
@@ -305,6 +307,9 @@ export async function tpapLogin(
       // Wrong form (-40401), or a confirmation that does not prove the camera holds our verifier:
       // either way this form is spent for this password, and the session is never used.
       o.memory.refuse(password, key);
+      if (untried() === null) {
+        break; // no register for a form that will not be sent
+      }
       continue;
     }
     const stok = s.stok ?? s.sessionId;
