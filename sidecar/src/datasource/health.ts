@@ -50,7 +50,7 @@ export function healthOf(cameraId: string, name: string, p: PollResult | null): 
     model: p?.model ?? null,
     firmware: p?.firmware ?? null,
     login: p?.login ?? null,
-    message: (p?.error ? `${problem.words}: ${p.error}` : problem.words) + loginWords(p),
+    message: (p?.error && !problem.complete ? `${problem.words}: ${p.error}` : problem.words) + loginWords(p),
   };
 }
 

@@ -9,6 +9,7 @@ import { SerialQueue } from './queue.ts';
 import { login, credentialsRejected } from './login.ts';
 import { PasscodeMemory, type PasscodeRefusals } from './tpap/tpap-login.ts';
 import { withTag } from './credential-memory.ts';
+import { loginPause, pausedError, withFailure, type LoginAttempts } from './login-budget.ts';
 import { SessionExpired, type Session } from './session.ts';
 import { decodeMultiple, errorCodeOf } from './decode.ts';
 import { MemoryStateStore } from './state.ts';
@@ -60,6 +61,9 @@ export class TapoClient {
   private hashAlgo: HashAlgo | null = null;
   /** TPAP passcode forms refused (each is sent at most once): kept as tags in the state store. */
   private readonly passcodes: PasscodeRefusals;
+  /** The failed-login budget (login-budget.ts), kept in the state store: per camera, whatever the password. */
+  private readonly attempts: LoginAttempts;
+  private readonly now: () => number;
   /** Set when the camera refused these credentials; cleared by resetAuth(). */
   private authFailure: TapoError | null = null;
   private closed = false;
@@ -79,6 +83,7 @@ export class TapoClient {
     this.store = opts.stateStore ?? new MemoryStateStore();
     this.onFingerprint = opts.onFingerprint;
     this.pinnedOverride = opts.pinnedFingerprint ? normalizeFingerprint(opts.pinnedFingerprint) : null;
+    this.now = opts.now ?? Date.now;
     this.log = logger.child({ camera: this.key });
     this.transport = new Transport({
       host: this.host,
@@ -93,6 +98,23 @@ export class TapoClient {
           refuse: (password, form) => this.rememberRefused(this.tagOf(password, form)),
         }
       : new PasscodeMemory();
+    this.attempts = {
+      check: () => {
+        const state = this.store.get(this.key);
+        const now = this.now();
+        const pause = loginPause({ at: state?.loginFailures, cameraLeft: state?.cameraAttemptsLeft }, now);
+        if (pause) {
+          throw pausedError(pause, now);
+        }
+      },
+      failed: (cameraLeft) => {
+        const now = this.now();
+        this.store.update(this.key, {
+          loginFailures: withFailure(this.store.get(this.key)?.loginFailures, now),
+          ...(cameraLeft !== null ? { cameraAttemptsLeft: { attempts: cameraLeft, at: now } } : {}),
+        });
+      },
+    };
   }
 
   /** The pinned certificate fingerprint (option, else stored), or null before the first login. */
@@ -112,7 +134,7 @@ export class TapoClient {
 
   get lockedUntil(): number | null {
     const until = this.store.get(this.key)?.lockedUntil;
-    return until !== undefined && until > Date.now() ? until : null;
+    return until !== undefined && until > this.now() ? until : null;
   }
 
   get isLockedOut(): boolean {
@@ -192,7 +214,7 @@ export class TapoClient {
     }
     const until = this.lockedUntil;
     if (until !== null) {
-      const secondsLeft = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+      const secondsLeft = Math.max(1, Math.ceil((until - this.now()) / 1000));
       throw new TapoError('locked_out', `camera has suspended logins; waiting ${secondsLeft} s before any call`, {
         code: -40404,
         secondsLeft,
@@ -229,11 +251,14 @@ export class TapoClient {
 
   private async doLogin(): Promise<Session> {
     this.session = null;
+    // Nothing is sent while the budget is spent: not even a password the camera never saw.
+    this.attempts.check();
     this.loginCount++;
     try {
       const state = this.store.get(this.key);
       const res = await login(this.transport, this.username, this.password, {
         flow: state?.loginFlow ?? null,
+        attempts: this.attempts,
         tpap: {
           memory: this.passcodes,
           preferredForm: state?.tpapForm,
@@ -258,7 +283,9 @@ export class TapoClient {
         state?.loginFlow !== res.session.flow ||
         state?.lockedUntil !== undefined ||
         state?.tpapForm !== res.tpapForm ||
-        state?.tpapVerifier !== res.tpapVerifier
+        state?.tpapVerifier !== res.tpapVerifier ||
+        state?.loginFailures !== undefined ||
+        state?.cameraAttemptsLeft !== undefined
       ) {
         // Only write when something changed: the file store writes to disk. Refused passwords
         // stay refused after a success: a mistyped one typed again is still never sent.
@@ -267,6 +294,9 @@ export class TapoClient {
           lockedUntil: undefined,
           tpapForm: res.tpapForm,
           tpapVerifier: res.tpapVerifier,
+          // A success resets the camera's counter, so the budget starts afresh.
+          loginFailures: undefined,
+          cameraAttemptsLeft: undefined,
         });
       }
       if (this.fingerprint === null) {
@@ -286,7 +316,7 @@ export class TapoClient {
       if (e instanceof TapoError) {
         if (e.kind === 'locked_out') {
           const secs = e.secondsLeft ?? 1800;
-          this.store.update(this.key, { lockedUntil: Date.now() + secs * 1000 });
+          this.store.update(this.key, { lockedUntil: this.now() + secs * 1000 });
           this.log.warn({ secondsLeft: secs }, 'camera suspended logins');
         }
         if (e.kind === 'auth_failed' || credentialsRejected.has(e)) {

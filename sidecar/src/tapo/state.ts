@@ -42,6 +42,26 @@ function refusedTags(o: Record<string, unknown>): string[] {
   return tags;
 }
 
+/** Failed-login times of a stored entry (finite numbers only, the newest 16). */
+function failureTimes(v: unknown): number[] {
+  return Array.isArray(v) ? v.filter((t): t is number => typeof t === 'number' && Number.isFinite(t)).slice(-16) : [];
+}
+
+/** The camera's stored word on attempts left, when well-formed. */
+function attemptsLeft(v: unknown): CameraState['cameraAttemptsLeft'] {
+  if (typeof v !== 'object' || v === null) {
+    return undefined;
+  }
+  const { attempts, at } = v as Record<string, unknown>;
+  return typeof attempts === 'number' &&
+    Number.isInteger(attempts) &&
+    attempts >= 0 &&
+    typeof at === 'number' &&
+    Number.isFinite(at)
+    ? { attempts, at }
+    : undefined;
+}
+
 export class MemoryStateStore implements ClientStateStore {
   private readonly map = new Map<string, CameraState>();
   readonly credentialTag: CredentialTagger = ephemeralTagger();
@@ -115,6 +135,14 @@ export class FileStateStore implements ClientStateStore {
         const refused = refusedTags(o);
         if (refused.length > 0) {
           s.refusedCredentials = refused;
+        }
+        const failures = failureTimes(o.loginFailures);
+        if (failures.length > 0) {
+          s.loginFailures = failures;
+        }
+        const left = attemptsLeft(o.cameraAttemptsLeft);
+        if (left) {
+          s.cameraAttemptsLeft = left;
         }
         out[k] = s;
       }

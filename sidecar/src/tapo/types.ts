@@ -27,6 +27,13 @@ export interface CameraState {
    * form of a password, the camera refused; never sent again. Newest last, bounded.
    */
   refusedCredentials?: string[];
+  /**
+   * When each refused login was sent (epoch ms, oldest first, bounded): the failed-login budget's
+   * window (login-budget.ts). Per camera, whatever the password; a successful login clears it.
+   */
+  loginFailures?: number[];
+  /** The camera's own count of login attempts left, and when it said so (epoch ms). */
+  cameraAttemptsLeft?: { attempts: number; at: number };
 }
 
 /** Persists CameraState per camera key (`host:port`). Implementations: MemoryStateStore, FileStateStore. */
@@ -55,6 +62,8 @@ export interface TapoClientOptions {
   stateStore?: ClientStateStore;
   /** Max sockets in the per-camera keep-alive pool (1..2, default 1). */
   maxSockets?: number;
+  /** The clock the lockout and the failed-login budget are kept by (epoch ms); default Date.now (tests inject one). */
+  now?: () => number;
 }
 
 /** A sub-request the camera does not have on this model/firmware. */

@@ -13,7 +13,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { TapoError } from '../errors.ts';
-import { errorCodeOf, isObject } from '../decode.ts';
+import { errorCodeOf, isObject, attemptsLeftOf } from '../decode.ts';
+import type { LoginAttempts } from '../login-budget.ts';
 import type { Transport, HttpReply } from '../transport.ts';
 import { readLoginReply, lockedError, credentialsRejected } from '../login.ts';
 import {
@@ -85,6 +86,8 @@ export interface TpapLoginOptions {
   origin: string;
   /** Require this certificate (the one that answered the probe). */
   fingerprint?: string | undefined;
+  /** The camera's failed-login budget: asked before each form, told of each refusal. */
+  attempts?: LoginAttempts | undefined;
   /** Test hooks: fixed randoms (the vectors). */
   userRandom?: () => Buffer;
   scalar?: () => bigint;
@@ -196,6 +199,8 @@ export async function tpapLogin(
   // A form refused before with this password is never sent twice.
   const untried = () => candidates?.find((f) => !sent.has(keyOf(f)) && !o.memory.isRefused(password, keyOf(f))) ?? null;
   for (;;) {
+    // Each form may cost a failed login: none is started once the budget is spent.
+    o.attempts?.check();
     const userRandom = o.userRandom?.() ?? randomBytes(32);
     const regReply = await transport.post(
       '/',
@@ -289,6 +294,7 @@ export async function tpapLogin(
       share = readReply(shareReply, true);
     } catch (e) {
       if (e instanceof TapoError && e.kind === 'locked_out') {
+        o.attempts?.failed(null);
         // The suspension came with this credential's refusal (a lock already in force answers the
         // register): the form is spent, so it is not sent again once the suspension ends. While
         // other forms are untried, the password itself is not proven wrong.
@@ -307,6 +313,7 @@ export async function tpapLogin(
       // Wrong form (-40401), or a confirmation that does not prove the camera holds our verifier:
       // either way this form is spent for this password, and the session is never used.
       o.memory.refuse(password, key);
+      o.attempts?.failed(attemptsLeftOf(share));
       if (untried() === null) {
         break; // no register for a form that will not be sent
       }
