@@ -109,10 +109,23 @@ export class TapoClient {
       },
       failed: (cameraLeft) => {
         const now = this.now();
-        this.store.update(this.key, {
-          loginFailures: withFailure(this.store.get(this.key)?.loginFailures, now),
-          ...(cameraLeft !== null ? { cameraAttemptsLeft: { attempts: cameraLeft, at: now } } : {}),
-        });
+        const failures = withFailure(this.store.get(this.key)?.loginFailures, now);
+        const left = cameraLeft !== null ? { attempts: cameraLeft, at: now } : undefined;
+        this.store.update(this.key, { loginFailures: failures, ...(left ? { cameraAttemptsLeft: left } : {}) });
+        const pause = loginPause(
+          { at: failures, cameraLeft: left ?? this.store.get(this.key)?.cameraAttemptsLeft },
+          now
+        );
+        if (pause) {
+          this.log.warn(
+            {
+              failures: pause.failures,
+              cameraLeft: pause.cameraLeft,
+              minutes: Math.ceil((pause.until - now) / 60_000),
+            },
+            'failed-login budget spent: no login to this camera until the window frees, so it never locks the owner out'
+          );
+        }
       },
     };
   }
