@@ -736,9 +736,18 @@ export class SimulatedCamera {
         this.challenges.delete(this.challenges.keys().next().value!);
       }
       this.challenges.set(cnonce, nonce);
+      // V3 firmware's nonce reply counts the attempts left (time of max_time, fact sheet §10).
+      const max = this.opts.maxFailedLogins ?? 5;
       return {
         error_code: -40413,
-        result: { data: this.challengeData({ nonce, device_confirm: deviceConfirm(cnonce, H, nonce) }) },
+        result: {
+          data: this.challengeData({
+            nonce,
+            device_confirm: deviceConfirm(cnonce, H, nonce),
+            time: max - this.failedLogins,
+            max_time: max,
+          }),
+        },
       };
     }
     this.stats.credentialAttempts++;

@@ -81,15 +81,18 @@ test('attempts left, as cameras say it: error_info.remainAttempts (TPAP), time b
   assert.equal(attemptsLeftOf({ error_info: { remainAttempts: 1e9 } }), 1000);
 });
 
-test("the simulated secure camera's refusal carries V3's counters, which attemptsLeftOf reads", async () => {
+test("the simulated secure camera's nonce replies and refusals carry V3's counters, which attemptsLeftOf reads", async () => {
   const cam = await startCam({ name: 'budget-v3', loginFlow: 'secure', maxFailedLogins: 5 });
+  const probe = (cnonce: string) =>
+    postToCamera(cam, { method: 'login', params: { cnonce, encrypt_type: '3', username: 'admin' } });
   const cnonce = makeNonce();
-  await postToCamera(cam, { method: 'login', params: { cnonce, encrypt_type: '3', username: 'admin' } });
+  assert.equal(attemptsLeftOf((await probe(cnonce)).json), 5);
   const refused = await postToCamera(cam, {
     method: 'login',
     params: { cnonce, encrypt_type: '3', username: 'admin', digest_passwd: '0'.repeat(80) },
   });
   assert.equal(attemptsLeftOf(refused.json), 4);
+  assert.equal(attemptsLeftOf((await probe(makeNonce())).json), 4);
 });
 
 test('the state file keeps failure times and the camera count; malformed entries are dropped', () => {
