@@ -1,6 +1,7 @@
 /**
  * TapoClient: one camera's local API. Serial requests, session reuse with one re-login + retry,
- * lockout protection (see login.ts) and trust-on-first-use certificate pinning.
+ * lockout protection (see login.ts; a few failed logins per camera at most, login-budget.ts) and
+ * trust-on-first-use certificate pinning.
  */
 import { logger } from '../log.ts';
 import { TapoError, NOT_SUPPORTED_CODES, describeCode } from './errors.ts';

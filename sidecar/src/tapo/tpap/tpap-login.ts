@@ -3,7 +3,8 @@
  * SPAKE2+ share and confirmation, then the camera's dev_confirm checked in constant time before the
  * session is used. Lockout rules: each passcode form (§5.2, under the camera's extra_crypt, §5.4)
  * is sent at most once per password — a refused form is remembered and never sent again — and
- * once the form that works on this camera's verifier is known, only that form is sent. When every
+ * once the form that works on this camera's verifier is known, only that form is sent; no form is
+ * started once the camera's failed-login budget is spent (login-budget.ts). When every
  * possible form was refused the result is auth_failed. A suspension answer is locked_out.
  *
  * The register answer does not say which form the verifier was made from: dev_share is
