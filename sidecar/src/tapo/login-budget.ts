@@ -10,7 +10,8 @@ import { TapoError } from './errors.ts';
  * attempts and V3 firmware counted 10; the TPAP threshold is unknown (nobody triggered it live), so
  * the budget stays two below the lowest known one, leaving the owner's app room to mistype too.
  * 30 minutes is the suspension cameras were seen to impose (sec_left around 1,800 s), so a counter
- * that forgets at that pace never sees more than 3 from us.
+ * that forgets at that pace never sees more than 3 from us. One that forgets only on a success (as
+ * the simulator's) still adds windows up; then the camera's own count, when it gives one, stops us.
  */
 export const LOGIN_BUDGET = { failures: 3, windowMs: 30 * 60_000 } as const;
 
