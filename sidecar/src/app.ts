@@ -24,6 +24,7 @@ import { DatasourceRegistry } from './app/datasources.ts';
 import { DemoSwitch } from './app/demo-switch.ts';
 import { ffmpegChecker } from './app/ffmpeg-check.ts';
 import { checkCameras, hubChildren } from './app/fleet-checks.ts';
+import { CameraOwnershipRecord } from './app/camera-ownership.ts';
 import { frameProvider } from './app/frame-provider.ts';
 import { HistoryRetention } from './app/history-retention.ts';
 import { startOptionalHttpApi } from './app/http-api.ts';
@@ -71,16 +72,23 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     wanted: () => opts.demo && !yamlHasCameras && (liveness.anyWithoutCameras() || !liveness.anyWithCameras()),
     changed: video.sync,
   });
+  const ownership = new CameraOwnershipRecord({ fleet, dataDir: opts.dataDir, log });
   const configs = new ConfigSources({
     fleet,
     log,
     retention: new HistoryRetention(store, log),
     syncVideo: video.sync,
+    ownership,
   });
   const datasources = new DatasourceRegistry({
     liveness,
     lists: new SavedCameraLists(opts.dataDir, log),
     sources: configs,
+    ownership,
+    async settleHolders() {
+      await fleet.settleCameraHolders();
+      ownership.persist();
+    },
     log,
     syncVideo: video.sync,
     changed: () => demos.reconcile(),
@@ -103,6 +111,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     applySettings: (settings) => datasources.applySettings(settings),
     datasourceSeen: (settings) => datasources.seen(settings),
     configProblemsOf: (source) => configs.problemsOf(source),
+    ownershipOf: (source) => ownership.of(source),
     cameraSource: (id) => fleet.cameraConfig(id)?.source,
     metricsText: () => fleetMetrics(fleet).text(),
     checkCameras: checkCameras(fleet),
@@ -119,6 +128,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       demos.start();
       store.startMaintenance();
       await fleet.start();
+      ownership.restore();
       if (opts.configPath) {
         yamlHasCameras = await configs.applyYaml(opts.configPath);
       }

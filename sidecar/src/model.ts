@@ -45,7 +45,7 @@ export interface PollResult {
   login?: LoginFlow | null;
   /** Why the poll failed, for words a user can act on (absent on success and in resumed history). */
   reason?: ProblemReason;
-  /** For 'locked': when the camera accepts logins again (epoch ms). */
+  /** For 'locked': when the camera accepts logins again; 'logins_paused': when the sidecar risks one (epoch ms). */
   until?: number;
 }
 
@@ -54,6 +54,8 @@ export type ProblemReason =
   | 'wrong_password'
   | 'unreachable'
   | 'locked'
+  /** The sidecar's failed-login budget is spent: no login until its window frees (never a camera lockout). */
+  | 'logins_paused'
   | 'needs_newer_login'
   | 'certificate_changed'
   | 'waiting_password'

@@ -286,7 +286,30 @@ export const resources = {
   test: (id: string) => `cameras/${id}/test`,
   /** GET: a saved hub's children as HubChildrenResponse (Editor/Admin); `?refresh=1` lists them afresh. */
   hubChildren: (id: string) => `hubs/${id}/children`,
+  /** GET: OwnershipResponse, this datasource's cameras that another source lists too (issue 24). */
+  ownership: 'ownership',
 };
+
+// ---- Camera ownership between datasources (issue 24) ----
+
+/**
+ * A camera this datasource and another source both list. The one that had it first keeps it
+ * until it drops it: 'lost' means the other polls it (not this one); 'kept' means this one does.
+ */
+export interface CameraOwnership {
+  /** The camera's id in this datasource. */
+  cameraId: string;
+  role: 'lost' | 'kept';
+  /** The other source in words ('datasource "Tapo garden"', 'the YAML file'). */
+  other: string;
+  /** What it means and what to do, in a sentence (the row's tooltip and the Save & test line). */
+  message: string;
+}
+
+/** Answer of GET resources.ownership. */
+export interface OwnershipResponse {
+  cameras: CameraOwnership[];
+}
 
 /** One camera or doorbell behind a hub, as GET resources.hubChildren lists it. */
 export interface HubChildItem {

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { FleetView } from '../model.ts';
 import type { DataSourceInstanceSettings } from '../grafana/protocol.ts';
-import type { HubChildItem, SidecarInfo } from '../../../src/shared/query.ts';
+import type { CameraOwnership, HubChildItem, SidecarInfo } from '../../../src/shared/query.ts';
 import type { JpegPicture } from '../media/types.ts';
 import type { VideoFeeds } from '../media/video/types.ts';
 
@@ -71,6 +71,8 @@ export interface DatasourceDeps {
   applySettings?: (settings: DataSourceInstanceSettings) => Promise<void>;
   /** Problems with the settings of a source ('datasource:<uid>'), e.g. a camera left out, in words. */
   configProblemsOf?: (source: string) => string[];
+  /** Cameras of a source ('datasource:<uid>') that another source lists too, and who polls them. */
+  ownershipOf?: (source: string) => CameraOwnership[];
   /** The source of the datasource these deps serve (set per datasource instance). */
   source?: string;
   /** Any call for a datasource (it is alive); re-applies settings of one that had expired. */

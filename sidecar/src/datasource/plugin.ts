@@ -14,7 +14,7 @@ import { liveQuery } from './query/live.ts';
 import { callResource } from './resources.ts';
 import { run, subscribe } from './streams.ts';
 import { checkHealth } from './health.ts';
-import { datasourceSource, hasOwnCameras, scopedFleet, visibility } from './scope.ts';
+import { datasourceSource, ownCamerasOnly, scopedFleet, visibility } from './scope.ts';
 
 const handlers: Record<NonNullable<TapoQuery['queryType']>, (ctx: QueryContext, q: TapoQuery) => Promise<Frame[]>> = {
   metrics: metricsQuery,
@@ -33,7 +33,7 @@ class DatasourceInstance {
   ) {
     const { cameraSource } = shared;
     const source = datasourceSource(settings.uid || String(settings.id));
-    const visible = cameraSource ? visibility(source, hasOwnCameras(settings.jsonData), cameraSource) : null;
+    const visible = cameraSource ? visibility(source, ownCamerasOnly(settings.jsonData), cameraSource) : null;
     this.deps = { ...shared, source, ...(visible ? { fleet: scopedFleet(shared.fleet, visible) } : {}) };
   }
   dispose(): void {}

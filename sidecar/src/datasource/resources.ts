@@ -1,12 +1,14 @@
 /**
  * CallResource: the camera list, snapshots, camera controls, one camera's test, a hub's children and
- * discovery (Editor/Admin only), and what the caller may do (`me`, which the panel's controls follow).
+ * discovery (Editor/Admin only), what the caller may do (`me`, which the panel's controls follow),
+ * and which of the datasource's cameras another source lists too (`ownership`, for the editor).
  */
 import {
   resources as paths,
   type CallerAccess,
   type CameraListItem,
   type DiscoverResponse,
+  type OwnershipResponse,
 } from '../../../src/shared/query.ts';
 import {
   discover,
@@ -129,6 +131,10 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
       }
       const role = roleOf(req);
       return json(200, { role, controls: mayControl(role) } satisfies CallerAccess);
+    }
+    if (path === paths.ownership && method === 'GET') {
+      const body: OwnershipResponse = { cameras: deps.source && deps.ownershipOf ? deps.ownershipOf(deps.source) : [] };
+      return json(200, body);
     }
     if (path === paths.info && method === 'GET') {
       return deps.info ? json(200, deps.info()) : fail(404, 'this sidecar does not report its connection');

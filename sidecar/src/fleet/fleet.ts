@@ -39,7 +39,7 @@ import { Recorder } from './record.ts';
 import { newRuntime, snapshot, type Runtime } from './runtime.ts';
 import { DeadlineExceeded, nextDue, pollDeadlineMs, withDeadline } from './schedule.ts';
 import { Semaphore } from './semaphore.ts';
-import { CameraSources } from './sources.ts';
+import { CameraSources, type OwnershipConflict } from './sources.ts';
 import { childConfigs, hubAwareProbeFactory } from './hub-probe.ts';
 import type { HubChild } from '../tapo/hub/index.ts';
 
@@ -147,6 +147,31 @@ export class Fleet implements FleetView {
   ): Promise<{ conflicts: string[] }> {
     const source = opts.source ?? 'default';
     this.sources.set(source, configs, opts.priority ?? 0);
+    return this.reconcile(source);
+  }
+
+  /** Who holds which camera between sources of equal priority (see sources.ts), to keep across a restart. */
+  cameraHolders(): Record<string, string> {
+    return this.sources.holders();
+  }
+
+  /** Holders kept from before a restart: call before the sources are applied again. */
+  restoreCameraHolders(holders: Record<string, string>): void {
+    this.sources.restoreHolders(holders);
+  }
+
+  /** After the sources were applied again at start: cameras of holders that did not come back are free. */
+  async settleCameraHolders(): Promise<void> {
+    this.sources.forgetAbsentHolders();
+    await this.reconcile('');
+  }
+
+  /** Cameras a source lists but does not get (another source had them first), and who polls them. */
+  ownershipConflicts(): OwnershipConflict[] {
+    return this.sources.conflicts();
+  }
+
+  private async reconcile(source: string): Promise<{ conflicts: string[] }> {
     const { wanted, conflicts } = this.sources.resolve(source);
     if (conflicts.length > 0) {
       this.log.warn(

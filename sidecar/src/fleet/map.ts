@@ -74,6 +74,7 @@ export function statusOfError(err: unknown): CameraStatus {
     case 'timeout':
       return 'offline';
     case 'auth_failed':
+    case 'login_paused':
       return 'auth_failed';
     case 'locked_out':
       return 'locked_out';
@@ -88,6 +89,7 @@ const KIND_WORDS: Record<string, string> = {
   tls_mismatch: 'certificate changed',
   auth_failed: 'login refused',
   locked_out: 'logins suspended',
+  login_paused: 'logins paused',
   not_supported: 'not supported',
   protocol: 'unexpected answer',
   unsupported_login: 'unsupported firmware login',
@@ -113,6 +115,7 @@ const REASONS: Partial<Record<string, ProblemReason>> = {
   timeout: 'unreachable',
   auth_failed: 'wrong_password',
   locked_out: 'locked',
+  login_paused: 'logins_paused',
   unsupported_login: 'needs_newer_login',
   tls_mismatch: 'certificate_changed',
 };
@@ -120,7 +123,11 @@ const REASONS: Partial<Record<string, ProblemReason>> = {
 export function errorToResult(cameraId: string, err: unknown, time: number): PollResult {
   const result: PollResult = { cameraId, time, status: statusOfError(err), error: describeError(err), ...EMPTY };
   result.reason = (err instanceof TapoError && REASONS[err.kind]) || 'error';
-  if (err instanceof TapoError && err.kind === 'locked_out' && err.secondsLeft !== undefined) {
+  if (
+    err instanceof TapoError &&
+    (err.kind === 'locked_out' || err.kind === 'login_paused') &&
+    err.secondsLeft !== undefined
+  ) {
     result.until = time + err.secondsLeft * 1000;
   }
   return result;

@@ -86,6 +86,12 @@ export interface SimulatedCameraOptions {
   maxFailedLogins?: number;
   /** Suspension length in seconds (default 1800). */
   lockoutSeconds?: number;
+  /**
+   * TPAP: a wrong credential is answered with the app's login error model,
+   * `error_info {failedAttempts, remainAttempts}` (fact sheet §4.2, §10: possible, not seen live),
+   * instead of a bare -40401. Secure logins always carry V3's `time`/`max_time` counters.
+   */
+  attemptsInTpapFailures?: boolean;
   /** Sessions expire this long after login (default: never). */
   tokenTtlMs?: number;
   /** Random motion bursts with this mean interval. */
@@ -273,7 +279,7 @@ export class SimulatedCamera {
             {
               mac: () => this.device.mac,
               credentialAttempt: () => this.stats.credentialAttempts++,
-              failed: () => this.failedAttempt(),
+              failed: () => this.failedAttempt() ?? this.tpapFailure(),
               succeeded: (channel) => {
                 this.failedLogins = 0;
                 const stok = this.newSession({ flow: 'tpap', channel, nextSeq: channel.nextSeq });
@@ -650,6 +656,18 @@ export class SimulatedCamera {
     return null;
   }
 
+  /** A TPAP wrong-credential answer with the attempts left, when the option asks for one (else the bare -40401). */
+  private tpapFailure(): unknown {
+    if (!this.opts.attemptsInTpapFailures) {
+      return null;
+    }
+    const max = this.opts.maxFailedLogins ?? 5;
+    return {
+      error_code: -40401,
+      error_info: { failedAttempts: this.failedLogins, lockedMinute: 0, remainAttempts: max - this.failedLogins },
+    };
+  }
+
   /** Emit 'unlocked' once the suspension has really passed (timers may fire a little early). */
   private scheduleUnlockEvent(): void {
     this.later(Math.max(1, this.lockedUntil - Date.now()), () => {
@@ -718,9 +736,18 @@ export class SimulatedCamera {
         this.challenges.delete(this.challenges.keys().next().value!);
       }
       this.challenges.set(cnonce, nonce);
+      // V3 firmware's nonce reply counts the attempts left (time of max_time, fact sheet §10).
+      const max = this.opts.maxFailedLogins ?? 5;
       return {
         error_code: -40413,
-        result: { data: this.challengeData({ nonce, device_confirm: deviceConfirm(cnonce, H, nonce) }) },
+        result: {
+          data: this.challengeData({
+            nonce,
+            device_confirm: deviceConfirm(cnonce, H, nonce),
+            time: max - this.failedLogins,
+            max_time: max,
+          }),
+        },
       };
     }
     this.stats.credentialAttempts++;

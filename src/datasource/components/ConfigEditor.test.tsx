@@ -353,6 +353,55 @@ describe('ConfigEditor', () => {
     expect(summary).toHaveTextContent('Camera 2 (Garage): Host is required');
   });
 
+  it('marks a camera another datasource polls, and one this datasource keeps while another lists it', async () => {
+    const fetch = jest.fn().mockImplementation(({ url }: { url: string }) => {
+      if (url.endsWith('/resources/cameras')) {
+        return of({
+          data: [{ id: 'garage', name: 'Garage', model: 'C110', status: 'online', host: '10.0.0.3', ptz: false }],
+        });
+      }
+      if (url.endsWith('/resources/ownership')) {
+        return of({
+          data: {
+            cameras: [
+              {
+                cameraId: 'front',
+                role: 'lost',
+                other: 'datasource "Tapo house"',
+                message: 'polled by datasource "Tapo house" (which had it first), not by this datasource',
+              },
+              {
+                cameraId: 'garage',
+                role: 'kept',
+                other: 'datasource "Tapo old"',
+                message: 'also listed by datasource "Tapo old", which does not poll it',
+              },
+            ],
+          },
+        });
+      }
+      return throwError(() => ({ status: 404, data: {} }));
+    });
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    await setup(settings({ ...saved, uid: 'ds-1' }), { expand: false });
+    const front = screen.getByTestId('camera-row-0');
+    expect(await within(front).findByText('Polled by another datasource')).toBeInTheDocument();
+    expect(within(front).queryByText(/not polled yet/)).not.toBeInTheDocument();
+    const garage = screen.getByTestId('camera-row-1');
+    expect(within(garage).getByText('Also in another datasource')).toBeInTheDocument();
+    expect(within(garage).getByText('Online')).toBeInTheDocument();
+    expect(within(garage).queryByText('Polled by another datasource')).not.toBeInTheDocument();
+  });
+
+  it('shows no ownership mark when the sidecar does not answer it (an older sidecar)', async () => {
+    const fetch = jest.fn().mockReturnValue(throwError(() => ({ status: 404, data: { error: 'no such resource' } })));
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    await setup(settings({ ...saved, uid: 'ds-1' }), { expand: false });
+    expect(await within(screen.getByTestId('camera-row-0')).findByText(/not polled yet/)).toBeInTheDocument();
+    expect(screen.queryByText('Polled by another datasource')).not.toBeInTheDocument();
+    expect(screen.queryByText('Also in another datasource')).not.toBeInTheDocument();
+  });
+
   it('shows a new camera’s missing fields only once touched', async () => {
     const { user } = await setup(settings());
     await user.click(screen.getByRole('button', { name: /Add camera/ }));
