@@ -10,7 +10,7 @@ import {
 import { setTemplateSrv } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 
-import type { CameraListItem, TapoQuery } from '../shared/query';
+import { EVENT_KINDS, type CameraListItem, type TapoQuery } from '../shared/query';
 import { fakeTemplateSrv } from '../test-utils/templateSrv';
 import { framesToAnnotations } from './annotations';
 import { DataSource, tapoStreamOptions } from './datasource';
@@ -172,7 +172,7 @@ describe('annotations', () => {
       refId: 'Anno',
       queryType: 'events',
       cameras: [],
-      eventKinds: ['motion', 'person', 'ring'],
+      eventKinds: [...EVENT_KINDS],
       statusChanges: true,
     });
     const kept = support.prepareAnnotation!({

@@ -1,5 +1,5 @@
 /** Events query: motion/person events (and, for annotations, status changes) in range, as a table. */
-import { EVENT_FIELDS as F, type TapoQuery } from '../../../../src/shared/query.ts';
+import { EVENT_FIELDS as F, EVENT_KIND_LABELS, type TapoQuery } from '../../../../src/shared/query.ts';
 import type { Frame } from '../../grafana/frame.ts';
 import { alertTable, selectCameras, type QueryContext } from './context.ts';
 
@@ -39,7 +39,7 @@ export async function eventsQuery(ctx: QueryContext, query: TapoQuery): Promise<
     cameraId: e.cameraId,
     kind: e.kind,
     source: e.source,
-    text: `${e.kind === 'person' ? 'Person' : 'Motion'} detected on ${names.get(e.cameraId) ?? e.cameraId}`,
+    text: `${e.kind === 'motion' ? 'Motion detected' : (EVENT_KIND_LABELS[e.kind] ?? e.kind)} on ${names.get(e.cameraId) ?? e.cameraId}`,
   }));
   if (query.statusChanges) {
     for (const s of await ctx.fleet.statusChanges(ids, ctx.from, ctx.to)) {
