@@ -391,6 +391,8 @@ export interface CallerAccess {
   /** 'Admin', 'Editor', 'Viewer', or '' when Grafana sent no user. */
   role: string;
   controls: boolean;
+  /** Whether the sidecar serves this caller the pictures kept with events (whoever sees the live view). */
+  pictures?: boolean;
 }
 
 /** The answer of `cameras/<id>/test`: the camera's check, with what to fix when it failed. */
@@ -539,6 +541,8 @@ export const EVENT_PICTURE_LIMITS = {
   /** Width of the kept picture and of the thumbnail (px). */
   pictureWidth: 640,
   thumbnailWidth: 160,
+  /** An events frame carries the thumbnails of its newest rows only, so it stays small. */
+  thumbnailsPerFrame: 200,
 } as const;
 
 /** Annotation text suffix for an event with a picture. */
