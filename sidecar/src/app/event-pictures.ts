@@ -121,21 +121,24 @@ export class EventPictureTaker {
   private async grabNow(cameraId: string): Promise<Grab | null> {
     const { frames, log } = this.opts;
     const fresh = (f: JpegPicture | undefined) => f && Date.now() - f.time <= (this.opts.freshMs ?? 2000);
-    let picture: JpegPicture;
-    try {
-      const latest = frames.latest(cameraId);
-      picture = fresh(latest) ? latest! : await frames.snapshot(cameraId, { width: EVENT_PICTURE_LIMITS.pictureWidth });
-    } catch (err) {
-      log.debug({ camera: cameraId, err: (err as Error).message }, 'no picture for an event');
-      return null;
-    }
-    let thumbnail: Buffer | null = null;
-    try {
-      thumbnail = (await frames.snapshot(cameraId, { width: EVENT_PICTURE_LIMITS.thumbnailWidth })).jpeg;
-    } catch (err) {
-      log.debug({ camera: cameraId, err: (err as Error).message }, 'no thumbnail for an event');
-    }
-    return { picture, thumbnail };
+    const latest = frames.latest(cameraId);
+    // Both sizes asked together: the camera's one ffmpeg makes them from the same pictures.
+    const [picture, thumbnail] = await Promise.all([
+      fresh(latest)
+        ? Promise.resolve(latest!)
+        : frames.snapshot(cameraId, { width: EVENT_PICTURE_LIMITS.pictureWidth }).catch((err: Error) => {
+            log.debug({ camera: cameraId, err: err.message }, 'no picture for an event');
+            return null;
+          }),
+      frames.snapshot(cameraId, { width: EVENT_PICTURE_LIMITS.thumbnailWidth }).then(
+        (f) => f.jpeg,
+        (err: Error) => {
+          log.debug({ camera: cameraId, err: err.message }, 'no thumbnail for an event');
+          return null;
+        }
+      ),
+    ]);
+    return picture ? { picture, thumbnail } : null;
   }
 
   /** Ids already handled, bounded: the store answers for older ones. */
