@@ -10,7 +10,7 @@ import {
 import { setTemplateSrv } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 
-import { EVENT_KINDS, type CameraListItem, type TapoQuery } from '../shared/query';
+import { EVENT_KINDS, EVENT_KIND_LABELS, WITH_PICTURE, type CameraListItem, type TapoQuery } from '../shared/query';
 import { fakeTemplateSrv } from '../test-utils/templateSrv';
 import { framesToAnnotations } from './annotations';
 import { DataSource, tapoStreamOptions } from './datasource';
@@ -156,6 +156,25 @@ describe('annotations', () => {
         tags: ['person', 'Front door'],
       },
     ]);
+  });
+
+  it('names every detection kind as the editors do, and keeps "with picture" from the event text', () => {
+    const frame = createDataFrame({
+      fields: [
+        { name: 'time', type: FieldType.time, values: EVENT_KINDS.map((_k, i) => 1000 + i) },
+        { name: 'camera_name', type: FieldType.string, values: EVENT_KINDS.map(() => 'Porch') },
+        { name: 'kind', type: FieldType.string, values: [...EVENT_KINDS] },
+        {
+          name: 'text',
+          type: FieldType.string,
+          values: EVENT_KINDS.map((k) => `${EVENT_KIND_LABELS[k]} on Porch (${WITH_PICTURE})`),
+        },
+      ],
+    });
+    const annotations = framesToAnnotations([frame]);
+    expect(annotations.map((a) => a.title)).toEqual(EVENT_KINDS.map((k) => `Porch: ${EVENT_KIND_LABELS[k]}`));
+    expect(annotations.map((a) => a.tags?.[0])).toEqual([...EVENT_KINDS]);
+    expect(annotations.every((a) => a.text?.endsWith(`(${WITH_PICTURE})`))).toBe(true);
   });
 
   it('ignores frames without a time field', () => {
