@@ -47,6 +47,7 @@ export function pollToResult(cameraId: string, p: CameraPoll, time: number): Pol
     sdCardStatus: p.sdCard?.status ?? null,
     temperatureC: finite(p.temperatureC),
     batteryPercent: finite(p.deviceInfo.batteryPercent),
+    ...(p.detections ? { detectionsEnabled: p.detections } : {}),
     login: p.login ?? null,
     ...(isChildPoll(p)
       ? {

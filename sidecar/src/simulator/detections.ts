@@ -65,3 +65,75 @@ export const SIM_DETECTIONS: Record<ModelId, readonly EventKind[]> = {
   C400: ['motion', 'person', 'vehicle', 'pet'],
   C420: ['motion', 'person', 'vehicle', 'pet', 'package'],
 };
+
+/** The config getter of each smart detection (as the client asks it), and the answer's module and section. */
+const GETTERS: Record<string, { kind: EventKind; module: string; section: string; extra: Record<string, string> }> = {
+  getVehicleDetectionConfig: {
+    kind: 'vehicle',
+    module: 'vehicle_detection',
+    section: 'detection',
+    extra: { sensitivity: '60' },
+  },
+  getPetDetectionConfig: { kind: 'pet', module: 'pet_detection', section: 'detection', extra: { sensitivity: '60' } },
+  getLinecrossingDetectionConfig: {
+    kind: 'line_crossing',
+    module: 'linecrossing_detection',
+    section: 'detection',
+    extra: {},
+  },
+  getTamperDetectionConfig: {
+    kind: 'tamper',
+    module: 'tamper_detection',
+    section: 'tamper_det',
+    extra: { digital_sensitivity: '50', sensitivity: 'medium' },
+  },
+  getBCDConfig: {
+    kind: 'baby_cry',
+    module: 'sound_detection',
+    section: 'bcd',
+    extra: { digital_sensitivity: '50', sensitivity: 'medium' },
+  },
+  getBarkDetectionConfig: {
+    kind: 'bark',
+    module: 'bark_detection',
+    section: 'detection',
+    extra: { sensitivity: '50' },
+  },
+  getMeowDetectionConfig: {
+    kind: 'meow',
+    module: 'meow_detection',
+    section: 'detection',
+    extra: { sensitivity: '50' },
+  },
+  getGlassDetectionConfig: {
+    kind: 'glass_break',
+    module: 'glass_detection',
+    section: 'detection',
+    extra: { sensitivity: '50' },
+  },
+  getPackageDetectionConfig: {
+    kind: 'package',
+    module: 'package_detection',
+    section: 'detection',
+    extra: { sensitivity: '50' },
+  },
+};
+
+/**
+ * A smart detection's config answer in the shape real cameras give (python-kasa's C220 and C210
+ * fixtures), or undefined when `method` is no such getter; null when the model lacks the detection.
+ */
+export function detectionConfigAnswer(
+  method: string,
+  has: ReadonlyMap<EventKind, boolean>
+): Record<string, unknown> | null | undefined {
+  const g = GETTERS[method];
+  if (!g) {
+    return undefined;
+  }
+  const on = has.get(g.kind);
+  if (on === undefined) {
+    return null;
+  }
+  return { [g.module]: { [g.section]: { ...g.extra, enabled: on ? 'on' : 'off' } } };
+}

@@ -372,9 +372,12 @@ export class OnvifEventClient {
     }
   }
 
-  /** Whether the camera pushes this kind: it has sent a notification of it on a subscription. */
+  /**
+   * Whether the camera pushes this kind: motion always (every Tapo camera with ONVIF does, even
+   * before the first pull has answered), the others once it has sent a notification of them.
+   */
   delivers(kind: string): boolean {
-    return this.seen.has(kind as OnvifEventKind);
+    return kind === 'motion' || this.seen.has(kind as OnvifEventKind);
   }
 
   private handle(n: OnvifNotification): void {
