@@ -405,6 +405,8 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
         const wait = Math.min(durationMs(tag(xml, 'Timeout')) ?? 10_000, maxPullWait);
         const answer = () => {
           clearTimeout(timer);
+          // A keep-alive socket carries many pulls: each answered one lets go of its socket.
+          req.socket.off('close', onClose);
           if (s.waiter === waiter) {
             s.waiter = null;
           }
@@ -420,6 +422,12 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
             envelope('http://www.onvif.org/ver10/events/wsdl/PullPointSubscription/PullMessagesResponse', body)
           );
         };
+        const onClose = () => {
+          clearTimeout(timer);
+          if (s.waiter === waiter) {
+            s.waiter = null;
+          }
+        };
         const waiter = { limit, flush: answer };
         const timer = setTimeout(answer, wait);
         if (s.queue.length > 0) {
@@ -428,12 +436,7 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
         // One pull at a time per subscription: a newer pull answers the older one.
         s.waiter?.flush();
         s.waiter = waiter;
-        req.socket.once('close', () => {
-          clearTimeout(timer);
-          if (s.waiter === waiter) {
-            s.waiter = null;
-          }
-        });
+        req.socket.once('close', onClose);
         return;
       }
       case 'Renew': {
