@@ -53,9 +53,10 @@ export const SIM_LAST_ALARM_TYPES: Record<EventKind, string> = {
 };
 
 /**
- * What each model raises on its own (auto motion), after python-kasa's fixtures of which models
- * answer which detection config (C210: baby cry and tamper; battery models: pet and vehicle as the
- * D230 and C4xx children). Across the models every kind is raised; tests trigger any kind on any model.
+ * The detections each model has (its ONVIF side pushes those with a topic; its config getters
+ * answer them), after python-kasa's fixtures of which models answer which detection config (C210:
+ * baby cry and tamper; battery models: pet and vehicle as the D230 and C4xx children). Across the
+ * models every kind is there; tests trigger any kind on any model.
  */
 export const SIM_DETECTIONS: Record<ModelId, readonly EventKind[]> = {
   C210: ['motion', 'person', 'baby_cry', 'tamper'],
