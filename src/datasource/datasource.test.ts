@@ -199,7 +199,7 @@ describe('annotations', () => {
       target: { refId: 'X', queryType: 'metrics', cameras: ['front'], statusChanges: false },
     });
     expect(kept.target).toMatchObject({ refId: 'X', queryType: 'events', cameras: ['front'], statusChanges: false });
-    expect(support.prepareQuery!(kept)).toMatchObject({ queryType: 'events', cameras: ['front'] });
+    expect(support.prepareQuery!(kept)).toMatchObject({ queryType: 'events', cameras: ['front'], thumbnails: false });
     expect(support.prepareQuery!({ ...legacy, target: undefined })).toBeUndefined();
   });
 

@@ -216,6 +216,8 @@ export interface TapoQuery {
   live?: { kind: LiveKind; fps?: number; width?: number; stream?: VideoStreamName };
   /** events: also answer status changes (went offline, came back) as rows; used by annotations. */
   statusChanges?: boolean;
+  /** events: the thumbnail column's pictures (default true); annotations ask without them. */
+  thumbnails?: boolean;
 }
 
 /**

@@ -67,7 +67,7 @@ test("a hub child's event keeps one picture from its wake-up stream, in the even
   const id = childCameraId('hub', garden.deviceId);
 
   /** The events query as a dashboard's table asks it, decoded from Arrow. */
-  const events = async () => {
+  const events = async (over: Record<string, unknown> = {}) => {
     const res = await app.handlers.queryData({
       pluginContext: resource('').pluginContext,
       headers: {},
@@ -77,7 +77,7 @@ test("a hub child's event keeps one picture from its wake-up stream, in the even
           maxDataPoints: 100,
           intervalMS: 1000,
           timeRange: { fromEpochMS: Date.now() - 600_000, toEpochMS: Date.now() + 1000 },
-          json: Buffer.from(JSON.stringify({ queryType: 'events', cameras: [id] })),
+          json: Buffer.from(JSON.stringify({ queryType: 'events', cameras: [id], ...over })),
           queryType: '',
         },
       ],
@@ -125,6 +125,11 @@ test("a hub child's event keeps one picture from its wake-up stream, in the even
   assert.match(thumbUrl, /^data:image\/jpeg;base64,/);
   const thumb = Buffer.from(thumbUrl.slice(thumbUrl.indexOf(',') + 1), 'base64');
   assert.equal(jpegSize(thumb)?.width, EVENT_PICTURE_LIMITS.thumbnailWidth);
+
+  // Annotations ask without thumbnails: the same columns, the link kept, no picture bytes.
+  const anno = await events({ statusChanges: true, thumbnails: false });
+  assert.equal(anno.getChild('thumbnail')!.get(0), '');
+  assert.equal(anno.getChild('picture')!.get(0), `events/${eventId}/picture`);
 
   // The resources: a Viewer sees what the live view shows; no user, or no role, sees nothing.
   const pic = await app.handlers.callResource(resource(`events/${eventId}/picture`, 'Viewer'));

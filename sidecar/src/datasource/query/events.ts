@@ -91,7 +91,7 @@ export async function eventsQuery(ctx: QueryContext, query: TapoQuery): Promise<
         { name: F.kind, type: 'string', values: col((r) => r.kind) },
         { name: F.source, type: 'string', values: col((r) => r.source) },
         { name: F.text, type: 'string', values: col((r) => r.text) },
-        ...(ctx.pictures ? await pictureFields(ctx, rows) : []),
+        ...(ctx.pictures ? await pictureFields(ctx, rows, query.thumbnails !== false) : []),
       ],
     },
   ];
@@ -99,11 +99,13 @@ export async function eventsQuery(ctx: QueryContext, query: TapoQuery): Promise<
 
 /**
  * The event id, the picture's resource path (a link to it through Grafana's resource URL) and the
- * thumbnail as a data URL that Grafana's table shows as an image; thumbnails for the newest rows only.
+ * thumbnail as a data URL that Grafana's table shows as an image; thumbnails for the newest rows
+ * only, and none when the query asks without (annotations: a dashboard refresh need not carry them).
  */
-async function pictureFields(ctx: QueryContext, rows: Row[]): Promise<FrameField[]> {
+async function pictureFields(ctx: QueryContext, rows: Row[], thumbnails: boolean): Promise<FrameField[]> {
   const withThumb = new Set<number>();
-  for (let i = rows.length - 1; i >= 0 && withThumb.size < EVENT_PICTURE_LIMITS.thumbnailsPerFrame; i--) {
+  const most = thumbnails ? EVENT_PICTURE_LIMITS.thumbnailsPerFrame : 0;
+  for (let i = rows.length - 1; i >= 0 && withThumb.size < most; i--) {
     if (rows[i]!.pictureId) {
       withThumb.add(i);
     }
