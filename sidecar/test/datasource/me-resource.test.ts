@@ -46,7 +46,11 @@ for (const [role, allowed] of [
     const res = await callResource(deps, req(role, 'me', 'GET'));
     assert.equal(res.code, 200, res.body.toString());
     const access = parse(res.body) as CallerAccess;
-    assert.deepEqual(access, { role: role ?? '', controls: allowed, pictures: ['Admin', 'Editor', 'Viewer'].includes(role ?? '') });
+    assert.deepEqual(access, {
+      role: role ?? '',
+      controls: allowed,
+      pictures: ['Admin', 'Editor', 'Viewer'].includes(role ?? ''),
+    });
 
     const ptz = await callResource(deps, req(role, 'cameras/porch/ptz', 'POST', { direction: 90 }));
     const priv = await callResource(deps, req(role, 'cameras/porch/privacy', 'POST', { enabled: true }));
