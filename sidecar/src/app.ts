@@ -30,6 +30,8 @@ import { HistoryRetention } from './app/history-retention.ts';
 import { startOptionalHttpApi } from './app/http-api.ts';
 import { streamSources } from './app/stream-sources.ts';
 import { cameraVideo } from './app/video.ts';
+import { EventPictureTaker } from './app/event-pictures.ts';
+import { EventPictureStore } from './media/event-pictures/store.ts';
 
 export interface App {
   handlers: PluginHandlers;
@@ -60,6 +62,13 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     log,
   });
   const frames = frameProvider(video.pipeline, streams.sourceOf);
+  // One picture with every event, in <data-dir>/event-pictures/ under a size and age bound.
+  const eventPictures = await EventPictureStore.open({
+    dir: join(opts.dataDir, 'event-pictures'),
+    log: log.child({ module: 'event-pictures' }),
+  });
+  const pictureTaker = new EventPictureTaker({ fleet, frames, store: eventPictures, log });
+  let pictureSweep: NodeJS.Timeout | null = null;
   const ffmpegProblem = ffmpegChecker(opts.ffmpegPath);
 
   // Datasources are alive while Grafana calls for them; one not seen within the retention is gone.
@@ -105,6 +114,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     fleet,
     log,
     frames,
+    eventPictures,
     video: video.feeds,
     controls: cameraControls(fleet, (id) => streams.configOf(id).name),
     info,
@@ -127,6 +137,10 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     async start() {
       demos.start();
       store.startMaintenance();
+      pictureTaker.start();
+      // The age bound also holds while no event comes.
+      pictureSweep = setInterval(() => void eventPictures.sweep(), 3_600_000);
+      pictureSweep.unref();
       await fleet.start();
       ownership.restore();
       if (opts.configPath) {
@@ -142,6 +156,11 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       await demos.halt();
       await Promise.allSettled([http?.close(), demos.stop(), video.pipeline.close(), datasource.dispose()]);
       video.feeds.close();
+      if (pictureSweep) {
+        clearInterval(pictureSweep);
+      }
+      await pictureTaker.stop();
+      await eventPictures.close();
       await fleet.stop();
       await store.close();
       stopStallWatch();

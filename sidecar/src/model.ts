@@ -41,6 +41,8 @@ export interface PollResult {
   powerSource?: string | null;
   /** Battery children of a hub: the battery reported itself overheated. */
   batteryOverheated?: boolean | null;
+  /** The smart detections the camera has (vehicle, pet, baby cry, ...), each on or off; absent when not read. */
+  detectionsEnabled?: Partial<Record<EventKind, boolean>> | null;
   /** Which login the camera uses: 'legacy', 'secure' or 'tpap' (2026 firmware); null before one worked. */
   login?: LoginFlow | null;
   /** Why the poll failed, for words a user can act on (absent on success and in resumed history). */

@@ -10,7 +10,7 @@ import {
 import { setTemplateSrv } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 
-import type { CameraListItem, TapoQuery } from '../shared/query';
+import { EVENT_KINDS, EVENT_KIND_LABELS, WITH_PICTURE, type CameraListItem, type TapoQuery } from '../shared/query';
 import { fakeTemplateSrv } from '../test-utils/templateSrv';
 import { framesToAnnotations } from './annotations';
 import { DataSource, tapoStreamOptions } from './datasource';
@@ -158,6 +158,25 @@ describe('annotations', () => {
     ]);
   });
 
+  it('names every detection kind as the editors do, and keeps "with picture" from the event text', () => {
+    const frame = createDataFrame({
+      fields: [
+        { name: 'time', type: FieldType.time, values: EVENT_KINDS.map((_k, i) => 1000 + i) },
+        { name: 'camera_name', type: FieldType.string, values: EVENT_KINDS.map(() => 'Porch') },
+        { name: 'kind', type: FieldType.string, values: [...EVENT_KINDS] },
+        {
+          name: 'text',
+          type: FieldType.string,
+          values: EVENT_KINDS.map((k) => `${EVENT_KIND_LABELS[k]} on Porch (${WITH_PICTURE})`),
+        },
+      ],
+    });
+    const annotations = framesToAnnotations([frame]);
+    expect(annotations.map((a) => a.title)).toEqual(EVENT_KINDS.map((k) => `Porch: ${EVENT_KIND_LABELS[k]}`));
+    expect(annotations.map((a) => a.tags?.[0])).toEqual([...EVENT_KINDS]);
+    expect(annotations.every((a) => a.text?.endsWith(`(${WITH_PICTURE})`))).toBe(true);
+  });
+
   it('ignores frames without a time field', () => {
     const frame = createDataFrame({ fields: [{ name: 'kind', type: FieldType.string, values: ['motion'] }] });
     expect(framesToAnnotations([frame])).toEqual([]);
@@ -172,7 +191,7 @@ describe('annotations', () => {
       refId: 'Anno',
       queryType: 'events',
       cameras: [],
-      eventKinds: ['motion', 'person', 'ring'],
+      eventKinds: [...EVENT_KINDS],
       statusChanges: true,
     });
     const kept = support.prepareAnnotation!({
@@ -180,7 +199,7 @@ describe('annotations', () => {
       target: { refId: 'X', queryType: 'metrics', cameras: ['front'], statusChanges: false },
     });
     expect(kept.target).toMatchObject({ refId: 'X', queryType: 'events', cameras: ['front'], statusChanges: false });
-    expect(support.prepareQuery!(kept)).toMatchObject({ queryType: 'events', cameras: ['front'] });
+    expect(support.prepareQuery!(kept)).toMatchObject({ queryType: 'events', cameras: ['front'], thumbnails: false });
     expect(support.prepareQuery!({ ...legacy, target: undefined })).toBeUndefined();
   });
 

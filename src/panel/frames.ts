@@ -4,6 +4,7 @@
  */
 import { type DataFrame, type DataQueryRequest, type Field, FieldType } from '@grafana/data';
 
+import { EVENT_PICTURE_FIELDS } from '../shared/query';
 import { TAPO_DATASOURCE_TYPE } from './types';
 
 /** Where a tile's picture comes from: base64 bytes (made into an object URL) or a URL used as is. */
@@ -191,7 +192,8 @@ export function extractTiles(series: DataFrame[] | undefined, request?: DataQuer
   const byKey = new Map<string, TileFrame>();
   (series ?? []).forEach((frame, frameIndex) => {
     const imageField = findImageField(frame);
-    if (!imageField || frame.length === 0) {
+    // An events frame has pictures too (thumbnails): the events view shows them, not the tiles.
+    if (!imageField || frame.length === 0 || frame.fields.some((f) => f.name === EVENT_PICTURE_FIELDS.eventId)) {
       return;
     }
     const timeField = findField(frame, ['time'], FieldType.time) ?? frame.fields.find((f) => f.type === FieldType.time);

@@ -111,8 +111,26 @@ export const STATUS_HINTS: Record<CameraStatus, string> = {
   sleeping: 'A battery camera saving power behind its hub',
 };
 
-/** `ring`: a doorbell press (D230 behind a hub, from its last-alarm info). */
-export const EVENT_KINDS = ['motion', 'person', 'ring'] as const;
+/**
+ * `ring`: a doorbell press (D230 behind a hub, from its last-alarm info). The kinds after it are
+ * the cameras' smart detections (issue 21): each one a Tapo camera reports as an ONVIF topic or as
+ * its last alarm's type (the app's event-type table names the same ones).
+ */
+export const EVENT_KINDS = [
+  'motion',
+  'person',
+  'ring',
+  'vehicle',
+  'pet',
+  'line_crossing',
+  'intrusion',
+  'tamper',
+  'baby_cry',
+  'bark',
+  'meow',
+  'glass_break',
+  'package',
+] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** How an event kind reads to people (editors' options, annotation text). */
@@ -120,6 +138,16 @@ export const EVENT_KIND_LABELS: Record<EventKind, string> = {
   motion: 'Motion',
   person: 'Person detected',
   ring: 'Doorbell ring',
+  vehicle: 'Vehicle detected',
+  pet: 'Pet detected',
+  line_crossing: 'Line crossed',
+  intrusion: 'Area intrusion',
+  tamper: 'Camera tampering',
+  baby_cry: 'Baby crying',
+  bark: 'Dog barking',
+  meow: 'Cat meowing',
+  glass_break: 'Glass breaking',
+  package: 'Package detected',
 };
 
 export const LIVE_KINDS = ['metrics', 'frames', 'video'] as const;
@@ -188,6 +216,8 @@ export interface TapoQuery {
   live?: { kind: LiveKind; fps?: number; width?: number; stream?: VideoStreamName };
   /** events: also answer status changes (went offline, came back) as rows; used by annotations. */
   statusChanges?: boolean;
+  /** events: the thumbnail column's pictures (default true); annotations ask without them. */
+  thumbnails?: boolean;
 }
 
 /**
@@ -386,6 +416,8 @@ export interface CallerAccess {
   /** 'Admin', 'Editor', 'Viewer', or '' when Grafana sent no user. */
   role: string;
   controls: boolean;
+  /** Whether the sidecar serves this caller the pictures kept with events (whoever sees the live view). */
+  pictures?: boolean;
 }
 
 /** The answer of `cameras/<id>/test`: the camera's check, with what to fix when it failed. */
@@ -501,3 +533,42 @@ export interface PtzPreset {
 export interface PrivacyRequest {
   enabled: boolean;
 }
+
+// ---- Event pictures (issue 21): one picture kept per event, served as datasource resources ----
+
+/** Extra fields of the events frame (queryType 'events') for events that have a picture. */
+export const EVENT_PICTURE_FIELDS = {
+  /** The event's id (hex): names its picture. Empty for status-change rows. */
+  eventId: 'event_id',
+  /** The picture's resource path (`events/<id>/picture`), empty when the event has none. */
+  picture: 'picture',
+  /** A small JPEG as a `data:image/jpeg;base64,` URL (Grafana's table shows it as an image cell). */
+  thumbnail: 'thumbnail',
+} as const;
+
+/** CallResource paths of an event's picture and thumbnail (GET, image/jpeg; whoever may see live view). */
+export const eventPictureResources = {
+  picture: (eventId: string) => `events/${eventId}/picture`,
+  thumbnail: (eventId: string) => `events/${eventId}/thumbnail`,
+};
+
+/** What an event id looks like: 16 hex digits, nothing a path could escape with. */
+export const EVENT_ID_PATTERN = /^[0-9a-f]{16}$/;
+
+/**
+ * Bounds of the event pictures in `<data-dir>/event-pictures/`: the oldest go first when either is
+ * reached. Defaults a home user never needs to change: 16 cameras at 50 events a day for a month
+ * stay well under the size bound.
+ */
+export const EVENT_PICTURE_LIMITS = {
+  maxBytes: { default: 512 * 1024 * 1024, min: 1024 * 1024 },
+  maxAgeDays: { default: 30, min: 1 },
+  /** Width of the kept picture and of the thumbnail (px). */
+  pictureWidth: 640,
+  thumbnailWidth: 160,
+  /** An events frame carries the thumbnails of its newest rows only, so it stays small. */
+  thumbnailsPerFrame: 200,
+} as const;
+
+/** Annotation text suffix for an event with a picture. */
+export const WITH_PICTURE = 'with picture';

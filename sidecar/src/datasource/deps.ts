@@ -18,6 +18,14 @@ export interface FrameProvider {
   snapshot(cameraId: string, opts: { width?: number }): Promise<JpegPicture>;
 }
 
+/** The pictures kept with events (issue 21), read side: by event id (EVENT_ID_PATTERN). */
+export interface EventPictureReader {
+  has(eventId: string): boolean;
+  /** The camera whose event it is (the datasource's scope and role rules apply to it). */
+  cameraOf(eventId: string): string | undefined;
+  read(eventId: string, which: 'picture' | 'thumbnail'): Promise<Buffer | null>;
+}
+
 export type PtzCommand = { direction: number } | { x: number; y: number } | { preset: string };
 
 export interface CameraControls {
@@ -52,6 +60,8 @@ export interface DatasourceDeps {
   /** The cameras' own H.264 (one RTSP session per camera stream), for the Live video channel. */
   video?: VideoFeeds;
   controls?: CameraControls;
+  /** The pictures kept with events: the events frame's picture and thumbnail columns, and their resources. */
+  eventPictures?: EventPictureReader;
   /** Logs in to each camera now (never one that is locked out) and reports per camera. */
   checkCameras?: (cameraIds: string[]) => Promise<CameraHealth[]>;
   /**

@@ -78,6 +78,7 @@ export function createDatasource(deps: DatasourceDeps): PluginHandlers & { dispo
         maxDataPoints: q.maxDataPoints,
         intervalMS: q.intervalMS,
         fromAlert,
+        ...(d.eventPictures ? { pictures: d.eventPictures } : {}),
       };
       const frames = await handlers[query.queryType ?? 'metrics'](ctx, query);
       return { frames: frames.map(frameToArrow), status: 200 };

@@ -4,6 +4,7 @@
  * varying models, figures and logins (one on 2026 TPAP firmware), one flapping camera, motion bursts and, when the media extras can
  * run (ffmpeg present), live RTSP pictures and ONVIF events.
  */
+import { EVENT_KINDS } from '../../../src/shared/query.ts';
 import type { CameraConfig } from '../config/types.ts';
 import { logger } from '../log.ts';
 import { startSimulatedFleet, DEFAULT_FLEET_MODELS, type SimulatedFleet } from '../simulator/fleet.ts';
@@ -131,6 +132,9 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
     timers.push(t);
   }
   const burstEvery = opts.burstEveryMs ?? 240_000;
+  const others = EVENT_KINDS.filter((k) => k !== 'motion' && k !== 'person');
+  let turn = 0;
+  const nextKind = () => others[turn++ % others.length]!;
   if (burstEvery > 0) {
     const t = setInterval(() => {
       const cam = sim.cameras[0];
@@ -141,7 +145,8 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
       for (let k = 0; k < 14; k++) {
         const b = setTimeout(() => {
           timers.splice(timers.indexOf(b), 1);
-          cam.triggerMotion(k % 4 === 3 ? 'person' : 'motion');
+          // Mostly motion and people; one of every other detection kind in turn, so each shows.
+          cam.triggerMotion(k % 4 === 3 ? 'person' : k % 4 === 1 ? nextKind() : 'motion');
         }, k * 3000);
         b.unref();
         timers.push(b);

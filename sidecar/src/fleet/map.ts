@@ -47,6 +47,7 @@ export function pollToResult(cameraId: string, p: CameraPoll, time: number): Pol
     sdCardStatus: p.sdCard?.status ?? null,
     temperatureC: finite(p.temperatureC),
     batteryPercent: finite(p.deviceInfo.batteryPercent),
+    ...(p.detections ? { detectionsEnabled: p.detections } : {}),
     login: p.login ?? null,
     ...(isChildPoll(p)
       ? {
@@ -146,8 +147,58 @@ export function waitingForPassword(cameraId: string, time: number): PollResult {
   };
 }
 
+/**
+ * The Tapo app's event-type codes (`alarm_type`, `video_type`, `event_type`) that name one of our
+ * kinds; the table as the app's enum has it (tapo-v4-protocol's PROTOCOL.md, mihai-dinculescu/tapo).
+ * 15/16: package delivered/picked up; 17/18: doorbell ring missed/answered; 22: unfamiliar person.
+ */
+const ALARM_CODES: Readonly<Record<number, EventKind>> = {
+  2: 'motion',
+  3: 'tamper',
+  4: 'line_crossing',
+  5: 'intrusion',
+  6: 'person',
+  7: 'baby_cry',
+  8: 'vehicle',
+  9: 'pet',
+  10: 'ring',
+  11: 'bark',
+  12: 'meow',
+  13: 'glass_break',
+  15: 'package',
+  16: 'package',
+  17: 'ring',
+  18: 'ring',
+  22: 'person',
+  33: 'pet',
+};
+
+/**
+ * Words of a last alarm's type. Only "motion" is on record from real cameras: the others follow the
+ * detection's own name (its config module, e.g. `bark_detection`), first match wins.
+ */
+const ALARM_WORDS: ReadonlyArray<[RegExp, EventKind]> = [
+  [/bark/i, 'bark'],
+  [/meow/i, 'meow'],
+  [/baby|cry|bcd/i, 'baby_cry'],
+  [/glass/i, 'glass_break'],
+  [/package|parcel/i, 'package'],
+  [/line.?cross/i, 'line_crossing'],
+  [/intrusion|area/i, 'intrusion'],
+  [/tamper/i, 'tamper'],
+  [/vehicle/i, 'vehicle'],
+  [/pet|animal/i, 'pet'],
+  [/person|people|human|face/i, 'person'],
+  [/ring|doorbell|bell/i, 'ring'],
+];
+
+/** A last alarm's type (words or an app code) as an event kind; anything unknown counts as motion. */
 export function eventKind(type: string): EventKind {
-  return /person|people|human/i.test(type) ? 'person' : /ring|doorbell|bell/i.test(type) ? 'ring' : 'motion';
+  const t = type.trim();
+  if (/^\d{1,3}$/.test(t)) {
+    return ALARM_CODES[Number(t)] ?? 'motion';
+  }
+  return ALARM_WORDS.find(([re]) => re.test(t))?.[1] ?? 'motion';
 }
 
 /** Known Tapo pan/tilt models (by model prefix). */

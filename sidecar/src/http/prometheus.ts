@@ -158,6 +158,29 @@ export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptio
   cameraGauge('camera_person_detection_enabled', 'Whether person detection is switched on.', (_s, l) =>
     ifOnline(l, l?.personDetectionEnabled)
   );
+  new Gauge({
+    name: `${p}camera_detection_enabled`,
+    help: 'Whether each detection the camera has is switched on (motion and person too), by detection.',
+    labelNames: [...camLabels, 'detection'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of fleet.cameras()) {
+        const l = s.last;
+        const known: Array<[string, boolean | null | undefined]> = [
+          ['motion', l?.motionDetectionEnabled],
+          ['person', l?.personDetectionEnabled],
+          ...Object.entries(l?.detectionsEnabled ?? {}),
+        ];
+        for (const [detection, on] of known) {
+          const v = ifOnline(l, on);
+          if (v !== null) {
+            this.set({ ...labelsOf(s), detection }, Number(v));
+          }
+        }
+      }
+    },
+  });
   cameraGauge('camera_privacy_mode', 'Whether privacy mode (lens mask) is on.', (_s, l) => ifOnline(l, l?.privacyMode));
   cameraGauge(
     'camera_motion_events_last_minute',

@@ -28,6 +28,8 @@ import { readLimitedBody } from './body.ts';
 import { certificate, type CertPair } from './certs.ts';
 import { PROFILES, type ModelId, type ModelProfile } from './profiles.ts';
 import { DeviceState, type MethodAnswer } from './device.ts';
+import { SIM_LAST_ALARM_TYPES } from './detections.ts';
+import type { EventKind } from '../../../src/shared/query.ts';
 import { Prng, hashString } from './prng.ts';
 import { TpapDevice, type TpapChannel, type TpapDeviceOptions } from './tpap/tpap-device.ts';
 import { TPAP_FIRMWARE, tpapProfile, type TpapFirmwareId } from './tpap/firmware.ts';
@@ -54,7 +56,7 @@ export interface CameraFaults {
 }
 
 export interface MotionEventInfo {
-  kind: 'motion' | 'person';
+  kind: EventKind;
   /** Epoch ms. */
   start: number;
   /** Epoch ms; null while the event is ongoing. */
@@ -355,10 +357,10 @@ export class SimulatedCamera {
     this.failedLogins = 0;
   }
 
-  /** Start a motion/person event now; it ends after motionDurationMs. */
-  triggerMotion(kind: 'motion' | 'person' = 'motion'): MotionEventInfo {
+  /** Start an event of any detection kind now (ONVIF where it has a topic, and the last alarm); it ends after motionDurationMs. */
+  triggerMotion(kind: EventKind = 'motion'): MotionEventInfo {
     const start = Date.now();
-    this.device.lastAlarm = { time: start, type: kind };
+    this.device.lastAlarm = { time: start, type: SIM_LAST_ALARM_TYPES[kind] };
     const ev: MotionEventInfo = { kind, start, end: null };
     this.events.emit('motion', ev);
     this.later(this.opts.motionDurationMs ?? 5000, () =>
@@ -375,6 +377,8 @@ export class SimulatedCamera {
             return;
           }
           if (this.device.motionDetection && !this.device.privacyMode) {
+            // Motion and people only: clients of the standalone simulator (the conformance
+            // harness) count on those two; other kinds come from triggerMotion(kind) and the demo.
             this.triggerMotion(this.device.personDetection && this.prng.next() < 0.3 ? 'person' : 'motion');
           }
           schedule();

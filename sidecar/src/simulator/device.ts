@@ -3,7 +3,9 @@
  * plausibly over time per model; methods a model lacks answer -40210 like real firmware.
  */
 import { createHash } from 'node:crypto';
-import type { ModelProfile } from './profiles.ts';
+import type { ModelId, ModelProfile } from './profiles.ts';
+import type { EventKind } from '../../../src/shared/query.ts';
+import { SIM_DETECTIONS, detectionConfigAnswer } from './detections.ts';
 import { Prng } from './prng.ts';
 
 type Json = Record<string, unknown>;
@@ -52,6 +54,8 @@ export class DeviceState {
   readonly recordingSince = Date.now() - 3 * 86_400_000;
   motionDetection = true;
   personDetection = true;
+  /** The model's smart detections (beyond motion and person), each on or off. */
+  readonly detections: Map<EventKind, boolean>;
   privacyMode = false;
   led = true;
   recordPlanEnabled = true;
@@ -82,12 +86,22 @@ export class DeviceState {
     this.hwDesc = hex32(`desc:${name}`);
     this.prng = new Prng(seed);
     this.sdUsed = Math.floor(profile.sdCardBytes * (0.3 + 0.4 * this.prng.next()));
+    // All on, but tampering, which cameras ship with off (C210 reference answer).
+    this.detections = new Map(
+      (SIM_DETECTIONS[profile.model as ModelId] ?? [])
+        .filter((k) => k !== 'motion' && k !== 'person')
+        .map((k) => [k, k !== 'tamper'])
+    );
   }
 
   /** Answer one method. */
   call(method: string, params: unknown): MethodAnswer {
     if (this.profile.unsupported.includes(method)) {
       return { error_code: -40210 };
+    }
+    const detection = detectionConfigAnswer(method, this.detections);
+    if (detection !== undefined) {
+      return detection === null ? { error_code: -40210 } : ok(detection);
     }
     const p = isObj(params) ? params : {};
     const h = HANDLERS[method];

@@ -10,6 +10,8 @@ import type { FleetExtras, FleetExtrasContext, FleetExtrasFactory } from './flee
 import type { SimulatedCamera } from './camera.ts';
 import { startSimRtspServer, type SimRtspOptions, type SimRtspServer } from './rtsp.ts';
 import { startSimOnvifServer, type SimOnvifOptions, type SimOnvifServer } from './onvif.ts';
+import { SIM_DETECTIONS } from './detections.ts';
+import type { ModelId } from './profiles.ts';
 
 export interface MediaExtrasOptions {
   rtsp?: boolean;
@@ -65,6 +67,7 @@ export function mediaExtras(options: MediaExtrasOptions = {}): FleetExtrasFactor
           eventPort: derivedPort(ctx, 3000),
           model: cam.model,
           firmware: cam.profile.firmware,
+          kinds: SIM_DETECTIONS[cam.profile.model as ModelId] ?? ['motion', 'person'],
           ...(options.onvifOptions ?? {}),
         });
       }

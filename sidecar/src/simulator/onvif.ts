@@ -14,9 +14,11 @@ import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
 import { logger } from '../log.ts';
 import { readLimitedBody } from './body.ts';
+import type { EventKind } from '../../../src/shared/query.ts';
+import { SIM_ONVIF_TOPICS } from './detections.ts';
 
 export interface SimMotionEvent {
-  kind: 'motion' | 'person';
+  kind: EventKind;
   start: number;
   end: number | null;
 }
@@ -43,6 +45,8 @@ export interface SimOnvifOptions {
   maxTerminationSec?: number;
   /** Messages kept per subscription; older ones are dropped. */
   queueLimit?: number;
+  /** The detections it pushes (default motion and person); others reach a client as the last alarm. */
+  kinds?: readonly EventKind[];
 }
 
 export interface SimOnvifServer {
@@ -79,17 +83,27 @@ const ENVELOPE_NS = [
   'xmlns:tns1="http://www.onvif.org/ver10/topics"',
 ].join(' ');
 
-const TOPICS = {
-  motion: { topic: 'tns1:RuleEngine/CellMotionDetector/Motion', item: 'IsMotion', rule: 'MyMotionDetectorRule' },
-  person: { topic: 'tns1:RuleEngine/PeopleDetector/People', item: 'IsPeople', rule: 'MyPeopleDetectorRule' },
-} as const;
+type OnvifKind = keyof typeof SIM_ONVIF_TOPICS;
+const ONVIF_KINDS = Object.keys(SIM_ONVIF_TOPICS) as OnvifKind[];
 
 interface Message {
-  kind: 'motion' | 'person';
+  kind: OnvifKind;
   active: boolean;
   /** Camera clock, epoch ms. */
   time: number;
   operation: 'Initialized' | 'Changed';
+}
+
+/** The RuleEngine topic tree of the pushed kinds, as GetEventProperties declares it. */
+function topicSet(kinds: readonly OnvifKind[]): string {
+  const groups = new Map<string, Set<string>>();
+  for (const k of kinds) {
+    const [group, leaf] = SIM_ONVIF_TOPICS[k]!.topic.replace('tns1:RuleEngine/', '').split('/') as [string, string];
+    groups.set(group, (groups.get(group) ?? new Set()).add(leaf));
+  }
+  return [...groups]
+    .map(([g, leaves]) => `<${g}>${[...leaves].map((l) => `<${l} wstop:topic="true"/>`).join('')}</${g}>`)
+    .join('');
 }
 
 interface Sub {
@@ -151,23 +165,26 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
   const camNow = () => Date.now() + offset;
   const events = new EventEmitter();
   const subs = new Map<number, Sub>();
-  const active = { motion: false, person: false };
+  const pushed = ONVIF_KINDS.filter((k) => (opts.kinds ?? ['motion', 'person']).includes(k));
+  const active = new Map<OnvifKind, boolean>(pushed.map((k) => [k, false]));
   let nextId = 1;
   const sockets = new Set<Socket>();
 
   // --- camera events into subscriptions ------------------------------------------------------
 
   const onMotion = (ev: SimMotionEvent) => {
-    if (ev.kind !== 'motion' && ev.kind !== 'person') {
+    // Sound detections, rings and packages have no ONVIF topic: they reach a client as the last alarm.
+    const kind = ev.kind as OnvifKind;
+    if (!active.has(kind)) {
       return;
     }
     const isActive = ev.end === null;
-    if (active[ev.kind] === isActive) {
+    if (active.get(kind) === isActive) {
       return;
     }
-    active[ev.kind] = isActive;
+    active.set(kind, isActive);
     const msg: Message = {
-      kind: ev.kind,
+      kind,
       active: isActive,
       time: (isActive ? ev.start : ev.end!) + offset,
       operation: 'Changed',
@@ -271,7 +288,7 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
   }
 
   function notification(m: Message): string {
-    const t = TOPICS[m.kind];
+    const t = SIM_ONVIF_TOPICS[m.kind]!;
     return (
       `<wsnt:NotificationMessage><wsnt:Topic Dialect="${DIALECT}">${t.topic}</wsnt:Topic><wsnt:Message>` +
       `<tt:Message UtcTime="${iso(m.time)}" PropertyOperation="${m.operation}"><tt:Source>` +
@@ -347,8 +364,8 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
         const s: Sub = { id: nextId++, expiresAt: Date.now() + ttl, queue: [], waiter: null };
         subs.set(s.id, s);
         // The current state first, as cameras do for property events.
-        for (const kind of ['motion', 'person'] as const) {
-          s.queue.push({ kind, active: active[kind], time: camNow(), operation: 'Initialized' });
+        for (const kind of pushed) {
+          s.queue.push({ kind, active: active.get(kind)!, time: camNow(), operation: 'Initialized' });
         }
         events.emit('subscribe', { id: s.id });
         const body =
@@ -364,7 +381,7 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
         const body =
           `<tev:GetEventPropertiesResponse><tev:TopicNamespaceLocation>http://www.onvif.org/onvif/ver10/topics/topicns.xml</tev:TopicNamespaceLocation>` +
           `<wsnt:FixedTopicSet>true</wsnt:FixedTopicSet><wstop:TopicSet><tns1:RuleEngine>` +
-          `<CellMotionDetector><Motion wstop:topic="true"/></CellMotionDetector><PeopleDetector><People wstop:topic="true"/></PeopleDetector>` +
+          topicSet(pushed) +
           `</tns1:RuleEngine></wstop:TopicSet></tev:GetEventPropertiesResponse>`;
         return reply(
           res,
@@ -388,6 +405,8 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
         const wait = Math.min(durationMs(tag(xml, 'Timeout')) ?? 10_000, maxPullWait);
         const answer = () => {
           clearTimeout(timer);
+          // A keep-alive socket carries many pulls: each answered one lets go of its socket.
+          req.socket.off('close', onClose);
           if (s.waiter === waiter) {
             s.waiter = null;
           }
@@ -403,6 +422,12 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
             envelope('http://www.onvif.org/ver10/events/wsdl/PullPointSubscription/PullMessagesResponse', body)
           );
         };
+        const onClose = () => {
+          clearTimeout(timer);
+          if (s.waiter === waiter) {
+            s.waiter = null;
+          }
+        };
         const waiter = { limit, flush: answer };
         const timer = setTimeout(answer, wait);
         if (s.queue.length > 0) {
@@ -411,12 +436,7 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
         // One pull at a time per subscription: a newer pull answers the older one.
         s.waiter?.flush();
         s.waiter = waiter;
-        req.socket.once('close', () => {
-          clearTimeout(timer);
-          if (s.waiter === waiter) {
-            s.waiter = null;
-          }
-        });
+        req.socket.once('close', onClose);
         return;
       }
       case 'Renew': {

@@ -33,6 +33,11 @@ import type {
   TimezoneInfo,
 } from './types.ts';
 import type { HashAlgo } from './crypto.ts';
+import type { EventKind } from '../../../src/shared/query.ts';
+import { CONFIGURED_DETECTIONS, decodeDetectionEnabled, detectionRequest } from './detections.ts';
+
+/** How often a poll also reads the smart detections' switches. */
+const DETECTIONS_EVERY_MS = 5 * 60_000;
 
 const POLL_PARTS: Array<[PollPart, () => SubRequest]> = [
   ['deviceInfo', m.req.deviceInfo],
@@ -71,6 +76,9 @@ export class TapoClient {
   private readonly log;
   /** Number of logins this client has performed (for tests and metrics). */
   loginCount = 0;
+  /** The smart detections' switches as last read, and when (see poll). */
+  private detectionsKnown: Partial<Record<EventKind, boolean>> | null = null;
+  private detectionsAt: number | null = null;
 
   constructor(opts: TapoClientOptions) {
     if (typeof opts.host !== 'string' || opts.host === '') {
@@ -494,15 +502,46 @@ export class TapoClient {
   /** One poll: a single multipleRequest; a part the model lacks never fails the poll. */
   poll(): Promise<CameraPoll> {
     return this.exec(async (s) => {
+      // The smart detections' switches change rarely: the same request asks them now and then.
+      const withDetections = this.detectionsAt === null || Date.now() - this.detectionsAt >= DETECTIONS_EVERY_MS;
       const started = performance.now();
-      const subs = await this.sendMultiple(
-        s,
-        POLL_PARTS.map(([, mk]) => mk())
-      );
+      const subs = await this.sendMultiple(s, [
+        ...POLL_PARTS.map(([, mk]) => mk()),
+        ...(withDetections ? CONFIGURED_DETECTIONS.map(detectionRequest) : []),
+      ]);
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-      return { ...buildPoll(subs, latencyMs), login: s.flow };
+      const poll: CameraPoll = { ...buildPoll(subs.slice(0, POLL_PARTS.length), latencyMs), login: s.flow };
+      if (withDetections) {
+        this.detectionsKnown = decodeDetections(subs.slice(POLL_PARTS.length));
+        this.detectionsAt = Date.now();
+      }
+      poll.detections = this.detectionsKnown;
+      return poll;
     });
   }
+
+  /** Which smart detections the camera has and whether each is on (asked now). */
+  detections(): Promise<Partial<Record<EventKind, boolean>>> {
+    return this.exec(async (s) =>
+      decodeDetections(await this.sendMultiple(s, CONFIGURED_DETECTIONS.map(detectionRequest)))
+    );
+  }
+}
+
+/** The detections the camera answered for; one it lacks (an error code) is left out. */
+function decodeDetections(subs: SubResponse[]): Partial<Record<EventKind, boolean>> {
+  const out: Partial<Record<EventKind, boolean>> = {};
+  CONFIGURED_DETECTIONS.forEach((kind, i) => {
+    const sub = subs[i];
+    if (sub && sub.errorCode === 0) {
+      try {
+        out[kind] = decodeDetectionEnabled(kind, sub.result);
+      } catch {
+        // An answer without the switch says nothing about it.
+      }
+    }
+  });
+  return out;
 }
 
 function bool(v: unknown): boolean {

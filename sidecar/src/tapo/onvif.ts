@@ -96,6 +96,8 @@ export class OnvifEventClient {
   private eventsUrl: string | null = null;
   private sub: Subscription | null = null;
   private readonly open = new Map<OnvifEventKind, number>();
+  /** Kinds this camera has sent a notification of (Initialized counts): the ones it pushes. */
+  private readonly seen = new Set<OnvifEventKind>();
   private abort: AbortController | null = null;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -370,11 +372,20 @@ export class OnvifEventClient {
     }
   }
 
+  /**
+   * Whether the camera pushes this kind: motion always (every Tapo camera with ONVIF does, even
+   * before the first pull has answered), the others once it has sent a notification of them.
+   */
+  delivers(kind: string): boolean {
+    return kind === 'motion' || this.seen.has(kind as OnvifEventKind);
+  }
+
   private handle(n: OnvifNotification): void {
     this.counters.notifications++;
     if (!n.kind || n.active === null) {
       return;
     }
+    this.seen.add(n.kind);
     const now = Date.now();
     // Camera time on our clock; implausible stamps (a camera clock that is way off) fall back to now.
     let t = n.utcTime !== null ? n.utcTime - this.clockOffsetMs : now;

@@ -3,6 +3,7 @@
  * methods return. Colleagues (fleet, http, grafana) code against this file; `client.ts` implements it.
  */
 import type { TapoErrorKind } from './errors.ts';
+import type { EventKind } from '../../../src/shared/query.ts';
 
 /** legacy: hashed password; secure: encrypt_type 3 + securePassthrough; tpap: login version 4 (SPAKE2+, AES-CCM). */
 export type LoginFlow = 'secure' | 'legacy' | 'tpap';
@@ -181,6 +182,8 @@ export interface CameraPoll {
   login?: LoginFlow;
   /** How each part went; a not-supported part never fails the poll. */
   parts: Record<PollPart, PartStatus>;
+  /** The smart detections the camera has, each on or off (read every few minutes); absent when not read. */
+  detections?: Partial<Record<EventKind, boolean>> | null;
 }
 
 /** A raw sub-request/sub-response of multipleRequest. */

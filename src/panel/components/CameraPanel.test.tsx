@@ -598,4 +598,50 @@ describe('CameraPanel', () => {
     expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
     expect(fetch).not.toHaveBeenCalled();
   });
+
+  it('shows the events of the shown cameras below them; a click fetches the picture from the datasource', async () => {
+    const events = createDataFrame({
+      refId: 'E',
+      fields: [
+        { name: 'time', type: FieldType.time, values: [NOW - 9000, NOW - 5000, NOW - 1000] },
+        { name: 'camera_id', type: FieldType.string, values: ['front', 'elsewhere', 'garage'] },
+        { name: 'camera_name', type: FieldType.string, values: ['Front door', 'Elsewhere', 'Garage'] },
+        { name: 'kind', type: FieldType.string, values: ['person', 'motion', 'vehicle'] },
+        { name: 'event_id', type: FieldType.string, values: ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb', ''] },
+        { name: 'picture', type: FieldType.string, values: ['events/aaaaaaaaaaaaaaaa/picture', 'x', ''] },
+        { name: 'thumbnail', type: FieldType.string, values: [`data:image/jpeg;base64,${JPEG(7)}`, '', ''] },
+      ],
+    });
+    const props = panelProps(
+      [
+        ...framesFor([
+          { id: 'front', name: 'Front door' },
+          { id: 'garage', name: 'Garage' },
+        ]),
+        events,
+      ],
+      { eventsView: true, eventsCount: 5 }
+    );
+    props.data.request = {
+      targets: [
+        { refId: 'A', datasource: { type: 'camwatch-tapo-datasource', uid: 'uid-1' } },
+        { refId: 'E', datasource: { type: 'camwatch-tapo-datasource', uid: 'uid-1' } },
+      ],
+    } as never;
+    render(<CameraPanel {...props} />);
+    await settle();
+    expect(screen.getAllByTestId('camera-tile')).toHaveLength(2);
+    const strip = screen.getByTestId('events-strip');
+    const items = within(strip).getAllByRole('listitem');
+    expect(items.map((i) => i.textContent)).toEqual([
+      expect.stringContaining('Vehicle detected'),
+      expect.stringContaining('Person detected'),
+    ]);
+    await user().click(within(strip).getByAltText('Person detected, Front door'));
+    await settle();
+    expect(fetch).toHaveBeenCalledWith(
+      expect.objectContaining({ url: '/api/datasources/uid/uid-1/resources/events/aaaaaaaaaaaaaaaa/picture' })
+    );
+    expect(screen.getByRole('dialog')).toHaveTextContent('Front door: Person detected');
+  });
 });

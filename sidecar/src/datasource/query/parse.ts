@@ -19,6 +19,7 @@ const querySchema = z.object({
   metrics: z.array(z.enum(METRICS)).optional(),
   eventKinds: z.array(z.enum(EVENT_KINDS)).optional(),
   statusChanges: z.boolean().optional(),
+  thumbnails: z.boolean().optional(),
   statuses: z.array(z.enum(CAMERA_STATUSES)).optional(),
   live: z
     .object({

@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { lastAlarmAnswer, type MethodAnswer } from '../device.ts';
+import { SIM_LAST_ALARM_TYPES } from '../detections.ts';
+import type { EventKind } from '../../../../src/shared/query.ts';
 
 export type ChildModel = 'C420' | 'C425' | 'D230';
 
@@ -72,7 +74,7 @@ export class SimulatedChild {
   wakeups = 0;
   /** Requests the child itself answered (not the hub's cached list). */
   requests = 0;
-  lastAlarm: { time: number; type: 'motion' | 'ring' | 'person' } | null = null;
+  lastAlarm: { time: number; type: string } | null = null;
   readonly pairedAt = Math.floor(Date.now() / 1000) - 86_400 * 30;
   private battery: number;
   private temperature: number;
@@ -150,10 +152,10 @@ export class SimulatedChild {
     this.awakeSince = null;
   }
 
-  /** Motion, or a ring on the doorbell: wakes the child and sets its last alarm. */
-  trigger(type: 'motion' | 'ring' | 'person' = this.model === 'D230' ? 'ring' : 'motion'): void {
+  /** Any detection (motion, a ring on the doorbell, a pet, ...): wakes the child and sets its last alarm. */
+  trigger(kind: EventKind = this.model === 'D230' ? 'ring' : 'motion'): void {
     this.wake();
-    this.lastAlarm = { time: Date.now(), type };
+    this.lastAlarm = { time: Date.now(), type: SIM_LAST_ALARM_TYPES[kind] };
   }
 
   /** Advance battery and sleep to now. */
