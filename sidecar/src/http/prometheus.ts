@@ -158,14 +158,12 @@ export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptio
   cameraGauge('camera_person_detection_enabled', 'Whether person detection is switched on.', (_s, l) =>
     ifOnline(l, l?.personDetectionEnabled)
   );
-  new Gauge({
-    name: `${p}camera_detection_enabled`,
-    help: 'Whether each detection the camera has is switched on (motion and person too), by detection.',
-    labelNames: [...camLabels, 'detection'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const s of fleet.cameras()) {
+  family(
+    'camera_detection_enabled',
+    'Whether each detection the camera has is switched on (motion and person too), by detection.',
+    'gauge',
+    (out, cams) => {
+      for (const { s, labels } of cams) {
         const l = s.last;
         const known: Array<[string, boolean | null | undefined]> = [
           ['motion', l?.motionDetectionEnabled],
@@ -175,12 +173,12 @@ export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptio
         for (const [detection, on] of known) {
           const v = ifOnline(l, on);
           if (v !== null) {
-            this.set({ ...labelsOf(s), detection }, Number(v));
+            out.push(`${p}camera_detection_enabled{${labels},detection="${escapeLabel(detection)}"} ${Number(v)}`);
           }
         }
       }
-    },
-  });
+    }
+  );
   cameraGauge('camera_privacy_mode', 'Whether privacy mode (lens mask) is on.', (_s, l) => ifOnline(l, l?.privacyMode));
   cameraGauge(
     'camera_motion_events_last_minute',
