@@ -14,7 +14,7 @@
 import { ByteReader, ByteWriter, CodecError } from './bytes.ts';
 
 export const Kind = { Empty: 0, Const: 1, Runs: 2, Delta: 3, Dod: 4, Xor: 5 } as const;
-export type Kind = (typeof Kind)[keyof typeof Kind];
+export type ColumnKind = (typeof Kind)[keyof typeof Kind];
 
 /** Scaled integers stay well inside 2^53 so that their differences (and zigzag) do too. */
 const MAX_SCALED = 2 ** 50;
@@ -62,7 +62,7 @@ export function decodeColumn(
   end = bytes.length
 ): Float64Array {
   const r = new ByteReader(bytes, start, end);
-  const kind = r.byte() as Kind;
+  const kind = r.byte() as ColumnKind;
   switch (kind) {
     case Kind.Empty:
       out.fill(NaN, 0, n);

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CodecError } from '../../../src/store/codec/bytes.ts';
 import { chunkLength, decodeChunk, encodeChunk } from '../../../src/store/codec/chunk.ts';
-import { Kind, decodeColumn, encodeColumn } from '../../../src/store/codec/column.ts';
+import { Kind, decodeColumn, encodeColumn, type ColumnKind } from '../../../src/store/codec/column.ts';
 import { COLUMNS, NCOLS, pollToRow, rowsToBlock } from '../../../src/store/columns.ts';
 import { realisticPolls, seeded } from '../../helpers/realistic-polls.ts';
 
 /** Encodes, decodes, and checks every value bit for bit (NaN as NaN); returns the encoded bytes. */
-function roundTrip(values: number[], kind?: Kind): Uint8Array {
+function roundTrip(values: number[], kind?: ColumnKind): Uint8Array {
   const bytes = encodeColumn(values);
   if (kind !== undefined) {
     assert.equal(bytes[0], kind, `expected kind ${kind} for ${JSON.stringify(values.slice(0, 6))}…`);
