@@ -82,9 +82,9 @@ async function leakedRead(dir: string): Promise<void> {
   const store = await openSqliteStore({ file });
   await store.writePoll(poll('cam0', Date.now() - HOUR_MS));
   // What the camera-key lookup did: a statement stepped to its first row and never reset.
-  const db = (store as unknown as { db: import('node-sqlite3-wasm').Database }).db;
-  const open = db.prepare('SELECT id FROM cameras');
-  open.get();
+  const db = (store as unknown as { db: import('../src/store/engine.ts').SqliteDatabase }).db;
+  const open = db.prepare('SELECT id FROM cameras').iterate();
+  open.next();
   const level = logger.level;
   logger.level = 'silent'; // the checkpoint warnings this provokes are the point, not the output
   const { peak } = await writeFleet(store, file, Date.now() - HOUR_MS, POLLS_PER_MINUTE, async (simNow) => {
@@ -97,7 +97,7 @@ async function leakedRead(dir: string): Promise<void> {
       `(${POLLS_PER_MINUTE.toLocaleString('en')} polls, ${fmt(perPoll / 1024, 1)} KiB per poll) => ~${fmt((perPoll * POLLS_PER_MINUTE * 60) / 2 ** 30, 1)} GiB ` +
       `after the hour (extrapolated, not written)`
   );
-  open.finalize();
+  open.return?.();
   await store.close();
 }
 

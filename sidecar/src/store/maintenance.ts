@@ -1,12 +1,13 @@
 /**
  * Housekeeping of the history database: compaction of finished windows into chunks, retention,
  * WAL checkpoints, and the background timer that runs them in small steps with a yield between
- * them (node-sqlite3-wasm runs on the main thread: a poll never waits behind more than one step).
+ * them (SQLite runs synchronously on the main thread: a poll never waits behind more than one step).
  */
 import { statSync } from 'node:fs';
 import { setImmediate as yieldNow } from 'node:timers/promises';
 import { logger } from '../log.ts';
-import { COLUMNS, blockToRows, decodeColumn } from './columns.ts';
+import { decodeChunk } from './codec/chunk.ts';
+import { COLUMNS, NCOLS, blockToRows } from './columns.ts';
 import type { Connection } from './connection.ts';
 import { StoreError, type PruneResult } from './types.ts';
 
@@ -62,7 +63,7 @@ export function prune(c: Connection, cutoff: number, maxRows: number): PruneResu
     // Whole windows before the cutoff go, oldest first, a few per call...
     const limit = Math.max(1, Math.floor(maxRows / 50));
     const whole = c
-      .stmt('SELECT DISTINCT camera, start FROM chunks WHERE start <= ? ORDER BY start LIMIT ?')
+      .stmt('SELECT camera, start FROM chunks WHERE start <= ? ORDER BY start LIMIT ?')
       .all([cutoff - c.chunkMs, limit]) as Array<{ camera: number; start: number }>;
     for (const w of whole) {
       deleted +=
@@ -73,10 +74,10 @@ export function prune(c: Connection, cutoff: number, maxRows: number): PruneResu
     } else {
       // ...then the window straddling the cutoff is trimmed, when its first poll is older.
       const straddling = c
-        .stmt('SELECT camera, start, data FROM chunks WHERE col = 0 AND start > ? AND start < ?')
+        .stmt('SELECT camera, start, data FROM chunks WHERE start > ? AND start < ?')
         .all([cutoff - c.chunkMs, cutoff]) as Array<{ camera: number; start: number; data: Uint8Array }>;
       for (const w of straddling) {
-        if (!(decodeColumn(w.data)[0]! < cutoff)) {
+        if (!(decodeChunk(w.data, NCOLS, [0]).cols[0]![0]! < cutoff)) {
           continue;
         }
         const rows = blockToRows(c.readChunk(w.camera, w.start)!);

@@ -13,11 +13,11 @@ import {
   blockToRows,
   colIndex,
   column,
-  decodeColumn,
   rowToPoint,
   type Block,
   type Column,
 } from './columns.ts';
+import { decodeChunk } from './codec/chunk.ts';
 import { marks, type Connection } from './connection.ts';
 import { addEventRates } from './event-rates.ts';
 import {
@@ -203,20 +203,11 @@ function blocks(
   const camMarks = marks(cams.length);
   const colIdx = cols.map(colIndex);
   const chunkRows = c.db.all(
-    `SELECT camera, col, start, data FROM chunks WHERE camera IN (${camMarks}) AND col IN (${colIdx.join(',')}) AND start > ? AND start <= ?`,
+    `SELECT camera, data FROM chunks WHERE camera IN (${camMarks}) AND start > ? AND start <= ?`,
     [...cams, from - c.chunkMs, to]
-  ) as Array<{ camera: number; col: number; start: number; data: Uint8Array }>;
-  const pending = new Map<string, Block>();
+  ) as Array<{ camera: number; data: Uint8Array }>;
   for (const r of chunkRows) {
-    const key = `${r.camera}:${r.start}`;
-    let b = pending.get(key);
-    const values = decodeColumn(r.data);
-    if (!b) {
-      b = { n: values.length, cols: new Array(NCOLS) };
-      pending.set(key, b);
-      out.get(r.camera)!.push(b);
-    }
-    b.cols[r.col] = values;
+    out.get(r.camera)!.push(decodeChunk(r.data, NCOLS, colIdx));
   }
   const raw = c.db.all(
     `SELECT camera, ${cols.join(', ')} FROM polls WHERE camera IN (${camMarks}) AND t >= ? AND t <= ? ORDER BY camera, t`,

@@ -7,8 +7,8 @@
  * `maintenance.ts` (compaction, retention, checkpoints); `schema.ts` holds the tables and
  * `connection.ts` the cached statements and camera keys they share.
  *
- * node-sqlite3-wasm is synchronous and runs on the main thread, so every statement is short and
- * housekeeping runs in small steps with a yield between them.
+ * SQLite (node:sqlite, engine.ts) is synchronous and runs on the main thread, so every statement
+ * is short and housekeeping runs in small steps with a yield between them.
  */
 import { join } from 'node:path';
 import type { EventKind, MotionEvent, PollResult } from '../model.ts';
@@ -27,7 +27,7 @@ import {
   type StoreHistoryRequest,
   type StoredSeries,
 } from './types.ts';
-import { clearStaleVfsLock, loadSqlite, type SqliteDatabase } from './wasm.ts';
+import { openDatabase, removeOldEngineLeftovers, type SqliteDatabase } from './engine.ts';
 import * as writes from './writes.ts';
 
 export type { CheckpointResult } from './maintenance.ts';
@@ -41,6 +41,8 @@ export interface SqliteStoreOptions {
   chunkMs?: number;
   /** Retention for the background pruning; default 24 h. */
   retentionHours?: number;
+  /** Opens the SQLite file (default node:sqlite; the benchmark passes other engines to compare). */
+  openDatabase?: (file: string) => SqliteDatabase;
 }
 
 export const DEFAULT_RETENTION_HOURS = 24;
@@ -49,12 +51,11 @@ export const DB_FILE_NAME = 'tapo-history.sqlite';
 
 export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const file = opts.file ?? join(opts.dataDir ?? process.env.TAPO_DATA_DIR ?? 'data', DB_FILE_NAME);
-  const Database = await loadSqlite();
   const lock = await lockDatabase(file);
   let db: SqliteDatabase | undefined;
   try {
-    clearStaleVfsLock(file);
-    db = new Database(file);
+    removeOldEngineLeftovers(file);
+    db = (opts.openDatabase ?? openDatabase)(file);
     prepareDatabase(db, file);
   } catch (err) {
     try {
