@@ -92,7 +92,9 @@ export class Connection {
       return;
     }
     const blob = encodeChunk(rowsToBlock(rows).cols as Float64Array[]);
-    this.stmt('INSERT OR REPLACE INTO chunks (camera, start, data) VALUES (?,?,?)').run([cam, start, blob]);
+    this.stmt(
+      'INSERT INTO chunks (camera, start, data) VALUES (?,?,?) ON CONFLICT (camera, start) DO UPDATE SET data = excluded.data'
+    ).run([cam, start, blob]);
   }
 
   /** Drops the cached statements (before the database closes: node:sqlite finalizes them with it). */

@@ -8,7 +8,7 @@ import { setImmediate as yieldNow } from 'node:timers/promises';
 import { logger } from '../log.ts';
 import { decodeChunk } from './codec/chunk.ts';
 import { COLUMNS, NCOLS, blockToRows } from './columns.ts';
-import type { Connection } from './connection.ts';
+import { marks, type Connection } from './connection.ts';
 import { StoreError, type PruneResult } from './types.ts';
 
 export interface CheckpointResult {
@@ -19,33 +19,46 @@ export interface CheckpointResult {
   error: string | null;
 }
 
+/** Cameras compacted per step: a step stays short at 1,000 cameras, and scans its window once. */
+const CAMERAS_PER_STEP = 100;
+
 /**
- * Moves raw polls of finished windows into chunk blobs: one (camera, window) per call, in one
- * transaction. Returns false when nothing was left to compact.
+ * Moves raw polls of finished windows into chunks: one window, up to CAMERAS_PER_STEP cameras per
+ * call, in one transaction. Returns false when nothing was left to compact.
  */
 export function compactStep(c: Connection, now: number): boolean {
-  const next = c.first<{ camera: number; t: number }>('SELECT camera, t FROM polls WHERE t < ? ORDER BY t LIMIT 1', [
-    c.windowOf(now),
-  ]);
+  const next = c.first<{ t: number }>('SELECT t FROM polls WHERE t < ? ORDER BY t LIMIT 1', [c.windowOf(now)]);
   if (!next) {
     return false;
   }
   const start = c.windowOf(next.t);
   const end = start + c.chunkMs;
-  const cols = COLUMNS.join(', ');
   c.db.exec('BEGIN');
   try {
-    const raw = c
-      .stmt(`SELECT ${cols} FROM polls WHERE camera = ? AND t >= ? AND t < ?`)
-      .all([next.camera, start, end]) as Array<Record<string, number | null>>;
-    const rows = raw.map((r) => COLUMNS.map((col) => (r[col] === null ? NaN : Number(r[col]))));
-    const existing = c.readChunk(next.camera, start);
-    if (existing) {
-      rows.push(...blockToRows(existing));
+    const cams = (
+      c
+        .stmt('SELECT DISTINCT camera FROM polls WHERE t >= ? AND t < ? ORDER BY camera LIMIT ?')
+        .all([start, end, CAMERAS_PER_STEP]) as Array<{ camera: number }>
+    ).map((r) => r.camera);
+    const raw = c.db.all(
+      `SELECT camera, ${COLUMNS.join(', ')} FROM polls WHERE t >= ? AND t < ? AND camera IN (${marks(cams.length)})`,
+      [start, end, ...cams]
+    ) as Array<Record<string, number | null>>;
+    const byCam = new Map<number, number[][]>(cams.map((cam) => [cam, []]));
+    for (const r of raw) {
+      byCam.get(r.camera!)!.push(COLUMNS.map((col) => (r[col] === null ? NaN : Number(r[col]))));
     }
-    rows.sort((a, b) => a[0] - b[0]);
-    c.writeChunk(next.camera, start, rows);
-    c.stmt('DELETE FROM polls WHERE camera = ? AND t >= ? AND t < ?').run([next.camera, start, end]);
+    for (const [cam, rows] of byCam) {
+      const existing = c.readChunk(cam, start);
+      if (existing) {
+        rows.push(...blockToRows(existing));
+      }
+      rows.sort((a, b) => a[0]! - b[0]!);
+      c.writeChunk(cam, start, rows);
+    }
+    c.db
+      .prepare(`DELETE FROM polls WHERE t >= ? AND t < ? AND camera IN (${marks(cams.length)})`)
+      .run([start, end, ...cams]);
     c.db.exec('COMMIT');
   } catch (err) {
     c.db.exec('ROLLBACK');

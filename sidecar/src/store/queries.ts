@@ -38,10 +38,37 @@ export function history(c: Connection, req: StoreHistoryRequest): StoredSeries[]
     (m): m is Exclude<MetricName, 'motion_events_per_min'> => m !== 'motion_events_per_min'
   );
   const cols = ['t', ...new Set(pollMetrics.map((m) => METRIC_COLUMN[m]))] as Column[];
-  const byCam = pollMetrics.length > 0 ? blocks(c, cams, req.from, req.to, cols) : new Map<number, Block[]>();
-  const eventTimes = req.metrics.includes('motion_events_per_min')
-    ? eventStarts(c, cams, req.from, req.to)
-    : new Map<number, number[]>();
+  const accs = new Map<number, Map<MetricName, BucketAccumulator>>();
+  for (const cam of cams) {
+    accs.set(cam, new Map(req.metrics.map((m) => [m, new BucketAccumulator(plan)])));
+  }
+  if (pollMetrics.length > 0) {
+    // Each block feeds the accumulators as it is decoded (into reused arrays): no block outlives its visit.
+    let online = new Float64Array(0);
+    eachBlock(c, cams, req.from, req.to, cols, true, (cam, b) => {
+      const mine = accs.get(cam)!;
+      const t = column(b, 't');
+      for (const metric of pollMetrics) {
+        let v = column(b, METRIC_COLUMN[metric]);
+        if (metric === 'online') {
+          if (online.length < b.n) {
+            online = new Float64Array(b.n * 2);
+          }
+          for (let i = 0; i < b.n; i++) {
+            online[i] = v[i] === STATUS_CODES.online ? 1 : 0;
+          }
+          v = online;
+        }
+        mine.get(metric)!.addColumn(t, v, req.from, req.to, 0, b.n);
+      }
+    });
+  }
+  if (req.metrics.includes('motion_events_per_min')) {
+    const eventTimes = eventStarts(c, cams, req.from, req.to);
+    for (const cam of cams) {
+      addEventRates(accs.get(cam)!.get('motion_events_per_min')!, eventTimes.get(cam) ?? [], plan, req.from, req.to);
+    }
+  }
 
   const out: StoredSeries[] = [];
   for (const cameraId of req.cameraIds) {
@@ -49,21 +76,7 @@ export function history(c: Connection, req: StoreHistoryRequest): StoredSeries[]
     for (const metric of req.metrics) {
       const agg: Aggregate =
         !req.aggregate || req.aggregate === 'auto' ? (STATE_METRICS.has(metric) ? 'last' : 'avg') : req.aggregate;
-      const acc = new BucketAccumulator(plan);
-      if (cam !== undefined) {
-        if (metric === 'motion_events_per_min') {
-          addEventRates(acc, eventTimes.get(cam) ?? [], plan, req.from, req.to);
-        } else {
-          for (const b of byCam.get(cam) ?? []) {
-            const t = column(b, 't');
-            let v = column(b, METRIC_COLUMN[metric]);
-            if (metric === 'online') {
-              v = v.map((s) => (s === STATUS_CODES.online ? 1 : 0));
-            }
-            acc.addColumn(t, v, req.from, req.to);
-          }
-        }
-      }
+      const acc = (cam !== undefined ? accs.get(cam)?.get(metric) : undefined) ?? new BucketAccumulator(plan);
       const s: StoredSeries = {
         cameraId,
         metric,
@@ -193,21 +206,36 @@ function blocks(
   to: number,
   cols: readonly Column[]
 ): Map<number, Block[]> {
-  const out = new Map<number, Block[]>();
+  const out = new Map<number, Block[]>(cams.map((cam) => [cam, []]));
+  eachBlock(c, cams, from, to, cols, false, (cam, b) => out.get(cam)!.push(b));
+  return out;
+}
+
+/**
+ * Visits the chunks, then the raw rows, of the given cameras overlapping [from, to], as blocks
+ * holding `cols`. With `reuse`, a chunk's columns are decoded into arrays the next visit overwrites.
+ */
+function eachBlock(
+  c: Connection,
+  cams: number[],
+  from: number,
+  to: number,
+  cols: readonly Column[],
+  reuse: boolean,
+  visit: (cam: number, b: Block) => void
+): void {
   if (cams.length === 0) {
-    return out;
-  }
-  for (const cam of cams) {
-    out.set(cam, []);
+    return;
   }
   const camMarks = marks(cams.length);
   const colIdx = cols.map(colIndex);
+  const pool: Array<Float64Array | undefined> | undefined = reuse ? new Array(NCOLS) : undefined;
   const chunkRows = c.db.all(
     `SELECT camera, data FROM chunks WHERE camera IN (${camMarks}) AND start > ? AND start <= ?`,
     [...cams, from - c.chunkMs, to]
   ) as Array<{ camera: number; data: Uint8Array }>;
   for (const r of chunkRows) {
-    out.get(r.camera)!.push(decodeChunk(r.data, NCOLS, colIdx));
+    visit(r.camera, decodeChunk(r.data, NCOLS, colIdx, pool));
   }
   const raw = c.db.all(
     `SELECT camera, ${cols.join(', ')} FROM polls WHERE camera IN (${camMarks}) AND t >= ? AND t <= ? ORDER BY camera, t`,
@@ -227,9 +255,8 @@ function blocks(
     for (const col of cols) {
       b.cols[colIndex(col)] = Float64Array.from(rows, (r) => (r[col] === null ? NaN : Number(r[col])));
     }
-    out.get(cam)!.push(b);
+    visit(cam, b);
   }
-  return out;
 }
 
 /** Motion event starts in [from, to] per camera key. */

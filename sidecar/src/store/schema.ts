@@ -28,11 +28,14 @@ CREATE TABLE IF NOT EXISTS cameras (id INTEGER PRIMARY KEY, key TEXT NOT NULL UN
 CREATE TABLE IF NOT EXISTS polls (camera INTEGER NOT NULL, t INTEGER NOT NULL, status INTEGER NOT NULL,
   latency REAL, rssi REAL, signal REAL, uptime REAL, storage REAL, temp REAL, md INTEGER, pd INTEGER, pm INTEGER,
   batt REAL, chg INTEGER, low INTEGER, pwr INTEGER);
-CREATE INDEX IF NOT EXISTS polls_camera_t ON polls(camera, t);
+-- Only by time: polls arrive in time order, so a commit appends to one leaf of each b-tree
+-- (an index by camera would touch a page per camera). The table holds at most a window or two.
 CREATE INDEX IF NOT EXISTS polls_t ON polls(t);
--- Compacted polls: one encoded chunk (every column, codec/chunk.ts) per camera and window.
-CREATE TABLE IF NOT EXISTS chunks (camera INTEGER NOT NULL, start INTEGER NOT NULL, data BLOB NOT NULL,
-  PRIMARY KEY (camera, start)) WITHOUT ROWID;
+-- Compacted polls: one encoded chunk (every column, codec/chunk.ts) per camera and window. A rowid
+-- table: its cells hold up to ~4 KiB of a 4 KiB page, where a WITHOUT ROWID table's spill to an
+-- overflow page past ~1 KiB (an hour at 30 s is 1-2 KiB encoded).
+CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY, camera INTEGER NOT NULL, start INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS chunks_camera_start ON chunks(camera, start);
 CREATE INDEX IF NOT EXISTS chunks_start ON chunks(start);
 -- The newest full poll per camera (strings included), to resume snapshots after a restart.
 CREATE TABLE IF NOT EXISTS latest (camera INTEGER PRIMARY KEY, poll TEXT NOT NULL, last_seen INTEGER);
@@ -72,6 +75,7 @@ export function prepareDatabase(db: SqliteDatabase, file: string): void {
       setAsideColumnChunks(db);
     }
     db.exec(SCHEMA);
+    db.exec('DROP INDEX IF EXISTS polls_camera_t'); // schema 2's, see SCHEMA
     if (version === 1) {
       // Schema 2 adds the battery columns of hub children; old rows read them as null.
       db.exec('ALTER TABLE polls ADD COLUMN batt REAL; ALTER TABLE polls ADD COLUMN chg INTEGER;');

@@ -13,6 +13,8 @@
 import { join } from 'node:path';
 import type { EventKind, MotionEvent, PollResult } from '../model.ts';
 import { Connection } from './connection.ts';
+import { PollBuffer } from './group-commit.ts';
+import { logger } from '../log.ts';
 import { lockDatabase, type DatabaseLock } from './lock.ts';
 import { Checkpointer, Housekeeping, compactStep, maintain, prune, type CheckpointResult } from './maintenance.ts';
 import * as queries from './queries.ts';
@@ -41,12 +43,15 @@ export interface SqliteStoreOptions {
   chunkMs?: number;
   /** Retention for the background pruning; default 24 h. */
   retentionHours?: number;
+  /** How long a poll may wait for its group commit (group-commit.ts); default 10 s, 0 commits each write. */
+  commitDelayMs?: number;
   /** Opens the SQLite file (default node:sqlite; the benchmark passes other engines to compare). */
   openDatabase?: (file: string) => SqliteDatabase;
 }
 
 export const DEFAULT_RETENTION_HOURS = 24;
 const DEFAULT_CHUNK_MS = 3_600_000;
+const DEFAULT_COMMIT_DELAY_MS = 10_000;
 export const DB_FILE_NAME = 'tapo-history.sqlite';
 
 export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
@@ -78,6 +83,7 @@ export class SqliteStore implements Store {
   private readonly conn: Connection;
   private readonly checkpoints: Checkpointer;
   private readonly housekeeping: Housekeeping;
+  private readonly buffer: PollBuffer;
   private closed = false;
 
   constructor(
@@ -89,6 +95,11 @@ export class SqliteStore implements Store {
     this.retentionMs = (opts.retentionHours ?? DEFAULT_RETENTION_HOURS) * 3_600_000;
     this.conn = new Connection(db, file, opts.chunkMs ?? DEFAULT_CHUNK_MS);
     this.checkpoints = new Checkpointer(this.conn);
+    this.buffer = new PollBuffer(
+      (polls) => writes.writePolls(this.conn, polls),
+      opts.commitDelayMs ?? DEFAULT_COMMIT_DELAY_MS,
+      (err, waiting) => logger.warn({ err: (err as Error).message, waiting }, 'history polls wait for their commit')
+    );
     this.housekeeping = new Housekeeping(
       (retentionMs) => this.maintain(retentionMs),
       this.retentionMs,
@@ -106,10 +117,26 @@ export class SqliteStore implements Store {
     return this.writePolls([poll]);
   }
 
-  /** Several polls in one transaction (the fleet batches polls that finish together). */
+  /** Accepts polls for the next group commit (see PollBuffer); refused when the commit they needed failed. */
   async writePolls(polls: PollResult[]): Promise<void> {
     this.assertOpen();
-    writes.writePolls(this.conn, polls);
+    this.buffer.add(polls);
+  }
+
+  /** Commits the polls that wait for their group commit. */
+  async flush(): Promise<void> {
+    this.assertOpen();
+    this.buffer.flush();
+  }
+
+  /** Before a read or housekeeping: commits what waits, or reads without it when that fails (disk full). */
+  private settle(): void {
+    this.assertOpen();
+    try {
+      this.buffer.flush();
+    } catch (err) {
+      logger.warn({ err: (err as Error).message, waiting: this.buffer.size }, 'history polls wait for their commit');
+    }
   }
 
   /**
@@ -133,12 +160,12 @@ export class SqliteStore implements Store {
   }
 
   async history(req: StoreHistoryRequest): Promise<StoredSeries[]> {
-    this.assertOpen();
+    this.settle();
     return queries.history(this.conn, req);
   }
 
   async points(cameraId: string, from: number, to: number, limit = 10_000): Promise<PollPoint[]> {
-    this.assertOpen();
+    this.settle();
     return queries.points(this.conn, cameraId, from, to, limit);
   }
 
@@ -153,7 +180,7 @@ export class SqliteStore implements Store {
   }
 
   async resume(): Promise<Map<string, CameraResume>> {
-    this.assertOpen();
+    this.settle();
     return queries.resume(this.conn);
   }
 
@@ -167,12 +194,12 @@ export class SqliteStore implements Store {
    * transaction. Returns false when nothing was left to compact.
    */
   compactStep(now = Date.now()): boolean {
-    this.assertOpen();
+    this.settle();
     return compactStep(this.conn, now);
   }
 
   async prune(cutoff: number, maxRows = 500): Promise<PruneResult> {
-    this.assertOpen();
+    this.settle();
     return prune(this.conn, cutoff, maxRows);
   }
 
@@ -213,6 +240,12 @@ export class SqliteStore implements Store {
     }
     const running = this.housekeeping.running;
     this.stopMaintenance();
+    this.buffer.stop();
+    try {
+      this.buffer.flush();
+    } catch (err) {
+      logger.error({ err: (err as Error).message, lost: this.buffer.size }, 'history polls lost at close');
+    }
     this.closed = true;
     await running;
     this.conn.finalize();

@@ -99,6 +99,7 @@ test('a checkpoint that cannot complete is a warning with its figures; the next 
   const warn = t.mock.method(logger, 'warn', () => {});
   const info = t.mock.method(logger, 'info', () => {});
   await store.writePoll(poll('a', BASE));
+  await store.flush(); // committed: the camera's key is there to read
   // A read left open on the connection (what a stepped, never reset statement does).
   const db = (store as unknown as { db: import('../../src/store/engine.ts').SqliteDatabase }).db;
   const open = db.prepare('SELECT id FROM cameras').iterate();

@@ -49,7 +49,9 @@ export function chunkLength(blob: Uint8Array): number {
 export function decodeChunk(
   blob: Uint8Array,
   ncols: number,
-  wanted?: readonly number[]
+  wanted?: readonly number[],
+  /** Arrays to decode into, by column, grown as needed (the result's columns are views of them: use before the next call). */
+  pool?: Array<Float64Array | undefined>
 ): { n: number; cols: Array<Float64Array | undefined> } {
   const r = new ByteReader(blob);
   checkFormat(r.byte());
@@ -68,10 +70,16 @@ export function decodeChunk(
   }
   const cols = new Array<Float64Array | undefined>(ncols);
   for (const c of wanted ?? Array.from({ length: ncols }, (_, i) => i)) {
-    cols[c] =
-      c < stored
-        ? decodeColumn(blob, n, new Float64Array(n), base + offsets[c]!, base + offsets[c + 1]!)
-        : new Float64Array(n).fill(NaN);
+    let into: Float64Array;
+    if (pool) {
+      if (!pool[c] || pool[c]!.length < n) {
+        pool[c] = new Float64Array(Math.max(n, 2 * (pool[c]?.length ?? 0)));
+      }
+      into = pool[c]!.subarray(0, n);
+    } else {
+      into = new Float64Array(n);
+    }
+    cols[c] = c < stored ? decodeColumn(blob, n, into, base + offsets[c]!, base + offsets[c + 1]!) : into.fill(NaN);
   }
   return { n, cols };
 }

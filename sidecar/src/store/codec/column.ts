@@ -11,7 +11,7 @@
  * DELTA, DOD and XOR store the values present and the null runs apart (a "mask").
  * Every kind restores the exact Float64 written (bit for bit, NaN aside).
  */
-import { ByteReader, ByteWriter, CodecError } from './bytes.ts';
+import { ByteWriter, CodecError } from './bytes.ts';
 
 export const Kind = { Empty: 0, Const: 1, Runs: 2, Delta: 3, Dod: 4, Xor: 5 } as const;
 export type ColumnKind = (typeof Kind)[keyof typeof Kind];
@@ -53,29 +53,81 @@ export function encodeColumn(values: ArrayLike<number>): Uint8Array {
   return candidates.reduce((a, b) => (b.length < a.length ? b : a));
 }
 
-/** Decodes `n` values into `out` (a fresh array when not given). */
+/** Where decoding reads: module state, so that the hot loops below call no closures and allocate nothing. */
+let at = 0;
+let end = 0;
+let src: Uint8Array = new Uint8Array(0);
+/** Scratch for XOR: the bytes of one Float64 (little-endian on every Node target). */
+const scratchF64 = new Float64Array(1);
+const scratchU8 = new Uint8Array(scratchF64.buffer);
+
+function u8(): number {
+  if (at >= end) {
+    throw new CodecError('chunk ends early');
+  }
+  return src[at++]!;
+}
+
+function uv(): number {
+  let b = u8();
+  if (b < 128) {
+    return b;
+  }
+  let u = b & 127;
+  let scale = 128;
+  for (;;) {
+    b = u8();
+    u += (b & 127) * scale;
+    if (b < 128) {
+      return u;
+    }
+    scale *= 128;
+    if (scale > 2 ** 56) {
+      throw new CodecError('varint too long');
+    }
+  }
+}
+
+function sv(): number {
+  const u = uv();
+  return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+}
+
+function f64(): number {
+  if (at + 8 > end) {
+    throw new CodecError('chunk ends early');
+  }
+  for (let b = 0; b < 8; b++) {
+    scratchU8[b] = src[at++]!;
+  }
+  return scratchF64[0]!;
+}
+
+/** Decodes `n` values from bytes[start, stop) into `out` (a fresh array when not given). */
 export function decodeColumn(
   bytes: Uint8Array,
   n: number,
-  out = new Float64Array(n),
+  out: Float64Array = new Float64Array(n),
   start = 0,
-  end = bytes.length
+  stop = bytes.length
 ): Float64Array {
-  const r = new ByteReader(bytes, start, end);
-  const kind = r.byte() as ColumnKind;
+  src = bytes;
+  at = start;
+  end = stop;
+  const kind = u8() as ColumnKind;
   switch (kind) {
     case Kind.Empty:
       out.fill(NaN, 0, n);
       return out;
     case Kind.Const:
-      out.fill(r.float64(), 0, n);
+      out.fill(f64(), 0, n);
       return out;
     case Kind.Runs: {
-      const count = r.varint();
+      const count = uv();
       let i = 0;
       for (let k = 0; k < count; k++) {
-        const code = r.varint();
-        const len = r.varint();
+        const code = uv();
+        const len = uv();
         if (i + len > n) {
           throw new CodecError('run past the end of the column');
         }
@@ -87,44 +139,63 @@ export function decodeColumn(
     }
     case Kind.Delta:
     case Kind.Dod: {
-      const mask = readMask(r, n);
-      const p = 10 ** r.byte();
+      const mask = readMask(n);
+      const p = 10 ** u8();
+      const dod = kind === Kind.Dod;
       let m = 0;
       let d = 0;
       let k = 0;
-      return fillMasked(out, n, mask, () => {
-        if (k === 0) {
-          m = r.svarint();
-        } else if (kind === Kind.Delta || k === 1) {
-          d = r.svarint();
-          m += d;
-        } else {
-          d += r.svarint();
-          m += d;
+      let i = 0;
+      for (let r = 0; r < mask.length; r++) {
+        const stopAt = i + mask[r]!;
+        if (r % 2 === 1) {
+          out.fill(NaN, i, stopAt);
+          i = stopAt;
+          continue;
         }
-        k++;
-        return p === 1 ? m : m / p;
-      });
+        for (; i < stopAt; i++, k++) {
+          if (k === 0) {
+            m = sv();
+          } else if (!dod || k === 1) {
+            d = sv();
+            m += d;
+          } else {
+            d += sv();
+            m += d;
+          }
+          out[i] = p === 1 ? m : m / p;
+        }
+      }
+      return out;
     }
     case Kind.Xor: {
-      const mask = readMask(r, n);
-      const scratch = new DataView(new ArrayBuffer(8));
+      const mask = readMask(n);
       let k = 0;
-      return fillMasked(out, n, mask, () => {
-        if (k++ === 0) {
-          scratch.setFloat64(0, r.float64(), false);
-        } else {
-          const control = r.byte();
-          if (control !== 0) {
-            const lead = (control >> 4) & 7;
-            const trail = control & 15;
-            for (let b = lead; b < 8 - trail; b++) {
-              scratch.setUint8(b, scratch.getUint8(b) ^ r.byte());
+      let i = 0;
+      for (let r = 0; r < mask.length; r++) {
+        const stopAt = i + mask[r]!;
+        if (r % 2 === 1) {
+          out.fill(NaN, i, stopAt);
+          i = stopAt;
+          continue;
+        }
+        for (; i < stopAt; i++, k++) {
+          if (k === 0) {
+            f64();
+          } else {
+            const control = u8();
+            if (control !== 0) {
+              // Encoded most significant byte first: byte b is little-endian index 7 - b.
+              const last = 8 - (control & 15);
+              for (let b = (control >> 4) & 7; b < last; b++) {
+                scratchU8[7 - b] ^= u8();
+              }
             }
           }
+          out[i] = scratchF64[0]!;
         }
-        return scratch.getFloat64(0, false);
-      });
+      }
+      return out;
     }
     default:
       throw new CodecError(`unknown column kind ${kind as number}`);
@@ -198,33 +269,16 @@ function writeMask(w: ByteWriter, values: ArrayLike<number>): void {
   }
 }
 
-function readMask(r: ByteReader, n: number): number[] {
-  const count = r.varint();
+function readMask(n: number): number[] {
+  const count = uv();
   const lens = new Array<number>(count);
   let total = 0;
   for (let k = 0; k < count; k++) {
-    lens[k] = r.varint();
+    lens[k] = uv();
     total += lens[k]!;
   }
   expectAll(total, n);
   return lens;
-}
-
-function fillMasked(out: Float64Array, n: number, mask: number[], next: () => number): Float64Array {
-  let i = 0;
-  for (let k = 0; k < mask.length; k++) {
-    const end = i + mask[k]!;
-    if (k % 2 === 1) {
-      out.fill(NaN, i, end);
-      i = end;
-      continue;
-    }
-    for (; i < end; i++) {
-      out[i] = next();
-    }
-  }
-  expectAll(i, n);
-  return out;
 }
 
 function differences(
