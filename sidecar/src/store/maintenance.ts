@@ -9,6 +9,7 @@ import { logger } from '../log.ts';
 import { decodeChunk } from './codec/chunk.ts';
 import { COLUMNS, NCOLS, blockToRows } from './columns.ts';
 import { marks, type Connection } from './connection.ts';
+import { pruneRollups, rollUpRange, thinOut } from './rollup-writes.ts';
 import { StoreError, type PruneResult } from './types.ts';
 
 export interface CheckpointResult {
@@ -55,6 +56,7 @@ export function compactStep(c: Connection, now: number): boolean {
       }
       rows.sort((a, b) => a[0]! - b[0]!);
       c.writeChunk(cam, start, rows);
+      rollUpRange(c, cam, start, end);
     }
     c.db
       .prepare(`DELETE FROM polls WHERE t >= ? AND t < ? AND camera IN (${marks(cams.length)})`)
@@ -99,6 +101,9 @@ export function prune(c: Connection, cutoff: number, maxRows: number): PruneResu
         c.writeChunk(w.camera, w.start, kept);
       }
     }
+    const rollups = pruneRollups(c, cutoff, Math.max(1, Math.floor(maxRows / 50)));
+    deleted += rollups.deleted;
+    done &&= rollups.done;
     for (const [table, col] of [
       ['polls', 't'],
       ['poll_errors', 't'],
@@ -163,12 +168,17 @@ export interface MaintenanceSteps {
   isClosed(): boolean;
   compactStep(now: number): boolean;
   prune(cutoff: number): Promise<PruneResult>;
+  /** Thins aged history out into coarser tiers, a batch per call (thinOut). */
+  thin(now: number): PruneResult;
   checkpoint(): unknown;
 }
 
 /** One housekeeping pass: compaction, retention (each step followed by a yield to the event loop), then a checkpoint. */
 export async function maintain(steps: MaintenanceSteps, retentionMs: number, now: number): Promise<void> {
   while (!steps.isClosed() && steps.compactStep(now)) {
+    await yieldNow();
+  }
+  while (!steps.isClosed() && !steps.thin(now).done) {
     await yieldNow();
   }
   while (!steps.isClosed()) {
@@ -241,5 +251,18 @@ function fileSize(path: string): number | null {
     return statSync(path).size;
   } catch {
     return null;
+  }
+}
+
+/** One batch of thinning out aged history (thinOut), in one transaction. */
+export function thin(c: Connection, now: number, maxRows: number): PruneResult {
+  c.db.exec('BEGIN');
+  try {
+    const r = thinOut(c, now, maxRows);
+    c.db.exec('COMMIT');
+    return r;
+  } catch (err) {
+    c.db.exec('ROLLBACK');
+    throw new StoreError(`thinning history out failed: ${(err as Error).message}`, { cause: err });
   }
 }

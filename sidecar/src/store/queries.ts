@@ -20,6 +20,7 @@ import {
 import { decodeChunk } from './codec/chunk.ts';
 import { marks, type Connection } from './connection.ts';
 import { addEventRates } from './event-rates.ts';
+import { ROLLUP_NCOLS, STAT, TIERS, statColumn, tierFor } from './rollup.ts';
 import {
   STATE_METRICS,
   type Aggregate,
@@ -43,25 +44,7 @@ export function history(c: Connection, req: StoreHistoryRequest): StoredSeries[]
     accs.set(cam, new Map(req.metrics.map((m) => [m, new BucketAccumulator(plan)])));
   }
   if (pollMetrics.length > 0) {
-    // Each block feeds the accumulators as it is decoded (into reused arrays): no block outlives its visit.
-    let online = new Float64Array(0);
-    eachBlock(c, cams, req.from, req.to, cols, true, (cam, b) => {
-      const mine = accs.get(cam)!;
-      const t = column(b, 't');
-      for (const metric of pollMetrics) {
-        let v = column(b, METRIC_COLUMN[metric]);
-        if (metric === 'online') {
-          if (online.length < b.n) {
-            online = new Float64Array(b.n * 2);
-          }
-          for (let i = 0; i < b.n; i++) {
-            online[i] = v[i] === STATUS_CODES.online ? 1 : 0;
-          }
-          v = online;
-        }
-        mine.get(metric)!.addColumn(t, v, req.from, req.to, 0, b.n);
-      }
-    });
+    addPollMetrics(c, req, plan.bucketMs, cams, pollMetrics, cols, accs);
   }
   if (req.metrics.includes('motion_events_per_min')) {
     const eventTimes = eventStarts(c, cams, req.from, req.to);
@@ -93,6 +76,115 @@ export function history(c: Connection, req: StoreHistoryRequest): StoredSeries[]
     }
   }
   return out;
+}
+
+type PollMetric = Exclude<MetricName, 'motion_events_per_min'>;
+
+/**
+ * Feeds the accumulators from the finest data that makes up the plan's buckets exactly: polls, or
+ * a rollup tier when the bucket width is a multiple of its (rollup.ts). Where that level's data
+ * has been thinned out (polls after a week, 5-minute buckets after 90 days), the next coarser one
+ * takes over: each level only adds what is older than everything the finer ones hold.
+ */
+function addPollMetrics(
+  c: Connection,
+  req: StoreHistoryRequest,
+  bucketMs: number,
+  cams: number[],
+  metrics: PollMetric[],
+  cols: Column[],
+  accs: Map<number, Map<MetricName, BucketAccumulator>>
+): void {
+  const tier = tierFor(bucketMs);
+  const first = tier ? TIERS.indexOf(tier) + 1 : 0;
+  /** Per camera: levels after the first add only times before this. */
+  const bound = new Map<number, number>(cams.map((cam) => [cam, Infinity]));
+  let online = new Float64Array(0);
+  const feedPolls = (cam: number, b: Block) => {
+    const mine = accs.get(cam)!;
+    const to = Math.min(req.to, bound.get(cam)! - 1);
+    const t = column(b, 't');
+    for (const metric of metrics) {
+      let v = column(b, METRIC_COLUMN[metric]);
+      if (metric === 'online') {
+        if (online.length < b.n) {
+          online = new Float64Array(b.n * 2);
+        }
+        for (let i = 0; i < b.n; i++) {
+          online[i] = v[i] === STATUS_CODES.online ? 1 : 0;
+        }
+        v = online;
+      }
+      mine.get(metric)!.addColumn(t, v, req.from, to, 0, b.n);
+    }
+  };
+  // Polls not compacted yet are the newest of all, at every level.
+  eachRawBlock(c, cams, req.from, req.to, cols, feedPolls);
+  lowerBound(
+    bound,
+    c.db.all(`SELECT camera, min(t) AS lo FROM polls WHERE camera IN (${marks(cams.length)}) GROUP BY camera`, cams)
+  );
+  for (let level = first; level <= TIERS.length; level++) {
+    if (level === 0) {
+      eachChunk(c, cams, req.from, req.to, cols, true, feedPolls);
+      lowerBound(
+        bound,
+        c.db.all(
+          `SELECT camera, min(start) AS lo FROM chunks WHERE camera IN (${marks(cams.length)}) GROUP BY camera`,
+          cams
+        )
+      );
+      continue;
+    }
+    const t = TIERS[level - 1]!;
+    const wanted = [0, ...cols.slice(1).flatMap((col) => Object.values(STAT).map((k) => statColumn(colIndex(col), k)))];
+    const pool: Array<Float64Array | undefined> = new Array(ROLLUP_NCOLS);
+    const rows = c.db.all(
+      `SELECT camera, data FROM rollups WHERE tier = ? AND camera IN (${marks(cams.length)}) AND start > ? AND start <= ?`,
+      [t.id, ...cams, req.from - t.windowMs, req.to]
+    ) as Array<{ camera: number; data: Uint8Array }>;
+    for (const r of rows) {
+      const b = decodeChunk(r.data, ROLLUP_NCOLS, wanted, pool);
+      const mine = accs.get(r.camera)!;
+      const to = Math.min(req.to, bound.get(r.camera)! - 1);
+      for (const metric of metrics) {
+        const col = colIndex(METRIC_COLUMN[metric]);
+        const stat = (k: number) => b.cols[statColumn(col, k)]!;
+        let last = stat(STAT.last);
+        if (metric === 'online') {
+          last = last.map((s) => (s === STATUS_CODES.online ? 1 : 0));
+        }
+        mine
+          .get(metric)!
+          .addRollups(
+            b.cols[0]!,
+            stat(STAT.n),
+            stat(STAT.sum),
+            stat(STAT.min),
+            stat(STAT.max),
+            last,
+            req.from,
+            to,
+            b.n
+          );
+      }
+    }
+    lowerBound(
+      bound,
+      c.db.all(
+        `SELECT camera, min(start) AS lo FROM rollups WHERE tier = ? AND camera IN (${marks(cams.length)}) GROUP BY camera`,
+        [t.id, ...cams]
+      )
+    );
+  }
+}
+
+function lowerBound(bound: Map<number, number>, rows: unknown[]): void {
+  for (const r of rows as Array<{ camera: number; lo: number | null }>) {
+    if (r.lo !== null && r.lo < bound.get(r.camera)!) {
+      bound.set(r.camera, r.lo);
+    }
+  }
 }
 
 /** Raw points of one camera in [from, to], oldest first, at most `limit` (the newest), with their errors. */
@@ -207,15 +299,13 @@ function blocks(
   cols: readonly Column[]
 ): Map<number, Block[]> {
   const out = new Map<number, Block[]>(cams.map((cam) => [cam, []]));
-  eachBlock(c, cams, from, to, cols, false, (cam, b) => out.get(cam)!.push(b));
+  eachChunk(c, cams, from, to, cols, false, (cam, b) => out.get(cam)!.push(b));
+  eachRawBlock(c, cams, from, to, cols, (cam, b) => out.get(cam)!.push(b));
   return out;
 }
 
-/**
- * Visits the chunks, then the raw rows, of the given cameras overlapping [from, to], as blocks
- * holding `cols`. With `reuse`, a chunk's columns are decoded into arrays the next visit overwrites.
- */
-function eachBlock(
+/** Visits the chunks of the given cameras overlapping [from, to], as blocks holding `cols` (with `reuse`, in arrays the next visit overwrites). */
+function eachChunk(
   c: Connection,
   cams: number[],
   from: number,
@@ -227,18 +317,31 @@ function eachBlock(
   if (cams.length === 0) {
     return;
   }
-  const camMarks = marks(cams.length);
   const colIdx = cols.map(colIndex);
   const pool: Array<Float64Array | undefined> | undefined = reuse ? new Array(NCOLS) : undefined;
   const chunkRows = c.db.all(
-    `SELECT camera, data FROM chunks WHERE camera IN (${camMarks}) AND start > ? AND start <= ?`,
+    `SELECT camera, data FROM chunks WHERE camera IN (${marks(cams.length)}) AND start > ? AND start <= ?`,
     [...cams, from - c.chunkMs, to]
   ) as Array<{ camera: number; data: Uint8Array }>;
   for (const r of chunkRows) {
     visit(r.camera, decodeChunk(r.data, NCOLS, colIdx, pool));
   }
+}
+
+/** Visits the polls not compacted yet of the given cameras in [from, to], a block per camera holding `cols`. */
+function eachRawBlock(
+  c: Connection,
+  cams: number[],
+  from: number,
+  to: number,
+  cols: readonly Column[],
+  visit: (cam: number, b: Block) => void
+): void {
+  if (cams.length === 0) {
+    return;
+  }
   const raw = c.db.all(
-    `SELECT camera, ${cols.join(', ')} FROM polls WHERE camera IN (${camMarks}) AND t >= ? AND t <= ? ORDER BY camera, t`,
+    `SELECT camera, ${cols.join(', ')} FROM polls WHERE camera IN (${marks(cams.length)}) AND t >= ? AND t <= ? ORDER BY camera, t`,
     [...cams, from, to]
   ) as Array<Record<string, number | null>>;
   const byCam = new Map<number, Array<Record<string, number | null>>>();

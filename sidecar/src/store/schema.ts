@@ -3,6 +3,8 @@
  * versions 1 and 2), and the journal's bounds. Run once on a freshly opened connection.
  */
 import type { SqliteDatabase } from './engine.ts';
+import { Connection } from './connection.ts';
+import { rollUpAll } from './rollup-writes.ts';
 import { convertColumnChunks, hasColumnChunks, setAsideColumnChunks } from './migrate-chunks.ts';
 import { StoreError } from './types.ts';
 import { logger } from '../log.ts';
@@ -36,6 +38,11 @@ CREATE INDEX IF NOT EXISTS polls_t ON polls(t);
 -- overflow page past ~1 KiB (an hour at 30 s is 1-2 KiB encoded).
 CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY, camera INTEGER NOT NULL, start INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS chunks_camera_start ON chunks(camera, start);
+-- Downsampled polls (rollup.ts): per tier, camera and window, one chunk of per-bucket count, sum,
+-- min, max and last of every column.
+CREATE TABLE IF NOT EXISTS rollups (id INTEGER PRIMARY KEY, tier INTEGER NOT NULL, camera INTEGER NOT NULL, start INTEGER NOT NULL,
+  data BLOB NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS rollups_tier_camera_start ON rollups(tier, camera, start);
 CREATE INDEX IF NOT EXISTS chunks_start ON chunks(start);
 -- The newest full poll per camera (strings included), to resume snapshots after a restart.
 CREATE TABLE IF NOT EXISTS latest (camera INTEGER PRIMARY KEY, poll TEXT NOT NULL, last_seen INTEGER);
@@ -52,7 +59,7 @@ CREATE INDEX IF NOT EXISTS status_changes_t ON status_changes(t);
 `;
 
 /** Sets the connection's journal and cache, then creates or migrates the tables (one transaction). */
-export function prepareDatabase(db: SqliteDatabase, file: string): void {
+export function prepareDatabase(db: SqliteDatabase, file: string, chunkMs: number): void {
   // One sidecar owns the file (lock.ts), so an exclusive lock costs nothing, and with it SQLite
   // keeps the WAL index in heap memory: no -shm file beside the database.
   db.exec(`PRAGMA page_size=${PAGE_SIZE}`); // takes effect only when the file is created
@@ -83,6 +90,7 @@ export function prepareDatabase(db: SqliteDatabase, file: string): void {
     }
     if (oldChunks) {
       const windows = convertColumnChunks(db);
+      rollUpAll(new Connection(db, file, chunkMs));
       logger.info({ file, windows, from: version, to: SCHEMA_VERSION }, 'history migrated to compact chunks');
     }
     db.exec(`PRAGMA user_version=${SCHEMA_VERSION}`);

@@ -11,12 +11,21 @@
  * is short and housekeeping runs in small steps with a yield between them.
  */
 import { join } from 'node:path';
+import { HISTORY_DEFAULT_RETENTION_HOURS } from '../../../src/shared/query.ts';
 import type { EventKind, MotionEvent, PollResult } from '../model.ts';
 import { Connection } from './connection.ts';
 import { PollBuffer } from './group-commit.ts';
 import { logger } from '../log.ts';
 import { lockDatabase, type DatabaseLock } from './lock.ts';
-import { Checkpointer, Housekeeping, compactStep, maintain, prune, type CheckpointResult } from './maintenance.ts';
+import {
+  Checkpointer,
+  Housekeeping,
+  compactStep,
+  maintain,
+  prune,
+  thin,
+  type CheckpointResult,
+} from './maintenance.ts';
 import * as queries from './queries.ts';
 import { prepareDatabase } from './schema.ts';
 import {
@@ -41,7 +50,7 @@ export interface SqliteStoreOptions {
   file?: string;
   /** Width of a compacted chunk; default 1 h. */
   chunkMs?: number;
-  /** Retention for the background pruning; default 24 h. */
+  /** Retention for the background pruning; default a year. */
   retentionHours?: number;
   /** How long a poll may wait for its group commit (group-commit.ts); default 10 s, 0 commits each write. */
   commitDelayMs?: number;
@@ -49,7 +58,7 @@ export interface SqliteStoreOptions {
   openDatabase?: (file: string) => SqliteDatabase;
 }
 
-export const DEFAULT_RETENTION_HOURS = 24;
+export const DEFAULT_RETENTION_HOURS = HISTORY_DEFAULT_RETENTION_HOURS;
 const DEFAULT_CHUNK_MS = 3_600_000;
 const DEFAULT_COMMIT_DELAY_MS = 10_000;
 export const DB_FILE_NAME = 'tapo-history.sqlite';
@@ -61,7 +70,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<Sq
   try {
     removeOldEngineLeftovers(file);
     db = (opts.openDatabase ?? openDatabase)(file);
-    prepareDatabase(db, file);
+    prepareDatabase(db, file, opts.chunkMs ?? DEFAULT_CHUNK_MS);
   } catch (err) {
     try {
       db?.close();
@@ -209,6 +218,7 @@ export class SqliteStore implements Store {
       isClosed: () => this.closed,
       compactStep: (t: number) => this.compactStep(t),
       prune: (cutoff: number) => this.prune(cutoff),
+      thin: (t: number) => thin(this.conn, t, 50),
       checkpoint: () => this.checkpoint(),
     };
     return maintain(steps, retentionMs, now);

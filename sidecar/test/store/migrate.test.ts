@@ -82,6 +82,24 @@ test('a schema-2 store is migrated on first start with every value of every poll
       assert.equal(pts.find((q) => q.time === p.time)?.error, p.error);
     }
   }
+  // 10-minute buckets come from the 5-minute tier the migration built (and the polls not yet compacted).
+  const tenMinutes = await store.history({
+    cameraIds: cameras,
+    metrics: ['latency_ms'],
+    from: V2_FROM,
+    to: V2_TO - 1,
+    maxPoints: 19,
+    withMinMax: true,
+  });
+  for (const s of tenMinutes) {
+    assert.equal(s.bucketMs, 600_000);
+    const own = polls.filter((p) => p.cameraId === s.cameraId && p.latencyMs !== null);
+    s.times.forEach((start, i) => {
+      const inBucket = own.filter((p) => p.time >= start && p.time < start + 600_000).map((p) => p.latencyMs!);
+      assert.equal(s.min![i], inBucket.length ? Math.min(...inBucket) : null, `${s.cameraId} min at ${start}`);
+      assert.equal(s.max![i], inBucket.length ? Math.max(...inBucket) : null, `${s.cameraId} max at ${start}`);
+    });
+  }
   assert.deepEqual(await store.events(cameras, V2_FROM, V2_TO), V2_EVENTS);
   assert.deepEqual(await store.statusChanges(cameras, V2_FROM, V2_TO), V2_CHANGES);
   const resume = await store.resume();
