@@ -9,7 +9,8 @@
  *    and counters, where a steady step costs one byte);
  *  - XOR: any other float, XORed with the previous, keeping only the bytes that changed.
  * DELTA, DOD and XOR store the values present and the null runs apart (a "mask").
- * Every kind restores the exact Float64 written (bit for bit, NaN aside).
+ * XOR is tried only for values with no short decimal form. Every kind restores the exact Float64
+ * written (bit for bit, NaN aside).
  */
 import { ByteWriter, CodecError } from './bytes.ts';
 
@@ -40,7 +41,7 @@ export function encodeColumn(values: ArrayLike<number>): Uint8Array {
     w.float64(present[0]!);
     return w.finish();
   }
-  const candidates: Uint8Array[] = [xor(values, present)];
+  const candidates: Uint8Array[] = [];
   if (present.every((v) => Number.isInteger(v) && Math.abs(v) < MAX_SCALED && !Object.is(v, -0))) {
     candidates.push(runs(values));
   }
@@ -49,6 +50,10 @@ export function encodeColumn(values: ArrayLike<number>): Uint8Array {
     const p = 10 ** scale;
     const ints = present.map((v) => Math.round(v * p));
     candidates.push(differences(values, ints, scale, Kind.Delta), differences(values, ints, scale, Kind.Dod));
+  } else {
+    // XOR only where no short decimal form exists: it is the slowest to try, and scaled
+    // differences of short decimals come out smaller.
+    candidates.push(xor(values, present));
   }
   return candidates.reduce((a, b) => (b.length < a.length ? b : a));
 }
@@ -311,33 +316,35 @@ function xor(values: ArrayLike<number>, present: number[]): Uint8Array {
   const w = new ByteWriter();
   w.byte(Kind.Xor);
   writeMask(w, values);
-  const prev = new DataView(new ArrayBuffer(8));
-  const cur = new DataView(new ArrayBuffer(8));
+  // Bytes of the previous and current value, little-endian: big-endian byte b is index 7 - b.
+  const prevF = new Float64Array(1);
+  const prev = new Uint8Array(prevF.buffer);
+  const curF = new Float64Array(1);
+  const cur = new Uint8Array(curF.buffer);
   for (let k = 0; k < present.length; k++) {
+    curF[0] = present[k]!;
     if (k === 0) {
       w.float64(present[0]!);
-      prev.setFloat64(0, present[0]!, false);
-      continue;
-    }
-    cur.setFloat64(0, present[k]!, false);
-    let lead = 0;
-    while (lead < 8 && (cur.getUint8(lead) ^ prev.getUint8(lead)) === 0) {
-      lead++;
-    }
-    if (lead === 8) {
-      w.byte(0);
     } else {
-      let trail = 0;
-      while ((cur.getUint8(7 - trail) ^ prev.getUint8(7 - trail)) === 0) {
-        trail++;
+      let lead = 0;
+      while (lead < 8 && cur[7 - lead] === prev[7 - lead]) {
+        lead++;
       }
-      // Changed: the top bit set (0 means unchanged), then the zero bytes before and after the change.
-      w.byte(0x80 | (lead << 4) | trail);
-      for (let b = lead; b < 8 - trail; b++) {
-        w.byte(cur.getUint8(b) ^ prev.getUint8(b));
+      if (lead === 8) {
+        w.byte(0);
+      } else {
+        let trail = 0;
+        while (cur[trail] === prev[trail]) {
+          trail++;
+        }
+        // Changed: the top bit set (0 means unchanged), then the zero bytes before and after the change.
+        w.byte(0x80 | (lead << 4) | trail);
+        for (let b = lead; b < 8 - trail; b++) {
+          w.byte(cur[7 - b]! ^ prev[7 - b]!);
+        }
       }
     }
-    prev.setFloat64(0, present[k]!, false);
+    prevF[0] = curF[0]!;
   }
   return w.finish();
 }
