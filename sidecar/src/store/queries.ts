@@ -20,7 +20,7 @@ import {
 import { decodeChunk } from './codec/chunk.ts';
 import { marks, type Connection } from './connection.ts';
 import { addEventRates } from './event-rates.ts';
-import { ROLLUP_NCOLS, STAT, TIERS, statColumn, tierFor } from './rollup.ts';
+import { STAT, STORED_NCOLS, TIERS, tierFor } from './rollup.ts';
 import {
   STATE_METRICS,
   type Aggregate,
@@ -137,19 +137,22 @@ function addPollMetrics(
       continue;
     }
     const t = TIERS[level - 1]!;
-    const wanted = [0, ...cols.slice(1).flatMap((col) => Object.values(STAT).map((k) => statColumn(colIndex(col), k)))];
-    const pool: Array<Float64Array | undefined> = new Array(ROLLUP_NCOLS);
+    const metricsOf = new Map<number, PollMetric[]>();
+    for (const metric of metrics) {
+      const col = colIndex(METRIC_COLUMN[metric]);
+      metricsOf.set(col, [...(metricsOf.get(col) ?? []), metric]);
+    }
+    const pool: Array<Float64Array | undefined> = new Array(STORED_NCOLS);
     const rows = c.db.all(
-      `SELECT camera, data FROM rollups WHERE tier = ? AND camera IN (${marks(cams.length)}) AND start > ? AND start <= ?`,
+      `SELECT camera, col, data FROM rollups WHERE tier = ? AND camera IN (${marks(cams.length)}) AND start > ? AND start <= ? AND col IN (${[...metricsOf.keys()].join(',')})`,
       [t.id, ...cams, req.from - t.windowMs, req.to]
-    ) as Array<{ camera: number; data: Uint8Array }>;
+    ) as Array<{ camera: number; col: number; data: Uint8Array }>;
     for (const r of rows) {
-      const b = decodeChunk(r.data, ROLLUP_NCOLS, wanted, pool);
+      const b = decodeChunk(r.data, STORED_NCOLS, undefined, pool);
       const mine = accs.get(r.camera)!;
       const to = Math.min(req.to, bound.get(r.camera)! - 1);
-      for (const metric of metrics) {
-        const col = colIndex(METRIC_COLUMN[metric]);
-        const stat = (k: number) => b.cols[statColumn(col, k)]!;
+      const stat = (k: number) => b.cols[1 + k]!;
+      for (const metric of metricsOf.get(r.col) ?? []) {
         let last = stat(STAT.last);
         if (metric === 'online') {
           last = last.map((s) => (s === STATUS_CODES.online ? 1 : 0));

@@ -6,7 +6,18 @@
 import { decodeChunk, encodeChunk } from './codec/chunk.ts';
 import { NCOLS, rowsToBlock, type Block } from './columns.ts';
 import type { Connection } from './connection.ts';
-import { RAW_KEEP_MS, ROLLUP_NCOLS, TIERS, rollUp, type Tier } from './rollup.ts';
+import {
+  NSTATS,
+  RAW_KEEP_MS,
+  ROLLUP_NCOLS,
+  STAT,
+  STORED_NCOLS,
+  TIERS,
+  rollUp,
+  statColumn,
+  type Tier,
+} from './rollup.ts';
+import { StoreError } from './types.ts';
 
 const COARSEST = TIERS.at(-1)!.bucketMs;
 
@@ -50,28 +61,51 @@ function readPolls(c: Connection, cam: number, lo: number, hi: number): Block {
   return all.length > 0 ? rowsToBlock(all) : { n: 0, cols: Array.from({ length: NCOLS }, () => new Float64Array(0)) };
 }
 
+/** A tier window's rows (every column, rollup.ts's layout), assembled from its per-column chunks. */
 function readTierRows(c: Connection, tier: Tier, cam: number, start: number): number[][] {
-  const row = c.first<{ data: Uint8Array }>('SELECT data FROM rollups WHERE tier = ? AND camera = ? AND start = ?', [
-    tier.id,
-    cam,
-    start,
-  ]);
-  if (!row) {
-    return [];
+  const stored = c
+    .stmt('SELECT col, data FROM rollups WHERE tier = ? AND camera = ? AND start = ?')
+    .all([tier.id, cam, start]) as Array<{ col: number; data: Uint8Array }>;
+  let rows: number[][] = [];
+  for (const r of stored) {
+    const b = decodeChunk(r.data, STORED_NCOLS);
+    if (rows.length === 0) {
+      rows = Array.from({ length: b.n }, (_, i) => {
+        const row = new Array<number>(ROLLUP_NCOLS).fill(NaN);
+        row[0] = b.cols[0]![i]!;
+        for (let col = 1; col < NCOLS; col++) {
+          row[statColumn(col, STAT.n)] = 0;
+        }
+        return row;
+      });
+    }
+    if (b.n !== rows.length || r.col < 1 || r.col >= NCOLS) {
+      throw new StoreError(`rollup of camera ${cam} at ${start}: column ${r.col} does not match its window`);
+    }
+    for (let i = 0; i < b.n; i++) {
+      for (let k = 0; k < NSTATS; k++) {
+        rows[i]![statColumn(r.col, k)] = b.cols[1 + k]![i]!;
+      }
+    }
   }
-  const b = decodeChunk(row.data, ROLLUP_NCOLS);
-  return Array.from({ length: b.n }, (_, i) => b.cols.map((col) => col![i]!));
+  return rows;
 }
 
+/** Stores a tier window's rows, a chunk per poll column that has values: [start, n, sum, min, max, last]. */
 function writeTierRows(c: Connection, tier: Tier, cam: number, start: number, rows: number[][]): void {
+  c.stmt('DELETE FROM rollups WHERE tier = ? AND camera = ? AND start = ?').run([tier.id, cam, start]);
   if (rows.length === 0) {
-    c.stmt('DELETE FROM rollups WHERE tier = ? AND camera = ? AND start = ?').run([tier.id, cam, start]);
     return;
   }
-  const cols = Array.from({ length: ROLLUP_NCOLS }, (_, k) => Float64Array.from(rows, (r) => r[k]!));
-  c.stmt(
-    'INSERT INTO rollups (tier, camera, start, data) VALUES (?,?,?,?) ON CONFLICT (tier, camera, start) DO UPDATE SET data = excluded.data'
-  ).run([tier.id, cam, start, encodeChunk(cols)]);
+  const t = Float64Array.from(rows, (r) => r[0]!);
+  const insert = c.stmt('INSERT INTO rollups (tier, camera, start, col, data) VALUES (?,?,?,?,?)');
+  for (let col = 1; col < NCOLS; col++) {
+    const stats = Array.from({ length: NSTATS }, (_, k) => Float64Array.from(rows, (r) => r[statColumn(col, k)]!));
+    if (stats[STAT.n]!.every((n) => n === 0)) {
+      continue;
+    }
+    insert.run([tier.id, cam, start, col, encodeChunk([t, ...stats])]);
+  }
 }
 
 /** Rolls up every camera's chunks (after a migration from a store without tiers). */
@@ -94,7 +128,7 @@ export function pruneRollups(c: Connection, cutoff: number, limit: number): { de
   let deleted = 0;
   for (const tier of TIERS) {
     const whole = c
-      .stmt('SELECT camera, start FROM rollups WHERE tier = ? AND start <= ? ORDER BY start LIMIT ?')
+      .stmt('SELECT DISTINCT camera, start FROM rollups WHERE tier = ? AND start <= ? ORDER BY start LIMIT ?')
       .all([tier.id, cutoff - tier.windowMs, limit]) as Array<{ camera: number; start: number }>;
     for (const w of whole) {
       deleted += c
@@ -105,7 +139,7 @@ export function pruneRollups(c: Connection, cutoff: number, limit: number): { de
       return { deleted, done: false };
     }
     const straddling = c
-      .stmt('SELECT camera, start FROM rollups WHERE tier = ? AND start > ? AND start < ?')
+      .stmt('SELECT DISTINCT camera, start FROM rollups WHERE tier = ? AND start > ? AND start < ?')
       .all([tier.id, cutoff - tier.windowMs, cutoff]) as Array<{ camera: number; start: number }>;
     for (const w of straddling) {
       const rows = readTierRows(c, tier, w.camera, w.start);
@@ -137,7 +171,7 @@ export function thinOut(c: Connection, now: number, limit: number): { deleted: n
   }
   for (const tier of TIERS.slice(0, -1)) {
     const oldTier = c
-      .stmt('SELECT camera, start FROM rollups WHERE tier = ? AND start <= ? ORDER BY start LIMIT ?')
+      .stmt('SELECT DISTINCT camera, start FROM rollups WHERE tier = ? AND start <= ? ORDER BY start LIMIT ?')
       .all([tier.id, now - tier.keepMs - tier.windowMs, limit]) as Array<{ camera: number; start: number }>;
     for (const w of oldTier) {
       deleted += c

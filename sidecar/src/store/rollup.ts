@@ -8,6 +8,7 @@
  * A tier's rows are stored as chunks (codec/chunk.ts) of `windowMs` per camera; the status column
  * rolls up "online" (1/0), except its last value, which keeps the status code.
  */
+import { decimalScale } from './codec/column.ts';
 import { NCOLS, STATUS_CODES, type Block } from './columns.ts';
 
 const DAY = 86_400_000;
@@ -30,8 +31,11 @@ export const TIERS: readonly Tier[] = [
 
 /** Per value column: count, sum, min, max, last (column 0 is the bucket's start). */
 export const STAT = { n: 0, sum: 1, min: 2, max: 3, last: 4 } as const;
-const NSTATS = 5;
+export const NSTATS = 5;
+/** Every column's statistics in one row (how rollUp computes them). */
 export const ROLLUP_NCOLS = 1 + (NCOLS - 1) * NSTATS;
+/** A stored rollup chunk holds one poll column: the bucket starts, then its statistics (STAT order). */
+export const STORED_NCOLS = 1 + NSTATS;
 
 /** The rollup column holding `stat` of poll column `col` (1..NCOLS-1). */
 export function statColumn(col: number, stat: number): number {
@@ -49,9 +53,20 @@ export function tierFor(bucketMs: number): Tier | null {
   return best;
 }
 
-/** Rolls polls (a block holding every column) up into buckets of `bucketMs`, as rows sorted by time. */
+/**
+ * Rolls polls (a block holding every column) up into buckets of `bucketMs`, as rows sorted by time.
+ * Sums of short decimals (latency in tenths, whole dBm) are added as scaled integers, so they stay
+ * short decimals: exact, and encoded as differences rather than XOR (smaller, faster to read).
+ */
 export function rollUp(b: Block, bucketMs: number): number[][] {
   const t = b.cols[0]!;
+  const scales = b.cols.map((col, c) => {
+    if (c === 0) {
+      return 1;
+    }
+    const k = decimalScale(Array.from(col!).filter((v) => v === v));
+    return k === null ? null : 10 ** k;
+  });
   const order = Array.from({ length: b.n }, (_, i) => i).sort((x, y) => t[x]! - t[y]!);
   const rows: number[][] = [];
   let row: number[] | null = null;
@@ -72,11 +87,22 @@ export function rollUp(b: Block, bucketMs: number): number[][] {
       }
       const v = c === 1 ? (raw === STATUS_CODES.online ? 1 : 0) : raw;
       const n = row[statColumn(c, STAT.n)]!;
+      const p = c === 1 ? 1 : scales[c];
       row[statColumn(c, STAT.n)] = n + 1;
-      row[statColumn(c, STAT.sum)] = n === 0 ? v : row[statColumn(c, STAT.sum)]! + v;
+      // Scaled: the running sum is kept in units of 10^-k until the bucket is done (below).
+      const add = p ? Math.round(v * p) : v;
+      row[statColumn(c, STAT.sum)] = n === 0 ? add : row[statColumn(c, STAT.sum)]! + add;
       row[statColumn(c, STAT.min)] = n === 0 ? v : Math.min(row[statColumn(c, STAT.min)]!, v);
       row[statColumn(c, STAT.max)] = n === 0 ? v : Math.max(row[statColumn(c, STAT.max)]!, v);
       row[statColumn(c, STAT.last)] = raw;
+    }
+  }
+  for (let c = 2; c < NCOLS; c++) {
+    const p = scales[c];
+    if (p && p !== 1) {
+      for (const row of rows) {
+        row[statColumn(c, STAT.sum)] = row[statColumn(c, STAT.sum)]! / p;
+      }
     }
   }
   return rows;

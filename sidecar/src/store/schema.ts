@@ -38,11 +38,11 @@ CREATE INDEX IF NOT EXISTS polls_t ON polls(t);
 -- overflow page past ~1 KiB (an hour at 30 s is 1-2 KiB encoded).
 CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY, camera INTEGER NOT NULL, start INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS chunks_camera_start ON chunks(camera, start);
--- Downsampled polls (rollup.ts): per tier, camera and window, one chunk of per-bucket count, sum,
--- min, max and last of every column.
+-- Downsampled polls (rollup.ts): per tier, camera, window and poll column (a query reads only its
+-- own), one chunk of the buckets' start, count, sum, min, max and last; columns without values have no row.
 CREATE TABLE IF NOT EXISTS rollups (id INTEGER PRIMARY KEY, tier INTEGER NOT NULL, camera INTEGER NOT NULL, start INTEGER NOT NULL,
-  data BLOB NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS rollups_tier_camera_start ON rollups(tier, camera, start);
+  col INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS rollups_tier_camera_start_col ON rollups(tier, camera, start, col);
 CREATE INDEX IF NOT EXISTS chunks_start ON chunks(start);
 -- The newest full poll per camera (strings included), to resume snapshots after a restart.
 CREATE TABLE IF NOT EXISTS latest (camera INTEGER PRIMARY KEY, poll TEXT NOT NULL, last_seen INTEGER);

@@ -217,7 +217,7 @@ function expectAll(i: number, n: number): void {
 }
 
 /** The fewest decimals that hold every value exactly as a scaled integer, or null. */
-function decimalScale(values: number[]): number | null {
+export function decimalScale(values: number[]): number | null {
   for (let k = 0; k <= MAX_DECIMALS; k++) {
     const p = 10 ** k;
     if (
