@@ -40,6 +40,7 @@ export async function makeBlocks(
   dir: string,
   pollsByCamera: Map<string, PollResult[]>
 ): Promise<{ samples: number; bytes: number }> {
+  mkdirSync(dir, { recursive: true });
   const file = join(dir, 'polls.om');
   const out = createWriteStream(file);
   let samples = 0;

@@ -26,7 +26,7 @@ export interface Tier {
 export const RAW_KEEP_MS = 7 * DAY;
 export const TIERS: readonly Tier[] = [
   { id: 1, bucketMs: 300_000, windowMs: DAY, keepMs: 90 * DAY },
-  { id: 2, bucketMs: 3_600_000, windowMs: 30 * DAY, keepMs: Infinity },
+  { id: 2, bucketMs: 3_600_000, windowMs: 7 * DAY, keepMs: Infinity },
 ];
 
 /** Per value column: count, sum, min, max, last (column 0 is the bucket's start). */
