@@ -95,7 +95,7 @@ async function writeLive(
   return { polls: polls.length, perPoll: written / polls.length, growth: grown / polls.length };
 }
 
-async function writes(dir: string): Promise<void> {
+export async function writes(dir: string): Promise<void> {
   for (const [cameras, interval, minutes, label] of [
     [40, 5_000, 10, '40 cameras every 5 s'],
     [6, 30_000, 60, 'six cameras at 30 s (a home at the defaults)'],

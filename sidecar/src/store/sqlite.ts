@@ -52,7 +52,7 @@ export interface SqliteStoreOptions {
   chunkMs?: number;
   /** Retention for the background pruning; default a year. */
   retentionHours?: number;
-  /** How long a poll may wait for its group commit (group-commit.ts); default 10 s, 0 commits each write. */
+  /** How long a poll may wait for its group commit (group-commit.ts); default a minute, 0 commits each write. */
   commitDelayMs?: number;
   /** Opens the SQLite file (default node:sqlite; the benchmark passes other engines to compare). */
   openDatabase?: (file: string) => SqliteDatabase;
@@ -60,7 +60,7 @@ export interface SqliteStoreOptions {
 
 export const DEFAULT_RETENTION_HOURS = HISTORY_DEFAULT_RETENTION_HOURS;
 const DEFAULT_CHUNK_MS = 3_600_000;
-const DEFAULT_COMMIT_DELAY_MS = 10_000;
+const DEFAULT_COMMIT_DELAY_MS = 60_000;
 export const DB_FILE_NAME = 'tapo-history.sqlite';
 
 export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
