@@ -463,7 +463,9 @@ async function startRig(): Promise<Rig> {
 }
 
 /** TAPO_BENCH_LIVE=floor,jpeg,floor-video,video runs only those sections (default: all four). */
-const SECTIONS = new Set((process.env.TAPO_BENCH_LIVE ?? 'floor,jpeg,floor-video,video').split(',').map((s) => s.trim()));
+const SECTIONS = new Set(
+  (process.env.TAPO_BENCH_LIVE ?? 'floor,jpeg,floor-video,video').split(',').map((s) => s.trim())
+);
 
 export async function run(): Promise<void> {
   if (!existsSync(mainMjs)) {

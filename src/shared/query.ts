@@ -170,6 +170,12 @@ export const LIVE_MAX_WIDTH = 1280;
  * both read these. Poll interval: a second (the simulator and the conformance harness poll that
  * fast; a camera answers a poll in a few requests) up to a day.
  */
+/**
+ * History kept when no source asks for another retention: a year, which compact chunks and
+ * downsampled tiers make cheap (the sidecar's store/rollup.ts).
+ */
+export const HISTORY_DEFAULT_RETENTION_HOURS = 24 * 365;
+
 export const LIMITS = {
   pollIntervalSeconds: { min: 1, max: 86_400 },
   retentionHours: { min: 1, max: 24 * 366 },

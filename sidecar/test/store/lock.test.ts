@@ -252,7 +252,7 @@ test('a real sidecar: a second one on the same data dir is refused by name; afte
 
   first.child.kill('SIGKILL');
   await first.exited;
-  assert.ok(existsSync(join(dataDir, `${DB_FILE_NAME}.lock`)), 'the killed sidecar left the VFS lock behind');
+  assert.ok(existsSync(join(dataDir, `${DB_FILE_NAME}-wal`)), 'the killed sidecar left its journal behind');
   assert.ok(existsSync(join(dataDir, `${DB_FILE_NAME}-owner.json`)), 'and its owner record');
   const third = sidecar(dataDir);
   t.after(() => kill(third.child));

@@ -317,7 +317,7 @@ test('a lock left by a killed process is cleared; a live owner is refused by pid
   );
   child.kill('SIGKILL');
   await once(child, 'exit');
-  assert.ok(existsSync(`${file}.lock`), 'the killed process left its lock behind');
+  assert.ok(existsSync(`${file}-wal`), 'the killed process left its journal behind, to be recovered on open');
   const store = await openSqliteStore({ file });
   t.after(() => store.close());
   assert.equal(
