@@ -11,10 +11,10 @@
  */
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { cameraStreams, clipFile, runFfmpeg, withEncodeSlot, type ClipSpec } from '../clip.ts';
 import { canDrawText } from '../rtsp.ts';
+import { devicePart, digestGate, refuse } from '../port8800.ts';
 
 export interface HubStreamChild {
   deviceId: string;
@@ -67,12 +67,10 @@ export interface HubStreamServer {
   close(): Promise<void>;
 }
 
-const REALM = 'TP-Link IP-Camera';
-const DEVICE_BOUNDARY = '--device-stream-boundary--';
 const TS = 188;
 
 /** One picture's TS packets (with the PAT/PMT before it), ready to copy. */
-interface TsClip {
+export interface TsClip {
   groups: Buffer[][];
   fps: number;
   /** 90 kHz ticks of one pass through the clip. */
@@ -111,7 +109,7 @@ function groupsOf(ts: Buffer): Buffer[][] {
 }
 
 /** The clip of a spec as MPEG-TS, remuxed once (ffmpeg -c copy) and cached beside the H.264 clip. */
-function loadTsClip(spec: ClipSpec, caption: string | null, ffmpegPath: string): Promise<TsClip> {
+export function loadTsClip(spec: ClipSpec, caption: string | null, ffmpegPath: string): Promise<TsClip> {
   const key = JSON.stringify([spec, caption]);
   let p = tsClips.get(key);
   if (!p) {
@@ -158,7 +156,7 @@ function shiftTimestamp(b: Buffer, at: number, add: number): void {
 }
 
 /** A copy of a packet carried on into the next pass: own continuity counters, shifted PTS/DTS/PCR. */
-function carryOn(src: Buffer, cc: Map<number, number>, add: number): Buffer {
+export function carryOn(src: Buffer, cc: Map<number, number>, add: number): Buffer {
   const p = Buffer.from(src);
   const pid = ((p[1] & 0x1f) << 8) | p[2];
   const afc = (p[3] >> 4) & 3;
@@ -194,24 +192,12 @@ function carryOn(src: Buffer, cc: Map<number, number>, add: number): Buffer {
   return p;
 }
 
-function digestFields(header: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of header.replace(/^\s*Digest\s+/i, '').matchAll(/([A-Za-z_-]+)\s*=\s*(?:"([^"]*)"|([^,\s]+))/g)) {
-    out.set(m[1].toLowerCase(), m[2] ?? m[3]);
-  }
-  return out;
-}
-
-const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-const upperHex = (alg: 'md5' | 'sha256', s: string) => createHash(alg).update(s).digest('hex').toUpperCase();
-
 export async function startHubStreamServer(opts: HubStreamServerOptions): Promise<HubStreamServer> {
   const username = opts.username ?? 'admin';
   const sha256 = opts.sha256 ?? true;
   const ffmpegPath = opts.ffmpegPath ?? 'ffmpeg';
   const events = new EventEmitter();
   const asleep = new Set<string>();
-  const nonces = new Set<string>();
   const sockets = new Set<net.Socket>();
   const stops = new Set<() => void>();
   const stats: HubStreamServerStats = {
@@ -226,7 +212,7 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
   };
   let corrupt = 0;
   const text = await canDrawText(ffmpegPath);
-  const hashes = [upperHex('sha256', opts.password), upperHex('md5', opts.password)];
+  const gate = digestGate({ username, password: opts.password, sha256 });
 
   function clipOf(child: HubStreamChild, stream: 'main' | 'sub'): Promise<TsClip> {
     const d = cameraStreams(child.model);
@@ -234,64 +220,16 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
     return loadTsClip(spec, text ? `${child.name} ${stream === 'sub' ? 'VGA' : 'HD'}` : null, ffmpegPath);
   }
 
-  function refuse(sock: net.Socket, status: string, extra: string[] = []): void {
-    const body = `HTTP ERROR ${status.slice(0, 3)}`;
-    sock.end(
-      [`HTTP/1.1 ${status}`, ...extra, 'Connection: close', `Content-Length: ${body.length}`, '', body].join('\r\n')
-    );
-  }
-
   function challenge(sock: net.Socket): void {
     stats.challenges++;
-    const nonce = randomBytes(16).toString('hex');
-    nonces.add(nonce);
-    const opaque = randomBytes(16).toString('hex');
-    const enc = sha256 ? ',encrypt_type="3"' : '';
-    refuse(sock, '401 Unauthorized', [
-      `WWW-Authenticate: Digest realm="${REALM}",qop="auth",nonce="${nonce}",opaque="${opaque}",algorithm="MD5"${enc}`,
-      `Set-Cookie: TP_HTTP_COOKIE=${nonce}`,
-    ]);
+    gate.challenge(sock);
   }
 
-  function authorised(header: string, target: string): boolean {
-    const f = digestFields(header);
-    const nonce = f.get('nonce') ?? '';
-    const uri = f.get('uri') ?? '';
-    if (f.get('username') !== username || !nonces.has(nonce) || (uri !== target && uri !== target.split('?')[0])) {
-      return false;
-    }
-    const ha2 = md5(`POST:${uri}`);
-    return hashes.some((pwd) => {
-      const ha1 = md5(`${username}:${f.get('realm') ?? ''}:${pwd}`);
-      const want = f.get('qop')
-        ? md5(`${ha1}:${nonce}:${f.get('nc') ?? ''}:${f.get('cnonce') ?? ''}:${f.get('qop') ?? ''}:${ha2}`)
-        : md5(`${ha1}:${nonce}:${ha2}`);
-      return want === f.get('response');
-    });
-  }
-
-  function part(head: Record<string, string>, body: Buffer): Buffer {
-    const lines = [`--${DEVICE_BOUNDARY}`, ...Object.entries(head).map(([k, v]) => `${k}: ${v}`)];
-    lines.push(`Content-Length: ${body.length}`);
-    return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), body, Buffer.from('\r\n')]);
-  }
+  const part = devicePart;
 
   function stream(sock: net.Socket, child: HubStreamChild, requested: Buffer): void {
-    const kxNonce = randomBytes(16).toString('hex');
-    // The key is the password hash the client used; a client answering the SHA-256 challenge uses SHA-256.
-    const pwd = sha256 ? hashes[0] : hashes[1];
-    const key = createHash('md5').update(`${kxNonce}:${pwd}`).digest();
-    const iv = createHash('md5').update(`${username}:${kxNonce}`).digest();
-    sock.write(
-      [
-        'HTTP/1.1 200 OK',
-        `Content-Type: multipart/mixed;boundary=${DEVICE_BOUNDARY}`,
-        `Key-Exchange: username="${username}" nonce="${kxNonce}"${sha256 ? ' encrypt_type="3"' : ''}`,
-        'Connection: close',
-        '',
-        '',
-      ].join('\r\n')
-    );
+    const keys = gate.mediaKeys();
+    sock.write(keys.head);
     let buf = requested;
     let started = false;
     const onData = (chunk: Buffer) => {
@@ -324,7 +262,7 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
       const sessionId = String(stats.sessions + 1);
       sock.write(json({ type: 'response', seq, params: { session_id: sessionId, error_code: 0 } }));
       void clipOf(child, sub ? 'sub' : 'main').then(
-        (clip) => play(sock, child, clip, sessionId, key, iv),
+        (clip) => play(sock, child, clip, sessionId, keys.encrypt),
         () => sock.destroy()
       );
     };
@@ -337,8 +275,7 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
     child: HubStreamChild,
     clip: TsClip,
     sessionId: string,
-    key: Buffer,
-    iv: Buffer
+    encrypt: (plain: Buffer) => Buffer
   ): void {
     if (sock.destroyed) {
       return;
@@ -357,8 +294,7 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
       const group = clip.groups[i % clip.groups.length];
       i++;
       const plain = Buffer.concat(group.map((p) => carryOn(p, cc, pass * clip.duration)));
-      const c = createCipheriv('aes-128-cbc', key, iv);
-      let body = Buffer.concat([c.update(plain), c.final()]);
+      let body = encrypt(plain);
       if (corrupt > 0) {
         corrupt--;
         stats.corruptedParts++;
@@ -418,7 +354,7 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
         challenge(sock);
         return;
       }
-      if (!authorised(auth, target)) {
+      if (!gate.authorised(auth, target)) {
         stats.authFailures++;
         events.emit('refused', 'auth');
         challenge(sock);
