@@ -66,7 +66,7 @@ export interface PlaybackServer {
   holdSession(held: boolean): void;
   /** Fault: the next `n` media parts are garbled. */
   corruptParts(n: number): void;
-  /** 'session' (mode), 'refused' (reason), 'part' (sequence), 'stop', 'ack' (sequence). */
+  /** 'session' (mode), 'refused' (reason), 'part' (sequence), 'stop', 'ack' (sequence), 'end' (session id). */
   readonly events: EventEmitter;
   close(): Promise<void>;
 }
@@ -178,6 +178,7 @@ export async function startPlaybackServer(opts: PlaybackServerOptions): Promise<
         }
         stats.active--;
         sock.destroy();
+        events.emit('end', sessionId);
       }
     };
     stops.add(stop);

@@ -89,7 +89,7 @@ export const recordingRequests = {
 };
 
 /** The values of single-key wrapper maps (`[{"search_results_1": {...}}]`), or flat items as they are. */
-function unwrap(list: unknown, key: string): Record<string, unknown>[] {
+function unwrap(list: unknown, key: string): Array<Record<string, unknown>> {
   if (!Array.isArray(list)) {
     return [];
   }

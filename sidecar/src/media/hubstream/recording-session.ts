@@ -94,6 +94,7 @@ export class RecordingSession extends StreamSession {
   private sessionId = '';
   private lastAck = -1;
   private lastPts: number | null = null;
+  private mediaParts = 0;
   private readonly timeoutMs: number;
   private readonly window: number;
 
@@ -297,6 +298,7 @@ export class RecordingSession extends StreamSession {
           this.lastPts = pts;
           this.stats.lastPtsMs = pts;
         }
+        this.mediaParts++;
         this.silence?.refresh();
         if (Number.isInteger(seq) && seq - this.lastAck >= this.window / 2) {
           this.lastAck = seq;
@@ -379,6 +381,10 @@ export class RecordingSession extends StreamSession {
     if (this.ended) {
       return;
     }
+    if (this.mediaParts === 0) {
+      this.end(this.error('not_found', `between ${isoSecond(this.opts.start)} and ${isoSecond(this.opts.end)}`));
+      return;
+    }
     this.demuxer?.flush();
     this.ended = true;
     this.teardown();
@@ -386,6 +392,10 @@ export class RecordingSession extends StreamSession {
       this.opts.onDone();
     }
   }
+}
+
+function isoSecond(epoch: number): string {
+  return new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 interface JsonPart {
