@@ -3,6 +3,7 @@ import { ALL_CAMERAS_VALUES as ALL, type TapoQuery } from '../../../../src/share
 import type { CameraSnapshot, FleetView } from '../../model.ts';
 import type { Frame } from '../../grafana/frame.ts';
 import { QueryError } from './parse.ts';
+import type { RecordingsProvider } from '../deps.ts';
 
 export interface QueryContext {
   fleet: FleetView;
@@ -17,6 +18,8 @@ export interface QueryContext {
    * numeric column (string columns become labels), so the table query types answer that shape.
    */
   fromAlert: boolean;
+  /** The cameras' own recordings (the recordings query type). */
+  recordings?: RecordingsProvider;
 }
 
 /** The cameras a query names (all when none or "All"); an unknown id is the query's error. */
