@@ -150,7 +150,7 @@ export async function startPlaybackServer(opts: PlaybackServerOptions): Promise<
       answer(ERR.invalid);
       return;
     }
-    if (held || stats.active > 0) {
+    if (held || opts.card.heldByApp || stats.active > 0) {
       stats.refusedBusy++;
       events.emit('refused', 'busy');
       answer(mode === 'download' ? ERR.busyDownload : ERR.busyPlayback);

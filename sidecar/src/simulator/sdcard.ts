@@ -57,6 +57,8 @@ function int(v: unknown): number | null {
 
 export class SimulatedSdCard {
   state: SdCardState;
+  /** The Tapo app is browsing this card (it holds the camera's one media session: others are refused). */
+  heldByApp = false;
   readonly zone: string;
   private segs: RecordedSegment[] = [];
   private readonly prng: Prng;
