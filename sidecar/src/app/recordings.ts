@@ -2,7 +2,8 @@
  * The cameras' own recordings for the datasource: the searches through the fleet's connected
  * clients (same login, lockout rules and one-request-at-a-time queue as polling), cached per camera
  * and day, and the camera's port-8800 media session for playback and download, one per camera
- * (MediaGate), reached with the camera's host, media port and cloud password.
+ * (MediaGate), reached with the camera's host, media port and cloud password (a hub child's
+ * through its hub's). Listing a hub child's clips is not wired yet (see the throw below).
  */
 import { RECORDINGS_LIMITS } from '../../../src/shared/query.ts';
 import type { RecordingsProvider } from '../datasource/deps.ts';
@@ -14,6 +15,13 @@ import { playerIdOf, RecordingsIndex } from '../tapo/recordings-index.ts';
 
 export function cameraRecordings(fleet: Fleet, nameOf: (id: string) => string): RecordingsProvider {
   const index = new RecordingsIndex((id) => {
+    if (fleet.cameraConfig(id)?.hubChild) {
+      // The searches go through the hub's controlChild, whose client the fleet keeps to itself for now.
+      throw new RecordingsError(
+        'not_supported',
+        'listing the recordings of a camera behind a hub is not supported yet'
+      );
+    }
     const client = fleet.client(id);
     if (!client) {
       throw new RecordingsError('search_failed', `${nameOf(id)} is not connected yet`);
@@ -28,10 +36,15 @@ export function cameraRecordings(fleet: Fleet, nameOf: (id: string) => string): 
       if (!cfg || cfg.disabled) {
         throw new Error(`unknown camera "${id}"`);
       }
-      if (cfg.hubChild || cfg.kind === 'hub') {
-        throw new Error(`${cfg.name}: playing recordings of a camera behind a hub is not supported yet`);
+      if (cfg.kind === 'hub') {
+        throw new Error(`${cfg.name} is a hub: its cameras have the recordings`);
       }
-      if (!cfg.password) {
+      // A camera behind a hub: its card is reached through the hub's port 8800 (host, port, password).
+      const via = cfg.hubChild ? fleet.cameraConfig(cfg.hubChild.hubId) : cfg;
+      if (!via) {
+        throw new Error(`${cfg.name} is behind a hub that is not configured`);
+      }
+      if (!via.password) {
         throw new Error(`${cfg.name} has no cloud password yet`);
       }
       const release = await gate.acquire(id, signal);
@@ -44,10 +57,11 @@ export function cameraRecordings(fleet: Fleet, nameOf: (id: string) => string): 
       };
       const session = new RecordingSession({
         cameraId: id,
-        host: cfg.host,
-        port: cfg.streamPort ?? CAMERA_MEDIA_PORT,
-        username: cfg.username,
-        password: cfg.password,
+        host: via.host,
+        port: via.streamPort ?? CAMERA_MEDIA_PORT,
+        username: via.username,
+        password: via.password,
+        ...(cfg.hubChild ? { deviceId: cfg.hubChild.deviceId } : {}),
         mode,
         start: clip.start,
         end: clip.end,

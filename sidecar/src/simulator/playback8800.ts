@@ -91,14 +91,33 @@ function epochOf(v: unknown): number | null {
   return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
-export async function startPlaybackServer(opts: PlaybackServerOptions): Promise<PlaybackServer> {
-  const username = opts.username ?? 'admin';
-  const gate = digestGate({ username, password: opts.password, sha256: opts.sha256 ?? true });
+/** One device's SD-card media sessions behind a port-8800 server that already authenticated the client. */
+export interface PlaybackService {
+  /** Serves the session whose request part is `first`; the connection's 200 carried `keys`. */
+  serve(sock: net.Socket, first: Part, reader: PartReader, keys: MediaKeys): void;
+  stats(): PlaybackServerStats;
+  holdSession(held: boolean): void;
+  corruptParts(n: number): void;
+  readonly events: EventEmitter;
+  /** Ends every running session. */
+  stopAll(): void;
+}
+
+export type PlaybackServiceOptions = Pick<
+  PlaybackServerOptions,
+  'card' | 'name' | 'model' | 'ffmpegPath' | 'spec' | 'playbackSpeed' | 'downloadSpeed'
+>;
+
+/** A request part carries a recordings request (`playback` or `download`), not a live view. */
+export function isRecordingRequest(params: unknown): boolean {
+  return isObj(params) && (isObj(params.playback) || isObj(params.download));
+}
+
+export async function playbackService(opts: PlaybackServiceOptions): Promise<PlaybackService> {
   const ffmpegPath = opts.ffmpegPath ?? 'ffmpeg';
   const spec = opts.spec ?? cameraStreams(opts.model).stream1;
   const caption = (await canDrawText(ffmpegPath)) ? `${opts.name} SD` : null;
   const events = new EventEmitter();
-  const sockets = new Set<net.Socket>();
   const stops = new Set<() => void>();
   const stats: PlaybackServerStats = {
     connections: 0,
@@ -294,8 +313,25 @@ export async function startPlaybackServer(opts: PlaybackServerOptions): Promise<
     );
   }
 
+  return {
+    serve: session,
+    stats: () => ({ ...stats }),
+    holdSession: (yes) => void (held = yes),
+    corruptParts: (n) => void (corrupt += n),
+    events,
+    stopAll: () => [...stops].forEach((st) => st()),
+  };
+}
+
+export async function startPlaybackServer(opts: PlaybackServerOptions): Promise<PlaybackServer> {
+  const username = opts.username ?? 'admin';
+  const gate = digestGate({ username, password: opts.password, sha256: opts.sha256 ?? true });
+  const service = await playbackService(opts);
+  const sockets = new Set<net.Socket>();
+  const counts = { connections: 0, challenges: 0, authFailures: 0 };
+  const events = service.events;
   const server = net.createServer((sock) => {
-    stats.connections++;
+    counts.connections++;
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
     sock.on('error', () => sock.destroy());
@@ -325,10 +361,10 @@ export async function startPlaybackServer(opts: PlaybackServerOptions): Promise<
         if (!auth || !gate.authorised(auth, m[1])) {
           sock.removeListener('data', onData);
           if (auth) {
-            stats.authFailures++;
+            counts.authFailures++;
             events.emit('refused', 'auth');
           }
-          stats.challenges++;
+          counts.challenges++;
           gate.challenge(sock);
           return;
         }
@@ -347,7 +383,7 @@ export async function startPlaybackServer(opts: PlaybackServerOptions): Promise<
       }
       if (parts.length > 0 && keys) {
         sock.removeListener('data', onData);
-        session(sock, parts[0], reader, keys);
+        service.serve(sock, parts[0], reader, keys);
       }
     };
     sock.on('data', onData);
@@ -360,12 +396,12 @@ export async function startPlaybackServer(opts: PlaybackServerOptions): Promise<
     host: opts.host,
     port: (server.address() as net.AddressInfo).port,
     events,
-    stats: () => ({ ...stats }),
-    holdSession: (yes) => void (held = yes),
-    corruptParts: (n) => void (corrupt += n),
+    stats: () => ({ ...service.stats(), ...counts }),
+    holdSession: (yes) => service.holdSession(yes),
+    corruptParts: (n) => service.corruptParts(n),
     close: () =>
       new Promise<void>((resolve) => {
-        [...stops].forEach((s) => s());
+        service.stopAll();
         for (const s of sockets) {
           s.destroy();
         }

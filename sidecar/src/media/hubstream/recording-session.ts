@@ -24,6 +24,8 @@ export interface RecordingSessionOptions {
   host: string;
   /** Default 8800. */
   port?: number;
+  /** A camera behind a hub: the hub's host, port and password, and the child's device_id. */
+  deviceId?: string;
   username?: string;
   /** The owner's cloud password (hashed for the digest and the part key, never shown). */
   password: string;
@@ -99,7 +101,7 @@ export class RecordingSession extends StreamSession {
   private readonly window: number;
 
   constructor(private readonly opts: RecordingSessionOptions) {
-    const where = `${opts.host}:${opts.port ?? CAMERA_MEDIA_PORT}/stream`;
+    const where = `${opts.host}:${opts.port ?? CAMERA_MEDIA_PORT}${requestUri(opts)}`;
     const user = encodeURIComponent(opts.username ?? 'admin');
     super(
       {
@@ -125,7 +127,7 @@ export class RecordingSession extends StreamSession {
       const { head, rest, socket, hashedPwd } = await open8800({
         host: this.opts.host,
         port: this.opts.port ?? CAMERA_MEDIA_PORT,
-        uri: '/stream',
+        uri: requestUri(this.opts),
         username: this.opts.username ?? 'admin',
         password: this.opts.password,
         timeoutMs: this.timeoutMs,
@@ -392,6 +394,20 @@ export class RecordingSession extends StreamSession {
       this.opts.onDone();
     }
   }
+}
+
+/**
+ * A camera's own media port takes a bare `/stream`; a hub serves its child's card on
+ * `/stream?deviceId=…&playerId=…&type=sdvod&start_time=…` (pytapo's child downloads; the 2023 fork
+ * sent the clip's start, which we do too: whether the hub needs it is unknown).
+ */
+function requestUri(o: Pick<RecordingSessionOptions, 'deviceId' | 'playerId' | 'start'>): string {
+  if (!o.deviceId) {
+    return '/stream';
+  }
+  const q = new URLSearchParams({ deviceId: o.deviceId, playerId: o.playerId ?? '', type: 'sdvod' });
+  q.set('start_time', String(o.start));
+  return `/stream?${q.toString()}`;
 }
 
 function isoSecond(epoch: number): string {

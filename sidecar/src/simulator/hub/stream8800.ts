@@ -15,6 +15,8 @@ import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { cameraStreams, clipFile, runFfmpeg, withEncodeSlot, type ClipSpec } from '../clip.ts';
 import { canDrawText } from '../rtsp.ts';
 import { devicePart, digestGate, refuse } from '../port8800.ts';
+import { isRecordingRequest, type PlaybackService } from '../playback8800.ts';
+import { boundaryOf, PartReader } from '../../media/hubstream/multipart.ts';
 
 export interface HubStreamChild {
   deviceId: string;
@@ -38,6 +40,8 @@ export interface HubStreamServerOptions {
   sha256?: boolean;
   /** Clip specs (default: the model's stream1 for HD, stream2 for VGA). */
   specs?: { main?: ClipSpec; sub?: ClipSpec };
+  /** A child's SD-card recordings: its `playback`/`download` sessions (none: such requests are refused). */
+  recordings?: (deviceId: string) => Promise<PlaybackService | undefined>;
 }
 
 export interface HubStreamServerStats {
@@ -227,7 +231,7 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
 
   const part = devicePart;
 
-  function stream(sock: net.Socket, child: HubStreamChild, requested: Buffer): void {
+  function stream(sock: net.Socket, child: HubStreamChild, requested: Buffer, contentType: string): void {
     const keys = gate.mediaKeys();
     sock.write(keys.head);
     let buf = requested;
@@ -243,7 +247,10 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
         return;
       }
       started = true;
-      let req: { seq?: unknown; params?: { preview?: { resolutions?: unknown } } } = {};
+      let req: {
+        seq?: unknown;
+        params?: { preview?: { resolutions?: unknown }; playback?: unknown; download?: unknown };
+      } = {};
       try {
         req = JSON.parse(buf.subarray(end + 4, end + 4 + len).toString('utf8')) as typeof req;
       } catch {
@@ -251,6 +258,34 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
         return;
       }
       const seq = typeof req.seq === 'number' ? req.seq : 0;
+      if (isRecordingRequest(req.params)) {
+        // The child's SD card (pytapo's child downloads): served as a camera serves its own.
+        sock.removeListener('data', onData);
+        const reader = new PartReader(boundaryOf(contentType, '--client-stream-boundary--'));
+        const first = reader.push(buf)[0];
+        void (opts.recordings?.(child.deviceId) ?? Promise.resolve(undefined)).then((service) => {
+          if (!service || !first) {
+            sock.end(
+              part(
+                { 'Content-Type': 'application/json', 'X-If-Encrypt': '0' },
+                Buffer.from(JSON.stringify({ type: 'response', seq, params: { error_code: -52402 } }))
+              )
+            );
+            return;
+          }
+          if (opts.wake?.(child.deviceId) === false) {
+            sock.end(
+              part(
+                { 'Content-Type': 'application/json', 'X-If-Encrypt': '0' },
+                Buffer.from(JSON.stringify({ type: 'response', seq, params: { error_code: -1 } }))
+              )
+            );
+            return;
+          }
+          service.serve(sock, first, reader, keys);
+        });
+        return;
+      }
       const resolutions = req.params?.preview?.resolutions;
       const sub = Array.isArray(resolutions) && resolutions[0] === 'VGA';
       const json = (o: unknown) =>
@@ -371,7 +406,8 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
         refuse(sock, '404 Not Found');
         return;
       }
-      stream(sock, child, rest);
+      const contentType = lines.find((l) => /^content-type:/i.test(l))?.replace(/^content-type:\s*/i, '') ?? '';
+      stream(sock, child, rest, contentType);
     };
     sock.on('data', onHead);
   });
