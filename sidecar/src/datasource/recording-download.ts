@@ -17,11 +17,16 @@ const json = (code: number, body: unknown): CallResourceResponse => ({
   body: Buffer.from(JSON.stringify(body)),
 });
 
-/** Pieces as they come, read once by the gRPC layer; nothing is kept after it was read. */
+/**
+ * Pieces as they come, read once by the gRPC layer; nothing is kept after it was read. A reader
+ * that stops early (the browser went away) stops the camera's download too.
+ */
 class Pieces implements AsyncIterable<Buffer> {
   private queue: Buffer[] = [];
   private wake: (() => void) | null = null;
   private over = false;
+
+  constructor(private readonly onAbandoned: () => void) {}
 
   push(b: Buffer): void {
     this.queue.push(Buffer.from(b));
@@ -34,16 +39,24 @@ class Pieces implements AsyncIterable<Buffer> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    for (;;) {
-      if (this.queue.length) {
-        yield Buffer.concat(this.queue.splice(0));
-        continue;
+    try {
+      for (;;) {
+        if (this.queue.length) {
+          yield Buffer.concat(this.queue.splice(0));
+          continue;
+        }
+        if (this.over) {
+          return;
+        }
+        await new Promise<void>((r) => (this.wake = r));
+        this.wake = null;
       }
-      if (this.over) {
-        return;
+    } finally {
+      if (!this.over) {
+        this.over = true;
+        this.queue = [];
+        this.onAbandoned();
       }
-      await new Promise<void>((r) => (this.wake = r));
-      this.wake = null;
     }
   }
 }
@@ -93,8 +106,8 @@ export async function downloadRecording(
   if (invalid) {
     return json(400, { error: invalid });
   }
-  const pieces = new Pieces();
   const abort = new AbortController();
+  const pieces = new Pieces(() => abort.abort());
   const packager = new ClipPackager(
     (packets) => packets.forEach((p) => pieces.push(p.data)),
     (problem) => {

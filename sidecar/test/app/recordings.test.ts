@@ -268,6 +268,35 @@ test('the MP4 download: Editors get the clip (ffprobe reads it), Viewers are ref
   // 5 s at 15 fps.
   assert.ok(Number(s.nb_read_frames) >= 74 && Number(s.nb_read_frames) <= 75, `${s.nb_read_frames} pictures`);
 
+  // A browser that goes away stops the camera's download: its one media session is freed early.
+  const long = { start: w.start + 20_000, end: w.start + 20_059, videoType: 2, events: [2] };
+  cam.device.card.record(long);
+  const partsBefore = media.stats().parts;
+  const sessionsBefore = media.stats().sessions;
+  // The end of this download's session (ids are 20 + its number), not of an earlier one.
+  const ended = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the camera session did not end within 10 s')), 10_000);
+    const onEnd = (id: string) => {
+      if (Number(id) - 20 > sessionsBefore) {
+        clearTimeout(timer);
+        media.events.off('end', onEnd);
+        resolve();
+      }
+    };
+    media.events.on('end', onEnd);
+  });
+  const gone = await app.handlers.callResource(
+    resource(resources.recordingDownload('porch', long.start, long.end), 'Editor')
+  );
+  assert.equal(gone.code, 200);
+  for await (const piece of gone.stream!) {
+    assert.ok(piece.length > 0);
+    break;
+  }
+  await ended;
+  const sent = media.stats().parts - partsBefore;
+  assert.ok(sent < 60 * 15, `the camera stopped early (${sent} of ${60 * 15} pictures sent)`);
+
   const bad = await app.handlers.callResource(resource(resources.recordingDownload('porch', 200, 100), 'Admin'));
   assert.equal(bad.code, 400);
   const outside = await app.handlers.callResource(resource('cameras/porch/recordings/../../etc/passwd.mp4', 'Admin'));
