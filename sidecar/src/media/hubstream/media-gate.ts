@@ -98,7 +98,8 @@ export class MediaGate {
         }
       };
       if (this.pauseMs > 0) {
-        setTimeout(next, this.pauseMs).unref();
+        // Not unref'd: a waiter is owed its grant (at most one pause keeps the process alive).
+        setTimeout(next, this.pauseMs);
       } else {
         next();
       }
