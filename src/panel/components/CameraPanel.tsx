@@ -94,6 +94,7 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
         notices={recordingNotices(data.series)}
         width={width}
         height={height}
+        range={{ from: data.timeRange.from.valueOf(), to: data.timeRange.to.valueOf() }}
         mayDownload={(uid) => uid !== undefined && allowed.has(uid)}
         download={(clip) => downloadClip(clip)}
       />

@@ -4,6 +4,7 @@ import {
   LiveChannelEventType,
   type LiveChannelAddress,
   createDataFrame,
+  dateTime,
 } from '@grafana/data';
 import { type BackendSrv, type GrafanaLiveSrv, setBackendSrv, setGrafanaLiveSrv } from '@grafana/runtime';
 import { act, render, screen, fireEvent, waitFor } from '@testing-library/react';
@@ -160,6 +161,28 @@ describe('recordings in the camera panel', () => {
     expect(screen.getByTestId('recording-message')).toHaveTextContent('nothing recorded there');
     // A seek never leaves the clip.
     expect(seekChannel(FIRST, 500)).toBe(`ds/uid-1/camera/porch/playback/${T0 + 29}-${T0 + 29}`);
+  });
+
+  it('a click on the timeline plays what was recorded then, from that second, or the next clip', async () => {
+    backend(false);
+    const user = userEvent.setup();
+    const props = panelProps(recordingsFrame());
+    const from = (T0 - 600) * 1000;
+    const to = (T0 + 1200) * 1000;
+    const range = { from: dateTime(from), to: dateTime(to), raw: { from: 'now-30m', to: 'now' } };
+    render(<CameraPanel {...props} data={{ ...props.data, timeRange: range }} />);
+    const timeline = screen.getByTestId('recordings-timeline');
+    // jsdom has no layout: the timeline is 1800 px wide, one pixel a second.
+    timeline.getBoundingClientRect = () => ({ left: 0, width: 1800, top: 0, height: 14 }) as DOMRect;
+    // 610 px: T0 + 10 s, inside the first clip.
+    await user.pointer({ target: timeline, coords: { clientX: 610, clientY: 5 }, keys: '[MouseLeft]' });
+    expect(watching.get(seekChannel(FIRST, 10))).toBe(1);
+    expect(screen.getByText('10 / 30 s')).toBeInTheDocument();
+    // 900 px: T0 + 300 s, nothing recorded: the next clip from its start.
+    await user.pointer({ target: timeline, coords: { clientX: 900, clientY: 5 }, keys: '[MouseLeft]' });
+    expect(watching.get(SECOND)).toBe(1);
+    expect(watching.get(seekChannel(FIRST, 10))).toBe(0);
+    expect(screen.getByRole('button', { pressed: true })).toHaveTextContent('Person');
   });
 
   it('offers the MP4 download to Editors only, through the datasource’s resource', async () => {

@@ -10,7 +10,7 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, useStyles2 } from '@grafana/ui';
 import React, { useEffect, useRef, useState } from 'react';
 
-import { clipLabel, playbackMessage, seekChannel, type RecordedClip } from '../playback/clips';
+import { clipAt, clipLabel, playbackMessage, seekChannel, type RecordedClip } from '../playback/clips';
 import { watchChannel } from '../video/liveChannel';
 import { MsePlayer } from '../video/msePlayer';
 import { toVideoRow, videoReader } from '../video/packets';
@@ -21,6 +21,8 @@ interface Props {
   notices: string[];
   width: number;
   height: number;
+  /** The dashboard's time range (epoch ms): the timeline spans it. */
+  range: { from: number; to: number };
   /** Whether this user may download from the clip's datasource (the sidecar checks the same rule). */
   mayDownload: (uid: string | undefined) => boolean;
   download: (clip: RecordedClip) => Promise<void>;
@@ -66,7 +68,7 @@ function usePlayback(
   }, [channel, video]);
 }
 
-export function RecordingsView({ clips, notices, width, height, mayDownload, download }: Props) {
+export function RecordingsView({ clips, notices, width, height, range, mayDownload, download }: Props) {
   const styles = useStyles2(getStyles);
   const videoRef = useRef<HTMLVideoElement>(null);
   const [selected, setSelected] = useState<RecordedClip | null>(null);
@@ -83,11 +85,21 @@ export function RecordingsView({ clips, notices, width, height, mayDownload, dow
     setMessage
   );
 
-  const play = (clip: RecordedClip) => {
+  const play = (clip: RecordedClip, offsetS = 0) => {
     setSelected(clip);
-    setChannel(clip.channel);
-    setPosition(0);
+    setChannel(offsetS > 0 ? seekChannel(clip.channel, offsetS) : clip.channel);
+    setPosition(offsetS);
     setDownloadError(null);
+  };
+  const span = Math.max(1, range.to - range.from);
+  const pct = (t: number) => `${(Math.min(Math.max(t - range.from, 0), span) / span) * 100}%`;
+  const onTimeline = (e: React.MouseEvent<HTMLDivElement>) => {
+    const box = e.currentTarget.getBoundingClientRect();
+    const t = range.from + ((e.clientX - box.left) / Math.max(1, box.width)) * span;
+    const hit = clipAt(clips, t);
+    if (hit) {
+      play(hit.clip, hit.offsetS);
+    }
   };
   const duration = selected ? Math.max(1, Math.round((selected.end - selected.start) / 1000) + 1) : 0;
 
@@ -152,6 +164,20 @@ export function RecordingsView({ clips, notices, width, height, mayDownload, dow
             )}
           </div>
         )}
+        <div
+          className={styles.timeline}
+          data-testid="recordings-timeline"
+          title="Click a time to play what was recorded then (or the next clip)"
+          onClick={onTimeline}
+        >
+          {clips.map((c) => (
+            <span
+              key={c.key}
+              className={cx(styles.segment, selected?.key === c.key && styles.segmentActive)}
+              style={{ left: pct(c.start), width: `max(2px, calc(${pct(c.end + 1000)} - ${pct(c.start)}))` }}
+            />
+          ))}
+        </div>
         {downloadError && (
           <div className={styles.message} role="alert">
             {downloadError}
@@ -210,6 +236,16 @@ const getStyles = (theme: GrafanaTheme2) => ({
   bar: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1), padding: theme.spacing(0.5) }),
   title: css({ whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', maxWidth: '30%' }),
   seek: css({ flex: '1 1 auto', minWidth: 40 }),
+  timeline: css({
+    position: 'relative',
+    height: 14,
+    margin: theme.spacing(0, 0.5, 0.5),
+    background: theme.colors.background.secondary,
+    cursor: 'pointer',
+    flex: '0 0 auto',
+  }),
+  segment: css({ position: 'absolute', top: 2, bottom: 2, background: theme.colors.primary.main, opacity: 0.7 }),
+  segmentActive: css({ opacity: 1, background: theme.colors.primary.text }),
   time: css({ whiteSpace: 'nowrap', color: theme.colors.text.secondary, fontVariantNumeric: 'tabular-nums' }),
   list: css({ flex: '1 1 0', minWidth: 140, overflowY: 'auto', display: 'flex', flexDirection: 'column', gap: 2 }),
   notice: css({ color: theme.colors.warning.text, padding: theme.spacing(0.5) }),

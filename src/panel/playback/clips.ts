@@ -94,3 +94,16 @@ export function clipLabel(c: RecordedClip, timeZone?: string): string {
   const seconds = Math.max(1, Math.round((c.end - c.start) / 1000) + 1);
   return `${t} · ${seconds} s`;
 }
+
+/**
+ * What a click at time `t` on the recordings timeline plays: the clip recorded then, from that
+ * second; else the next clip after it, from its start; null when nothing was recorded after `t`.
+ */
+export function clipAt(clips: RecordedClip[], t: number): { clip: RecordedClip; offsetS: number } | null {
+  const during = clips.find((c) => c.start <= t && t <= c.end + 999);
+  if (during) {
+    return { clip: during, offsetS: Math.floor((t - during.start) / 1000) };
+  }
+  const next = clips.filter((c) => c.start > t).sort((a, b) => a.start - b.start)[0];
+  return next ? { clip: next, offsetS: 0 } : null;
+}
