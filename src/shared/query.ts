@@ -560,11 +560,3 @@ export const RECORDING_FIELDS = {
   /** The resource that downloads it as MP4 (resources.recordingDownload). */
   download: 'download',
 } as const;
-
-/**
- * Why a camera's recordings could not be read, as a notice on the query's frame and the panel's
- * message: `no_card`, `card_error` (unreadable, full and not looping), `busy` (another client holds
- * the camera's one media session), `not_supported`, `failed`.
- */
-export const RECORDINGS_PROBLEMS = ['no_card', 'card_error', 'busy', 'not_supported', 'failed'] as const;
-export type RecordingsProblem = (typeof RECORDINGS_PROBLEMS)[number];
