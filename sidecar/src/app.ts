@@ -18,6 +18,7 @@ import { openSqliteStore } from './store/sqlite.ts';
 import { FileStateStore } from './tapo/state.ts';
 import { watchStalls } from './util/loop-stalls.ts';
 import { cameraControls } from './app/camera-controls.ts';
+import { cameraRecordings } from './app/recordings.ts';
 import { SavedCameraLists } from './app/camera-lists.ts';
 import { ConfigSources } from './app/config-sources.ts';
 import { DatasourceRegistry } from './app/datasources.ts';
@@ -117,6 +118,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     eventPictures,
     video: video.feeds,
     controls: cameraControls(fleet, (id) => streams.configOf(id).name),
+    recordings: cameraRecordings(fleet, (id) => streams.configOf(id).name),
     info,
     applySettings: (settings) => datasources.applySettings(settings),
     datasourceSeen: (settings) => datasources.seen(settings),

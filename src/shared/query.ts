@@ -6,7 +6,7 @@
  */
 
 /** Query types offered by the query editor; `queryType` travels in DataQuery.queryType too. */
-export const QUERY_TYPES = ['metrics', 'status', 'events', 'live'] as const;
+export const QUERY_TYPES = ['metrics', 'status', 'events', 'live', 'recordings'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 
 /** Numeric series kept in history, one per camera; names are the frame/field names. */
@@ -224,6 +224,8 @@ export interface TapoQuery {
   statusChanges?: boolean;
   /** events: the thumbnail column's pictures (default true); annotations ask without them. */
   thumbnails?: boolean;
+  /** recordings: one row per clip (`clips`, default) or a state timeline per camera (`timeline`). */
+  recordings?: { format?: RecordingsFormat };
 }
 
 /**
@@ -302,6 +304,8 @@ export const channels = {
   cameraFrames: (id: string, fps: number, width: number) => `camera/${id}/frames/${fps}/${width}`,
   /** The camera's own H.264 as fMP4 (VIDEO_FIELDS packets). */
   cameraVideo: (id: string, stream: VideoStreamName) => `camera/${id}/video/${stream}`,
+  /** A recorded clip from the camera's SD card as fMP4 (VIDEO_FIELDS packets); times in UTC epoch s. */
+  cameraPlayback: (id: string, start: number, end: number) => `camera/${id}/playback/${start}-${end}`,
 };
 
 /** CallResource paths. */
@@ -324,6 +328,8 @@ export const resources = {
   hubChildren: (id: string) => `hubs/${id}/children`,
   /** GET: OwnershipResponse, this datasource's cameras that another source lists too (issue 24). */
   ownership: 'ownership',
+  /** GET: a recorded clip from the camera's SD card as MP4 (Editor/Admin); times in UTC epoch s. */
+  recordingDownload: (id: string, start: number, end: number) => `cameras/${id}/recordings/${start}-${end}.mp4`,
 };
 
 // ---- Camera ownership between datasources (issue 24) ----
@@ -578,3 +584,78 @@ export const EVENT_PICTURE_LIMITS = {
 
 /** Annotation text suffix for an event with a picture. */
 export const WITH_PICTURE = 'with picture';
+// ---- Recordings: the camera's own SD card (issue 21) -------------------------------------------
+
+export const RECORDINGS_FORMATS = ['clips', 'timeline'] as const;
+export type RecordingsFormat = (typeof RECORDINGS_FORMATS)[number];
+
+/** How a recordings format reads in the query editor. */
+export const RECORDINGS_FORMAT_LABELS: Record<RecordingsFormat, string> = {
+  clips: 'Clips (one row each)',
+  timeline: 'Timeline (state timeline per camera)',
+};
+
+/** Bounds of the recordings query and of a clip to play or download. */
+export const RECORDINGS_LIMITS = {
+  /** The widest range one query reads (each day is one search on the camera). */
+  maxDays: 31,
+  /** The longest clip the panel plays or downloads in one piece, in seconds. */
+  maxClipSeconds: 3600,
+} as const;
+
+/**
+ * What the camera says a recorded clip holds: its event-type codes (recordings sheet §5.1, the
+ * app's table), as the timeline and the clip list show them. Codes not named here read "Event <n>".
+ */
+export const RECORDED_EVENT_LABELS: Readonly<Record<number, string>> = {
+  1: 'Continuous',
+  2: 'Motion',
+  3: 'Tamper',
+  4: 'Line crossing',
+  5: 'Area intrusion',
+  6: 'Person',
+  7: 'Baby cry',
+  8: 'Vehicle',
+  9: 'Pet',
+  10: 'Ring alarm',
+  11: 'Bark',
+  12: 'Meow',
+  13: 'Glass break',
+  14: 'Smoke alarm',
+  15: 'Package delivered',
+  16: 'Package picked up',
+  17: 'Doorbell ring',
+  18: 'Doorbell answered',
+  19: 'Anti-theft',
+  20: 'Face',
+  21: 'Unfamiliar face',
+  22: 'Unfamiliar person',
+  33: 'Animal',
+  36: 'CO alarm',
+};
+
+/** The label of a clip: its most telling event (the highest code), or its recording type. */
+export function recordedClipLabel(events: readonly number[], videoType: number): string {
+  const code = events.length ? Math.max(...events) : videoType === 1 ? 1 : 2;
+  return RECORDED_EVENT_LABELS[code] ?? `Event ${code}`;
+}
+
+/** The error of the problem row that ends a playback channel once the whole clip was sent. */
+export const PLAYBACK_END = 'end of the recording';
+
+/** Field names of the recordings frame (format `clips`), one row per clip. */
+export const RECORDING_FIELDS = {
+  time: 'time',
+  timeEnd: 'time_end',
+  cameraId: 'camera_id',
+  cameraName: 'camera_name',
+  /** recordedClipLabel: what the state timeline colours by. */
+  event: 'event',
+  /** Every event label of the clip, comma separated. */
+  events: 'events',
+  durationS: 'duration_s',
+  /** The Live channel that plays it (channels.cameraPlayback, under ds/<uid>/). */
+  playbackChannel: 'playback_channel',
+  /** The resource that downloads it as MP4 (resources.recordingDownload). */
+  download: 'download',
+} as const;

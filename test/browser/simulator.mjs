@@ -88,9 +88,18 @@ async function runSimulator(args, count, accept, timeoutMs) {
  * Starts `cameras` simulated cameras of `models` (cycled; models that serve RTSP) with --media;
  * resolves once every camera's JSON line arrived.
  */
-export async function startSimulator({ cameras = 4, models = 'C210,C200,C110,C310', timeoutMs = 120_000 } = {}) {
+export async function startSimulator({
+  cameras = 4,
+  models = 'C210,C200,C110,C310',
+  timeoutMs = 120_000,
+  sdCards = undefined,
+} = {}) {
   const password = `Sim-${randomBytes(6).toString('hex')}`;
   const args = ['--cameras', String(cameras), '--host', '127.0.0.1', '--models', models, '--password', password];
+  if (sdCards) {
+    // Each camera's SD card, cycled: normal, none, broken, full, held (the Tapo app holds its media session).
+    args.push('--sd-cards', sdCards);
+  }
   const { pid, lines, stop } = await runSimulator(
     [...args, '--media'],
     cameras,
@@ -109,6 +118,8 @@ export async function startSimulator({ cameras = 4, models = 'C210,C200,C110,C31
       pollIntervalSeconds: 5,
       stream: 'stream2',
       ...(m.rtspPort ? { rtspUrlOverride: `rtsp://${m.host}:${m.rtspPort}/stream2` } : {}),
+      // The SD card's port-8800 media server (recordings), moved off 8800 as simulated devices are.
+      ...(m.playbackPort ? { streamPort: m.playbackPort } : {}),
     })),
     liveFps: 2,
     liveWidth: 640,

@@ -4,7 +4,9 @@ import type { FleetView } from '../model.ts';
 import type { DataSourceInstanceSettings } from '../grafana/protocol.ts';
 import type { CameraOwnership, HubChildItem, SidecarInfo } from '../../../src/shared/query.ts';
 import type { JpegPicture } from '../media/types.ts';
-import type { VideoFeeds } from '../media/video/types.ts';
+import type { AccessUnit, StreamInfo, VideoFeeds } from '../media/video/types.ts';
+import type { RecordingMode } from '../media/hubstream/recording-session.ts';
+import type { CameraRecordings } from '../tapo/recordings-index.ts';
 
 export interface FrameProvider {
   /** Starts (or joins) the camera's picture stream; returns the unsubscribe function. */
@@ -53,6 +55,34 @@ export interface CameraHealth {
   problem?: string;
 }
 
+/** Where a recorded clip's pictures go while it plays or downloads. */
+export interface RecordingSink {
+  onInfo(info: StreamInfo): void;
+  /** `ptsMs`: the wall-clock time the camera stamped on the picture, when it did. */
+  onAccessUnit(au: AccessUnit, ptsMs: number | null): void;
+  /** The whole clip came. */
+  onDone(): void;
+  /** It ended before that, with words (ended early, corrupt segment, card gone). */
+  onEnd(err: Error): void;
+}
+
+/** The cameras' own SD-card recordings: the searches (cached) and one media session per camera. */
+export interface RecordingsProvider {
+  /** Clips overlapping the range; throws a RecordingsError (no card, not supported, ...) with words. */
+  clips(cameraId: string, fromMs: number, toMs: number): Promise<CameraRecordings>;
+  /**
+   * Plays or downloads a clip (UTC epoch s) into `sink`; resolves once the camera accepted, rejects
+   * with words (busy, no card, unreachable). Aborting `signal` stops it and frees the camera.
+   */
+  open(
+    cameraId: string,
+    clip: { start: number; end: number },
+    mode: RecordingMode,
+    sink: RecordingSink,
+    signal: AbortSignal
+  ): Promise<void>;
+}
+
 export interface DatasourceDeps {
   fleet: FleetView;
   log: Logger;
@@ -62,6 +92,8 @@ export interface DatasourceDeps {
   controls?: CameraControls;
   /** The pictures kept with events: the events frame's picture and thumbnail columns, and their resources. */
   eventPictures?: EventPictureReader;
+  /** The cameras' own recordings (SD card): the recordings query, playback channel and download. */
+  recordings?: RecordingsProvider;
   /** Logs in to each camera now (never one that is locked out) and reports per camera. */
   checkCameras?: (cameraIds: string[]) => Promise<CameraHealth[]>;
   /**

@@ -11,6 +11,7 @@ import { metricsQuery } from './query/metrics.ts';
 import { statusQuery } from './query/status.ts';
 import { eventsQuery } from './query/events.ts';
 import { liveQuery } from './query/live.ts';
+import { recordingsQuery } from './query/recordings.ts';
 import { callResource } from './resources.ts';
 import { run, subscribe } from './streams.ts';
 import { checkHealth } from './health.ts';
@@ -21,6 +22,7 @@ const handlers: Record<NonNullable<TapoQuery['queryType']>, (ctx: QueryContext, 
   status: statusQuery,
   events: eventsQuery,
   live: liveQuery,
+  recordings: recordingsQuery,
 };
 
 class DatasourceInstance {
@@ -79,6 +81,7 @@ export function createDatasource(deps: DatasourceDeps): PluginHandlers & { dispo
         intervalMS: q.intervalMS,
         fromAlert,
         ...(d.eventPictures ? { pictures: d.eventPictures } : {}),
+        ...(d.recordings ? { recordings: d.recordings } : {}),
       };
       const frames = await handlers[query.queryType ?? 'metrics'](ctx, query);
       return { frames: frames.map(frameToArrow), status: 200 };

@@ -8,6 +8,7 @@ import type { DatasourceDeps } from './deps.ts';
 import { pictureFrame, pollFrame, problemFrame } from './live-frames.ts';
 import { videoPacketsJSON } from './video-frames.ts';
 import { relaysFor, type VideoPacket, type VideoRelay } from './video-relay.ts';
+import { ClipPackager, clipProblem, problemPacket } from './playback.ts';
 
 function known(deps: DatasourceDeps, ch: Channel): boolean {
   return ch.kind === 'fleet-metrics' || deps.fleet.camera(ch.cameraId) !== undefined;
@@ -20,6 +21,9 @@ export async function subscribe(
   const ch = parseChannel(path);
   if (!ch || !known(deps, ch)) {
     return { status: 'NOT_FOUND' };
+  }
+  if (ch.kind === 'playback') {
+    return { status: 'OK' }; // the clip starts when the stream runs (one camera session per channel)
   }
   if (ch.kind === 'video') {
     // A viewer starts at the last keyframe: init + the current group of pictures (or why none).
@@ -65,6 +69,11 @@ export async function run(deps: DatasourceDeps, path: string, sink: StreamSink):
     return false;
   };
   const send = (frame: Parameters<typeof frameToJSON>[0]): boolean => sendJSON((s) => frameToJSON(frame, s));
+
+  if (ch.kind === 'playback') {
+    await runPlayback(deps, ch, sink.signal, (packets) => sendJSON((s) => videoPacketsJSON(packets, s)));
+    return;
+  }
 
   if (ch.kind === 'video') {
     await runVideo(deps, ch, sink.signal, (packets) => sendJSON((s) => videoPacketsJSON(packets, s)));
@@ -186,4 +195,47 @@ async function runVideo(
   } finally {
     off?.();
   }
+}
+
+type PlaybackChannel = Extract<Channel, { kind: 'playback' }>;
+
+/**
+ * Plays a recorded clip from the camera's SD card: one camera media session for the channel's
+ * life. A refused packet drops the rest of its group (as live video does); the end of the clip or
+ * the camera's refusal is one problem row, after which the channel idles until the viewer leaves.
+ */
+async function runPlayback(
+  deps: DatasourceDeps,
+  ch: PlaybackChannel,
+  signal: AbortSignal,
+  send: (packets: VideoPacket[]) => boolean
+): Promise<void> {
+  const invalid = deps.recordings ? clipProblem(ch.start, ch.end) : 'recordings are not available in this sidecar';
+  if (invalid || !deps.recordings) {
+    send([problemPacket(invalid ?? '')]);
+    await untilAborted(signal);
+    return;
+  }
+  let skipping = true;
+  let over = false;
+  const packager = new ClipPackager(
+    (packets) => {
+      if (over || (skipping && packets[0].kind !== 'init')) {
+        return;
+      }
+      skipping = !send(packets);
+    },
+    (problem) => {
+      if (!over) {
+        over = true;
+        send([problem]);
+      }
+    }
+  );
+  try {
+    await deps.recordings.open(ch.cameraId, { start: ch.start, end: ch.end }, 'playback', packager, signal);
+  } catch (e) {
+    packager.onEnd(e as Error);
+  }
+  await untilAborted(signal);
 }

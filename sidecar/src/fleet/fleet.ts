@@ -19,7 +19,7 @@ import { logger } from '../log.ts';
 import type { PollPoint, StatusChange, Store, StoreHistoryRequest, StoredSeries } from '../store/types.ts';
 import { TapoClient } from '../tapo/client.ts';
 import { TapoError } from '../tapo/errors.ts';
-import type { CameraPoll, ClientStateStore } from '../tapo/types.ts';
+import type { CameraPoll, ClientStateStore, SubRequest, SubResponse } from '../tapo/types.ts';
 import { errorToResult, pollToResult, waitingForPassword } from './map.ts';
 import type {
   CameraCounters,
@@ -40,7 +40,7 @@ import { newRuntime, snapshot, type Runtime } from './runtime.ts';
 import { DeadlineExceeded, nextDue, pollDeadlineMs, withDeadline } from './schedule.ts';
 import { Semaphore } from './semaphore.ts';
 import { CameraSources, type OwnershipConflict } from './sources.ts';
-import { childConfigs, hubAwareProbeFactory } from './hub-probe.ts';
+import { childConfigs, hubAwareProbeFactory, isChildProbe } from './hub-probe.ts';
 import type { HubChild } from '../tapo/hub/index.ts';
 
 export interface FleetOptions {
@@ -437,6 +437,19 @@ export class Fleet implements FleetView {
     }
     const probe = this.probeFor(rt);
     return probe instanceof TapoClient ? probe : undefined;
+  }
+
+  /**
+   * Requests to a camera behind a hub, relayed by the hub's controlChild through the fleet's own
+   * hub client (its login and lockout rules). Undefined for other cameras. Wakes a sleeping child.
+   */
+  childCaller(id: string): ((requests: SubRequest[]) => Promise<SubResponse[]>) | undefined {
+    const rt = this.cams.get(id);
+    if (!rt || rt.cfg.disabled || rt.cfg.password === null || !rt.cfg.hubChild) {
+      return undefined;
+    }
+    const probe = this.probeFor(rt);
+    return isChildProbe(probe) ? (requests) => probe.callChild(requests) : undefined;
   }
 
   /**

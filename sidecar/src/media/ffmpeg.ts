@@ -128,6 +128,7 @@ const KIND_WORDS: Record<MediaErrorKind, string> = {
   stream_busy:
     'the camera already serves its maximum of streams (an NVR may hold one; consider a restream override URL)',
   not_found: 'the camera has no such stream',
+  no_card: "the camera's SD card is missing or unreadable",
   asleep: 'the hub could not wake the child camera',
   unreachable: 'the camera cannot be reached',
   stream_ended: 'the camera ended the stream',

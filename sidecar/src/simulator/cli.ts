@@ -62,6 +62,7 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
       'discovery-port': { type: 'string' },
       hub: { type: 'boolean', default: false },
       'hub-children': { type: 'string' },
+      'sd-cards': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -71,6 +72,7 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
   --flows tpap: 2026 firmware (login v4, SPAKE2+); --models also takes TPAP builds: ${TPAP_FIRMWARE_IDS.join(', ')}
   --hub: start one simulated H200 hub (C420, C425, D230 behind it; --hub-children C420,D230,... to choose) and print it (with its port-8800 streamPort) and its children
   --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)
+  --sd-cards normal,none,broken,full,held: each camera's SD card, cycled (held: the Tapo app holds its media session)
   --discovery-port: answer TP-Link discovery (UDP) for every camera on this port of --host (0: a free one; real cameras use 20002)
 `
     );
@@ -84,6 +86,7 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
   const lockout = int(values['lockout-seconds'], '--lockout-seconds', 1, 86_400);
   const maxFailed = int(values['max-failed-logins'], '--max-failed-logins', 1, 100);
   const discoveryPort = int(values['discovery-port'], '--discovery-port', 0, 65535);
+  const cards = list(values['sd-cards'], ['normal', 'none', 'broken', 'full', 'held'] as const, 'SD card state');
   // Media extras load only on request: they need ffmpeg and are not wanted by the API-only users.
   const factory = extras ?? (values.media ? (await import('./media-extras.ts')).simulatedMediaExtras : undefined);
   const fleet = await startSimulatedFleet({
@@ -104,6 +107,13 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
     ...(factory ? { extras: factory } : {}),
     ...(discoveryPort !== undefined ? { discoveryPort } : {}),
   });
+  if (cards?.length) {
+    fleet.cameras.forEach((cam, i) => {
+      const want = cards[i % cards.length];
+      cam.device.card.heldByApp = want === 'held';
+      cam.device.card.state = want === 'held' ? 'normal' : want;
+    });
+  }
   for (const d of fleet.describe()) {
     process.stdout.write(JSON.stringify(d) + '\n');
   }

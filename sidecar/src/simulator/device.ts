@@ -7,6 +7,7 @@ import type { ModelId, ModelProfile } from './profiles.ts';
 import type { EventKind } from '../../../src/shared/query.ts';
 import { SIM_DETECTIONS, detectionConfigAnswer } from './detections.ts';
 import { Prng } from './prng.ts';
+import { SimulatedSdCard } from './sdcard.ts';
 
 type Json = Record<string, unknown>;
 export interface MethodAnswer {
@@ -36,6 +37,8 @@ function localTime(d: Date): string {
 }
 
 const REGION = 'EU';
+/** The camera's zone (its recording days are named in it). */
+const TIME_ZONE = { timezone: 'UTC+01:00', timing_mode: 'ntp', zone_id: 'Europe/Berlin' };
 
 /** 32 uppercase hex digits derived from `label` (stable ids such as hw_id and oem_id). */
 function hex32(label: string): string {
@@ -69,6 +72,8 @@ export class DeviceState {
   private rssi = -58;
   private sdUsed: number;
   private readonly prng: Prng;
+  /** What the card recorded, and the playback searches that read it. */
+  readonly card: SimulatedSdCard;
   /** Called when the camera reboots (sessions die). */
   onReboot: () => void = () => {};
 
@@ -92,6 +97,7 @@ export class DeviceState {
         .filter((k) => k !== 'motion' && k !== 'person')
         .map((k) => [k, k !== 'tamper'])
     );
+    this.card = new SimulatedSdCard({ present: profile.sdCardBytes > 0, zone: TIME_ZONE.zone_id, seed });
   }
 
   /** Answer one method. */
@@ -104,6 +110,10 @@ export class DeviceState {
       return detection === null ? { error_code: -40210 } : ok(detection);
     }
     const p = isObj(params) ? params : {};
+    const recorded = this.card.call(method, p);
+    if (recorded) {
+      return recorded;
+    }
     const h = HANDLERS[method];
     if (!h) {
       return { error_code: -40210 };
@@ -172,9 +182,9 @@ function sizes(prefix: string, bytes: number): Json {
  * and line-crossing partitions, all as strings. Without a card every figure is "0B"/"0".
  */
 function sdCardInfo(d: DeviceState): Json {
-  const total = d.profile.sdCardBytes;
+  const total = d.card.state === 'none' ? 0 : d.profile.sdCardBytes;
   const present = total > 0;
-  const used = present ? d.nextSdUsed() : 0;
+  const used = !present ? 0 : d.card.state === 'full' ? total : d.nextSdUsed();
   // Firmware splits the card: most for video, small shares for pictures and message-push clips.
   const videoTotal = Math.floor(total * 0.9);
   const pictureTotal = Math.floor(total * 0.05);
@@ -197,7 +207,7 @@ function sdCardInfo(d: DeviceState): Json {
     record_free_duration: present ? String(Math.floor(videoFree / bytesPerSecond)) : '0',
     record_start_time: present ? String(Math.floor(d.recordingSince / 1000)) : '0',
     rw_attr: present ? 'rw' : 'r',
-    status: present ? 'normal' : 'offline',
+    status: !present ? 'offline' : d.card.state === 'broken' ? 'abnormal' : 'normal',
     ...sizes('total', total),
     type: 'local',
     ...sizes('video_free', videoFree),
@@ -349,7 +359,7 @@ const HANDLERS: Record<string, (d: DeviceState, p: Json) => MethodAnswer> = {
       system: { clock_status: { seconds_from_1970: Math.floor(now.getTime() / 1000), local_time: localTime(now) } },
     });
   },
-  getTimezone: () => ok({ system: { basic: { timezone: 'UTC+01:00', timing_mode: 'ntp', zone_id: 'Europe/Berlin' } } }),
+  getTimezone: () => ok({ system: { basic: { ...TIME_ZONE } } }),
   getPresetConfig: (d) =>
     ok({
       preset: {

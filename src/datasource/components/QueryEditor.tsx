@@ -1,5 +1,5 @@
 /**
- * The query editor of the Tapo Cameras datasource: a query type (metrics, status, events, live),
+ * The query editor of the Tapo Cameras datasource: a query type (metrics, status, events, live, recordings),
  * the cameras, and what the type needs. Live picture rate and width are brought within the shared
  * bounds by the same functions the sidecar applies (clampLiveFps, clampLiveWidth in
  * src/shared/query.ts), and a notice on the message line says so until the live data kind or query
@@ -20,13 +20,21 @@ import {
   type VideoStreamName,
   type MetricName,
   type QueryType,
+  type RecordingsFormat,
   type TapoQuery,
 } from '../../shared/query';
 import type { DataSource } from '../datasource';
 import type { TapoOptions } from '../types';
 import { CameraPicker, cameraMessage } from './CameraPicker';
 import { EditorMessages, type EditorMessage } from './EditorMessages';
-import { FIELD_LABELS, LIVE_KIND_OPTIONS, METRIC_OPTIONS, QUERY_TYPE_OPTIONS, VIDEO_STREAM_OPTIONS } from './options';
+import {
+  FIELD_LABELS,
+  LIVE_KIND_OPTIONS,
+  METRIC_OPTIONS,
+  QUERY_TYPE_OPTIONS,
+  RECORDINGS_FORMAT_OPTIONS,
+  VIDEO_STREAM_OPTIONS,
+} from './options';
 import { EventFields, OptionsPicker, StatusPicker } from './Pickers';
 import { useCameraList } from './useCameraList';
 
@@ -38,6 +46,7 @@ const TYPE_FIELDS: Record<QueryType, Array<keyof TapoQuery>> = {
   status: ['statuses'],
   events: ['eventKinds', 'statusChanges'],
   live: ['live'],
+  recordings: ['recordings'],
 };
 
 /**
@@ -271,6 +280,21 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             </InlineFieldRow>
           )}
         </>
+      )}
+      {queryType === 'recordings' && (
+        <InlineFieldRow>
+          <InlineField
+            label={FIELD_LABELS.recordingsFormat}
+            labelWidth={14}
+            tooltip="Clips: one row per clip with its events, for a table or the camera panel. Timeline: one state per camera, for a state timeline panel"
+          >
+            <RadioButtonGroup<RecordingsFormat>
+              options={RECORDINGS_FORMAT_OPTIONS}
+              value={query.recordings?.format ?? 'clips'}
+              onChange={(format) => change({ ...query, recordings: { format } })}
+            />
+          </InlineField>
+        </InlineFieldRow>
       )}
       <EditorMessages slots={[cameraMessage(list, query.cameras), typeMessage]} />
     </div>

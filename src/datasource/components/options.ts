@@ -13,6 +13,8 @@ import {
   EVENT_KIND_LABELS,
   METRICS,
   METRIC_INFO,
+  RECORDINGS_FORMATS,
+  RECORDINGS_FORMAT_LABELS,
   STATUS_HINTS,
   STATUS_LABELS,
   UNIT_LABELS,
@@ -21,6 +23,7 @@ import {
   type LiveKind,
   type MetricName,
   type QueryType,
+  type RecordingsFormat,
   type VideoStreamName,
 } from '../../shared/query';
 
@@ -38,6 +41,7 @@ export const FIELD_LABELS = {
   fps: 'Pictures per second',
   width: 'Picture width',
   pollInterval: 'Poll interval (seconds)',
+  recordingsFormat: 'Show as',
 } as const;
 
 export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = [
@@ -45,7 +49,18 @@ export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = [
   { label: 'Status', value: 'status', description: 'A table, one row per camera' },
   { label: 'Events', value: 'events', description: 'Motion, person and doorbell events in the time range' },
   { label: 'Live', value: 'live', description: 'Streaming over Grafana Live' },
+  {
+    label: 'Recordings',
+    value: 'recordings',
+    description: "The camera's own SD-card clips in the time range, with their events",
+  },
 ];
+
+/** The recordings query's two shapes, in the shared model's words. */
+export const RECORDINGS_FORMAT_OPTIONS: Array<SelectableValue<RecordingsFormat>> = RECORDINGS_FORMATS.map((f) => ({
+  label: RECORDINGS_FORMAT_LABELS[f],
+  value: f,
+}));
 
 /** "latency_ms · milliseconds": the field name a legend shows, and its unit in words (none when unitless). */
 export function metricDescription(metric: MetricName): string {

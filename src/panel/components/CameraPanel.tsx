@@ -18,6 +18,9 @@ import { DEFAULT_OPTIONS, type PanelOptions } from '../types';
 import { extractVideoTiles } from '../video/videoTiles';
 import { CameraTile } from './CameraTile';
 import { EVENTS_STRIP_PX, EventsStrip } from './EventsStrip';
+import { downloadClip } from '../playback/download';
+import { recordedClips, recordingNotices } from '../playback/clips';
+import { RecordingsView } from './RecordingsView';
 import { VideoTile } from './VideoTile';
 
 type Props = PanelProps<PanelOptions>;
@@ -70,7 +73,10 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
     [data.series, options.cameraFilter]
   );
 
-  const uidKey = Array.from(new Set([...videoTiles, ...views].map((v) => v.datasourceUid).filter(Boolean)))
+  // Tapo recordings queries: the camera's own clips, played from its SD card.
+  const clips = useMemo(() => recordedClips(data.series), [data.series]);
+
+  const uidKey = Array.from(new Set([...videoTiles, ...views, ...clips].map((v) => v.datasourceUid).filter(Boolean)))
     .sort()
     .join(',');
   const apis = useMemo(
@@ -104,6 +110,19 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
   const strip = options.eventsView ? (
     <EventsStrip events={events} fetchPicture={(uid, id) => eventPicture(uid, id)} />
   ) : null;
+  if (tiles.length === 0 && videoTiles.length === 0 && (clips.length > 0 || recordingNotices(data.series).length)) {
+    return (
+      <RecordingsView
+        clips={clips}
+        notices={recordingNotices(data.series)}
+        width={width}
+        height={height}
+        range={{ from: data.timeRange.from.valueOf(), to: data.timeRange.to.valueOf() }}
+        mayDownload={(uid) => uid !== undefined && allowed.has(uid)}
+        download={(clip) => downloadClip(clip)}
+      />
+    );
+  }
 
   // The data decides; views catch up in the effect right after the first render.
   if (tiles.length === 0 && videoTiles.length === 0 && strip) {

@@ -4,6 +4,7 @@ import type { CameraSnapshot, FleetView } from '../../model.ts';
 import type { Frame } from '../../grafana/frame.ts';
 import type { EventPictureReader } from '../deps.ts';
 import { QueryError } from './parse.ts';
+import type { RecordingsProvider } from '../deps.ts';
 
 export interface QueryContext {
   fleet: FleetView;
@@ -20,6 +21,8 @@ export interface QueryContext {
   fromAlert: boolean;
   /** The pictures kept with events, where the sidecar keeps them. */
   pictures?: EventPictureReader;
+  /** The cameras' own recordings (the recordings query type). */
+  recordings?: RecordingsProvider;
 }
 
 /** The cameras a query names (all when none or "All"); an unknown id is the query's error. */

@@ -7,6 +7,7 @@ import {
   VIDEO_STREAMS,
   QUERY_TYPES,
   CAMERA_STATUSES,
+  RECORDINGS_FORMATS,
   type TapoQuery,
 } from '../../../../src/shared/query.ts';
 import type { DataQuery } from '../../grafana/protocol.ts';
@@ -29,6 +30,7 @@ const querySchema = z.object({
       stream: z.enum(VIDEO_STREAMS).optional(),
     })
     .optional(),
+  recordings: z.object({ format: z.enum(RECORDINGS_FORMATS).optional() }).optional(),
 });
 
 export class QueryError extends Error {

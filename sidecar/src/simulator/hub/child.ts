@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { lastAlarmAnswer, type MethodAnswer } from '../device.ts';
 import { SIM_LAST_ALARM_TYPES } from '../detections.ts';
 import type { EventKind } from '../../../../src/shared/query.ts';
+import { SimulatedSdCard } from '../sdcard.ts';
 
 export type ChildModel = 'C420' | 'C425' | 'D230';
 
@@ -83,6 +84,8 @@ export class SimulatedChild {
   private accountedAt = Date.now();
   private awakeSince: number | null = null;
   private lastWake = 0;
+  /** Its own SD card: what it recorded, searched through controlChild (recordings sheet §0). */
+  readonly card: SimulatedSdCard;
   /** The hub link has been up for ~35 days (uptime > cam_uptime, as in the fixture). */
   private readonly linkUpSince = Date.now() - 3_061_186_000;
 
@@ -105,6 +108,7 @@ export class SimulatedChild {
     const h = createHash('sha256').update(`camwatch-sim-child:${parentId}:${opts.alias}`).digest('hex').toUpperCase();
     this.deviceId = h.slice(0, 40);
     this.mac = ['3C', '52', 'A1', h.slice(40, 42), h.slice(42, 44), h.slice(44, 46)].join(':');
+    this.card = new SimulatedSdCard({ present: true, zone: 'Europe/Berlin', seed: parseInt(h.slice(0, 8), 16) });
   }
 
   /** Asleep now (power save on); a request through the hub wakes it unless it `wontWake`. */
@@ -241,6 +245,10 @@ export class SimulatedChild {
     }
     this.wake();
     this.requests++;
+    const recorded = this.card.call(method, isObj(params) ? params : {});
+    if (recorded) {
+      return recorded;
+    }
     const h = CHILD_METHODS[method];
     return h ? h(this, isObj(params) ? params : {}) : { error_code: -40210 };
   }
@@ -301,6 +309,25 @@ const CHILD_METHODS: Record<string, (c: SimulatedChild, p: Json) => MethodAnswer
     }),
   getClockStatus: () =>
     ok({ system: { clock_status: { seconds_from_1970: Math.floor(Date.now() / 1000), local_time: '' } } }),
+  getTimezone: (c) => ok({ system: { basic: { timezone: 'UTC+01:00', timing_mode: 'ntp', zone_id: c.card.zone } } }),
+  // Hub children answer only these four (recordings sheet §1.2, the D230's answer).
+  getSdCardStatus: (c) => {
+    const present = c.card.state !== 'none';
+    return ok({
+      harddisk_manage: {
+        hd_info: [
+          {
+            hd_info_1: {
+              detect_status: present ? (c.card.state === 'broken' ? 'abnormal' : 'normal') : 'offline',
+              disk_name: '1',
+              loop_record_status: present ? '1' : '0',
+              status: present ? (c.card.state === 'broken' ? 'abnormal' : 'normal') : 'offline',
+            },
+          },
+        ],
+      },
+    });
+  },
   getBatteryStatus: (c) =>
     ok({
       battery: {
