@@ -2,9 +2,8 @@
 import { ALL_CAMERAS_VALUES as ALL, type TapoQuery } from '../../../../src/shared/query.ts';
 import type { CameraSnapshot, FleetView } from '../../model.ts';
 import type { Frame } from '../../grafana/frame.ts';
-import type { EventPictureReader } from '../deps.ts';
+import type { EventPictureReader, RecordingsProvider } from '../deps.ts';
 import { QueryError } from './parse.ts';
-import type { RecordingsProvider } from '../deps.ts';
 
 export interface QueryContext {
   fleet: FleetView;
