@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { MediaError, type MediaErrorKind } from './types.ts';
 import { scrubSecrets } from '../util/scrub.ts';
+import { ffmpegEnv } from './child-env.ts';
 
 export interface OutputPlan {
   width: number;
@@ -167,7 +168,7 @@ export function checkFfmpeg(path = 'ffmpeg', timeoutMs = 5000): Promise<FfmpegCh
     };
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(path, ['-hide_banner', '-version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      child = spawn(path, ['-hide_banner', '-version'], { stdio: ['ignore', 'pipe', 'ignore'], env: ffmpegEnv() });
     } catch (err) {
       resolve({
         ok: false,
