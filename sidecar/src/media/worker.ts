@@ -12,6 +12,7 @@ import type { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { logger } from '../log.ts';
+import { ffmpegEnv } from './child-env.ts';
 import { buildFfmpegArgs, classifyFfmpegFailure, ffmpegError, outputFd, type OutputPlan } from './ffmpeg.ts';
 import { inputFormat, stdinWriter } from './stdin-writer.ts';
 import { fanOut, type FanOutCounters, type Sub } from './fanout.ts';
@@ -184,7 +185,7 @@ export class CameraWorker {
     }
     let child: ChildProcess;
     try {
-      child = spawn(this.opts.ffmpegPath, args, { stdio });
+      child = spawn(this.opts.ffmpegPath, args, { stdio, env: ffmpegEnv() });
     } catch (err) {
       // e.g. an empty or invalid path: spawn throws instead of emitting 'error'.
       this.fail(
