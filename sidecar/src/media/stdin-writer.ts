@@ -64,7 +64,9 @@ export function stdinWriter(
       if ((keyframesOnly || waitKey) && !au.keyframe) {
         return;
       }
-      if (stdin.writableLength > Math.max(MIN_BACKLOG, lastGopBytes * 1.5)) {
+      // The group so far counts too: a subscriber who joins an open stream is handed its current
+      // group at once, which must reach ffmpeg whole.
+      if (stdin.writableLength > Math.max(MIN_BACKLOG, Math.max(lastGopBytes, gopBytes) * 1.5)) {
         waitKey = true;
         return;
       }
