@@ -214,7 +214,7 @@ export async function runFirstPicture(rig: FirstPictureRig): Promise<void> {
   cancel(holdSub);
 
   console.log(
-    `  the cameras' keyframe spacing: stream1 (video/main) ${mainKeys}; stream2 (pictures, video/sub) ${subKeys}`
+    `  the cameras' keyframe spacing (the rig's settings read stream2, 640x360, for every channel here): video/main ${mainKeys}; video/sub ${subKeys}`
   );
   console.log(line('video, cold (RunStream; the camera connects)', coldVideo));
   console.log(line('video, channel open (SubscribeStream: init + the kept group)', openVideo, missingVideo));
