@@ -210,8 +210,15 @@ export async function runFirstPicture(rig: FirstPictureRig): Promise<void> {
   await new Promise((r) => setTimeout(r, KEYFRAME_WATCH_MS));
   const subKeys = keyInterval(holdSub);
   const { list: onOpen, ms: jpegOnOpen } = await oneByOne(pictures, jpegReader);
-  cancel(onOpen);
+  // And the other way round: video on the stream the pictures hold open (the video channels gone).
   cancel(holdSub);
+  await new Promise((r) => setTimeout(r, 1000)); // the sidecar sees the cancellations
+  const { list: videoOnPictures, ms: videoOnOpen } = await oneByOne(
+    (id) => video(id, 'sub'),
+    () => hasFragment
+  );
+  cancel(videoOnPictures);
+  cancel(onOpen);
 
   console.log(
     `  the cameras' keyframe spacing (the rig's settings read stream2, 640x360, for every channel here): video/main ${mainKeys}; video/sub ${subKeys}`
@@ -221,5 +228,6 @@ export async function runFirstPicture(rig: FirstPictureRig): Promise<void> {
   console.log(line(`JPEG ${WIDTH} px at 2 fps, cold (RunStream; the camera connects, ffmpeg starts)`, coldJpeg));
   console.log(line('JPEG, channel open (SubscribeStream: the last picture)', openJpeg, missingJpeg));
   console.log(line('JPEG, stream open for video (RunStream; ffmpeg starts on the kept group)', jpegOnOpen));
+  console.log(line('video, stream open for pictures (RunStream: init + the kept group)', videoOnOpen));
   await untilCold(rig);
 }
