@@ -27,6 +27,8 @@ export interface DemoFleetOptions {
   burstEveryMs?: number;
   /** Mean interval of ordinary random motion per camera (default 90 s). */
   motionMeanMs?: number;
+  /** The cameras answer an ONVIF pull within this long even without events (default: theirs, 10 s). */
+  onvifMaxPullWaitMs?: number;
   /** A simulated H200 hub with two battery children (a C420 and a D230 doorbell that rings now and then; default true). */
   hub?: boolean;
 }
@@ -70,7 +72,16 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
         name: NAMES[i % NAMES.length]! + (i >= NAMES.length ? ` ${Math.floor(i / NAMES.length) + 1}` : ''),
         seed: 1000 + i,
       }),
-      ...(media ? { extras: mediaExtras({ ...(opts.ffmpegPath ? { ffmpegPath: opts.ffmpegPath } : {}) }) } : {}),
+      ...(media
+        ? {
+            extras: mediaExtras({
+              ...(opts.ffmpegPath ? { ffmpegPath: opts.ffmpegPath } : {}),
+              ...(opts.onvifMaxPullWaitMs !== undefined
+                ? { onvifOptions: { maxPullWaitMs: opts.onvifMaxPullWaitMs } }
+                : {}),
+            }),
+          }
+        : {}),
     });
   let sim: SimulatedFleet;
   try {

@@ -56,6 +56,10 @@ export interface SimOnvifServer {
   readonly events: EventEmitter;
   deviceUrl(): string;
   subscriptionCount(): number;
+  /** Connections accepted so far, on both ports (kept-alive requests share one). */
+  connectionCount(): number;
+  /** 'close' listeners on the open connections' sockets, in all (a per-request one would pile up). */
+  socketCloseListeners(): number;
   /** Forgets every subscription now, as expiry or a reboot would. */
   expireAll(): void;
   close(): Promise<void>;
@@ -394,7 +398,7 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
     }
   }
 
-  function handleSubscription(id: number, op: string, xml: string, req: IncomingMessage, res: ServerResponse): void {
+  function handleSubscription(id: number, op: string, xml: string, res: ServerResponse): void {
     const s = subs.get(id);
     if (!s) {
       return fault(res, 400, 'Sender', 'wsrf-rw:ResourceUnknownFault', 'no such subscription');
@@ -405,8 +409,6 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
         const wait = Math.min(durationMs(tag(xml, 'Timeout')) ?? 10_000, maxPullWait);
         const answer = () => {
           clearTimeout(timer);
-          // A keep-alive socket carries many pulls: each answered one lets go of its socket.
-          req.socket.off('close', onClose);
           if (s.waiter === waiter) {
             s.waiter = null;
           }
@@ -422,12 +424,6 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
             envelope('http://www.onvif.org/ver10/events/wsdl/PullPointSubscription/PullMessagesResponse', body)
           );
         };
-        const onClose = () => {
-          clearTimeout(timer);
-          if (s.waiter === waiter) {
-            s.waiter = null;
-          }
-        };
         const waiter = { limit, flush: answer };
         const timer = setTimeout(answer, wait);
         if (s.queue.length > 0) {
@@ -436,7 +432,14 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
         // One pull at a time per subscription: a newer pull answers the older one.
         s.waiter?.flush();
         s.waiter = waiter;
-        req.socket.once('close', onClose);
+        // On the response, not the socket: a kept-alive socket carries many pulls, and a listener
+        // per pull on it would pile up (the response's goes with it).
+        res.once('close', () => {
+          clearTimeout(timer);
+          if (s.waiter === waiter) {
+            s.waiter = null;
+          }
+        });
         return;
       }
       case 'Renew': {
@@ -487,7 +490,7 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
         if (!m) {
           return fault(res, 400, 'Sender', 'wsrf-rw:ResourceUnknownFault', 'no such subscription');
         }
-        return handleSubscription(Number(m[1]), op, xml, req, res);
+        return handleSubscription(Number(m[1]), op, xml, res);
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'ONVIF request failed');
         fault(res, 500, 'Receiver', 'ter:Action', 'internal error');
@@ -495,8 +498,10 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
     });
   }
 
+  let connections = 0;
   const track = (srv: http.Server) =>
     srv.on('connection', (s: Socket) => {
+      connections++;
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     });
@@ -525,6 +530,8 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
     events,
     deviceUrl: () => `http://${host}:${port}/onvif/device_service`,
     subscriptionCount: () => subs.size,
+    connectionCount: () => connections,
+    socketCloseListeners: () => [...sockets].reduce((n, s) => n + s.listenerCount('close'), 0),
     expireAll() {
       for (const s of [...subs.values()]) {
         drop(s, 'expire');
