@@ -25,11 +25,15 @@ function killGroup(pid, signal) {
  * encodes or loads its clips first); rejects with its last stderr if it exits or misses the deadline.
  */
 async function runSimulator(args, count, accept, timeoutMs) {
+  const control = args.includes('--control');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/simulator/cli.ts', ...args], {
     cwd: join(ROOT, 'sidecar'),
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [control ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  /** Answers to control lines, by line number. */
+  const acks = new Map();
+  let sent = 0;
   const pid = child.pid;
   const onExit = () => killGroup(pid, 'SIGKILL');
   process.once('exit', onExit);
@@ -67,6 +71,11 @@ async function runSimulator(args, count, accept, timeoutMs) {
         } catch {
           return;
         }
+        if (typeof m?.control === 'number') {
+          acks.get(m.control)?.(m);
+          acks.delete(m.control);
+          return;
+        }
         if (!accept(m)) {
           return;
         }
@@ -81,18 +90,35 @@ async function runSimulator(args, count, accept, timeoutMs) {
     await stop();
     throw err;
   }
-  return { pid, lines, stop };
+  /** Sends one fault switch (--control) and resolves with the simulator's answer (bounded). */
+  function send(msg, ms = 10_000) {
+    const n = ++sent;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`simulator did not answer control line ${n}`)), ms);
+      acks.set(n, (m) => {
+        clearTimeout(timer);
+        return m.ok ? resolve(m) : reject(new Error(`simulator refused control line ${n}: ${m.error}`));
+      });
+      child.stdin.write(JSON.stringify(msg) + '\n');
+    });
+  }
+  return { pid, lines, stop, send };
 }
 
 /**
  * Starts `cameras` simulated cameras of `models` (cycled; models that serve RTSP) with --media;
  * resolves once every camera's JSON line arrived.
  */
-export async function startSimulator({ cameras = 4, models = 'C210,C200,C110,C310', timeoutMs = 120_000 } = {}) {
+export async function startSimulator({
+  cameras = 4,
+  models = 'C210,C200,C110,C310',
+  timeoutMs = 120_000,
+  control = false,
+} = {}) {
   const password = `Sim-${randomBytes(6).toString('hex')}`;
   const args = ['--cameras', String(cameras), '--host', '127.0.0.1', '--models', models, '--password', password];
-  const { pid, lines, stop } = await runSimulator(
-    [...args, '--media'],
+  const { pid, lines, stop, send } = await runSimulator(
+    [...args, '--media', ...(control ? ['--control'] : [])],
     cameras,
     (m) => typeof m?.port === 'number',
     timeoutMs
@@ -121,7 +147,10 @@ export async function startSimulator({ cameras = 4, models = 'C210,C200,C110,C31
     }
   });
   const secrets = [password, ...lines.map((m) => m.cameraAccount?.password).filter(Boolean)];
-  return { pid, cameras: lines, ids, jsonData, secure, secrets, stop };
+  /** Fault switches of camera `index` (needs `control: true`): camera faults and RTSP faults (freeze, offline). */
+  const setFaults = (index, { faults, rtsp }) =>
+    send({ camera: index, ...(faults ? { faults } : {}), ...(rtsp ? { rtsp } : {}) });
+  return { pid, cameras: lines, ids, jsonData, secure, secrets, stop, setFaults };
 }
 
 /**

@@ -3,8 +3,11 @@
  * Prints one JSON line per camera on stdout (address, ports, credentials, model, login flow),
  * then runs until SIGINT/SIGTERM.
  */
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { startSimulatedFleet, type FleetExtrasFactory } from './fleet.ts';
+import { startSimulatedFleet, type FleetExtrasFactory, type SimulatedFleet } from './fleet.ts';
+import type { CameraFaults } from './camera.ts';
+import type { SimRtspFaults, SimRtspServer } from './rtsp.ts';
 import { MODEL_IDS, type ModelId } from './profiles.ts';
 import { TPAP_FIRMWARE_IDS, type TpapFirmwareId } from './tpap/firmware.ts';
 import type { SimLoginFlow } from './camera.ts';
@@ -61,6 +64,7 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
       media: { type: 'boolean', default: false },
       'discovery-port': { type: 'string' },
       hub: { type: 'boolean', default: false },
+      control: { type: 'boolean', default: false },
       'hub-children': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -72,6 +76,7 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
   --hub: start one simulated H200 hub (C420, C425, D230 behind it; --hub-children C420,D230,... to choose) and print it (with its port-8800 streamPort) and its children
   --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)
   --discovery-port: answer TP-Link discovery (UDP) for every camera on this port of --host (0: a free one; real cameras use 20002)
+  --control: read fault switches on stdin, one JSON line each: {"camera": <index>, "faults": {"offline": true, ...}, "rtsp": {"freeze": true, "offline": true}}; answers {"control": <line number>, "ok": true|false, "error"?} on stdout
 `
     );
     return;
@@ -111,11 +116,52 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
     // stderr: stdout carries exactly one line per camera for the scripts that read it.
     process.stderr.write(`simulator: discovery answers on udp ${fleet.discovery.host}:${fleet.discovery.port}\n`);
   }
+  if (values.control) {
+    readControl(fleet);
+  }
   const stop = () => {
     void fleet.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+interface ControlLine {
+  camera?: unknown;
+  faults?: CameraFaults;
+  rtsp?: SimRtspFaults;
+}
+
+/** Fault switches from stdin (--control), for tests that run the simulator as a process. */
+function readControl(fleet: SimulatedFleet): void {
+  let n = 0;
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    n++;
+    const answer = (ok: boolean, error?: string) =>
+      process.stdout.write(JSON.stringify({ control: n, ok, ...(error ? { error } : {}) }) + '\n');
+    let msg: ControlLine;
+    try {
+      msg = JSON.parse(line) as ControlLine;
+    } catch {
+      return answer(false, 'not JSON');
+    }
+    const i = msg.camera;
+    const cam = typeof i === 'number' && Number.isInteger(i) ? fleet.cameras[i] : undefined;
+    if (!cam) {
+      return answer(false, `no camera ${JSON.stringify(i)} (0..${fleet.cameras.length - 1})`);
+    }
+    const rtsp = (fleet.extras[i as number] as { rtsp?: SimRtspServer | null } | null)?.rtsp;
+    if (msg.rtsp && !rtsp) {
+      return answer(false, 'this camera serves no RTSP (start with --media)');
+    }
+    if (msg.faults) {
+      cam.setFault(msg.faults);
+    }
+    if (msg.rtsp) {
+      rtsp!.setFaults(msg.rtsp);
+    }
+    answer(true);
+  });
 }
 
 async function runHub(values: {
