@@ -6,11 +6,10 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startSimulatedFleet, type FleetExtrasFactory, type SimulatedFleet } from './fleet.ts';
-import type { CameraFaults } from './camera.ts';
 import type { SimRtspFaults, SimRtspServer } from './rtsp.ts';
 import { MODEL_IDS, type ModelId } from './profiles.ts';
 import { TPAP_FIRMWARE_IDS, type TpapFirmwareId } from './tpap/firmware.ts';
-import type { SimLoginFlow } from './camera.ts';
+import type { CameraFaults, SimLoginFlow } from './camera.ts';
 import type { HashAlgo } from '../tapo/crypto.ts';
 import { SimulatedHub } from './hub/hub.ts';
 import type { ChildModel } from './hub/child.ts';
