@@ -158,11 +158,20 @@ export async function startSimulator({
  * resolves with the datasource settings of the hub entry (kind hub, its stream port), the ids the
  * sidecar gives its children (`<hub id>.<first 8 hex of SHA-256 of the device_id>`) and their names.
  */
-export async function startHubSimulator({ children = 'C420', timeoutMs = 60_000 } = {}) {
+export async function startHubSimulator({ children = 'C420', timeoutMs = 60_000, control = false } = {}) {
   const password = `Hub-${randomBytes(6).toString('hex')}`;
   const count = 1 + children.split(',').length;
-  const { pid, lines, stop } = await runSimulator(
-    ['--hub', '--hub-children', children, '--host', '127.0.0.1', '--password', password],
+  const { pid, lines, stop, send } = await runSimulator(
+    [
+      '--hub',
+      '--hub-children',
+      children,
+      '--host',
+      '127.0.0.1',
+      '--password',
+      password,
+      ...(control ? ['--control'] : []),
+    ],
     count,
     (m) => m?.kind === 'hub' || m?.kind === 'hub-child',
     timeoutMs
@@ -194,5 +203,7 @@ export async function startHubSimulator({ children = 'C420', timeoutMs = 60_000 
     secure: { 'password.hub': password },
     secrets: [password],
     stop,
+    /** Puts child `index` to sleep (it stays asleep, its live view ends) or wakes it (needs `control: true`). */
+    setAsleep: (index, sleep) => send({ child: index, sleep }),
   };
 }

@@ -2,8 +2,9 @@
  * Honest video tiles (issue 22): the built panel in Chromium plays REAL H.264 from the BUILT sidecar
  * (standalone, no demo fleet) reading simulated cameras over RTSP, and the simulator's fault switches
  * (--control) break one camera at a time: its stream freezes, it never starts (a blank tile), the
- * camera goes offline. Each tile must say what happened within 2× its frame interval + 1 s (the
- * blank tile: before any picture its interval is unknown, so a picture a second is assumed), keep
+ * camera goes offline; a battery camera behind a hub falls asleep. Each tile must say what
+ * happened within 2× its frame interval + 1 s (the blank tile: before any picture its interval is
+ * unknown, so a picture a second is assumed), then the reason once the polls know it, keep
  * its last picture dimmed with its age, and recover by itself when the stream returns; the other
  * tile keeps playing. The page's Live subscriptions reach the sidecar as Grafana's would: the first
  * subscriber of a channel makes SubscribeStream (its initial data) and a RunStream, the last one
@@ -15,9 +16,10 @@ import { after, before, describe, it } from 'node:test';
 
 import { startBrowserHarness, startTogether } from './chromium.mjs';
 import { pluginClients, pluginContext, runStream, startSidecar } from './sidecar.mjs';
-import { startSimulator } from './simulator.mjs';
+import { startHubSimulator, startSimulator } from './simulator.mjs';
 
 const UID = 'tapo-ds';
+const HUB_UID = 'tapo-hub-ds';
 const CAMERAS = 3;
 const FPS = 15;
 /** What the issue allows: two frame intervals and a second. */
@@ -27,6 +29,7 @@ const BLANK_BOUND_MS = 2 * 1000 + 500 + 1000;
 
 let sidecar;
 let sim;
+let hub;
 let harness;
 let clients;
 const streams = new Map();
@@ -36,9 +39,10 @@ before(async () => {
     [
       startSidecar({ waitFor: null, args: ['--no-demo'] }),
       startSimulator({ cameras: CAMERAS, control: true }),
+      startHubSimulator({ children: 'C420', control: true }),
       startBrowserHarness(),
     ],
-    (v) => ([sidecar, sim, harness] = v)
+    (v) => ([sidecar, sim, hub, harness] = v)
   );
   clients = pluginClients(sidecar.address);
 });
@@ -46,11 +50,11 @@ before(async () => {
 after(async () => {
   streams.forEach((s) => s.cancel());
   clients?.close();
-  await Promise.allSettled([harness?.close(), sidecar?.stop(), sim?.stop()]);
+  await Promise.allSettled([harness?.close(), sidecar?.stop(), sim?.stop(), hub?.stop()]);
 });
 
 /** Forwards the sidecar's channels into the page, opened and closed by the page's own subscriptions. */
-function bridge(page, ctx) {
+function bridge(page, ctx, uid = UID) {
   const refs = new Map();
   let pending = [];
   let chain = Promise.resolve();
@@ -72,7 +76,7 @@ function bridge(page, ctx) {
     });
   };
   const subscribe = async (address) => {
-    const path = address.slice(`ds/${UID}/`.length);
+    const path = address.slice(`ds/${uid}/`.length);
     const sub = await new Promise((resolve, reject) =>
       clients.stream.SubscribeStream({ pluginContext: ctx, path }, (err, res) => (err ? reject(err) : resolve(res)))
     );
@@ -110,6 +114,25 @@ function bridge(page, ctx) {
       open = false;
       await chain;
     },
+  };
+}
+
+/** Bounded polling of the page's tiles until `cond` holds; returns their stats and when it held. */
+function watcher(page) {
+  const stats = async () =>
+    Object.fromEntries((await page.evaluate(() => window.tapoHarness.videoStats())).map((t) => [t.cameraId, t]));
+  return async (cond, what, ms) => {
+    const deadline = Date.now() + ms;
+    let last;
+    while (Date.now() < deadline) {
+      last = await stats();
+      if (cond(last)) {
+        return { s: last, at: Date.now() };
+      }
+      await page.waitForTimeout(50);
+    }
+    const brief = Object.values(last ?? {}).map(({ latencies, ...t }) => t);
+    assert.fail(`${what} within ${ms} ms: ${JSON.stringify(brief)}`);
   };
 }
 
@@ -208,6 +231,72 @@ describe('honest video tiles in Chromium, against the built sidecar and simulate
       console.log(`# back online: playing again after ${on.at - onAt} ms`);
       assert.match(on.s[b].status, /^Online/);
 
+      await live.close();
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+  );
+
+  it(
+    'say when a battery camera behind a hub falls asleep, and play again when it wakes',
+    { timeout: 300_000 },
+    async () => {
+      const { page, errors } = await harness.openPanel({ role: 'Viewer' });
+      const ctx = pluginContext({ uid: HUB_UID, role: 'Viewer', jsonData: hub.jsonData, secure: hub.secure });
+      const [id] = hub.ids;
+      const path = `camera/${id}/video/sub`;
+      // The child is a camera once the sidecar polled the hub and read its list: asked until then, bounded.
+      const known = () =>
+        new Promise((resolve, reject) =>
+          clients.stream.SubscribeStream({ pluginContext: ctx, path }, (err, res) => (err ? reject(err) : resolve(res)))
+        );
+      const deadline = Date.now() + 30_000;
+      while ((await known()).status !== 'OK' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const live = bridge(page, ctx, HUB_UID);
+      await page.exposeFunction('tapoLiveBridge', (op, address) => live.handle(op, address));
+      await page.evaluate(
+        (r) => window.tapoHarness.setVideoTiles(r),
+        [
+          {
+            camera_id: id,
+            camera_name: hub.children[0].name,
+            status: 'online',
+            stream: 'sub',
+            video_channel: `ds/${HUB_UID}/${path}`,
+            frames_channel: `ds/${HUB_UID}/camera/${id}/frames/2/640`,
+          },
+        ]
+      );
+      const until = watcher(page);
+      const playing = await until((s) => s[id]?.shownFrames >= 10, 'the child plays', 60_000);
+
+      const sleptAt = Date.now();
+      await hub.setAsleep(0, true);
+      const dark = await until((s) => s[id].stalled, 'asleep: no picture', 10_000);
+      console.log(`# asleep: no picture said after ${dark.at - sleptAt} ms (bound ${BOUND_MS.toFixed(0)} ms)`);
+      assert.ok(dark.at - sleptAt <= BOUND_MS, `asleep said after ${dark.at - sleptAt} ms`);
+      const asleep = await until(
+        (s) => /^Sleeping/.test(s[id].status ?? '') && /^Asleep: a battery camera/.test(s[id].message ?? ''),
+        'the polls say it sleeps',
+        // The sidecar reads a hub's child list once a minute (a poll must not cost the batteries).
+        75_000
+      );
+      console.log(`# asleep: the polls said Sleeping after ${asleep.at - sleptAt} ms`);
+      assert.equal(asleep.s[id].offline, false, 'asleep is not offline');
+      assert.equal(asleep.s[id].opacity, '0.35', 'its last picture is dimmed');
+
+      const wokeAt = Date.now();
+      await hub.setAsleep(0, false);
+      const awake = await until(
+        (s) =>
+          !s[id].stalled && s[id].shownFrames > asleep.s[id].shownFrames + 10 && /^Online/.test(s[id].status ?? ''),
+        'awake and playing',
+        120_000
+      );
+      console.log(`# awake: playing again after ${awake.at - wokeAt} ms`);
+      assert.ok(playing.s[id].shownFrames > 0);
       await live.close();
       assert.deepEqual(errors, []);
       await page.close();

@@ -75,7 +75,7 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
   --hub: start one simulated H200 hub (C420, C425, D230 behind it; --hub-children C420,D230,... to choose) and print it (with its port-8800 streamPort) and its children
   --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)
   --discovery-port: answer TP-Link discovery (UDP) for every camera on this port of --host (0: a free one; real cameras use 20002)
-  --control: read fault switches on stdin, one JSON line each: {"camera": <index>, "faults": {"offline": true, ...}, "rtsp": {"freeze": true, "offline": true}}; answers {"control": <line number>, "ok": true|false, "error"?} on stdout
+  --control: read fault switches on stdin, one JSON line each: {"camera": <index>, "faults": {"offline": true, ...}, "rtsp": {"freeze": true, "offline": true}}, or with --hub {"child": <index>, "sleep": true|false}; answers {"control": <line number>, "ok": true|false, "error"?} on stdout
 `
     );
     return;
@@ -131,19 +131,29 @@ interface ControlLine {
   rtsp?: SimRtspFaults;
 }
 
-/** Fault switches from stdin (--control), for tests that run the simulator as a process. */
-function readControl(fleet: SimulatedFleet): void {
+type Answer = (ok: boolean, error?: string) => void;
+
+/** One JSON line per switch on stdin (--control), each answered on stdout with its line number. */
+function controlLines(apply: (msg: unknown, answer: Answer) => void): void {
   let n = 0;
   createInterface({ input: process.stdin }).on('line', (line) => {
-    n++;
-    const answer = (ok: boolean, error?: string) =>
-      process.stdout.write(JSON.stringify({ control: n, ok, ...(error ? { error } : {}) }) + '\n');
-    let msg: ControlLine;
+    const at = ++n;
+    const answer: Answer = (ok, error) =>
+      void process.stdout.write(JSON.stringify({ control: at, ok, ...(error ? { error } : {}) }) + '\n');
+    let msg: unknown;
     try {
-      msg = JSON.parse(line) as ControlLine;
+      msg = JSON.parse(line);
     } catch {
       return answer(false, 'not JSON');
     }
+    apply(msg, answer);
+  });
+}
+
+/** Fault switches from stdin (--control), for tests that run the simulator as a process. */
+function readControl(fleet: SimulatedFleet): void {
+  controlLines((raw, answer) => {
+    const msg = raw as ControlLine;
     const i = msg.camera;
     const cam = typeof i === 'number' && Number.isInteger(i) ? fleet.cameras[i] : undefined;
     if (!cam) {
@@ -171,6 +181,7 @@ async function runHub(values: {
   'hub-children'?: string;
   'lockout-seconds'?: string;
   'max-failed-logins'?: string;
+  control?: boolean;
 }): Promise<void> {
   const flow = list<SimLoginFlow>(values.flows, ['secure', 'legacy', 'tpap'], 'flow')?.[0];
   const models = list<ChildModel>(values['hub-children'], ['C420', 'C425', 'D230'], 'child model');
@@ -189,6 +200,26 @@ async function runHub(values: {
   });
   for (const d of hub.describe()) {
     process.stdout.write(JSON.stringify(d) + '\n');
+  }
+  if (values.control) {
+    controlLines((msg, answer) => {
+      const i = (msg as { child?: unknown }).child;
+      const child = typeof i === 'number' && Number.isInteger(i) ? hub.children[i] : undefined;
+      const sleep = (msg as { sleep?: unknown }).sleep;
+      if (!child || typeof sleep !== 'boolean') {
+        return answer(false, `expected {"child": 0..${hub.children.length - 1}, "sleep": true|false}`);
+      }
+      // Asleep and staying so: polls find it in power save, its live view ends and is refused.
+      child.faults.wontWake = sleep;
+      hub.streamServer?.setAsleep(child.deviceId, sleep);
+      if (sleep) {
+        child.sleep();
+        hub.streamServer?.dropStreams();
+      } else {
+        child.wake();
+      }
+      answer(true);
+    });
   }
   const stop = () => {
     void hub.close().then(() => process.exit(0));
