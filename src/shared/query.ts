@@ -425,8 +425,8 @@ export const FRAME_FIELDS = {
 
 /**
  * Field names the panel reads from a live metrics packet (channel camera/<id>/metrics, one row per
- * poll, as the sidecar's pollFrame writes them): a video tile's status, reason and privacy state
- * follow the camera's polls there.
+ * poll, as the sidecar's pollFrame writes them): a video tile's status, reason, privacy state and
+ * motion badge follow the camera there.
  */
 export const POLL_FIELDS = {
   time: 'time',
@@ -434,6 +434,8 @@ export const POLL_FIELDS = {
   status: 'status',
   privacy: 'privacy_mode',
   error: 'last_error',
+  /** The camera's latest motion, person or ring event (time, null when none yet); a motion event resends the row. */
+  lastMotion: 'last_motion',
 } as const;
 
 /**

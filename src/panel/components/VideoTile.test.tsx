@@ -210,13 +210,30 @@ const fragments = (seq: number, count: number, t0: number) => {
 };
 const METRICS = 'ds/uid-1/camera/front/metrics';
 const POLL_SCHEMA = {
-  fields: ['time', 'camera_id', 'camera_name', 'status', 'online', 'privacy_mode', 'last_error'].map((name) => ({
-    name,
-  })),
+  fields: ['time', 'camera_id', 'camera_name', 'status', 'online', 'privacy_mode', 'last_error', 'last_motion'].map(
+    (name) => ({ name })
+  ),
 };
-const poll = (time: number, status: string, error: string | null = null, privacy: boolean | null = false) => ({
+const poll = (
+  time: number,
+  status: string,
+  error: string | null = null,
+  privacy: boolean | null = false,
+  lastMotion: number | null = null
+) => ({
   schema: POLL_SCHEMA,
-  data: { values: [[time], ['front'], ['Front door'], [status], [status === 'online' ? 1 : 0], [privacy], [error]] },
+  data: {
+    values: [
+      [time],
+      ['front'],
+      ['Front door'],
+      [status],
+      [status === 'online' ? 1 : 0],
+      [privacy],
+      [error],
+      [lastMotion],
+    ],
+  },
 });
 
 describe('honest video tiles', () => {
@@ -309,6 +326,17 @@ describe('honest video tiles', () => {
     play(1, seq);
     expect(screen.getByTestId('tile-status')).toHaveTextContent('Online');
     expect(screen.queryByTestId('tile-message')).not.toBeInTheDocument();
+  });
+
+  it('lights the motion badge from the camera’s motion, for the panel’s motion window', () => {
+    render(<CameraPanel {...props({ motionWindowSeconds: 10 })} />);
+    play(1);
+    send(METRICS, poll(Date.now() - 5000, 'online', null, false, null));
+    expect(screen.queryByTestId('motion-badge')).not.toBeInTheDocument();
+    send(METRICS, poll(Date.now() - 5000, 'online', null, false, Date.now() - 1000));
+    expect(screen.getByTestId('motion-badge')).toHaveTextContent('Motion');
+    advance(10_000);
+    expect(screen.queryByTestId('motion-badge')).not.toBeInTheDocument();
   });
 
   it('takes privacy from the polls as they come, over the query’s answer and the camera list', () => {

@@ -286,7 +286,7 @@ export function VideoTile({ tile, now, options, layout, controls, api, ptz, priv
         lastSeen: live.lastSeen,
         now,
         pictureTime: playing ? stall.pictureTime : pictures.url ? pictures.time : undefined,
-        motion: false,
+        motion: live.lastMotion !== undefined && now - live.lastMotion <= options.motionWindowSeconds * 1000,
         message,
         notices,
         labels: options.overlay,

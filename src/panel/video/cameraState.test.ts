@@ -18,6 +18,12 @@ describe('camera state from the metrics channel', () => {
       'front'
     );
     expect(s).toEqual({ polled: true, status: 'offline', error: 'timeout', privacy: undefined, lastSeen: 1000 });
+    // A motion event resends the last poll with its time; an older one never moves it back.
+    const moved = applyPolls(s, [{ time: 3000, camera_id: 'front', status: 'offline', last_motion: 3500 }], 'front');
+    expect(moved.lastMotion).toBe(3500);
+    expect(
+      applyPolls(moved, [{ time: 3000, camera_id: 'front', status: 'offline', last_motion: 100 }]).lastMotion
+    ).toBe(3500);
     expect(applyPolls(s, [{ time: 4000, camera_id: 'front', status: 'sleeping' }], 'front')).toMatchObject({
       status: 'sleeping',
       error: undefined,

@@ -1,6 +1,7 @@
 /**
  * A video tile's camera state from its live metrics channel (one row per poll): status, the poll's
- * error words, privacy mode and when it last answered, so video says what pictures say.
+ * error words, privacy mode, when it last answered and its latest motion, so video says what
+ * pictures say.
  */
 import { POLL_FIELDS as F } from '../../shared/query';
 
@@ -13,6 +14,8 @@ export interface LiveCameraState {
   privacy?: boolean;
   /** Time of the latest poll the camera answered (epoch ms). */
   lastSeen?: number;
+  /** Time of the camera's latest motion, person or ring event (epoch ms). */
+  lastMotion?: number;
 }
 
 export const NO_POLL: LiveCameraState = { polled: false };
@@ -39,6 +42,7 @@ export function applyPolls(
     const time = row[F.time];
     const error = row[F.error];
     const privacy = row[F.privacy];
+    const motion = row[F.lastMotion];
     // A sleeping camera answered through its hub.
     const answered = (status === 'online' || status === 'sleeping') && typeof time === 'number';
     next = {
@@ -47,6 +51,7 @@ export function applyPolls(
       error: typeof error === 'string' && error ? error : undefined,
       privacy: typeof privacy === 'boolean' ? privacy : undefined,
       lastSeen: answered ? Math.max(time as number, next.lastSeen ?? 0) : next.lastSeen,
+      lastMotion: typeof motion === 'number' ? Math.max(motion, next.lastMotion ?? 0) : next.lastMotion,
     };
   }
   return next;
