@@ -365,6 +365,7 @@ window.tapoHarness = {
         message: tile.querySelector('[data-testid="tile-message"]')?.textContent ?? null,
         status: tile.querySelector('[data-testid="tile-status"]')?.textContent ?? null,
         age: tile.querySelector('[data-testid="frame-age"]')?.textContent ?? null,
+        motion: tile.querySelector('[data-testid="motion-badge"]') !== null,
         opacity: el ? getComputedStyle(el).opacity : null,
         decoded: q?.totalVideoFrames ?? 0,
         dropped: q?.droppedVideoFrames ?? 0,

@@ -147,9 +147,12 @@ export async function startSimulator({
     }
   });
   const secrets = [password, ...lines.map((m) => m.cameraAccount?.password).filter(Boolean)];
-  /** Fault switches of camera `index` (needs `control: true`): camera faults and RTSP faults (freeze, offline). */
-  const setFaults = (index, { faults, rtsp }) =>
-    send({ camera: index, ...(faults ? { faults } : {}), ...(rtsp ? { rtsp } : {}) });
+  /**
+   * Fault switches of camera `index` (needs `control: true`): camera faults, RTSP faults (freeze,
+   * offline), and `motion: 'motion' | 'person'` to trigger an event now.
+   */
+  const setFaults = (index, { faults, rtsp, motion }) =>
+    send({ camera: index, ...(faults ? { faults } : {}), ...(rtsp ? { rtsp } : {}), ...(motion ? { motion } : {}) });
   return { pid, cameras: lines, ids, jsonData, secure, secrets, stop, setFaults };
 }
 

@@ -2,14 +2,15 @@
  * Honest video tiles (issue 22): the built panel in Chromium plays REAL H.264 from the BUILT sidecar
  * (standalone, no demo fleet) reading simulated cameras over RTSP, and the simulator's fault switches
  * (--control) break one camera at a time: its stream freezes, it never starts (a blank tile), the
- * camera goes offline; a battery camera behind a hub falls asleep. Each tile must say what
- * happened within 2× its frame interval + 1 s (the blank tile: before any picture its interval is
- * unknown, so a picture a second is assumed), then the reason once the polls know it, keep
- * its last picture dimmed with its age, and recover by itself when the stream returns; the other
- * tile keeps playing. The page's Live subscriptions reach the sidecar as Grafana's would: the first
- * subscriber of a channel makes SubscribeStream (its initial data) and a RunStream, the last one
- * leaving cancels it, so the tiles' own reconnects are real. Prints how long each tile took.
- * Needs `npm run build` first, ffmpeg (the simulator encodes its clips once), and Chromium.
+ * camera goes offline; a battery camera behind a hub falls asleep. Each tile must say what happened
+ * within 2× its frame interval + 1 s (the blank tile: before any picture its interval is unknown, so
+ * a picture a second is assumed), then the reason once the polls know it, keep its last picture
+ * dimmed with its age, and recover by itself when the stream returns; the other tiles keep playing.
+ * Motion on a playing camera lights its badge. The page's Live subscriptions reach the sidecar as
+ * Grafana's would: the first subscriber of a channel makes SubscribeStream (its initial data) and a
+ * RunStream, the last one leaving cancels it, so the tiles' own reconnects are real. Prints how long
+ * each tile took. Needs `npm run build` first, ffmpeg (the simulator encodes its clips once), and
+ * Chromium.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -211,6 +212,14 @@ describe('honest video tiles in Chromium, against the built sidecar and simulate
       );
       console.log(`# freeze lifted: playing again after ${back.at - thawAt} ms`);
       assert.equal(back.s[a].message, null);
+
+      // Motion on a camera that plays: its badge lights (from the camera's metrics channel, not a poll away).
+      assert.equal(back.s[c].motion, false);
+      const movedAt = Date.now();
+      await sim.setFaults(2, { motion: 'motion' });
+      const moved = await until((s) => s[c].motion, 'the motion badge', 30_000);
+      console.log(`# motion: badge lit after ${moved.at - movedAt} ms`);
+      assert.equal(moved.s[a].motion, false, 'only on the camera that saw it');
 
       // Offline: the picture stops (said in time), then the polls say Offline; then it comes back.
       const offAt = Date.now();

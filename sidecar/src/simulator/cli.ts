@@ -75,7 +75,7 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
   --hub: start one simulated H200 hub (C420, C425, D230 behind it; --hub-children C420,D230,... to choose) and print it (with its port-8800 streamPort) and its children
   --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)
   --discovery-port: answer TP-Link discovery (UDP) for every camera on this port of --host (0: a free one; real cameras use 20002)
-  --control: read fault switches on stdin, one JSON line each: {"camera": <index>, "faults": {"offline": true, ...}, "rtsp": {"freeze": true, "offline": true}}, or with --hub {"child": <index>, "sleep": true|false}; answers {"control": <line number>, "ok": true|false, "error"?} on stdout
+  --control: read fault switches on stdin, one JSON line each: {"camera": <index>, "faults": {"offline": true, ...}, "rtsp": {"freeze": true, "offline": true}, "motion": "motion"|"person"}, or with --hub {"child": <index>, "sleep": true|false}; answers {"control": <line number>, "ok": true|false, "error"?} on stdout
 `
     );
     return;
@@ -129,6 +129,8 @@ interface ControlLine {
   camera?: unknown;
   faults?: CameraFaults;
   rtsp?: SimRtspFaults;
+  /** Trigger a motion or person event now (ONVIF and the last-alarm answer see it). */
+  motion?: 'motion' | 'person';
 }
 
 type Answer = (ok: boolean, error?: string) => void;
@@ -168,6 +170,9 @@ function readControl(fleet: SimulatedFleet): void {
     }
     if (msg.rtsp) {
       rtsp!.setFaults(msg.rtsp);
+    }
+    if (msg.motion === 'motion' || msg.motion === 'person') {
+      cam.triggerMotion(msg.motion);
     }
     answer(true);
   });
