@@ -239,7 +239,8 @@ export function VideoTile({ tile, now, options, layout, controls, api, ptz, priv
     privacy,
     hasPicture: shown,
     reason,
-    noPicture: playing ? (problem ?? undefined) : pictures.error,
+    // In video, the channel's problem words are a notice of their own.
+    noPicture: playing ? undefined : pictures.error,
     stalledMs: stall.stalledMs,
   });
   const dimmed = offline || privacy === true || stall.stalledMs !== undefined;
