@@ -14,6 +14,7 @@ import { EVENT_KINDS, EVENT_KIND_LABELS, WITH_PICTURE, type CameraListItem, type
 import { fakeTemplateSrv } from '../test-utils/templateSrv';
 import { framesToAnnotations } from './annotations';
 import { DataSource, tapoStreamOptions } from './datasource';
+import { onHealthChecked } from './healthChecks';
 import type { TapoOptions, TapoVariableDataQuery } from './types';
 import { TapoVariableSupport } from './variables';
 
@@ -47,6 +48,47 @@ beforeEach(() => {
       { name: 'all', current: '$__all', options: ['front', 'garage', 'yard'] },
     ])
   );
+});
+
+describe('Save & test', () => {
+  const health = (status: string, message: string) => {
+    const ds = new DataSource(settings);
+    jest.spyOn(ds, 'callHealthCheck').mockResolvedValue({ status, message, details: {} } as never);
+    return ds;
+  };
+
+  it('gives Grafana the verdict as the title and one line per camera in the details', async () => {
+    const ds = health(
+      'ERROR',
+      '1 of 2 cameras not answering: Garage — unreachable.\n✓ Front door: reachable in 42 ms\n✗ Garage: unreachable: timeout\n'
+    );
+    const heard: string[] = [];
+    const off = onHealthChecked((uid) => heard.push(uid));
+    const err = await ds.testDatasource().catch((e: unknown) => e);
+    off();
+    expect(err).toMatchObject({
+      status: 'error',
+      message: '1 of 2 cameras not answering: Garage — unreachable.',
+      details: { verboseMessage: '✓ Front door: reachable in 42 ms\n✗ Garage: unreachable: timeout' },
+    });
+    // Grafana's newer settings page reads the details from the HealthCheckError.
+    expect((err as { error: { details: unknown } }).error.details).toEqual((err as { details: unknown }).details);
+    expect(heard).toEqual(['tapo-uid']);
+  });
+
+  it('keeps the per-camera list on success too, and a one-line answer as it is', async () => {
+    await expect(
+      health('OK', 'All 2 cameras answer.\n✓ A: reachable\n✓ B: reachable').testDatasource()
+    ).resolves.toEqual({
+      status: 'success',
+      message: 'All 2 cameras answer.',
+      details: { verboseMessage: '✓ A: reachable\n✓ B: reachable' },
+    });
+    await expect(health('OK', 'All 0 cameras answer.').testDatasource()).resolves.toEqual({
+      status: 'success',
+      message: 'All 0 cameras answer.',
+    });
+  });
 });
 
 describe('DataSource queries', () => {

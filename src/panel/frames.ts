@@ -30,6 +30,8 @@ export interface TileFrame {
   privacy?: boolean;
   /** The Tapo datasource the frame came from, when known: enables controls. */
   datasourceUid?: string;
+  /** Pictures from a live pictures channel come this often (ms): the tile notices when they stop. */
+  liveIntervalMs?: number;
 }
 
 // Field name aliases, lower-case: our sidecar's names first, then common ones from other sources.
@@ -162,6 +164,12 @@ function toNumber(value: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/** `…/frames/<fps>/<width>` → the picture spacing in ms; undefined for any other channel. */
+export function liveIntervalOf(channel: string | undefined): number | undefined {
+  const fps = Number(/\/frames\/(\d+(?:\.\d+)?)\/\d+$/.exec(channel ?? '')?.[1]);
+  return fps > 0 ? 1000 / fps : undefined;
+}
+
 /** `ds/<uid>/camera/<id>/frames/<fps>/<width>` → uid. */
 export function uidFromChannel(channel: string | undefined): string | undefined {
   const parts = channel?.split('/') ?? [];
@@ -211,6 +219,7 @@ export function extractTiles(series: DataFrame[] | undefined, request?: DataQuer
       height: findField(frame, NAMES.height),
     };
     const uid = uidFromChannel(frame.meta?.channel) ?? uidFromRequest(frame, request);
+    const liveIntervalMs = liveIntervalOf(frame.meta?.channel);
 
     // Newest row per camera within this frame.
     const newest = new Map<string, number>();
@@ -243,6 +252,7 @@ export function extractTiles(series: DataFrame[] | undefined, request?: DataQuer
         ptz: toBool(f.ptz?.values[row]),
         privacy: toBool(f.privacy?.values[row]),
         datasourceUid: uid,
+        liveIntervalMs,
       };
       const existing = byKey.get(key);
       if (!existing) {

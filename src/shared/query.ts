@@ -491,6 +491,21 @@ export const FRAME_FIELDS = {
 } as const;
 
 /**
+ * Field names the panel reads from a live metrics packet (channel camera/<id>/metrics, one row per
+ * poll, as the sidecar's pollFrame writes them): a video tile's status, reason, privacy state and
+ * motion badge follow the camera there.
+ */
+export const POLL_FIELDS = {
+  time: 'time',
+  cameraId: 'camera_id',
+  status: 'status',
+  privacy: 'privacy_mode',
+  error: 'last_error',
+  /** The camera's latest motion, person or ring event (time, null when none yet); a motion event resends the row. */
+  lastMotion: 'last_motion',
+} as const;
+
+/**
  * Field names of a live video packet (channel camera/<id>/video/<main|sub>). Each row is one piece of
  * fMP4: `kind` 'init' (the init segment, sent before every keyframe so a viewer can start there),
  * 'fragment' (one picture), or 'problem' (no video, `error` says why, e.g. H.265 is not playable in

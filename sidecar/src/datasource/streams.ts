@@ -2,7 +2,7 @@
 import type { StreamSink } from '../grafana/handlers.ts';
 import { frameToJSON } from '../grafana/frame.ts';
 import type { SubscribeStatus } from '../grafana/protocol.ts';
-import type { PollResult } from '../model.ts';
+import type { MotionEvent, PollResult } from '../model.ts';
 import { parseChannel, type Channel } from './channels.ts';
 import type { DatasourceDeps } from './deps.ts';
 import { pictureFrame, pollFrame, problemFrame } from './live-frames.ts';
@@ -40,7 +40,7 @@ export async function subscribe(
     };
   }
   const cams = ch.kind === 'fleet-metrics' ? deps.fleet.cameras() : [deps.fleet.camera(ch.cameraId)!];
-  const polls = cams.filter((c) => c.last).map((c) => ({ poll: c.last!, name: c.name }));
+  const polls = cams.filter((c) => c.last).map((c) => ({ poll: c.last!, name: c.name, lastMotion: c.lastMotion }));
   return { status: 'OK', data: polls.length ? frameToJSON(pollFrame(polls)) : undefined };
 }
 
@@ -113,12 +113,21 @@ export async function run(deps: DatasourceDeps, path: string, sink: StreamSink):
     if (wanted && p.cameraId !== wanted) {
       return;
     }
-    send(pollFrame([{ poll: p, name: deps.fleet.camera(p.cameraId)?.name ?? p.cameraId }]));
+    const cam = deps.fleet.camera(p.cameraId);
+    send(pollFrame([{ poll: p, name: cam?.name ?? p.cameraId, lastMotion: cam?.lastMotion }]));
+  });
+  // Motion between polls: the camera's last poll again with its new last_motion, so a badge lights now.
+  const offEvents = deps.fleet.on('event', (e: MotionEvent) => {
+    const cam = wanted && e.cameraId !== wanted ? undefined : deps.fleet.camera(e.cameraId);
+    if (cam?.last) {
+      send(pollFrame([{ poll: cam.last, name: cam.name, lastMotion: cam.lastMotion }]));
+    }
   });
   try {
     await untilAborted(sink.signal);
   } finally {
     off();
+    offEvents();
   }
 }
 

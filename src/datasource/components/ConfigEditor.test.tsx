@@ -1,9 +1,10 @@
 import { setBackendSrv, type BackendSrv } from '@grafana/runtime';
-import { render, screen, within } from '@testing-library/react';
+import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React from 'react';
 import { of, throwError } from 'rxjs';
 
+import { DataSource } from '../datasource';
 import { ConfigEditor } from './ConfigEditor';
 import { type Settings, settings, setup } from '../../test-utils/configEditorHarness';
 
@@ -400,6 +401,36 @@ describe('ConfigEditor', () => {
     expect(await within(screen.getByTestId('camera-row-0')).findByText(/not polled yet/)).toBeInTheDocument();
     expect(screen.queryByText('Polled by another datasource')).not.toBeInTheDocument();
     expect(screen.queryByText('Also in another datasource')).not.toBeInTheDocument();
+  });
+
+  it('refreshes the rows’ status badges when Save & test finishes (it polled every camera)', async () => {
+    let status = 'unknown';
+    const fetch = jest
+      .fn()
+      .mockImplementation(({ url }: { url: string }) =>
+        url.endsWith('/resources/cameras')
+          ? of({ data: [{ id: 'front', name: 'Front door', model: 'C210', status, host: '10.0.0.2', ptz: true }] })
+          : url.endsWith('/health')
+            ? of({ data: { status: 'OK', message: 'All 1 cameras answer.\n✓ Front door: reachable in 12 ms' } })
+            : throwError(() => ({ status: 404, data: {} }))
+      );
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    await setup(settings({ uid: 'ds-1', jsonData: { cameras: saved.jsonData.cameras!.slice(0, 1) } }), {
+      expand: false,
+    });
+    const front = screen.getByTestId('camera-row-0');
+    expect(await within(front).findByText('Unknown')).toBeInTheDocument();
+    // Grafana's settings page runs Save & test through the datasource; the check polls the camera.
+    status = 'online';
+    const ds = new DataSource({ ...settings({ uid: 'ds-1' }), meta: {} } as never);
+    await act(async () => void (await ds.testDatasource()));
+    expect(await within(front).findByText('Online')).toBeInTheDocument();
+    // An answer for another datasource changes nothing.
+    status = 'offline';
+    await act(
+      async () => void (await new DataSource({ ...settings({ uid: 'ds-2' }), meta: {} } as never).testDatasource())
+    );
+    expect(within(front).getByText('Online')).toBeInTheDocument();
   });
 
   it('shows a new camera’s missing fields only once touched', async () => {

@@ -587,6 +587,59 @@ describe('CameraPanel', () => {
     });
   });
 
+  describe('honest picture tiles', () => {
+    const advance = (ms: number) => act(() => void jest.advanceTimersByTime(ms));
+    /** Live pictures at 2 a second, as Grafana hands the panel its frames channel's latest row. */
+    const at = (n: number) => framesFor([{ id: 'front', name: 'Front door', n, time: Date.now() - 100 }]);
+
+    it('say when live pictures stop, for how long, with the last picture dimmed, and clear when they return', () => {
+      const { rerender } = render(<CameraPanel {...panelProps(at(1))} />);
+      for (let n = 2; n <= 6; n++) {
+        advance(500);
+        rerender(<CameraPanel {...panelProps(at(n))} />);
+      }
+      const tile = screen.getByTestId('camera-tile');
+      advance(500);
+      expect(tile).toHaveAttribute('data-stalled', 'false');
+      // 2 × 500 ms + 500 ms without a picture, checked 4 times a second.
+      advance(1250);
+      expect(tile).toHaveAttribute('data-stalled', 'true');
+      expect(within(tile).getByTestId('tile-message')).toHaveTextContent('No picture for 2 s');
+      expect(getComputedStyle(within(tile).getByRole('img')).opacity).toBe('0.35');
+      advance(5000);
+      expect(within(tile).getByTestId('tile-message')).toHaveTextContent('No picture for 7 s');
+      expect(within(tile).getByTestId('frame-age')).toHaveTextContent(/picture [67] s old/);
+
+      rerender(<CameraPanel {...panelProps(at(7))} />);
+      advance(250);
+      expect(tile).toHaveAttribute('data-stalled', 'false');
+      expect(within(tile).queryByTestId('tile-message')).not.toBeInTheDocument();
+    });
+
+    it('never call a picture from an ordinary query stale: only live channels are watched', () => {
+      const frame = createDataFrame({
+        name: 'Porch',
+        fields: [{ name: 'url', type: FieldType.string, values: ['https://example.test/porch.jpg'] }],
+      });
+      render(<CameraPanel {...panelProps([frame])} />);
+      advance(60_000);
+      expect(screen.getByTestId('camera-tile')).toHaveAttribute('data-stalled', 'false');
+      expect(screen.queryByTestId('tile-message')).not.toBeInTheDocument();
+    });
+
+    it('take privacy from the live frames over the camera list fetched once, for editors too', async () => {
+      setRole('Editor');
+      // The list says privacy is off for "front"; the frames say it is on.
+      render(<CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door', privacy: true }]))} />);
+      await settle();
+      expect(fetch).toHaveBeenCalledWith(
+        expect.objectContaining({ url: '/api/datasources/uid/uid-1/resources/cameras' })
+      );
+      expect(screen.getByTestId('camera-tile')).toHaveAttribute('data-privacy', 'true');
+      expect(screen.getByTestId('privacy-state')).toHaveTextContent(PRIVACY_TEXT);
+    });
+  });
+
   it('gives no controls to pictures from other sources: no sidecar to ask', async () => {
     setRole('Editor');
     const frame = createDataFrame({

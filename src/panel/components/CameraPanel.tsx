@@ -196,7 +196,7 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
             controls={controls(view.datasourceUid)}
             api={api}
             ptz={known?.ptz ?? view.ptz ?? false}
-            privacy={known?.privacyMode ?? view.privacy}
+            privacy={known?.privacyMode ?? undefined}
           />
         );
       })}
