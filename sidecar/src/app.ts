@@ -23,6 +23,7 @@ import { ConfigSources } from './app/config-sources.ts';
 import { DatasourceRegistry } from './app/datasources.ts';
 import { DemoSwitch } from './app/demo-switch.ts';
 import { ffmpegChecker } from './app/ffmpeg-check.ts';
+import { eventShipping } from './app/event-shipping.ts';
 import { checkCameras, hubChildren } from './app/fleet-checks.ts';
 import { frameProvider } from './app/frame-provider.ts';
 import { HistoryRetention } from './app/history-retention.ts';
@@ -51,6 +52,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     onFingerprint: (cameraId, sha256) =>
       log.info({ camera: cameraId, fingerprint: sha256 }, 'pinned the camera certificate on first use'),
   });
+  const shipping = eventShipping(opts.ship, store, log);
   const streams = streamSources(fleet);
   const video = cameraVideo({
     ffmpegPath: opts.ffmpegPath,
@@ -119,6 +121,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       demos.start();
       store.startMaintenance();
       await fleet.start();
+      shipping.start();
       if (opts.configPath) {
         yamlHasCameras = await configs.applyYaml(opts.configPath);
       }
@@ -133,6 +136,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       await Promise.allSettled([http?.close(), demos.stop(), video.pipeline.close(), datasource.dispose()]);
       video.feeds.close();
       await fleet.stop();
+      await shipping.stop();
       await store.close();
       stopStallWatch();
     },
