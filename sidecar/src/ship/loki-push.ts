@@ -1,8 +1,10 @@
 /**
  * Loki's JSON push encoding (`POST /loki/api/v1/push`, which Loki, VictoriaLogs and Grafana Cloud
- * accept): one stream per site, camera and kind; one line per event or status change. Each line
- * carries a stable id, in the JSON line and as structured metadata, so a reader can drop the
- * duplicates that at-least-once delivery makes (Loki drops exact duplicates, VictoriaLogs keeps them).
+ * accept): one stream per site, camera and kind; one JSON line per event or status change. Each line
+ * carries a stable `id`, so a reader can drop the duplicates that at-least-once delivery makes (Loki
+ * drops exact duplicates, VictoriaLogs keeps them). The id is in the line, not in structured
+ * metadata, which Loki before 3.0 refuses; VictoriaLogs makes the line's keys fields (and its
+ * `message` the log message), and LogQL reads them with `| json`.
  */
 import { createHash } from 'node:crypto';
 import type { MotionEvent } from '../model.ts';
@@ -51,21 +53,28 @@ const nanos = (ms: number) => `${Math.trunc(ms)}000000`;
 
 /** The push body of one batch read from the store. */
 export function encodeLokiPush(site: string, batch: Pick<ShipBatch, 'events' | 'statusChanges'>): LokiPushBody {
-  const streams = new Map<string, { stream: Record<string, string>; values: Array<[string, string, object]> }>();
+  const streams = new Map<string, { stream: Record<string, string>; values: Array<[string, string]> }>();
   const ids: string[] = [];
-  const add = (camera: string, kind: string, time: number, id: string, line: object) => {
+  const add = (
+    camera: string,
+    kind: string,
+    time: number,
+    id: string,
+    line: { id: string; message: string; [key: string]: unknown }
+  ) => {
     const key = `${camera}\n${kind}`;
     let s = streams.get(key);
     if (!s) {
       streams.set(key, (s = { stream: { site, camera, kind }, values: [] }));
     }
-    s.values.push([nanos(time), JSON.stringify(line), { id }]);
+    s.values.push([nanos(time), JSON.stringify(line)]);
     ids.push(id);
   };
   for (const { event } of batch.events as Array<{ event: ShippedEvent }>) {
     const id = eventId(site, event);
     add(event.cameraId, event.kind, event.start, id, {
       id,
+      message: `${event.kind} on ${event.cameraId}`,
       type: 'event',
       kind: event.kind,
       start: event.start,
@@ -78,6 +87,7 @@ export function encodeLokiPush(site: string, batch: Pick<ShipBatch, 'events' | '
     const id = statusChangeId(site, change);
     add(change.cameraId, STATUS_KIND, change.time, id, {
       id,
+      message: `${change.cameraId}: ${change.from} → ${change.to}${change.error ? ` (${change.error})` : ''}`,
       type: 'status',
       from: change.from,
       to: change.to,

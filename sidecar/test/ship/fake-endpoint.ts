@@ -12,7 +12,7 @@ export type Answer = 'ok' | '500' | '429' | 'garbage' | 'slow' | 'huge' | '400' 
 export interface Push {
   authorization: string | undefined;
   ids: string[];
-  streams: Array<{ stream: Record<string, string>; values: Array<[string, string, { id: string }]> }>;
+  streams: Array<{ stream: Record<string, string>; values: Array<[string, string]> }>;
 }
 
 export const HUGE_BYTES = 64 * 2 ** 20;
@@ -32,7 +32,7 @@ export async function fakeEndpoint(answer: (body: Push) => Answer) {
     const push: Push = {
       authorization: req.headers.authorization,
       streams: json.streams,
-      ids: json.streams.flatMap((s) => s.values.map((v) => v[2].id)),
+      ids: json.streams.flatMap((s) => s.values.map((v) => (JSON.parse(v[1]) as { id: string }).id)),
     };
     pushes.push(push);
     const a = answer(push);
