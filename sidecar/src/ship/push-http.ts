@@ -30,7 +30,9 @@ const REFUSED_FOR_GOOD = new Set([400, 413]);
 export function httpPush(opts: HttpPushOptions): Push {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxErrorBytes = opts.maxErrorBytes ?? DEFAULT_MAX_ERROR_BYTES;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  // VictoriaLogs takes a JSON line's keys as fields and needs to be told which is the message;
+  // Loki and Grafana Cloud ignore the header.
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'vl-msg-field': 'message' };
   if (opts.auth) {
     headers.authorization = opts.auth.header;
   }
