@@ -56,7 +56,8 @@ export interface ShipperStats {
   cursor: ShipCursor | null;
 }
 
-export const DEFAULT_BATCH_LINES = 500;
+/** Lines per table per batch: small enough that reading and encoding one holds the event loop ~1 ms. */
+export const DEFAULT_BATCH_LINES = 250;
 const DEFAULT_IDLE_MS = 2_000;
 const DEFAULT_MIN_BACKOFF_MS = 1_000;
 const DEFAULT_MAX_BACKOFF_MS = 60_000;
