@@ -26,7 +26,9 @@ export function eventShipping(opts: ShipOptions | null, store: Store, log: Logge
   );
   return {
     start() {
-      shipLog.info({ url: opts.url, site: opts.site }, 'shipping events to Loki');
+      // Origin and path only: a query string may hold a key.
+      const u = new URL(opts.url);
+      shipLog.info({ endpoint: `${u.origin}${u.pathname}`, site: opts.site }, 'shipping events to Loki');
       shipper.start();
     },
     stop: () => shipper.stop(),

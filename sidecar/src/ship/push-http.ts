@@ -43,7 +43,7 @@ export function httpPush(opts: HttpPushOptions): Push {
     const timeout = AbortSignal.timeout(timeoutMs);
     let res: Response;
     try {
-      res = await fetch(opts.url, { method: 'POST', headers, body, signal: AbortSignal.any([signal, timeout]) });
+      res = await fetch(opts.url, { method: 'POST', headers, body, signal: either(signal, timeout) });
     } catch (err) {
       const reason = timeout.aborted ? `no answer within ${timeoutMs} ms` : describeFailure(err);
       return { ok: false, retry: true, status: null, retryAfterMs: null, reason };
@@ -66,6 +66,23 @@ export function httpPush(opts: HttpPushOptions): Push {
       reason: `HTTP ${res.status}${text ? `: ${text}` : ''}`,
     };
   };
+}
+
+/** Aborts when either does (AbortSignal.any needs Node 20.3; the sidecar runs on any Node 20). */
+function either(a: AbortSignal, b: AbortSignal): AbortSignal {
+  const c = new AbortController();
+  const abort = () => c.abort();
+  for (const s of [a, b]) {
+    if (s.aborted) {
+      c.abort();
+    }
+    s.addEventListener('abort', abort, { once: true });
+  }
+  c.signal.addEventListener('abort', () => {
+    a.removeEventListener('abort', abort);
+    b.removeEventListener('abort', abort);
+  });
+  return c.signal;
 }
 
 /** The first `max` bytes of the body as clean text; the rest is cancelled, not downloaded. */
@@ -112,5 +129,6 @@ function retryAfter(value: string | null): number | null {
 
 function describeFailure(err: unknown): string {
   const e = err as { message?: string; cause?: { code?: string; message?: string } };
-  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+  const words = e.cause?.message ?? e.message ?? String(err);
+  return e.cause?.code && !words.includes(e.cause.code) ? `${words} (${e.cause.code})` : words;
 }

@@ -157,6 +157,10 @@ export class EventShipper extends EventEmitter<{ step: [StepResult] }> {
     };
     const started = this.clock.now();
     const result: PushResult = await this.deps.push(encoded.body, this.abort.signal);
+    if (this.abort.signal.aborted && !result.ok) {
+      // Stopping: the unfinished push is no failure to report; its lines go again next time.
+      return { outcome: 'retry', lines: encoded.lines, waitMs: 0 };
+    }
     if (result.ok) {
       await this.advance(next);
       if (this.failures > 0) {
