@@ -25,7 +25,7 @@ export interface ShipperOptions {
   site: string;
   /** The cursor's name in the store (one per endpoint, should there ever be two). */
   name?: string;
-  /** Lines read per table per batch. */
+  /** Lines per batch. */
   batchLines?: number;
   maxLinesPerSecond: number;
   /** How often the store is read once caught up. */
@@ -56,7 +56,7 @@ export interface ShipperStats {
   cursor: ShipCursor | null;
 }
 
-/** Lines per table per batch: small enough that reading and encoding one holds the event loop ~1 ms. */
+/** Lines per batch: small enough that reading and encoding one holds the event loop about a millisecond. */
 export const DEFAULT_BATCH_LINES = 250;
 const DEFAULT_IDLE_MS = 2_000;
 const DEFAULT_MIN_BACKOFF_MS = 1_000;
@@ -145,7 +145,11 @@ export class EventShipper extends EventEmitter<{ step: [StepResult] }> {
   async step(): Promise<StepResult> {
     const { store, log } = this.deps;
     this.cursor ??= await store.shipCursor(this.name);
-    const batch = await store.shipLogAfter(this.cursor, this.batchLines);
+    const read = await store.shipLogAfter(this.cursor, this.batchLines);
+    // At most batchLines in all (the store's limit is per table), events first: so a halved batch
+    // can come down to the single line an endpoint refuses.
+    const events = read.events.slice(0, this.batchLines);
+    const batch = { ...read, events, statusChanges: read.statusChanges.slice(0, this.batchLines - events.length) };
     const encoded = encodeLokiPush(this.opts.site, batch);
     if (encoded.lines === 0) {
       this.batchLines = this.maxBatch;
@@ -178,7 +182,7 @@ export class EventShipper extends EventEmitter<{ step: [StepResult] }> {
       // One line at the first failure and then at doubling counts: an outage of hours stays a few lines.
       if ((this.failures & (this.failures - 1)) === 0) {
         log.warn(
-          { status: result.status, failures: this.failures, retryInMs: Math.round(waitMs), backlog: encoded.lines },
+          { status: result.status, failures: this.failures, retryInMs: Math.round(waitMs), batch: encoded.lines },
           `event shipping failed, will retry: ${result.reason}`
         );
       }

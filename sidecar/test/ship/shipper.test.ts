@@ -175,6 +175,7 @@ test('a backlog drains no faster than the rate bound', async (t) => {
 test('a line the endpoint refuses for good is split out and dropped with its id; the rest arrive', async (t) => {
   const store = await tempStore(t);
   await writeEvents(store, 9);
+  await store.writeStatusChange({ cameraId: 'cam2', time: T + 7, from: 'online', to: 'offline', error: null });
   const bad = eventId('north', { cameraId: 'cam1', start: T + 4000, end: null, kind: 'motion', source: 'onvif' });
   const endpoint = await fakeEndpoint((p) => (p.ids.includes(bad) ? '400' : 'ok'));
   t.after(() => endpoint.close());
@@ -189,7 +190,7 @@ test('a line the endpoint refuses for good is split out and dropped with its id;
     assert.ok(outcomes.length < 50, 'the split ends');
   }
   assert.ok(outcomes.includes('split') && outcomes.filter((o) => o === 'dropped').length === 1, outcomes.join());
-  assert.equal(endpoint.accepted.length, 8);
+  assert.equal(endpoint.accepted.length, 9, 'eight events and the status change');
   assert.ok(!endpoint.accepted.includes(bad));
   assert.equal(shipper.status().dropped, 1);
   const dropped = lines.find((l) => /dropped a line/.test(String(l['@message'])));
