@@ -41,9 +41,9 @@ const layer = (files, groups, message) => ({
 const faces = ['**/fleet/*', '!**/fleet/index.ts', '**/http/*', '!**/http/index.ts'];
 const layerRules = [
   layer(
-    ['sidecar/src/{tapo,media,store,util,grafana,config,link}/**/*.ts', 'sidecar/src/*.ts'],
+    ['sidecar/src/{tapo,media,store,util,grafana,config,link,ship}/**/*.ts', 'sidecar/src/*.ts'],
     [...above.app, ...above.adapters, ...above.fleet],
-    'A lower layer (tapo, media, store, util, grafana, config, link, model) never imports fleet/, datasource/, http/, demo/, simulator/ or the app.'
+    'A lower layer (tapo, media, store, util, grafana, config, link, ship, model) never imports fleet/, datasource/, http/, demo/, simulator/ or the app.'
   ),
   layer(
     ['sidecar/src/fleet/**/*.ts'],

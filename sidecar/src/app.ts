@@ -24,6 +24,7 @@ import { ConfigSources } from './app/config-sources.ts';
 import { DatasourceRegistry } from './app/datasources.ts';
 import { DemoSwitch } from './app/demo-switch.ts';
 import { ffmpegChecker } from './app/ffmpeg-check.ts';
+import { eventShipping } from './app/event-shipping.ts';
 import { checkCameras, hubChildren } from './app/fleet-checks.ts';
 import { CameraOwnershipRecord } from './app/camera-ownership.ts';
 import { frameProvider } from './app/frame-provider.ts';
@@ -55,6 +56,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     onFingerprint: (cameraId, sha256) =>
       log.info({ camera: cameraId, fingerprint: sha256 }, 'pinned the camera certificate on first use'),
   });
+  const shipping = eventShipping(opts.ship, store, log);
   const streams = streamSources(fleet);
   const video = cameraVideo({
     ffmpegPath: opts.ffmpegPath,
@@ -145,6 +147,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       pictureSweep.unref();
       await fleet.start();
       ownership.restore();
+      shipping.start();
       if (opts.configPath) {
         yamlHasCameras = await configs.applyYaml(opts.configPath);
       }
@@ -164,6 +167,7 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       await pictureTaker.stop();
       await eventPictures.close();
       await fleet.stop();
+      await shipping.stop();
       await store.close();
       stopStallWatch();
     },

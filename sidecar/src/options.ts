@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SHIP_ARGS, SHIP_USAGE, parseShipOptions, type ShipOptions } from './ship/options.ts';
 
 export interface SidecarOptions {
   standalone: boolean;
@@ -25,6 +26,8 @@ export interface SidecarOptions {
   /** A datasource not seen in any call for this long is treated as deleted: its cameras stop. */
   datasourceRetentionMs: number;
   logLevel: string;
+  /** Shipping events and status changes to a Loki push endpoint; null when off (no --loki-url). */
+  ship: ShipOptions | null;
 }
 
 export const USAGE = `Tapo Cameras sidecar — the backend of the camwatch-tapo-datasource Grafana plugin.
@@ -50,6 +53,7 @@ Options (environment variable in brackets; GF_PLUGIN_<KEY> when set in Grafana's
                         forget a datasource's cameras when Grafana has not called for it this long,
                         e.g. 72h, 3d, 90m (default 3d) [TAPO_DATASOURCE_RETENTION, GF_PLUGIN_DATASOURCE_RETENTION]
   --log-level LEVEL     debug|info|warn|error (default info) [TAPO_LOG_LEVEL]
+${SHIP_USAGE}
   The HTTP API's bearer token comes from TAPO_API_TOKEN (Authorization: Bearer <token>).`;
 
 export const DEFAULT_DATASOURCE_RETENTION = '3d';
@@ -97,6 +101,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): SidecarOpt
       'no-demo': { type: 'boolean' },
       'datasource-retention': { type: 'string' },
       'log-level': { type: 'string' },
+      ...SHIP_ARGS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -125,5 +130,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): SidecarOpt
       'datasource retention'
     ),
     logLevel: values['log-level'] ?? env.TAPO_LOG_LEVEL ?? 'info',
+    ship: parseShipOptions(values, env),
   };
 }

@@ -1,6 +1,7 @@
 // The provisioned dashboards: schema basics, the provisioned datasource everywhere, and every
 // Tapo query one the sidecar's own parser accepts, with query types and metrics of the shared model.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { before, test } from 'node:test';
 
@@ -32,11 +33,20 @@ const dashboards = files.map((f) => ({ file: f, d: readJson(f) }));
 const byUid = new Map(dashboards.map(({ d }) => [d.uid, d]));
 const provisionedUids = () => new Set(datasources().map((d) => d.uid));
 
+/**
+ * The other datasources a dashboard may use (the sites dashboard: history and events from the
+ * central stores), each only through its own datasource variable.
+ */
+const OTHER_DATASOURCES = { prometheus: '${prometheus}', loki: '${loki}' };
+
 /** Every Tapo query of a dashboard: panel targets, variable queries, annotation targets. */
 function tapoQueries(d) {
   const out = [];
   for (const p of allPanels(d)) {
     for (const t of p.targets ?? []) {
+      if ((t.datasource ?? p.datasource)?.type in OTHER_DATASOURCES) {
+        continue;
+      }
       out.push({ where: `panel ${p.id} "${p.title}" target ${t.refId}`, panel: p, target: t });
     }
   }
@@ -48,8 +58,8 @@ function tapoQueries(d) {
   return out;
 }
 
-test('three dashboards: overview, camera detail, live wall, with unique stable uids', () => {
-  assert.deepEqual([...byUid.keys()].sort(), ['tapo-camera', 'tapo-live-wall', 'tapo-overview']);
+test('four dashboards: overview, camera detail, live wall, sites, with unique stable uids', () => {
+  assert.deepEqual([...byUid.keys()].sort(), ['tapo-camera', 'tapo-live-wall', 'tapo-overview', 'tapo-sites']);
   assert.equal(byUid.get('tapo-overview').title, 'Tapo Camera Overview');
   assert.equal(byUid.size, dashboards.length, 'dashboard uids are unique');
 });
@@ -146,6 +156,12 @@ for (const { file, d } of dashboards) {
     }
     assert.ok(refs.length > 0);
     for (const [where, ds] of refs) {
+      if (ds?.type in OTHER_DATASOURCES) {
+        assert.equal(ds.uid, OTHER_DATASOURCES[ds.type], `${where}: ${ds.type} only through its variable`);
+        const v = (d.templating?.list ?? []).find((x) => `\${${x.name}}` === ds.uid);
+        assert.equal(v?.type === 'datasource' && v.query, ds.type, `${where}: no ${ds.type} datasource variable`);
+        continue;
+      }
       assert.equal(ds?.type, DS_TYPE, `${where}: datasource type`);
       assert.ok(uids.has(ds?.uid), `${where}: datasource uid ${ds?.uid} is not provisioned`);
     }
@@ -352,4 +368,35 @@ test("every dashboard is one of the app's includes, and every include is a dashb
   const included = app.includes.filter((i) => i.type === 'dashboard').map((i) => resolve(ROOT, 'src', i.path));
   assert.deepEqual([...included].sort(), [...files].sort());
   assert.ok(files.every((f) => f.startsWith(DASHBOARDS)));
+});
+
+test('sites: history by site from Prometheus, events by site from Loki, live tiles from the Tapo datasource', () => {
+  const d = byUid.get('tapo-sites');
+  const vars = new Map(d.templating.list.map((v) => [v.name, v]));
+  assert.equal(vars.get('prometheus').query, 'prometheus');
+  assert.equal(vars.get('loki').query, 'loki');
+  const site = vars.get('site');
+  assert.equal(site.datasource.uid, '${prometheus}');
+  assert.match(site.definition, /^label_values\(tapo_[a-z_]+, site\)$/);
+  assert.ok(site.multi && site.includeAll);
+  // The series and labels the queries name are the ones the sidecar exposes and ships.
+  const exposition = readFileSync(join(ROOT, 'sidecar/src/http/prometheus.ts'), 'utf8');
+  const shipped = readFileSync(join(ROOT, 'sidecar/src/ship/loki-push.ts'), 'utf8');
+  const targets = allPanels(d).flatMap((p) =>
+    (p.targets ?? []).map((t) => ({ p, t, ds: t.datasource ?? p.datasource }))
+  );
+  const prom = targets.filter((x) => x.ds.type === 'prometheus');
+  const loki = targets.filter((x) => x.ds.type === 'loki');
+  assert.ok(prom.length >= 2 && loki.length >= 2);
+  for (const { p, t } of [...prom, ...loki]) {
+    assert.match(t.expr, /site=~"\$site"/, `panel ${p.id}: follows $site`);
+  }
+  for (const { p, t } of prom) {
+    for (const m of t.expr.matchAll(/tapo_([a-z_]+)/g)) {
+      assert.ok(exposition.includes(`'${m[1]}'`), `panel ${p.id}: the sidecar exposes no tapo_${m[1]}`);
+    }
+  }
+  assert.match(shipped, /stream: \{ site, camera, kind \}/, 'the shipped stream labels are site, camera and kind');
+  assert.ok(allPanels(d).some((p) => p.type === 'logs' && (p.targets ?? []).some((t) => t.datasource.type === 'loki')));
+  assert.ok(allPanels(d).some((p) => p.type === PANEL_TYPE));
 });

@@ -45,7 +45,7 @@ export async function waitFor(what, check, timeoutMs, everyMs = 250) {
 }
 
 /** A child process with its output kept (the last 64 KiB) and a stop that waits for its exit. */
-function run(name, cmd, args, opts = {}) {
+export function run(name, cmd, args, opts = {}) {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   let log = '';
   const keep = (b) => {
@@ -73,11 +73,11 @@ function run(name, cmd, args, opts = {}) {
 }
 
 /** `count` simulated cameras; resolves with their JSON lines once all are listening. */
-export async function startSimulator(count) {
+export async function startSimulator(count, extraArgs = []) {
   const p = run(
     'simulator',
     process.execPath,
-    ['--import', 'tsx', 'src/simulator/cli.ts', '--cameras', String(count), '--host', '127.0.0.1'],
+    ['--import', 'tsx', 'src/simulator/cli.ts', '--cameras', String(count), '--host', '127.0.0.1', ...extraArgs],
     {
       cwd: SIDECAR,
     }
@@ -106,8 +106,11 @@ export async function startSimulator(count) {
   return { ...p, cameras };
 }
 
-/** The sidecar as a site runs it: standalone, cameras from YAML, HTTP API with a bearer token. */
-export async function startSidecar({ site, cameras, dir, token, pollSeconds = 5 }) {
+/**
+ * The sidecar as a site runs it: standalone, cameras from YAML, HTTP API with a bearer token, and
+ * any further options in `args` (e.g. event shipping).
+ */
+export async function startSidecar({ site, cameras, dir, token, pollSeconds = 5, args = [] }) {
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'cameras.yaml');
   writeFileSync(
@@ -140,6 +143,7 @@ export async function startSidecar({ site, cameras, dir, token, pollSeconds = 5 
       config,
       '--data-dir',
       join(dir, 'data'),
+      ...args,
     ],
     { cwd: SIDECAR, env: { ...process.env, TAPO_API_TOKEN: token, TAPO_LOG_LEVEL: 'warn' } }
   );

@@ -28,11 +28,14 @@ import {
 } from './maintenance.ts';
 import * as queries from './queries.ts';
 import { prepareDatabase } from './schema.ts';
+import * as shipLog from './ship-log.ts';
 import {
   StoreError,
   type CameraResume,
   type PollPoint,
   type PruneResult,
+  type ShipBatch,
+  type ShipCursor,
   type StatusChange,
   type Store,
   type StoreHistoryRequest,
@@ -196,6 +199,21 @@ export class SqliteStore implements Store {
   async latestEventStart(cameraId: string, source?: MotionEvent['source']): Promise<number | null> {
     this.assertOpen();
     return queries.latestEventStart(this.conn, cameraId, source);
+  }
+
+  async shipCursor(name: string): Promise<ShipCursor> {
+    this.assertOpen();
+    return shipLog.shipCursor(this.conn, name);
+  }
+
+  async saveShipCursor(name: string, cursor: ShipCursor): Promise<void> {
+    this.assertOpen();
+    shipLog.saveShipCursor(this.conn, name, cursor);
+  }
+
+  async shipLogAfter(cursor: ShipCursor, limit: number): Promise<ShipBatch> {
+    this.assertOpen();
+    return shipLog.shipLogAfter(this.conn, cursor, limit);
   }
 
   /**

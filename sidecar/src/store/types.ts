@@ -62,6 +62,20 @@ export interface PruneResult {
   done: boolean;
 }
 
+/** Where a shipper has got to: the last rowid shipped of each table. */
+export interface ShipCursor {
+  events: number;
+  statusChanges: number;
+}
+
+/** Events and status changes written after a cursor, each with its write sequence (rowid). */
+export interface ShipBatch {
+  /** The cursor actually read after (0s when a table's rowids started again below the saved one). */
+  after: ShipCursor;
+  events: Array<{ seq: number; event: MotionEvent }>;
+  statusChanges: Array<{ seq: number; change: StatusChange }>;
+}
+
 export interface Store {
   readonly kind: string;
   writePoll(poll: PollResult): Promise<void>;
@@ -79,6 +93,12 @@ export interface Store {
   resume(): Promise<Map<string, CameraResume>>;
   /** Newest event start of a camera (optionally of one source), or null. */
   latestEventStart(cameraId: string, source?: MotionEvent['source']): Promise<number | null>;
+
+  /** The saved cursor of a shipper (zeros when it has none). */
+  shipCursor(name: string): Promise<ShipCursor>;
+  saveShipCursor(name: string, cursor: ShipCursor): Promise<void>;
+  /** At most `limit` events and `limit` status changes written after `cursor`, in write order. */
+  shipLogAfter(cursor: ShipCursor, limit: number): Promise<ShipBatch>;
 
   /** Deletes data older than `cutoff`, at most about `maxRows` rows per call. */
   prune(cutoff: number, maxRows?: number): Promise<PruneResult>;
