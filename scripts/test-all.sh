@@ -44,7 +44,7 @@ step "TPAP peer test (tpap-peer client)" bash test/peer/run-tpap.sh
 step "provisioning files" node --import tsx --test test/provisioning/*.test.mjs
 # Three sites, each a sidecar and a Prometheus agent, into a real VictoriaMetrics; the central store
 # away for 10 minutes in CI (TAPO_SITES_OUTAGE_SECONDS), one site killed with -9.
-step "many sites (Prometheus agents, VictoriaMetrics)" node --test test/sites/*.test.mjs
+step "many sites (Prometheus agents, VictoriaMetrics, VictoriaLogs)" node --test --test-concurrency=2 test/sites/*.test.mjs
 step "build (dist/)" npm run --silent build
 step "built app as Grafana's plugin loader reads it" npm run --silent test:app
 step "browser test (chromium)" npm run --silent test:browser
