@@ -242,7 +242,7 @@ async function prometheusPeer(
     );
     const line = (
       label: string,
-      o: { p50: number; p99: number },
+      o: { p50: number; p99: number; cpu: number },
       p: { server: { p50: number; p99: number }; total: { p50: number; p99: number } }
     ) =>
       console.log(
