@@ -6,6 +6,7 @@
  * Needs `npm run build:frontend` first. Run: node --test test/browser/
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 
 import { catalogScreenshot, startBrowserHarness } from './chromium.mjs';
@@ -34,7 +35,12 @@ describe('app page in Chromium', () => {
       const list = app.getByRole('list', { name: 'Tapo dashboards' });
       await list.getByText('Tapo Camera Overview').waitFor();
       const rows = await list.locator('li').allInnerTexts();
-      assert.equal(rows.length, 3, `dashboards listed: ${rows}`);
+      // One row per dashboard the app includes (src/plugin.json).
+      const included = JSON.parse(readFileSync(new URL('../../src/plugin.json', import.meta.url), 'utf8')).includes.filter(
+        (i) => i.type === 'dashboard'
+      );
+      assert.ok(included.length >= 4, 'overview, camera, live wall and sites');
+      assert.equal(rows.length, included.length, `dashboards listed: ${rows}`);
       await catalogScreenshot(app, 'app-page.png');
 
       await list.getByRole('button', { name: 'Import Tapo Camera Overview' }).click();
