@@ -302,7 +302,9 @@ describe('honest video tiles in Chromium, against the built sidecar and simulate
         (s) =>
           !s[id].stalled && s[id].shownFrames > asleep.s[id].shownFrames + 10 && /^Online/.test(s[id].status ?? ''),
         'awake and playing',
-        120_000
+        // Playing comes back within seconds; "Online" waits for the hub's child list (read once a
+        // minute) and the child's next poll, which a loaded host can push past two minutes.
+        180_000
       );
       console.log(`# awake: playing again after ${awake.at - wokeAt} ms`);
       assert.ok(playing.s[id].shownFrames > 0);
