@@ -248,7 +248,7 @@ describe('honest video tiles in Chromium, against the built sidecar and simulate
 
   it(
     'say when a battery camera behind a hub falls asleep, and play again when it wakes',
-    { timeout: 300_000 },
+    { timeout: 400_000 },
     async () => {
       const { page, errors } = await harness.openPanel({ role: 'Viewer' });
       const ctx = pluginContext({ uid: HUB_UID, role: 'Viewer', jsonData: hub.jsonData, secure: hub.secure });
