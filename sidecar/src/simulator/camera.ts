@@ -73,6 +73,8 @@ export interface SimulatedCameraOptions {
   api?: SimulatedApi;
   name?: string;
   model?: ModelId;
+  /** A whole profile (e.g. one of profiles/'s real devices); wins over `model`. */
+  profile?: ModelProfile;
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
@@ -184,7 +186,7 @@ export class SimulatedCamera {
 
   private constructor(private readonly opts: SimulatedCameraOptions) {
     this.name = opts.name ?? 'Sim Camera';
-    this.profile = opts.firmware ? tpapProfile(opts.firmware) : PROFILES[opts.model ?? 'C210'];
+    this.profile = opts.firmware ? tpapProfile(opts.firmware) : (opts.profile ?? PROFILES[opts.model ?? 'C210']);
     this.model = this.profile.model;
     this.host = opts.host ?? '127.0.0.1';
     this.flow = opts.loginFlow ?? this.profile.defaultLoginFlow;
