@@ -5,7 +5,10 @@
  */
 import type { CameraStatus, EventKind, MetricName, CameraListItem } from '../../src/shared/query.ts';
 
+import type { Capabilities } from './tapo/capabilities.ts';
 import type { LoginFlow } from './tapo/types.ts';
+
+export type { Capabilities };
 
 export type { CameraStatus, EventKind, MetricName, CameraListItem };
 
@@ -47,6 +50,22 @@ export interface PollResult {
   reason?: ProblemReason;
   /** For 'locked': when the camera accepts logins again (epoch ms). */
   until?: number;
+  // What the device says about itself (issue 24); absent in history written before them.
+  /** The name the owner gave the device in the Tapo app. */
+  alias?: string | null;
+  /** 'wifi' | 'ethernet' as reported. */
+  linkType?: string | null;
+  ssid?: string | null;
+  /** The LED's mode: 'on', 'off' or 'auto'. */
+  led?: string | null;
+  /** 'normal' when no firmware upgrade runs, else the camera's word for the step it is in. */
+  firmwareUpdateState?: string | null;
+  /** The last firmware upgrade failed. */
+  firmwareUpgradeFailed?: boolean | null;
+  /** The card overwrites its oldest footage: a full card is normal then. */
+  loopRecording?: boolean | null;
+  /** From the device's component list; null when it sent none. */
+  capabilities?: Capabilities | null;
 }
 
 /** Why a camera is not answering, in the terms the user can act on. */
@@ -64,7 +83,12 @@ export interface CameraSnapshot {
   id: string;
   name: string;
   host: string;
+  /** From the device's component list (false until it has sent one). */
   ptz: boolean;
+  /** What the device can do, from its component list; null until it has sent one. */
+  capabilities?: Capabilities | null;
+  /** Motion now: an event in progress, or one started within the last poll interval. */
+  motionNow?: boolean;
   /** Last successful contact, epoch ms. */
   lastSeen: number | null;
   /** The most recent poll, or null before the first one. */

@@ -478,3 +478,30 @@ export interface PtzPreset {
 export interface PrivacyRequest {
   enabled: boolean;
 }
+
+// ---- What the device says about itself (issue 24) ------------------------------------------
+
+/** Recording status words: the record plan's ('scheduled', 'off'), or no card in the slot. */
+export const RECORDING_NO_CARD = 'no_card';
+export const RECORDING_STATUS_LABELS: Record<string, string> = {
+  scheduled: 'Scheduled',
+  off: 'Off',
+  [RECORDING_NO_CARD]: 'No card',
+};
+
+/** Extra status-table fields (queryType 'status'): what the device reports about itself. */
+export const DEVICE_FIELDS = {
+  /** Motion now: an event in progress or started within the last poll interval ("Motion Active"). */
+  motionNow: 'motion_now',
+  /** The motion detection setting (the seed's `motion_detected` carried this). */
+  motionDetection: 'motion_detection',
+  appName: 'app_name',
+  mac: 'mac',
+  linkType: 'link_type',
+  ssid: 'ssid',
+  led: 'led',
+  recording: 'recording',
+  loopRecording: 'loop_recording',
+  firmwareUpdate: 'firmware_update',
+  firmwareUpgradeFailed: 'firmware_upgrade_failed',
+} as const;

@@ -6,6 +6,8 @@ export interface CameraConfig {
   /** Stable id from the configuration (letters, digits, '-', '_'). Keys history, secrets and channels. */
   id: string;
   name: string;
+  /** The settings gave no name (`name` is the id): the name from the Tapo app is shown instead. */
+  unnamed?: boolean;
   host: string;
   port: number;
   /** Local API user ('admin'; the password is the owner's TP-Link cloud password). */

@@ -62,6 +62,8 @@ const PARTS: PollPart[] = [
   'sdCard',
   'lastAlarm',
   'recordPlan',
+  'components',
+  'firmwareUpdate',
 ];
 
 /** One client per hub, shared by the hub's probe and its children's; closed when the last one closes. */
@@ -134,6 +136,8 @@ function basePoll(model: string, alias: string, firmware: string, deviceId: stri
     privacyMode: null,
     led: null,
     sdCard: null,
+    components: null,
+    firmwareUpdate: null,
     lastAlarm: null,
     recordingMode: null,
     uptimeSeconds: null,

@@ -29,6 +29,9 @@ export class Recorder {
     if (r.model) {
       rt.model = r.model;
     }
+    if (r.capabilities) {
+      rt.capabilities = r.capabilities;
+    }
     try {
       await this.store.writePoll(r);
       if (prev !== r.status && !(prev === 'unknown' && r.status === 'online')) {
