@@ -1,9 +1,11 @@
 /**
  * Hubs in the fleet: the probe of a hub entry (kind 'hub') and of each battery child behind it.
  * One HubClient per hub (one request at a time per hub, the camera client's login and lockout
- * rules). Children are read from the hub's cached child list (cheap, never wakes them); a child's
- * own poll (device info, last alarm: its events) is sent only while it is awake — after it woke
- * for motion or a ring, or when the slow battery cadence (§7: 600 s) is due — never to wake it.
+ * rules). Children are read from the hub's cached child list (cheap, never wakes them), read once
+ * a minute per hub whoever asks (hub and children share it); a child's own poll (device info,
+ * last alarm: its events; privacy, detection, LED, card, components: its settings) is sent only
+ * while it is awake — after it woke for motion or a ring, or when the slow battery cadence (§7:
+ * 600 s) is due — never to wake it.
  */
 import { createHash } from 'node:crypto';
 import type { CameraConfig } from '../config/types.ts';
@@ -14,8 +16,10 @@ import type { CameraProbe, ProbeContext, ProbeFactory } from './probe.ts';
 
 /** Battery children: a full child poll at most this often unless they woke by themselves (HA's default). */
 export const CHILD_POLL_INTERVAL_MS = 600_000;
-/** Battery children read the hub's list at this cadence (the list is cached on the hub). */
+/** The hub's child list is read at most this often per hub (the hub caches it; §7 asks no more). */
 export const CHILD_LIST_INTERVAL_MS = 60_000;
+/** A list this young is taken as the child's state now (a child goes to sleep tens of seconds after waking). */
+const FRESH_LIST_MS = 1_000;
 
 /** A child's camera id: the hub's id and a short hash of its device_id (stable, never a configured id). */
 export function childCameraId(hubId: string, deviceId: string): string {
@@ -48,8 +52,17 @@ export interface HubContext extends ProbeContext {
 interface Link {
   client: HubClient;
   users: number;
-  /** The list read in flight: children polled together share it; a later poll reads afresh. */
-  list: Promise<HubChild[]> | null;
+  /** The list read in flight and when it was asked for: hub and children polled together share it. */
+  list: Promise<Listed> | null;
+  listAskedAt: number;
+  /** The last list read: reused until it is older than the list interval. */
+  listed: Listed | null;
+}
+
+/** A child list and when the hub answered it (its uptimes are as of then). */
+interface Listed {
+  at: number;
+  children: HubChild[];
 }
 
 const NOT_POLLED: PartStatus = { notSupported: true, code: -40210 };
@@ -66,12 +79,25 @@ const PARTS: PollPart[] = [
   'firmwareUpdate',
 ];
 
+function linkKey(cfg: CameraConfig): string {
+  return `${cfg.host}:${cfg.port}\u0000${cfg.username}\u0000${cfg.password ?? ''}`;
+}
+
 /** One client per hub, shared by the hub's probe and its children's; closed when the last one closes. */
 export class HubLinks {
   private readonly links = new Map<string, Link>();
 
+  /** The next read of this hub's child list asks the hub (a user's refresh in the config editor). */
+  forgetList(cfg: CameraConfig): void {
+    const link = this.links.get(linkKey(cfg));
+    if (link) {
+      link.listed = null;
+      link.listAskedAt = 0;
+    }
+  }
+
   acquire(cfg: CameraConfig, ctx: ProbeContext): { link: Link; release: () => Promise<void> } {
-    const key = `${cfg.host}:${cfg.port}\u0000${cfg.username}\u0000${cfg.password ?? ''}`;
+    const key = linkKey(cfg);
     let link = this.links.get(key);
     if (!link) {
       link = {
@@ -87,6 +113,8 @@ export class HubLinks {
         }),
         users: 0,
         list: null,
+        listAskedAt: 0,
+        listed: null,
       };
       this.links.set(key, link);
     }
@@ -109,16 +137,24 @@ export class HubLinks {
   }
 }
 
-function listOf(link: Link): Promise<HubChild[]> {
-  if (!link.list) {
-    const p = link.client.listChildren();
+function listOf(link: Link, maxAgeMs: number): Promise<Listed> {
+  if (link.listed && Date.now() - link.listed.at < maxAgeMs) {
+    return Promise.resolve(link.listed);
+  }
+  // A read asked for longer ago than the caller accepts is not joined (maxAgeMs 0: a list as of now).
+  if (!link.list || Date.now() - link.listAskedAt > maxAgeMs) {
+    const p = link.client.listChildren().then((children) => ({ at: Date.now(), children }));
     link.list = p;
+    link.listAskedAt = Date.now();
     const clear = () => {
       if (link.list === p) {
         link.list = null;
       }
     };
-    p.then(clear, clear);
+    p.then((listed) => {
+      link.listed = listed;
+      clear();
+    }, clear);
   }
   return link.list;
 }
@@ -153,7 +189,8 @@ class HubProbe implements CameraProbe {
   constructor(
     private readonly cfg: CameraConfig,
     private readonly ctx: HubContext,
-    links: HubLinks
+    links: HubLinks,
+    private readonly listMaxAgeMs: number
   ) {
     this.held = links.acquire(cfg, ctx);
   }
@@ -162,12 +199,28 @@ class HubProbe implements CameraProbe {
   }
   async poll(): Promise<CameraPoll> {
     const started = performance.now();
-    const info = await this.held.link.client.getHubInfo();
-    const children = await listOf(this.held.link);
+    const hub = await this.held.link.client.pollHub();
+    const { children } = await listOf(this.held.link, this.listMaxAgeMs);
     this.ctx.onHubChildren?.(this.cfg, children);
+    const info = hub.info;
     const p = basePoll(info.model, info.alias, info.firmware, info.deviceId, info.deviceType);
     p.deviceInfo.hardwareVersion = info.hardwareVersion;
     p.deviceInfo.mac = info.mac;
+    // The hub's own link, LED, storage (its card slot), components and firmware upgrade.
+    p.connection = hub.connection;
+    p.led = hub.led;
+    p.sdCard = hub.sdCard;
+    p.components = hub.components;
+    p.firmwareUpdate = hub.firmwareUpdate;
+    for (const [part, value] of [
+      ['connection', hub.connection],
+      ['led', hub.led],
+      ['sdCard', hub.sdCard],
+      ['components', hub.components],
+      ['firmwareUpdate', hub.firmwareUpdate],
+    ] as const) {
+      p.parts[part] = value === null ? NOT_POLLED : 'ok';
+    }
     p.latencyMs = Math.round((performance.now() - started) * 10) / 10;
     p.login = this.loginFlow ?? undefined;
     return p;
@@ -201,18 +254,18 @@ class ChildProbe implements CameraProbe {
     private readonly cfg: CameraConfig,
     links: HubLinks,
     ctx: ProbeContext,
-    private readonly childPollMs: number
+    private readonly childPollMs: number,
+    private readonly listMaxAgeMs: number
   ) {
     this.held = links.acquire(cfg, ctx);
   }
   get loginFlow() {
     return this.held.link.client.client.loginFlow;
   }
-  async poll(): Promise<CameraPoll> {
-    const deviceId = this.cfg.hubChild!.deviceId;
-    const started = performance.now();
-    const list = await listOf(this.held.link);
-    const c = list.find((x) => x.deviceId.toUpperCase() === deviceId.toUpperCase());
+
+  /** This child in the list; unknown (removed) or unreachable children fail the poll. */
+  private find(listed: Listed, deviceId: string): HubChild {
+    const c = listed.children.find((x) => x.deviceId.toUpperCase() === deviceId.toUpperCase());
     if (!c) {
       throw new ChildUnavailable('not_paired', -1008);
     }
@@ -221,9 +274,27 @@ class ChildProbe implements CameraProbe {
         method: 'getChildDeviceList',
       });
     }
-    const now = Date.now();
-    const wokeSinceOwnPoll = c.camUptimeSeconds !== null && now - c.camUptimeSeconds * 1000 > this.lastOwnPoll;
-    if (!c.sleeping && (this.own === null || wokeSinceOwnPoll || now - this.lastOwnPoll >= this.childPollMs)) {
+    return c;
+  }
+
+  /** Awake, and never asked, woke since it was last asked, or the battery cadence is due. */
+  private wantsOwnPoll(c: HubChild, listedAt: number): boolean {
+    // cam_uptime is whole seconds as of the list's answer: it woke up to a second before that says.
+    const wokeAt = c.camUptimeSeconds === null ? null : listedAt - (c.camUptimeSeconds + 1) * 1000;
+    const wokeSinceOwnPoll = wokeAt !== null && wokeAt > this.lastOwnPoll;
+    return !c.sleeping && (this.own === null || wokeSinceOwnPoll || Date.now() - this.lastOwnPoll >= this.childPollMs);
+  }
+  async poll(): Promise<CameraPoll> {
+    const deviceId = this.cfg.hubChild!.deviceId;
+    const started = performance.now();
+    let listed = await listOf(this.held.link, this.listMaxAgeMs);
+    let c = this.find(listed, deviceId);
+    // The list may be up to a minute old: before asking the child itself (it must be awake), read it afresh.
+    if (this.wantsOwnPoll(c, listed.at) && Date.now() - listed.at > FRESH_LIST_MS) {
+      listed = await listOf(this.held.link, 0);
+      c = this.find(listed, deviceId);
+    }
+    if (this.wantsOwnPoll(c, listed.at)) {
       try {
         this.own = await this.held.link.client.pollChild(deviceId);
         this.lastOwnPoll = Date.now();
@@ -242,6 +313,19 @@ class ChildProbe implements CameraProbe {
     p.uptimeSeconds = c.uptimeSeconds;
     p.lastAlarm = this.own?.lastAlarm ?? null;
     p.parts.lastAlarm = this.own ? 'ok' : NOT_POLLED;
+    // The signal from the list (never wakes it); settings from its own last poll, kept while it sleeps.
+    p.connection = c.rssiDbm === null ? null : { linkType: '', rssiDbm: c.rssiDbm, signalLevel: null, ssid: null };
+    const set = this.own?.settings;
+    if (set) {
+      p.motionDetectionEnabled = set.motionDetectionEnabled;
+      p.personDetectionEnabled = set.personDetectionEnabled;
+      p.privacyMode = set.privacyMode;
+      p.led = set.led;
+      p.sdCard = set.sdCard;
+      p.recordingMode = set.recordingMode;
+      p.components = set.components;
+      p.firmwareUpdate = set.firmwareUpdate;
+    }
     p.latencyMs = Math.round((performance.now() - started) * 10) / 10;
     p.login = this.loginFlow ?? undefined;
     p.sleeping = c.sleeping;
@@ -262,14 +346,15 @@ class ChildProbe implements CameraProbe {
 export function hubAwareProbeFactory(
   base: ProbeFactory,
   links = new HubLinks(),
-  childPollMs = CHILD_POLL_INTERVAL_MS
+  childPollMs = CHILD_POLL_INTERVAL_MS,
+  listMaxAgeMs = CHILD_LIST_INTERVAL_MS
 ): (camera: CameraConfig, ctx: HubContext) => CameraProbe {
   return (camera, ctx) => {
     if (camera.hubChild) {
-      return new ChildProbe(camera, links, ctx, childPollMs);
+      return new ChildProbe(camera, links, ctx, childPollMs, listMaxAgeMs);
     }
     if (camera.kind === 'hub') {
-      return new HubProbe(camera, ctx, links);
+      return new HubProbe(camera, ctx, links, listMaxAgeMs);
     }
     return base(camera, ctx);
   };

@@ -26,6 +26,21 @@ export interface SimulatedHubOptions
 }
 
 type Json = Record<string, unknown>;
+
+/** An H200's components, from python-kasa's recorded H200(US)_1.0_1.3.6 answers. */
+const H200_COMPONENTS =
+  'sdCard:2 dateTime:1 system:4 led:1 firmware:2 account:1 quickSetup:1 hubRecord:1 deviceShare:1 siren:2 ' +
+  'childControl:1 childQuickSetup:1 childInherit:1 deviceLoad:1 subg:2 iotCloud:1 diagnose:1 preWakeUp:1 supportRE:1 ' +
+  'testSignal:1 dataDownload:1 testChildSignal:1 ringLog:1 matter:1 localSmart:1 generalCameraManage:1 playback:6 ' +
+  'hubPlayback:1';
+
+/** "name:version" words as component list items. */
+export function words(list: string): Array<{ name: string; version: number }> {
+  return list
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => ({ name: w.split(':')[0]!, version: Number(w.split(':')[1]) }));
+}
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const DEFAULT_CHILDREN: SimulatedChildOptions[] = [
@@ -160,6 +175,29 @@ export class SimulatedHub {
         return this.controlChild(p);
       case 'getSirenStatus':
         return { error_code: 0, result: { status: 'off', time_left: 0 } };
+      // The H200's own state as recorded ([FX-H200] H200(US)_1.0_1.3.6): wired, LED on, no card.
+      case 'getConnectionType':
+        return { error_code: 0, result: { link_type: 'ethernet' } };
+      case 'getLedStatus':
+        return { error_code: 0, result: { led: { config: { enabled: 'on' } } } };
+      case 'getSdCardStatus':
+        return {
+          error_code: 0,
+          result: {
+            harddisk_manage: {
+              hd_info: [
+                { hd_info_1: { detect_status: 'offline', disk_name: '1', loop_record_status: '1', status: 'offline' } },
+              ],
+            },
+          },
+        };
+      case 'getAppComponentList':
+        return { error_code: 0, result: { app_component: { app_component_list: words(H200_COMPONENTS) } } };
+      case 'getFirmwareUpdateStatus':
+        return {
+          error_code: 0,
+          result: { cloud_config: { upgrade_status: { lastUpgradingSuccess: true, state: 'normal' } } },
+        };
       default:
         return { error_code: -40210 };
     }
