@@ -3,7 +3,7 @@
  * read side the Grafana layer and the HTTP API consume. Implemented by the fleet (poller +
  * store); the Grafana layer depends only on these types.
  */
-import type { CameraStatus, EventKind, MetricName, CameraListItem } from '../../src/shared/query.ts';
+import type { CameraStatus, EventKind, MetricName, CameraListItem, SensorKind } from '../../src/shared/query.ts';
 
 import type { Capabilities } from './tapo/capabilities.ts';
 import type { LoginFlow } from './tapo/types.ts';
@@ -66,6 +66,12 @@ export interface PollResult {
   loopRecording?: boolean | null;
   /** From the device's component list; null when it sent none. */
   capabilities?: Capabilities | null;
+  // Sensors behind a hub (issue 24); temperature is `temperatureC`, battery `batteryPercent`/`batteryLow`.
+  humidityPct?: number | null;
+  contactOpen?: boolean | null;
+  /** A motion sensor (T100) sees motion now. */
+  motionDetected?: boolean | null;
+  waterLeak?: boolean | null;
 }
 
 /** Why a camera is not answering, in the terms the user can act on. */
@@ -103,6 +109,8 @@ export interface CameraSnapshot {
   restream?: boolean;
   /** A Tapo hub (H200/H500): it has battery children, and no picture of its own. */
   hub?: boolean;
+  /** A sensor behind a hub (no picture): what kind. */
+  sensor?: SensorKind;
 }
 
 export interface MotionEvent {

@@ -26,6 +26,11 @@ export const METRICS = [
   'battery_charging',
   'battery_low',
   'power_source',
+  // Sensors behind a hub (issue 24)
+  'humidity_pct',
+  'contact_open',
+  'motion_detected',
+  'water_leak',
 ] as const;
 export type MetricName = (typeof METRICS)[number];
 
@@ -45,6 +50,10 @@ export const METRIC_INFO: Record<MetricName, { label: string; unit: string }> = 
   battery_charging: { label: 'Battery charging', unit: 'bool_on_off' },
   battery_low: { label: 'Battery low', unit: 'bool_on_off' },
   power_source: { label: 'Power source (0 mains, 1 battery, 2 solar)', unit: 'none' },
+  humidity_pct: { label: 'Humidity', unit: 'humidity' },
+  contact_open: { label: 'Door/window open (1/0)', unit: 'bool_on_off' },
+  motion_detected: { label: 'Motion sensor: motion now (1/0)', unit: 'bool_on_off' },
+  water_leak: { label: 'Water leak (1/0)', unit: 'bool_on_off' },
 };
 
 /** How METRIC_INFO's Grafana unit ids read to people (editor options); '' where a unit says nothing. */
@@ -56,6 +65,7 @@ export const UNIT_LABELS: Record<string, string> = {
   s: 'seconds',
   percent: 'percent',
   celsius: '°C',
+  humidity: '% relative humidity',
 };
 
 /** Metrics that are on/off states: they hold until they change (a bucket without a poll keeps the last). */
@@ -64,6 +74,9 @@ export const STATE_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
   'motion_detection_enabled',
   'person_detection_enabled',
   'privacy_mode',
+  'contact_open',
+  'motion_detected',
+  'water_leak',
 ]);
 
 /** storage_used_pct from a poll's byte counts; null when either is unknown or the card is empty. */
@@ -505,3 +518,14 @@ export const DEVICE_FIELDS = {
   firmwareUpdate: 'firmware_update',
   firmwareUpgradeFailed: 'firmware_upgrade_failed',
 } as const;
+
+/** Sensors behind a hub (issue 24): what kind each is, from its category in the hub's list. */
+export const SENSOR_KINDS = ['temp_humidity', 'contact', 'motion', 'water_leak', 'button'] as const;
+export type SensorKind = (typeof SENSOR_KINDS)[number];
+export const SENSOR_KIND_LABELS: Record<SensorKind, string> = {
+  temp_humidity: 'Temperature and humidity',
+  contact: 'Door/window contact',
+  motion: 'Motion sensor',
+  water_leak: 'Water leak sensor',
+  button: 'Button',
+};

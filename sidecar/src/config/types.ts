@@ -1,3 +1,5 @@
+import type { SensorKind } from '../../../src/shared/query.ts';
+
 /**
  * A camera as the fleet runs it: one shape whatever the source (datasource settings, YAML file,
  * the persisted list, the demo fleet). Secrets live here in memory only; `redactCamera` strips them.
@@ -26,8 +28,13 @@ export interface CameraConfig {
   onvifPort: number | null;
   tlsFingerprint: string | null;
   disabled: boolean;
-  /** 'hub': a Tapo hub (H200/H500) configured like a camera; its battery children are listed and polled. */
-  kind?: 'camera' | 'hub';
+  /**
+   * 'hub': a Tapo hub (H200/H500) configured like a camera; its battery children are listed and polled.
+   * 'sensor': a sensor behind a hub (from the hub's list, with `hubChild`); no picture, no requests of its own.
+   */
+  kind?: 'camera' | 'hub' | 'sensor';
+  /** A sensor's kind (temperature and humidity, contact, ...). */
+  sensorKind?: SensorKind;
   /** A battery camera behind a hub: host, port, user and password are the hub's; requests go through it. */
   hubChild?: { hubId: string; deviceId: string };
   /** A hub's port-8800 stream port (default 8800, every real hub's; simulated hubs move it). */

@@ -40,8 +40,8 @@ import { newRuntime, snapshot, type Runtime } from './runtime.ts';
 import { DeadlineExceeded, nextDue, pollDeadlineMs, withDeadline } from './schedule.ts';
 import { Semaphore } from './semaphore.ts';
 import { CameraSources } from './sources.ts';
-import { childConfigs, hubAwareProbeFactory, HubLinks } from './hub-probe.ts';
-import type { HubChild } from '../tapo/hub/index.ts';
+import { childConfigs, hubAwareProbeFactory, HubLinks, sensorConfigs } from './hub-probe.ts';
+import type { HubChild, HubSensor } from '../tapo/hub/index.ts';
 
 export interface FleetOptions {
   store: Store;
@@ -200,13 +200,18 @@ export class Fleet implements FleetView {
   }
 
   /** A hub reported its children: they become the cameras of source `hub:<id>`, at the hub's priority. */
-  private applyHubChildren(hub: CameraConfig, children: Parameters<typeof childConfigs>[1]): void {
+  private applyHubChildren(
+    hub: CameraConfig,
+    children: Parameters<typeof childConfigs>[1],
+    sensors: HubSensor[]
+  ): void {
     if (this.cams.get(hub.id)?.cfg.kind !== 'hub') {
       return;
     }
     this.hubLists.set(hub.id, children);
     const priority = this.sources.priority(hub.source);
-    void this.applyCameras(childConfigs(hub, children), { source: `hub:${hub.id}`, priority }).catch((err: unknown) =>
+    const devices = [...childConfigs(hub, children), ...sensorConfigs(hub, sensors)];
+    void this.applyCameras(devices, { source: `hub:${hub.id}`, priority }).catch((err: unknown) =>
       this.log.warn({ hub: hub.id, err: (err as Error).message }, "could not apply a hub's children")
     );
   }
@@ -298,7 +303,7 @@ export class Fleet implements FleetView {
         timeoutMs: this.opts.requestTimeoutMs ?? 5000,
         ...(this.opts.clientState ? { stateStore: this.opts.clientState } : {}),
         onFingerprint: (fp) => this.opts.onFingerprint?.(id, fp),
-        onHubChildren: (hub, children) => this.applyHubChildren(hub, children),
+        onHubChildren: (hub, children, sensors) => this.applyHubChildren(hub, children, sensors),
       });
     }
     return rt.probe;

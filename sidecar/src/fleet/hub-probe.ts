@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { CameraConfig } from '../config/types.ts';
 import { TapoError } from '../tapo/errors.ts';
-import { HubClient, ChildUnavailable, type HubChild, type ChildPoll } from '../tapo/hub/index.ts';
+import { HubClient, ChildUnavailable, type HubChild, type ChildPoll, type HubSensor } from '../tapo/hub/index.ts';
 import type { CameraPoll, PollPart, PartStatus } from '../tapo/types.ts';
 import type { CameraProbe, ProbeContext, ProbeFactory } from './probe.ts';
 
@@ -44,9 +44,31 @@ export function childConfigs(hub: CameraConfig, children: HubChild[]): CameraCon
   }));
 }
 
+/** A sensor's id: as a child's (the hub's id and a short hash of its device_id). */
+export const sensorDeviceId = childCameraId;
+
+/** The entries of a hub's sensors: no requests of their own (their state is in the hub's list). */
+export function sensorConfigs(hub: CameraConfig, sensors: HubSensor[]): CameraConfig[] {
+  return sensors.map((s) => ({
+    ...hub,
+    kind: 'sensor' as const,
+    sensorKind: s.kind,
+    id: childCameraId(hub.id, s.deviceId),
+    name: s.alias || `${hub.name} ${s.model}`,
+    pollIntervalMs: Math.max(hub.pollIntervalMs, CHILD_LIST_INTERVAL_MS),
+    cameraAccount: null,
+    cameraPassword: null,
+    rtspUrlOverride: null,
+    restreamUser: null,
+    restreamPassword: null,
+    onvifPort: null,
+    hubChild: { hubId: hub.id, deviceId: s.deviceId },
+  }));
+}
+
 /** What a hub's poll reports to the fleet besides its own poll. */
 export interface HubContext extends ProbeContext {
-  onHubChildren?: (hub: CameraConfig, children: HubChild[]) => void;
+  onHubChildren?: (hub: CameraConfig, children: HubChild[], sensors: HubSensor[]) => void;
 }
 
 interface Link {
@@ -63,6 +85,7 @@ interface Link {
 interface Listed {
   at: number;
   children: HubChild[];
+  sensors: HubSensor[];
 }
 
 const NOT_POLLED: PartStatus = { notSupported: true, code: -40210 };
@@ -143,7 +166,9 @@ function listOf(link: Link, maxAgeMs: number): Promise<Listed> {
   }
   // A read asked for longer ago than the caller accepts is not joined (maxAgeMs 0: a list as of now).
   if (!link.list || Date.now() - link.listAskedAt > maxAgeMs) {
-    const p = link.client.listChildren().then((children) => ({ at: Date.now(), children }));
+    const p = link.client
+      .listDevices()
+      .then(({ cameras, sensors }) => ({ at: Date.now(), children: cameras, sensors }));
     link.list = p;
     link.listAskedAt = Date.now();
     const clear = () => {
@@ -200,8 +225,8 @@ class HubProbe implements CameraProbe {
   async poll(): Promise<CameraPoll> {
     const started = performance.now();
     const hub = await this.held.link.client.pollHub();
-    const { children } = await listOf(this.held.link, this.listMaxAgeMs);
-    this.ctx.onHubChildren?.(this.cfg, children);
+    const { children, sensors } = await listOf(this.held.link, this.listMaxAgeMs);
+    this.ctx.onHubChildren?.(this.cfg, children, sensors);
     const info = hub.info;
     const p = basePoll(info.model, info.alias, info.firmware, info.deviceId, info.deviceType);
     p.deviceInfo.hardwareVersion = info.hardwareVersion;
@@ -342,6 +367,59 @@ class ChildProbe implements CameraProbe {
   }
 }
 
+/** The fleet's poll of one sensor: its readings from the hub's list. */
+export interface SensorPoll extends CameraPoll {
+  sensor: HubSensor;
+}
+
+export function isSensorPoll(p: CameraPoll): p is SensorPoll {
+  return (p as Partial<SensorPoll>).sensor !== undefined;
+}
+
+/** A sensor: the hub's list (shared, once a minute); nothing is ever sent to the sensor itself. */
+class SensorProbe implements CameraProbe {
+  private readonly held;
+  constructor(
+    private readonly cfg: CameraConfig,
+    links: HubLinks,
+    ctx: ProbeContext,
+    private readonly listMaxAgeMs: number
+  ) {
+    this.held = links.acquire(cfg, ctx);
+  }
+  get loginFlow() {
+    return this.held.link.client.client.loginFlow;
+  }
+  async poll(): Promise<CameraPoll> {
+    const started = performance.now();
+    const deviceId = this.cfg.hubChild!.deviceId.toUpperCase();
+    const { sensors } = await listOf(this.held.link, this.listMaxAgeMs);
+    const s = sensors.find((x) => x.deviceId.toUpperCase() === deviceId);
+    if (!s) {
+      throw new ChildUnavailable('not_paired', -1008);
+    }
+    if (!s.online) {
+      throw new TapoError('network', 'the hub has lost this sensor (out of range or battery empty)', {
+        method: 'getChildDeviceList',
+      });
+    }
+    const p = basePoll(s.model, s.alias, s.firmware, s.deviceId, 'SMART.TAPOSENSOR') as SensorPoll;
+    p.deviceInfo.hardwareVersion = s.hardwareVersion;
+    p.deviceInfo.mac = s.mac;
+    p.deviceInfo.batteryPercent = s.batteryPercent;
+    p.connection = { linkType: 'subg', rssiDbm: s.rssiDbm, signalLevel: s.signalLevel, ssid: null };
+    p.parts.connection = 'ok';
+    p.temperatureC = s.temperatureC;
+    p.latencyMs = Math.round((performance.now() - started) * 10) / 10;
+    p.login = this.loginFlow ?? undefined;
+    p.sensor = s;
+    return p;
+  }
+  close(): Promise<void> {
+    return this.held.release();
+  }
+}
+
 /** Wraps a probe factory: hub entries and hub children get hub probes, other cameras the base one. */
 export function hubAwareProbeFactory(
   base: ProbeFactory,
@@ -350,6 +428,9 @@ export function hubAwareProbeFactory(
   listMaxAgeMs = CHILD_LIST_INTERVAL_MS
 ): (camera: CameraConfig, ctx: HubContext) => CameraProbe {
   return (camera, ctx) => {
+    if (camera.kind === 'sensor' && camera.hubChild) {
+      return new SensorProbe(camera, links, ctx, listMaxAgeMs);
+    }
     if (camera.hubChild) {
       return new ChildProbe(camera, links, ctx, childPollMs, listMaxAgeMs);
     }

@@ -4,7 +4,7 @@ import { TapoError } from '../tapo/errors.ts';
 import type { CameraStatus, EventKind, PollResult, ProblemReason } from '../model.ts';
 import { capabilitiesOf } from '../tapo/capabilities.ts';
 import { RECORDING_NO_CARD } from '../../../src/shared/query.ts';
-import { isChildPoll } from './hub-probe.ts';
+import { isChildPoll, isSensorPoll } from './hub-probe.ts';
 
 const EMPTY: Omit<PollResult, 'cameraId' | 'time' | 'status' | 'error'> = {
   latencyMs: null,
@@ -72,6 +72,15 @@ export function pollToResult(cameraId: string, p: CameraPoll, time: number): Pol
           batteryLow: p.battery.lowBattery,
           powerSource: p.battery.powerSource,
           batteryOverheated: p.battery.overheated,
+        }
+      : {}),
+    ...(isSensorPoll(p)
+      ? {
+          batteryLow: p.sensor.lowBattery,
+          humidityPct: p.sensor.humidityPct,
+          contactOpen: p.sensor.contactOpen,
+          motionDetected: p.sensor.motionDetected,
+          waterLeak: p.sensor.waterLeak,
         }
       : {}),
   };

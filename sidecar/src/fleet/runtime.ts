@@ -80,5 +80,6 @@ export function snapshot(rt: Runtime): CameraSnapshot {
     disabled: rt.cfg.disabled,
     restream: rt.cfg.rtspUrlOverride !== null,
     ...(rt.cfg.kind === 'hub' ? { hub: true } : {}),
+    ...(rt.cfg.kind === 'sensor' && rt.cfg.sensorKind ? { sensor: rt.cfg.sensorKind } : {}),
   };
 }

@@ -5,7 +5,7 @@
 import type { SqliteDatabase } from './wasm.ts';
 import { StoreError } from './types.ts';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 /**
  * The journal's bounds. SQLite checkpoints by itself once the WAL holds this many pages (16 MiB at
  * 16 KiB pages), and after a checkpoint that emptied it, cuts the file back to JOURNAL_LIMIT_BYTES.
@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS cameras (id INTEGER PRIMARY KEY, key TEXT NOT NULL UN
 -- Polls of the current chunk window (and any not yet compacted).
 CREATE TABLE IF NOT EXISTS polls (camera INTEGER NOT NULL, t INTEGER NOT NULL, status INTEGER NOT NULL,
   latency REAL, rssi REAL, signal REAL, uptime REAL, storage REAL, temp REAL, md INTEGER, pd INTEGER, pm INTEGER,
-  batt REAL, chg INTEGER, low INTEGER, pwr INTEGER);
+  batt REAL, chg INTEGER, low INTEGER, pwr INTEGER, hum REAL, open INTEGER, mot INTEGER, leak INTEGER);
 CREATE INDEX IF NOT EXISTS polls_camera_t ON polls(camera, t);
 CREATE INDEX IF NOT EXISTS polls_t ON polls(t);
 -- Compacted polls: one blob of Float64s per camera, column and window. 16 KiB pages keep a
@@ -64,6 +64,11 @@ export function prepareDatabase(db: SqliteDatabase, file: string): void {
     // Schema 2 adds the battery columns of hub children; old rows read them as null.
     db.exec('ALTER TABLE polls ADD COLUMN batt REAL; ALTER TABLE polls ADD COLUMN chg INTEGER;');
     db.exec('ALTER TABLE polls ADD COLUMN low INTEGER; ALTER TABLE polls ADD COLUMN pwr INTEGER;');
+  }
+  if (version === 1 || version === 2) {
+    // Schema 3 adds the sensors' columns (humidity, contact, motion, leak); old rows read them as null.
+    db.exec('ALTER TABLE polls ADD COLUMN hum REAL; ALTER TABLE polls ADD COLUMN open INTEGER;');
+    db.exec('ALTER TABLE polls ADD COLUMN mot INTEGER; ALTER TABLE polls ADD COLUMN leak INTEGER;');
   }
   db.exec(`PRAGMA user_version=${SCHEMA_VERSION}`);
   db.exec('COMMIT');

@@ -8,12 +8,15 @@ import { createHash } from 'node:crypto';
 import { SimulatedCamera, type SimulatedCameraOptions } from '../camera.ts';
 import type { MethodAnswer } from '../device.ts';
 import { SimulatedChild, type ChildModel, type SimulatedChildOptions } from './child.ts';
+import { SimulatedSensor, type SimulatedSensorOptions } from './sensor.ts';
 import { startHubStreamServer, type HubStreamServer, type HubStreamServerOptions } from './stream8800.ts';
 
 export interface SimulatedHubOptions
   extends Omit<SimulatedCameraOptions, 'api' | 'model' | 'firmware' | 'autoMotion' | 'cameraAccount'> {
   /** Default: a C420, a C425 and a D230. */
   children?: SimulatedChildOptions[];
+  /** Sensors paired to the hub (default none); listed after the cameras, as one list. */
+  sensors?: SimulatedSensorOptions[];
   /** Children per getChildDeviceList page (the real size is unknown, §9.4; default 10). */
   pageSize?: number;
   /** Answer multipleRequests out of order (reversed), as some hubs do (§2.2). */
@@ -49,8 +52,19 @@ export const DEFAULT_CHILDREN: SimulatedChildOptions[] = [
   { alias: 'Front door', model: 'D230', batteryPercent: 90, temperatureC: 3 },
 ];
 
+/** One sensor of each kind (the demo's and the tests' home). */
+export const SENSOR_SET: SimulatedSensorOptions[] = [
+  { alias: 'Living room', model: 'T310', temperatureC: 21.5, humidityPct: 48 },
+  { alias: 'Cellar', model: 'T315', temperatureC: 12.4, humidityPct: 71, batteryPercent: 80 },
+  { alias: 'Front door contact', model: 'T110' },
+  { alias: 'Hallway motion', model: 'T100' },
+  { alias: 'Washing machine', model: 'T300', batteryPercent: 90 },
+  { alias: 'Bedside button', model: 'S200B' },
+];
+
 export class SimulatedHub {
   readonly children: SimulatedChild[] = [];
+  readonly sensors: SimulatedSensor[] = [];
   readonly devId: string;
   readonly alias: string;
   shuffle: boolean;
@@ -67,6 +81,7 @@ export class SimulatedHub {
     this.shuffle = !!opts.shuffle;
     this.pageSize = opts.pageSize ?? 10;
     (opts.children ?? DEFAULT_CHILDREN).forEach((c) => this.addChild(c));
+    (opts.sensors ?? []).forEach((s) => this.addSensor(s));
   }
 
   static async start(opts: SimulatedHubOptions = {}): Promise<SimulatedHub> {
@@ -138,6 +153,20 @@ export class SimulatedHub {
     const c = new SimulatedChild(opts, this.devId, this.children.length);
     this.children.push(c);
     return c;
+  }
+
+  addSensor(opts: SimulatedSensorOptions): SimulatedSensor {
+    const s = new SimulatedSensor(opts, this.devId);
+    this.sensors.push(s);
+    return s;
+  }
+
+  sensor(aliasOrModel: string): SimulatedSensor {
+    const s = this.sensors.find((x) => x.alias === aliasOrModel || x.model === aliasOrModel);
+    if (!s) {
+      throw new Error(`no sensor ${aliasOrModel}`);
+    }
+    return s;
   }
 
   /** Unpair a child: it leaves the list and controlChild no longer knows its id. */
@@ -215,12 +244,14 @@ export class SimulatedHub {
       return { error_code: -1008 };
     }
     this.listCalls++;
+    // Cameras and sensors in one list, as a real H200 sends them.
+    const all = [...this.children.map((c) => c.listEntry()), ...this.sensors.map((x) => x.listEntry())];
     return {
       error_code: 0,
       result: {
         start_index: start,
-        sum: this.children.length,
-        child_device_list: this.children.slice(start, start + this.pageSize).map((c) => c.listEntry()),
+        sum: all.length,
+        child_device_list: all.slice(start, start + this.pageSize),
       },
     };
   }
@@ -253,10 +284,19 @@ export class SimulatedHub {
     const cc = isObj(p.childControl) ? p.childControl : null;
     const id = cc?.device_id;
     const child = typeof id === 'string' ? this.children.find((c) => c.deviceId === id) : undefined;
+    const sensor = typeof id === 'string' ? this.sensors.find((x) => x.deviceId === id) : undefined;
+    const rd = isObj(cc?.request_data) ? (cc!.request_data as Json) : null;
+    if (cc && sensor) {
+      // A sensor answers one "smart" method per controlChild (§12.1).
+      if (!rd || typeof rd.method !== 'string') {
+        return { error_code: 0, result: { response_data: { error_code: -1008 } } };
+      }
+      const a = sensor.call(rd.method, rd.params);
+      return { error_code: 0, result: { response_data: a.error_code === 0 ? { error_code: 0, result: a.result } : a } };
+    }
     if (!cc || !child) {
       return { error_code: -1008 };
     }
-    const rd = isObj(cc.request_data) ? cc.request_data : null;
     if (!rd || typeof rd.method !== 'string') {
       return { error_code: 0, result: { response_data: { error_code: -40210 } } };
     }

@@ -25,6 +25,7 @@ import {
   type ChildDeviceInfo,
   type HubChild,
 } from './child-decode.ts';
+import { decodeSensorEntry, type HubSensor } from './sensor-decode.ts';
 import { relayed, unwrapMulti, unwrapPerMethod, wrapMulti, wrapPerMethod, type ChildWrapping } from './wrap.ts';
 
 export type { ChildWrapping };
@@ -150,7 +151,13 @@ export class HubClient {
 
   /** Every camera/doorbell child, paging through getChildDeviceList until its `sum` is reached. */
   async listChildren(): Promise<HubChild[]> {
+    return (await this.listDevices()).cameras;
+  }
+
+  /** Camera/doorbell children and sensors, from one read of getChildDeviceList (all pages). */
+  async listDevices(): Promise<{ cameras: HubChild[]; sensors: HubSensor[] }> {
     const all: HubChild[] = [];
+    const sensors: HubSensor[] = [];
     let received = 0;
     for (let page = 0; page < MAX_PAGES; page++) {
       const [sub] = await this.client.multipleRequest([
@@ -171,13 +178,18 @@ export class HubClient {
           const c = decodeChildEntry(e);
           if (isCameraChild(c)) {
             all.push(c);
+            continue;
+          }
+          const s = decodeSensorEntry(e);
+          if (s) {
+            sensors.push(s);
           }
         } catch {
-          // One malformed entry (or a sensor without a device_id) does not hide the others.
+          // One malformed entry does not hide the others.
         }
       }
       if (received >= p.sum || p.entries.length === 0) {
-        return all;
+        return { cameras: all, sensors };
       }
     }
     throw new TapoError('protocol', `getChildDeviceList: more than ${MAX_PAGES} pages; giving up`, {

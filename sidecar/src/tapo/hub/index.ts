@@ -10,3 +10,4 @@ export {
 } from './hub-client.ts';
 export { type HubChild, type ChildDeviceInfo, decodeCharging } from './child-decode.ts';
 export type { ChildWrapping } from './wrap.ts';
+export { type HubSensor, type SensorKind } from './sensor-decode.ts';
