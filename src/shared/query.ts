@@ -6,7 +6,7 @@
  */
 
 /** Query types offered by the query editor; `queryType` travels in DataQuery.queryType too. */
-export const QUERY_TYPES = ['metrics', 'status', 'events', 'live'] as const;
+export const QUERY_TYPES = ['metrics', 'status', 'events', 'live', 'sensors'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 
 /** Numeric series kept in history, one per camera; names are the frame/field names. */
@@ -201,6 +201,8 @@ export interface TapoQuery {
   live?: { kind: LiveKind; fps?: number; width?: number; stream?: VideoStreamName };
   /** events: also answer status changes (went offline, came back) as rows; used by annotations. */
   statusChanges?: boolean;
+  /** sensors: which kinds of sensor behind a hub; empty means all. */
+  sensorKinds?: SensorKind[];
 }
 
 /**
@@ -522,6 +524,24 @@ export const DEVICE_FIELDS = {
 /** Sensors behind a hub (issue 24): what kind each is, from its category in the hub's list. */
 export const SENSOR_KINDS = ['temp_humidity', 'contact', 'motion', 'water_leak', 'button'] as const;
 export type SensorKind = (typeof SENSOR_KINDS)[number];
+/** Field names of the sensors table (queryType 'sensors'), one row per sensor. */
+export const SENSOR_FIELDS = {
+  id: 'sensor_id',
+  name: 'name',
+  kind: 'kind',
+  model: 'model',
+  status: 'status',
+  temperature: 'temperature_c',
+  humidity: 'humidity_pct',
+  contactOpen: 'contact_open',
+  motion: 'motion_detected',
+  waterLeak: 'water_leak',
+  batteryPct: 'battery_pct',
+  batteryLow: 'battery_low',
+  rssi: 'rssi_dbm',
+  lastSeen: 'last_seen',
+} as const;
+
 export const SENSOR_KIND_LABELS: Record<SensorKind, string> = {
   temp_humidity: 'Temperature and humidity',
   contact: 'Door/window contact',

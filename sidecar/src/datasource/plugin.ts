@@ -11,6 +11,7 @@ import { metricsQuery } from './query/metrics.ts';
 import { statusQuery } from './query/status.ts';
 import { eventsQuery } from './query/events.ts';
 import { liveQuery } from './query/live.ts';
+import { sensorsQuery } from './query/sensors.ts';
 import { callResource } from './resources.ts';
 import { run, subscribe } from './streams.ts';
 import { checkHealth } from './health.ts';
@@ -21,6 +22,7 @@ const handlers: Record<NonNullable<TapoQuery['queryType']>, (ctx: QueryContext, 
   status: statusQuery,
   events: eventsQuery,
   live: liveQuery,
+  sensors: sensorsQuery,
 };
 
 class DatasourceInstance {

@@ -20,13 +20,21 @@ import {
   type VideoStreamName,
   type MetricName,
   type QueryType,
+  type SensorKind,
   type TapoQuery,
 } from '../../shared/query';
 import type { DataSource } from '../datasource';
 import type { TapoOptions } from '../types';
 import { CameraPicker, cameraMessage } from './CameraPicker';
 import { EditorMessages, type EditorMessage } from './EditorMessages';
-import { FIELD_LABELS, LIVE_KIND_OPTIONS, METRIC_OPTIONS, QUERY_TYPE_OPTIONS, VIDEO_STREAM_OPTIONS } from './options';
+import {
+  FIELD_LABELS,
+  LIVE_KIND_OPTIONS,
+  METRIC_OPTIONS,
+  QUERY_TYPE_OPTIONS,
+  SENSOR_KIND_OPTIONS,
+  VIDEO_STREAM_OPTIONS,
+} from './options';
 import { EventFields, OptionsPicker, StatusPicker } from './Pickers';
 import { useCameraList } from './useCameraList';
 
@@ -38,6 +46,7 @@ const TYPE_FIELDS: Record<QueryType, Array<keyof TapoQuery>> = {
   status: ['statuses'],
   events: ['eventKinds', 'statusChanges'],
   live: ['live'],
+  sensors: ['sensorKinds'],
 };
 
 /**
@@ -225,6 +234,22 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             eventKinds={query.eventKinds}
             statusChanges={Boolean(query.statusChanges)}
             onChange={(patch) => change({ ...query, ...patch })}
+          />
+        </InlineFieldRow>
+      )}
+
+      {queryType === 'sensors' && (
+        <InlineFieldRow>
+          <OptionsPicker<SensorKind>
+            label={FIELD_LABELS.sensorKinds}
+            labelWidth={14}
+            inputId={id('sensor-kinds')}
+            width={48}
+            placeholder="All kinds"
+            tooltip="Sensors behind a Tapo hub; empty means every kind. Their readings over time: the Metrics query (temperature, humidity, ...)"
+            options={SENSOR_KIND_OPTIONS}
+            value={query.sensorKinds}
+            onChange={(sensorKinds) => change({ ...query, sensorKinds })}
           />
         </InlineFieldRow>
       )}

@@ -15,12 +15,15 @@ import {
   METRIC_INFO,
   STATUS_HINTS,
   STATUS_LABELS,
+  SENSOR_KINDS,
+  SENSOR_KIND_LABELS,
   UNIT_LABELS,
   type CameraStatus,
   type EventKind,
   type LiveKind,
   type MetricName,
   type QueryType,
+  type SensorKind,
   type VideoStreamName,
 } from '../../shared/query';
 
@@ -38,6 +41,7 @@ export const FIELD_LABELS = {
   fps: 'Pictures per second',
   width: 'Picture width',
   pollInterval: 'Poll interval (seconds)',
+  sensorKinds: 'Sensor kinds',
 } as const;
 
 export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = [
@@ -45,7 +49,13 @@ export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = [
   { label: 'Status', value: 'status', description: 'A table, one row per camera' },
   { label: 'Events', value: 'events', description: 'Motion, person and doorbell events in the time range' },
   { label: 'Live', value: 'live', description: 'Streaming over Grafana Live' },
+  { label: 'Sensors', value: 'sensors', description: 'A table, one row per sensor behind a hub' },
 ];
+
+export const SENSOR_KIND_OPTIONS: Array<SelectableValue<SensorKind>> = SENSOR_KINDS.map((k) => ({
+  label: SENSOR_KIND_LABELS[k],
+  value: k,
+}));
 
 /** "latency_ms · milliseconds": the field name a legend shows, and its unit in words (none when unitless). */
 export function metricDescription(metric: MetricName): string {

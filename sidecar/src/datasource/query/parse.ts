@@ -7,6 +7,7 @@ import {
   VIDEO_STREAMS,
   QUERY_TYPES,
   CAMERA_STATUSES,
+  SENSOR_KINDS,
   type TapoQuery,
 } from '../../../../src/shared/query.ts';
 import type { DataQuery } from '../../grafana/protocol.ts';
@@ -20,6 +21,7 @@ const querySchema = z.object({
   eventKinds: z.array(z.enum(EVENT_KINDS)).optional(),
   statusChanges: z.boolean().optional(),
   statuses: z.array(z.enum(CAMERA_STATUSES)).optional(),
+  sensorKinds: z.array(z.enum(SENSOR_KINDS)).optional(),
   live: z
     .object({
       kind: z.enum(LIVE_KINDS),
