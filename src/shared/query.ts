@@ -403,6 +403,8 @@ export interface CameraListItem {
   ptz: boolean;
   /** Privacy mode as last polled; absent/null when unknown. Lets the panel's toggle show the state. */
   privacyMode?: boolean | null;
+  /** A sensor behind a hub (issue 24): no picture; camera variables leave it out. */
+  sensor?: SensorKind;
 }
 
 /** Field names of the events frame (queryType 'events'), one row per event or status change. */

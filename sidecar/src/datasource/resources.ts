@@ -110,6 +110,7 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
         host: c.host,
         ptz: c.ptz,
         privacyMode: c.last?.privacyMode ?? null,
+        ...(c.sensor ? { sensor: c.sensor } : {}),
       }));
       return json(200, list);
     }

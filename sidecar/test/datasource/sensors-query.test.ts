@@ -62,3 +62,20 @@ test('sensor kinds filter the rows; an unknown kind is refused in words', async 
     (e: unknown) => e instanceof QueryError && /sensorKinds/.test(e.message)
   );
 });
+
+test('in an alert rule, the sensors query answers each temperature sensor as one instance', async () => {
+  const [frame] = await sensorsQuery(
+    { ...ctx(fleetWithSensors()), fromAlert: true },
+    { refId: 'A', queryType: 'sensors' }
+  );
+  assert.deepEqual(
+    frame!.fields.map((f) => [f.name, f.type]),
+    [
+      ['camera_id', 'string'],
+      ['camera_name', 'string'],
+      ['model', 'string'],
+      ['temperature_c', 'number'],
+    ]
+  );
+  assert.deepEqual(frame!.fields.at(-1)!.values, [21.5], 'the contact and leak sensors measure no temperature');
+});

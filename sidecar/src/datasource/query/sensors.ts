@@ -6,11 +6,24 @@
 import { SENSOR_FIELDS as F, SENSOR_KIND_LABELS, type TapoQuery } from '../../../../src/shared/query.ts';
 import type { Frame } from '../../grafana/frame.ts';
 import type { CameraSnapshot } from '../../model.ts';
-import { selectCameras, type QueryContext } from './context.ts';
+import { alertTable, selectCameras, type QueryContext } from './context.ts';
 
 export async function sensorsQuery(ctx: QueryContext, query: TapoQuery): Promise<Frame[]> {
   const kinds = query.sensorKinds?.length ? new Set(query.sensorKinds) : null;
   const sensors = selectCameras(ctx.fleet, query).filter((c) => c.sensor && (!kinds || kinds.has(c.sensor)));
+  if (ctx.fromAlert) {
+    // Alerting reads one numeric column: each sensor's temperature (those that measure one), e.g. "below 5 °C".
+    const hot = sensors.filter((c) => typeof c.last?.temperatureC === 'number');
+    return [
+      alertTable(
+        'sensors',
+        query.refId,
+        hot,
+        F.temperature,
+        hot.map((c) => c.last!.temperatureC!)
+      ),
+    ];
+  }
   const col = <T>(f: (c: CameraSnapshot) => T) => sensors.map(f);
   const num = (
     name: string,
