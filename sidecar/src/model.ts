@@ -119,7 +119,8 @@ export interface MotionEvent {
   start: number;
   end: number | null;
   kind: EventKind;
-  source: 'onvif' | 'last_alarm' | 'simulator';
+  /** 'trigger_log': a sensor's log kept by its hub (button presses, a motion sensor's motion). */
+  source: 'onvif' | 'last_alarm' | 'simulator' | 'trigger_log';
 }
 
 /** One downsampled series: bucket times (epoch ms) and values (null where no data). */

@@ -172,7 +172,7 @@ describe('annotations', () => {
       refId: 'Anno',
       queryType: 'events',
       cameras: [],
-      eventKinds: ['motion', 'person', 'ring'],
+      eventKinds: ['motion', 'person', 'ring', 'button'],
       statusChanges: true,
     });
     const kept = support.prepareAnnotation!({

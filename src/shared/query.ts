@@ -125,7 +125,7 @@ export const STATUS_HINTS: Record<CameraStatus, string> = {
 };
 
 /** `ring`: a doorbell press (D230 behind a hub, from its last-alarm info). */
-export const EVENT_KINDS = ['motion', 'person', 'ring'] as const;
+export const EVENT_KINDS = ['motion', 'person', 'ring', 'button'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** How an event kind reads to people (editors' options, annotation text). */
@@ -133,6 +133,7 @@ export const EVENT_KIND_LABELS: Record<EventKind, string> = {
   motion: 'Motion',
   person: 'Person detected',
   ring: 'Doorbell ring',
+  button: 'Button press',
 };
 
 export const LIVE_KINDS = ['metrics', 'frames', 'video'] as const;

@@ -367,10 +367,20 @@ class ChildProbe implements CameraProbe {
   }
 }
 
-/** The fleet's poll of one sensor: its readings from the hub's list. */
+/** The fleet's poll of one sensor: its readings from the hub's list, and new entries of its trigger log. */
 export interface SensorPoll extends CameraPoll {
   sensor: HubSensor;
+  /** Button presses (and a motion sensor's motion) the hub logged since the last poll, oldest first. */
+  triggers: Array<{ id: number; time: number; kind: 'button' | 'motion' }>;
 }
+
+/** Log events that are events of ours (§12.5); the rest (open/close, leaks, low battery) show as states. */
+const TRIGGER_KINDS: Record<string, 'button' | 'motion'> = {
+  singleClick: 'button',
+  doubleClick: 'button',
+  rotation: 'button',
+  motion: 'motion',
+};
 
 export function isSensorPoll(p: CameraPoll): p is SensorPoll {
   return (p as Partial<SensorPoll>).sensor !== undefined;
@@ -379,6 +389,8 @@ export function isSensorPoll(p: CameraPoll): p is SensorPoll {
 /** A sensor: the hub's list (shared, once a minute); nothing is ever sent to the sensor itself. */
 class SensorProbe implements CameraProbe {
   private readonly held;
+  /** The newest trigger-log id seen (null before the first read: the whole page is new). */
+  private lastLogId: number | null = null;
   constructor(
     private readonly cfg: CameraConfig,
     links: HubLinks,
@@ -413,7 +425,31 @@ class SensorProbe implements CameraProbe {
     p.latencyMs = Math.round((performance.now() - started) * 10) / 10;
     p.login = this.loginFlow ?? undefined;
     p.sensor = s;
+    p.triggers = s.kind === 'button' || s.kind === 'motion' ? await this.newTriggers(s.deviceId) : [];
     return p;
+  }
+
+  /** New entries of the hub's log for this sensor; a log the hub will not give (some H200 firmware) is none. */
+  private async newTriggers(deviceId: string): Promise<SensorPoll['triggers']> {
+    let logs;
+    try {
+      logs = await this.held.link.client.sensorTriggerLogs(deviceId);
+    } catch (e) {
+      if (e instanceof TapoError && (e.kind === 'network' || e.kind === 'timeout')) {
+        throw e;
+      }
+      return [];
+    }
+    const since = this.lastLogId;
+    this.lastLogId = Math.max(since ?? 0, ...logs.map((l) => l.id));
+    return (
+      logs
+        .filter((l) => (since === null || l.id > since) && TRIGGER_KINDS[l.event] !== undefined)
+        // The log has whole seconds; the entry's id keeps two presses within one second two events
+        // (and the same entry read again the same event: the store keys events by their start).
+        .map((l) => ({ id: l.id, time: l.time + (l.id % 1000), kind: TRIGGER_KINDS[l.event]! }))
+        .reverse()
+    );
   }
   close(): Promise<void> {
     return this.held.release();

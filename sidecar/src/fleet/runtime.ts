@@ -31,7 +31,7 @@ export interface Runtime {
 
 const zeroCounters = (): CameraCounters => ({
   polls: { online: 0, offline: 0, auth_failed: 0, locked_out: 0, error: 0, unknown: 0, sleeping: 0 },
-  events: { motion: 0, person: 0, ring: 0 },
+  events: { motion: 0, person: 0, ring: 0, button: 0 },
 });
 
 export function newRuntime(cfg: CameraConfig): Runtime {

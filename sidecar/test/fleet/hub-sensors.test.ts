@@ -94,3 +94,41 @@ test('each sensor of the hub is a device with its own readings, history and gaug
   await until(fleet, () => fleet.camera(buttonId) === undefined, 'the removed sensor leaves the fleet');
   assert.ok(fleet.camera(idOf('Living room')), 'the others stay');
 });
+
+test("button presses (and a motion sensor's motion) from the hub's trigger log are events, each once", async (t) => {
+  const hub = await SimulatedHub.start({ host: '127.0.0.1', name: 'button-hub', stream: false, sensors: SENSOR_SET });
+  t.after(() => hub.close());
+  const { store } = await tempStore(t);
+  const { fleet, rec } = await startFleet(t, store, [hubConfig(hub)], { hubListMaxAgeMs: 0 });
+  const button = childCameraId('hub1', hub.sensor('Bedside button').deviceId);
+  const motion = childCameraId('hub1', hub.sensor('Hallway motion').deviceId);
+  await until(fleet, () => !!fleet.camera(button)?.last && !!fleet.camera(motion)?.last, 'both sensors polled');
+  await fleet.pollNow([button, motion]);
+  assert.equal(rec.events.filter((e) => e.cameraId === button).length, 0, 'no press yet');
+
+  hub.sensor('Bedside button').press();
+  hub.sensor('Bedside button').press('doubleClick');
+  hub.sensor('Hallway motion').setDetected(true);
+  await fleet.pollNow([button, motion]);
+  await fleet.pollNow([button, motion]);
+  const presses = rec.events.filter((e) => e.cameraId === button);
+  assert.deepEqual(
+    presses.map((e) => [e.kind, e.source]),
+    [
+      ['button', 'trigger_log'],
+      ['button', 'trigger_log'],
+    ],
+    'two presses, each once'
+  );
+  assert.ok(
+    presses.every((e) => Math.abs(e.start - Date.now()) < 60_000),
+    'at the time the hub logged them'
+  );
+  assert.deepEqual(
+    rec.events.filter((e) => e.cameraId === motion).map((e) => e.kind),
+    ['motion']
+  );
+  const stored = await fleet.events([button], Date.now() - 120_000, Date.now() + 1000, ['button']);
+  assert.equal(stored.length, 2);
+  assert.equal(fleet.counters(button)!.events.button, 2);
+});

@@ -25,7 +25,7 @@ import {
   type ChildDeviceInfo,
   type HubChild,
 } from './child-decode.ts';
-import { decodeSensorEntry, type HubSensor } from './sensor-decode.ts';
+import { decodeSensorEntry, decodeTriggerLogs, type HubSensor, type TriggerLogEntry } from './sensor-decode.ts';
 import { relayed, unwrapMulti, unwrapPerMethod, wrapMulti, wrapPerMethod, type ChildWrapping } from './wrap.ts';
 
 export type { ChildWrapping };
@@ -275,6 +275,30 @@ export class HubClient {
       firmwareUpdate: orNull(firmware, m.decodeFirmwareUpdate),
     };
     return { info: decodeChildDeviceInfo(info!.result), lastAlarm, settings, latencyMs };
+  }
+
+  /**
+   * A sensor's trigger log, newest first (§12.5): one "smart" method per controlChild. The hub
+   * holds the log, so asking costs the sensor nothing.
+   */
+  async sensorTriggerLogs(deviceId: string, pageSize = 20): Promise<TriggerLogEntry[]> {
+    if (!/^[0-9A-Fa-f]{8,64}$/.test(deviceId)) {
+      throw new TapoError('protocol', 'invalid child device id', { method: 'controlChild' });
+    }
+    const [sub] = await this.client.multipleRequest([
+      {
+        method: 'controlChild',
+        params: {
+          childControl: {
+            device_id: deviceId,
+            request_data: { method: 'get_trigger_logs', params: { page_size: pageSize, start_id: 0 } },
+          },
+        },
+      },
+    ]);
+    const rel = relayed(sub!);
+    check(rel.hubCode, rel.childCode);
+    return decodeTriggerLogs(rel.result);
   }
 
   close(): Promise<void> {

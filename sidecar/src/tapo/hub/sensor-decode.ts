@@ -107,6 +107,39 @@ function leak(e: Record<string, unknown>): boolean | null {
   return e.water_leak_status === 'water_leak' ? true : e.water_leak_status === undefined ? null : false;
 }
 
+/** One entry of a sensor's trigger log (§12.5): newest first in the answer. */
+export interface TriggerLogEntry {
+  id: number;
+  /** Epoch ms. */
+  time: number;
+  /** 'singleClick', 'doubleClick', 'rotation', 'motion', 'open', 'close', 'waterLeak', ... */
+  event: string;
+}
+
+const triggerLogs = z.object({
+  start_id: z.number().int().optional(),
+  sum: z.number().int().min(0).optional(),
+  logs: z
+    .array(
+      z
+        .object({
+          id: z.number().int().min(0),
+          timestamp: z.number().int().min(0).max(1e11),
+          event: z.string().max(64),
+        })
+        .passthrough()
+    )
+    .max(1000),
+});
+
+export function decodeTriggerLogs(result: unknown): TriggerLogEntry[] {
+  return validate(triggerLogs, result, 'get_trigger_logs').logs.map((l) => ({
+    id: l.id,
+    time: l.timestamp * 1000,
+    event: l.event,
+  }));
+}
+
 const entrySchema = z.object({ device_id: z.string().regex(/^[0-9A-Fa-f]{8,64}$/) }).passthrough();
 
 /** A sensor entry of the hub's list, or null for entries that are not sensors we know. */
