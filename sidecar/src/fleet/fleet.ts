@@ -222,6 +222,8 @@ export class Fleet implements FleetView {
       rt.last = r.last;
       rt.lastSeen = r.lastSeen;
       rt.model = r.last.model;
+      // What it can do, as its last stored poll said (PTZ controls before the first new poll).
+      rt.capabilities = r.last.capabilities ?? null;
     }
     try {
       rt.lastAlarmTime ??= await this.opts.store.latestEventStart(rt.cfg.id, 'last_alarm');
