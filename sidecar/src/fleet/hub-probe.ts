@@ -44,10 +44,7 @@ export function childConfigs(hub: CameraConfig, children: HubChild[]): CameraCon
   }));
 }
 
-/** A sensor's id: as a child's (the hub's id and a short hash of its device_id). */
-export const sensorDeviceId = childCameraId;
-
-/** The entries of a hub's sensors: no requests of their own (their state is in the hub's list). */
+/** The entries of a hub's sensors (ids made as a child's): no requests of their own (their state is in the hub's list). */
 export function sensorConfigs(hub: CameraConfig, sensors: HubSensor[]): CameraConfig[] {
   return sensors.map((s) => ({
     ...hub,

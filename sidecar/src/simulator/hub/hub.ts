@@ -38,7 +38,7 @@ const H200_COMPONENTS =
   'hubPlayback:1';
 
 /** "name:version" words as component list items. */
-export function words(list: string): Array<{ name: string; version: number }> {
+function words(list: string): Array<{ name: string; version: number }> {
   return list
     .split(/\s+/)
     .filter(Boolean)
