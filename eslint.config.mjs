@@ -41,9 +41,9 @@ const layer = (files, groups, message) => ({
 const faces = ['**/fleet/*', '!**/fleet/index.ts', '**/http/*', '!**/http/index.ts'];
 const layerRules = [
   layer(
-    ['sidecar/src/{tapo,media,store,util,grafana,config}/**/*.ts', 'sidecar/src/*.ts'],
+    ['sidecar/src/{tapo,media,store,util,grafana,config,link}/**/*.ts', 'sidecar/src/*.ts'],
     [...above.app, ...above.adapters, ...above.fleet],
-    'A lower layer (tapo, media, store, util, grafana, config, model) never imports fleet/, datasource/, http/, demo/, simulator/ or the app.'
+    'A lower layer (tapo, media, store, util, grafana, config, link, model) never imports fleet/, datasource/, http/, demo/, simulator/ or the app.'
   ),
   layer(
     ['sidecar/src/fleet/**/*.ts'],
@@ -56,7 +56,7 @@ const layerRules = [
     'Only demo/, tests and benchmarks use the simulator; nothing imports the app.'
   ),
   {
-    files: ['sidecar/src/{demo,link}/**/*.ts'],
+    files: ['sidecar/src/demo/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

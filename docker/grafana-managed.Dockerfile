@@ -1,4 +1,4 @@
-# Grafana with node (v20+) and ffmpeg. Managed mode: Grafana itself starts the Tapo sidecar as its
+# Grafana with node (v22.13+) and ffmpeg. Managed mode: Grafana itself starts the Tapo sidecar as its
 # backend plugin (no second container, no gRPC over the network). Sidecar mode (docker-compose.yaml
 # builds Grafana from this file): the plugin runs the relay to the sidecar container on node.
 #
@@ -8,7 +8,7 @@
 #     -v "$PWD/provisioning:/etc/grafana/provisioning:ro" \
 #     -v grafana-data:/var/lib/grafana camwatch/grafana-tapo
 #
-# Ubuntu's own nodejs package may be older than the sidecar needs (Node 20+), so this copies the
+# Ubuntu's own nodejs package may be older than the sidecar needs (Node 22.13+), so this copies the
 # official Node 22 binary (glibc 2.28+) from the node image instead.
 FROM node:22-bookworm-slim AS node
 

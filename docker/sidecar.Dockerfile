@@ -7,7 +7,7 @@
 #
 #   docker build -f docker/sidecar.Dockerfile -t camwatch/tapo-sidecar .
 #   docker run -e TAPO_GRPC_SECRET -v "$PWD/dist/datasource:/plugin:ro" -v tapo-data:/data camwatch/tapo-sidecar
-# Node 22 (the build's floor too); the bundle itself runs on any Node >= 20.
+# Node 22 (the build's floor too); the bundle itself runs on any Node >= 22.13.
 FROM node:22-bookworm-slim
 
 # ffmpeg grabs JPEG frames from the cameras' RTSP streams; ca-certificates for nothing camera-side

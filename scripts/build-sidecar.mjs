@@ -1,7 +1,7 @@
 // Bundles the Node sidecar into dist/datasource/ (the datasource nested in the app): one ESM file
-// plus the .proto files, SQLite's .wasm, the gpx_tapo_linux_{amd64,arm64} launchers and, beside
+// plus the .proto files, the gpx_tapo_linux_{amd64,arm64} launchers and, beside
 // them, the relay (tapo-relay.mjs) the launcher runs in locator mode with a gRPC link secret. The result
-// needs only a node binary (v20+) on the host: no compiler, no npm install.
+// needs only a node binary (v22.13+) on the host: no compiler, no npm install.
 import { build } from 'esbuild';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,8 +11,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // The datasource is nested in the app: dist/ is the app's folder, dist/datasource/ the datasource's.
 const pluginDir = join(root, 'dist', 'datasource');
 const out = join(pluginDir, 'sidecar');
-// node-sqlite3-wasm reads its .wasm from `__dirname` (the bundle's folder, see the banner).
-const wasm = join(root, 'node_modules', 'node-sqlite3-wasm', 'dist', 'node-sqlite3-wasm.wasm');
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -21,7 +19,7 @@ const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).ver
 const common = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22.13',
   format: 'esm',
   sourcemap: 'linked',
   legalComments: 'external',
@@ -53,7 +51,6 @@ await build({
 chmodSync(relay, 0o644);
 
 cpSync(join(root, 'sidecar', 'proto'), join(out, 'proto'), { recursive: true });
-cpSync(wasm, join(out, 'node-sqlite3-wasm.wasm'));
 writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module', version }, null, 2) + '\n');
 
 const launcher = readFileSync(join(root, 'sidecar', 'launcher', 'gpx_tapo.sh'));
@@ -63,8 +60,6 @@ for (const arch of ['amd64', 'arm64']) {
   chmodSync(file, 0o755);
 }
 if (!existsSync(join(pluginDir, 'plugin.json'))) {
-  console.warn(
-    'note: dist/datasource/plugin.json is missing: run the frontend build first (npm run build)'
-  );
+  console.warn('note: dist/datasource/plugin.json is missing: run the frontend build first (npm run build)');
 }
 console.log(`sidecar bundled into ${out}`);

@@ -34,14 +34,17 @@ step "frontend tests (jest, React 18)" npm run --silent test:ci
 step "frontend tests (jest, React 19)" npm run --silent test:react19
 step "Grafana range (levitate: oldest claimed, newest 13.x)" npm run --silent test:levitate
 step "sidecar tests (node:test, $(node --version))" npm run --silent test:sidecar
-# The bundled sidecar runs on whatever Node the Grafana host has (>= 20): its tests run again on
-# each node binary in TAPO_EXTRA_NODES (.ci/run passes Node 20 and 24 besides the Node 22 build).
+# The bundled sidecar runs on whatever Node the Grafana host has (>= 22.13): its tests run again on
+# each node binary in TAPO_EXTRA_NODES (.ci/run passes Node 24 and 26 besides the Node 22 build).
 for extra in ${TAPO_EXTRA_NODES:-}; do
   step "sidecar tests (node:test, $("$extra" --version))" "$extra" sidecar/scripts/run-tests.mjs
 done
 step "pytapo peer test" bash test/peer/run.sh
 step "TPAP peer test (tpap-peer client)" bash test/peer/run-tpap.sh
 step "provisioning files" node --import tsx --test test/provisioning/*.test.mjs
+# Three sites, each a sidecar and a Prometheus agent, into a real VictoriaMetrics; the central store
+# away for 10 minutes in CI (TAPO_SITES_OUTAGE_SECONDS), one site killed with -9.
+step "many sites (Prometheus agents, VictoriaMetrics)" node --test test/sites/*.test.mjs
 step "build (dist/)" npm run --silent build
 step "built app as Grafana's plugin loader reads it" npm run --silent test:app
 step "browser test (chromium)" npm run --silent test:browser

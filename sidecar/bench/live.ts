@@ -12,6 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { spawnFloorFfmpeg } from './_floor.ts';
+import { runFirstPicture } from './first-picture.ts';
 import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -462,8 +463,10 @@ async function startRig(): Promise<Rig> {
   }
 }
 
-/** TAPO_BENCH_LIVE=floor,jpeg,floor-video,video runs only those sections (default: all four). */
-const SECTIONS = new Set((process.env.TAPO_BENCH_LIVE ?? 'floor,jpeg,floor-video,video').split(',').map((s) => s.trim()));
+/** TAPO_BENCH_LIVE=floor,jpeg,first,floor-video,video runs only those sections (default: all five). */
+const SECTIONS = new Set(
+  (process.env.TAPO_BENCH_LIVE ?? 'floor,jpeg,first,floor-video,video').split(',').map((s) => s.trim())
+);
 
 export async function run(): Promise<void> {
   if (!existsSync(mainMjs)) {
@@ -482,6 +485,10 @@ export async function run(): Promise<void> {
     }
     if (SECTIONS.has('jpeg')) {
       await runJpeg(rig);
+    }
+    if (SECTIONS.has('first')) {
+      // Before the video sections: they switch the cameras' settings to stream1.
+      await runFirstPicture({ ...rig, ffmpegs: () => childrenOf(rig.sidecarPid) });
     }
     if (SECTIONS.has('floor-video')) {
       await runVideoFloor(rig);

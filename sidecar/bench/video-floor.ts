@@ -319,7 +319,9 @@ async function main(): Promise<void> {
   });
   await Promise.all(cams.map(play));
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)))
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p)
+    )
   );
   process.stdout.write(`${JSON.stringify({ grpc: `127.0.0.1:${port}` })}\n`);
   // A clean stop: TEARDOWN every session (the simulator serves 2 per stream; the sidecar's come next).

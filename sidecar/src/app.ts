@@ -18,17 +18,21 @@ import { openSqliteStore } from './store/sqlite.ts';
 import { FileStateStore } from './tapo/state.ts';
 import { watchStalls } from './util/loop-stalls.ts';
 import { cameraControls } from './app/camera-controls.ts';
+import { cameraRecordings } from './app/recordings.ts';
 import { SavedCameraLists } from './app/camera-lists.ts';
 import { ConfigSources } from './app/config-sources.ts';
 import { DatasourceRegistry } from './app/datasources.ts';
 import { DemoSwitch } from './app/demo-switch.ts';
 import { ffmpegChecker } from './app/ffmpeg-check.ts';
 import { checkCameras, hubChildren } from './app/fleet-checks.ts';
+import { CameraOwnershipRecord } from './app/camera-ownership.ts';
 import { frameProvider } from './app/frame-provider.ts';
 import { HistoryRetention } from './app/history-retention.ts';
 import { startOptionalHttpApi } from './app/http-api.ts';
 import { streamSources } from './app/stream-sources.ts';
 import { cameraVideo } from './app/video.ts';
+import { EventPictureTaker } from './app/event-pictures.ts';
+import { EventPictureStore } from './media/event-pictures/store.ts';
 
 export interface App {
   handlers: PluginHandlers;
@@ -59,6 +63,13 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     log,
   });
   const frames = frameProvider(video.pipeline, streams.sourceOf);
+  // One picture with every event, in <data-dir>/event-pictures/ under a size and age bound.
+  const eventPictures = await EventPictureStore.open({
+    dir: join(opts.dataDir, 'event-pictures'),
+    log: log.child({ module: 'event-pictures' }),
+  });
+  const pictureTaker = new EventPictureTaker({ fleet, frames, store: eventPictures, log });
+  let pictureSweep: NodeJS.Timeout | null = null;
   const ffmpegProblem = ffmpegChecker(opts.ffmpegPath);
 
   // Datasources are alive while Grafana calls for them; one not seen within the retention is gone.
@@ -71,16 +82,23 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     wanted: () => opts.demo && !yamlHasCameras && (liveness.anyWithoutCameras() || !liveness.anyWithCameras()),
     changed: video.sync,
   });
+  const ownership = new CameraOwnershipRecord({ fleet, dataDir: opts.dataDir, log });
   const configs = new ConfigSources({
     fleet,
     log,
     retention: new HistoryRetention(store, log),
     syncVideo: video.sync,
+    ownership,
   });
   const datasources = new DatasourceRegistry({
     liveness,
     lists: new SavedCameraLists(opts.dataDir, log),
     sources: configs,
+    ownership,
+    async settleHolders() {
+      await fleet.settleCameraHolders();
+      ownership.persist();
+    },
     log,
     syncVideo: video.sync,
     changed: () => demos.reconcile(),
@@ -97,12 +115,15 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     fleet,
     log,
     frames,
+    eventPictures,
     video: video.feeds,
     controls: cameraControls(fleet, (id) => streams.configOf(id).name),
+    recordings: cameraRecordings(fleet, (id) => streams.configOf(id).name),
     info,
     applySettings: (settings) => datasources.applySettings(settings),
     datasourceSeen: (settings) => datasources.seen(settings),
     configProblemsOf: (source) => configs.problemsOf(source),
+    ownershipOf: (source) => ownership.of(source),
     cameraSource: (id) => fleet.cameraConfig(id)?.source,
     metricsText: () => fleetMetrics(fleet).text(),
     checkCameras: checkCameras(fleet),
@@ -118,7 +139,12 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     async start() {
       demos.start();
       store.startMaintenance();
+      pictureTaker.start();
+      // The age bound also holds while no event comes.
+      pictureSweep = setInterval(() => void eventPictures.sweep(), 3_600_000);
+      pictureSweep.unref();
       await fleet.start();
+      ownership.restore();
       if (opts.configPath) {
         yamlHasCameras = await configs.applyYaml(opts.configPath);
       }
@@ -132,6 +158,11 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
       await demos.halt();
       await Promise.allSettled([http?.close(), demos.stop(), video.pipeline.close(), datasource.dispose()]);
       video.feeds.close();
+      if (pictureSweep) {
+        clearInterval(pictureSweep);
+      }
+      await pictureTaker.stop();
+      await eventPictures.close();
       await fleet.stop();
       await store.close();
       stopStallWatch();

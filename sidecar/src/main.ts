@@ -8,6 +8,7 @@ import { createLogger } from './log.ts';
 import { parseOptions, USAGE, type SidecarOptions } from './options.ts';
 import { createApp } from './app.ts';
 import { sidecarLinkKey } from './link/secret.ts';
+import { nodeVersionProblem } from './node-version.ts';
 
 // stdout belongs to the handshake: anything a library prints goes to stderr instead.
 // eslint-disable-next-line no-console
@@ -23,9 +24,9 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major < 20) {
-    fail(`the Tapo sidecar needs Node 20 or later; this is ${process.version}`);
+  const tooOld = nodeVersionProblem();
+  if (tooOld) {
+    fail(tooOld);
   }
   let parsed: SidecarOptions | { help: true };
   try {

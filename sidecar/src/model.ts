@@ -44,11 +44,13 @@ export interface PollResult {
   powerSource?: string | null;
   /** Battery children of a hub: the battery reported itself overheated. */
   batteryOverheated?: boolean | null;
+  /** The smart detections the camera has (vehicle, pet, baby cry, ...), each on or off; absent when not read. */
+  detectionsEnabled?: Partial<Record<EventKind, boolean>> | null;
   /** Which login the camera uses: 'legacy', 'secure' or 'tpap' (2026 firmware); null before one worked. */
   login?: LoginFlow | null;
   /** Why the poll failed, for words a user can act on (absent on success and in resumed history). */
   reason?: ProblemReason;
-  /** For 'locked': when the camera accepts logins again (epoch ms). */
+  /** For 'locked': when the camera accepts logins again; 'logins_paused': when the sidecar risks one (epoch ms). */
   until?: number;
   // What the device says about itself (issue 24); absent in history written before them.
   /** The name the owner gave the device in the Tapo app. */
@@ -79,6 +81,8 @@ export type ProblemReason =
   | 'wrong_password'
   | 'unreachable'
   | 'locked'
+  /** The sidecar's failed-login budget is spent: no login until its window frees (never a camera lockout). */
+  | 'logins_paused'
   | 'needs_newer_login'
   | 'certificate_changed'
   | 'waiting_password'

@@ -60,7 +60,7 @@ export function GettingStarted(_props: AppRootProps) {
       <div className={styles.page}>
         <p>
           Monitoring, alerts and a live picture for TP-Link Tapo cameras, over each camera&apos;s own local API. The
-          datasource&apos;s backend is a Node sidecar: Grafana starts it from this plugin (Node 20 or later on the
+          datasource&apos;s backend is a Node sidecar: Grafana starts it from this plugin (Node 22.13 or later on the
           Grafana host), or it runs in a container of its own. ffmpeg on the sidecar&apos;s host gives live pictures.
         </p>
 

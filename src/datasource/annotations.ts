@@ -123,7 +123,8 @@ export const annotationSupport: AnnotationSupport<TapoQuery> = {
     if (!anno.target) {
       return undefined;
     }
-    return { ...anno.target, queryType: 'events' };
+    // Annotations show the text ("with picture"), never the thumbnails: none are sent.
+    return { ...anno.target, queryType: 'events', thumbnails: false };
   },
   processEvents(_anno: AnnotationQuery<TapoQuery>, frames: DataFrame[]) {
     return of(framesToAnnotations(frames));

@@ -10,10 +10,11 @@ import {
 import { setTemplateSrv } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
 
-import type { CameraListItem, TapoQuery } from '../shared/query';
+import { EVENT_KINDS, EVENT_KIND_LABELS, WITH_PICTURE, type CameraListItem, type TapoQuery } from '../shared/query';
 import { fakeTemplateSrv } from '../test-utils/templateSrv';
 import { framesToAnnotations } from './annotations';
 import { DataSource, tapoStreamOptions } from './datasource';
+import { onHealthChecked } from './healthChecks';
 import type { TapoOptions, TapoVariableDataQuery } from './types';
 import { TapoVariableSupport } from './variables';
 
@@ -47,6 +48,47 @@ beforeEach(() => {
       { name: 'all', current: '$__all', options: ['front', 'garage', 'yard'] },
     ])
   );
+});
+
+describe('Save & test', () => {
+  const health = (status: string, message: string) => {
+    const ds = new DataSource(settings);
+    jest.spyOn(ds, 'callHealthCheck').mockResolvedValue({ status, message, details: {} } as never);
+    return ds;
+  };
+
+  it('gives Grafana the verdict as the title and one line per camera in the details', async () => {
+    const ds = health(
+      'ERROR',
+      '1 of 2 cameras not answering: Garage — unreachable.\n✓ Front door: reachable in 42 ms\n✗ Garage: unreachable: timeout\n'
+    );
+    const heard: string[] = [];
+    const off = onHealthChecked((uid) => heard.push(uid));
+    const err = await ds.testDatasource().catch((e: unknown) => e);
+    off();
+    expect(err).toMatchObject({
+      status: 'error',
+      message: '1 of 2 cameras not answering: Garage — unreachable.',
+      details: { verboseMessage: '✓ Front door: reachable in 42 ms\n✗ Garage: unreachable: timeout' },
+    });
+    // Grafana's newer settings page reads the details from the HealthCheckError.
+    expect((err as { error: { details: unknown } }).error.details).toEqual((err as { details: unknown }).details);
+    expect(heard).toEqual(['tapo-uid']);
+  });
+
+  it('keeps the per-camera list on success too, and a one-line answer as it is', async () => {
+    await expect(
+      health('OK', 'All 2 cameras answer.\n✓ A: reachable\n✓ B: reachable').testDatasource()
+    ).resolves.toEqual({
+      status: 'success',
+      message: 'All 2 cameras answer.',
+      details: { verboseMessage: '✓ A: reachable\n✓ B: reachable' },
+    });
+    await expect(health('OK', 'All 0 cameras answer.').testDatasource()).resolves.toEqual({
+      status: 'success',
+      message: 'All 0 cameras answer.',
+    });
+  });
 });
 
 describe('DataSource queries', () => {
@@ -158,6 +200,25 @@ describe('annotations', () => {
     ]);
   });
 
+  it('names every detection kind as the editors do, and keeps "with picture" from the event text', () => {
+    const frame = createDataFrame({
+      fields: [
+        { name: 'time', type: FieldType.time, values: EVENT_KINDS.map((_k, i) => 1000 + i) },
+        { name: 'camera_name', type: FieldType.string, values: EVENT_KINDS.map(() => 'Porch') },
+        { name: 'kind', type: FieldType.string, values: [...EVENT_KINDS] },
+        {
+          name: 'text',
+          type: FieldType.string,
+          values: EVENT_KINDS.map((k) => `${EVENT_KIND_LABELS[k]} on Porch (${WITH_PICTURE})`),
+        },
+      ],
+    });
+    const annotations = framesToAnnotations([frame]);
+    expect(annotations.map((a) => a.title)).toEqual(EVENT_KINDS.map((k) => `Porch: ${EVENT_KIND_LABELS[k]}`));
+    expect(annotations.map((a) => a.tags?.[0])).toEqual([...EVENT_KINDS]);
+    expect(annotations.every((a) => a.text?.endsWith(`(${WITH_PICTURE})`))).toBe(true);
+  });
+
   it('ignores frames without a time field', () => {
     const frame = createDataFrame({ fields: [{ name: 'kind', type: FieldType.string, values: ['motion'] }] });
     expect(framesToAnnotations([frame])).toEqual([]);
@@ -172,7 +233,7 @@ describe('annotations', () => {
       refId: 'Anno',
       queryType: 'events',
       cameras: [],
-      eventKinds: ['motion', 'person', 'ring', 'button'],
+      eventKinds: [...EVENT_KINDS],
       statusChanges: true,
     });
     const kept = support.prepareAnnotation!({
@@ -180,7 +241,7 @@ describe('annotations', () => {
       target: { refId: 'X', queryType: 'metrics', cameras: ['front'], statusChanges: false },
     });
     expect(kept.target).toMatchObject({ refId: 'X', queryType: 'events', cameras: ['front'], statusChanges: false });
-    expect(support.prepareQuery!(kept)).toMatchObject({ queryType: 'events', cameras: ['front'] });
+    expect(support.prepareQuery!(kept)).toMatchObject({ queryType: 'events', cameras: ['front'], thumbnails: false });
     expect(support.prepareQuery!({ ...legacy, target: undefined })).toBeUndefined();
   });
 

@@ -10,7 +10,13 @@ import {
   type ScopedVars,
   StreamingFrameAction,
 } from '@grafana/data';
-import { DataSourceWithBackend, type StreamOptionsProvider, getTemplateSrv } from '@grafana/runtime';
+import {
+  DataSourceWithBackend,
+  HealthCheckError,
+  HealthStatus,
+  type StreamOptionsProvider,
+  getTemplateSrv,
+} from '@grafana/runtime';
 
 import {
   CAMERA_STATUSES,
@@ -21,6 +27,7 @@ import {
   resources,
 } from '../shared/query';
 import { annotationSupport } from './annotations';
+import { healthChecked, splitHealthMessage } from './healthChecks';
 import { interpolateQuery } from './templating';
 import type { TapoOptions } from './types';
 import { TapoVariableSupport, camerasToVariableValues } from './variables';
@@ -70,6 +77,23 @@ export class DataSource extends DataSourceWithBackend<TapoQuery, TapoOptions> {
 
   applyTemplateVariables(query: TapoQuery, scopedVars: ScopedVars): TapoQuery {
     return interpolateQuery(query, scopedVars, getTemplateSrv());
+  }
+
+  /**
+   * Save & test: the verdict as the title and each camera on its own line in the details (Grafana
+   * runs the title into one paragraph); the config editor's rows refresh when it is done.
+   */
+  async testDatasource() {
+    try {
+      const res = await this.callHealthCheck();
+      const { message, details } = splitHealthMessage(res.message ?? '');
+      if (res.status === HealthStatus.OK) {
+        return { status: 'success', message, details };
+      }
+      return Promise.reject({ status: 'error', message, details, error: new HealthCheckError(message, details ?? {}) });
+    } finally {
+      healthChecked(this.uid);
+    }
   }
 
   /** The camera list served by the backend's `cameras` resource; malformed rows are dropped. */

@@ -5,7 +5,7 @@
 import type { DataSourceJsonData } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
 
-import type { TapoDataSourceOptions, TapoVariableQuery } from '../shared/query';
+import { HISTORY_DEFAULT_RETENTION_HOURS, type TapoDataSourceOptions, type TapoVariableQuery } from '../shared/query';
 
 /** secureJsonData: `password.<cameraId>` (cloud password, local API) and `cameraPassword.<cameraId>` (camera account). */
 export type TapoSecureJsonData = Record<string, string>;
@@ -16,7 +16,7 @@ export type TapoVariableDataQuery = TapoVariableQuery & DataQuery;
 /** Defaults the config editor shows and the sidecar applies when a field is empty. */
 export const SETTINGS_DEFAULTS = {
   connection: 'managed',
-  retentionHours: 168,
+  retentionHours: HISTORY_DEFAULT_RETENTION_HOURS,
   defaultPollIntervalSeconds: 30,
   username: 'admin',
   stream: 'stream2',

@@ -7,6 +7,7 @@ import { type Observable, from, map } from 'rxjs';
 
 import {
   PTZ_DIRECTIONS,
+  eventPictureResources,
   resources,
   type CallerAccess,
   type CameraListItem,
@@ -62,4 +63,17 @@ export function cameraApi(uid: string, srv: DataSourceSrv = getDataSourceSrv()):
     gotoPreset: (cameraId, presetId) => post(resources.ptz(id(cameraId)), { preset: presetId } satisfies PtzRequest),
     setPrivacy: (cameraId, enabled) => post(resources.privacy(id(cameraId)), { enabled } satisfies PrivacyRequest),
   };
+}
+
+/** An event's full-size picture (GET events/<id>/picture), for whoever may see the live view. */
+export async function eventPicture(
+  uid: string,
+  eventId: string,
+  srv: DataSourceSrv = getDataSourceSrv()
+): Promise<Blob> {
+  const ds = (await srv.get(uid)) as DataSourceWithBackend;
+  return ds.getResource<Blob>(eventPictureResources.picture(encodeURIComponent(eventId)), undefined, {
+    responseType: 'blob',
+    showErrorAlert: false,
+  });
 }

@@ -55,6 +55,8 @@ describe('extractTiles', () => {
         ptz: undefined,
         privacy: undefined,
         datasourceUid: 'uid-1',
+        // 2 pictures a second on the channel: the tile notices when they stop.
+        liveIntervalMs: 500,
       },
     ]);
   });

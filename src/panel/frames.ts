@@ -4,6 +4,7 @@
  */
 import { type DataFrame, type DataQueryRequest, type Field, FieldType } from '@grafana/data';
 
+import { EVENT_PICTURE_FIELDS } from '../shared/query';
 import { TAPO_DATASOURCE_TYPE } from './types';
 
 /** Where a tile's picture comes from: base64 bytes (made into an object URL) or a URL used as is. */
@@ -29,6 +30,8 @@ export interface TileFrame {
   privacy?: boolean;
   /** The Tapo datasource the frame came from, when known: enables controls. */
   datasourceUid?: string;
+  /** Pictures from a live pictures channel come this often (ms): the tile notices when they stop. */
+  liveIntervalMs?: number;
 }
 
 // Field name aliases, lower-case: our sidecar's names first, then common ones from other sources.
@@ -161,6 +164,12 @@ function toNumber(value: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/** `…/frames/<fps>/<width>` → the picture spacing in ms; undefined for any other channel. */
+export function liveIntervalOf(channel: string | undefined): number | undefined {
+  const fps = Number(/\/frames\/(\d+(?:\.\d+)?)\/\d+$/.exec(channel ?? '')?.[1]);
+  return fps > 0 ? 1000 / fps : undefined;
+}
+
 /** `ds/<uid>/camera/<id>/frames/<fps>/<width>` → uid. */
 export function uidFromChannel(channel: string | undefined): string | undefined {
   const parts = channel?.split('/') ?? [];
@@ -191,7 +200,8 @@ export function extractTiles(series: DataFrame[] | undefined, request?: DataQuer
   const byKey = new Map<string, TileFrame>();
   (series ?? []).forEach((frame, frameIndex) => {
     const imageField = findImageField(frame);
-    if (!imageField || frame.length === 0) {
+    // An events frame has pictures too (thumbnails): the events view shows them, not the tiles.
+    if (!imageField || frame.length === 0 || frame.fields.some((f) => f.name === EVENT_PICTURE_FIELDS.eventId)) {
       return;
     }
     const timeField = findField(frame, ['time'], FieldType.time) ?? frame.fields.find((f) => f.type === FieldType.time);
@@ -209,6 +219,7 @@ export function extractTiles(series: DataFrame[] | undefined, request?: DataQuer
       height: findField(frame, NAMES.height),
     };
     const uid = uidFromChannel(frame.meta?.channel) ?? uidFromRequest(frame, request);
+    const liveIntervalMs = liveIntervalOf(frame.meta?.channel);
 
     // Newest row per camera within this frame.
     const newest = new Map<string, number>();
@@ -241,6 +252,7 @@ export function extractTiles(series: DataFrame[] | undefined, request?: DataQuer
         ptz: toBool(f.ptz?.values[row]),
         privacy: toBool(f.privacy?.values[row]),
         datasourceUid: uid,
+        liveIntervalMs,
       };
       const existing = byKey.get(key);
       if (!existing) {

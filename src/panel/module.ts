@@ -29,6 +29,20 @@ export const plugin = new PanelPlugin<PanelOptions>(CameraPanel).setPanelOptions
       defaultValue: DEFAULT_OPTIONS.fullscreenMain,
       showIf: (o) => o.liveMode !== 'pictures',
     })
+    .addBooleanSwitch({
+      path: 'eventsView',
+      name: 'Events',
+      description:
+        'The newest events of the shown cameras as thumbnails (add an Events query); click one for its picture',
+      defaultValue: DEFAULT_OPTIONS.eventsView,
+    })
+    .addNumberInput({
+      path: 'eventsCount',
+      name: 'Events shown',
+      defaultValue: DEFAULT_OPTIONS.eventsCount,
+      settings: { min: 1, max: 50, integer: true },
+      showIf: (o) => o.eventsView,
+    })
     .addRadio({
       path: 'fit',
       name: 'Picture',

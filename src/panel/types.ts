@@ -27,6 +27,10 @@ export interface PanelOptions {
   liveMode: LiveMode;
   /** Full screen plays the camera's main stream (stream1) instead of the tile's. */
   fullscreenMain: boolean;
+  /** Below the cameras, their newest events as thumbnails (from an Events query in the panel). */
+  eventsView: boolean;
+  /** How many events the events view shows. */
+  eventsCount: number;
 }
 
 export const DEFAULT_OPTIONS: PanelOptions = {
@@ -40,6 +44,8 @@ export const DEFAULT_OPTIONS: PanelOptions = {
   showControls: true,
   liveMode: 'video',
   fullscreenMain: true,
+  eventsView: false,
+  eventsCount: 8,
 };
 
 /** Our datasource: its frames get camera controls through its resources. */

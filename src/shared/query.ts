@@ -6,7 +6,7 @@
  */
 
 /** Query types offered by the query editor; `queryType` travels in DataQuery.queryType too. */
-export const QUERY_TYPES = ['metrics', 'status', 'events', 'live', 'sensors'] as const;
+export const QUERY_TYPES = ['metrics', 'status', 'events', 'live', 'recordings', 'sensors'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 
 /** Numeric series kept in history, one per camera; names are the frame/field names. */
@@ -124,8 +124,28 @@ export const STATUS_HINTS: Record<CameraStatus, string> = {
   sleeping: 'A battery camera saving power behind its hub',
 };
 
-/** `ring`: a doorbell press (D230 behind a hub, from its last-alarm info). */
-export const EVENT_KINDS = ['motion', 'person', 'ring', 'button'] as const;
+/**
+ * `ring`: a doorbell press (D230 behind a hub, from its last-alarm info). The kinds after it are
+ * the cameras' smart detections (issue 21): each one a Tapo camera reports as an ONVIF topic or as
+ * its last alarm's type (the app's event-type table names the same ones).
+ */
+export const EVENT_KINDS = [
+  'motion',
+  'person',
+  'ring',
+  'vehicle',
+  'pet',
+  'line_crossing',
+  'intrusion',
+  'tamper',
+  'baby_cry',
+  'bark',
+  'meow',
+  'glass_break',
+  'package',
+  // A button's press (issue 24), from the hub's trigger log.
+  'button',
+] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** How an event kind reads to people (editors' options, annotation text). */
@@ -133,6 +153,16 @@ export const EVENT_KIND_LABELS: Record<EventKind, string> = {
   motion: 'Motion',
   person: 'Person detected',
   ring: 'Doorbell ring',
+  vehicle: 'Vehicle detected',
+  pet: 'Pet detected',
+  line_crossing: 'Line crossed',
+  intrusion: 'Area intrusion',
+  tamper: 'Camera tampering',
+  baby_cry: 'Baby crying',
+  bark: 'Dog barking',
+  meow: 'Cat meowing',
+  glass_break: 'Glass breaking',
+  package: 'Package detected',
   button: 'Button press',
 };
 
@@ -156,6 +186,12 @@ export const LIVE_MAX_WIDTH = 1280;
  * both read these. Poll interval: a second (the simulator and the conformance harness poll that
  * fast; a camera answers a poll in a few requests) up to a day.
  */
+/**
+ * History kept when no source asks for another retention: a year, which compact chunks and
+ * downsampled tiers make cheap (the sidecar's store/rollup.ts).
+ */
+export const HISTORY_DEFAULT_RETENTION_HOURS = 24 * 365;
+
 export const LIMITS = {
   pollIntervalSeconds: { min: 1, max: 86_400 },
   retentionHours: { min: 1, max: 24 * 366 },
@@ -204,6 +240,10 @@ export interface TapoQuery {
   statusChanges?: boolean;
   /** sensors: which kinds of sensor behind a hub; empty means all. */
   sensorKinds?: SensorKind[];
+  /** events: the thumbnail column's pictures (default true); annotations ask without them. */
+  thumbnails?: boolean;
+  /** recordings: one row per clip (`clips`, default) or a state timeline per camera (`timeline`). */
+  recordings?: { format?: RecordingsFormat };
 }
 
 /**
@@ -282,6 +322,8 @@ export const channels = {
   cameraFrames: (id: string, fps: number, width: number) => `camera/${id}/frames/${fps}/${width}`,
   /** The camera's own H.264 as fMP4 (VIDEO_FIELDS packets). */
   cameraVideo: (id: string, stream: VideoStreamName) => `camera/${id}/video/${stream}`,
+  /** A recorded clip from the camera's SD card as fMP4 (VIDEO_FIELDS packets); times in UTC epoch s. */
+  cameraPlayback: (id: string, start: number, end: number) => `camera/${id}/playback/${start}-${end}`,
 };
 
 /** CallResource paths. */
@@ -302,7 +344,32 @@ export const resources = {
   test: (id: string) => `cameras/${id}/test`,
   /** GET: a saved hub's children as HubChildrenResponse (Editor/Admin); `?refresh=1` lists them afresh. */
   hubChildren: (id: string) => `hubs/${id}/children`,
+  /** GET: OwnershipResponse, this datasource's cameras that another source lists too (issue 24). */
+  ownership: 'ownership',
+  /** GET: a recorded clip from the camera's SD card as MP4 (Editor/Admin); times in UTC epoch s. */
+  recordingDownload: (id: string, start: number, end: number) => `cameras/${id}/recordings/${start}-${end}.mp4`,
 };
+
+// ---- Camera ownership between datasources (issue 24) ----
+
+/**
+ * A camera this datasource and another source both list. The one that had it first keeps it
+ * until it drops it: 'lost' means the other polls it (not this one); 'kept' means this one does.
+ */
+export interface CameraOwnership {
+  /** The camera's id in this datasource. */
+  cameraId: string;
+  role: 'lost' | 'kept';
+  /** The other source in words ('datasource "Tapo garden"', 'the YAML file'). */
+  other: string;
+  /** What it means and what to do, in a sentence (the row's tooltip and the Save & test line). */
+  message: string;
+}
+
+/** Answer of GET resources.ownership. */
+export interface OwnershipResponse {
+  cameras: CameraOwnership[];
+}
 
 /** One camera or doorbell behind a hub, as GET resources.hubChildren lists it. */
 export interface HubChildItem {
@@ -379,6 +446,8 @@ export interface CallerAccess {
   /** 'Admin', 'Editor', 'Viewer', or '' when Grafana sent no user. */
   role: string;
   controls: boolean;
+  /** Whether the sidecar serves this caller the pictures kept with events (whoever sees the live view). */
+  pictures?: boolean;
 }
 
 /** The answer of `cameras/<id>/test`: the camera's check, with what to fix when it failed. */
@@ -442,6 +511,21 @@ export const FRAME_FIELDS = {
 } as const;
 
 /**
+ * Field names the panel reads from a live metrics packet (channel camera/<id>/metrics, one row per
+ * poll, as the sidecar's pollFrame writes them): a video tile's status, reason, privacy state and
+ * motion badge follow the camera there.
+ */
+export const POLL_FIELDS = {
+  time: 'time',
+  cameraId: 'camera_id',
+  status: 'status',
+  privacy: 'privacy_mode',
+  error: 'last_error',
+  /** The camera's latest motion, person or ring event (time, null when none yet); a motion event resends the row. */
+  lastMotion: 'last_motion',
+} as const;
+
+/**
  * Field names of a live video packet (channel camera/<id>/video/<main|sub>). Each row is one piece of
  * fMP4: `kind` 'init' (the init segment, sent before every keyframe so a viewer can start there),
  * 'fragment' (one picture), or 'problem' (no video, `error` says why, e.g. H.265 is not playable in
@@ -497,6 +581,119 @@ export interface PrivacyRequest {
   enabled: boolean;
 }
 
+// ---- Event pictures (issue 21): one picture kept per event, served as datasource resources ----
+
+/** Extra fields of the events frame (queryType 'events') for events that have a picture. */
+export const EVENT_PICTURE_FIELDS = {
+  /** The event's id (hex): names its picture. Empty for status-change rows. */
+  eventId: 'event_id',
+  /** The picture's resource path (`events/<id>/picture`), empty when the event has none. */
+  picture: 'picture',
+  /** A small JPEG as a `data:image/jpeg;base64,` URL (Grafana's table shows it as an image cell). */
+  thumbnail: 'thumbnail',
+} as const;
+
+/** CallResource paths of an event's picture and thumbnail (GET, image/jpeg; whoever may see live view). */
+export const eventPictureResources = {
+  picture: (eventId: string) => `events/${eventId}/picture`,
+  thumbnail: (eventId: string) => `events/${eventId}/thumbnail`,
+};
+
+/** What an event id looks like: 16 hex digits, nothing a path could escape with. */
+export const EVENT_ID_PATTERN = /^[0-9a-f]{16}$/;
+
+/**
+ * Bounds of the event pictures in `<data-dir>/event-pictures/`: the oldest go first when either is
+ * reached. Defaults a home user never needs to change: 16 cameras at 50 events a day for a month
+ * stay well under the size bound.
+ */
+export const EVENT_PICTURE_LIMITS = {
+  maxBytes: { default: 512 * 1024 * 1024, min: 1024 * 1024 },
+  maxAgeDays: { default: 30, min: 1 },
+  /** Width of the kept picture and of the thumbnail (px). */
+  pictureWidth: 640,
+  thumbnailWidth: 160,
+  /** An events frame carries the thumbnails of its newest rows only, so it stays small. */
+  thumbnailsPerFrame: 200,
+} as const;
+
+/** Annotation text suffix for an event with a picture. */
+export const WITH_PICTURE = 'with picture';
+// ---- Recordings: the camera's own SD card (issue 21) -------------------------------------------
+
+export const RECORDINGS_FORMATS = ['clips', 'timeline'] as const;
+export type RecordingsFormat = (typeof RECORDINGS_FORMATS)[number];
+
+/** How a recordings format reads in the query editor. */
+export const RECORDINGS_FORMAT_LABELS: Record<RecordingsFormat, string> = {
+  clips: 'Clips (one row each)',
+  timeline: 'Timeline (state timeline per camera)',
+};
+
+/** Bounds of the recordings query and of a clip to play or download. */
+export const RECORDINGS_LIMITS = {
+  /** The widest range one query reads (each day is one search on the camera). */
+  maxDays: 31,
+  /** The longest clip the panel plays or downloads in one piece, in seconds. */
+  maxClipSeconds: 3600,
+} as const;
+
+/**
+ * What the camera says a recorded clip holds: its event-type codes (recordings sheet §5.1, the
+ * app's table), as the timeline and the clip list show them. Codes not named here read "Event <n>".
+ */
+export const RECORDED_EVENT_LABELS: Readonly<Record<number, string>> = {
+  1: 'Continuous',
+  2: 'Motion',
+  3: 'Tamper',
+  4: 'Line crossing',
+  5: 'Area intrusion',
+  6: 'Person',
+  7: 'Baby cry',
+  8: 'Vehicle',
+  9: 'Pet',
+  10: 'Ring alarm',
+  11: 'Bark',
+  12: 'Meow',
+  13: 'Glass break',
+  14: 'Smoke alarm',
+  15: 'Package delivered',
+  16: 'Package picked up',
+  17: 'Doorbell ring',
+  18: 'Doorbell answered',
+  19: 'Anti-theft',
+  20: 'Face',
+  21: 'Unfamiliar face',
+  22: 'Unfamiliar person',
+  33: 'Animal',
+  36: 'CO alarm',
+};
+
+/** The label of a clip: its most telling event (the highest code), or its recording type. */
+export function recordedClipLabel(events: readonly number[], videoType: number): string {
+  const code = events.length ? Math.max(...events) : videoType === 1 ? 1 : 2;
+  return RECORDED_EVENT_LABELS[code] ?? `Event ${code}`;
+}
+
+/** The error of the problem row that ends a playback channel once the whole clip was sent. */
+export const PLAYBACK_END = 'end of the recording';
+
+/** Field names of the recordings frame (format `clips`), one row per clip. */
+export const RECORDING_FIELDS = {
+  time: 'time',
+  timeEnd: 'time_end',
+  cameraId: 'camera_id',
+  cameraName: 'camera_name',
+  /** recordedClipLabel: what the state timeline colours by. */
+  event: 'event',
+  /** Every event label of the clip, comma separated. */
+  events: 'events',
+  durationS: 'duration_s',
+  /** The Live channel that plays it (channels.cameraPlayback, under ds/<uid>/). */
+  playbackChannel: 'playback_channel',
+  /** The resource that downloads it as MP4 (resources.recordingDownload). */
+  download: 'download',
+} as const;
 // ---- What the device says about itself (issue 24) ------------------------------------------
 
 /** Recording status words: the record plan's ('scheduled', 'off'), or no card in the slot. */

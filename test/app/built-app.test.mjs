@@ -57,16 +57,15 @@ test('nested plugins claim the same Grafana range as the app', { skip }, () => {
   }
 });
 
-test("the app's includes resolve: nested plugins by type and name, dashboards to files", { skip }, () => {
+test("the app's includes resolve: nested plugins by path, type and name, dashboards to files", { skip }, () => {
   const tree = loadTree(DIST);
   const app = tree.find((p) => p.dir === DIST).json;
-  const nested = tree.filter((p) => p.dir !== DIST).map((p) => p.json);
   for (const inc of app.includes) {
     if (inc.type === 'datasource' || inc.type === 'panel') {
-      assert.ok(
-        nested.some((p) => p.type === inc.type && p.name === inc.name),
-        `include ${inc.type} "${inc.name}" matches no nested plugin`
-      );
+      const p = tree.find((n) => n.dir !== DIST && join(n.dir, 'plugin.json') === join(DIST, inc.path ?? ''));
+      assert.ok(p, `include ${inc.type} "${inc.name}" has no path to a nested plugin.json (${inc.path})`);
+      assert.equal(p.json.type, inc.type, `${inc.path}: type`);
+      assert.equal(p.json.name, inc.name, `${inc.path}: name`);
     } else if (inc.type === 'dashboard') {
       const file = join(DIST, inc.path);
       assert.ok(existsSync(file), `include dashboard ${inc.path} is missing`);

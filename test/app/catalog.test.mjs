@@ -59,6 +59,14 @@ test('package.json names one project URL: homepage, repository and bugs agree', 
   assert.equal(pkg.bugs?.url, `${PROJECT}/issues`);
 });
 
+test('the LICENSE names its copyright holder (no template placeholder) and is the licence package.json declares', () => {
+  const license = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
+  assert.match(license, /^ {3}Copyright \d{4} \S.*$/m);
+  assert.doesNotMatch(license, /\{yyyy\}|\{name of copyright owner\}/, 'the template placeholders are still there');
+  assert.match(license, /^\s*Apache License\s+Version 2\.0/);
+  assert.equal(pkg.license, 'Apache-2.0');
+});
+
 test('every built plugin.json is its source with the placeholders filled (no stale copy)', { skip }, () => {
   for (const { dir, json } of builtPlugins()) {
     const src = join(ROOT, 'src', relative(DIST, dir), 'plugin.json');
@@ -131,7 +139,7 @@ test('every shipped README links absolutely, into the project, to files and sect
 test("the app's README says what it needs and that its backend is a Node sidecar", { skip }, () => {
   const readme = readFileSync(join(DIST, 'README.md'), 'utf8');
   const requirements = /\n## Requirements\n([\s\S]*?)(\n## |$)/.exec(readme)?.[1] ?? '';
-  assert.match(requirements, /Node\.js 20 or later/);
+  assert.match(requirements, /Node\.js 22\.13 or later/);
   assert.match(requirements, /sidecar container/);
   assert.match(requirements, /ffmpeg/);
   assert.match(requirements, /Grafana 12\.4 or later/);

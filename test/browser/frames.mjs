@@ -54,3 +54,10 @@ export async function pushFrame(page, cam, withSchema = true) {
 /** A real JPEG from Chromium's encoder: a solid colour with a label. */
 export const makeJpeg = (page, color, label, width, height) =>
   page.evaluate(([c, l, w, h]) => window.tapoHarness.makeJpeg(c, l, w, h), [color, label, width, height]);
+
+/**
+ * Stops the page's clock at `time` (Date only; timers keep running): a scene of still pictures is
+ * one moment, so its live tiles neither age nor start saying "No picture for N s" while the test
+ * measures and photographs them.
+ */
+export const holdClock = (page, time) => page.clock.setFixedTime(time);

@@ -153,9 +153,12 @@ grafanaRuntime.setGrafanaLiveSrv({
     return new rxjs.Observable((observer) => {
       live.subscribers.set(key, (live.subscribers.get(key) ?? 0) + 1);
       const sub = liveSubject(key).subscribe((message) => observer.next({ type: 'message', message }));
+      // A test that exposes tapoLiveBridge opens the channel on the sidecar as Grafana would.
+      window.tapoLiveBridge?.('subscribe', key);
       return () => {
         live.subscribers.set(key, live.subscribers.get(key) - 1);
         sub.unsubscribe();
+        window.tapoLiveBridge?.('unsubscribe', key);
       };
     });
   },
@@ -357,6 +360,13 @@ window.tapoHarness = {
         mode: tile.getAttribute('data-mode'),
         reason: tile.querySelector('[data-testid="mode-reason"]')?.textContent ?? null,
         problem: tile.querySelector('[data-testid="video-problem"]')?.textContent ?? null,
+        stalled: tile.getAttribute('data-stalled') === 'true',
+        offline: tile.getAttribute('data-offline') === 'true',
+        message: tile.querySelector('[data-testid="tile-message"]')?.textContent ?? null,
+        status: tile.querySelector('[data-testid="tile-status"]')?.textContent ?? null,
+        age: tile.querySelector('[data-testid="frame-age"]')?.textContent ?? null,
+        motion: tile.querySelector('[data-testid="motion-badge"]') !== null,
+        opacity: el ? getComputedStyle(el).opacity : null,
         decoded: q?.totalVideoFrames ?? 0,
         dropped: q?.droppedVideoFrames ?? 0,
         videoWidth: el?.videoWidth ?? 0,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { OUT, catalogScreenshot, startBrowserHarness } from './chromium.mjs';
-import { UID, makeJpeg, pushFrame } from './frames.mjs';
+import { UID, holdClock, makeJpeg, pushFrame } from './frames.mjs';
 
 let harness;
 
@@ -46,6 +46,7 @@ describe('camera panel in Chromium', () => {
   it('shows the motion badge, and an offline camera dimmed with its reason and when it last answered', async () => {
     const { page, errors } = await openPanel({ role: 'Viewer' });
     const now = Date.now();
+    await holdClock(page, now);
     const red = await jpeg(page, '#d01010', 'front', 640, 360);
     await push(
       page,
@@ -95,6 +96,7 @@ describe('camera panel in Chromium', () => {
       { id: 'front', name: 'Front door', model: 'C210', status: 'online', host: 'h', ptz: true, privacyMode: false },
     ];
     const { page, errors } = await openPanel({ role: 'Editor', cameras: JSON.stringify(cameras) });
+    await holdClock(page, Date.now());
     const frame = await jpeg(page, '#20a020', 'ptz', 320, 180);
     await push(page, { id: 'front', name: 'Front door', width: 320, height: 180, time: Date.now(), jpeg: frame }, true);
     await waitForColour(page, 'front', 'g');

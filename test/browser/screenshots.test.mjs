@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { OUT, startBrowserHarness } from './chromium.mjs';
-import { makeJpeg, pushFrame } from './frames.mjs';
+import { holdClock, makeJpeg, pushFrame } from './frames.mjs';
 import { checkLayout } from './layout-checks.mjs';
 
 export const SCREENSHOTS = join(OUT, 'screenshots');
@@ -106,6 +106,7 @@ async function showScene(page, scene, jpegs) {
     [scene.width, scene.height]
   );
   const now = Date.now();
+  await holdClock(page, now);
   for (let i = 0; i < scene.count; i++) {
     const s = STATES[(scene.state ?? i) % STATES.length];
     await pushFrame(page, {

@@ -140,7 +140,15 @@ export function pluginClients(address, protoDir = join(SIDECAR_DIR, 'proto')) {
   const pkg = grpc.loadPackageDefinition(def);
   const creds = grpc.credentials.createInsecure();
   const stream = new pkg.pluginv2.Stream(address, creds);
-  return { stream, close: () => stream.close() };
+  const data = new pkg.pluginv2.Data(address, creds);
+  return {
+    stream,
+    data,
+    close: () => {
+      stream.close();
+      data.close();
+    },
+  };
 }
 
 /** A PluginContext as Grafana sends it, for datasource `uid`, from a user with `role`. */

@@ -25,11 +25,15 @@ function killGroup(pid, signal) {
  * encodes or loads its clips first); rejects with its last stderr if it exits or misses the deadline.
  */
 async function runSimulator(args, count, accept, timeoutMs) {
+  const control = args.includes('--control');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/simulator/cli.ts', ...args], {
     cwd: join(ROOT, 'sidecar'),
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [control ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  /** Answers to control lines, by line number. */
+  const acks = new Map();
+  let sent = 0;
   const pid = child.pid;
   const onExit = () => killGroup(pid, 'SIGKILL');
   process.once('exit', onExit);
@@ -67,6 +71,11 @@ async function runSimulator(args, count, accept, timeoutMs) {
         } catch {
           return;
         }
+        if (typeof m?.control === 'number') {
+          acks.get(m.control)?.(m);
+          acks.delete(m.control);
+          return;
+        }
         if (!accept(m)) {
           return;
         }
@@ -81,18 +90,40 @@ async function runSimulator(args, count, accept, timeoutMs) {
     await stop();
     throw err;
   }
-  return { pid, lines, stop };
+  /** Sends one fault switch (--control) and resolves with the simulator's answer (bounded). */
+  function send(msg, ms = 10_000) {
+    const n = ++sent;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`simulator did not answer control line ${n}`)), ms);
+      acks.set(n, (m) => {
+        clearTimeout(timer);
+        return m.ok ? resolve(m) : reject(new Error(`simulator refused control line ${n}: ${m.error}`));
+      });
+      child.stdin.write(JSON.stringify(msg) + '\n');
+    });
+  }
+  return { pid, lines, stop, send };
 }
 
 /**
  * Starts `cameras` simulated cameras of `models` (cycled; models that serve RTSP) with --media;
  * resolves once every camera's JSON line arrived.
  */
-export async function startSimulator({ cameras = 4, models = 'C210,C200,C110,C310', timeoutMs = 120_000 } = {}) {
+export async function startSimulator({
+  cameras = 4,
+  models = 'C210,C200,C110,C310',
+  timeoutMs = 120_000,
+  sdCards = undefined,
+  control = false,
+} = {}) {
   const password = `Sim-${randomBytes(6).toString('hex')}`;
   const args = ['--cameras', String(cameras), '--host', '127.0.0.1', '--models', models, '--password', password];
-  const { pid, lines, stop } = await runSimulator(
-    [...args, '--media'],
+  if (sdCards) {
+    // Each camera's SD card, cycled: normal, none, broken, full, held (the Tapo app holds its media session).
+    args.push('--sd-cards', sdCards);
+  }
+  const { pid, lines, stop, send } = await runSimulator(
+    [...args, '--media', ...(control ? ['--control'] : [])],
     cameras,
     (m) => typeof m?.port === 'number',
     timeoutMs
@@ -109,6 +140,8 @@ export async function startSimulator({ cameras = 4, models = 'C210,C200,C110,C31
       pollIntervalSeconds: 5,
       stream: 'stream2',
       ...(m.rtspPort ? { rtspUrlOverride: `rtsp://${m.host}:${m.rtspPort}/stream2` } : {}),
+      // The SD card's port-8800 media server (recordings), moved off 8800 as simulated devices are.
+      ...(m.playbackPort ? { streamPort: m.playbackPort } : {}),
     })),
     liveFps: 2,
     liveWidth: 640,
@@ -121,7 +154,13 @@ export async function startSimulator({ cameras = 4, models = 'C210,C200,C110,C31
     }
   });
   const secrets = [password, ...lines.map((m) => m.cameraAccount?.password).filter(Boolean)];
-  return { pid, cameras: lines, ids, jsonData, secure, secrets, stop };
+  /**
+   * Fault switches of camera `index` (needs `control: true`): camera faults, RTSP faults (freeze,
+   * offline), and `motion: 'motion' | 'person'` to trigger an event now.
+   */
+  const setFaults = (index, { faults, rtsp, motion }) =>
+    send({ camera: index, ...(faults ? { faults } : {}), ...(rtsp ? { rtsp } : {}), ...(motion ? { motion } : {}) });
+  return { pid, cameras: lines, ids, jsonData, secure, secrets, stop, setFaults };
 }
 
 /**
@@ -129,11 +168,20 @@ export async function startSimulator({ cameras = 4, models = 'C210,C200,C110,C31
  * resolves with the datasource settings of the hub entry (kind hub, its stream port), the ids the
  * sidecar gives its children (`<hub id>.<first 8 hex of SHA-256 of the device_id>`) and their names.
  */
-export async function startHubSimulator({ children = 'C420', timeoutMs = 60_000 } = {}) {
+export async function startHubSimulator({ children = 'C420', timeoutMs = 60_000, control = false } = {}) {
   const password = `Hub-${randomBytes(6).toString('hex')}`;
   const count = 1 + children.split(',').length;
-  const { pid, lines, stop } = await runSimulator(
-    ['--hub', '--hub-children', children, '--host', '127.0.0.1', '--password', password],
+  const { pid, lines, stop, send } = await runSimulator(
+    [
+      '--hub',
+      '--hub-children',
+      children,
+      '--host',
+      '127.0.0.1',
+      '--password',
+      password,
+      ...(control ? ['--control'] : []),
+    ],
     count,
     (m) => m?.kind === 'hub' || m?.kind === 'hub-child',
     timeoutMs
@@ -165,5 +213,7 @@ export async function startHubSimulator({ children = 'C420', timeoutMs = 60_000 
     secure: { 'password.hub': password },
     secrets: [password],
     stop,
+    /** Puts child `index` to sleep (it stays asleep, its live view ends) or wakes it (needs `control: true`). */
+    setAsleep: (index, sleep) => send({ child: index, sleep }),
   };
 }

@@ -231,3 +231,34 @@ test('the sensor alert example: the sensors query on temperature sensors, below 
   assert.equal(evaluator.type, 'lt');
   assert.ok(seconds(rule.for) >= 60, 'a cold reading holds for a while before it alerts');
 });
+
+test('the person-at-night example: an events rule for people that the sidecar parses, notified only in its night interval', () => {
+  const doc = readYaml(join(PROVISIONING, 'examples', 'person-at-night.yaml'));
+  const [group] = doc.groups;
+  const [rule] = group.rules;
+  assert.equal(rule.title, 'PersonAtNight');
+  assert.ok(!byTitle.has(rule.title) && !rules.some((r) => r.rule.uid === rule.uid), 'its uid and title are its own');
+  assert.equal(group.folder, dashboardProviders()[0].folder);
+  const ref = Object.fromEntries(rule.data.map((q) => [q.refId, q]));
+  const parsed = backendParse(ref.A.model, model.parseQuery);
+  assert.equal(parsed.queryType, 'events');
+  assert.deepEqual(parsed.eventKinds, ['person']);
+  assert.ok(model.EVENT_KINDS.includes('person'));
+  assert.deepEqual(ref.A.model.datasource, { type: DS_TYPE, uid: ref.A.datasourceUid });
+  assert.ok(new Set(datasources().map((d) => d.uid)).has(ref.A.datasourceUid));
+  assert.equal(ref.B.model.expression, 'A');
+  assert.equal(ref.C.model.expression, 'B');
+  assert.deepEqual(ref.C.model.conditions[0].evaluator, { type: 'gt', params: [0] });
+  for (const m of JSON.stringify(rule.annotations).matchAll(/\$values\.([A-Za-z0-9_]+)/g)) {
+    assert.ok(ref[m[1]], `annotation uses $values.${m[1]}, which is not a refId`);
+  }
+  // The night: the interval the comment's route names, crossing midnight in two pieces.
+  const [night] = doc.muteTimes;
+  assert.equal(night.name, 'night');
+  const times = night.time_intervals[0].times.map((t) => `${t.start_time}-${t.end_time}`);
+  assert.deepEqual(times, ['22:00-24:00', '00:00-06:00']);
+  assert.match(
+    readFileSync(join(PROVISIONING, 'examples', 'person-at-night.yaml'), 'utf8'),
+    /active_time_intervals:\n#\s+- night/
+  );
+});

@@ -32,8 +32,29 @@ function mounts(service) {
 const mountAt = (service, target) => mounts(service).find((m) => m.target === target);
 const ini = () => parseIni(readFileSync(join(ROOT, mountAt(grafana, '/etc/grafana/grafana.ini').source), 'utf8'));
 
-test('two services: grafana and sidecar', () => {
-  assert.deepEqual(Object.keys(compose.services).sort(), ['grafana', 'sidecar']);
+test('two services by default (grafana and sidecar); the many-sites agent and central store only in their profiles', () => {
+  const byDefault = Object.entries(compose.services).filter(([, s]) => !s.profiles);
+  assert.deepEqual(byDefault.map(([name]) => name).sort(), ['grafana', 'sidecar']);
+  assert.deepEqual(compose.services['site-agent'].profiles, ['site-agent']);
+  assert.deepEqual(compose.services.central.profiles, ['central']);
+});
+
+test('site-agent: the tested agent config, the site from .env, the token as a secret, its WAL on a volume', () => {
+  const agent = compose.services['site-agent'];
+  assert.match(agent.image, /^prom\/prometheus:v2\.\d+\.\d+$/, 'a pinned Prometheus 2 (the flags differ in 3)');
+  assert.ok(agent.command.includes('--enable-feature=agent,expand-external-labels'));
+  const cfg = mountAt(agent, '/etc/prometheus/prometheus-agent.yml');
+  assert.equal(cfg.source, './deploy/sites/prometheus-agent.yml');
+  assert.ok(cfg.ro);
+  assert.match(agent.environment.TAPO_SITE, /^\$\{TAPO_SITE:\?/);
+  const text = parseYaml(readFileSync(join(ROOT, cfg.source), 'utf8'));
+  const job = text.scrape_configs.find((j) => j.job_name === 'tapo');
+  assert.equal(job.authorization.credentials_file, `/run/secrets/${agent.secrets[0]}`);
+  assert.equal(compose.secrets[agent.secrets[0]].environment, 'TAPO_API_TOKEN');
+  assert.deepEqual(job.static_configs[0].targets, ['sidecar:8080']);
+  assert.equal(text.remote_write[0].url, 'http://central:8428/api/v1/write');
+  assert.ok(mountAt(agent, '/prometheus'), 'the write-ahead log must outlive the container');
+  assert.match(compose.services.central.image, /^victoriametrics\/victoria-metrics:v\d+\.\d+\.\d+$/);
 });
 
 test('grafana: built from docker/grafana-managed.Dockerfile, a pinned Ubuntu-based Grafana plus node (the relay)', () => {

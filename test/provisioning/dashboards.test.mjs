@@ -198,13 +198,20 @@ for (const { file, d } of dashboards) {
     }
   });
 
-  test(`${name}: live frames/video queries feed the camera panel, and the camera panel gets one`, () => {
+  test(`${name}: live frames/video (or recorded clips) queries feed the camera panel, and the camera panel gets one`, () => {
     for (const p of allPanels(d)) {
       const frames = (p.targets ?? []).filter(
         (t) => t.queryType === 'live' && (t.live?.kind === 'frames' || t.live?.kind === 'video')
       );
+      // The camera panel also plays a recordings query's clips (format clips, the default).
+      const clips = (p.targets ?? []).filter(
+        (t) => t.queryType === 'recordings' && (t.recordings?.format ?? 'clips') === 'clips'
+      );
       if (p.type === PANEL_TYPE) {
-        assert.ok(frames.length > 0, `panel ${p.id}: the camera panel needs a live frames or video query`);
+        assert.ok(
+          frames.length + clips.length > 0,
+          `panel ${p.id}: the camera panel needs a live frames or video query, or recorded clips`
+        );
       } else {
         assert.equal(frames.length, 0, `panel ${p.id} (${p.type}) cannot show JPEG frames or video`);
       }

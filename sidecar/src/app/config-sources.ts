@@ -1,18 +1,23 @@
 /**
  * Applies a configuration source (the YAML file, a datasource's settings, a resumed list) to the
  * fleet: its issues are logged and kept per source for Save & test, its cameras join the fleet at
- * the source's priority (an id or address claimed twice goes to the YAML file, then to the most
- * recently updated datasource), its history retention counts, and the video follows.
+ * the source's priority (an id or address claimed twice goes to the YAML file, then to the
+ * datasource that had it first: a save never moves a camera), its history retention counts, and
+ * the video follows.
  */
 import type { Logger } from 'pino';
 import { formatIssue, type LoadedConfig } from '../config/types.ts';
 import { loadYamlConfig } from '../config/yaml.ts';
 import type { Fleet } from '../fleet/index.ts';
 import type { HistoryRetention } from './history-retention.ts';
+import type { CameraOwnershipRecord } from './camera-ownership.ts';
 
-/** Higher wins an id or address claimed twice: the YAML file, then the most recently updated datasource. */
-export function priorityOf(source: string, updatedMs = 0): number {
-  return source === 'yaml' ? Number.MAX_SAFE_INTEGER : updatedMs;
+/**
+ * Higher wins an id or address claimed twice: the YAML file. Datasources are equals (whichever
+ * had the camera first keeps it), above the demo fleet (0).
+ */
+export function priorityOf(source: string): number {
+  return source === 'yaml' ? Number.MAX_SAFE_INTEGER : 1;
 }
 
 export class ConfigSources {
@@ -20,7 +25,13 @@ export class ConfigSources {
   private readonly issuesBySource = new Map<string, string[]>();
 
   constructor(
-    private readonly deps: { fleet: Fleet; log: Logger; retention: HistoryRetention; syncVideo: () => void }
+    private readonly deps: {
+      fleet: Fleet;
+      log: Logger;
+      retention: HistoryRetention;
+      syncVideo: () => void;
+      ownership?: CameraOwnershipRecord;
+    }
   ) {}
 
   /** The errors in a source's settings, in words. */
@@ -28,7 +39,7 @@ export class ConfigSources {
     return this.issuesBySource.get(source) ?? [];
   }
 
-  async apply(source: string, loaded: LoadedConfig, updatedMs = 0): Promise<void> {
+  async apply(source: string, loaded: LoadedConfig): Promise<void> {
     const { fleet, log } = this.deps;
     this.logIssues(loaded);
     this.issuesBySource.set(
@@ -37,14 +48,15 @@ export class ConfigSources {
     );
     const { conflicts } = await fleet.applyCameras(loaded.cameras, {
       source,
-      priority: priorityOf(source, updatedMs),
+      priority: priorityOf(source),
     });
     for (const id of conflicts) {
       log.error(
         { source, camera: id },
-        `camera "${id}": its id or address is configured by another source too (the newer settings win)`
+        `camera "${id}": its id or address is configured by another source too, which had it first and keeps it`
       );
     }
+    this.deps.ownership?.persist();
     this.deps.retention.apply(source, loaded.retentionHours);
     this.deps.syncVideo();
   }
@@ -52,6 +64,7 @@ export class ConfigSources {
   /** A source that is gone: its cameras stop and its retention no longer counts (the caller syncs the video). */
   async remove(source: string): Promise<void> {
     await this.deps.fleet.applyCameras([], { source });
+    this.deps.ownership?.persist();
     this.deps.retention.apply(source, null);
   }
 

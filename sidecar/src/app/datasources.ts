@@ -8,15 +8,19 @@
 import type { Logger } from 'pino';
 import { camerasFromDatasource } from '../config/datasource.ts';
 import type { DatasourceLiveness } from '../datasource/liveness.ts';
-import { datasourceSource, hasOwnCameras } from '../datasource/scope.ts';
+import { datasourceSource, ownCamerasOnly } from '../datasource/scope.ts';
 import type { DataSourceInstanceSettings } from '../grafana/protocol.ts';
 import type { SavedCameraLists } from './camera-lists.ts';
 import type { ConfigSources } from './config-sources.ts';
+import type { CameraOwnershipRecord } from './camera-ownership.ts';
 
 export interface DatasourceRegistryDeps {
   liveness: DatasourceLiveness;
   lists: SavedCameraLists;
   sources: ConfigSources;
+  ownership?: CameraOwnershipRecord;
+  /** After the resume: cameras held by datasources that did not come back are free. */
+  settleHolders?: () => Promise<void>;
   log: Logger;
   syncVideo: () => void;
   /** The set of datasources (or whether they have cameras) may have changed. */
@@ -41,15 +45,28 @@ export class DatasourceRegistry {
       liveness.seen(source, now);
       return;
     }
-    liveness.applied(source, updatedMs, hasOwnCameras(settings.jsonData), now);
+    // Settings that are not valid count as the datasource's own (empty) list: no demo for it.
+    liveness.applied(source, updatedMs, ownCamerasOnly(settings.jsonData), now);
     let jsonData: unknown = {};
+    let notJson = false;
     try {
       jsonData = settings.jsonData?.length ? JSON.parse(settings.jsonData.toString('utf8')) : {};
     } catch {
-      log.error({ source }, 'the datasource settings (jsonData) are not valid JSON');
+      notJson = true;
     }
     const loaded = camerasFromDatasource(jsonData, settings.decryptedSecureJsonData, source);
-    await this.deps.sources.apply(source, loaded, updatedMs);
+    if (notJson) {
+      // Kept with the source's issues, so Save & test names it (and the apply below logs it).
+      loaded.issues.unshift({
+        severity: 'error',
+        source,
+        cameraId: null,
+        field: 'jsonData',
+        message: 'is not valid JSON',
+      });
+    }
+    this.deps.ownership?.named(source, settings.name);
+    await this.deps.sources.apply(source, loaded);
     await this.deps.lists.save(source, loaded.cameras, { updatedMs, seenAt: now });
     liveness.persisted(source, now);
     await this.deps.changed();
@@ -90,12 +107,15 @@ export class DatasourceRegistry {
           'resuming cameras without their passwords (no TAPO_SECRET_KEY): polling resumes at Grafana’s next call'
         );
       }
-      await this.deps.sources.apply(
-        resumed.source,
-        { cameras: resumed.cameras, issues: [], retentionHours: null, defaultPollIntervalSeconds: null },
-        resumed.updatedMs
-      );
+      await this.deps.sources.apply(resumed.source, {
+        cameras: resumed.cameras,
+        issues: [],
+        retentionHours: null,
+        defaultPollIntervalSeconds: null,
+      });
     }
+    // Holders from before the restart that did not come back free their cameras now.
+    await this.deps.settleHolders?.();
   }
 
   /** Datasources not seen within the retention are treated as deleted: their cameras stop. */

@@ -75,7 +75,7 @@ export const cameraEntrySchema = z.object({
     .optional(),
   /** 'hub': a Tapo hub (H200/H500); its battery children become cameras of their own. */
   kind: z.enum(['camera', 'hub'], { error: "must be 'camera' or 'hub'" }).optional(),
-  /** A hub's port-8800 stream port (8800 on real hubs; simulated hubs on one machine move it). */
+  /** The port-8800 media port: a hub's live view, a camera's recordings (8800 on real devices; simulated ones move it). */
   streamPort: port('streamPort').optional(),
 });
 
@@ -168,7 +168,7 @@ export function parseCameraEntry(
       disabled: e.disabled ?? false,
       ...(e.hubChild ? { hubChild: { hubId: e.hubChild.hubId, deviceId: e.hubChild.deviceId } } : {}),
       ...(e.kind === 'hub' ? { kind: 'hub' as const } : {}),
-      ...(e.kind === 'hub' && e.streamPort !== undefined ? { streamPort: e.streamPort } : {}),
+      ...(e.streamPort !== undefined ? { streamPort: e.streamPort } : {}),
       source: ctx.source,
     },
     issues: warnings,

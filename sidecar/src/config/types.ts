@@ -37,7 +37,7 @@ export interface CameraConfig {
   sensorKind?: SensorKind;
   /** A battery camera behind a hub: host, port, user and password are the hub's; requests go through it. */
   hubChild?: { hubId: string; deviceId: string };
-  /** A hub's port-8800 stream port (default 8800, every real hub's; simulated hubs move it). */
+  /** The port-8800 media port: a hub's live view, a camera's recordings (default 8800; simulated devices move it). */
   streamPort?: number;
   /** Where it came from, e.g. 'yaml', 'datasource:<uid>', 'demo'. */
   source: string;

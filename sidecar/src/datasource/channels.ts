@@ -5,12 +5,14 @@ export type Channel =
   | { kind: 'fleet-metrics' }
   | { kind: 'camera-metrics'; cameraId: string }
   | { kind: 'frames'; cameraId: string; fps: number; width: number }
-  | { kind: 'video'; cameraId: string; stream: VideoStreamName };
+  | { kind: 'video'; cameraId: string; stream: VideoStreamName }
+  | { kind: 'playback'; cameraId: string; start: number; end: number };
 
 const ID = '[A-Za-z0-9_\\-.=]+';
 const CAMERA_METRICS = new RegExp(`^camera/(${ID})/metrics$`);
 const FRAMES = new RegExp(`^camera/(${ID})/frames/(\\d+(?:\\.\\d+)?)/(\\d+)$`);
 const VIDEO = new RegExp(`^camera/(${ID})/video/(main|sub)$`);
+const PLAYBACK = new RegExp(`^camera/(${ID})/playback/(\\d{1,11})-(\\d{1,11})$`);
 
 /** The live rules both sides apply (src/shared/query.ts): whole fps within bounds, even widths. */
 export const clampFps = clampLiveFps;
@@ -33,6 +35,10 @@ export function parseChannel(path: string): Channel | null {
   if (v) {
     return { kind: 'video', cameraId: v[1], stream: v[2] as VideoStreamName };
   }
+  const p = PLAYBACK.exec(path);
+  if (p) {
+    return { kind: 'playback', cameraId: p[1], start: Number(p[2]), end: Number(p[3]) };
+  }
   return null;
 }
 
@@ -46,6 +52,8 @@ export function channelPath(c: Channel): string {
       return channels.cameraFrames(c.cameraId, c.fps, c.width);
     case 'video':
       return channels.cameraVideo(c.cameraId, c.stream);
+    case 'playback':
+      return channels.cameraPlayback(c.cameraId, c.start, c.end);
   }
 }
 

@@ -2,9 +2,11 @@
 import type { Logger } from 'pino';
 import type { FleetView } from '../model.ts';
 import type { DataSourceInstanceSettings } from '../grafana/protocol.ts';
-import type { HubChildItem, SidecarInfo } from '../../../src/shared/query.ts';
+import type { CameraOwnership, HubChildItem, SidecarInfo } from '../../../src/shared/query.ts';
 import type { JpegPicture } from '../media/types.ts';
-import type { VideoFeeds } from '../media/video/types.ts';
+import type { AccessUnit, StreamInfo, VideoFeeds } from '../media/video/types.ts';
+import type { RecordingMode } from '../media/hubstream/recording-session.ts';
+import type { CameraRecordings } from '../tapo/recordings-index.ts';
 
 export interface FrameProvider {
   /** Starts (or joins) the camera's picture stream; returns the unsubscribe function. */
@@ -16,6 +18,14 @@ export interface FrameProvider {
   ): () => void;
   latest(cameraId: string): JpegPicture | undefined;
   snapshot(cameraId: string, opts: { width?: number }): Promise<JpegPicture>;
+}
+
+/** The pictures kept with events (issue 21), read side: by event id (EVENT_ID_PATTERN). */
+export interface EventPictureReader {
+  has(eventId: string): boolean;
+  /** The camera whose event it is (the datasource's scope and role rules apply to it). */
+  cameraOf(eventId: string): string | undefined;
+  read(eventId: string, which: 'picture' | 'thumbnail'): Promise<Buffer | null>;
 }
 
 export type PtzCommand = { direction: number } | { x: number; y: number } | { preset: string };
@@ -45,6 +55,34 @@ export interface CameraHealth {
   problem?: string;
 }
 
+/** Where a recorded clip's pictures go while it plays or downloads. */
+export interface RecordingSink {
+  onInfo(info: StreamInfo): void;
+  /** `ptsMs`: the wall-clock time the camera stamped on the picture, when it did. */
+  onAccessUnit(au: AccessUnit, ptsMs: number | null): void;
+  /** The whole clip came. */
+  onDone(): void;
+  /** It ended before that, with words (ended early, corrupt segment, card gone). */
+  onEnd(err: Error): void;
+}
+
+/** The cameras' own SD-card recordings: the searches (cached) and one media session per camera. */
+export interface RecordingsProvider {
+  /** Clips overlapping the range; throws a RecordingsError (no card, not supported, ...) with words. */
+  clips(cameraId: string, fromMs: number, toMs: number): Promise<CameraRecordings>;
+  /**
+   * Plays or downloads a clip (UTC epoch s) into `sink`; resolves once the camera accepted, rejects
+   * with words (busy, no card, unreachable). Aborting `signal` stops it and frees the camera.
+   */
+  open(
+    cameraId: string,
+    clip: { start: number; end: number },
+    mode: RecordingMode,
+    sink: RecordingSink,
+    signal: AbortSignal
+  ): Promise<void>;
+}
+
 export interface DatasourceDeps {
   fleet: FleetView;
   log: Logger;
@@ -52,6 +90,10 @@ export interface DatasourceDeps {
   /** The cameras' own H.264 (one RTSP session per camera stream), for the Live video channel. */
   video?: VideoFeeds;
   controls?: CameraControls;
+  /** The pictures kept with events: the events frame's picture and thumbnail columns, and their resources. */
+  eventPictures?: EventPictureReader;
+  /** The cameras' own recordings (SD card): the recordings query, playback channel and download. */
+  recordings?: RecordingsProvider;
   /** Logs in to each camera now (never one that is locked out) and reports per camera. */
   checkCameras?: (cameraIds: string[]) => Promise<CameraHealth[]>;
   /**
@@ -71,6 +113,8 @@ export interface DatasourceDeps {
   applySettings?: (settings: DataSourceInstanceSettings) => Promise<void>;
   /** Problems with the settings of a source ('datasource:<uid>'), e.g. a camera left out, in words. */
   configProblemsOf?: (source: string) => string[];
+  /** Cameras of a source ('datasource:<uid>') that another source lists too, and who polls them. */
+  ownershipOf?: (source: string) => CameraOwnership[];
   /** The source of the datasource these deps serve (set per datasource instance). */
   source?: string;
   /** Any call for a datasource (it is alive); re-applies settings of one that had expired. */

@@ -2,7 +2,9 @@
  * CheckHealth (Save & test): OK only when every enabled camera answers. Otherwise ERROR, and the
  * first line names each failing camera with a reason the user can act on; the lines below and
  * the JSON details give every camera's result. The check polls through each camera's own client,
- * which never sends credentials the camera refused (now or before a restart).
+ * which never sends credentials the camera refused (now or before a restart). A camera another
+ * source polls instead of this datasource (it had it first) makes it an ERROR too, named on a line
+ * of its own; one this datasource keeps while another lists it is a warning line.
  */
 import type { HealthStatus } from '../grafana/protocol.ts';
 import type { PollResult } from '../model.ts';
@@ -48,7 +50,7 @@ export function healthOf(cameraId: string, name: string, p: PollResult | null): 
     model: p?.model ?? null,
     firmware: p?.firmware ?? null,
     login: p?.login ?? null,
-    message: (p?.error ? `${problem.words}: ${p.error}` : problem.words) + loginWords(p),
+    message: (p?.error && !problem.complete ? `${problem.words}: ${p.error}` : problem.words) + loginWords(p),
   };
 }
 
@@ -67,12 +69,20 @@ export async function checkHealth(
   const cameras = deps.checkCameras ? await deps.checkCameras(ids) : fromLastPoll(deps, ids);
   const problems = deps.sidecarProblems ? await deps.sidecarProblems() : [];
   const settings = deps.source && deps.configProblemsOf ? deps.configProblemsOf(deps.source) : [];
+  const ownership = deps.source && deps.ownershipOf ? deps.ownershipOf(deps.source) : [];
+  const lost = ownership.filter((o) => o.role === 'lost');
   const failing = cameras.filter((c) => !c.ok);
   const disabled = all.length - ids.length;
   const parts: string[] = [];
   if (failing.length > 0) {
     const named = failing.map((c) => `${c.name} — ${c.problem ?? c.message}`).join('; ');
     parts.push(`${failing.length} of ${cameras.length} cameras not answering: ${named}.`);
+  }
+  if (lost.length > 0) {
+    const named = lost.map((o) => `${o.cameraId} — ${o.other}`).join('; ');
+    parts.push(
+      `${lost.length === 1 ? '1 camera is' : `${lost.length} cameras are`} polled by another source, not this datasource: ${named}.`
+    );
   }
   if (settings.length > 0) {
     parts.push(
@@ -93,9 +103,10 @@ export async function checkHealth(
   const message = [
     parts.join(' '),
     ...lines,
+    ...ownership.map((o) => `${o.role === 'lost' ? '✗' : '⚠'} ${o.cameraId}: ${o.message}`),
     ...settings.map((p) => `✗ settings: ${p}`),
     ...problems.map((p) => `⚠ ${p}`),
   ].join('\n');
-  const status: HealthStatus = failing.length > 0 || settings.length > 0 ? 'ERROR' : 'OK';
-  return { status, message, details: { cameras, settings, problems } };
+  const status: HealthStatus = failing.length > 0 || settings.length > 0 || lost.length > 0 ? 'ERROR' : 'OK';
+  return { status, message, details: { cameras, settings, ownership, problems } };
 }

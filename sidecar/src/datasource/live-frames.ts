@@ -1,10 +1,14 @@
 /** The data frames that travel over Live: poll results as metric rows, and camera pictures (a JpegPicture as a row). */
-import { FRAME_FIELDS as F, storageUsedPct } from '../../../src/shared/query.ts';
+import { FRAME_FIELDS as F, POLL_FIELDS, storageUsedPct } from '../../../src/shared/query.ts';
 import type { Frame } from '../grafana/frame.ts';
 import type { CameraSnapshot, PollResult } from '../model.ts';
 import type { JpegPicture } from '../media/types.ts';
 
-export function pollFrame(polls: Array<{ poll: PollResult; name: string }>): Frame {
+/**
+ * Poll results as metric rows; `lastMotion` (the camera's latest event) lets a video tile light its
+ * motion badge, as a picture row's `motion` does.
+ */
+export function pollFrame(polls: Array<{ poll: PollResult; name: string; lastMotion?: number | null }>): Frame {
   const col = <T>(f: (p: PollResult) => T) => polls.map((x) => f(x.poll));
   const pct = (p: PollResult) => storageUsedPct(p.storageUsedBytes, p.storageTotalBytes);
   return {
@@ -30,6 +34,7 @@ export function pollFrame(polls: Array<{ poll: PollResult; name: string }>): Fra
       { name: 'motion_detection', type: 'boolean', values: col((p) => p.motionDetectionEnabled), nullable: true },
       { name: 'privacy_mode', type: 'boolean', values: col((p) => p.privacyMode), nullable: true },
       { name: 'last_error', type: 'string', values: col((p) => p.error), nullable: true },
+      { name: POLL_FIELDS.lastMotion, type: 'time', values: polls.map((x) => x.lastMotion ?? null), nullable: true },
     ],
   };
 }

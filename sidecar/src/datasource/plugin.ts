@@ -11,17 +11,19 @@ import { metricsQuery } from './query/metrics.ts';
 import { statusQuery } from './query/status.ts';
 import { eventsQuery } from './query/events.ts';
 import { liveQuery } from './query/live.ts';
+import { recordingsQuery } from './query/recordings.ts';
 import { sensorsQuery } from './query/sensors.ts';
 import { callResource } from './resources.ts';
 import { run, subscribe } from './streams.ts';
 import { checkHealth } from './health.ts';
-import { datasourceSource, hasOwnCameras, scopedFleet, visibility } from './scope.ts';
+import { datasourceSource, ownCamerasOnly, scopedFleet, visibility } from './scope.ts';
 
 const handlers: Record<NonNullable<TapoQuery['queryType']>, (ctx: QueryContext, q: TapoQuery) => Promise<Frame[]>> = {
   metrics: metricsQuery,
   status: statusQuery,
   events: eventsQuery,
   live: liveQuery,
+  recordings: recordingsQuery,
   sensors: sensorsQuery,
 };
 
@@ -35,7 +37,7 @@ class DatasourceInstance {
   ) {
     const { cameraSource } = shared;
     const source = datasourceSource(settings.uid || String(settings.id));
-    const visible = cameraSource ? visibility(source, hasOwnCameras(settings.jsonData), cameraSource) : null;
+    const visible = cameraSource ? visibility(source, ownCamerasOnly(settings.jsonData), cameraSource) : null;
     this.deps = { ...shared, source, ...(visible ? { fleet: scopedFleet(shared.fleet, visible) } : {}) };
   }
   dispose(): void {}
@@ -80,6 +82,8 @@ export function createDatasource(deps: DatasourceDeps): PluginHandlers & { dispo
         maxDataPoints: q.maxDataPoints,
         intervalMS: q.intervalMS,
         fromAlert,
+        ...(d.eventPictures ? { pictures: d.eventPictures } : {}),
+        ...(d.recordings ? { recordings: d.recordings } : {}),
       };
       const frames = await handlers[query.queryType ?? 'metrics'](ctx, query);
       return { frames: frames.map(frameToArrow), status: 200 };

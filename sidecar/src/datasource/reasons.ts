@@ -8,6 +8,8 @@ export interface Problem {
   reason: ProblemReason | 'not_polled';
   /** Short words for the first line of Save & test: "wrong password", "locked for 12 min". */
   words: string;
+  /** The words already say all the poll's error does (it is not repeated after them). */
+  complete?: boolean;
 }
 
 /** Minutes left of a suspension, rounded up, at least 1. */
@@ -55,6 +57,16 @@ export function problemOf(p: PollResult | null, now = Date.now()): Problem | nul
       return {
         reason,
         words: min === null ? 'locked after failed logins' : `locked for ${min} min after failed logins`,
+      };
+    }
+    case 'logins_paused': {
+      // The error says why and what to do; only its minutes are brought up to date.
+      const min = minutesLeft(p.until, null, now);
+      const text = p.error ?? 'logins paused so your camera does not lock you out; check the password meanwhile';
+      return {
+        reason,
+        words: min === null ? text : text.replace(/^logins paused for \d+ min/, `logins paused for ${min} min`),
+        complete: true,
       };
     }
     case 'needs_newer_login':

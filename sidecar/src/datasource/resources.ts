@@ -1,12 +1,15 @@
 /**
  * CallResource: the camera list, snapshots, camera controls, one camera's test, a hub's children and
- * discovery (Editor/Admin only), and what the caller may do (`me`, which the panel's controls follow).
+ * discovery (Editor/Admin only), what the caller may do (`me`, which the panel's controls follow),
+ * and which of the datasource's cameras another source lists too (`ownership`, for the editor).
  */
 import {
+  EVENT_ID_PATTERN,
   resources as paths,
   type CallerAccess,
   type CameraListItem,
   type DiscoverResponse,
+  type OwnershipResponse,
 } from '../../../src/shared/query.ts';
 import {
   discover,
@@ -20,6 +23,7 @@ import type { DatasourceDeps, PtzCommand } from './deps.ts';
 import { clampWidth } from './channels.ts';
 import { controlRefusal } from './control-state.ts';
 import { healthOf } from './health.ts';
+import { downloadRecording, RECORDING_DOWNLOAD } from './recording-download.ts';
 
 const json = (code: number, body: unknown): CallResourceResponse => ({
   code,
@@ -31,6 +35,11 @@ const fail = (code: number, error: string) => json(code, { error });
 const TEST = /^cameras\/([A-Za-z0-9_\-.=]+)\/test$/;
 const HUB_CHILDREN = /^hubs\/([A-Za-z0-9_\-.=]+)\/children$/;
 const CONTROL = /^cameras\/([A-Za-z0-9_\-.=]+)\/(snapshot|ptz|presets|privacy|reboot)$/;
+/** `events/<id>/picture|thumbnail`: anything else under `events/` (a traversal, a bad id) is a 404. */
+const EVENT_PICTURE = /^events\/([^/]*)\/(picture|thumbnail)$/;
+// The roles that see the live view (every role Grafana gives a signed-in or anonymous user) see event pictures.
+const VIEW_ROLES = new Set(['Admin', 'Editor', 'Viewer']);
+const mayView = (role: string): boolean => VIEW_ROLES.has(role);
 // Grafana sends the user's role in the datasource's organisation (never the server-admin flag).
 const EDITOR_ROLES = new Set(['Admin', 'Editor']);
 const roleOf = (req: CallResourceRequest): string => req.pluginContext?.user?.role ?? '';
@@ -97,6 +106,44 @@ function ptzCommand(body: Record<string, unknown>): PtzCommand {
   throw new BadRequest('ptz needs {"direction": 0-359}, {"x": n, "y": n} or {"preset": id}');
 }
 
+/** GET events/<id>/picture|thumbnail: the JPEG kept with an event of a camera this datasource sees. */
+async function eventPicture(
+  deps: DatasourceDeps,
+  req: CallResourceRequest,
+  id: string,
+  which: 'picture' | 'thumbnail',
+  method: string
+): Promise<CallResourceResponse> {
+  if (method !== 'GET') {
+    return fail(405, `an event's ${which} answers GET`);
+  }
+  const role = roleOf(req);
+  if (!mayView(role)) {
+    return fail(403, `event pictures need the Viewer, Editor or Admin role (you are ${role || 'anonymous'})`);
+  }
+  if (!EVENT_ID_PATTERN.test(id)) {
+    return fail(404, 'no such event: an event id is 16 hex digits');
+  }
+  const cameraId = deps.eventPictures?.cameraOf(id);
+  // A camera of another datasource answers as an unknown event: its existence is not for this caller.
+  if (!cameraId || !deps.fleet.camera(cameraId)) {
+    return fail(404, `no picture for event ${id}`);
+  }
+  const jpeg = await deps.eventPictures!.read(id, which);
+  if (!jpeg) {
+    return fail(404, `no ${which} for event ${id} (it may have aged out)`);
+  }
+  return {
+    code: 200,
+    headers: {
+      'Content-Type': { values: ['image/jpeg'] },
+      // Kept pictures never change; private: the browser may keep it, shared caches may not.
+      'Cache-Control': { values: ['private, max-age=86400, immutable'] },
+    },
+    body: jpeg,
+  };
+}
+
 export async function callResource(deps: DatasourceDeps, req: CallResourceRequest): Promise<CallResourceResponse> {
   const path = req.path.replace(/^\/+|\/+$/g, '').split('?')[0];
   const method = (req.method || 'GET').toUpperCase();
@@ -129,10 +176,18 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
         return fail(405, 'me answers GET');
       }
       const role = roleOf(req);
-      return json(200, { role, controls: mayControl(role) } satisfies CallerAccess);
+      return json(200, { role, controls: mayControl(role), pictures: mayView(role) } satisfies CallerAccess);
+    }
+    if (path === paths.ownership && method === 'GET') {
+      const body: OwnershipResponse = { cameras: deps.source && deps.ownershipOf ? deps.ownershipOf(deps.source) : [] };
+      return json(200, body);
     }
     if (path === paths.info && method === 'GET') {
       return deps.info ? json(200, deps.info()) : fail(404, 'this sidecar does not report its connection');
+    }
+    const ev = EVENT_PICTURE.exec(path);
+    if (ev) {
+      return await eventPicture(deps, req, ev[1]!, ev[2] as 'picture' | 'thumbnail', method);
     }
     const t = TEST.exec(path);
     if (t) {
@@ -174,6 +229,10 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
       }
       // Not listed: why, in the words of the per-camera Test (wrong password, locked, unreachable).
       return json(502, { error: `${hub.name}: ${answer.problem ?? answer.message}`, reason: answer.reason ?? 'error' });
+    }
+    const rec = RECORDING_DOWNLOAD.exec(path);
+    if (rec) {
+      return await downloadRecording(deps, req, rec, mayControl);
     }
     const m = CONTROL.exec(path);
     if (!m) {

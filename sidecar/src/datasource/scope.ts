@@ -23,6 +23,35 @@ export function hasOwnCameras(jsonData: Buffer | undefined): boolean {
   }
 }
 
+/** Why a datasource's jsonData is not settings at all (not JSON, not an object, cameras not a list), or null. */
+export function jsonDataProblem(jsonData: Buffer | undefined): string | null {
+  if (!jsonData?.length) {
+    return null;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(jsonData.toString('utf8'));
+  } catch {
+    return 'is not valid JSON';
+  }
+  if (parsed === null) {
+    return null;
+  }
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return 'must be an object';
+  }
+  const cameras = (parsed as { cameras?: unknown }).cameras;
+  return cameras === undefined || cameras === null || Array.isArray(cameras) ? null : 'cameras must be a list';
+}
+
+/**
+ * True when the datasource sees only its own cameras: it lists some, or its settings are not
+ * valid (then it sees none, and its Save & test shows the settings error, not the demo's health).
+ */
+export function ownCamerasOnly(jsonData: Buffer | undefined): boolean {
+  return hasOwnCameras(jsonData) || jsonDataProblem(jsonData) !== null;
+}
+
 export function visibility(
   ownSource: string,
   ownCameras: boolean,

@@ -2,12 +2,13 @@
 import type { StreamSink } from '../grafana/handlers.ts';
 import { frameToJSON } from '../grafana/frame.ts';
 import type { SubscribeStatus } from '../grafana/protocol.ts';
-import type { PollResult } from '../model.ts';
+import type { MotionEvent, PollResult } from '../model.ts';
 import { parseChannel, type Channel } from './channels.ts';
 import type { DatasourceDeps } from './deps.ts';
 import { pictureFrame, pollFrame, problemFrame } from './live-frames.ts';
 import { videoPacketsJSON } from './video-frames.ts';
 import { relaysFor, type VideoPacket, type VideoRelay } from './video-relay.ts';
+import { ClipPackager, clipProblem, problemPacket } from './playback.ts';
 
 function known(deps: DatasourceDeps, ch: Channel): boolean {
   return ch.kind === 'fleet-metrics' || deps.fleet.camera(ch.cameraId) !== undefined;
@@ -20,6 +21,9 @@ export async function subscribe(
   const ch = parseChannel(path);
   if (!ch || !known(deps, ch)) {
     return { status: 'NOT_FOUND' };
+  }
+  if (ch.kind === 'playback') {
+    return { status: 'OK' }; // the clip starts when the stream runs (one camera session per channel)
   }
   if (ch.kind === 'video') {
     // A viewer starts at the last keyframe: init + the current group of pictures (or why none).
@@ -36,7 +40,7 @@ export async function subscribe(
     };
   }
   const cams = ch.kind === 'fleet-metrics' ? deps.fleet.cameras() : [deps.fleet.camera(ch.cameraId)!];
-  const polls = cams.filter((c) => c.last).map((c) => ({ poll: c.last!, name: c.name }));
+  const polls = cams.filter((c) => c.last).map((c) => ({ poll: c.last!, name: c.name, lastMotion: c.lastMotion }));
   return { status: 'OK', data: polls.length ? frameToJSON(pollFrame(polls)) : undefined };
 }
 
@@ -65,6 +69,11 @@ export async function run(deps: DatasourceDeps, path: string, sink: StreamSink):
     return false;
   };
   const send = (frame: Parameters<typeof frameToJSON>[0]): boolean => sendJSON((s) => frameToJSON(frame, s));
+
+  if (ch.kind === 'playback') {
+    await runPlayback(deps, ch, sink.signal, (packets) => sendJSON((s) => videoPacketsJSON(packets, s)));
+    return;
+  }
 
   if (ch.kind === 'video') {
     await runVideo(deps, ch, sink.signal, (packets) => sendJSON((s) => videoPacketsJSON(packets, s)));
@@ -104,12 +113,21 @@ export async function run(deps: DatasourceDeps, path: string, sink: StreamSink):
     if (wanted && p.cameraId !== wanted) {
       return;
     }
-    send(pollFrame([{ poll: p, name: deps.fleet.camera(p.cameraId)?.name ?? p.cameraId }]));
+    const cam = deps.fleet.camera(p.cameraId);
+    send(pollFrame([{ poll: p, name: cam?.name ?? p.cameraId, lastMotion: cam?.lastMotion }]));
+  });
+  // Motion between polls: the camera's last poll again with its new last_motion, so a badge lights now.
+  const offEvents = deps.fleet.on('event', (e: MotionEvent) => {
+    const cam = wanted && e.cameraId !== wanted ? undefined : deps.fleet.camera(e.cameraId);
+    if (cam?.last) {
+      send(pollFrame([{ poll: cam.last, name: cam.name, lastMotion: cam.lastMotion }]));
+    }
   });
   try {
     await untilAborted(sink.signal);
   } finally {
     off();
+    offEvents();
   }
 }
 
@@ -186,4 +204,47 @@ async function runVideo(
   } finally {
     off?.();
   }
+}
+
+type PlaybackChannel = Extract<Channel, { kind: 'playback' }>;
+
+/**
+ * Plays a recorded clip from the camera's SD card: one camera media session for the channel's
+ * life. A refused packet drops the rest of its group (as live video does); the end of the clip or
+ * the camera's refusal is one problem row, after which the channel idles until the viewer leaves.
+ */
+async function runPlayback(
+  deps: DatasourceDeps,
+  ch: PlaybackChannel,
+  signal: AbortSignal,
+  send: (packets: VideoPacket[]) => boolean
+): Promise<void> {
+  const invalid = deps.recordings ? clipProblem(ch.start, ch.end) : 'recordings are not available in this sidecar';
+  if (invalid || !deps.recordings) {
+    send([problemPacket(invalid ?? '')]);
+    await untilAborted(signal);
+    return;
+  }
+  let skipping = true;
+  let over = false;
+  const packager = new ClipPackager(
+    (packets) => {
+      if (over || (skipping && packets[0].kind !== 'init')) {
+        return;
+      }
+      skipping = !send(packets);
+    },
+    (problem) => {
+      if (!over) {
+        over = true;
+        send([problem]);
+      }
+    }
+  );
+  try {
+    await deps.recordings.open(ch.cameraId, { start: ch.start, end: ch.end }, 'playback', packager, signal);
+  } catch (e) {
+    packager.onEnd(e as Error);
+  }
+  await untilAborted(signal);
 }

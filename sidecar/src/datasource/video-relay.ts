@@ -7,7 +7,7 @@
 import { Fmp4Muxer, packageInfo, UnsupportedCodecError, type Packaged } from '../media/fmp4/index.ts';
 import type { AccessUnit, StreamInfo, VideoFeed, VideoFeeds } from '../media/video/types.ts';
 import type { VideoPacketKind, VideoStreamName } from '../../../src/shared/query.ts';
-import { GopArena } from './gop-arena.ts';
+import { GopArena } from '../media/video/gop-arena.ts';
 
 export interface VideoPacket {
   kind: VideoPacketKind;

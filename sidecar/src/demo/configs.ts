@@ -25,6 +25,7 @@ export function simulatedCameraConfig(
     onvifPort: d.onvifPort,
     tlsFingerprint: null,
     disabled: false,
+    ...(d.playbackPort !== null ? { streamPort: d.playbackPort } : {}),
     ...over,
   };
 }

@@ -4,6 +4,7 @@
  * varying models, figures and logins (one on 2026 TPAP firmware), one flapping camera, motion bursts and, when the media extras can
  * run (ffmpeg present), live RTSP pictures and ONVIF events.
  */
+import { EVENT_KINDS } from '../../../src/shared/query.ts';
 import type { CameraConfig } from '../config/types.ts';
 import { logger } from '../log.ts';
 import { startSimulatedFleet, DEFAULT_FLEET_MODELS, type SimulatedFleet } from '../simulator/fleet.ts';
@@ -26,6 +27,8 @@ export interface DemoFleetOptions {
   burstEveryMs?: number;
   /** Mean interval of ordinary random motion per camera (default 90 s). */
   motionMeanMs?: number;
+  /** The cameras answer an ONVIF pull within this long even without events (default: theirs, 10 s). */
+  onvifMaxPullWaitMs?: number;
   /** A simulated H200 hub with two battery children (a C420 and a D230 doorbell that rings now and then; default true). */
   hub?: boolean;
 }
@@ -69,7 +72,16 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
         name: NAMES[i % NAMES.length]! + (i >= NAMES.length ? ` ${Math.floor(i / NAMES.length) + 1}` : ''),
         seed: 1000 + i,
       }),
-      ...(media ? { extras: mediaExtras({ ...(opts.ffmpegPath ? { ffmpegPath: opts.ffmpegPath } : {}) }) } : {}),
+      ...(media
+        ? {
+            extras: mediaExtras({
+              ...(opts.ffmpegPath ? { ffmpegPath: opts.ffmpegPath } : {}),
+              ...(opts.onvifMaxPullWaitMs !== undefined
+                ? { onvifOptions: { maxPullWaitMs: opts.onvifMaxPullWaitMs } }
+                : {}),
+            }),
+          }
+        : {}),
     });
   let sim: SimulatedFleet;
   try {
@@ -131,6 +143,9 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
     timers.push(t);
   }
   const burstEvery = opts.burstEveryMs ?? 240_000;
+  const others = EVENT_KINDS.filter((k) => k !== 'motion' && k !== 'person');
+  let turn = 0;
+  const nextKind = () => others[turn++ % others.length]!;
   if (burstEvery > 0) {
     const t = setInterval(() => {
       const cam = sim.cameras[0];
@@ -141,7 +156,8 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
       for (let k = 0; k < 14; k++) {
         const b = setTimeout(() => {
           timers.splice(timers.indexOf(b), 1);
-          cam.triggerMotion(k % 4 === 3 ? 'person' : 'motion');
+          // Mostly motion and people; one of every other detection kind in turn, so each shows.
+          cam.triggerMotion(k % 4 === 3 ? 'person' : k % 4 === 1 ? nextKind() : 'motion');
         }, k * 3000);
         b.unref();
         timers.push(b);

@@ -19,7 +19,7 @@ import { logger } from '../log.ts';
 import type { PollPoint, StatusChange, Store, StoreHistoryRequest, StoredSeries } from '../store/types.ts';
 import { TapoClient } from '../tapo/client.ts';
 import { TapoError } from '../tapo/errors.ts';
-import type { CameraPoll, ClientStateStore } from '../tapo/types.ts';
+import type { CameraPoll, ClientStateStore, SubRequest, SubResponse } from '../tapo/types.ts';
 import { errorToResult, pollToResult, waitingForPassword } from './map.ts';
 import type {
   CameraCounters,
@@ -39,8 +39,8 @@ import { Recorder } from './record.ts';
 import { newRuntime, snapshot, type Runtime } from './runtime.ts';
 import { DeadlineExceeded, nextDue, pollDeadlineMs, withDeadline } from './schedule.ts';
 import { Semaphore } from './semaphore.ts';
-import { CameraSources } from './sources.ts';
-import { childConfigs, hubAwareProbeFactory, HubLinks, sensorConfigs } from './hub-probe.ts';
+import { CameraSources, type OwnershipConflict } from './sources.ts';
+import { childConfigs, hubAwareProbeFactory, HubLinks, isChildProbe, sensorConfigs } from './hub-probe.ts';
 import type { HubChild, HubSensor } from '../tapo/hub/index.ts';
 
 export interface FleetOptions {
@@ -155,6 +155,31 @@ export class Fleet implements FleetView {
   ): Promise<{ conflicts: string[] }> {
     const source = opts.source ?? 'default';
     this.sources.set(source, configs, opts.priority ?? 0);
+    return this.reconcile(source);
+  }
+
+  /** Who holds which camera between sources of equal priority (see sources.ts), to keep across a restart. */
+  cameraHolders(): Record<string, string> {
+    return this.sources.holders();
+  }
+
+  /** Holders kept from before a restart: call before the sources are applied again. */
+  restoreCameraHolders(holders: Record<string, string>): void {
+    this.sources.restoreHolders(holders);
+  }
+
+  /** After the sources were applied again at start: cameras of holders that did not come back are free. */
+  async settleCameraHolders(): Promise<void> {
+    this.sources.forgetAbsentHolders();
+    await this.reconcile('');
+  }
+
+  /** Cameras a source lists but does not get (another source had them first), and who polls them. */
+  ownershipConflicts(): OwnershipConflict[] {
+    return this.sources.conflicts();
+  }
+
+  private async reconcile(source: string): Promise<{ conflicts: string[] }> {
     const { wanted, conflicts } = this.sources.resolve(source);
     if (conflicts.length > 0) {
       this.log.warn(
@@ -427,6 +452,19 @@ export class Fleet implements FleetView {
     }
     const probe = this.probeFor(rt);
     return probe instanceof TapoClient ? probe : undefined;
+  }
+
+  /**
+   * Requests to a camera behind a hub, relayed by the hub's controlChild through the fleet's own
+   * hub client (its login and lockout rules). Undefined for other cameras. Wakes a sleeping child.
+   */
+  childCaller(id: string): ((requests: SubRequest[]) => Promise<SubResponse[]>) | undefined {
+    const rt = this.cams.get(id);
+    if (!rt || rt.cfg.disabled || rt.cfg.password === null || !rt.cfg.hubChild) {
+      return undefined;
+    }
+    const probe = this.probeFor(rt);
+    return isChildProbe(probe) ? (requests) => probe.callChild(requests) : undefined;
   }
 
   /**

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { CameraConfig } from '../config/types.ts';
 import { TapoError } from '../tapo/errors.ts';
 import { HubClient, ChildUnavailable, type HubChild, type ChildPoll, type HubSensor } from '../tapo/hub/index.ts';
-import type { CameraPoll, PollPart, PartStatus } from '../tapo/types.ts';
+import type { CameraPoll, PollPart, PartStatus, SubRequest, SubResponse } from '../tapo/types.ts';
 import type { CameraProbe, ProbeContext, ProbeFactory } from './probe.ts';
 
 /** Battery children: a full child poll at most this often unless they woke by themselves (HA's default). */
@@ -362,6 +362,15 @@ class ChildProbe implements CameraProbe {
   close(): Promise<void> {
     return this.held.release();
   }
+  /** Requests to the child itself through its hub's controlChild (its recordings searches); wakes it. */
+  callChild(requests: SubRequest[]): Promise<SubResponse[]> {
+    return this.held.link.client.callChild(this.cfg.hubChild!.deviceId, requests);
+  }
+}
+
+/** A probe that relays requests to a camera behind a hub. */
+export function isChildProbe(p: CameraProbe): p is CameraProbe & Pick<ChildProbe, 'callChild'> {
+  return p instanceof ChildProbe;
 }
 
 /** The fleet's poll of one sensor: its readings from the hub's list, and new entries of its trigger log. */

@@ -3,4 +3,5 @@ export { Fleet, type FleetOptions, type FleetHistoryRequest, type PollTrace } fr
 export { tapoProbeFactory, type CameraProbe, type ProbeFactory } from './probe.ts';
 export { onvifMotionSourceFactory } from './onvif-source.ts';
 export { childCameraId } from './hub-probe.ts';
+export type { OwnershipConflict } from './sources.ts';
 export type { MotionSource, MotionSourceFactory } from './motion.ts';

@@ -55,6 +55,7 @@ export function pollToResult(cameraId: string, p: CameraPoll, time: number): Pol
     sdCardStatus: p.sdCard?.status ?? null,
     temperatureC: finite(p.temperatureC),
     batteryPercent: finite(p.deviceInfo.batteryPercent),
+    ...(p.detections ? { detectionsEnabled: p.detections } : {}),
     login: p.login ?? null,
     alias: p.deviceInfo.alias || null,
     linkType: p.connection?.linkType || null,
@@ -99,6 +100,7 @@ export function statusOfError(err: unknown): CameraStatus {
     case 'timeout':
       return 'offline';
     case 'auth_failed':
+    case 'login_paused':
       return 'auth_failed';
     case 'locked_out':
       return 'locked_out';
@@ -113,6 +115,7 @@ const KIND_WORDS: Record<string, string> = {
   tls_mismatch: 'certificate changed',
   auth_failed: 'login refused',
   locked_out: 'logins suspended',
+  login_paused: 'logins paused',
   not_supported: 'not supported',
   protocol: 'unexpected answer',
   unsupported_login: 'unsupported firmware login',
@@ -138,6 +141,7 @@ const REASONS: Partial<Record<string, ProblemReason>> = {
   timeout: 'unreachable',
   auth_failed: 'wrong_password',
   locked_out: 'locked',
+  login_paused: 'logins_paused',
   unsupported_login: 'needs_newer_login',
   tls_mismatch: 'certificate_changed',
 };
@@ -145,7 +149,11 @@ const REASONS: Partial<Record<string, ProblemReason>> = {
 export function errorToResult(cameraId: string, err: unknown, time: number): PollResult {
   const result: PollResult = { cameraId, time, status: statusOfError(err), error: describeError(err), ...EMPTY };
   result.reason = (err instanceof TapoError && REASONS[err.kind]) || 'error';
-  if (err instanceof TapoError && err.kind === 'locked_out' && err.secondsLeft !== undefined) {
+  if (
+    err instanceof TapoError &&
+    (err.kind === 'locked_out' || err.kind === 'login_paused') &&
+    err.secondsLeft !== undefined
+  ) {
     result.until = time + err.secondsLeft * 1000;
   }
   return result;
@@ -164,6 +172,56 @@ export function waitingForPassword(cameraId: string, time: number): PollResult {
   };
 }
 
+/**
+ * The Tapo app's event-type codes (`alarm_type`, `video_type`, `event_type`) that name one of our
+ * kinds; the table as the app's enum has it (tapo-v4-protocol's PROTOCOL.md, mihai-dinculescu/tapo).
+ * 15/16: package delivered/picked up; 17/18: doorbell ring missed/answered; 22: unfamiliar person.
+ */
+const ALARM_CODES: Readonly<Record<number, EventKind>> = {
+  2: 'motion',
+  3: 'tamper',
+  4: 'line_crossing',
+  5: 'intrusion',
+  6: 'person',
+  7: 'baby_cry',
+  8: 'vehicle',
+  9: 'pet',
+  10: 'ring',
+  11: 'bark',
+  12: 'meow',
+  13: 'glass_break',
+  15: 'package',
+  16: 'package',
+  17: 'ring',
+  18: 'ring',
+  22: 'person',
+  33: 'pet',
+};
+
+/**
+ * Words of a last alarm's type. Only "motion" is on record from real cameras: the others follow the
+ * detection's own name (its config module, e.g. `bark_detection`), first match wins.
+ */
+const ALARM_WORDS: ReadonlyArray<[RegExp, EventKind]> = [
+  [/bark/i, 'bark'],
+  [/meow/i, 'meow'],
+  [/baby|cry|bcd/i, 'baby_cry'],
+  [/glass/i, 'glass_break'],
+  [/package|parcel/i, 'package'],
+  [/line.?cross/i, 'line_crossing'],
+  [/intrusion|area/i, 'intrusion'],
+  [/tamper/i, 'tamper'],
+  [/vehicle/i, 'vehicle'],
+  [/pet|animal/i, 'pet'],
+  [/person|people|human|face/i, 'person'],
+  [/ring|doorbell|bell/i, 'ring'],
+];
+
+/** A last alarm's type (words or an app code) as an event kind; anything unknown counts as motion. */
 export function eventKind(type: string): EventKind {
-  return /person|people|human/i.test(type) ? 'person' : /ring|doorbell|bell/i.test(type) ? 'ring' : 'motion';
+  const t = type.trim();
+  if (/^\d{1,3}$/.test(t)) {
+    return ALARM_CODES[Number(t)] ?? 'motion';
+  }
+  return ALARM_WORDS.find(([re]) => re.test(t))?.[1] ?? 'motion';
 }

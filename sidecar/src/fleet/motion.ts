@@ -15,6 +15,12 @@ export interface MotionSourceCallbacks {
 
 export interface MotionSource {
   readonly source: MotionEvent['source'];
+  /**
+   * Whether the source delivers this kind; last-alarm polling reports the kinds it does not (a
+   * camera may push motion and people over ONVIF but a bark only as its last alarm). Without it,
+   * the source delivers every kind.
+   */
+  delivers?(kind: EventKind): boolean;
   stop(): Promise<void>;
 }
 

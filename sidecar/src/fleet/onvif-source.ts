@@ -21,5 +21,5 @@ export const onvifMotionSourceFactory: MotionSourceFactory = (camera, cb) => {
     onState: (s) => cb.state(s === 'subscribed', s),
   });
   client.start();
-  return { source: 'onvif', stop: () => client.stop() };
+  return { source: 'onvif', delivers: (kind) => client.delivers(kind), stop: () => client.stop() };
 };

@@ -53,14 +53,10 @@ export class Recorder {
     const alarm = poll?.lastAlarm;
     if (alarm && Number.isFinite(alarm.time) && (rt.lastAlarmTime === null || alarm.time > rt.lastAlarmTime)) {
       rt.lastAlarmTime = alarm.time;
-      if (!rt.motionActive) {
-        await this.event(rt, {
-          cameraId: r.cameraId,
-          start: alarm.time,
-          end: null,
-          kind: eventKind(alarm.type),
-          source: 'last_alarm',
-        });
+      const kind = eventKind(alarm.type);
+      // A subscription delivers the kinds the camera pushes: a bark or a baby cry still comes as a last alarm.
+      if (!rt.motionActive || !(rt.motion?.delivers?.(kind) ?? true)) {
+        await this.event(rt, { cameraId: r.cameraId, start: alarm.time, end: null, kind, source: 'last_alarm' });
       }
     }
   }

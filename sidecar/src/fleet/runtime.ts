@@ -2,8 +2,9 @@
  * A camera's runtime inside the fleet: its configuration, client, timer, poll in flight, the last
  * poll and counters; and the snapshot of it that the read side (`FleetView`) hands out.
  */
+import { EVENT_KINDS } from '../../../src/shared/query.ts';
 import type { CameraConfig } from '../config/types.ts';
-import type { Capabilities, CameraCounters, CameraSnapshot, PollResult } from '../model.ts';
+import type { Capabilities, CameraCounters, CameraSnapshot, EventKind, PollResult } from '../model.ts';
 import type { MotionSource } from './motion.ts';
 import type { CameraProbe } from './probe.ts';
 
@@ -31,7 +32,7 @@ export interface Runtime {
 
 const zeroCounters = (): CameraCounters => ({
   polls: { online: 0, offline: 0, auth_failed: 0, locked_out: 0, error: 0, unknown: 0, sleeping: 0 },
-  events: { motion: 0, person: 0, ring: 0, button: 0 },
+  events: Object.fromEntries(EVENT_KINDS.map((k) => [k, 0])) as Record<EventKind, number>,
 });
 
 export function newRuntime(cfg: CameraConfig): Runtime {

@@ -40,6 +40,10 @@ export function nextDue(
       wait = Math.max(wait, Number(m[1]) * 1000);
     }
   }
+  if (r.reason === 'logins_paused' && r.until !== undefined) {
+    // The client sends nothing before then anyway.
+    wait = Math.max(wait, r.until - now);
+  }
   return now + wait * (1 + Math.random() * j);
 }
 

@@ -203,6 +203,8 @@ export interface CallResourceResponse {
   code: number;
   headers: Record<string, { values: string[] }>;
   body: Buffer;
+  /** More body after `body`, sent as further messages of the call (Grafana streams them to the client). */
+  stream?: AsyncIterable<Buffer>;
 }
 
 export interface StreamRequest {

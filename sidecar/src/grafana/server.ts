@@ -74,8 +74,26 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   server.addService(svc.Resource, {
     CallResource: (call: grpc.ServerWritableStream<any, any>) => {
       handlers.callResource(call.request).then(
-        (res) => {
-          call.write(res);
+        async (res) => {
+          const { stream, ...head } = res;
+          call.write(head);
+          if (stream) {
+            // A long body (a recorded clip) goes out in pieces; a failure midway ends it short.
+            try {
+              for await (const chunk of stream) {
+                if (call.cancelled) {
+                  break;
+                }
+                call.write({ code: head.code, headers: {}, body: chunk });
+              }
+            } catch (err) {
+              const message = err instanceof Error ? err.message : String(err);
+              log.warn(
+                { rpc: 'CallResource', path: call.request?.path, error: message },
+                'resource stream ended early'
+              );
+            }
+          }
           call.end();
         },
         (err: unknown) => {

@@ -23,7 +23,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { HttpFleetView } from './deps.ts';
 import type { MotionEvent, PollResult } from '../model.ts';
 import { logger } from '../log.ts';
-import { isLoopbackHost, loopbackRequestProblem } from './loopback-guard.ts';
+import { isLoopbackHost } from '../util/loopback.ts';
+import { loopbackRequestProblem } from './loopback-guard.ts';
 import { parseDecimal } from './params.ts';
 import { fleetMetrics, type FleetMetrics } from './prometheus.ts';
 import { seedCamera, seedHistory, seedSummary } from './seed-shapes.ts';
@@ -55,8 +56,6 @@ export class HttpApiConfigError extends Error {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 const BEARER = /^bearer\s+(\S+)\s*$/i;
-
-export { isLoopbackHost };
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

@@ -3,7 +3,6 @@ export {
   createHttpApi,
   startHttpApi,
   HttpApiConfigError,
-  isLoopbackHost,
   type HttpApiOptions,
   type HttpFrameProvider,
   type RunningHttpApi,

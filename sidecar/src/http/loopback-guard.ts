@@ -5,14 +5,7 @@
  * they resolved as Host and the page's site as Origin, so a request must name a loopback host and
  * come from no other site than the API's own.
  */
-
-const LOOPBACK_IP = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
-
-/** Whether a host name or address (brackets allowed) is loopback: localhost, 127.0.0.0/8, ::1. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  return h.toLowerCase() === 'localhost' || LOOPBACK_IP.test(h);
-}
+import { isLoopbackHost } from '../util/loopback.ts';
 
 /** The host name of a Host header or an origin's authority (port and brackets removed), lowercased. */
 function hostName(authority: string): string {

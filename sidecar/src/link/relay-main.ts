@@ -7,6 +7,7 @@
 import { fstatSync } from 'node:fs';
 import { checkPluginEnv, printHandshake } from '../grafana/handshake.ts';
 import { createLogger } from '../log.ts';
+import { nodeVersionProblem } from '../node-version.ts';
 import { linkKey, LinkSecretError } from './secret.ts';
 import { relaySecret, startRelay } from './relay.ts';
 
@@ -21,6 +22,10 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
+  const tooOld = nodeVersionProblem('the Tapo relay');
+  if (tooOld) {
+    fail(tooOld);
+  }
   const problem = checkPluginEnv(process.env);
   if (problem) {
     fail(problem);

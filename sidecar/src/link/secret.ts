@@ -7,7 +7,7 @@
  */
 import { hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isLoopbackHost } from '../http/index.ts';
+import { isLoopbackHost } from '../util/loopback.ts';
 
 export const PSK_IDENTITY = 'camwatch-tapo-grpc/1';
 export const PSK_CIPHERS = 'ECDHE-PSK-CHACHA20-POLY1305';

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { MediaError, type MediaErrorKind } from './types.ts';
 import { scrubSecrets } from '../util/scrub.ts';
+import { ffmpegEnv } from './child-env.ts';
 
 export interface OutputPlan {
   width: number;
@@ -38,8 +39,10 @@ export function buildFfmpegArgs(
   // One thread each for decoding, filtering and encoding: small pictures at a few fps do not
   // gain from threads, and every extra thread brings its own frame buffers.
   const threads = String(opts.threads ?? 1);
+  // round=up: the first picture leaves as soon as it is decoded, not once the next ones show
+  // that it is the nearest to its slot (half a slot later).
   const chains = outputs.map(
-    (o, i) => `fps=${fmtFps(o.fps)},scale=${o.width}:-2:flags=bilinear,format=yuvj420p[o${i}]`
+    (o, i) => `fps=${fmtFps(o.fps)}:round=up,scale=${o.width}:-2:flags=bilinear,format=yuvj420p[o${i}]`
   );
   const graph =
     outputs.length === 1
@@ -52,16 +55,15 @@ export function buildFfmpegArgs(
     '-nostdin',
     '-loglevel',
     'error',
-    // Start fast and do not buffer: these are live pictures.
-    '-fflags',
-    'nobuffer',
     '-flags',
     'low_delay',
-    '-probesize',
-    '32768',
-    '-analyzeduration',
-    '0',
-    ...(opts.input === 'hevc' ? ['-use_wallclock_as_timestamps', '1'] : []),
+    // FLV names the codec and carries its parameter sets, so the first picture (a keyframe: the
+    // writer starts there) is all the probing needs, and the probed packets are decoded, not
+    // dropped (as -fflags nobuffer would, leaving the decoder to wait a whole group for the next
+    // keyframe). Raw H.265 has to be probed until its parameter sets and a picture have passed.
+    ...(opts.input === 'hevc'
+      ? ['-fflags', 'nobuffer', '-probesize', '32768', '-analyzeduration', '0', '-use_wallclock_as_timestamps', '1']
+      : ['-probesize', '32', '-analyzeduration', '0']),
     '-threads',
     threads,
     ...(opts.keyframesOnly ? ['-skip_frame', 'nokey'] : []),
@@ -128,6 +130,7 @@ const KIND_WORDS: Record<MediaErrorKind, string> = {
   stream_busy:
     'the camera already serves its maximum of streams (an NVR may hold one; consider a restream override URL)',
   not_found: 'the camera has no such stream',
+  no_card: "the camera's SD card is missing or unreadable",
   asleep: 'the hub could not wake the child camera',
   unreachable: 'the camera cannot be reached',
   stream_ended: 'the camera ended the stream',
@@ -167,7 +170,7 @@ export function checkFfmpeg(path = 'ffmpeg', timeoutMs = 5000): Promise<FfmpegCh
     };
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(path, ['-hide_banner', '-version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      child = spawn(path, ['-hide_banner', '-version'], { stdio: ['ignore', 'pipe', 'ignore'], env: ffmpegEnv() });
     } catch (err) {
       resolve({
         ok: false,

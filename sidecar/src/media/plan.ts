@@ -1,7 +1,8 @@
 /**
  * Planning a camera's ffmpeg: which output widths at which rates serve its subscribers, whether
- * the running process covers a new plan or wastes work, and whether keyframes alone are enough
- * (pictures at or below the keyframe rate need no other frame decoded).
+ * the running process covers a new plan or wastes work, whether it can be retimed to it instead,
+ * and whether keyframes alone are enough (pictures at or below the keyframe rate need no other
+ * frame decoded).
  */
 import { LIVE_DEFAULT_FPS, LIVE_DEFAULT_WIDTH, LIVE_MAX_FPS, LIVE_MAX_WIDTH } from '../../../src/shared/query.ts';
 import type { OutputPlan } from './ffmpeg.ts';
@@ -71,4 +72,33 @@ export function wasteful(running: Plan, desired: Plan): boolean {
     return true;
   }
   return running.outputs.some((r) => !desired.outputs.some((d) => d.width === r.width && d.fps >= r.fps));
+}
+
+/** The furthest a running process is retimed from its own rates (its stdin clock runs this much faster at most). */
+export const MAX_RETIME = 16;
+
+/**
+ * The clock scale that turns the running process's rates into the desired ones, or null when
+ * no single scale does: other widths, other decoding (keyframes only or not), rates in another
+ * proportion, or further than MAX_RETIME. ffmpeg's rate filters pick pictures by their time
+ * stamps, and its stdin's clock is ours, so pictures stamped `scale` times further apart come out
+ * `scale` times as often: a rate change needs no new ffmpeg.
+ */
+export function retime(running: Plan, desired: Plan): number | null {
+  if (running.keyframesOnly !== desired.keyframesOnly || running.outputs.length !== desired.outputs.length) {
+    return null;
+  }
+  let scale: number | null = null;
+  for (const d of desired.outputs) {
+    const r = running.outputs.find((o) => o.width === d.width);
+    if (!r) {
+      return null;
+    }
+    const s = d.fps / r.fps;
+    if (scale !== null && Math.abs(s - scale) > scale * 1e-9) {
+      return null;
+    }
+    scale = s;
+  }
+  return scale !== null && scale <= MAX_RETIME && scale >= 1 / MAX_RETIME ? scale : null;
 }

@@ -21,7 +21,17 @@ export interface StdinWriterHooks {
   onKeyframe?(atMs: number): void;
   onInfo?(info: StreamInfo): void;
   onError?(err: Error): void;
+  /**
+   * How much faster than the camera's the FLV clock runs from now on (default 1): ffmpeg's rate
+   * filters then pass that many times more pictures per second (see plan.ts `retime`).
+   */
+  clockScale?(): number;
+  /** The FLV clock neared its 32-bit end (a long retimed run): a new ffmpeg starts it over. */
+  onClockSpent?(): void;
 }
+
+/** FLV stamps are 32-bit milliseconds; past this the writer asks for a fresh ffmpeg (~2 days' margin). */
+const FLV_CLOCK_LIMIT = 2 ** 32 - 2 * 86_400_000;
 
 /** The ffmpeg input format for a codec, as `buildFfmpegArgs` needs it. */
 export function inputFormat(codec: VideoCodec): 'flv' | 'hevc' {
@@ -38,9 +48,12 @@ export function stdinWriter(
   let waitKey = true;
   let headerSent = false;
   let configSent: StreamInfo | undefined;
-  // Stream time in ms, kept increasing across the feed's reconnects (each restarts its clock).
-  let offset = 0;
+  // The FLV clock in ms: the camera's, scaled by clockScale(), kept increasing across the feed's
+  // reconnects (each restarts the camera's clock).
+  let clock = 0;
+  let prevStream: number | null = null;
   let last = -1;
+  let spent = false;
   let gopBytes = 0;
   let lastGopBytes = 0;
   const write = (b: Buffer) => child.stdin!.write(b);
@@ -64,7 +77,9 @@ export function stdinWriter(
       if ((keyframesOnly || waitKey) && !au.keyframe) {
         return;
       }
-      if (stdin.writableLength > Math.max(MIN_BACKLOG, lastGopBytes * 1.5)) {
+      // The group so far counts too: a subscriber who joins an open stream is handed its current
+      // group at once, which must reach ffmpeg whole.
+      if (stdin.writableLength > Math.max(MIN_BACKLOG, Math.max(lastGopBytes, gopBytes) * 1.5)) {
         waitKey = true;
         return;
       }
@@ -73,12 +88,23 @@ export function stdinWriter(
         write(annexB(au, info));
         return;
       }
-      let t = au.time90k / 90 + offset;
-      if (t <= last) {
-        offset += last + 1 - t;
-        t = last + 1;
+      const stream = au.time90k / 90;
+      if (prevStream === null) {
+        clock = stream;
+      } else {
+        const d = stream - prevStream;
+        clock += d > 0 ? d * (hooks.clockScale?.() ?? 1) : 0;
       }
+      prevStream = stream;
+      if (clock <= last) {
+        clock = last + 1;
+      }
+      const t = clock;
       last = t;
+      if (t > FLV_CLOCK_LIMIT && !spent) {
+        spent = true;
+        hooks.onClockSpent?.();
+      }
       if (!headerSent) {
         headerSent = true;
         write(flvHeader());

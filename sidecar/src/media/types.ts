@@ -29,6 +29,8 @@ export type MediaErrorKind =
   | 'auth_failed'
   /** The camera already serves its maximum of streams (RTSP 453). */
   | 'stream_busy'
+  /** The camera's SD card is missing or unreadable (its recordings cannot be played). */
+  | 'no_card'
   /** The stream path does not exist (RTSP 404). */
   | 'not_found'
   /** A hub's child camera could not be woken for the stream (asleep, out of range, no battery). */

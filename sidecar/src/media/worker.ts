@@ -4,19 +4,21 @@
  * requested width. It starts with the first subscriber, stops `idleMs` after the last one leaves,
  * and restarts with exponential backoff when ffmpeg or the feed fails (or stalls). A subscriber
  * that needs more than ffmpeg produces restarts it at once; when needs shrink, ffmpeg is restarted
- * smaller only after `downgradeMs`, so viewers coming and going do not cause gaps. Pictures at or
- * below the keyframe rate are decoded from keyframes alone.
+ * smaller only after `downgradeMs`, so viewers coming and going do not cause gaps. A new rate for
+ * the same widths needs no new ffmpeg: its stdin clock is retimed (plan.ts `retime`). Pictures at
+ * or below the keyframe rate are decoded from keyframes alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { logger } from '../log.ts';
+import { ffmpegEnv } from './child-env.ts';
 import { buildFfmpegArgs, classifyFfmpegFailure, ffmpegError, outputFd, type OutputPlan } from './ffmpeg.ts';
 import { inputFormat, stdinWriter } from './stdin-writer.ts';
 import { fanOut, type FanOutCounters, type Sub } from './fanout.ts';
 import { JpegSplitter, type JpegImage } from './jpeg.ts';
-import { computePlan, covers, wasteful, type Plan } from './plan.ts';
+import { computePlan, covers, retime, wasteful, type Plan } from './plan.ts';
 import type { CameraMediaStats, CameraState, ResolvedPipelineOptions, TimedPicture } from './pipeline-types.ts';
 import { MediaError, type CameraSource } from './types.ts';
 import type { VideoFeed } from './video/types.ts';
@@ -26,6 +28,10 @@ const log = logger.child({ module: 'media' });
 interface Running {
   child: ChildProcess;
   plan: Plan;
+  /** Its outputs run this many times their planned rate (the stdin clock's scale; 1 as started). */
+  scale: number;
+  /** H.264 on FLV, whose clock is ours: the process can be retimed (not raw H.265). */
+  retimable: boolean;
   /** Why the feed ended this run (the camera, not ffmpeg). */
   feedError: MediaError | null;
   unfeed: () => void;
@@ -36,6 +42,11 @@ interface Running {
   firstFrameAt: number | null;
   exited: Promise<void>;
   stallTimer: NodeJS.Timeout | null;
+}
+
+/** What the running process produces: its plan at the rates its clock scale gives. */
+function effective(run: Running): Plan {
+  return { ...run.plan, outputs: run.plan.outputs.map((o) => ({ width: o.width, fps: o.fps * run.scale })) };
 }
 
 export class CameraWorker {
@@ -118,15 +129,22 @@ export class CameraWorker {
       this.start();
       return;
     }
-    if (!covers(this.proc.plan, plan)) {
+    const scale = this.proc.retimable ? retime(this.proc.plan, plan) : null;
+    if (scale !== null) {
+      // Same widths, same decoding: the rates follow at once, faster or slower, without a restart.
+      this.proc.scale = scale;
+      this.clearTimer('downgradeTimer');
+      return;
+    }
+    if (!covers(effective(this.proc), plan)) {
       void this.restartNow();
       return;
     }
-    if (wasteful(this.proc.plan, plan)) {
+    if (wasteful(effective(this.proc), plan)) {
       if (!this.downgradeTimer) {
         this.downgradeTimer = setTimeout(() => {
           this.downgradeTimer = null;
-          if (this.proc && this.subs.size > 0 && wasteful(this.proc.plan, this.computePlan())) {
+          if (this.proc && this.subs.size > 0 && wasteful(effective(this.proc), this.computePlan())) {
             void this.restartNow();
           }
         }, this.opts.downgradeMs);
@@ -184,7 +202,7 @@ export class CameraWorker {
     }
     let child: ChildProcess;
     try {
-      child = spawn(this.opts.ffmpegPath, args, { stdio });
+      child = spawn(this.opts.ffmpegPath, args, { stdio, env: ffmpegEnv() });
     } catch (err) {
       // e.g. an empty or invalid path: spawn throws instead of emitting 'error'.
       this.fail(
@@ -200,6 +218,8 @@ export class CameraWorker {
     const run: Running = {
       child,
       plan,
+      scale: 1,
+      retimable: codec === 'h264',
       feedError: null,
       unfeed: () => undefined,
       stderr: '',
@@ -219,6 +239,12 @@ export class CameraWorker {
     child.stdin?.on('error', () => undefined); // EPIPE when ffmpeg dies first: its exit says why
     run.unfeed = feed.subscribe(
       stdinWriter(child, codec, plan.keyframesOnly, {
+        clockScale: () => run.scale,
+        onClockSpent: () => {
+          if (this.proc === run) {
+            void this.restartNow();
+          }
+        },
         onKeyframe: (at) => this.sawKeyframe(at),
         onInfo: (info) => {
           // Started before the stream said its codec (H.265 cameras): start again with the right one.
@@ -236,7 +262,9 @@ export class CameraWorker {
     );
     plan.outputs.forEach((out, i) => {
       const stream = child.stdio[outputFd(i)] as Readable | null;
-      const splitter = new JpegSplitter((img) => this.onImage(run, out, img));
+      const splitter = new JpegSplitter((img) =>
+        this.onImage(run, { width: out.width, fps: out.fps * run.scale }, img)
+      );
       stream?.on('data', (chunk: Buffer) => splitter.push(chunk));
       stream?.on('error', () => undefined);
     });
@@ -497,7 +525,7 @@ export class CameraWorker {
       state: this.state,
       subscribers: this.subs.size,
       pid: this.proc?.child.pid ?? null,
-      outputs: this.proc ? this.proc.plan.outputs.map((o) => ({ ...o })) : [],
+      outputs: this.proc ? effective(this.proc).outputs : [],
       keyframesOnly: this.proc?.plan.keyframesOnly ?? false,
       framesIn: this.framesIn,
       framesOut: this.counters.framesOut,

@@ -28,6 +28,8 @@ import { readLimitedBody } from './body.ts';
 import { certificate, type CertPair } from './certs.ts';
 import { PROFILES, type ModelId, type ModelProfile } from './profiles.ts';
 import { DeviceState, type MethodAnswer } from './device.ts';
+import { SIM_LAST_ALARM_TYPES } from './detections.ts';
+import type { EventKind } from '../../../src/shared/query.ts';
 import { Prng, hashString } from './prng.ts';
 import { TpapDevice, type TpapChannel, type TpapDeviceOptions } from './tpap/tpap-device.ts';
 import { TPAP_FIRMWARE, tpapProfile, type TpapFirmwareId } from './tpap/firmware.ts';
@@ -54,7 +56,7 @@ export interface CameraFaults {
 }
 
 export interface MotionEventInfo {
-  kind: 'motion' | 'person';
+  kind: EventKind;
   /** Epoch ms. */
   start: number;
   /** Epoch ms; null while the event is ongoing. */
@@ -88,6 +90,12 @@ export interface SimulatedCameraOptions {
   maxFailedLogins?: number;
   /** Suspension length in seconds (default 1800). */
   lockoutSeconds?: number;
+  /**
+   * TPAP: a wrong credential is answered with the app's login error model,
+   * `error_info {failedAttempts, remainAttempts}` (fact sheet §4.2, §10: possible, not seen live),
+   * instead of a bare -40401. Secure logins always carry V3's `time`/`max_time` counters.
+   */
+  attemptsInTpapFailures?: boolean;
   /** Sessions expire this long after login (default: never). */
   tokenTtlMs?: number;
   /** Random motion bursts with this mean interval. */
@@ -275,7 +283,7 @@ export class SimulatedCamera {
             {
               mac: () => this.device.mac,
               credentialAttempt: () => this.stats.credentialAttempts++,
-              failed: () => this.failedAttempt(),
+              failed: () => this.failedAttempt() ?? this.tpapFailure(),
               succeeded: (channel) => {
                 this.failedLogins = 0;
                 const stok = this.newSession({ flow: 'tpap', channel, nextSeq: channel.nextSeq });
@@ -351,10 +359,10 @@ export class SimulatedCamera {
     this.failedLogins = 0;
   }
 
-  /** Start a motion/person event now; it ends after motionDurationMs. */
-  triggerMotion(kind: 'motion' | 'person' = 'motion'): MotionEventInfo {
+  /** Start an event of any detection kind now (ONVIF where it has a topic, and the last alarm); it ends after motionDurationMs. */
+  triggerMotion(kind: EventKind = 'motion'): MotionEventInfo {
     const start = Date.now();
-    this.device.lastAlarm = { time: start, type: kind };
+    this.device.lastAlarm = { time: start, type: SIM_LAST_ALARM_TYPES[kind] };
     const ev: MotionEventInfo = { kind, start, end: null };
     this.events.emit('motion', ev);
     this.later(this.opts.motionDurationMs ?? 5000, () =>
@@ -371,6 +379,8 @@ export class SimulatedCamera {
             return;
           }
           if (this.device.motionDetection && !this.device.privacyMode) {
+            // Motion and people only: clients of the standalone simulator (the conformance
+            // harness) count on those two; other kinds come from triggerMotion(kind) and the demo.
             this.triggerMotion(this.device.personDetection && this.prng.next() < 0.3 ? 'person' : 'motion');
           }
           schedule();
@@ -652,6 +662,18 @@ export class SimulatedCamera {
     return null;
   }
 
+  /** A TPAP wrong-credential answer with the attempts left, when the option asks for one (else the bare -40401). */
+  private tpapFailure(): unknown {
+    if (!this.opts.attemptsInTpapFailures) {
+      return null;
+    }
+    const max = this.opts.maxFailedLogins ?? 5;
+    return {
+      error_code: -40401,
+      error_info: { failedAttempts: this.failedLogins, lockedMinute: 0, remainAttempts: max - this.failedLogins },
+    };
+  }
+
   /** Emit 'unlocked' once the suspension has really passed (timers may fire a little early). */
   private scheduleUnlockEvent(): void {
     this.later(Math.max(1, this.lockedUntil - Date.now()), () => {
@@ -720,9 +742,18 @@ export class SimulatedCamera {
         this.challenges.delete(this.challenges.keys().next().value!);
       }
       this.challenges.set(cnonce, nonce);
+      // V3 firmware's nonce reply counts the attempts left (time of max_time, fact sheet §10).
+      const max = this.opts.maxFailedLogins ?? 5;
       return {
         error_code: -40413,
-        result: { data: this.challengeData({ nonce, device_confirm: deviceConfirm(cnonce, H, nonce) }) },
+        result: {
+          data: this.challengeData({
+            nonce,
+            device_confirm: deviceConfirm(cnonce, H, nonce),
+            time: max - this.failedLogins,
+            max_time: max,
+          }),
+        },
       };
     }
     this.stats.credentialAttempts++;

@@ -3,11 +3,13 @@
  * Prints one JSON line per camera on stdout (address, ports, credentials, model, login flow),
  * then runs until SIGINT/SIGTERM.
  */
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { startSimulatedFleet, type FleetExtrasFactory } from './fleet.ts';
+import { startSimulatedFleet, type FleetExtrasFactory, type SimulatedFleet } from './fleet.ts';
+import type { SimRtspFaults, SimRtspServer } from './rtsp.ts';
 import { MODEL_IDS, type ModelId } from './profiles.ts';
 import { TPAP_FIRMWARE_IDS, type TpapFirmwareId } from './tpap/firmware.ts';
-import type { SimLoginFlow } from './camera.ts';
+import type { CameraFaults, SimLoginFlow } from './camera.ts';
 import type { HashAlgo } from '../tapo/crypto.ts';
 import { SimulatedHub } from './hub/hub.ts';
 import type { ChildModel } from './hub/child.ts';
@@ -61,7 +63,9 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
       media: { type: 'boolean', default: false },
       'discovery-port': { type: 'string' },
       hub: { type: 'boolean', default: false },
+      control: { type: 'boolean', default: false },
       'hub-children': { type: 'string' },
+      'sd-cards': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -71,7 +75,9 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
   --flows tpap: 2026 firmware (login v4, SPAKE2+); --models also takes TPAP builds: ${TPAP_FIRMWARE_IDS.join(', ')}
   --hub: start one simulated H200 hub (C420, C425, D230 behind it; --hub-children C420,D230,... to choose) and print it (with its port-8800 streamPort) and its children
   --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)
+  --sd-cards normal,none,broken,full,held: each camera's SD card, cycled (held: the Tapo app holds its media session)
   --discovery-port: answer TP-Link discovery (UDP) for every camera on this port of --host (0: a free one; real cameras use 20002)
+  --control: read fault switches on stdin, one JSON line each: {"camera": <index>, "faults": {"offline": true, ...}, "rtsp": {"freeze": true, "offline": true}, "motion": "motion"|"person"}, or with --hub {"child": <index>, "sleep": true|false}; answers {"control": <line number>, "ok": true|false, "error"?} on stdout
 `
     );
     return;
@@ -84,6 +90,7 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
   const lockout = int(values['lockout-seconds'], '--lockout-seconds', 1, 86_400);
   const maxFailed = int(values['max-failed-logins'], '--max-failed-logins', 1, 100);
   const discoveryPort = int(values['discovery-port'], '--discovery-port', 0, 65535);
+  const cards = list(values['sd-cards'], ['normal', 'none', 'broken', 'full', 'held'] as const, 'SD card state');
   // Media extras load only on request: they need ffmpeg and are not wanted by the API-only users.
   const factory = extras ?? (values.media ? (await import('./media-extras.ts')).simulatedMediaExtras : undefined);
   const fleet = await startSimulatedFleet({
@@ -104,6 +111,13 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
     ...(factory ? { extras: factory } : {}),
     ...(discoveryPort !== undefined ? { discoveryPort } : {}),
   });
+  if (cards?.length) {
+    fleet.cameras.forEach((cam, i) => {
+      const want = cards[i % cards.length];
+      cam.device.card.heldByApp = want === 'held';
+      cam.device.card.state = want === 'held' ? 'normal' : want;
+    });
+  }
   for (const d of fleet.describe()) {
     process.stdout.write(JSON.stringify(d) + '\n');
   }
@@ -111,11 +125,67 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
     // stderr: stdout carries exactly one line per camera for the scripts that read it.
     process.stderr.write(`simulator: discovery answers on udp ${fleet.discovery.host}:${fleet.discovery.port}\n`);
   }
+  if (values.control) {
+    readControl(fleet);
+  }
   const stop = () => {
     void fleet.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+interface ControlLine {
+  camera?: unknown;
+  faults?: CameraFaults;
+  rtsp?: SimRtspFaults;
+  /** Trigger a motion or person event now (ONVIF and the last-alarm answer see it). */
+  motion?: 'motion' | 'person';
+}
+
+type Answer = (ok: boolean, error?: string) => void;
+
+/** One JSON line per switch on stdin (--control), each answered on stdout with its line number. */
+function controlLines(apply: (msg: unknown, answer: Answer) => void): void {
+  let n = 0;
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const at = ++n;
+    const answer: Answer = (ok, error) =>
+      void process.stdout.write(JSON.stringify({ control: at, ok, ...(error ? { error } : {}) }) + '\n');
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      return answer(false, 'not JSON');
+    }
+    apply(msg, answer);
+  });
+}
+
+/** Fault switches from stdin (--control), for tests that run the simulator as a process. */
+function readControl(fleet: SimulatedFleet): void {
+  controlLines((raw, answer) => {
+    const msg = raw as ControlLine;
+    const i = msg.camera;
+    const cam = typeof i === 'number' && Number.isInteger(i) ? fleet.cameras[i] : undefined;
+    if (!cam) {
+      return answer(false, `no camera ${JSON.stringify(i)} (0..${fleet.cameras.length - 1})`);
+    }
+    const rtsp = (fleet.extras[i as number] as { rtsp?: SimRtspServer | null } | null)?.rtsp;
+    if (msg.rtsp && !rtsp) {
+      return answer(false, 'this camera serves no RTSP (start with --media)');
+    }
+    if (msg.faults) {
+      cam.setFault(msg.faults);
+    }
+    if (msg.rtsp) {
+      rtsp!.setFaults(msg.rtsp);
+    }
+    if (msg.motion === 'motion' || msg.motion === 'person') {
+      cam.triggerMotion(msg.motion);
+    }
+    answer(true);
+  });
 }
 
 async function runHub(values: {
@@ -126,6 +196,7 @@ async function runHub(values: {
   'hub-children'?: string;
   'lockout-seconds'?: string;
   'max-failed-logins'?: string;
+  control?: boolean;
 }): Promise<void> {
   const flow = list<SimLoginFlow>(values.flows, ['secure', 'legacy', 'tpap'], 'flow')?.[0];
   const models = list<ChildModel>(values['hub-children'], ['C420', 'C425', 'D230'], 'child model');
@@ -144,6 +215,26 @@ async function runHub(values: {
   });
   for (const d of hub.describe()) {
     process.stdout.write(JSON.stringify(d) + '\n');
+  }
+  if (values.control) {
+    controlLines((msg, answer) => {
+      const i = (msg as { child?: unknown }).child;
+      const child = typeof i === 'number' && Number.isInteger(i) ? hub.children[i] : undefined;
+      const sleep = (msg as { sleep?: unknown }).sleep;
+      if (!child || typeof sleep !== 'boolean') {
+        return answer(false, `expected {"child": 0..${hub.children.length - 1}, "sleep": true|false}`);
+      }
+      // Asleep and staying so: polls find it in power save, its live view ends and is refused.
+      child.faults.wontWake = sleep;
+      hub.streamServer?.setAsleep(child.deviceId, sleep);
+      if (sleep) {
+        child.sleep();
+        hub.streamServer?.dropStreams();
+      } else {
+        child.wake();
+      }
+      answer(true);
+    });
   }
   const stop = () => {
     void hub.close().then(() => process.exit(0));

@@ -3,8 +3,11 @@
  * plausibly over time per model; methods a model lacks answer -40210 like real firmware.
  */
 import { createHash } from 'node:crypto';
-import { componentsOf, type ModelProfile } from './profiles.ts';
+import { componentsOf, type ModelId, type ModelProfile } from './profiles.ts';
+import type { EventKind } from '../../../src/shared/query.ts';
+import { SIM_DETECTIONS, detectionConfigAnswer } from './detections.ts';
 import { Prng } from './prng.ts';
+import { SimulatedSdCard } from './sdcard.ts';
 
 type Json = Record<string, unknown>;
 export interface MethodAnswer {
@@ -34,6 +37,8 @@ function localTime(d: Date): string {
 }
 
 const REGION = 'EU';
+/** The camera's zone (its recording days are named in it). */
+const TIME_ZONE = { timezone: 'UTC+01:00', timing_mode: 'ntp', zone_id: 'Europe/Berlin' };
 
 /** 32 uppercase hex digits derived from `label` (stable ids such as hw_id and oem_id). */
 function hex32(label: string): string {
@@ -52,6 +57,8 @@ export class DeviceState {
   readonly recordingSince = Date.now() - 3 * 86_400_000;
   motionDetection = true;
   personDetection = true;
+  /** The model's smart detections (beyond motion and person), each on or off. */
+  readonly detections: Map<EventKind, boolean>;
   privacyMode = false;
   led = true;
   /** The LED's mode word when it is neither on nor off (a D130 answers 'auto'); cleared by a set. */
@@ -67,6 +74,8 @@ export class DeviceState {
   private rssi = -58;
   private sdUsed: number;
   private readonly prng: Prng;
+  /** What the card recorded, and the playback searches that read it. */
+  readonly card: SimulatedSdCard;
   /** Called when the camera reboots (sessions die). */
   onReboot: () => void = () => {};
 
@@ -87,6 +96,13 @@ export class DeviceState {
     const led = profile.facts?.led;
     this.led = led !== 'off';
     this.ledWord = led === 'on' || led === 'off' ? null : (led ?? null);
+    // All on, but tampering, which cameras ship with off (C210 reference answer).
+    this.detections = new Map(
+      (SIM_DETECTIONS[profile.model as ModelId] ?? [])
+        .filter((k) => k !== 'motion' && k !== 'person')
+        .map((k) => [k, k !== 'tamper'])
+    );
+    this.card = new SimulatedSdCard({ present: profile.sdCardBytes > 0, zone: TIME_ZONE.zone_id, seed });
   }
 
   /** Answer one method. */
@@ -94,7 +110,15 @@ export class DeviceState {
     if (this.profile.unsupported.includes(method)) {
       return { error_code: -40210 };
     }
+    const detection = detectionConfigAnswer(method, this.detections);
+    if (detection !== undefined) {
+      return detection === null ? { error_code: -40210 } : ok(detection);
+    }
     const p = isObj(params) ? params : {};
+    const recorded = this.card.call(method, p);
+    if (recorded) {
+      return recorded;
+    }
     const h = HANDLERS[method];
     if (!h) {
       return { error_code: -40210 };
@@ -196,12 +220,13 @@ function recordedCard(d: DeviceState, f: NonNullable<ModelProfile['facts']>): Js
  * and line-crossing partitions, all as strings. Without a card every figure is "0B"/"0".
  */
 function sdCardInfo(d: DeviceState): Json {
-  if (d.profile.facts) {
+  // A recorded device answers as recorded while its card is as recorded (a test may pull or fill it).
+  if (d.profile.facts && d.card.state === (d.profile.facts.card ? 'normal' : 'none')) {
     return recordedCard(d, d.profile.facts);
   }
-  const total = d.profile.sdCardBytes;
+  const total = d.card.state === 'none' ? 0 : d.profile.sdCardBytes;
   const present = total > 0;
-  const used = present ? d.nextSdUsed() : 0;
+  const used = !present ? 0 : d.card.state === 'full' ? total : d.nextSdUsed();
   // Firmware splits the card: most for video, small shares for pictures and message-push clips.
   const videoTotal = Math.floor(total * 0.9);
   const pictureTotal = Math.floor(total * 0.05);
@@ -224,7 +249,7 @@ function sdCardInfo(d: DeviceState): Json {
     record_free_duration: present ? String(Math.floor(videoFree / bytesPerSecond)) : '0',
     record_start_time: present ? String(Math.floor(d.recordingSince / 1000)) : '0',
     rw_attr: present ? 'rw' : 'r',
-    status: present ? 'normal' : 'offline',
+    status: !present ? 'offline' : d.card.state === 'broken' ? 'abnormal' : 'normal',
     ...sizes('total', total),
     type: 'local',
     ...sizes('video_free', videoFree),
@@ -388,7 +413,7 @@ const HANDLERS: Record<string, (d: DeviceState, p: Json) => MethodAnswer> = {
       system: { clock_status: { seconds_from_1970: Math.floor(now.getTime() / 1000), local_time: localTime(now) } },
     });
   },
-  getTimezone: () => ok({ system: { basic: { timezone: 'UTC+01:00', timing_mode: 'ntp', zone_id: 'Europe/Berlin' } } }),
+  getTimezone: () => ok({ system: { basic: { ...TIME_ZONE } } }),
   getPresetConfig: (d) =>
     ok({
       preset: {

@@ -11,6 +11,8 @@ import { DiscoveryResponder } from './discovery.ts';
 export interface FleetExtras {
   onvifPort?: number;
   rtspPort?: number;
+  /** The SD card's port-8800 media server (playback and download). */
+  playbackPort?: number;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,8 @@ export interface CameraDescription {
   fingerprint: string;
   onvifPort: number | null;
   rtspPort: number | null;
+  /** The SD card's port-8800 media server, when the extras started one. */
+  playbackPort: number | null;
 }
 
 export interface SimulatedFleet {
@@ -142,6 +146,7 @@ export async function startSimulatedFleet(opts: SimulatedFleetOptions): Promise<
         fingerprint: c.fingerprint,
         onvifPort: extras[i]?.onvifPort ?? null,
         rtspPort: extras[i]?.rtspPort ?? null,
+        playbackPort: extras[i]?.playbackPort ?? null,
       })),
     close: closeAll,
   };

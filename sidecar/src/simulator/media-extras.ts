@@ -4,16 +4,22 @@
  * motion events. Models without RTSP/ONVIF (battery cameras) get neither, as on real hardware.
  *
  * Ports: free ones, or with a fleet base port P, camera i gets RTSP P+1000+i, ONVIF P+2000+i and
- * its subscription port P+3000+i.
+ * its subscription port P+3000+i, and cameras with a card slot their SD card's port-8800 playback P+4000+i.
  */
 import type { FleetExtras, FleetExtrasContext, FleetExtrasFactory } from './fleet.ts';
 import type { SimulatedCamera } from './camera.ts';
 import { startSimRtspServer, type SimRtspOptions, type SimRtspServer } from './rtsp.ts';
 import { startSimOnvifServer, type SimOnvifOptions, type SimOnvifServer } from './onvif.ts';
+import { SIM_DETECTIONS } from './detections.ts';
+import type { ModelId } from './profiles.ts';
+import { startPlaybackServer, type PlaybackServer, type PlaybackServerOptions } from './playback8800.ts';
 
 export interface MediaExtrasOptions {
   rtsp?: boolean;
   onvif?: boolean;
+  /** The SD card's port-8800 playback/download server (cameras with a card slot). */
+  playback?: boolean;
+  playbackOptions?: Partial<Pick<PlaybackServerOptions, 'spec' | 'playbackSpeed' | 'downloadSpeed'>>;
   ffmpegPath?: string;
   streams?: SimRtspOptions['streams'];
   onvifOptions?: Partial<
@@ -24,6 +30,7 @@ export interface MediaExtrasOptions {
 export interface MediaExtras extends FleetExtras {
   rtsp: SimRtspServer | null;
   onvif: SimOnvifServer | null;
+  playback: PlaybackServer | null;
 }
 
 function derivedPort(ctx: FleetExtrasContext, offset: number): number {
@@ -41,6 +48,7 @@ export function mediaExtras(options: MediaExtrasOptions = {}): FleetExtrasFactor
   return async (cam: SimulatedCamera, ctx: FleetExtrasContext): Promise<MediaExtras> => {
     let rtsp: SimRtspServer | null = null;
     let onvif: SimOnvifServer | null = null;
+    let playback: PlaybackServer | null = null;
     try {
       if (options.rtsp !== false && cam.profile.rtsp) {
         rtsp = await startSimRtspServer({
@@ -65,20 +73,35 @@ export function mediaExtras(options: MediaExtrasOptions = {}): FleetExtrasFactor
           eventPort: derivedPort(ctx, 3000),
           model: cam.model,
           firmware: cam.profile.firmware,
+          kinds: SIM_DETECTIONS[cam.profile.model as ModelId] ?? ['motion', 'person'],
           ...(options.onvifOptions ?? {}),
         });
       }
+      if (options.playback !== false && cam.profile.sdCardBytes > 0) {
+        playback = await startPlaybackServer({
+          host: ctx.host,
+          port: derivedPort(ctx, 4000),
+          password: cam.cloudPassword,
+          card: cam.device.card,
+          name: cam.name,
+          model: cam.model,
+          ...(options.ffmpegPath ? { ffmpegPath: options.ffmpegPath } : {}),
+          ...(options.playbackOptions ?? {}),
+        });
+      }
     } catch (e) {
-      await rtsp?.close();
+      await Promise.allSettled([rtsp?.close(), onvif?.close()]);
       throw e;
     }
     return {
       rtsp,
       onvif,
+      playback,
       ...(rtsp ? { rtspPort: rtsp.port } : {}),
       ...(onvif ? { onvifPort: onvif.port } : {}),
+      ...(playback ? { playbackPort: playback.port } : {}),
       async close() {
-        await Promise.allSettled([rtsp?.close(), onvif?.close()]);
+        await Promise.allSettled([rtsp?.close(), onvif?.close(), playback?.close()]);
       },
     };
   };

@@ -14,9 +14,11 @@ import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
 import { logger } from '../log.ts';
 import { readLimitedBody } from './body.ts';
+import type { EventKind } from '../../../src/shared/query.ts';
+import { SIM_ONVIF_TOPICS } from './detections.ts';
 
 export interface SimMotionEvent {
-  kind: 'motion' | 'person';
+  kind: EventKind;
   start: number;
   end: number | null;
 }
@@ -43,6 +45,8 @@ export interface SimOnvifOptions {
   maxTerminationSec?: number;
   /** Messages kept per subscription; older ones are dropped. */
   queueLimit?: number;
+  /** The detections it pushes (default motion and person); others reach a client as the last alarm. */
+  kinds?: readonly EventKind[];
 }
 
 export interface SimOnvifServer {
@@ -52,6 +56,10 @@ export interface SimOnvifServer {
   readonly events: EventEmitter;
   deviceUrl(): string;
   subscriptionCount(): number;
+  /** Connections accepted so far, on both ports (kept-alive requests share one). */
+  connectionCount(): number;
+  /** 'close' listeners on the open connections' sockets, in all (a per-request one would pile up). */
+  socketCloseListeners(): number;
   /** Forgets every subscription now, as expiry or a reboot would. */
   expireAll(): void;
   close(): Promise<void>;
@@ -79,17 +87,27 @@ const ENVELOPE_NS = [
   'xmlns:tns1="http://www.onvif.org/ver10/topics"',
 ].join(' ');
 
-const TOPICS = {
-  motion: { topic: 'tns1:RuleEngine/CellMotionDetector/Motion', item: 'IsMotion', rule: 'MyMotionDetectorRule' },
-  person: { topic: 'tns1:RuleEngine/PeopleDetector/People', item: 'IsPeople', rule: 'MyPeopleDetectorRule' },
-} as const;
+type OnvifKind = keyof typeof SIM_ONVIF_TOPICS;
+const ONVIF_KINDS = Object.keys(SIM_ONVIF_TOPICS) as OnvifKind[];
 
 interface Message {
-  kind: 'motion' | 'person';
+  kind: OnvifKind;
   active: boolean;
   /** Camera clock, epoch ms. */
   time: number;
   operation: 'Initialized' | 'Changed';
+}
+
+/** The RuleEngine topic tree of the pushed kinds, as GetEventProperties declares it. */
+function topicSet(kinds: readonly OnvifKind[]): string {
+  const groups = new Map<string, Set<string>>();
+  for (const k of kinds) {
+    const [group, leaf] = SIM_ONVIF_TOPICS[k]!.topic.replace('tns1:RuleEngine/', '').split('/') as [string, string];
+    groups.set(group, (groups.get(group) ?? new Set()).add(leaf));
+  }
+  return [...groups]
+    .map(([g, leaves]) => `<${g}>${[...leaves].map((l) => `<${l} wstop:topic="true"/>`).join('')}</${g}>`)
+    .join('');
 }
 
 interface Sub {
@@ -151,23 +169,26 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
   const camNow = () => Date.now() + offset;
   const events = new EventEmitter();
   const subs = new Map<number, Sub>();
-  const active = { motion: false, person: false };
+  const pushed = ONVIF_KINDS.filter((k) => (opts.kinds ?? ['motion', 'person']).includes(k));
+  const active = new Map<OnvifKind, boolean>(pushed.map((k) => [k, false]));
   let nextId = 1;
   const sockets = new Set<Socket>();
 
   // --- camera events into subscriptions ------------------------------------------------------
 
   const onMotion = (ev: SimMotionEvent) => {
-    if (ev.kind !== 'motion' && ev.kind !== 'person') {
+    // Sound detections, rings and packages have no ONVIF topic: they reach a client as the last alarm.
+    const kind = ev.kind as OnvifKind;
+    if (!active.has(kind)) {
       return;
     }
     const isActive = ev.end === null;
-    if (active[ev.kind] === isActive) {
+    if (active.get(kind) === isActive) {
       return;
     }
-    active[ev.kind] = isActive;
+    active.set(kind, isActive);
     const msg: Message = {
-      kind: ev.kind,
+      kind,
       active: isActive,
       time: (isActive ? ev.start : ev.end!) + offset,
       operation: 'Changed',
@@ -271,7 +292,7 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
   }
 
   function notification(m: Message): string {
-    const t = TOPICS[m.kind];
+    const t = SIM_ONVIF_TOPICS[m.kind]!;
     return (
       `<wsnt:NotificationMessage><wsnt:Topic Dialect="${DIALECT}">${t.topic}</wsnt:Topic><wsnt:Message>` +
       `<tt:Message UtcTime="${iso(m.time)}" PropertyOperation="${m.operation}"><tt:Source>` +
@@ -347,8 +368,8 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
         const s: Sub = { id: nextId++, expiresAt: Date.now() + ttl, queue: [], waiter: null };
         subs.set(s.id, s);
         // The current state first, as cameras do for property events.
-        for (const kind of ['motion', 'person'] as const) {
-          s.queue.push({ kind, active: active[kind], time: camNow(), operation: 'Initialized' });
+        for (const kind of pushed) {
+          s.queue.push({ kind, active: active.get(kind)!, time: camNow(), operation: 'Initialized' });
         }
         events.emit('subscribe', { id: s.id });
         const body =
@@ -364,7 +385,7 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
         const body =
           `<tev:GetEventPropertiesResponse><tev:TopicNamespaceLocation>http://www.onvif.org/onvif/ver10/topics/topicns.xml</tev:TopicNamespaceLocation>` +
           `<wsnt:FixedTopicSet>true</wsnt:FixedTopicSet><wstop:TopicSet><tns1:RuleEngine>` +
-          `<CellMotionDetector><Motion wstop:topic="true"/></CellMotionDetector><PeopleDetector><People wstop:topic="true"/></PeopleDetector>` +
+          topicSet(pushed) +
           `</tns1:RuleEngine></wstop:TopicSet></tev:GetEventPropertiesResponse>`;
         return reply(
           res,
@@ -377,7 +398,7 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
     }
   }
 
-  function handleSubscription(id: number, op: string, xml: string, req: IncomingMessage, res: ServerResponse): void {
+  function handleSubscription(id: number, op: string, xml: string, res: ServerResponse): void {
     const s = subs.get(id);
     if (!s) {
       return fault(res, 400, 'Sender', 'wsrf-rw:ResourceUnknownFault', 'no such subscription');
@@ -411,7 +432,9 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
         // One pull at a time per subscription: a newer pull answers the older one.
         s.waiter?.flush();
         s.waiter = waiter;
-        req.socket.once('close', () => {
+        // On the response, not the socket: a kept-alive socket carries many pulls, and a listener
+        // per pull on it would pile up (the response's goes with it).
+        res.once('close', () => {
           clearTimeout(timer);
           if (s.waiter === waiter) {
             s.waiter = null;
@@ -467,7 +490,7 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
         if (!m) {
           return fault(res, 400, 'Sender', 'wsrf-rw:ResourceUnknownFault', 'no such subscription');
         }
-        return handleSubscription(Number(m[1]), op, xml, req, res);
+        return handleSubscription(Number(m[1]), op, xml, res);
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'ONVIF request failed');
         fault(res, 500, 'Receiver', 'ter:Action', 'internal error');
@@ -475,8 +498,10 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
     });
   }
 
+  let connections = 0;
   const track = (srv: http.Server) =>
     srv.on('connection', (s: Socket) => {
+      connections++;
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     });
@@ -505,6 +530,8 @@ export async function startSimOnvifServer(opts: SimOnvifOptions): Promise<SimOnv
     events,
     deviceUrl: () => `http://${host}:${port}/onvif/device_service`,
     subscriptionCount: () => subs.size,
+    connectionCount: () => connections,
+    socketCloseListeners: () => [...sockets].reduce((n, s) => n + s.listenerCount('close'), 0),
     expireAll() {
       for (const s of [...subs.values()]) {
         drop(s, 'expire');

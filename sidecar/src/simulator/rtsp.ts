@@ -51,6 +51,16 @@ export interface SimRtspStats {
   packetsSkipped: number;
 }
 
+/**
+ * Runtime faults of the video, as a viewer sees them: `freeze` keeps every session open but sends
+ * no picture (playing sessions resume at the next keyframe when it lifts); `offline` cuts every
+ * connection and refuses new ones until it lifts.
+ */
+export interface SimRtspFaults {
+  freeze?: boolean;
+  offline?: boolean;
+}
+
 export interface SimRtspServer {
   readonly host: string;
   readonly port: number;
@@ -65,6 +75,8 @@ export interface SimRtspServer {
   readonly specs: Readonly<Record<SimStreamName, SimStreamSpec>>;
   /** Cuts every client connection (a camera reboot or Wi-Fi drop, as a client sees it). */
   dropClients(): void;
+  /** Changes faults at runtime; omitted keys keep their value. */
+  setFaults(f: SimRtspFaults): void;
   close(): Promise<void>;
 }
 
@@ -295,6 +307,7 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
   const sessions = new Map<string, Session>();
   const nonces = new Set<string>();
   const counters = { refused: 0, authFailures: 0, packetsSent: 0, packetsSkipped: 0 };
+  let faults: SimRtspFaults = {};
 
   const specs = {} as Record<SimStreamName, SimStreamSpec>;
   const defaults = cameraStreams(opts.model);
@@ -485,7 +498,7 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
           if (sock.destroyed) {
             return;
           }
-          if ((s.waitKey && !keyframe) || sock.writableLength > SOCKET_BACKLOG_LIMIT) {
+          if (faults.freeze || (s.waitKey && !keyframe) || sock.writableLength > SOCKET_BACKLOG_LIMIT) {
             s.waitKey = true;
             counters.packetsSkipped += packets.length;
             return;
@@ -595,6 +608,10 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
   }
 
   const server = net.createServer((socket) => {
+    if (faults.offline) {
+      socket.destroy();
+      return;
+    }
     const conn: Conn = { socket, buf: Buffer.alloc(0), sessions: new Set() };
     conns.add(conn);
     socket.setNoDelay(true);
@@ -661,6 +678,14 @@ export async function startSimRtspServer(opts: SimRtspOptions): Promise<SimRtspS
     dropClients() {
       for (const c of conns) {
         c.socket.destroy();
+      }
+    },
+    setFaults(f) {
+      faults = { ...faults, ...f };
+      if (f.offline) {
+        for (const c of conns) {
+          c.socket.destroy();
+        }
       }
     },
     async close() {

@@ -1,11 +1,9 @@
 /**
- * The numeric columns history keeps per poll, and their packing into chunk blobs.
+ * The numeric columns history keeps per poll, as rows and as blocks of columns.
  *
- * Polls are kept column-wise: one blob per camera, column and time window ("chunk"). A 24 h range
- * over 100 cameras for one metric is then ~4,800 small blob reads (time + value column) decoded
- * straight into Float64Arrays, instead of ~290,000 rows through the WASM binding (measured:
- * ~300 ms with GROUP BY in SQL; all columns in one blob per chunk: ~100 ms).
- * NaN stands for null inside a chunk.
+ * Polls are kept column-wise: one encoded blob per camera and time window ("chunk", see
+ * codec/chunk.ts), whose directory lets a query decode only the columns it reads, straight into
+ * Float64Arrays. NaN stands for null inside a chunk.
  */
 import { storageUsedPct } from '../../../src/shared/query.ts';
 import type { CameraStatus, MetricName, PollResult } from '../model.ts';
@@ -28,7 +26,7 @@ export const COLUMNS = [
   'chg',
   'low',
   'pwr',
-  // Sensors behind a hub (schema 3); older chunks read these as null.
+  // Sensors behind a hub (schema 4); older chunks read these as null.
   'hum',
   'open',
   'mot',
@@ -36,7 +34,7 @@ export const COLUMNS = [
 ] as const;
 export type Column = (typeof COLUMNS)[number];
 export const NCOLS = COLUMNS.length;
-/** Columns added in schemas 2 and 3: chunks written before have none (read as null). */
+/** Columns added in schemas 2 and 4: chunks written before have none (read as null). */
 const LATER_COLUMNS: ReadonlySet<Column> = new Set(['batt', 'chg', 'low', 'pwr', 'hum', 'open', 'mot', 'leak']);
 const COL_INDEX = Object.fromEntries(COLUMNS.map((c, i) => [c, i])) as Record<Column, number>;
 
@@ -162,20 +160,6 @@ export function blockToRows(block: Block): number[][] {
     rows.push(r);
   }
   return rows;
-}
-
-/** Encodes one column as Float64s in platform order (every Node target, x64 and arm64, is little-endian). */
-export function encodeColumn(values: Float64Array): Uint8Array {
-  return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
-}
-
-export function decodeColumn(blob: Uint8Array): Float64Array {
-  if (blob.byteLength % 8 !== 0) {
-    throw new Error(`corrupt chunk column: ${blob.byteLength} bytes`);
-  }
-  // Float64Array views need 8-byte alignment: copy when the blob is not aligned.
-  const aligned = blob.byteOffset % 8 === 0 ? blob : blob.slice();
-  return new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 8);
 }
 
 export function rowToPoint(r: ArrayLike<number>): Omit<PollPoint, 'error'> {

@@ -1,18 +1,19 @@
 /**
  * The open history database as the store's parts use it: cached statements run to completion,
- * the integer keys of camera ids, and the column blobs of one (camera, window) chunk.
+ * the integer keys of camera ids, and the encoded chunk of one (camera, window).
  */
-import type { SqliteDatabase } from './wasm.ts';
-import { NCOLS, decodeColumn, encodeColumn, rowsToBlock, type Block } from './columns.ts';
+import { decodeChunk, encodeChunk } from './codec/chunk.ts';
+import { NCOLS, rowsToBlock, type Block } from './columns.ts';
+import type { SqliteDatabase, SqliteStatement } from './engine.ts';
 
 /** What the store may do with a cached statement (see Connection.stmt). */
-type CachedStatement = Pick<import('node-sqlite3-wasm').Statement, 'run' | 'all'>;
+type CachedStatement = Pick<SqliteStatement, 'run' | 'all'>;
 
 export class Connection {
   private readonly ids = new Map<string, number>();
   /** Camera id of each integer key. */
   readonly keys = new Map<number, string>();
-  private readonly stmts: Record<string, import('node-sqlite3-wasm').Statement> = {};
+  private stmts: Record<string, SqliteStatement> = {};
 
   constructor(
     readonly db: SqliteDatabase,
@@ -27,9 +28,9 @@ export class Connection {
   }
 
   /**
-   * A cached statement, offering only the calls that run it to completion. `get()` (and an
-   * unfinished `iterate()`) would leave it stepped but not reset: an open read that keeps every
-   * checkpoint from finishing, so the WAL would grow until the process exits.
+   * A cached statement, offering only the calls that run it to completion. An unfinished
+   * `iterate()` would leave it stepped but not reset: an open read that keeps every checkpoint
+   * from finishing, so the WAL would grow until the process exits.
    */
   stmt(sql: string): CachedStatement {
     let s = this.stmts[sql];
@@ -77,41 +78,28 @@ export class Connection {
 
   /** All columns of one stored chunk, or null. */
   readChunk(cam: number, start: number): Block | null {
-    const rows = this.stmt('SELECT col, data FROM chunks WHERE camera = ? AND start = ?').all([cam, start]) as Array<{
-      col: number;
-      data: Uint8Array;
-    }>;
-    if (rows.length === 0) {
-      return null;
-    }
-    const b: Block = { n: 0, cols: new Array(NCOLS) };
-    for (const r of rows) {
-      b.cols[r.col] = decodeColumn(r.data);
-      b.n = b.cols[r.col]!.length;
-    }
-    return b;
+    const row = this.first<{ data: Uint8Array }>('SELECT data FROM chunks WHERE camera = ? AND start = ?', [
+      cam,
+      start,
+    ]);
+    return row ? decodeChunk(row.data, NCOLS) : null;
   }
 
   /** Replaces one chunk with `rows` (sorted by time); no rows deletes it. */
   writeChunk(cam: number, start: number, rows: number[][]): void {
-    this.stmt('DELETE FROM chunks WHERE camera = ? AND start = ?').run([cam, start]);
     if (rows.length === 0) {
+      this.stmt('DELETE FROM chunks WHERE camera = ? AND start = ?').run([cam, start]);
       return;
     }
-    const block = rowsToBlock(rows);
-    const ins = this.stmt('INSERT INTO chunks (camera, col, start, data) VALUES (?,?,?,?)');
-    for (let c = 0; c < NCOLS; c++) {
-      ins.run([cam, c, start, encodeColumn(block.cols[c]!)]);
-    }
+    const blob = encodeChunk(rowsToBlock(rows).cols as Float64Array[]);
+    this.stmt(
+      'INSERT INTO chunks (camera, start, data) VALUES (?,?,?) ON CONFLICT (camera, start) DO UPDATE SET data = excluded.data'
+    ).run([cam, start, blob]);
   }
 
-  /** Finalizes the cached statements (before the database closes). */
+  /** Drops the cached statements (before the database closes: node:sqlite finalizes them with it). */
   finalize(): void {
-    for (const s of Object.values(this.stmts)) {
-      if (!s.isFinalized) {
-        s.finalize();
-      }
-    }
+    this.stmts = {};
   }
 }
 

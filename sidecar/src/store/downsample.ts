@@ -106,6 +106,48 @@ export class BucketAccumulator {
     }
   }
 
+  /**
+   * Adds buckets of a rollup tier (rollup.ts) starting at times[i] in [from, to]: each with its
+   * count, sum, min, max and last value. Count 0 is a bucket without values.
+   */
+  addRollups(
+    times: ArrayLike<number>,
+    counts: ArrayLike<number>,
+    sums: ArrayLike<number>,
+    mins: ArrayLike<number>,
+    maxs: ArrayLike<number>,
+    lasts: ArrayLike<number>,
+    from: number,
+    to: number,
+    end = times.length
+  ): void {
+    const { bucketMs, firstIndex, count } = this.plan;
+    const { sum, n, min, max, lastT, last } = this;
+    for (let i = 0; i < end; i++) {
+      const t = times[i]!;
+      const k = counts[i]!;
+      if (t < from || t > to || !(k > 0)) {
+        continue;
+      }
+      const b = Math.floor(t / bucketMs) - firstIndex;
+      if (b < 0 || b >= count) {
+        continue;
+      }
+      sum[b] += sums[i]!;
+      n[b] += k;
+      if (mins[i]! < min[b]) {
+        min[b] = mins[i]!;
+      }
+      if (maxs[i]! > max[b]) {
+        max[b] = maxs[i]!;
+      }
+      if (t >= lastT[b]) {
+        lastT[b] = t;
+        last[b] = lasts[i]!;
+      }
+    }
+  }
+
   add(t: number, v: number): void {
     this.addColumn([t], [v], -Infinity, Infinity);
   }

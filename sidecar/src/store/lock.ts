@@ -1,43 +1,40 @@
 /**
- * The history database's owner lock: one sidecar per database file, released by the kernel when the
- * owner dies (kill -9, OOM, reboot), never by trusting a recorded pid.
+ * The history database's owner lock: one sidecar per database file, across processes, containers
+ * (network, PID and mount namespaces on a shared volume) and path lengths, released by the kernel
+ * when the owner dies (kill -9, OOM, reboot), never by trusting a recorded pid.
  *
- * The lock is a listening local socket named after the database's real path: on Linux in the
- * abstract namespace (no file; the name vanishes with the last descriptor) plus a socket file
- * beside the database (see lockDatabase), on Windows a named pipe (gone with its process),
- * elsewhere a socket file beside the database. Binding it is the test-and-set:
- *  - bound: we own the database;
- *  - EADDRINUSE: connect to it. A live owner accepts and answers with its pid and version, so the
- *    refusal names it; a refused connection means the owner died (only socket files outlive their
- *    process), so the stale file is removed and the bind retried.
- * Node opens sockets close-on-exec, so children (ffmpeg) never inherit and keep the lock.
+ * The lock is an OS file lock on `<database>-lock`, a small empty database in the same directory,
+ * taken through Node's built-in SQLite: `locking_mode=EXCLUSIVE` and a `BEGIN EXCLUSIVE` that is
+ * never ended. SQLite's unix VFS holds that as POSIX fcntl locks on the file (LockFileEx on
+ * Windows), which the kernel keeps per file (inode), whatever namespace or path the holder came
+ * through, and drops with the holder's last descriptor. SQLite opens the file close-on-exec and
+ * fcntl locks are not inherited, so children (ffmpeg) never keep it.
+ *
+ * Two rules keep it sound: the lock file is never deleted (a contender locking a new file while the
+ * owner holds the unlinked one would make two owners), and nothing else in this process opens it
+ * (closing any descriptor of a file drops the process's fcntl locks on it).
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, realpathSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type Server } from 'node:net';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { DatabaseSync } from 'node:sqlite';
+import { loadNodeSqlite } from './node-sqlite.ts';
+import { currentOwner, describeOwner, readOwnerRecord, removeOwnerRecord, writeOwnerRecord } from './owner-record.ts';
 import { StoreError } from './types.ts';
 
-/** What a live owner tells a contender. */
-export interface LockOwner {
-  pid: number;
-  version: string;
-  file: string;
-}
+export type { LockOwner } from './owner-record.ts';
 
 export interface DatabaseLock {
-  /** Where the lock lives (an abstract name starts with NUL). */
-  readonly address: string;
+  /** The lock file. */
+  readonly path: string;
   release(): Promise<void>;
 }
 
 const heldHere = new Set<string>();
-/** How long a contender waits for a live owner's answer (a busy owner still answers within this). */
-const ASK_TIMEOUT_MS = 3_000;
-/** Binds tried before giving up; an owner being torn down is waited for 50+100+... ms (1.5 s in all). */
-const MAX_ATTEMPTS = 6;
-const DYING_RETRY_MS = 50;
+// SQLite's result codes (https://sqlite.org/rescode.html).
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+const SQLITE_NOTADB = 26;
 
 /** The database file's real path (its directory resolved through symlinks; the file may not exist yet). */
 export function canonicalDatabasePath(file: string): string {
@@ -45,171 +42,94 @@ export function canonicalDatabasePath(file: string): string {
   return join(realpathSync(dirname(file)), basename(file));
 }
 
-/** The socket address that locks `file` on this platform. */
-export function lockAddress(file: string, platform: NodeJS.Platform = process.platform): string {
+/** The lock file and the owner record for the database `file`. */
+export function ownerLockPaths(file: string): { lock: string; record: string } {
   const real = canonicalDatabasePath(file);
-  const id = createHash('sha256').update(real).digest('hex').slice(0, 32);
-  if (platform === 'linux') {
-    return `\0tapo-sidecar-db-${id}`;
-  }
-  if (platform === 'win32') {
-    return `\\\\.\\pipe\\tapo-sidecar-db-${id}`;
-  }
-  // A socket path is limited to ~104 bytes: beside the database when it fits, else the temp dir.
-  const beside = `${real}.sock`;
-  return Buffer.byteLength(beside) < 100 ? beside : join(process.env.TMPDIR ?? '/tmp', `tapo-sidecar-db-${id}.sock`);
-}
-
-const isFileSocket = (address: string) => !address.startsWith('\0') && !address.startsWith('\\\\');
-
-function listen(address: string, owner: LockOwner): Promise<Server | NodeJS.ErrnoException> {
-  const answer = `${JSON.stringify(owner)}\n`;
-  const server = createServer((socket) => {
-    socket.on('error', () => {}); // a contender that hangs up early is no concern of ours
-    socket.end(answer);
-  });
-  return new Promise((resolve) => {
-    server.once('error', (err: NodeJS.ErrnoException) => resolve(err));
-    server.listen(address, () => {
-      server.removeAllListeners('error');
-      server.on('error', () => {});
-      server.unref(); // the lock never keeps the process alive
-      resolve(server);
-    });
-  });
+  return { lock: `${real}-lock`, record: `${real}-owner.json` };
 }
 
 /**
- * Asks whoever holds `address` who they are. 'gone': nobody listens (a stale socket file, or the
- * name freed between our bind and connect); 'dying': the holder closed without an answer (its
- * descriptors are being torn down); 'silent': it accepted but did not answer in time.
+ * A killed owner keeps its locks until its last thread has exited, a moment after its pid already
+ * shows as a zombie: a busy lock is tried again over about 1 s before the refusal.
  */
-function ask(address: string): Promise<LockOwner | 'gone' | 'dying' | 'silent'> {
-  return new Promise((resolve) => {
-    const socket = createConnection(address);
-    let text = '';
-    const done = (r: LockOwner | 'gone' | 'dying' | 'silent') => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(r);
-    };
-    const timer = setTimeout(() => done('silent'), ASK_TIMEOUT_MS);
-    socket.setEncoding('utf8');
-    socket.on('data', (d: string) => {
-      text += d;
-    });
-    socket.on('end', () => {
-      if (text === '') {
-        done('dying');
-        return;
-      }
-      try {
-        const o = JSON.parse(text) as LockOwner;
-        done(Number.isInteger(o.pid) ? o : 'silent');
-      } catch {
-        done('silent');
-      }
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      const code = err.code ?? '';
-      done(
-        ['ECONNREFUSED', 'ENOENT'].includes(code) ? 'gone' : ['ECONNRESET', 'EPIPE'].includes(code) ? 'dying' : 'silent'
-      );
-    });
-  });
-}
+const BUSY_RETRY_MS = [25, 50, 100, 200, 300, 300];
 
-/**
- * Binds `address`, or says who holds it. `optional`: a bind the filesystem refuses (no socket
- * files on this mount, path too long) is not an error, the claim is just skipped (null).
- */
-async function claim(file: string, address: string, me: LockOwner, optional: boolean): Promise<Server | null> {
-  for (let attempt = 1; ; attempt++) {
-    const r = await listen(address, me);
-    if (!(r instanceof Error)) {
-      return r;
-    }
-    if (r.code !== 'EADDRINUSE' || attempt >= MAX_ATTEMPTS) {
-      if (optional && r.code !== 'EADDRINUSE') {
-        return null;
-      }
-      throw new StoreError(`cannot lock database ${file} (${address.replace('\0', '@')}): ${r.message}`, {
-        cause: r,
-      });
-    }
-    const owner = await ask(address);
-    if (owner === 'gone') {
-      // The owner died: an abstract name or pipe is already free again (bind raced its last
-      // close); a socket file is left behind and is ours to remove.
-      if (isFileSocket(address)) {
-        rmSync(address, { force: true });
-      }
-      continue;
-    }
-    if (owner === 'dying') {
-      // Killed, its threads still exiting: the kernel frees the name when the last one is gone.
-      await delay(DYING_RETRY_MS * attempt);
-      continue;
-    }
-    throw new StoreError(
-      owner === 'silent'
-        ? `database ${file} is in use by another process (it holds the lock ${address.replace('\0', '@')} but does not answer)`
-        : `database ${file} is in use by another sidecar (pid ${owner.pid}, version ${owner.version})`
-    );
-  }
-}
+const errcode = (err: unknown) => (err as { errcode?: unknown }).errcode;
+const isBusy = (err: unknown) => errcode(err) === SQLITE_BUSY || errcode(err) === SQLITE_LOCKED;
 
-/**
- * Takes the lock on `file` or throws a StoreError naming the live owner.
- *
- * On Linux the abstract name is per network namespace, so two containers sharing the data volume
- * would not see each other's: the lock also binds a socket file beside the database (filesystem
- * sockets are shared wherever the file is), skipped where the mount refuses socket files. Its
- * stale-file takeover can race only between two sidecars starting in different namespaces at the
- * same instant; within one namespace the abstract name decides first.
- * `address`/`beside` are for tests (defaults: lockAddress, and `<file>.sock` on Linux).
- */
-export async function lockDatabase(
-  file: string,
-  opts: { address?: string; beside?: string | null } = {}
-): Promise<DatabaseLock> {
+/** Takes the lock on `file`, or throws a StoreError that names the owner. */
+export async function lockDatabase(file: string): Promise<DatabaseLock> {
   const real = canonicalDatabasePath(file);
   if (heldHere.has(real)) {
     throw new StoreError(`database ${file} is already open in this process`);
   }
-  const address = opts.address ?? lockAddress(file);
-  const besideDefault = process.platform === 'linux' && Buffer.byteLength(`${real}.sock`) < 100 ? `${real}.sock` : null;
-  const beside = opts.beside === undefined ? besideDefault : opts.beside;
-  const me: LockOwner = { pid: process.pid, version: process.env.TAPO_SIDECAR_VERSION ?? 'dev', file: real };
+  const { DatabaseSync } = await loadNodeSqlite();
+  const paths = ownerLockPaths(file);
   heldHere.add(real);
-  const servers: Server[] = [];
-  try {
-    servers.push((await claim(file, address, me, false))!);
-    if (beside && beside !== address) {
-      const extra = await claim(file, beside, me, true);
-      if (extra) {
-        servers.push(extra);
+  for (let attempt = 0; ; attempt++) {
+    let db: DatabaseSync | undefined;
+    try {
+      db = new DatabaseSync(paths.lock);
+      // Exclusive mode: SQLite keeps every lock it takes until the connection closes. The
+      // transaction is never ended, so its EXCLUSIVE lock is held for the connection's life.
+      db.exec('PRAGMA locking_mode = EXCLUSIVE');
+      db.exec('BEGIN EXCLUSIVE');
+    } catch (err) {
+      try {
+        db?.close();
+      } catch {
+        /* the lock error is the one to report */
       }
+      if (isBusy(err) && attempt < BUSY_RETRY_MS.length) {
+        await delay(BUSY_RETRY_MS[attempt]!);
+        continue;
+      }
+      heldHere.delete(real);
+      throw lockError(file, paths, err);
     }
-    return held(real, address, servers);
-  } catch (err) {
-    await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
-    heldHere.delete(real);
-    throw err;
+    try {
+      writeOwnerRecord(paths.record, currentOwner());
+    } catch {
+      // A full disk: the lock is ours all the same, and a contender is refused without a name.
+    }
+    return held(real, paths, db);
   }
 }
 
-function held(real: string, address: string, servers: Server[]): DatabaseLock {
+function lockError(file: string, paths: { lock: string; record: string }, err: unknown): StoreError {
+  if (isBusy(err)) {
+    const owner = readOwnerRecord(paths.record);
+    return new StoreError(
+      owner
+        ? `database ${file} is in use by another sidecar (${describeOwner(owner)})`
+        : `database ${file} is in use by another process (it holds the lock ${paths.lock} and left no owner record at ${paths.record})`
+    );
+  }
+  if (errcode(err) === SQLITE_NOTADB) {
+    return new StoreError(
+      `cannot lock database ${file}: ${paths.lock} is not the sidecar's lock file (something else wrote to it); remove it while no sidecar runs on this data directory`,
+      { cause: err }
+    );
+  }
+  return new StoreError(`cannot lock database ${file} (lock file ${paths.lock}): ${(err as Error).message}`, {
+    cause: err,
+  });
+}
+
+function held(real: string, paths: { lock: string; record: string }, db: DatabaseSync): DatabaseLock {
   let released: Promise<void> | null = null;
   return {
-    address,
+    path: paths.lock,
     release() {
-      // close() stops accepting and (libuv) unlinks a socket file; answers in flight are dropped.
-      released ??= Promise.all(servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve())))).then(
-        () => {
+      released ??= Promise.resolve().then(() => {
+        // The record goes first, while the lock still keeps a new owner from writing its own.
+        try {
+          removeOwnerRecord(paths.record);
+        } finally {
+          db.close();
           heldHere.delete(real);
         }
-      );
+      });
       return released;
     },
   };

@@ -1,13 +1,15 @@
 /**
  * Housekeeping of the history database: compaction of finished windows into chunks, retention,
  * WAL checkpoints, and the background timer that runs them in small steps with a yield between
- * them (node-sqlite3-wasm runs on the main thread: a poll never waits behind more than one step).
+ * them (SQLite runs synchronously on the main thread: a poll never waits behind more than one step).
  */
 import { statSync } from 'node:fs';
 import { setImmediate as yieldNow } from 'node:timers/promises';
 import { logger } from '../log.ts';
-import { COLUMNS, blockToRows, decodeColumn } from './columns.ts';
-import type { Connection } from './connection.ts';
+import { decodeChunk } from './codec/chunk.ts';
+import { COLUMNS, NCOLS, blockToRows } from './columns.ts';
+import { marks, type Connection } from './connection.ts';
+import { pruneRollups, rollUpRange, thinOut } from './rollup-writes.ts';
 import { StoreError, type PruneResult } from './types.ts';
 
 export interface CheckpointResult {
@@ -18,33 +20,47 @@ export interface CheckpointResult {
   error: string | null;
 }
 
+/** Cameras compacted (and rolled up) per step: about 5 ms of CPU each, so a step stays short. */
+const CAMERAS_PER_STEP = 10;
+
 /**
- * Moves raw polls of finished windows into chunk blobs: one (camera, window) per call, in one
- * transaction. Returns false when nothing was left to compact.
+ * Moves raw polls of finished windows into chunks: one window, up to CAMERAS_PER_STEP cameras per
+ * call, in one transaction. Returns false when nothing was left to compact.
  */
 export function compactStep(c: Connection, now: number): boolean {
-  const next = c.first<{ camera: number; t: number }>('SELECT camera, t FROM polls WHERE t < ? ORDER BY t LIMIT 1', [
-    c.windowOf(now),
-  ]);
+  const next = c.first<{ t: number }>('SELECT t FROM polls WHERE t < ? ORDER BY t LIMIT 1', [c.windowOf(now)]);
   if (!next) {
     return false;
   }
   const start = c.windowOf(next.t);
   const end = start + c.chunkMs;
-  const cols = COLUMNS.join(', ');
   c.db.exec('BEGIN');
   try {
-    const raw = c
-      .stmt(`SELECT ${cols} FROM polls WHERE camera = ? AND t >= ? AND t < ?`)
-      .all([next.camera, start, end]) as Array<Record<string, number | null>>;
-    const rows = raw.map((r) => COLUMNS.map((col) => (r[col] === null ? NaN : Number(r[col]))));
-    const existing = c.readChunk(next.camera, start);
-    if (existing) {
-      rows.push(...blockToRows(existing));
+    const cams = (
+      c
+        .stmt('SELECT DISTINCT camera FROM polls WHERE t >= ? AND t < ? ORDER BY camera LIMIT ?')
+        .all([start, end, CAMERAS_PER_STEP]) as Array<{ camera: number }>
+    ).map((r) => r.camera);
+    const raw = c.db.all(
+      `SELECT camera, ${COLUMNS.join(', ')} FROM polls WHERE t >= ? AND t < ? AND camera IN (${marks(cams.length)})`,
+      [start, end, ...cams]
+    ) as Array<Record<string, number | null>>;
+    const byCam = new Map<number, number[][]>(cams.map((cam) => [cam, []]));
+    for (const r of raw) {
+      byCam.get(r.camera!)!.push(COLUMNS.map((col) => (r[col] === null ? NaN : Number(r[col]))));
     }
-    rows.sort((a, b) => a[0] - b[0]);
-    c.writeChunk(next.camera, start, rows);
-    c.stmt('DELETE FROM polls WHERE camera = ? AND t >= ? AND t < ?').run([next.camera, start, end]);
+    for (const [cam, rows] of byCam) {
+      const existing = c.readChunk(cam, start);
+      if (existing) {
+        rows.push(...blockToRows(existing));
+      }
+      rows.sort((a, b) => a[0]! - b[0]!);
+      c.writeChunk(cam, start, rows);
+      rollUpRange(c, cam, start, end);
+    }
+    c.db
+      .prepare(`DELETE FROM polls WHERE t >= ? AND t < ? AND camera IN (${marks(cams.length)})`)
+      .run([start, end, ...cams]);
     c.db.exec('COMMIT');
   } catch (err) {
     c.db.exec('ROLLBACK');
@@ -62,7 +78,7 @@ export function prune(c: Connection, cutoff: number, maxRows: number): PruneResu
     // Whole windows before the cutoff go, oldest first, a few per call...
     const limit = Math.max(1, Math.floor(maxRows / 50));
     const whole = c
-      .stmt('SELECT DISTINCT camera, start FROM chunks WHERE start <= ? ORDER BY start LIMIT ?')
+      .stmt('SELECT camera, start FROM chunks WHERE start <= ? ORDER BY start LIMIT ?')
       .all([cutoff - c.chunkMs, limit]) as Array<{ camera: number; start: number }>;
     for (const w of whole) {
       deleted +=
@@ -73,10 +89,10 @@ export function prune(c: Connection, cutoff: number, maxRows: number): PruneResu
     } else {
       // ...then the window straddling the cutoff is trimmed, when its first poll is older.
       const straddling = c
-        .stmt('SELECT camera, start, data FROM chunks WHERE col = 0 AND start > ? AND start < ?')
+        .stmt('SELECT camera, start, data FROM chunks WHERE start > ? AND start < ?')
         .all([cutoff - c.chunkMs, cutoff]) as Array<{ camera: number; start: number; data: Uint8Array }>;
       for (const w of straddling) {
-        if (!(decodeColumn(w.data)[0]! < cutoff)) {
+        if (!(decodeChunk(w.data, NCOLS, [0]).cols[0]![0]! < cutoff)) {
           continue;
         }
         const rows = blockToRows(c.readChunk(w.camera, w.start)!);
@@ -85,6 +101,9 @@ export function prune(c: Connection, cutoff: number, maxRows: number): PruneResu
         c.writeChunk(w.camera, w.start, kept);
       }
     }
+    const rollups = pruneRollups(c, cutoff, Math.max(1, Math.floor(maxRows / 50)));
+    deleted += rollups.deleted;
+    done &&= rollups.done;
     for (const [table, col] of [
       ['polls', 't'],
       ['poll_errors', 't'],
@@ -149,12 +168,17 @@ export interface MaintenanceSteps {
   isClosed(): boolean;
   compactStep(now: number): boolean;
   prune(cutoff: number): Promise<PruneResult>;
+  /** Thins aged history out into coarser tiers, a batch per call (thinOut). */
+  thin(now: number): PruneResult;
   checkpoint(): unknown;
 }
 
 /** One housekeeping pass: compaction, retention (each step followed by a yield to the event loop), then a checkpoint. */
 export async function maintain(steps: MaintenanceSteps, retentionMs: number, now: number): Promise<void> {
   while (!steps.isClosed() && steps.compactStep(now)) {
+    await yieldNow();
+  }
+  while (!steps.isClosed() && !steps.thin(now).done) {
     await yieldNow();
   }
   while (!steps.isClosed()) {
@@ -227,5 +251,18 @@ function fileSize(path: string): number | null {
     return statSync(path).size;
   } catch {
     return null;
+  }
+}
+
+/** One batch of thinning out aged history (thinOut), in one transaction. */
+export function thin(c: Connection, now: number, maxRows: number): PruneResult {
+  c.db.exec('BEGIN');
+  try {
+    const r = thinOut(c, now, maxRows);
+    c.db.exec('COMMIT');
+    return r;
+  } catch (err) {
+    c.db.exec('ROLLBACK');
+    throw new StoreError(`thinning history out failed: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -13,13 +13,14 @@ import {
   blockToRows,
   colIndex,
   column,
-  decodeColumn,
   rowToPoint,
   type Block,
   type Column,
 } from './columns.ts';
+import { decodeChunk } from './codec/chunk.ts';
 import { marks, type Connection } from './connection.ts';
 import { addEventRates } from './event-rates.ts';
+import { STAT, STORED_NCOLS, TIERS, tierFor } from './rollup.ts';
 import {
   STATE_METRICS,
   type Aggregate,
@@ -38,10 +39,19 @@ export function history(c: Connection, req: StoreHistoryRequest): StoredSeries[]
     (m): m is Exclude<MetricName, 'motion_events_per_min'> => m !== 'motion_events_per_min'
   );
   const cols = ['t', ...new Set(pollMetrics.map((m) => METRIC_COLUMN[m]))] as Column[];
-  const byCam = pollMetrics.length > 0 ? blocks(c, cams, req.from, req.to, cols) : new Map<number, Block[]>();
-  const eventTimes = req.metrics.includes('motion_events_per_min')
-    ? eventStarts(c, cams, req.from, req.to)
-    : new Map<number, number[]>();
+  const accs = new Map<number, Map<MetricName, BucketAccumulator>>();
+  for (const cam of cams) {
+    accs.set(cam, new Map(req.metrics.map((m) => [m, new BucketAccumulator(plan)])));
+  }
+  if (pollMetrics.length > 0) {
+    addPollMetrics(c, req, plan.bucketMs, cams, pollMetrics, cols, accs);
+  }
+  if (req.metrics.includes('motion_events_per_min')) {
+    const eventTimes = eventStarts(c, cams, req.from, req.to);
+    for (const cam of cams) {
+      addEventRates(accs.get(cam)!.get('motion_events_per_min')!, eventTimes.get(cam) ?? [], plan, req.from, req.to);
+    }
+  }
 
   const out: StoredSeries[] = [];
   for (const cameraId of req.cameraIds) {
@@ -49,21 +59,7 @@ export function history(c: Connection, req: StoreHistoryRequest): StoredSeries[]
     for (const metric of req.metrics) {
       const agg: Aggregate =
         !req.aggregate || req.aggregate === 'auto' ? (STATE_METRICS.has(metric) ? 'last' : 'avg') : req.aggregate;
-      const acc = new BucketAccumulator(plan);
-      if (cam !== undefined) {
-        if (metric === 'motion_events_per_min') {
-          addEventRates(acc, eventTimes.get(cam) ?? [], plan, req.from, req.to);
-        } else {
-          for (const b of byCam.get(cam) ?? []) {
-            const t = column(b, 't');
-            let v = column(b, METRIC_COLUMN[metric]);
-            if (metric === 'online') {
-              v = v.map((s) => (s === STATUS_CODES.online ? 1 : 0));
-            }
-            acc.addColumn(t, v, req.from, req.to);
-          }
-        }
-      }
+      const acc = (cam !== undefined ? accs.get(cam)?.get(metric) : undefined) ?? new BucketAccumulator(plan);
       const s: StoredSeries = {
         cameraId,
         metric,
@@ -80,6 +76,118 @@ export function history(c: Connection, req: StoreHistoryRequest): StoredSeries[]
     }
   }
   return out;
+}
+
+type PollMetric = Exclude<MetricName, 'motion_events_per_min'>;
+
+/**
+ * Feeds the accumulators from the finest data that makes up the plan's buckets exactly: polls, or
+ * a rollup tier when the bucket width is a multiple of its (rollup.ts). Where that level's data
+ * has been thinned out (polls after a week, 5-minute buckets after 90 days), the next coarser one
+ * takes over: each level only adds what is older than everything the finer ones hold.
+ */
+function addPollMetrics(
+  c: Connection,
+  req: StoreHistoryRequest,
+  bucketMs: number,
+  cams: number[],
+  metrics: PollMetric[],
+  cols: Column[],
+  accs: Map<number, Map<MetricName, BucketAccumulator>>
+): void {
+  const tier = tierFor(bucketMs);
+  const first = tier ? TIERS.indexOf(tier) + 1 : 0;
+  /** Per camera: levels after the first add only times before this. */
+  const bound = new Map<number, number>(cams.map((cam) => [cam, Infinity]));
+  let online = new Float64Array(0);
+  const feedPolls = (cam: number, b: Block) => {
+    const mine = accs.get(cam)!;
+    const to = Math.min(req.to, bound.get(cam)! - 1);
+    const t = column(b, 't');
+    for (const metric of metrics) {
+      let v = column(b, METRIC_COLUMN[metric]);
+      if (metric === 'online') {
+        if (online.length < b.n) {
+          online = new Float64Array(b.n * 2);
+        }
+        for (let i = 0; i < b.n; i++) {
+          online[i] = v[i] === STATUS_CODES.online ? 1 : 0;
+        }
+        v = online;
+      }
+      mine.get(metric)!.addColumn(t, v, req.from, to, 0, b.n);
+    }
+  };
+  // Polls not compacted yet are the newest of all, at every level.
+  eachRawBlock(c, cams, req.from, req.to, cols, feedPolls);
+  lowerBound(
+    bound,
+    c.db.all(`SELECT camera, min(t) AS lo FROM polls WHERE camera IN (${marks(cams.length)}) GROUP BY camera`, cams)
+  );
+  for (let level = first; level <= TIERS.length; level++) {
+    if (level === 0) {
+      eachChunk(c, cams, req.from, req.to, cols, true, feedPolls);
+      lowerBound(
+        bound,
+        c.db.all(
+          `SELECT camera, min(start) AS lo FROM chunks WHERE camera IN (${marks(cams.length)}) GROUP BY camera`,
+          cams
+        )
+      );
+      continue;
+    }
+    const t = TIERS[level - 1]!;
+    const metricsOf = new Map<number, PollMetric[]>();
+    for (const metric of metrics) {
+      const col = colIndex(METRIC_COLUMN[metric]);
+      metricsOf.set(col, [...(metricsOf.get(col) ?? []), metric]);
+    }
+    const pool: Array<Float64Array | undefined> = new Array(STORED_NCOLS);
+    const rows = c.db.all(
+      `SELECT camera, col, data FROM rollups WHERE tier = ? AND camera IN (${marks(cams.length)}) AND start > ? AND start <= ? AND col IN (${[...metricsOf.keys()].join(',')})`,
+      [t.id, ...cams, req.from - t.windowMs, req.to]
+    ) as Array<{ camera: number; col: number; data: Uint8Array }>;
+    for (const r of rows) {
+      const b = decodeChunk(r.data, STORED_NCOLS, undefined, pool);
+      const mine = accs.get(r.camera)!;
+      const to = Math.min(req.to, bound.get(r.camera)! - 1);
+      const stat = (k: number) => b.cols[1 + k]!;
+      for (const metric of metricsOf.get(r.col) ?? []) {
+        let last = stat(STAT.last);
+        if (metric === 'online') {
+          last = last.map((s) => (s === STATUS_CODES.online ? 1 : 0));
+        }
+        mine
+          .get(metric)!
+          .addRollups(
+            b.cols[0]!,
+            stat(STAT.n),
+            stat(STAT.sum),
+            stat(STAT.min),
+            stat(STAT.max),
+            last,
+            req.from,
+            to,
+            b.n
+          );
+      }
+    }
+    lowerBound(
+      bound,
+      c.db.all(
+        `SELECT camera, min(start) AS lo FROM rollups WHERE tier = ? AND camera IN (${marks(cams.length)}) GROUP BY camera`,
+        [t.id, ...cams]
+      )
+    );
+  }
+}
+
+function lowerBound(bound: Map<number, number>, rows: unknown[]): void {
+  for (const r of rows as Array<{ camera: number; lo: number | null }>) {
+    if (r.lo !== null && r.lo < bound.get(r.camera)!) {
+      bound.set(r.camera, r.lo);
+    }
+  }
 }
 
 /** Raw points of one camera in [from, to], oldest first, at most `limit` (the newest), with their errors. */
@@ -193,33 +301,50 @@ function blocks(
   to: number,
   cols: readonly Column[]
 ): Map<number, Block[]> {
-  const out = new Map<number, Block[]>();
+  const out = new Map<number, Block[]>(cams.map((cam) => [cam, []]));
+  eachChunk(c, cams, from, to, cols, false, (cam, b) => out.get(cam)!.push(b));
+  eachRawBlock(c, cams, from, to, cols, (cam, b) => out.get(cam)!.push(b));
+  return out;
+}
+
+/** Visits the chunks of the given cameras overlapping [from, to], as blocks holding `cols` (with `reuse`, in arrays the next visit overwrites). */
+function eachChunk(
+  c: Connection,
+  cams: number[],
+  from: number,
+  to: number,
+  cols: readonly Column[],
+  reuse: boolean,
+  visit: (cam: number, b: Block) => void
+): void {
   if (cams.length === 0) {
-    return out;
+    return;
   }
-  for (const cam of cams) {
-    out.set(cam, []);
-  }
-  const camMarks = marks(cams.length);
   const colIdx = cols.map(colIndex);
+  const pool: Array<Float64Array | undefined> | undefined = reuse ? new Array(NCOLS) : undefined;
   const chunkRows = c.db.all(
-    `SELECT camera, col, start, data FROM chunks WHERE camera IN (${camMarks}) AND col IN (${colIdx.join(',')}) AND start > ? AND start <= ?`,
+    `SELECT camera, data FROM chunks WHERE camera IN (${marks(cams.length)}) AND start > ? AND start <= ?`,
     [...cams, from - c.chunkMs, to]
-  ) as Array<{ camera: number; col: number; start: number; data: Uint8Array }>;
-  const pending = new Map<string, Block>();
+  ) as Array<{ camera: number; data: Uint8Array }>;
   for (const r of chunkRows) {
-    const key = `${r.camera}:${r.start}`;
-    let b = pending.get(key);
-    const values = decodeColumn(r.data);
-    if (!b) {
-      b = { n: values.length, cols: new Array(NCOLS) };
-      pending.set(key, b);
-      out.get(r.camera)!.push(b);
-    }
-    b.cols[r.col] = values;
+    visit(r.camera, decodeChunk(r.data, NCOLS, colIdx, pool));
+  }
+}
+
+/** Visits the polls not compacted yet of the given cameras in [from, to], a block per camera holding `cols`. */
+function eachRawBlock(
+  c: Connection,
+  cams: number[],
+  from: number,
+  to: number,
+  cols: readonly Column[],
+  visit: (cam: number, b: Block) => void
+): void {
+  if (cams.length === 0) {
+    return;
   }
   const raw = c.db.all(
-    `SELECT camera, ${cols.join(', ')} FROM polls WHERE camera IN (${camMarks}) AND t >= ? AND t <= ? ORDER BY camera, t`,
+    `SELECT camera, ${cols.join(', ')} FROM polls WHERE camera IN (${marks(cams.length)}) AND t >= ? AND t <= ? ORDER BY camera, t`,
     [...cams, from, to]
   ) as Array<Record<string, number | null>>;
   const byCam = new Map<number, Array<Record<string, number | null>>>();
@@ -236,9 +361,8 @@ function blocks(
     for (const col of cols) {
       b.cols[colIndex(col)] = Float64Array.from(rows, (r) => (r[col] === null ? NaN : Number(r[col])));
     }
-    out.get(cam)!.push(b);
+    visit(cam, b);
   }
-  return out;
 }
 
 /** Motion event starts in [from, to] per camera key. */

@@ -7,14 +7,25 @@
  * `maintenance.ts` (compaction, retention, checkpoints); `schema.ts` holds the tables and
  * `connection.ts` the cached statements and camera keys they share.
  *
- * node-sqlite3-wasm is synchronous and runs on the main thread, so every statement is short and
- * housekeeping runs in small steps with a yield between them.
+ * SQLite (node:sqlite, engine.ts) is synchronous and runs on the main thread, so every statement
+ * is short and housekeeping runs in small steps with a yield between them.
  */
 import { join } from 'node:path';
+import { HISTORY_DEFAULT_RETENTION_HOURS } from '../../../src/shared/query.ts';
 import type { EventKind, MotionEvent, PollResult } from '../model.ts';
 import { Connection } from './connection.ts';
+import { PollBuffer } from './group-commit.ts';
+import { logger } from '../log.ts';
 import { lockDatabase, type DatabaseLock } from './lock.ts';
-import { Checkpointer, Housekeeping, compactStep, maintain, prune, type CheckpointResult } from './maintenance.ts';
+import {
+  Checkpointer,
+  Housekeeping,
+  compactStep,
+  maintain,
+  prune,
+  thin,
+  type CheckpointResult,
+} from './maintenance.ts';
 import * as queries from './queries.ts';
 import { prepareDatabase } from './schema.ts';
 import {
@@ -27,7 +38,7 @@ import {
   type StoreHistoryRequest,
   type StoredSeries,
 } from './types.ts';
-import { clearStaleVfsLock, loadSqlite, type SqliteDatabase } from './wasm.ts';
+import { openDatabase, removeOldEngineLeftovers, type SqliteDatabase } from './engine.ts';
 import * as writes from './writes.ts';
 
 export type { CheckpointResult } from './maintenance.ts';
@@ -39,23 +50,27 @@ export interface SqliteStoreOptions {
   file?: string;
   /** Width of a compacted chunk; default 1 h. */
   chunkMs?: number;
-  /** Retention for the background pruning; default 24 h. */
+  /** Retention for the background pruning; default a year. */
   retentionHours?: number;
+  /** How long a poll may wait for its group commit (group-commit.ts); default a minute, 0 commits each write. */
+  commitDelayMs?: number;
+  /** Opens the SQLite file (default node:sqlite; the benchmark passes other engines to compare). */
+  openDatabase?: (file: string) => SqliteDatabase;
 }
 
-export const DEFAULT_RETENTION_HOURS = 24;
+export const DEFAULT_RETENTION_HOURS = HISTORY_DEFAULT_RETENTION_HOURS;
 const DEFAULT_CHUNK_MS = 3_600_000;
+const DEFAULT_COMMIT_DELAY_MS = 60_000;
 export const DB_FILE_NAME = 'tapo-history.sqlite';
 
 export async function openSqliteStore(opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const file = opts.file ?? join(opts.dataDir ?? process.env.TAPO_DATA_DIR ?? 'data', DB_FILE_NAME);
-  const Database = await loadSqlite();
   const lock = await lockDatabase(file);
   let db: SqliteDatabase | undefined;
   try {
-    clearStaleVfsLock(file);
-    db = new Database(file);
-    prepareDatabase(db, file);
+    removeOldEngineLeftovers(file);
+    db = (opts.openDatabase ?? openDatabase)(file);
+    prepareDatabase(db, file, opts.chunkMs ?? DEFAULT_CHUNK_MS);
   } catch (err) {
     try {
       db?.close();
@@ -77,6 +92,7 @@ export class SqliteStore implements Store {
   private readonly conn: Connection;
   private readonly checkpoints: Checkpointer;
   private readonly housekeeping: Housekeeping;
+  private readonly buffer: PollBuffer;
   private closed = false;
 
   constructor(
@@ -88,6 +104,11 @@ export class SqliteStore implements Store {
     this.retentionMs = (opts.retentionHours ?? DEFAULT_RETENTION_HOURS) * 3_600_000;
     this.conn = new Connection(db, file, opts.chunkMs ?? DEFAULT_CHUNK_MS);
     this.checkpoints = new Checkpointer(this.conn);
+    this.buffer = new PollBuffer(
+      (polls) => writes.writePolls(this.conn, polls),
+      opts.commitDelayMs ?? DEFAULT_COMMIT_DELAY_MS,
+      (err, waiting) => logger.warn({ err: (err as Error).message, waiting }, 'history polls wait for their commit')
+    );
     this.housekeeping = new Housekeeping(
       (retentionMs) => this.maintain(retentionMs),
       this.retentionMs,
@@ -105,10 +126,26 @@ export class SqliteStore implements Store {
     return this.writePolls([poll]);
   }
 
-  /** Several polls in one transaction (the fleet batches polls that finish together). */
+  /** Accepts polls for the next group commit (see PollBuffer); refused when the commit they needed failed. */
   async writePolls(polls: PollResult[]): Promise<void> {
     this.assertOpen();
-    writes.writePolls(this.conn, polls);
+    this.buffer.add(polls);
+  }
+
+  /** Commits the polls that wait for their group commit. */
+  async flush(): Promise<void> {
+    this.assertOpen();
+    this.buffer.flush();
+  }
+
+  /** Before a read or housekeeping: commits what waits, or reads without it when that fails (disk full). */
+  private settle(): void {
+    this.assertOpen();
+    try {
+      this.buffer.flush();
+    } catch (err) {
+      logger.warn({ err: (err as Error).message, waiting: this.buffer.size }, 'history polls wait for their commit');
+    }
   }
 
   /**
@@ -132,12 +169,12 @@ export class SqliteStore implements Store {
   }
 
   async history(req: StoreHistoryRequest): Promise<StoredSeries[]> {
-    this.assertOpen();
+    this.settle();
     return queries.history(this.conn, req);
   }
 
   async points(cameraId: string, from: number, to: number, limit = 10_000): Promise<PollPoint[]> {
-    this.assertOpen();
+    this.settle();
     return queries.points(this.conn, cameraId, from, to, limit);
   }
 
@@ -152,7 +189,7 @@ export class SqliteStore implements Store {
   }
 
   async resume(): Promise<Map<string, CameraResume>> {
-    this.assertOpen();
+    this.settle();
     return queries.resume(this.conn);
   }
 
@@ -166,12 +203,12 @@ export class SqliteStore implements Store {
    * transaction. Returns false when nothing was left to compact.
    */
   compactStep(now = Date.now()): boolean {
-    this.assertOpen();
+    this.settle();
     return compactStep(this.conn, now);
   }
 
   async prune(cutoff: number, maxRows = 500): Promise<PruneResult> {
-    this.assertOpen();
+    this.settle();
     return prune(this.conn, cutoff, maxRows);
   }
 
@@ -181,6 +218,7 @@ export class SqliteStore implements Store {
       isClosed: () => this.closed,
       compactStep: (t: number) => this.compactStep(t),
       prune: (cutoff: number) => this.prune(cutoff),
+      thin: (t: number) => thin(this.conn, t, 50),
       checkpoint: () => this.checkpoint(),
     };
     return maintain(steps, retentionMs, now);
@@ -212,6 +250,12 @@ export class SqliteStore implements Store {
     }
     const running = this.housekeeping.running;
     this.stopMaintenance();
+    this.buffer.stop();
+    try {
+      this.buffer.flush();
+    } catch (err) {
+      logger.error({ err: (err as Error).message, lost: this.buffer.size }, 'history polls lost at close');
+    }
     this.closed = true;
     await running;
     this.conn.finalize();

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import type { MotionEvent, PollResult } from '../model.ts';
 import { COLUMNS, NCOLS, blockToRows, pollToRow } from './columns.ts';
 import type { Connection } from './connection.ts';
+import { rollUpRange } from './rollup-writes.ts';
 import { StoreError, type StatusChange } from './types.ts';
 
 const nn = (v: number) => (Number.isNaN(v) ? null : v);
@@ -64,11 +65,20 @@ export function importIntoChunks(c: Connection, polls: PollResult[], now: number
   }
   c.db.exec('BEGIN');
   try {
+    const spans = new Map<number, { lo: number; hi: number }>();
     for (const g of groups.values()) {
       const existing = c.readChunk(g.cam, g.start);
       const rows = existing ? [...blockToRows(existing), ...g.rows] : g.rows;
       rows.sort((a, b) => a[0] - b[0]);
       c.writeChunk(g.cam, g.start, rows);
+      const span = spans.get(g.cam);
+      spans.set(g.cam, {
+        lo: Math.min(span?.lo ?? g.start, g.start),
+        hi: Math.max(span?.hi ?? 0, g.start + c.chunkMs),
+      });
+    }
+    for (const [cam, span] of spans) {
+      rollUpRange(c, cam, span.lo, span.hi);
     }
     c.db.exec('COMMIT');
   } catch (err) {

@@ -1,13 +1,16 @@
 /**
  * TapoClient: one camera's local API. Serial requests, session reuse with one re-login + retry,
- * lockout protection (see login.ts) and trust-on-first-use certificate pinning.
+ * lockout protection (see login.ts; a few failed logins per camera at most, login-budget.ts) and
+ * trust-on-first-use certificate pinning.
  */
 import { logger } from '../log.ts';
 import { TapoError, NOT_SUPPORTED_CODES, describeCode } from './errors.ts';
 import { Transport, normalizeFingerprint } from './transport.ts';
 import { SerialQueue } from './queue.ts';
 import { login, credentialsRejected } from './login.ts';
-import { PasscodeMemory } from './tpap/tpap-login.ts';
+import { PasscodeMemory, type PasscodeRefusals } from './tpap/tpap-login.ts';
+import { withTag } from './credential-memory.ts';
+import { loginPause, pausedError, withFailure, type LoginAttempts } from './login-budget.ts';
 import { SessionExpired, type Session } from './session.ts';
 import { decodeMultiple, errorCodeOf } from './decode.ts';
 import { MemoryStateStore } from './state.ts';
@@ -30,6 +33,11 @@ import type {
   TimezoneInfo,
 } from './types.ts';
 import type { HashAlgo } from './crypto.ts';
+import type { EventKind } from '../../../src/shared/query.ts';
+import { CONFIGURED_DETECTIONS, decodeDetectionEnabled, detectionRequest } from './detections.ts';
+
+/** How often a poll also reads the smart detections' switches. */
+const DETECTIONS_EVERY_MS = 5 * 60_000;
 
 const POLL_PARTS: Array<[PollPart, () => SubRequest]> = [
   ['deviceInfo', m.req.deviceInfo],
@@ -59,14 +67,20 @@ export class TapoClient {
   private readonly queue = new SerialQueue();
   private session: Session | null = null;
   private hashAlgo: HashAlgo | null = null;
-  /** TPAP passcode forms refused with the current password (each is sent at most once). */
-  private readonly passcodes = new PasscodeMemory();
+  /** TPAP passcode forms refused (each is sent at most once): kept as tags in the state store. */
+  private readonly passcodes: PasscodeRefusals;
+  /** The failed-login budget (login-budget.ts), kept in the state store: per camera, whatever the password. */
+  private readonly attempts: LoginAttempts;
+  private readonly now: () => number;
   /** Set when the camera refused these credentials; cleared by resetAuth(). */
   private authFailure: TapoError | null = null;
   private closed = false;
   private readonly log;
   /** Number of logins this client has performed (for tests and metrics). */
   loginCount = 0;
+  /** The smart detections' switches as last read, and when (see poll). */
+  private detectionsKnown: Partial<Record<EventKind, boolean>> | null = null;
+  private detectionsAt: number | null = null;
 
   constructor(opts: TapoClientOptions) {
     if (typeof opts.host !== 'string' || opts.host === '') {
@@ -80,6 +94,7 @@ export class TapoClient {
     this.store = opts.stateStore ?? new MemoryStateStore();
     this.onFingerprint = opts.onFingerprint;
     this.pinnedOverride = opts.pinnedFingerprint ? normalizeFingerprint(opts.pinnedFingerprint) : null;
+    this.now = opts.now ?? Date.now;
     this.log = logger.child({ camera: this.key });
     this.transport = new Transport({
       host: this.host,
@@ -88,6 +103,42 @@ export class TapoClient {
       maxSockets: opts.maxSockets ?? 1,
       expectedFingerprint: () => this.fingerprint,
     });
+    this.passcodes = this.store.credentialTag
+      ? {
+          isRefused: (password, form) => this.isRefused(this.tagOf(password, form)),
+          refuse: (password, form) => this.rememberRefused(this.tagOf(password, form)),
+        }
+      : new PasscodeMemory();
+    this.attempts = {
+      check: () => {
+        const state = this.store.get(this.key);
+        const now = this.now();
+        const pause = loginPause({ at: state?.loginFailures, cameraLeft: state?.cameraAttemptsLeft }, now);
+        if (pause) {
+          throw pausedError(pause, now);
+        }
+      },
+      failed: (cameraLeft) => {
+        const now = this.now();
+        const failures = withFailure(this.store.get(this.key)?.loginFailures, now);
+        const left = cameraLeft !== null ? { attempts: cameraLeft, at: now } : undefined;
+        this.store.update(this.key, { loginFailures: failures, ...(left ? { cameraAttemptsLeft: left } : {}) });
+        const pause = loginPause(
+          { at: failures, cameraLeft: left ?? this.store.get(this.key)?.cameraAttemptsLeft },
+          now
+        );
+        if (pause) {
+          this.log.warn(
+            {
+              failures: pause.failures,
+              cameraLeft: pause.cameraLeft,
+              minutes: Math.ceil((pause.until - now) / 60_000),
+            },
+            'failed-login budget spent: no login to this camera until the window frees, so it never locks the owner out'
+          );
+        }
+      },
+    };
   }
 
   /** The pinned certificate fingerprint (option, else stored), or null before the first login. */
@@ -107,7 +158,7 @@ export class TapoClient {
 
   get lockedUntil(): number | null {
     const until = this.store.get(this.key)?.lockedUntil;
-    return until !== undefined && until > Date.now() ? until : null;
+    return until !== undefined && until > this.now() ? until : null;
   }
 
   get isLockedOut(): boolean {
@@ -119,15 +170,25 @@ export class TapoClient {
     return this.authFailure?.kind === 'auth_failed' || this.refusedBefore();
   }
 
-  /** Tag of the current credentials in the state store's keyed HMAC, or null without one. */
-  private credentialTag(): string | null {
-    return this.store.credentialTag?.(this.key, this.username, this.password) ?? null;
+  /** Tag of a password (in a login v4 passcode form) in the state store's keyed HMAC, or null without one. */
+  private tagOf(password: string, form?: string): string | null {
+    return this.store.credentialTag?.(this.key, this.username, password, form) ?? null;
+  }
+
+  private isRefused(tag: string | null): boolean {
+    return tag !== null && (this.store.get(this.key)?.refusedCredentials?.includes(tag) ?? false);
+  }
+
+  /** Remember a refusal (every one, bounded, across restarts): that tag is never sent again. */
+  private rememberRefused(tag: string | null): void {
+    if (tag !== null && !this.isRefused(tag)) {
+      this.store.update(this.key, { refusedCredentials: withTag(this.store.get(this.key)?.refusedCredentials, tag) });
+    }
   }
 
   /** The camera refused exactly these credentials before (remembered across restarts). */
   private refusedBefore(): boolean {
-    const failed = this.store.get(this.key)?.failedCredential;
-    return failed !== undefined && failed === this.credentialTag();
+    return this.isRefused(this.tagOf(this.password));
   }
 
   /** True after the camera asked for a login flow this client does not speak, until resetAuth(). */
@@ -142,7 +203,9 @@ export class TapoClient {
     }
     this.authFailure = null;
     this.session = null;
-    this.passcodes.clear();
+    if (this.passcodes instanceof PasscodeMemory) {
+      this.passcodes.clear();
+    }
   }
 
   /** Forget the pinned certificate (user chose to re-pin); the next successful login pins again. */
@@ -175,7 +238,7 @@ export class TapoClient {
     }
     const until = this.lockedUntil;
     if (until !== null) {
-      const secondsLeft = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+      const secondsLeft = Math.max(1, Math.ceil((until - this.now()) / 1000));
       throw new TapoError('locked_out', `camera has suspended logins; waiting ${secondsLeft} s before any call`, {
         code: -40404,
         secondsLeft,
@@ -212,28 +275,52 @@ export class TapoClient {
 
   private async doLogin(): Promise<Session> {
     this.session = null;
+    // Nothing is sent while the budget is spent: not even a password the camera never saw.
+    this.attempts.check();
     this.loginCount++;
     try {
       const state = this.store.get(this.key);
       const res = await login(this.transport, this.username, this.password, {
         flow: state?.loginFlow ?? null,
-        tpap: { memory: this.passcodes, preferredForm: state?.tpapForm, origin: `https://${this.host}:${this.port}` },
+        attempts: this.attempts,
+        tpap: {
+          memory: this.passcodes,
+          preferredForm: state?.tpapForm,
+          preferredVerifier: state?.tpapVerifier,
+          origin: `https://${this.host}:${this.port}`,
+        },
       });
       if (state?.loginFlow !== undefined && state.loginFlow !== res.session.flow) {
         this.log.warn({ from: state.loginFlow, to: res.session.flow }, 'camera login flow changed');
       }
       if (
+        state?.tpapVerifier !== undefined &&
+        res.tpapVerifier !== undefined &&
+        state.tpapVerifier !== res.tpapVerifier
+      ) {
+        this.log.info(
+          { form: res.tpapForm },
+          "camera's login verifier changed (password or firmware); passcode form learnt again"
+        );
+      }
+      if (
         state?.loginFlow !== res.session.flow ||
         state?.lockedUntil !== undefined ||
         state?.tpapForm !== res.tpapForm ||
-        state?.failedCredential !== undefined
+        state?.tpapVerifier !== res.tpapVerifier ||
+        state?.loginFailures !== undefined ||
+        state?.cameraAttemptsLeft !== undefined
       ) {
-        // Only write when something changed: the file store writes to disk.
+        // Only write when something changed: the file store writes to disk. Refused passwords
+        // stay refused after a success: a mistyped one typed again is still never sent.
         this.store.update(this.key, {
           loginFlow: res.session.flow,
           lockedUntil: undefined,
           tpapForm: res.tpapForm,
-          failedCredential: undefined,
+          tpapVerifier: res.tpapVerifier,
+          // A success resets the camera's counter, so the budget starts afresh.
+          loginFailures: undefined,
+          cameraAttemptsLeft: undefined,
         });
       }
       if (this.fingerprint === null) {
@@ -253,15 +340,12 @@ export class TapoClient {
       if (e instanceof TapoError) {
         if (e.kind === 'locked_out') {
           const secs = e.secondsLeft ?? 1800;
-          this.store.update(this.key, { lockedUntil: Date.now() + secs * 1000 });
+          this.store.update(this.key, { lockedUntil: this.now() + secs * 1000 });
           this.log.warn({ secondsLeft: secs }, 'camera suspended logins');
         }
         if (e.kind === 'auth_failed' || credentialsRejected.has(e)) {
           this.authFailure = e;
-          const tag = this.credentialTag();
-          if (tag !== null) {
-            this.store.update(this.key, { failedCredential: tag });
-          }
+          this.rememberRefused(this.tagOf(this.password));
           this.log.warn({ code: e.code }, 'camera refused the credentials; no further attempts until they change');
         }
         if (e.kind === 'unsupported_login') {
@@ -420,15 +504,46 @@ export class TapoClient {
   /** One poll: a single multipleRequest; a part the model lacks never fails the poll. */
   poll(): Promise<CameraPoll> {
     return this.exec(async (s) => {
+      // The smart detections' switches change rarely: the same request asks them now and then.
+      const withDetections = this.detectionsAt === null || Date.now() - this.detectionsAt >= DETECTIONS_EVERY_MS;
       const started = performance.now();
-      const subs = await this.sendMultiple(
-        s,
-        POLL_PARTS.map(([, mk]) => mk())
-      );
+      const subs = await this.sendMultiple(s, [
+        ...POLL_PARTS.map(([, mk]) => mk()),
+        ...(withDetections ? CONFIGURED_DETECTIONS.map(detectionRequest) : []),
+      ]);
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-      return { ...buildPoll(subs, latencyMs), login: s.flow };
+      const poll: CameraPoll = { ...buildPoll(subs.slice(0, POLL_PARTS.length), latencyMs), login: s.flow };
+      if (withDetections) {
+        this.detectionsKnown = decodeDetections(subs.slice(POLL_PARTS.length));
+        this.detectionsAt = Date.now();
+      }
+      poll.detections = this.detectionsKnown;
+      return poll;
     });
   }
+
+  /** Which smart detections the camera has and whether each is on (asked now). */
+  detections(): Promise<Partial<Record<EventKind, boolean>>> {
+    return this.exec(async (s) =>
+      decodeDetections(await this.sendMultiple(s, CONFIGURED_DETECTIONS.map(detectionRequest)))
+    );
+  }
+}
+
+/** The detections the camera answered for; one it lacks (an error code) is left out. */
+function decodeDetections(subs: SubResponse[]): Partial<Record<EventKind, boolean>> {
+  const out: Partial<Record<EventKind, boolean>> = {};
+  CONFIGURED_DETECTIONS.forEach((kind, i) => {
+    const sub = subs[i];
+    if (sub && sub.errorCode === 0) {
+      try {
+        out[kind] = decodeDetectionEnabled(kind, sub.result);
+      } catch {
+        // An answer without the switch says nothing about it.
+      }
+    }
+  });
+  return out;
 }
 
 function bool(v: unknown): boolean {

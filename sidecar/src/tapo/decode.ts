@@ -62,6 +62,21 @@ export function secondsLeftOf(v: unknown): number {
   return 0;
 }
 
+/**
+ * Login attempts the camera says remain, or null when it does not say: TPAP's
+ * `error_info.remainAttempts`, or V3's `time` beside `max_time` (in data or result.data).
+ */
+export function attemptsLeftOf(v: unknown): number | null {
+  if (!isObject(v)) {
+    return null;
+  }
+  const result = isObject(v.result) ? v.result : {};
+  const fromInfo = isObject(v.error_info) ? numberish(v.error_info.remainAttempts) : null;
+  const counted = [v.data, result.data].find((h) => isObject(h) && numberish(h.max_time) !== null);
+  const left = fromInfo ?? (isObject(counted) ? numberish(counted.time) : null);
+  return left !== null && Number.isInteger(left) && left >= 0 ? Math.min(left, 1000) : null;
+}
+
 /** The code inside result.data (used for 401 -40411 answers). */
 export function dataCodeOf(v: unknown): number | null {
   if (!isObject(v)) {

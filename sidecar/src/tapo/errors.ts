@@ -9,6 +9,7 @@ export type TapoErrorKind =
   | 'tls_mismatch'
   | 'auth_failed'
   | 'locked_out'
+  | 'login_paused'
   | 'not_supported'
   | 'protocol'
   | 'unsupported_login';
@@ -16,7 +17,7 @@ export type TapoErrorKind =
 export interface TapoErrorOptions {
   /** The camera's error_code, when it gave one. */
   code?: number;
-  /** For locked_out: seconds until the camera accepts logins again. */
+  /** For locked_out: seconds until the camera accepts logins again; login_paused: until the sidecar risks one. */
   secondsLeft?: number;
   /** The API method the error belongs to (e.g. getDeviceInfo). */
   method?: string;

@@ -13,7 +13,8 @@ import {
   md5Upper,
   type HashAlgo,
 } from './crypto.ts';
-import { parseJson, errorCodeOf, secondsLeftOf, dataCodeOf, isObject } from './decode.ts';
+import { parseJson, errorCodeOf, secondsLeftOf, dataCodeOf, isObject, attemptsLeftOf } from './decode.ts';
+import type { LoginAttempts } from './login-budget.ts';
 import { SecureSession } from './secure-session.ts';
 import { LegacySession } from './legacy-session.ts';
 import type { Session } from './session.ts';
@@ -28,13 +29,17 @@ export interface LoginResult {
   hashAlgo: HashAlgo;
   /** TPAP only: the credential form that worked (remembered per camera). */
   tpapForm?: string;
+  /** TPAP only: the verifier it worked on (public values; remembered with the form). */
+  tpapVerifier?: string;
 }
 
 export interface LoginOptions {
   /** The flow this camera used last time: 'tpap' goes straight to it (no older probe first). */
   flow?: LoginFlow | null;
   /** What TPAP needs (passcode memory, remembered form); without it TPAP cameras are unsupported_login. */
-  tpap?: Omit<TpapLoginOptions, 'fingerprint'>;
+  tpap?: Omit<TpapLoginOptions, 'fingerprint' | 'attempts'>;
+  /** The camera's failed-login budget: told of every refused credential, asked before TPAP's next form. */
+  attempts?: LoginAttempts;
 }
 
 async function viaTpap(
@@ -45,7 +50,13 @@ async function viaTpap(
   fingerprint?: string
 ): Promise<LoginResult> {
   const r = await tpapLogin(transport, username, password, { ...tpap, fingerprint });
-  return { session: r.session, fingerprint: r.fingerprint, hashAlgo: r.passcode, tpapForm: r.form };
+  return {
+    session: r.session,
+    fingerprint: r.fingerprint,
+    hashAlgo: r.passcode,
+    tpapForm: r.form,
+    tpapVerifier: r.verifier,
+  };
 }
 
 /** Default when a camera says "blocked" without saying for how long (field reports: ~30 min). */
@@ -99,6 +110,18 @@ export function readLoginReply(reply: HttpReply, afterCredential: boolean): Reco
   return json;
 }
 
+/** The answer to a sent credential; a suspension that came with it counts as a failed login. */
+function credentialReply(reply: HttpReply, attempts: LoginAttempts | undefined): Record<string, unknown> {
+  try {
+    return readLoginReply(reply, true);
+  } catch (e) {
+    if (e instanceof TapoError && e.kind === 'locked_out') {
+      attempts?.failed(null);
+    }
+    throw e;
+  }
+}
+
 function rejected(kind: 'auth_failed', message: string, opts: { code?: number; method: string }): TapoError {
   const err = new TapoError(kind, message, opts);
   credentialsRejected.add(err);
@@ -113,7 +136,7 @@ export async function login(
 ): Promise<LoginResult> {
   if (opts.flow === 'tpap' && opts.tpap) {
     try {
-      return await viaTpap(transport, username, password, opts.tpap);
+      return await viaTpap(transport, username, password, { ...opts.tpap, attempts: opts.attempts });
     } catch (e) {
       // Firmware went back to an older login: find it with the probe below.
       if (!(e instanceof TpapNotSpoken)) {
@@ -164,10 +187,11 @@ export async function login(
       {},
       probeReply.fingerprint // the digest goes only to the certificate that answered the probe
     );
-    const ans = readLoginReply(reply, true);
+    const ans = credentialReply(reply, opts.attempts);
     const ansCode = errorCodeOf(ans);
     const r = isObject(ans.result) ? ans.result : {};
     if (ansCode !== 0 || typeof r.stok !== 'string') {
+      opts.attempts?.failed(attemptsLeftOf(ans));
       throw rejected(
         'auth_failed',
         `camera refused the login (code ${ansCode}); not retrying with the same credentials`,
@@ -196,7 +220,7 @@ export async function login(
 
   if (code === -40211 && opts.tpap) {
     // The camera is on login version 4 (TPAP): switch, on the certificate that answered the probe.
-    return viaTpap(transport, username, password, opts.tpap, probeReply.fingerprint);
+    return viaTpap(transport, username, password, { ...opts.tpap, attempts: opts.attempts }, probeReply.fingerprint);
   }
   if (code === -40211 || code === -40209 || code === -40210) {
     throw new TapoError(
@@ -219,10 +243,11 @@ export async function login(
     {},
     probeReply.fingerprint
   );
-  const ans = readLoginReply(reply, true);
+  const ans = credentialReply(reply, opts.attempts);
   const ansCode = errorCodeOf(ans);
   const r = isObject(ans.result) ? ans.result : {};
   if (reply.status !== 200 || ansCode !== 0 || typeof r.stok !== 'string' || !/^[A-Za-z0-9._-]{1,256}$/.test(r.stok)) {
+    opts.attempts?.failed(attemptsLeftOf(ans));
     throw rejected(
       'auth_failed',
       `camera refused the login (code ${ansCode}); not retrying with the same credentials`,

@@ -5,7 +5,7 @@
  * a new subscription when the camera forgets ours, and Unsubscribe on stop. Requests carry a
  * WS-UsernameToken with a password digest.
  *
- * Our own small SOAP client (fetch; envelopes and faults in ./onvif-soap.ts, answers read by
+ * Our own small SOAP client (node:http on a keep-alive agent, ./onvif-http.ts; envelopes and faults in ./onvif-soap.ts, answers read by
  * ./onvif-xml.ts on fast-xml-parser, notifications decoded by ./onvif-notifications.ts), not the
  * `onvif` npm package: that one's connect() walks media profiles we do not need, its pull timeout
  * is fixed at one minute (Tapo firmware drops pull connections after about ten seconds) and it
@@ -27,6 +27,7 @@ import {
   type SoapFault,
 } from './onvif-soap.ts';
 import { child, find, parseXml, XmlError, type XmlNode } from './onvif-xml.ts';
+import { OnvifHttp, type OnvifHttpError } from './onvif-http.ts';
 import { logger } from '../log.ts';
 
 export const ONVIF_DEFAULT_PORT = 2020;
@@ -96,6 +97,8 @@ export class OnvifEventClient {
   private eventsUrl: string | null = null;
   private sub: Subscription | null = null;
   private readonly open = new Map<OnvifEventKind, number>();
+  /** Kinds this camera has sent a notification of (Initialized counts): the ones it pushes. */
+  private readonly seen = new Set<OnvifEventKind>();
   private abort: AbortController | null = null;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -103,6 +106,8 @@ export class OnvifEventClient {
   private readonly counters = { subscriptions: 0, renewals: 0, pulls: 0, notifications: 0, events: 0, errors: 0 };
   private lastError: TapoError | null = null;
   private readonly log;
+  /** One keep-alive pool per camera: the pull loop reuses its socket. */
+  private readonly http = new OnvifHttp(MAX_RESPONSE_BYTES);
 
   constructor(opts: OnvifClientOptions) {
     if (!opts.host || /[\s/@?#]/.test(opts.host)) {
@@ -159,6 +164,7 @@ export class OnvifEventClient {
         /* the camera forgets it at expiry anyway */
       }
     }
+    this.http.close();
     this.setState('stopped');
   }
 
@@ -206,30 +212,24 @@ export class OnvifEventClient {
     let status: number;
     let text: string;
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'Content-Type': `application/soap+xml; charset=utf-8; action="${action}"` },
-        body: envelope,
-        signal: ac.signal,
-      });
-      status = res.status;
-      const len = Number(res.headers.get('content-length') ?? 0);
-      if (len > MAX_RESPONSE_BYTES) {
-        throw this.err('protocol', `answer too large (${len} bytes)`, status);
-      }
-      text = await res.text();
+      ({ status, text } = await this.http.post(
+        url,
+        { 'Content-Type': `application/soap+xml; charset=utf-8; action="${action}"` },
+        envelope,
+        ac.signal
+      ));
     } catch (e) {
-      if (e instanceof TapoError) {
-        throw e;
-      }
       if (this.stopping) {
         throw this.err('network', 'stopped');
       }
       if (ac.signal.aborted) {
         throw this.err('timeout', `no answer within ${timeoutMs} ms`);
       }
-      const cause = (e as { cause?: { code?: string } }).cause?.code;
-      throw this.err('network', `cannot reach ${new URL(url).host}${cause ? ` (${cause})` : ''}`);
+      const he = e as OnvifHttpError;
+      if (he.code === 'TOO_LARGE') {
+        throw this.err('protocol', he.message, he.status);
+      }
+      throw this.err('network', `cannot reach ${new URL(url).host}${he.code ? ` (${he.code})` : ''}`);
     } finally {
       clearTimeout(timer);
       if (this.abort === ac) {
@@ -370,11 +370,20 @@ export class OnvifEventClient {
     }
   }
 
+  /**
+   * Whether the camera pushes this kind: motion always (every Tapo camera with ONVIF does, even
+   * before the first pull has answered), the others once it has sent a notification of them.
+   */
+  delivers(kind: string): boolean {
+    return kind === 'motion' || this.seen.has(kind as OnvifEventKind);
+  }
+
   private handle(n: OnvifNotification): void {
     this.counters.notifications++;
     if (!n.kind || n.active === null) {
       return;
     }
+    this.seen.add(n.kind);
     const now = Date.now();
     // Camera time on our clock; implausible stamps (a camera clock that is way off) fall back to now.
     let t = n.utcTime !== null ? n.utcTime - this.clockOffsetMs : now;

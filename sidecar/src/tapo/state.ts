@@ -8,7 +8,14 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomicSync } from '../atomic-file.ts';
 import { logger, type Logger } from '../log.ts';
-import { ephemeralTagger, hmacTagger, installKey, type CredentialTagger } from './credential-memory.ts';
+import {
+  ephemeralTagger,
+  hmacTagger,
+  installKey,
+  TAG_PATTERN,
+  withTag,
+  type CredentialTagger,
+} from './credential-memory.ts';
 import type { CameraState, ClientStateStore } from './types.ts';
 
 function merge(prev: CameraState | undefined, patch: Partial<CameraState>): CameraState {
@@ -21,6 +28,38 @@ function merge(prev: CameraState | undefined, patch: Partial<CameraState>): Came
     }
   }
   return next as CameraState;
+}
+
+/** The refused tags of a stored entry, bounded; `failedCredential` is the older single tag. */
+function refusedTags(o: Record<string, unknown>): string[] {
+  const list = Array.isArray(o.refusedCredentials) ? o.refusedCredentials : [];
+  let tags: string[] = [];
+  for (const t of [o.failedCredential, ...list]) {
+    if (typeof t === 'string' && TAG_PATTERN.test(t)) {
+      tags = withTag(tags, t);
+    }
+  }
+  return tags;
+}
+
+/** Failed-login times of a stored entry (finite numbers only, the newest 16). */
+function failureTimes(v: unknown): number[] {
+  return Array.isArray(v) ? v.filter((t): t is number => typeof t === 'number' && Number.isFinite(t)).slice(-16) : [];
+}
+
+/** The camera's stored word on attempts left, when well-formed. */
+function attemptsLeft(v: unknown): CameraState['cameraAttemptsLeft'] {
+  if (typeof v !== 'object' || v === null) {
+    return undefined;
+  }
+  const { attempts, at } = v as Record<string, unknown>;
+  return typeof attempts === 'number' &&
+    Number.isInteger(attempts) &&
+    attempts >= 0 &&
+    typeof at === 'number' &&
+    Number.isFinite(at)
+    ? { attempts, at }
+    : undefined;
 }
 
 export class MemoryStateStore implements ClientStateStore {
@@ -90,8 +129,20 @@ export class FileStateStore implements ClientStateStore {
         if (typeof o.lockedUntil === 'number' && Number.isFinite(o.lockedUntil)) {
           s.lockedUntil = o.lockedUntil;
         }
-        if (typeof o.failedCredential === 'string') {
-          s.failedCredential = o.failedCredential;
+        if (typeof o.tpapVerifier === 'string' && /^[\w-]{1,64}$/.test(o.tpapVerifier)) {
+          s.tpapVerifier = o.tpapVerifier;
+        }
+        const refused = refusedTags(o);
+        if (refused.length > 0) {
+          s.refusedCredentials = refused;
+        }
+        const failures = failureTimes(o.loginFailures);
+        if (failures.length > 0) {
+          s.loginFailures = failures;
+        }
+        const left = attemptsLeft(o.cameraAttemptsLeft);
+        if (left) {
+          s.cameraAttemptsLeft = left;
         }
         out[k] = s;
       }

@@ -5,7 +5,7 @@
  * CRC-32 of the whole packet computed while the checksum field holds the magic 0x5A6B7C8D.
  * Used by the discovery client and by the simulator's responder.
  */
-import * as zlib from 'node:zlib';
+import { crc32 } from 'node:zlib';
 
 export const TDP_PORT = 20002;
 export const TDP_HEADER_BYTES = 16;
@@ -26,18 +26,6 @@ export interface TdpHeader {
   flags: number;
   serial: number;
   checksum: number;
-}
-
-/**
- * CRC-32 from Node's zlib (Node 20.15+, 22.2+). Looked up at call time, so the sidecar still starts
- * on an older Node and only discovery says what it needs.
- */
-function crc32(data: Buffer): number {
-  const fn = (zlib as { crc32?: (d: Buffer) => number }).crc32;
-  if (typeof fn !== 'function') {
-    throw new Error(`TP-Link discovery needs Node 20.15 or newer (this is ${process.version})`);
-  }
-  return fn(data) >>> 0;
 }
 
 /** A packet: header fields (checksum computed here) and the JSON payload bytes. */

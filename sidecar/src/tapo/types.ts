@@ -3,6 +3,7 @@
  * methods return. Colleagues (fleet, http, grafana) code against this file; `client.ts` implements it.
  */
 import type { TapoErrorKind } from './errors.ts';
+import type { EventKind } from '../../../src/shared/query.ts';
 
 /** legacy: hashed password; secure: encrypt_type 3 + securePassthrough; tpap: login version 4 (SPAKE2+, AES-CCM). */
 export type LoginFlow = 'secure' | 'legacy' | 'tpap';
@@ -17,8 +18,23 @@ export interface CameraState {
   lockedUntil?: number;
   /** TPAP cameras: the credential form that worked ('md5', 'sha256+password_shadow/5', …); no secret. */
   tpapForm?: string;
-  /** Tag (keyed HMAC, see credential-memory.ts) of the credentials the camera refused; never retried. */
-  failedCredential?: string;
+  /**
+   * TPAP cameras: which verifier `tpapForm` worked on (a digest of the register answer's public
+   * salt, iterations and extra_crypt). While the camera answers with it, only that form is sent.
+   */
+  tpapVerifier?: string;
+  /**
+   * Tags (keyed HMAC, see credential-memory.ts) of every password, and every login v4 passcode
+   * form of a password, the camera refused; never sent again. Newest last, bounded.
+   */
+  refusedCredentials?: string[];
+  /**
+   * When each refused login was sent (epoch ms, oldest first, bounded): the failed-login budget's
+   * window (login-budget.ts). Per camera, whatever the password; a successful login clears it.
+   */
+  loginFailures?: number[];
+  /** The camera's own count of login attempts left, and when it said so (epoch ms). */
+  cameraAttemptsLeft?: { attempts: number; at: number };
 }
 
 /** Persists CameraState per camera key (`host:port`). Implementations: MemoryStateStore, FileStateStore. */
@@ -26,8 +42,8 @@ export interface ClientStateStore {
   get(key: string): CameraState | undefined;
   /** Merge `patch` into the stored state; a field set to undefined is removed. */
   update(key: string, patch: Partial<CameraState>): void;
-  /** Tags credentials for `failedCredential`; without it, refusals are remembered per client only. */
-  credentialTag?(cameraKey: string, username: string, password: string): string;
+  /** Tags credentials for `refusedCredentials`; without it, refusals are remembered per client only. */
+  credentialTag?(cameraKey: string, username: string, password: string, form?: string): string;
 }
 
 export interface TapoClientOptions {
@@ -47,6 +63,8 @@ export interface TapoClientOptions {
   stateStore?: ClientStateStore;
   /** Max sockets in the per-camera keep-alive pool (1..2, default 1). */
   maxSockets?: number;
+  /** The clock the lockout and the failed-login budget are kept by (epoch ms); default Date.now (tests inject one). */
+  now?: () => number;
 }
 
 /** A sub-request the camera does not have on this model/firmware. */
@@ -180,6 +198,8 @@ export interface CameraPoll {
   login?: LoginFlow;
   /** How each part went; a not-supported part never fails the poll. */
   parts: Record<PollPart, PartStatus>;
+  /** The smart detections the camera has, each on or off (read every few minutes); absent when not read. */
+  detections?: Partial<Record<EventKind, boolean>> | null;
 }
 
 /** A raw sub-request/sub-response of multipleRequest. */

@@ -247,6 +247,47 @@ test('SubscribeStream gives initial data; RunStream sends the schema first, then
   assert.deepEqual([packets[0].data.values[latencyIdx][0], packets[1].data.values[latencyIdx][0]], [7, 9]);
 });
 
+test('a camera’s metrics channel carries its last motion, and a motion event between polls resends its row at once', async () => {
+  // The stream of the test before ends asynchronously: start once its listeners are gone.
+  while (fleet.emitter.listenerCount('poll') > 0) {
+    await new Promise((r) => setImmediate(r));
+  }
+  const stream = clients.stream.RunStream({ pluginContext: pluginContext(), path: 'camera/front/metrics' });
+  const packets: any[] = [];
+  const done = new Promise<void>((resolve) => {
+    stream.on('data', (p: any) => {
+      packets.push(JSON.parse(p.data.toString()));
+      if (packets.length === 2) {
+        stream.cancel();
+        resolve();
+      }
+    });
+    stream.on('error', () => undefined);
+  });
+  while (fleet.emitter.listenerCount('event') === 0) {
+    await new Promise((r) => setImmediate(r));
+  }
+
+  fleet.emitPoll(poll('front', now + 2, { latencyMs: 5 }));
+  // Motion on another camera is not this channel's; motion on this one is sent now, not at the next poll.
+  fleet.emitter.emit('event', { cameraId: 'garage', start: now + 3, end: null, kind: 'motion', source: 'onvif' });
+  fleet.snapshots.get('front')!.lastMotion = now + 4;
+  fleet.emitter.emit('event', { cameraId: 'front', start: now + 4, end: null, kind: 'motion', source: 'onvif' });
+  await done;
+  const names: string[] = packets[0].schema.fields.map((f: any) => f.name);
+  const at = (name: string) => names.indexOf(name);
+  assert.ok(at('last_motion') > at('last_error'), 'last_motion is a column of its own, after the others');
+  assert.deepEqual(
+    packets.map((p) => [p.data.values[at('time')][0], p.data.values[at('last_motion')][0]]),
+    [
+      [now + 2, null],
+      [now + 2, now + 4],
+    ],
+    'the row of the last poll, with the new motion time'
+  );
+  fleet.snapshots.get('front')!.lastMotion = null;
+});
+
 test('frames stream as base64 JPEG rows, with the privacy mode every viewer sees', async () => {
   const stream = clients.stream.RunStream({ pluginContext: pluginContext(), path: 'camera/front/frames/2/320' });
   const first = new Promise<any>((resolve) => stream.on('data', (p: any) => resolve(JSON.parse(p.data.toString()))));

@@ -46,7 +46,11 @@ for (const [role, allowed] of [
     const res = await callResource(deps, req(role, 'me', 'GET'));
     assert.equal(res.code, 200, res.body.toString());
     const access = parse(res.body) as CallerAccess;
-    assert.deepEqual(access, { role: role ?? '', controls: allowed });
+    assert.deepEqual(access, {
+      role: role ?? '',
+      controls: allowed,
+      pictures: ['Admin', 'Editor', 'Viewer'].includes(role ?? ''),
+    });
 
     const ptz = await callResource(deps, req(role, 'cameras/porch/ptz', 'POST', { direction: 90 }));
     const priv = await callResource(deps, req(role, 'cameras/porch/privacy', 'POST', { enabled: true }));
@@ -61,7 +65,7 @@ test('me answers GET only, and with the role only (no login, name or e-mail)', a
   const { deps } = setup();
   assert.equal((await callResource(deps, req('Admin', 'me', 'POST', {}))).code, 405);
   const body = (await callResource(deps, req('Editor', '/me/', 'GET'))).body.toString('utf8');
-  assert.deepEqual(Object.keys(JSON.parse(body)).sort(), ['controls', 'role']);
+  assert.deepEqual(Object.keys(JSON.parse(body)).sort(), ['controls', 'pictures', 'role']);
 });
 
 test('privacy on a camera whose component list has no lens mask is refused in words, before any call', async () => {

@@ -164,3 +164,42 @@ test('the counter families: polls by outcome (seen ones only), poll errors, even
     `tapo_camera_motion_events_total{${labels},kind="ring"} 0`,
   ]);
 });
+
+test(
+  'names with quotes, backslashes and newlines are escaped; promtool accepts them; one read of the fleet per scrape',
+  { skip: have('promtool') ? false : 'promtool is not installed (Debian package prometheus); CI installs it' },
+  async () => {
+    let reads = 0;
+    const nasty = 'Garage "east" \\ door\nline 2';
+    const view = {
+      cameras: () => {
+        reads++;
+        return [
+          {
+            id: 'g',
+            name: nasty,
+            host: 'h',
+            lastSeen: 1000,
+            lastMotion: null,
+            last: { status: 'online', time: 1000, latencyMs: 12.5, rssiDbm: -61, model: 'C210', firmware: 'fw "x"' },
+          },
+        ];
+      },
+      camera: () => undefined,
+      on: () => () => {},
+      model: () => null,
+      points: async () => [],
+      counters: () => undefined,
+    } as unknown as HttpFleetView;
+    const metrics = createFleetMetrics(view, { processMetrics: false });
+    const text = await metrics.text();
+    assert.equal(reads, 1, 'every family must come from one read of the fleet');
+    const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
+    const labels = 'camera_id="g",camera_name="Garage \\"east\\" \\\\ door\\nline 2",model="C210"';
+    assert.ok(text.includes(`tapo_camera_wifi_rssi_dbm{${labels}} -61\n`), text);
+    assert.ok(text.includes(`tapo_camera_info{${labels},firmware="fw \\"x\\"",hardware_version="",host="h"} 1\n`));
+    // No series for what the camera did not report (temperature), never a made-up zero.
+    assert.ok(!text.includes('tapo_camera_temperature_celsius{'));
+  }
+);

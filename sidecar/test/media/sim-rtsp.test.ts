@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { startSimRtspServer, type SimRtspServer } from '../../src/simulator/rtsp.ts';
 import { jpegSize } from '../../src/media/jpeg.ts';
-import { ffmpegClient, nextEvent } from './helpers.ts';
+import { deadline, ffmpegClient, nextEvent } from './helpers.ts';
 import { JPEGS_TO_STDOUT, QUIET, rtspTcpInput } from '../helpers/ffmpeg-args.ts';
 
 let sim: SimRtspServer;
@@ -96,5 +96,45 @@ test('Basic auth mode works for clients that only speak Basic', async () => {
     assert.match(bad.stderr, /401/);
   } finally {
     await basic.close();
+  }
+});
+
+/** Waits (bounded) until the server's counters satisfy `cond`. */
+async function until(server: SimRtspServer, cond: (s: ReturnType<SimRtspServer['stats']>) => boolean, what: string) {
+  const end = Date.now() + 15_000;
+  while (!cond(server.stats())) {
+    if (Date.now() > end) {
+      assert.fail(`${what} within 15 s: ${JSON.stringify(server.stats())}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('fault switches: a frozen stream keeps its session but sends nothing; an offline camera drops and refuses connections', async () => {
+  const viewer = spawn('ffmpeg', [...QUIET, ...rtspTcpInput(sim.url('stream2')), '-t', '60', '-f', 'null', '-'], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise((resolve) => viewer.once('exit', resolve));
+  try {
+    await until(sim, (s) => s.playing === 1 && s.packetsSent > 0, 'a session plays');
+    sim.setFaults({ freeze: true });
+    const { packetsSent: sent, packetsSkipped: skipped } = sim.stats();
+    await until(sim, (s) => s.packetsSkipped > skipped + 30, 'pictures withheld');
+    assert.equal(sim.stats().packetsSent, sent, 'nothing sent while frozen');
+    assert.equal(sim.stats().playing, 1, 'the session stays open');
+    sim.setFaults({ freeze: false });
+    await until(sim, (s) => s.packetsSent > sent, 'pictures again once the freeze lifts');
+
+    sim.setFaults({ offline: true });
+    await deadline(exited, 15_000, 'the viewer is cut off');
+    const refused = await grab(sim.url('stream2'));
+    assert.notEqual(refused.code, 0, 'no new connection while offline');
+    sim.setFaults({ offline: false });
+    const ok = await grab(sim.url('stream2'));
+    assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    sim.setFaults({ freeze: false, offline: false });
+    viewer.kill('SIGKILL');
+    await exited;
   }
 });

@@ -245,3 +245,27 @@ test('a camera answering malformed or hostile XML is a protocol error per answer
     assert.equal(client.state, 'stopped');
   }
 });
+
+test('pulls ride one kept-alive connection per port, and no listener piles up per pull on either side', async () => {
+  // The camera answers every pull at once (as when events flow), so pulls follow each other closely.
+  const { sim, client, out } = await setup({ maxPullWaitMs: 2 });
+  const pulls = (n: number) => {
+    let seen = 0;
+    return nextEvent(sim.events, 'pull', 20_000, () => ++seen >= n);
+  };
+  try {
+    const subscribed = nextEvent(out, 'state', 10_000, (s) => s === 'subscribed');
+    client.start();
+    await subscribed;
+    await pulls(20);
+    const early = { connections: sim.connectionCount(), listeners: sim.socketCloseListeners() };
+    await pulls(200);
+    assert.ok(client.stats().pulls >= 200, `pulls: ${client.stats().pulls}`);
+    // The device service's socket and the subscription's: no new connection per pull.
+    assert.ok(sim.connectionCount() <= 2, `connections: ${sim.connectionCount()}`);
+    assert.equal(sim.connectionCount(), early.connections, 'no connection after the 20th pull');
+    assert.equal(sim.socketCloseListeners(), early.listeners, "the camera's sockets hold as many listeners as before");
+  } finally {
+    await teardown(sim, client);
+  }
+});

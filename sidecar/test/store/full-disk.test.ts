@@ -55,7 +55,11 @@ test('full disk: storing fails with a typed error and loses nothing stored, stor
   assert.ok(r.readableWhileFull > 0, 'history stays readable while the disk is full');
   assert.equal(r.checkpointWhileFull.busy, 1, 'a checkpoint on a full disk reports that it could not complete');
   assert.deepEqual(r.checkpointAfter, { busy: 0, log: 0, checkpointed: 0, error: null });
-  assert.deepEqual(r.files, ['h.sqlite'], 'closed, the store leaves only its database (no journal, lock or temp file)');
+  assert.deepEqual(
+    r.files,
+    ['h.sqlite', 'h.sqlite-lock'],
+    'closed, the store leaves only its database and the empty owner lock file (no journal, owner record or temp file)'
+  );
   const warning = err
     .split('\n')
     .filter(Boolean)

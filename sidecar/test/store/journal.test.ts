@@ -99,10 +99,11 @@ test('a checkpoint that cannot complete is a warning with its figures; the next 
   const warn = t.mock.method(logger, 'warn', () => {});
   const info = t.mock.method(logger, 'info', () => {});
   await store.writePoll(poll('a', BASE));
+  await store.flush(); // committed: the camera's key is there to read
   // A read left open on the connection (what a stepped, never reset statement does).
-  const db = (store as unknown as { db: import('node-sqlite3-wasm').Database }).db;
-  const open = db.prepare('SELECT id FROM cameras');
-  open.get();
+  const db = (store as unknown as { db: import('../../src/store/engine.ts').SqliteDatabase }).db;
+  const open = db.prepare('SELECT id FROM cameras').iterate();
+  open.next();
   await store.writePoll(poll('a', BASE + 1000));
   const r = store.checkpoint()!;
   assert.equal(r.busy, 1);
@@ -114,7 +115,7 @@ test('a checkpoint that cannot complete is a warning with its figures; the next 
   assert.ok((fields.walBytes as number) > 0, 'the warning carries the WAL size');
   assert.equal(fields.failures, 1);
 
-  open.finalize();
+  open.return?.();
   assert.deepEqual(store.checkpoint(), { busy: 0, log: 0, checkpointed: 0, error: null });
   assert.equal(warn.mock.callCount(), 1, 'no new warning');
   assert.ok(info.mock.calls.some((c) => /checkpointed again/.test(String(c.arguments[1]))));

@@ -313,11 +313,11 @@ test('a lock left by a killed process is cleared; a live owner is refused by pid
   await assert.rejects(
     openSqliteStore({ file }),
     (e: unknown) =>
-      e instanceof StoreError && new RegExp(`in use by another sidecar \\(pid ${child.pid}, `).test(e.message)
+      e instanceof StoreError && new RegExp(`in use by another sidecar \\(pid ${child.pid} on host `).test(e.message)
   );
   child.kill('SIGKILL');
   await once(child, 'exit');
-  assert.ok(existsSync(`${file}.lock`), 'the killed process left its lock behind');
+  assert.ok(existsSync(`${file}-wal`), 'the killed process left its journal behind, to be recovered on open');
   const store = await openSqliteStore({ file });
   t.after(() => store.close());
   assert.equal(

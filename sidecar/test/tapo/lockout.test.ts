@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCam, clientFor, tapoError, waitFor, untilTime } from './helpers.ts';
 import { postToCamera } from '../helpers/camera-post.ts';
 import { FileStateStore, MemoryStateStore } from '../../src/tapo/state.ts';
+import { MAX_REFUSED_TAGS } from '../../src/tapo/credential-memory.ts';
 import type { SimulatedCamera } from '../../src/simulator/camera.ts';
 
 test('secure firmware, wrong password: one probe, no digest ever sent, fail fast afterwards', async () => {
@@ -168,6 +169,48 @@ test('state stores: memory and file merge and remove fields', () => {
     }
     const reread = new FileStateStore(join(dir, 'sub', 's.json'));
     assert.deepEqual(reread.get('a:443'), { fingerprint: 'AB', loginFlow: 'secure' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('refused passwords: every one is kept as a tag, bounded per camera; older files and junk are read safely', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tapo-state-'));
+  try {
+    const path = join(dir, 'state.json');
+    const store = new FileStateStore(path);
+    const cam = await startCam({ name: 'l-many', loginFlow: 'secure' });
+    // Secure firmware: a wrong password costs no failed login, so many can be tried here.
+    const wrong = Array.from({ length: MAX_REFUSED_TAGS + 3 }, (_, i) => `wrong-${i}`);
+    for (const password of wrong) {
+      assert.equal((await tapoError(clientFor(cam, { password, stateStore: store }).poll())).kind, 'auth_failed');
+    }
+    const key = `${cam.host}:${cam.port}`;
+    const saved = JSON.parse(readFileSync(path, 'utf8'))[key];
+    assert.equal(saved.refusedCredentials.length, MAX_REFUSED_TAGS, 'bounded');
+    assert.ok(!JSON.stringify(saved).includes('wrong-'));
+    // The newest are remembered across a restart; the oldest three gave way.
+    const reread = new FileStateStore(path);
+    cam.resetStats();
+    for (const password of wrong.slice(3)) {
+      assert.equal((await tapoError(clientFor(cam, { password, stateStore: reread }).poll())).kind, 'auth_failed');
+    }
+    assert.equal(cam.stats.loginRequests, 0, 'none of them was even probed');
+    await tapoError(clientFor(cam, { password: wrong[0]!, stateStore: reread }).poll());
+    assert.equal(cam.stats.loginRequests, 1, 'the oldest was forgotten: one probe (and no credential)');
+    assert.equal(cam.stats.credentialAttempts, 0);
+
+    // A file from before the list (one failedCredential) and junk entries.
+    const tag = reread.credentialTag(key, 'admin', 'old-wrong');
+    writeFileSync(path, JSON.stringify({ [key]: { failedCredential: tag, refusedCredentials: ['short', 7, null] } }));
+    const old = new FileStateStore(path);
+    assert.deepEqual(old.get(key), { refusedCredentials: [tag] });
+    cam.resetStats();
+    assert.equal(
+      (await tapoError(clientFor(cam, { password: 'old-wrong', stateStore: old }).poll())).kind,
+      'auth_failed'
+    );
+    assert.equal(cam.stats.loginRequests, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

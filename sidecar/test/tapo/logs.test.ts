@@ -20,6 +20,8 @@ test('debug logs and error messages never contain passwords, hashes or tokens', 
   assert.match(r.stderr, /session rejected; logging in again/);
   assert.match(r.stderr, /ERROR .*different TLS certificate/);
   assert.match(r.stderr, /ERROR .*wrong password|ERROR .*refused/);
+  assert.match(r.stderr, /failed-login budget spent/);
+  assert.match(r.stderr, /ERROR logins paused for 30 min so your camera does not lock you out/);
   for (const s of secrets) {
     assert.ok(!r.stderr.includes(s), `stderr contains a secret (${s.length} chars)`);
   }

@@ -219,6 +219,35 @@ describe('client against a C200 hw5 on 1.4.6 (TPAP, SHA-256 passcode through SHA
   });
 });
 
+test("the camera's verifier changes (password re-synced, firmware): its form is learnt again; refusals stay", async () => {
+  const cam = await startCam({ name: 'tp-verifier', firmware: 'C510W-1.3.4' });
+  const store = new MemoryStateStore();
+  const as = (password: string) => clientFor(cam, { password, stateStore: store });
+  await as(cam.cloudPassword).poll();
+  const first = store.get(`${cam.host}:${cam.port}`)!;
+  assert.equal(first.tpapForm, 'md5');
+  assert.ok(first.tpapVerifier);
+  assert.equal((await tapoError(as('wrong-1').poll())).kind, 'auth_failed');
+  assert.equal(cam.stats.failedCredentialAttempts, 1, 'the known form only');
+
+  // New firmware made the verifier afresh from the SHA-256 form (a new salt says so).
+  cam.updateFirmware('tpap', { passcode: 'sha256' });
+  await as(cam.cloudPassword).poll();
+  assert.equal(cam.stats.failedCredentialAttempts, 2, 'the remembered MD5 form first, once');
+  const second = store.get(`${cam.host}:${cam.port}`)!;
+  assert.equal(second.tpapForm, 'sha256');
+  assert.notEqual(second.tpapVerifier, first.tpapVerifier);
+
+  const requests = cam.stats.loginRequests;
+  assert.equal((await tapoError(as('wrong-1').poll())).kind, 'auth_failed');
+  assert.equal(cam.stats.loginRequests, requests, 'a refused password is not sent again, nor probed');
+  const e = await tapoError(as('wrong-2').poll());
+  assert.match(e.message, /the passcode form that works on it/);
+  assert.equal(cam.stats.failedCredentialAttempts, 3, 'the new known form only');
+  assert.equal(cam.stats.loginRequests, requests + 2, 'one pake_register, one pake_share');
+  assert.equal(cam.isLocked, false);
+});
+
 test('firmware update from the secure login to TPAP: the client notices -40211 and switches, no lockout', async () => {
   const cam = await startCam({ name: 'tp-upgrade', model: 'C210', loginFlow: 'secure', maxFailedLogins: 2 });
   const store = new MemoryStateStore();

@@ -1,8 +1,9 @@
 /**
  * Cameras belong to their datasource: a datasource Grafana stopped calling for is forgotten after
  * the retention, settings without a camera stop it at once, newer settings always win over older
- * ones (and their passwords), each datasource without cameras gets the demo, and a camera resumed
- * without its password says that it waits for it.
+ * ones (and their passwords), a camera two datasources list stays with the one that had it first
+ * (issue 24), each datasource without cameras gets the demo, and a camera resumed without its
+ * password says that it waits for it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,40 +83,110 @@ test('settings without the cameras stop them at once; older settings never repla
   assert.deepEqual(await listOf(app), []);
 });
 
-test('a newer datasource for the same camera wins its id and address; the old copy stops', async (t) => {
-  const cam = await SimulatedCamera.start({ host: '127.0.0.1', name: 'Front', loginFlow: 'legacy' });
-  t.after(() => cam.close());
-  const app = await startApp(tempDir(t));
-  t.after(() => app.stop());
-  const camera = { id: 'front', name: 'Front', host: `127.0.0.1:${cam.port}`, pollIntervalSeconds: 3600 };
-  // The old datasource (still known to the sidecar) has the old password.
-  const old = dsContext({ uid: 'old', cameras: [camera], secure: { 'password.front': 'old-password' }, updated: 10 });
-  await app.handlers.queryData({ pluginContext: old, queries: [], headers: {} });
-  // The user makes a new datasource for the same camera, same id, with the right password.
-  const fresh = dsContext({
-    uid: 'new',
-    cameras: [camera],
-    secure: { 'password.front': cam.cloudPassword },
-    updated: 20,
+interface Ownership {
+  cameraId: string;
+  role: 'lost' | 'kept';
+  other: string;
+  message: string;
+}
+
+async function ownershipOf(app: App, ctx: unknown): Promise<Ownership[]> {
+  const r = await app.handlers.callResource(resource(ctx, 'ownership'));
+  assert.equal(r.code, 200);
+  return (JSON.parse(r.body.toString()) as { cameras: Ownership[] }).cameras;
+}
+
+test('two datasources list one camera: the first keeps it until it drops it; both Save & tests say so; no save moves it; no refused password is sent again', async (t) => {
+  await withSecretKey(async () => {
+    // Legacy firmware: every password sent is one credential attempt the camera counts.
+    const cam = await SimulatedCamera.start({ host: '127.0.0.1', name: 'Front', loginFlow: 'legacy' });
+    t.after(() => cam.close());
+    const dir = tempDir(t);
+    let app = await startApp(dir);
+    const camera = { id: 'front', name: 'Front', host: `127.0.0.1:${cam.port}`, pollIntervalSeconds: 3600 };
+    // A (older, a mistyped password) and B (the same camera under another id, same address).
+    const a = (updated: number, password: string | null) =>
+      dsContext({
+        uid: 'a',
+        cameras: password === null ? [] : [camera],
+        secure: password === null ? {} : { 'password.front': password },
+        updated,
+      });
+    const b = (updated: number, password: string | null) =>
+      dsContext({
+        uid: 'b',
+        cameras: password === null ? [] : [{ ...camera, id: 'front-door' }],
+        secure: password === null ? {} : { 'password.front-door': password },
+        updated,
+      });
+
+    const hA = await app.handlers.checkHealth(a(10, 'a-wrong'));
+    assert.match(hA.message, /Front — wrong password/);
+    assert.equal(cam.stats.credentialAttempts, 1);
+
+    // B comes later: it does not get the camera, and its Save & test is an ERROR that says why.
+    const hB = await app.handlers.checkHealth(b(20, 'b-wrong'));
+    assert.equal(hB.status, 'ERROR');
+    assert.match(
+      hB.message.split('\n')[0]!,
+      /^1 camera is polled by another source, not this datasource: front-door — datasource "Tapo a"\.$/
+    );
+    assert.match(hB.message, /✗ front-door: polled by datasource "Tapo a" \(which had it first/);
+    assert.deepEqual(
+      (await ownershipOf(app, b(20, 'b-wrong'))).map((o) => [o.cameraId, o.role, o.other]),
+      [['front-door', 'lost', 'datasource "Tapo a"']]
+    );
+    // A's Save & test names B too, and the editor can mark A's row.
+    const hA2 = await app.handlers.checkHealth(a(10, 'a-wrong'));
+    assert.match(hA2.message, /⚠ front: also listed by datasource "Tapo b", which does not poll it/);
+    assert.deepEqual(
+      (await ownershipOf(app, a(10, 'a-wrong'))).map((o) => [o.cameraId, o.role]),
+      [['front', 'kept']]
+    );
+
+    // Saving either, in turn, moves nothing, and sends nothing new.
+    for (let i = 1; i <= 3; i++) {
+      assert.match((await app.handlers.checkHealth(b(20 + i, 'b-wrong'))).message, /polled by another source/);
+      assert.match((await app.handlers.checkHealth(a(10 + i, 'a-wrong'))).message, /Front — wrong password/);
+    }
+    assert.equal(cam.stats.credentialAttempts, 1, "B's password was never sent, A's once");
+
+    // A drops the camera: B gets it (its own wrong password, sent once).
+    await app.handlers.checkHealth(a(14, null));
+    assert.match((await app.handlers.checkHealth(b(24, 'b-wrong'))).message, /wrong password/);
+    assert.equal(cam.stats.credentialAttempts, 2);
+    // A lists it again: B keeps it now. Then B drops it: back to A, whose password was refused.
+    assert.match((await app.handlers.checkHealth(a(15, 'a-wrong'))).message, /polled by another source/);
+    await app.handlers.checkHealth(b(25, null));
+    assert.match((await app.handlers.checkHealth(a(15, 'a-wrong'))).message, /wrong password/);
+    assert.equal(cam.stats.credentialAttempts, 2, 'the flip back did not send the refused password again');
+
+    // B lists it with the right password: A holds it, also across a restart (whoever resumes first).
+    assert.equal((await app.handlers.checkHealth(b(26, cam.cloudPassword))).status, 'ERROR');
+    await app.stop();
+    // B's list resumes first now; the saved holders still say A.
+    const file = join(dir, 'cameras.json');
+    const shape = JSON.parse(readFileSync(file, 'utf8'));
+    const { 'datasource:a': listA, ...rest } = shape.sources;
+    shape.sources = { ...rest, 'datasource:a': listA };
+    assert.deepEqual(Object.keys(shape.sources), ['datasource:b', 'datasource:a']);
+    writeFileSync(file, JSON.stringify(shape));
+    app = await startApp(dir);
+    t.after(() => app.stop());
+    assert.match((await app.handlers.checkHealth(b(26, cam.cloudPassword))).message, /polled by another source/);
+    assert.deepEqual(
+      (await listOf(app, a(15, 'a-wrong'))).map((c) => c.id),
+      ['front']
+    );
+    assert.equal(cam.stats.credentialAttempts, 2);
+    assert.equal(cam.isLocked, false);
+
+    // A drops it for good: B polls it with the right password.
+    await app.handlers.checkHealth(a(16, null));
+    const ok = await app.handlers.checkHealth(b(26, cam.cloudPassword));
+    assert.equal(ok.status, 'OK', ok.message);
+    assert.equal(cam.stats.successfulLogins, 1);
   });
-  const h = await app.handlers.checkHealth(fresh);
-  assert.equal(h.status, 'OK', h.message);
-  // Under another id, the address is still the newer datasource's.
-  const renamed = dsContext({
-    uid: 'new',
-    cameras: [{ ...camera, id: 'front-door' }],
-    secure: { 'password.front-door': cam.cloudPassword },
-    updated: 21,
-  });
-  assert.equal((await app.handlers.checkHealth(renamed)).status, 'OK');
-  assert.deepEqual(
-    (await listOf(app)).map((c) => c.id),
-    ['front-door'],
-    'one camera, one client'
-  );
-  cam.resetStats();
-  await app.handlers.checkHealth(old);
-  assert.equal(cam.stats.credentialAttempts, 0, 'the old password is never tried');
 });
 
 test('each datasource without cameras gets the demo fleet, whatever other datasources have', async (t) => {

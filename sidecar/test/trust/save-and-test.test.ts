@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulatedFleet } from '../../src/simulator/fleet.ts';
-import { dsContext, resource, startApp, tempDir } from './helpers.ts';
+import { dsContext, resource, startApp, tempDir, yamlFor } from './helpers.ts';
 
 test('Save & test is an ERROR naming the wrong-password and the unreachable camera; controls say why', async (t) => {
   const sim = await startSimulatedFleet({ count: 4, host: '127.0.0.1', profiles: ['C210'], namePrefix: 'Sim' });
@@ -85,4 +85,41 @@ test('when every enabled camera answers, Save & test is OK (disabled cameras are
   assert.equal(h.status, 'OK');
   assert.match(h.message, /^All 2 cameras answer\./);
   assert.match(h.message, /1 disabled camera not checked/);
+});
+
+test('a datasource whose jsonData is not valid gets a settings error in Save & test, not the shared cameras’ health', async (t) => {
+  const sim = await startSimulatedFleet({ count: 1, host: '127.0.0.1', profiles: ['C110'], namePrefix: 'Shared' });
+  t.after(() => sim.close());
+  const dir = tempDir(t);
+  const [cam] = sim.cameras;
+  // The YAML file's cameras are shared: a datasource without cameras of its own sees them.
+  const app = await startApp(dir, [
+    '--config',
+    yamlFor(dir, [{ id: 'shared', cam: cam!, password: cam!.cloudPassword }]),
+  ]);
+  t.after(() => app.stop());
+  const fresh = await app.handlers.checkHealth(dsContext({ uid: 'ds-empty', cameras: [], secure: {}, updated: 1 }));
+  assert.match(
+    fresh.message,
+    /All 1 cameras answer/,
+    'a datasource with valid, empty settings sees the shared cameras'
+  );
+
+  const cases: Array<[string, RegExp]> = [
+    ['{"cameras": [', /jsonData: is not valid JSON/],
+    ['[1, 2]', /jsonData: must be an object/],
+    ['{"cameras": "front door"}', /jsonData\.cameras: must be a list of cameras/],
+  ];
+  for (const [i, [raw, words]] of cases.entries()) {
+    const ctx = dsContext({ uid: `ds-bad-${i}`, cameras: [], secure: {}, updated: 1 }) as {
+      dataSourceInstanceSettings: { jsonData: Buffer };
+    };
+    ctx.dataSourceInstanceSettings.jsonData = Buffer.from(raw);
+    const h = await app.handlers.checkHealth(ctx as never);
+    assert.equal(h.status, 'ERROR', raw);
+    assert.match(h.message.split('\n')[0]!, /^The settings were refused/, raw);
+    assert.match(h.message, words, raw);
+    assert.doesNotMatch(h.message, /Shared|cameras answer|no camera is configured/, raw);
+    assert.deepEqual((h.details as { cameras: unknown[] }).cameras, [], 'no camera of another source');
+  }
 });

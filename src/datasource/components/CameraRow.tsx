@@ -1,15 +1,16 @@
 /**
  * One camera in the config editor's list, as a compact row: a toggle that opens its form below,
  * name, host and model, its live status from the sidecar (or "Disabled", dimmed), a "Needs
- * attention" badge when its form has errors, an enable switch, and removal (with its passwords)
- * after a confirmation.
+ * attention" badge when its form has errors, a mark when another datasource lists the same camera
+ * (and which of the two polls it), an enable switch, and removal (with its passwords) after a
+ * confirmation.
  */
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Badge, Button, ConfirmButton, Icon, Stack, Switch, Text, useStyles2 } from '@grafana/ui';
 import React from 'react';
 
-import type { CameraListItem, CameraSettings } from '../../shared/query';
+import type { CameraListItem, CameraOwnership, CameraSettings } from '../../shared/query';
 import { statusLabel } from './options';
 
 interface Props {
@@ -17,6 +18,8 @@ interface Props {
   camera: CameraSettings;
   /** The sidecar's view of the saved camera; absent when unsaved or not reached. */
   live?: CameraListItem;
+  /** Another source lists the saved camera too: who polls it, in the sidecar's words. */
+  ownership?: CameraOwnership;
   /** The camera has errors shown in its form. */
   hasErrors: boolean;
   expanded: boolean;
@@ -36,7 +39,7 @@ const STATUS_COLOR: Record<string, 'green' | 'red' | 'orange' | 'blue'> = {
 };
 
 export function CameraRow(props: Props) {
-  const { index, camera, live, expanded } = props;
+  const { index, camera, live, ownership, expanded } = props;
   const styles = useStyles2(getStyles);
   const label = `camera ${index + 1}`;
   const statusText = live ? statusLabel(live.status) : undefined;
@@ -67,8 +70,18 @@ export function CameraRow(props: Props) {
           {props.hasErrors && (
             <Badge color="red" icon="exclamation-triangle" text="Needs attention" aria-label="Needs attention" />
           )}
+          {ownership?.role === 'kept' && (
+            <Badge color="blue" icon="info-circle" text="Also in another datasource" tooltip={ownership.message} />
+          )}
           {camera.disabled ? (
             <Badge color="darkgrey" icon="pause" text="Disabled" tooltip="Not polled while disabled" />
+          ) : ownership?.role === 'lost' ? (
+            <Badge
+              color="orange"
+              icon="exclamation-triangle"
+              text="Polled by another datasource"
+              tooltip={ownership.message}
+            />
           ) : statusText && live ? (
             <Badge color={STATUS_COLOR[live.status] ?? 'blue'} text={statusText} />
           ) : (

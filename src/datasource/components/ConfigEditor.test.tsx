@@ -1,9 +1,10 @@
 import { setBackendSrv, type BackendSrv } from '@grafana/runtime';
-import { render, screen, within } from '@testing-library/react';
+import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React from 'react';
 import { of, throwError } from 'rxjs';
 
+import { DataSource } from '../datasource';
 import { ConfigEditor } from './ConfigEditor';
 import { type Settings, settings, setup } from '../../test-utils/configEditorHarness';
 
@@ -351,6 +352,85 @@ describe('ConfigEditor', () => {
     expect(within(screen.getByTestId('camera-row-1')).getByText('Needs attention')).toBeInTheDocument();
     const summary = screen.getByRole('list', { name: 'Settings that need attention' });
     expect(summary).toHaveTextContent('Camera 2 (Garage): Host is required');
+  });
+
+  it('marks a camera another datasource polls, and one this datasource keeps while another lists it', async () => {
+    const fetch = jest.fn().mockImplementation(({ url }: { url: string }) => {
+      if (url.endsWith('/resources/cameras')) {
+        return of({
+          data: [{ id: 'garage', name: 'Garage', model: 'C110', status: 'online', host: '10.0.0.3', ptz: false }],
+        });
+      }
+      if (url.endsWith('/resources/ownership')) {
+        return of({
+          data: {
+            cameras: [
+              {
+                cameraId: 'front',
+                role: 'lost',
+                other: 'datasource "Tapo house"',
+                message: 'polled by datasource "Tapo house" (which had it first), not by this datasource',
+              },
+              {
+                cameraId: 'garage',
+                role: 'kept',
+                other: 'datasource "Tapo old"',
+                message: 'also listed by datasource "Tapo old", which does not poll it',
+              },
+            ],
+          },
+        });
+      }
+      return throwError(() => ({ status: 404, data: {} }));
+    });
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    await setup(settings({ ...saved, uid: 'ds-1' }), { expand: false });
+    const front = screen.getByTestId('camera-row-0');
+    expect(await within(front).findByText('Polled by another datasource')).toBeInTheDocument();
+    expect(within(front).queryByText(/not polled yet/)).not.toBeInTheDocument();
+    const garage = screen.getByTestId('camera-row-1');
+    expect(within(garage).getByText('Also in another datasource')).toBeInTheDocument();
+    expect(within(garage).getByText('Online')).toBeInTheDocument();
+    expect(within(garage).queryByText('Polled by another datasource')).not.toBeInTheDocument();
+  });
+
+  it('shows no ownership mark when the sidecar does not answer it (an older sidecar)', async () => {
+    const fetch = jest.fn().mockReturnValue(throwError(() => ({ status: 404, data: { error: 'no such resource' } })));
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    await setup(settings({ ...saved, uid: 'ds-1' }), { expand: false });
+    expect(await within(screen.getByTestId('camera-row-0')).findByText(/not polled yet/)).toBeInTheDocument();
+    expect(screen.queryByText('Polled by another datasource')).not.toBeInTheDocument();
+    expect(screen.queryByText('Also in another datasource')).not.toBeInTheDocument();
+  });
+
+  it('refreshes the rows’ status badges when Save & test finishes (it polled every camera)', async () => {
+    let status = 'unknown';
+    const fetch = jest
+      .fn()
+      .mockImplementation(({ url }: { url: string }) =>
+        url.endsWith('/resources/cameras')
+          ? of({ data: [{ id: 'front', name: 'Front door', model: 'C210', status, host: '10.0.0.2', ptz: true }] })
+          : url.endsWith('/health')
+            ? of({ data: { status: 'OK', message: 'All 1 cameras answer.\n✓ Front door: reachable in 12 ms' } })
+            : throwError(() => ({ status: 404, data: {} }))
+      );
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    await setup(settings({ uid: 'ds-1', jsonData: { cameras: saved.jsonData.cameras!.slice(0, 1) } }), {
+      expand: false,
+    });
+    const front = screen.getByTestId('camera-row-0');
+    expect(await within(front).findByText('Unknown')).toBeInTheDocument();
+    // Grafana's settings page runs Save & test through the datasource; the check polls the camera.
+    status = 'online';
+    const ds = new DataSource({ ...settings({ uid: 'ds-1' }), meta: {} } as never);
+    await act(async () => void (await ds.testDatasource()));
+    expect(await within(front).findByText('Online')).toBeInTheDocument();
+    // An answer for another datasource changes nothing.
+    status = 'offline';
+    await act(
+      async () => void (await new DataSource({ ...settings({ uid: 'ds-2' }), meta: {} } as never).testDatasource())
+    );
+    expect(within(front).getByText('Online')).toBeInTheDocument();
   });
 
   it('shows a new camera’s missing fields only once touched', async () => {

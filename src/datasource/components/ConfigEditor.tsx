@@ -37,6 +37,7 @@ import { NumberField } from './NumberField';
 import { FIELD_LABELS } from './options';
 import { SidecarStatus } from './SidecarStatus';
 import { useLiveStatus } from './useLiveStatus';
+import { useOwnership } from './useOwnership';
 
 type Props = DataSourcePluginOptionsEditorProps<TapoOptions, TapoSecureJsonData>;
 type SecretKind = keyof typeof secretKeys;
@@ -78,6 +79,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const secureData: TapoSecureJsonData = options.secureJsonData ?? {};
   const allErrors = validateSettings(jsonData);
   const live = useLiveStatus(options.uid, options.version);
+  const ownership = useOwnership(options.uid, options.version);
 
   // Row keys keep React state attached to a camera while its id is being edited.
   const [rowKeys, setRowKeys] = useState<string[]>(() => cameras.map(() => newRowKey()));
@@ -375,6 +377,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
               index={index}
               camera={camera}
               live={savedId !== undefined && savedId === camera.id ? live.get(camera.id) : undefined}
+              ownership={savedId !== undefined && savedId === camera.id ? ownership.get(camera.id) : undefined}
               hasErrors={Boolean(cameraErrors)}
               expanded={expanded.has(key)}
               onToggle={() => toggle(key)}
@@ -442,7 +445,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         <FieldSet label="Connection">
           <Field
             label="Sidecar"
-            description="Managed: Grafana runs the bundled sidecar (needs node 20+ on the Grafana host). Sidecar: it runs in its own container and Grafana reaches it through sidecar_address."
+            description="Managed: Grafana runs the bundled sidecar (needs node 22.13+ on the Grafana host). Sidecar: it runs in its own container and Grafana reaches it through sidecar_address."
           >
             <RadioButtonGroup<ConnectionMode>
               options={CONNECTION_OPTIONS}

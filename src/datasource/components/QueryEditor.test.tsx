@@ -55,6 +55,18 @@ describe('QueryEditor', () => {
     expect(last()).toMatchObject({ queryType: 'live', live: { kind: 'video', stream: 'sub', fps: 2, width: 640 } });
   });
 
+  it('offers recordings as clips or a timeline, and drops them on a switch to another type', async () => {
+    const { user, last } = await setup({ refId: 'A', queryType: 'status', statuses: ['online'] });
+    await user.click(screen.getByRole('radio', { name: 'Recordings' }));
+    expect(last()).toMatchObject({ queryType: 'recordings' });
+    expect(last().statuses).toBeUndefined();
+    expect(screen.getByRole('radio', { name: 'Clips (one row each)' })).toBeChecked();
+    await user.click(screen.getByRole('radio', { name: 'Timeline (state timeline per camera)' }));
+    expect(last()).toMatchObject({ queryType: 'recordings', recordings: { format: 'timeline' } });
+    await user.click(screen.getByRole('radio', { name: 'Events' }));
+    expect(last().recordings).toBeUndefined();
+  });
+
   it('offers video or pictures for live queries; old live queries keep their pictures', async () => {
     const { user, last } = await setup({ refId: 'A', queryType: 'live', live: { kind: 'video', stream: 'sub' } });
     expect(screen.getByRole('radio', { name: 'Video' })).toBeChecked();

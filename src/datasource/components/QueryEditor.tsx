@@ -1,5 +1,5 @@
 /**
- * The query editor of the Tapo Cameras datasource: a query type (metrics, status, events, live),
+ * The query editor of the Tapo Cameras datasource: a query type (metrics, status, events, live, recordings),
  * the cameras, and what the type needs. Live picture rate and width are brought within the shared
  * bounds by the same functions the sidecar applies (clampLiveFps, clampLiveWidth in
  * src/shared/query.ts), and a notice on the message line says so until the live data kind or query
@@ -21,6 +21,7 @@ import {
   type MetricName,
   type QueryType,
   type SensorKind,
+  type RecordingsFormat,
   type TapoQuery,
 } from '../../shared/query';
 import type { DataSource } from '../datasource';
@@ -33,6 +34,7 @@ import {
   METRIC_OPTIONS,
   QUERY_TYPE_OPTIONS,
   SENSOR_KIND_OPTIONS,
+  RECORDINGS_FORMAT_OPTIONS,
   VIDEO_STREAM_OPTIONS,
 } from './options';
 import { EventFields, OptionsPicker, StatusPicker } from './Pickers';
@@ -46,6 +48,7 @@ const TYPE_FIELDS: Record<QueryType, Array<keyof TapoQuery>> = {
   status: ['statuses'],
   events: ['eventKinds', 'statusChanges'],
   live: ['live'],
+  recordings: ['recordings'],
   sensors: ['sensorKinds'],
 };
 
@@ -296,6 +299,21 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             </InlineFieldRow>
           )}
         </>
+      )}
+      {queryType === 'recordings' && (
+        <InlineFieldRow>
+          <InlineField
+            label={FIELD_LABELS.recordingsFormat}
+            labelWidth={14}
+            tooltip="Clips: one row per clip with its events, for a table or the camera panel. Timeline: one state per camera, for a state timeline panel"
+          >
+            <RadioButtonGroup<RecordingsFormat>
+              options={RECORDINGS_FORMAT_OPTIONS}
+              value={query.recordings?.format ?? 'clips'}
+              onChange={(format) => change({ ...query, recordings: { format } })}
+            />
+          </InlineField>
+        </InlineFieldRow>
       )}
       <EditorMessages slots={[cameraMessage(list, query.cameras), typeMessage]} />
     </div>

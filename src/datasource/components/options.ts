@@ -13,6 +13,8 @@ import {
   EVENT_KIND_LABELS,
   METRICS,
   METRIC_INFO,
+  RECORDINGS_FORMATS,
+  RECORDINGS_FORMAT_LABELS,
   STATUS_HINTS,
   STATUS_LABELS,
   SENSOR_KINDS,
@@ -24,6 +26,7 @@ import {
   type MetricName,
   type QueryType,
   type SensorKind,
+  type RecordingsFormat,
   type VideoStreamName,
 } from '../../shared/query';
 
@@ -41,6 +44,7 @@ export const FIELD_LABELS = {
   fps: 'Pictures per second',
   width: 'Picture width',
   pollInterval: 'Poll interval (seconds)',
+  recordingsFormat: 'Show as',
   sensorKinds: 'Sensor kinds',
 } as const;
 
@@ -49,8 +53,19 @@ export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = [
   { label: 'Status', value: 'status', description: 'A table, one row per camera' },
   { label: 'Events', value: 'events', description: 'Motion, person and doorbell events in the time range' },
   { label: 'Live', value: 'live', description: 'Streaming over Grafana Live' },
+  {
+    label: 'Recordings',
+    value: 'recordings',
+    description: "The camera's own SD-card clips in the time range, with their events",
+  },
   { label: 'Sensors', value: 'sensors', description: 'A table, one row per sensor behind a hub' },
 ];
+
+/** The recordings query's two shapes, in the shared model's words. */
+export const RECORDINGS_FORMAT_OPTIONS: Array<SelectableValue<RecordingsFormat>> = RECORDINGS_FORMATS.map((f) => ({
+  label: RECORDINGS_FORMAT_LABELS[f],
+  value: f,
+}));
 
 export const SENSOR_KIND_OPTIONS: Array<SelectableValue<SensorKind>> = SENSOR_KINDS.map((k) => ({
   label: SENSOR_KIND_LABELS[k],

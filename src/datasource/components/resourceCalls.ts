@@ -57,11 +57,16 @@ export function useResourceCall<T>(uid: string | undefined) {
 }
 
 /**
- * A GET made when the editor opens and again whenever `version` changes (Grafana bumps it on save);
- * idle until the first answer and while the datasource is not saved (no uid). An answer to an older
- * request is dropped.
+ * A GET made when the editor opens and again whenever `version` changes (Grafana bumps it on save)
+ * or `refresh` does; idle until the first answer and while the datasource is not saved (no uid). An
+ * answer to an older request is dropped.
  */
-export function useResourceGet<T>(uid: string | undefined, path: string, version?: number): CallState<T> {
+export function useResourceGet<T>(
+  uid: string | undefined,
+  path: string,
+  version?: number,
+  refresh?: number
+): CallState<T> {
   const [state, setState] = useState<CallState<T>>({ kind: 'idle' });
   useEffect(() => {
     if (!uid) {
@@ -78,6 +83,6 @@ export function useResourceGet<T>(uid: string | undefined, path: string, version
     return () => {
       cancelled = true;
     };
-  }, [uid, path, version]);
+  }, [uid, path, version, refresh]);
   return state;
 }

@@ -1,15 +1,25 @@
 /**
  * The saved datasource's cameras as the sidecar last polled them (the `cameras` resource), by id,
- * for the config editor's rows: asked again after each save; empty before the datasource is saved
- * or when the sidecar is not reached (the rows then say "not polled yet").
+ * for the config editor's rows: asked again after each save and after each Save & test (which
+ * polls every camera); empty before the datasource is saved or when the sidecar is not reached
+ * (the rows then say "not polled yet").
  */
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 
 import { resources, type CameraListItem } from '../../shared/query';
+import { onHealthChecked } from '../healthChecks';
 import { useResourceGet } from './resourceCalls';
 
+/** Counts the Save & test checks of `uid` that finished while the editor is open. */
+function useHealthChecks(uid: string | undefined): number {
+  const [checks, setChecks] = useState(0);
+  useEffect(() => onHealthChecked((checked) => checked === uid && setChecks((n) => n + 1)), [uid]);
+  return checks;
+}
+
 export function useLiveStatus(uid: string | undefined, version: number | undefined): Map<string, CameraListItem> {
-  const state = useResourceGet<unknown>(uid, resources.cameras, version);
+  const checks = useHealthChecks(uid);
+  const state = useResourceGet<unknown>(uid, resources.cameras, version, checks);
   return useMemo(() => {
     const body = state.kind === 'done' ? state.answer : undefined;
     const rows = Array.isArray(body) ? body : (body as { cameras?: unknown } | undefined)?.cameras;

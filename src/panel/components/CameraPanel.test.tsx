@@ -587,6 +587,59 @@ describe('CameraPanel', () => {
     });
   });
 
+  describe('honest picture tiles', () => {
+    const advance = (ms: number) => act(() => void jest.advanceTimersByTime(ms));
+    /** Live pictures at 2 a second, as Grafana hands the panel its frames channel's latest row. */
+    const at = (n: number) => framesFor([{ id: 'front', name: 'Front door', n, time: Date.now() - 100 }]);
+
+    it('say when live pictures stop, for how long, with the last picture dimmed, and clear when they return', () => {
+      const { rerender } = render(<CameraPanel {...panelProps(at(1))} />);
+      for (let n = 2; n <= 6; n++) {
+        advance(500);
+        rerender(<CameraPanel {...panelProps(at(n))} />);
+      }
+      const tile = screen.getByTestId('camera-tile');
+      advance(500);
+      expect(tile).toHaveAttribute('data-stalled', 'false');
+      // 2 × 500 ms + 500 ms without a picture, checked 4 times a second.
+      advance(1250);
+      expect(tile).toHaveAttribute('data-stalled', 'true');
+      expect(within(tile).getByTestId('tile-message')).toHaveTextContent('No picture for 2 s');
+      expect(getComputedStyle(within(tile).getByRole('img')).opacity).toBe('0.35');
+      advance(5000);
+      expect(within(tile).getByTestId('tile-message')).toHaveTextContent('No picture for 7 s');
+      expect(within(tile).getByTestId('frame-age')).toHaveTextContent(/picture [67] s old/);
+
+      rerender(<CameraPanel {...panelProps(at(7))} />);
+      advance(250);
+      expect(tile).toHaveAttribute('data-stalled', 'false');
+      expect(within(tile).queryByTestId('tile-message')).not.toBeInTheDocument();
+    });
+
+    it('never call a picture from an ordinary query stale: only live channels are watched', () => {
+      const frame = createDataFrame({
+        name: 'Porch',
+        fields: [{ name: 'url', type: FieldType.string, values: ['https://example.test/porch.jpg'] }],
+      });
+      render(<CameraPanel {...panelProps([frame])} />);
+      advance(60_000);
+      expect(screen.getByTestId('camera-tile')).toHaveAttribute('data-stalled', 'false');
+      expect(screen.queryByTestId('tile-message')).not.toBeInTheDocument();
+    });
+
+    it('take privacy from the live frames over the camera list fetched once, for editors too', async () => {
+      setRole('Editor');
+      // The list says privacy is off for "front"; the frames say it is on.
+      render(<CameraPanel {...panelProps(framesFor([{ id: 'front', name: 'Front door', privacy: true }]))} />);
+      await settle();
+      expect(fetch).toHaveBeenCalledWith(
+        expect.objectContaining({ url: '/api/datasources/uid/uid-1/resources/cameras' })
+      );
+      expect(screen.getByTestId('camera-tile')).toHaveAttribute('data-privacy', 'true');
+      expect(screen.getByTestId('privacy-state')).toHaveTextContent(PRIVACY_TEXT);
+    });
+  });
+
   it('gives no controls to pictures from other sources: no sidecar to ask', async () => {
     setRole('Editor');
     const frame = createDataFrame({
@@ -597,5 +650,51 @@ describe('CameraPanel', () => {
     await settle();
     expect(screen.queryByTestId('tile-controls')).not.toBeInTheDocument();
     expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('shows the events of the shown cameras below them; a click fetches the picture from the datasource', async () => {
+    const events = createDataFrame({
+      refId: 'E',
+      fields: [
+        { name: 'time', type: FieldType.time, values: [NOW - 9000, NOW - 5000, NOW - 1000] },
+        { name: 'camera_id', type: FieldType.string, values: ['front', 'elsewhere', 'garage'] },
+        { name: 'camera_name', type: FieldType.string, values: ['Front door', 'Elsewhere', 'Garage'] },
+        { name: 'kind', type: FieldType.string, values: ['person', 'motion', 'vehicle'] },
+        { name: 'event_id', type: FieldType.string, values: ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb', ''] },
+        { name: 'picture', type: FieldType.string, values: ['events/aaaaaaaaaaaaaaaa/picture', 'x', ''] },
+        { name: 'thumbnail', type: FieldType.string, values: [`data:image/jpeg;base64,${JPEG(7)}`, '', ''] },
+      ],
+    });
+    const props = panelProps(
+      [
+        ...framesFor([
+          { id: 'front', name: 'Front door' },
+          { id: 'garage', name: 'Garage' },
+        ]),
+        events,
+      ],
+      { eventsView: true, eventsCount: 5 }
+    );
+    props.data.request = {
+      targets: [
+        { refId: 'A', datasource: { type: 'camwatch-tapo-datasource', uid: 'uid-1' } },
+        { refId: 'E', datasource: { type: 'camwatch-tapo-datasource', uid: 'uid-1' } },
+      ],
+    } as never;
+    render(<CameraPanel {...props} />);
+    await settle();
+    expect(screen.getAllByTestId('camera-tile')).toHaveLength(2);
+    const strip = screen.getByTestId('events-strip');
+    const items = within(strip).getAllByRole('listitem');
+    expect(items.map((i) => i.textContent)).toEqual([
+      expect.stringContaining('Vehicle detected'),
+      expect.stringContaining('Person detected'),
+    ]);
+    await user().click(within(strip).getByAltText('Person detected, Front door'));
+    await settle();
+    expect(fetch).toHaveBeenCalledWith(
+      expect.objectContaining({ url: '/api/datasources/uid/uid-1/resources/events/aaaaaaaaaaaaaaaa/picture' })
+    );
+    expect(screen.getByRole('dialog')).toHaveTextContent('Front door: Person detected');
   });
 });

@@ -8,7 +8,8 @@ import { useStyles2 } from '@grafana/ui';
 import React, { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 
 import type { CameraListItem } from '../../shared/query';
-import { type CameraApi, cameraApi } from '../api';
+import { type CameraApi, cameraApi, eventPicture } from '../api';
+import { extractEvents } from '../events';
 import { FrameStore } from '../frameStore';
 import { extractTiles, filterTiles } from '../frames';
 import { chooseGrid, GRID_GAP_PX, tileLayout } from '../layout';
@@ -16,6 +17,10 @@ import { useControlAccess } from '../permissions';
 import { DEFAULT_OPTIONS, type PanelOptions } from '../types';
 import { extractVideoTiles } from '../video/videoTiles';
 import { CameraTile } from './CameraTile';
+import { EVENTS_STRIP_PX, EventsStrip } from './EventsStrip';
+import { downloadClip } from '../playback/download';
+import { recordedClips, recordingNotices } from '../playback/clips';
+import { RecordingsView } from './RecordingsView';
 import { VideoTile } from './VideoTile';
 
 type Props = PanelProps<PanelOptions>;
@@ -68,7 +73,10 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
     [data.series, options.cameraFilter]
   );
 
-  const uidKey = Array.from(new Set([...videoTiles, ...views].map((v) => v.datasourceUid).filter(Boolean)))
+  // Tapo recordings queries: the camera's own clips, played from its SD card.
+  const clips = useMemo(() => recordedClips(data.series), [data.series]);
+
+  const uidKey = Array.from(new Set([...videoTiles, ...views, ...clips].map((v) => v.datasourceUid).filter(Boolean)))
     .sort()
     .join(',');
   const apis = useMemo(
@@ -81,7 +89,49 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
   const info = useCameraInfo(controlApis, controlApis.size > 0);
   const controls = (uid: string | undefined) => uid !== undefined && allowed.has(uid);
 
+  // The events view: the newest events of the cameras shown (all cameras when there are no tiles).
+  const shownKey = [...tiles, ...videoTiles]
+    .map((t) => t.cameraId)
+    .filter(Boolean)
+    .sort()
+    .join(',');
+  const events = useMemo(
+    () =>
+      options.eventsView
+        ? extractEvents(
+            data.series,
+            data.request,
+            shownKey ? new Set(shownKey.split(',')) : undefined,
+            options.eventsCount
+          )
+        : [],
+    [options.eventsView, options.eventsCount, data.series, data.request, shownKey]
+  );
+  const strip = options.eventsView ? (
+    <EventsStrip events={events} fetchPicture={(uid, id) => eventPicture(uid, id)} />
+  ) : null;
+  if (tiles.length === 0 && videoTiles.length === 0 && (clips.length > 0 || recordingNotices(data.series).length)) {
+    return (
+      <RecordingsView
+        clips={clips}
+        notices={recordingNotices(data.series)}
+        width={width}
+        height={height}
+        range={{ from: data.timeRange.from.valueOf(), to: data.timeRange.to.valueOf() }}
+        mayDownload={(uid) => uid !== undefined && allowed.has(uid)}
+        download={(clip) => downloadClip(clip)}
+      />
+    );
+  }
+
   // The data decides; views catch up in the effect right after the first render.
+  if (tiles.length === 0 && videoTiles.length === 0 && strip) {
+    return (
+      <div className={styles.column} style={{ width, height }}>
+        {strip}
+      </div>
+    );
+  }
   if (tiles.length === 0 && videoTiles.length === 0) {
     return (
       <div className={styles.empty}>
@@ -92,16 +142,17 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
   }
 
   const sized = views.find((v) => v.width && v.height);
+  const gridHeight = strip ? Math.max(0, height - EVENTS_STRIP_PX - GRID_GAP_PX) : height;
   const grid = chooseGrid({
     count: videoTiles.length + views.length,
     width,
-    height,
+    height: gridHeight,
     columns: options.columns,
     controls: allowed.size > 0,
     aspect: sized ? sized.width! / sized.height! : undefined,
   });
   const layout = tileLayout(grid);
-  return (
+  const gridElement = (
     <div
       className={styles.grid}
       data-testid="camera-grid"
@@ -109,7 +160,7 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
       data-rows={grid.rows}
       style={{
         width,
-        height,
+        height: gridHeight,
         gridTemplateColumns: `repeat(${grid.columns}, minmax(0, 1fr))`,
         gridTemplateRows: `repeat(${grid.rows}, minmax(0, 1fr))`,
       }}
@@ -145,16 +196,26 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
             controls={controls(view.datasourceUid)}
             api={api}
             ptz={known?.ptz ?? view.ptz ?? false}
-            privacy={known?.privacyMode ?? view.privacy}
+            privacy={known?.privacyMode ?? undefined}
           />
         );
       })}
+    </div>
+  );
+  if (!strip) {
+    return gridElement;
+  }
+  return (
+    <div className={styles.column} style={{ width, height }}>
+      {gridElement}
+      {strip}
     </div>
   );
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
   grid: css({ display: 'grid', gap: GRID_GAP_PX }),
+  column: css({ position: 'relative', display: 'flex', flexDirection: 'column', gap: GRID_GAP_PX }),
   empty: css({
     height: '100%',
     display: 'flex',

@@ -1,7 +1,7 @@
 /** A tile that shows a camera's latest JPEG picture (or an image URL) in the shared tile shell and overlay. */
 import { cx } from '@emotion/css';
 import { useStyles2 } from '@grafana/ui';
-import React, { useRef } from 'react';
+import React, { useEffect, useRef } from 'react';
 
 import type { CameraApi } from '../api';
 import type { TileView } from '../frameStore';
@@ -12,6 +12,7 @@ import type { PanelOptions } from '../types';
 import { TileShell } from './TileShell';
 import { getTileStyles } from './tileStyles';
 import { usePrivacy } from './usePrivacy';
+import { useStallWatch } from './useStallWatch';
 
 interface Props {
   view: TileView;
@@ -35,7 +36,19 @@ export function motionLit(view: TileView, now: number, windowSeconds: number): b
 export function CameraTile({ view, now, options, layout, controls, api, ptz, privacy: reported }: Props) {
   const styles = useStyles2(getTileStyles);
   const ref = useRef<HTMLDivElement>(null);
-  const [privacy, setPrivacy] = usePrivacy(reported ?? view.privacy);
+  // The live frames' privacy state wins over the camera list, which is read once.
+  const [privacy, setPrivacy] = usePrivacy(view.privacy ?? reported);
+  const stall = useStallWatch({
+    active: view.liveIntervalMs !== undefined,
+    resetKey: view.key,
+    intervalMs: view.liveIntervalMs,
+  });
+  const { picture } = stall;
+  useEffect(() => {
+    if (view.imageUrl !== undefined && view.time !== undefined) {
+      picture(view.time);
+    }
+  }, [view.imageUrl, view.time, picture]);
   const offline = isOffline(view);
   const status = view.status ?? (offline ? 'offline' : undefined);
   const hasPicture = view.imageUrl !== undefined;
@@ -47,7 +60,9 @@ export function CameraTile({ view, now, options, layout, controls, api, ptz, pri
     reason: view.error,
     // A row without a picture may say why (e.g. ffmpeg failing while the camera is online).
     noPicture: view.imageError ?? view.error,
+    stalledMs: hasPicture ? stall.stalledMs : undefined,
   });
+  const dimmed = offline || privacy === true || (hasPicture && stall.stalledMs !== undefined);
 
   return (
     <TileShell
@@ -55,13 +70,14 @@ export function CameraTile({ view, now, options, layout, controls, api, ptz, pri
       cameraKey={view.cameraId ?? view.key}
       offline={offline}
       privacy={privacy === true}
+      stalled={hasPicture && stall.stalledMs !== undefined}
       layout={layout}
       media={
         hasPicture && (
           <img
             src={view.imageUrl}
             alt={`${view.name} camera`}
-            className={cx(styles.media, (offline || privacy) && styles.dimmed)}
+            className={cx(styles.media, dimmed && styles.dimmed)}
             style={{ objectFit: options.fit }}
           />
         )

@@ -105,10 +105,11 @@ export function TileOverlay(p: TileOverlayProps) {
             className={cx(
               styles.message,
               p.compact && styles.messageCompact,
-              p.message.kind === 'offline' && styles.bad
+              (p.message.kind === 'offline' || p.message.kind === 'stalled') && styles.bad
             )}
             role="status"
             data-testid={p.message.kind === 'privacy' ? 'privacy-state' : 'tile-message'}
+            data-kind={p.message.kind}
           >
             {p.message.kind === 'privacy' && <Icon name="eye-slash" className={styles.icon} />}
             {p.message.text}

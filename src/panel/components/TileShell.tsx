@@ -19,6 +19,8 @@ interface Props {
   privacy: boolean;
   /** Video tiles say whether they play video or pictures. */
   mode?: string;
+  /** The stream stopped: the picture shown is old. */
+  stalled?: boolean;
   layout: TileLayout;
   /** The picture or video element, or nothing. */
   media: React.ReactNode;
@@ -31,7 +33,18 @@ interface Props {
  * The frame both tile kinds share: the picture area with its overlay, and the control bar below it
  * (the same height on every tile, so pictures in a row line up) or over it on hover for small tiles.
  */
-export function TileShell({ tileRef, cameraKey, offline, privacy, mode, layout, media, overlay, controls }: Props) {
+export function TileShell({
+  tileRef,
+  cameraKey,
+  offline,
+  privacy,
+  mode,
+  stalled,
+  layout,
+  media,
+  overlay,
+  controls,
+}: Props) {
   const tile = useStyles2(getTileStyles);
   const styles = useStyles2(getStyles);
   return (
@@ -43,6 +56,7 @@ export function TileShell({ tileRef, cameraKey, offline, privacy, mode, layout, 
       data-mode={mode}
       data-offline={offline ? 'true' : 'false'}
       data-privacy={privacy ? 'true' : 'false'}
+      data-stalled={stalled ? 'true' : 'false'}
     >
       <div className={tile.picture}>
         {media}

@@ -17,6 +17,8 @@ import { CameraPanel } from './CameraPanel';
 /** Grafana Live as the panel sees it: one subject per channel, and who is subscribed. */
 const channels = new Map<string, Subject<unknown>>();
 const watching = new Map<string, number>();
+/** Subscriptions ever made per channel (a reconnect makes one more). */
+const opened = new Map<string, number>();
 function liveChannel(path: string): Subject<unknown> {
   if (!channels.has(path)) {
     channels.set(path, new Subject());
@@ -28,6 +30,7 @@ const live = {
     const key = `ds/${addr.stream}/${addr.path}`;
     return new Observable((observer) => {
       watching.set(key, (watching.get(key) ?? 0) + 1);
+      opened.set(key, (opened.get(key) ?? 0) + 1);
       const sub = liveChannel(key).subscribe((message) =>
         observer.next({ type: LiveChannelEventType.Message, message })
       );
@@ -88,6 +91,7 @@ const jpegPacket = (jpeg: string) => ({
 beforeEach(() => {
   channels.clear();
   watching.clear();
+  opened.clear();
   setGrafanaLiveSrv(live);
   let n = 0;
   URL.createObjectURL = jest.fn(() => `blob:tile/${++n}`);
@@ -178,5 +182,171 @@ describe('video tiles', () => {
     expect(screen.getByTestId('tile-status')).toHaveTextContent('Online');
     expect(screen.queryByTestId('frame-age')).not.toBeInTheDocument();
     expect(screen.queryByTestId('motion-badge')).not.toBeInTheDocument();
+  });
+});
+
+const VIDEO_SCHEMA = {
+  fields: ['time', 'seq', 'kind', 'keyframe', 'codec', 'width', 'height', 'data', 'error'].map((name) => ({ name })),
+};
+/** Pictures of the video channel, 66 ms apart in their own time (15 fps), from `seq` on. */
+const fragments = (seq: number, count: number, t0: number) => {
+  const rows = Array.from({ length: count }, (_, i) => i);
+  return {
+    schema: VIDEO_SCHEMA,
+    data: {
+      values: [
+        rows.map((i) => t0 + i * 66),
+        rows.map((i) => seq + i),
+        rows.map(() => 'fragment'),
+        rows.map((i) => i === 0),
+        rows.map(() => 'avc1.64001e'),
+        rows.map(() => 640),
+        rows.map(() => 360),
+        rows.map(() => ''),
+        rows.map(() => null),
+      ],
+    },
+  };
+};
+const METRICS = 'ds/uid-1/camera/front/metrics';
+const POLL_SCHEMA = {
+  fields: ['time', 'camera_id', 'camera_name', 'status', 'online', 'privacy_mode', 'last_error', 'last_motion'].map(
+    (name) => ({ name })
+  ),
+};
+const poll = (
+  time: number,
+  status: string,
+  error: string | null = null,
+  privacy: boolean | null = false,
+  lastMotion: number | null = null
+) => ({
+  schema: POLL_SCHEMA,
+  data: {
+    values: [
+      [time],
+      ['front'],
+      ['Front door'],
+      [status],
+      [status === 'online' ? 1 : 0],
+      [privacy],
+      [error],
+      [lastMotion],
+    ],
+  },
+});
+
+describe('honest video tiles', () => {
+  const T0 = 1_800_000_000_000;
+  beforeEach(() => {
+    jest.useFakeTimers({ now: T0 });
+    (window as any).MediaSource = FakeMediaSource;
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+  const advance = (ms: number) => act(() => void jest.advanceTimersByTime(ms));
+  /** Plays 15 fps for `seconds`, a packet per picture as the sidecar sends them. */
+  const play = (seconds: number, seq = 1) => {
+    for (let i = 0; i < seconds * 15; i++) {
+      send(VIDEO, fragments(seq + i, 1, Date.now() - 40));
+      advance(66);
+    }
+    return seq + seconds * 15;
+  };
+
+  it('a stream that freezes: says how long it has had no picture within 2 intervals + a margin, dims the last picture, reconnects with backoff, and recovers', () => {
+    render(<CameraPanel {...props()} />);
+    const tile = screen.getByTestId('camera-tile');
+    const seq = play(2);
+    expect(tile).toHaveAttribute('data-stalled', 'false');
+    expect(screen.queryByTestId('tile-message')).not.toBeInTheDocument();
+    expect(screen.getByTestId('frame-age')).toHaveTextContent('picture 0 s old');
+
+    // Nothing more arrives: 2 × 66 ms + 500 ms, checked every 250 ms, says so within a second.
+    advance(900);
+    expect(tile).toHaveAttribute('data-stalled', 'true');
+    expect(screen.getByTestId('tile-message')).toHaveTextContent('No picture for 1 s');
+    expect(screen.getByTestId('tile-message')).toHaveAttribute('data-kind', 'stalled');
+    expect(getComputedStyle(screen.getByTestId('camera-video')).opacity).toBe('0.35');
+    expect(screen.getByTestId('tile-status')).toHaveTextContent('Online');
+    advance(3000);
+    expect(screen.getByTestId('tile-message')).toHaveTextContent('No picture for 4 s');
+    // The age follows the panel's clock, which ticks once a second.
+    expect(screen.getByTestId('frame-age')).toHaveTextContent(/picture [34] s old/);
+
+    // Reconnects: 2 s into the stall, then 4 s after that.
+    expect(opened.get(VIDEO)).toBe(2);
+    expect(watching.get(VIDEO)).toBe(1);
+    advance(4000);
+    expect(opened.get(VIDEO)).toBe(3);
+    advance(6000);
+    expect(opened.get(VIDEO)).toBe(3); // the next waits 8 s
+    advance(1500);
+    expect(opened.get(VIDEO)).toBe(4);
+
+    // The stream returns: the tile plays again and says nothing.
+    play(1, seq);
+    expect(tile).toHaveAttribute('data-stalled', 'false');
+    expect(screen.queryByTestId('tile-message')).not.toBeInTheDocument();
+    expect(getComputedStyle(screen.getByTestId('camera-video')).opacity).not.toBe('0.35');
+    advance(20_000);
+    expect(screen.getByTestId('tile-message')).toHaveTextContent('No picture for 20 s');
+  });
+
+  it('a stream that never sends: the blank tile says how long it has waited, and not "Online" alone', () => {
+    render(<CameraPanel {...props()} />);
+    // Its frame interval is not known yet: a picture a second is assumed (a first keyframe may take that long).
+    advance(2400);
+    expect(screen.getByTestId('tile-message')).toHaveTextContent('No picture yet');
+    advance(600);
+    expect(screen.getByTestId('tile-message')).toHaveTextContent('No picture for 3 s');
+    play(1);
+    expect(screen.queryByTestId('tile-message')).not.toBeInTheDocument();
+  });
+
+  it('follows the camera’s polls: offline with the reason and when it last answered, asleep, back online', () => {
+    render(<CameraPanel {...props()} />);
+    expect(watching.get(METRICS)).toBe(1);
+    const seq = play(1);
+    send(METRICS, poll(Date.now(), 'online'));
+    advance(10_000);
+    send(METRICS, poll(Date.now(), 'offline', 'unreachable (check the address)', null));
+    const tile = screen.getByTestId('camera-tile');
+    expect(tile).toHaveAttribute('data-offline', 'true');
+    expect(screen.getByTestId('tile-status')).toHaveTextContent(/Offline · last answered (9|10) s ago/);
+    expect(screen.getByTestId('tile-message')).toHaveTextContent('unreachable (check the address)');
+
+    send(METRICS, poll(Date.now(), 'sleeping', null, null));
+    expect(tile).toHaveAttribute('data-offline', 'false');
+    expect(screen.getByTestId('tile-status')).toHaveTextContent('Sleeping');
+    expect(screen.getByTestId('tile-message')).toHaveTextContent(/Asleep: a battery camera/);
+
+    send(METRICS, poll(Date.now(), 'online'));
+    play(1, seq);
+    expect(screen.getByTestId('tile-status')).toHaveTextContent('Online');
+    expect(screen.queryByTestId('tile-message')).not.toBeInTheDocument();
+  });
+
+  it('lights the motion badge from the camera’s motion, for the panel’s motion window', () => {
+    render(<CameraPanel {...props({ motionWindowSeconds: 10 })} />);
+    play(1);
+    send(METRICS, poll(Date.now() - 5000, 'online', null, false, null));
+    expect(screen.queryByTestId('motion-badge')).not.toBeInTheDocument();
+    send(METRICS, poll(Date.now() - 5000, 'online', null, false, Date.now() - 1000));
+    expect(screen.getByTestId('motion-badge')).toHaveTextContent('Motion');
+    advance(10_000);
+    expect(screen.queryByTestId('motion-badge')).not.toBeInTheDocument();
+  });
+
+  it('takes privacy from the polls as they come, over the query’s answer and the camera list', () => {
+    render(<CameraPanel {...panelProps(videoQueryFrame(false))} />);
+    const tile = screen.getByTestId('camera-tile');
+    expect(tile).toHaveAttribute('data-privacy', 'false');
+    send(METRICS, poll(Date.now(), 'online', null, true));
+    expect(tile).toHaveAttribute('data-privacy', 'true');
+    expect(screen.getByTestId('privacy-state')).toHaveTextContent('Privacy mode is on');
+    send(METRICS, poll(Date.now(), 'online', null, false));
+    expect(tile).toHaveAttribute('data-privacy', 'false');
   });
 });

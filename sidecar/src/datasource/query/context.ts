@@ -2,6 +2,7 @@
 import { ALL_CAMERAS_VALUES as ALL, type TapoQuery } from '../../../../src/shared/query.ts';
 import type { CameraSnapshot, FleetView } from '../../model.ts';
 import type { Frame } from '../../grafana/frame.ts';
+import type { EventPictureReader, RecordingsProvider } from '../deps.ts';
 import { QueryError } from './parse.ts';
 
 export interface QueryContext {
@@ -17,6 +18,10 @@ export interface QueryContext {
    * numeric column (string columns become labels), so the table query types answer that shape.
    */
   fromAlert: boolean;
+  /** The pictures kept with events, where the sidecar keeps them. */
+  pictures?: EventPictureReader;
+  /** The cameras' own recordings (the recordings query type). */
+  recordings?: RecordingsProvider;
 }
 
 /** The cameras a query names (all when none or "All"); an unknown id is the query's error. */

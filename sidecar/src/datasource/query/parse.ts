@@ -7,6 +7,7 @@ import {
   VIDEO_STREAMS,
   QUERY_TYPES,
   CAMERA_STATUSES,
+  RECORDINGS_FORMATS,
   SENSOR_KINDS,
   type TapoQuery,
 } from '../../../../src/shared/query.ts';
@@ -20,6 +21,7 @@ const querySchema = z.object({
   metrics: z.array(z.enum(METRICS)).optional(),
   eventKinds: z.array(z.enum(EVENT_KINDS)).optional(),
   statusChanges: z.boolean().optional(),
+  thumbnails: z.boolean().optional(),
   statuses: z.array(z.enum(CAMERA_STATUSES)).optional(),
   sensorKinds: z.array(z.enum(SENSOR_KINDS)).optional(),
   live: z
@@ -30,6 +32,7 @@ const querySchema = z.object({
       stream: z.enum(VIDEO_STREAMS).optional(),
     })
     .optional(),
+  recordings: z.object({ format: z.enum(RECORDINGS_FORMATS).optional() }).optional(),
 });
 
 export class QueryError extends Error {

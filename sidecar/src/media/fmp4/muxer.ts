@@ -68,9 +68,12 @@ export class Fmp4Muxer {
     const decodeTime = au.time90k - this.origin;
     this.lastDecode = decodeTime;
     this.seq++;
-    const data = fragment(this.seq, decodeTime, [
-      { duration: this.lastDuration, keyframe: au.keyframe, nalus: au.nalus },
-    ], into);
+    const data = fragment(
+      this.seq,
+      decodeTime,
+      [{ duration: this.lastDuration, keyframe: au.keyframe, nalus: au.nalus }],
+      into
+    );
     return { data, seq: this.seq, decodeTime };
   }
 }

@@ -12,10 +12,10 @@ import net from 'node:net';
 import { MediaError, type MediaErrorKind } from '../types.ts';
 import type { AccessUnit, StreamInfo, StreamName } from '../video/types.ts';
 import { StreamSession, safeDecode } from '../stream-session.ts';
-import { authorization, parseChallenges } from '../rtsp/auth.ts';
 import { TsDemuxer, TsProtocolError, type TsDemuxerStats } from '../mpegts/demux.ts';
-import { decryptPart, hashedPassword, partCipher, type PartCipher } from './cipher.ts';
-import { boundaryOf, encodePart, FramingError, PartReader, takeHead, type Head, type Part } from './multipart.ts';
+import { decryptPart, type PartCipher } from './cipher.ts';
+import { CLIENT_BOUNDARY, DEVICE_BOUNDARY, keyExchangeCipher, open8800 } from './connect.ts';
+import { boundaryOf, encodePart, FramingError, PartReader, type Head, type Part } from './multipart.ts';
 
 export interface HubStreamSessionOptions {
   cameraId: string;
@@ -38,8 +38,6 @@ export interface HubStreamStats {
   corruptParts: number;
 }
 
-const CLIENT_BOUNDARY = '--client-stream-boundary--';
-const DEVICE_BOUNDARY = '--device-stream-boundary--';
 export const HUB_STREAM_PORT = 8800;
 
 const WORDS: Partial<Record<MediaErrorKind, string>> = {
@@ -99,33 +97,20 @@ export class HubStreamSession extends StreamSession {
       );
     }
     try {
-      // 1. Without credentials: the hub answers 401 with its Digest challenge and closes.
-      const first = await this.exchange(null);
-      let head = first.head;
-      let rest = first.rest;
-      let sha256 = false;
-      if (head.status === 401) {
-        first.socket.destroy();
-        const header = head.headers.get('www-authenticate') ?? '';
-        const challenge = parseChallenges([header])[0];
-        if (!challenge || challenge.scheme !== 'digest') {
-          throw this.error('protocol', 'a 401 without a Digest challenge');
-        }
-        sha256 = /encrypt_type\s*=\s*"?3/i.test(header);
-        const hashed = hashedPassword(this.password, sha256);
-        const auth = authorization(
-          challenge,
-          { username: this.username, password: hashed },
-          'POST',
-          this.requestUri,
-          1
-        );
-        const second = await this.exchange(auth);
-        head = second.head;
-        rest = second.rest;
-      }
+      const { head, rest, socket, hashedPwd } = await open8800({
+        host: this.host,
+        port: this.port,
+        uri: this.requestUri,
+        username: this.username,
+        password: this.password,
+        timeoutMs: this.timeoutMs,
+        error: (kind, detail) => this.error(kind, detail),
+        onSocket: (sock) => (this.socket = sock),
+        onBytes: (n) => (this.stats.bytesIn += n),
+      });
+      this.socket = socket;
       this.checkStatus(head);
-      const cipher = this.cipherOf(head, hashedPassword(this.password, sha256));
+      const cipher = keyExchangeCipher(head, hashedPwd, (kind, detail) => this.error(kind, detail));
       await this.play(head, rest, cipher);
     } catch (err) {
       this.ended = true;
@@ -163,78 +148,6 @@ export class HubStreamSession extends StreamSession {
     this.socket = null;
   }
 
-  private request(auth: string | null): string {
-    const lines = [
-      `POST ${this.requestUri} HTTP/1.1`,
-      `Content-Type: multipart/mixed; boundary=${CLIENT_BOUNDARY}`,
-      'Connection: keep-alive',
-      'Content-Length: -1',
-      `Host: ${net.isIPv6(this.host) ? `[${this.host}]` : this.host}:${this.port}`,
-    ];
-    if (auth) {
-      lines.push(`Authorization: ${auth}`);
-    }
-    return lines.join('\r\n') + '\r\n\r\n';
-  }
-
-  /** Opens a connection, sends the stream request and reads the answer head. */
-  private exchange(auth: string | null): Promise<{ head: Head; rest: Buffer; socket: net.Socket }> {
-    return new Promise((resolve, reject) => {
-      const sock = net.connect({ host: this.host, port: this.port });
-      this.socket = sock;
-      sock.setNoDelay(true);
-      let buf: Buffer = Buffer.alloc(0);
-      let connected = false;
-      let done = false;
-      const finish = (err: MediaError | null, value?: { head: Head; rest: Buffer; socket: net.Socket }) => {
-        if (done) {
-          return;
-        }
-        done = true;
-        clearTimeout(timer);
-        sock.removeListener('data', onData);
-        if (err) {
-          sock.destroy();
-          reject(err);
-        } else if (value) {
-          resolve(value);
-        }
-      };
-      const timer = setTimeout(
-        () =>
-          finish(
-            this.error(
-              'unreachable',
-              `${connected ? 'no answer' : 'no connection'} within ${Math.round(this.timeoutMs / 1000)} s`
-            )
-          ),
-        this.timeoutMs
-      );
-      const onData = (chunk: Buffer) => {
-        this.stats.bytesIn += chunk.length;
-        buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-        try {
-          const got = takeHead(buf);
-          if (got) {
-            sock.pause();
-            finish(null, { ...got, socket: sock });
-          }
-        } catch (err) {
-          finish(this.asMediaError(err));
-        }
-      };
-      sock.once('connect', () => {
-        connected = true;
-        sock.write(this.request(auth));
-      });
-      sock.on('data', onData);
-      sock.on('error', (err: NodeJS.ErrnoException) =>
-        finish(this.error(connected ? 'stream_ended' : 'unreachable', err.code ?? 'connection error'))
-      );
-      sock.on('close', () => finish(this.error(connected ? 'protocol' : 'unreachable', 'the connection was closed')));
-    });
-  }
-
   private checkStatus(head: Head): void {
     if (head.status === 200) {
       return;
@@ -251,27 +164,6 @@ export class HubStreamSession extends StreamSession {
       default:
         throw this.error('protocol', detail);
     }
-  }
-
-  private cipherOf(head: Head, hashedPwd: string): PartCipher | null {
-    const kx = head.headers.get('key-exchange');
-    if (!kx) {
-      return null; // parts must then all say X-If-Encrypt: 0
-    }
-    const fields = new Map([...kx.matchAll(/([A-Za-z_]+)\s*=\s*"([^"]*)"/g)].map((m) => [m[1].toLowerCase(), m[2]]));
-    const nonce = fields.get('nonce');
-    const user = fields.get('username');
-    if (!nonce || !user) {
-      throw this.error('protocol', 'a Key-Exchange without username and nonce');
-    }
-    if (user === 'none') {
-      // Media encryption switched off on the device: its fixed key is not something we carry.
-      throw this.error(
-        'protocol',
-        'the hub has media encryption switched off (Key-Exchange username "none"), which is not supported'
-      );
-    }
-    return partCipher(nonce, hashedPwd, user);
   }
 
   /** Sends the live-view request and waits for the hub's answer part; then streams. */

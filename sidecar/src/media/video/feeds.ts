@@ -4,11 +4,14 @@
  * exponential backoff while anyone watches (a refused account waits the longest), and ends its
  * session `idleMs` after the last subscriber left. Where a camera stream is read comes from the
  * resolver (the camera's own URL or a restream), asked afresh on every `feed()` and `refresh()`.
+ * While a session plays, the feed keeps its current group of pictures: a subscriber who joins then
+ * gets the stream's parameters and that group first (from its keyframe), then the live pictures.
  */
 import { performance } from 'node:perf_hooks';
 import { logger } from '../../log.ts';
 import { MediaError } from '../types.ts';
 import { RtspSession } from '../rtsp/session.ts';
+import { KeptGroup } from './kept-group.ts';
 import type { AccessUnit, StreamInfo, StreamName, VideoFeed, VideoFeeds, VideoSubscriber } from './types.ts';
 
 export interface FeedSource {
@@ -77,8 +80,15 @@ export interface FeedStats {
 
 const log = logger.child({ module: 'video-feed' });
 
+/** The kept group's memory to begin with (it grows to fit), and the largest group kept. */
+const GROUP_START_BYTES = 64 * 1024;
+const GROUP_MAX_BYTES = 2 * 1024 * 1024;
+
 class SessionFeed implements VideoFeed {
   private readonly subs = new Set<VideoSubscriber>();
+  /** Subscribers whose catch-up (parameters, kept group) is still to come: live pictures wait. */
+  private readonly joining = new Set<VideoSubscriber>();
+  private readonly group = new KeptGroup(GROUP_START_BYTES, GROUP_MAX_BYTES);
   private session: FeedSession | null = null;
   private current: StreamInfo | undefined;
   private state: FeedState = 'idle';
@@ -117,9 +127,10 @@ class SessionFeed implements VideoFeed {
       clearTimeout(this.idleTimer);
       this.idleTimer = null;
     }
-    const info = this.current;
-    if (info) {
-      queueMicrotask(() => this.subs.has(s) && s.onInfo(info));
+    if (this.current) {
+      // After subscribe() returns, so the subscriber holds its unsubscribe function meanwhile.
+      this.joining.add(s);
+      queueMicrotask(() => this.join(s));
     }
     if (this.state === 'idle') {
       this.connect();
@@ -131,10 +142,26 @@ class SessionFeed implements VideoFeed {
       }
       done = true;
       this.subs.delete(s);
+      this.joining.delete(s);
       if (this.subs.size === 0) {
         this.whenIdle();
       }
     };
+  }
+
+  /** Catches a new subscriber up: the stream's parameters, then the kept group, keyframe first. */
+  private join(s: VideoSubscriber): void {
+    const info = this.current;
+    if (!this.joining.delete(s) || !this.subs.has(s) || !info) {
+      return;
+    }
+    this.call(s, () => s.onInfo(info));
+    for (const au of this.group.pictures()) {
+      if (!this.subs.has(s)) {
+        return;
+      }
+      this.call(s, () => s.onAccessUnit(au));
+    }
   }
 
   /** A new address or account: the running session (if any) is replaced at once. */
@@ -144,6 +171,7 @@ class SessionFeed implements VideoFeed {
     }
     this.source = source;
     this.current = undefined;
+    this.group.clear();
     this.lastError = null;
     this.backoffMs = this.opts.backoffInitialMs;
     if (this.state !== 'idle') {
@@ -203,6 +231,7 @@ class SessionFeed implements VideoFeed {
       this.session.close();
       this.session = null;
     }
+    this.group.clear();
     this.state = 'idle';
   }
 
@@ -216,8 +245,11 @@ class SessionFeed implements VideoFeed {
           return;
         }
         this.current = info;
+        this.group.clear(); // pictures under older parameters are no use to a newcomer
         for (const s of this.subs) {
-          this.call(s, () => s.onInfo(info));
+          if (!this.joining.has(s)) {
+            this.call(s, () => s.onInfo(info));
+          }
         }
       },
       onAccessUnit: (au: AccessUnit) => {
@@ -230,8 +262,11 @@ class SessionFeed implements VideoFeed {
           this.backoffMs = this.opts.backoffInitialMs;
         }
         this.accessUnits++;
+        this.group.add(au);
         for (const s of this.subs) {
-          this.call(s, () => s.onAccessUnit(au));
+          if (!this.joining.has(s)) {
+            this.call(s, () => s.onAccessUnit(au));
+          }
         }
       },
       onEnd: (err) => this.failed(session, err),
@@ -254,6 +289,7 @@ class SessionFeed implements VideoFeed {
     }
     this.bytesBefore += session.stats.bytesIn;
     this.session = null;
+    this.group.clear();
     const repeat = this.lastError?.kind === err.kind;
     this.lastError = err;
     log[repeat ? 'debug' : 'warn'](

@@ -5,6 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { lastAlarmAnswer, type MethodAnswer } from '../device.ts';
+import { SIM_LAST_ALARM_TYPES, type CameraDetectionKind } from '../detections.ts';
+import type { EventKind } from '../../../../src/shared/query.ts';
+import { SimulatedSdCard } from '../sdcard.ts';
 
 export type ChildModel = 'C420' | 'C425' | 'D230';
 
@@ -72,7 +75,7 @@ export class SimulatedChild {
   wakeups = 0;
   /** Requests the child itself answered (not the hub's cached list). */
   requests = 0;
-  lastAlarm: { time: number; type: 'motion' | 'ring' | 'person' } | null = null;
+  lastAlarm: { time: number; type: string } | null = null;
   /** Settings the hub relays (getLensMaskConfig, getDetectionConfig, getPersonDetectionConfig). */
   privacyMode = false;
   motionDetection = true;
@@ -85,6 +88,8 @@ export class SimulatedChild {
   private accountedAt = Date.now();
   private awakeSince: number | null = null;
   private lastWake = 0;
+  /** Its own SD card: what it recorded, searched through controlChild (recordings sheet §0). */
+  readonly card: SimulatedSdCard;
   /** The hub link has been up for ~35 days (uptime > cam_uptime, as in the fixture). */
   private readonly linkUpSince = Date.now() - 3_061_186_000;
 
@@ -107,6 +112,7 @@ export class SimulatedChild {
     const h = createHash('sha256').update(`camwatch-sim-child:${parentId}:${opts.alias}`).digest('hex').toUpperCase();
     this.deviceId = h.slice(0, 40);
     this.mac = ['3C', '52', 'A1', h.slice(40, 42), h.slice(42, 44), h.slice(44, 46)].join(':');
+    this.card = new SimulatedSdCard({ present: true, zone: 'Europe/Berlin', seed: parseInt(h.slice(0, 8), 16) });
   }
 
   /** Asleep now (power save on); a request through the hub wakes it unless it `wontWake`. */
@@ -154,10 +160,10 @@ export class SimulatedChild {
     this.awakeSince = null;
   }
 
-  /** Motion, or a ring on the doorbell: wakes the child and sets its last alarm. */
-  trigger(type: 'motion' | 'ring' | 'person' = this.model === 'D230' ? 'ring' : 'motion'): void {
+  /** Any detection (motion, a ring on the doorbell, a pet, ...): wakes the child and sets its last alarm. */
+  trigger(kind: CameraDetectionKind = this.model === 'D230' ? 'ring' : 'motion'): void {
     this.wake();
-    this.lastAlarm = { time: Date.now(), type };
+    this.lastAlarm = { time: Date.now(), type: SIM_LAST_ALARM_TYPES[kind] };
   }
 
   /** Advance battery and sleep to now. */
@@ -243,6 +249,10 @@ export class SimulatedChild {
     }
     this.wake();
     this.requests++;
+    const recorded = this.card.call(method, isObj(params) ? params : {});
+    if (recorded) {
+      return recorded;
+    }
     const h = CHILD_METHODS[method];
     return h ? h(this, isObj(params) ? params : {}) : { error_code: -40210 };
   }
@@ -313,14 +323,6 @@ const CHILD_METHODS: Record<string, (c: SimulatedChild, p: Json) => MethodAnswer
   getLensMaskConfig: (c) => ok({ lens_mask: { lens_mask_info: { enabled: onOff(c.privacyMode) } } }),
   // As the D230 answers them through an H200 ([FX-D230]): no card of its own (the hub records).
   getLedStatus: () => ok({ led: { config: { enabled: 'on' } } }),
-  getSdCardStatus: () =>
-    ok({
-      harddisk_manage: {
-        hd_info: [
-          { hd_info_1: { detect_status: 'offline', disk_name: '1', loop_record_status: '1', status: 'offline' } },
-        ],
-      },
-    }),
   getRecordPlan: () => {
     const day = JSON.stringify(['0000-2400:2']);
     const days = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
@@ -346,6 +348,25 @@ const CHILD_METHODS: Record<string, (c: SimulatedChild, p: Json) => MethodAnswer
     }),
   getClockStatus: () =>
     ok({ system: { clock_status: { seconds_from_1970: Math.floor(Date.now() / 1000), local_time: '' } } }),
+  getTimezone: (c) => ok({ system: { basic: { timezone: 'UTC+01:00', timing_mode: 'ntp', zone_id: c.card.zone } } }),
+  // Hub children answer only these four (recordings sheet §1.2, the D230's answer).
+  getSdCardStatus: (c) => {
+    const present = c.card.state !== 'none';
+    return ok({
+      harddisk_manage: {
+        hd_info: [
+          {
+            hd_info_1: {
+              detect_status: present ? (c.card.state === 'broken' ? 'abnormal' : 'normal') : 'offline',
+              disk_name: '1',
+              loop_record_status: present ? '1' : '0',
+              status: present ? (c.card.state === 'broken' ? 'abnormal' : 'normal') : 'offline',
+            },
+          },
+        ],
+      },
+    });
+  },
   getBatteryStatus: (c) =>
     ok({
       battery: {

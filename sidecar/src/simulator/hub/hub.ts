@@ -10,6 +10,7 @@ import type { MethodAnswer } from '../device.ts';
 import { SimulatedChild, type ChildModel, type SimulatedChildOptions } from './child.ts';
 import { SimulatedSensor, type SimulatedSensorOptions } from './sensor.ts';
 import { startHubStreamServer, type HubStreamServer, type HubStreamServerOptions } from './stream8800.ts';
+import { playbackService, type PlaybackService } from '../playback8800.ts';
 
 export interface SimulatedHubOptions
   extends Omit<SimulatedCameraOptions, 'api' | 'model' | 'firmware' | 'autoMotion' | 'cameraAccount'> {
@@ -25,7 +26,12 @@ export interface SimulatedHubOptions
    * The port-8800 stream server (default: on, an ephemeral port beside the API; the clip is made
    * with ffmpeg on the first stream request). false: none.
    */
-  stream?: false | Partial<Pick<HubStreamServerOptions, 'port' | 'ffmpegPath' | 'specs' | 'sha256'>>;
+  stream?:
+    | false
+    | (Partial<Pick<HubStreamServerOptions, 'port' | 'ffmpegPath' | 'specs' | 'sha256'>> & {
+        /** The children's SD-card playback pace (1 = real time, as cameras do; tests may hurry it). */
+        playbackSpeed?: number;
+      });
 }
 
 type Json = Record<string, unknown>;
@@ -74,6 +80,8 @@ export class SimulatedHub {
   private camera!: SimulatedCamera;
   /** The port-8800 stream server (null with `stream: false`). */
   streamServer: HubStreamServer | null = null;
+  /** Each child's SD-card media sessions (one at a time per child), made on the first request. */
+  readonly playback = new Map<string, Promise<PlaybackService>>();
 
   private constructor(private readonly opts: SimulatedHubOptions) {
     this.alias = opts.name ?? 'Sim Hub';
@@ -120,6 +128,25 @@ export class SimulatedHub {
       children: (deviceId) => {
         const c = this.children.find((x) => x.deviceId === deviceId);
         return c ? { deviceId: c.deviceId, name: c.alias, model: c.model } : undefined;
+      },
+      recordings: (deviceId) => {
+        const c = this.children.find((x) => x.deviceId === deviceId);
+        if (!c) {
+          return Promise.resolve(undefined);
+        }
+        let service = this.playback.get(deviceId);
+        if (!service) {
+          service = playbackService({
+            card: c.card,
+            name: c.alias,
+            model: c.model,
+            ...(o.ffmpegPath ? { ffmpegPath: o.ffmpegPath } : {}),
+            ...(o.specs?.main ? { spec: o.specs.main } : {}),
+            ...(o.playbackSpeed ? { playbackSpeed: o.playbackSpeed } : {}),
+          });
+          this.playback.set(deviceId, service);
+        }
+        return service;
       },
       wake: (deviceId) => {
         const c = this.children.find((x) => x.deviceId === deviceId);

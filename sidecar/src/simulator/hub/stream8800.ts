@@ -11,10 +11,12 @@
  */
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { cameraStreams, clipFile, runFfmpeg, withEncodeSlot, type ClipSpec } from '../clip.ts';
 import { canDrawText } from '../rtsp.ts';
+import { devicePart, digestGate, refuse } from '../port8800.ts';
+import { isRecordingRequest, type PlaybackService } from '../playback8800.ts';
+import { boundaryOf, PartReader } from '../../media/hubstream/multipart.ts';
 
 export interface HubStreamChild {
   deviceId: string;
@@ -38,6 +40,8 @@ export interface HubStreamServerOptions {
   sha256?: boolean;
   /** Clip specs (default: the model's stream1 for HD, stream2 for VGA). */
   specs?: { main?: ClipSpec; sub?: ClipSpec };
+  /** A child's SD-card recordings: its `playback`/`download` sessions (none: such requests are refused). */
+  recordings?: (deviceId: string) => Promise<PlaybackService | undefined>;
 }
 
 export interface HubStreamServerStats {
@@ -67,12 +71,10 @@ export interface HubStreamServer {
   close(): Promise<void>;
 }
 
-const REALM = 'TP-Link IP-Camera';
-const DEVICE_BOUNDARY = '--device-stream-boundary--';
 const TS = 188;
 
 /** One picture's TS packets (with the PAT/PMT before it), ready to copy. */
-interface TsClip {
+export interface TsClip {
   groups: Buffer[][];
   fps: number;
   /** 90 kHz ticks of one pass through the clip. */
@@ -111,7 +113,7 @@ function groupsOf(ts: Buffer): Buffer[][] {
 }
 
 /** The clip of a spec as MPEG-TS, remuxed once (ffmpeg -c copy) and cached beside the H.264 clip. */
-function loadTsClip(spec: ClipSpec, caption: string | null, ffmpegPath: string): Promise<TsClip> {
+export function loadTsClip(spec: ClipSpec, caption: string | null, ffmpegPath: string): Promise<TsClip> {
   const key = JSON.stringify([spec, caption]);
   let p = tsClips.get(key);
   if (!p) {
@@ -158,7 +160,7 @@ function shiftTimestamp(b: Buffer, at: number, add: number): void {
 }
 
 /** A copy of a packet carried on into the next pass: own continuity counters, shifted PTS/DTS/PCR. */
-function carryOn(src: Buffer, cc: Map<number, number>, add: number): Buffer {
+export function carryOn(src: Buffer, cc: Map<number, number>, add: number): Buffer {
   const p = Buffer.from(src);
   const pid = ((p[1] & 0x1f) << 8) | p[2];
   const afc = (p[3] >> 4) & 3;
@@ -194,24 +196,12 @@ function carryOn(src: Buffer, cc: Map<number, number>, add: number): Buffer {
   return p;
 }
 
-function digestFields(header: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of header.replace(/^\s*Digest\s+/i, '').matchAll(/([A-Za-z_-]+)\s*=\s*(?:"([^"]*)"|([^,\s]+))/g)) {
-    out.set(m[1].toLowerCase(), m[2] ?? m[3]);
-  }
-  return out;
-}
-
-const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-const upperHex = (alg: 'md5' | 'sha256', s: string) => createHash(alg).update(s).digest('hex').toUpperCase();
-
 export async function startHubStreamServer(opts: HubStreamServerOptions): Promise<HubStreamServer> {
   const username = opts.username ?? 'admin';
   const sha256 = opts.sha256 ?? true;
   const ffmpegPath = opts.ffmpegPath ?? 'ffmpeg';
   const events = new EventEmitter();
   const asleep = new Set<string>();
-  const nonces = new Set<string>();
   const sockets = new Set<net.Socket>();
   const stops = new Set<() => void>();
   const stats: HubStreamServerStats = {
@@ -226,7 +216,7 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
   };
   let corrupt = 0;
   const text = await canDrawText(ffmpegPath);
-  const hashes = [upperHex('sha256', opts.password), upperHex('md5', opts.password)];
+  const gate = digestGate({ username, password: opts.password, sha256 });
 
   function clipOf(child: HubStreamChild, stream: 'main' | 'sub'): Promise<TsClip> {
     const d = cameraStreams(child.model);
@@ -234,64 +224,16 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
     return loadTsClip(spec, text ? `${child.name} ${stream === 'sub' ? 'VGA' : 'HD'}` : null, ffmpegPath);
   }
 
-  function refuse(sock: net.Socket, status: string, extra: string[] = []): void {
-    const body = `HTTP ERROR ${status.slice(0, 3)}`;
-    sock.end(
-      [`HTTP/1.1 ${status}`, ...extra, 'Connection: close', `Content-Length: ${body.length}`, '', body].join('\r\n')
-    );
-  }
-
   function challenge(sock: net.Socket): void {
     stats.challenges++;
-    const nonce = randomBytes(16).toString('hex');
-    nonces.add(nonce);
-    const opaque = randomBytes(16).toString('hex');
-    const enc = sha256 ? ',encrypt_type="3"' : '';
-    refuse(sock, '401 Unauthorized', [
-      `WWW-Authenticate: Digest realm="${REALM}",qop="auth",nonce="${nonce}",opaque="${opaque}",algorithm="MD5"${enc}`,
-      `Set-Cookie: TP_HTTP_COOKIE=${nonce}`,
-    ]);
+    gate.challenge(sock);
   }
 
-  function authorised(header: string, target: string): boolean {
-    const f = digestFields(header);
-    const nonce = f.get('nonce') ?? '';
-    const uri = f.get('uri') ?? '';
-    if (f.get('username') !== username || !nonces.has(nonce) || (uri !== target && uri !== target.split('?')[0])) {
-      return false;
-    }
-    const ha2 = md5(`POST:${uri}`);
-    return hashes.some((pwd) => {
-      const ha1 = md5(`${username}:${f.get('realm') ?? ''}:${pwd}`);
-      const want = f.get('qop')
-        ? md5(`${ha1}:${nonce}:${f.get('nc') ?? ''}:${f.get('cnonce') ?? ''}:${f.get('qop') ?? ''}:${ha2}`)
-        : md5(`${ha1}:${nonce}:${ha2}`);
-      return want === f.get('response');
-    });
-  }
+  const part = devicePart;
 
-  function part(head: Record<string, string>, body: Buffer): Buffer {
-    const lines = [`--${DEVICE_BOUNDARY}`, ...Object.entries(head).map(([k, v]) => `${k}: ${v}`)];
-    lines.push(`Content-Length: ${body.length}`);
-    return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), body, Buffer.from('\r\n')]);
-  }
-
-  function stream(sock: net.Socket, child: HubStreamChild, requested: Buffer): void {
-    const kxNonce = randomBytes(16).toString('hex');
-    // The key is the password hash the client used; a client answering the SHA-256 challenge uses SHA-256.
-    const pwd = sha256 ? hashes[0] : hashes[1];
-    const key = createHash('md5').update(`${kxNonce}:${pwd}`).digest();
-    const iv = createHash('md5').update(`${username}:${kxNonce}`).digest();
-    sock.write(
-      [
-        'HTTP/1.1 200 OK',
-        `Content-Type: multipart/mixed;boundary=${DEVICE_BOUNDARY}`,
-        `Key-Exchange: username="${username}" nonce="${kxNonce}"${sha256 ? ' encrypt_type="3"' : ''}`,
-        'Connection: close',
-        '',
-        '',
-      ].join('\r\n')
-    );
+  function stream(sock: net.Socket, child: HubStreamChild, requested: Buffer, contentType: string): void {
+    const keys = gate.mediaKeys();
+    sock.write(keys.head);
     let buf = requested;
     let started = false;
     const onData = (chunk: Buffer) => {
@@ -305,7 +247,10 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
         return;
       }
       started = true;
-      let req: { seq?: unknown; params?: { preview?: { resolutions?: unknown } } } = {};
+      let req: {
+        seq?: unknown;
+        params?: { preview?: { resolutions?: unknown }; playback?: unknown; download?: unknown };
+      } = {};
       try {
         req = JSON.parse(buf.subarray(end + 4, end + 4 + len).toString('utf8')) as typeof req;
       } catch {
@@ -313,6 +258,34 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
         return;
       }
       const seq = typeof req.seq === 'number' ? req.seq : 0;
+      if (isRecordingRequest(req.params)) {
+        // The child's SD card (pytapo's child downloads): served as a camera serves its own.
+        sock.removeListener('data', onData);
+        const reader = new PartReader(boundaryOf(contentType, '--client-stream-boundary--'));
+        const first = reader.push(buf)[0];
+        void (opts.recordings?.(child.deviceId) ?? Promise.resolve(undefined)).then((service) => {
+          if (!service || !first) {
+            sock.end(
+              part(
+                { 'Content-Type': 'application/json', 'X-If-Encrypt': '0' },
+                Buffer.from(JSON.stringify({ type: 'response', seq, params: { error_code: -52402 } }))
+              )
+            );
+            return;
+          }
+          if (opts.wake?.(child.deviceId) === false) {
+            sock.end(
+              part(
+                { 'Content-Type': 'application/json', 'X-If-Encrypt': '0' },
+                Buffer.from(JSON.stringify({ type: 'response', seq, params: { error_code: -1 } }))
+              )
+            );
+            return;
+          }
+          service.serve(sock, first, reader, keys);
+        });
+        return;
+      }
       const resolutions = req.params?.preview?.resolutions;
       const sub = Array.isArray(resolutions) && resolutions[0] === 'VGA';
       const json = (o: unknown) =>
@@ -324,7 +297,7 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
       const sessionId = String(stats.sessions + 1);
       sock.write(json({ type: 'response', seq, params: { session_id: sessionId, error_code: 0 } }));
       void clipOf(child, sub ? 'sub' : 'main').then(
-        (clip) => play(sock, child, clip, sessionId, key, iv),
+        (clip) => play(sock, child, clip, sessionId, keys.encrypt),
         () => sock.destroy()
       );
     };
@@ -337,8 +310,7 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
     child: HubStreamChild,
     clip: TsClip,
     sessionId: string,
-    key: Buffer,
-    iv: Buffer
+    encrypt: (plain: Buffer) => Buffer
   ): void {
     if (sock.destroyed) {
       return;
@@ -357,8 +329,7 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
       const group = clip.groups[i % clip.groups.length];
       i++;
       const plain = Buffer.concat(group.map((p) => carryOn(p, cc, pass * clip.duration)));
-      const c = createCipheriv('aes-128-cbc', key, iv);
-      let body = Buffer.concat([c.update(plain), c.final()]);
+      let body = encrypt(plain);
       if (corrupt > 0) {
         corrupt--;
         stats.corruptedParts++;
@@ -418,7 +389,7 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
         challenge(sock);
         return;
       }
-      if (!authorised(auth, target)) {
+      if (!gate.authorised(auth, target)) {
         stats.authFailures++;
         events.emit('refused', 'auth');
         challenge(sock);
@@ -435,7 +406,8 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
         refuse(sock, '404 Not Found');
         return;
       }
-      stream(sock, child, rest);
+      const contentType = lines.find((l) => /^content-type:/i.test(l))?.replace(/^content-type:\s*/i, '') ?? '';
+      stream(sock, child, rest, contentType);
     };
     sock.on('data', onHead);
   });

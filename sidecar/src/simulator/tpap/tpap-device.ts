@@ -42,7 +42,7 @@ export interface TpapDeviceHooks {
   mac: () => string;
   /** A credential arrived (pake_share). */
   credentialAttempt: () => void;
-  /** The credential was wrong: returns the suspension answer when this failure locked logins. */
+  /** The credential was wrong: the answer to give (the suspension, or one with attempts left), or null for a bare -40401. */
   failed: () => unknown;
   /** The credential was right: opens a session with these keys and returns its stok. */
   succeeded: (channel: TpapChannel) => { stok: string; expiresSeconds: number };

@@ -3,11 +3,19 @@
  * SPAKE2+ share and confirmation, then the camera's dev_confirm checked in constant time before the
  * session is used. Lockout rules: each passcode form (§5.2, under the camera's extra_crypt, §5.4)
  * is sent at most once per password — a refused form is remembered and never sent again — and
- * when every form was refused the result is auth_failed. A suspension answer is locked_out.
+ * once the form that works on this camera's verifier is known, only that form is sent; no form is
+ * started once the camera's failed-login budget is spent (login-budget.ts). When every
+ * possible form was refused the result is auth_failed. A suspension answer is locked_out.
+ *
+ * The register answer does not say which form the verifier was made from: dev_share is
+ * y·G + w0·N, and without y no guess of w0 can be checked against it (that is SPAKE2+'s point).
+ * Only a pake_share tells, and a wrong one counts as a failed login. So before the first success
+ * on a verifier every form is possible; after it, one.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { TapoError } from '../errors.ts';
-import { errorCodeOf, isObject } from '../decode.ts';
+import { errorCodeOf, isObject, attemptsLeftOf } from '../decode.ts';
+import type { LoginAttempts } from '../login-budget.ts';
 import type { Transport, HttpReply } from '../transport.ts';
 import { readLoginReply, lockedError, credentialsRejected } from '../login.ts';
 import {
@@ -34,11 +42,17 @@ import { TpapSession } from './tpap-session.ts';
 /** The camera answered the TPAP login as if it did not speak it (e.g. firmware went back). */
 export class TpapNotSpoken extends TapoError {}
 
+/** Which passcode forms of which passwords the camera refused (keyed by the form with its extra_crypt). */
+export interface PasscodeRefusals {
+  isRefused(password: string, key: string): boolean;
+  refuse(password: string, key: string): void;
+}
+
 /**
- * Which credential forms this client has sent with which password. A form the camera refused is
- * never sent again with the same password; a new password starts afresh.
+ * Refusals kept in this process only, for the last password (the client keeps them in its state
+ * store as keyed tags; this is for stores without a tagger, and for tests).
  */
-export class PasscodeMemory {
+export class PasscodeMemory implements PasscodeRefusals {
   private password: string | null = null;
   private readonly refused = new Set<string>();
 
@@ -59,13 +73,22 @@ export class PasscodeMemory {
 }
 
 export interface TpapLoginOptions {
-  memory: PasscodeMemory;
-  /** The form that worked last time on this camera ('sha256', 'sha256+password_shadow/5'…), tried first. */
+  memory: PasscodeRefusals;
+  /** The form that worked last time on this camera ('sha256', 'sha256+password_shadow/5'…). */
   preferredForm?: string | undefined;
+  /**
+   * The verifier `preferredForm` worked on (`TpapLoginResult.verifier`). When the camera still
+   * answers with it, only that form is sent; when it answers with another (the password or the
+   * firmware changed), every form is possible again, that one first. Absent: saved before
+   * verifiers were remembered, taken as the same.
+   */
+  preferredVerifier?: string | undefined;
   /** `https://host:port` for the Referer header the app sends. */
   origin: string;
   /** Require this certificate (the one that answered the probe). */
   fingerprint?: string | undefined;
+  /** The camera's failed-login budget: asked before each form, told of each refusal. */
+  attempts?: LoginAttempts | undefined;
   /** Test hooks: fixed randoms (the vectors). */
   userRandom?: () => Buffer;
   scalar?: () => bigint;
@@ -77,6 +100,8 @@ export interface TpapLoginResult {
   /** The credential form that worked: remember it for this camera. */
   form: string;
   passcode: PasscodeForm;
+  /** Which verifier it worked on (public values only): remember it with the form. */
+  verifier: string;
 }
 
 /** The register request, as the app sends it (null fields left out). */
@@ -136,9 +161,21 @@ function readReply(reply: HttpReply, afterCredential: boolean): Record<string, u
   return readLoginReply(reply, afterCredential);
 }
 
-function orderedForms(preferred: string | undefined): PasscodeForm[] {
+/** The forms `preferred` names first (a known form: it alone), else every form in the app's order. */
+function candidateForms(preferred: string | undefined, known: boolean): PasscodeForm[] {
   const first = PASSCODE_FORMS.find((f) => preferred === f || preferred?.startsWith(`${f}+`));
-  return first ? [first, ...PASSCODE_FORMS.filter((f) => f !== first)] : [...PASSCODE_FORMS];
+  if (!first) {
+    return [...PASSCODE_FORMS];
+  }
+  return known ? [first] : [first, ...PASSCODE_FORMS.filter((f) => f !== first)];
+}
+
+/** A name for the camera's verifier from the register answer's public parts (no secret in them). */
+export function verifierId(salt: Buffer, iterations: number, extra: string | null): string {
+  return createHash('sha256')
+    .update(`tpap verifier\0${salt.toString('base64')}\0${iterations}\0${extra ?? ''}`)
+    .digest('base64url')
+    .slice(0, 22);
 }
 
 export async function tpapLogin(
@@ -154,7 +191,17 @@ export async function tpapLogin(
     Accept: 'application/json',
   };
   let fingerprint = o.fingerprint;
-  for (const form of orderedForms(o.preferredForm)) {
+  // Set by the first register answer: which verifier this is, and the forms it may take.
+  let verifier = '';
+  let candidates: PasscodeForm[] | null = null;
+  // Forms sent in this call, so a memory that fails to remember still ends the loop.
+  const sent = new Set<string>();
+  let keyOf = (f: PasscodeForm): string => f;
+  // A form refused before with this password is never sent twice.
+  const untried = () => candidates?.find((f) => !sent.has(keyOf(f)) && !o.memory.isRefused(password, keyOf(f))) ?? null;
+  for (;;) {
+    // Each form may cost a failed login: none is started once the budget is spent.
+    o.attempts?.check();
     const userRandom = o.userRandom?.() ?? randomBytes(32);
     const regReply = await transport.post(
       '/',
@@ -197,10 +244,18 @@ export async function tpapLogin(
     decodePoint(Y, 'dev_share');
     const extra = r.extra_crypt;
     const xName = extraCryptName(extra);
-    const key = xName ? `${form}+${xName}` : form;
-    if (o.memory.isRefused(password, key)) {
-      continue; // refused before with this password: never sent twice
+    keyOf = (f: PasscodeForm) => (xName ? `${f}+${xName}` : f);
+    if (candidates === null) {
+      verifier = verifierId(salt, iterations, xName);
+      const known = o.preferredForm !== undefined && (o.preferredVerifier ?? verifier) === verifier;
+      candidates = candidateForms(o.preferredForm, known);
     }
+    const form = untried();
+    if (form === null) {
+      break;
+    }
+    const key = keyOf(form);
+    sent.add(key);
     let credential: string;
     try {
       credential = applyExtraCrypt(passcodeOf(password, form), extra);
@@ -240,11 +295,12 @@ export async function tpapLogin(
       share = readReply(shareReply, true);
     } catch (e) {
       if (e instanceof TapoError && e.kind === 'locked_out') {
+        o.attempts?.failed(null);
         // The suspension came with this credential's refusal (a lock already in force answers the
         // register): the form is spent, so it is not sent again once the suspension ends. While
         // other forms are untried, the password itself is not proven wrong.
         o.memory.refuse(password, key);
-        if (PASSCODE_FORMS.some((f) => !o.memory.isRefused(password, xName ? `${f}+${xName}` : f))) {
+        if (candidates.some((f) => !o.memory.isRefused(password, keyOf(f)))) {
           credentialsRejected.delete(e);
         }
       }
@@ -258,6 +314,10 @@ export async function tpapLogin(
       // Wrong form (-40401), or a confirmation that does not prove the camera holds our verifier:
       // either way this form is spent for this password, and the session is never used.
       o.memory.refuse(password, key);
+      o.attempts?.failed(attemptsLeftOf(share));
+      if (untried() === null) {
+        break; // no register for a form that will not be sent
+      }
       continue;
     }
     const stok = s.stok ?? s.sessionId;
@@ -279,11 +339,13 @@ export async function tpapLogin(
       expiresAt: Date.now() + (Number.isFinite(expired) && expired > 0 ? Math.min(expired, 86_400) : 3600) * 1000,
       headers: { Referer: o.origin, 'User-Agent': headers['User-Agent'], requestByApp: 'true' },
     });
-    return { session, fingerprint: shareReply.fingerprint, form: key, passcode: form };
+    return { session, fingerprint: shareReply.fingerprint, form: key, passcode: form, verifier };
   }
   const err = new TapoError(
     'auth_failed',
-    `camera refused every passcode form of this password (${PASSCODE_FORMS.length} tried at most once each); not trying again until the password is changed`,
+    candidates?.length === 1
+      ? 'camera refused this password in the passcode form that works on it (sent once); not trying again until the password is changed'
+      : `camera refused every passcode form of this password (${PASSCODE_FORMS.length} tried at most once each); not trying again until the password is changed`,
     { code: -40401, method: 'login' }
   );
   credentialsRejected.add(err);

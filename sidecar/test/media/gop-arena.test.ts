@@ -1,7 +1,7 @@
 /** The group-of-pictures memory: views one after the other, restart at a keyframe, growth and spill. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GopArena } from '../../src/datasource/gop-arena.ts';
+import { GopArena } from '../../src/media/video/gop-arena.ts';
 
 test('fragments of a group are separate views of one buffer, which the next group reuses', () => {
   const arena = new GopArena(100, 1000);

@@ -1,0 +1,167 @@
+/**
+ * A picture with every event, end to end (issue 21): the composition root with a simulated hub whose
+ * battery child detects a pet. The child's wake-up stream (the hub's port 8800, decoded by ffmpeg)
+ * gives the picture; the events query carries its id, resource path and thumbnail (a data URL in an
+ * image cell); the resources serve it to the roles that see the live view, and nothing else.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { EVENT_PICTURE_LIMITS, WITH_PICTURE } from '../../../src/shared/query.ts';
+import { createApp } from '../../src/app.ts';
+import { childCameraId } from '../../src/fleet/hub-probe.ts';
+import { createLogger } from '../../src/log.ts';
+import { jpegSize } from '../../src/media/jpeg.ts';
+import { parseOptions, type SidecarOptions } from '../../src/options.ts';
+import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
+
+const resource = (path: string, role: string | null = 'Viewer', method = 'GET') => ({
+  pluginContext: {
+    orgId: 1,
+    pluginId: 'camwatch-tapo-datasource',
+    user: role === null ? null : { login: 'u', role },
+  } as never,
+  path,
+  method,
+  url: path,
+  headers: {},
+  body: Buffer.alloc(0),
+});
+
+test("a hub child's event keeps one picture from its wake-up stream, in the events frame and as resources", async (t) => {
+  const hub = await SimulatedHub.start({
+    host: '127.0.0.1',
+    name: 'Hub',
+    children: [{ alias: 'Garden', model: 'C420', idleSleepMs: 600_000 }],
+    stream: { specs: { sub: { width: 320, height: 180, fps: 15, kbps: 300, gop: 15 } } },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'tapo-event-pictures-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const yaml = join(dir, 'cameras.yaml');
+  writeFileSync(
+    yaml,
+    [
+      'cameras:',
+      '  - id: hub',
+      '    name: Hub',
+      '    kind: hub',
+      `    host: 127.0.0.1:${hub.port}`,
+      `    stream_port: ${hub.streamServer!.port}`,
+      '    password: ${HUB_PASSWORD}',
+      '    poll_interval_seconds: 1',
+      '',
+    ].join('\n')
+  );
+  process.env.HUB_PASSWORD = hub.cloudPassword;
+  const opts = parseOptions(['--standalone', '--no-demo', '--config', yaml, '--data-dir', dir], {}) as SidecarOptions;
+  const app = await createApp(opts, createLogger('silent'));
+  t.after(async () => {
+    await app.stop();
+    await hub.close();
+  });
+  await app.start();
+  const garden = hub.child('Garden');
+  const id = childCameraId('hub', garden.deviceId);
+
+  /** The events query as a dashboard's table asks it, decoded from Arrow. */
+  const events = async (over: Record<string, unknown> = {}) => {
+    const res = await app.handlers.queryData({
+      pluginContext: resource('').pluginContext,
+      headers: {},
+      queries: [
+        {
+          refId: 'E',
+          maxDataPoints: 100,
+          intervalMS: 1000,
+          timeRange: { fromEpochMS: Date.now() - 600_000, toEpochMS: Date.now() + 1000 },
+          json: Buffer.from(JSON.stringify({ queryType: 'events', cameras: [id], ...over })),
+          queryType: '',
+        },
+      ],
+    });
+    assert.equal(res.E!.error, undefined);
+    return tableFromIPC(res.E!.frames[0]!);
+  };
+  // Polling a deadline, as for any process outside the test's control: the hub lists the child first.
+  const waitFor = async <T>(what: string, probe: () => Promise<T | null>): Promise<T> => {
+    const deadline = Date.now() + 60_000; // generous: a loaded 2-core CI host
+    for (;;) {
+      const v = await probe();
+      if (v !== null) {
+        return v;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for ${what}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await waitFor('the child in the camera list', async () => {
+    const r = await app.handlers.callResource(resource('cameras'));
+    return (JSON.parse(r.body.toString()) as Array<{ id: string }>).some((c) => c.id === id) ? true : null;
+  });
+
+  // The child sleeps; a pet wakes it (the fleet asks a child that woke for its last alarm).
+  garden.sleep();
+  await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5)); // a new alarm second
+  garden.trigger('pet');
+  const table = await waitFor('the event with its picture', async () => {
+    const tb = await events();
+    return tb.numRows > 0 && tb.getChild('picture')!.get(0) ? tb : null;
+  });
+  assert.equal(table.numRows, 1);
+  assert.equal(table.getChild('kind')!.get(0), 'pet');
+  assert.ok(String(table.getChild('text')!.get(0)).endsWith(`(${WITH_PICTURE})`));
+  const eventId = String(table.getChild('event_id')!.get(0));
+  assert.match(eventId, /^[0-9a-f]{16}$/);
+  assert.equal(table.getChild('picture')!.get(0), `events/${eventId}/picture`);
+  const field = (name: string) => table.schema.fields.find((f) => f.name === name)!;
+  assert.deepEqual(JSON.parse(field('thumbnail').metadata.get('config')!).custom, { cellOptions: { type: 'image' } });
+  assert.match(JSON.parse(field('picture').metadata.get('config')!).links[0].url, /\/resources\/\$\{__value\.raw\}$/);
+  const thumbUrl = String(table.getChild('thumbnail')!.get(0));
+  assert.match(thumbUrl, /^data:image\/jpeg;base64,/);
+  const thumb = Buffer.from(thumbUrl.slice(thumbUrl.indexOf(',') + 1), 'base64');
+  assert.equal(jpegSize(thumb)?.width, EVENT_PICTURE_LIMITS.thumbnailWidth);
+
+  // Annotations ask without thumbnails: the same columns, the link kept, no picture bytes.
+  const anno = await events({ statusChanges: true, thumbnails: false });
+  assert.equal(anno.getChild('thumbnail')!.get(0), '');
+  assert.equal(anno.getChild('picture')!.get(0), `events/${eventId}/picture`);
+
+  // The resources: a Viewer sees what the live view shows; no user, or no role, sees nothing.
+  const pic = await app.handlers.callResource(resource(`events/${eventId}/picture`, 'Viewer'));
+  assert.equal(pic.code, 200, pic.body.toString().slice(0, 200));
+  assert.deepEqual(pic.headers['Content-Type']!.values, ['image/jpeg']);
+  assert.equal(jpegSize(pic.body)?.width, EVENT_PICTURE_LIMITS.pictureWidth);
+  const th = await app.handlers.callResource(resource(`events/${eventId}/thumbnail`, 'Editor'));
+  assert.equal(th.code, 200);
+  assert.deepEqual(th.body, thumb);
+  for (const role of [null, '', 'None']) {
+    const r = await app.handlers.callResource(resource(`events/${eventId}/picture`, role));
+    assert.equal(r.code, 403, `role ${role}`);
+    assert.ok(!r.body.includes(Buffer.from([0xff, 0xd8])), 'no picture bytes in a refusal');
+  }
+  assert.equal((await app.handlers.callResource(resource(`events/${eventId}/picture`, 'Admin', 'POST'))).code, 405);
+  for (const bad of [
+    'events/../picture',
+    'events/..%2F..%2Fcamera-state.json/picture',
+    'events/../../camera-state.json/picture',
+    'events/0123456789abcdeg/picture',
+    `events/${eventId.toUpperCase()}/picture`,
+    `events/${eventId}/../../index.json`,
+    'events/0123456789abcdef/picture',
+  ]) {
+    const r = await app.handlers.callResource(resource(bad, 'Admin'));
+    assert.equal(r.code, 404, `${bad}: ${r.code} ${r.body.toString().slice(0, 100)}`);
+  }
+
+  // On disk: the picture and its thumbnail, named by the id only.
+  const folder = join(dir, 'event-pictures');
+  assert.ok(existsSync(join(folder, `${eventId}.jpg`)));
+  for (const name of readdirSync(folder)) {
+    assert.match(name, /^([0-9a-f]{16}(\.thumb)?\.jpg|index\.json)$/);
+  }
+});

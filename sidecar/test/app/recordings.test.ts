@@ -1,0 +1,304 @@
+/**
+ * The camera's own recordings through the composition root, against a simulated camera with an SD
+ * card and its port-8800 media server (the camera entry names its media port, as the demo's do):
+ * the recordings query (clips and timeline, a refresh served from the cache without asking the
+ * camera again, a camera without a card as a notice), a clip played on its Live playback channel
+ * as fMP4 that ffprobe decodes and that ends with PLAYBACK_END, the busy message while the Tapo app
+ * holds the camera's media session, and the MP4 download for Editors (refused for Viewers).
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { tableFromIPC } from 'apache-arrow';
+import { createApp, type App } from '../../src/app.ts';
+import { createLogger } from '../../src/log.ts';
+import { parseOptions, type SidecarOptions } from '../../src/options.ts';
+import { SimulatedCamera } from '../../src/simulator/camera.ts';
+import { startPlaybackServer, type PlaybackServer } from '../../src/simulator/playback8800.ts';
+import type { StreamSink } from '../../src/grafana/handlers.ts';
+import { PLAYBACK_END, RECORDING_FIELDS as F, channels, resources } from '../../../src/shared/query.ts';
+import { dayWindow } from '../../src/util/zoned-day.ts';
+
+const run = promisify(execFile);
+const SPEC = { width: 320, height: 180, fps: 15, kbps: 300, gop: 15 };
+const resource = (path: string, role = 'Viewer') => ({
+  pluginContext: { orgId: 1, pluginId: 'camwatch-tapo-datasource', user: { login: 'u', role } } as never,
+  path,
+  method: 'GET',
+  url: path,
+  headers: {},
+  body: Buffer.alloc(0),
+});
+
+let dir: string;
+let cam: SimulatedCamera;
+let bare: SimulatedCamera;
+let media: PlaybackServer;
+let app: App;
+// Yesterday in the camera's zone: a past day (cached for minutes), fully recorded.
+const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+const w = dayWindow('Europe/Berlin', day);
+const CLIPS = [
+  { start: w.start + 3600, end: w.start + 3604, videoType: 2, events: [2] },
+  { start: w.start + 7200, end: w.start + 7203, videoType: 2, events: [2, 6] },
+  { start: w.start + 7204, end: w.start + 7210, videoType: 2, events: [2, 8] },
+];
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tapo-recordings-app-'));
+  cam = await SimulatedCamera.start({ host: '127.0.0.1', name: 'Porch' });
+  cam.device.card.clear();
+  CLIPS.forEach((c) => cam.device.card.record(c));
+  bare = await SimulatedCamera.start({ host: '127.0.0.1', name: 'Attic' });
+  bare.device.card.state = 'none';
+  media = await startPlaybackServer({
+    host: '127.0.0.1',
+    port: 0,
+    password: cam.cloudPassword,
+    card: cam.device.card,
+    name: cam.name,
+    spec: SPEC,
+    playbackSpeed: 4,
+    downloadSpeed: 20,
+  });
+  const yaml = join(dir, 'cameras.yaml');
+  const entry = (id: string, c: SimulatedCamera, extra: string[]) => [
+    `  - id: ${id}`,
+    `    name: ${c.name}`,
+    `    host: 127.0.0.1:${c.port}`,
+    `    password: ${c.cloudPassword}`,
+    '    poll_interval_seconds: 1',
+    ...extra,
+  ];
+  writeFileSync(
+    yaml,
+    ['cameras:', ...entry('porch', cam, [`    stream_port: ${media.port}`]), ...entry('attic', bare, []), ''].join('\n')
+  );
+  const opts = parseOptions(['--standalone', '--no-demo', '--config', yaml, '--data-dir', dir], {}) as SidecarOptions;
+  app = await createApp(opts, createLogger('silent'));
+  await app.start();
+});
+after(async () => {
+  await app?.stop();
+  await Promise.allSettled([media?.close(), cam?.close(), bare?.close()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Arrow time values are nanoseconds (BigInt). */
+const ms = (v: unknown) => Number(BigInt(v as bigint) / 1_000_000n);
+
+async function query(json: Record<string, unknown>) {
+  const res = await app.handlers.queryData({
+    pluginContext: null as never,
+    headers: {},
+    queries: [
+      {
+        refId: 'A',
+        queryType: 'recordings',
+        json: Buffer.from(JSON.stringify(json)),
+        timeRange: { fromEpochMS: w.start * 1000, toEpochMS: w.end * 1000 },
+        maxDataPoints: 100,
+        intervalMS: 1000,
+      } as never,
+    ],
+  } as never);
+  const r = res.A!;
+  assert.equal(r.error ?? '', '', 'the query succeeds');
+  return r.frames.map((f) => {
+    const t = tableFromIPC(f);
+    const meta = JSON.parse(t.schema.metadata.get('meta') ?? '{}');
+    return { table: t, meta, col: (n: string) => [...(t.getChild(n)!.toArray() as Iterable<unknown>)] };
+  });
+}
+
+/** Waits (bounded) until the fleet has logged in to both cameras: the searches use its clients. */
+async function connected(): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const r = await app.handlers.callResource(resource('cameras'));
+    const list = JSON.parse(r.body.toString()) as Array<{ status: string }>;
+    if (list.length === 2 && list.every((c) => c.status === 'online')) {
+      return;
+    }
+    assert.ok(Date.now() < deadline, 'both cameras online within 15 s');
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+test('the recordings query: the day clips with their events, a timeline, the cache, a card-less camera as a notice', async () => {
+  await connected();
+  const [clips] = await query({ cameras: ['porch', 'attic'] });
+  assert.deepEqual(
+    clips.col(F.time).map(ms),
+    CLIPS.map((c) => c.start * 1000)
+  );
+  assert.deepEqual(clips.col(F.event), ['Motion', 'Person', 'Vehicle']);
+  assert.deepEqual(clips.col(F.events), ['Motion', 'Person, Motion', 'Vehicle, Motion']);
+  assert.deepEqual(clips.col(F.durationS).map(Number), [5, 4, 7]);
+  assert.equal(
+    clips.col(F.playbackChannel)[0],
+    `ds//${channels.cameraPlayback('porch', CLIPS[0].start, CLIPS[0].end)}`
+  );
+  assert.equal(clips.col(F.download)[1], resources.recordingDownload('porch', CLIPS[1].start, CLIPS[1].end));
+  assert.deepEqual(clips.meta.notices, [{ severity: 'warning', text: 'Attic: the camera has no SD card' }]);
+
+  // A refresh is answered from the cache: the camera is not asked again.
+  const before = cam.stats.apiRequests;
+  await query({ cameras: ['porch'] });
+  assert.equal(cam.stats.apiRequests, before, 'no request reached the camera');
+
+  // Timeline: the label from each start, a gap (null) after a clip unless the next one follows at once.
+  const [timeline] = await query({ cameras: ['porch'], recordings: { format: 'timeline' } });
+  assert.deepEqual(timeline.col(F.time).map(ms), [
+    CLIPS[0].start * 1000,
+    (CLIPS[0].end + 1) * 1000,
+    CLIPS[1].start * 1000,
+    CLIPS[2].start * 1000,
+    (CLIPS[2].end + 1) * 1000,
+  ]);
+  assert.deepEqual(timeline.col('Porch'), ['Motion', null, 'Person', 'Vehicle', null]);
+});
+
+/** Rows of a RunStream's packets until `until` says enough; the stream is then aborted. */
+function collector(until: (rows: Array<Record<string, unknown>>) => boolean) {
+  const rows: Array<Record<string, unknown>> = [];
+  let names: string[] = [];
+  const abort = new AbortController();
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const sink: StreamSink = {
+    signal: abort.signal,
+    send(data) {
+      const json = JSON.parse(data.toString());
+      names = json.schema ? json.schema.fields.map((f: { name: string }) => f.name) : names;
+      const cols: unknown[][] = json.data.values;
+      for (let i = 0; i < (cols[0]?.length ?? 0); i++) {
+        rows.push(Object.fromEntries(names.map((n, k) => [n, cols[k]![i]])));
+      }
+      if (until(rows)) {
+        abort.abort();
+        done();
+      }
+      return true;
+    },
+  };
+  return { sink, rows, finished };
+}
+
+const stream = (path: string, sink: StreamSink) =>
+  app.handlers.runStream({ pluginContext: null, path, data: Buffer.alloc(0), headers: {} }, sink);
+
+test('a clip plays on its Live channel as fMP4 that ffprobe decodes, and ends with PLAYBACK_END', async () => {
+  await connected();
+  const clip = CLIPS[1];
+  const c = collector((rows) => rows.some((r) => r.kind === 'problem'));
+  const running = stream(channels.cameraPlayback('porch', clip.start, clip.end), c.sink);
+  await c.finished;
+  await running;
+  const problems = c.rows.filter((r) => r.kind === 'problem').map((r) => r.error);
+  assert.deepEqual(problems, [PLAYBACK_END]);
+  const first = c.rows.findIndex((r) => r.kind === 'init');
+  assert.equal(first, 0, 'an init segment first');
+  const fragments = c.rows.filter((r) => r.kind === 'fragment');
+  // 4 s at 15 fps; playback stops at the first picture of the next clip.
+  assert.ok(fragments.length >= 58 && fragments.length <= 60, `${fragments.length} pictures`);
+  assert.ok(fragments.every((r) => Number(r.time) >= clip.start * 1000 && Number(r.time) < (clip.end + 1) * 1000));
+  const file = join(dir, 'playback.mp4');
+  const pieces = c.rows.filter((r, i) => (r.kind === 'init' && i === 0) || r.kind === 'fragment');
+  writeFileSync(file, Buffer.concat(pieces.map((r) => Buffer.from(r.data as string, 'base64'))));
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'frame=width', '-of', 'json', file]);
+  const frames = JSON.parse(stdout).frames as Array<{ width: number }>;
+  assert.ok(frames.length >= 58, `ffprobe decoded ${frames.length} pictures`);
+  assert.ok(frames.every((f) => f.width === 320));
+});
+
+test("busy (the Tapo app holds the session) and no card are the channel's message, never a hung stream", async () => {
+  await connected();
+  media.holdSession(true);
+  try {
+    const c = collector((rows) => rows.some((r) => r.kind === 'problem'));
+    const running = stream(channels.cameraPlayback('porch', CLIPS[0].start, CLIPS[0].end), c.sink);
+    await c.finished;
+    await running;
+    assert.match(
+      String(c.rows.find((r) => r.kind === 'problem')!.error),
+      /another client holds the camera's one media session/
+    );
+  } finally {
+    media.holdSession(false);
+  }
+  const none = collector((rows) => rows.some((r) => r.kind === 'problem'));
+  const running = stream(channels.cameraPlayback('attic', CLIPS[0].start, CLIPS[0].end), none.sink);
+  await none.finished;
+  await running;
+  assert.match(String(none.rows[0].error), /media port cannot be reached|SD card/);
+  const tooLong = collector((rows) => rows.length > 0);
+  const r2 = stream(channels.cameraPlayback('porch', 100, 100 + 7200), tooLong.sink);
+  await tooLong.finished;
+  await r2;
+  assert.match(String(tooLong.rows[0].error), /at most 60 minutes/);
+});
+
+test('the MP4 download: Editors get the clip (ffprobe reads it), Viewers are refused', async () => {
+  await connected();
+  const clip = CLIPS[0];
+  const path = resources.recordingDownload('porch', clip.start, clip.end);
+  const viewer = await app.handlers.callResource(resource(path, 'Viewer'));
+  assert.equal(viewer.code, 403);
+  assert.match(viewer.body.toString(), /Editor or Admin/);
+  const res = await app.handlers.callResource(resource(path, 'Editor'));
+  assert.equal(res.code, 200);
+  assert.deepEqual(res.headers['Content-Type']?.values, ['video/mp4']);
+  assert.match(res.headers['Content-Disposition']!.values[0], /^attachment; filename="porch-\d{8}T\d{6}Z\.mp4"$/);
+  const parts: Buffer[] = [res.body];
+  for await (const b of res.stream!) {
+    parts.push(b);
+  }
+  const file = join(dir, 'download.mp4');
+  writeFileSync(file, Buffer.concat(parts));
+  const { stdout } = await run('ffprobe', [
+    ...['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames,width', '-of', 'json', file],
+  ]);
+  const s = JSON.parse(stdout).streams[0] as { nb_read_frames: string; width: number };
+  assert.equal(s.width, 320);
+  // 5 s at 15 fps.
+  assert.ok(Number(s.nb_read_frames) >= 74 && Number(s.nb_read_frames) <= 75, `${s.nb_read_frames} pictures`);
+
+  // A browser that goes away stops the camera's download: its one media session is freed early.
+  const long = { start: w.start + 20_000, end: w.start + 20_059, videoType: 2, events: [2] };
+  cam.device.card.record(long);
+  const partsBefore = media.stats().parts;
+  const sessionsBefore = media.stats().sessions;
+  // The end of this download's session (ids are 20 + its number), not of an earlier one.
+  const ended = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the camera session did not end within 10 s')), 10_000);
+    const onEnd = (id: string) => {
+      if (Number(id) - 20 > sessionsBefore) {
+        clearTimeout(timer);
+        media.events.off('end', onEnd);
+        resolve();
+      }
+    };
+    media.events.on('end', onEnd);
+  });
+  const gone = await app.handlers.callResource(
+    resource(resources.recordingDownload('porch', long.start, long.end), 'Editor')
+  );
+  assert.equal(gone.code, 200);
+  for await (const piece of gone.stream!) {
+    assert.ok(piece.length > 0);
+    break;
+  }
+  await ended;
+  const sent = media.stats().parts - partsBefore;
+  assert.ok(sent < 60 * 15, `the camera stopped early (${sent} of ${60 * 15} pictures sent)`);
+
+  const bad = await app.handlers.callResource(resource(resources.recordingDownload('porch', 200, 100), 'Admin'));
+  assert.equal(bad.code, 400);
+  const outside = await app.handlers.callResource(resource('cameras/porch/recordings/../../etc/passwd.mp4', 'Admin'));
+  assert.equal(outside.code, 404);
+});
