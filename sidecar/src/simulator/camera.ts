@@ -28,7 +28,7 @@ import { readLimitedBody } from './body.ts';
 import { certificate, type CertPair } from './certs.ts';
 import { PROFILES, type ModelId, type ModelProfile } from './profiles.ts';
 import { DeviceState, type MethodAnswer } from './device.ts';
-import { SIM_LAST_ALARM_TYPES } from './detections.ts';
+import { SIM_LAST_ALARM_TYPES, type CameraDetectionKind } from './detections.ts';
 import type { EventKind } from '../../../src/shared/query.ts';
 import { Prng, hashString } from './prng.ts';
 import { TpapDevice, type TpapChannel, type TpapDeviceOptions } from './tpap/tpap-device.ts';
@@ -360,7 +360,7 @@ export class SimulatedCamera {
   }
 
   /** Start an event of any detection kind now (ONVIF where it has a topic, and the last alarm); it ends after motionDurationMs. */
-  triggerMotion(kind: EventKind = 'motion'): MotionEventInfo {
+  triggerMotion(kind: CameraDetectionKind = 'motion'): MotionEventInfo {
     const start = Date.now();
     this.device.lastAlarm = { time: start, type: SIM_LAST_ALARM_TYPES[kind] };
     const ev: MotionEventInfo = { kind, start, end: null };
