@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { lastAlarmAnswer, type MethodAnswer } from '../device.ts';
 import { SIM_LAST_ALARM_TYPES, type CameraDetectionKind } from '../detections.ts';
-import type { EventKind } from '../../../../src/shared/query.ts';
 import { SimulatedSdCard } from '../sdcard.ts';
 
 export type ChildModel = 'C420' | 'C425' | 'D230';
