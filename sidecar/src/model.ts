@@ -3,9 +3,12 @@
  * read side the Grafana layer and the HTTP API consume. Implemented by the fleet (poller +
  * store); the Grafana layer depends only on these types.
  */
-import type { CameraStatus, EventKind, MetricName, CameraListItem } from '../../src/shared/query.ts';
+import type { CameraStatus, EventKind, MetricName, CameraListItem, SensorKind } from '../../src/shared/query.ts';
 
+import type { Capabilities } from './tapo/capabilities.ts';
 import type { LoginFlow } from './tapo/types.ts';
+
+export type { Capabilities };
 
 export type { CameraStatus, EventKind, MetricName, CameraListItem };
 
@@ -49,6 +52,28 @@ export interface PollResult {
   reason?: ProblemReason;
   /** For 'locked': when the camera accepts logins again; 'logins_paused': when the sidecar risks one (epoch ms). */
   until?: number;
+  // What the device says about itself (issue 24); absent in history written before them.
+  /** The name the owner gave the device in the Tapo app. */
+  alias?: string | null;
+  /** 'wifi' | 'ethernet' as reported. */
+  linkType?: string | null;
+  ssid?: string | null;
+  /** The LED's mode: 'on', 'off' or 'auto'. */
+  led?: string | null;
+  /** 'normal' when no firmware upgrade runs, else the camera's word for the step it is in. */
+  firmwareUpdateState?: string | null;
+  /** The last firmware upgrade failed. */
+  firmwareUpgradeFailed?: boolean | null;
+  /** The card overwrites its oldest footage: a full card is normal then. */
+  loopRecording?: boolean | null;
+  /** From the device's component list; null when it sent none. */
+  capabilities?: Capabilities | null;
+  // Sensors behind a hub (issue 24); temperature is `temperatureC`, battery `batteryPercent`/`batteryLow`.
+  humidityPct?: number | null;
+  contactOpen?: boolean | null;
+  /** A motion sensor (T100) sees motion now. */
+  motionDetected?: boolean | null;
+  waterLeak?: boolean | null;
 }
 
 /** Why a camera is not answering, in the terms the user can act on. */
@@ -68,7 +93,12 @@ export interface CameraSnapshot {
   id: string;
   name: string;
   host: string;
+  /** From the device's component list (false until it has sent one). */
   ptz: boolean;
+  /** What the device can do, from its component list; null until it has sent one. */
+  capabilities?: Capabilities | null;
+  /** Motion now: an event in progress, or one started within the last poll interval. */
+  motionNow?: boolean;
   /** Last successful contact, epoch ms. */
   lastSeen: number | null;
   /** The most recent poll, or null before the first one. */
@@ -83,6 +113,8 @@ export interface CameraSnapshot {
   restream?: boolean;
   /** A Tapo hub (H200/H500): it has battery children, and no picture of its own. */
   hub?: boolean;
+  /** A sensor behind a hub (no picture): what kind. */
+  sensor?: SensorKind;
 }
 
 export interface MotionEvent {
@@ -91,7 +123,8 @@ export interface MotionEvent {
   start: number;
   end: number | null;
   kind: EventKind;
-  source: 'onvif' | 'last_alarm' | 'simulator';
+  /** 'trigger_log': a sensor's log kept by its hub (button presses, a motion sensor's motion). */
+  source: 'onvif' | 'last_alarm' | 'simulator' | 'trigger_log';
 }
 
 /** One downsampled series: bucket times (epoch ms) and values (null where no data). */

@@ -24,10 +24,14 @@ export function camerasToVariableValues(
 ): MetricFindValue[] {
   const models = (query?.models ?? []).map((m) => m.toLowerCase());
   const statuses = query?.statuses ?? [];
-  return cameras
-    .filter((c) => models.length === 0 || (c.model !== null && models.includes(c.model.toLowerCase())))
-    .filter((c) => statuses.length === 0 || statuses.includes(c.status))
-    .map((c) => ({ text: c.name, value: c.id }));
+  return (
+    cameras
+      // Camera variables feed pictures and camera dashboards: sensors behind a hub have neither.
+      .filter((c) => !c.sensor)
+      .filter((c) => models.length === 0 || (c.model !== null && models.includes(c.model.toLowerCase())))
+      .filter((c) => statuses.length === 0 || statuses.includes(c.status))
+      .map((c) => ({ text: c.name, value: c.id }))
+  );
 }
 
 export class TapoVariableSupport extends CustomVariableSupport<

@@ -6,7 +6,7 @@
  */
 
 /** Query types offered by the query editor; `queryType` travels in DataQuery.queryType too. */
-export const QUERY_TYPES = ['metrics', 'status', 'events', 'live', 'recordings'] as const;
+export const QUERY_TYPES = ['metrics', 'status', 'events', 'live', 'recordings', 'sensors'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 
 /** Numeric series kept in history, one per camera; names are the frame/field names. */
@@ -26,6 +26,11 @@ export const METRICS = [
   'battery_charging',
   'battery_low',
   'power_source',
+  // Sensors behind a hub (issue 24)
+  'humidity_pct',
+  'contact_open',
+  'motion_detected',
+  'water_leak',
 ] as const;
 export type MetricName = (typeof METRICS)[number];
 
@@ -45,6 +50,10 @@ export const METRIC_INFO: Record<MetricName, { label: string; unit: string }> = 
   battery_charging: { label: 'Battery charging', unit: 'bool_on_off' },
   battery_low: { label: 'Battery low', unit: 'bool_on_off' },
   power_source: { label: 'Power source (0 mains, 1 battery, 2 solar)', unit: 'none' },
+  humidity_pct: { label: 'Humidity', unit: 'humidity' },
+  contact_open: { label: 'Door/window open (1/0)', unit: 'bool_on_off' },
+  motion_detected: { label: 'Motion sensor: motion now (1/0)', unit: 'bool_on_off' },
+  water_leak: { label: 'Water leak (1/0)', unit: 'bool_on_off' },
 };
 
 /** How METRIC_INFO's Grafana unit ids read to people (editor options); '' where a unit says nothing. */
@@ -56,6 +65,7 @@ export const UNIT_LABELS: Record<string, string> = {
   s: 'seconds',
   percent: 'percent',
   celsius: '°C',
+  humidity: '% relative humidity',
 };
 
 /** Metrics that are on/off states: they hold until they change (a bucket without a poll keeps the last). */
@@ -64,6 +74,9 @@ export const STATE_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
   'motion_detection_enabled',
   'person_detection_enabled',
   'privacy_mode',
+  'contact_open',
+  'motion_detected',
+  'water_leak',
 ]);
 
 /** storage_used_pct from a poll's byte counts; null when either is unknown or the card is empty. */
@@ -130,6 +143,8 @@ export const EVENT_KINDS = [
   'meow',
   'glass_break',
   'package',
+  // A button's press (issue 24), from the hub's trigger log.
+  'button',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -148,6 +163,7 @@ export const EVENT_KIND_LABELS: Record<EventKind, string> = {
   meow: 'Cat meowing',
   glass_break: 'Glass breaking',
   package: 'Package detected',
+  button: 'Button press',
 };
 
 export const LIVE_KINDS = ['metrics', 'frames', 'video'] as const;
@@ -222,6 +238,8 @@ export interface TapoQuery {
   live?: { kind: LiveKind; fps?: number; width?: number; stream?: VideoStreamName };
   /** events: also answer status changes (went offline, came back) as rows; used by annotations. */
   statusChanges?: boolean;
+  /** sensors: which kinds of sensor behind a hub; empty means all. */
+  sensorKinds?: SensorKind[];
   /** events: the thumbnail column's pictures (default true); annotations ask without them. */
   thumbnails?: boolean;
   /** recordings: one row per clip (`clips`, default) or a state timeline per camera (`timeline`). */
@@ -455,6 +473,8 @@ export interface CameraListItem {
   ptz: boolean;
   /** Privacy mode as last polled; absent/null when unknown. Lets the panel's toggle show the state. */
   privacyMode?: boolean | null;
+  /** A sensor behind a hub (issue 24): no picture; camera variables leave it out. */
+  sensor?: SensorKind;
 }
 
 /** Field names of the events frame (queryType 'events'), one row per event or status change. */
@@ -674,3 +694,58 @@ export const RECORDING_FIELDS = {
   /** The resource that downloads it as MP4 (resources.recordingDownload). */
   download: 'download',
 } as const;
+// ---- What the device says about itself (issue 24) ------------------------------------------
+
+/** Recording status words: the record plan's ('scheduled', 'off'), or no card in the slot. */
+export const RECORDING_NO_CARD = 'no_card';
+export const RECORDING_STATUS_LABELS: Record<string, string> = {
+  scheduled: 'Scheduled',
+  off: 'Off',
+  [RECORDING_NO_CARD]: 'No card',
+};
+
+/** Extra status-table fields (queryType 'status'): what the device reports about itself. */
+export const DEVICE_FIELDS = {
+  /** Motion now: an event in progress or started within the last poll interval ("Motion Active"). */
+  motionNow: 'motion_now',
+  /** The motion detection setting (the seed's `motion_detected` carried this). */
+  motionDetection: 'motion_detection',
+  appName: 'app_name',
+  mac: 'mac',
+  linkType: 'link_type',
+  ssid: 'ssid',
+  led: 'led',
+  recording: 'recording',
+  loopRecording: 'loop_recording',
+  firmwareUpdate: 'firmware_update',
+  firmwareUpgradeFailed: 'firmware_upgrade_failed',
+} as const;
+
+/** Sensors behind a hub (issue 24): what kind each is, from its category in the hub's list. */
+export const SENSOR_KINDS = ['temp_humidity', 'contact', 'motion', 'water_leak', 'button'] as const;
+export type SensorKind = (typeof SENSOR_KINDS)[number];
+/** Field names of the sensors table (queryType 'sensors'), one row per sensor. */
+export const SENSOR_FIELDS = {
+  id: 'sensor_id',
+  name: 'name',
+  kind: 'kind',
+  model: 'model',
+  status: 'status',
+  temperature: 'temperature_c',
+  humidity: 'humidity_pct',
+  contactOpen: 'contact_open',
+  motion: 'motion_detected',
+  waterLeak: 'water_leak',
+  batteryPct: 'battery_pct',
+  batteryLow: 'battery_low',
+  rssi: 'rssi_dbm',
+  lastSeen: 'last_seen',
+} as const;
+
+export const SENSOR_KIND_LABELS: Record<SensorKind, string> = {
+  temp_humidity: 'Temperature and humidity',
+  contact: 'Door/window contact',
+  motion: 'Motion sensor',
+  water_leak: 'Water leak sensor',
+  button: 'Button',
+};

@@ -216,6 +216,22 @@ test('test/provisioning/alert-queries.json matches the rules (regenerate with ex
   }
 });
 
+test('the sensor alert example: the sensors query on temperature sensors, below a threshold, parsed by the sidecar', () => {
+  const doc = readYaml(join(PROVISIONING, 'examples', 'sensor-alert-rules.yaml'));
+  const [rule] = doc.groups[0].rules;
+  const ref = Object.fromEntries(rule.data.map((d) => [d.refId, d]));
+  assert.equal(rule.condition, 'C');
+  assert.deepEqual(ref.A.model.datasource, { type: DS_TYPE, uid: ref.A.datasourceUid });
+  const parsed = backendParse(ref.A.model, model.parseQuery);
+  assert.equal(parsed.queryType, 'sensors');
+  assert.deepEqual(parsed.sensorKinds, ['temp_humidity']);
+  assert.equal(ref.B.model.expression, 'A');
+  assert.equal(ref.B.datasourceUid, EXPR_UID);
+  const evaluator = ref.C.model.conditions[0].evaluator;
+  assert.equal(evaluator.type, 'lt');
+  assert.ok(seconds(rule.for) >= 60, 'a cold reading holds for a while before it alerts');
+});
+
 test('the person-at-night example: an events rule for people that the sidecar parses, notified only in its night interval', () => {
   const doc = readYaml(join(PROVISIONING, 'examples', 'person-at-night.yaml'));
   const [group] = doc.groups;

@@ -267,7 +267,9 @@ test("overview: the seed panels are there with the seed's thresholds and column 
   assert.deepEqual(organize.options.renameByName, {
     name: 'Camera Name',
     status: 'Status',
-    motion_detection: 'Motion Active',
+    // Motion Active is motion now; the detection setting has its own column (issue 24).
+    motion_now: 'Motion Active',
+    motion_detection: 'Motion detection',
     latency_ms: 'Latency (ms)',
     temperature_c: 'Temperature (°C)',
   });
@@ -297,6 +299,7 @@ test('status table: overrides and renames name fields the status frame has', () 
     'latency_ms',
     'rssi_dbm',
     'signal_level',
+    'motion_now',
     'motion_detection',
     'person_detection',
     'privacy_mode',

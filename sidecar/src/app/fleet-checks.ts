@@ -26,6 +26,9 @@ export function hubChildren(fleet: Fleet): NonNullable<DatasourceDeps['hubChildr
     }
     if (list === null || refresh) {
       // One poll of the hub through its own client: a refused password is not sent again.
+      if (refresh) {
+        fleet.forgetHubList(hubId);
+      }
       const [result] = await fleet.pollNow([hubId]);
       list = fleet.hubChildren(hubId);
       if (!list || result?.status !== 'online') {

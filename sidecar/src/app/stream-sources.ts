@@ -32,6 +32,9 @@ export function streamSources(fleet: Fleet): StreamSources {
     configOf,
     sourceOf(id, stream) {
       const cfg = configOf(id);
+      if (cfg.kind === 'sensor') {
+        throw new Error(`${cfg.name} is a sensor: it has no picture`);
+      }
       if (cfg.hubChild) {
         return hubChildSource(fleet, cfg, cfg.hubChild, stream);
       }

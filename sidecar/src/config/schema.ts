@@ -153,6 +153,7 @@ export function parseCameraEntry(
     camera: {
       id: e.id,
       name: e.name ?? e.id,
+      ...(e.name === undefined ? { unnamed: true } : {}),
       host,
       port: e.port ?? hostPort ?? 443,
       username: e.username ?? 'admin',

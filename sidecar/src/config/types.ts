@@ -1,3 +1,5 @@
+import type { SensorKind } from '../../../src/shared/query.ts';
+
 /**
  * A camera as the fleet runs it: one shape whatever the source (datasource settings, YAML file,
  * the persisted list, the demo fleet). Secrets live here in memory only; `redactCamera` strips them.
@@ -6,6 +8,8 @@ export interface CameraConfig {
   /** Stable id from the configuration (letters, digits, '-', '_'). Keys history, secrets and channels. */
   id: string;
   name: string;
+  /** The settings gave no name (`name` is the id): the name from the Tapo app is shown instead. */
+  unnamed?: boolean;
   host: string;
   port: number;
   /** Local API user ('admin'; the password is the owner's TP-Link cloud password). */
@@ -24,8 +28,13 @@ export interface CameraConfig {
   onvifPort: number | null;
   tlsFingerprint: string | null;
   disabled: boolean;
-  /** 'hub': a Tapo hub (H200/H500) configured like a camera; its battery children are listed and polled. */
-  kind?: 'camera' | 'hub';
+  /**
+   * 'hub': a Tapo hub (H200/H500) configured like a camera; its battery children are listed and polled.
+   * 'sensor': a sensor behind a hub (from the hub's list, with `hubChild`); no picture, no requests of its own.
+   */
+  kind?: 'camera' | 'hub' | 'sensor';
+  /** A sensor's kind (temperature and humidity, contact, ...). */
+  sensorKind?: SensorKind;
   /** A battery camera behind a hub: host, port, user and password are the hub's; requests go through it. */
   hubChild?: { hubId: string; deviceId: string };
   /** The port-8800 media port: a hub's live view, a camera's recordings (default 8800; simulated devices move it). */

@@ -12,6 +12,7 @@ import { statusQuery } from './query/status.ts';
 import { eventsQuery } from './query/events.ts';
 import { liveQuery } from './query/live.ts';
 import { recordingsQuery } from './query/recordings.ts';
+import { sensorsQuery } from './query/sensors.ts';
 import { callResource } from './resources.ts';
 import { run, subscribe } from './streams.ts';
 import { checkHealth } from './health.ts';
@@ -23,6 +24,7 @@ const handlers: Record<NonNullable<TapoQuery['queryType']>, (ctx: QueryContext, 
   events: eventsQuery,
   live: liveQuery,
   recordings: recordingsQuery,
+  sensors: sensorsQuery,
 };
 
 class DatasourceInstance {

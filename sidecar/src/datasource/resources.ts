@@ -157,6 +157,7 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
         host: c.host,
         ptz: c.ptz,
         privacyMode: c.last?.privacyMode ?? null,
+        ...(c.sensor ? { sensor: c.sensor } : {}),
       }));
       return json(200, list);
     }
@@ -301,6 +302,10 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
       case 'privacy':
         if (typeof body.enabled !== 'boolean') {
           return fail(400, 'privacy needs {"enabled": true|false}');
+        }
+        // Its component list says it has no lens mask (unknown until its first poll: then it may try).
+        if (cam.capabilities && !cam.capabilities.privacy) {
+          return fail(400, `${cam.name} has no privacy mode (lens mask)`);
         }
         await deps.controls.setPrivacy(id, body.enabled);
         return json(200, { ok: true, enabled: body.enabled });

@@ -4,11 +4,12 @@
  * varying models, figures and logins (one on 2026 TPAP firmware), one flapping camera, motion bursts and, when the media extras can
  * run (ffmpeg present), live RTSP pictures and ONVIF events.
  */
-import { EVENT_KINDS } from '../../../src/shared/query.ts';
+
 import type { CameraConfig } from '../config/types.ts';
 import { logger } from '../log.ts';
 import { startSimulatedFleet, DEFAULT_FLEET_MODELS, type SimulatedFleet } from '../simulator/fleet.ts';
 import { mediaExtras } from '../simulator/media-extras.ts';
+import { CAMERA_DETECTION_KINDS } from '../simulator/detections.ts';
 import { SimulatedHub } from '../simulator/hub/hub.ts';
 import type { Fleet } from '../fleet/index.ts';
 import { simulatedCameraConfig, simulatedHubConfig } from './configs.ts';
@@ -143,7 +144,7 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
     timers.push(t);
   }
   const burstEvery = opts.burstEveryMs ?? 240_000;
-  const others = EVENT_KINDS.filter((k) => k !== 'motion' && k !== 'person');
+  const others = CAMERA_DETECTION_KINDS.filter((k) => k !== 'motion' && k !== 'person');
   let turn = 0;
   const nextKind = () => others[turn++ % others.length]!;
   if (burstEvery > 0) {

@@ -40,8 +40,8 @@ import { newRuntime, snapshot, type Runtime } from './runtime.ts';
 import { DeadlineExceeded, nextDue, pollDeadlineMs, withDeadline } from './schedule.ts';
 import { Semaphore } from './semaphore.ts';
 import { CameraSources, type OwnershipConflict } from './sources.ts';
-import { childConfigs, hubAwareProbeFactory, isChildProbe } from './hub-probe.ts';
-import type { HubChild } from '../tapo/hub/index.ts';
+import { childConfigs, hubAwareProbeFactory, HubLinks, isChildProbe, sensorConfigs } from './hub-probe.ts';
+import type { HubChild, HubSensor } from '../tapo/hub/index.ts';
 
 export interface FleetOptions {
   store: Store;
@@ -64,6 +64,8 @@ export interface FleetOptions {
   onFingerprint?: (cameraId: string, sha256: string) => void;
   /** Observes scheduling (tests, benchmarks): a poll started or ended. */
   onTrace?: (t: PollTrace) => void;
+  /** How long a hub's child list is reused (default a minute, as the hub sheet asks; tests shorten it). */
+  hubListMaxAgeMs?: number;
 }
 
 export interface PollTrace {
@@ -90,6 +92,7 @@ export class Fleet implements FleetView {
   /** Cameras that failed their last poll wait in their own, smaller lane: dead cameras cannot fill the main one. */
   private readonly failingSem: Semaphore;
   private readonly probeFactory: ReturnType<typeof hubAwareProbeFactory>;
+  private readonly hubLinks = new HubLinks();
   private readonly recorder: Recorder;
   private resumed = new Map<string, { last: PollResult; lastSeen: number | null }>();
   /** Each hub's child list as its last poll read it (the config editor offers them to add). */
@@ -102,7 +105,12 @@ export class Fleet implements FleetView {
     this.sem = new Semaphore(opts.concurrency ?? 32);
     this.failingSem = new Semaphore(Math.max(1, Math.floor((opts.concurrency ?? 32) / 4)));
     // Hub entries and their battery children get hub probes; everything else the configured factory.
-    this.probeFactory = hubAwareProbeFactory(opts.probeFactory ?? tapoProbeFactory);
+    this.probeFactory = hubAwareProbeFactory(
+      opts.probeFactory ?? tapoProbeFactory,
+      this.hubLinks,
+      undefined,
+      opts.hubListMaxAgeMs
+    );
     this.recorder = new Recorder(opts.store, this.emitter, this.log);
     this.emitter.setMaxListeners(0);
   }
@@ -217,13 +225,18 @@ export class Fleet implements FleetView {
   }
 
   /** A hub reported its children: they become the cameras of source `hub:<id>`, at the hub's priority. */
-  private applyHubChildren(hub: CameraConfig, children: Parameters<typeof childConfigs>[1]): void {
+  private applyHubChildren(
+    hub: CameraConfig,
+    children: Parameters<typeof childConfigs>[1],
+    sensors: HubSensor[]
+  ): void {
     if (this.cams.get(hub.id)?.cfg.kind !== 'hub') {
       return;
     }
     this.hubLists.set(hub.id, children);
     const priority = this.sources.priority(hub.source);
-    void this.applyCameras(childConfigs(hub, children), { source: `hub:${hub.id}`, priority }).catch((err: unknown) =>
+    const devices = [...childConfigs(hub, children), ...sensorConfigs(hub, sensors)];
+    void this.applyCameras(devices, { source: `hub:${hub.id}`, priority }).catch((err: unknown) =>
       this.log.warn({ hub: hub.id, err: (err as Error).message }, "could not apply a hub's children")
     );
   }
@@ -234,6 +247,8 @@ export class Fleet implements FleetView {
       rt.last = r.last;
       rt.lastSeen = r.lastSeen;
       rt.model = r.last.model;
+      // What it can do, as its last stored poll said (PTZ controls before the first new poll).
+      rt.capabilities = r.last.capabilities ?? null;
     }
     try {
       rt.lastAlarmTime ??= await this.opts.store.latestEventStart(rt.cfg.id, 'last_alarm');
@@ -315,7 +330,7 @@ export class Fleet implements FleetView {
         timeoutMs: this.opts.requestTimeoutMs ?? 5000,
         ...(this.opts.clientState ? { stateStore: this.opts.clientState } : {}),
         onFingerprint: (fp) => this.opts.onFingerprint?.(id, fp),
-        onHubChildren: (hub, children) => this.applyHubChildren(hub, children),
+        onHubChildren: (hub, children, sensors) => this.applyHubChildren(hub, children, sensors),
       });
     }
     return rt.probe;
@@ -456,6 +471,14 @@ export class Fleet implements FleetView {
    * A hub's children as its last poll listed them: undefined when `id` is not a hub, null when
    * the hub has not been listed yet (not polled, or its login fails).
    */
+  /** The hub's next poll reads its child list afresh (it is otherwise reused for a minute). */
+  forgetHubList(id: string): void {
+    const cfg = this.cams.get(id)?.cfg;
+    if (cfg?.kind === 'hub') {
+      this.hubLinks.forgetList(cfg);
+    }
+  }
+
   hubChildren(id: string): HubChild[] | null | undefined {
     const rt = this.cams.get(id);
     if (!rt || rt.cfg.kind !== 'hub') {

@@ -1,21 +1,25 @@
 /**
  * Hubs in the fleet: the probe of a hub entry (kind 'hub') and of each battery child behind it.
  * One HubClient per hub (one request at a time per hub, the camera client's login and lockout
- * rules). Children are read from the hub's cached child list (cheap, never wakes them); a child's
- * own poll (device info, last alarm: its events) is sent only while it is awake — after it woke
- * for motion or a ring, or when the slow battery cadence (§7: 600 s) is due — never to wake it.
+ * rules). Children are read from the hub's cached child list (cheap, never wakes them), read once
+ * a minute per hub whoever asks (hub and children share it); a child's own poll (device info,
+ * last alarm: its events; privacy, detection, LED, card, components: its settings) is sent only
+ * while it is awake — after it woke for motion or a ring, or when the slow battery cadence (§7:
+ * 600 s) is due — never to wake it.
  */
 import { createHash } from 'node:crypto';
 import type { CameraConfig } from '../config/types.ts';
 import { TapoError } from '../tapo/errors.ts';
-import { HubClient, ChildUnavailable, type HubChild, type ChildPoll } from '../tapo/hub/index.ts';
+import { HubClient, ChildUnavailable, type HubChild, type ChildPoll, type HubSensor } from '../tapo/hub/index.ts';
 import type { CameraPoll, PollPart, PartStatus, SubRequest, SubResponse } from '../tapo/types.ts';
 import type { CameraProbe, ProbeContext, ProbeFactory } from './probe.ts';
 
 /** Battery children: a full child poll at most this often unless they woke by themselves (HA's default). */
 export const CHILD_POLL_INTERVAL_MS = 600_000;
-/** Battery children read the hub's list at this cadence (the list is cached on the hub). */
+/** The hub's child list is read at most this often per hub (the hub caches it; §7 asks no more). */
 export const CHILD_LIST_INTERVAL_MS = 60_000;
+/** A list this young is taken as the child's state now (a child goes to sleep tens of seconds after waking). */
+const FRESH_LIST_MS = 1_000;
 
 /** A child's camera id: the hub's id and a short hash of its device_id (stable, never a configured id). */
 export function childCameraId(hubId: string, deviceId: string): string {
@@ -40,16 +44,45 @@ export function childConfigs(hub: CameraConfig, children: HubChild[]): CameraCon
   }));
 }
 
+/** The entries of a hub's sensors (ids made as a child's): no requests of their own (their state is in the hub's list). */
+export function sensorConfigs(hub: CameraConfig, sensors: HubSensor[]): CameraConfig[] {
+  return sensors.map((s) => ({
+    ...hub,
+    kind: 'sensor' as const,
+    sensorKind: s.kind,
+    id: childCameraId(hub.id, s.deviceId),
+    name: s.alias || `${hub.name} ${s.model}`,
+    pollIntervalMs: Math.max(hub.pollIntervalMs, CHILD_LIST_INTERVAL_MS),
+    cameraAccount: null,
+    cameraPassword: null,
+    rtspUrlOverride: null,
+    restreamUser: null,
+    restreamPassword: null,
+    onvifPort: null,
+    hubChild: { hubId: hub.id, deviceId: s.deviceId },
+  }));
+}
+
 /** What a hub's poll reports to the fleet besides its own poll. */
 export interface HubContext extends ProbeContext {
-  onHubChildren?: (hub: CameraConfig, children: HubChild[]) => void;
+  onHubChildren?: (hub: CameraConfig, children: HubChild[], sensors: HubSensor[]) => void;
 }
 
 interface Link {
   client: HubClient;
   users: number;
-  /** The list read in flight: children polled together share it; a later poll reads afresh. */
-  list: Promise<HubChild[]> | null;
+  /** The list read in flight and when it was asked for: hub and children polled together share it. */
+  list: Promise<Listed> | null;
+  listAskedAt: number;
+  /** The last list read: reused until it is older than the list interval. */
+  listed: Listed | null;
+}
+
+/** A child list and when the hub answered it (its uptimes are as of then). */
+interface Listed {
+  at: number;
+  children: HubChild[];
+  sensors: HubSensor[];
 }
 
 const NOT_POLLED: PartStatus = { notSupported: true, code: -40210 };
@@ -62,14 +95,29 @@ const PARTS: PollPart[] = [
   'sdCard',
   'lastAlarm',
   'recordPlan',
+  'components',
+  'firmwareUpdate',
 ];
+
+function linkKey(cfg: CameraConfig): string {
+  return `${cfg.host}:${cfg.port}\u0000${cfg.username}\u0000${cfg.password ?? ''}`;
+}
 
 /** One client per hub, shared by the hub's probe and its children's; closed when the last one closes. */
 export class HubLinks {
   private readonly links = new Map<string, Link>();
 
+  /** The next read of this hub's child list asks the hub (a user's refresh in the config editor). */
+  forgetList(cfg: CameraConfig): void {
+    const link = this.links.get(linkKey(cfg));
+    if (link) {
+      link.listed = null;
+      link.listAskedAt = 0;
+    }
+  }
+
   acquire(cfg: CameraConfig, ctx: ProbeContext): { link: Link; release: () => Promise<void> } {
-    const key = `${cfg.host}:${cfg.port}\u0000${cfg.username}\u0000${cfg.password ?? ''}`;
+    const key = linkKey(cfg);
     let link = this.links.get(key);
     if (!link) {
       link = {
@@ -85,6 +133,8 @@ export class HubLinks {
         }),
         users: 0,
         list: null,
+        listAskedAt: 0,
+        listed: null,
       };
       this.links.set(key, link);
     }
@@ -107,16 +157,26 @@ export class HubLinks {
   }
 }
 
-function listOf(link: Link): Promise<HubChild[]> {
-  if (!link.list) {
-    const p = link.client.listChildren();
+function listOf(link: Link, maxAgeMs: number): Promise<Listed> {
+  if (link.listed && Date.now() - link.listed.at < maxAgeMs) {
+    return Promise.resolve(link.listed);
+  }
+  // A read asked for longer ago than the caller accepts is not joined (maxAgeMs 0: a list as of now).
+  if (!link.list || Date.now() - link.listAskedAt > maxAgeMs) {
+    const p = link.client
+      .listDevices()
+      .then(({ cameras, sensors }) => ({ at: Date.now(), children: cameras, sensors }));
     link.list = p;
+    link.listAskedAt = Date.now();
     const clear = () => {
       if (link.list === p) {
         link.list = null;
       }
     };
-    p.then(clear, clear);
+    p.then((listed) => {
+      link.listed = listed;
+      clear();
+    }, clear);
   }
   return link.list;
 }
@@ -134,6 +194,8 @@ function basePoll(model: string, alias: string, firmware: string, deviceId: stri
     privacyMode: null,
     led: null,
     sdCard: null,
+    components: null,
+    firmwareUpdate: null,
     lastAlarm: null,
     recordingMode: null,
     uptimeSeconds: null,
@@ -149,7 +211,8 @@ class HubProbe implements CameraProbe {
   constructor(
     private readonly cfg: CameraConfig,
     private readonly ctx: HubContext,
-    links: HubLinks
+    links: HubLinks,
+    private readonly listMaxAgeMs: number
   ) {
     this.held = links.acquire(cfg, ctx);
   }
@@ -158,12 +221,28 @@ class HubProbe implements CameraProbe {
   }
   async poll(): Promise<CameraPoll> {
     const started = performance.now();
-    const info = await this.held.link.client.getHubInfo();
-    const children = await listOf(this.held.link);
-    this.ctx.onHubChildren?.(this.cfg, children);
+    const hub = await this.held.link.client.pollHub();
+    const { children, sensors } = await listOf(this.held.link, this.listMaxAgeMs);
+    this.ctx.onHubChildren?.(this.cfg, children, sensors);
+    const info = hub.info;
     const p = basePoll(info.model, info.alias, info.firmware, info.deviceId, info.deviceType);
     p.deviceInfo.hardwareVersion = info.hardwareVersion;
     p.deviceInfo.mac = info.mac;
+    // The hub's own link, LED, storage (its card slot), components and firmware upgrade.
+    p.connection = hub.connection;
+    p.led = hub.led;
+    p.sdCard = hub.sdCard;
+    p.components = hub.components;
+    p.firmwareUpdate = hub.firmwareUpdate;
+    for (const [part, value] of [
+      ['connection', hub.connection],
+      ['led', hub.led],
+      ['sdCard', hub.sdCard],
+      ['components', hub.components],
+      ['firmwareUpdate', hub.firmwareUpdate],
+    ] as const) {
+      p.parts[part] = value === null ? NOT_POLLED : 'ok';
+    }
     p.latencyMs = Math.round((performance.now() - started) * 10) / 10;
     p.login = this.loginFlow ?? undefined;
     return p;
@@ -197,18 +276,18 @@ class ChildProbe implements CameraProbe {
     private readonly cfg: CameraConfig,
     links: HubLinks,
     ctx: ProbeContext,
-    private readonly childPollMs: number
+    private readonly childPollMs: number,
+    private readonly listMaxAgeMs: number
   ) {
     this.held = links.acquire(cfg, ctx);
   }
   get loginFlow() {
     return this.held.link.client.client.loginFlow;
   }
-  async poll(): Promise<CameraPoll> {
-    const deviceId = this.cfg.hubChild!.deviceId;
-    const started = performance.now();
-    const list = await listOf(this.held.link);
-    const c = list.find((x) => x.deviceId.toUpperCase() === deviceId.toUpperCase());
+
+  /** This child in the list; unknown (removed) or unreachable children fail the poll. */
+  private find(listed: Listed, deviceId: string): HubChild {
+    const c = listed.children.find((x) => x.deviceId.toUpperCase() === deviceId.toUpperCase());
     if (!c) {
       throw new ChildUnavailable('not_paired', -1008);
     }
@@ -217,9 +296,27 @@ class ChildProbe implements CameraProbe {
         method: 'getChildDeviceList',
       });
     }
-    const now = Date.now();
-    const wokeSinceOwnPoll = c.camUptimeSeconds !== null && now - c.camUptimeSeconds * 1000 > this.lastOwnPoll;
-    if (!c.sleeping && (this.own === null || wokeSinceOwnPoll || now - this.lastOwnPoll >= this.childPollMs)) {
+    return c;
+  }
+
+  /** Awake, and never asked, woke since it was last asked, or the battery cadence is due. */
+  private wantsOwnPoll(c: HubChild, listedAt: number): boolean {
+    // cam_uptime is whole seconds as of the list's answer: it woke up to a second before that says.
+    const wokeAt = c.camUptimeSeconds === null ? null : listedAt - (c.camUptimeSeconds + 1) * 1000;
+    const wokeSinceOwnPoll = wokeAt !== null && wokeAt > this.lastOwnPoll;
+    return !c.sleeping && (this.own === null || wokeSinceOwnPoll || Date.now() - this.lastOwnPoll >= this.childPollMs);
+  }
+  async poll(): Promise<CameraPoll> {
+    const deviceId = this.cfg.hubChild!.deviceId;
+    const started = performance.now();
+    let listed = await listOf(this.held.link, this.listMaxAgeMs);
+    let c = this.find(listed, deviceId);
+    // The list may be up to a minute old: before asking the child itself (it must be awake), read it afresh.
+    if (this.wantsOwnPoll(c, listed.at) && Date.now() - listed.at > FRESH_LIST_MS) {
+      listed = await listOf(this.held.link, 0);
+      c = this.find(listed, deviceId);
+    }
+    if (this.wantsOwnPoll(c, listed.at)) {
       try {
         this.own = await this.held.link.client.pollChild(deviceId);
         this.lastOwnPoll = Date.now();
@@ -238,6 +335,19 @@ class ChildProbe implements CameraProbe {
     p.uptimeSeconds = c.uptimeSeconds;
     p.lastAlarm = this.own?.lastAlarm ?? null;
     p.parts.lastAlarm = this.own ? 'ok' : NOT_POLLED;
+    // The signal from the list (never wakes it); settings from its own last poll, kept while it sleeps.
+    p.connection = c.rssiDbm === null ? null : { linkType: '', rssiDbm: c.rssiDbm, signalLevel: null, ssid: null };
+    const set = this.own?.settings;
+    if (set) {
+      p.motionDetectionEnabled = set.motionDetectionEnabled;
+      p.personDetectionEnabled = set.personDetectionEnabled;
+      p.privacyMode = set.privacyMode;
+      p.led = set.led;
+      p.sdCard = set.sdCard;
+      p.recordingMode = set.recordingMode;
+      p.components = set.components;
+      p.firmwareUpdate = set.firmwareUpdate;
+    }
     p.latencyMs = Math.round((performance.now() - started) * 10) / 10;
     p.login = this.loginFlow ?? undefined;
     p.sleeping = c.sleeping;
@@ -263,18 +373,111 @@ export function isChildProbe(p: CameraProbe): p is CameraProbe & Pick<ChildProbe
   return p instanceof ChildProbe;
 }
 
+/** The fleet's poll of one sensor: its readings from the hub's list, and new entries of its trigger log. */
+export interface SensorPoll extends CameraPoll {
+  sensor: HubSensor;
+  /** Button presses (and a motion sensor's motion) the hub logged since the last poll, oldest first. */
+  triggers: Array<{ id: number; time: number; kind: 'button' | 'motion' }>;
+}
+
+/** Log events that are events of ours (§12.5); the rest (open/close, leaks, low battery) show as states. */
+const TRIGGER_KINDS: Record<string, 'button' | 'motion'> = {
+  singleClick: 'button',
+  doubleClick: 'button',
+  rotation: 'button',
+  motion: 'motion',
+};
+
+export function isSensorPoll(p: CameraPoll): p is SensorPoll {
+  return (p as Partial<SensorPoll>).sensor !== undefined;
+}
+
+/** A sensor: the hub's list (shared, once a minute); nothing is ever sent to the sensor itself. */
+class SensorProbe implements CameraProbe {
+  private readonly held;
+  /** The newest trigger-log id seen (null before the first read: the whole page is new). */
+  private lastLogId: number | null = null;
+  constructor(
+    private readonly cfg: CameraConfig,
+    links: HubLinks,
+    ctx: ProbeContext,
+    private readonly listMaxAgeMs: number
+  ) {
+    this.held = links.acquire(cfg, ctx);
+  }
+  get loginFlow() {
+    return this.held.link.client.client.loginFlow;
+  }
+  async poll(): Promise<CameraPoll> {
+    const started = performance.now();
+    const deviceId = this.cfg.hubChild!.deviceId.toUpperCase();
+    const { sensors } = await listOf(this.held.link, this.listMaxAgeMs);
+    const s = sensors.find((x) => x.deviceId.toUpperCase() === deviceId);
+    if (!s) {
+      throw new ChildUnavailable('not_paired', -1008);
+    }
+    if (!s.online) {
+      throw new TapoError('network', 'the hub has lost this sensor (out of range or battery empty)', {
+        method: 'getChildDeviceList',
+      });
+    }
+    const p = basePoll(s.model, s.alias, s.firmware, s.deviceId, 'SMART.TAPOSENSOR') as SensorPoll;
+    p.deviceInfo.hardwareVersion = s.hardwareVersion;
+    p.deviceInfo.mac = s.mac;
+    p.deviceInfo.batteryPercent = s.batteryPercent;
+    p.connection = { linkType: 'subg', rssiDbm: s.rssiDbm, signalLevel: s.signalLevel, ssid: null };
+    p.parts.connection = 'ok';
+    p.temperatureC = s.temperatureC;
+    p.latencyMs = Math.round((performance.now() - started) * 10) / 10;
+    p.login = this.loginFlow ?? undefined;
+    p.sensor = s;
+    p.triggers = s.kind === 'button' || s.kind === 'motion' ? await this.newTriggers(s.deviceId) : [];
+    return p;
+  }
+
+  /** New entries of the hub's log for this sensor; a log the hub will not give (some H200 firmware) is none. */
+  private async newTriggers(deviceId: string): Promise<SensorPoll['triggers']> {
+    let logs;
+    try {
+      logs = await this.held.link.client.sensorTriggerLogs(deviceId);
+    } catch (e) {
+      if (e instanceof TapoError && (e.kind === 'network' || e.kind === 'timeout')) {
+        throw e;
+      }
+      return [];
+    }
+    const since = this.lastLogId;
+    this.lastLogId = Math.max(since ?? 0, ...logs.map((l) => l.id));
+    return (
+      logs
+        .filter((l) => (since === null || l.id > since) && TRIGGER_KINDS[l.event] !== undefined)
+        // The log has whole seconds; the entry's id keeps two presses within one second two events
+        // (and the same entry read again the same event: the store keys events by their start).
+        .map((l) => ({ id: l.id, time: l.time + (l.id % 1000), kind: TRIGGER_KINDS[l.event]! }))
+        .reverse()
+    );
+  }
+  close(): Promise<void> {
+    return this.held.release();
+  }
+}
+
 /** Wraps a probe factory: hub entries and hub children get hub probes, other cameras the base one. */
 export function hubAwareProbeFactory(
   base: ProbeFactory,
   links = new HubLinks(),
-  childPollMs = CHILD_POLL_INTERVAL_MS
+  childPollMs = CHILD_POLL_INTERVAL_MS,
+  listMaxAgeMs = CHILD_LIST_INTERVAL_MS
 ): (camera: CameraConfig, ctx: HubContext) => CameraProbe {
   return (camera, ctx) => {
+    if (camera.kind === 'sensor' && camera.hubChild) {
+      return new SensorProbe(camera, links, ctx, listMaxAgeMs);
+    }
     if (camera.hubChild) {
-      return new ChildProbe(camera, links, ctx, childPollMs);
+      return new ChildProbe(camera, links, ctx, childPollMs, listMaxAgeMs);
     }
     if (camera.kind === 'hub') {
-      return new HubProbe(camera, ctx, links);
+      return new HubProbe(camera, ctx, links, listMaxAgeMs);
     }
     return base(camera, ctx);
   };

@@ -2,7 +2,9 @@
 import type { CameraPoll } from '../tapo/types.ts';
 import { TapoError } from '../tapo/errors.ts';
 import type { CameraStatus, EventKind, PollResult, ProblemReason } from '../model.ts';
-import { isChildPoll } from './hub-probe.ts';
+import { capabilitiesOf } from '../tapo/capabilities.ts';
+import { RECORDING_NO_CARD } from '../../../src/shared/query.ts';
+import { isChildPoll, isSensorPoll } from './hub-probe.ts';
 
 const EMPTY: Omit<PollResult, 'cameraId' | 'time' | 'status' | 'error'> = {
   latencyMs: null,
@@ -23,7 +25,13 @@ const EMPTY: Omit<PollResult, 'cameraId' | 'time' | 'status' | 'error'> = {
   temperatureC: null,
 };
 
+/** The record plan's word, or "no card" when the slot is empty: a plan without a card records nothing. */
+function recordingStatus(p: CameraPoll): string | null {
+  return p.sdCard && !p.sdCard.present ? RECORDING_NO_CARD : p.recordingMode;
+}
+
 export function pollToResult(cameraId: string, p: CameraPoll, time: number): PollResult {
+  const card = p.sdCard?.present ? p.sdCard : null;
   return {
     cameraId,
     time,
@@ -40,15 +48,23 @@ export function pollToResult(cameraId: string, p: CameraPoll, time: number): Pol
     motionDetectionEnabled: p.motionDetectionEnabled,
     personDetectionEnabled: p.personDetectionEnabled,
     privacyMode: p.privacyMode,
-    recordingMode: p.recordingMode,
-    // A card slot reporting 0 B total has no card (or no usable one): no storage figures then.
-    storageUsedBytes: p.sdCard && p.sdCard.totalBytes > 0 ? finite(p.sdCard.usedBytes) : null,
-    storageTotalBytes: p.sdCard && p.sdCard.totalBytes > 0 ? finite(p.sdCard.totalBytes) : null,
+    recordingMode: recordingStatus(p),
+    // An empty slot ('offline', 0 B) has no storage figures.
+    storageUsedBytes: card ? finite(card.usedBytes) : null,
+    storageTotalBytes: card ? finite(card.totalBytes) : null,
     sdCardStatus: p.sdCard?.status ?? null,
     temperatureC: finite(p.temperatureC),
     batteryPercent: finite(p.deviceInfo.batteryPercent),
     ...(p.detections ? { detectionsEnabled: p.detections } : {}),
     login: p.login ?? null,
+    alias: p.deviceInfo.alias || null,
+    linkType: p.connection?.linkType || null,
+    ssid: p.connection?.ssid ?? null,
+    led: p.led,
+    firmwareUpdateState: p.firmwareUpdate?.state ?? null,
+    firmwareUpgradeFailed: p.firmwareUpdate?.lastUpgradeFailed ?? null,
+    loopRecording: card ? card.loopRecording : null,
+    capabilities: capabilitiesOf(p.components),
     ...(isChildPoll(p)
       ? {
           // A battery child in power save is reachable, just not awake: not a fault.
@@ -57,6 +73,15 @@ export function pollToResult(cameraId: string, p: CameraPoll, time: number): Pol
           batteryLow: p.battery.lowBattery,
           powerSource: p.battery.powerSource,
           batteryOverheated: p.battery.overheated,
+        }
+      : {}),
+    ...(isSensorPoll(p)
+      ? {
+          batteryLow: p.sensor.lowBattery,
+          humidityPct: p.sensor.humidityPct,
+          contactOpen: p.sensor.contactOpen,
+          motionDetected: p.sensor.motionDetected,
+          waterLeak: p.sensor.waterLeak,
         }
       : {}),
   };
@@ -199,10 +224,4 @@ export function eventKind(type: string): EventKind {
     return ALARM_CODES[Number(t)] ?? 'motion';
   }
   return ALARM_WORDS.find(([re]) => re.test(t))?.[1] ?? 'motion';
-}
-
-/** Known Tapo pan/tilt models (by model prefix). */
-const PTZ_MODELS = /^(C200|C210|C211|C212|C220|C225|C500|C510W|C520WS|C560WS|TC70|TC71|TC72)\b/i;
-export function isPtzModel(model: string | null | undefined): boolean {
-  return !!model && PTZ_MODELS.test(model);
 }

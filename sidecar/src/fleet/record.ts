@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import type { MotionEvent, PollResult } from '../model.ts';
 import type { Store } from '../store/types.ts';
 import type { CameraPoll } from '../tapo/types.ts';
+import { isSensorPoll } from './hub-probe.ts';
 import { eventKind } from './map.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -29,6 +30,9 @@ export class Recorder {
     if (r.model) {
       rt.model = r.model;
     }
+    if (r.capabilities) {
+      rt.capabilities = r.capabilities;
+    }
     try {
       await this.store.writePoll(r);
       if (prev !== r.status && !(prev === 'unknown' && r.status === 'online')) {
@@ -45,6 +49,7 @@ export class Recorder {
       this.log.error({ camera: r.cameraId, err: (err as Error).message }, 'storing a poll failed');
     }
     this.emitter.emit('poll', r);
+    await this.sensorEvents(rt, r, poll);
     const alarm = poll?.lastAlarm;
     if (alarm && Number.isFinite(alarm.time) && (rt.lastAlarmTime === null || alarm.time > rt.lastAlarmTime)) {
       rt.lastAlarmTime = alarm.time;
@@ -53,6 +58,16 @@ export class Recorder {
       if (!rt.motionActive || !(rt.motion?.delivers?.(kind) ?? true)) {
         await this.event(rt, { cameraId: r.cameraId, start: alarm.time, end: null, kind, source: 'last_alarm' });
       }
+    }
+  }
+
+  /** A sensor's new log entries: each a press (or a motion sensor's motion), at the time the hub logged it. */
+  private async sensorEvents(rt: Runtime, r: PollResult, poll: CameraPoll | null): Promise<void> {
+    if (!poll || !isSensorPoll(poll)) {
+      return;
+    }
+    for (const t of poll.triggers) {
+      await this.event(rt, { cameraId: r.cameraId, start: t.time, end: t.time, kind: t.kind, source: 'trigger_log' });
     }
   }
 

@@ -4,8 +4,7 @@
  */
 import { EVENT_KINDS } from '../../../src/shared/query.ts';
 import type { CameraConfig } from '../config/types.ts';
-import type { CameraCounters, CameraSnapshot, EventKind, PollResult } from '../model.ts';
-import { isPtzModel } from './map.ts';
+import type { Capabilities, CameraCounters, CameraSnapshot, EventKind, PollResult } from '../model.ts';
 import type { MotionSource } from './motion.ts';
 import type { CameraProbe } from './probe.ts';
 
@@ -23,6 +22,8 @@ export interface Runtime {
   last: PollResult | null;
   lastSeen: number | null;
   model: string | null;
+  /** From the last component list the device sent (kept while it does not answer). */
+  capabilities: Capabilities | null;
   recentEvents: number[];
   lastMotion: number | null;
   lastAlarmTime: number | null;
@@ -48,6 +49,7 @@ export function newRuntime(cfg: CameraConfig): Runtime {
     last: null,
     lastSeen: null,
     model: null,
+    capabilities: null,
     recentEvents: [],
     lastMotion: null,
     lastAlarmTime: null,
@@ -57,15 +59,21 @@ export function newRuntime(cfg: CameraConfig): Runtime {
 
 /** The camera as the read side sees it; drops event times older than a minute on the way. */
 export function snapshot(rt: Runtime): CameraSnapshot {
-  const cutoff = Date.now() - 60_000;
+  const now = Date.now();
+  const cutoff = now - 60_000;
   while (rt.recentEvents.length > 0 && rt.recentEvents[0]! < cutoff) {
     rt.recentEvents.shift();
   }
+  const alias = rt.cfg.unnamed ? rt.last?.alias : null;
   return {
     id: rt.cfg.id,
-    name: rt.cfg.name,
+    // The user's own name wins; without one, the name the owner gave it in the Tapo app.
+    name: alias || rt.cfg.name,
     host: rt.cfg.port === 443 ? rt.cfg.host : `${rt.cfg.host}:${rt.cfg.port}`,
-    ptz: isPtzModel(rt.model),
+    ptz: rt.capabilities?.ptz ?? false,
+    capabilities: rt.capabilities,
+    // Motion now: an event in progress, or one that started since the poll before the last.
+    motionNow: rt.motionActive || (rt.lastMotion !== null && now - rt.lastMotion <= rt.cfg.pollIntervalMs),
     lastSeen: rt.lastSeen,
     last: rt.last,
     motionEventsLastMinute: rt.recentEvents.filter((t) => t >= cutoff).length,
@@ -73,5 +81,6 @@ export function snapshot(rt: Runtime): CameraSnapshot {
     disabled: rt.cfg.disabled,
     restream: rt.cfg.rtspUrlOverride !== null,
     ...(rt.cfg.kind === 'hub' ? { hub: true } : {}),
+    ...(rt.cfg.kind === 'sensor' && rt.cfg.sensorKind ? { sensor: rt.cfg.sensorKind } : {}),
   };
 }

@@ -180,6 +180,32 @@ export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptio
     }
   );
   cameraGauge('camera_privacy_mode', 'Whether privacy mode (lens mask) is on.', (_s, l) => ifOnline(l, l?.privacyMode));
+  // Sensors behind a hub (issue 24), and what cameras say about themselves.
+  cameraGauge('camera_humidity_percent', 'Relative humidity (T310/T315 sensors).', (_s, l) =>
+    ifOnline(l, l?.humidityPct)
+  );
+  cameraGauge('camera_contact_open', 'Whether a door/window contact (T110) is open.', (_s, l) =>
+    ifOnline(l, l?.contactOpen)
+  );
+  cameraGauge('camera_sensor_motion', 'Whether a motion sensor (T100) sees motion now.', (_s, l) =>
+    ifOnline(l, l?.motionDetected)
+  );
+  cameraGauge('camera_water_leak', 'Whether a water leak sensor (T300) is in alarm.', (_s, l) =>
+    ifOnline(l, l?.waterLeak)
+  );
+  cameraGauge(
+    'camera_motion_now',
+    'Whether the camera sees motion now (an event in progress or within a poll).',
+    (s) => (s.motionNow === undefined ? null : s.motionNow)
+  );
+  cameraGauge(
+    'camera_loop_recording',
+    'Whether the card overwrites its oldest footage (a full card is normal).',
+    (_s, l) => ifOnline(l, l?.loopRecording)
+  );
+  cameraGauge('camera_firmware_upgrade_failed', 'Whether the last firmware upgrade failed.', (_s, l) =>
+    ifOnline(l, l?.firmwareUpgradeFailed)
+  );
   cameraGauge(
     'camera_motion_events_last_minute',
     'Motion and person events in the last minute.',

@@ -12,7 +12,10 @@ export interface SeedCamera {
   status: string;
   uptime_seconds: number | null;
   temperature: number | null;
-  /** As in the seed: whether the camera's motion detection is on. */
+  /**
+   * As in the seed, whose name it keeps: whether the camera's motion detection is ON (a setting),
+   * not whether there is motion. Motion now is `motion_now`.
+   */
   motion_detected: boolean | null;
   /** Motion/person events since the sidecar started (a counter). */
   motion_events_count: number;
@@ -38,6 +41,22 @@ export interface SeedCamera {
   storage_used_mb: number | null;
   storage_total_mb: number | null;
   ptz: boolean;
+  // additive (issue 24): what the device says about itself
+  /** Motion now: an event in progress, or one that started within the last poll interval. */
+  motion_now: boolean;
+  /** The same setting as `motion_detected`, under a name that says so. */
+  motion_detection_enabled: boolean | null;
+  /** The name the owner gave it in the Tapo app. */
+  app_name: string | null;
+  mac: string | null;
+  link_type: string | null;
+  ssid: string | null;
+  led: string | null;
+  /** The card overwrites its oldest footage: a full card is normal then. */
+  loop_recording: boolean | null;
+  firmware_update: string | null;
+  firmware_upgrade_failed: boolean | null;
+  capabilities: CameraSnapshot['capabilities'] | null;
 }
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
@@ -75,6 +94,17 @@ export function seedCamera(fleet: HttpFleetView, s: CameraSnapshot): SeedCamera 
     storage_used_mb: used === null ? null : Math.round(used / MB),
     storage_total_mb: total === null ? null : Math.round(total / MB),
     ptz: s.ptz,
+    motion_now: s.motionNow ?? false,
+    motion_detection_enabled: l?.motionDetectionEnabled ?? null,
+    app_name: l?.alias ?? null,
+    mac: l?.mac ?? null,
+    link_type: l?.linkType ?? null,
+    ssid: l?.ssid ?? null,
+    led: l?.led ?? null,
+    loop_recording: l?.loopRecording ?? null,
+    firmware_update: l?.firmwareUpdateState ?? null,
+    firmware_upgrade_failed: l?.firmwareUpgradeFailed ?? null,
+    capabilities: s.capabilities ?? null,
   };
 }
 
@@ -93,7 +123,10 @@ export function seedSummary(fleet: HttpFleetView, now = Date.now()) {
       total_cameras: snaps.length,
       online_cameras: online.length,
       offline_cameras: snaps.length - online.length,
+      // The seed counted cameras whose detection is on (its motion_detected); kept so.
       motion_active_count: snaps.filter((s) => s.last?.motionDetectionEnabled === true).length,
+      // additive: cameras seeing motion now
+      motion_now_count: snaps.filter((s) => s.motionNow === true).length,
       // Over the cameras that answered (the seed divided by all, counting silent ones as 0 ms).
       average_latency_ms:
         latencies.length > 0 ? Math.round((latencies.reduce((a, b) => a + b, 0) / latencies.length) * 10) / 10 : null,

@@ -28,7 +28,7 @@ import { readLimitedBody } from './body.ts';
 import { certificate, type CertPair } from './certs.ts';
 import { PROFILES, type ModelId, type ModelProfile } from './profiles.ts';
 import { DeviceState, type MethodAnswer } from './device.ts';
-import { SIM_LAST_ALARM_TYPES } from './detections.ts';
+import { SIM_LAST_ALARM_TYPES, type CameraDetectionKind } from './detections.ts';
 import type { EventKind } from '../../../src/shared/query.ts';
 import { Prng, hashString } from './prng.ts';
 import { TpapDevice, type TpapChannel, type TpapDeviceOptions } from './tpap/tpap-device.ts';
@@ -75,6 +75,8 @@ export interface SimulatedCameraOptions {
   api?: SimulatedApi;
   name?: string;
   model?: ModelId;
+  /** A whole profile (e.g. one of profiles/'s real devices); wins over `model`. */
+  profile?: ModelProfile;
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
@@ -192,7 +194,7 @@ export class SimulatedCamera {
 
   private constructor(private readonly opts: SimulatedCameraOptions) {
     this.name = opts.name ?? 'Sim Camera';
-    this.profile = opts.firmware ? tpapProfile(opts.firmware) : PROFILES[opts.model ?? 'C210'];
+    this.profile = opts.firmware ? tpapProfile(opts.firmware) : (opts.profile ?? PROFILES[opts.model ?? 'C210']);
     this.model = this.profile.model;
     this.host = opts.host ?? '127.0.0.1';
     this.flow = opts.loginFlow ?? this.profile.defaultLoginFlow;
@@ -358,7 +360,7 @@ export class SimulatedCamera {
   }
 
   /** Start an event of any detection kind now (ONVIF where it has a topic, and the last alarm); it ends after motionDurationMs. */
-  triggerMotion(kind: EventKind = 'motion'): MotionEventInfo {
+  triggerMotion(kind: CameraDetectionKind = 'motion'): MotionEventInfo {
     const start = Date.now();
     this.device.lastAlarm = { time: start, type: SIM_LAST_ALARM_TYPES[kind] };
     const ev: MotionEventInfo = { kind, start, end: null };

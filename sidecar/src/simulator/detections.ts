@@ -5,7 +5,7 @@
  * camera's last alarm, whose type words follow the detection's config module (only "motion" is on
  * record from real cameras).
  */
-import type { EventKind } from '../../../src/shared/query.ts';
+import { EVENT_KINDS, type EventKind } from '../../../src/shared/query.ts';
 import type { ModelId } from './profiles.ts';
 
 export interface OnvifTopic {
@@ -35,8 +35,14 @@ export const SIM_ONVIF_TOPICS: Partial<Record<EventKind, OnvifTopic>> = {
   tamper: { topic: 'tns1:RuleEngine/CellMotionDetector/Tamper', item: 'IsTamper', rule: 'MyTamperDetectorRule' },
 };
 
+/** What a camera detects itself: a button press comes from a hub sensor's trigger log, never a camera. */
+export type CameraDetectionKind = Exclude<EventKind, 'button'>;
+export const CAMERA_DETECTION_KINDS: readonly CameraDetectionKind[] = EVENT_KINDS.filter(
+  (k): k is CameraDetectionKind => k !== 'button'
+);
+
 /** `last_alarm_type` words per kind. */
-export const SIM_LAST_ALARM_TYPES: Record<EventKind, string> = {
+export const SIM_LAST_ALARM_TYPES: Record<CameraDetectionKind, string> = {
   motion: 'motion',
   person: 'person',
   ring: 'ring',

@@ -3,7 +3,7 @@
  * plausibly over time per model; methods a model lacks answer -40210 like real firmware.
  */
 import { createHash } from 'node:crypto';
-import type { ModelId, ModelProfile } from './profiles.ts';
+import { componentsOf, type ModelId, type ModelProfile } from './profiles.ts';
 import type { EventKind } from '../../../src/shared/query.ts';
 import { SIM_DETECTIONS, detectionConfigAnswer } from './detections.ts';
 import { Prng } from './prng.ts';
@@ -61,6 +61,8 @@ export class DeviceState {
   readonly detections: Map<EventKind, boolean>;
   privacyMode = false;
   led = true;
+  /** The LED's mode word when it is neither on nor off (a D130 answers 'auto'); cleared by a set. */
+  ledWord: string | null;
   recordPlanEnabled = true;
   bootTime = Date.now();
   lastAlarm: { time: number; type: string } | null = null;
@@ -91,6 +93,9 @@ export class DeviceState {
     this.hwDesc = hex32(`desc:${name}`);
     this.prng = new Prng(seed);
     this.sdUsed = Math.floor(profile.sdCardBytes * (0.3 + 0.4 * this.prng.next()));
+    const led = profile.facts?.led;
+    this.led = led !== 'off';
+    this.ledWord = led === 'on' || led === 'off' ? null : (led ?? null);
     // All on, but tampering, which cameras ship with off (C210 reference answer).
     this.detections = new Map(
       (SIM_DETECTIONS[profile.model as ModelId] ?? [])
@@ -177,11 +182,48 @@ function sizes(prefix: string, bytes: number): Json {
   return { [`${prefix}_space`]: fmtSize(b), [`${prefix}_space_accurate`]: `${b}B` };
 }
 
+/** A recorded device's card, as it answered (older firmware sends no exact `*_accurate` sizes). */
+function recordedCard(d: DeviceState, f: NonNullable<ModelProfile['facts']>): Json {
+  const size = (prefix: string, bytes: number): Json => {
+    const both = sizes(prefix, bytes);
+    return f.accurateSizes ? both : { [`${prefix}_space`]: both[`${prefix}_space`] };
+  };
+  const c = f.card;
+  const total = c?.totalBytes ?? 0;
+  const free = c?.freeBytes ?? 0;
+  return {
+    ...(f.accurateSizes ? { ...size('crossline_free', 0), ...size('crossline_total', 0) } : {}),
+    detect_status: c ? 'normal' : 'offline',
+    disk_name: '1',
+    ...size('free', free),
+    loop_record_status: c?.loop ? '1' : '0',
+    ...size('msg_push_free', 0),
+    ...size('msg_push_total', 0),
+    percent: c?.percent ?? '0',
+    ...size('picture_free', 0),
+    ...size('picture_total', 0),
+    record_duration: '0',
+    record_free_duration: '0',
+    record_start_time: c ? String(Math.floor(d.recordingSince / 1000)) : '0',
+    rw_attr: c ? 'rw' : 'r',
+    status: c ? 'normal' : 'offline',
+    ...size('total', total),
+    type: 'local',
+    ...size('video_free', free),
+    ...size('video_total', Math.floor(total * 0.96)),
+    write_protect: '0',
+  };
+}
+
 /**
  * hd_info_1 as firmware 1.4.3 fills it: the card's totals, then the video, picture, message-push
  * and line-crossing partitions, all as strings. Without a card every figure is "0B"/"0".
  */
 function sdCardInfo(d: DeviceState): Json {
+  // A recorded device answers as recorded while its card is as recorded (a test may pull or fill it).
+  if (d.profile.facts && d.card.state === (d.profile.facts.card ? 'normal' : 'none')) {
+    return recordedCard(d, d.profile.facts);
+  }
   const total = d.card.state === 'none' ? 0 : d.profile.sdCardBytes;
   const present = total > 0;
   const used = !present ? 0 : d.card.state === 'full' ? total : d.nextSdUsed();
@@ -218,12 +260,12 @@ function sdCardInfo(d: DeviceState): Json {
 
 const ok = (result: unknown = {}): MethodAnswer => ({ error_code: 0, result });
 
-/** getLastAlarmInfo's answer (cameras and hub children alike): seconds as text, '0' and '' when none. */
-export function lastAlarmAnswer(last: { time: number; type: string } | null): MethodAnswer {
+/** getLastAlarmInfo's answer (cameras and hub children alike): seconds as text, '0' (or '') and '' when none. */
+export function lastAlarmAnswer(last: { time: number; type: string } | null, never: '0' | '' = '0'): MethodAnswer {
   return ok({
     system: {
       last_alarm_info: {
-        last_alarm_time: last ? String(Math.floor(last.time / 1000)) : '0',
+        last_alarm_time: last ? String(Math.floor(last.time / 1000)) : never,
         last_alarm_type: last?.type ?? '',
       },
     },
@@ -242,7 +284,7 @@ const HANDLERS: Record<string, (d: DeviceState, p: Json) => MethodAnswer> = {
       device_info: `${d.profile.model} ${d.profile.hwVersion} IPC`,
       device_model: d.profile.model,
       device_name: d.profile.model,
-      device_type: 'SMART.IPCAMERA',
+      device_type: d.profile.facts?.deviceType ?? 'SMART.IPCAMERA',
       features: 3,
       ffs: false,
       has_set_location_info: 1,
@@ -256,7 +298,7 @@ const HANDLERS: Record<string, (d: DeviceState, p: Json) => MethodAnswer> = {
       manufacturer_name: 'TP-LINK',
       mobile_access: '0',
       oem_id: d.oemId,
-      region: REGION,
+      region: d.profile.facts?.region ?? REGION,
       sw_version: d.profile.firmware,
     };
     if (d.profile.battery) {
@@ -271,6 +313,10 @@ const HANDLERS: Record<string, (d: DeviceState, p: Json) => MethodAnswer> = {
   getConnectionType: (d) => {
     if (d.profile.linkType === 'ethernet') {
       return ok({ link_type: 'ethernet' });
+    }
+    const recorded = d.profile.facts?.connection;
+    if (recorded) {
+      return ok({ link_type: 'wifi', ...recorded });
     }
     const dbm = d.nextRssi();
     const level = dbm > -50 ? 4 : dbm > -60 ? 3 : dbm > -70 ? 2 : dbm > -80 ? 1 : 0;
@@ -325,17 +371,25 @@ const HANDLERS: Record<string, (d: DeviceState, p: Json) => MethodAnswer> = {
     d.privacyMode = e;
     return ok();
   },
-  getLedStatus: (d) => ok({ led: { config: { enabled: onOff(d.led) } } }),
+  getLedStatus: (d) => ok({ led: { config: { enabled: d.ledWord ?? onOff(d.led) } } }),
   setLedStatus: (d, p) => {
     const e = enabledAt(p, 'led', 'config');
     if (e === null || e === undefined) {
       return bad;
     }
     d.led = e;
+    d.ledWord = null;
     return ok();
   },
   getSdCardStatus: (d) => ok({ harddisk_manage: { hd_info: [{ hd_info_1: sdCardInfo(d) }] } }),
-  getLastAlarmInfo: (d) => lastAlarmAnswer(d.lastAlarm),
+  getLastAlarmInfo: (d) => lastAlarmAnswer(d.lastAlarm, d.profile.facts?.noAlarmTime),
+  getAppComponentList: (d) => ok({ app_component: { app_component_list: componentsOf(d.profile) } }),
+  getFirmwareUpdateStatus: (d) =>
+    ok({
+      cloud_config: {
+        upgrade_status: { lastUpgradingSuccess: d.profile.facts?.lastUpgradingSuccess ?? true, state: 'normal' },
+      },
+    }),
   getRecordPlan: (d) => {
     const day = JSON.stringify(['0000-2400:2']);
     return ok({

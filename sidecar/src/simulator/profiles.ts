@@ -20,6 +20,76 @@ export interface ModelProfile {
   sdCardBytes: number;
   defaultLoginFlow: 'secure' | 'legacy' | 'tpap';
   defaultHashAlgo: 'sha256' | 'md5';
+  /** Facts from a real device's recorded answers (profiles/); absent: the synthetic defaults below. */
+  facts?: DeviceFacts;
+}
+
+/**
+ * What a real device answered, as far as the product reads it: written as data from recorded
+ * answers (python-kasa's public fixtures, named in each profile), never copied files.
+ */
+export interface DeviceFacts {
+  /** Where the facts come from (fixture name). */
+  source: string;
+  deviceType: 'SMART.IPCAMERA' | 'SMART.TAPODOORBELL';
+  region: string;
+  /** getAppComponentList as "name:version" words. */
+  components: string;
+  /** A fixed getConnectionType answer (e.g. a TC40's "no reading": rssi "-1", rssiValue 0); absent: simulated Wi-Fi. */
+  connection?: { rssi: string; rssiValue: number; ssid: string };
+  /** The card as recorded (null: an empty slot, status "offline"). `percent` is sent as is (its meaning is unknown). */
+  card: { totalBytes: number; freeBytes: number; loop: boolean; percent: string } | null;
+  /** getLedStatus's word: 'on', 'off' or 'auto'. */
+  led: string;
+  /** getFirmwareUpdateStatus's lastUpgradingSuccess. */
+  lastUpgradingSuccess: boolean;
+  /** last_alarm_time of a camera that never alarmed: '0' on most firmware, '' on some (C100 1.3.14). */
+  noAlarmTime: '0' | '';
+  /** Newer firmware sends exact byte counts (`*_accurate`) beside the rounded sizes. */
+  accurateSizes: boolean;
+}
+
+/** The components of a C210 2.0 on 1.4.3 (the reference answers): the synthetic profiles' list, `ptz` only with a motor. */
+const C210_COMPONENTS =
+  'sdCard:1 timezone:1 system:3 led:1 playback:6 detection:3 alert:1 firmware:2 account:2 quickSetup:1 video:2 ' +
+  'ptz:1 lensMask:2 lightFrequency:1 dayNightMode:1 osd:2 record:1 videoRotation:1 audio:2 diagnose:1 msgPush:3 ' +
+  'deviceShare:1 tamperDetection:1 tapoCare:1 targetTrack:1 blockZone:1 babyCryDetection:1 personDetection:2 ' +
+  'needSubscriptionServiceList:1 nvmp:1 detectionRegion:2 iotCloud:1 panoramicView:1 recordDownload:1 staticIp:2';
+
+/** getAppComponentList's items for a profile. */
+export function componentsOf(p: ModelProfile): Array<{ name: string; version: number }> {
+  const words = (p.facts?.components ?? C210_COMPONENTS).split(/\s+/).filter(Boolean);
+  const list = words.map((w) => {
+    const [name, version] = w.split(':');
+    return { name: name!, version: Number(version) };
+  });
+  if (p.facts) {
+    return list;
+  }
+  return [...list.filter((c) => c.name !== 'ptz' || p.ptz), ...(p.battery ? [{ name: 'battery', version: 1 }] : [])];
+}
+
+/** A mains camera from recorded facts: PTZ when its components say so, methods it lacks answer -40210. */
+export function realProfile(
+  f: DeviceFacts & { model: string; hwVersion: string; firmware: string; unsupported?: readonly string[] }
+): ModelProfile {
+  const { model, hwVersion, firmware, unsupported, ...facts } = f;
+  const ptz = /(^|\s)ptz:/.test(facts.components);
+  return {
+    model,
+    hwVersion,
+    firmware,
+    ptz,
+    linkType: 'wifi',
+    battery: false,
+    unsupported: [...(ptz ? [] : PTZ_METHODS), ...(unsupported ?? [])],
+    rtsp: true,
+    onvif: true,
+    sdCardBytes: facts.card?.totalBytes ?? 0,
+    defaultLoginFlow: 'secure',
+    defaultHashAlgo: 'sha256',
+    facts,
+  };
 }
 
 const GB = 1024 ** 3;

@@ -26,11 +26,16 @@ export const COLUMNS = [
   'chg',
   'low',
   'pwr',
+  // Sensors behind a hub (schema 4); older chunks read these as null.
+  'hum',
+  'open',
+  'mot',
+  'leak',
 ] as const;
 export type Column = (typeof COLUMNS)[number];
 export const NCOLS = COLUMNS.length;
-/** Columns added in schema 2: chunks written before have none (read as null). */
-const BATTERY_COLUMNS: ReadonlySet<Column> = new Set(['batt', 'chg', 'low', 'pwr']);
+/** Columns added in schemas 2 and 4: chunks written before have none (read as null). */
+const LATER_COLUMNS: ReadonlySet<Column> = new Set(['batt', 'chg', 'low', 'pwr', 'hum', 'open', 'mot', 'leak']);
 const COL_INDEX = Object.fromEntries(COLUMNS.map((c, i) => [c, i])) as Record<Column, number>;
 
 export const STATUS_CODES: Record<CameraStatus, number> = {
@@ -72,6 +77,10 @@ export const METRIC_COLUMN: Record<Exclude<MetricName, 'motion_events_per_min'>,
   battery_charging: 'chg',
   battery_low: 'low',
   power_source: 'pwr',
+  humidity_pct: 'hum',
+  contact_open: 'open',
+  motion_detected: 'mot',
+  water_leak: 'leak',
 };
 
 export function colIndex(c: Column): number {
@@ -99,6 +108,10 @@ export function pollToRow(p: PollResult): number[] {
     bool(p.batteryCharging),
     bool(p.batteryLow),
     num(powerSourceCode(p.powerSource)),
+    num(p.humidityPct),
+    bool(p.contactOpen),
+    bool(p.motionDetected),
+    bool(p.waterLeak),
   ];
 }
 
@@ -116,7 +129,7 @@ export interface Block {
 export function column(block: Block, c: Column): Float64Array {
   const col =
     block.cols[COL_INDEX[c]] ??
-    (BATTERY_COLUMNS.has(c) && block.cols[0] ? new Float64Array(block.n).fill(NaN) : undefined);
+    (LATER_COLUMNS.has(c) && block.cols[0] ? new Float64Array(block.n).fill(NaN) : undefined);
   if (!col) {
     throw new Error(`column ${c} was not loaded`);
   }

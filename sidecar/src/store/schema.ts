@@ -1,6 +1,6 @@
 /**
  * The history database's tables and settings: the schema, its version (and the migrations from
- * versions 1 and 2), and the journal's bounds. Run once on a freshly opened connection.
+ * versions 1, 2 and 3), and the journal's bounds. Run once on a freshly opened connection.
  */
 import type { SqliteDatabase } from './engine.ts';
 import { Connection } from './connection.ts';
@@ -9,7 +9,7 @@ import { convertColumnChunks, hasColumnChunks, setAsideColumnChunks } from './mi
 import { StoreError } from './types.ts';
 import { logger } from '../log.ts';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 /**
  * The journal's bounds. SQLite checkpoints by itself once the WAL holds this many pages (16 MiB at
  * 4 KiB pages), and after a checkpoint that emptied it, cuts the file back to JOURNAL_LIMIT_BYTES.
@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS cameras (id INTEGER PRIMARY KEY, key TEXT NOT NULL UN
 -- Polls of the current chunk window (and any not yet compacted).
 CREATE TABLE IF NOT EXISTS polls (camera INTEGER NOT NULL, t INTEGER NOT NULL, status INTEGER NOT NULL,
   latency REAL, rssi REAL, signal REAL, uptime REAL, storage REAL, temp REAL, md INTEGER, pd INTEGER, pm INTEGER,
-  batt REAL, chg INTEGER, low INTEGER, pwr INTEGER);
+  batt REAL, chg INTEGER, low INTEGER, pwr INTEGER, hum REAL, open INTEGER, mot INTEGER, leak INTEGER);
 -- Only by time: polls arrive in time order, so a commit appends to one leaf of each b-tree
 -- (an index by camera would touch a page per camera). The table holds at most a window or two.
 CREATE INDEX IF NOT EXISTS polls_t ON polls(t);
@@ -77,7 +77,7 @@ export function prepareDatabase(db: SqliteDatabase, file: string, chunkMs: numbe
   db.exec('BEGIN');
   try {
     // Schema 3 encodes chunks (one row per window instead of one per column): the old ones are re-encoded.
-    const oldChunks = version >= 1 && version < 3 && hasColumnChunks(db);
+    const oldChunks = version >= 1 && version < 4 && hasColumnChunks(db);
     if (oldChunks) {
       setAsideColumnChunks(db);
     }
@@ -87,6 +87,9 @@ export function prepareDatabase(db: SqliteDatabase, file: string, chunkMs: numbe
       // Schema 2 adds the battery columns of hub children; old rows read them as null.
       db.exec('ALTER TABLE polls ADD COLUMN batt REAL; ALTER TABLE polls ADD COLUMN chg INTEGER;');
       db.exec('ALTER TABLE polls ADD COLUMN low INTEGER; ALTER TABLE polls ADD COLUMN pwr INTEGER;');
+    }
+    if (version >= 1 && version < 4) {
+      addSensorColumns(db);
     }
     if (oldChunks) {
       const windows = convertColumnChunks(db);
@@ -98,5 +101,26 @@ export function prepareDatabase(db: SqliteDatabase, file: string, chunkMs: numbe
   } catch (err) {
     db.exec('ROLLBACK');
     throw new StoreError(`cannot migrate ${file} from schema ${version}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Schema 4 adds the sensors' columns (humidity, contact, motion, leak) to `polls`; old rows read
+ * them as null. Chunks need nothing: the codec reads a column a chunk lacks as null. Checked by
+ * name, because the devices branch's unreleased schema 3 already had them.
+ */
+function addSensorColumns(db: SqliteDatabase): void {
+  const have = new Set(
+    (db.all("SELECT name FROM pragma_table_info('polls')") as Array<{ name: string }>).map((r) => r.name)
+  );
+  for (const [col, type] of [
+    ['hum', 'REAL'],
+    ['open', 'INTEGER'],
+    ['mot', 'INTEGER'],
+    ['leak', 'INTEGER'],
+  ] as const) {
+    if (!have.has(col)) {
+      db.exec(`ALTER TABLE polls ADD COLUMN ${col} ${type}`);
+    }
   }
 }

@@ -49,6 +49,8 @@ const POLL_PARTS: Array<[PollPart, () => SubRequest]> = [
   ['sdCard', m.req.sdCard],
   ['lastAlarm', m.req.lastAlarm],
   ['recordPlan', m.req.recordPlan],
+  ['components', m.req.components],
+  ['firmwareUpdate', m.req.firmwareUpdate],
 ];
 
 export class TapoClient {
@@ -609,8 +611,10 @@ export function buildPoll(subs: SubResponse[], latencyMs: number): CameraPoll {
     motionDetectionEnabled: part(parts, 'motionDetection', get('motionDetection'), m.decodeMotionDetection),
     personDetectionEnabled: part(parts, 'personDetection', get('personDetection'), m.decodePersonDetection),
     privacyMode: part(parts, 'privacyMode', get('privacyMode'), m.decodePrivacyMode),
-    led: part(parts, 'led', get('led'), m.decodeLed),
+    led: part(parts, 'led', get('led'), m.decodeLedMode),
     sdCard: part(parts, 'sdCard', get('sdCard'), m.decodeSdCard),
+    components: part(parts, 'components', get('components'), m.decodeComponents),
+    firmwareUpdate: part(parts, 'firmwareUpdate', get('firmwareUpdate'), m.decodeFirmwareUpdate),
     lastAlarm: part(parts, 'lastAlarm', get('lastAlarm'), m.decodeLastAlarm),
     recordingMode: part(parts, 'recordPlan', get('recordPlan'), m.decodeRecordingMode),
     uptimeSeconds: info.uptimeSeconds,

@@ -8,6 +8,7 @@ import { validate, parseSize, numberish, isObject } from './decode.ts';
 import type {
   ConnectionInfo,
   DeviceInfo,
+  FirmwareUpdate,
   SdCardInfo,
   LastAlarm,
   ClockInfo,
@@ -69,6 +70,14 @@ export const req = {
     params: { preset: { goto_preset: { id } } },
   }),
   reboot: (): SubRequest => ({ method: 'rebootDevice', params: { system: { reboot: 'null' } } }),
+  components: (): SubRequest => ({
+    method: 'getAppComponentList',
+    params: { app_component: { name: 'app_component_list' } },
+  }),
+  firmwareUpdate: (): SubRequest => ({
+    method: 'getFirmwareUpdateStatus',
+    params: { cloud_config: { name: 'upgrade_status' } },
+  }),
 };
 
 const basicInfo = z.object({
@@ -120,10 +129,15 @@ export function decodeConnection(result: unknown): ConnectionInfo {
   if (c.ssid !== undefined && c.ssid !== '') {
     ssid = /^[A-Za-z0-9+/]*={0,2}$/.test(c.ssid) ? Buffer.from(c.ssid, 'base64').toString('utf8') : c.ssid;
   }
+  // A camera without a reading sends rssi "-1" and rssiValue 0 (a real TC40): 0 dBm is no signal
+  // figure anyone has, so it is "not reported", as is any level below 0.
+  const level = optNumber(c.rssi, 0, 10);
+  const dbm = optNumber(c.rssiValue, -150, -1);
+  const noReading = numberish(c.rssi) !== null && level === null;
   return {
     linkType: c.link_type,
-    rssiDbm: optNumber(c.rssiValue, -150, 0),
-    signalLevel: optNumber(c.rssi, 0, 10),
+    rssiDbm: noReading ? null : dbm,
+    signalLevel: level,
     ssid,
   };
 }
@@ -148,6 +162,12 @@ export function decodeLed(result: unknown): boolean {
   return validate(led, result, 'getLedStatus').led.config.enabled;
 }
 
+/** The LED's mode word as the camera sends it: 'on', 'off', or 'auto' (a real D130). */
+const ledMode = z.object({ led: z.object({ config: z.object({ enabled: z.string().regex(/^[a-z_]{1,20}$/) }) }) });
+export function decodeLedMode(result: unknown): string {
+  return validate(ledMode, result, 'getLedStatus').led.config.enabled;
+}
+
 const hdDisk = z.object({
   status: str,
   total_space: optStr,
@@ -155,6 +175,9 @@ const hdDisk = z.object({
   // Exact byte counts ("63887638528B"), sent beside the rounded figures by newer firmware.
   total_space_accurate: optStr,
   free_space_accurate: optStr,
+  detect_status: optStr,
+  // "1" while the card overwrites its oldest footage (loop recording), "0" otherwise.
+  loop_record_status: optStr,
 });
 const hdList = z.object({ harddisk_manage: z.object({ hd_info: z.array(z.unknown()).max(16) }) });
 /** What decodeSdCard reads, as one schema (for the shape checks): `hd_info[0].hd_info_1`. */
@@ -188,8 +211,12 @@ export function decodeSdCard(result: unknown): SdCardInfo | null {
   if (total === null || free === null) {
     throw new TapoError('protocol', 'getSdCardStatus: unreadable size', { method: 'getSdCardStatus' });
   }
+  const loop = disk.loop_record_status;
   return {
     status: disk.status,
+    // "offline" is how every recorded camera without a card says so; a 0 B card is none either.
+    present: disk.status !== 'offline' && disk.detect_status !== 'offline' && total > 0,
+    loopRecording: loop === '1' ? true : loop === '0' ? false : null,
     totalBytes: total,
     freeBytes: Math.min(free, total),
     usedBytes: Math.max(0, total - free),
@@ -205,6 +232,10 @@ const lastAlarm = z.object({
 /** null when the camera never alarmed (time 0). */
 export function decodeLastAlarm(result: unknown): LastAlarm | null {
   const a = validate(lastAlarm, result, 'getLastAlarmInfo').system.last_alarm_info;
+  // A camera that never alarmed sends "0", or "" (a real C100 on 1.3.14).
+  if (a.last_alarm_time === '') {
+    return null;
+  }
   const secs = numberish(a.last_alarm_time);
   if (secs === null || secs < 0 || secs > 1e11) {
     throw new TapoError('protocol', 'getLastAlarmInfo: unreadable time', { method: 'getLastAlarmInfo' });
@@ -260,6 +291,39 @@ export function decodePresets(result: unknown): Preset[] {
   return p.id.map((id, i) => ({ id: String(id), name: p.name[i]! }));
 }
 
+const components = z.object({
+  app_component: z.object({
+    app_component_list: z
+      .array(z.object({ name: z.string().max(100), version: z.union([z.number(), z.string().max(20)]) }))
+      .max(500),
+  }),
+});
+
+/** The camera's components, name → version: what it can do, as the camera itself says (never the model name). */
+export function decodeComponents(result: unknown): Record<string, number> {
+  const list = validate(components, result, 'getAppComponentList').app_component.app_component_list;
+  const out: Record<string, number> = {};
+  for (const c of list) {
+    out[c.name] = numberish(c.version) ?? 1;
+  }
+  return out;
+}
+
+const upgradeStatus = z.object({
+  cloud_config: z.object({
+    upgrade_status: z.object({ state: z.string().max(40), lastUpgradingSuccess: z.boolean().optional() }),
+  }),
+});
+
+/** Whether a firmware upgrade runs now ('normal', 'downloading', ...) and whether the last one failed. */
+export function decodeFirmwareUpdate(result: unknown): FirmwareUpdate {
+  const u = validate(upgradeStatus, result, 'getFirmwareUpdateStatus').cloud_config.upgrade_status;
+  return {
+    state: u.state,
+    lastUpgradeFailed: u.lastUpgradingSuccess === undefined ? null : !u.lastUpgradingSuccess,
+  };
+}
+
 /** Set/action methods answer {} (or anything object-like); only the error_code matters. */
 export function decodeAck(result: unknown, method: string): void {
   if (result !== undefined && !isObject(result)) {
@@ -284,4 +348,6 @@ export const DECODED_SHAPES: Readonly<Record<string, z.ZodType>> = {
   getClockStatus: clock,
   getTimezone: tz,
   getPresetConfig: presets,
+  getAppComponentList: components,
+  getFirmwareUpdateStatus: upgradeStatus,
 };

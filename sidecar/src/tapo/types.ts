@@ -106,9 +106,19 @@ export interface ConnectionInfo {
 export interface SdCardInfo {
   /** Camera's status word, e.g. 'normal', 'offline', 'formatting', 'abnormal'. */
   status: string;
+  /** A usable card is in the slot ('offline' or 0 B means none). */
+  present: boolean;
+  /** The card overwrites its oldest footage when full (a full card is then normal); null when not reported. */
+  loopRecording: boolean | null;
   totalBytes: number;
   freeBytes: number;
   usedBytes: number;
+}
+
+/** getFirmwareUpdateStatus: `state` 'normal' when no upgrade runs; whether the last upgrade failed. */
+export interface FirmwareUpdate {
+  state: string;
+  lastUpgradeFailed: boolean | null;
 }
 
 export interface LastAlarm {
@@ -146,7 +156,9 @@ export type PollPart =
   | 'led'
   | 'sdCard'
   | 'lastAlarm'
-  | 'recordPlan';
+  | 'recordPlan'
+  | 'components'
+  | 'firmwareUpdate';
 
 /** 'ok', not supported by this model (code kept), or failed for another reason (kind + code). */
 export type PartStatus = 'ok' | NotSupported | { error: TapoErrorKind; code?: number };
@@ -167,8 +179,12 @@ export interface CameraPoll {
   motionDetectionEnabled: boolean | null;
   personDetectionEnabled: boolean | null;
   privacyMode: boolean | null;
-  led: boolean | null;
+  /** The LED's mode word: 'on', 'off' or 'auto'; null when not reported. */
+  led: string | null;
   sdCard: SdCardInfo | null;
+  /** getAppComponentList, name → version: what the camera says it can do; null when not reported. */
+  components: Record<string, number> | null;
+  firmwareUpdate: FirmwareUpdate | null;
   lastAlarm: LastAlarm | null;
   /** 'off' | 'scheduled' from the record plan; null when not reported. */
   recordingMode: string | null;

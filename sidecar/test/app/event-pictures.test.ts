@@ -108,6 +108,15 @@ test("a hub child's event keeps one picture from its wake-up stream, in the even
   garden.sleep();
   await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5)); // a new alarm second
   garden.trigger('pet');
+  // The hub's list is read once a minute (issue 24), so the wake is not seen by itself within the
+  // test's bound: as an editor does, refresh the hub's list, then test the child (one poll of it).
+  const refreshed = await app.handlers.callResource({
+    ...resource('hubs/hub/children', 'Editor'),
+    url: 'hubs/hub/children?refresh=1',
+  });
+  assert.equal(refreshed.code, 200, refreshed.body.toString());
+  const tested = await app.handlers.callResource(resource(`cameras/${id}/test`, 'Editor', 'POST'));
+  assert.equal(tested.code, 200, tested.body.toString());
   const table = await waitFor('the event with its picture', async () => {
     const tb = await events();
     return tb.numRows > 0 && tb.getChild('picture')!.get(0) ? tb : null;
@@ -127,9 +136,14 @@ test("a hub child's event keeps one picture from its wake-up stream, in the even
   assert.equal(jpegSize(thumb)?.width, EVENT_PICTURE_LIMITS.thumbnailWidth);
 
   // Annotations ask without thumbnails: the same columns, the link kept, no picture bytes.
+  // (Its rows include the child's status changes, sleeping and awake: the event's row by its id.)
   const anno = await events({ statusChanges: true, thumbnails: false });
-  assert.equal(anno.getChild('thumbnail')!.get(0), '');
-  assert.equal(anno.getChild('picture')!.get(0), `events/${eventId}/picture`);
+  const row = Array.from({ length: anno.numRows }, (_, i) => i).find(
+    (i) => anno.getChild('event_id')!.get(i) === eventId
+  );
+  assert.ok(row !== undefined, 'the event is among the annotations');
+  assert.equal(anno.getChild('thumbnail')!.get(row), '');
+  assert.equal(anno.getChild('picture')!.get(row), `events/${eventId}/picture`);
 
   // The resources: a Viewer sees what the live view shows; no user, or no role, sees nothing.
   const pic = await app.handlers.callResource(resource(`events/${eventId}/picture`, 'Viewer'));

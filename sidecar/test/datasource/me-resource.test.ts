@@ -67,3 +67,15 @@ test('me answers GET only, and with the role only (no login, name or e-mail)', a
   const body = (await callResource(deps, req('Editor', '/me/', 'GET'))).body.toString('utf8');
   assert.deepEqual(Object.keys(JSON.parse(body)).sort(), ['controls', 'pictures', 'role']);
 });
+
+test('privacy on a camera whose component list has no lens mask is refused in words, before any call', async () => {
+  const { deps, privacy } = setup();
+  const caps = { ptz: false, patrol: false, privacy: false, motionDetection: true, personDetection: false };
+  deps.fleet.addCamera('doorbell', 'Doorbell', poll('doorbell', Date.now()));
+  const snap = deps.fleet.camera('doorbell')!;
+  Object.assign(snap, { capabilities: { ...caps, battery: false, sdCard: true } });
+  const res = await callResource(deps, req('Editor', 'cameras/doorbell/privacy', 'POST', { enabled: true }));
+  assert.equal(res.code, 400);
+  assert.match(res.body.toString(), /Doorbell has no privacy mode/);
+  assert.deepEqual(privacy, []);
+});

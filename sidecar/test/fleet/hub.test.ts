@@ -18,7 +18,8 @@ test('a hub brings its battery children into the fleet; sleeping is a status, an
   cam.faults.overheat = true;
   cam.setBattery(12);
   const { store } = await tempStore(t);
-  const { fleet, rec } = await startFleet(t, store, [hubConfig(hub)]);
+  // The list read at every poll (a minute in production: hub-children.test.ts), so a ring and a removal show at once.
+  const { fleet, rec } = await startFleet(t, store, [hubConfig(hub)], { hubListMaxAgeMs: 0 });
   const ids = hub.children.map((c) => childCameraId('hub1', c.deviceId));
   await until(fleet, () => ids.every((id) => fleet.camera(id)?.last), 'every child polled once');
 

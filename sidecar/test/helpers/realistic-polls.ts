@@ -1,7 +1,7 @@
 /**
  * Realistic, deterministic polls for store tests and benchmarks: latency and signal that wander,
  * cameras that go offline for hours, uptime that resets, battery that drains and charges, SD cards
- * that fill. Seeded, so a fixture written from it can be checked against it again later.
+ * that fill, sensors' humidity, doors and leaks. Seeded, so a fixture written from it can be checked against it again later.
  */
 import type { CameraStatus, PollResult } from '../../src/model.ts';
 
@@ -21,6 +21,8 @@ export interface CameraPlan {
   cameraId: string;
   /** A battery camera behind a hub (battery columns filled, no storage). */
   battery?: boolean;
+  /** A sensor behind a hub (issue 24): humidity that wanders, a door, motion and a leak that come and go. */
+  sensor?: boolean;
   /** Offline spells: [start, end) in epoch ms. */
   offline?: Array<[number, number]>;
 }
@@ -40,6 +42,11 @@ export function realisticPolls(plan: CameraPlan, from: number, to: number, inter
   let battery = 40 + Math.floor(rnd() * 60);
   let charging = false;
   let used = 10e9 + rnd() * 50e9;
+  // Drawn only for sensors, so the other plans' polls (and the fixtures written from them) stay as they were.
+  let humidity = plan.sensor ? 40 + rnd() * 30 : 0;
+  let open = false;
+  let motion = false;
+  let leak = false;
   let prev = from;
   for (let t = from; t < to; t += intervalMs) {
     const time = t + Math.floor(rnd() * intervalMs * 0.1);
@@ -59,6 +66,12 @@ export function realisticPolls(plan: CameraPlan, from: number, to: number, inter
       if (rnd() < 0.05) {
         battery = Math.min(100, Math.max(0, battery + (charging ? 1 : -1)));
       }
+    }
+    if (plan.sensor) {
+      humidity = Math.min(99, Math.max(1, humidity + (rnd() - 0.5) * 2));
+      open = rnd() < 0.03 ? !open : open;
+      motion = rnd() < 0.1 ? !motion : motion;
+      leak = rnd() < 0.002 ? !leak : leak;
     }
     const status: CameraStatus = offline ? 'offline' : 'online';
     out.push({
@@ -88,6 +101,14 @@ export function realisticPolls(plan: CameraPlan, from: number, to: number, inter
             batteryCharging: offline ? null : charging,
             batteryLow: offline ? null : battery < 20,
             powerSource: offline ? null : 'BATTERY',
+          }
+        : {}),
+      ...(plan.sensor
+        ? {
+            humidityPct: offline ? null : Math.round(humidity),
+            contactOpen: offline ? null : open,
+            motionDetected: offline ? null : motion,
+            waterLeak: offline ? null : leak,
           }
         : {}),
     });

@@ -29,6 +29,8 @@ const CALLED: Record<string, { req: SubRequest; decode: (r: unknown) => unknown 
   getClockStatus: { req: m.req.clock(), decode: m.decodeClock },
   getTimezone: { req: m.req.timezone(), decode: m.decodeTimezone },
   getPresetConfig: { req: m.req.presets(), decode: m.decodePresets },
+  getAppComponentList: { req: m.req.components(), decode: m.decodeComponents },
+  getFirmwareUpdateStatus: { req: m.req.firmwareUpdate(), decode: m.decodeFirmwareUpdate },
 };
 const METHODS = Object.keys(CALLED);
 

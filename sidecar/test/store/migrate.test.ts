@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/store/engine.ts';
 import { METRIC_COLUMN, STATUS_CODES, colIndex, pollToRow } from '../../src/store/columns.ts';
+import { SCHEMA_VERSION } from '../../src/store/schema.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { StoreError } from '../../src/store/types.ts';
 import type { MetricName } from '../../src/model.ts';
@@ -108,7 +109,7 @@ test('a schema-2 store is migrated on first start with every value of every poll
     Math.max(...polls.filter((p) => p.cameraId === 'porch').map((p) => p.time))
   );
   await store.close();
-  assert.equal(userVersion(file), 3);
+  assert.equal(userVersion(file), SCHEMA_VERSION);
   const db = openDatabase(file);
   t.after(() => db.close());
   assert.equal(db.all("SELECT name FROM sqlite_master WHERE name = 'chunks_v2'").length, 0, 'the old table is gone');

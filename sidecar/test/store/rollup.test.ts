@@ -20,6 +20,9 @@ const METRICS: Array<Exclude<MetricName, 'motion_events_per_min'>> = [
   'rssi_dbm',
   'battery_pct',
   'privacy_mode',
+  'humidity_pct',
+  'contact_open',
+  'motion_detected',
 ];
 
 function tempFile(t: { after: (fn: () => void) => void }): string {
@@ -73,6 +76,7 @@ async function seed(store: SqliteStore, days: number, intervalMs: number): Promi
       1
     ),
     ...realisticPolls({ cameraId: 'b', battery: true }, T0, T0 + days * DAY, intervalMs, 2),
+    ...realisticPolls({ cameraId: 'c', sensor: true }, T0, T0 + days * DAY, intervalMs, 3),
   ];
   await store.importPolls(polls, T0 + days * DAY + HOUR);
   return polls;
@@ -98,7 +102,7 @@ test('10-minute and 3-hour buckets read from the tiers give what the polls give,
   const to = T0 + 10 * DAY - 1;
   for (const maxPoints of [1441, 81]) {
     const series = await store.history({
-      cameraIds: ['a', 'b'],
+      cameraIds: ['a', 'b', 'c'],
       metrics: METRICS,
       from,
       to,
@@ -112,7 +116,7 @@ test('10-minute and 3-hour buckets read from the tiers give what the polls give,
   await store.maintain(365 * DAY, T0 + 10 * DAY + 2 * HOUR);
   assert.equal((await store.points('a', T0, T0 + 2 * DAY)).length, 0, 'the polls of the first days are gone');
   const series = await store.history({
-    cameraIds: ['a', 'b'],
+    cameraIds: ['a', 'b', 'c'],
     metrics: METRICS,
     from,
     to,

@@ -108,7 +108,7 @@ for (const v of VARIANTS) {
       assert.equal(poll.deviceInfo.model, 'C210');
       assert.equal(poll.motionDetectionEnabled, true);
       assert.equal(poll.privacyMode, false);
-      assert.equal(poll.led, true);
+      assert.equal(poll.led, 'on');
       assert.equal(poll.lastAlarm?.type, 'person');
       assert.equal(poll.recordingMode, 'scheduled');
       assert.equal(poll.uptimeSeconds, null);

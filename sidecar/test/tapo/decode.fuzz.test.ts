@@ -158,6 +158,8 @@ const VALID: Record<string, unknown> = {
   getClockStatus: { system: { clock_status: { seconds_from_1970: 1734262120, local_time: '2024-12-15 11:28:40' } } },
   getTimezone: { system: { basic: { timezone: 'UTC', zone_id: 'Europe/London', timing_mode: 'ntp' } } },
   getPresetConfig: { preset: { preset: { id: ['1'], name: ['Door'] } } },
+  getAppComponentList: { app_component: { app_component_list: [{ name: 'ptz', version: 1 }] } },
+  getFirmwareUpdateStatus: { cloud_config: { upgrade_status: { state: 'normal', lastUpgradingSuccess: true } } },
 };
 const DECODERS: Record<string, (r: unknown) => unknown> = {
   getDeviceInfo: m.decodeDeviceInfo,
@@ -172,6 +174,8 @@ const DECODERS: Record<string, (r: unknown) => unknown> = {
   getClockStatus: m.decodeClock,
   getTimezone: m.decodeTimezone,
   getPresetConfig: m.decodePresets,
+  getAppComponentList: m.decodeComponents,
+  getFirmwareUpdateStatus: m.decodeFirmwareUpdate,
 };
 const POLL_METHODS = [
   'getDeviceInfo',
@@ -183,6 +187,8 @@ const POLL_METHODS = [
   'getSdCardStatus',
   'getLastAlarmInfo',
   'getRecordPlan',
+  'getAppComponentList',
+  'getFirmwareUpdateStatus',
 ];
 
 /** Run fn; a throw must be a safe TapoError. Returns whether it threw (to check both paths ran). */

@@ -124,6 +124,18 @@ describe('QueryEditor', () => {
     expect(last().statuses).toEqual(['locked_out']);
   });
 
+  it('offers a sensors view with its kinds in words, and drops its kinds on a switch', async () => {
+    const { user, last } = await setup({ refId: 'A', queryType: 'status', statuses: ['online'] });
+    await user.click(screen.getByRole('radio', { name: 'Sensors' }));
+    expect(last().queryType).toBe('sensors');
+    expect(last().statuses).toBeUndefined();
+    await user.click(screen.getByLabelText('Sensor kinds', { selector: '#tapo-sensor-kinds-A' }));
+    await user.click(await screen.findByText('Door/window contact'));
+    expect(last().sensorKinds).toEqual(['contact']);
+    await user.click(screen.getByRole('radio', { name: 'Metrics' }));
+    expect(last().sensorKinds).toBeUndefined();
+  });
+
   it('caps live frame rate and width', async () => {
     const { user, last, onRunQuery } = await setupLive();
     const fps = screen.getByLabelText('Pictures per second');

@@ -20,6 +20,7 @@ import {
   type VideoStreamName,
   type MetricName,
   type QueryType,
+  type SensorKind,
   type RecordingsFormat,
   type TapoQuery,
 } from '../../shared/query';
@@ -32,6 +33,7 @@ import {
   LIVE_KIND_OPTIONS,
   METRIC_OPTIONS,
   QUERY_TYPE_OPTIONS,
+  SENSOR_KIND_OPTIONS,
   RECORDINGS_FORMAT_OPTIONS,
   VIDEO_STREAM_OPTIONS,
 } from './options';
@@ -47,6 +49,7 @@ const TYPE_FIELDS: Record<QueryType, Array<keyof TapoQuery>> = {
   events: ['eventKinds', 'statusChanges'],
   live: ['live'],
   recordings: ['recordings'],
+  sensors: ['sensorKinds'],
 };
 
 /**
@@ -234,6 +237,22 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             eventKinds={query.eventKinds}
             statusChanges={Boolean(query.statusChanges)}
             onChange={(patch) => change({ ...query, ...patch })}
+          />
+        </InlineFieldRow>
+      )}
+
+      {queryType === 'sensors' && (
+        <InlineFieldRow>
+          <OptionsPicker<SensorKind>
+            label={FIELD_LABELS.sensorKinds}
+            labelWidth={14}
+            inputId={id('sensor-kinds')}
+            width={48}
+            placeholder="All kinds"
+            tooltip="Sensors behind a Tapo hub; empty means every kind. Their readings over time: the Metrics query (temperature, humidity, ...)"
+            options={SENSOR_KIND_OPTIONS}
+            value={query.sensorKinds}
+            onChange={(sensorKinds) => change({ ...query, sensorKinds })}
           />
         </InlineFieldRow>
       )}

@@ -17,12 +17,15 @@ import {
   RECORDINGS_FORMAT_LABELS,
   STATUS_HINTS,
   STATUS_LABELS,
+  SENSOR_KINDS,
+  SENSOR_KIND_LABELS,
   UNIT_LABELS,
   type CameraStatus,
   type EventKind,
   type LiveKind,
   type MetricName,
   type QueryType,
+  type SensorKind,
   type RecordingsFormat,
   type VideoStreamName,
 } from '../../shared/query';
@@ -42,6 +45,7 @@ export const FIELD_LABELS = {
   width: 'Picture width',
   pollInterval: 'Poll interval (seconds)',
   recordingsFormat: 'Show as',
+  sensorKinds: 'Sensor kinds',
 } as const;
 
 export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = [
@@ -54,12 +58,18 @@ export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = [
     value: 'recordings',
     description: "The camera's own SD-card clips in the time range, with their events",
   },
+  { label: 'Sensors', value: 'sensors', description: 'A table, one row per sensor behind a hub' },
 ];
 
 /** The recordings query's two shapes, in the shared model's words. */
 export const RECORDINGS_FORMAT_OPTIONS: Array<SelectableValue<RecordingsFormat>> = RECORDINGS_FORMATS.map((f) => ({
   label: RECORDINGS_FORMAT_LABELS[f],
   value: f,
+}));
+
+export const SENSOR_KIND_OPTIONS: Array<SelectableValue<SensorKind>> = SENSOR_KINDS.map((k) => ({
+  label: SENSOR_KIND_LABELS[k],
+  value: k,
 }));
 
 /** "latency_ms · milliseconds": the field name a legend shows, and its unit in words (none when unitless). */

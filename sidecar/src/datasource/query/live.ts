@@ -9,7 +9,8 @@ export async function liveQuery(ctx: QueryContext, query: TapoQuery): Promise<Fr
   // Pictures unless metrics are asked for, as the query editor defaults.
   const kind = query.live?.kind ?? 'frames';
   const explicit = (query.cameras ?? []).length > 0;
-  const cameras = selectCameras(ctx.fleet, query);
+  // "All cameras" has no sensors (no picture); a sensor named on purpose gets its error in words.
+  const cameras = selectCameras(ctx.fleet, query).filter((c) => explicit || !c.sensor);
   if (kind === 'video') {
     // No meta.channel: the panel subscribes to each camera's video itself, as every packet counts.
     const stream = query.live?.stream ?? LIVE_DEFAULT_VIDEO_STREAM;

@@ -8,6 +8,7 @@ import {
   QUERY_TYPES,
   CAMERA_STATUSES,
   RECORDINGS_FORMATS,
+  SENSOR_KINDS,
   type TapoQuery,
 } from '../../../../src/shared/query.ts';
 import type { DataQuery } from '../../grafana/protocol.ts';
@@ -22,6 +23,7 @@ const querySchema = z.object({
   statusChanges: z.boolean().optional(),
   thumbnails: z.boolean().optional(),
   statuses: z.array(z.enum(CAMERA_STATUSES)).optional(),
+  sensorKinds: z.array(z.enum(SENSOR_KINDS)).optional(),
   live: z
     .object({
       kind: z.enum(LIVE_KINDS),

@@ -1,5 +1,10 @@
 /** Status query: a table, one row per camera, with the seed's columns. */
-import { storageUsedPct as usedPct, type TapoQuery } from '../../../../src/shared/query.ts';
+import {
+  DEVICE_FIELDS,
+  RECORDING_STATUS_LABELS,
+  storageUsedPct as usedPct,
+  type TapoQuery,
+} from '../../../../src/shared/query.ts';
 import type { Frame } from '../../grafana/frame.ts';
 import type { CameraSnapshot } from '../../model.ts';
 import { alertTable, selectCameras, type QueryContext } from './context.ts';
@@ -86,11 +91,17 @@ export async function statusQuery(ctx: QueryContext, query: TapoQuery): Promise<
           config: { displayName: 'Signal level' },
         },
         {
-          name: 'motion_detection',
+          name: DEVICE_FIELDS.motionNow,
+          type: 'boolean',
+          values: col((c) => c.motionNow ?? false),
+          config: { displayName: 'Motion Active' },
+        },
+        {
+          name: DEVICE_FIELDS.motionDetection,
           type: 'boolean',
           values: col((c) => c.last?.motionDetectionEnabled ?? null),
           nullable: true,
-          config: { displayName: 'Motion Active' },
+          config: { displayName: 'Motion detection' },
         },
         {
           name: 'person_detection',
@@ -119,6 +130,75 @@ export async function statusQuery(ctx: QueryContext, query: TapoQuery): Promise<
           values: col((c) => c.last?.sdCardStatus ?? null),
           nullable: true,
           config: { displayName: 'SD card' },
+        },
+        {
+          name: DEVICE_FIELDS.recording,
+          type: 'string',
+          values: col((c) => {
+            const r = c.last?.recordingMode ?? null;
+            return r === null ? null : (RECORDING_STATUS_LABELS[r] ?? r);
+          }),
+          nullable: true,
+          config: { displayName: 'Recording' },
+        },
+        {
+          name: DEVICE_FIELDS.loopRecording,
+          type: 'boolean',
+          values: col((c) => c.last?.loopRecording ?? null),
+          nullable: true,
+          config: {
+            displayName: 'Loop recording',
+            description: 'A full card is normal: the oldest footage is overwritten',
+          },
+        },
+        {
+          name: DEVICE_FIELDS.appName,
+          type: 'string',
+          values: col((c) => c.last?.alias ?? null),
+          nullable: true,
+          config: { displayName: 'Name in the Tapo app' },
+        },
+        {
+          name: DEVICE_FIELDS.mac,
+          type: 'string',
+          values: col((c) => c.last?.mac ?? null),
+          nullable: true,
+          config: { displayName: 'MAC' },
+        },
+        {
+          name: DEVICE_FIELDS.linkType,
+          type: 'string',
+          values: col((c) => c.last?.linkType ?? null),
+          nullable: true,
+          config: { displayName: 'Link' },
+        },
+        {
+          name: DEVICE_FIELDS.ssid,
+          type: 'string',
+          values: col((c) => c.last?.ssid ?? null),
+          nullable: true,
+          config: { displayName: 'Wi-Fi network' },
+        },
+        {
+          name: DEVICE_FIELDS.led,
+          type: 'string',
+          values: col((c) => c.last?.led ?? null),
+          nullable: true,
+          config: { displayName: 'LED' },
+        },
+        {
+          name: DEVICE_FIELDS.firmwareUpdate,
+          type: 'string',
+          values: col((c) => c.last?.firmwareUpdateState ?? null),
+          nullable: true,
+          config: { displayName: 'Firmware update' },
+        },
+        {
+          name: DEVICE_FIELDS.firmwareUpgradeFailed,
+          type: 'boolean',
+          values: col((c) => c.last?.firmwareUpgradeFailed ?? null),
+          nullable: true,
+          config: { displayName: 'Last upgrade failed' },
         },
         {
           name: 'temperature_c',

@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { lastAlarmAnswer, type MethodAnswer } from '../device.ts';
-import { SIM_LAST_ALARM_TYPES } from '../detections.ts';
-import type { EventKind } from '../../../../src/shared/query.ts';
+import { SIM_LAST_ALARM_TYPES, type CameraDetectionKind } from '../detections.ts';
 import { SimulatedSdCard } from '../sdcard.ts';
 
 export type ChildModel = 'C420' | 'C425' | 'D230';
@@ -76,6 +75,10 @@ export class SimulatedChild {
   /** Requests the child itself answered (not the hub's cached list). */
   requests = 0;
   lastAlarm: { time: number; type: string } | null = null;
+  /** Settings the hub relays (getLensMaskConfig, getDetectionConfig, getPersonDetectionConfig). */
+  privacyMode = false;
+  motionDetection = true;
+  personDetection = true;
   readonly pairedAt = Math.floor(Date.now() / 1000) - 86_400 * 30;
   private battery: number;
   private temperature: number;
@@ -157,7 +160,7 @@ export class SimulatedChild {
   }
 
   /** Any detection (motion, a ring on the doorbell, a pet, ...): wakes the child and sets its last alarm. */
-  trigger(kind: EventKind = this.model === 'D230' ? 'ring' : 'motion'): void {
+  trigger(kind: CameraDetectionKind = this.model === 'D230' ? 'ring' : 'motion'): void {
     this.wake();
     this.lastAlarm = { time: Date.now(), type: SIM_LAST_ALARM_TYPES[kind] };
   }
@@ -279,6 +282,7 @@ export class SimulatedChild {
       power: this.power,
       power_save_mode: 'auto',
       resolution: '2560*1920',
+      rssi: -43,
       sw_version: m.sw,
     };
   }
@@ -287,6 +291,16 @@ export class SimulatedChild {
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const ok = (result: unknown): MethodAnswer => ({ error_code: 0, result });
+const onOff = (v: boolean) => (v ? 'on' : 'off');
+
+/** A D230's components through an H200 (python-kasa tests/fixtures/smartcam/child/D230(EU)_1.20_1.1.19.json). */
+const D230_COMPONENTS =
+  'sdCard:2 timezone:1 batCamSystem:1 led:1 playback:3 detection:3 firmware:1 video:3 lensMask:2 lightFrequency:2 ' +
+  'dayNightMode:2 nightVisionMode:3 batCamOsd:1 record:1 audio:3 personDetection:2 vehicleDetection:1 petDetection:1 ' +
+  'msgPush:3 deviceShare:1 tapoCare:1 pir:1 battery:3 clips:1 batCamRelay:1 batCamP2p:1 needSubscriptionServiceList:1 ' +
+  'iotCloud:1 blockZone:1 whiteLamp:1 infLamp:1 packageDetection:3 wakeUp:1 ring:1 antiTheft:3 quickResponse:2 ' +
+  'doorbellNightVision:1 dataDownload:1 detectionRegion:2 streamGrab:1 recordDownload:1 batCamPreRelay:1 ' +
+  'batCamStatistics:1 batCamNodeRelay:1 batCamRtsp:2';
 
 /**
  * What a battery child answers (§5.1 from the D230 fixture; §5.2's battery getters have no known
@@ -296,10 +310,34 @@ const ok = (result: unknown): MethodAnswer => ({ error_code: 0, result });
 const CHILD_METHODS: Record<string, (c: SimulatedChild, p: Json) => MethodAnswer> = {
   getDeviceInfo: (c) => ok({ device_info: { basic_info: c.basicInfo() } }),
   getLastAlarmInfo: (c) => lastAlarmAnswer(c.lastAlarm),
-  getDetectionConfig: () =>
-    ok({ motion_detection: { motion_det: { enabled: 'on', digital_sensitivity: '50', sensitivity: 'medium' } } }),
-  getPersonDetectionConfig: () => ok({ people_detection: { detection: { enabled: 'on', sensitivity: '50' } } }),
-  getLensMaskConfig: () => ok({ lens_mask: { lens_mask_info: { enabled: 'off' } } }),
+  getDetectionConfig: (c) =>
+    ok({
+      motion_detection: {
+        motion_det: { enabled: onOff(c.motionDetection), digital_sensitivity: '30', sensitivity: 'low' },
+        region_info: [],
+      },
+    }),
+  getPersonDetectionConfig: (c) =>
+    ok({ people_detection: { detection: { enabled: onOff(c.personDetection), sensitivity: '60' } } }),
+  getLensMaskConfig: (c) => ok({ lens_mask: { lens_mask_info: { enabled: onOff(c.privacyMode) } } }),
+  // As the D230 answers them through an H200 ([FX-D230]): no card of its own (the hub records).
+  getLedStatus: () => ok({ led: { config: { enabled: 'on' } } }),
+  getRecordPlan: () => {
+    const day = JSON.stringify(['0000-2400:2']);
+    const days = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+    return ok({ record_plan: { chn1_channel: { enabled: 'on', ...Object.fromEntries(days.map((d) => [d, day])) } } });
+  },
+  getAppComponentList: (c) =>
+    ok({
+      app_component: {
+        // The D230's list; a camera child has no ring or doorbell parts (no recorded C420 list exists).
+        app_component_list: D230_COMPONENTS.split(' ')
+          .filter((w) => c.model === 'D230' || !/^(ring|doorbellNightVision|packageDetection):/.test(w))
+          .map((w) => ({ name: w.split(':')[0]!, version: Number(w.split(':')[1]) })),
+      },
+    }),
+  getFirmwareUpdateStatus: () =>
+    ok({ cloud_config: { upgrade_status: { lastUpgradingSuccess: true, state: 'normal' } } }),
   getMediaEncrypt: () => ok({ cet: { media_encrypt: { enabled: 'on' } } }),
   getVideoCapability: () =>
     ok({

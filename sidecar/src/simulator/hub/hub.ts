@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { SimulatedCamera, type SimulatedCameraOptions } from '../camera.ts';
 import type { MethodAnswer } from '../device.ts';
 import { SimulatedChild, type ChildModel, type SimulatedChildOptions } from './child.ts';
+import { SimulatedSensor, type SimulatedSensorOptions } from './sensor.ts';
 import { startHubStreamServer, type HubStreamServer, type HubStreamServerOptions } from './stream8800.ts';
 import { playbackService, type PlaybackService } from '../playback8800.ts';
 
@@ -15,6 +16,8 @@ export interface SimulatedHubOptions
   extends Omit<SimulatedCameraOptions, 'api' | 'model' | 'firmware' | 'autoMotion' | 'cameraAccount'> {
   /** Default: a C420, a C425 and a D230. */
   children?: SimulatedChildOptions[];
+  /** Sensors paired to the hub (default none); listed after the cameras, as one list. */
+  sensors?: SimulatedSensorOptions[];
   /** Children per getChildDeviceList page (the real size is unknown, §9.4; default 10). */
   pageSize?: number;
   /** Answer multipleRequests out of order (reversed), as some hubs do (§2.2). */
@@ -32,6 +35,21 @@ export interface SimulatedHubOptions
 }
 
 type Json = Record<string, unknown>;
+
+/** An H200's components, from python-kasa's recorded H200(US)_1.0_1.3.6 answers. */
+const H200_COMPONENTS =
+  'sdCard:2 dateTime:1 system:4 led:1 firmware:2 account:1 quickSetup:1 hubRecord:1 deviceShare:1 siren:2 ' +
+  'childControl:1 childQuickSetup:1 childInherit:1 deviceLoad:1 subg:2 iotCloud:1 diagnose:1 preWakeUp:1 supportRE:1 ' +
+  'testSignal:1 dataDownload:1 testChildSignal:1 ringLog:1 matter:1 localSmart:1 generalCameraManage:1 playback:6 ' +
+  'hubPlayback:1';
+
+/** "name:version" words as component list items. */
+function words(list: string): Array<{ name: string; version: number }> {
+  return list
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => ({ name: w.split(':')[0]!, version: Number(w.split(':')[1]) }));
+}
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const DEFAULT_CHILDREN: SimulatedChildOptions[] = [
@@ -40,8 +58,19 @@ export const DEFAULT_CHILDREN: SimulatedChildOptions[] = [
   { alias: 'Front door', model: 'D230', batteryPercent: 90, temperatureC: 3 },
 ];
 
+/** One sensor of each kind (the demo's and the tests' home). */
+export const SENSOR_SET: SimulatedSensorOptions[] = [
+  { alias: 'Living room', model: 'T310', temperatureC: 21.5, humidityPct: 48 },
+  { alias: 'Cellar', model: 'T315', temperatureC: 12.4, humidityPct: 71, batteryPercent: 80 },
+  { alias: 'Front door contact', model: 'T110' },
+  { alias: 'Hallway motion', model: 'T100' },
+  { alias: 'Washing machine', model: 'T300', batteryPercent: 90 },
+  { alias: 'Bedside button', model: 'S200B' },
+];
+
 export class SimulatedHub {
   readonly children: SimulatedChild[] = [];
+  readonly sensors: SimulatedSensor[] = [];
   readonly devId: string;
   readonly alias: string;
   shuffle: boolean;
@@ -60,6 +89,7 @@ export class SimulatedHub {
     this.shuffle = !!opts.shuffle;
     this.pageSize = opts.pageSize ?? 10;
     (opts.children ?? DEFAULT_CHILDREN).forEach((c) => this.addChild(c));
+    (opts.sensors ?? []).forEach((s) => this.addSensor(s));
   }
 
   static async start(opts: SimulatedHubOptions = {}): Promise<SimulatedHub> {
@@ -152,6 +182,20 @@ export class SimulatedHub {
     return c;
   }
 
+  addSensor(opts: SimulatedSensorOptions): SimulatedSensor {
+    const s = new SimulatedSensor(opts, this.devId);
+    this.sensors.push(s);
+    return s;
+  }
+
+  sensor(aliasOrModel: string): SimulatedSensor {
+    const s = this.sensors.find((x) => x.alias === aliasOrModel || x.model === aliasOrModel);
+    if (!s) {
+      throw new Error(`no sensor ${aliasOrModel}`);
+    }
+    return s;
+  }
+
   /** Unpair a child: it leaves the list and controlChild no longer knows its id. */
   removeChild(deviceId: string): void {
     const i = this.children.findIndex((c) => c.deviceId === deviceId);
@@ -187,6 +231,29 @@ export class SimulatedHub {
         return this.controlChild(p);
       case 'getSirenStatus':
         return { error_code: 0, result: { status: 'off', time_left: 0 } };
+      // The H200's own state as recorded ([FX-H200] H200(US)_1.0_1.3.6): wired, LED on, no card.
+      case 'getConnectionType':
+        return { error_code: 0, result: { link_type: 'ethernet' } };
+      case 'getLedStatus':
+        return { error_code: 0, result: { led: { config: { enabled: 'on' } } } };
+      case 'getSdCardStatus':
+        return {
+          error_code: 0,
+          result: {
+            harddisk_manage: {
+              hd_info: [
+                { hd_info_1: { detect_status: 'offline', disk_name: '1', loop_record_status: '1', status: 'offline' } },
+              ],
+            },
+          },
+        };
+      case 'getAppComponentList':
+        return { error_code: 0, result: { app_component: { app_component_list: words(H200_COMPONENTS) } } };
+      case 'getFirmwareUpdateStatus':
+        return {
+          error_code: 0,
+          result: { cloud_config: { upgrade_status: { lastUpgradingSuccess: true, state: 'normal' } } },
+        };
       default:
         return { error_code: -40210 };
     }
@@ -204,12 +271,14 @@ export class SimulatedHub {
       return { error_code: -1008 };
     }
     this.listCalls++;
+    // Cameras and sensors in one list, as a real H200 sends them.
+    const all = [...this.children.map((c) => c.listEntry()), ...this.sensors.map((x) => x.listEntry())];
     return {
       error_code: 0,
       result: {
         start_index: start,
-        sum: this.children.length,
-        child_device_list: this.children.slice(start, start + this.pageSize).map((c) => c.listEntry()),
+        sum: all.length,
+        child_device_list: all.slice(start, start + this.pageSize),
       },
     };
   }
@@ -242,10 +311,19 @@ export class SimulatedHub {
     const cc = isObj(p.childControl) ? p.childControl : null;
     const id = cc?.device_id;
     const child = typeof id === 'string' ? this.children.find((c) => c.deviceId === id) : undefined;
+    const sensor = typeof id === 'string' ? this.sensors.find((x) => x.deviceId === id) : undefined;
+    const rd = isObj(cc?.request_data) ? (cc!.request_data as Json) : null;
+    if (cc && sensor) {
+      // A sensor answers one "smart" method per controlChild (§12.1).
+      if (!rd || typeof rd.method !== 'string') {
+        return { error_code: 0, result: { response_data: { error_code: -1008 } } };
+      }
+      const a = sensor.call(rd.method, rd.params);
+      return { error_code: 0, result: { response_data: a.error_code === 0 ? { error_code: 0, result: a.result } : a } };
+    }
     if (!cc || !child) {
       return { error_code: -1008 };
     }
-    const rd = isObj(cc.request_data) ? cc.request_data : null;
     if (!rd || typeof rd.method !== 'string') {
       return { error_code: 0, result: { response_data: { error_code: -40210 } } };
     }

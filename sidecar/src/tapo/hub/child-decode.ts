@@ -33,6 +33,8 @@ export interface HubChild {
   uptimeSeconds: number | null;
   /** Since the camera itself last woke, seconds. */
   camUptimeSeconds: number | null;
+  /** The child's signal at the hub, dBm (cached in the list: reading it never wakes the child). */
+  rssiDbm: number | null;
 }
 
 /** A child's own getDeviceInfo through the hub: no temperature, voltage or uptime (§6). */
@@ -70,6 +72,7 @@ export const CHILD_LIST_PATHS = [
   'battery_voltage',
   'uptime',
   'cam_uptime',
+  'rssi',
 ] as const;
 
 /** Key paths of a child's getDeviceInfo our decoder reads. */
@@ -163,6 +166,8 @@ export function decodeChildEntry(raw: unknown): HubChild {
     batteryVoltageMv: inRange(e.battery_voltage, 0, 20_000),
     uptimeSeconds: inRange(e.uptime, 0, 100 * 365 * 86_400),
     camUptimeSeconds: inRange(e.cam_uptime, 0, 100 * 365 * 86_400),
+    // 0 (as subg_*_rssi send) is no reading, not a perfect signal.
+    rssiDbm: inRange(e.rssi, -150, -1),
   };
 }
 

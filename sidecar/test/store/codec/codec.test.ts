@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CodecError } from '../../../src/store/codec/bytes.ts';
 import { chunkLength, decodeChunk, encodeChunk } from '../../../src/store/codec/chunk.ts';
 import { Kind, decodeColumn, encodeColumn, type ColumnKind } from '../../../src/store/codec/column.ts';
-import { COLUMNS, NCOLS, pollToRow, rowsToBlock } from '../../../src/store/columns.ts';
+import { COLUMNS, NCOLS, colIndex, pollToRow, rowsToBlock } from '../../../src/store/columns.ts';
 import { realisticPolls, seeded } from '../../helpers/realistic-polls.ts';
 
 /** Encodes, decodes, and checks every value bit for bit (NaN as NaN); returns the encoded bytes. */
@@ -78,7 +78,7 @@ test('floats with no short decimal form round-trip through XOR, bit for bit', ()
 test('a chunk holds every column of every poll, and decodes only the columns asked for', () => {
   const polls = [
     ...realisticPolls(
-      { cameraId: 'a', battery: true, offline: [[T0 + 600_000, T0 + 1_200_000]] },
+      { cameraId: 'a', battery: true, sensor: true, offline: [[T0 + 600_000, T0 + 1_200_000]] },
       T0,
       T0 + 3_600_000,
       30_000,
@@ -92,6 +92,13 @@ test('a chunk holds every column of every poll, and decodes only the columns ask
   assert.equal(all.n, polls.length);
   for (let c = 0; c < NCOLS; c++) {
     assert.deepEqual(all.cols[c], block.cols[c], `column ${COLUMNS[c]}`);
+  }
+  for (const c of ['hum', 'open', 'mot', 'leak'] as const) {
+    const values = all.cols[colIndex(c)]!;
+    assert.ok(
+      values.some((v) => v === v),
+      `the sensors' ${c} column holds values`
+    );
   }
   const some = decodeChunk(blob, NCOLS, [0, 2]);
   assert.deepEqual(some.cols[2], block.cols[2]);
