@@ -5,70 +5,15 @@
  *  - CPU and RSS of one sidecar polling 100 and 1,000 cameras at the real 30 s interval;
  *  - CPU per poll at a 10x faster interval, extrapolated to how many cameras fit in half a core at 30 s.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import type { CameraConfig } from '../src/config/types.ts';
 import { Fleet } from '../src/fleet/fleet.ts';
 import type { PollResult } from '../src/model.ts';
 import { logger } from '../src/log.ts';
 import { openSqliteStore } from '../src/store/sqlite.ts';
+import { startSimulator, simulatedConfigs } from './_simulator.ts';
 import { fmt, rssMiB, summary } from './_stats.ts';
-
-const sidecarRoot = fileURLToPath(new URL('..', import.meta.url));
-
-interface SimCamera {
-  host: string;
-  port: number;
-  cloudPassword: string;
-}
-
-async function startSimulator(count: number): Promise<{ child: ChildProcess; cameras: SimCamera[] }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/simulator/cli.ts', '--cameras', String(count), '--host', '127.0.0.1'],
-    {
-      cwd: sidecarRoot,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, TAPO_LOG_LEVEL: 'error' },
-    }
-  );
-  const cameras: SimCamera[] = [];
-  const rl = createInterface({ input: child.stdout! });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-    rl.on('line', (line) => {
-      cameras.push(JSON.parse(line) as SimCamera);
-      if (cameras.length === count) {
-        resolve();
-      }
-    });
-  });
-  return { child, cameras };
-}
-
-function configs(cams: SimCamera[], intervalMs: number): CameraConfig[] {
-  return cams.map((c, i) => ({
-    id: `b${i}`,
-    name: `Bench ${i}`,
-    host: c.host,
-    port: c.port,
-    username: 'admin',
-    password: c.cloudPassword,
-    cameraAccount: null,
-    cameraPassword: null,
-    pollIntervalMs: intervalMs,
-    stream: 'stream2',
-    rtspUrlOverride: null,
-    onvifPort: null,
-    tlsFingerprint: null,
-    disabled: false,
-    source: 'bench',
-  }));
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -114,7 +59,7 @@ async function fleetRun(count: number, dir: string): Promise<{ perPollMs: number
   const store = await openSqliteStore({ dataDir: join(dir, `run-${count}`) });
   const fleet = new Fleet({ store, motionSourceFactory: null, startSpreadMs: MEASURE_INTERVAL_MS, concurrency: 32 });
   try {
-    await fleet.applyCameras(configs(sim.cameras, MEASURE_INTERVAL_MS));
+    await fleet.applyCameras(simulatedConfigs(sim.cameras, MEASURE_INTERVAL_MS, 'b', 'Bench'));
     await fleet.start();
     // First interval: every camera logs in once (secure and legacy flows, spread over the interval).
     const first = await measure(fleet, MEASURE_INTERVAL_MS + 1000);

@@ -5,85 +5,35 @@
  * interval, and prints:
  *  - CPU (% of a core) and RSS over two poll intervals, once every camera is online;
  *  - poll lateness p50/p99: when a poll started against when it was due (the fleet's own trace);
- *  - the history database's growth, scaled to a day;
+ *  - bytes this process wrote to the disk (`/proc/self/io` write_bytes: the wear on an SD card),
+ *    scaled to a day;
  *  - a /metrics scrape (size, p50/p99 over 20 scrapes over HTTP) beside its floor, a bare HTTP
  *    server sending a static body of the same size, measured in the same run.
  * `npm run bench -- scale`; TAPO_BENCH_SCALE=1000,10000 picks the counts (both by default).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import type { CameraConfig } from '../src/config/types.ts';
 import { Fleet } from '../src/fleet/fleet.ts';
 import { createFleetMetrics } from '../src/http/prometheus.ts';
 import { logger } from '../src/log.ts';
 import { openSqliteStore } from '../src/store/sqlite.ts';
+import { startSimulator, simulatedConfigs } from './_simulator.ts';
 import { fmt, rssMiB, summary } from './_stats.ts';
 
-const sidecarRoot = fileURLToPath(new URL('..', import.meta.url));
 const INTERVAL_MS = 30_000;
 const PER_SIMULATOR = 1_000; // the simulator CLI takes at most 1,000 cameras
 const WINDOW_MS = 2 * INTERVAL_MS;
 const SCRAPES = 20;
 
-interface SimCamera {
-  host: string;
-  port: number;
-  cloudPassword: string;
-}
-
-function startSimulator(count: number): Promise<{ child: ChildProcess; cameras: SimCamera[] }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/simulator/cli.ts', '--cameras', String(count), '--host', '127.0.0.1'],
-    {
-      cwd: sidecarRoot,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, TAPO_LOG_LEVEL: 'error' },
-    }
-  );
-  const cameras: SimCamera[] = [];
-  const rl = createInterface({ input: child.stdout! });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-    rl.on('line', (line) => {
-      cameras.push(JSON.parse(line) as SimCamera);
-      if (cameras.length === count) {
-        resolve({ child, cameras });
-      }
-    });
-  });
-}
-
-function configs(cams: SimCamera[]): CameraConfig[] {
-  return cams.map((c, i) => ({
-    id: `s${i}`,
-    name: `Scale ${i}`,
-    host: c.host,
-    port: c.port,
-    username: 'admin',
-    password: c.cloudPassword,
-    cameraAccount: null,
-    cameraPassword: null,
-    pollIntervalMs: INTERVAL_MS,
-    stream: 'stream2',
-    rtspUrlOverride: null,
-    onvifPort: null,
-    tlsFingerprint: null,
-    disabled: false,
-    source: 'bench',
-  }));
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function dirBytes(dir: string): number {
-  return readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+/** Bytes this process has caused to reach the storage layer (Linux). */
+function writtenBytes(): number {
+  const m = /^write_bytes: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+  return m ? Number(m[1]) : NaN;
 }
 
 /** An HTTP server answering every GET with `body()`; resolves with its URL. */
@@ -136,7 +86,7 @@ async function scaleRun(count: number, dir: string): Promise<void> {
   const metrics = createFleetMetrics(fleet);
   try {
     const t0 = performance.now();
-    await fleet.applyCameras(configs(cams));
+    await fleet.applyCameras(simulatedConfigs(cams, INTERVAL_MS, 's', 'Scale'));
     await fleet.start();
     // Every camera logged in and answered once (bounded: three intervals).
     const deadline = Date.now() + 3 * INTERVAL_MS;
@@ -151,7 +101,7 @@ async function scaleRun(count: number, dir: string): Promise<void> {
     const warm = (performance.now() - t0) / 1000;
 
     measuring = true;
-    const bytes0 = dirBytes(dataDir);
+    const bytes0 = writtenBytes();
     let polls = 0;
     const off = fleet.on('poll', () => polls++);
     let rssPeak = 0;
@@ -165,7 +115,7 @@ async function scaleRun(count: number, dir: string): Promise<void> {
     const wall = performance.now() - w0;
     measuring = false;
     off();
-    const grown = dirBytes(dataDir) - bytes0;
+    const written = writtenBytes() - bytes0;
 
     const ours = await serve(() => metrics.text());
     const text = await metrics.text();
@@ -183,7 +133,7 @@ async function scaleRun(count: number, dir: string): Promise<void> {
     console.log(
       `  CPU ${fmt(((cpu.user + cpu.system) / 1000 / wall) * 100, 1)} % of a core; RSS peak ${fmt(rssPeak, 0)} MiB; ` +
         `poll lateness p50 ${fmt(late.p50, 0)} ms, p99 ${fmt(late.p99, 0)} ms (${late.n} polls); ` +
-        `database +${fmt(((grown / wall) * 86_400_000) / 2 ** 20, 1)} MiB/day`
+        `written to disk ${fmt(((written / wall) * 86_400_000) / 2 ** 20, 0)} MiB/day (${fmt(written / Math.max(1, polls), 0)} bytes a poll)`
     );
     console.log(
       `  /metrics: ${fmt(scrape.bytes / 2 ** 20, 2)} MiB (${text
