@@ -714,6 +714,22 @@ func (h *harness) checkTargetFrames(t *T, ctx context.Context, l *launched, quer
 	if queryType == "recordings" {
 		return checkRecordingsFrames(t, q, frames, isSelected, selected, where)
 	}
+	if queryType == "sensors" {
+		// One table of the sensors behind hubs among the selected devices (the harness's fleet
+		// has cameras only, so it may be empty, never another device's row).
+		t.Check(len(frames) == 1, "%s: %d frames, want 1 table of sensors", where, len(frames))
+		if len(frames) != 1 {
+			return "no table"
+		}
+		fr := frames[0]
+		t.Check(fr.Name == "sensors", "%s: frame %q, want sensors", where, fr.Name)
+		idf := requireField(t, fr, "sensor_id", data.FieldTypeString, data.FieldTypeNullableString)
+		for i := 0; i < fr.Rows(); i++ {
+			id, _ := str(idf, i)
+			t.Check(isSelected[id], "%s: row %d for sensor %q, which is not selected %v", where, i, id, selected)
+		}
+		return fmt.Sprintf("%d sensors", fr.Rows())
+	}
 	t.Fatalf("%s: query type %q is unknown to the harness", where, queryType)
 	return ""
 }
