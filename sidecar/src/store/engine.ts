@@ -7,7 +7,7 @@
  * The store sees a small synchronous interface (`SqliteDatabase`), with parameters as arrays.
  */
 import { rmSync } from 'node:fs';
-import { StoreError } from './types.ts';
+import { loadNodeSqlite } from './node-sqlite.ts';
 
 /** A prepared statement; run and all run it to completion (see Connection.stmt). */
 export interface SqliteStatement {
@@ -41,31 +41,9 @@ interface NativeDatabase {
 }
 type NativeModule = { DatabaseSync: new (path: string) => NativeDatabase };
 
-let native: NativeModule | undefined;
-
+/** node:sqlite through the one loader (it drops Node's "experimental" notice from stderr). */
 function loadNative(): NativeModule {
-  if (native) {
-    return native;
-  }
-  // Node 22 and 24 print "SQLite is an experimental feature" on stderr when the module loads;
-  // stderr is Grafana's log of JSON lines, and the store's use of the API is covered by its tests.
-  const emit = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (!/SQLite is an experimental feature/.test(String(warning))) {
-      (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
-    }
-  }) as typeof process.emitWarning;
-  try {
-    native = process.getBuiltinModule?.('node:sqlite') as NativeModule | undefined;
-  } catch (err) {
-    throw new StoreError(`cannot load node:sqlite: ${(err as Error).message}`, { cause: err });
-  } finally {
-    process.emitWarning = emit;
-  }
-  if (!native?.DatabaseSync) {
-    throw new StoreError(`the history store needs Node 22.13 or later (node:sqlite); this is Node ${process.version}`);
-  }
-  return native;
+  return loadNodeSqlite() as unknown as NativeModule;
 }
 
 class Statement implements SqliteStatement {

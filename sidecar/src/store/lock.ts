@@ -63,7 +63,7 @@ export async function lockDatabase(file: string): Promise<DatabaseLock> {
   if (heldHere.has(real)) {
     throw new StoreError(`database ${file} is already open in this process`);
   }
-  const { DatabaseSync } = await loadNodeSqlite();
+  const { DatabaseSync } = loadNodeSqlite();
   const paths = ownerLockPaths(file);
   heldHere.add(real);
   for (let attempt = 0; ; attempt++) {

@@ -215,7 +215,7 @@ test('issue 23: a sidecar in another container (network, PID and UTS namespaces)
   await next.exited; // unshare --fork waits for its child
 
   // Checked by another engine (Node's native SQLite) than the one that wrote it (WASM).
-  const { DatabaseSync } = await loadNodeSqlite();
+  const { DatabaseSync } = loadNodeSqlite();
   const db = new DatabaseSync(file);
   try {
     db.exec('PRAGMA locking_mode = EXCLUSIVE');
