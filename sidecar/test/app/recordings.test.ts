@@ -20,7 +20,14 @@ import { parseOptions, type SidecarOptions } from '../../src/options.ts';
 import { SimulatedCamera } from '../../src/simulator/camera.ts';
 import { startPlaybackServer, type PlaybackServer } from '../../src/simulator/playback8800.ts';
 import type { StreamSink } from '../../src/grafana/handlers.ts';
-import { PLAYBACK_END, RECORDING_FIELDS as F, channels, resources } from '../../../src/shared/query.ts';
+import {
+  PLAYBACK_END,
+  RECORDING_FIELDS as F,
+  channels,
+  resources,
+  type EventRecording,
+  type EventRecordingRefusal,
+} from '../../../src/shared/query.ts';
 import { dayWindow } from '../../src/util/zoned-day.ts';
 
 const run = promisify(execFile);
@@ -161,6 +168,45 @@ test('the recordings query: the day clips with their events, a timeline, the cac
     (CLIPS[2].end + 1) * 1000,
   ]);
   assert.deepEqual(timeline.col('Porch'), ['Motion', null, 'Person', 'Vehicle', null]);
+});
+
+test("an event's recording: the clip that holds its time from a few seconds before, from the cache; nothing there, no card", async () => {
+  await connected();
+  const at = async (id: string, t: number, role = 'Viewer') => {
+    const r = await app.handlers.callResource(resource(resources.recordingAt(id, t), role));
+    return { code: r.code, body: JSON.parse(r.body.toString()) as EventRecording & EventRecordingRefusal };
+  };
+  // An event 6 s into the vehicle clip: that clip, from the lead (5 s) before the event.
+  const inside = await at('porch', CLIPS[2].start + 6);
+  assert.equal(inside.code, 200);
+  assert.deepEqual(inside.body, {
+    cameraId: 'porch',
+    cameraName: 'Porch',
+    start: CLIPS[2].start,
+    end: CLIPS[2].end,
+    event: 'Vehicle',
+    events: 'Vehicle, Motion',
+    offsetS: 1,
+    channel: channels.cameraPlayback('porch', CLIPS[2].start, CLIPS[2].end),
+    download: resources.recordingDownload('porch', CLIPS[2].start, CLIPS[2].end),
+  });
+  // Learnt a little before the camera began its clip: that clip, from its start.
+  const before = await at('porch', CLIPS[0].start - 12);
+  assert.equal(before.body.start, CLIPS[0].start);
+  assert.equal(before.body.offsetS, 0);
+  // The same day again: no request reaches the camera.
+  const asked = cam.stats.apiRequests;
+  await at('porch', CLIPS[1].start + 1);
+  assert.equal(cam.stats.apiRequests, asked, 'answered from the cached searches');
+
+  const nothing = await at('porch', CLIPS[0].end + 600);
+  assert.equal(nothing.code, 404);
+  assert.deepEqual(nothing.body, { error: 'Porch: nothing on the SD card at that time', reason: 'nothing' });
+  const none = await at('attic', CLIPS[0].start);
+  assert.equal(none.code, 404);
+  assert.deepEqual(none.body, { error: 'Attic: the camera has no SD card', reason: 'no_card' });
+  assert.equal((await at('garden', CLIPS[0].start)).code, 404);
+  assert.equal((await at('porch', CLIPS[0].start, '')).code, 403);
 });
 
 /** Rows of a RunStream's packets until `until` says enough; the stream is then aborted. */
