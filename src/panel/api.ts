@@ -9,6 +9,7 @@ import {
   PTZ_DIRECTIONS,
   eventPictureResources,
   resources,
+  type EventRecording,
   type CallerAccess,
   type CameraListItem,
   type PrivacyRequest,
@@ -76,4 +77,22 @@ export async function eventPicture(
     responseType: 'blob',
     showErrorAlert: false,
   });
+}
+
+/**
+ * The clip to play for an event at `timeMs` (GET cameras/<id>/recordings/at/<s>), for whoever may
+ * see live view. Rejects with Grafana's fetch error, whose `data` is an EventRecordingRefusal.
+ */
+export async function eventRecording(
+  uid: string,
+  cameraId: string,
+  timeMs: number,
+  srv: DataSourceSrv = getDataSourceSrv()
+): Promise<EventRecording> {
+  const ds = (await srv.get(uid)) as DataSourceWithBackend;
+  return ds.getResource<EventRecording>(
+    resources.recordingAt(encodeURIComponent(cameraId), Math.floor(timeMs / 1000)),
+    undefined,
+    { showErrorAlert: false }
+  );
 }
