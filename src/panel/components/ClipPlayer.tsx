@@ -7,7 +7,7 @@
 import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, useStyles2 } from '@grafana/ui';
-import React, { useEffect, useRef, useState } from 'react';
+import React, { useRef, useState } from 'react';
 
 import { seekChannel, type RecordedClip } from '../playback/clips';
 import { type PlaybackMessage, usePlayback } from '../playback/usePlayback';
@@ -26,21 +26,25 @@ interface Props {
   className?: string;
 }
 
+const startChannel = (r: PlayRequest) => (r.offsetS > 0 ? seekChannel(r.clip.channel, r.offsetS) : r.clip.channel);
+
 export function ClipPlayer({ request, mayDownload, download, className }: Props) {
   const styles = useStyles2(getStyles);
   const videoRef = useRef<HTMLVideoElement>(null);
   const { clip } = request;
-  const [channel, setChannel] = useState<string | null>(null);
+  const [channel, setChannel] = useState(() => startChannel(request));
   const [position, setPosition] = useState(request.offsetS);
   const [message, setMessage] = useState<PlaybackMessage | null>(null);
   const [downloadError, setDownloadError] = useState<string | null>(null);
   const [downloading, setDownloading] = useState(false);
-
-  useEffect(() => {
-    setChannel(request.offsetS > 0 ? seekChannel(request.clip.channel, request.offsetS) : request.clip.channel);
+  // A new request starts over (React's "adjust state when a prop changes", without an effect's extra render).
+  const [started, setStarted] = useState(request);
+  if (started !== request) {
+    setStarted(request);
+    setChannel(startChannel(request));
     setPosition(request.offsetS);
     setDownloadError(null);
-  }, [request]);
+  }
   usePlayback(channel, videoRef, (ms) => setPosition(Math.max(0, Math.round((ms - clip.start) / 1000))), setMessage);
 
   const duration = Math.max(1, Math.round((clip.end - clip.start) / 1000) + 1);
