@@ -690,6 +690,8 @@ export const EVENT_CLIP = {
   leadSeconds: 5,
   lateStartSeconds: 30,
   earlyEndSeconds: 10,
+  /** An event this recent whose clip is not in the cached searches is searched for afresh (the camera closes a clip after the event). */
+  recentSeconds: 600,
 } as const;
 
 /** Why an event has no clip to play: nothing recorded then, or the card's own reasons. */

@@ -66,7 +66,7 @@ export function cameraRecordings(fleet: Fleet, nameOf: (id: string) => string): 
   });
   const gate = new MediaGate();
   return {
-    clips: (id, fromMs, toMs) => index.clips(id, fromMs, toMs, RECORDINGS_LIMITS.maxDays),
+    clips: (id, fromMs, toMs, opts) => index.clips(id, fromMs, toMs, RECORDINGS_LIMITS.maxDays, opts),
     async open(id, clip, mode, sink, signal) {
       const cfg = fleet.cameraConfig(id);
       if (!cfg || cfg.disabled) {

@@ -6,7 +6,7 @@ import type { CameraOwnership, HubChildItem, SidecarInfo } from '../../../src/sh
 import type { JpegPicture } from '../media/types.ts';
 import type { AccessUnit, StreamInfo, VideoFeeds } from '../media/video/types.ts';
 import type { RecordingMode } from '../media/hubstream/recording-session.ts';
-import type { CameraRecordings } from '../tapo/recordings-index.ts';
+import type { CameraRecordings, ClipsOptions } from '../tapo/recordings-index.ts';
 
 export interface FrameProvider {
   /** Starts (or joins) the camera's picture stream; returns the unsubscribe function. */
@@ -69,7 +69,7 @@ export interface RecordingSink {
 /** The cameras' own SD-card recordings: the searches (cached) and one media session per camera. */
 export interface RecordingsProvider {
   /** Clips overlapping the range; throws a RecordingsError (no card, not supported, ...) with words. */
-  clips(cameraId: string, fromMs: number, toMs: number): Promise<CameraRecordings>;
+  clips(cameraId: string, fromMs: number, toMs: number, opts?: ClipsOptions): Promise<CameraRecordings>;
   /**
    * Plays or downloads a clip (UTC epoch s) into `sink`; resolves once the camera accepted, rejects
    * with words (busy, no card, unreachable). Aborting `signal` stops it and frees the camera.

@@ -78,14 +78,24 @@ export async function eventRecording(
     return json(501, { error: 'recordings are not available in this sidecar' });
   }
   const at = Number(t);
-  let clips: RecordingClip[];
+  const recordings = deps.recordings;
+  const search = async (askedSince?: number) =>
+    (
+      await recordings.clips(
+        cam.id,
+        (at - EVENT_CLIP.earlyEndSeconds) * 1000,
+        (at + EVENT_CLIP.lateStartSeconds) * 1000,
+        askedSince === undefined ? {} : { askedSince }
+      )
+    ).clips;
+  let pick: ReturnType<typeof clipForEvent>;
   try {
-    const found = await deps.recordings.clips(
-      cam.id,
-      (at - EVENT_CLIP.earlyEndSeconds) * 1000,
-      (at + EVENT_CLIP.lateStartSeconds) * 1000
-    );
-    clips = found.clips;
+    const clickedAt = Date.now();
+    pick = clipForEvent(await search(), at);
+    // A recent event's clip may have been closed after the cached answer was asked: ask once afresh.
+    if (!pick && at * 1000 >= clickedAt - EVENT_CLIP.recentSeconds * 1000) {
+      pick = clipForEvent(await search(clickedAt), at);
+    }
   } catch (e) {
     const text = `${cam.name}: ${(e as Error).message}`;
     if (e instanceof RecordingsError) {
@@ -94,7 +104,6 @@ export async function eventRecording(
     }
     return refusal(502, { error: text, reason: 'search_failed' });
   }
-  const pick = clipForEvent(clips, at);
   if (!pick) {
     return refusal(404, { error: `${cam.name}: nothing on the SD card at that time`, reason: 'nothing' });
   }

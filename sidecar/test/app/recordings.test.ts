@@ -205,6 +205,13 @@ test("an event's recording: the clip that holds its time from a few seconds befo
   const none = await at('attic', CLIPS[0].start);
   assert.equal(none.code, 404);
   assert.deepEqual(none.body, { error: 'Attic: the camera has no SD card', reason: 'no_card' });
+  // A recent event whose clip the camera closed after the last search: found by a fresh one.
+  const t = Math.floor(Date.now() / 1000) - 30;
+  assert.equal((await at('porch', t)).code, 404);
+  cam.device.card.record({ start: t - 3, end: t + 9, videoType: 2, events: [2, 6] });
+  const closed = await at('porch', t);
+  assert.equal(closed.code, 200);
+  assert.deepEqual([closed.body.start, closed.body.end, closed.body.event], [t - 3, t + 9, 'Person']);
   assert.equal((await at('garden', CLIPS[0].start)).code, 404);
   assert.equal((await at('porch', CLIPS[0].start, '')).code, 403);
 });
