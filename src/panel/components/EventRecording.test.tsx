@@ -176,6 +176,22 @@ describe('playing an event’s recording in the events view', () => {
     expect(watching.size).toBe(0);
   });
 
+  it('says a fresh event’s clip may come in a moment (the camera lists a clip once it has closed it)', async () => {
+    const spy = jest.spyOn(Date, 'now').mockReturnValue((AT - 120) * 1000 + 30_000);
+    try {
+      backend('Viewer');
+      const user = userEvent.setup();
+      renderPanel();
+      const garage = screen.getAllByRole('listitem').find((b) => b.textContent?.includes(EVENT_KIND_LABELS.vehicle))!;
+      await user.click(garage);
+      expect(await screen.findByTestId('event-recording-none')).toHaveTextContent(
+        `Nothing on Garage’s SD card at ${clock(AT - 120)} yet: open the event again in a moment`
+      );
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('offers Editors the clip’s MP4 download from the event’s player', async () => {
     backend('Editor');
     const user = userEvent.setup();

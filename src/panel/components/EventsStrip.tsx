@@ -10,7 +10,7 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, IconButton, useStyles2 } from '@grafana/ui';
 import React, { useEffect, useState } from 'react';
 
-import type { EventRecording } from '../../shared/query';
+import { EVENT_CLIP, type EventRecording } from '../../shared/query';
 import type { EventItem } from '../events';
 import { eventClip, type RecordedClip } from '../playback/clips';
 import { ClipPlayer, type PlayRequest } from './ClipPlayer';
@@ -40,7 +40,9 @@ function clock(t: number): string {
 function noRecording(event: EventItem, err: unknown): string {
   const e = err as { data?: { error?: string; reason?: string }; message?: string };
   if (e?.data?.reason === 'nothing') {
-    return `Nothing on ${event.cameraName}’s SD card at ${clock(event.time)}`;
+    // A camera lists a clip once it has closed it: a fresh event's may come in a moment.
+    const recent = Date.now() - event.time < EVENT_CLIP.recentSeconds * 1000;
+    return `Nothing on ${event.cameraName}’s SD card at ${clock(event.time)}${recent ? ' yet: open the event again in a moment' : ''}`;
   }
   return e?.data?.error ?? e?.message ?? 'The recording cannot be found';
 }
