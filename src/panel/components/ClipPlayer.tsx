@@ -115,7 +115,13 @@ export function ClipPlayer({ request, mayDownload, download, className }: Props)
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  root: css({ display: 'flex', flexDirection: 'column', flex: '1 1 auto', minHeight: 0 }),
+  root: css({
+    display: 'flex',
+    flexDirection: 'column',
+    flex: '1 1 auto',
+    minHeight: 0,
+    color: theme.colors.text.primary,
+  }),
   video: css({ flex: '1 1 auto', minHeight: 0, width: '100%', objectFit: 'contain', background: '#000' }),
   message: css({
     padding: theme.spacing(0.5, 1),

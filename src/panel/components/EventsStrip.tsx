@@ -214,6 +214,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     display: 'flex',
     flexDirection: 'column',
     background: theme.colors.background.canvas,
+    color: theme.colors.text.primary,
     zIndex: 2,
   }),
   fullBar: css({
