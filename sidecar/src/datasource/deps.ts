@@ -5,6 +5,7 @@ import type { DataSourceInstanceSettings } from '../grafana/protocol.ts';
 import type { CameraOwnership, HubChildItem, SidecarInfo } from '../../../src/shared/query.ts';
 import type { JpegPicture } from '../media/types.ts';
 import type { AccessUnit, StreamInfo, VideoFeeds } from '../media/video/types.ts';
+import type { FaststartRemux } from '../media/faststart.ts';
 import type { RecordingMode } from '../media/hubstream/recording-session.ts';
 import type { CameraRecordings, ClipsOptions } from '../tapo/recordings-index.ts';
 
@@ -94,6 +95,8 @@ export interface DatasourceDeps {
   eventPictures?: EventPictureReader;
   /** The cameras' own recordings (SD card): the recordings query, playback channel and download. */
   recordings?: RecordingsProvider;
+  /** Makes a downloaded clip a progressive MP4 (ffmpeg, `-c copy`); without it downloads stay fragmented MP4. */
+  faststart?: () => FaststartRemux;
   /** Logs in to each camera now (never one that is locked out) and reports per camera. */
   checkCameras?: (cameraIds: string[]) => Promise<CameraHealth[]>;
   /**

@@ -145,7 +145,11 @@ async function eventPicture(
   };
 }
 
-export async function callResource(deps: DatasourceDeps, req: CallResourceRequest): Promise<CallResourceResponse> {
+export async function callResource(
+  deps: DatasourceDeps,
+  req: CallResourceRequest,
+  signal?: AbortSignal
+): Promise<CallResourceResponse> {
   const path = req.path.replace(/^\/+|\/+$/g, '').split('?')[0];
   const method = (req.method || 'GET').toUpperCase();
   try {
@@ -237,7 +241,7 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
     }
     const rec = RECORDING_DOWNLOAD.exec(path);
     if (rec) {
-      return await downloadRecording(deps, req, rec, mayControl);
+      return await downloadRecording(deps, req, rec, mayControl, signal);
     }
     const m = CONTROL.exec(path);
     if (!m) {
