@@ -122,8 +122,8 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     video: video.feeds,
     controls: cameraControls(fleet, (id) => streams.configOf(id).name),
     recordings: cameraRecordings(fleet, (id) => streams.configOf(id).name),
-    // Downloads as progressive MP4: ffmpeg copies the clip's pictures (TMPDIR holds the file meanwhile).
-    faststart: () => new FaststartRemux({ ffmpegPath: opts.ffmpegPath }),
+    // Downloads as progressive MP4 where ffmpeg runs (it copies the pictures; TMPDIR holds the file meanwhile).
+    faststart: async () => ((await ffmpegProblem()) ? null : new FaststartRemux({ ffmpegPath: opts.ffmpegPath })),
     info,
     applySettings: (settings) => datasources.applySettings(settings),
     datasourceSeen: (settings) => datasources.seen(settings),

@@ -95,8 +95,11 @@ export interface DatasourceDeps {
   eventPictures?: EventPictureReader;
   /** The cameras' own recordings (SD card): the recordings query, playback channel and download. */
   recordings?: RecordingsProvider;
-  /** Makes a downloaded clip a progressive MP4 (ffmpeg, `-c copy`); without it downloads stay fragmented MP4. */
-  faststart?: () => FaststartRemux;
+  /**
+   * Makes a downloaded clip a progressive MP4 (ffmpeg, `-c copy`); null when ffmpeg does not run.
+   * Without one, downloads are the fragmented MP4 as the camera sends it.
+   */
+  faststart?: () => Promise<FaststartRemux | null>;
   /** Logs in to each camera now (never one that is locked out) and reports per camera. */
   checkCameras?: (cameraIds: string[]) => Promise<CameraHealth[]>;
   /**

@@ -1,7 +1,7 @@
 /**
  * GET cameras/<id>/recordings/<start>-<end>.mp4: a recorded clip from the camera's SD card as one
- * MP4 file, for Editors and Admins, filled by the camera's fast `download` request. With ffmpeg
- * (deps.faststart) it is a regular, progressive MP4 with its index in front (the pictures copied,
+ * MP4 file, for Editors and Admins, filled by the camera's fast `download` request. Where ffmpeg
+ * runs (deps.faststart) it is a regular, progressive MP4 with its index in front (the pictures copied,
  * never re-encoded), which every player, editor and phone opens and seeks: the answer goes out once
  * the whole clip came and was remuxed. Without it, the fragmented MP4 (init segment + fragments)
  * goes out in pieces once the camera accepted. Busy, no card and the like are JSON errors with
@@ -123,7 +123,13 @@ export async function downloadRecording(
     'Cache-Control': { values: ['no-store'] },
   };
   const clip = { deps, id, name: cam.name, start, end, signal };
-  return deps.faststart ? progressive(clip, deps.faststart, headers) : fragmented(clip, headers);
+  let remux: FaststartRemux | null;
+  try {
+    remux = (await deps.faststart?.()) ?? null;
+  } catch (err) {
+    return json(500, { error: `ffmpeg cannot be started for the download: ${(err as Error).message}` });
+  }
+  return remux ? progressive(clip, remux, headers) : fragmented(clip, headers);
 }
 
 interface Clip {
@@ -171,14 +177,8 @@ async function fragmented(c: Clip, headers: Headers): Promise<CallResourceRespon
 }
 
 /** The whole clip through ffmpeg (`-c copy`, `+faststart`), then the file in pieces; removed once read. */
-async function progressive(c: Clip, make: () => FaststartRemux, headers: Headers): Promise<CallResourceResponse> {
+async function progressive(c: Clip, remux: FaststartRemux, headers: Headers): Promise<CallResourceResponse> {
   const abort = follow(c.signal);
-  let remux: FaststartRemux;
-  try {
-    remux = make();
-  } catch (err) {
-    return json(500, { error: `ffmpeg cannot be started for the download: ${(err as Error).message}` });
-  }
   let pictures = 0;
   let over = false;
   let ended: (problem: string | null) => void = () => undefined;

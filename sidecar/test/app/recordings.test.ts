@@ -397,3 +397,58 @@ test('the MP4 download: Editors get a progressive MP4 (ffprobe reads its duratio
   const outside = await app.handlers.callResource(resource('cameras/porch/recordings/../../etc/passwd.mp4', 'Admin'));
   assert.equal(outside.code, 404);
 });
+
+test('without a working ffmpeg the download is the fragmented MP4 as the camera sends it, still playable', async () => {
+  await connected();
+  const other = mkdtempSync(join(tmpdir(), 'tapo-recordings-noffmpeg-'));
+  const yaml = join(other, 'cameras.yaml');
+  writeFileSync(
+    yaml,
+    [
+      'cameras:',
+      '  - id: porch',
+      `    name: ${cam.name}`,
+      `    host: 127.0.0.1:${cam.port}`,
+      `    password: ${cam.cloudPassword}`,
+      `    stream_port: ${media.port}`,
+      '',
+    ].join('\n')
+  );
+  const opts = parseOptions(
+    ['--standalone', '--no-demo', '--config', yaml, '--data-dir', other, '--ffmpeg', join(other, 'no-ffmpeg')],
+    {}
+  ) as SidecarOptions;
+  const bare = await createApp(opts, createLogger('silent'));
+  await bare.start();
+  try {
+    const clip = CLIPS[1];
+    const res = await bare.handlers.callResource(
+      resource(resources.recordingDownload('porch', clip.start, clip.end), 'Editor')
+    );
+    assert.equal(res.code, 200, res.body.toString());
+    const parts: Buffer[] = [res.body];
+    for await (const b of res.stream!) {
+      parts.push(b);
+    }
+    const mp4 = Buffer.concat(parts);
+    assert.ok(topLevelBoxes(mp4).includes('moof'), 'fragments, as the camera sent them');
+    const file = join(other, 'fragmented.mp4');
+    writeFileSync(file, mp4);
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-count_frames',
+      '-show_entries',
+      'stream=nb_read_frames',
+      '-of',
+      'json',
+      file,
+    ]);
+    // 4 s at 15 fps.
+    const n = Number((JSON.parse(stdout) as { streams: Array<{ nb_read_frames: string }> }).streams[0]!.nb_read_frames);
+    assert.ok(n >= 59 && n <= 60, `${n} pictures`);
+  } finally {
+    await bare.stop();
+    rmSync(other, { recursive: true, force: true });
+  }
+});
