@@ -90,9 +90,16 @@ export async function eventRecording(
   srv: DataSourceSrv = getDataSourceSrv()
 ): Promise<EventRecording> {
   const ds = (await srv.get(uid)) as DataSourceWithBackend;
-  return ds.getResource<EventRecording>(
+  const body = await ds.getResource<unknown>(
     resources.recordingAt(encodeURIComponent(cameraId), Math.floor(timeMs / 1000)),
     undefined,
     { showErrorAlert: false }
   );
+  // Only a whole answer is played: an older sidecar's or a proxy's body is not a clip.
+  const r = (typeof body === 'object' && body !== null ? body : {}) as Partial<EventRecording>;
+  const numbers = [r.start, r.end, r.offsetS].every((n) => typeof n === 'number' && Number.isFinite(n));
+  if (!numbers || typeof r.channel !== 'string' || !r.channel.startsWith('camera/')) {
+    throw new Error('The datasource did not answer with a recording');
+  }
+  return r as EventRecording;
 }

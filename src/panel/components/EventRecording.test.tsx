@@ -205,3 +205,23 @@ describe('playing an event’s recording in the events view', () => {
     save.mockRestore();
   });
 });
+
+describe('a datasource that answers no clip', () => {
+  it('offers nothing to play and says so', async () => {
+    fetch = jest.fn((req: { url: string }) =>
+      req.url.endsWith('/resources/me')
+        ? of({ data: { role: 'Viewer', controls: false }, status: 200 })
+        : req.url.includes('/recordings/at/')
+          ? of({ data: { error: 'not a clip' }, status: 200 })
+          : of({ data: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])]), status: 200 })
+    );
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    const user = userEvent.setup();
+    renderPanel();
+    await user.click(screen.getByAltText(`${EVENT_KIND_LABELS.person}, Porch`));
+    expect(await screen.findByTestId('event-recording-none')).toHaveTextContent(
+      'The datasource did not answer with a recording'
+    );
+    expect(screen.queryByRole('button', { name: /Play recording/ })).not.toBeInTheDocument();
+  });
+});
