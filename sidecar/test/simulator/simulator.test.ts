@@ -245,3 +245,26 @@ test('the camera client never imports the simulator', () => {
     assert.doesNotMatch(text, /from\s+['"][^'"]*simulator/, `${f} imports the simulator`);
   }
 });
+
+test('a battery camera behind a hub records its fixed-length clip per detection, listed once recorded', async (t) => {
+  const { SimulatedHub } = await import('../../src/simulator/hub/hub.ts');
+  const hub = await SimulatedHub.start({
+    host: '127.0.0.1',
+    name: 's-hub-clip',
+    children: [{ alias: 'Door', model: 'D230', clipSeconds: 4 }],
+  });
+  try {
+    const door = hub.child('Door');
+    const rings = () => door.card.segments().filter((s) => s.events.includes(17));
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const at = Math.floor(Date.now() / 1000);
+    door.trigger('ring');
+    t.mock.timers.tick(3999);
+    assert.deepEqual(rings(), [], 'not listed while it records');
+    t.mock.timers.tick(1);
+    assert.deepEqual(rings(), [{ start: at, end: at + 3, videoType: 2, events: [2, 17] }]);
+  } finally {
+    t.mock.timers.reset();
+    await hub.close();
+  }
+});
