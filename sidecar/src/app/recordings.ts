@@ -145,9 +145,9 @@ export function cameraRecordings(fleet: Fleet, nameOf: (id: string) => string): 
   });
   const gate = new MediaGate();
   return {
-    clips: async (id, fromMs, toMs) => {
+    clips: async (id, fromMs, toMs, opts) => {
       await routeOf(id);
-      return index.clips(id, fromMs, toMs, RECORDINGS_LIMITS.maxDays);
+      return index.clips(id, fromMs, toMs, RECORDINGS_LIMITS.maxDays, opts);
     },
     async open(id, clip, mode, sink, signal) {
       const cfg = fleet.cameraConfig(id);
