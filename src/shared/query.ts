@@ -400,8 +400,10 @@ export interface DiscoverRequest {
   timeoutMs?: number;
 }
 
-/** One camera that answered discovery. */
+/** One camera (or hub) that answered discovery. */
 export interface DiscoveredCameraItem {
+  /** 'hub': a Tapo hub (H200/H500), added as `kind: 'hub'`; absent from older sidecars, meaning a camera. */
+  kind?: 'camera' | 'hub';
   host: string;
   model: string;
   name: string | null;
