@@ -82,7 +82,9 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const secureFields = options.secureJsonFields ?? {};
   const secureData: TapoSecureJsonData = options.secureJsonData ?? {};
   const allErrors = validateSettings(jsonData);
-  const live = useLiveStatus(options.uid, options.version);
+  // A hub's list read through the sidecar also brought its cameras and sensors there: ask again.
+  const [hubListings, setHubListings] = useState(0);
+  const live = useLiveStatus(options.uid, options.version, hubListings);
   const ownership = useOwnership(options.uid, options.version);
 
   // Row keys keep React state attached to a camera while its id is being edited.
@@ -489,6 +491,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
                 cameras={cameras}
                 onChange={(patch) => changeCamera(index, patch)}
                 onAdd={addHubChild}
+                onListed={() => setHubListings((n) => n + 1)}
               />
             </CameraRow>
           );

@@ -224,4 +224,42 @@ describe('adding a whole home', () => {
     expect(last().jsonData.cameras?.[1].hubChild).toEqual({ hubId: 'loft', deviceId });
     expect(screen.getByTestId('camera-row-1')).toHaveTextContent('behind hub Hall hub');
   });
+
+  it("listing a hub's cameras asks the sidecar again for what runs behind it, so its sensors show", async () => {
+    let listed = false;
+    const sensor: CameraListItem = {
+      id: 'hub.0badcafe',
+      name: 'Cellar',
+      model: null,
+      status: 'unknown',
+      host: '10.0.0.40',
+      ptz: false,
+      sensor: 'temp_humidity',
+    };
+    const fetch = jest.fn().mockImplementation(({ url }: { url: string }) => {
+      if (url.endsWith('/resources/hubs/hub/children')) {
+        listed = true;
+        return of({ data: { hubId: 'hub', children: [] } });
+      }
+      if (url.endsWith('/resources/cameras')) {
+        return of({ data: listed ? [sensor] : [] });
+      }
+      return throwError(() => ({ status: 404, data: {} }));
+    });
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    const { user } = await setup(
+      settings({
+        uid: 'ds-1',
+        jsonData: { cameras: [{ id: 'hub', name: 'Hall hub', host: '10.0.0.40', username: 'admin', kind: 'hub' }] },
+        secureJsonFields: { 'password.hub': true },
+      }),
+      { expand: false }
+    );
+    await user.click(screen.getByRole('button', { name: 'Edit camera 1' }));
+    expect(screen.getByText(/Nothing behind this hub yet/)).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: /List the hub's cameras/ }));
+    const behind = await screen.findByRole('list', { name: 'Behind Hall hub' });
+    expect(behind).toHaveTextContent('Cellar (Temperature and humidity)');
+    expect(screen.getByTestId('camera-row-0')).toHaveTextContent('1 sensor');
+  });
 });
