@@ -74,6 +74,8 @@ function loadAmdPlugin(url) {
  * Records requests; answers resources/me as the sidecar does for ?role= (controls for Editors and
  * Admins), the camera list so that PTZ controls can show, and Grafana's plugin
  * dashboards API from the built app's own plugin.json (its dashboard includes, none imported).
+ * A test that exposes tapoResourceBridge sends the datasource's resource calls to a real sidecar
+ * instead (its CallResource), answered with the sidecar's status and body as Grafana passes them on.
  */
 const calls = [];
 const cameraList = JSON.parse(params.get('cameras') ?? '[]');
@@ -81,6 +83,18 @@ let appDashboards = [];
 grafanaRuntime.setBackendSrv({
   fetch: (req) => {
     calls.push({ url: req.url, method: req.method, data: req.data ?? null });
+    if (window.tapoResourceBridge && req.url.includes('/resources/')) {
+      const query = req.params ? `?${new URLSearchParams(req.params)}` : '';
+      return rxjs
+        .from(window.tapoResourceBridge({ url: `${req.url}${query}`, method: req.method, data: req.data ?? null }))
+        .pipe(
+          rxjs.mergeMap((res) =>
+            res.status < 300
+              ? rxjs.of({ data: res.data, status: res.status, ok: true })
+              : rxjs.throwError(() => ({ status: res.status, data: res.data }))
+          )
+        );
+    }
     let body = {};
     if (req.url.endsWith('/resources/me')) {
       const role = params.get('role') ?? 'Viewer';
@@ -411,6 +425,10 @@ window.tapoHarness = {
   showEditor(kind, props, width = 1000) {
     editorState = { kind, props, width };
     renderEditor();
+  },
+  /** The config editor's options as it last changed them (what Grafana would save). */
+  editorOptions() {
+    return editorState?.props.options ?? null;
   },
   /** A real JPEG from Chromium's encoder: a solid colour with a frame number. */
   async makeJpeg(color, label, width, height) {

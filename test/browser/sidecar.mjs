@@ -141,14 +141,53 @@ export function pluginClients(address, protoDir = join(SIDECAR_DIR, 'proto')) {
   const creds = grpc.credentials.createInsecure();
   const stream = new pkg.pluginv2.Stream(address, creds);
   const data = new pkg.pluginv2.Data(address, creds);
+  const resource = new pkg.pluginv2.Resource(address, creds);
   return {
     stream,
     data,
+    resource,
     close: () => {
       stream.close();
       data.close();
+      resource.close();
     },
   };
+}
+
+/**
+ * CallResource as Grafana makes it for a browser's `/api/datasources/uid/<uid>/resources/<path>`
+ * request: resolves with the sidecar's status and its JSON body (or text), once the stream ends.
+ */
+export function callResource(client, pluginContext, { url, method, data }) {
+  const resourceUrl = url.replace(/^.*?\/resources\//, '');
+  const body = data === null || data === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(data));
+  return new Promise((resolve, reject) => {
+    const call = client.CallResource({
+      pluginContext,
+      path: resourceUrl.split('?')[0],
+      method,
+      url: resourceUrl,
+      headers: {},
+      body,
+    });
+    let code = 0;
+    const parts = [];
+    call.on('data', (r) => {
+      code = r.code || code;
+      parts.push(r.body);
+    });
+    call.on('error', reject);
+    call.on('end', () => {
+      const text = Buffer.concat(parts).toString('utf8');
+      let json;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = text;
+      }
+      resolve({ status: code, data: json });
+    });
+  });
 }
 
 /** A PluginContext as Grafana sends it, for datasource `uid`, from a user with `role`. */
