@@ -211,6 +211,14 @@ describe('adding a whole home in the built config editor, through the built side
         assert.match(listed, /Front door contact \(Door\/window contact/);
         assert.match(listed, /Washing machine \(Water leak sensor/);
         assert.match(listed, new RegExp(`${childName} \\(camera 8\\)`));
+        // The row runs the child: the hub's list does not hold it against the row.
+        const own = await callResource(clients.resource, ctx, {
+          url: `/api/datasources/uid/${UID}/resources/ownership`,
+          method: 'GET',
+          data: null,
+        });
+        assert.deepEqual(own.data.cameras, [], 'no camera of this datasource is polled by another source');
+        assert.doesNotMatch(await childRow.innerText(), /Polled by another datasource/);
 
         // The password travelled in no request the page made, only in Grafana's (decrypted) settings.
         assert.ok(sent.length > 0);
