@@ -4,10 +4,10 @@
  * password, answering TP-Link discovery on loopback): the editor's resource calls go to the
  * sidecar's CallResource as Grafana sends them. Discovery finds the six cameras and the hub (marked
  * as one); "Add all" with the password typed once adds seven folded rows, each with the password in
- * its own secure field and nowhere else; the page after adding stays within one 1080 px screen;
- * after a save, the hub's list (through the sidecar's login to it) adds a camera behind it, whose
- * row says so and has no host, RTSP, ONVIF or password fields; the hub's row lists its sensors once
- * its list was read.
+ * its own secure field and nowhere else; the page after adding stays within one 1080 px screen
+ * (at 1100 and 800 px wide); after a save, the hub's list (through the sidecar's login to it) adds
+ * a camera behind it, whose row says so, runs it, and has no host, RTSP, ONVIF or password fields;
+ * the hub's row lists its sensors once its list was read.
  * Needs `npm run build` first, and Chromium.
  */
 import assert from 'node:assert/strict';
@@ -21,6 +21,7 @@ const UID = 'tapo-home-ds';
 /** One screen: the page after adding six cameras and a hub by discovery must fit it. */
 const ONE_SCREEN = 1080;
 const WIDTH = 1100;
+const NARROW = 800;
 
 let sidecar;
 let sim;
@@ -102,17 +103,30 @@ describe('adding a whole home in the built config editor, through the built side
 
         // All seven with one password, typed once.
         await page.locator('#tapo-discover-password').fill(sim.password);
+        await settle(page);
+        const before = await editorHeight(page);
         await page.getByRole('button', { name: 'Add all (7)' }).click();
         await page.locator('[data-testid="camera-row-6"]').waitFor();
         await settle(page);
         const height = await editorHeight(page);
         t.diagnostic(
-          `six cameras and a hub added by discovery at ${WIDTH} px: ${height} px high (bound ${ONE_SCREEN} px)`
+          `six cameras and a hub added by discovery at ${WIDTH} px: ${height} px high, ${height - before} px more than the search alone (bound ${ONE_SCREEN} px)`
         );
         assert.ok(
           height <= ONE_SCREEN,
           `the page after adding is ${height} px, more than one screen (${ONE_SCREEN} px)`
         );
+        // Narrower, as on a laptop: the same rows, the table's columns closer.
+        const showAt = (w) =>
+          page.evaluate((width) => {
+            window.tapoHarness.showEditor('config', { options: window.tapoHarness.editorOptions() }, width);
+          }, w);
+        await showAt(NARROW);
+        await settle(page);
+        const narrow = await editorHeight(page);
+        t.diagnostic(`the same at ${NARROW} px: ${narrow} px high (bound ${ONE_SCREEN} px)`);
+        assert.ok(narrow <= ONE_SCREEN, `at ${NARROW} px the page after adding is ${narrow} px`);
+        await showAt(WIDTH);
         // Folded: no form open.
         for (let i = 0; i < 7; i++) {
           assert.equal(

@@ -536,13 +536,13 @@ describe('ConfigEditor', () => {
       })
     );
     const rows = within(table).getAllByRole('row');
-    expect(rows[1]).toHaveTextContent('Already configured as camera 1 (Front door)');
+    expect(rows[1]).toHaveTextContent('Added as camera 1');
     expect(rows[2]).toHaveTextContent('C200 (Hall)');
     expect(rows[2]).toHaveTextContent('AA-BB-CC-DD-EE-FF');
     expect(rows[2]).toHaveTextContent('new firmware login (TPAP)');
     await user.click(within(rows[2]).getByRole('button', { name: 'Add 10.0.0.9' }));
     expect(last().jsonData.cameras?.[2]).toEqual({ id: 'hall', name: 'Hall', host: '10.0.0.9', username: 'admin' });
-    expect(within(table).getAllByRole('row')[2]).toHaveTextContent('Already configured as camera 3 (Hall)');
+    expect(within(table).getAllByRole('row')[2]).toHaveTextContent('Added as camera 3');
     // Added as a folded row (its form opens from the row), with no password when none was typed.
     expect(screen.getByRole('button', { name: 'Edit camera 3' })).toHaveAttribute('aria-expanded', 'false');
     expect(screen.queryByLabelText(/^Name/)).not.toBeInTheDocument();

@@ -511,7 +511,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
                 cameras
                   .map((c, i) => [c, i] as const)
                   .filter(([c]) => !c.hubChild)
-                  .map(([c, i]) => [c.host, `camera ${i + 1}${c.name ? ` (${c.name})` : ''}`])
+                  .map(([c, i]) => [c.host, `camera ${i + 1}`])
               )
             }
             onAdd={addFound}

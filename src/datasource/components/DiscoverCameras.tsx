@@ -5,7 +5,9 @@
  * folded row, one at a time or several together ("Add selected", "Add all"), with one cloud
  * password typed once here for all of them: it goes to each added device's own secure field.
  */
-import { Alert, Badge, Button, Checkbox, Field, Input, Stack, Text } from '@grafana/ui';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { Alert, Badge, Button, Checkbox, Field, Input, Stack, Text, useStyles2 } from '@grafana/ui';
 import React, { useState } from 'react';
 
 import { resources, type DiscoverRequest, type DiscoverResponse, type DiscoveredCameraItem } from '../../shared/query';
@@ -22,7 +24,7 @@ export interface FoundDevice {
 interface Props {
   /** The saved datasource whose sidecar searches; empty before its first save. */
   uid?: string;
-  /** Cameras in the editor by host (host or host:port) → their label, to mark answers already added. */
+  /** Cameras in the editor by host (host or host:port) → their label ("camera 2"), to mark answers already added. */
   configured: Map<string, string>;
   /** Adds the devices as folded rows; a typed `password` (else '') goes to each one's own secure field. */
   onAdd: (devices: FoundDevice[], password: string) => void;
@@ -44,13 +46,18 @@ export function DiscoverCameras({ uid, configured, onAdd }: Props) {
   const [password, setPassword] = useState('');
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
   const { state, post } = useResourceCall<DiscoverResponse>(uid);
+  const styles = useStyles2(getStyles);
   const run = () => {
     const body: DiscoverRequest = target.trim() ? { target: target.trim() } : {};
     setSelected(new Set());
     return post(resources.discover, body);
   };
   const found = state.kind === 'done' ? state.answer.cameras : [];
-  const alreadyOf = (c: DiscoveredCameraItem) => configured.get(addressOf(c)) ?? c.configuredAs ?? undefined;
+  // Short words, so a found row stays one line: the editor's own row, or the sidecar's id for it.
+  const alreadyOf = (c: DiscoveredCameraItem) => {
+    const here = configured.get(addressOf(c));
+    return here ? `Added as ${here}` : c.configuredAs ? `Already configured as ${c.configuredAs}` : undefined;
+  };
   const addable = found.filter((c) => !alreadyOf(c));
   const chosen = addable.filter((c) => selected.has(addressOf(c)));
   const add = (list: DiscoveredCameraItem[]) => {
@@ -107,7 +114,7 @@ export function DiscoverCameras({ uid, configured, onAdd }: Props) {
         <Stack direction="row" alignItems="flex-end" gap={1} wrap="wrap">
           <Field
             label="TP-Link cloud password for the devices you add here"
-            description="Typed once; each camera and hub added gets it in its own secure field. Cameras behind a hub use the hub's."
+            description="Typed once; each device added keeps it in its own secure field"
             noMargin
           >
             <Input
@@ -129,7 +136,7 @@ export function DiscoverCameras({ uid, configured, onAdd }: Props) {
         </Stack>
       )}
       {found.length > 0 && (
-        <table aria-label="Cameras found">
+        <table aria-label="Cameras found" className={styles.table}>
           <thead>
             <tr>
               <th />
@@ -173,11 +180,7 @@ export function DiscoverCameras({ uid, configured, onAdd }: Props) {
                   <td>{c.mac}</td>
                   <td>{c.loginVersion === null ? 'not said' : (LOGIN_WORDS[c.loginVersion] ?? 'older login')}</td>
                   <td>
-                    <AddOrAdded
-                      added={already && `Already configured as ${already}`}
-                      label={`Add ${address}`}
-                      onAdd={() => add([c])}
-                    />
+                    <AddOrAdded added={already} label={`Add ${address}`} onAdd={() => add([c])} />
                   </td>
                 </tr>
               );
@@ -188,3 +191,11 @@ export function DiscoverCameras({ uid, configured, onAdd }: Props) {
     </Stack>
   );
 }
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  // One line per device: identity columns never wrap; only the last (what was done) may.
+  table: css({
+    'th, td': { padding: theme.spacing(0.25, 1, 0.25, 0), textAlign: 'left', whiteSpace: 'nowrap' },
+    'th:last-child, td:last-child': { whiteSpace: 'normal' },
+  }),
+});

@@ -88,7 +88,7 @@ describe('adding a whole home', () => {
     expect(screen.queryByLabelText(/^Name/)).not.toBeInTheDocument();
     expect(screen.queryByText(/Each camera uses two different accounts/)).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Add all (0)' })).toBeDisabled();
-    expect(within(table).getAllByText(/Already configured as camera \d/)).toHaveLength(7);
+    expect(within(table).getAllByText(/^Added as camera \d$/)).toHaveLength(7);
     expect(screen.getByTestId('camera-row-6')).toHaveTextContent('Hub');
 
     // Each keeps its own field: resetting one leaves the others.
