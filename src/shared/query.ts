@@ -424,7 +424,7 @@ export interface DiscoverResponse {
   cameras: DiscoveredCameraItem[];
   /** Answers that were not discovery replies (ignored). */
   malformed: number;
-  /** TP-Link devices that are not cameras. */
+  /** TP-Link devices that are neither cameras nor hubs. */
   otherDevices: number;
   /** Where the probe went. */
   targets: string[];

@@ -33,6 +33,13 @@ test('Editors and Admins discover loopback cameras; a configured one is marked, 
   const fleet = new MemoryFleet();
   fleet.addCamera('porch', 'Porch', poll('porch', Date.now()));
   fleet.snapshots.get('porch')!.host = `127.0.0.1:${known.port}`;
+  // The hub is configured, and a sensor behind it (listed first) shares its address.
+  fleet.addCamera('hall.0a1b2c3d', 'Cellar', poll('hall.0a1b2c3d', Date.now()));
+  fleet.snapshots.get('hall.0a1b2c3d')!.host = `127.0.0.1:${hub.port}`;
+  fleet.snapshots.get('hall.0a1b2c3d')!.sensor = 'temp_humidity';
+  fleet.addCamera('hall', 'Hallway hub', poll('hall', Date.now()));
+  fleet.snapshots.get('hall')!.host = `127.0.0.1:${hub.port}`;
+  fleet.snapshots.get('hall')!.hub = true;
   const deps = { fleet, log, metricsText: async () => '' };
 
   for (const role of ['Editor', 'Admin']) {
@@ -50,6 +57,7 @@ test('Editors and Admins discover loopback cameras; a configured one is marked, 
       'the hub is marked as one'
     );
     assert.equal(byName.get('Hallway hub')?.httpsPort, hub.port);
+    assert.equal(byName.get('Hallway hub')?.configuredAs, 'hall', "the hub's own entry, not a device behind it");
     assert.deepEqual(
       { configuredAs: byName.get('Known')?.configuredAs, loginVersion: byName.get('Known')?.loginVersion },
       { configuredAs: 'porch', loginVersion: 3 }
