@@ -292,7 +292,10 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     );
   const addHubChild = (child: HubChildToAdd) => addRows([child]);
 
-  /** A hub's address is its cameras' too (they log in through it): rows behind it follow a change. */
+  /**
+   * A hub's address is its cameras' too (they log in through it, with its password, only while the
+   * addresses match): rows behind it, which have no address field, follow a change.
+   */
   const changeCamera = (index: number, patch: Partial<CameraSettings>) => {
     const camera = cameras[index];
     const next = withCamera(index, patch);
@@ -300,9 +303,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       return setJson({ cameras: next });
     }
     setJson({
-      cameras: next.map((c) =>
-        c.hubChild?.hubId === camera.id && c.host === camera.host ? { ...c, host: patch.host! } : c
-      ),
+      cameras: next.map((c) => (c.hubChild?.hubId === camera.id ? { ...c, host: patch.host! } : c)),
     });
   };
 
