@@ -165,7 +165,7 @@ test('a hub answers discovery as SMART.TAPOHUB beside the cameras, and its addre
   assert.equal(got.model, 'H200');
   // An unreachable hub is as silent as an unreachable camera.
   hub.transport.setFault({ offline: true });
-  const again = await discover({ targets: ['127.0.0.1'], port: r.port, timeoutMs: 600, attempts: 1 });
+  const again = await discover({ targets: ['127.0.0.1'], port: r.port, timeoutMs: 1500, attempts: 2 });
   assert.deepEqual(
     again.cameras.map((c) => c.kind),
     ['camera']
