@@ -402,8 +402,10 @@ export interface DiscoverRequest {
   timeoutMs?: number;
 }
 
-/** One camera that answered discovery. */
+/** One camera (or hub) that answered discovery. */
 export interface DiscoveredCameraItem {
+  /** 'hub': a Tapo hub (H200/H500), added as `kind: 'hub'`; absent from older sidecars, meaning a camera. */
+  kind?: 'camera' | 'hub';
   host: string;
   model: string;
   name: string | null;
@@ -424,7 +426,7 @@ export interface DiscoverResponse {
   cameras: DiscoveredCameraItem[];
   /** Answers that were not discovery replies (ignored). */
   malformed: number;
-  /** TP-Link devices that are not cameras. */
+  /** TP-Link devices that are neither cameras nor hubs. */
   otherDevices: number;
   /** Where the probe went. */
   targets: string[];

@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { tableFromIPC } from 'apache-arrow';
 
 import { OUT, startBrowserHarness, startTogether } from './chromium.mjs';
-import { callResource, pluginClients, pluginContext, runStream, startSidecar } from './sidecar.mjs';
+import { bridgeResource, callResource, pluginClients, pluginContext, runStream, startSidecar } from './sidecar.mjs';
 import { startSimulator } from './simulator.mjs';
 
 const UID = 'tapo-event-clip-ds';
@@ -157,11 +157,7 @@ describe('an event’s recording in Chromium through the built sidecar (simulate
       const [withCard, noCard] = sim.ids;
       const names = sim.cameras.map((c) => c.name);
       // The page's resource calls and Live subscriptions reach the sidecar as Grafana sends them.
-      await page.exposeFunction('tapoResourceBridge', async (url, method) => {
-        const path = url.replace(`/api/datasources/uid/${UID}/resources/`, '');
-        const r = await callResource(clients.resource, { pluginContext: ctx, path, method });
-        return { status: r.code, contentType: r.contentType, body: r.body.toString('base64') };
-      });
+      await page.exposeFunction('tapoResourceBridge', (req) => bridgeResource(clients.resource, ctx, req));
       const live = liveBridge(page, ctx);
       await page.exposeFunction('tapoLiveBridge', (op, address) => live.handle(op, address));
 

@@ -74,17 +74,21 @@ function loadAmdPlugin(url) {
  * Records requests; answers resources/me as the sidecar does for ?role= (controls for Editors and
  * Admins), the camera list so that PTZ controls can show, and Grafana's plugin
  * dashboards API from the built app's own plugin.json (its dashboard includes, none imported).
+ * A test that exposes tapoResourceBridge sends the datasource's resource calls to a real sidecar
+ * instead (its CallResource), answered with the sidecar's status and body as Grafana passes them on.
  */
 const calls = [];
 const cameraList = JSON.parse(params.get('cameras') ?? '[]');
 let appDashboards = [];
 const RESOURCE = /^\/api\/datasources\/uid\/[^/]+\/resources\/(.+)$/;
 /**
- * A test that exposes tapoResourceBridge(url, method) answers the datasource's resource calls from
- * the real sidecar (CallResource), as Grafana does: `{ status, contentType, body }` (base64).
+ * A test that exposes tapoResourceBridge({ url, method, data }) answers the datasource's resource
+ * calls from the real sidecar (CallResource), as Grafana does: `{ status, contentType, body }` (base64).
  */
 function bridgedResource(req) {
-  return rxjs.from(window.tapoResourceBridge(req.url, req.method ?? 'GET')).pipe(
+  const query = req.params ? `?${new URLSearchParams(req.params)}` : '';
+  const ask = { url: `${req.url}${query}`, method: req.method ?? 'GET', data: req.data ?? null };
+  return rxjs.from(window.tapoResourceBridge(ask)).pipe(
     rxjs.map(({ status, contentType, body }) => {
       const bytes = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
       const json = contentType.startsWith('application/json');
@@ -439,6 +443,10 @@ window.tapoHarness = {
   showEditor(kind, props, width = 1000) {
     editorState = { kind, props, width };
     renderEditor();
+  },
+  /** The config editor's options as it last changed them (what Grafana would save). */
+  editorOptions() {
+    return editorState?.props.options ?? null;
   },
   /** A real JPEG from Chromium's encoder: a solid colour with a frame number. */
   async makeJpeg(color, label, width, height) {

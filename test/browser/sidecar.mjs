@@ -156,11 +156,18 @@ export function pluginClients(address, protoDir = join(SIDECAR_DIR, 'proto')) {
 
 /**
  * CallResource as Grafana makes it: the first message's code and headers, every message's body
- * joined (a download streams in pieces). Resolves `{ code, contentType, body }` (a Buffer).
+ * joined (a download streams in pieces). `url` may carry a query; a `body` that is not a Buffer is
+ * sent as JSON. Resolves `{ code, contentType, body }` (a Buffer).
  */
-export function callResource(client, { pluginContext, path, method = 'GET' }) {
+export function callResource(client, { pluginContext, path, url = path, method = 'GET', body }) {
+  const bytes =
+    body === undefined || body === null
+      ? Buffer.alloc(0)
+      : Buffer.isBuffer(body)
+        ? body
+        : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
-    const call = client.CallResource({ pluginContext, path, method, url: path, headers: {}, body: Buffer.alloc(0) });
+    const call = client.CallResource({ pluginContext, path, method, url, headers: {}, body: bytes });
     let head = null;
     const parts = [];
     call.on('data', (r) => {
@@ -177,6 +184,19 @@ export function callResource(client, { pluginContext, path, method = 'GET' }) {
       resolve({ code: head.code, contentType, body: Buffer.concat(parts) });
     });
   });
+}
+
+/** A CallResource answer's body as JSON. */
+export const resourceJson = (r) => JSON.parse(r.body.toString('utf8'));
+
+/**
+ * The page's tapoResourceBridge (harness.mjs) answered by the sidecar, as Grafana passes a browser's
+ * `/api/datasources/uid/<uid>/resources/<path>` request on: `{ status, contentType, body }` (base64).
+ */
+export async function bridgeResource(client, pluginContext, { url, method = 'GET', data = null }) {
+  const target = url.replace(/^.*?\/resources\//, '');
+  const r = await callResource(client, { pluginContext, path: target.split('?')[0], url: target, method, body: data });
+  return { status: r.code, contentType: r.contentType, body: r.body.toString('base64') };
 }
 
 /** A PluginContext as Grafana sends it, for datasource `uid`, from a user with `role`. */

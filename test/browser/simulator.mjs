@@ -40,6 +40,24 @@ async function runSimulator(args, count, accept, timeoutMs) {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   let stderr = '';
   child.stderr.on('data', (c) => (stderr = (stderr + c).slice(-4000)));
+  /** Resolves with the first match of `pattern` in what the simulator wrote on stderr, within `ms`. */
+  const stderrMatch = (pattern, ms) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const m = pattern.exec(stderr);
+        if (m) {
+          clearTimeout(timer);
+          child.stderr.off('data', check);
+          resolve(m);
+        }
+      };
+      const timer = setTimeout(() => {
+        child.stderr.off('data', check);
+        reject(new Error(`the simulator did not say ${pattern} within ${ms} ms: ${stderr}`));
+      }, ms);
+      child.stderr.on('data', check);
+      check();
+    });
 
   async function stop() {
     process.off('exit', onExit);
@@ -102,7 +120,7 @@ async function runSimulator(args, count, accept, timeoutMs) {
       child.stdin.write(JSON.stringify(msg) + '\n');
     });
   }
-  return { pid, lines, stop, send };
+  return { pid, lines, stop, send, stderrMatch };
 }
 
 /**
@@ -215,5 +233,46 @@ export async function startHubSimulator({ children = 'C420', timeoutMs = 60_000,
     stop,
     /** Puts child `index` to sleep (it stays asleep, its live view ends) or wakes it (needs `control: true`). */
     setAsleep: (index, sleep) => send({ child: index, sleep }),
+  };
+}
+
+/**
+ * A whole home (`--with-hub --discovery-port 0`): `cameras` simulated cameras (API only, no media)
+ * and one H200 with three battery cameras and one sensor of each kind, all with one cloud password,
+ * answering TP-Link discovery on one free UDP port of 127.0.0.1 (the home's "network").
+ */
+export async function startHomeSimulator({ cameras = 6, timeoutMs = 60_000 } = {}) {
+  const password = `Home-${randomBytes(6).toString('hex')}`;
+  const { pid, lines, stop, stderrMatch } = await runSimulator(
+    [
+      '--cameras',
+      String(cameras),
+      '--host',
+      '127.0.0.1',
+      '--password',
+      password,
+      '--with-hub',
+      '--discovery-port',
+      '0',
+    ],
+    cameras + 4,
+    (m) => typeof m?.port === 'number' || m?.kind === 'hub-child',
+    timeoutMs
+  );
+  let discoveryPort;
+  try {
+    discoveryPort = Number((await stderrMatch(/discovery answers on udp 127\.0\.0\.1:(\d+)/, 10_000))[1]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    pid,
+    password,
+    discoveryPort,
+    cameras: lines.filter((m) => !m.kind),
+    hub: lines.find((m) => m.kind === 'hub'),
+    children: lines.filter((m) => m.kind === 'hub-child'),
+    stop,
   };
 }

@@ -89,7 +89,9 @@ async function runDiscovery(deps: DatasourceDeps, body: Record<string, unknown>)
     timeoutMs: limit,
     cameras: found.cameras.map((c) => {
       const address = c.httpsPort === 443 ? c.host : `${c.host}:${c.httpsPort}`;
-      return { ...c, configuredAs: configured.find((k) => k.host === address)?.id ?? null };
+      // A hub's cameras and sensors share its address: the hub's own entry is the one it is.
+      const here = configured.filter((k) => k.host === address);
+      return { ...c, configuredAs: (here.find((k) => k.hub) ?? here[0])?.id ?? null };
     }),
   };
 }

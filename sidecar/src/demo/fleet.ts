@@ -2,7 +2,8 @@
  * The demo fleet: with no camera configured anywhere, the sidecar runs a handful of simulated
  * cameras in-process (the simulator, real HTTPS on loopback, polled by the real client), with
  * varying models, figures and logins (one on 2026 TPAP firmware), one flapping camera, motion bursts and, when the media extras can
- * run (ffmpeg present), live RTSP pictures and ONVIF events.
+ * run (ffmpeg present), live RTSP pictures and ONVIF events; and a hub with two battery cameras and
+ * three sensors.
  */
 
 import type { CameraConfig } from '../config/types.ts';
@@ -11,6 +12,7 @@ import { startSimulatedFleet, DEFAULT_FLEET_MODELS, type SimulatedFleet } from '
 import { mediaExtras } from '../simulator/media-extras.ts';
 import { CAMERA_DETECTION_KINDS } from '../simulator/detections.ts';
 import { SimulatedHub } from '../simulator/hub/hub.ts';
+import type { SimulatedSensorOptions } from '../simulator/hub/sensor.ts';
 import type { Fleet } from '../fleet/index.ts';
 import { simulatedCameraConfig, simulatedHubConfig } from './configs.ts';
 
@@ -30,8 +32,13 @@ export interface DemoFleetOptions {
   motionMeanMs?: number;
   /** The cameras answer an ONVIF pull within this long even without events (default: theirs, 10 s). */
   onvifMaxPullWaitMs?: number;
-  /** A simulated H200 hub with two battery children (a C420 and a D230 doorbell that rings now and then; default true). */
+  /**
+   * A simulated H200 hub with two battery children (a C420 and a D230 doorbell that rings now and
+   * then) and three sensors (a T315, a T110 and a T300; default true).
+   */
   hub?: boolean;
+  /** A demo sensor changes (the back door opens or closes, the cellar drifts) every this many ms (default 60 s; 0 disables). */
+  sensorEveryMs?: number;
 }
 
 export interface DemoFleet {
@@ -45,6 +52,12 @@ export interface DemoFleet {
 }
 
 export const DEMO_SOURCE = 'demo';
+/** The demo hub's sensors: temperature and humidity, a contact and a leak, for the sensors panels. */
+export const DEMO_SENSORS: SimulatedSensorOptions[] = [
+  { alias: 'Cellar', model: 'T315', temperatureC: 12.4, humidityPct: 71, batteryPercent: 80 },
+  { alias: 'Back door', model: 'T110' },
+  { alias: 'Under the sink', model: 'T300', batteryPercent: 90 },
+];
 const NAMES = [
   'Front door',
   'Garden',
@@ -114,6 +127,7 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
             { alias: 'Back garden', model: 'C420', batteryPercent: 72, idleSleepMs: 20_000 },
             { alias: 'Doorbell', model: 'D230', batteryPercent: 88, temperatureC: 9, idleSleepMs: 20_000 },
           ],
+          sensors: DEMO_SENSORS,
           // Its children's live view: the port-8800 stream (ffmpeg makes the clip on first view).
           stream: opts.media === false ? false : { ...(opts.ffmpegPath ? { ffmpegPath: opts.ffmpegPath } : {}) },
         });
@@ -170,6 +184,21 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
   if (hub && burstEvery > 0) {
     // The doorbell rings (and wakes) now and then, so its events and awake state show.
     const t = setInterval(() => hub.child('D230').trigger('ring'), burstEvery / 2);
+    t.unref();
+    timers.push(t);
+  }
+  const sensorEvery = opts.sensorEveryMs ?? 60_000;
+  if (hub && sensorEvery > 0) {
+    // Home life, so the sensors' panels move: the back door opens and closes, the cellar drifts.
+    let step = 0;
+    const t = setInterval(() => {
+      step++;
+      const door = hub.sensor('T110');
+      door.setOpen(!door.open);
+      const cellar = hub.sensor('T315');
+      cellar.temperatureC = Math.round((12.4 + Math.sin(step / 5) * 1.5) * 10) / 10;
+      cellar.humidityPct = Math.round(71 + Math.cos(step / 7) * 4);
+    }, sensorEvery);
     t.unref();
     timers.push(t);
   }

@@ -102,8 +102,19 @@ export class CameraSources {
     // Higher priority first; between equals, the holder first (a stable sort keeps the rest in order).
     entries.sort((a, b) => b.priority - a.priority || Number(b.holds) - Number(a.holds));
     const hubs = new Set(entries.filter((e) => e.c.kind === 'hub').map((e) => e.c.id));
+    // A camera behind a hub that the hub's own source lists as a row of its own (to name it, pick its
+    // stream or switch it off) is that row: the hub's list does not claim it against it.
+    const hubSource = new Map(entries.filter((e) => e.c.kind === 'hub').map((e) => [e.c.id, e.c.source]));
+    const rowsBehindHubs = new Set(
+      entries
+        .filter((e) => e.c.hubChild && hubSource.get(e.c.hubChild.hubId) === e.c.source)
+        .map((e) => addressKey(e.c))
+    );
     for (const { c } of entries) {
       if (c.hubChild && !hubs.has(c.hubChild.hubId)) {
+        continue;
+      }
+      if (c.source === `hub:${c.hubChild?.hubId}` && rowsBehindHubs.has(addressKey(c))) {
         continue;
       }
       const address = addressKey(c);

@@ -11,7 +11,7 @@ import { MODEL_IDS, type ModelId } from './profiles.ts';
 import { TPAP_FIRMWARE_IDS, type TpapFirmwareId } from './tpap/firmware.ts';
 import type { CameraFaults, SimLoginFlow } from './camera.ts';
 import type { HashAlgo } from '../tapo/crypto.ts';
-import { SimulatedHub } from './hub/hub.ts';
+import { SENSOR_SET, SimulatedHub } from './hub/hub.ts';
 import type { ChildModel } from './hub/child.ts';
 
 function fail(msg: string): never {
@@ -63,6 +63,7 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
       media: { type: 'boolean', default: false },
       'discovery-port': { type: 'string' },
       hub: { type: 'boolean', default: false },
+      'with-hub': { type: 'boolean', default: false },
       control: { type: 'boolean', default: false },
       'hub-children': { type: 'string' },
       'sd-cards': { type: 'string' },
@@ -77,6 +78,7 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
   --media: also serve RTSP (ffmpeg) and ONVIF events per camera (ports in each JSON line)
   --sd-cards normal,none,broken,full,held: each camera's SD card, cycled (held: the Tapo app holds its media session)
   --discovery-port: answer TP-Link discovery (UDP) for every camera on this port of --host (0: a free one; real cameras use 20002)
+  --with-hub: beside the cameras, one simulated H200 hub (a C420, a C425 and a D230, and one sensor of each kind) with the cameras' password, printed after them (its lines as --hub prints them) and answering the same discovery
   --control: read fault switches on stdin, one JSON line each: {"camera": <index>, "faults": {"offline": true, ...}, "rtsp": {"freeze": true, "offline": true}, "motion": "motion"|"person"}, or with --hub {"child": <index>, "sleep": true|false}; answers {"control": <line number>, "ok": true|false, "error"?} on stdout
 `
     );
@@ -121,6 +123,22 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
   for (const d of fleet.describe()) {
     process.stdout.write(JSON.stringify(d) + '\n');
   }
+  // A whole home: the hub answers the cameras' discovery, as a real H200 on the same network does.
+  const hub = values['with-hub']
+    ? await SimulatedHub.start({
+        name: 'Sim Hub',
+        host: values.host!,
+        cloudPassword: values.password ?? 'CloudPass123',
+        sensors: SENSOR_SET,
+        stream: false,
+      })
+    : null;
+  if (hub) {
+    fleet.discovery?.add({ hub });
+    for (const d of hub.describe()) {
+      process.stdout.write(JSON.stringify(d) + '\n');
+    }
+  }
   if (fleet.discovery) {
     // stderr: stdout carries exactly one line per camera for the scripts that read it.
     process.stderr.write(`simulator: discovery answers on udp ${fleet.discovery.host}:${fleet.discovery.port}\n`);
@@ -129,7 +147,7 @@ export async function main(argv = process.argv.slice(2), extras?: FleetExtrasFac
     readControl(fleet);
   }
   const stop = () => {
-    void fleet.close().then(() => process.exit(0));
+    void Promise.all([fleet.close(), hub?.close()]).then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

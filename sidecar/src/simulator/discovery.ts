@@ -2,21 +2,33 @@
  * The simulated cameras' side of TP-Link discovery (TDP, UDP): one responder for a fleet checks
  * each probe (header, checksum, RSA key) and answers once per camera with the shape real firmware
  * sends (readable part, plus an encrypted part sealed with the probe's key), including new-firmware
- * cameras (encrypt_type "4" and a tpap object). A fault adds malformed answers for clients to ignore.
+ * cameras (encrypt_type "4" and a tpap object), and hubs (an H200 answers the same probe as
+ * SMART.TAPOHUB, hub notes §2.1). A fault adds malformed answers for clients to ignore.
  */
 import dgram from 'node:dgram';
 import { createCipheriv, createHash, publicEncrypt, randomBytes, constants } from 'node:crypto';
 import { decodeTdpHeader, encodeTdp, tdpChecksumOk, TDP_HEADER_BYTES, TDP_OP_PROBE, TDP_VERSION } from '../tapo/tdp.ts';
 import type { SimulatedCamera } from './camera.ts';
+import type { SimulatedHub } from './hub/hub.ts';
 
 /** Malformed answers the responder can add to every probe's answers. */
 export type MalformedAnswer = 'short' | 'not-json' | 'missing-fields' | 'error-code';
 
-export interface DiscoveryEntry {
-  camera: SimulatedCamera;
-  /** What the camera advertises: 4 = TPAP firmware; default from its login flow (legacy 2, else 3). */
-  loginVersion?: 2 | 3 | 4;
-}
+export type DiscoveryEntry =
+  | {
+      camera: SimulatedCamera;
+      /** What the camera advertises: 4 = TPAP firmware; default from its login flow (legacy 2, else 3). */
+      loginVersion?: 2 | 3 | 4;
+    }
+  | {
+      /** A hub answers with its own identity (model, name, MAC, firmware) and its API's port. */
+      hub: SimulatedHub;
+      loginVersion?: 2 | 3 | 4;
+    };
+
+/** The HTTPS side that answers (a camera, or the hub's login front), for its port and faults. */
+const transportOf = (entry: DiscoveryEntry): SimulatedCamera =>
+  'camera' in entry ? entry.camera : entry.hub.transport;
 
 export interface DiscoveryResponderOptions {
   /** Default 127.0.0.1. */
@@ -79,8 +91,46 @@ function seal(part: Json, rsaKeyPem: string | null): { key: string; data: string
   }
 }
 
-/** One camera's discovery answer (the JSON after the header). */
+/**
+ * A hub's answer: an H200 reports SMART.TAPOHUB, encrypt_type ["3"] and HTTPS (hub notes §2.1), with
+ * the identity its getDeviceInfo gives; its port is in the encrypted part, as a camera's is.
+ */
+function hubAnswer(hub: SimulatedHub, version: 2 | 3 | 4, rsaKeyPem: string | null): Json {
+  const info = hub.basicInfo();
+  const front = hub.transport;
+  const part = {
+    connect_type: 'wired',
+    device_id: hub.devId,
+    http_port: front.port,
+    owner: hex32(`owner:${hub.alias}`),
+    sd_status: 'offline',
+  };
+  return {
+    error_code: 0,
+    result: {
+      device_id: hex32(`device:${hub.devId}`),
+      device_model: `${String(info.device_model)}(${String(info.region)})`,
+      device_name: hub.alias,
+      device_type: 'SMART.TAPOHUB',
+      encrypt_info: { sym_schm: 'AES', ...seal(part, rsaKeyPem) },
+      encrypt_type: version === 2 ? ['1', '2'] : [String(version)],
+      factory_default: false,
+      firmware_version: info.sw_version,
+      hardware_version: info.hw_version,
+      ip: hub.host,
+      is_support_iot_cloud: true,
+      mac: info.mac,
+      mgt_encrypt_schm: { is_support_https: true },
+      protocol_version: 1,
+    },
+  };
+}
+
+/** One camera's (or hub's) discovery answer (the JSON after the header). */
 export function discoveryAnswer(entry: DiscoveryEntry, rsaKeyPem: string | null): Json {
+  if ('hub' in entry) {
+    return hubAnswer(entry.hub, entry.loginVersion ?? defaultLoginVersion(entry.hub.transport), rsaKeyPem);
+  }
   const cam = entry.camera;
   const d = cam.device;
   const version = entry.loginVersion ?? defaultLoginVersion(cam);
@@ -196,7 +246,7 @@ export class DiscoveryResponder {
     const send = (packet: Buffer) => this.socket.send(packet, rinfo.port, rinfo.address);
     for (const entry of this.entries) {
       // An unreachable camera does not answer discovery either.
-      if (entry.camera.currentFaults.offline) {
+      if (transportOf(entry).currentFaults.offline) {
         continue;
       }
       const answer = Buffer.from(JSON.stringify(discoveryAnswer(entry, probe.rsaKey || null)));

@@ -1,7 +1,7 @@
 /**
  * Finding Tapo cameras with TP-Link's UDP discovery (TDP, port 20002): one probe carrying an RSA
  * public key to a target address, answers collected until a time limit, each parsed into a typed
- * camera (host, model, MAC, login version, HTTPS port). Sent only when a user asks: to one given
+ * camera or hub (host, model, MAC, login version, HTTPS port; an H200 answers the same probe). Sent only when a user asks: to one given
  * address, or to the broadcast address of each of this machine's own interfaces; never a sweep.
  * Malformed answers (strangers, garbage) are counted and logged at debug, never thrown.
  */
@@ -22,6 +22,8 @@ const MAX_CAMERAS = 512;
 const MAX_REPLY_BYTES = 16 * 1024;
 
 export interface DiscoveredCamera {
+  /** 'hub': a Tapo hub (H200/H500, SMART.TAPOHUB), whose battery cameras and sensors are reached through it. */
+  kind: 'camera' | 'hub';
   /** The address the answer came from. */
   host: string;
   /** Model without the region suffix ("C210" from "C210(EU)"). */
@@ -30,7 +32,7 @@ export interface DiscoveredCamera {
   name: string | null;
   /** Uppercase, dash-separated. */
   mac: string;
-  /** e.g. SMART.IPCAMERA, SMART.TAPODOORBELL. */
+  /** e.g. SMART.IPCAMERA, SMART.TAPODOORBELL, SMART.TAPOHUB. */
   deviceType: string;
   firmware: string | null;
   hardwareVersion: string | null;
@@ -46,7 +48,7 @@ export interface DiscoveryResult {
   cameras: DiscoveredCamera[];
   /** Answers that were not TDP discovery replies (too short, not JSON, missing fields, an error code). */
   malformed: number;
-  /** Well-formed answers from TP-Link devices that are not cameras (plugs, bulbs, hubs). */
+  /** Well-formed answers from TP-Link devices that are neither cameras nor hubs (plugs, bulbs). */
   otherDevices: number;
 }
 
@@ -70,6 +72,8 @@ export class DiscoveryInputError extends Error {
 }
 
 const CAMERA_TYPES = new Set(['SMART.IPCAMERA', 'SMART.TAPODOORBELL']);
+/** A hub speaks the cameras' API and login over HTTPS (hub notes §2.1), so it is listed beside them. */
+const HUB_TYPES = new Set(['SMART.TAPOHUB']);
 
 // ---- the probe ------------------------------------------------------------------------------
 
@@ -205,7 +209,8 @@ export function parseDiscoveryReply(
     return { kind: 'malformed', reason: `error_code ${Number.isFinite(code) ? code : '?'}` };
   }
   const r = parsed.data.result;
-  if (!CAMERA_TYPES.has(r.device_type)) {
+  const isHub = HUB_TYPES.has(r.device_type);
+  if (!isHub && !CAMERA_TYPES.has(r.device_type)) {
     return { kind: 'other', deviceType: r.device_type };
   }
   const decrypted = decryptPart(r, privateKey, log, host);
@@ -214,6 +219,7 @@ export function parseDiscoveryReply(
   return {
     kind: 'camera',
     camera: {
+      kind: isHub ? 'hub' : 'camera',
       host,
       model: r.device_model.split('(')[0]!.trim(),
       name: r.device_name ? r.device_name : null,

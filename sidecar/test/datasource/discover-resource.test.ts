@@ -1,7 +1,7 @@
 /**
  * POST resources/discover: Editors and Admins find cameras (here: simulated ones answering on
  * loopback; nothing in this file broadcasts), Viewers are refused, bad bodies get words, and a
- * camera already configured at the address is marked.
+ * camera already configured at the address is marked, and a hub is found as one.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log.ts';
 import { callResource } from '../../src/datasource/resources.ts';
 import type { DiscoverResponse } from '../../../src/shared/query.ts';
 import { DiscoveryResponder } from '../../src/simulator/discovery.ts';
+import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
 import { MemoryFleet, poll } from '../helpers/memory-fleet.ts';
 import { parseBody, resourceRequest } from '../helpers/resource-request.ts';
 import { startCam } from '../tapo/helpers.ts';
@@ -19,10 +20,12 @@ const req = (role: string | null, body: unknown, method = 'POST') =>
   resourceRequest(role, 'discover', { method, body });
 const parse = parseBody;
 
-test('Editors and Admins discover loopback cameras; a configured one is marked, a new-firmware one says so', async () => {
+test('Editors and Admins discover loopback cameras; a configured one is marked, a new-firmware one says so, a hub is marked', async () => {
   const known = await startCam({ name: 'Known', model: 'C210' });
   const fresh = await startCam({ name: 'Fresh', model: 'C200', tpapOnly: true });
-  const responder = await DiscoveryResponder.start([{ camera: known }, { camera: fresh, loginVersion: 4 }], {
+  const hub = await SimulatedHub.start({ name: 'Hallway hub', host: '127.0.0.1', stream: false });
+  test.after(() => hub.close());
+  const responder = await DiscoveryResponder.start([{ camera: known }, { camera: fresh, loginVersion: 4 }, { hub }], {
     host: '127.0.0.1',
   });
   test.after(() => responder.close());
@@ -30,6 +33,13 @@ test('Editors and Admins discover loopback cameras; a configured one is marked, 
   const fleet = new MemoryFleet();
   fleet.addCamera('porch', 'Porch', poll('porch', Date.now()));
   fleet.snapshots.get('porch')!.host = `127.0.0.1:${known.port}`;
+  // The hub is configured, and a sensor behind it (listed first) shares its address.
+  fleet.addCamera('hall.0a1b2c3d', 'Cellar', poll('hall.0a1b2c3d', Date.now()));
+  fleet.snapshots.get('hall.0a1b2c3d')!.host = `127.0.0.1:${hub.port}`;
+  fleet.snapshots.get('hall.0a1b2c3d')!.sensor = 'temp_humidity';
+  fleet.addCamera('hall', 'Hallway hub', poll('hall', Date.now()));
+  fleet.snapshots.get('hall')!.host = `127.0.0.1:${hub.port}`;
+  fleet.snapshots.get('hall')!.hub = true;
   const deps = { fleet, log, metricsText: async () => '' };
 
   for (const role of ['Editor', 'Admin']) {
@@ -40,7 +50,14 @@ test('Editors and Admins discover loopback cameras; a configured one is marked, 
     assert.equal(body.timeoutMs, 800);
     assert.ok(body.malformed >= 1, 'the garbage answer was counted');
     const byName = new Map(body.cameras.map((c) => [c.name, c]));
-    assert.equal(body.cameras.length, 2);
+    assert.equal(body.cameras.length, 3);
+    assert.deepEqual(
+      body.cameras.map((c) => `${c.name}:${c.kind}`).sort(),
+      ['Fresh:camera', 'Hallway hub:hub', 'Known:camera'],
+      'the hub is marked as one'
+    );
+    assert.equal(byName.get('Hallway hub')?.httpsPort, hub.port);
+    assert.equal(byName.get('Hallway hub')?.configuredAs, 'hall', "the hub's own entry, not a device behind it");
     assert.deepEqual(
       { configuredAs: byName.get('Known')?.configuredAs, loginVersion: byName.get('Known')?.loginVersion },
       { configuredAs: 'porch', loginVersion: 3 }

@@ -67,3 +67,29 @@ test('holders saved before a restart: a held camera waits for its holder, and is
   assert.deepEqual(owners(alone, 'datasource:b'), ['front@datasource:b']);
   assert.deepEqual(alone.conflicts(), []);
 });
+
+test("a camera behind a hub added as a row by the hub's own datasource is that row, not the hub's listed one", () => {
+  const hub = { ...cam('hub', '10.0.0.40'), kind: 'hub' as const };
+  // The sidecar's own ids for listed children ('hub.<8 hex>') are not ones a user may type: set after parsing.
+  const behind = (id: string, deviceId: string): CameraConfig => ({
+    ...cam('child', '10.0.0.40'),
+    id,
+    name: id,
+    hubChild: { hubId: 'hub', deviceId },
+  });
+  const s = new CameraSources();
+  s.set('datasource:a', [hub], 1);
+  // The hub's list came first: its children are the sidecar's own cameras.
+  s.set('hub:hub', [behind('hub.0a1b2c3d', 'AAA'), behind('hub.11223344', 'BBB')], 1);
+  assert.deepEqual(owners(s, 'hub:hub'), ['hub.0a1b2c3d@hub:hub', 'hub.11223344@hub:hub', 'hub@datasource:a']);
+  // The datasource adds one as its own row (named "garden"): the row runs it, nothing is in conflict.
+  s.set('datasource:a', [hub, behind('garden', 'AAA')], 1);
+  assert.deepEqual(owners(s, 'datasource:a'), ['garden@datasource:a', 'hub.11223344@hub:hub', 'hub@datasource:a']);
+  assert.deepEqual(s.conflicts(), []);
+  // Another datasource listing the same child does not take it from the one that runs it.
+  s.set('datasource:b', [behind('intruder', 'BBB')], 1);
+  assert.deepEqual(s.resolve('datasource:b').conflicts, ['intruder']);
+  // The row removed: the hub's list runs the child again.
+  s.set('datasource:a', [hub], 1);
+  assert.deepEqual(owners(s, 'datasource:a'), ['hub.0a1b2c3d@hub:hub', 'hub.11223344@hub:hub', 'hub@datasource:a']);
+});

@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import dgram from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { startSimulatedFleet } from '../../src/simulator/fleet.ts';
 import type { MotionEventInfo } from '../../src/simulator/camera.ts';
 import { TapoClient } from '../../src/tapo/client.ts';
+import { discover } from '../../src/tapo/discovery.ts';
 import { startCam, clientFor, waitFor } from '../tapo/helpers.ts';
 import { postToCamera } from '../helpers/camera-post.ts';
 import { spawnSimulatorCli } from '../helpers/simulator-cli.ts';
@@ -266,5 +268,58 @@ test('a battery camera behind a hub records its fixed-length clip per detection,
   } finally {
     t.mock.timers.reset();
     await hub.close();
+  }
+});
+
+/** A UDP port free on loopback now (the simulator binds it next). */
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+test('CLI --with-hub: a whole home on one discovery port, the hub found as a hub at its own API, stopped whole by SIGTERM', async () => {
+  const port = await freeUdpPort();
+  const password = 'Home-Pass-1';
+  const args = [
+    '--cameras',
+    '2',
+    '--host',
+    '127.0.0.1',
+    '--password',
+    password,
+    '--with-hub',
+    '--discovery-port',
+    String(port),
+  ];
+  // Two cameras, the hub, its three children.
+  const { cams: lines, child } = await spawnSimulatorCli(args, 6, 30_000);
+  try {
+    const described = lines as unknown as Array<{ kind?: string; port?: number; cloudPassword?: string }>;
+    assert.deepEqual(
+      described.map((l) => l.kind ?? 'camera'),
+      ['camera', 'camera', 'hub', 'hub-child', 'hub-child', 'hub-child']
+    );
+    const hubLine = described[2]!;
+    assert.equal(hubLine.cloudPassword, password, 'one password for the whole home');
+    // A loaded machine may answer late: the whole window is waited for anyway, so it is generous.
+    const found = await discover({ targets: ['127.0.0.1'], port, timeoutMs: 4000, attempts: 3 });
+    assert.deepEqual(found.cameras.map((c) => c.kind).sort(), ['camera', 'camera', 'hub']);
+    const hub = found.cameras.find((c) => c.kind === 'hub')!;
+    assert.equal(hub.httpsPort, hubLine.port);
+    const client = new TapoClient({ host: hub.host, port: hub.httpsPort, password });
+    try {
+      assert.equal((await client.getDeviceInfo()).model, 'H200');
+    } finally {
+      await client.close();
+    }
+  } finally {
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
   }
 });

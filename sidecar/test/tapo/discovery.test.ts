@@ -21,6 +21,7 @@ import { DiscoveryResponder, discoveryAnswer, type DiscoveryEntry } from '../../
 import { Prng } from '../../src/simulator/prng.ts';
 import { TapoClient } from '../../src/tapo/client.ts';
 import { startSimulatedFleet } from '../../src/simulator/fleet.ts';
+import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
 import { startCam } from './helpers.ts';
 import { emptyArrays, referenceAnswers, shapeDiff, shapeOf } from '../helpers/shapes.ts';
 
@@ -100,6 +101,7 @@ test('discovery lists simulated cameras on old and new firmware and ignores malf
     const c = byName.get(cam.name)!;
     assert.ok(c, `${cam.name} was not found`);
     assert.deepEqual(c, {
+      kind: 'camera',
       host: '127.0.0.1',
       model: cam.model,
       name: cam.name,
@@ -136,6 +138,65 @@ test('a camera found by discovery is reachable with the production client at the
   const info = await client.getDeviceInfo();
   assert.equal(info.mac, found.mac);
   assert.equal(info.model, found.model);
+});
+
+test('a hub answers discovery as SMART.TAPOHUB beside the cameras, and its address reaches its own API', async () => {
+  const cam = await startCam({ name: 'Porch', model: 'C210' });
+  const hub = await SimulatedHub.start({ name: 'Hallway hub', host: '127.0.0.1', stream: false });
+  test.after(() => hub.close());
+  const r = await responder([{ camera: cam }, { hub }]);
+  const found = await discover({ targets: ['127.0.0.1'], port: r.port, timeoutMs: 1000, attempts: 1 });
+  assert.equal(found.otherDevices, 0, 'a hub is listed, not counted as another device');
+  assert.deepEqual(found.cameras.map((c) => [c.name, c.kind]).sort(), [
+    ['Hallway hub', 'hub'],
+    ['Porch', 'camera'],
+  ]);
+  const h = found.cameras.find((c) => c.kind === 'hub')!;
+  const info = hub.basicInfo();
+  assert.deepEqual(
+    { model: h.model, deviceType: h.deviceType, mac: h.mac, loginVersion: h.loginVersion, httpsPort: h.httpsPort },
+    { model: 'H200', deviceType: 'SMART.TAPOHUB', mac: info.mac, loginVersion: 3, httpsPort: hub.port }
+  );
+  // The production client logs in to the hub where discovery said it is, and the hub says it is itself.
+  const client = new TapoClient({ host: h.host, port: h.httpsPort, password: hub.cloudPassword, timeoutMs: 3000 });
+  test.after(() => client.close());
+  const got = await client.getDeviceInfo();
+  assert.equal(got.mac, h.mac);
+  assert.equal(got.model, 'H200');
+  // An unreachable hub is as silent as an unreachable camera.
+  hub.transport.setFault({ offline: true });
+  const again = await discover({ targets: ['127.0.0.1'], port: r.port, timeoutMs: 1500, attempts: 2 });
+  assert.deepEqual(
+    again.cameras.map((c) => c.kind),
+    ['camera']
+  );
+});
+
+test('a hub answer as the notes record it (SMART.TAPOHUB, encrypt_type 3, HTTPS) is a hub, a plug is not', () => {
+  const reply = (type: string) =>
+    encodeTdp(
+      { serial: 1, flags: 0 },
+      Buffer.from(
+        JSON.stringify({
+          error_code: 0,
+          result: {
+            device_type: type,
+            device_model: 'H200(EU)',
+            mac: '40-AE-30-00-00-01',
+            encrypt_type: ['3'],
+            mgt_encrypt_schm: { is_support_https: true, http_port: 443 },
+          },
+        })
+      )
+    );
+  const hub = parseDiscoveryReply(reply('SMART.TAPOHUB'), '192.0.2.7');
+  assert.equal(hub.kind, 'camera');
+  assert.deepEqual(hub.kind === 'camera' && [hub.camera.kind, hub.camera.model, hub.camera.httpsPort], [
+    'hub',
+    'H200',
+    443,
+  ]);
+  assert.equal(parseDiscoveryReply(reply('SMART.TAPOPLUG'), '192.0.2.8').kind, 'other');
 });
 
 test('the simulated discovery answer has the real C210 shape (encrypted part opened)', async () => {

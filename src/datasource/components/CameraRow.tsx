@@ -3,7 +3,8 @@
  * name, host and model, its live status from the sidecar (or "Disabled", dimmed), a "Needs
  * attention" badge when its form has errors, a mark when another datasource lists the same camera
  * (and which of the two polls it), an enable switch, and removal (with its passwords) after a
- * confirmation.
+ * confirmation. A hub's row says so and how many devices are behind it; a row of a camera behind a
+ * hub says which hub instead of an address (the hub's).
  */
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
@@ -22,6 +23,10 @@ interface Props {
   ownership?: CameraOwnership;
   /** The camera has errors shown in its form. */
   hasErrors: boolean;
+  /** A camera behind a hub: the hub's name, shown instead of the address it shares with the hub. */
+  behindHub?: string;
+  /** A hub: what is behind it in words ("2 cameras · 3 sensors"), when known. */
+  hubContents?: string;
   expanded: boolean;
   onToggle: () => void;
   onEnabledChange: (enabled: boolean) => void;
@@ -62,11 +67,13 @@ export function CameraRow(props: Props) {
             {camera.name || `Camera ${index + 1}`}
           </Text>
           <Text color="secondary" variant="bodySmall" truncate>
-            {camera.host || 'no host'}
+            {props.behindHub !== undefined ? `behind hub ${props.behindHub}` : camera.host || 'no host'}
             {live?.model ? ` · ${live.model}` : ''}
+            {props.hubContents ? ` · ${props.hubContents}` : ''}
           </Text>
         </div>
         <Stack direction="row" alignItems="center" gap={1}>
+          {camera.kind === 'hub' && <Badge color="purple" icon="sitemap" text="Hub" />}
           {props.hasErrors && (
             <Badge color="red" icon="exclamation-triangle" text="Needs attention" aria-label="Needs attention" />
           )}

@@ -5,7 +5,9 @@
  * "Video and events" (camera stream, ONVIF port, an optional restream with its own secure account).
  * Each group is a grid of two columns where the form is wide and one where it is narrow, so a
  * user and its password stand side by side. Passwords go to secureJsonData under keys derived from
- * the id; the ConfigEditor decides which keys a row may see.
+ * the id; the ConfigEditor decides which keys a row may see. A hub has a small form of its own (name,
+ * id, address, cloud password); a camera behind a hub has no address, passwords, RTSP or ONVIF of its
+ * own (all are the hub's): only its name, id and stream.
  */
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
@@ -47,6 +49,8 @@ interface Props {
   onSecretReset: (kind: SecretKind) => void;
   /** Moves a user and password typed into the restream URL into the secure fields. */
   onMoveUrlCredentials: () => void;
+  /** A camera behind a hub: the hub's name, as its row says it. */
+  hubName?: string;
 }
 
 export function CameraSettingsEditor(props: Props) {
@@ -57,6 +61,115 @@ export function CameraSettingsEditor(props: Props) {
   const inUrl = urlCredentials(camera.rtspUrlOverride ?? '');
   const showRestreamAccount =
     Boolean(camera.rtspUrlOverride) || props.restreamUser.configured || props.restreamPassword.configured;
+  // Name and id, the same for every kind of row.
+  const nameAndId = (
+    <>
+      <Field
+        label="Name"
+        description="Shown in panels, legends and alerts"
+        invalid={Boolean(err('name'))}
+        error={err('name')}
+      >
+        <Input
+          id={fid('name')}
+          width={40}
+          value={camera.name ?? ''}
+          placeholder="Front door"
+          onChange={(e) => props.onNameChange(e.currentTarget.value)}
+        />
+      </Field>
+      <Field
+        label="Id"
+        description="Keys this camera's history, passwords and live channels. Follows the name for a new camera; keep it once saved."
+        invalid={Boolean(props.idDraftError ?? err('id'))}
+        error={props.idDraftError ?? err('id')}
+      >
+        <Input
+          id={fid('id')}
+          width={40}
+          value={props.idDraft ?? camera.id ?? ''}
+          onChange={(e) => props.onIdChange(e.currentTarget.value)}
+        />
+      </Field>
+      {props.savedIdChanged && (
+        <div className={styles.wholeRow}>
+          <Alert severity="warning" title={`Saved as “${props.savedIdChanged}”`}>
+            Its history stays under that id and its passwords were cleared; enter them again, or change the id back.
+          </Alert>
+        </div>
+      )}
+    </>
+  );
+  const hostField = (
+    <Field
+      label="Host"
+      description="IP address or hostname on your network, e.g. 192.168.1.20"
+      invalid={Boolean(err('host'))}
+      error={err('host')}
+    >
+      <Input
+        id={fid('host')}
+        width={40}
+        value={camera.host ?? ''}
+        placeholder="192.168.1.20"
+        onChange={(e) => onChange({ host: e.currentTarget.value.trim() })}
+      />
+    </Field>
+  );
+  const cloudPassword = (
+    <SecretField
+      id={fid('password')}
+      label="TP-Link cloud password"
+      description="The owner's Tapo app password. Third-Party Compatibility must be on (Tapo app → Me → Tapo Lab)."
+      placeholder="Cloud password"
+      state={password}
+      onChange={(value) => props.onSecretChange('password', value)}
+      onReset={() => props.onSecretReset('password')}
+    />
+  );
+  const group = (label: string, children: React.ReactNode) => (
+    <div role="group" aria-label={label} data-testid={`camera-${index}`}>
+      {children}
+    </div>
+  );
+
+  if (camera.hubChild) {
+    const hub = props.hubName ?? camera.hubChild.hubId;
+    return group(
+      `Camera ${index + 1}${camera.name ? `: ${camera.name}` : ''}, behind hub ${hub}`,
+      <fieldset className={styles.group}>
+        <legend className={styles.legend}>Camera behind hub {hub}</legend>
+        <p className={styles.note}>
+          Reached through hub {hub}: its address and cloud password. The hub streams it (no RTSP or ONVIF of its own).
+        </p>
+        <div className={styles.grid}>
+          {nameAndId}
+          <Field label={FIELD_LABELS.cameraStream} description="For its live view through the hub">
+            <RadioButtonGroup
+              options={SETTINGS_STREAM_OPTIONS}
+              value={camera.stream ?? SETTINGS_DEFAULTS.stream}
+              onChange={(stream) => onChange({ stream })}
+            />
+          </Field>
+        </div>
+      </fieldset>
+    );
+  }
+
+  if (camera.kind === 'hub') {
+    return group(
+      `Hub ${index + 1}${camera.name ? `: ${camera.name}` : ''}`,
+      <fieldset className={styles.group}>
+        <legend className={styles.legend}>Hub</legend>
+        <div className={styles.grid}>
+          {nameAndId}
+          {hostField}
+          {cloudPassword}
+        </div>
+      </fieldset>
+    );
+  }
+
   return (
     <div
       role="group"
@@ -66,54 +179,8 @@ export function CameraSettingsEditor(props: Props) {
       <fieldset className={styles.group}>
         <legend className={styles.legend}>Camera</legend>
         <div className={styles.grid}>
-          <Field
-            label="Name"
-            description="Shown in panels, legends and alerts"
-            invalid={Boolean(err('name'))}
-            error={err('name')}
-          >
-            <Input
-              id={fid('name')}
-              width={40}
-              value={camera.name ?? ''}
-              placeholder="Front door"
-              onChange={(e) => props.onNameChange(e.currentTarget.value)}
-            />
-          </Field>
-          <Field
-            label="Id"
-            description="Keys this camera's history, passwords and live channels. Follows the name for a new camera; keep it once saved."
-            invalid={Boolean(props.idDraftError ?? err('id'))}
-            error={props.idDraftError ?? err('id')}
-          >
-            <Input
-              id={fid('id')}
-              width={40}
-              value={props.idDraft ?? camera.id ?? ''}
-              onChange={(e) => props.onIdChange(e.currentTarget.value)}
-            />
-          </Field>
-          {props.savedIdChanged && (
-            <div className={styles.wholeRow}>
-              <Alert severity="warning" title={`Saved as “${props.savedIdChanged}”`}>
-                Its history stays under that id and its passwords were cleared; enter them again, or change the id back.
-              </Alert>
-            </div>
-          )}
-          <Field
-            label="Host"
-            description="IP address or hostname on your network, e.g. 192.168.1.20"
-            invalid={Boolean(err('host'))}
-            error={err('host')}
-          >
-            <Input
-              id={fid('host')}
-              width={40}
-              value={camera.host ?? ''}
-              placeholder="192.168.1.20"
-              onChange={(e) => onChange({ host: e.currentTarget.value.trim() })}
-            />
-          </Field>
+          {nameAndId}
+          {hostField}
           <NumberField
             id={fid('poll')}
             label={FIELD_LABELS.pollInterval}
@@ -141,15 +208,7 @@ export function CameraSettingsEditor(props: Props) {
               onChange={(e) => onChange({ username: e.currentTarget.value || undefined })}
             />
           </Field>
-          <SecretField
-            id={fid('password')}
-            label="TP-Link cloud password"
-            description="The owner's Tapo app password. Third-Party Compatibility must be on (Tapo app → Me → Tapo Lab)."
-            placeholder="Cloud password"
-            state={password}
-            onChange={(value) => props.onSecretChange('password', value)}
-            onReset={() => props.onSecretReset('password')}
-          />
+          {cloudPassword}
           <Field
             label="Camera account user"
             description="For video (RTSP) and motion events (ONVIF): the account made in the Tapo app under Camera Settings → Advanced Settings → Camera Account. Not the cloud login."
@@ -288,6 +347,10 @@ const getStyles = (theme: GrafanaTheme2) => {
     }),
     wholeRow: css({
       gridColumn: '1 / -1',
+    }),
+    note: css({
+      color: theme.colors.text.secondary,
+      marginBottom: theme.spacing(1.5),
     }),
     action: css({
       marginBottom: theme.spacing(2),

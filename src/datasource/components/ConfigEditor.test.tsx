@@ -491,7 +491,7 @@ describe('ConfigEditor', () => {
     expect(screen.getAllByText(/Save the datasource first/)).toHaveLength(1);
   });
 
-  it('finds cameras on the network, marks the configured ones and adds one prefilled', async () => {
+  it('finds cameras on the network, marks the configured ones and adds one prefilled, as a folded row', async () => {
     const found = (host: string, over: object) => ({
       host,
       model: 'C210',
@@ -536,14 +536,17 @@ describe('ConfigEditor', () => {
       })
     );
     const rows = within(table).getAllByRole('row');
-    expect(rows[1]).toHaveTextContent('Already configured as camera 1 (Front door)');
+    expect(rows[1]).toHaveTextContent('Added as camera 1');
     expect(rows[2]).toHaveTextContent('C200 (Hall)');
     expect(rows[2]).toHaveTextContent('AA-BB-CC-DD-EE-FF');
     expect(rows[2]).toHaveTextContent('new firmware login (TPAP)');
     await user.click(within(rows[2]).getByRole('button', { name: 'Add 10.0.0.9' }));
     expect(last().jsonData.cameras?.[2]).toEqual({ id: 'hall', name: 'Hall', host: '10.0.0.9', username: 'admin' });
-    expect(within(table).getAllByRole('row')[2]).toHaveTextContent('Already configured as camera 3 (Hall)');
-    expect(screen.getByLabelText(/^Name/)).toHaveValue('Hall');
+    expect(within(table).getAllByRole('row')[2]).toHaveTextContent('Added as camera 3');
+    // Added as a folded row (its form opens from the row), with no password when none was typed.
+    expect(screen.getByRole('button', { name: 'Edit camera 3' })).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.queryByLabelText(/^Name/)).not.toBeInTheDocument();
+    expect(last().secureJsonData ?? {}).not.toHaveProperty('password.hall');
   });
 
   it('says when no camera answered or the search failed', async () => {

@@ -2,7 +2,9 @@
  * The settings page of the Tapo Cameras datasource. Cameras are a list of compact rows (name, host,
  * model and live status from the sidecar, an enable switch, removal after confirmation), each
  * opening its form (CameraSettingsEditor) with a Test button; "Find cameras on my network" adds
- * what discovery found. Errors are summed up at the top (each line opens its camera) and marked on
+ * what discovery found (cameras and hubs) as folded rows, several at once with one cloud password
+ * typed once (each keeps it in its own secure field). A hub's row lists what is behind it; a camera
+ * behind a hub says which hub and has none of the address, password, RTSP or ONVIF fields. Errors are summed up at the top (each line opens its camera) and marked on
  * the camera's row, but a new camera's fields only once touched. Connection and defaults are folded
  * under "Additional settings". Passwords are keyed by camera id in secureJsonData: an id another
  * camera holds is refused where it is typed, so no row can show, reset or overwrite another's.
@@ -31,8 +33,10 @@ import { CameraRow } from './CameraRow';
 import { CameraSettingsEditor } from './CameraSettingsEditor';
 import { CameraTestButton } from './CameraTestButton';
 import { ConfigSection } from './ConfigSection';
-import { DiscoverCameras } from './DiscoverCameras';
+import { DiscoverCameras, type FoundDevice } from './DiscoverCameras';
 import { HubChildren, type HubChildToAdd } from './HubChildren';
+import { hubDevices, hubSummary } from './hubContents';
+import { HubDeviceList } from './HubDeviceList';
 import { NumberField } from './NumberField';
 import { FIELD_LABELS } from './options';
 import { SidecarStatus } from './SidecarStatus';
@@ -78,7 +82,9 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const secureFields = options.secureJsonFields ?? {};
   const secureData: TapoSecureJsonData = options.secureJsonData ?? {};
   const allErrors = validateSettings(jsonData);
-  const live = useLiveStatus(options.uid, options.version);
+  // A hub's list read through the sidecar also brought its cameras and sensors there: ask again.
+  const [hubListings, setHubListings] = useState(0);
+  const live = useLiveStatus(options.uid, options.version, hubListings);
   const ownership = useOwnership(options.uid, options.version);
 
   // Row keys keep React state attached to a camera while its id is being edited.
@@ -199,8 +205,13 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     return { data, fields };
   };
 
-  const changeId = (index: number, newId: string, nextCameras: CameraSettings[]) => {
+  const changeId = (index: number, newId: string, changed: CameraSettings[]) => {
     const oldId = cameras[index].id;
+    // A hub's rows behind it name it by id: they follow it.
+    const nextCameras =
+      cameras[index].kind === 'hub' && oldId !== newId
+        ? changed.map((c) => (c.hubChild?.hubId === oldId ? { ...c, hubChild: { ...c.hubChild, hubId: newId } } : c))
+        : changed;
     const others = nextCameras.filter((_, i) => i !== index);
     const stillUsed = others.some((c) => c.id === oldId);
     const newTaken = others.some((c) => c.id === newId);
@@ -231,21 +242,69 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     changeId(index, id, withCamera(index, { id }));
   };
 
-  /** A new row, open for editing; from discovery it comes with a name (its id follows) and host. */
-  const addCamera = (found?: { name: string; host: string; hubChild?: HubChildToAdd['hubChild'] }) => {
-    const key = newRowKey();
-    setRowKeys([...keys, key]);
-    setExpanded((prev) => new Set(prev).add(key));
-    setFresh((prev) => ({ ...prev, keys: new Set(prev.keys).add(key) }));
-    setAutoId((prev) => new Set(prev).add(key));
-    const id = deriveCameraId(
-      found?.name || 'camera',
-      cameras.map((c) => c.id)
+  /**
+   * New rows: one typed by hand opens for editing; those found (discovery, a hub's list) come folded,
+   * named (the id follows the name) and addressed. A cloud password typed once for several goes to
+   * each one's own secure field, never to jsonData.
+   */
+  const addRows = (
+    found: Array<{ name: string; host: string; kind?: 'hub'; hubChild?: HubChildToAdd['hubChild'] }>,
+    { open = false, password = '' } = {}
+  ) => {
+    const newKeys = found.map(() => newRowKey());
+    setRowKeys([...keys, ...newKeys]);
+    if (open) {
+      setExpanded((prev) => new Set([...prev, ...newKeys]));
+    }
+    setFresh((prev) => ({ ...prev, keys: new Set([...prev.keys, ...newKeys]) }));
+    setAutoId((prev) => new Set([...prev, ...newKeys]));
+    const taken = cameras.map((c) => c.id);
+    const added = found.map((f): CameraSettings => {
+      const id = deriveCameraId(f.name || 'camera', taken);
+      taken.push(id);
+      return {
+        id,
+        name: f.name,
+        host: f.host,
+        username: SETTINGS_DEFAULTS.username,
+        ...(f.kind === 'hub' ? { kind: 'hub' as const } : {}),
+        ...(f.hubChild ? { hubChild: f.hubChild } : {}),
+      };
+    });
+    const nextJson = { ...jsonData, cameras: [...cameras, ...added] };
+    // A camera behind a hub uses the hub's password: it gets none of its own.
+    const withPassword = password ? added.filter((c) => !c.hubChild) : [];
+    if (withPassword.length === 0) {
+      emit(nextJson);
+      return;
+    }
+    const data = { ...secureData };
+    for (const c of withPassword) {
+      data[secretKeys.password(c.id)] = password;
+    }
+    emit(nextJson, { data, fields: { ...secureFields } });
+  };
+  const addCamera = () => addRows([{ name: '', host: '' }], { open: true });
+  const addFound = (devices: FoundDevice[], password: string) =>
+    addRows(
+      devices.map((d) => ({ name: d.name, host: d.host, ...(d.kind === 'hub' ? { kind: 'hub' as const } : {}) })),
+      { password }
     );
-    const name = found?.name ?? '';
-    const host = found?.host ?? '';
-    const hubChild = found?.hubChild ? { hubChild: found.hubChild } : {};
-    setJson({ cameras: [...cameras, { id, name, host, username: SETTINGS_DEFAULTS.username, ...hubChild }] });
+  const addHubChild = (child: HubChildToAdd) => addRows([child]);
+
+  /**
+   * A hub's address is its cameras' too (they log in through it, with its password, only while the
+   * addresses match): rows behind it, which have no address field, follow a change.
+   */
+  const changeCamera = (index: number, patch: Partial<CameraSettings>) => {
+    const camera = cameras[index];
+    const next = withCamera(index, patch);
+    if (camera.kind !== 'hub' || patch.host === undefined || patch.host === camera.host) {
+      return setJson({ cameras: next });
+    }
+    setJson({
+      cameras: next.map((c) => (c.hubChild?.hubId === camera.id ? { ...c, host: patch.host! } : c)),
+    });
   };
 
   const removeCamera = (index: number) => {
@@ -371,20 +430,30 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           const firstOpen = keys.findIndex((k) => expanded.has(k)) === index;
           const cameraErrors =
             idDraftErrorOf(index) ?? Object.keys(errors).some((f) => f.startsWith(`cameras.${index}.`));
+          const isSaved = savedId !== undefined && savedId === camera.id;
+          const hubIndex = camera.hubChild ? cameras.findIndex((c) => c.id === camera.hubChild!.hubId) : -1;
+          const hubName = camera.hubChild
+            ? hubIndex >= 0
+              ? cameras[hubIndex].name || cameras[hubIndex].id
+              : camera.hubChild.hubId
+            : undefined;
+          const behind = camera.kind === 'hub' ? hubDevices(camera, cameras, isSaved ? [...live.values()] : []) : [];
           return (
             <CameraRow
               key={key}
               index={index}
               camera={camera}
-              live={savedId !== undefined && savedId === camera.id ? live.get(camera.id) : undefined}
-              ownership={savedId !== undefined && savedId === camera.id ? ownership.get(camera.id) : undefined}
+              live={isSaved ? live.get(camera.id) : undefined}
+              ownership={isSaved ? ownership.get(camera.id) : undefined}
               hasErrors={Boolean(cameraErrors)}
+              behindHub={hubName}
+              hubContents={camera.kind === 'hub' ? hubSummary(behind) : undefined}
               expanded={expanded.has(key)}
               onToggle={() => toggle(key)}
               onEnabledChange={(enabled) => setJson({ cameras: withCamera(index, { disabled: !enabled }) })}
               onRemove={() => removeCamera(index)}
             >
-              {firstOpen && ACCOUNTS_HELP}
+              {firstOpen && !camera.hubChild && ACCOUNTS_HELP}
               <CameraSettingsEditor
                 key={key}
                 rowKey={key}
@@ -398,7 +467,8 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
                 onMoveUrlCredentials={() => moveUrlCredentials(index)}
                 savedIdChanged={savedId !== undefined && savedId !== camera.id ? savedId : undefined}
                 defaultPollIntervalSeconds={defaultPoll}
-                onChange={(patch) => setJson({ cameras: withCamera(index, patch) })}
+                hubName={hubName}
+                onChange={(patch) => changeCamera(index, patch)}
                 onNameChange={(name) => onNameChange(index, name)}
                 onIdChange={(id) => onIdChange(index, id)}
                 idDraft={idDrafts[key]}
@@ -410,15 +480,19 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
                 uid={options.uid}
                 cameraId={camera.id}
                 cameraLabel={`camera ${index + 1}`}
-                saved={savedId !== undefined && savedId === camera.id}
+                saved={isSaved}
               />
+              {camera.kind === 'hub' && (
+                <HubDeviceList hubName={camera.name || camera.id} devices={behind} saved={isSaved} />
+              )}
               <HubChildren
                 uid={options.uid}
                 camera={camera}
-                saved={savedId !== undefined && savedId === camera.id}
+                saved={isSaved}
                 cameras={cameras}
-                onChange={(patch) => setJson({ cameras: withCamera(index, patch) })}
-                onAdd={addCamera}
+                onChange={(patch) => changeCamera(index, patch)}
+                onAdd={addHubChild}
+                onListed={() => setHubListings((n) => n + 1)}
               />
             </CameraRow>
           );
@@ -428,12 +502,20 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         </Button>
         <ConfigSection
           title="Find cameras on my network"
-          description="The sidecar asks the network for Tapo cameras; add the ones you want with one click."
+          description="The sidecar asks the network for Tapo cameras and hubs; add the ones you want, one by one or all together."
         >
           <DiscoverCameras
             uid={options.uid}
-            configured={new Map(cameras.map((c, i) => [c.host, `camera ${i + 1}${c.name ? ` (${c.name})` : ''}`]))}
-            onAdd={addCamera}
+            configured={
+              // A camera behind a hub shares the hub's address: that address is the hub's row.
+              new Map(
+                cameras
+                  .map((c, i) => [c, i] as const)
+                  .filter(([c]) => !c.hubChild)
+                  .map(([c, i]) => [c.host, `camera ${i + 1}`])
+              )
+            }
+            onAdd={addFound}
           />
         </ConfigSection>
       </FieldSet>

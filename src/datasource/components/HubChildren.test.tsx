@@ -124,5 +124,9 @@ describe('HubChildren', () => {
       hubChild: { hubId: 'hub', deviceId: 'A'.repeat(40) },
     });
     expect(within(table).getAllByRole('row')[1]).toHaveTextContent('Added as camera 2 (Garden)');
+    // Added folded, saying which hub it is behind, and the hub's row counts it.
+    expect(screen.getByRole('button', { name: 'Edit camera 2' })).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.getByTestId('camera-row-1')).toHaveTextContent('behind hub Hall hub');
+    expect(screen.getByTestId('camera-row-0')).toHaveTextContent('1 camera');
   });
 });

@@ -3,7 +3,7 @@
  * adds each as a camera behind the hub.
  */
 import { Alert, Button, InlineField, InlineSwitch, Stack, Text } from '@grafana/ui';
-import React from 'react';
+import React, { useEffect } from 'react';
 
 import { resources, type CameraSettings, type HubChildItem, type HubChildrenResponse } from '../../shared/query';
 import { AddOrAdded } from './AddOrAdded';
@@ -26,6 +26,8 @@ interface Props {
   cameras: CameraSettings[];
   onChange: (patch: Partial<CameraSettings>) => void;
   onAdd: (child: HubChildToAdd) => void;
+  /** The hub's list was read (the sidecar now runs what is behind it). */
+  onListed?: () => void;
 }
 
 function stateWords(c: HubChildItem): string {
@@ -37,8 +39,16 @@ function stateWords(c: HubChildItem): string {
  * A hub (H200/H500) entered like a camera: the switch that marks it as one, and its battery
  * cameras and doorbells as the saved hub lists them through the sidecar, each addable as a camera.
  */
-export function HubChildren({ uid, camera, saved, cameras, onChange, onAdd }: Props) {
+export function HubChildren({ uid, camera, saved, cameras, onChange, onAdd, onListed }: Props) {
   const { state, get, reset } = useResourceCall<HubChildrenResponse>(uid);
+  const listedAnswer = state.kind === 'done' ? state.answer : null;
+  useEffect(() => {
+    if (listedAnswer) {
+      onListed?.();
+    }
+    // Once per answer: the callback's identity changes with every render of the editor.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [listedAnswer]);
   if (camera.hubChild) {
     return null;
   }

@@ -65,7 +65,7 @@ export function useResourceGet<T>(
   uid: string | undefined,
   path: string,
   version?: number,
-  refresh?: number
+  refresh?: number | string
 ): CallState<T> {
   const [state, setState] = useState<CallState<T>>({ kind: 'idle' });
   useEffect(() => {

@@ -1,7 +1,7 @@
 /**
  * The saved datasource's cameras as the sidecar last polled them (the `cameras` resource), by id,
- * for the config editor's rows: asked again after each save and after each Save & test (which
- * polls every camera); empty before the datasource is saved or when the sidecar is not reached
+ * for the config editor's rows: asked again after each save, after each Save & test (which
+ * polls every camera) and when `refresh` changes (a hub's list was just read); empty before the datasource is saved or when the sidecar is not reached
  * (the rows then say "not polled yet").
  */
 import { useEffect, useMemo, useState } from 'react';
@@ -17,9 +17,13 @@ function useHealthChecks(uid: string | undefined): number {
   return checks;
 }
 
-export function useLiveStatus(uid: string | undefined, version: number | undefined): Map<string, CameraListItem> {
+export function useLiveStatus(
+  uid: string | undefined,
+  version: number | undefined,
+  refresh = 0
+): Map<string, CameraListItem> {
   const checks = useHealthChecks(uid);
-  const state = useResourceGet<unknown>(uid, resources.cameras, version, checks);
+  const state = useResourceGet<unknown>(uid, resources.cameras, version, `${checks}:${refresh}`);
   return useMemo(() => {
     const body = state.kind === 'done' ? state.answer : undefined;
     const rows = Array.isArray(body) ? body : (body as { cameras?: unknown } | undefined)?.cameras;
