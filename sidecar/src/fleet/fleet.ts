@@ -40,7 +40,15 @@ import { newRuntime, snapshot, type Runtime } from './runtime.ts';
 import { DeadlineExceeded, nextDue, pollDeadlineMs, withDeadline } from './schedule.ts';
 import { Semaphore } from './semaphore.ts';
 import { CameraSources, type OwnershipConflict } from './sources.ts';
-import { childConfigs, hubAwareProbeFactory, HubLinks, isChildProbe, sensorConfigs } from './hub-probe.ts';
+import {
+  childCameraId,
+  childConfigs,
+  hubAwareProbeFactory,
+  HubLinks,
+  isChildProbe,
+  listStatus,
+  sensorConfigs,
+} from './hub-probe.ts';
 import type { HubChild, HubSensor } from '../tapo/hub/index.ts';
 
 export interface FleetOptions {
@@ -95,8 +103,8 @@ export class Fleet implements FleetView {
   private readonly hubLinks = new HubLinks();
   private readonly recorder: Recorder;
   private resumed = new Map<string, { last: PollResult; lastSeen: number | null }>();
-  /** Each hub's child list as its last poll read it (the config editor offers them to add). */
-  private readonly hubLists = new Map<string, HubChild[]>();
+  /** Each hub's child list as its last poll read it (the config editor offers them to add), and when the hub answered it. */
+  private readonly hubLists = new Map<string, { children: HubChild[]; at: number }>();
   private running = false;
   private traceSeq = 0;
   private readonly log = logger.child({ module: 'fleet' });
@@ -224,16 +232,25 @@ export class Fleet implements FleetView {
     return { conflicts };
   }
 
-  /** A hub reported its children: they become the cameras of source `hub:<id>`, at the hub's priority. */
-  private applyHubChildren(
-    hub: CameraConfig,
-    children: Parameters<typeof childConfigs>[1],
-    sensors: HubSensor[]
-  ): void {
+  /**
+   * A hub reported its children: they become the cameras of source `hub:<id>`, at the hub's priority.
+   * A list the hub answered anew that says a child woke, slept or went away has that child polled
+   * now (from this list, no request to the child unless it is awake), not a child interval later.
+   */
+  private applyHubChildren(hub: CameraConfig, children: HubChild[], sensors: HubSensor[], listedAt: number): void {
     if (this.cams.get(hub.id)?.cfg.kind !== 'hub') {
       return;
     }
-    this.hubLists.set(hub.id, children);
+    const before = this.hubLists.get(hub.id);
+    this.hubLists.set(hub.id, { children, at: listedAt });
+    if (before && before.at !== listedAt) {
+      for (const c of children) {
+        const rt = this.cams.get(childCameraId(hub.id, c.deviceId));
+        if (rt?.last && rt.last.status !== listStatus(c)) {
+          this.pollSoon(rt);
+        }
+      }
+    }
     const priority = this.sources.priority(hub.source);
     const devices = [...childConfigs(hub, children), ...sensorConfigs(hub, sensors)];
     void this.applyCameras(devices, { source: `hub:${hub.id}`, priority }).catch((err: unknown) =>
@@ -285,6 +302,7 @@ export class Fleet implements FleetView {
   /** Stops the timer and invalidates in-flight work of a camera. */
   private halt(rt: Runtime): void {
     rt.gen++;
+    rt.soon = null;
     if (rt.timer) {
       clearTimeout(rt.timer);
     }
@@ -319,6 +337,23 @@ export class Fleet implements FleetView {
     );
   }
 
+  /**
+   * Polls a camera at `at` if that is before its due time; with a poll in flight, once that one
+   * ends. A camera with no poll scheduled (disabled, waiting for its password) is left alone.
+   */
+  private pollSoon(rt: Runtime, at = Date.now()): void {
+    if (!this.running) {
+      return;
+    }
+    if (rt.inFlight) {
+      rt.soon = Math.min(rt.soon ?? at, at);
+    } else if (rt.timer && at < rt.due) {
+      clearTimeout(rt.timer);
+      rt.timer = null;
+      this.schedule(rt, at);
+    }
+  }
+
   private trace(cameraId: string, phase: PollTrace['phase'], due: number): void {
     this.opts.onTrace?.({ cameraId, phase, due, at: Date.now(), seq: this.traceSeq++ });
   }
@@ -330,7 +365,7 @@ export class Fleet implements FleetView {
         timeoutMs: this.opts.requestTimeoutMs ?? 5000,
         ...(this.opts.clientState ? { stateStore: this.opts.clientState } : {}),
         onFingerprint: (fp) => this.opts.onFingerprint?.(id, fp),
-        onHubChildren: (hub, children, sensors) => this.applyHubChildren(hub, children, sensors),
+        onHubChildren: (hub, children, sensors, at) => this.applyHubChildren(hub, children, sensors, at),
       });
     }
     return rt.probe;
@@ -384,7 +419,10 @@ export class Fleet implements FleetView {
       this.log.error({ camera: rt.cfg.id, err: (err as Error).message }, 'recording a poll failed');
     }
     if (rt.gen === gen && this.running) {
-      this.schedule(rt, nextDue(rt, rt.cfg.pollIntervalMs, due, result, this.opts));
+      const next = nextDue(rt, rt.cfg.pollIntervalMs, due, result, this.opts);
+      const soon = rt.soon;
+      rt.soon = null;
+      this.schedule(rt, soon === null ? next : Math.min(next, Math.max(soon, Date.now())));
     }
   }
 
@@ -467,10 +505,6 @@ export class Fleet implements FleetView {
     return isChildProbe(probe) ? (requests) => probe.callChild(requests) : undefined;
   }
 
-  /**
-   * A hub's children as its last poll listed them: undefined when `id` is not a hub, null when
-   * the hub has not been listed yet (not polled, or its login fails).
-   */
   /** The hub's next poll reads its child list afresh (it is otherwise reused for a minute). */
   forgetHubList(id: string): void {
     const cfg = this.cams.get(id)?.cfg;
@@ -479,12 +513,29 @@ export class Fleet implements FleetView {
     }
   }
 
+  /**
+   * A camera's video stream started, or ended by itself. A hub child then woke or fell asleep: it is
+   * polled with a list the hub answered since (read early, at most every 10 s per hub), so its
+   * status follows within seconds instead of the list's minute. Other cameras: nothing.
+   */
+  streamChanged(id: string): void {
+    const rt = this.cams.get(id);
+    const probe = rt?.probe;
+    if (rt && probe && isChildProbe(probe)) {
+      this.pollSoon(rt, probe.streamChanged(Date.now()));
+    }
+  }
+
+  /**
+   * A hub's children as its last poll listed them: undefined when `id` is not a hub, null when
+   * the hub has not been listed yet (not polled, or its login fails).
+   */
   hubChildren(id: string): HubChild[] | null | undefined {
     const rt = this.cams.get(id);
     if (!rt || rt.cfg.kind !== 'hub') {
       return undefined;
     }
-    return this.hubLists.get(id) ?? null;
+    return this.hubLists.get(id)?.children ?? null;
   }
 
   /** The last model a camera reported (kept across failed polls), for labels. */

@@ -1,0 +1,54 @@
+/**
+ * How soon a battery child's wake and sleep show (issue 24), against the simulated H200: children
+ * are polled once a minute from the hub's cached list, so a child that woke used to say "sleeping"
+ * until the list was read again AND its own next poll came (up to two minutes). Now a list the hub
+ * answers anew that says a child woke or slept has that child polled at once: its status changes
+ * with the list read, not a child interval later.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
+import { childCameraId, CHILD_LIST_INTERVAL_MS } from '../../src/fleet/hub-probe.ts';
+import { hubConfig, pollsOf, startFleet, tempStore, until } from './helpers.ts';
+
+/** A child's own poll interval is at least the list interval, less the fleet's jitter (±10 %). */
+const EARLIEST_CHILD_INTERVAL_MS = CHILD_LIST_INTERVAL_MS * 0.9;
+
+test("a child's wake and sleep show with the hub's next list read, not its own next poll", async (t) => {
+  const hub = await SimulatedHub.start({ host: '127.0.0.1', name: 'wake-hub', stream: false });
+  t.after(() => hub.close());
+  const garden = hub.child('C420');
+  const { store } = await tempStore(t);
+  // The list is read every second here (a minute in production); the children poll once a minute still.
+  const { fleet, rec } = await startFleet(t, store, [hubConfig(hub)], { hubListMaxAgeMs: 1000 });
+  const id = childCameraId('hub1', garden.deviceId);
+  await until(fleet, () => fleet.camera(id)?.last?.status === 'sleeping', 'the child polled, asleep');
+  const asleepPoll = fleet.camera(id)!.last!.time;
+
+  // It wakes by itself (motion): the next list says so, and the child says online at once.
+  const listsBefore = hub.listCalls;
+  garden.wake();
+  await until(fleet, () => fleet.camera(id)?.last?.status === 'online', 'the woken child says online');
+  const awake = fleet.camera(id)!.last!;
+  assert.ok(
+    awake.time - asleepPoll < EARLIEST_CHILD_INTERVAL_MS,
+    `online ${awake.time - asleepPoll} ms after its last poll: before its own next poll was due`
+  );
+  // The read that saw it awake, and the fresh one before its own poll (it is awake: asked for its settings).
+  assert.ok(hub.listCalls - listsBefore <= 3, `${hub.listCalls - listsBefore} list reads`);
+  assert.equal(awake.privacyMode, false, 'its own poll ran (it is awake)');
+  assert.equal(garden.wakeups, 0, 'nothing woke it');
+  assert.equal(pollsOf(rec, id).filter((p) => p.time > asleepPoll).length, 1, 'one poll, the one the list asked for');
+
+  // It falls asleep: the same, the other way.
+  garden.sleep();
+  await until(fleet, () => fleet.camera(id)?.last?.status === 'sleeping', 'the child says sleeping again');
+  assert.ok(fleet.camera(id)!.last!.time - awake.time < EARLIEST_CHILD_INTERVAL_MS, 'before its own next poll');
+  assert.equal(garden.wakeups, 0, 'polling never woke it');
+
+  // A list that says nothing new asks nothing of the children: one poll per change, not per read.
+  const polls = pollsOf(rec, id).length;
+  const reads = hub.listCalls;
+  await until(fleet, () => hub.listCalls >= reads + 3, 'three more list reads');
+  assert.equal(pollsOf(rec, id).length, polls, 'no poll of an unchanged child');
+});
