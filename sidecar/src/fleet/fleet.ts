@@ -520,8 +520,12 @@ export class Fleet implements FleetView {
    */
   streamChanged(id: string): void {
     const rt = this.cams.get(id);
-    const probe = rt?.probe;
-    if (rt && probe && isChildProbe(probe)) {
+    if (!rt || rt.cfg.disabled || rt.cfg.password === null || !rt.cfg.hubChild) {
+      return;
+    }
+    // Its probe too, if it has not been polled yet: its stream may play before its first poll.
+    const probe = this.probeFor(rt);
+    if (isChildProbe(probe)) {
       this.pollSoon(rt, probe.streamChanged(Date.now()));
     }
   }

@@ -52,3 +52,23 @@ test("a child's wake and sleep show with the hub's next list read, not its own n
   await until(fleet, () => hub.listCalls >= reads + 3, 'three more list reads');
   assert.equal(pollsOf(rec, id).length, polls, 'no poll of an unchanged child');
 });
+
+test("a child's stream that starts before its first poll has that poll read the list afresh", async (t) => {
+  const hub = await SimulatedHub.start({ host: '127.0.0.1', name: 'early-hub', stream: false });
+  t.after(() => hub.close());
+  const garden = hub.child('C420');
+  const { store } = await tempStore(t);
+  // First polls spread over a minute: the children are known well before they are polled.
+  const { fleet } = await startFleet(t, store, [hubConfig(hub)], { startSpreadMs: CHILD_LIST_INTERVAL_MS });
+  await fleet.pollNow(['hub1']);
+  const id = childCameraId('hub1', garden.deviceId);
+  assert.ok(fleet.camera(id), 'the child is a camera once the hub was listed');
+  const listsBefore = hub.listCalls;
+
+  // Its live view woke it (the sidecar saw its stream play): the list the hub just gave is not its state.
+  garden.wake();
+  fleet.streamChanged(id);
+  await until(fleet, () => fleet.camera(id)?.last?.status === 'online', 'the child says online');
+  assert.ok(hub.listCalls - listsBefore <= 1, 'one early read of the list');
+  assert.equal(garden.wakeups, 0, 'nothing woke it');
+});
