@@ -321,6 +321,10 @@ export class Fleet implements FleetView {
   // ---- polling ----------------------------------------------------------------------------
 
   private schedule(rt: Runtime, at: number): void {
+    if (rt.soon !== null) {
+      at = Math.min(at, Math.max(rt.soon, Date.now()));
+      rt.soon = null;
+    }
     rt.due = at;
     const gen = rt.gen;
     rt.timer = setTimeout(
@@ -338,20 +342,19 @@ export class Fleet implements FleetView {
   }
 
   /**
-   * Polls a camera at `at` if that is before its due time; with a poll in flight, once that one
-   * ends. A camera with no poll scheduled (disabled, waiting for its password) is left alone.
+   * Polls a camera at `at` if that is before its due time; with a poll in flight, or none scheduled
+   * yet (a camera just added), when the next one is scheduled.
    */
   private pollSoon(rt: Runtime, at = Date.now()): void {
-    if (!this.running) {
+    if (rt.timer && !rt.inFlight) {
+      if (at < rt.due) {
+        clearTimeout(rt.timer);
+        rt.timer = null;
+        this.schedule(rt, at);
+      }
       return;
     }
-    if (rt.inFlight) {
-      rt.soon = Math.min(rt.soon ?? at, at);
-    } else if (rt.timer && at < rt.due) {
-      clearTimeout(rt.timer);
-      rt.timer = null;
-      this.schedule(rt, at);
-    }
+    rt.soon = Math.min(rt.soon ?? at, at);
   }
 
   private trace(cameraId: string, phase: PollTrace['phase'], due: number): void {
@@ -419,10 +422,7 @@ export class Fleet implements FleetView {
       this.log.error({ camera: rt.cfg.id, err: (err as Error).message }, 'recording a poll failed');
     }
     if (rt.gen === gen && this.running) {
-      const next = nextDue(rt, rt.cfg.pollIntervalMs, due, result, this.opts);
-      const soon = rt.soon;
-      rt.soon = null;
-      this.schedule(rt, soon === null ? next : Math.min(next, Math.max(soon, Date.now())));
+      this.schedule(rt, nextDue(rt, rt.cfg.pollIntervalMs, due, result, this.opts));
     }
   }
 

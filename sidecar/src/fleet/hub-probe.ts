@@ -331,19 +331,21 @@ class ChildProbe implements CameraProbe {
     return Math.max(at, this.held.link.earlyAt + EARLY_LIST_INTERVAL_MS);
   }
 
-  /** The list, read early when its stream changed since the list was answered (and the hub's spacing allows). */
+  /** The list, read early when its stream changed since the list was answered. */
   private async list(): Promise<Listed> {
     const link = this.held.link;
     const listed = await listOf(link, this.listMaxAgeMs);
     const since = this.streamChangedAt;
-    const joinable = link.list !== null && link.listAskedAt >= since;
-    if (listed.at >= since || (!joinable && Date.now() - link.earlyAt < EARLY_LIST_INTERVAL_MS)) {
+    // Strictly after: a list answered in the same millisecond as the change may predate it.
+    if (listed.at > since) {
       return listed;
     }
-    if (!joinable) {
-      link.earlyAt = Date.now();
+    if (link.list && link.listAskedAt > since) {
+      return link.list;
     }
-    return listOf(link, Date.now() - since);
+    // The spacing of early reads is kept by when this poll was scheduled (streamChanged's answer).
+    link.earlyAt = Date.now();
+    return listOf(link, 0);
   }
 
   async poll(): Promise<CameraPoll> {

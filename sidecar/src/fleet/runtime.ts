@@ -16,7 +16,7 @@ export interface Runtime {
   timer: NodeJS.Timeout | null;
   inFlight: Promise<void> | null;
   due: number;
-  /** A poll asked for before the due time while one was in flight (a hub's list changed): run after it. */
+  /** A poll asked for before the due time while one was in flight or none was scheduled yet: taken by the next schedule. */
   soon: number | null;
   failures: number;
   /** Bumped when the camera is replaced or removed: results of older polls are dropped. */
