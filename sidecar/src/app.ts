@@ -19,6 +19,7 @@ import { FileStateStore } from './tapo/state.ts';
 import { watchStalls } from './util/loop-stalls.ts';
 import { cameraControls } from './app/camera-controls.ts';
 import { cameraRecordings } from './app/recordings.ts';
+import { FaststartRemux } from './media/faststart.ts';
 import { SavedCameraLists } from './app/camera-lists.ts';
 import { ConfigSources } from './app/config-sources.ts';
 import { DatasourceRegistry } from './app/datasources.ts';
@@ -121,6 +122,8 @@ export async function createApp(opts: SidecarOptions, log: Logger): Promise<App>
     video: video.feeds,
     controls: cameraControls(fleet, (id) => streams.configOf(id).name),
     recordings: cameraRecordings(fleet, (id) => streams.configOf(id).name),
+    // Downloads as progressive MP4 where ffmpeg runs (it copies the pictures; TMPDIR holds the file meanwhile).
+    faststart: async () => ((await ffmpegProblem()) ? null : new FaststartRemux({ ffmpegPath: opts.ffmpegPath })),
     info,
     applySettings: (settings) => datasources.applySettings(settings),
     datasourceSeen: (settings) => datasources.seen(settings),

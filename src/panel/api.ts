@@ -9,6 +9,7 @@ import {
   PTZ_DIRECTIONS,
   eventPictureResources,
   resources,
+  type EventRecording,
   type CallerAccess,
   type CameraListItem,
   type PrivacyRequest,
@@ -76,4 +77,29 @@ export async function eventPicture(
     responseType: 'blob',
     showErrorAlert: false,
   });
+}
+
+/**
+ * The clip to play for an event at `timeMs` (GET cameras/<id>/recordings/at/<s>), for whoever may
+ * see live view. Rejects with Grafana's fetch error, whose `data` is an EventRecordingRefusal.
+ */
+export async function eventRecording(
+  uid: string,
+  cameraId: string,
+  timeMs: number,
+  srv: DataSourceSrv = getDataSourceSrv()
+): Promise<EventRecording> {
+  const ds = (await srv.get(uid)) as DataSourceWithBackend;
+  const body = await ds.getResource<unknown>(
+    resources.recordingAt(encodeURIComponent(cameraId), Math.floor(timeMs / 1000)),
+    undefined,
+    { showErrorAlert: false }
+  );
+  // Only a whole answer is played: an older sidecar's or a proxy's body is not a clip.
+  const r = (typeof body === 'object' && body !== null ? body : {}) as Partial<EventRecording>;
+  const numbers = [r.start, r.end, r.offsetS].every((n) => typeof n === 'number' && Number.isFinite(n));
+  if (!numbers || typeof r.channel !== 'string' || !r.channel.startsWith('camera/')) {
+    throw new Error('The datasource did not answer with a recording');
+  }
+  return r as EventRecording;
 }

@@ -33,7 +33,7 @@ export const plugin = new PanelPlugin<PanelOptions>(CameraPanel).setPanelOptions
       path: 'eventsView',
       name: 'Events',
       description:
-        'The newest events of the shown cameras as thumbnails (add an Events query); click one for its picture',
+        'The newest events of the shown cameras as thumbnails (add an Events query); click one for its picture and its recording',
       defaultValue: DEFAULT_OPTIONS.eventsView,
     })
     .addNumberInput({

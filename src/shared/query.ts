@@ -348,6 +348,8 @@ export const resources = {
   ownership: 'ownership',
   /** GET: a recorded clip from the camera's SD card as MP4 (Editor/Admin); times in UTC epoch s. */
   recordingDownload: (id: string, start: number, end: number) => `cameras/${id}/recordings/${start}-${end}.mp4`,
+  /** GET: EventRecording, the clip the camera's SD card holds at an event's time (UTC epoch s; Viewers too). */
+  recordingAt: (id: string, at: number) => `cameras/${id}/recordings/at/${at}`,
 };
 
 // ---- Camera ownership between datasources (issue 24) ----
@@ -677,6 +679,46 @@ export function recordedClipLabel(events: readonly number[], videoType: number):
 
 /** The error of the problem row that ends a playback channel once the whole clip was sent. */
 export const PLAYBACK_END = 'end of the recording';
+
+/**
+ * Which clip plays when a user clicks "Play recording" on an event: the card's clip that holds the
+ * event's time, else one that starts a little after it (a detection clip starts when the camera
+ * has decided) or ended just before it (an event learnt from a poll is stamped late); it plays
+ * from a few seconds before the event, as a viewer wants to see what led up to it.
+ */
+export const EVENT_CLIP = {
+  leadSeconds: 5,
+  lateStartSeconds: 30,
+  earlyEndSeconds: 10,
+  /** An event this recent whose clip is not in the cached searches is searched for afresh (the camera closes a clip after the event). */
+  recentSeconds: 600,
+} as const;
+
+/** Why an event has no clip to play: nothing recorded then, or the card's own reasons. */
+export const EVENT_RECORDING_REASONS = ['nothing', 'no_card', 'card_error', 'not_supported', 'search_failed'] as const;
+export type EventRecordingReason = (typeof EVENT_RECORDING_REASONS)[number];
+
+/** Answer of GET resources.recordingAt: the clip to play for an event (times UTC epoch s, inclusive). */
+export interface EventRecording {
+  cameraId: string;
+  cameraName: string;
+  start: number;
+  end: number;
+  /** recordedClipLabel of the clip, and all its event labels, comma separated. */
+  event: string;
+  events: string;
+  /** Where playback starts, in whole seconds into the clip (EVENT_CLIP.leadSeconds before the event). */
+  offsetS: number;
+  /** channels.cameraPlayback of the clip (the panel puts ds/<uid>/ before it) and resources.recordingDownload. */
+  channel: string;
+  download: string;
+}
+
+/** The error answer of GET resources.recordingAt (404 for 'nothing' and 'no_card'). */
+export interface EventRecordingRefusal {
+  error: string;
+  reason: EventRecordingReason;
+}
 
 /** Field names of the recordings frame (format `clips`), one row per clip. */
 export const RECORDING_FIELDS = {

@@ -78,9 +78,30 @@ function loadAmdPlugin(url) {
 const calls = [];
 const cameraList = JSON.parse(params.get('cameras') ?? '[]');
 let appDashboards = [];
+const RESOURCE = /^\/api\/datasources\/uid\/[^/]+\/resources\/(.+)$/;
+/**
+ * A test that exposes tapoResourceBridge(url, method) answers the datasource's resource calls from
+ * the real sidecar (CallResource), as Grafana does: `{ status, contentType, body }` (base64).
+ */
+function bridgedResource(req) {
+  return rxjs.from(window.tapoResourceBridge(req.url, req.method ?? 'GET')).pipe(
+    rxjs.map(({ status, contentType, body }) => {
+      const bytes = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
+      const json = contentType.startsWith('application/json');
+      const data = json ? JSON.parse(new TextDecoder().decode(bytes)) : new Blob([bytes], { type: contentType });
+      if (status >= 400) {
+        throw { status, statusText: String(status), data };
+      }
+      return { data, status, ok: true };
+    })
+  );
+}
 grafanaRuntime.setBackendSrv({
   fetch: (req) => {
     calls.push({ url: req.url, method: req.method, data: req.data ?? null });
+    if (window.tapoResourceBridge && RESOURCE.test(req.url) && !req.url.endsWith('/resources/me')) {
+      return bridgedResource(req);
+    }
     let body = {};
     if (req.url.endsWith('/resources/me')) {
       const role = params.get('role') ?? 'Viewer';
@@ -207,6 +228,8 @@ const state = {
   schemas: new Map(),
   options: {},
   renders: 0,
+  /** The query request Grafana passes with the data (its targets name each query's datasource). */
+  request: undefined,
 };
 
 let root;
@@ -217,7 +240,7 @@ function render() {
   const timeRange = grafanaData.getDefaultTimeRange();
   const props = {
     id: 1,
-    data: { series, state: grafanaData.LoadingState.Streaming, timeRange },
+    data: { series, state: grafanaData.LoadingState.Streaming, timeRange, request: state.request },
     options: state.options,
     width: size.width,
     height: size.height,
@@ -381,6 +404,11 @@ window.tapoHarness = {
   },
   canPlay(mime) {
     return typeof MediaSource === 'function' && MediaSource.isTypeSupported(mime);
+  },
+  /** The request's targets ({ refId, datasource: { type, uid } }), as Grafana passes them with the data. */
+  setRequest(targets) {
+    state.request = { targets };
+    render();
   },
   setOptions(options) {
     state.options = { ...state.options, ...options };

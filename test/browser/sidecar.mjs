@@ -141,14 +141,42 @@ export function pluginClients(address, protoDir = join(SIDECAR_DIR, 'proto')) {
   const creds = grpc.credentials.createInsecure();
   const stream = new pkg.pluginv2.Stream(address, creds);
   const data = new pkg.pluginv2.Data(address, creds);
+  const resource = new pkg.pluginv2.Resource(address, creds);
   return {
     stream,
     data,
+    resource,
     close: () => {
       stream.close();
       data.close();
+      resource.close();
     },
   };
+}
+
+/**
+ * CallResource as Grafana makes it: the first message's code and headers, every message's body
+ * joined (a download streams in pieces). Resolves `{ code, contentType, body }` (a Buffer).
+ */
+export function callResource(client, { pluginContext, path, method = 'GET' }) {
+  return new Promise((resolve, reject) => {
+    const call = client.CallResource({ pluginContext, path, method, url: path, headers: {}, body: Buffer.alloc(0) });
+    let head = null;
+    const parts = [];
+    call.on('data', (r) => {
+      head ??= r;
+      parts.push(r.body);
+    });
+    call.on('error', reject);
+    call.on('end', () => {
+      if (!head) {
+        reject(new Error(`CallResource ${path} answered nothing`));
+        return;
+      }
+      const contentType = head.headers?.['Content-Type']?.values?.[0] ?? 'application/octet-stream';
+      resolve({ code: head.code, contentType, body: Buffer.concat(parts) });
+    });
+  });
 }
 
 /** A PluginContext as Grafana sends it, for datasource `uid`, from a user with `role`. */

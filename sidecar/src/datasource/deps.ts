@@ -5,8 +5,9 @@ import type { DataSourceInstanceSettings } from '../grafana/protocol.ts';
 import type { CameraOwnership, HubChildItem, SidecarInfo } from '../../../src/shared/query.ts';
 import type { JpegPicture } from '../media/types.ts';
 import type { AccessUnit, StreamInfo, VideoFeeds } from '../media/video/types.ts';
+import type { FaststartRemux } from '../media/faststart.ts';
 import type { RecordingMode } from '../media/hubstream/recording-session.ts';
-import type { CameraRecordings } from '../tapo/recordings-index.ts';
+import type { CameraRecordings, ClipsOptions } from '../tapo/recordings-index.ts';
 
 export interface FrameProvider {
   /** Starts (or joins) the camera's picture stream; returns the unsubscribe function. */
@@ -69,7 +70,7 @@ export interface RecordingSink {
 /** The cameras' own SD-card recordings: the searches (cached) and one media session per camera. */
 export interface RecordingsProvider {
   /** Clips overlapping the range; throws a RecordingsError (no card, not supported, ...) with words. */
-  clips(cameraId: string, fromMs: number, toMs: number): Promise<CameraRecordings>;
+  clips(cameraId: string, fromMs: number, toMs: number, opts?: ClipsOptions): Promise<CameraRecordings>;
   /**
    * Plays or downloads a clip (UTC epoch s) into `sink`; resolves once the camera accepted, rejects
    * with words (busy, no card, unreachable). Aborting `signal` stops it and frees the camera.
@@ -94,6 +95,11 @@ export interface DatasourceDeps {
   eventPictures?: EventPictureReader;
   /** The cameras' own recordings (SD card): the recordings query, playback channel and download. */
   recordings?: RecordingsProvider;
+  /**
+   * Makes a downloaded clip a progressive MP4 (ffmpeg, `-c copy`); null when ffmpeg does not run.
+   * Without one, downloads are the fragmented MP4 as the camera sends it.
+   */
+  faststart?: () => Promise<FaststartRemux | null>;
   /** Logs in to each camera now (never one that is locked out) and reports per camera. */
   checkCameras?: (cameraIds: string[]) => Promise<CameraHealth[]>;
   /**

@@ -111,7 +111,7 @@ export function createDatasource(deps: DatasourceDeps): PluginHandlers & { dispo
     },
     checkHealth: async (ctx) => checkHealth(await depsOf(ctx)),
     collectMetrics: () => deps.metricsText(),
-    callResource: async (req) => callResource(await depsOf(req.pluginContext), req),
+    callResource: async (req, signal) => callResource(await depsOf(req.pluginContext), req, signal),
     subscribeStream: async (req) => subscribe(await depsOf(req.pluginContext), req.path),
     runStream: async (req, sink) => run(await depsOf(req.pluginContext), req.path, sink),
     async publishStream() {

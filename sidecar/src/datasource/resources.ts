@@ -23,6 +23,7 @@ import type { DatasourceDeps, PtzCommand } from './deps.ts';
 import { clampWidth } from './channels.ts';
 import { controlRefusal } from './control-state.ts';
 import { healthOf } from './health.ts';
+import { eventRecording, RECORDING_AT } from './event-recording.ts';
 import { downloadRecording, RECORDING_DOWNLOAD } from './recording-download.ts';
 
 const json = (code: number, body: unknown): CallResourceResponse => ({
@@ -144,7 +145,11 @@ async function eventPicture(
   };
 }
 
-export async function callResource(deps: DatasourceDeps, req: CallResourceRequest): Promise<CallResourceResponse> {
+export async function callResource(
+  deps: DatasourceDeps,
+  req: CallResourceRequest,
+  signal?: AbortSignal
+): Promise<CallResourceResponse> {
   const path = req.path.replace(/^\/+|\/+$/g, '').split('?')[0];
   const method = (req.method || 'GET').toUpperCase();
   try {
@@ -230,9 +235,13 @@ export async function callResource(deps: DatasourceDeps, req: CallResourceReques
       // Not listed: why, in the words of the per-camera Test (wrong password, locked, unreachable).
       return json(502, { error: `${hub.name}: ${answer.problem ?? answer.message}`, reason: answer.reason ?? 'error' });
     }
+    const at = RECORDING_AT.exec(path);
+    if (at) {
+      return await eventRecording(deps, method, roleOf(req), mayView, at);
+    }
     const rec = RECORDING_DOWNLOAD.exec(path);
     if (rec) {
-      return await downloadRecording(deps, req, rec, mayControl);
+      return await downloadRecording(deps, req, rec, mayControl, signal);
     }
     const m = CONTROL.exec(path);
     if (!m) {

@@ -46,6 +46,7 @@ import {
   hubAwareProbeFactory,
   HubLinks,
   isChildProbe,
+  isHubProbe,
   listStatus,
   sensorConfigs,
 } from './hub-probe.ts';
@@ -503,6 +504,24 @@ export class Fleet implements FleetView {
     }
     const probe = this.probeFor(rt);
     return isChildProbe(probe) ? (requests) => probe.callChild(requests) : undefined;
+  }
+
+  /**
+   * Requests to a hub itself on the fleet's own hub client (its login and lockout rules): the
+   * searches of the cameras it records on its own disk. Undefined for anything but a hub.
+   */
+  hubCaller(id: string): ((requests: SubRequest[]) => Promise<SubResponse[]>) | undefined {
+    const rt = this.cams.get(id);
+    if (!rt || rt.cfg.disabled || rt.cfg.password === null || rt.cfg.kind !== 'hub') {
+      return undefined;
+    }
+    const probe = this.probeFor(rt);
+    return isHubProbe(probe) ? (requests) => probe.callHub(requests) : undefined;
+  }
+
+  /** The configured hubs' ids (enabled ones). */
+  hubIds(): string[] {
+    return [...this.cams.values()].filter((rt) => rt.cfg.kind === 'hub' && !rt.cfg.disabled).map((rt) => rt.cfg.id);
   }
 
   /** The hub's next poll reads its child list afresh (it is otherwise reused for a minute). */

@@ -264,6 +264,15 @@ class HubProbe implements CameraProbe {
   close(): Promise<void> {
     return this.held.release();
   }
+  /** Requests to the hub itself (its hub-storage searches), on the hub's one client. */
+  callHub(requests: SubRequest[]): Promise<SubResponse[]> {
+    return this.held.link.client.client.multipleRequest(requests);
+  }
+}
+
+/** A hub entry's probe: requests to the hub itself. */
+export function isHubProbe(p: CameraProbe): p is CameraProbe & Pick<HubProbe, 'callHub'> {
+  return p instanceof HubProbe;
 }
 
 /** The fleet's poll of one battery child (status words in `sleeping`, readings in `battery`). */

@@ -21,7 +21,8 @@ export interface PluginHandlers {
   queryData(req: QueryDataRequest): Promise<Record<string, DataResponse>>;
   checkHealth(ctx: PluginContext | null): Promise<{ status: HealthStatus; message: string; details?: unknown }>;
   collectMetrics(ctx: PluginContext | null): Promise<string>;
-  callResource(req: CallResourceRequest): Promise<CallResourceResponse>;
+  /** `signal` is aborted when Grafana cancels the call (the browser went away). */
+  callResource(req: CallResourceRequest, signal?: AbortSignal): Promise<CallResourceResponse>;
   subscribeStream(req: StreamRequest): Promise<{ status: SubscribeStatus; data?: Buffer }>;
   runStream(req: StreamRequest, sink: StreamSink): Promise<void>;
   publishStream(req: StreamRequest): Promise<{ status: SubscribeStatus }>;

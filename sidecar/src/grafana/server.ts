@@ -48,6 +48,19 @@ function unary<Req, Res>(log: Logger, name: string, fn: (req: Req) => Promise<Re
   };
 }
 
+/** Until grpc-js has sent what it buffered, or the call is over. */
+function drained(call: grpc.ServerWritableStream<any, any>, cancelled: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      cancelled.removeEventListener('abort', done);
+      resolve();
+    };
+    call.on('drain', done);
+    cancelled.addEventListener('abort', done, { once: true });
+  });
+}
+
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
   const { handlers, log } = opts;
   const svc = loadServices();
@@ -73,18 +86,23 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
 
   server.addService(svc.Resource, {
     CallResource: (call: grpc.ServerWritableStream<any, any>) => {
-      handlers.callResource(call.request).then(
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      handlers.callResource(call.request, abort.signal).then(
         async (res) => {
           const { stream, ...head } = res;
           call.write(head);
           if (stream) {
-            // A long body (a recorded clip) goes out in pieces; a failure midway ends it short.
+            // A long body (a recorded clip) goes out in pieces, as fast as Grafana takes them; a
+            // failure midway ends it short.
             try {
               for await (const chunk of stream) {
                 if (call.cancelled) {
                   break;
                 }
-                call.write({ code: head.code, headers: {}, body: chunk });
+                if (!call.write({ code: head.code, headers: {}, body: chunk })) {
+                  await drained(call, abort.signal);
+                }
               }
             } catch (err) {
               const message = err instanceof Error ? err.message : String(err);

@@ -28,7 +28,7 @@ import { readLimitedBody } from './body.ts';
 import { certificate, type CertPair } from './certs.ts';
 import { PROFILES, type ModelId, type ModelProfile } from './profiles.ts';
 import { DeviceState, type MethodAnswer } from './device.ts';
-import { SIM_LAST_ALARM_TYPES, type CameraDetectionKind } from './detections.ts';
+import { SIM_LAST_ALARM_TYPES, SIM_RECORDED_EVENT_CODES, type CameraDetectionKind } from './detections.ts';
 import type { EventKind } from '../../../src/shared/query.ts';
 import { Prng, hashString } from './prng.ts';
 import { TpapDevice, type TpapChannel, type TpapDeviceOptions } from './tpap/tpap-device.ts';
@@ -365,9 +365,18 @@ export class SimulatedCamera {
     this.device.lastAlarm = { time: start, type: SIM_LAST_ALARM_TYPES[kind] };
     const ev: MotionEventInfo = { kind, start, end: null };
     this.events.emit('motion', ev);
-    this.later(this.opts.motionDurationMs ?? 5000, () =>
-      this.events.emit('motion', { kind, start, end: Date.now() } satisfies MotionEventInfo)
-    );
+    this.later(this.opts.motionDurationMs ?? 5000, () => {
+      const end = Date.now();
+      // Detection recording: the clip is on the card (and its searches) once the event is over.
+      const code = SIM_RECORDED_EVENT_CODES[kind];
+      this.device.card.recordDetection({
+        start: Math.floor(start / 1000),
+        end: Math.floor(end / 1000),
+        videoType: 2,
+        events: code === 2 ? [2] : [2, code],
+      });
+      this.events.emit('motion', { kind, start, end } satisfies MotionEventInfo);
+    });
     return ev;
   }
 

@@ -144,3 +144,23 @@ export function detectionConfigAnswer(
   }
   return { [g.module]: { [g.section]: { ...g.extra, enabled: on ? 'on' : 'off' } } };
 }
+
+/**
+ * The event-type code a detection leaves on the clip the camera records (recordings sheet §5.1,
+ * RECORDED_EVENT_LABELS): what `searchDetectionList` reports for it.
+ */
+export const SIM_RECORDED_EVENT_CODES: Record<CameraDetectionKind, number> = {
+  motion: 2,
+  tamper: 3,
+  line_crossing: 4,
+  intrusion: 5,
+  person: 6,
+  baby_cry: 7,
+  vehicle: 8,
+  pet: 9,
+  bark: 11,
+  meow: 12,
+  glass_break: 13,
+  package: 15,
+  ring: 17,
+};

@@ -80,6 +80,22 @@ export class SimulatedSdCard {
     this.segs.sort((a, b) => a.start - b.start);
   }
 
+  /**
+   * The camera recorded a detection clip (an event it raised): kept beside the made-up ones, which
+   * carry on after it. Nothing is written without a readable card.
+   */
+  recordDetection(seg: RecordedSegment): void {
+    if (this.state !== 'normal' && this.state !== 'full') {
+      return;
+    }
+    this.catchUp();
+    this.segs.push({ ...seg, events: [...seg.events] });
+    this.segs.sort((a, b) => a.start - b.start);
+    if (this.madeUpTo !== null) {
+      this.madeUpTo = Math.max(this.madeUpTo, seg.end);
+    }
+  }
+
   /** Forgets every recording (and stops making them up). */
   clear(): void {
     this.madeUpTo = null;

@@ -32,6 +32,13 @@ export interface CameraRecordings {
 interface Entry<T> {
   value: Promise<T>;
   expires: number;
+  /** When it was asked (a clip the camera closed later is not in it). */
+  asked: number;
+}
+
+export interface ClipsOptions {
+  /** Only answers asked at or after this time (epoch ms) will do: for an event whose clip may have been closed since. */
+  askedSince?: number;
 }
 
 /** A stable 32-hex player id per camera (playback-v6 cameras want one; the app's is a UUID). */
@@ -63,7 +70,14 @@ export class RecordingsIndex {
   }
 
   /** The clips overlapping [fromMs, toMs], read day by day in the camera's zone. */
-  async clips(cameraId: string, fromMs: number, toMs: number, maxDays: number): Promise<CameraRecordings> {
+  async clips(
+    cameraId: string,
+    fromMs: number,
+    toMs: number,
+    maxDays: number,
+    opts: ClipsOptions = {}
+  ): Promise<CameraRecordings> {
+    const since = opts.askedSince ?? -Infinity;
     const search = this.searchOf(cameraId);
     const zone = await this.cached(`${cameraId}|zone`, this.zoneTtl, () => this.count(search.zone()));
     const first = dayOf(zone, Math.floor(fromMs / 1000));
@@ -76,13 +90,21 @@ export class RecordingsIndex {
     const lastAsked = days[days.length - 1] ?? first;
     const ttl = (d: string) => (d >= today ? this.todayTtl : this.pastTtl);
     const withVideo = new Set(
-      await this.cached(`${cameraId}|days|${first}|${lastAsked}`, ttl(lastAsked), () =>
-        this.count(search.days(first, lastAsked))
+      await this.cached(
+        `${cameraId}|days|${first}|${lastAsked}`,
+        ttl(lastAsked),
+        () => this.count(search.days(first, lastAsked)),
+        since
       )
     );
     const clips: RecordingClip[] = [];
     for (const d of days.filter((x) => withVideo.has(x))) {
-      const ofDay = await this.cached(`${cameraId}|clips|${d}`, ttl(d), () => this.count(search.clipsOfDay(d, zone)));
+      const ofDay = await this.cached(
+        `${cameraId}|clips|${d}`,
+        ttl(d),
+        () => this.count(search.clipsOfDay(d, zone)),
+        since
+      );
       clips.push(...ofDay.filter((c) => c.end * 1000 >= fromMs && c.start * 1000 <= toMs));
     }
     return { zone, clips, days };
@@ -112,14 +134,14 @@ export class RecordingsIndex {
     return p;
   }
 
-  private cached<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+  private cached<T>(key: string, ttlMs: number, load: () => Promise<T>, askedSince = -Infinity): Promise<T> {
     const now = this.now();
     const hit = this.cache.get(key);
-    if (hit && hit.expires > now) {
+    if (hit && hit.expires > now && hit.asked >= askedSince) {
       return hit.value as Promise<T>;
     }
     const value = load();
-    this.cache.set(key, { value, expires: now + ttlMs });
+    this.cache.set(key, { value, expires: now + ttlMs, asked: now });
     // A failure is not kept: the next refresh asks again (the card may be back).
     value.catch(() => {
       if (this.cache.get(key)?.value === value) {

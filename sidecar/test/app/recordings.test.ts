@@ -9,7 +9,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,7 +20,14 @@ import { parseOptions, type SidecarOptions } from '../../src/options.ts';
 import { SimulatedCamera } from '../../src/simulator/camera.ts';
 import { startPlaybackServer, type PlaybackServer } from '../../src/simulator/playback8800.ts';
 import type { StreamSink } from '../../src/grafana/handlers.ts';
-import { PLAYBACK_END, RECORDING_FIELDS as F, channels, resources } from '../../../src/shared/query.ts';
+import {
+  PLAYBACK_END,
+  RECORDING_FIELDS as F,
+  channels,
+  resources,
+  type EventRecording,
+  type EventRecordingRefusal,
+} from '../../../src/shared/query.ts';
 import { dayWindow } from '../../src/util/zoned-day.ts';
 
 const run = promisify(execFile);
@@ -163,6 +170,52 @@ test('the recordings query: the day clips with their events, a timeline, the cac
   assert.deepEqual(timeline.col('Porch'), ['Motion', null, 'Person', 'Vehicle', null]);
 });
 
+test("an event's recording: the clip that holds its time from a few seconds before, from the cache; nothing there, no card", async () => {
+  await connected();
+  const at = async (id: string, t: number, role = 'Viewer') => {
+    const r = await app.handlers.callResource(resource(resources.recordingAt(id, t), role));
+    return { code: r.code, body: JSON.parse(r.body.toString()) as EventRecording & EventRecordingRefusal };
+  };
+  // An event 6 s into the vehicle clip: that clip, from the lead (5 s) before the event.
+  const inside = await at('porch', CLIPS[2].start + 6);
+  assert.equal(inside.code, 200);
+  assert.deepEqual(inside.body, {
+    cameraId: 'porch',
+    cameraName: 'Porch',
+    start: CLIPS[2].start,
+    end: CLIPS[2].end,
+    event: 'Vehicle',
+    events: 'Vehicle, Motion',
+    offsetS: 1,
+    channel: channels.cameraPlayback('porch', CLIPS[2].start, CLIPS[2].end),
+    download: resources.recordingDownload('porch', CLIPS[2].start, CLIPS[2].end),
+  });
+  // Learnt a little before the camera began its clip: that clip, from its start.
+  const before = await at('porch', CLIPS[0].start - 12);
+  assert.equal(before.body.start, CLIPS[0].start);
+  assert.equal(before.body.offsetS, 0);
+  // The same day again: no request reaches the camera.
+  const asked = cam.stats.apiRequests;
+  await at('porch', CLIPS[1].start + 1);
+  assert.equal(cam.stats.apiRequests, asked, 'answered from the cached searches');
+
+  const nothing = await at('porch', CLIPS[0].end + 600);
+  assert.equal(nothing.code, 404);
+  assert.deepEqual(nothing.body, { error: 'Porch: nothing on the SD card at that time', reason: 'nothing' });
+  const none = await at('attic', CLIPS[0].start);
+  assert.equal(none.code, 404);
+  assert.deepEqual(none.body, { error: 'Attic: the camera has no SD card', reason: 'no_card' });
+  // A recent event whose clip the camera closed after the last search: found by a fresh one.
+  const t = Math.floor(Date.now() / 1000) - 30;
+  assert.equal((await at('porch', t)).code, 404);
+  cam.device.card.record({ start: t - 3, end: t + 9, videoType: 2, events: [2, 6] });
+  const closed = await at('porch', t);
+  assert.equal(closed.code, 200);
+  assert.deepEqual([closed.body.start, closed.body.end, closed.body.event], [t - 3, t + 9, 'Person']);
+  assert.equal((await at('garden', CLIPS[0].start)).code, 404);
+  assert.equal((await at('porch', CLIPS[0].start, '')).code, 403);
+});
+
 /** Rows of a RunStream's packets until `until` says enough; the stream is then aborted. */
 function collector(until: (rows: Array<Record<string, unknown>>) => boolean) {
   const rows: Array<Record<string, unknown>> = [];
@@ -243,8 +296,23 @@ test("busy (the Tapo app holds the session) and no card are the channel's messag
   assert.match(String(tooLong.rows[0].error), /at most 60 minutes/);
 });
 
-test('the MP4 download: Editors get the clip (ffprobe reads it), Viewers are refused', async () => {
+/** The top-level box types of an MP4 file, in order. */
+function topLevelBoxes(mp4: Buffer): string[] {
+  const out: string[] = [];
+  for (let at = 0; at + 8 <= mp4.length; ) {
+    const size = mp4.readUInt32BE(at);
+    out.push(mp4.toString('latin1', at + 4, at + 8));
+    if (size < 8) {
+      break;
+    }
+    at += size;
+  }
+  return out;
+}
+
+test('the MP4 download: Editors get a progressive MP4 (ffprobe reads its duration), Viewers are refused', async () => {
   await connected();
+  const clipDirsBefore = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('tapo-clip-')));
   const clip = CLIPS[0];
   const path = resources.recordingDownload('porch', clip.start, clip.end);
   const viewer = await app.handlers.callResource(resource(path, 'Viewer'));
@@ -258,15 +326,28 @@ test('the MP4 download: Editors get the clip (ffprobe reads it), Viewers are ref
   for await (const b of res.stream!) {
     parts.push(b);
   }
+  const mp4 = Buffer.concat(parts);
+  assert.deepEqual(res.headers['Content-Length']?.values, [String(mp4.length)]);
   const file = join(dir, 'download.mp4');
-  writeFileSync(file, Buffer.concat(parts));
+  writeFileSync(file, mp4);
   const { stdout } = await run('ffprobe', [
-    ...['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames,width', '-of', 'json', file],
+    ...['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames,width:format=duration'],
+    ...['-of', 'json', file],
   ]);
-  const s = JSON.parse(stdout).streams[0] as { nb_read_frames: string; width: number };
+  const probed = JSON.parse(stdout) as {
+    streams: Array<{ nb_read_frames: string; width: number }>;
+    format: { duration: string };
+  };
+  const s = probed.streams[0]!;
   assert.equal(s.width, 320);
-  // 5 s at 15 fps.
+  // 5 s at 15 fps, and a file that says how long it is.
   assert.ok(Number(s.nb_read_frames) >= 74 && Number(s.nb_read_frames) <= 75, `${s.nb_read_frames} pictures`);
+  const duration = Number(probed.format.duration);
+  assert.ok(duration >= 4.9 && duration <= 5.1, `duration ${probed.format.duration} s`);
+  // A regular MP4 with its index in front (+faststart): ftyp, moov, then the pictures; no fragments.
+  assert.deepEqual(topLevelBoxes(mp4).slice(0, 2), ['ftyp', 'moov']);
+  assert.ok(topLevelBoxes(mp4).includes('mdat'));
+  assert.ok(!topLevelBoxes(mp4).includes('moof'), 'not fragmented');
 
   // A browser that goes away stops the camera's download: its one media session is freed early.
   const long = { start: w.start + 20_000, end: w.start + 20_059, videoType: 2, events: [2] };
@@ -285,20 +366,89 @@ test('the MP4 download: Editors get the clip (ffprobe reads it), Viewers are ref
     };
     media.events.on('end', onEnd);
   });
+  // Grafana cancels the call once the camera has sent a few pictures.
+  const cancel = new AbortController();
+  const onPart = () => {
+    if (media.stats().parts - partsBefore >= 30) {
+      media.events.off('part', onPart);
+      cancel.abort();
+    }
+  };
+  media.events.on('part', onPart);
   const gone = await app.handlers.callResource(
-    resource(resources.recordingDownload('porch', long.start, long.end), 'Editor')
+    resource(resources.recordingDownload('porch', long.start, long.end), 'Editor'),
+    cancel.signal
   );
-  assert.equal(gone.code, 200);
-  for await (const piece of gone.stream!) {
-    assert.ok(piece.length > 0);
-    break;
-  }
+  assert.equal(gone.code, 499);
+  assert.equal(gone.stream, undefined);
   await ended;
   const sent = media.stats().parts - partsBefore;
   assert.ok(sent < 60 * 15, `the camera stopped early (${sent} of ${60 * 15} pictures sent)`);
+  assert.deepEqual(
+    readdirSync(tmpdir())
+      .filter((f) => f.startsWith('tapo-clip-'))
+      .filter((f) => !clipDirsBefore.has(f)),
+    [],
+    'no temporary MP4 left behind'
+  );
 
   const bad = await app.handlers.callResource(resource(resources.recordingDownload('porch', 200, 100), 'Admin'));
   assert.equal(bad.code, 400);
   const outside = await app.handlers.callResource(resource('cameras/porch/recordings/../../etc/passwd.mp4', 'Admin'));
   assert.equal(outside.code, 404);
+});
+
+test('without a working ffmpeg the download is the fragmented MP4 as the camera sends it, still playable', async () => {
+  await connected();
+  const other = mkdtempSync(join(tmpdir(), 'tapo-recordings-noffmpeg-'));
+  const yaml = join(other, 'cameras.yaml');
+  writeFileSync(
+    yaml,
+    [
+      'cameras:',
+      '  - id: porch',
+      `    name: ${cam.name}`,
+      `    host: 127.0.0.1:${cam.port}`,
+      `    password: ${cam.cloudPassword}`,
+      `    stream_port: ${media.port}`,
+      '',
+    ].join('\n')
+  );
+  const opts = parseOptions(
+    ['--standalone', '--no-demo', '--config', yaml, '--data-dir', other, '--ffmpeg', join(other, 'no-ffmpeg')],
+    {}
+  ) as SidecarOptions;
+  const bare = await createApp(opts, createLogger('silent'));
+  await bare.start();
+  try {
+    const clip = CLIPS[1];
+    const res = await bare.handlers.callResource(
+      resource(resources.recordingDownload('porch', clip.start, clip.end), 'Editor')
+    );
+    assert.equal(res.code, 200, res.body.toString());
+    const parts: Buffer[] = [res.body];
+    for await (const b of res.stream!) {
+      parts.push(b);
+    }
+    const mp4 = Buffer.concat(parts);
+    assert.ok(topLevelBoxes(mp4).includes('moof'), 'fragments, as the camera sent them');
+    const file = join(other, 'fragmented.mp4');
+    writeFileSync(file, mp4);
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-count_frames',
+      '-show_entries',
+      'stream=nb_read_frames',
+      '-of',
+      'json',
+      file,
+    ]);
+    // 4 s at 15 fps.
+    const n = Number((JSON.parse(stdout) as { streams: Array<{ nb_read_frames: string }> }).streams[0]!.nb_read_frames);
+    assert.ok(n >= 59 && n <= 60, `${n} pictures`);
+  } finally {
+    await bare.stop();
+    rmSync(other, { recursive: true, force: true });
+  }
 });

@@ -134,6 +134,33 @@ test('motion: triggerMotion emits start and end, and updates last alarm info', a
   assert.equal(alarm?.type, 'motion');
 });
 
+test('a detection leaves its clip on the SD card once it is over (with its event code); no card, no clip', async () => {
+  const cam = await startCam({ name: 's-clip', motionDurationMs: 30 });
+  const made = [...cam.device.card.segments()];
+  const before = made.length;
+  const ended = waitFor<MotionEventInfo>(cam.events, 'motion', (e) => e.end !== null);
+  const started = cam.triggerMotion('person');
+  assert.equal(cam.device.card.segments().length, before, 'nothing while it is still recording');
+  const end = await ended;
+  const clip = cam.device.card.segments().find((s) => s.start === Math.floor(started.start / 1000));
+  assert.deepEqual(clip, {
+    start: Math.floor(started.start / 1000),
+    end: Math.floor(end.end! / 1000),
+    videoType: 2,
+    events: [2, 6],
+  });
+  // The made-up history stays beside it.
+  assert.ok(before > 0 && made.every((m) => cam.device.card.segments().includes(m)));
+
+  const bare = await startCam({ name: 's-clip-none', motionDurationMs: 30 });
+  bare.device.card.state = 'none';
+  const over = waitFor<MotionEventInfo>(bare.events, 'motion', (e) => e.end !== null);
+  bare.triggerMotion('motion');
+  await over;
+  bare.device.card.state = 'normal';
+  assert.ok(!bare.device.card.segments().some((s) => s.end * 1000 >= Date.now() - 60_000), 'no clip without a card');
+});
+
 test('autoMotion produces random bursts', async () => {
   const cam = await startCam({ name: 's-auto', autoMotion: { meanIntervalMs: 30 }, motionDurationMs: 10 });
   const ev = await waitFor<MotionEventInfo>(cam.events, 'motion');
@@ -216,5 +243,28 @@ test('the camera client never imports the simulator', () => {
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.ts'))) {
     const text = readFileSync(join(dir, f), 'utf8');
     assert.doesNotMatch(text, /from\s+['"][^'"]*simulator/, `${f} imports the simulator`);
+  }
+});
+
+test('a battery camera behind a hub records its fixed-length clip per detection, listed once recorded', async (t) => {
+  const { SimulatedHub } = await import('../../src/simulator/hub/hub.ts');
+  const hub = await SimulatedHub.start({
+    host: '127.0.0.1',
+    name: 's-hub-clip',
+    children: [{ alias: 'Door', model: 'D230', clipSeconds: 4 }],
+  });
+  try {
+    const door = hub.child('Door');
+    const rings = () => door.card.segments().filter((s) => s.events.includes(17));
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const at = Math.floor(Date.now() / 1000);
+    door.trigger('ring');
+    t.mock.timers.tick(3999);
+    assert.deepEqual(rings(), [], 'not listed while it records');
+    t.mock.timers.tick(1);
+    assert.deepEqual(rings(), [{ start: at, end: at + 3, videoType: 2, events: [2, 17] }]);
+  } finally {
+    t.mock.timers.reset();
+    await hub.close();
   }
 });

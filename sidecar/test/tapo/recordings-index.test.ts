@@ -45,3 +45,30 @@ test('cached per camera and day, shared while under way, failures not kept', asy
   card.state = 'normal';
   assert.equal((await index.clips('cam', ...range, 31)).clips.length, 2);
 });
+
+test('askedSince: an answer asked before then is asked again (a clip closed since), one asked after is kept', async () => {
+  const cam = await startCam({ name: 'Index Fresh' });
+  const card = cam.device.card;
+  card.clear();
+  let now = Date.now();
+  const client = clientFor(cam);
+  const index = new RecordingsIndex(() => client, { now: () => now });
+  const t = Math.floor(now / 1000) - 120;
+  const range = [(t - 10) * 1000, (t + 30) * 1000] as const;
+  assert.deepEqual((await index.clips('cam', ...range, 31)).clips, []);
+  // The camera closes the event's clip after that answer.
+  card.record({ start: t - 2, end: t + 8, videoType: 2, events: [2, 6] });
+  now += 1000;
+  assert.deepEqual((await index.clips('cam', ...range, 31)).clips, [], 'the cached answer, as any refresh gets');
+  const asked = index.searchesSent;
+  const fresh = await index.clips('cam', ...range, 31, { askedSince: now });
+  assert.deepEqual(
+    fresh.clips.map((c) => [c.start, c.end]),
+    [[t - 2, t + 8]]
+  );
+  assert.ok(index.searchesSent > asked);
+  // That fresh answer now serves whoever asks since an earlier time.
+  const after = index.searchesSent;
+  assert.equal((await index.clips('cam', ...range, 31, { askedSince: now - 500 })).clips.length, 1);
+  assert.equal(index.searchesSent, after);
+});

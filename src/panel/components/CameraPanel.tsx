@@ -8,7 +8,7 @@ import { useStyles2 } from '@grafana/ui';
 import React, { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 
 import type { CameraListItem } from '../../shared/query';
-import { type CameraApi, cameraApi, eventPicture } from '../api';
+import { type CameraApi, cameraApi, eventPicture, eventRecording } from '../api';
 import { extractEvents } from '../events';
 import { FrameStore } from '../frameStore';
 import { extractTiles, filterTiles } from '../frames';
@@ -76,19 +76,6 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
   // Tapo recordings queries: the camera's own clips, played from its SD card.
   const clips = useMemo(() => recordedClips(data.series), [data.series]);
 
-  const uidKey = Array.from(new Set([...videoTiles, ...views, ...clips].map((v) => v.datasourceUid).filter(Boolean)))
-    .sort()
-    .join(',');
-  const apis = useMemo(
-    () => new Map(uidKey ? uidKey.split(',').map((uid) => [uid, cameraApi(uid)] as const) : []),
-    [uidKey]
-  );
-  // Controls where the datasource's sidecar says this user may use them (it enforces the same rule).
-  const allowed = useControlAccess(apis, options.showControls);
-  const controlApis = useMemo(() => new Map(Array.from(apis).filter(([uid]) => allowed.has(uid))), [apis, allowed]);
-  const info = useCameraInfo(controlApis, controlApis.size > 0);
-  const controls = (uid: string | undefined) => uid !== undefined && allowed.has(uid);
-
   // The events view: the newest events of the cameras shown (all cameras when there are no tiles).
   const shownKey = [...tiles, ...videoTiles]
     .map((t) => t.cameraId)
@@ -107,8 +94,30 @@ export function CameraPanel({ data, options: rawOptions, width, height }: Props)
         : [],
     [options.eventsView, options.eventsCount, data.series, data.request, shownKey]
   );
+  // Events' datasources too: their clips' download follows the same rule.
+  const uidKey = Array.from(
+    new Set([...videoTiles, ...views, ...clips, ...events].map((v) => v.datasourceUid).filter(Boolean))
+  )
+    .sort()
+    .join(',');
+  const apis = useMemo(
+    () => new Map(uidKey ? uidKey.split(',').map((uid) => [uid, cameraApi(uid)] as const) : []),
+    [uidKey]
+  );
+  // Controls where the datasource's sidecar says this user may use them (it enforces the same rule).
+  const allowed = useControlAccess(apis, options.showControls);
+  const controlApis = useMemo(() => new Map(Array.from(apis).filter(([uid]) => allowed.has(uid))), [apis, allowed]);
+  const info = useCameraInfo(controlApis, controlApis.size > 0);
+  const controls = (uid: string | undefined) => uid !== undefined && allowed.has(uid);
+
   const strip = options.eventsView ? (
-    <EventsStrip events={events} fetchPicture={(uid, id) => eventPicture(uid, id)} />
+    <EventsStrip
+      events={events}
+      fetchPicture={(uid, id) => eventPicture(uid, id)}
+      findRecording={(uid, e) => eventRecording(uid, e.cameraId, e.time)}
+      mayDownload={(uid) => uid !== undefined && allowed.has(uid)}
+      download={(clip) => downloadClip(clip)}
+    />
   ) : null;
   if (tiles.length === 0 && videoTiles.length === 0 && (clips.length > 0 || recordingNotices(data.series).length)) {
     return (

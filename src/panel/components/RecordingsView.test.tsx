@@ -1,55 +1,22 @@
-import {
-  type DataFrame,
-  FieldType,
-  LiveChannelEventType,
-  type LiveChannelAddress,
-  createDataFrame,
-  dateTime,
-} from '@grafana/data';
-import { type BackendSrv, type GrafanaLiveSrv, setBackendSrv, setGrafanaLiveSrv } from '@grafana/runtime';
+import { type DataFrame, FieldType, createDataFrame, dateTime } from '@grafana/data';
+import { type BackendSrv, setBackendSrv } from '@grafana/runtime';
 import { act, render, screen, fireEvent, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React from 'react';
-import { Observable, Subject, of } from 'rxjs';
+import { of } from 'rxjs';
 
 import { PLAYBACK_END } from '../../shared/query';
 import { panelProps } from '../../test-utils/panelProps';
+import {
+  fragment,
+  installPlaybackLive,
+  liveChannel,
+  problem,
+  removePlaybackLive,
+  watching,
+} from '../../test-utils/playbackLive';
 import { seekChannel } from '../playback/clips';
 import { CameraPanel } from './CameraPanel';
-
-/** Grafana Live as the panel sees it: one subject per channel, and who is subscribed. */
-const channels = new Map<string, Subject<unknown>>();
-const watching = new Map<string, number>();
-function liveChannel(path: string): Subject<unknown> {
-  if (!channels.has(path)) {
-    channels.set(path, new Subject());
-  }
-  return channels.get(path)!;
-}
-const live = {
-  getStream: (addr: LiveChannelAddress) => {
-    const key = `ds/${addr.stream}/${addr.path}`;
-    return new Observable((observer) => {
-      watching.set(key, (watching.get(key) ?? 0) + 1);
-      const sub = liveChannel(key).subscribe((message) =>
-        observer.next({ type: LiveChannelEventType.Message, message })
-      );
-      return () => {
-        watching.set(key, (watching.get(key) ?? 1) - 1);
-        sub.unsubscribe();
-      };
-    });
-  },
-} as unknown as GrafanaLiveSrv;
-
-class FakeMediaSource extends EventTarget {
-  static isTypeSupported = (mime: string) => mime.includes('avc1');
-  readyState = 'closed';
-  addSourceBuffer() {
-    return Object.assign(new EventTarget(), { mode: 'segments', updating: false, appendBuffer() {}, remove() {} });
-  }
-  endOfStream() {}
-}
 
 const T0 = Date.UTC(2026, 4, 4, 10, 0, 0) / 1000;
 const FIRST = `ds/uid-1/camera/porch/playback/${T0}-${T0 + 29}`;
@@ -75,18 +42,6 @@ function recordingsFrame(): DataFrame[] {
   return [frame];
 }
 
-const VIDEO_SCHEMA = {
-  fields: ['time', 'seq', 'kind', 'keyframe', 'codec', 'width', 'height', 'data', 'error'].map((name) => ({ name })),
-};
-const problem = (error: string) => ({
-  schema: VIDEO_SCHEMA,
-  data: { values: [[1], [0], ['problem'], [false], ['avc1.64001f'], [320], [180], [''], [error]] },
-});
-const fragment = (timeMs: number, seq: number) => ({
-  schema: VIDEO_SCHEMA,
-  data: { values: [[timeMs], [seq], ['fragment'], [false], ['avc1.64001f'], [320], [180], ['AAAA'], [null]] },
-});
-
 let fetch: jest.Mock;
 function backend(controls: boolean) {
   fetch = jest.fn((req: { url: string }) => {
@@ -102,16 +57,11 @@ function backend(controls: boolean) {
 }
 
 beforeEach(() => {
-  channels.clear();
-  watching.clear();
-  setGrafanaLiveSrv(live);
-  (window as any).MediaSource = FakeMediaSource;
+  installPlaybackLive();
   URL.createObjectURL = jest.fn(() => 'blob:clip');
   URL.revokeObjectURL = jest.fn();
 });
-afterEach(() => {
-  delete (window as any).MediaSource;
-});
+afterEach(removePlaybackLive);
 
 describe('recordings in the camera panel', () => {
   it('lists the clips newest first with the query’s notices, and plays one on click through its channel', async () => {

@@ -1,19 +1,16 @@
 /**
- * The camera's own recordings in the panel: the clips of a Tapo recordings query, newest first; a
- * click plays the clip from the camera's SD card through the same MSE player as live video (its
- * playback channel), a slider seeks within it (a new channel from that second), and the channel's
- * words say when the card has nothing there, the camera is busy with another client or has no card.
- * Editors and Admins may download the clip as MP4.
+ * The camera's own recordings in the panel: the clips of a Tapo recordings query, newest first,
+ * over a timeline of the dashboard's range; a click on a clip (or a time) plays it from the
+ * camera's SD card in the ClipPlayer (the same MSE player as live video, seeking, the channel's
+ * words for busy, no card or nothing there, the MP4 download for Editors and Admins).
  */
 import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Button, useStyles2 } from '@grafana/ui';
-import React, { useEffect, useRef, useState } from 'react';
+import { useStyles2 } from '@grafana/ui';
+import React, { useState } from 'react';
 
-import { clipAt, clipLabel, playbackMessage, seekChannel, type RecordedClip } from '../playback/clips';
-import { watchChannel } from '../video/liveChannel';
-import { MsePlayer } from '../video/msePlayer';
-import { toVideoRow, videoReader } from '../video/packets';
+import { clipAt, clipLabel, type RecordedClip } from '../playback/clips';
+import { ClipPlayer, type PlayRequest } from './ClipPlayer';
 
 interface Props {
   clips: RecordedClip[];
@@ -28,69 +25,12 @@ interface Props {
   download: (clip: RecordedClip) => Promise<void>;
 }
 
-/** Plays a playback channel into the video element; reports the camera's time of each picture and the end. */
-function usePlayback(
-  channel: string | null,
-  video: React.RefObject<HTMLVideoElement>,
-  onTime: (ms: number) => void,
-  onMessage: (m: { text: string; ended: boolean } | null) => void
-) {
-  useEffect(() => {
-    const el = video.current;
-    if (!channel || !el) {
-      return;
-    }
-    onMessage(null);
-    const player = new MsePlayer(el, (text) => onMessage({ text, ended: false }));
-    const reader = videoReader();
-    const stop = watchChannel(channel, (json) => {
-      for (const raw of reader.read(json)) {
-        const row = toVideoRow(raw);
-        if (!row) {
-          continue;
-        }
-        if (row.kind === 'problem') {
-          onMessage(playbackMessage(row.error));
-          continue;
-        }
-        if (row.kind === 'fragment' && row.time > 0) {
-          onTime(row.time);
-        }
-        player.push(row);
-      }
-    });
-    return () => {
-      stop();
-      player.dispose();
-    };
-    // The callbacks are state setters.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [channel, video]);
-}
-
 export function RecordingsView({ clips, notices, width, height, range, mayDownload, download }: Props) {
   const styles = useStyles2(getStyles);
-  const videoRef = useRef<HTMLVideoElement>(null);
-  const [selected, setSelected] = useState<RecordedClip | null>(null);
-  const [channel, setChannel] = useState<string | null>(null);
-  const [position, setPosition] = useState(0);
-  const [message, setMessage] = useState<{ text: string; ended: boolean } | null>(null);
-  const [downloadError, setDownloadError] = useState<string | null>(null);
-  const [downloading, setDownloading] = useState(false);
+  const [request, setRequest] = useState<PlayRequest | null>(null);
+  const selected = request?.clip ?? null;
 
-  usePlayback(
-    channel,
-    videoRef,
-    (ms) => selected && setPosition(Math.max(0, Math.round((ms - selected.start) / 1000))),
-    setMessage
-  );
-
-  const play = (clip: RecordedClip, offsetS = 0) => {
-    setSelected(clip);
-    setChannel(offsetS > 0 ? seekChannel(clip.channel, offsetS) : clip.channel);
-    setPosition(offsetS);
-    setDownloadError(null);
-  };
+  const play = (clip: RecordedClip, offsetS = 0) => setRequest({ clip, offsetS });
   const span = Math.max(1, range.to - range.from);
   const pct = (t: number) => `${(Math.min(Math.max(t - range.from, 0), span) / span) * 100}%`;
   const onTimeline = (e: React.MouseEvent<HTMLDivElement>) => {
@@ -101,68 +41,14 @@ export function RecordingsView({ clips, notices, width, height, range, mayDownlo
       play(hit.clip, hit.offsetS);
     }
   };
-  const duration = selected ? Math.max(1, Math.round((selected.end - selected.start) / 1000) + 1) : 0;
 
   return (
     <div className={styles.root} style={{ width, height }} data-testid="recordings-view">
       <div className={styles.player}>
-        <video
-          ref={videoRef}
-          className={cx(styles.video, !selected && styles.hidden)}
-          data-testid="recording-video"
-          aria-label={selected ? `${selected.cameraName} recording` : 'recording'}
-          muted
-          autoPlay
-          playsInline
-        />
-        {!selected && <div className={styles.hint}>Click a clip to play it from the camera’s SD card</div>}
-        {message && (
-          <div className={styles.message} role="status" data-testid="recording-message">
-            {message.text}
-          </div>
-        )}
-        {selected && (
-          <div className={styles.bar}>
-            <span className={styles.title}>
-              {selected.cameraName} · {selected.event}
-            </span>
-            <input
-              type="range"
-              min={0}
-              max={duration - 1}
-              step={1}
-              value={Math.min(position, duration - 1)}
-              aria-label="Position in the clip"
-              className={styles.seek}
-              onChange={(e) => {
-                const at = Number(e.currentTarget.value);
-                setPosition(at);
-                setChannel(seekChannel(selected.channel, at));
-              }}
-            />
-            <span className={styles.time}>
-              {position} / {duration} s
-            </span>
-            {mayDownload(selected.datasourceUid) && (
-              <Button
-                size="sm"
-                variant="secondary"
-                icon="download-alt"
-                disabled={downloading}
-                onClick={() => {
-                  setDownloading(true);
-                  setDownloadError(null);
-                  download(selected)
-                    .catch((e: { data?: { error?: string }; message?: string }) =>
-                      setDownloadError(e?.data?.error ?? e?.message ?? 'The download failed')
-                    )
-                    .finally(() => setDownloading(false));
-                }}
-              >
-                Download MP4
-              </Button>
-            )}
-          </div>
+        {request ? (
+          <ClipPlayer request={request} mayDownload={mayDownload(request.clip.datasourceUid)} download={download} />
+        ) : (
+          <div className={styles.hint}>Click a clip to play it from the camera’s SD card</div>
         )}
         <div
           className={styles.timeline}
@@ -178,11 +64,6 @@ export function RecordingsView({ clips, notices, width, height, range, mayDownlo
             />
           ))}
         </div>
-        {downloadError && (
-          <div className={styles.message} role="alert">
-            {downloadError}
-          </div>
-        )}
       </div>
       <div className={styles.list} aria-label="Recorded clips">
         {notices.map((n) => (
@@ -216,11 +97,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
     flexDirection: 'column',
     background: theme.colors.background.canvas,
   }),
-  video: css({ flex: '1 1 auto', minHeight: 0, width: '100%', objectFit: 'contain', background: '#000' }),
-  hidden: css({ visibility: 'hidden' }),
   hint: css({
-    position: 'absolute',
-    inset: 0,
+    flex: '1 1 auto',
     display: 'flex',
     alignItems: 'center',
     justifyContent: 'center',
@@ -228,14 +106,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
     textAlign: 'center',
     padding: theme.spacing(2),
   }),
-  message: css({
-    padding: theme.spacing(0.5, 1),
-    background: theme.colors.background.secondary,
-    color: theme.colors.text.primary,
-  }),
-  bar: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1), padding: theme.spacing(0.5) }),
-  title: css({ whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', maxWidth: '30%' }),
-  seek: css({ flex: '1 1 auto', minWidth: 40 }),
   timeline: css({
     position: 'relative',
     height: 14,
@@ -246,7 +116,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   segment: css({ position: 'absolute', top: 2, bottom: 2, background: theme.colors.primary.main, opacity: 0.7 }),
   segmentActive: css({ opacity: 1, background: theme.colors.primary.text }),
-  time: css({ whiteSpace: 'nowrap', color: theme.colors.text.secondary, fontVariantNumeric: 'tabular-nums' }),
   list: css({ flex: '1 1 0', minWidth: 140, overflowY: 'auto', display: 'flex', flexDirection: 'column', gap: 2 }),
   notice: css({ color: theme.colors.warning.text, padding: theme.spacing(0.5) }),
   clip: css({

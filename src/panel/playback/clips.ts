@@ -6,7 +6,7 @@
  */
 import type { DataFrame } from '@grafana/data';
 
-import { PLAYBACK_END, RECORDING_FIELDS as F } from '../../shared/query';
+import { PLAYBACK_END, RECORDING_FIELDS as F, type EventRecording } from '../../shared/query';
 
 export interface RecordedClip {
   key: string;
@@ -106,4 +106,21 @@ export function clipAt(clips: RecordedClip[], t: number): { clip: RecordedClip; 
   }
   const next = clips.filter((c) => c.start > t).sort((a, b) => a.start - b.start)[0];
   return next ? { clip: next, offsetS: 0 } : null;
+}
+
+/** The clip the sidecar found for an event (resources.recordingAt), as the player takes clips. */
+export function eventClip(uid: string, r: EventRecording): RecordedClip {
+  const channel = `ds/${uid}/${r.channel}`;
+  return {
+    key: channel,
+    cameraId: r.cameraId,
+    cameraName: r.cameraName,
+    start: r.start * 1000,
+    end: r.end * 1000,
+    event: r.event,
+    events: r.events,
+    channel,
+    download: r.download,
+    datasourceUid: uid,
+  };
 }

@@ -23,6 +23,8 @@ export interface Port8800Target {
   username: string;
   password: string;
   timeoutMs: number;
+  /** The outer request's Content-Length: -1 (an endless part stream) unless a device wants 0 (the H500's hub storage). */
+  contentLength?: -1 | 0;
   /** Builds the caller's errors (they name the device and never quote a secret). */
   error(kind: MediaErrorKind, detail?: string): MediaError;
   /** The socket of the attempt under way (so the caller can drop it when closed meanwhile). */
@@ -44,7 +46,7 @@ function requestHead(t: Port8800Target, auth: string | null): string {
     `POST ${t.uri} HTTP/1.1`,
     `Content-Type: multipart/mixed; boundary=${CLIENT_BOUNDARY}`,
     'Connection: keep-alive',
-    'Content-Length: -1',
+    `Content-Length: ${t.contentLength ?? -1}`,
     `Host: ${net.isIPv6(t.host) ? `[${t.host}]` : t.host}:${t.port}`,
   ];
   if (auth) {

@@ -26,6 +26,12 @@ export interface RecordingSessionOptions {
   port?: number;
   /** A camera behind a hub: the hub's host, port and password, and the child's device_id. */
   deviceId?: string;
+  /**
+   * A Wi-Fi camera recorded on a hub's own disk (hub storage): the hub's host, port and password;
+   * the camera named by MAC (an H200's `camera_mac=` form) or by device id (the H500's form). Its
+   * clips come only with the `download` request (sheet §6.1), whatever `mode` says.
+   */
+  hubStorage?: { deviceId: string; mac: string; form: 'camera_mac' | 'deviceId' };
   username?: string;
   /** The owner's cloud password (hashed for the digest and the part key, never shown). */
   password: string;
@@ -128,6 +134,7 @@ export class RecordingSession extends StreamSession {
         host: this.opts.host,
         port: this.opts.port ?? CAMERA_MEDIA_PORT,
         uri: requestUri(this.opts),
+        ...(this.opts.hubStorage?.form === 'deviceId' ? { contentLength: 0 as const } : {}),
         username: this.opts.username ?? 'admin',
         password: this.opts.password,
         timeoutMs: this.timeoutMs,
@@ -206,10 +213,15 @@ export class RecordingSession extends StreamSession {
     return encodePart(CLIENT_BOUNDARY, head, Buffer.from(JSON.stringify(o)));
   }
 
+  /** The request sent: hub storage serves clips only to `download`. */
+  private get wireMode(): RecordingMode {
+    return this.opts.hubStorage ? 'download' : this.opts.mode;
+  }
+
   private body(): Record<string, unknown> {
-    const { mode, start, end } = this.opts;
+    const { start, end, hubStorage } = this.opts;
     const clientId = this.opts.clientId ?? 1;
-    if (mode === 'download') {
+    if (this.wireMode === 'download') {
       return {
         client_id: clientId,
         channels: [0],
@@ -217,6 +229,8 @@ export class RecordingSession extends StreamSession {
         start_time: String(start),
         end_time: String(end),
         ...(this.opts.playerId ? { player_id: this.opts.playerId } : {}),
+        // Hub storage names the camera in the request too (sheet §6.2 b).
+        ...(hubStorage ? { dev_id: hubStorage.deviceId, mac: hubStorage.mac } : {}),
       };
     }
     return {
@@ -361,7 +375,7 @@ export class RecordingSession extends StreamSession {
       );
       sock.write(
         this.part(
-          { type: 'request', seq: 1, params: { method: 'get', [this.opts.mode]: this.body() } },
+          { type: 'request', seq: 1, params: { method: 'get', [this.wireMode]: this.body() } },
           { 'X-Data-Window-Size': String(this.window) }
         )
       );
@@ -401,7 +415,16 @@ export class RecordingSession extends StreamSession {
  * `/stream?deviceId=…&playerId=…&type=sdvod&start_time=…` (pytapo's child downloads; the 2023 fork
  * sent the clip's start, which we do too: whether the hub needs it is unknown).
  */
-function requestUri(o: Pick<RecordingSessionOptions, 'deviceId' | 'playerId' | 'start'>): string {
+function requestUri(o: Pick<RecordingSessionOptions, 'deviceId' | 'playerId' | 'start' | 'hubStorage'>): string {
+  if (o.hubStorage) {
+    // Hub storage (sheet §6.1): the H500 names the camera by device id, an H200 (fw ≥ 1.6) by MAC.
+    const q =
+      o.hubStorage.form === 'deviceId'
+        ? new URLSearchParams({ deviceId: o.hubStorage.deviceId, type: 'download', playerId: o.playerId ?? '' })
+        : new URLSearchParams({ type: 'download', camera_mac: o.hubStorage.mac });
+    q.set('media_type', '0');
+    return `/stream?${q.toString()}`;
+  }
   if (!o.deviceId) {
     return '/stream';
   }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { lastAlarmAnswer, type MethodAnswer } from '../device.ts';
-import { SIM_LAST_ALARM_TYPES, type CameraDetectionKind } from '../detections.ts';
+import { SIM_LAST_ALARM_TYPES, SIM_RECORDED_EVENT_CODES, type CameraDetectionKind } from '../detections.ts';
 import { SimulatedSdCard } from '../sdcard.ts';
 
 export type ChildModel = 'C420' | 'C425' | 'D230';
@@ -48,6 +48,8 @@ export interface SimulatedChildOptions {
   drainAwakePerHour?: number;
   drainAsleepPerHour?: number;
   chargePerHour?: number;
+  /** The clip a detection records, in seconds (default 10; a battery camera records a fixed length). */
+  clipSeconds?: number;
 }
 
 /** Runtime faults of a child (the hub's own faults are the camera's, see SimulatedCamera.setFault). */
@@ -83,6 +85,7 @@ export class SimulatedChild {
   private battery: number;
   private temperature: number;
   private readonly idleSleepMs: number;
+  private readonly clipSeconds: number;
   private readonly rates: { awake: number; asleep: number; charge: number };
   private accountedAt = Date.now();
   private awakeSince: number | null = null;
@@ -103,6 +106,7 @@ export class SimulatedChild {
     this.battery = clamp(opts.batteryPercent ?? 90, 0, 100);
     this.temperature = opts.temperatureC ?? 18;
     this.idleSleepMs = opts.idleSleepMs ?? 30_000;
+    this.clipSeconds = Math.max(1, opts.clipSeconds ?? 10);
     this.rates = {
       awake: opts.drainAwakePerHour ?? 6,
       asleep: opts.drainAsleepPerHour ?? 0.2,
@@ -162,7 +166,13 @@ export class SimulatedChild {
   /** Any detection (motion, a ring on the doorbell, a pet, ...): wakes the child and sets its last alarm. */
   trigger(kind: CameraDetectionKind = this.model === 'D230' ? 'ring' : 'motion'): void {
     this.wake();
-    this.lastAlarm = { time: Date.now(), type: SIM_LAST_ALARM_TYPES[kind] };
+    const at = Date.now();
+    this.lastAlarm = { time: at, type: SIM_LAST_ALARM_TYPES[kind] };
+    // Its fixed-length clip is on its card (and in its searches) once recorded.
+    const start = Math.floor(at / 1000);
+    const code = SIM_RECORDED_EVENT_CODES[kind];
+    const clip = { start, end: start + this.clipSeconds - 1, videoType: 2, events: code === 2 ? [2] : [2, code] };
+    setTimeout(() => this.card.recordDetection(clip), this.clipSeconds * 1000).unref();
   }
 
   /** Advance battery and sleep to now. */

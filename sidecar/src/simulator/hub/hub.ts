@@ -11,6 +11,7 @@ import { SimulatedChild, type ChildModel, type SimulatedChildOptions } from './c
 import { SimulatedSensor, type SimulatedSensorOptions } from './sensor.ts';
 import { startHubStreamServer, type HubStreamServer, type HubStreamServerOptions } from './stream8800.ts';
 import { playbackService, type PlaybackService } from '../playback8800.ts';
+import { PLAYBACK_SEARCH_FAILED, SimulatedSdCard } from '../sdcard.ts';
 
 export interface SimulatedHubOptions
   extends Omit<SimulatedCameraOptions, 'api' | 'model' | 'firmware' | 'autoMotion' | 'cameraAccount'> {
@@ -35,6 +36,25 @@ export interface SimulatedHubOptions
 }
 
 type Json = Record<string, unknown>;
+
+/** A Wi-Fi camera paired to the hub for hub storage: the hub records it on its own disk. */
+export interface HubStorageCameraInfo {
+  /** 40 hex (the camera's getDeviceInfo `dev_id`). */
+  deviceId: string;
+  /** As the camera writes it ("40-AE-30-…"); the hub lists it as 12 hex without separators. */
+  mac: string;
+  model: string;
+  alias: string;
+}
+
+/** The playback searches and the object each names its camera in (recordings sheet §2–§5). */
+const SEARCH_OBJECT: Record<string, string> = {
+  searchDateWithVideo: 'search_year_utility',
+  searchVideoOfDay: 'search_video_utility',
+  searchVideoWithUTC: 'search_video_with_utc',
+  searchDetectionList: 'search_detection_list',
+};
+const macHex = (mac: string) => mac.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
 
 /** An H200's components, from python-kasa's recorded H200(US)_1.0_1.3.6 answers. */
 const H200_COMPONENTS =
@@ -82,6 +102,8 @@ export class SimulatedHub {
   streamServer: HubStreamServer | null = null;
   /** Each child's SD-card media sessions (one at a time per child), made on the first request. */
   readonly playback = new Map<string, Promise<PlaybackService>>();
+  /** Wi-Fi cameras recorded on the hub's own disk (hub storage), by device id. */
+  readonly storage = new Map<string, { camera: HubStorageCameraInfo; card: SimulatedSdCard }>();
 
   private constructor(private readonly opts: SimulatedHubOptions) {
     this.alias = opts.name ?? 'Sim Hub';
@@ -127,19 +149,32 @@ export class SimulatedHub {
       ...(o.sha256 !== undefined ? { sha256: o.sha256 } : {}),
       children: (deviceId) => {
         const c = this.children.find((x) => x.deviceId === deviceId);
-        return c ? { deviceId: c.deviceId, name: c.alias, model: c.model } : undefined;
+        const stored = this.storage.get(deviceId.toUpperCase());
+        return c
+          ? { deviceId: c.deviceId, name: c.alias, model: c.model }
+          : stored
+            ? { deviceId: stored.camera.deviceId, name: stored.camera.alias, model: stored.camera.model, storage: true }
+            : undefined;
       },
+      deviceOfMac: (mac) =>
+        [...this.storage.values()].find((x) => macHex(x.camera.mac) === macHex(mac))?.camera.deviceId,
       recordings: (deviceId) => {
         const c = this.children.find((x) => x.deviceId === deviceId);
-        if (!c) {
+        const stored = this.storage.get(deviceId.toUpperCase());
+        const source = c
+          ? { card: c.card, name: c.alias, model: c.model }
+          : stored
+            ? { card: stored.card, name: stored.camera.alias, model: stored.camera.model }
+            : null;
+        if (!source) {
           return Promise.resolve(undefined);
         }
         let service = this.playback.get(deviceId);
         if (!service) {
           service = playbackService({
-            card: c.card,
-            name: c.alias,
-            model: c.model,
+            card: source.card,
+            name: source.name,
+            model: source.model,
             ...(o.ffmpegPath ? { ffmpegPath: o.ffmpegPath } : {}),
             ...(o.specs?.main ? { spec: o.specs.main } : {}),
             ...(o.playbackSpeed ? { playbackSpeed: o.playbackSpeed } : {}),
@@ -149,6 +184,9 @@ export class SimulatedHub {
         return service;
       },
       wake: (deviceId) => {
+        if (this.storage.has(deviceId.toUpperCase())) {
+          return true; // the hub serves its own disk, whatever the camera is doing
+        }
         const c = this.children.find((x) => x.deviceId === deviceId);
         if (!c || !c.online || (c.faults.wontWake && c.asleep)) {
           return false;
@@ -196,6 +234,24 @@ export class SimulatedHub {
     return s;
   }
 
+  /**
+   * Pairs a Wi-Fi camera for hub storage: the hub lists it in getGeneralDeviceList, records it on
+   * its own disk (the returned card) and answers its searches and downloads.
+   */
+  pairForStorage(camera: HubStorageCameraInfo, opts: { historyDays?: number } = {}): SimulatedSdCard {
+    const card = new SimulatedSdCard({
+      present: true,
+      zone: 'Europe/Berlin',
+      seed: parseInt(camera.deviceId.slice(0, 8), 16) || 1,
+      ...(opts.historyDays !== undefined ? { historyDays: opts.historyDays } : {}),
+    });
+    this.storage.set(camera.deviceId.toUpperCase(), {
+      camera: { ...camera, deviceId: camera.deviceId.toUpperCase() },
+      card,
+    });
+    return card;
+  }
+
   /** Unpair a child: it leaves the list and controlChild no longer knows its id. */
   removeChild(deviceId: string): void {
     const i = this.children.findIndex((c) => c.deviceId === deviceId);
@@ -229,6 +285,15 @@ export class SimulatedHub {
         return this.componentList(p);
       case 'controlChild':
         return this.controlChild(p);
+      case 'getGeneralDeviceList':
+        return this.generalDeviceList();
+      case 'getUserID':
+        return { error_code: 0, result: { user_id: 1 } };
+      case 'searchDateWithVideo':
+      case 'searchVideoOfDay':
+      case 'searchVideoWithUTC':
+      case 'searchDetectionList':
+        return this.storageSearch(method, p);
       case 'getSirenStatus':
         return { error_code: 0, result: { status: 'off', time_left: 0 } };
       // The H200's own state as recorded ([FX-H200] H200(US)_1.0_1.3.6): wired, LED on, no card.
@@ -237,6 +302,28 @@ export class SimulatedHub {
       case 'getLedStatus':
         return { error_code: 0, result: { led: { config: { enabled: 'on' } } } };
       case 'getSdCardStatus':
+        if (this.storage.size > 0) {
+          // The disk the paired cameras are recorded on.
+          return {
+            error_code: 0,
+            result: {
+              harddisk_manage: {
+                hd_info: [
+                  {
+                    hd_info_1: {
+                      detect_status: 'normal',
+                      disk_name: '1',
+                      loop_record_status: '1',
+                      status: 'normal',
+                      total_space: '58.2GB',
+                      free_space: '41.7GB',
+                    },
+                  },
+                ],
+              },
+            },
+          };
+        }
         return {
           error_code: 0,
           result: {
@@ -257,6 +344,56 @@ export class SimulatedHub {
       default:
         return { error_code: -40210 };
     }
+  }
+
+  /** `getGeneralDeviceList` as issue #144's trace shows it (recordings sheet §13). */
+  private generalDeviceList(): MethodAnswer {
+    const list = [...this.storage.values()].map(({ camera }) => ({
+      ai_camera_support: false,
+      ai_hub_support: false,
+      alias: camera.alias,
+      backup_wifi: false,
+      category: 'camera',
+      device_id: camera.deviceId,
+      device_model: camera.model,
+      device_type: 'SMART.IPCAMERA',
+      hub_storage_enabled: true,
+      mac: macHex(camera.mac),
+      network_mode: 'wireless',
+      parent_device_id: this.devId,
+      plan_24h_record: false,
+      wifi_backup_enabled: false,
+    }));
+    return {
+      error_code: 0,
+      result: {
+        general_camera_manage: {
+          cur_24h_record_dev: 0,
+          current_bound: list.length,
+          max_24h_record_dev: 4,
+          max_bound: 8,
+          paired_general_device_list: list,
+        },
+      },
+    };
+  }
+
+  /**
+   * A playback search asked of the hub: a paired camera named inline (either id finds it, as in
+   * issue #144) is answered from its hub-storage card; no camera means the hub's own, which has none.
+   */
+  private storageSearch(method: string, p: Json): MethodAnswer {
+    const playback = isObj(p.playback) ? p.playback : {};
+    const inner = playback[SEARCH_OBJECT[method]!];
+    const o = isObj(inner) ? inner : {};
+    const id = typeof o.child_device_id === 'string' ? o.child_device_id.toUpperCase() : '';
+    const mac = typeof o.child_device_mac === 'string' ? macHex(o.child_device_mac) : '';
+    const hit =
+      this.storage.get(id) ?? [...this.storage.values()].find((x) => mac !== '' && macHex(x.camera.mac) === mac);
+    if (!hit) {
+      return { error_code: PLAYBACK_SEARCH_FAILED };
+    }
+    return hit.card.call(method, p) ?? { error_code: -40210 };
   }
 
   private startIndex(p: Json): number | null {

@@ -22,6 +22,11 @@ export interface HubStreamChild {
   deviceId: string;
   name: string;
   model?: string;
+  /**
+   * A Wi-Fi camera recorded on the hub's own disk (hub storage): only its recordings are served,
+   * and only to a `type=download` request (recordings sheet §6.1); it has no live view here.
+   */
+  storage?: boolean;
 }
 
 export interface HubStreamServerOptions {
@@ -42,6 +47,8 @@ export interface HubStreamServerOptions {
   specs?: { main?: ClipSpec; sub?: ClipSpec };
   /** A child's SD-card recordings: its `playback`/`download` sessions (none: such requests are refused). */
   recordings?: (deviceId: string) => Promise<PlaybackService | undefined>;
+  /** A hub-storage camera's device_id from its MAC (the H200's `camera_mac=` request form). */
+  deviceOfMac?: (mac: string) => string | undefined;
 }
 
 export interface HubStreamServerStats {
@@ -231,7 +238,13 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
 
   const part = devicePart;
 
-  function stream(sock: net.Socket, child: HubStreamChild, requested: Buffer, contentType: string): void {
+  function stream(
+    sock: net.Socket,
+    child: HubStreamChild,
+    requested: Buffer,
+    contentType: string,
+    download: boolean
+  ): void {
     const keys = gate.mediaKeys();
     sock.write(keys.head);
     let buf = requested;
@@ -258,6 +271,16 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
         return;
       }
       const seq = typeof req.seq === 'number' ? req.seq : 0;
+      if (child.storage && (!download || typeof req.params?.download !== 'object' || !req.params.download)) {
+        // The hub's disk has no live view, and its clips come only with the download request form.
+        sock.end(
+          part(
+            { 'Content-Type': 'application/json', 'X-If-Encrypt': '0' },
+            Buffer.from(JSON.stringify({ type: 'response', seq, params: { error_code: -1 } }))
+          )
+        );
+        return;
+      }
       if (isRecordingRequest(req.params)) {
         // The child's SD card (pytapo's child downloads): served as a camera serves its own.
         sock.removeListener('data', onData);
@@ -395,7 +418,9 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
         challenge(sock);
         return;
       }
-      const deviceId = new URL(`http://x${target}`).searchParams.get('deviceId');
+      const query = new URL(`http://x${target}`).searchParams;
+      const mac = query.get('camera_mac');
+      const deviceId = query.get('deviceId') ?? (mac ? opts.deviceOfMac?.(mac) : undefined) ?? null;
       const child =
         typeof opts.children === 'function'
           ? opts.children(deviceId ?? '')
@@ -407,7 +432,7 @@ export async function startHubStreamServer(opts: HubStreamServerOptions): Promis
         return;
       }
       const contentType = lines.find((l) => /^content-type:/i.test(l))?.replace(/^content-type:\s*/i, '') ?? '';
-      stream(sock, child, rest, contentType);
+      stream(sock, child, rest, contentType, query.get('type') === 'download');
     };
     sock.on('data', onHead);
   });

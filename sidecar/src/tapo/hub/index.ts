@@ -11,3 +11,10 @@ export {
 export { type HubChild, type ChildDeviceInfo, decodeCharging } from './child-decode.ts';
 export type { ChildWrapping } from './wrap.ts';
 export { type HubSensor, type SensorKind } from './sensor-decode.ts';
+export {
+  type HubStorageCamera,
+  decodeHubStorageCameras,
+  listHubStorageCameras,
+  normalMac,
+  onHubStorage,
+} from './hub-storage.ts';
