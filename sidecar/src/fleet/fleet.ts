@@ -49,6 +49,7 @@ import {
   isHubProbe,
   listStatus,
   sensorConfigs,
+  sensorReadings,
 } from './hub-probe.ts';
 import type { HubChild, HubSensor } from '../tapo/hub/index.ts';
 
@@ -105,7 +106,7 @@ export class Fleet implements FleetView {
   private readonly recorder: Recorder;
   private resumed = new Map<string, { last: PollResult; lastSeen: number | null }>();
   /** Each hub's child list as its last poll read it (the config editor offers them to add), and when the hub answered it. */
-  private readonly hubLists = new Map<string, { children: HubChild[]; at: number }>();
+  private readonly hubLists = new Map<string, { children: HubChild[]; sensors: HubSensor[]; at: number }>();
   private running = false;
   private traceSeq = 0;
   private readonly log = logger.child({ module: 'fleet' });
@@ -235,28 +236,45 @@ export class Fleet implements FleetView {
 
   /**
    * A hub reported its children: they become the cameras of source `hub:<id>`, at the hub's priority.
-   * A list the hub answered anew that says a child woke, slept or went away has that child polled
-   * now (from this list, no request to the child unless it is awake), not a child interval later.
+   * A list the hub answered anew that says a child woke, slept or went away, or that a sensor's
+   * readings changed, has that device polled now (from this list: no request to a sleeping child),
+   * not a device interval later.
    */
   private applyHubChildren(hub: CameraConfig, children: HubChild[], sensors: HubSensor[], listedAt: number): void {
     if (this.cams.get(hub.id)?.cfg.kind !== 'hub') {
       return;
     }
     const before = this.hubLists.get(hub.id);
-    this.hubLists.set(hub.id, { children, at: listedAt });
+    this.hubLists.set(hub.id, { children, sensors, at: listedAt });
     if (before && before.at !== listedAt) {
-      for (const c of children) {
-        const rt = this.cams.get(childCameraId(hub.id, c.deviceId));
-        if (rt?.last && rt.last.status !== listStatus(c)) {
-          this.pollSoon(rt);
-        }
-      }
+      this.pollChangedDevices(hub.id, before.sensors, children, sensors);
     }
     const priority = this.sources.priority(hub.source);
     const devices = [...childConfigs(hub, children), ...sensorConfigs(hub, sensors)];
     void this.applyCameras(devices, { source: `hub:${hub.id}`, priority }).catch((err: unknown) =>
       this.log.warn({ hub: hub.id, err: (err as Error).message }, "could not apply a hub's children")
     );
+  }
+
+  private pollChangedDevices(
+    hubId: string,
+    sensorsBefore: HubSensor[],
+    children: HubChild[],
+    sensors: HubSensor[]
+  ): void {
+    for (const c of children) {
+      const rt = this.cams.get(childCameraId(hubId, c.deviceId));
+      if (rt?.last && rt.last.status !== listStatus(c)) {
+        this.pollSoon(rt);
+      }
+    }
+    const was = new Map(sensorsBefore.map((s) => [s.deviceId, sensorReadings(s)]));
+    for (const s of sensors) {
+      const rt = this.cams.get(childCameraId(hubId, s.deviceId));
+      if (rt?.last && was.has(s.deviceId) && was.get(s.deviceId) !== sensorReadings(s)) {
+        this.pollSoon(rt);
+      }
+    }
   }
 
   private async restore(rt: Runtime): Promise<void> {

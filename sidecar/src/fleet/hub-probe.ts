@@ -74,6 +74,20 @@ export interface HubContext extends ProbeContext {
   onHubChildren?: (hub: CameraConfig, children: HubChild[], sensors: HubSensor[], listedAt: number) => void;
 }
 
+/** A sensor's readings in a list entry, to tell a change (its signal left out: it moves with every report). */
+export function sensorReadings(s: HubSensor): string {
+  return JSON.stringify([
+    s.online,
+    s.lowBattery,
+    s.batteryPercent,
+    s.temperatureC,
+    s.humidityPct,
+    s.contactOpen,
+    s.motionDetected,
+    s.waterLeak,
+  ]);
+}
+
 /** The status a child's poll will report from this list entry (an unreachable child fails as offline). */
 export function listStatus(c: HubChild): 'online' | 'sleeping' | 'offline' {
   return !c.online ? 'offline' : c.sleeping ? 'sleeping' : 'online';

@@ -2,12 +2,12 @@
  * How soon a battery child's wake and sleep show (issue 24), against the simulated H200: children
  * are polled once a minute from the hub's cached list, so a child that woke used to say "sleeping"
  * until the list was read again AND its own next poll came (up to two minutes). Now a list the hub
- * answers anew that says a child woke or slept has that child polled at once: its status changes
- * with the list read, not a child interval later.
+ * answers anew that says a child woke or slept (or that a sensor's readings changed) has that
+ * device polled at once: it changes with the list read, not a device interval later.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
+import { SENSOR_SET, SimulatedHub } from '../../src/simulator/hub/hub.ts';
 import { childCameraId, CHILD_LIST_INTERVAL_MS } from '../../src/fleet/hub-probe.ts';
 import { hubConfig, pollsOf, startFleet, tempStore, until } from './helpers.ts';
 
@@ -71,4 +71,23 @@ test("a child's stream that starts before its first poll has that poll read the 
   await until(fleet, () => fleet.camera(id)?.last?.status === 'online', 'the child says online');
   assert.ok(hub.listCalls - listsBefore <= 1, 'one early read of the list');
   assert.equal(garden.wakeups, 0, 'nothing woke it');
+});
+
+test("a sensor's change shows with the hub's next list read; a sensor whose readings stayed is not polled for it", async (t) => {
+  const hub = await SimulatedHub.start({ host: '127.0.0.1', name: 'home-hub', stream: false, sensors: SENSOR_SET });
+  t.after(() => hub.close());
+  const { store } = await tempStore(t);
+  const { fleet, rec } = await startFleet(t, store, [hubConfig(hub)], { hubListMaxAgeMs: 1000 });
+  const door = childCameraId('hub1', hub.sensor('Front door contact').deviceId);
+  const leak = childCameraId('hub1', hub.sensor('Washing machine').deviceId);
+  await until(fleet, () => fleet.camera(door)?.last?.contactOpen === false, 'the contact sensor polled, closed');
+  await until(fleet, () => fleet.camera(leak)?.last?.waterLeak === false, 'the leak sensor polled, dry');
+  const closedPoll = fleet.camera(door)!.last!.time;
+  const leakPolls = pollsOf(rec, leak).length;
+
+  hub.sensor('Front door contact').setOpen(true);
+  await until(fleet, () => fleet.camera(door)?.last?.contactOpen === true, 'the door shows open');
+  const open = fleet.camera(door)!.last!;
+  assert.ok(open.time - closedPoll < EARLIEST_CHILD_INTERVAL_MS, 'before its own next poll was due');
+  assert.equal(pollsOf(rec, leak).length, leakPolls, 'the dry leak sensor was not polled for it');
 });
