@@ -242,8 +242,10 @@ export function runStream(client, request) {
   });
   return {
     received: () => queue.length,
+    /** The stream failed, ended or was cancelled: no packet will come any more. */
+    ended: () => failure !== null || cancelled,
     async next(timeoutMs) {
-      if (queue.length === 0 && !failure) {
+      if (queue.length === 0 && !failure && !cancelled) {
         await new Promise((resolve) => {
           const timer = setTimeout(resolve, timeoutMs);
           waiter = () => {
@@ -256,11 +258,17 @@ export function runStream(client, request) {
       if (queue.length > 0) {
         return queue.shift();
       }
-      throw failure ?? new Error(`no packet on ${request.path} within ${timeoutMs} ms`);
+      throw (
+        failure ??
+        new Error(
+          cancelled ? `RunStream on ${request.path} cancelled` : `no packet on ${request.path} within ${timeoutMs} ms`
+        )
+      );
     },
     cancel() {
       cancelled = true;
       call.cancel();
+      waiter?.(); // a reader waiting for the next packet learns now that none will come
     },
   };
 }

@@ -27,6 +27,11 @@ const FPS = 15;
 const BOUND_MS = 2 * (1000 / FPS) + 1000;
 /** Before its first picture a tile assumes a picture a second: 2 × 1 s + 0.5 s, and the second. */
 const BLANK_BOUND_MS = 2 * 1000 + 500 + 1000;
+/**
+ * A hub child's status after its stream started or stopped: the sidecar reads the hub's list early,
+ * at most every 10 s per hub; twice that again for a loaded machine. The list's own cadence is a minute.
+ */
+const STATUS_BOUND_MS = 30_000;
 
 let sidecar;
 let sim;
@@ -92,10 +97,13 @@ function bridge(page, ctx, uid = UID) {
     (async () => {
       for (;;) {
         const data = await s.next(60_000).catch(() => null);
-        if (!data || streams.get(address) !== s) {
+        if (streams.get(address) !== s || (!data && s.ended())) {
           return;
         }
-        forward(address, data);
+        // A quiet channel is still open (as in Grafana): a hub child's metrics come about once a minute.
+        if (data) {
+          forward(address, data);
+        }
       }
     })();
   };
@@ -111,8 +119,13 @@ function bridge(page, ctx, uid = UID) {
   };
   return {
     handle,
+    /** Stops forwarding and ends this page's streams on the sidecar (the page goes without unsubscribing). */
     close: async () => {
       open = false;
+      for (const address of refs.keys()) {
+        streams.get(address)?.cancel();
+        streams.delete(address);
+      }
       await chain;
     },
   };
@@ -249,7 +262,7 @@ describe('honest video tiles in Chromium, against the built sidecar and simulate
   it(
     'say when a battery camera behind a hub falls asleep, and play again when it wakes',
     { timeout: 480_000 },
-    async (t) => {
+    async () => {
       const { page, errors } = await harness.openPanel({ role: 'Viewer' });
       const ctx = pluginContext({ uid: HUB_UID, role: 'Viewer', jsonData: hub.jsonData, secure: hub.secure });
       const [id] = hub.ids;
@@ -271,7 +284,8 @@ describe('honest video tiles in Chromium, against the built sidecar and simulate
           {
             camera_id: id,
             camera_name: hub.children[0].name,
-            status: 'online',
+            // As the query answered while it slept: only the channel's rows can make the tile say Online.
+            status: 'sleeping',
             stream: 'sub',
             video_channel: `ds/${HUB_UID}/${path}`,
             frames_channel: `ds/${HUB_UID}/camera/${id}/frames/2/640`,
@@ -280,6 +294,14 @@ describe('honest video tiles in Chromium, against the built sidecar and simulate
       );
       const until = watcher(page);
       const playing = await until((s) => s[id]?.shownFrames >= 10, 'the child plays', 60_000);
+      // Opening its live view woke it: its status follows its stream within seconds (an early read of
+      // the hub's list, spaced 10 s per hub), not the list's minute.
+      const online = await until(
+        (s) => /^Online/.test(s[id].status ?? ''),
+        'status Online while it plays',
+        STATUS_BOUND_MS
+      );
+      console.log(`# playing: the polls said Online after ${online.at - playing.at} ms (bound ${STATUS_BOUND_MS} ms)`);
 
       const sleptAt = Date.now();
       await hub.setAsleep(0, true);
@@ -289,10 +311,9 @@ describe('honest video tiles in Chromium, against the built sidecar and simulate
       const asleep = await until(
         (s) => /^Sleeping/.test(s[id].status ?? '') && /^Asleep: a battery camera/.test(s[id].message ?? ''),
         'the polls say it sleeps',
-        // The sidecar reads a hub's child list once a minute (a poll must not cost the batteries).
-        75_000
+        STATUS_BOUND_MS
       );
-      console.log(`# asleep: the polls said Sleeping after ${asleep.at - sleptAt} ms`);
+      console.log(`# asleep: the polls said Sleeping after ${asleep.at - sleptAt} ms (bound ${STATUS_BOUND_MS} ms)`);
       assert.equal(asleep.s[id].offline, false, 'asleep is not offline');
       assert.equal(asleep.s[id].opacity, '0.35', 'its last picture is dimmed');
 
@@ -304,15 +325,12 @@ describe('honest video tiles in Chromium, against the built sidecar and simulate
         120_000
       );
       console.log(`# awake: playing again after ${awake.at - wokeAt} ms`);
-      // "Online" waits for the hub's child list (read once a minute) and the child's next poll.
-      // Known bug, under investigation: run after the freeze/offline test on the same sidecar, the
-      // tile keeps "Sleeping" for minutes while it plays (alone, it says Online within ~60 s).
-      await t.test(
-        'and its status says Online again',
-        { todo: 'stays "Sleeping" after the first test (known bug)' },
-        () => until((s) => /^Online/.test(s[id].status ?? ''), 'status Online', 120_000)
-      );
-      assert.ok(playing.s[id].shownFrames > 0);
+      // This was a todo ("keeps Sleeping for minutes after the first scenario"): the bridge above
+      // dropped a channel quiet for 60 s, and a child's metrics come about once a minute, so the tile
+      // never heard of the wake. Grafana keeps a quiet channel open; so does the bridge now.
+      const back = await until((s) => /^Online/.test(s[id].status ?? ''), 'status Online again', STATUS_BOUND_MS);
+      console.log(`# awake: the polls said Online after ${back.at - awake.at} ms (bound ${STATUS_BOUND_MS} ms)`);
+      assert.equal(back.s[id].message, null, 'no "Asleep" left on the tile');
       await live.close();
       assert.deepEqual(errors, []);
       await page.close();

@@ -2,7 +2,8 @@
  * The cameras' video: one session per camera stream (RTSP, or a hub child's port-8800 stream),
  * shared by the JPEG frame pipeline and the Live video channels, and kept in step with the fleet:
  * a removed camera's feeds and ffmpeg stop and its last picture is forgotten (the id may later
- * name another camera); a changed camera switches source.
+ * name another camera); a changed camera switches source; a hub child's stream that starts or
+ * stops by itself has the fleet read the child's status early.
  */
 import type { Logger } from 'pino';
 import type { Fleet } from '../fleet/index.ts';
@@ -23,7 +24,8 @@ export function cameraVideo(o: { ffmpegPath: string; fleet: Fleet; sources: Stre
   const { sourceOf } = o.sources;
   const feeds = new CompositeVideoFeeds([
     new RtspVideoFeeds((id, stream) => sourceOf(id, stream)),
-    new HubStreamFeeds((id, stream) => sourceOf(id, stream)),
+    // A child's stream that starts or stops says it woke or slept: the fleet reads its status early.
+    new HubStreamFeeds((id, stream) => sourceOf(id, stream), { onPlaying: (id) => o.fleet.streamChanged(id) }),
   ]);
   const pipeline = new FramePipeline({ ffmpegPath: o.ffmpegPath, feeds });
   return { feeds, pipeline, sync: () => syncVideo(feeds, pipeline, o) };

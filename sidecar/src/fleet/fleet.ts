@@ -40,7 +40,17 @@ import { newRuntime, snapshot, type Runtime } from './runtime.ts';
 import { DeadlineExceeded, nextDue, pollDeadlineMs, withDeadline } from './schedule.ts';
 import { Semaphore } from './semaphore.ts';
 import { CameraSources, type OwnershipConflict } from './sources.ts';
-import { childConfigs, hubAwareProbeFactory, HubLinks, isChildProbe, isHubProbe, sensorConfigs } from './hub-probe.ts';
+import {
+  childCameraId,
+  childConfigs,
+  hubAwareProbeFactory,
+  HubLinks,
+  isChildProbe,
+  isHubProbe,
+  listStatus,
+  sensorConfigs,
+  sensorReadings,
+} from './hub-probe.ts';
 import type { HubChild, HubSensor } from '../tapo/hub/index.ts';
 
 export interface FleetOptions {
@@ -95,8 +105,8 @@ export class Fleet implements FleetView {
   private readonly hubLinks = new HubLinks();
   private readonly recorder: Recorder;
   private resumed = new Map<string, { last: PollResult; lastSeen: number | null }>();
-  /** Each hub's child list as its last poll read it (the config editor offers them to add). */
-  private readonly hubLists = new Map<string, HubChild[]>();
+  /** Each hub's child list as its last poll read it (the config editor offers them to add), and when the hub answered it. */
+  private readonly hubLists = new Map<string, { children: HubChild[]; sensors: HubSensor[]; at: number }>();
   private running = false;
   private traceSeq = 0;
   private readonly log = logger.child({ module: 'fleet' });
@@ -224,21 +234,47 @@ export class Fleet implements FleetView {
     return { conflicts };
   }
 
-  /** A hub reported its children: they become the cameras of source `hub:<id>`, at the hub's priority. */
-  private applyHubChildren(
-    hub: CameraConfig,
-    children: Parameters<typeof childConfigs>[1],
-    sensors: HubSensor[]
-  ): void {
+  /**
+   * A hub reported its children: they become the cameras of source `hub:<id>`, at the hub's priority.
+   * A list the hub answered anew that says a child woke, slept or went away, or that a sensor's
+   * readings changed, has that device polled now (from this list: no request to a sleeping child),
+   * not a device interval later.
+   */
+  private applyHubChildren(hub: CameraConfig, children: HubChild[], sensors: HubSensor[], listedAt: number): void {
     if (this.cams.get(hub.id)?.cfg.kind !== 'hub') {
       return;
     }
-    this.hubLists.set(hub.id, children);
+    const before = this.hubLists.get(hub.id);
+    this.hubLists.set(hub.id, { children, sensors, at: listedAt });
+    if (before && before.at !== listedAt) {
+      this.pollChangedDevices(hub.id, before.sensors, children, sensors);
+    }
     const priority = this.sources.priority(hub.source);
     const devices = [...childConfigs(hub, children), ...sensorConfigs(hub, sensors)];
     void this.applyCameras(devices, { source: `hub:${hub.id}`, priority }).catch((err: unknown) =>
       this.log.warn({ hub: hub.id, err: (err as Error).message }, "could not apply a hub's children")
     );
+  }
+
+  private pollChangedDevices(
+    hubId: string,
+    sensorsBefore: HubSensor[],
+    children: HubChild[],
+    sensors: HubSensor[]
+  ): void {
+    for (const c of children) {
+      const rt = this.cams.get(childCameraId(hubId, c.deviceId));
+      if (rt?.last && rt.last.status !== listStatus(c)) {
+        this.pollSoon(rt);
+      }
+    }
+    const was = new Map(sensorsBefore.map((s) => [s.deviceId, sensorReadings(s)]));
+    for (const s of sensors) {
+      const rt = this.cams.get(childCameraId(hubId, s.deviceId));
+      if (rt?.last && was.has(s.deviceId) && was.get(s.deviceId) !== sensorReadings(s)) {
+        this.pollSoon(rt);
+      }
+    }
   }
 
   private async restore(rt: Runtime): Promise<void> {
@@ -285,6 +321,7 @@ export class Fleet implements FleetView {
   /** Stops the timer and invalidates in-flight work of a camera. */
   private halt(rt: Runtime): void {
     rt.gen++;
+    rt.soon = null;
     if (rt.timer) {
       clearTimeout(rt.timer);
     }
@@ -303,6 +340,10 @@ export class Fleet implements FleetView {
   // ---- polling ----------------------------------------------------------------------------
 
   private schedule(rt: Runtime, at: number): void {
+    if (rt.soon !== null) {
+      at = Math.min(at, Math.max(rt.soon, Date.now()));
+      rt.soon = null;
+    }
     rt.due = at;
     const gen = rt.gen;
     rt.timer = setTimeout(
@@ -319,6 +360,22 @@ export class Fleet implements FleetView {
     );
   }
 
+  /**
+   * Polls a camera at `at` if that is before its due time; with a poll in flight, or none scheduled
+   * yet (a camera just added), when the next one is scheduled.
+   */
+  private pollSoon(rt: Runtime, at = Date.now()): void {
+    if (rt.timer && !rt.inFlight) {
+      if (at < rt.due) {
+        clearTimeout(rt.timer);
+        rt.timer = null;
+        this.schedule(rt, at);
+      }
+      return;
+    }
+    rt.soon = Math.min(rt.soon ?? at, at);
+  }
+
   private trace(cameraId: string, phase: PollTrace['phase'], due: number): void {
     this.opts.onTrace?.({ cameraId, phase, due, at: Date.now(), seq: this.traceSeq++ });
   }
@@ -330,7 +387,7 @@ export class Fleet implements FleetView {
         timeoutMs: this.opts.requestTimeoutMs ?? 5000,
         ...(this.opts.clientState ? { stateStore: this.opts.clientState } : {}),
         onFingerprint: (fp) => this.opts.onFingerprint?.(id, fp),
-        onHubChildren: (hub, children, sensors) => this.applyHubChildren(hub, children, sensors),
+        onHubChildren: (hub, children, sensors, at) => this.applyHubChildren(hub, children, sensors, at),
       });
     }
     return rt.probe;
@@ -485,10 +542,6 @@ export class Fleet implements FleetView {
     return [...this.cams.values()].filter((rt) => rt.cfg.kind === 'hub' && !rt.cfg.disabled).map((rt) => rt.cfg.id);
   }
 
-  /**
-   * A hub's children as its last poll listed them: undefined when `id` is not a hub, null when
-   * the hub has not been listed yet (not polled, or its login fails).
-   */
   /** The hub's next poll reads its child list afresh (it is otherwise reused for a minute). */
   forgetHubList(id: string): void {
     const cfg = this.cams.get(id)?.cfg;
@@ -497,12 +550,33 @@ export class Fleet implements FleetView {
     }
   }
 
+  /**
+   * A camera's video stream started, or ended by itself. A hub child then woke or fell asleep: it is
+   * polled with a list the hub answered since (read early, at most every 10 s per hub), so its
+   * status follows within seconds instead of the list's minute. Other cameras: nothing.
+   */
+  streamChanged(id: string): void {
+    const rt = this.cams.get(id);
+    if (!rt || rt.cfg.disabled || rt.cfg.password === null || !rt.cfg.hubChild) {
+      return;
+    }
+    // Its probe too, if it has not been polled yet: its stream may play before its first poll.
+    const probe = this.probeFor(rt);
+    if (isChildProbe(probe)) {
+      this.pollSoon(rt, probe.streamChanged(Date.now()));
+    }
+  }
+
+  /**
+   * A hub's children as its last poll listed them: undefined when `id` is not a hub, null when
+   * the hub has not been listed yet (not polled, or its login fails).
+   */
   hubChildren(id: string): HubChild[] | null | undefined {
     const rt = this.cams.get(id);
     if (!rt || rt.cfg.kind !== 'hub') {
       return undefined;
     }
-    return this.hubLists.get(id) ?? null;
+    return this.hubLists.get(id)?.children ?? null;
   }
 
   /** The last model a camera reported (kept across failed polls), for labels. */

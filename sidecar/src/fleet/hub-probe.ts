@@ -2,7 +2,8 @@
  * Hubs in the fleet: the probe of a hub entry (kind 'hub') and of each battery child behind it.
  * One HubClient per hub (one request at a time per hub, the camera client's login and lockout
  * rules). Children are read from the hub's cached child list (cheap, never wakes them), read once
- * a minute per hub whoever asks (hub and children share it); a child's own poll (device info,
+ * a minute per hub whoever asks (hub and children share it), and early (at most every 10 s per
+ * hub) when the sidecar sees a child's stream start or end by itself; a child's own poll (device info,
  * last alarm: its events; privacy, detection, LED, card, components: its settings) is sent only
  * while it is awake — after it woke for motion or a ring, or when the slow battery cadence (§7:
  * 600 s) is due — never to wake it.
@@ -20,6 +21,11 @@ export const CHILD_POLL_INTERVAL_MS = 600_000;
 export const CHILD_LIST_INTERVAL_MS = 60_000;
 /** A list this young is taken as the child's state now (a child goes to sleep tens of seconds after waking). */
 const FRESH_LIST_MS = 1_000;
+/**
+ * A child's stream that starts or ends by itself (it woke or fell asleep) has the list read early,
+ * at most this often per hub: the list stays cheap (the hub answers from its cache, waking no one).
+ */
+export const EARLY_LIST_INTERVAL_MS = 10_000;
 
 /** A child's camera id: the hub's id and a short hash of its device_id (stable, never a configured id). */
 export function childCameraId(hubId: string, deviceId: string): string {
@@ -63,9 +69,28 @@ export function sensorConfigs(hub: CameraConfig, sensors: HubSensor[]): CameraCo
   }));
 }
 
-/** What a hub's poll reports to the fleet besides its own poll. */
+/** What a hub's poll reports to the fleet besides its own poll: the list it read, and when the hub answered it. */
 export interface HubContext extends ProbeContext {
-  onHubChildren?: (hub: CameraConfig, children: HubChild[], sensors: HubSensor[]) => void;
+  onHubChildren?: (hub: CameraConfig, children: HubChild[], sensors: HubSensor[], listedAt: number) => void;
+}
+
+/** A sensor's readings in a list entry, to tell a change (its signal left out: it moves with every report). */
+export function sensorReadings(s: HubSensor): string {
+  return JSON.stringify([
+    s.online,
+    s.lowBattery,
+    s.batteryPercent,
+    s.temperatureC,
+    s.humidityPct,
+    s.contactOpen,
+    s.motionDetected,
+    s.waterLeak,
+  ]);
+}
+
+/** The status a child's poll will report from this list entry (an unreachable child fails as offline). */
+export function listStatus(c: HubChild): 'online' | 'sleeping' | 'offline' {
+  return !c.online ? 'offline' : c.sleeping ? 'sleeping' : 'online';
 }
 
 interface Link {
@@ -76,6 +101,8 @@ interface Link {
   listAskedAt: number;
   /** The last list read: reused until it is older than the list interval. */
   listed: Listed | null;
+  /** When a list was last read early for a child's stream (see EARLY_LIST_INTERVAL_MS). */
+  earlyAt: number;
 }
 
 /** A child list and when the hub answered it (its uptimes are as of then). */
@@ -135,6 +162,7 @@ export class HubLinks {
         list: null,
         listAskedAt: 0,
         listed: null,
+        earlyAt: 0,
       };
       this.links.set(key, link);
     }
@@ -222,8 +250,8 @@ class HubProbe implements CameraProbe {
   async poll(): Promise<CameraPoll> {
     const started = performance.now();
     const hub = await this.held.link.client.pollHub();
-    const { children, sensors } = await listOf(this.held.link, this.listMaxAgeMs);
-    this.ctx.onHubChildren?.(this.cfg, children, sensors);
+    const { children, sensors, at } = await listOf(this.held.link, this.listMaxAgeMs);
+    this.ctx.onHubChildren?.(this.cfg, children, sensors, at);
     const info = hub.info;
     const p = basePoll(info.model, info.alias, info.firmware, info.deviceId, info.deviceType);
     p.deviceInfo.hardwareVersion = info.hardwareVersion;
@@ -281,6 +309,8 @@ class ChildProbe implements CameraProbe {
   private readonly held;
   private lastOwnPoll = 0;
   private own: ChildPoll | null = null;
+  /** When the sidecar last saw its stream start or end by itself: a list older than that is not its state. */
+  private streamChangedAt = 0;
   constructor(
     private readonly cfg: CameraConfig,
     links: HubLinks,
@@ -315,10 +345,36 @@ class ChildProbe implements CameraProbe {
     const wokeSinceOwnPoll = wokeAt !== null && wokeAt > this.lastOwnPoll;
     return !c.sleeping && (this.own === null || wokeSinceOwnPoll || Date.now() - this.lastOwnPoll >= this.childPollMs);
   }
+  /**
+   * Its stream started or ended by itself (it woke, or fell asleep): the next poll reads a list the
+   * hub answered after `at`. Returns when that poll may run (early reads are spaced per hub).
+   */
+  streamChanged(at: number): number {
+    this.streamChangedAt = Math.max(this.streamChangedAt, at);
+    return Math.max(at, this.held.link.earlyAt + EARLY_LIST_INTERVAL_MS);
+  }
+
+  /** The list, read early when its stream changed since the list was answered. */
+  private async list(): Promise<Listed> {
+    const link = this.held.link;
+    const listed = await listOf(link, this.listMaxAgeMs);
+    const since = this.streamChangedAt;
+    // Strictly after: a list answered in the same millisecond as the change may predate it.
+    if (listed.at > since) {
+      return listed;
+    }
+    if (link.list && link.listAskedAt > since) {
+      return link.list;
+    }
+    // The spacing of early reads is kept by when this poll was scheduled (streamChanged's answer).
+    link.earlyAt = Date.now();
+    return listOf(link, 0);
+  }
+
   async poll(): Promise<CameraPoll> {
     const deviceId = this.cfg.hubChild!.deviceId;
     const started = performance.now();
-    let listed = await listOf(this.held.link, this.listMaxAgeMs);
+    let listed = await this.list();
     let c = this.find(listed, deviceId);
     // The list may be up to a minute old: before asking the child itself (it must be awake), read it afresh.
     if (this.wantsOwnPoll(c, listed.at) && Date.now() - listed.at > FRESH_LIST_MS) {
@@ -378,7 +434,7 @@ class ChildProbe implements CameraProbe {
 }
 
 /** A probe that relays requests to a camera behind a hub. */
-export function isChildProbe(p: CameraProbe): p is CameraProbe & Pick<ChildProbe, 'callChild'> {
+export function isChildProbe(p: CameraProbe): p is CameraProbe & Pick<ChildProbe, 'callChild' | 'streamChanged'> {
   return p instanceof ChildProbe;
 }
 

@@ -16,6 +16,8 @@ export interface Runtime {
   timer: NodeJS.Timeout | null;
   inFlight: Promise<void> | null;
   due: number;
+  /** A poll asked for before the due time while one was in flight or none was scheduled yet: taken by the next schedule. */
+  soon: number | null;
   failures: number;
   /** Bumped when the camera is replaced or removed: results of older polls are dropped. */
   gen: number;
@@ -44,6 +46,7 @@ export function newRuntime(cfg: CameraConfig): Runtime {
     timer: null,
     inFlight: null,
     due: 0,
+    soon: null,
     failures: 0,
     gen: 0,
     last: null,

@@ -246,7 +246,9 @@ test('garbage instead of RTSP, and garbage RTP after PLAY, are protocol errors',
 });
 
 test('a dropped TCP connection is stream_ended, and the feed reconnects and plays again', async () => {
-  const feeds = feedsFor(sim.port);
+  // What the feed tells its owner: playing, ended by itself, playing again (a hub child's status follows it).
+  const playing: Array<[string, StreamName, boolean]> = [];
+  const feeds = feedsFor(sim.port, PASSWORD, { onPlaying: (...a: [string, StreamName, boolean]) => playing.push(a) });
   try {
     const errors: MediaError[] = [];
     let n = 0;
@@ -274,9 +276,15 @@ test('a dropped TCP connection is stream_ended, and the feed reconnects and play
     assert.equal(errors[0].kind, 'stream_ended');
     noSecret(errors[0]);
     assert.ok(feeds.stats()[0].sessions >= 2, 'reconnected');
+    assert.deepEqual(playing, [
+      ['cam', 'sub', true],
+      ['cam', 'sub', false],
+      ['cam', 'sub', true],
+    ]);
   } finally {
     feeds.close();
   }
+  assert.equal(playing.length, 3, 'a session closed on purpose is not one that ended by itself');
 });
 
 test('no secret in any log line: a wrong password, a drop and a reconnect, logged at debug level', async () => {

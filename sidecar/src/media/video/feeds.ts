@@ -31,7 +31,14 @@ export interface FeedsOptions {
   backoffMaxMs?: number;
   /** RTSP connect/answer timeout and longest silence (default 10 s). */
   timeoutMs?: number;
+  /**
+   * A session began to deliver pictures (true), or one that did ended by itself (false): the camera
+   * may have woken or gone to sleep. Not called when a session is closed on purpose (idle, removal).
+   */
+  onPlaying?: (cameraId: string, stream: StreamName, playing: boolean) => void;
 }
+
+type ResolvedOptions = Required<Omit<FeedsOptions, 'onPlaying'>> & Pick<FeedsOptions, 'onPlaying'>;
 
 /** One running stream session (RtspSession, HubStreamSession): what a feed needs of it. */
 export interface FeedSession {
@@ -105,7 +112,7 @@ class SessionFeed implements VideoFeed {
     readonly cameraId: string,
     readonly stream: StreamName,
     public source: FeedSource,
-    private readonly opts: Required<FeedsOptions>,
+    private readonly opts: ResolvedOptions,
     private readonly open: SessionOpener
   ) {
     this.backoffMs = opts.backoffInitialMs;
@@ -260,6 +267,7 @@ class SessionFeed implements VideoFeed {
           playing = true;
           this.lastError = null;
           this.backoffMs = this.opts.backoffInitialMs;
+          this.tellPlaying(true);
         }
         this.accessUnits++;
         this.group.add(au);
@@ -269,7 +277,12 @@ class SessionFeed implements VideoFeed {
           }
         }
       },
-      onEnd: (err) => this.failed(session, err),
+      onEnd: (err) => {
+        if (this.session === session && playing) {
+          this.tellPlaying(false);
+        }
+        this.failed(session, err);
+      },
     });
     this.session = session;
     session.start().then(
@@ -317,6 +330,14 @@ class SessionFeed implements VideoFeed {
     }, delay);
   }
 
+  private tellPlaying(playing: boolean): void {
+    try {
+      this.opts.onPlaying?.(this.cameraId, this.stream, playing);
+    } catch (err) {
+      log.warn({ camera: this.cameraId, err: (err as Error).message }, 'video feed listener threw');
+    }
+  }
+
   private call(s: VideoSubscriber, fn: () => void): void {
     try {
       fn();
@@ -329,7 +350,7 @@ class SessionFeed implements VideoFeed {
 /** Feeds of one protocol: sources whose URL matches `scheme`, sessions made by `open`. */
 export class SessionFeeds implements ManagedVideoFeeds {
   private readonly feeds = new Map<string, SessionFeed>();
-  private readonly opts: Required<FeedsOptions>;
+  private readonly opts: ResolvedOptions;
   readonly createdAt = performance.now();
 
   constructor(
@@ -343,6 +364,7 @@ export class SessionFeeds implements ManagedVideoFeeds {
       backoffInitialMs: opts.backoffInitialMs ?? 1000,
       backoffMaxMs: opts.backoffMaxMs ?? 30_000,
       timeoutMs: opts.timeoutMs ?? 10_000,
+      ...(opts.onPlaying ? { onPlaying: opts.onPlaying } : {}),
     };
   }
 
