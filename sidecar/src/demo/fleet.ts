@@ -52,6 +52,8 @@ export interface DemoFleet {
 }
 
 export const DEMO_SOURCE = 'demo';
+/** The demo camera without a card of its own, recorded on the demo hub's disk. */
+export const GARAGE_INDEX = 2;
 /** The demo hub's sensors: temperature and humidity, a contact and a leak, for the sensors panels. */
 export const DEMO_SENSORS: SimulatedSensorOptions[] = [
   { alias: 'Cellar', model: 'T315', temperatureC: 12.4, humidityPct: 71, batteryPercent: 80 },
@@ -131,6 +133,18 @@ export async function startDemoFleet(fleet: Fleet, opts: DemoFleetOptions = {}):
           // Its children's live view: the port-8800 stream (ffmpeg makes the clip on first view).
           stream: opts.media === false ? false : { ...(opts.ffmpegPath ? { ffmpegPath: opts.ffmpegPath } : {}) },
         });
+  // The garage camera has no card: the hub records it on its own disk (hub storage), so the
+  // demo's recordings show that path too.
+  const garage = sim.cameras[GARAGE_INDEX];
+  if (hub && garage) {
+    garage.device.card.state = 'none';
+    hub.pairForStorage({
+      deviceId: garage.device.deviceId,
+      mac: garage.device.mac,
+      model: garage.model,
+      alias: garage.name,
+    });
+  }
   const hubEntry: CameraConfig[] = hub
     ? [
         simulatedHubConfig(hub, {
