@@ -43,6 +43,31 @@ test('Arrow frames use the IPC file format, an explicit schema and nanosecond ti
   assert.equal(table.getChild('status')!.get(1), 'offline');
 });
 
+test('numbers and times keep their nulls past the first byte of validity bits, and a reused time array is read again', () => {
+  const times: Array<number | null> = Array.from({ length: 19 }, (_, i) => 1_700_000_000_000 + i * 1000);
+  times[17] = null;
+  const values = Array.from({ length: 19 }, (_, i) => (i % 5 === 3 ? null : i === 4 ? NaN : i / 2));
+  const encode = () =>
+    tableFromIPC(
+      frameToArrow({
+        fields: [
+          { name: 'time', type: 'time', values: times, nullable: true },
+          { name: 'v', type: 'number', values },
+        ],
+      })
+    );
+  const t = encode();
+  assert.deepEqual(
+    Array.from({ length: 19 }, (_, i) => t.getChild('v')!.get(i)),
+    values,
+    'nulls where they were, NaN kept as a value'
+  );
+  assert.equal(t.getChild('time')!.get(17), null);
+  assert.equal((t.getChild('time')!.data[0]!.values as BigInt64Array)[18], 1_700_000_018_000n * 1_000_000n);
+  times[18] = 1_800_000_000_000;
+  assert.equal((encode().getChild('time')!.data[0]!.values as BigInt64Array)[18], 1_800_000_000_000n * 1_000_000n);
+});
+
 test('a frame whose fields differ in length is refused', () => {
   assert.throws(
     () =>
