@@ -133,6 +133,9 @@ export interface Series {
   metric: MetricName;
   times: number[];
   values: Array<number | null>;
+  /** Each bucket's minimum and maximum, when the request asked withMinMax. */
+  min?: Array<number | null>;
+  max?: Array<number | null>;
 }
 
 export interface HistoryRequest {
@@ -141,6 +144,8 @@ export interface HistoryRequest {
   from: number;
   to: number;
   maxPoints: number;
+  /** Also each bucket's minimum and maximum (Series.min, Series.max). */
+  withMinMax?: boolean;
 }
 
 export interface FleetEvents {

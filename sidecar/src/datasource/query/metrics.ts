@@ -1,6 +1,6 @@
 /** Metrics query: one time series per (camera, metric) from history, downsampled to maxDataPoints. */
 import { METRIC_INFO, STATE_METRICS, type MetricName, type TapoQuery } from '../../../../src/shared/query.ts';
-import type { Frame } from '../../grafana/frame.ts';
+import type { Frame, FrameField } from '../../grafana/frame.ts';
 import { cameraLabels, selectCameras, type QueryContext } from './context.ts';
 
 export const DEFAULT_MAX_POINTS = 1000;
@@ -36,35 +36,58 @@ export async function metricsQuery(ctx: QueryContext, query: TapoQuery): Promise
   const cameras = selectCameras(ctx.fleet, query);
   const metrics: MetricName[] = query.metrics?.length ? [...new Set(query.metrics)] : ['online'];
   const maxPoints = Math.min(ctx.maxDataPoints > 0 ? ctx.maxDataPoints : DEFAULT_MAX_POINTS, MAX_POINTS);
+  const minMax = query.minMax === true;
   const series = await ctx.fleet.history({
     cameraIds: cameras.map((c) => c.id),
     metrics,
     from: ctx.from,
     to: ctx.to,
     maxPoints,
+    ...(minMax ? { withMinMax: true } : {}),
   });
   const byKey = new Map(series.map((s) => [`${s.cameraId}\u0000${s.metric}`, s]));
+  // Every series of one answer has the same buckets: equal lengths share one array, which the
+  // Arrow encoder converts to nanoseconds once.
+  const timesByLength = new Map<number, number[]>();
+  const sharedTimes = (t: number[]) => timesByLength.get(t.length) ?? (timesByLength.set(t.length, t), t);
   const frames: Frame[] = [];
   for (const metric of metrics) {
     for (const cam of cameras) {
       const stored = byKey.get(`${cam.id}\u0000${metric}`);
       const s = stored ? shapeSeries(metric, stored.times, stored.values) : undefined;
+      const times = s ? sharedTimes(s.times) : [];
       const info = METRIC_INFO[metric];
+      const labels = cameraLabels(cam);
+      const display = `${cam.name} ${info.label}`;
+      const fields: FrameField[] = [
+        { name: 'time', type: 'time', values: times, nullable: false },
+        {
+          name: metric,
+          type: 'number',
+          values: s?.values ?? [],
+          nullable: true,
+          labels,
+          config: { displayNameFromDS: display, unit: info.unit },
+        },
+      ];
+      if (minMax) {
+        for (const stat of ['min', 'max'] as const) {
+          fields.push({
+            name: `${metric}_${stat}`,
+            type: 'number',
+            values: stored?.[stat]?.slice(0, times.length) ?? [],
+            nullable: true,
+            labels: { ...labels, stat },
+            config: { displayNameFromDS: `${display} ${stat}`, unit: info.unit },
+          });
+        }
+      }
       frames.push({
         name: metric,
         refId: query.refId,
-        meta: { type: 'timeseries-multi', typeVersion: [0, 1] },
-        fields: [
-          { name: 'time', type: 'time', values: s?.times ?? [], nullable: false },
-          {
-            name: metric,
-            type: 'number',
-            values: s?.values ?? [],
-            nullable: true,
-            labels: cameraLabels(cam),
-            config: { displayNameFromDS: `${cam.name} ${info.label}`, unit: info.unit },
-          },
-        ],
+        // Several value fields on one time field are the wide shape; one is the multi shape's frame.
+        meta: { type: minMax ? 'timeseries-wide' : 'timeseries-multi', typeVersion: [0, 1] },
+        fields,
       });
     }
   }
