@@ -91,14 +91,23 @@ function validity(values: unknown[]): { bitmap: Uint8Array | undefined; nulls: n
  */
 const nanosCache = new WeakMap<unknown[], { ms: Float64Array; ns: BigInt64Array }>();
 
+const msOf = (v: unknown): number => (v === null || v === undefined ? 0 : Math.trunc(Number(v)));
+
 function nanoseconds(values: unknown[]): BigInt64Array {
-  const ms = Float64Array.from(values, (v) => (v === null || v === undefined ? 0 : Math.trunc(Number(v))));
   const hit = nanosCache.get(values);
-  if (hit && hit.ms.length === ms.length && hit.ms.every((v, i) => v === ms[i])) {
-    return hit.ns;
+  if (hit && hit.ms.length === values.length) {
+    let same = true;
+    for (let i = 0; i < values.length && same; i++) {
+      same = hit.ms[i] === msOf(values[i]);
+    }
+    if (same) {
+      return hit.ns;
+    }
   }
-  const ns = new BigInt64Array(ms.length);
-  for (let i = 0; i < ms.length; i++) {
+  const ms = new Float64Array(values.length);
+  const ns = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    ms[i] = msOf(values[i]);
     ns[i] = BigInt(ms[i]!) * 1_000_000n;
   }
   nanosCache.set(values, { ms, ns });

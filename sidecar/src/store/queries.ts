@@ -152,10 +152,19 @@ function addPollMetrics(
     }
     const pool: Array<Float64Array | undefined> = new Array(STORED_NCOLS);
     const all = Array.from({ length: STORED_NCOLS }, (_, i) => i);
-    for (const r of joinedChunks(c, 'rollups', cams, req.from - t.windowMs, req.to, {
-      tier: t.id,
-      cols: [...metricsOf.keys()],
-    })) {
+    // Only buckets older than what the finer levels hold count: none when those cover the whole
+    // range for every camera (a day's query while polls are kept a week), so none are read.
+    let older = -Infinity;
+    for (const cam of cams) {
+      older = Math.max(older, bound.get(cam)!);
+    }
+    const upTo = Math.min(req.to, older - 1);
+    for (const r of upTo < req.from
+      ? []
+      : joinedChunks(c, 'rollups', cams, req.from - t.windowMs, upTo, {
+          tier: t.id,
+          cols: [...metricsOf.keys()],
+        })) {
       const mine = accs.get(r.camera)!;
       const to = Math.min(req.to, bound.get(r.camera)! - 1);
       decodeChunks(r.data, STORED_NCOLS, all, pool, (b) => {
