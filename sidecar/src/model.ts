@@ -138,6 +138,19 @@ export interface Series {
   max?: Array<number | null>;
 }
 
+/**
+ * A Series as typed arrays, NaN where a bucket has no value: what the metrics query turns into
+ * Arrow frames without a JavaScript value per point.
+ */
+export interface SeriesColumns {
+  cameraId: string;
+  metric: MetricName;
+  times: Float64Array;
+  values: Float64Array;
+  min?: Float64Array;
+  max?: Float64Array;
+}
+
 export interface HistoryRequest {
   cameraIds: string[];
   metrics: MetricName[];
@@ -164,6 +177,8 @@ export interface FleetView {
   cameras(): CameraSnapshot[];
   camera(id: string): CameraSnapshot | undefined;
   history(req: HistoryRequest): Promise<Series[]>;
+  /** The same as typed arrays (where the fleet offers it; the metrics query falls back to history). */
+  historyColumns?(req: HistoryRequest): Promise<SeriesColumns[]>;
   events(cameraIds: string[], from: number, to: number, kinds?: EventKind[]): Promise<MotionEvent[]>;
   /** Status changes (went offline, came back) in range, for annotations. */
   statusChanges(

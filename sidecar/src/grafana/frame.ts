@@ -25,8 +25,11 @@ export type FieldType = 'time' | 'number' | 'int' | 'string' | 'boolean';
 export interface FrameField {
   name: string;
   type: FieldType;
-  /** time: epoch ms; number/int: number; string; boolean. null where unknown (then nullable is implied). */
-  values: unknown[];
+  /**
+   * time: epoch ms; number/int: number; string; boolean. null where unknown (then nullable is
+   * implied). Or, for time and number fields, a Float64Array with NaN where unknown.
+   */
+  values: unknown[] | Float64Array;
   nullable?: boolean;
   labels?: Record<string, string>;
   config?: Record<string, unknown>;
@@ -39,8 +42,27 @@ export interface Frame {
   fields: FrameField[];
 }
 
+/** Whether a value stands for "unknown": null, undefined, or NaN in a Float64Array. */
+function missing(values: unknown[] | Float64Array, i: number): boolean {
+  const v = values[i];
+  return v === null || v === undefined || (values instanceof Float64Array && v !== v);
+}
+
+/** Plain values (null where unknown), whatever the field holds. */
+function plainValues(f: FrameField): unknown[] {
+  return f.values instanceof Float64Array ? Array.from(f.values, (v) => (v === v ? v : null)) : f.values;
+}
+
 function isNullable(f: FrameField): boolean {
-  return f.nullable ?? f.values.some((v) => v === null || v === undefined);
+  if (f.nullable !== undefined) {
+    return f.nullable;
+  }
+  for (let i = 0; i < f.values.length; i++) {
+    if (missing(f.values, i)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function arrowType(t: FieldType): DataType {
@@ -60,19 +82,19 @@ function arrowType(t: FieldType): DataType {
 
 function arrowValues(f: FrameField): unknown[] {
   // Int64 vectors take bigint; everything else takes plain JS values (time as epoch ms).
+  const values = plainValues(f);
   if (f.type === 'int') {
-    return f.values.map((v) => (v === null || v === undefined ? null : BigInt(Math.trunc(Number(v)))));
+    return values.map((v) => (v === null || v === undefined ? null : BigInt(Math.trunc(Number(v)))));
   }
-  return f.values.map((v) => (v === undefined ? null : v));
+  return values.map((v) => (v === undefined ? null : v));
 }
 
 /** Validity bits (Arrow: one per value, least significant first, 1 = present), or null when every value is present. */
-function validity(values: unknown[]): { bitmap: Uint8Array | undefined; nulls: number } {
+function validity(values: unknown[] | Float64Array): { bitmap: Uint8Array | undefined; nulls: number } {
   let bitmap: Uint8Array | undefined;
   let nulls = 0;
   for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) {
+    if (missing(values, i)) {
       if (!bitmap) {
         bitmap = new Uint8Array((values.length + 7) >> 3).fill(255);
       }
@@ -89,11 +111,11 @@ function validity(values: unknown[]): { bitmap: Uint8Array | undefined; nulls: n
  * was the slowest part of an answer). The milliseconds are kept beside, so that an array changed
  * since is converted again.
  */
-const nanosCache = new WeakMap<unknown[], { ms: Float64Array; ns: BigInt64Array }>();
+const nanosCache = new WeakMap<object, { ms: Float64Array; ns: BigInt64Array }>();
 
-const msOf = (v: unknown): number => (v === null || v === undefined ? 0 : Math.trunc(Number(v)));
+const msOf = (v: unknown): number => (v === null || v === undefined || v !== v ? 0 : Math.trunc(Number(v)));
 
-function nanoseconds(values: unknown[]): BigInt64Array {
+function nanoseconds(values: unknown[] | Float64Array): BigInt64Array {
   const hit = nanosCache.get(values);
   if (hit && hit.ms.length === values.length) {
     let same = true;
@@ -123,8 +145,7 @@ function fieldData(f: FrameField, length: number) {
     const { bitmap, nulls } = validity(f.values);
     const data = new Float64Array(length);
     for (let i = 0; i < length; i++) {
-      const v = f.values[i];
-      data[i] = v === null || v === undefined ? 0 : (v as number);
+      data[i] = missing(f.values, i) ? 0 : (f.values[i] as number);
     }
     return makeData({ type: new Float64(), length, nullCount: nulls, nullBitmap: bitmap, data });
   }
@@ -212,6 +233,6 @@ function jsonValue(v: unknown): unknown {
  */
 export function frameToJSON(frame: Frame, withSchema = true): Buffer {
   // The SDK's reader wants "schema" before "data" (it streams the object in that order).
-  const data = { values: frame.fields.map((f) => f.values.map(jsonValue)) };
+  const data = { values: frame.fields.map((f) => plainValues(f).map(jsonValue)) };
   return Buffer.from(JSON.stringify(withSchema ? { schema: frameSchemaJSON(frame), data } : { data }));
 }

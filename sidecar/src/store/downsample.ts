@@ -202,32 +202,22 @@ export class BucketAccumulator {
   }
 
   values(agg: Aggregate): Array<number | null> {
+    return Array.from(this.column(agg), (v) => (v === v ? v : null));
+  }
+
+  /** The buckets' `agg` as one typed array, NaN where a bucket has no value (what Arrow frames take). */
+  column(agg: Aggregate): Float64Array {
     if ((agg === 'min' || agg === 'max') && !this.min) {
       throw new Error(`bucket ${agg} was not kept`);
     }
     if (agg === 'last' && !this.last) {
       throw new Error('bucket last values were not kept');
     }
-    const out = new Array<number | null>(this.plan.count);
-    for (let b = 0; b < this.plan.count; b++) {
-      if (this.n[b] === 0) {
-        out[b] = null;
-        continue;
-      }
-      switch (agg) {
-        case 'avg':
-          out[b] = this.sum[b] / this.n[b];
-          break;
-        case 'min':
-          out[b] = this.min![b]!;
-          break;
-        case 'max':
-          out[b] = this.max![b]!;
-          break;
-        case 'last':
-          out[b] = this.last![b]!;
-          break;
-      }
+    const { sum, n } = this;
+    const from = agg === 'min' ? this.min! : agg === 'max' ? this.max! : agg === 'last' ? this.last! : null;
+    const out = new Float64Array(this.plan.count);
+    for (let b = 0; b < out.length; b++) {
+      out[b] = n[b] === 0 ? NaN : from ? from[b]! : sum[b]! / n[b]!;
     }
     return out;
   }

@@ -28,12 +28,29 @@ import {
   type PollPoint,
   type StatusChange,
   type StoreHistoryRequest,
+  type StoredColumns,
   type StoredSeries,
 } from './types.ts';
 
 export function history(c: Connection, req: StoreHistoryRequest): StoredSeries[] {
+  const columns = historyColumns(c, req);
+  const times = columns.length > 0 ? Array.from(columns[0]!.times) : [];
+  const list = (a: Float64Array) => Array.from(a, (v) => (v === v ? v : null));
+  return columns.map((s) => ({
+    cameraId: s.cameraId,
+    metric: s.metric,
+    times,
+    values: list(s.values),
+    bucketMs: s.bucketMs,
+    aggregate: s.aggregate,
+    ...(s.min && s.max ? { min: list(s.min), max: list(s.max) } : {}),
+  }));
+}
+
+/** Bucketed series as typed arrays (NaN = no value); every series shares one array of bucket times. */
+export function historyColumns(c: Connection, req: StoreHistoryRequest): StoredColumns[] {
   const plan = planBuckets(req.from, req.to, req.maxPoints, req.minIntervalMs);
-  const times = bucketTimes(plan);
+  const times = Float64Array.from(bucketTimes(plan));
   const cams = c.knownKeys(req.cameraIds);
   const pollMetrics = req.metrics.filter(
     (m): m is Exclude<MetricName, 'motion_events_per_min'> => m !== 'motion_events_per_min'
@@ -62,23 +79,23 @@ export function history(c: Connection, req: StoreHistoryRequest): StoredSeries[]
     }
   }
 
-  const out: StoredSeries[] = [];
+  const out: StoredColumns[] = [];
   for (const cameraId of req.cameraIds) {
     const cam = c.cameraKey(cameraId, false);
     for (const metric of req.metrics) {
       const agg = aggregateOf(metric);
       const acc = (cam !== undefined ? accs.get(cam)?.get(metric) : undefined) ?? new BucketAccumulator(plan);
-      const s: StoredSeries = {
+      const s: StoredColumns = {
         cameraId,
         metric,
         times,
-        values: acc.values(agg),
+        values: acc.column(agg),
         bucketMs: plan.bucketMs,
         aggregate: agg,
       };
       if (req.withMinMax) {
-        s.min = acc.values('min');
-        s.max = acc.values('max');
+        s.min = acc.column('min');
+        s.max = acc.column('max');
       }
       out.push(s);
     }
