@@ -105,6 +105,21 @@ function validity(values: unknown[] | Float64Array): { bitmap: Uint8Array | unde
   return { bitmap, nulls };
 }
 
+/** validity() of a typed column, where NaN is missing (the loop the metrics answer runs per point). */
+function nanValidity(values: Float64Array): { bitmap: Uint8Array | undefined; nulls: number } {
+  let bitmap: Uint8Array | undefined;
+  let nulls = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (x !== x) {
+      bitmap ??= new Uint8Array((values.length + 7) >> 3).fill(255);
+      bitmap[i >> 3]! &= ~(1 << (i & 7));
+      nulls++;
+    }
+  }
+  return { bitmap, nulls };
+}
+
 /**
  * Nanoseconds of time columns already encoded, by array: a metrics answer's frames share one
  * bucket array (metrics.ts), so a thousand frames convert it once (BigInt arithmetic per value
@@ -142,15 +157,23 @@ function nanoseconds(values: unknown[] | Float64Array): BigInt64Array {
  */
 function fieldData(f: FrameField, length: number) {
   if (f.type === 'number') {
-    const { bitmap, nulls } = validity(f.values);
-    const data = new Float64Array(length);
-    for (let i = 0; i < length; i++) {
-      data[i] = missing(f.values, i) ? 0 : (f.values[i] as number);
+    let data: Float64Array;
+    let v: { bitmap: Uint8Array | undefined; nulls: number };
+    if (f.values instanceof Float64Array) {
+      // Taken as it is: a NaN slot is marked missing, and what a missing slot holds is not read.
+      data = f.values;
+      v = nanValidity(data);
+    } else {
+      v = validity(f.values);
+      data = new Float64Array(length);
+      for (let i = 0; i < length; i++) {
+        data[i] = missing(f.values, i) ? 0 : (f.values[i] as number);
+      }
     }
-    return makeData({ type: new Float64(), length, nullCount: nulls, nullBitmap: bitmap, data });
+    return makeData({ type: new Float64(), length, nullCount: v.nulls, nullBitmap: v.bitmap, data });
   }
   if (f.type === 'time') {
-    const { bitmap, nulls } = validity(f.values);
+    const { bitmap, nulls } = f.values instanceof Float64Array ? nanValidity(f.values) : validity(f.values);
     return makeData({
       type: new TimestampNanosecond(),
       length,

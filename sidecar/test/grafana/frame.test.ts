@@ -68,6 +68,26 @@ test('numbers and times keep their nulls past the first byte of validity bits, a
   assert.equal((encode().getChild('time')!.data[0]!.values as BigInt64Array)[18], 1_800_000_000_000n * 1_000_000n);
 });
 
+test('typed time and number fields (NaN where unknown) encode as nulls, in Arrow and in frame JSON', () => {
+  const typed: Frame = {
+    fields: [
+      { name: 'time', type: 'time', values: Float64Array.of(1_700_000_000_000, 1_700_000_060_000, 1_700_000_120_000) },
+      { name: 'v', type: 'number', values: Float64Array.of(1.5, NaN, -2).subarray(0, 3) },
+    ],
+  };
+  const t = tableFromIPC(frameToArrow(typed));
+  assert.deepEqual(
+    t.schema.fields.map((f) => `${f.name}:${f.nullable}`),
+    ['time:false', 'v:true']
+  );
+  assert.deepEqual(
+    [0, 1, 2].map((i) => t.getChild('v')!.get(i)),
+    [1.5, null, -2]
+  );
+  assert.equal((t.getChild('time')!.data[0]!.values as BigInt64Array)[2], 1_700_000_120_000n * 1_000_000n);
+  assert.deepEqual(JSON.parse(frameToJSON(typed, false).toString()).data.values[1], [1.5, null, -2]);
+});
+
 test('a frame whose fields differ in length is refused', () => {
   assert.throws(
     () =>
