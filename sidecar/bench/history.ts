@@ -144,6 +144,7 @@ async function seed(
   return { polls, samples };
 }
 
+/** The store's part of a metrics query (historyColumns: typed arrays, what the datasource turns into Arrow). */
 async function queries(store: SqliteStore, ids: string[], from: number, to: number) {
   const run = async (metrics: MetricName[], withMinMax: boolean) => {
     const times: number[] = [];
@@ -152,7 +153,7 @@ async function queries(store: SqliteStore, ids: string[], from: number, to: numb
     for (let i = 0; i < 30; i++) {
       const c0 = process.cpuUsage();
       const a = performance.now();
-      await store.history({ cameraIds: ids, metrics, from, to, maxPoints: 1000, withMinMax });
+      await store.historyColumns({ cameraIds: ids, metrics, from, to, maxPoints: 1000, withMinMax });
       times.push(performance.now() - a);
       const u = process.cpuUsage(c0);
       cpu.push((u.user + u.system) / 1000);
@@ -255,7 +256,7 @@ async function prometheusPeer(
     ) =>
       console.log(
         `  ${label}: Prometheus execution p50 ${fmt(p.server.p50, 1)} ms, p99 ${fmt(p.server.p99, 1)} ms; with HTTP/JSON p50 ${fmt(p.total.p50, 1)} ms; ` +
-          `ours (store.history, not through gRPC) p50 ${fmt(o.p50, 1)} ms, CPU p50 ${fmt(o.cpu, 1)} ms: ${fmt(o.p50 / p.server.p50, 2)}x its execution ` +
+          `ours (store.historyColumns, not through gRPC) p50 ${fmt(o.p50, 1)} ms, CPU p50 ${fmt(o.cpu, 1)} ms: ${fmt(o.p50 / p.server.p50, 2)}x its execution ` +
           `(${fmt(o.cpu / p.server.p50, 2)}x by our CPU time), ${fmt(o.p50 / p.total.p50, 2)}x its HTTP answer`
       );
     line('1 metric', ours.one, one);
