@@ -10,16 +10,24 @@
  *  - 24 h over 1,000 cameras, and 90 days over 100 cameras at 1,000 points (read from the hourly
  *    tier), with the disk a year takes extrapolated from the 90 days' tiers.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '../src/log.ts';
 import type { MetricName, PollResult } from '../src/model.ts';
 import { pollToRow } from '../src/store/columns.ts';
 import type { SqliteDatabase } from '../src/store/engine.ts';
-import { openSqliteStore, type SqliteStore } from '../src/store/sqlite.ts';
+import { DB_FILE_NAME, openSqliteStore, type SqliteStore } from '../src/store/sqlite.ts';
 import { realisticPolls, type CameraPlan } from '../test/helpers/realistic-polls.ts';
-import { blockBytes, havePrometheus, makeBlocks, queryRange, startPrometheus } from './_prometheus.ts';
+import {
+  OpenMetricsWriter,
+  blockBytes,
+  havePrometheus,
+  makeBlocks,
+  queryRange,
+  startPrometheus,
+} from './_prometheus.ts';
+import { datasourceWith, queryMetrics, startPlugin } from './_plugin-process.ts';
 import { wasmOpener } from './_wasm-engine.ts';
 import { planBuckets } from '../src/store/downsample.ts';
 import { fmt, rssMiB, summary } from './_stats.ts';
@@ -136,6 +144,7 @@ async function seed(
   return { polls, samples };
 }
 
+/** The store's part of a metrics query (historyColumns: typed arrays, what the datasource turns into Arrow). */
 async function queries(store: SqliteStore, ids: string[], from: number, to: number) {
   const run = async (metrics: MetricName[], withMinMax: boolean) => {
     const times: number[] = [];
@@ -144,7 +153,7 @@ async function queries(store: SqliteStore, ids: string[], from: number, to: numb
     for (let i = 0; i < 30; i++) {
       const c0 = process.cpuUsage();
       const a = performance.now();
-      await store.history({ cameraIds: ids, metrics, from, to, maxPoints: 1000, withMinMax });
+      await store.historyColumns({ cameraIds: ids, metrics, from, to, maxPoints: 1000, withMinMax });
       times.push(performance.now() - a);
       const u = process.cpuUsage(c0);
       cpu.push((u.user + u.system) / 1000);
@@ -247,7 +256,7 @@ async function prometheusPeer(
     ) =>
       console.log(
         `  ${label}: Prometheus execution p50 ${fmt(p.server.p50, 1)} ms, p99 ${fmt(p.server.p99, 1)} ms; with HTTP/JSON p50 ${fmt(p.total.p50, 1)} ms; ` +
-          `ours (store.history, not through gRPC) p50 ${fmt(o.p50, 1)} ms, CPU p50 ${fmt(o.cpu, 1)} ms: ${fmt(o.p50 / p.server.p50, 2)}x its execution ` +
+          `ours (store.historyColumns, not through gRPC) p50 ${fmt(o.p50, 1)} ms, CPU p50 ${fmt(o.cpu, 1)} ms: ${fmt(o.p50 / p.server.p50, 2)}x its execution ` +
           `(${fmt(o.cpu / p.server.p50, 2)}x by our CPU time), ${fmt(o.p50 / p.total.p50, 2)}x its HTTP answer`
       );
     line('1 metric', ours.one, one);
@@ -314,15 +323,151 @@ async function ninetyDays(dir: string): Promise<void> {
   await store.close();
 }
 
+/** A process's peak and current resident memory (VmHWM, VmRSS), in MiB. */
+function memoryOf(pid: number): { peak: number; now: number } {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(text)?.[1] ?? NaN) / 1024;
+  return { peak: kb('VmHWM'), now: kb('VmRSS') };
+}
+
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+/**
+ * The whole metrics query end to end: a sidecar process (started as Grafana starts it) answers
+ * QueryData over gRPC from a store of `cameras` x 24 h, and Prometheus answers query_range over
+ * the same polls; each round asks one then the other, so both see the same load on a shared host.
+ */
+async function endToEnd(dir: string, cameras: number): Promise<void> {
+  const to = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
+  const from = to - DAY;
+  const dataDir = join(dir, `e2e-${cameras}`);
+  mkdirSync(dataDir, { recursive: true });
+  const promMetrics = ['tapo_latency_ms', 'tapo_online', 'tapo_rssi_dbm'];
+  const threeMetrics = cameras <= 100;
+  const writer = havePrometheus()
+    ? new OpenMetricsWriter(join(dataDir, 'prometheus'), threeMetrics ? promMetrics : promMetrics.slice(0, 1))
+    : null;
+  const t0 = performance.now();
+  const store = await openSqliteStore({ file: join(dataDir, DB_FILE_NAME) });
+  const ps = plans(cameras, from, DAY);
+  for (let c = 0; c < cameras; c++) {
+    const mine = realisticPolls(ps[c]!, from, to, 30_000, c + 1);
+    await store.importPolls(mine, to + HOUR);
+    await writer?.add(ps[c]!.cameraId, mine);
+  }
+  await store.close();
+  const blocks = await writer?.makeBlocks();
+  const seeded = performance.now() - t0;
+  const prom = writer ? await startPrometheus(join(dataDir, 'prometheus')) : null;
+  const sidecar = await startPlugin(dataDir);
+  try {
+    const ctx = datasourceWith(ps.map((p) => p.cameraId));
+    const step = planBuckets(from, to, 1000).bucketMs;
+    // A thousand cameras' 3 metrics with min/max come to ~46 MiB of Arrow, beyond the 16 MiB a
+    // QueryData answer may have (grafana/server.ts): asked of 100 cameras only.
+    const cases = [
+      { label: '1 metric', metrics: ['latency_ms'], prom: ['tapo_latency_ms'], minMax: false },
+      ...(threeMetrics
+        ? [
+            {
+              label: '3 metrics with min/max',
+              metrics: ['latency_ms', 'online', 'rssi_dbm'],
+              prom: promMetrics,
+              minMax: true,
+            },
+          ]
+        : []),
+    ];
+    const load = [loadAverage()];
+    for (const k of cases) {
+      const ours: number[] = [];
+      const server: number[] = [];
+      const http: number[] = [];
+      let answer = { frames: 0, bytes: 0 };
+      for (let i = 0; i < 23; i++) {
+        const a = performance.now();
+        answer = await queryMetrics(sidecar, ctx, {
+          metrics: k.metrics,
+          from,
+          to,
+          maxDataPoints: 1000,
+          minMax: k.minMax,
+        });
+        ours.push(performance.now() - a);
+        if (prom) {
+          let s = 0;
+          let t = 0;
+          for (const m of k.prom) {
+            for (const f of k.minMax ? ['avg', 'min', 'max'] : ['avg']) {
+              const r = await queryRange(prom.url, `${f}_over_time(${m}[${step / 1000}s])`, from, to, step);
+              s += r.serverMs;
+              t += r.totalMs;
+            }
+          }
+          server.push(s);
+          http.push(t);
+        }
+      }
+      // The first three rounds warm both up (JIT, page cache) and are left out.
+      const o = summary(ours.slice(3));
+      const p = summary(server.slice(3));
+      const h = summary(http.slice(3));
+      console.log(
+        `  ${k.label}: ours through gRPC p50 ${fmt(o.p50, 1)} ms, p99 ${fmt(o.p99, 1)} ms (${answer.frames} frames, ${fmt(answer.bytes / 2 ** 20, 1)} MiB of Arrow); ` +
+          (prom
+            ? `Prometheus execution p50 ${fmt(p.p50, 1)} ms, p99 ${fmt(p.p99, 1)} ms, with HTTP/JSON p50 ${fmt(h.p50, 1)} ms, p99 ${fmt(h.p99, 1)} ms; ` +
+              `ratio ${fmt(o.p50 / p.p50, 2)}x its execution (goal <= 1.0), ${fmt(o.p50 / h.p50, 2)}x its HTTP answer (n=${o.n})`
+            : 'Prometheus peer skipped (not installed)')
+      );
+      load.push(loadAverage());
+    }
+    const mem = memoryOf(sidecar.child.pid!);
+    const promMem = prom ? memoryOf(prom.child.pid!) : null;
+    console.log(
+      `  RSS while answering: sidecar peak ${fmt(mem.peak, 0)} MiB (now ${fmt(mem.now, 0)})` +
+        (promMem ? `, Prometheus peak ${fmt(promMem.peak, 0)} MiB (now ${fmt(promMem.now, 0)})` : '') +
+        `; load average (1, 5, 15 min) before and after each case: ${load.join(' | ')}`
+    );
+    console.log(
+      `  (seeded in ${fmt(seeded / 1000, 0)} s${blocks ? `, Prometheus blocks of ${blocks.samples.toLocaleString('en')} samples` : ''}; the sidecar runs this checkout's source under tsx)`
+    );
+  } finally {
+    await sidecar.stop();
+    await prom?.stop();
+  }
+}
+
 export async function run(): Promise<void> {
   const level = logger.level;
   logger.level = 'error';
   const dir = mkdtempSync(join(tmpdir(), 'tapo-bench-history-'));
   try {
-    await writes(dir);
-    await engines(dir);
-    await ninetyDays(dir);
-    await thousand(dir);
+    // TAPO_BENCH_HISTORY=e2e,thousand (say) runs only those parts.
+    const parts = process.env.TAPO_BENCH_HISTORY?.split(',') ?? ['writes', 'engines', 'ninety', 'thousand', 'e2e'];
+    const steps: Array<[string, () => Promise<void>]> = [
+      ['writes', () => writes(dir)],
+      ['engines', () => engines(dir)],
+      ['ninety', () => ninetyDays(dir)],
+      ['thousand', () => thousand(dir)],
+      [
+        'e2e',
+        async () => {
+          for (const cameras of [100, 1000]) {
+            console.log(
+              `24 h of ${cameras.toLocaleString('en')} cameras at 1,000 points, end to end: QueryData through gRPC against Prometheus's query_range, interleaved:`
+            );
+            await endToEnd(dir, cameras);
+          }
+        },
+      ],
+    ];
+    for (const [name, part] of steps) {
+      if (parts.includes(name)) {
+        await part();
+      }
+    }
   } finally {
     logger.level = level;
     rmSync(dir, { recursive: true, force: true });

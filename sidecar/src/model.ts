@@ -133,6 +133,22 @@ export interface Series {
   metric: MetricName;
   times: number[];
   values: Array<number | null>;
+  /** Each bucket's minimum and maximum, when the request asked withMinMax. */
+  min?: Array<number | null>;
+  max?: Array<number | null>;
+}
+
+/**
+ * A Series as typed arrays, NaN where a bucket has no value: what the metrics query turns into
+ * Arrow frames without a JavaScript value per point.
+ */
+export interface SeriesColumns {
+  cameraId: string;
+  metric: MetricName;
+  times: Float64Array;
+  values: Float64Array;
+  min?: Float64Array;
+  max?: Float64Array;
 }
 
 export interface HistoryRequest {
@@ -141,6 +157,8 @@ export interface HistoryRequest {
   from: number;
   to: number;
   maxPoints: number;
+  /** Also each bucket's minimum and maximum (Series.min, Series.max). */
+  withMinMax?: boolean;
 }
 
 export interface FleetEvents {
@@ -159,6 +177,8 @@ export interface FleetView {
   cameras(): CameraSnapshot[];
   camera(id: string): CameraSnapshot | undefined;
   history(req: HistoryRequest): Promise<Series[]>;
+  /** The same as typed arrays (where the fleet offers it; the metrics query falls back to history). */
+  historyColumns?(req: HistoryRequest): Promise<SeriesColumns[]>;
   events(cameraIds: string[], from: number, to: number, kinds?: EventKind[]): Promise<MotionEvent[]>;
   /** Status changes (went offline, came back) in range, for annotations. */
   statusChanges(

@@ -227,6 +227,8 @@ export interface TapoQuery {
   cameras?: string[];
   /** metrics: which series; defaults to ['online']. */
   metrics?: MetricName[];
+  /** metrics: also each bucket's minimum and maximum, as two more fields of each series' frame. */
+  minMax?: boolean;
   /** events: which kinds; empty means all. */
   eventKinds?: EventKind[];
   /** status: filter rows by status; empty means all. */

@@ -3,7 +3,7 @@
  * one without (a fresh or provisioned-empty datasource) sees the sidecar's shared cameras: the
  * YAML file's and the demo fleet's. Never another datasource's. A hub's children go with their hub.
  */
-import type { FleetEvents, FleetView } from '../model.ts';
+import type { FleetEvents, FleetView, HistoryRequest } from '../model.ts';
 
 export const SHARED_SOURCES = new Set(['yaml', 'demo']);
 /** The fleet's source of a hub's children: `hub:<the hub's camera id>`. */
@@ -73,6 +73,12 @@ export function scopedFleet(fleet: FleetView, visible: (id: string) => boolean):
     cameras: () => fleet.cameras().filter((c) => visible(c.id)),
     camera: (id) => (visible(id) ? fleet.camera(id) : undefined),
     history: (req) => fleet.history({ ...req, cameraIds: req.cameraIds.filter(visible) }),
+    ...(fleet.historyColumns
+      ? {
+          historyColumns: (req: HistoryRequest) =>
+            fleet.historyColumns!({ ...req, cameraIds: req.cameraIds.filter(visible) }),
+        }
+      : {}),
     events: (ids, from, to, kinds) => fleet.events(ids.filter(visible), from, to, kinds),
     statusChanges: (ids, from, to) => fleet.statusChanges(ids.filter(visible), from, to),
     on<K extends keyof FleetEvents>(event: K, listener: FleetEvents[K]): () => void {

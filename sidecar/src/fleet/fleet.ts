@@ -16,7 +16,14 @@
 import { EventEmitter } from 'node:events';
 import { sameConnection, type CameraConfig } from '../config/types.ts';
 import { logger } from '../log.ts';
-import type { PollPoint, StatusChange, Store, StoreHistoryRequest, StoredSeries } from '../store/types.ts';
+import type {
+  PollPoint,
+  StatusChange,
+  Store,
+  StoreHistoryRequest,
+  StoredColumns,
+  StoredSeries,
+} from '../store/types.ts';
 import { TapoClient } from '../tapo/client.ts';
 import { TapoError } from '../tapo/errors.ts';
 import type { CameraPoll, ClientStateStore, SubRequest, SubResponse } from '../tapo/types.ts';
@@ -599,12 +606,21 @@ export class Fleet implements FleetView {
   }
 
   async history(req: FleetHistoryRequest): Promise<StoredSeries[]> {
-    // Buckets no narrower than the cameras' poll interval: otherwise most buckets would be empty.
-    const intervals = req.cameraIds
-      .map((id) => this.cams.get(id)?.cfg.pollIntervalMs)
-      .filter((v): v is number => v !== undefined);
-    const minIntervalMs = req.minIntervalMs ?? (intervals.length > 0 ? Math.min(...intervals) : undefined);
-    return this.opts.store.history({ ...req, ...(minIntervalMs !== undefined ? { minIntervalMs } : {}) });
+    return this.opts.store.history(this.withMinInterval(req));
+  }
+
+  async historyColumns(req: FleetHistoryRequest): Promise<StoredColumns[]> {
+    return this.opts.store.historyColumns(this.withMinInterval(req));
+  }
+
+  /** Buckets no narrower than the cameras' poll interval: otherwise most buckets would be empty. */
+  private withMinInterval(req: FleetHistoryRequest): FleetHistoryRequest {
+    let shortest = Infinity;
+    for (const id of req.cameraIds) {
+      shortest = Math.min(shortest, this.cams.get(id)?.cfg.pollIntervalMs ?? Infinity);
+    }
+    const minIntervalMs = req.minIntervalMs ?? (shortest < Infinity ? shortest : undefined);
+    return { ...req, ...(minIntervalMs !== undefined ? { minIntervalMs } : {}) };
   }
 
   events(cameraIds: string[], from: number, to: number, kinds?: EventKind[]): Promise<MotionEvent[]> {

@@ -90,6 +90,15 @@ export function colIndex(c: Column): number {
 const num = (v: number | null | undefined): number => (v === null || v === undefined || !Number.isFinite(v) ? NaN : v);
 const bool = (v: boolean | null | undefined): number => (v === null || v === undefined ? NaN : v ? 1 : 0);
 
+/**
+ * A percentage kept to 0.001 % (a megabyte of a 100 GB card): the quotient's full binary
+ * fraction has no short decimal form, so it was stored as XOR (about 6 bytes a poll, half of a
+ * chunk) where three decimals are stored as differences (a byte or two), and every query read it.
+ */
+function thousandths(v: number | null): number | null {
+  return v === null ? null : Math.round(v * 1000) / 1000;
+}
+
 /** One poll as a row of column values (NaN = null). */
 export function pollToRow(p: PollResult): number[] {
   return [
@@ -99,7 +108,7 @@ export function pollToRow(p: PollResult): number[] {
     num(p.rssiDbm),
     num(p.signalLevel),
     num(p.uptimeSeconds),
-    num(storageUsedPct(p.storageUsedBytes, p.storageTotalBytes)),
+    num(thousandths(storageUsedPct(p.storageUsedBytes, p.storageTotalBytes))),
     num(p.temperatureC),
     bool(p.motionDetectionEnabled),
     bool(p.personDetectionEnabled),

@@ -51,23 +51,68 @@ export function bucketTimes(plan: BucketPlan): number[] {
   return out;
 }
 
+/** Which statistics an accumulator keeps beyond count and sum (what its aggregates need). */
+export interface KeptStats {
+  minMax: boolean;
+  last: boolean;
+}
+const ALL_STATS: KeptStats = { minMax: true, last: true };
+
 /** Accumulates (time, value) pairs into buckets; NaN values are missing data and skipped. */
 export class BucketAccumulator {
   readonly sum: Float64Array;
   readonly n: Uint32Array;
-  readonly min: Float64Array;
-  readonly max: Float64Array;
-  readonly lastT: Float64Array;
-  readonly last: Float64Array;
+  /** Null when not kept (KeptStats). */
+  readonly min: Float64Array | null;
+  readonly max: Float64Array | null;
+  readonly lastT: Float64Array | null;
+  readonly last: Float64Array | null;
 
-  constructor(readonly plan: BucketPlan) {
+  /**
+   * `count` accumulators over one plan, their arrays views of one allocation per statistic: a
+   * query over a thousand cameras would otherwise make thousands of small buffers.
+   */
+  static many(plan: BucketPlan, count: number, keep: KeptStats = ALL_STATS): BucketAccumulator[] {
+    const size = plan.count;
+    const f64 = (fill: number) => new Float64Array(size * count).fill(fill);
+    const sum = new Float64Array(size * count);
+    const n = new Uint32Array(size * count);
+    const min = keep.minMax ? f64(Infinity) : null;
+    const max = keep.minMax ? f64(-Infinity) : null;
+    const lastT = keep.last ? f64(-Infinity) : null;
+    const last = keep.last ? f64(NaN) : null;
+    const view = <T extends Float64Array | Uint32Array>(a: T | null, i: number) =>
+      a ? (a.subarray(i * size, (i + 1) * size) as T) : null;
+    return Array.from(
+      { length: count },
+      (_, i) =>
+        new BucketAccumulator(plan, keep, {
+          sum: view(sum, i)!,
+          n: view(n, i)!,
+          min: view(min, i),
+          max: view(max, i),
+          lastT: view(lastT, i),
+          last: view(last, i),
+        })
+    );
+  }
+
+  constructor(
+    readonly plan: BucketPlan,
+    keep: KeptStats = ALL_STATS,
+    arrays?: Pick<BucketAccumulator, 'sum' | 'n' | 'min' | 'max' | 'lastT' | 'last'>
+  ) {
+    if (arrays) {
+      ({ sum: this.sum, n: this.n, min: this.min, max: this.max, lastT: this.lastT, last: this.last } = arrays);
+      return;
+    }
     const c = plan.count;
     this.sum = new Float64Array(c);
     this.n = new Uint32Array(c);
-    this.min = new Float64Array(c).fill(Infinity);
-    this.max = new Float64Array(c).fill(-Infinity);
-    this.lastT = new Float64Array(c).fill(-Infinity);
-    this.last = new Float64Array(c).fill(NaN);
+    this.min = keep.minMax ? new Float64Array(c).fill(Infinity) : null;
+    this.max = keep.minMax ? new Float64Array(c).fill(-Infinity) : null;
+    this.lastT = keep.last ? new Float64Array(c).fill(-Infinity) : null;
+    this.last = keep.last ? new Float64Array(c).fill(NaN) : null;
   }
 
   /** Adds values[i] at times[i] for i in [start, end) where from <= t <= to. */
@@ -93,13 +138,15 @@ export class BucketAccumulator {
       }
       sum[b] += v;
       n[b]++;
-      if (v < min[b]) {
-        min[b] = v;
+      if (min !== null && max !== null) {
+        if (v < min[b]!) {
+          min[b] = v;
+        }
+        if (v > max[b]!) {
+          max[b] = v;
+        }
       }
-      if (v > max[b]) {
-        max[b] = v;
-      }
-      if (t >= lastT[b]) {
+      if (lastT !== null && last !== null && t >= lastT[b]!) {
         lastT[b] = t;
         last[b] = v;
       }
@@ -135,13 +182,15 @@ export class BucketAccumulator {
       }
       sum[b] += sums[i]!;
       n[b] += k;
-      if (mins[i]! < min[b]) {
-        min[b] = mins[i]!;
+      if (min !== null && max !== null) {
+        if (mins[i]! < min[b]!) {
+          min[b] = mins[i]!;
+        }
+        if (maxs[i]! > max[b]!) {
+          max[b] = maxs[i]!;
+        }
       }
-      if (maxs[i]! > max[b]) {
-        max[b] = maxs[i]!;
-      }
-      if (t >= lastT[b]) {
+      if (lastT !== null && last !== null && t >= lastT[b]!) {
         lastT[b] = t;
         last[b] = lasts[i]!;
       }
@@ -153,26 +202,22 @@ export class BucketAccumulator {
   }
 
   values(agg: Aggregate): Array<number | null> {
-    const out = new Array<number | null>(this.plan.count);
-    for (let b = 0; b < this.plan.count; b++) {
-      if (this.n[b] === 0) {
-        out[b] = null;
-        continue;
-      }
-      switch (agg) {
-        case 'avg':
-          out[b] = this.sum[b] / this.n[b];
-          break;
-        case 'min':
-          out[b] = this.min[b];
-          break;
-        case 'max':
-          out[b] = this.max[b];
-          break;
-        case 'last':
-          out[b] = this.last[b];
-          break;
-      }
+    return Array.from(this.column(agg), (v) => (v === v ? v : null));
+  }
+
+  /** The buckets' `agg` as one typed array, NaN where a bucket has no value (what Arrow frames take). */
+  column(agg: Aggregate): Float64Array {
+    if ((agg === 'min' || agg === 'max') && !this.min) {
+      throw new Error(`bucket ${agg} was not kept`);
+    }
+    if (agg === 'last' && !this.last) {
+      throw new Error('bucket last values were not kept');
+    }
+    const { sum, n } = this;
+    const from = agg === 'min' ? this.min! : agg === 'max' ? this.max! : agg === 'last' ? this.last! : null;
+    const out = new Float64Array(this.plan.count);
+    for (let b = 0; b < out.length; b++) {
+      out[b] = n[b] === 0 ? NaN : from ? from[b]! : sum[b]! / n[b]!;
     }
     return out;
   }

@@ -65,9 +65,13 @@ export function addEventRates(
     }
     acc.sum[b] = rate;
     acc.n[b] = 1;
-    acc.min[b] = mn;
-    acc.max[b] = mx;
-    acc.last[b] = rate;
-    acc.lastT[b] = bStart;
+    if (acc.min && acc.max) {
+      acc.min[b] = mn;
+      acc.max[b] = mx;
+    }
+    if (acc.last && acc.lastT) {
+      acc.last[b] = rate;
+      acc.lastT[b] = bStart;
+    }
   }
 }

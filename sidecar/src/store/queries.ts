@@ -17,7 +17,7 @@ import {
   type Block,
   type Column,
 } from './columns.ts';
-import { decodeChunk } from './codec/chunk.ts';
+import { decodeChunk, decodeChunks } from './codec/chunk.ts';
 import { marks, type Connection } from './connection.ts';
 import { addEventRates } from './event-rates.ts';
 import { STAT, STORED_NCOLS, TIERS, tierFor } from './rollup.ts';
@@ -28,20 +28,46 @@ import {
   type PollPoint,
   type StatusChange,
   type StoreHistoryRequest,
+  type StoredColumns,
   type StoredSeries,
 } from './types.ts';
 
 export function history(c: Connection, req: StoreHistoryRequest): StoredSeries[] {
+  const columns = historyColumns(c, req);
+  const times = columns.length > 0 ? Array.from(columns[0]!.times) : [];
+  const list = (a: Float64Array) => Array.from(a, (v) => (v === v ? v : null));
+  return columns.map((s) => ({
+    cameraId: s.cameraId,
+    metric: s.metric,
+    times,
+    values: list(s.values),
+    bucketMs: s.bucketMs,
+    aggregate: s.aggregate,
+    ...(s.min && s.max ? { min: list(s.min), max: list(s.max) } : {}),
+  }));
+}
+
+/** Bucketed series as typed arrays (NaN = no value); every series shares one array of bucket times. */
+export function historyColumns(c: Connection, req: StoreHistoryRequest): StoredColumns[] {
   const plan = planBuckets(req.from, req.to, req.maxPoints, req.minIntervalMs);
-  const times = bucketTimes(plan);
+  const times = Float64Array.from(bucketTimes(plan));
   const cams = c.knownKeys(req.cameraIds);
   const pollMetrics = req.metrics.filter(
     (m): m is Exclude<MetricName, 'motion_events_per_min'> => m !== 'motion_events_per_min'
   );
   const cols = ['t', ...new Set(pollMetrics.map((m) => METRIC_COLUMN[m]))] as Column[];
-  const accs = new Map<number, Map<MetricName, BucketAccumulator>>();
-  for (const cam of cams) {
-    accs.set(cam, new Map(req.metrics.map((m) => [m, new BucketAccumulator(plan)])));
+  const aggregateOf = (metric: MetricName): Aggregate =>
+    !req.aggregate || req.aggregate === 'auto' ? (STATE_METRICS.has(metric) ? 'last' : 'avg') : req.aggregate;
+  const accs = new Map<number, Map<MetricName, BucketAccumulator>>(cams.map((cam) => [cam, new Map()]));
+  for (const metric of req.metrics) {
+    const agg = aggregateOf(metric);
+    // Only the statistics the answer reads (a thousand cameras' buckets add up); motion rates set them all.
+    const keep =
+      metric === 'motion_events_per_min'
+        ? undefined
+        : { minMax: req.withMinMax === true || agg === 'min' || agg === 'max', last: agg === 'last' };
+    const made = BucketAccumulator.many(plan, cams.length, keep);
+    cams.forEach((cam, i) => accs.get(cam)!.set(metric, made[i]!));
   }
   if (pollMetrics.length > 0) {
     addPollMetrics(c, req, plan.bucketMs, cams, pollMetrics, cols, accs);
@@ -53,24 +79,23 @@ export function history(c: Connection, req: StoreHistoryRequest): StoredSeries[]
     }
   }
 
-  const out: StoredSeries[] = [];
+  const out: StoredColumns[] = [];
   for (const cameraId of req.cameraIds) {
     const cam = c.cameraKey(cameraId, false);
     for (const metric of req.metrics) {
-      const agg: Aggregate =
-        !req.aggregate || req.aggregate === 'auto' ? (STATE_METRICS.has(metric) ? 'last' : 'avg') : req.aggregate;
+      const agg = aggregateOf(metric);
       const acc = (cam !== undefined ? accs.get(cam)?.get(metric) : undefined) ?? new BucketAccumulator(plan);
-      const s: StoredSeries = {
+      const s: StoredColumns = {
         cameraId,
         metric,
         times,
-        values: acc.values(agg),
+        values: acc.column(agg),
         bucketMs: plan.bucketMs,
         aggregate: agg,
       };
       if (req.withMinMax) {
-        s.min = acc.values('min');
-        s.max = acc.values('max');
+        s.min = acc.column('min');
+        s.max = acc.column('max');
       }
       out.push(s);
     }
@@ -143,34 +168,44 @@ function addPollMetrics(
       metricsOf.set(col, [...(metricsOf.get(col) ?? []), metric]);
     }
     const pool: Array<Float64Array | undefined> = new Array(STORED_NCOLS);
-    const rows = c.db.all(
-      `SELECT camera, col, data FROM rollups WHERE tier = ? AND camera IN (${marks(cams.length)}) AND start > ? AND start <= ? AND col IN (${[...metricsOf.keys()].join(',')})`,
-      [t.id, ...cams, req.from - t.windowMs, req.to]
-    ) as Array<{ camera: number; col: number; data: Uint8Array }>;
-    for (const r of rows) {
-      const b = decodeChunk(r.data, STORED_NCOLS, undefined, pool);
+    const all = Array.from({ length: STORED_NCOLS }, (_, i) => i);
+    // Only buckets older than what the finer levels hold count: none when those cover the whole
+    // range for every camera (a day's query while polls are kept a week), so none are read.
+    let older = -Infinity;
+    for (const cam of cams) {
+      older = Math.max(older, bound.get(cam)!);
+    }
+    const upTo = Math.min(req.to, older - 1);
+    for (const r of upTo < req.from
+      ? []
+      : joinedChunks(c, 'rollups', cams, req.from - t.windowMs, upTo, {
+          tier: t.id,
+          cols: [...metricsOf.keys()],
+        })) {
       const mine = accs.get(r.camera)!;
       const to = Math.min(req.to, bound.get(r.camera)! - 1);
-      const stat = (k: number) => b.cols[1 + k]!;
-      for (const metric of metricsOf.get(r.col) ?? []) {
-        let last = stat(STAT.last);
-        if (metric === 'online') {
-          last = last.map((s) => (s === STATUS_CODES.online ? 1 : 0));
+      decodeChunks(r.data, STORED_NCOLS, all, pool, (b) => {
+        const stat = (k: number) => b.cols[1 + k]!;
+        for (const metric of metricsOf.get(r.col) ?? []) {
+          let last = stat(STAT.last);
+          if (metric === 'online') {
+            last = last.map((s) => (s === STATUS_CODES.online ? 1 : 0));
+          }
+          mine
+            .get(metric)!
+            .addRollups(
+              b.cols[0]!,
+              stat(STAT.n),
+              stat(STAT.sum),
+              stat(STAT.min),
+              stat(STAT.max),
+              last,
+              req.from,
+              to,
+              b.n
+            );
         }
-        mine
-          .get(metric)!
-          .addRollups(
-            b.cols[0]!,
-            stat(STAT.n),
-            stat(STAT.sum),
-            stat(STAT.min),
-            stat(STAT.max),
-            last,
-            req.from,
-            to,
-            b.n
-          );
-      }
+      });
     }
     lowerBound(
       bound,
@@ -321,14 +356,43 @@ function eachChunk(
     return;
   }
   const colIdx = cols.map(colIndex);
-  const pool: Array<Float64Array | undefined> | undefined = reuse ? new Array(NCOLS) : undefined;
+  if (reuse) {
+    const pool: Array<Float64Array | undefined> = new Array(NCOLS);
+    for (const r of joinedChunks(c, 'chunks', cams, from - c.chunkMs, to)) {
+      decodeChunks(r.data, NCOLS, colIdx, pool, (b) => visit(r.camera, b));
+    }
+    return;
+  }
   const chunkRows = c.db.all(
     `SELECT camera, data FROM chunks WHERE camera IN (${marks(cams.length)}) AND start > ? AND start <= ?`,
     [...cams, from - c.chunkMs, to]
   ) as Array<{ camera: number; data: Uint8Array }>;
   for (const r of chunkRows) {
-    visit(r.camera, decodeChunk(r.data, NCOLS, colIdx, pool));
+    visit(r.camera, decodeChunk(r.data, NCOLS, colIdx));
   }
+}
+
+/**
+ * The chunks of each camera (and rollup column) with start in (after, upTo], joined into one blob
+ * per group by SQL: node:sqlite makes a buffer of every blob it returns, and for a day of a
+ * thousand cameras (24,000 chunks) that cost more than reading the pages. Chunks delimit
+ * themselves (codec/chunk.ts decodeChunks); their order does not matter to the buckets.
+ */
+function joinedChunks(
+  c: Connection,
+  table: 'chunks' | 'rollups',
+  cams: number[],
+  after: number,
+  upTo: number,
+  rollup?: { tier: number; cols: number[] }
+): Array<{ camera: number; col: number; data: Uint8Array }> {
+  const where = rollup ? `tier = ? AND col IN (${rollup.cols.join(',')}) AND ` : '';
+  // group_concat joins the bytes as they are (UTF-8 databases do not transcode); CAST keeps them a blob.
+  return c.db.all(
+    `SELECT camera, ${rollup ? 'col' : '0 AS col'}, CAST(group_concat(data, x'') AS BLOB) AS data FROM ${table} ` +
+      `WHERE ${where}camera IN (${marks(cams.length)}) AND start > ? AND start <= ? GROUP BY camera${rollup ? ', col' : ''}`,
+    [...(rollup ? [rollup.tier] : []), ...cams, after, upTo]
+  ) as Array<{ camera: number; col: number; data: Uint8Array }>;
 }
 
 /** Visits the polls not compacted yet of the given cameras in [from, to], a block per camera holding `cols`. */

@@ -39,6 +39,7 @@ import {
   type StatusChange,
   type Store,
   type StoreHistoryRequest,
+  type StoredColumns,
   type StoredSeries,
 } from './types.ts';
 import { openDatabase, removeOldEngineLeftovers, type SqliteDatabase } from './engine.ts';
@@ -174,6 +175,11 @@ export class SqliteStore implements Store {
   async history(req: StoreHistoryRequest): Promise<StoredSeries[]> {
     this.settle();
     return queries.history(this.conn, req);
+  }
+
+  async historyColumns(req: StoreHistoryRequest): Promise<StoredColumns[]> {
+    this.settle();
+    return queries.historyColumns(this.conn, req);
   }
 
   async points(cameraId: string, from: number, to: number, limit = 10_000): Promise<PollPoint[]> {

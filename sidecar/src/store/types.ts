@@ -3,7 +3,15 @@
  * written so that a PostgreSQL/TimescaleDB store for many sidecars can follow: every method is
  * async, takes plain values, and knows nothing about SQLite.
  */
-import type { CameraStatus, EventKind, HistoryRequest, MotionEvent, PollResult, Series } from '../model.ts';
+import type {
+  CameraStatus,
+  EventKind,
+  HistoryRequest,
+  MotionEvent,
+  PollResult,
+  Series,
+  SeriesColumns,
+} from '../model.ts';
 
 export interface StatusChange {
   cameraId: string;
@@ -31,6 +39,12 @@ export interface StoredSeries extends Series {
   aggregate: Aggregate;
   min?: Array<number | null>;
   max?: Array<number | null>;
+}
+
+/** StoredSeries as typed arrays (SeriesColumns): NaN where a bucket has no value. */
+export interface StoredColumns extends SeriesColumns {
+  bucketMs: number;
+  aggregate: Aggregate;
 }
 
 /** One stored poll, as far as history keeps it (numbers and states, no strings). */
@@ -85,6 +99,8 @@ export interface Store {
   writeStatusChange(change: StatusChange): Promise<void>;
 
   history(req: StoreHistoryRequest): Promise<StoredSeries[]>;
+  /** The same buckets as typed arrays (no JavaScript value per point). */
+  historyColumns(req: StoreHistoryRequest): Promise<StoredColumns[]>;
   /** Raw points of one camera in [from, to], oldest first, at most `limit`. */
   points(cameraId: string, from: number, to: number, limit?: number): Promise<PollPoint[]>;
   events(cameraIds: string[], from: number, to: number, kinds?: EventKind[]): Promise<MotionEvent[]>;

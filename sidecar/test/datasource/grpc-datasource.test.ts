@@ -118,6 +118,39 @@ test('QueryData answers each query on its own: good ones with frames, bad ones w
   assert.equal(events.getChild('text')!.get(0), 'Person detected on Front door');
 });
 
+test("a metrics query with minMax answers each series with its buckets' minimum and maximum beside it", async () => {
+  const res: any = await call(clients.data, 'QueryData', {
+    pluginContext: pluginContext(),
+    queries: [dq('A', { queryType: 'metrics', metrics: ['latency_ms'], cameras: ['front'], minMax: true })],
+  });
+  assert.equal(res.responses.A.error, '');
+  assert.equal(fleet.historyCalls.at(-1)!.withMinMax, true, 'asked of the history');
+  const t = tableFromIPC(res.responses.A.frames[0]);
+  assert.deepEqual(
+    t.schema.fields.map((f) => f.name),
+    ['time', 'latency_ms', 'latency_ms_min', 'latency_ms_max']
+  );
+  assert.equal(JSON.parse(t.schema.metadata.get('meta')!).type, 'timeseries-wide');
+  assert.deepEqual(JSON.parse(t.schema.fields[2]!.metadata.get('labels')!), {
+    camera_id: 'front',
+    camera_name: 'Front door',
+    model: 'C210',
+    stat: 'min',
+  });
+  assert.equal(
+    JSON.parse(t.schema.fields[3]!.metadata.get('config')!).displayNameFromDS,
+    'Front door Network latency max'
+  );
+  assert.deepEqual([...t.getChild('latency_ms_min')!.toArray()], [42, 80]);
+  assert.deepEqual([...t.getChild('latency_ms_max')!.toArray()], [42, 80]);
+  const bad: any = await call(clients.data, 'QueryData', {
+    pluginContext: pluginContext(),
+    queries: [dq('B', { queryType: 'metrics', minMax: 'yes' })],
+  });
+  assert.equal(bad.responses.B.status, 400);
+  assert.match(bad.responses.B.error, /minMax/);
+});
+
 test('for the alert evaluator, status and events answer one numeric column per camera (labels are strings)', async () => {
   const res: any = await call(clients.data, 'QueryData', {
     pluginContext: pluginContext({ user: null }),

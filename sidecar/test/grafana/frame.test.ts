@@ -43,6 +43,51 @@ test('Arrow frames use the IPC file format, an explicit schema and nanosecond ti
   assert.equal(table.getChild('status')!.get(1), 'offline');
 });
 
+test('numbers and times keep their nulls past the first byte of validity bits, and a reused time array is read again', () => {
+  const times: Array<number | null> = Array.from({ length: 19 }, (_, i) => 1_700_000_000_000 + i * 1000);
+  times[17] = null;
+  const values = Array.from({ length: 19 }, (_, i) => (i % 5 === 3 ? null : i === 4 ? NaN : i / 2));
+  const encode = () =>
+    tableFromIPC(
+      frameToArrow({
+        fields: [
+          { name: 'time', type: 'time', values: times, nullable: true },
+          { name: 'v', type: 'number', values },
+        ],
+      })
+    );
+  const t = encode();
+  assert.deepEqual(
+    Array.from({ length: 19 }, (_, i) => t.getChild('v')!.get(i)),
+    values,
+    'nulls where they were, NaN kept as a value'
+  );
+  assert.equal(t.getChild('time')!.get(17), null);
+  assert.equal((t.getChild('time')!.data[0]!.values as BigInt64Array)[18], 1_700_000_018_000n * 1_000_000n);
+  times[18] = 1_800_000_000_000;
+  assert.equal((encode().getChild('time')!.data[0]!.values as BigInt64Array)[18], 1_800_000_000_000n * 1_000_000n);
+});
+
+test('typed time and number fields (NaN where unknown) encode as nulls, in Arrow and in frame JSON', () => {
+  const typed: Frame = {
+    fields: [
+      { name: 'time', type: 'time', values: Float64Array.of(1_700_000_000_000, 1_700_000_060_000, 1_700_000_120_000) },
+      { name: 'v', type: 'number', values: Float64Array.of(1.5, NaN, -2).subarray(0, 3) },
+    ],
+  };
+  const t = tableFromIPC(frameToArrow(typed));
+  assert.deepEqual(
+    t.schema.fields.map((f) => `${f.name}:${f.nullable}`),
+    ['time:false', 'v:true']
+  );
+  assert.deepEqual(
+    [0, 1, 2].map((i) => t.getChild('v')!.get(i)),
+    [1.5, null, -2]
+  );
+  assert.equal((t.getChild('time')!.data[0]!.values as BigInt64Array)[2], 1_700_000_120_000n * 1_000_000n);
+  assert.deepEqual(JSON.parse(frameToJSON(typed, false).toString()).data.values[1], [1.5, null, -2]);
+});
+
 test('a frame whose fields differ in length is refused', () => {
   assert.throws(
     () =>

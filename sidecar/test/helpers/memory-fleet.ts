@@ -94,7 +94,10 @@ export class MemoryFleet implements FleetView {
     return req.cameraIds.flatMap((cameraId) =>
       req.metrics.map((metric) => {
         const ps = this.polls.filter((p) => p.cameraId === cameraId && p.time >= req.from && p.time <= req.to);
-        return { cameraId, metric, times: ps.map((p) => p.time), values: ps.map((p) => value(p, metric)) };
+        const values = ps.map((p) => value(p, metric));
+        // One poll per bucket here: its minimum and maximum are the value itself.
+        const minMax = req.withMinMax ? { min: values, max: values } : {};
+        return { cameraId, metric, times: ps.map((p) => p.time), values, ...minMax };
       })
     );
   }

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/store/engine.ts';
 import { METRIC_COLUMN, STATUS_CODES, colIndex, pollToRow } from '../../src/store/columns.ts';
+import { storageUsedPct } from '../../../src/shared/query.ts';
 import { SCHEMA_VERSION } from '../../src/store/schema.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { StoreError } from '../../src/store/types.ts';
-import type { MetricName } from '../../src/model.ts';
+import type { MetricName, PollResult } from '../../src/model.ts';
 import { V2_CHANGES, V2_EVENTS, V2_FROM, V2_NOW, V2_TO, v2Polls } from '../fixtures/store/v2-history.ts';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'store', 'v2-history.sqlite');
@@ -28,6 +29,13 @@ function userVersion(file: string): number {
   } finally {
     db.close();
   }
+}
+
+/** A poll's row as schema 2 stored it: the storage percentage exact (new polls keep thousandths). */
+function v2Row(p: PollResult): number[] {
+  const row = pollToRow(p);
+  row[colIndex('storage')] = storageUsedPct(p.storageUsedBytes, p.storageTotalBytes) ?? NaN;
+  return row;
 }
 
 test('a schema-2 store is migrated on first start with every value of every poll intact', async (t) => {
@@ -53,7 +61,7 @@ test('a schema-2 store is migrated on first start with every value of every poll
     const byBucket = new Map(s.times.map((time, i) => [time, s.values[i]]));
     const own = polls.filter((p) => p.cameraId === s.cameraId);
     for (const p of own) {
-      const row = pollToRow(p);
+      const row = v2Row(p);
       const raw = row[colIndex(METRIC_COLUMN[s.metric as keyof typeof METRIC_COLUMN])]!;
       const want = s.metric === 'online' ? (row[1] === STATUS_CODES.online ? 1 : 0) : Number.isNaN(raw) ? null : raw;
       assert.equal(byBucket.get(Math.floor(p.time / 1000) * 1000), want, `${s.cameraId} ${s.metric} at ${p.time}`);
@@ -63,7 +71,7 @@ test('a schema-2 store is migrated on first start with every value of every poll
       s.values.filter((v) => v !== null).length,
       own.filter(
         (p) =>
-          !Number.isNaN(pollToRow(p)[colIndex(METRIC_COLUMN[s.metric as keyof typeof METRIC_COLUMN])]!) ||
+          !Number.isNaN(v2Row(p)[colIndex(METRIC_COLUMN[s.metric as keyof typeof METRIC_COLUMN])]!) ||
           s.metric === 'online'
       ).length,
       `${s.cameraId} ${s.metric}: no value more`

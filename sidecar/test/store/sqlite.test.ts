@@ -77,6 +77,42 @@ test('history downsamples known data the same before and after compaction', asyn
   assert.deepEqual(lat.max, [2, 5, 8, 100]);
 });
 
+test('historyColumns answers the same buckets as typed arrays: NaN for no value, one array of times for all', async (t) => {
+  const store = await openSqliteStore({ file: tempFile(t), chunkMs: CHUNK });
+  t.after(() => store.close());
+  await seed(store);
+  while (store.compactStep(BASE + 600_000)) {
+    // compact both windows: the answer comes from chunks
+  }
+  const req = {
+    ...latencyReq,
+    cameraIds: ['a', 'unknown'],
+    metrics: ['latency_ms' as const, 'temperature_c' as const],
+  };
+  const columns = await store.historyColumns(req);
+  const series = await store.history(req);
+  assert.equal(columns.length, 4);
+  for (const [i, c] of columns.entries()) {
+    assert.ok(c.values instanceof Float64Array && c.times === columns[0]!.times, 'typed, times shared');
+    const s = series[i]!;
+    assert.deepEqual([c.cameraId, c.metric], [s.cameraId, s.metric]);
+    assert.deepEqual(Array.from(c.times), s.times);
+    for (const [k, v] of [
+      [c.values, s.values],
+      [c.min!, s.min!],
+      [c.max!, s.max!],
+    ] as const) {
+      assert.deepEqual(
+        Array.from(k, (x) => (Number.isNaN(x) ? null : x)),
+        v
+      );
+    }
+  }
+  assert.deepEqual(Array.from(columns[0]!.values), [1, 4, 7, 10]);
+  assert.ok(columns[1]!.values.every(Number.isNaN), 'no temperature: every bucket NaN');
+  assert.ok(columns[2]!.values.every(Number.isNaN), 'an unknown camera: no values');
+});
+
 test('explicit aggregates, unknown cameras and null-only metrics', async (t) => {
   const store = await openSqliteStore({ file: tempFile(t), chunkMs: CHUNK });
   t.after(() => store.close());

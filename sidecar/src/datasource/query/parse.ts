@@ -19,6 +19,7 @@ const querySchema = z.object({
   hide: z.boolean().optional(),
   cameras: z.array(z.string()).optional(),
   metrics: z.array(z.enum(METRICS)).optional(),
+  minMax: z.boolean().optional(),
   eventKinds: z.array(z.enum(EVENT_KINDS)).optional(),
   statusChanges: z.boolean().optional(),
   thumbnails: z.boolean().optional(),

@@ -42,6 +42,12 @@ export function chunkLength(blob: Uint8Array): number {
   return r.varint();
 }
 
+/** Decoded columns of one chunk (see decodeChunk). */
+export interface DecodedChunk {
+  n: number;
+  cols: Array<Float64Array | undefined>;
+}
+
 /**
  * Decodes the columns whose indexes are in `wanted` (all when not given); the others stay
  * undefined. A wanted column the chunk does not hold (added after it was written) reads as nulls.
@@ -52,8 +58,44 @@ export function decodeChunk(
   wanted?: readonly number[],
   /** Arrays to decode into, by column, grown as needed (the result's columns are views of them: use before the next call). */
   pool?: Array<Float64Array | undefined>
-): { n: number; cols: Array<Float64Array | undefined> } {
-  const r = new ByteReader(blob);
+): DecodedChunk {
+  const { chunk, end } = decodeAt(blob, 0, ncols, wanted, pool);
+  if (end !== blob.length) {
+    throw new CodecError(`chunk is ${blob.length} bytes, its directory says ${end}`);
+  }
+  return chunk;
+}
+
+/**
+ * Decodes chunks stored one after another in `blob` (as SQL's group_concat joins them), calling
+ * `visit` with each before decoding the next into the same `pool`.
+ */
+export function decodeChunks(
+  blob: Uint8Array,
+  ncols: number,
+  wanted: readonly number[],
+  pool: Array<Float64Array | undefined>,
+  visit: (chunk: DecodedChunk) => void
+): void {
+  let at = 0;
+  while (at < blob.length) {
+    const { chunk, end } = decodeAt(blob, at, ncols, wanted, pool);
+    if (end > blob.length) {
+      throw new CodecError(`chunk at byte ${at} runs past the end (${end} > ${blob.length})`);
+    }
+    visit(chunk);
+    at = end;
+  }
+}
+
+function decodeAt(
+  blob: Uint8Array,
+  start: number,
+  ncols: number,
+  wanted: readonly number[] | undefined,
+  pool: Array<Float64Array | undefined> | undefined
+): { chunk: DecodedChunk; end: number } {
+  const r = new ByteReader(blob, start);
   checkFormat(r.byte());
   const n = r.varint();
   const stored = r.varint();
@@ -65,8 +107,9 @@ export function decodeChunk(
   }
   offsets[stored] = at;
   const base = r.pos;
-  if (base + at !== blob.length) {
-    throw new CodecError(`chunk is ${blob.length} bytes, its directory says ${base + at}`);
+  const end = base + at;
+  if (end > blob.length) {
+    return { chunk: { n, cols: [] }, end };
   }
   const cols = new Array<Float64Array | undefined>(ncols);
   for (const c of wanted ?? Array.from({ length: ncols }, (_, i) => i)) {
@@ -81,7 +124,7 @@ export function decodeChunk(
     }
     cols[c] = c < stored ? decodeColumn(blob, n, into, base + offsets[c]!, base + offsets[c + 1]!) : into.fill(NaN);
   }
-  return { n, cols };
+  return { chunk: { n, cols }, end };
 }
 
 function checkFormat(b: number): void {

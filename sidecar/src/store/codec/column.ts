@@ -145,65 +145,113 @@ export function decodeColumn(
     case Kind.Delta:
     case Kind.Dod: {
       const mask = readMask(n);
-      const p = 10 ** u8();
-      const dod = kind === Kind.Dod;
-      let m = 0;
-      let d = 0;
-      let k = 0;
-      let i = 0;
-      for (let r = 0; r < mask.length; r++) {
-        const stopAt = i + mask[r]!;
-        if (r % 2 === 1) {
-          out.fill(NaN, i, stopAt);
-          i = stopAt;
-          continue;
-        }
-        for (; i < stopAt; i++, k++) {
-          if (k === 0) {
-            m = sv();
-          } else if (!dod || k === 1) {
-            d = sv();
-            m += d;
-          } else {
-            d += sv();
-            m += d;
-          }
-          out[i] = p === 1 ? m : m / p;
-        }
-      }
+      differencesInto(out, mask, 10 ** u8(), kind === Kind.Dod);
       return out;
     }
-    case Kind.Xor: {
-      const mask = readMask(n);
-      let k = 0;
-      let i = 0;
-      for (let r = 0; r < mask.length; r++) {
-        const stopAt = i + mask[r]!;
-        if (r % 2 === 1) {
-          out.fill(NaN, i, stopAt);
-          i = stopAt;
-          continue;
-        }
-        for (; i < stopAt; i++, k++) {
-          if (k === 0) {
-            f64();
-          } else {
-            const control = u8();
-            if (control !== 0) {
-              // Encoded most significant byte first: byte b is little-endian index 7 - b.
-              const last = 8 - (control & 15);
-              for (let b = (control >> 4) & 7; b < last; b++) {
-                scratchU8[7 - b] ^= u8();
-              }
-            }
-          }
-          out[i] = scratchF64[0]!;
-        }
-      }
+    case Kind.Xor:
+      xorInto(out, readMask(n));
       return out;
-    }
     default:
       throw new CodecError(`unknown column kind ${kind as number}`);
+  }
+}
+
+/**
+ * The hot loops of DELTA/DOD and XOR: the read position in locals (module state is slower to
+ * reach) and one-byte varints, the common case, inline. Every read is still bounded by `end`.
+ */
+function differencesInto(out: Float64Array, mask: number[], p: number, dod: boolean): void {
+  const bytes = src;
+  const stop = end;
+  let pos = at;
+  let m = 0;
+  let d = 0;
+  let k = 0;
+  let i = 0;
+  for (let r = 0; r < mask.length; r++) {
+    const stopAt = i + mask[r]!;
+    if (r % 2 === 1) {
+      out.fill(NaN, i, stopAt);
+      i = stopAt;
+      continue;
+    }
+    for (; i < stopAt; i++, k++) {
+      // Up to four bytes (below 2^28) in 32-bit operations; longer varints, and the column's
+      // last few bytes, through the careful reader.
+      let u = -1;
+      if (pos + 4 <= stop) {
+        let b = bytes[pos]!;
+        u = b & 127;
+        if (b < 128) {
+          pos += 1;
+        } else if (((b = bytes[pos + 1]!), (u |= (b & 127) << 7), b < 128)) {
+          pos += 2;
+        } else if (((b = bytes[pos + 2]!), (u |= (b & 127) << 14), b < 128)) {
+          pos += 3;
+        } else if (((b = bytes[pos + 3]!), (u |= (b & 127) << 21), b < 128)) {
+          pos += 4;
+        } else {
+          u = -1;
+        }
+      }
+      let s: number;
+      if (u >= 0) {
+        s = (u >>> 1) ^ -(u & 1);
+      } else {
+        at = pos;
+        s = sv();
+        pos = at;
+      }
+      if (k === 0) {
+        m = s;
+      } else if (!dod || k === 1) {
+        d = s;
+        m += d;
+      } else {
+        d += s;
+        m += d;
+      }
+      out[i] = p === 1 ? m : m / p;
+    }
+  }
+  at = pos;
+}
+
+function xorInto(out: Float64Array, mask: number[]): void {
+  const bytes = src;
+  const stop = end;
+  const word = scratchU8;
+  let k = 0;
+  let i = 0;
+  for (let r = 0; r < mask.length; r++) {
+    const stopAt = i + mask[r]!;
+    if (r % 2 === 1) {
+      out.fill(NaN, i, stopAt);
+      i = stopAt;
+      continue;
+    }
+    for (; i < stopAt; i++, k++) {
+      if (k === 0) {
+        f64();
+      } else {
+        if (at >= stop) {
+          throw new CodecError('chunk ends early');
+        }
+        const control = bytes[at++]!;
+        if (control !== 0) {
+          // Encoded most significant byte first: byte b is little-endian index 7 - b.
+          const last = 8 - (control & 15);
+          const first = (control >> 4) & 7;
+          if (at + last - first > stop) {
+            throw new CodecError('chunk ends early');
+          }
+          for (let b = first; b < last; b++) {
+            word[7 - b] ^= bytes[at++]!;
+          }
+        }
+      }
+      out[i] = scratchF64[0]!;
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CodecError } from '../../../src/store/codec/bytes.ts';
-import { chunkLength, decodeChunk, encodeChunk } from '../../../src/store/codec/chunk.ts';
+import { chunkLength, decodeChunk, decodeChunks, encodeChunk } from '../../../src/store/codec/chunk.ts';
 import { Kind, decodeColumn, encodeColumn, type ColumnKind } from '../../../src/store/codec/column.ts';
 import { COLUMNS, NCOLS, colIndex, pollToRow, rowsToBlock } from '../../../src/store/columns.ts';
 import { realisticPolls, seeded } from '../../helpers/realistic-polls.ts';
@@ -129,4 +129,40 @@ test('a damaged chunk is a CodecError, never a crash or a wrong value', () => {
   assert.throws(() => decodeChunk(badKind, 2), CodecError);
   assert.throws(() => decodeColumn(encodeColumn([1, 1, 2]), 5), /column holds 3 values, the chunk 5/);
   assert.throws(() => encodeChunk([[1, 2], [1]]), /differ in length/);
+});
+
+test('differences of every varint length read back exactly, up to the last byte of the column', () => {
+  // Steps of 1 to 8 bytes as zigzag varints (the decoder reads up to four in 32-bit operations).
+  const steps = [0, 1, -1, 63, -64, 64, 8191, -8192, 8192, 2 ** 20, -(2 ** 27), 2 ** 28, -(2 ** 35), 2 ** 45];
+  const values = [0];
+  for (const s of [...steps, ...steps.reverse()]) {
+    values.push(values.at(-1)! + s);
+  }
+  roundTrip(values, Kind.Delta);
+  roundTrip(values.map((v) => v / 1000));
+  const bytes = encodeColumn(values);
+  assert.throws(() => decodeColumn(bytes.subarray(0, bytes.length - 1), values.length), /chunk ends early/);
+});
+
+test('chunks joined end to end (as SQL joins them) decode one by one into the same arrays', () => {
+  const a = [
+    [T0, T0 + 30_000, T0 + 60_000],
+    [1.5, NaN, 2.5],
+  ];
+  const b = [[T0 + 3_600_000], [7]];
+  const blobA = encodeChunk(a);
+  const blobB = encodeChunk(b);
+  const joined = new Uint8Array(blobA.length + blobB.length);
+  joined.set(blobA);
+  joined.set(blobB, blobA.length);
+  const seen: number[][][] = [];
+  decodeChunks(joined, 2, [0, 1], [], (c) => seen.push(c.cols.map((col) => [...col!])));
+  assert.deepEqual(seen, [a, b]);
+  assert.throws(
+    () => decodeChunks(joined.subarray(0, joined.length - 1), 2, [0, 1], [], () => undefined),
+    /runs past the end/
+  );
+  const none: unknown[] = [];
+  decodeChunks(new Uint8Array(0), 2, [0, 1], [], (c) => none.push(c));
+  assert.deepEqual(none, []);
 });
