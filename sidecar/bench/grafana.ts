@@ -11,7 +11,7 @@ import { call, collect, pluginClients, pluginContext } from '../test/helpers/grp
 import { fmt, rssMiB, summary } from './_stats.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const exe = join(root, 'dist', 'camwatch-tapo-datasource', 'gpx_tapo_linux_amd64');
+const exe = join(root, 'dist', 'datasource', 'gpx_tapo_linux_amd64');
 
 function launch(extraEnv: Record<string, string> = {}): {
   child: ChildProcess;
