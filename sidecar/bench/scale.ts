@@ -55,7 +55,7 @@ const USAGE =
   '  --cameras: camera counts to run, one after the other (simulators of at most 1,000 cameras each)\n' +
   '  --intervals: poll intervals (30 s each) measured once the cameras are online\n' +
   '  --logins-per-s: how fast first logins are spread (the fleet start spread is N / this, at least 30 s)\n' +
-  '  --cpu-prof FILE: a CPU profile of the measurement window only (Chrome DevTools format; <N>. is put before the name)';
+  '  --cpu-prof FILE: CPU profiles of the measurement window and of the scrapes (Chrome DevTools format; <N>. and <N>.scrapes. before the name)';
 
 /** The bench's options from its command line (after `scale`), or from npm's config when npm took the flags. */
 export function scaleOptions(argv: string[], env: NodeJS.ProcessEnv): ScaleOptions {
@@ -176,7 +176,8 @@ const load = () =>
     .join(' ');
 
 async function scaleRun(count: number, dir: string, o: ScaleOptions): Promise<void> {
-  const fd = ensureFdLimit(count * 2 + 2_000);
+  // A socket per camera (two while a login replaces a stale one), and the rest of the process.
+  const fd = ensureFdLimit(count + 2_000);
   const loadBefore = load();
   const t0 = performance.now();
   const sims = await Promise.all(
@@ -284,7 +285,13 @@ async function scaleRun(count: number, dir: string, o: ScaleOptions): Promise<vo
     const loadAfter = load();
 
     const oursUrl = await listen(api);
+    const scrapeProfiler = o.cpuProf ? await startProfile() : null;
     const ours = await scrapeTimes(oursUrl);
+    if (scrapeProfiler && o.cpuProf) {
+      const file = join(dirname(o.cpuProf), `${count}.scrapes.${basename(o.cpuProf)}`);
+      writeFileSync(file, JSON.stringify(await scrapeProfiler()));
+      console.log(`  CPU profile of the scrapes: ${file}`);
+    }
     const staticFile = join(dir, `metrics-${count}.txt`);
     writeFileSync(staticFile, ours.body);
     const floor = await serveStaticFile(staticFile);
