@@ -904,11 +904,24 @@ export async function runVideoFloor(rig: Rig): Promise<void> {
     path: 'stream1',
   }));
   // The camera accounts go on stdin, not the command line (where `ps` would show them).
-  const floor = spawn(process.execPath, ['--import', 'tsx', join(sidecarDir, 'bench', 'video-floor.ts')], {
-    cwd: sidecarDir,
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const floor = spawn(
+    process.execPath,
+    [
+      // TAPO_BENCH_FLOOR_CPU_PROF=<dir>: the floor writes a V8 CPU profile there when it stops (to
+      // set beside the sidecar's, TAPO_BENCH_CPU_PROF).
+      ...(process.env.TAPO_BENCH_FLOOR_CPU_PROF
+        ? ['--cpu-prof', '--cpu-prof-dir', process.env.TAPO_BENCH_FLOOR_CPU_PROF]
+        : []),
+      '--import',
+      'tsx',
+      join(sidecarDir, 'bench', 'video-floor.ts'),
+    ],
+    {
+      cwd: sidecarDir,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }
+  );
   const tail: string[] = [];
   keepTail(floor, tail);
   floor.stdin!.end(JSON.stringify(cams));
