@@ -57,6 +57,9 @@ export function whyNoPicture(s: CameraSnapshot, o: { hasFrame: boolean; canSnaps
   if (s.hub) {
     return 'A hub: no camera of its own (its battery cameras have their own rows)';
   }
+  if (s.sensor) {
+    return 'A sensor behind a hub: no camera (its readings are in the sensors query and on the overview)';
+  }
   if (l?.privacyMode) {
     return 'Privacy mode is on: the camera sends no picture until it is turned off';
   }

@@ -33,6 +33,7 @@ const CAMERAS = [
   cam('new', null),
   cam('locked', { status: 'locked_out' }),
   cam('hub', { model: 'H200' }, { hub: true }),
+  cam('cellar', { model: 'T315' }, { sensor: 'temp_humidity' }),
 ];
 
 function fleetOf(cameras: CameraSnapshot[]): HttpFleetView {
@@ -64,6 +65,7 @@ test('each camera without a picture says why, in words a user can act on, and ge
     new: /Not polled yet/,
     locked: /Locked out after failed logins/,
     hub: /A hub: no camera of its own/,
+    cellar: /A sensor behind a hub: no camera/,
   };
   for (const [id, words] of Object.entries(expect)) {
     const cell = pictureCell(html, id);
