@@ -12,7 +12,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { EVENT_PICTURE_LIMITS, WITH_PICTURE } from '../../../src/shared/query.ts';
 import { childCameraId } from '../../src/fleet/hub-probe.ts';
 import { jpegSize } from '../../src/media/jpeg.ts';
-import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
+import { startGardenHub } from '../helpers/sim-hub.ts';
 import { getRequest } from '../helpers/resource-request.ts';
 import { cameraListed, hubEntry, startStandaloneApp, waitFor } from '../helpers/standalone-app.ts';
 
@@ -23,12 +23,7 @@ const resource = (path: string, role: string | null = 'Viewer', method = 'GET') 
 });
 
 test("a hub child's event keeps one picture from its wake-up stream, in the events frame and as resources", async (t) => {
-  const hub = await SimulatedHub.start({
-    host: '127.0.0.1',
-    name: 'Hub',
-    children: [{ alias: 'Garden', model: 'C420', idleSleepMs: 600_000 }],
-    stream: { specs: { sub: { width: 320, height: 180, fps: 15, kbps: 300, gop: 15 } } },
-  });
+  const hub = await startGardenHub({ idleSleepMs: 600_000 });
   process.env.HUB_PASSWORD = hub.cloudPassword;
   const { app, dir, stop } = await startStandaloneApp([hubEntry('hub', hub, { passwordEnv: 'HUB_PASSWORD' })]);
   t.after(async () => {

@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
+import { startGardenHub } from '../helpers/sim-hub.ts';
 import { childCameraId } from '../../src/fleet/hub-probe.ts';
 import { getRequest } from '../helpers/resource-request.ts';
 import { cameraListed, hubEntry, startStandaloneApp, streamUntil } from '../helpers/standalone-app.ts';
@@ -19,12 +20,7 @@ import { cameraListed, hubEntry, startStandaloneApp, streamUntil } from '../help
 const run = promisify(execFile);
 
 test('a simulated hub child plays decodable H.264 and JPEG through the hub stream, as cameras do', async (t) => {
-  const hub = await SimulatedHub.start({
-    host: '127.0.0.1',
-    name: 'Hub',
-    children: [{ alias: 'Garden', model: 'C420', idleSleepMs: 600_000 }],
-    stream: { specs: { sub: { width: 320, height: 180, fps: 15, kbps: 300, gop: 15 } } },
-  });
+  const hub = await startGardenHub({ idleSleepMs: 600_000 });
   assert.ok(hub.streamServer, 'the simulated hub serves port 8800');
   process.env.HUB_PASSWORD = hub.cloudPassword;
   const { app, dir, stop } = await startStandaloneApp([hubEntry('hub', hub, { passwordEnv: 'HUB_PASSWORD' })]);

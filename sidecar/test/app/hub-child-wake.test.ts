@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
+import { startGardenHub } from '../helpers/sim-hub.ts';
 import { childCameraId, CHILD_LIST_INTERVAL_MS, EARLY_LIST_INTERVAL_MS } from '../../src/fleet/hub-probe.ts';
 import { cameraListed, hubEntry, runStream, startStandaloneApp, streamChannel } from '../helpers/standalone-app.ts';
 
@@ -20,12 +20,7 @@ const BOUND_MS = 2 * EARLY_LIST_INTERVAL_MS;
 assert.ok(BOUND_MS + EARLY_LIST_INTERVAL_MS < CHILD_LIST_INTERVAL_MS);
 
 test("a hub child's status follows its stream: online when it plays, sleeping when it stops, in seconds", async (t) => {
-  const hub = await SimulatedHub.start({
-    host: '127.0.0.1',
-    name: 'Hub',
-    children: [{ alias: 'Garden', model: 'C420' }],
-    stream: { specs: { sub: { width: 320, height: 180, fps: 15, kbps: 300, gop: 15 } } },
-  });
+  const hub = await startGardenHub();
   process.env.HUB_PASSWORD = hub.cloudPassword;
   const { app, stop } = await startStandaloneApp([hubEntry('hub', hub, { passwordEnv: 'HUB_PASSWORD' })]);
   t.after(async () => {

@@ -23,11 +23,13 @@ import {
   type EventRecording,
   type EventRecordingRefusal,
 } from '../../../src/shared/query.ts';
-import { dayWindow } from '../../src/util/zoned-day.ts';
+import { topLevelBoxes } from '../helpers/mp4-boxes.ts';
+import { SMALL_STREAM, yesterdayWindow } from '../helpers/sim-hub.ts';
 import { getRequest } from '../helpers/resource-request.ts';
 import {
   cameraEntry,
   cameraList,
+  playToEnd,
   recordingsQuery,
   startStandaloneApp,
   streamRows,
@@ -36,7 +38,6 @@ import {
 } from '../helpers/standalone-app.ts';
 
 const run = promisify(execFile);
-const SPEC = { width: 320, height: 180, fps: 15, kbps: 300, gop: 15 };
 const resource = (path: string, role = 'Viewer') => getRequest(path, role);
 
 let sidecar: StandaloneApp;
@@ -46,8 +47,7 @@ let bare: SimulatedCamera;
 let media: PlaybackServer;
 let app: StandaloneApp['app'];
 // Yesterday in the camera's zone: a past day (cached for minutes), fully recorded.
-const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
-const w = dayWindow('Europe/Berlin', day);
+const w = yesterdayWindow();
 const CLIPS = [
   { start: w.start + 3600, end: w.start + 3604, videoType: 2, events: [2] },
   { start: w.start + 7200, end: w.start + 7203, videoType: 2, events: [2, 6] },
@@ -66,7 +66,7 @@ before(async () => {
     password: cam.cloudPassword,
     card: cam.device.card,
     name: cam.name,
-    spec: SPEC,
+    spec: SMALL_STREAM,
     playbackSpeed: 4,
     downloadSpeed: 20,
   });
@@ -182,10 +182,7 @@ test("an event's recording: the clip that holds its time from a few seconds befo
 test('a clip plays on its Live channel as fMP4 that ffprobe decodes, and ends with PLAYBACK_END', async () => {
   await connected();
   const clip = CLIPS[1];
-  const rows = await streamRows(app, channels.cameraPlayback('porch', clip.start, clip.end), (r) =>
-    r.some((x) => x.kind === 'problem')
-  );
-  const problems = rows.filter((r) => r.kind === 'problem').map((r) => r.error);
+  const { rows, problems } = await playToEnd(app, channels.cameraPlayback('porch', clip.start, clip.end));
   assert.deepEqual(problems, [PLAYBACK_END]);
   const first = rows.findIndex((r) => r.kind === 'init');
   assert.equal(first, 0, 'an init segment first');
@@ -206,37 +203,16 @@ test("busy (the Tapo app holds the session) and no card are the channel's messag
   await connected();
   media.holdSession(true);
   try {
-    const rows = await streamRows(app, channels.cameraPlayback('porch', CLIPS[0].start, CLIPS[0].end), (r) =>
-      r.some((x) => x.kind === 'problem')
-    );
-    assert.match(
-      String(rows.find((r) => r.kind === 'problem')!.error),
-      /another client holds the camera's one media session/
-    );
+    const { problems } = await playToEnd(app, channels.cameraPlayback('porch', CLIPS[0].start, CLIPS[0].end));
+    assert.match(String(problems[0]), /another client holds the camera's one media session/);
   } finally {
     media.holdSession(false);
   }
-  const none = await streamRows(app, channels.cameraPlayback('attic', CLIPS[0].start, CLIPS[0].end), (r) =>
-    r.some((x) => x.kind === 'problem')
-  );
+  const { rows: none } = await playToEnd(app, channels.cameraPlayback('attic', CLIPS[0].start, CLIPS[0].end));
   assert.match(String(none[0].error), /media port cannot be reached|SD card/);
   const tooLong = await streamRows(app, channels.cameraPlayback('porch', 100, 100 + 7200), (r) => r.length > 0);
   assert.match(String(tooLong[0].error), /at most 60 minutes/);
 });
-
-/** The top-level box types of an MP4 file, in order. */
-function topLevelBoxes(mp4: Buffer): string[] {
-  const out: string[] = [];
-  for (let at = 0; at + 8 <= mp4.length; ) {
-    const size = mp4.readUInt32BE(at);
-    out.push(mp4.toString('latin1', at + 4, at + 8));
-    if (size < 8) {
-      break;
-    }
-    at += size;
-  }
-  return out;
-}
 
 test('the MP4 download: Editors get a progressive MP4 (ffprobe reads its duration), Viewers are refused', async () => {
   await connected();

@@ -255,3 +255,13 @@ export async function streamRows(
 ): Promise<Row[]> {
   return (await streamUntil(app, path, enough, ms)).rows;
 }
+
+/** Plays a recording's playback channel to its end (a `problem` row); its rows, problems and fragment count. */
+export async function playToEnd(app: App, path: string) {
+  const rows = await streamRows(app, path, (r) => r.some((x) => x.kind === 'problem'));
+  return {
+    rows,
+    problems: rows.filter((r) => r.kind === 'problem').map((r) => r.error),
+    fragments: rows.filter((r) => r.kind === 'fragment').length,
+  };
+}
