@@ -14,12 +14,11 @@ import { promisify } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import type * as grpc from '@grpc/grpc-js';
 import { createLogger } from '../../src/log.ts';
-import { startGrpcServer, type RunningGrpcServer } from '../../src/grafana/server.ts';
 import { createDatasource } from '../../src/datasource/plugin.ts';
 import type { PluginHandlers, StreamSink } from '../../src/grafana/handlers.ts';
 import { readBoxes } from '../../src/media/fmp4/index.ts';
 import { MemoryFleet, poll } from '../helpers/memory-fleet.ts';
-import { call, pluginClients, pluginContext } from '../helpers/grpc-client.ts';
+import { call, pluginContext, servePlugin } from '../helpers/grpc-client.ts';
 import { makeH264Clip } from '../helpers/h264.ts';
 import { ReplayFeed, ReplayFeeds } from '../helpers/replay-feeds.ts';
 
@@ -32,8 +31,8 @@ fleet.addCamera('attic', 'Attic', poll('attic', now, { model: 'C220' }));
 fleet.addCamera('battery', 'Battery', poll('battery', now, { model: 'C420' }));
 const feeds = new ReplayFeeds();
 
-let server: RunningGrpcServer;
-let clients: ReturnType<typeof pluginClients>;
+let served: Awaited<ReturnType<typeof servePlugin>>;
+let clients: typeof served.clients;
 let accepted = 0;
 let refused = 0;
 const dir = mkdtempSync(join(tmpdir(), 'video-channel-'));
@@ -60,14 +59,11 @@ before(async () => {
         },
       } satisfies StreamSink),
   };
-  server = await startGrpcServer({ address: '127.0.0.1:0', handlers, log, onShutdown: () => undefined });
-  clients = pluginClients(`127.0.0.1:${server.port}`);
+  served = await servePlugin(handlers, { log });
+  clients = served.clients;
 });
 after(async () => {
-  for (const c of Object.values(clients)) {
-    c.close();
-  }
-  await server.close();
+  await served.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -186,7 +182,10 @@ test('a video query answers one row per camera with the channels to watch; old l
     'ds/tapo-test/camera/attic/video/sub',
   ]);
   assert.equal(col('frames_channel')[0], 'ds/tapo-test/camera/front/frames/2/640');
-  assert.ok(v.schema.fields.some((f) => f.name === 'privacy_mode'), 'privacy mode for every viewer');
+  assert.ok(
+    v.schema.fields.some((f) => f.name === 'privacy_mode'),
+    'privacy mode for every viewer'
+  );
   const old = tableFromIPC(res.responses.O.frames[0]);
   assert.match(JSON.parse(old.schema.metadata.get('meta')!).channel, /camera\/front\/frames\//);
   assert.match(res.responses.X.error, /live\.stream/);
