@@ -1,7 +1,8 @@
 /**
  * The composition root as the app tests drive it: a standalone sidecar on a cameras.yaml of
- * simulated devices in a fresh data dir, waits with a bound, a recordings query, and the rows of a
- * RunStream by the schema's field names.
+ * simulated devices in a fresh data dir, waits with a bound, the camera list, a recordings query,
+ * and RunStreams: a channel of rows (by the schema's field names) to wait on, or a stream run until
+ * it has given enough.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
