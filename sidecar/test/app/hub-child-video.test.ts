@@ -7,17 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
 import { startGardenHub } from '../helpers/sim-hub.ts';
 import { childCameraId } from '../../src/fleet/hub-probe.ts';
 import { getRequest } from '../helpers/resource-request.ts';
+import { ffprobeJson } from '../helpers/ffprobe.ts';
 import { cameraListed, hubEntry, startStandaloneApp, streamUntil } from '../helpers/standalone-app.ts';
-
-const run = promisify(execFile);
 
 test('a simulated hub child plays decodable H.264 and JPEG through the hub stream, as cameras do', async (t) => {
   const hub = await startGardenHub({ idleSleepMs: 600_000 });
@@ -50,10 +47,10 @@ test('a simulated hub child plays decodable H.264 and JPEG through the hub strea
   const file = join(dir, 'child.mp4');
   const pieces = video.rows.slice(first).filter((r, i) => i === 0 || r.kind === 'fragment');
   writeFileSync(file, Buffer.concat(pieces.map((r) => Buffer.from(r.data as string, 'base64'))));
-  const { stdout } = await run('ffprobe', [
-    ...['-v', 'error', '-show_entries', 'frame=key_frame,width,height', '-of', 'json', file],
-  ]);
-  const frames = JSON.parse(stdout).frames as Array<{ key_frame: number; width: number; height: number }>;
+  const { frames } = await ffprobeJson<{ frames: Array<{ key_frame: number; width: number; height: number }> }>(
+    file,
+    'frame=key_frame,width,height'
+  );
   assert.ok(frames.length >= 15, `ffprobe decoded ${frames.length} pictures`);
   assert.equal(frames[0]!.key_frame, 1);
   assert.ok(frames.every((f) => f.width === 320 && f.height === 180));

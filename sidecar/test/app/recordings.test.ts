@@ -8,11 +8,9 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { SimulatedCamera } from '../../src/simulator/camera.ts';
 import { startPlaybackServer, type PlaybackServer } from '../../src/simulator/playback8800.ts';
 import {
@@ -24,6 +22,7 @@ import {
   type EventRecordingRefusal,
 } from '../../../src/shared/query.ts';
 import { topLevelBoxes } from '../helpers/mp4-boxes.ts';
+import { ffprobeJson } from '../helpers/ffprobe.ts';
 import { SMALL_STREAM, yesterdayWindow } from '../helpers/sim-hub.ts';
 import { getRequest } from '../helpers/resource-request.ts';
 import {
@@ -37,7 +36,6 @@ import {
   type StandaloneApp,
 } from '../helpers/standalone-app.ts';
 
-const run = promisify(execFile);
 const resource = (path: string, role = 'Viewer') => getRequest(path, role);
 
 let sidecar: StandaloneApp;
@@ -193,8 +191,7 @@ test('a clip plays on its Live channel as fMP4 that ffprobe decodes, and ends wi
   const file = join(dir, 'playback.mp4');
   const pieces = rows.filter((r, i) => (r.kind === 'init' && i === 0) || r.kind === 'fragment');
   writeFileSync(file, Buffer.concat(pieces.map((r) => Buffer.from(r.data as string, 'base64'))));
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'frame=width', '-of', 'json', file]);
-  const frames = JSON.parse(stdout).frames as Array<{ width: number }>;
+  const { frames } = await ffprobeJson<{ frames: Array<{ width: number }> }>(file, 'frame=width');
   assert.ok(frames.length >= 58, `ffprobe decoded ${frames.length} pictures`);
   assert.ok(frames.every((f) => f.width === 320));
 });
@@ -234,14 +231,10 @@ test('the MP4 download: Editors get a progressive MP4 (ffprobe reads its duratio
   assert.deepEqual(res.headers['Content-Length']?.values, [String(mp4.length)]);
   const file = join(dir, 'download.mp4');
   writeFileSync(file, mp4);
-  const { stdout } = await run('ffprobe', [
-    ...['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames,width:format=duration'],
-    ...['-of', 'json', file],
-  ]);
-  const probed = JSON.parse(stdout) as {
+  const probed = await ffprobeJson<{
     streams: Array<{ nb_read_frames: string; width: number }>;
     format: { duration: string };
-  };
+  }>(file, 'stream=nb_read_frames,width:format=duration', { countFrames: true });
   const s = probed.streams[0]!;
   assert.equal(s.width, 320);
   // 5 s at 15 fps, and a file that says how long it is.
@@ -323,18 +316,13 @@ test('without a working ffmpeg the download is the fragmented MP4 as the camera 
     assert.ok(topLevelBoxes(mp4).includes('moof'), 'fragments, as the camera sent them');
     const file = join(other, 'fragmented.mp4');
     writeFileSync(file, mp4);
-    const { stdout } = await run('ffprobe', [
-      '-v',
-      'error',
-      '-count_frames',
-      '-show_entries',
-      'stream=nb_read_frames',
-      '-of',
-      'json',
+    const { streams } = await ffprobeJson<{ streams: Array<{ nb_read_frames: string }> }>(
       file,
-    ]);
+      'stream=nb_read_frames',
+      { countFrames: true }
+    );
     // 4 s at 15 fps.
-    const n = Number((JSON.parse(stdout) as { streams: Array<{ nb_read_frames: string }> }).streams[0]!.nb_read_frames);
+    const n = Number(streams[0]!.nb_read_frames);
     assert.ok(n >= 59 && n <= 60, `${n} pictures`);
   } finally {
     await noFfmpeg.stop();

@@ -6,11 +6,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import type * as grpc from '@grpc/grpc-js';
 import { createLogger } from '../../src/log.ts';
@@ -21,8 +19,8 @@ import { MemoryFleet, poll } from '../helpers/memory-fleet.ts';
 import { call, pluginContext, servePlugin } from '../helpers/grpc-client.ts';
 import { makeH264Clip } from '../helpers/h264.ts';
 import { ReplayFeed, ReplayFeeds } from '../helpers/replay-feeds.ts';
+import { ffprobeJson } from '../helpers/ffprobe.ts';
 
-const run = promisify(execFile);
 const log = createLogger('silent');
 const now = Date.now();
 const fleet = new MemoryFleet();
@@ -152,8 +150,7 @@ async function stepToKeyframe(feed: ReplayFeed, w: ReturnType<typeof watch>): Pr
 async function probeFrames(rows: Row[], name: string): Promise<Array<{ pts: number; key_frame: number }>> {
   const file = join(dir, name);
   writeFileSync(file, Buffer.concat(rows.map((r) => Buffer.from(r.data, 'base64'))));
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'frame=pts,key_frame', '-of', 'json', file]);
-  return JSON.parse(stdout).frames;
+  return (await ffprobeJson<{ frames: Array<{ pts: number; key_frame: number }> }>(file, 'frame=pts,key_frame')).frames;
 }
 
 test('a video query answers one row per camera with the channels to watch; old live queries still get pictures', async () => {

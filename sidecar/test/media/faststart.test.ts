@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { FaststartRemux } from '../../src/media/faststart.ts';
+import { ffprobeJson } from '../helpers/ffprobe.ts';
 import { topLevelBoxes } from '../helpers/mp4-boxes.ts';
 
 const run = promisify(execFile);
@@ -66,14 +67,10 @@ test('a fragmented MP4 becomes a progressive one: index in front, same pictures,
     assert.equal(out.length, bytes);
     assert.deepEqual(topLevelBoxes(out).slice(0, 2), ['ftyp', 'moov']);
     assert.ok(!topLevelBoxes(out).includes('moof'), 'no fragments left');
-    const { stdout } = await run('ffprobe', [
-      ...['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_name,nb_read_frames:format=duration'],
-      ...['-of', 'json', file],
-    ]);
-    const probed = JSON.parse(stdout) as {
+    const probed = await ffprobeJson<{
       streams: Array<{ codec_name: string; nb_read_frames: string }>;
       format: { duration: string };
-    };
+    }>(file, 'stream=codec_name,nb_read_frames:format=duration', { countFrames: true });
     assert.equal(probed.streams[0]!.codec_name, 'h264', 'copied, not re-encoded');
     assert.equal(Number(probed.streams[0]!.nb_read_frames), 30);
     assert.ok(Math.abs(Number(probed.format.duration) - 2) < 0.1, `duration ${probed.format.duration} s`);
