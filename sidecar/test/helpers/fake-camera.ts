@@ -1,6 +1,6 @@
 /**
- * Cameras without a device, for tests where the fleet's probes are fakes: a camera's settings
- * (nothing listens at its address) and one poll's answer of a wired C210.
+ * Cameras as plain values, for tests where the fleet's probes are fakes: a camera's settings (by
+ * default at an address where nothing listens) and one poll's answer of a wired C210.
  */
 import type { CameraConfig } from '../../src/config/types.ts';
 import type { CameraPoll } from '../../src/tapo/types.ts';
