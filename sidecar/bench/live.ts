@@ -490,10 +490,19 @@ export async function run(): Promise<void> {
       // Before the video sections: they switch the cameras' settings to stream1.
       await runFirstPicture({ ...rig, ffmpegs: () => childrenOf(rig.sidecarPid) });
     }
-    if (SECTIONS.has('floor-video')) {
+    // Both video sections: the floor alone, the sidecar alone, then both over one window (the
+    // machine's load, shared and changing by the minute, then weighs on both sides alike).
+    if (SECTIONS.has('floor-video') && SECTIONS.has('video')) {
+      const floor = await startVideoFloor(rig);
+      try {
+        const alone = await floorAlone(rig, floor);
+        await runVideo(rig, { floor, alone });
+      } finally {
+        await floor.stop();
+      }
+    } else if (SECTIONS.has('floor-video')) {
       await runVideoFloor(rig);
-    }
-    if (SECTIONS.has('video')) {
+    } else if (SECTIONS.has('video')) {
       await runVideo(rig);
     }
   } finally {
@@ -563,6 +572,12 @@ async function runFloor(cams: SimCamera[]): Promise<void> {
 }
 
 const VIDEO_WINDOW_MS = 20_000;
+/**
+ * The window the sidecar and the floor are watched together: longer, so that GC cycles (the
+ * floor's major ones every several seconds, the sidecar's scavenges) and the load's swings average
+ * out; consecutive 20 s windows of one and the same build gave ratios from 0.8x to 1.7x.
+ */
+const SHARED_WINDOW_MS = 60_000;
 const IDLE_WINDOW_MS = 8_000;
 /** Video runs this long before its window opens (the JIT's warm-up; see runVideo). */
 const VIDEO_SETTLE_MS = 10_000;
@@ -576,16 +591,26 @@ const STREAM1_KBPS = 1600;
  * thread, user and kernel time, as a line to print beside it.
  */
 async function cpuOver(pid: number, ms: number): Promise<{ cpu: number | null; threads: string }> {
-  const c0 = procCpuSeconds(pid);
-  const th0 = procThreadsCpu(pid);
+  return (await cpuOverAll([pid], ms))[0];
+}
+
+/** cpuOver for several processes over one and the same window. */
+async function cpuOverAll(pids: number[], ms: number): Promise<Array<{ cpu: number | null; threads: string }>> {
+  const c0 = pids.map(procCpuSeconds);
+  const th0 = pids.map(procThreadsCpu);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, ms));
-  const c1 = procCpuSeconds(pid);
+  const c1 = pids.map(procCpuSeconds);
+  const th1 = pids.map(procThreadsCpu);
   const seconds = (performance.now() - t0) / 1000;
-  return {
-    cpu: c0 === null || c1 === null ? null : ((c1 - c0) / seconds) * 100,
-    threads: threadsCpuDelta(th0, procThreadsCpu(pid), seconds),
-  };
+  return pids.map((_, i) => {
+    const a = c0[i];
+    const b = c1[i];
+    return {
+      cpu: a === null || b === null ? null : ((b - a) / seconds) * 100,
+      threads: threadsCpuDelta(th0[i], th1[i], seconds),
+    };
+  });
 }
 
 /** One Live video packet as the bench needs it: the rows' kinds, times, errors and fMP4 sizes. */
@@ -650,7 +675,7 @@ function readVideoRows(buf: Buffer): VideoRows {
  * RTP packet read off the camera's socket: the row's `time`) -> Live packet arrival here (same
  * host clock, ms resolution) p50/p99, and the largest Live message.
  */
-export async function runVideo(rig: Rig): Promise<void> {
+export async function runVideo(rig: Rig, withFloor?: { floor: RunningFloor; alone: FloorFigures }): Promise<void> {
   const { clients, ids, reportProblems } = rig;
   console.log(
     `live video: RunStream of ${ids.length} cameras' video channels (stream1, 2304x1296 / 1920x1080 H.264 @ 15 fps ~${STREAM1_KBPS} kbit/s, a keyframe every 2 s), ${VIDEO_WINDOW_MS / 1000} s`
@@ -679,7 +704,7 @@ export async function runVideo(rig: Rig): Promise<void> {
   const perChannel = new Map<string, number[]>();
   const late: Array<{ id: string; at: number; ms: number }> = [];
   const problems: string[] = [];
-  const w = await watchVideo({
+  const sidecarTarget: VideoTarget = {
     client: clients.stream,
     ctx,
     ids,
@@ -713,7 +738,9 @@ export async function runVideo(rig: Rig): Promise<void> {
       // A channel has started once it delivers a picture (after the init segment).
       return kinds.includes('fragment');
     },
-  });
+  };
+  const [w] = await watchVideo([sidecarTarget]);
+  const videoFloor = withFloor?.alone ?? null;
   const { seconds, cpu, t0 } = w;
   const rate = (m: Map<string, number>) => Array.from(m.values()).map((b) => (b * 8) / seconds / 1e3);
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
@@ -770,9 +797,27 @@ export async function runVideo(rig: Rig): Promise<void> {
     );
     if (videoFloor) {
       console.log(
-        `  sidecar video CPU over idle / the video floor (same run): ${fmt(over, 1)} % / ${fmt(videoFloor.cpu, 1)} % = ${fmt(over / videoFloor.cpu, 2)}x; ` +
-          `per message ${us(over, perSecond)} µs / ${us(videoFloor.cpu, videoFloor.messagesPerSecond)} µs`
+        `  RATIO (consecutive windows) sidecar video CPU over idle / the video floor: ${fmt(over, 1)} % / ${fmt(videoFloor.cpu, 1)} % = ${fmt(over / videoFloor.cpu, 2)}x (goal <= 1.3x); ` +
+          `per picture ${us(over, perSecond)} µs / ${us(videoFloor.cpu, videoFloor.messagesPerSecond)} µs of CPU; load average ${fmt(videoFloor.load, 2)} then ${fmt(loadavg()[0], 2)}`
       );
+    }
+    if (withFloor) {
+      // The same two again, watched together: one window, one load.
+      const [ours, theirs] = await watchVideo(
+        [
+          { ...sidecarTarget, onMessage: (_id, _data, _now, _measuring, count) => count >= FLOOR_WARM_MESSAGES },
+          withFloor.floor.target,
+        ],
+        SHARED_WINDOW_MS
+      );
+      const f = floorFigures(rig, theirs, withFloor.floor.tail);
+      const oursPerSecond = sum(ours.messages) / ours.seconds;
+      const oursOver = (ours.cpu ?? NaN) - (idle ?? 0);
+      console.log(
+        `  RATIO (one ${fmt(ours.seconds, 0)} s window, both watched) sidecar video CPU over idle / the video floor: ${fmt(oursOver, 1)} % / ${fmt(f.cpu, 1)} % = ${fmt(oursOver / f.cpu, 2)}x (goal <= 1.3x); ` +
+          `per picture ${us(oursOver, oursPerSecond)} µs / ${us(f.cpu, f.messagesPerSecond)} µs of CPU (${fmt(oursPerSecond, 1)} and ${fmt(f.messagesPerSecond, 1)} pictures/s); load average ${fmt(loadavg()[0], 2)}`
+      );
+      console.log(`    by thread: sidecar ${ours.threads}; floor ${theirs.threads}`);
     }
   }
   console.log(
@@ -799,13 +844,8 @@ interface VideoWindow {
   lag: { p50: number; p99: number; max: number };
 }
 
-/**
- * The client side both video sections share: one RunStream per camera on camera/<id>/video/main
- * (as Grafana opens them), a bounded wait until every channel is warm (`onMessage` says so), then
- * `pid`'s CPU over VIDEO_WINDOW_MS with the messages and bytes each channel received meanwhile.
- * `onMessage` sees every message, for the section's own figures. The channels are cancelled after.
- */
-async function watchVideo(opts: {
+/** One server whose video channels a window watches: the sidecar, or the video floor. */
+interface VideoTarget {
   client: grpc.Client & { RunStream: (req: unknown) => grpc.ClientReadableStream<{ data: Buffer }> };
   ctx: unknown;
   ids: string[];
@@ -813,49 +853,64 @@ async function watchVideo(opts: {
   /** Returns whether the channel is warm; `count` is the channel's messages so far, this one included. */
   onMessage: (id: string, data: Buffer, now: number, measuring: boolean, count: number) => boolean;
   notStarted: () => string;
-}): Promise<VideoWindow> {
-  const { ids } = opts;
+}
+
+/**
+ * The client side both video sections share: per target, one RunStream per camera on
+ * camera/<id>/video/main (as Grafana opens them), a bounded wait until every channel of every
+ * target is warm (`onMessage` says so), then each target's CPU over one and the same
+ * VIDEO_WINDOW_MS with the messages and bytes each channel received meanwhile. `onMessage` sees
+ * every message, for the section's own figures. The channels are cancelled after.
+ */
+async function watchVideo(targets: VideoTarget[], windowMs = VIDEO_WINDOW_MS): Promise<VideoWindow[]> {
   const streams: Array<grpc.ClientReadableStream<{ data: Buffer }>> = [];
-  const messages = new Map<string, number>();
-  const bytes = new Map<string, number>();
-  const counts = new Map<string, number>();
-  const warm = new Set<string>();
-  let maxMessage = 0;
   let measuring = false;
-  let allWarm: () => void = () => undefined;
-  const warmed = new Promise<void>((r) => (allWarm = r));
+  const seen = targets.map(() => ({
+    messages: new Map<string, number>(),
+    bytes: new Map<string, number>(),
+    maxMessage: 0,
+  }));
   try {
-    for (const id of ids) {
-      const s = opts.client.RunStream({ pluginContext: opts.ctx, path: `camera/${id}/video/main` });
-      streams.push(s);
-      s.on('data', (p: { data: Buffer }) => {
-        const now = Date.now();
-        const count = (counts.get(id) ?? 0) + 1;
-        counts.set(id, count);
-        if (measuring) {
-          maxMessage = Math.max(maxMessage, p.data.length);
-          messages.set(id, (messages.get(id) ?? 0) + 1);
-          bytes.set(id, (bytes.get(id) ?? 0) + p.data.length);
-        }
-        if (opts.onMessage(id, p.data, now, measuring, count) && !warm.has(id)) {
-          warm.add(id);
-          if (warm.size === ids.length) {
-            allWarm();
+    const warmAll = targets.map((opts, k) => {
+      const { ids } = opts;
+      const mine = seen[k];
+      const counts = new Map<string, number>();
+      const warm = new Set<string>();
+      let allWarm: () => void = () => undefined;
+      const warmed = new Promise<void>((r) => (allWarm = r));
+      for (const id of ids) {
+        const s = opts.client.RunStream({ pluginContext: opts.ctx, path: `camera/${id}/video/main` });
+        streams.push(s);
+        s.on('data', (p: { data: Buffer }) => {
+          const now = Date.now();
+          const count = (counts.get(id) ?? 0) + 1;
+          counts.set(id, count);
+          if (measuring) {
+            mine.maxMessage = Math.max(mine.maxMessage, p.data.length);
+            mine.messages.set(id, (mine.messages.get(id) ?? 0) + 1);
+            mine.bytes.set(id, (mine.bytes.get(id) ?? 0) + p.data.length);
           }
-        }
-      });
-      s.on('error', () => undefined); // cancelled at the end
-    }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      warmed,
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`${warm.size} of ${ids.length} video channels started; ${opts.notStarted()}`)),
-          VIDEO_WARMUP_TIMEOUT_MS
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
+          if (opts.onMessage(id, p.data, now, measuring, count) && !warm.has(id)) {
+            warm.add(id);
+            if (warm.size === ids.length) {
+              allWarm();
+            }
+          }
+        });
+        s.on('error', () => undefined); // cancelled at the end
+      }
+      let timer: NodeJS.Timeout | undefined;
+      return Promise.race([
+        warmed,
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`${warm.size} of ${ids.length} video channels started; ${opts.notStarted()}`)),
+            VIDEO_WARMUP_TIMEOUT_MS
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+    });
+    await Promise.all(warmAll);
     // Steady state, as a sidecar runs for days: the first seconds of a path are V8 compiling it
     // (about 2 % of a core on its compiler threads), which the window would otherwise count.
     await new Promise((r) => setTimeout(r, VIDEO_SETTLE_MS));
@@ -865,36 +920,73 @@ async function watchVideo(opts: {
     lag.enable();
     const t0 = Date.now();
     measuring = true;
-    const { cpu, threads } = await cpuOver(opts.pid, VIDEO_WINDOW_MS);
+    const cpus = await cpuOverAll(
+      targets.map((t) => t.pid),
+      windowMs
+    );
     measuring = false;
     lag.disable();
-    return {
+    const seconds = (Date.now() - t0) / 1000;
+    const lagFigures = { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 };
+    return targets.map((_, k) => ({
       t0,
-      seconds: (Date.now() - t0) / 1000,
-      cpu,
-      threads,
-      messages,
-      bytes,
-      maxMessage,
-      lag: { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
-    };
+      seconds,
+      cpu: cpus[k].cpu,
+      threads: cpus[k].threads,
+      messages: seen[k].messages,
+      bytes: seen[k].bytes,
+      maxMessage: seen[k].maxMessage,
+      lag: lagFigures,
+    }));
   } finally {
     streams.forEach((s) => s.cancel());
   }
 }
 
-/** The video floor measured in this run (by runVideoFloor), for runVideo's ratio. */
-let videoFloor: { cpu: number; messagesPerSecond: number } | null = null;
+/** The video floor's figures in a window. */
+interface FloorFigures {
+  cpu: number;
+  messagesPerSecond: number;
+  /** The 1-minute load average as the window ended. */
+  load: number;
+}
+
+function floorFigures(rig: Rig, w: VideoWindow, tail: string[]): FloorFigures {
+  if (w.cpu === null) {
+    throw new Error(`the video floor exited during the window:\n${tail.join('\n')}`);
+  }
+  return { cpu: w.cpu, messagesPerSecond: sum(w.messages) / w.seconds, load: loadavg()[0] };
+}
+
+function floorLine(rig: Rig, w: VideoWindow, f: FloorFigures): string {
+  const perChannel = rig.ids.map((id) => (w.messages.get(id) ?? 0) / w.seconds);
+  const kbits = (sum(w.bytes) * 8) / w.seconds / 1e3 / rig.ids.length;
+  return (
+    `video floor (bare Node: RTSP bytes in, one grpc-js message per picture out): ${fmt(f.cpu, 1)} % of a core for ${rig.ids.length} cameras over ${fmt(w.seconds, 0)} s ` +
+    `(by thread: ${w.threads}); ${fmt(f.messagesPerSecond, 1)} messages/s in all (${fmt(Math.min(...perChannel), 1)}..${fmt(Math.max(...perChannel), 1)} per channel), ` +
+    `${fmt(((f.cpu / 100) * 1e6) / Math.max(f.messagesPerSecond, 1e-9), 0)} µs of CPU per message; ${fmt(kbits, 0)} kbit/s per viewer, largest message ${w.maxMessage} bytes`
+  );
+}
 
 /** Pictures each floor channel must deliver before the window starts. */
 const FLOOR_WARM_MESSAGES = 30;
 
+/** The video floor's process, playing every camera, with the channels' side of it ready to watch. */
+interface RunningFloor {
+  target: VideoTarget;
+  tail: string[];
+  /** Its RTSP intake alone (no channel open), as a line to print. */
+  intakeLine: string;
+  stop: () => Promise<void>;
+}
+
 /**
  * The video transport floor: bench/video-floor.ts in its own process (bare Node: a minimal RTSP
  * client per camera on stream1, one grpc-js RunStream message per picture of the size our Live
- * packet would have), read by the same client as runVideo; its CPU over the same window.
+ * packet would have), read by the same client as runVideo. Measures its RTSP intake alone (no
+ * channel open), then leaves it running for a window (runVideo's, or runVideoFloor's).
  */
-export async function runVideoFloor(rig: Rig): Promise<void> {
+async function startVideoFloor(rig: Rig): Promise<RunningFloor> {
   const cams = rig.cams.map((c, i) => ({
     id: rig.ids[i],
     host: c.host,
@@ -904,15 +996,37 @@ export async function runVideoFloor(rig: Rig): Promise<void> {
     path: 'stream1',
   }));
   // The camera accounts go on stdin, not the command line (where `ps` would show them).
-  const floor = spawn(process.execPath, ['--import', 'tsx', join(sidecarDir, 'bench', 'video-floor.ts')], {
-    cwd: sidecarDir,
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const floor = spawn(
+    process.execPath,
+    [
+      // TAPO_BENCH_FLOOR_CPU_PROF=<dir>: the floor writes a V8 CPU profile there when it stops (to
+      // set beside the sidecar's, TAPO_BENCH_CPU_PROF).
+      ...(process.env.TAPO_BENCH_FLOOR_CPU_PROF
+        ? ['--cpu-prof', '--cpu-prof-dir', process.env.TAPO_BENCH_FLOOR_CPU_PROF]
+        : []),
+      '--import',
+      'tsx',
+      join(sidecarDir, 'bench', 'video-floor.ts'),
+    ],
+    {
+      cwd: sidecarDir,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }
+  );
   const tail: string[] = [];
   keepTail(floor, tail);
   floor.stdin!.end(JSON.stringify(cams));
   let clients: ReturnType<typeof pluginClients> | undefined;
+  const stop = async () => {
+    if (clients) {
+      for (const c of Object.values(clients)) {
+        c.close();
+      }
+    }
+    // SIGTERM: the floor tears its RTSP sessions down (the simulator serves 2 per stream) and exits.
+    await stopGroup(floor);
+  };
   try {
     const address = await untilLine(
       floor,
@@ -925,37 +1039,41 @@ export async function runVideoFloor(rig: Rig): Promise<void> {
     // Every camera plays (a whole picture came): the intake alone first, no channel open.
     const { cpu: intake, threads: intakeThreads } = await cpuOver(floor.pid!, IDLE_WINDOW_MS);
     clients = pluginClients(address, { 'grpc-node.flow_control_window': 8 * 2 ** 20 });
-    const w = await watchVideo({
-      client: clients.stream,
-      ctx: rig.ctx,
-      ids: rig.ids,
-      pid: floor.pid!,
-      notStarted: () => tail.join(' | '),
-      onMessage: (_id, _data, _now, _measuring, count) => count >= FLOOR_WARM_MESSAGES,
-    });
-    if (w.cpu === null) {
-      throw new Error(`the video floor exited during the window:\n${tail.join('\n')}`);
-    }
-    const perChannel = rig.ids.map((id) => (w.messages.get(id) ?? 0) / w.seconds);
-    const perSecond = sum(w.messages) / w.seconds;
-    const kbits = (sum(w.bytes) * 8) / w.seconds / 1e3 / rig.ids.length;
-    videoFloor = { cpu: w.cpu, messagesPerSecond: perSecond };
-    console.log(
-      `video floor (bare Node: RTSP bytes in, one grpc-js message per picture out): ${fmt(w.cpu, 1)} % of a core for ${rig.ids.length} cameras over ${fmt(w.seconds, 0)} s ` +
-        `(by thread: ${w.threads}); ${fmt(perSecond, 1)} messages/s in all (${fmt(Math.min(...perChannel), 1)}..${fmt(Math.max(...perChannel), 1)} per channel), ` +
-        `${fmt(((w.cpu / 100) * 1e6) / Math.max(perSecond, 1e-9), 0)} µs of CPU per message; ${fmt(kbits, 0)} kbit/s per viewer, largest message ${w.maxMessage} bytes`
-    );
-    console.log(
-      `  the floor's RTSP intake alone (the same process, no channel open, ${IDLE_WINDOW_MS / 1000} s before): ${fmt(intake ?? NaN, 1)} % of a core (by thread: ${intakeThreads})`
-    );
+    return {
+      target: {
+        client: clients.stream,
+        ctx: rig.ctx,
+        ids: rig.ids,
+        pid: floor.pid!,
+        notStarted: () => tail.join(' | '),
+        onMessage: (_id, _data, _now, _measuring, count) => count >= FLOOR_WARM_MESSAGES,
+      },
+      tail,
+      intakeLine: `the floor's RTSP intake alone (the same process, no channel open, ${IDLE_WINDOW_MS / 1000} s before): ${fmt(intake ?? NaN, 1)} % of a core (by thread: ${intakeThreads})`,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The running floor's channels watched alone over a window; prints its figures. */
+async function floorAlone(rig: Rig, floor: RunningFloor): Promise<FloorFigures> {
+  const [w] = await watchVideo([floor.target]);
+  const f = floorFigures(rig, w, floor.tail);
+  console.log(floorLine(rig, w, f));
+  console.log(`  ${floor.intakeLine}`);
+  return f;
+}
+
+/** The video floor alone (TAPO_BENCH_LIVE=floor-video without video). */
+export async function runVideoFloor(rig: Rig): Promise<void> {
+  const floor = await startVideoFloor(rig);
+  try {
+    await floorAlone(rig, floor);
   } finally {
-    if (clients) {
-      for (const c of Object.values(clients)) {
-        c.close();
-      }
-    }
-    // SIGTERM: the floor tears its RTSP sessions down (the simulator serves 2 per stream) and exits.
-    await stopGroup(floor);
+    await floor.stop();
   }
 }
 

@@ -33,10 +33,14 @@ const MAX_KEPT_BYTES = 2 * 1024 * 1024;
 /** The group's memory to begin with: about a 2 s group of a 1.5 Mbit/s stream1 (it grows as needed). */
 const ARENA_START_BYTES = 512 * 1024;
 
-const epoch = (perfMs: number) => Math.round(performance.timeOrigin + perfMs);
+/** performance.timeOrigin, read once: its getter is not free, and every picture asks. */
+const ORIGIN = performance.timeOrigin;
+const epoch = (perfMs: number) => Math.round(ORIGIN + perfMs);
 
 export class VideoRelay {
   private listeners = new Set<VideoListener>();
+  /** The listeners as an array, made anew on every change (emit runs for every picture; changes are rare). */
+  private listenerList: VideoListener[] = [];
   private off: (() => void) | null = null;
   private packaged: Packaged | null = null;
   private problem: VideoPacket | null = null;
@@ -52,6 +56,7 @@ export class VideoRelay {
   /** Listens to every packet from now on; the first listener starts the feed, the last stops it. */
   listen(listener: VideoListener): () => void {
     this.listeners.add(listener);
+    this.listenerList = [...this.listeners];
     if (!this.off) {
       this.off = this.feed.subscribe({
         onInfo: (info) => this.onInfo(info),
@@ -65,6 +70,7 @@ export class VideoRelay {
     }
     return () => {
       this.listeners.delete(listener);
+      this.listenerList = [...this.listeners];
       if (this.listeners.size === 0 && this.off) {
         const off = this.off;
         this.off = null;
@@ -194,8 +200,10 @@ export class VideoRelay {
   }
 
   private emit(packets: VideoPacket[]): void {
-    for (const l of [...this.listeners]) {
-      l(packets);
+    // A listener added or removed meanwhile makes a new list: this one is not disturbed.
+    const list = this.listenerList;
+    for (let i = 0; i < list.length; i++) {
+      list[i](packets);
     }
   }
 }

@@ -44,7 +44,14 @@ import { onvifMotionSourceFactory } from './onvif-source.ts';
 import { tapoProbeFactory, type CameraProbe, type ProbeFactory } from './probe.ts';
 import { Recorder } from './record.ts';
 import { newRuntime, snapshot, type Runtime } from './runtime.ts';
-import { DeadlineExceeded, nextDue, pollDeadlineMs, withDeadline } from './schedule.ts';
+import {
+  DeadlineExceeded,
+  defaultConcurrency,
+  MIN_CONCURRENCY,
+  nextDue,
+  pollDeadlineMs,
+  withDeadline,
+} from './schedule.ts';
 import { Semaphore } from './semaphore.ts';
 import { CameraSources, type OwnershipConflict } from './sources.ts';
 import {
@@ -62,7 +69,7 @@ import type { HubChild, HubSensor } from '../tapo/hub/index.ts';
 
 export interface FleetOptions {
   store: Store;
-  /** Max polls in flight across the fleet (default 32). */
+  /** Max polls in flight across the fleet (default: from the cameras' intervals, 32 to 2,048; see schedule.ts). */
   concurrency?: number;
   /** Per-request timeout handed to the client (default 5000 ms). */
   requestTimeoutMs?: number;
@@ -100,6 +107,9 @@ export interface FleetHistoryRequest
   extends HistoryRequest,
     Pick<StoreHistoryRequest, 'aggregate' | 'withMinMax' | 'minIntervalMs'> {}
 
+/** Slots of the lane for cameras that failed their last poll: a quarter of the main one. */
+const failingLane = (limit: number) => Math.max(1, Math.floor(limit / 4));
+
 export class Fleet implements FleetView {
   private readonly emitter = new EventEmitter();
   private readonly cams = new Map<string, Runtime>();
@@ -119,8 +129,8 @@ export class Fleet implements FleetView {
   private readonly log = logger.child({ module: 'fleet' });
 
   constructor(private readonly opts: FleetOptions) {
-    this.sem = new Semaphore(opts.concurrency ?? 32);
-    this.failingSem = new Semaphore(Math.max(1, Math.floor((opts.concurrency ?? 32) / 4)));
+    this.sem = new Semaphore(opts.concurrency ?? MIN_CONCURRENCY);
+    this.failingSem = new Semaphore(failingLane(this.sem.limit));
     // Hub entries and their battery children get hub probes; everything else the configured factory.
     this.probeFactory = hubAwareProbeFactory(
       opts.probeFactory ?? tapoProbeFactory,
@@ -238,7 +248,21 @@ export class Fleet implements FleetView {
         this.schedule(rt, Math.min(rt.due, Date.now() + cfg.pollIntervalMs));
       }
     }
+    this.sizeLanes();
     return { conflicts };
+  }
+
+  /** Without a configured limit, the lanes follow the polls a second the cameras need. */
+  private sizeLanes(): void {
+    if (this.opts.concurrency !== undefined) {
+      return;
+    }
+    const intervals = [...this.cams.values()].filter((rt) => !rt.cfg.disabled).map((rt) => rt.cfg.pollIntervalMs);
+    const limit = defaultConcurrency(intervals);
+    if (limit !== this.sem.limit) {
+      this.sem.resize(limit);
+      this.failingSem.resize(failingLane(limit));
+    }
   }
 
   /**

@@ -64,3 +64,26 @@ export function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
     }),
   ]).finally(() => clearTimeout(timer));
 }
+
+/** The fewest polls in flight the fleet allows by default, however small it is. */
+export const MIN_CONCURRENCY = 32;
+/** The most, by default: each poll in flight holds a socket (and a login may hold two). */
+export const MAX_CONCURRENCY = 2048;
+/** How long a poll may take on average before polls queue behind the default limit. */
+const POLL_BUDGET_S = 2;
+
+/**
+ * The default limit on polls in flight for cameras polled at these intervals: enough that the polls
+ * due each second fit in when each takes up to POLL_BUDGET_S (a camera's login and answer take up
+ * to a second or so on Wi-Fi). A fixed 32 let 10,000 cameras at 30 s (333 polls a second) queue
+ * behind each other, late and later, as soon as a poll took more than 96 ms.
+ */
+export function defaultConcurrency(intervalsMs: Iterable<number>): number {
+  let perSecond = 0;
+  for (const ms of intervalsMs) {
+    if (ms > 0) {
+      perSecond += 1000 / ms;
+    }
+  }
+  return Math.min(MAX_CONCURRENCY, Math.max(MIN_CONCURRENCY, Math.ceil(perSecond * POLL_BUDGET_S)));
+}

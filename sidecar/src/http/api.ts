@@ -164,9 +164,9 @@ export function createHttpApi(opts: HttpApiOptions): http.Server {
     }
     if (path === '/metrics') {
       if (wantsPrometheus(accept)) {
-        const text = await metrics.text();
+        const body = await metrics.bytes();
         res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
-        res.end(req.method === 'HEAD' ? undefined : text);
+        res.end(req.method === 'HEAD' ? undefined : body);
         return;
       }
       return sendJson(res, 200, seedSummary(fleet));

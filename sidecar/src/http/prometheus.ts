@@ -13,11 +13,14 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { HttpFleetView } from './deps.ts';
 import type { CameraCounters, CameraSnapshot, PollResult } from '../model.ts';
 import { CAMERA_STATUSES } from '../../../src/shared/query.ts';
+import { LineBuffer } from './line-buffer.ts';
 
 export interface FleetMetrics {
   registry: Registry;
   /** Exposition text (text/plain; version=0.0.4). */
   text(): Promise<string>;
+  /** The same as UTF-8 bytes, as the HTTP API sends them (no string of the whole text is made). */
+  bytes(): Promise<Buffer>;
   contentType: string;
 }
 
@@ -39,7 +42,7 @@ interface Family {
   name: string;
   help: string;
   type: 'gauge' | 'counter';
-  write(out: string[], cams: ScrapedCamera[]): void;
+  write(out: LineBuffer, cams: ScrapedCamera[]): void;
 }
 
 /** A label value as the text format wants it (backslash, double quote and newline escaped). */
@@ -271,17 +274,25 @@ export function createFleetMetrics(fleet: HttpFleetView, opts: FleetMetricsOptio
       registry.removeSingleMetric(name);
     }
   }
+  // The last scrape's size: the next one starts with a buffer that fits, instead of growing into it.
+  let lastBytes = 1 << 16;
   /** The fleet's families (one read of the fleet, labels escaped once), then the process's. */
-  const text = async (): Promise<string> => {
+  const bytes = async (): Promise<Buffer> => {
     const cams = fleet.cameras().map((s) => ({ s, labels: labelsOf(s) }));
-    const out: string[] = [];
+    const out = new LineBuffer(lastBytes + (lastBytes >> 3));
     for (const f of families) {
       out.push(`# HELP ${f.name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${f.name} ${f.type}`);
       f.write(out, cams);
       out.push(''); // a blank line after each family, as prom-client writes them
     }
     const own = await registry.metrics();
-    return out.join('\n') + (own.trim() ? `\n${own}` : '');
+    if (own.trim()) {
+      out.push(own);
+    }
+    lastBytes = out.size;
+    // Each scrape has its own buffer, so the view is the answer as it is.
+    return out.joined();
   };
-  return { registry, contentType: registry.contentType, text };
+  const text = async (): Promise<string> => (await bytes()).toString('utf8');
+  return { registry, contentType: registry.contentType, text, bytes };
 }

@@ -2,7 +2,10 @@
  * Group commits of polls: a commit appends every page it touched to the journal, so one commit per
  * poll cost the disk ~65 KiB for a few hundred bytes of history. Polls wait here and are committed
  * together when a camera's next poll arrives (so at most one poll per camera waits: a crash loses
- * at most each camera's last poll), when a read needs them, or after `maxDelayMs`.
+ * at most each camera's last poll), when a read needs them, after `maxDelayMs`, or once `maxWaiting`
+ * polls wait: a commit of a whole interval of 10,000 cameras held the event loop for half a second,
+ * while commits of a thousand cost the disk no more per poll (each camera's pages are written once
+ * an interval either way).
  *
  * A commit that fails keeps its polls waiting for the next try (disk full: nothing accepted is
  * dropped while memory holds one poll per camera); the write that asked for it is refused.
@@ -18,8 +21,10 @@ export class PollBuffer {
     private readonly commit: (polls: PollResult[]) => void,
     /** How long a poll may wait for its commit; 0 commits every write at once. */
     private readonly maxDelayMs: number,
-    /** A commit the timer started failed (the polls still wait). */
-    private readonly onTimedFailure: (err: unknown, waiting: number) => void
+    /** A commit the timer (or the size bound) started failed (the polls still wait). */
+    private readonly onTimedFailure: (err: unknown, waiting: number) => void,
+    /** Commits once this many polls wait. */
+    private readonly maxWaiting = 1_000
   ) {}
 
   /** Polls waiting for their commit. */
@@ -39,9 +44,19 @@ export class PollBuffer {
     if (polls.some((p) => this.waiting.has(p.cameraId))) {
       this.flush();
     }
+    const before = this.pending.length;
     for (const p of polls) {
       this.pending.push(p);
       this.waiting.add(p.cameraId);
+    }
+    if (before < this.maxWaiting && this.pending.length >= this.maxWaiting) {
+      // These polls are accepted already: a failed commit keeps them waiting, as the timer's does
+      // (and is tried again by the timer, not by every poll after it: one warning, not thousands).
+      try {
+        this.flush();
+      } catch (err) {
+        this.onTimedFailure(err, this.pending.length);
+      }
     }
     if (!this.timer && this.pending.length > 0) {
       this.timer = setTimeout(() => {

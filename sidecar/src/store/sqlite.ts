@@ -142,6 +142,13 @@ export class SqliteStore implements Store {
     this.buffer.flush();
   }
 
+  /** Bytes of the pages in use, WAL included (what the data takes, whatever the file's size): for benchmarks and sizing. */
+  usedBytes(): number {
+    this.assertOpen();
+    const one = (pragma: string) => Number(Object.values(this.db.get(`PRAGMA ${pragma}`) ?? {})[0]);
+    return (one('page_count') - one('freelist_count')) * one('page_size');
+  }
+
   /** Before a read or housekeeping: commits what waits, or reads without it when that fails (disk full). */
   private settle(): void {
     this.assertOpen();

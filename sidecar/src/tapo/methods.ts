@@ -189,6 +189,24 @@ function sizeOf(accurate: string | undefined, rounded: string | undefined): numb
   return exact ?? parseSize(rounded ?? '0B');
 }
 
+/**
+ * The schema of `{ <key>: disk }`, built once per usual key: zod compiles each new object schema on
+ * first use, and building it for every poll made that compiling a tenth of a poll's CPU. Unusual keys
+ * (the camera's choice) get a fresh schema, so the cache stays bounded.
+ */
+const diskSchemas = new Map<string, z.ZodType<Record<string, z.infer<typeof hdDisk>>>>();
+function diskSchema(key: string): z.ZodType<Record<string, z.infer<typeof hdDisk>>> {
+  const cached = diskSchemas.get(key);
+  if (cached) {
+    return cached;
+  }
+  const schema = z.object({ [key]: hdDisk });
+  if (/^hd_info_\d{1,2}$/.test(key)) {
+    diskSchemas.set(key, schema);
+  }
+  return schema;
+}
+
 /** The first disk, or null when the camera reports none. Other keys beside the disk are ignored. */
 export function decodeSdCard(result: unknown): SdCardInfo | null {
   const first = validate(hdList, result, 'getSdCardStatus').harddisk_manage.hd_info[0];
@@ -205,7 +223,7 @@ export function decodeSdCard(result: unknown): SdCardInfo | null {
   if (key === undefined) {
     return null;
   }
-  const disk = validate(z.object({ [key]: hdDisk }), first, 'getSdCardStatus')[key]!;
+  const disk = validate(diskSchema(key), first, 'getSdCardStatus')[key]!;
   const total = sizeOf(disk.total_space_accurate, disk.total_space);
   const free = sizeOf(disk.free_space_accurate, disk.free_space);
   if (total === null || free === null) {

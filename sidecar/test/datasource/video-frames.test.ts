@@ -44,6 +44,9 @@ test('video packets encode to the same frame JSON as the generic encoder', () =>
       }),
     ],
     [packet({ width: Number.NaN, height: Number.POSITIVE_INFINITY })],
+    // Numbers written digit by digit must read as JSON writes them; others go through String().
+    [packet({ time: 0, seq: -3, width: 9_007_199_254_740_991, height: -0 })],
+    [packet({ time: 1.5, seq: 2 ** 60, width: -1e-7, height: 1e21 }), packet({ time: 10, seq: 99, width: 100 })],
     // Keyframe-sized data, base64-encoded a piece at a time: piece boundaries and a short last piece.
     [
       packet({ keyframe: true, data: randomBytes(24 * 1024) }),

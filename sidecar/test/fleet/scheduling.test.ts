@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Semaphore } from '../../src/fleet/semaphore.ts';
+import { defaultConcurrency, MAX_CONCURRENCY, MIN_CONCURRENCY } from '../../src/fleet/schedule.ts';
 import type { CameraProbe } from '../../src/fleet/probe.ts';
 import type { CameraPoll } from '../../src/tapo/types.ts';
 import type { CameraConfig } from '../../src/config/types.ts';
@@ -34,6 +35,84 @@ test('the semaphore grants in arrival order and never exceeds its limit', async 
   assert.deepEqual(order, [3, 4, 5]);
   assert.equal(s.inUse, 0);
   assert.throws(() => new Semaphore(0), RangeError);
+});
+
+test('a semaphore grown grants its waiters at once; shrunk, it waits for releases', async () => {
+  const s = new Semaphore(1);
+  const held = [await s.acquire()];
+  const granted: number[] = [];
+  const waiting = [1, 2, 3].map((n) => s.acquire().then((rel) => (granted.push(n), rel)));
+  s.resize(3);
+  held.push(await waiting[0]!, await waiting[1]!);
+  assert.deepEqual(granted, [1, 2]);
+  assert.equal(s.inUse, 3);
+  assert.equal(s.waiting, 1);
+  s.resize(1);
+  held.shift()!();
+  held.shift()!();
+  // Two released, but one is still in use: the third waiter stays queued under the new limit.
+  assert.equal(s.inUse, 1);
+  assert.equal(s.waiting, 1);
+  held.shift()!();
+  (await waiting[2]!)();
+  assert.deepEqual(granted, [1, 2, 3]);
+  assert.equal(s.inUse, 0);
+  assert.throws(() => s.resize(0), RangeError);
+});
+
+test('the default limit on polls in flight follows the polls due each second', () => {
+  const every30s = (n: number) => Array.from({ length: n }, () => 30_000);
+  assert.equal(defaultConcurrency([]), MIN_CONCURRENCY);
+  assert.equal(defaultConcurrency(every30s(100)), MIN_CONCURRENCY);
+  // 10,000 cameras every 30 s: 333 polls due a second, each allowed two seconds.
+  assert.equal(defaultConcurrency(every30s(10_000)), 667);
+  assert.equal(defaultConcurrency([...every30s(1_000), 0, -5]), 67);
+  assert.equal(defaultConcurrency(every30s(100_000)), MAX_CONCURRENCY);
+});
+
+test('a fleet without a configured limit widens it as cameras are added', async (t) => {
+  const { store } = await tempStore(t);
+  let inFlight = 0;
+  let peak = 0;
+  const pending: Array<() => void> = [];
+  let allIn!: () => void;
+  const everyoneIn = new Promise<void>((resolve) => (allIn = resolve));
+  let done = false;
+  const probeFactory = (): CameraProbe => ({
+    poll: () =>
+      new Promise<CameraPoll>((resolve) => {
+        if (done) {
+          return resolve(fakePoll());
+        }
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        if (inFlight === 100) {
+          allIn();
+        }
+        pending.push(() => {
+          inFlight--;
+          resolve(fakePoll());
+        });
+      }),
+    close: async () => {},
+  });
+  // 100 cameras every 2 s: 50 polls due a second, so 100 slots by default (more than the minimum of 32).
+  const cams = Array.from({ length: 100 }, (_, i) => cam(`w${i}`, { pollIntervalMs: 2_000 }));
+  await startFleet(t, store, cams, { probeFactory, requestTimeoutMs: 60_000 });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`only ${inFlight} polls in flight at once, 100 expected`)), 60_000);
+  });
+  try {
+    await Promise.race([everyoneIn, deadline]);
+  } finally {
+    clearTimeout(timer);
+    done = true;
+    for (const release of pending.splice(0)) {
+      release();
+    }
+  }
+  assert.equal(peak, 100);
 });
 
 test('no more polls in flight than the concurrency limit', async (t) => {

@@ -194,6 +194,10 @@ test(
     const metrics = createFleetMetrics(view, { processMetrics: false });
     const text = await metrics.text();
     assert.equal(reads, 1, 'every family must come from one read of the fleet');
+    // What the HTTP API sends: the same text, as bytes.
+    assert.ok((await metrics.bytes()).equals(Buffer.from(text, 'utf8')));
+    assert.ok(text.includes('\ntapo_cameras{status="sleeping"} 0\n'));
+    assert.match(text, /[^\n]\n$/, 'the text ends with one newline, as prom-client writes it');
     const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
     const labels = 'camera_id="g",camera_name="Garage \\"east\\" \\\\ door\\nline 2",model="C210"';

@@ -73,6 +73,47 @@ test('packets may come from one read buffer that is overwritten after each push 
   );
 });
 
+test('packets read in place from one buffer: CSRCs, a header extension and padding are skipped, neighbours untouched', () => {
+  // Each packet with 2 CSRCs, a 1-word header extension and 3 bytes of padding, behind an
+  // interleaved header, all in one buffer (as one TCP read brings them).
+  const dressed = (seq: number, ts: number, payload: Buffer, marker = false) => {
+    const plain = rtp(seq, ts, payload, marker);
+    const h = Buffer.from(plain.subarray(0, 12));
+    h[0] = 0x80 | 0x20 | 0x10 | 2;
+    const csrc = Buffer.alloc(8, 0x11);
+    const ext = Buffer.from([0xbe, 0xde, 0, 1, 9, 9, 9, 9]);
+    const pad = Buffer.from([0, 0, 3]);
+    const pkt = Buffer.concat([h, csrc, ext, payload, pad]);
+    return Buffer.concat([Buffer.from([0x24, 0, pkt.length >> 8, pkt.length & 0xff]), pkt]);
+  };
+  const frags = fuA(idr, 1000);
+  let seq = 1;
+  const read = Buffer.concat([
+    ...frags.map((f, i) => dressed(seq++, 0, f, i === frags.length - 1)),
+    dressed(seq++, 6000, stapA([pSlice(3), pSlice(4)]), true),
+    dressed(seq++, 12000, pSlice(5), true),
+  ]);
+  const { d, aus } = collect({ sps: [SPS], pps: [PPS] });
+  for (let off = 0; off < read.length; ) {
+    const len = read.readUInt16BE(off + 2);
+    d.pushAt(read, off + 4, off + 4 + len, 1);
+    off += 4 + len;
+  }
+  assert.deepEqual(
+    aus.map((a) => a.nalus),
+    [[idr], [pSlice(3), pSlice(4)], [pSlice(5)]]
+  );
+  assert.equal(d.stats.badPackets, 0);
+  // Padding that eats the whole payload, or an extension past the end: not RTP video, counted.
+  const bad = dressed(seq++, 18000, Buffer.from([0x41, 1, 2]), true).subarray(4);
+  bad[bad.length - 1] = 10;
+  d.pushAt(bad, 0, bad.length, 2);
+  const cut = dressed(seq++, 24000, pSlice(7), true).subarray(4, 4 + 12 + 8 + 2);
+  d.pushAt(cut, 0, cut.length, 2);
+  assert.equal(d.stats.badPackets, 2);
+  assert.equal(aus.length, 3);
+});
+
 test('SPS size: 640x360 baseline, 1920x1080 high profile (cropped from 1088)', () => {
   assert.deepEqual(h264SpsSize(SPS), { width: 640, height: 360 });
   assert.deepEqual(h264SpsSize(SPS_HIGH_1080), { width: 1920, height: 1080 });

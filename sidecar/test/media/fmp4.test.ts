@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   avcCodecString,
+  fragment,
   Fmp4Muxer,
   packageInfo,
   parseSps,
@@ -132,4 +133,16 @@ test('H.265 and malformed parameter sets are refused with typed errors', () => {
   assert.throws(() => parseSps(Buffer.from([0x68, 1, 2, 3])), /not an H.264 SPS/);
   assert.throws(() => parseSps(Buffer.from([0x67, 0x64, 0, 0x1e])), /SPS ends early/);
   assert.throws(() => readBoxes(Buffer.from([0, 0, 0, 64, 0x6d, 0x6f, 0x6f, 0x66])), /bad box/);
+});
+
+test('a fragment decode time past 32 bits reads back whole from the tfdt (64 bits, version 1)', () => {
+  const nal = Buffer.from([0x65, 1, 2, 3]);
+  for (const time of [0, 2 ** 32 - 1, 2 ** 32, 2 ** 32 * 7 + 12345, 2 ** 53 - 1]) {
+    const data = fragment(3, time, [{ duration: 6000, keyframe: true, nalus: [nal] }]);
+    const moof = readBoxes(data)[0];
+    const traf = readBoxes(data, moof.start + 8 + 16, moof.end)[0];
+    const tfdt = readBoxes(data, traf.start + 8, traf.end).find((b) => b.type === 'tfdt')!;
+    assert.equal(tfdt.payload[0], 1, 'version 1: a 64-bit time');
+    assert.equal(Number(tfdt.payload.readBigUInt64BE(4)), time);
+  }
 });

@@ -43,6 +43,38 @@ test('polls wait until a camera polls again, then go in one commit; at most one 
   assert.equal(commits.length, 3, 'nothing waits, nothing is committed');
 });
 
+test('once maxWaiting polls wait they go in one commit; a failed one keeps them waiting and says so once', (t) => {
+  const commits: PollResult[][] = [];
+  let full = false;
+  const failures: number[] = [];
+  const buffer = new PollBuffer(
+    (polls) => {
+      if (full) {
+        throw new Error('disk full');
+      }
+      commits.push([...polls]);
+    },
+    60_000,
+    (_err, waiting) => failures.push(waiting),
+    3
+  );
+  t.after(() => buffer.stop());
+  buffer.add([poll('a', BASE)]);
+  buffer.add([poll('b', BASE + 1)]);
+  assert.equal(commits.length, 0);
+  buffer.add([poll('c', BASE + 2), poll('d', BASE + 3)]);
+  assert.deepEqual(commits.map(ids), [['a@0', 'b@1', 'c@2', 'd@3']]);
+  assert.equal(buffer.size, 0);
+  full = true;
+  buffer.add([poll('e', BASE + 4), poll('f', BASE + 5), poll('g', BASE + 6)]);
+  buffer.add([poll('h', BASE + 7)]);
+  assert.deepEqual(failures, [3], 'one failed commit at the bound, not one per poll after it');
+  assert.equal(buffer.size, 4, 'nothing accepted is dropped');
+  full = false;
+  buffer.flush();
+  assert.deepEqual(commits.map(ids)[1], ['e@4', 'f@5', 'g@6', 'h@7']);
+});
+
 test('a poll waits at most maxDelayMs; 0 commits every write at once', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const commits: PollResult[][] = [];

@@ -60,8 +60,12 @@ export function fragment(seq: number, baseTime: number, samples: Sample[], into:
   if (samples.length === 0) {
     throw new Error('a fragment needs at least one sample');
   }
-  const sizes = samples.map(sampleSize);
-  const mdatPayload = sizes.reduce((a, b) => a + b, 0);
+  const sizes: number[] = new Array(samples.length);
+  let mdatPayload = 0;
+  for (let i = 0; i < samples.length; i++) {
+    sizes[i] = sampleSize(samples[i]);
+    mdatPayload += sizes[i];
+  }
   const moof = moofSize(samples.length);
   const buf = into(moof + 8 + mdatPayload);
   let at = header(buf, 0, moof, 'moof');
@@ -73,19 +77,22 @@ export function fragment(seq: number, baseTime: number, samples: Sample[], into:
   buf.writeUInt32BE(TRACK_ID, at);
   at += 4;
   at = fullHeader(buf, at, 20, 'tfdt', 1, 0);
-  buf.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(baseTime))), at);
+  // 64 bits as two halves (a BigInt per picture would be garbage; times stay below 2^53).
+  const time = Math.max(0, Math.floor(baseTime));
+  buf.writeUInt32BE(Math.floor(time / 2 ** 32), at);
+  buf.writeUInt32BE(time % 2 ** 32, at + 4);
   at += 8;
   at = fullHeader(buf, at, 20 + 12 * samples.length, 'trun', 0, TRUN_FLAGS);
   buf.writeUInt32BE(samples.length, at);
   // The data offset counts from the moof's first byte to the first sample (behind mdat's header).
   buf.writeUInt32BE(moof + 8, at + 4);
   at += 8;
-  samples.forEach((s, i) => {
-    buf.writeUInt32BE(s.duration >>> 0, at);
+  for (let i = 0; i < samples.length; i++) {
+    buf.writeUInt32BE(samples[i].duration >>> 0, at);
     buf.writeUInt32BE(sizes[i], at + 4);
-    buf.writeUInt32BE(s.keyframe ? SYNC : NON_SYNC, at + 8);
+    buf.writeUInt32BE(samples[i].keyframe ? SYNC : NON_SYNC, at + 8);
     at += 12;
-  });
+  }
   at = header(buf, at, 8 + mdatPayload, 'mdat');
   for (const s of samples) {
     for (const nal of s.nalus) {

@@ -75,9 +75,18 @@ export class Depacketizer {
 
   /** One RTP packet (header included). Throws ProtocolViolation when the stream is garbage. */
   push(pkt: Buffer, receivedAt: number): void {
+    this.pushAt(pkt, 0, pkt.length, receivedAt);
+  }
+
+  /**
+   * One RTP packet at buf[start, end): read in place, as a camera sends hundreds a second and a
+   * view or a header object per packet is garbage the collector would have to chase.
+   */
+  pushAt(buf: Buffer, start: number, end: number, receivedAt: number): void {
     this.stats.packets++;
-    const hdr = this.header(pkt);
-    if (!hdr) {
+    const payloadStart = this.payloadStart(buf, start, end);
+    const payloadEnd = buf[start] & 0x20 ? end - buf[end - 1] : end;
+    if (payloadStart < 0 || payloadStart >= payloadEnd) {
       this.stats.badPackets++;
       if (++this.badInARow > MAX_BAD_IN_A_ROW) {
         throw new ProtocolViolation(
@@ -87,7 +96,9 @@ export class Depacketizer {
       return;
     }
     this.badInARow = 0;
-    const { seq, ts, marker, payload } = hdr;
+    const seq = (buf[start + 2] << 8) | buf[start + 3];
+    const ts = buf.readUInt32BE(start + 4);
+    const marker = (buf[start + 1] & 0x80) !== 0;
     if (this.lastSeq !== null && seq !== ((this.lastSeq + 1) & 0xffff)) {
       const gap = (seq - this.lastSeq - 1) & 0xffff;
       if (gap > 0x8000) {
@@ -105,44 +116,33 @@ export class Depacketizer {
       this.advanceClock(ts);
       this.curTs = ts;
     }
-    this.unitBytes += payload.length;
+    this.unitBytes += payloadEnd - payloadStart;
     if (this.unitBytes > MAX_UNIT_BYTES) {
       throw new ProtocolViolation('a picture larger than 8 MiB');
     }
-    this.payload(payload);
+    this.payload(buf, payloadStart, payloadEnd);
     if (marker) {
       this.flush(receivedAt);
       this.curTs = null;
     }
   }
 
-  private header(pkt: Buffer): { seq: number; ts: number; marker: boolean; payload: Buffer } | null {
-    if (pkt.length < 13 || pkt[0] >> 6 !== 2) {
-      return null;
+  /** Where the payload of the RTP packet at buf[start, end) begins, or -1 when it is not ours. */
+  private payloadStart(buf: Buffer, start: number, end: number): number {
+    if (end - start < 13 || buf[start] >> 6 !== 2) {
+      return -1;
     }
-    if ((pkt[1] & 0x7f) !== this.opts.payloadType) {
-      return null;
+    if ((buf[start + 1] & 0x7f) !== this.opts.payloadType) {
+      return -1;
     }
-    let off = 12 + (pkt[0] & 0x0f) * 4;
-    if (pkt[0] & 0x10) {
-      if (pkt.length < off + 4) {
-        return null;
+    let off = start + 12 + (buf[start] & 0x0f) * 4;
+    if (buf[start] & 0x10) {
+      if (end < off + 4) {
+        return -1;
       }
-      off += 4 + pkt.readUInt16BE(off + 2) * 4;
+      off += 4 + buf.readUInt16BE(off + 2) * 4;
     }
-    let end = pkt.length;
-    if (pkt[0] & 0x20) {
-      end -= pkt[pkt.length - 1];
-    }
-    if (off >= end) {
-      return null;
-    }
-    return {
-      seq: pkt.readUInt16BE(2),
-      ts: pkt.readUInt32BE(4),
-      marker: (pkt[1] & 0x80) !== 0,
-      payload: pkt.subarray(off, end),
-    };
+    return off;
   }
 
   private advanceClock(ts: number): void {
@@ -154,49 +154,51 @@ export class Depacketizer {
     this.lastTs = ts;
   }
 
-  private payload(p: Buffer): void {
+  /** A packet's payload, p[from, to). */
+  private payload(p: Buffer, from: number, to: number): void {
     if (this.h265) {
-      if (p.length < 3) {
+      if (to - from < 3) {
         this.broken = true;
         return;
       }
-      const type = (p[0] >> 1) & 0x3f;
+      const type = (p[from] >> 1) & 0x3f;
       if (type === 48) {
-        this.aggregate(p, 2);
+        this.aggregate(p, from + 2, to);
       } else if (type === 49) {
-        const fuHeader = p[2];
+        const fuHeader = p[from + 2];
         const start = (fuHeader & 0x80) !== 0;
         const end = (fuHeader & 0x40) !== 0;
-        this.fragment(start, end, p, 3, (p[0] & 0x81) | ((fuHeader & 0x3f) << 1), p[1]);
+        this.fragment(start, end, p, from + 3, to, (p[from] & 0x81) | ((fuHeader & 0x3f) << 1), p[from + 1]);
       } else {
-        this.nal(p, 0, p.length);
+        this.nal(p, from, to);
       }
       return;
     }
-    const type = p[0] & 0x1f;
+    const type = p[from] & 0x1f;
     if (type === 24) {
-      this.aggregate(p, 1);
+      this.aggregate(p, from + 1, to);
     } else if (type === 28) {
-      if (p.length < 3) {
+      if (to - from < 3) {
         this.broken = true;
         return;
       }
-      const start = (p[1] & 0x80) !== 0;
-      const end = (p[1] & 0x40) !== 0;
-      this.fragment(start, end, p, 2, (p[0] & 0xe0) | (p[1] & 0x1f), -1);
+      const start = (p[from + 1] & 0x80) !== 0;
+      const end = (p[from + 1] & 0x40) !== 0;
+      this.fragment(start, end, p, from + 2, to, (p[from] & 0xe0) | (p[from + 1] & 0x1f), -1);
     } else if (type >= 1 && type <= 23) {
-      this.nal(p, 0, p.length);
+      this.nal(p, from, to);
     } else {
       this.broken = true; // STAP-B, MTAP, FU-B: not used by cameras in packetization-mode 1
     }
   }
 
-  private aggregate(p: Buffer, headerLen: number): void {
-    let off = headerLen;
-    while (off + 2 <= p.length) {
+  /** An aggregation packet's NAL units, p[from, to) past its header: each behind a 16-bit size. */
+  private aggregate(p: Buffer, from: number, to: number): void {
+    let off = from;
+    while (off + 2 <= to) {
       const len = p.readUInt16BE(off);
       off += 2;
-      if (len === 0 || off + len > p.length) {
+      if (len === 0 || off + len > to) {
         this.broken = true;
         return;
       }
@@ -226,8 +228,16 @@ export class Depacketizer {
     this.spans.push(start, this.used);
   }
 
-  /** A fragment of a NAL unit: its payload p[from..], and the NAL header the first one restores. */
-  private fragment(start: boolean, end: boolean, p: Buffer, from: number, head0: number, head1: number): void {
+  /** A fragment of a NAL unit: its payload p[from, to), and the NAL header the first one restores. */
+  private fragment(
+    start: boolean,
+    end: boolean,
+    p: Buffer,
+    from: number,
+    to: number,
+    head0: number,
+    head1: number
+  ): void {
     if (start) {
       if (this.fu !== null) {
         this.broken = true;
@@ -242,7 +252,7 @@ export class Depacketizer {
       this.broken = true; // the start was lost
       return;
     }
-    this.append(p, from, p.length);
+    this.append(p, from, to);
     if (end) {
       this.spans.push(this.fu, this.used);
       this.fu = null;

@@ -296,25 +296,10 @@ export class RtspSession extends StreamSession {
 
   private drain(at: number): void {
     while (this.buf.length > 0 && !this.ended) {
+      this.drainPackets(at);
       const buf = this.buf;
-      if (buf[0] === 0x24) {
-        if (buf.length < 4) {
-          return;
-        }
-        const len = buf.readUInt16BE(2);
-        if (buf.length < 4 + len) {
-          return;
-        }
-        const channel = buf[1];
-        const pkt = buf.subarray(4, 4 + len);
-        this.buf = buf.subarray(4 + len);
-        if (channel === this.rtpChannel && this.depacketizer) {
-          // Only video counts as life: a camera that answers keep-alives but sends nothing is stalled.
-          // A time stamp per packet; the silence timer looks at it when it fires (no timer per packet).
-          this.lastVideoAt = at;
-          this.depacketizer.push(pkt, at);
-        }
-        continue;
+      if (buf.length === 0 || buf[0] === 0x24 || this.ended) {
+        return; // all read, or a packet cut by the read's end
       }
       if (buf.length >= 5 && buf.subarray(0, 5).toString('latin1') !== 'RTSP/') {
         throw new ProtocolViolation('bytes that are neither RTSP nor interleaved RTP');
@@ -360,6 +345,32 @@ export class RtspSession extends StreamSession {
         clearTimeout(p.timer);
         p.settle(res);
       }
+    }
+  }
+
+  /**
+   * The interleaved packets at the head of `buf`, walked by offset (no view per packet: a camera
+   * sends hundreds a second); `buf` is then cut once, behind the last whole one.
+   */
+  private drainPackets(at: number): void {
+    const buf = this.buf;
+    let off = 0;
+    while (off + 4 <= buf.length && buf[off] === 0x24 && !this.ended) {
+      const len = (buf[off + 2] << 8) | buf[off + 3];
+      if (off + 4 + len > buf.length) {
+        break;
+      }
+      const channel = buf[off + 1];
+      off += 4 + len;
+      if (channel === this.rtpChannel && this.depacketizer) {
+        // Only video counts as life: a camera that answers keep-alives but sends nothing is stalled.
+        // A time stamp per packet; the silence timer looks at it when it fires (no timer per packet).
+        this.lastVideoAt = at;
+        this.depacketizer.pushAt(buf, off - len, off, at);
+      }
+    }
+    if (off > 0) {
+      this.buf = buf.subarray(off);
     }
   }
 

@@ -272,8 +272,8 @@ class SessionFeed implements VideoFeed {
         this.accessUnits++;
         this.group.add(au);
         for (const s of this.subs) {
-          if (!this.joining.has(s)) {
-            this.call(s, () => s.onAccessUnit(au));
+          if (this.joining.size === 0 || !this.joining.has(s)) {
+            this.deliver(s, au);
           }
         }
       },
@@ -335,6 +335,15 @@ class SessionFeed implements VideoFeed {
       this.opts.onPlaying?.(this.cameraId, this.stream, playing);
     } catch (err) {
       log.warn({ camera: this.cameraId, err: (err as Error).message }, 'video feed listener threw');
+    }
+  }
+
+  /** One picture to one subscriber (as call() does, without a closure: this runs for every picture). */
+  private deliver(s: VideoSubscriber, au: AccessUnit): void {
+    try {
+      s.onAccessUnit(au);
+    } catch (err) {
+      log.warn({ camera: this.cameraId, err: (err as Error).message }, 'video subscriber threw');
     }
   }
 
