@@ -4,14 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.ts';
 import { createLogger } from '../../src/log.ts';
 import { parseOptions, type SidecarOptions } from '../../src/options.ts';
 import { SimulatedCamera } from '../../src/simulator/camera.ts';
-import type { StreamSink } from '../../src/grafana/handlers.ts';
+import { cameraEntry, cameraList, startStandaloneApp, streamUntil, waitFor } from '../helpers/standalone-app.ts';
 
 test('YAML cameras are polled and answered; a battery camera has no RTSP and the channel says so', async (t) => {
   const wired = await SimulatedCamera.start({ model: 'C210', host: '127.0.0.1', name: 'Porch' });
@@ -20,43 +20,23 @@ test('YAML cameras are polled and answered; a battery camera has no RTSP and the
     await wired.close();
     await battery.close();
   });
-  const dir = mkdtempSync(join(tmpdir(), 'tapo-app-'));
-  const yaml = join(dir, 'cameras.yaml');
-  const entry = (id: string, c: SimulatedCamera) =>
-    [
-      `  - id: ${id}`,
-      `    name: ${c.name}`,
-      `    host: 127.0.0.1:${c.port}`,
-      `    password: \${CLOUD_PASSWORD}`,
-      `    camera_account: ${c.cameraAccount.username}`,
-      `    camera_password: ${c.cameraAccount.password}`,
-      `    poll_interval_seconds: 1`,
-    ].join('\n');
-  writeFileSync(yaml, `cameras:\n${entry('porch', wired)}\n${entry('shed', battery)}\n`);
+  const account = (c: SimulatedCamera) => [
+    `    camera_account: ${c.cameraAccount.username}`,
+    `    camera_password: ${c.cameraAccount.password}`,
+  ];
+  // The password from the environment: cameras.yaml substitutes ${NAME}.
   process.env.CLOUD_PASSWORD = wired.cloudPassword;
-  const opts = parseOptions(['--standalone', '--no-demo', '--config', yaml, '--data-dir', dir], {}) as SidecarOptions;
-  const app = await createApp(opts, createLogger('silent'));
-  t.after(() => app.stop());
-  await app.start();
+  const { app, stop } = await startStandaloneApp([
+    cameraEntry('porch', wired, account(wired), { passwordEnv: 'CLOUD_PASSWORD' }),
+    cameraEntry('shed', battery, account(battery), { passwordEnv: 'CLOUD_PASSWORD' }),
+  ]);
+  t.after(stop);
 
   // Wait until both cameras have been polled (the fleet emits polls; the resource reflects them).
-  const deadline = Date.now() + 20_000;
-  let list: Array<{ id: string; status: string; model: string | null }> = [];
-  while (Date.now() < deadline) {
-    const r = await app.handlers.callResource({
-      pluginContext: null,
-      path: 'cameras',
-      method: 'GET',
-      url: '',
-      headers: {},
-      body: Buffer.alloc(0),
-    });
-    list = JSON.parse(r.body.toString());
-    if (list.length === 2 && list.every((c) => c.status === 'online')) {
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const list = await waitFor(async () => {
+    const l = await cameraList(app);
+    return l.length === 2 && l.every((c) => c.status === 'online') && l;
+  }, 'both cameras polled');
   assert.deepEqual(
     list.map((c) => [c.id, c.status, c.model]),
     [
@@ -65,34 +45,10 @@ test('YAML cameras are polled and answered; a battery camera has no RTSP and the
     ]
   );
 
-  const packets: Buffer[] = [];
-  const abort = new AbortController();
-  let got: () => void = () => undefined;
-  const first = new Promise<void>((resolve) => (got = resolve));
-  const sink: StreamSink = {
-    signal: abort.signal,
-    send(data) {
-      packets.push(data);
-      got();
-      return true;
-    },
-  };
-  const running = app.handlers.runStream(
-    { pluginContext: null, path: 'camera/shed/frames/2/320', data: Buffer.alloc(0), headers: {} },
-    sink
-  );
-  await first;
-  abort.abort();
-  await running;
-  const frame = JSON.parse(packets[0].toString());
-  const names: string[] = frame.schema.fields.map((f: { name: string }) => f.name);
-  assert.equal(
-    frame.data.values[names.indexOf('error')][0],
-    'Shed is a battery camera: it has no RTSP stream, so no live picture'
-  );
-  assert.equal(frame.data.values[names.indexOf('jpeg')][0], '');
+  const { rows } = await streamUntil(app, 'camera/shed/frames/2/320', (r) => r.length > 0);
+  assert.equal(rows[0]!.error, 'Shed is a battery camera: it has no RTSP stream, so no live picture');
+  assert.equal(rows[0]!.jpeg, '');
 });
-
 test('a camera id that leaves the settings and comes back as another camera never shows the old picture', async (t) => {
   const { startSimRtspServer } = await import('../../src/simulator/rtsp.ts');
   const rtsp = await startSimRtspServer({

@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_KINDS } from '../../../src/shared/query.ts';
 import { writeFileAtomic } from '../../src/atomic-file.ts';
-import type { CameraConfig } from '../../src/config/types.ts';
 import type { FrameProvider } from '../../src/datasource/deps.ts';
 import type { MotionSourceCallbacks } from '../../src/fleet/motion.ts';
 import { EventPictureTaker } from '../../src/app/event-pictures.ts';
@@ -21,58 +20,14 @@ import { createLogger } from '../../src/log.ts';
 import { eventPictureId } from '../../src/media/event-pictures/ids.ts';
 import { EventPictureStore, type PictureFiles } from '../../src/media/event-pictures/store.ts';
 import type { JpegPicture } from '../../src/media/types.ts';
-import type { CameraPoll } from '../../src/tapo/types.ts';
 import { startFleet, tempStore, until } from '../fleet/helpers.ts';
+import { fakeCameraConfig, fakePoll } from '../helpers/fake-camera.ts';
 
 const log = createLogger('silent');
 const MiB = 1024 * 1024;
 
-function fakePoll(privacyMode: boolean): CameraPoll {
-  return {
-    deviceInfo: {
-      model: 'C210',
-      alias: 'x',
-      firmware: '1.0',
-      hardwareVersion: '1.0',
-      mac: 'AA',
-      deviceId: 'D',
-      deviceType: 'SMART.IPCAMERA',
-      batteryPercent: null,
-    },
-    connection: { linkType: 'wifi', rssiDbm: -50, signalLevel: 3, ssid: null },
-    motionDetectionEnabled: true,
-    personDetectionEnabled: true,
-    privacyMode,
-    led: 'on',
-    sdCard: null,
-    components: null,
-    firmwareUpdate: null,
-    lastAlarm: null,
-    recordingMode: 'off',
-    uptimeSeconds: null,
-    temperatureC: null,
-    latencyMs: 1,
-    parts: {} as CameraPoll['parts'],
-  };
-}
-
-const cam = (id: string): CameraConfig => ({
-  id,
-  name: id,
-  host: '127.0.0.1',
-  port: 9,
-  username: 'admin',
-  password: 'x',
-  cameraAccount: null,
-  cameraPassword: null,
-  pollIntervalMs: 100,
-  stream: 'stream2',
-  rtspUrlOverride: null,
-  onvifPort: null,
-  tlsFingerprint: null,
-  disabled: false,
-  source: 'test',
-});
+const pollOf = (privacyMode: boolean) => fakePoll({ personDetectionEnabled: true, privacyMode });
+const cam = (id: string) => fakeCameraConfig(id, { pollIntervalMs: 100 });
 
 /** A JPEG-framed buffer of about `size` bytes (the store does not decode pictures). */
 function picture(cameraId: string, size: number, width: number): JpegPicture {
@@ -116,7 +71,7 @@ async function setup(t: { after: (fn: () => unknown) => void }, count: number, f
   const privacy = new Set<string>();
   const cams = Array.from({ length: count }, (_v, i) => cam(`cam-${i}`));
   const { fleet, rec } = await startFleet(t, store, cams, {
-    probeFactory: (c) => ({ poll: async () => fakePoll(privacy.has(c.id)), close: async () => undefined }),
+    probeFactory: (c) => ({ poll: async () => pollOf(privacy.has(c.id)), close: async () => undefined }),
     motionSourceFactory: (c, cb) => {
       sources.set(c.id, cb);
       cb.state(true);

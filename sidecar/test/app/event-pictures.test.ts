@@ -6,63 +6,30 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { EVENT_PICTURE_LIMITS, WITH_PICTURE } from '../../../src/shared/query.ts';
-import { createApp } from '../../src/app.ts';
 import { childCameraId } from '../../src/fleet/hub-probe.ts';
-import { createLogger } from '../../src/log.ts';
 import { jpegSize } from '../../src/media/jpeg.ts';
-import { parseOptions, type SidecarOptions } from '../../src/options.ts';
-import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
+import { startGardenHub } from '../helpers/sim-hub.ts';
+import { getRequest } from '../helpers/resource-request.ts';
+import { cameraListed, hubEntry, startStandaloneApp, waitFor } from '../helpers/standalone-app.ts';
 
+/** A resource call by a user of `role` (null: no user). */
 const resource = (path: string, role: string | null = 'Viewer', method = 'GET') => ({
-  pluginContext: {
-    orgId: 1,
-    pluginId: 'camwatch-tapo-datasource',
-    user: role === null ? null : { login: 'u', role },
-  } as never,
-  path,
+  ...getRequest(path, role),
   method,
-  url: path,
-  headers: {},
-  body: Buffer.alloc(0),
 });
 
 test("a hub child's event keeps one picture from its wake-up stream, in the events frame and as resources", async (t) => {
-  const hub = await SimulatedHub.start({
-    host: '127.0.0.1',
-    name: 'Hub',
-    children: [{ alias: 'Garden', model: 'C420', idleSleepMs: 600_000 }],
-    stream: { specs: { sub: { width: 320, height: 180, fps: 15, kbps: 300, gop: 15 } } },
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'tapo-event-pictures-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const yaml = join(dir, 'cameras.yaml');
-  writeFileSync(
-    yaml,
-    [
-      'cameras:',
-      '  - id: hub',
-      '    name: Hub',
-      '    kind: hub',
-      `    host: 127.0.0.1:${hub.port}`,
-      `    stream_port: ${hub.streamServer!.port}`,
-      '    password: ${HUB_PASSWORD}',
-      '    poll_interval_seconds: 1',
-      '',
-    ].join('\n')
-  );
+  const hub = await startGardenHub({ idleSleepMs: 600_000 });
   process.env.HUB_PASSWORD = hub.cloudPassword;
-  const opts = parseOptions(['--standalone', '--no-demo', '--config', yaml, '--data-dir', dir], {}) as SidecarOptions;
-  const app = await createApp(opts, createLogger('silent'));
+  const { app, dir, stop } = await startStandaloneApp([hubEntry('hub', hub, { passwordEnv: 'HUB_PASSWORD' })]);
   t.after(async () => {
-    await app.stop();
+    await stop();
     await hub.close();
   });
-  await app.start();
   const garden = hub.child('Garden');
   const id = childCameraId('hub', garden.deviceId);
 
@@ -86,23 +53,8 @@ test("a hub child's event keeps one picture from its wake-up stream, in the even
     return tableFromIPC(res.E!.frames[0]!);
   };
   // Polling a deadline, as for any process outside the test's control: the hub lists the child first.
-  const waitFor = async <T>(what: string, probe: () => Promise<T | null>): Promise<T> => {
-    const deadline = Date.now() + 60_000; // generous: a loaded 2-core CI host
-    for (;;) {
-      const v = await probe();
-      if (v !== null) {
-        return v;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  await waitFor('the child in the camera list', async () => {
-    const r = await app.handlers.callResource(resource('cameras'));
-    return (JSON.parse(r.body.toString()) as Array<{ id: string }>).some((c) => c.id === id) ? true : null;
-  });
+  // Generous bounds: a loaded 2-core CI host.
+  await cameraListed(app, id, 60_000);
 
   // The child sleeps; a pet wakes it (the fleet asks a child that woke for its last alarm).
   garden.sleep();
@@ -117,10 +69,14 @@ test("a hub child's event keeps one picture from its wake-up stream, in the even
   assert.equal(refreshed.code, 200, refreshed.body.toString());
   const tested = await app.handlers.callResource(resource(`cameras/${id}/test`, 'Editor', 'POST'));
   assert.equal(tested.code, 200, tested.body.toString());
-  const table = await waitFor('the event with its picture', async () => {
-    const tb = await events();
-    return tb.numRows > 0 && tb.getChild('picture')!.get(0) ? tb : null;
-  });
+  const table = await waitFor(
+    async () => {
+      const tb = await events();
+      return tb.numRows > 0 && tb.getChild('picture')!.get(0) ? tb : undefined;
+    },
+    'the event with its picture',
+    60_000
+  );
   assert.equal(table.numRows, 1);
   assert.equal(table.getChild('kind')!.get(0), 'pet');
   assert.ok(String(table.getChild('text')!.get(0)).endsWith(`(${WITH_PICTURE})`));

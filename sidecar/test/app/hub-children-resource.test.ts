@@ -6,15 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createApp } from '../../src/app.ts';
-import { createLogger } from '../../src/log.ts';
-import { parseOptions, type SidecarOptions } from '../../src/options.ts';
 import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
 import { childCameraId } from '../../src/fleet/hub-probe.ts';
-import { resourceRequest } from '../helpers/resource-request.ts';
+import { getRequest } from '../helpers/resource-request.ts';
+import { hubEntry, startStandaloneApp } from '../helpers/standalone-app.ts';
 import { resources, type HubChildrenResponse } from '../../../src/shared/query.ts';
 
 test("a saved hub's children for the config editor; refusals in words; a wrong password is not resent", async (t) => {
@@ -22,37 +17,18 @@ test("a saved hub's children for the config editor; refusals in words; a wrong p
   const bad = await SimulatedHub.start({ host: '127.0.0.1', name: 'Bad hub', stream: false, maxFailedLogins: 3 });
   // Children start asleep (power save); one is awake now.
   good.child('C420').wake();
-  const dir = mkdtempSync(join(tmpdir(), 'tapo-hub-children-'));
-  const yaml = join(dir, 'cameras.yaml');
-  writeFileSync(
-    yaml,
-    [
-      'cameras:',
-      '  - id: hub',
-      '    kind: hub',
-      `    host: 127.0.0.1:${good.port}`,
-      `    password: ${good.cloudPassword}`,
-      // Polled rarely: the resource's own poll is what lists it here.
-      '    poll_interval_seconds: 86400',
-      '  - id: badhub',
-      '    kind: hub',
-      `    host: 127.0.0.1:${bad.port}`,
-      '    password: not-the-password',
-      '    poll_interval_seconds: 86400',
-      '',
-    ].join('\n')
-  );
-  const opts = parseOptions(['--standalone', '--no-demo', '--config', yaml, '--data-dir', dir], {}) as SidecarOptions;
-  const app = await createApp(opts, createLogger('silent'));
+  // Polled rarely: the resource's own poll is what lists it here.
+  const { app, stop } = await startStandaloneApp([
+    hubEntry('hub', good, { pollSeconds: 86400 }),
+    hubEntry('badhub', bad, { pollSeconds: 86400, password: 'not-the-password' }),
+  ]);
   t.after(async () => {
-    await app.stop();
+    await stop();
     await good.close();
     await bad.close();
-    rmSync(dir, { recursive: true, force: true });
   });
-  await app.start();
   const call = async (path: string, role: string | null = 'Editor') => {
-    const r = await app.handlers.callResource(resourceRequest(role, path, { method: 'GET' }));
+    const r = await app.handlers.callResource(getRequest(path, role));
     const text = r.body.toString();
     assert.ok(!text.includes(good.cloudPassword) && !text.includes('not-the-password'), text);
     return { code: r.code, body: JSON.parse(text) };

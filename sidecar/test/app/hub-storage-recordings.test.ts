@@ -9,28 +9,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatedCamera } from '../../src/simulator/camera.ts';
-import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
 import { PLAYBACK_END, channels } from '../../../src/shared/query.ts';
-import { dayWindow } from '../../src/util/zoned-day.ts';
+import { startGardenHub, yesterdayWindow } from '../helpers/sim-hub.ts';
 import {
   cameraEntry,
   cameraList,
   hubEntry,
+  playToEnd,
   recordingsQuery,
   startStandaloneApp,
-  streamRows,
   waitFor,
 } from '../helpers/standalone-app.ts';
 
-const SPEC = { width: 320, height: 180, fps: 15, kbps: 300, gop: 15 };
-
 test("a camera recorded on the hub's disk: found by MAC, searched on the hub, played with the download form", async (t) => {
-  const hub = await SimulatedHub.start({
-    host: '127.0.0.1',
-    name: 'Hub',
-    children: [],
-    stream: { specs: { main: SPEC, sub: SPEC }, playbackSpeed: 4 },
-  });
+  const hub = await startGardenHub({ garden: false, playback: true });
   const cam = await SimulatedCamera.start({ host: '127.0.0.1', name: 'Shed' });
   cam.device.card.state = 'none';
   const bare = await SimulatedCamera.start({ host: '127.0.0.1', name: 'Attic' });
@@ -42,8 +34,7 @@ test("a camera recorded on the hub's disk: found by MAC, searched on the hub, pl
     alias: 'Shed',
   });
   card.clear();
-  const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
-  const w = dayWindow('Europe/Berlin', day);
+  const w = yesterdayWindow();
   const clip = { start: w.start + 900, end: w.start + 903, videoType: 2, events: [2, 8] };
   card.record(clip);
 
@@ -77,15 +68,8 @@ test("a camera recorded on the hub's disk: found by MAC, searched on the hub, pl
   assert.deepEqual(q.col('playback_channel'), [`ds//${channels.cameraPlayback('shed', clip.start, clip.end)}`]);
 
   const sessionsBefore = hub.streamServer!.stats().sessions;
-  const rows = await streamRows(app, channels.cameraPlayback('shed', clip.start, clip.end), (r) =>
-    r.some((x) => x.kind === 'problem')
-  );
-  assert.deepEqual(
-    rows.filter((r) => r.kind === 'problem').map((r) => r.error),
-    [PLAYBACK_END],
-    'the clip plays to its end'
-  );
-  const fragments = rows.filter((r) => r.kind === 'fragment').length;
+  const { problems, fragments } = await playToEnd(app, channels.cameraPlayback('shed', clip.start, clip.end));
+  assert.deepEqual(problems, [PLAYBACK_END], 'the clip plays to its end');
   // 4 s at 15 fps: the download stops at the clip's end.
   assert.ok(fragments >= 58 && fragments <= 61, `${fragments} pictures`);
   // Not served as a live view (hub storage has none).

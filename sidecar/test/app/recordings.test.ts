@@ -8,18 +8,11 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { tableFromIPC } from 'apache-arrow';
-import { createApp, type App } from '../../src/app.ts';
-import { createLogger } from '../../src/log.ts';
-import { parseOptions, type SidecarOptions } from '../../src/options.ts';
 import { SimulatedCamera } from '../../src/simulator/camera.ts';
 import { startPlaybackServer, type PlaybackServer } from '../../src/simulator/playback8800.ts';
-import type { StreamSink } from '../../src/grafana/handlers.ts';
 import {
   PLAYBACK_END,
   RECORDING_FIELDS as F,
@@ -28,27 +21,31 @@ import {
   type EventRecording,
   type EventRecordingRefusal,
 } from '../../../src/shared/query.ts';
-import { dayWindow } from '../../src/util/zoned-day.ts';
+import { topLevelBoxes } from '../helpers/mp4-boxes.ts';
+import { ffprobeJson } from '../helpers/ffprobe.ts';
+import { SMALL_STREAM, yesterdayWindow } from '../helpers/sim-hub.ts';
+import { getRequest } from '../helpers/resource-request.ts';
+import {
+  cameraEntry,
+  cameraList,
+  playToEnd,
+  recordingsQuery,
+  startStandaloneApp,
+  streamRows,
+  waitFor,
+  type StandaloneApp,
+} from '../helpers/standalone-app.ts';
 
-const run = promisify(execFile);
-const SPEC = { width: 320, height: 180, fps: 15, kbps: 300, gop: 15 };
-const resource = (path: string, role = 'Viewer') => ({
-  pluginContext: { orgId: 1, pluginId: 'camwatch-tapo-datasource', user: { login: 'u', role } } as never,
-  path,
-  method: 'GET',
-  url: path,
-  headers: {},
-  body: Buffer.alloc(0),
-});
+const resource = (path: string, role = 'Viewer') => getRequest(path, role);
 
+let sidecar: StandaloneApp;
 let dir: string;
 let cam: SimulatedCamera;
 let bare: SimulatedCamera;
 let media: PlaybackServer;
-let app: App;
+let app: StandaloneApp['app'];
 // Yesterday in the camera's zone: a past day (cached for minutes), fully recorded.
-const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
-const w = dayWindow('Europe/Berlin', day);
+const w = yesterdayWindow();
 const CLIPS = [
   { start: w.start + 3600, end: w.start + 3604, videoType: 2, events: [2] },
   { start: w.start + 7200, end: w.start + 7203, videoType: 2, events: [2, 6] },
@@ -56,7 +53,6 @@ const CLIPS = [
 ];
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tapo-recordings-app-'));
   cam = await SimulatedCamera.start({ host: '127.0.0.1', name: 'Porch' });
   cam.device.card.clear();
   CLIPS.forEach((c) => cam.device.card.record(c));
@@ -68,72 +64,37 @@ before(async () => {
     password: cam.cloudPassword,
     card: cam.device.card,
     name: cam.name,
-    spec: SPEC,
+    spec: SMALL_STREAM,
     playbackSpeed: 4,
     downloadSpeed: 20,
   });
-  const yaml = join(dir, 'cameras.yaml');
-  const entry = (id: string, c: SimulatedCamera, extra: string[]) => [
-    `  - id: ${id}`,
-    `    name: ${c.name}`,
-    `    host: 127.0.0.1:${c.port}`,
-    `    password: ${c.cloudPassword}`,
-    '    poll_interval_seconds: 1',
-    ...extra,
-  ];
-  writeFileSync(
-    yaml,
-    ['cameras:', ...entry('porch', cam, [`    stream_port: ${media.port}`]), ...entry('attic', bare, []), ''].join('\n')
-  );
-  const opts = parseOptions(['--standalone', '--no-demo', '--config', yaml, '--data-dir', dir], {}) as SidecarOptions;
-  app = await createApp(opts, createLogger('silent'));
-  await app.start();
+  sidecar = await startStandaloneApp([
+    cameraEntry('porch', cam, [`    stream_port: ${media.port}`]),
+    cameraEntry('attic', bare),
+  ]);
+  ({ app, dir } = sidecar);
 });
 after(async () => {
-  await app?.stop();
+  await sidecar?.stop();
   await Promise.allSettled([media?.close(), cam?.close(), bare?.close()]);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Arrow time values are nanoseconds (BigInt). */
 const ms = (v: unknown) => Number(BigInt(v as bigint) / 1_000_000n);
 
-async function query(json: Record<string, unknown>) {
-  const res = await app.handlers.queryData({
-    pluginContext: null as never,
-    headers: {},
-    queries: [
-      {
-        refId: 'A',
-        queryType: 'recordings',
-        json: Buffer.from(JSON.stringify(json)),
-        timeRange: { fromEpochMS: w.start * 1000, toEpochMS: w.end * 1000 },
-        maxDataPoints: 100,
-        intervalMS: 1000,
-      } as never,
-    ],
-  } as never);
-  const r = res.A!;
-  assert.equal(r.error ?? '', '', 'the query succeeds');
-  return r.frames.map((f) => {
-    const t = tableFromIPC(f);
-    const meta = JSON.parse(t.schema.metadata.get('meta') ?? '{}');
-    return { table: t, meta, col: (n: string) => [...(t.getChild(n)!.toArray() as Iterable<unknown>)] };
-  });
-}
+const query = async (json: { cameras: string[] } & Record<string, unknown>) =>
+  (await recordingsQuery(app, json.cameras, w.start, w.end, json)).frames;
 
 /** Waits (bounded) until the fleet has logged in to both cameras: the searches use its clients. */
 async function connected(): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const r = await app.handlers.callResource(resource('cameras'));
-    const list = JSON.parse(r.body.toString()) as Array<{ status: string }>;
-    if (list.length === 2 && list.every((c) => c.status === 'online')) {
-      return;
-    }
-    assert.ok(Date.now() < deadline, 'both cameras online within 15 s');
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  await waitFor(
+    async () => {
+      const list = await cameraList(app);
+      return list.length === 2 && list.every((c) => c.status === 'online');
+    },
+    'both cameras online',
+    15_000
+  );
 }
 
 test('the recordings query: the day clips with their events, a timeline, the cache, a card-less camera as a notice', async () => {
@@ -216,55 +177,21 @@ test("an event's recording: the clip that holds its time from a few seconds befo
   assert.equal((await at('porch', CLIPS[0].start, '')).code, 403);
 });
 
-/** Rows of a RunStream's packets until `until` says enough; the stream is then aborted. */
-function collector(until: (rows: Array<Record<string, unknown>>) => boolean) {
-  const rows: Array<Record<string, unknown>> = [];
-  let names: string[] = [];
-  const abort = new AbortController();
-  let done: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  const sink: StreamSink = {
-    signal: abort.signal,
-    send(data) {
-      const json = JSON.parse(data.toString());
-      names = json.schema ? json.schema.fields.map((f: { name: string }) => f.name) : names;
-      const cols: unknown[][] = json.data.values;
-      for (let i = 0; i < (cols[0]?.length ?? 0); i++) {
-        rows.push(Object.fromEntries(names.map((n, k) => [n, cols[k]![i]])));
-      }
-      if (until(rows)) {
-        abort.abort();
-        done();
-      }
-      return true;
-    },
-  };
-  return { sink, rows, finished };
-}
-
-const stream = (path: string, sink: StreamSink) =>
-  app.handlers.runStream({ pluginContext: null, path, data: Buffer.alloc(0), headers: {} }, sink);
-
 test('a clip plays on its Live channel as fMP4 that ffprobe decodes, and ends with PLAYBACK_END', async () => {
   await connected();
   const clip = CLIPS[1];
-  const c = collector((rows) => rows.some((r) => r.kind === 'problem'));
-  const running = stream(channels.cameraPlayback('porch', clip.start, clip.end), c.sink);
-  await c.finished;
-  await running;
-  const problems = c.rows.filter((r) => r.kind === 'problem').map((r) => r.error);
+  const { rows, problems } = await playToEnd(app, channels.cameraPlayback('porch', clip.start, clip.end));
   assert.deepEqual(problems, [PLAYBACK_END]);
-  const first = c.rows.findIndex((r) => r.kind === 'init');
+  const first = rows.findIndex((r) => r.kind === 'init');
   assert.equal(first, 0, 'an init segment first');
-  const fragments = c.rows.filter((r) => r.kind === 'fragment');
+  const fragments = rows.filter((r) => r.kind === 'fragment');
   // 4 s at 15 fps; playback stops at the first picture of the next clip.
   assert.ok(fragments.length >= 58 && fragments.length <= 60, `${fragments.length} pictures`);
   assert.ok(fragments.every((r) => Number(r.time) >= clip.start * 1000 && Number(r.time) < (clip.end + 1) * 1000));
   const file = join(dir, 'playback.mp4');
-  const pieces = c.rows.filter((r, i) => (r.kind === 'init' && i === 0) || r.kind === 'fragment');
+  const pieces = rows.filter((r, i) => (r.kind === 'init' && i === 0) || r.kind === 'fragment');
   writeFileSync(file, Buffer.concat(pieces.map((r) => Buffer.from(r.data as string, 'base64'))));
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'frame=width', '-of', 'json', file]);
-  const frames = JSON.parse(stdout).frames as Array<{ width: number }>;
+  const { frames } = await ffprobeJson<{ frames: Array<{ width: number }> }>(file, 'frame=width');
   assert.ok(frames.length >= 58, `ffprobe decoded ${frames.length} pictures`);
   assert.ok(frames.every((f) => f.width === 320));
 });
@@ -273,42 +200,16 @@ test("busy (the Tapo app holds the session) and no card are the channel's messag
   await connected();
   media.holdSession(true);
   try {
-    const c = collector((rows) => rows.some((r) => r.kind === 'problem'));
-    const running = stream(channels.cameraPlayback('porch', CLIPS[0].start, CLIPS[0].end), c.sink);
-    await c.finished;
-    await running;
-    assert.match(
-      String(c.rows.find((r) => r.kind === 'problem')!.error),
-      /another client holds the camera's one media session/
-    );
+    const { problems } = await playToEnd(app, channels.cameraPlayback('porch', CLIPS[0].start, CLIPS[0].end));
+    assert.match(String(problems[0]), /another client holds the camera's one media session/);
   } finally {
     media.holdSession(false);
   }
-  const none = collector((rows) => rows.some((r) => r.kind === 'problem'));
-  const running = stream(channels.cameraPlayback('attic', CLIPS[0].start, CLIPS[0].end), none.sink);
-  await none.finished;
-  await running;
-  assert.match(String(none.rows[0].error), /media port cannot be reached|SD card/);
-  const tooLong = collector((rows) => rows.length > 0);
-  const r2 = stream(channels.cameraPlayback('porch', 100, 100 + 7200), tooLong.sink);
-  await tooLong.finished;
-  await r2;
-  assert.match(String(tooLong.rows[0].error), /at most 60 minutes/);
+  const { rows: none } = await playToEnd(app, channels.cameraPlayback('attic', CLIPS[0].start, CLIPS[0].end));
+  assert.match(String(none[0].error), /media port cannot be reached|SD card/);
+  const tooLong = await streamRows(app, channels.cameraPlayback('porch', 100, 100 + 7200), (r) => r.length > 0);
+  assert.match(String(tooLong[0].error), /at most 60 minutes/);
 });
-
-/** The top-level box types of an MP4 file, in order. */
-function topLevelBoxes(mp4: Buffer): string[] {
-  const out: string[] = [];
-  for (let at = 0; at + 8 <= mp4.length; ) {
-    const size = mp4.readUInt32BE(at);
-    out.push(mp4.toString('latin1', at + 4, at + 8));
-    if (size < 8) {
-      break;
-    }
-    at += size;
-  }
-  return out;
-}
 
 test('the MP4 download: Editors get a progressive MP4 (ffprobe reads its duration), Viewers are refused', async () => {
   await connected();
@@ -330,14 +231,10 @@ test('the MP4 download: Editors get a progressive MP4 (ffprobe reads its duratio
   assert.deepEqual(res.headers['Content-Length']?.values, [String(mp4.length)]);
   const file = join(dir, 'download.mp4');
   writeFileSync(file, mp4);
-  const { stdout } = await run('ffprobe', [
-    ...['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames,width:format=duration'],
-    ...['-of', 'json', file],
-  ]);
-  const probed = JSON.parse(stdout) as {
+  const probed = await ffprobeJson<{
     streams: Array<{ nb_read_frames: string; width: number }>;
     format: { duration: string };
-  };
+  }>(file, 'stream=nb_read_frames,width:format=duration', { countFrames: true });
   const s = probed.streams[0]!;
   assert.equal(s.width, 320);
   // 5 s at 15 fps, and a file that says how long it is.
@@ -400,26 +297,11 @@ test('the MP4 download: Editors get a progressive MP4 (ffprobe reads its duratio
 
 test('without a working ffmpeg the download is the fragmented MP4 as the camera sends it, still playable', async () => {
   await connected();
-  const other = mkdtempSync(join(tmpdir(), 'tapo-recordings-noffmpeg-'));
-  const yaml = join(other, 'cameras.yaml');
-  writeFileSync(
-    yaml,
-    [
-      'cameras:',
-      '  - id: porch',
-      `    name: ${cam.name}`,
-      `    host: 127.0.0.1:${cam.port}`,
-      `    password: ${cam.cloudPassword}`,
-      `    stream_port: ${media.port}`,
-      '',
-    ].join('\n')
+  const noFfmpeg = await startStandaloneApp(
+    [cameraEntry('porch', cam, [`    stream_port: ${media.port}`], { pollSeconds: null })],
+    { args: (other) => ['--ffmpeg', join(other, 'no-ffmpeg')] }
   );
-  const opts = parseOptions(
-    ['--standalone', '--no-demo', '--config', yaml, '--data-dir', other, '--ffmpeg', join(other, 'no-ffmpeg')],
-    {}
-  ) as SidecarOptions;
-  const bare = await createApp(opts, createLogger('silent'));
-  await bare.start();
+  const { app: bare, dir: other } = noFfmpeg;
   try {
     const clip = CLIPS[1];
     const res = await bare.handlers.callResource(
@@ -434,21 +316,15 @@ test('without a working ffmpeg the download is the fragmented MP4 as the camera 
     assert.ok(topLevelBoxes(mp4).includes('moof'), 'fragments, as the camera sent them');
     const file = join(other, 'fragmented.mp4');
     writeFileSync(file, mp4);
-    const { stdout } = await run('ffprobe', [
-      '-v',
-      'error',
-      '-count_frames',
-      '-show_entries',
-      'stream=nb_read_frames',
-      '-of',
-      'json',
+    const { streams } = await ffprobeJson<{ streams: Array<{ nb_read_frames: string }> }>(
       file,
-    ]);
+      'stream=nb_read_frames',
+      { countFrames: true }
+    );
     // 4 s at 15 fps.
-    const n = Number((JSON.parse(stdout) as { streams: Array<{ nb_read_frames: string }> }).streams[0]!.nb_read_frames);
+    const n = Number(streams[0]!.nb_read_frames);
     assert.ok(n >= 59 && n <= 60, `${n} pictures`);
   } finally {
-    await bare.stop();
-    rmSync(other, { recursive: true, force: true });
+    await noFfmpeg.stop();
   }
 });

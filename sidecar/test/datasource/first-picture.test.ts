@@ -6,11 +6,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createLogger } from '../../src/log.ts';
 import { run, subscribe } from '../../src/datasource/streams.ts';
 import type { DatasourceDeps, FrameProvider } from '../../src/datasource/deps.ts';
@@ -21,8 +20,8 @@ import { RtspVideoFeeds } from '../../src/media/video/feeds.ts';
 import { startSimRtspServer, type SimRtspServer } from '../../src/simulator/rtsp.ts';
 import { maskUrl } from '../../src/tapo/rtsp.ts';
 import { MemoryFleet, poll } from '../helpers/memory-fleet.ts';
+import { ffprobeJson } from '../helpers/ffprobe.ts';
 
-const exec = promisify(execFile);
 /** stream2 at 15 fps with a keyframe every 60 pictures: 4 s between keyframes. */
 const GOP = 60;
 const dir = mkdtempSync(join(tmpdir(), 'first-picture-'));
@@ -190,16 +189,10 @@ test('a video viewer of a stream the pictures hold open starts at once from the 
   // The player's view: init and the fragments that came with it decode, keyframe first.
   const file = join(dir, 'joined.mp4');
   writeFileSync(file, Buffer.concat(got.map((r) => Buffer.from(r.data, 'base64'))));
-  const { stdout } = await exec('ffprobe', [
-    '-v',
-    'error',
-    '-show_entries',
-    'frame=key_frame,width,height',
-    '-of',
-    'json',
+  const { frames } = await ffprobeJson<{ frames: Array<{ key_frame: number; width: number; height: number }> }>(
     file,
-  ]);
-  const frames = JSON.parse(stdout).frames as Array<{ key_frame: number; width: number; height: number }>;
+    'frame=key_frame,width,height'
+  );
   assert.equal(frames.length, got.length - 1, 'every fragment of the group decodes');
   assert.deepEqual([frames[0].key_frame, frames[0].width, frames[0].height], [1, 640, 360]);
 });

@@ -6,12 +6,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tableFromIPC } from 'apache-arrow';
 import { createLogger } from '../../src/log.ts';
-import { startGrpcServer, type RunningGrpcServer } from '../../src/grafana/server.ts';
 import { createDatasource } from '../../src/datasource/plugin.ts';
 import type { FrameProvider } from '../../src/datasource/deps.ts';
 import type { JpegPicture } from '../../src/media/types.ts';
 import { MemoryFleet, poll } from '../helpers/memory-fleet.ts';
-import { call, collect, pluginClients, pluginContext } from '../helpers/grpc-client.ts';
+import { call, collect, pluginContext, servePlugin } from '../helpers/grpc-client.ts';
 
 const log = createLogger('silent');
 const now = Date.now();
@@ -47,21 +46,16 @@ const frames: FrameProvider = {
   }),
 };
 
-let server: RunningGrpcServer;
-let clients: ReturnType<typeof pluginClients>;
+let served: Awaited<ReturnType<typeof servePlugin>>;
+let clients: typeof served.clients;
 let shutdowns = 0;
 const datasource = createDatasource({ fleet, log, frames, metricsText: async () => 'tapo_up 1\n' });
 
 before(async () => {
-  server = await startGrpcServer({ address: '127.0.0.1:0', handlers: datasource, log, onShutdown: () => shutdowns++ });
-  clients = pluginClients(`127.0.0.1:${server.port}`);
+  served = await servePlugin(datasource, { log, onShutdown: () => shutdowns++ });
+  clients = served.clients;
 });
-after(async () => {
-  for (const c of Object.values(clients)) {
-    c.close();
-  }
-  await server.close();
-});
+after(() => served.close());
 
 function dq(refId: string, json: unknown, queryType = '') {
   return {

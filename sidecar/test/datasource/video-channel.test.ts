@@ -6,24 +6,21 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import type * as grpc from '@grpc/grpc-js';
 import { createLogger } from '../../src/log.ts';
-import { startGrpcServer, type RunningGrpcServer } from '../../src/grafana/server.ts';
 import { createDatasource } from '../../src/datasource/plugin.ts';
 import type { PluginHandlers, StreamSink } from '../../src/grafana/handlers.ts';
 import { readBoxes } from '../../src/media/fmp4/index.ts';
 import { MemoryFleet, poll } from '../helpers/memory-fleet.ts';
-import { call, pluginClients, pluginContext } from '../helpers/grpc-client.ts';
+import { call, pluginContext, servePlugin } from '../helpers/grpc-client.ts';
 import { makeH264Clip } from '../helpers/h264.ts';
 import { ReplayFeed, ReplayFeeds } from '../helpers/replay-feeds.ts';
+import { ffprobeJson } from '../helpers/ffprobe.ts';
 
-const run = promisify(execFile);
 const log = createLogger('silent');
 const now = Date.now();
 const fleet = new MemoryFleet();
@@ -32,8 +29,8 @@ fleet.addCamera('attic', 'Attic', poll('attic', now, { model: 'C220' }));
 fleet.addCamera('battery', 'Battery', poll('battery', now, { model: 'C420' }));
 const feeds = new ReplayFeeds();
 
-let server: RunningGrpcServer;
-let clients: ReturnType<typeof pluginClients>;
+let served: Awaited<ReturnType<typeof servePlugin>>;
+let clients: typeof served.clients;
 let accepted = 0;
 let refused = 0;
 const dir = mkdtempSync(join(tmpdir(), 'video-channel-'));
@@ -60,14 +57,11 @@ before(async () => {
         },
       } satisfies StreamSink),
   };
-  server = await startGrpcServer({ address: '127.0.0.1:0', handlers, log, onShutdown: () => undefined });
-  clients = pluginClients(`127.0.0.1:${server.port}`);
+  served = await servePlugin(handlers, { log });
+  clients = served.clients;
 });
 after(async () => {
-  for (const c of Object.values(clients)) {
-    c.close();
-  }
-  await server.close();
+  await served.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -156,8 +150,7 @@ async function stepToKeyframe(feed: ReplayFeed, w: ReturnType<typeof watch>): Pr
 async function probeFrames(rows: Row[], name: string): Promise<Array<{ pts: number; key_frame: number }>> {
   const file = join(dir, name);
   writeFileSync(file, Buffer.concat(rows.map((r) => Buffer.from(r.data, 'base64'))));
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'frame=pts,key_frame', '-of', 'json', file]);
-  return JSON.parse(stdout).frames;
+  return (await ffprobeJson<{ frames: Array<{ pts: number; key_frame: number }> }>(file, 'frame=pts,key_frame')).frames;
 }
 
 test('a video query answers one row per camera with the channels to watch; old live queries still get pictures', async () => {
@@ -186,7 +179,10 @@ test('a video query answers one row per camera with the channels to watch; old l
     'ds/tapo-test/camera/attic/video/sub',
   ]);
   assert.equal(col('frames_channel')[0], 'ds/tapo-test/camera/front/frames/2/640');
-  assert.ok(v.schema.fields.some((f) => f.name === 'privacy_mode'), 'privacy mode for every viewer');
+  assert.ok(
+    v.schema.fields.some((f) => f.name === 'privacy_mode'),
+    'privacy mode for every viewer'
+  );
   const old = tableFromIPC(res.responses.O.frames[0]);
   assert.match(JSON.parse(old.schema.metadata.get('meta')!).channel, /camera\/front\/frames\//);
   assert.match(res.responses.X.error, /live\.stream/);

@@ -2,29 +2,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { Fleet } from '../../src/fleet/fleet.ts';
-import { startDemoFleet } from '../../src/demo/fleet.ts';
 import { FramePipeline } from '../../src/media/pipeline.ts';
-import { tempStore, until } from '../fleet/helpers.ts';
+import { until } from '../fleet/helpers.ts';
+import { startDemo, WATCHED } from '../helpers/demo-fleet.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 
 test('the demo fleet runs six varied simulated cameras, one flapping, with motion, ONVIF and RTSP pictures', async (t) => {
-  const { store } = await tempStore(t);
-  // Timeouts only for a real hang (a loaded machine's TPAP login can take seconds); backoff capped
-  // so the flapping camera is asked again soon after it comes back.
-  const fleet = new Fleet({ store, startSpreadMs: 0, requestTimeoutMs: 30_000, maxBackoffMs: 600 });
-  t.after(() => fleet.stop());
-  await fleet.start();
-  const demo = await startDemoFleet(fleet, {
-    pollIntervalMs: 150,
-    // The test flaps the camera itself, on what the fleet saw: a timed flap (every 400 ms) could
-    // end each online phase before a loaded machine finished a login, so it never came back.
-    flapEveryMs: 0,
-    burstEveryMs: 0,
-    motionMeanMs: 3_600_000,
-  });
-  t.after(() => demo.stop());
+  // Backoff capped so the flapping camera is asked again soon after it comes back. The test flaps
+  // the camera itself, on what the fleet saw (startDemo has no timed flaps): a timed flap (every
+  // 400 ms) could end each online phase before a loaded machine finished a login, so it never came back.
+  const { fleet, demo } = await startDemo(t, WATCHED, { maxBackoffMs: 600 });
 
   assert.equal(demo.cameras.length, 6);
   assert.deepEqual(

@@ -5,26 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Fleet } from '../../src/fleet/fleet.ts';
-import { GARAGE_INDEX, startDemoFleet } from '../../src/demo/fleet.ts';
+import { GARAGE_INDEX } from '../../src/demo/fleet.ts';
 import { cameraRecordings } from '../../src/app/recordings.ts';
-import { tempStore, until } from '../fleet/helpers.ts';
+import { until } from '../fleet/helpers.ts';
+import { startDemo, WATCHED } from '../helpers/demo-fleet.ts';
 
 test("the demo garage camera's recordings come from the demo hub's disk", async (t) => {
-  const { store } = await tempStore(t);
-  const fleet = new Fleet({ store, startSpreadMs: 0, requestTimeoutMs: 30_000 });
-  t.after(() => fleet.stop());
-  await fleet.start();
-  const demo = await startDemoFleet(fleet, {
-    count: GARAGE_INDEX + 1,
-    media: false,
-    pollIntervalMs: 150,
-    flapEveryMs: 0,
-    burstEveryMs: 0,
-    motionMeanMs: 3_600_000,
-    sensorEveryMs: 0,
-  });
-  t.after(() => demo.stop());
+  const { fleet, demo } = await startDemo(t, { ...WATCHED, count: GARAGE_INDEX + 1, media: false, sensorEveryMs: 0 });
   const garage = demo.cameras[GARAGE_INDEX]!.id;
   const withCard = demo.cameras[0]!.id;
   await until(

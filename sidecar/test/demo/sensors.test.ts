@@ -5,31 +5,22 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Fleet } from '../../src/fleet/fleet.ts';
-import { DEMO_SENSORS, startDemoFleet } from '../../src/demo/fleet.ts';
+import { DEMO_SENSORS } from '../../src/demo/fleet.ts';
 import { callResource } from '../../src/datasource/resources.ts';
 import { sensorsQuery } from '../../src/datasource/query/sensors.ts';
 import { createLogger } from '../../src/log.ts';
 import type { CameraListItem } from '../../../src/shared/query.ts';
 import { parseBody, resourceRequest } from '../helpers/resource-request.ts';
-import { tempStore, until } from '../fleet/helpers.ts';
+import { until } from '../fleet/helpers.ts';
+import { startDemo, WATCHED } from '../helpers/demo-fleet.ts';
 
 test('the demo fleet lists its hub sensors (T315, T110, T300) with readings, and they change', async (t) => {
-  const { store } = await tempStore(t);
   // The hub's list read at every poll here, so a change shows at once (once a minute in the demo).
-  const fleet = new Fleet({ store, startSpreadMs: 0, requestTimeoutMs: 30_000, hubListMaxAgeMs: 0 });
-  t.after(() => fleet.stop());
-  await fleet.start();
-  const demo = await startDemoFleet(fleet, {
-    count: 1,
-    media: false,
-    pollIntervalMs: 150,
-    flapEveryMs: 0,
-    burstEveryMs: 0,
-    motionMeanMs: 3_600_000,
-    sensorEveryMs: 0,
-  });
-  t.after(() => demo.stop());
+  const { fleet, demo } = await startDemo(
+    t,
+    { ...WATCHED, count: 1, media: false, sensorEveryMs: 0 },
+    { hubListMaxAgeMs: 0 }
+  );
   const sensorIds = () => fleet.cameras().filter((c) => c.sensor);
   await until(
     fleet,

@@ -7,10 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket } from 'node:net';
 import { spawnSync } from 'node:child_process';
-import { Fleet } from '../../src/fleet/fleet.ts';
-import { startDemoFleet } from '../../src/demo/fleet.ts';
 import type { MediaExtras } from '../../src/simulator/media-extras.ts';
-import { tempStore, until } from '../fleet/helpers.ts';
+import { until } from '../fleet/helpers.ts';
+import { startDemo } from '../helpers/demo-fleet.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 
@@ -61,18 +60,7 @@ test(
     process.on('warning', onWarning);
     t.after(() => process.off('warning', onWarning));
 
-    const { store } = await tempStore(t);
-    const fleet = new Fleet({ store, startSpreadMs: 0, requestTimeoutMs: 30_000 });
-    t.after(() => fleet.stop());
-    await fleet.start();
-    const demo = await startDemoFleet(fleet, {
-      pollIntervalMs: 1000,
-      flapEveryMs: 0,
-      burstEveryMs: 0,
-      motionMeanMs: 2000,
-      onvifMaxPullWaitMs: 20,
-    });
-    t.after(() => demo.stop());
+    const { fleet, demo } = await startDemo(t, { pollIntervalMs: 1000, motionMeanMs: 2000, onvifMaxPullWaitMs: 20 });
     const onvif = demo.simulated.extras.map((e) => (e as MediaExtras | null)?.onvif ?? null).filter((o) => o !== null);
     assert.ok(onvif.length >= 3, `cameras with ONVIF: ${onvif.length}`);
     let pulls = 0;

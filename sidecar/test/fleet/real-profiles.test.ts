@@ -12,6 +12,7 @@ import { SimulatedCamera } from '../../src/simulator/camera.ts';
 import { REAL_PROFILES, REAL_PROFILE_IDS, type RealProfileId } from '../../src/simulator/profiles/index.ts';
 import { TapoClient } from '../../src/tapo/client.ts';
 import { pollsOf, startFleet, tempStore, until } from './helpers.ts';
+import { fakeCameraConfig } from '../helpers/fake-camera.ts';
 
 type After = (fn: () => unknown) => void;
 
@@ -26,24 +27,14 @@ async function startReal(t: { after: After }): Promise<Map<RealProfileId, Simula
 }
 
 function configOf(id: RealProfileId, cam: SimulatedCamera, over: Partial<CameraConfig> = {}): CameraConfig {
-  return {
-    id: id.replace('.', '_'),
+  return fakeCameraConfig(id.replace('.', '_'), {
     name: `cfg ${id}`,
     host: cam.host,
     port: cam.port,
-    username: 'admin',
     password: cam.cloudPassword,
-    cameraAccount: null,
-    cameraPassword: null,
     pollIntervalMs: 150,
-    stream: 'stream2',
-    rtspUrlOverride: null,
-    onvifPort: null,
-    tlsFingerprint: null,
-    disabled: false,
-    source: 'test',
     ...over,
-  };
+  });
 }
 
 test('every real profile polls online; each value is what that device reported', async (t) => {

@@ -11,54 +11,9 @@ import type { CameraProbe } from '../../src/fleet/probe.ts';
 import type { CameraPoll } from '../../src/tapo/types.ts';
 import type { CameraConfig } from '../../src/config/types.ts';
 import { startFleet, tempStore, until } from './helpers.ts';
+import { fakeCameraConfig, fakePoll } from '../helpers/fake-camera.ts';
 
-function fakePoll(model = 'C210'): CameraPoll {
-  return {
-    deviceInfo: {
-      model,
-      alias: 'x',
-      firmware: '1.0',
-      hardwareVersion: '1.0',
-      mac: 'AA',
-      deviceId: 'D',
-      deviceType: 'SMART.IPCAMERA',
-      batteryPercent: null,
-    },
-    connection: { linkType: 'wifi', rssiDbm: -50, signalLevel: 3, ssid: null },
-    motionDetectionEnabled: true,
-    personDetectionEnabled: false,
-    privacyMode: false,
-    led: 'on',
-    sdCard: null,
-    components: null,
-    firmwareUpdate: null,
-    lastAlarm: null,
-    recordingMode: 'off',
-    uptimeSeconds: null,
-    temperatureC: null,
-    latencyMs: 1,
-    parts: {} as CameraPoll['parts'],
-  };
-}
-
-const cam = (id: string, over: Partial<CameraConfig> = {}): CameraConfig => ({
-  id,
-  name: id,
-  host: '127.0.0.1',
-  port: 9,
-  username: 'admin',
-  password: 'x',
-  cameraAccount: null,
-  cameraPassword: null,
-  pollIntervalMs: 50,
-  stream: 'stream2',
-  rtspUrlOverride: null,
-  onvifPort: null,
-  tlsFingerprint: null,
-  disabled: false,
-  source: 'test',
-  ...over,
-});
+const cam = fakeCameraConfig;
 
 test('the semaphore grants in arrival order and never exceeds its limit', async () => {
   const s = new Semaphore(2);
@@ -209,7 +164,10 @@ test('a probe that never settles is abandoned at its deadline and replaced by a 
 test('pollNow polls at once (joining one in flight) and reports unknown cameras in words', async (t) => {
   const { store } = await tempStore(t);
   let polls = 0;
-  const probeFactory = (): CameraProbe => ({ poll: async () => (polls++, fakePoll('C310')), close: async () => {} });
+  const probeFactory = (): CameraProbe => ({
+    poll: async () => (polls++, fakePoll({ model: 'C310' })),
+    close: async () => {},
+  });
   const { fleet } = await startFleet(
     t,
     store,

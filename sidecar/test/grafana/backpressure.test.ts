@@ -1,10 +1,8 @@
 /** A slow Live consumer: RunStream drops packets instead of queueing them without bound. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger } from '../../src/log.ts';
-import { startGrpcServer } from '../../src/grafana/server.ts';
 import type { PluginHandlers, StreamSink } from '../../src/grafana/handlers.ts';
-import { pluginClients, pluginContext } from '../helpers/grpc-client.ts';
+import { pluginContext, servePlugin } from '../helpers/grpc-client.ts';
 
 test('while the consumer does not read, sends are refused (dropped) rather than buffered', async (t) => {
   const results: boolean[] = [];
@@ -24,17 +22,8 @@ test('while the consumer does not read, sends are refused (dropped) rather than 
       await new Promise<void>((resolve) => sink.signal.addEventListener('abort', () => resolve(), { once: true }));
     },
   } as unknown as PluginHandlers;
-  const server = await startGrpcServer({
-    address: '127.0.0.1:0',
-    handlers,
-    log: createLogger('silent'),
-    onShutdown: () => undefined,
-  });
-  const clients = pluginClients(`127.0.0.1:${server.port}`);
-  t.after(async () => {
-    clients.stream.close();
-    await server.close();
-  });
+  const { clients, close } = await servePlugin(handlers);
+  t.after(close);
 
   const stream = clients.stream.RunStream({ pluginContext: pluginContext(), path: 'x' });
   let received = 0;

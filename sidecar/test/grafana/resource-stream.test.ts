@@ -5,10 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger } from '../../src/log.ts';
-import { startGrpcServer } from '../../src/grafana/server.ts';
 import type { PluginHandlers } from '../../src/grafana/handlers.ts';
-import { pluginClients, pluginContext } from '../helpers/grpc-client.ts';
+import { pluginContext, servePlugin } from '../helpers/grpc-client.ts';
 
 const PIECE = 512 * 1024;
 const PIECES = 128; // 64 MiB if the server pulled them all at once
@@ -37,17 +35,8 @@ test('pieces are pulled as the reader takes them; all arrive in order; cancel ab
       return { code: 200, headers: {}, body: Buffer.alloc(0), stream: pieces() };
     },
   } as unknown as PluginHandlers;
-  const server = await startGrpcServer({
-    address: '127.0.0.1:0',
-    handlers,
-    log: createLogger('silent'),
-    onShutdown: () => undefined,
-  });
-  const clients = pluginClients(`127.0.0.1:${server.port}`);
-  t.after(async () => {
-    clients.resource.close();
-    await server.close();
-  });
+  const { clients, close } = await servePlugin(handlers);
+  t.after(close);
 
   const call = clients.resource.CallResource({ pluginContext: pluginContext(), path: 'clip', method: 'GET' });
   const bodies: Buffer[] = [];

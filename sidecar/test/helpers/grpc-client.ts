@@ -2,6 +2,9 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoDir } from '../../src/grafana/protocol.ts';
+import type { PluginHandlers } from '../../src/grafana/handlers.ts';
+import { startGrpcServer, type RunningGrpcServer } from '../../src/grafana/server.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
 
 export function pluginClients(address: string, options: grpc.ChannelOptions = {}) {
   const def = protoLoader.loadSync(['pluginv2.proto', 'plugin.proto', 'health.proto'], {
@@ -54,5 +57,32 @@ export function pluginContext(over: Record<string, unknown> = {}) {
       lastUpdatedMS: 1,
     },
     ...over,
+  };
+}
+
+/**
+ * Our gRPC server on a free loopback port serving `handlers`, and a client of each service;
+ * `close` closes the clients, then the server.
+ */
+export async function servePlugin(
+  handlers: PluginHandlers,
+  opts: { log?: Logger; onShutdown?: () => void } = {}
+): Promise<{ server: RunningGrpcServer; clients: ReturnType<typeof pluginClients>; close(): Promise<void> }> {
+  const server = await startGrpcServer({
+    address: '127.0.0.1:0',
+    handlers,
+    log: opts.log ?? createLogger('silent'),
+    onShutdown: opts.onShutdown ?? (() => undefined),
+  });
+  const clients = pluginClients(`127.0.0.1:${server.port}`);
+  return {
+    server,
+    clients,
+    close: async () => {
+      for (const c of Object.values(clients)) {
+        c.close();
+      }
+      await server.close();
+    },
   };
 }

@@ -33,3 +33,7 @@ export function resourceRequest(
 
 /** A resource answer's body as JSON. */
 export const parseBody = (body: Buffer) => JSON.parse(body.toString('utf8'));
+
+/** A GET on `path` by a user of `role`, as the panel and the editors make it. */
+export const getRequest = (path: string, role: string | null = 'Viewer') =>
+  resourceRequest(role, path, { method: 'GET' });

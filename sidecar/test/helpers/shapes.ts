@@ -135,7 +135,9 @@ export function hasPath(shape: Shape, pattern: string): boolean {
   return [...shape.keys()].some((p) => re.test(p));
 }
 
-const REFERENCE_FILE = fileURLToPath(new URL('../fixtures/reference/c210-eu-2.0-fw1.4.3-responses.json', import.meta.url));
+const REFERENCE_FILE = fileURLToPath(
+  new URL('../fixtures/reference/c210-eu-2.0-fw1.4.3-responses.json', import.meta.url)
+);
 
 /** The real C210 answers (python-kasa's fixture, masked), kept in `test/fixtures/reference/` with its source. */
 export function referenceAnswers(): Record<string, unknown> {

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { FaststartRemux } from '../../src/media/faststart.ts';
+import { ffprobeJson } from '../helpers/ffprobe.ts';
+import { topLevelBoxes } from '../helpers/mp4-boxes.ts';
 
 const run = promisify(execFile);
 const SECRETS = { TAPO_SECRET_KEY: 'k3y-0f-the-s1decar-store-0123456789', TAPO_GRPC_SECRET: 'grpc-l1nk-0123456789' };
@@ -29,22 +31,9 @@ async function fragmentedMp4(): Promise<Buffer> {
   return stdout as unknown as Buffer;
 }
 
-function boxes(mp4: Buffer): string[] {
-  const out: string[] = [];
-  for (let at = 0; at + 8 <= mp4.length; ) {
-    const size = mp4.readUInt32BE(at);
-    out.push(mp4.toString('latin1', at + 4, at + 8));
-    if (size < 8) {
-      break;
-    }
-    at += size;
-  }
-  return out;
-}
-
 test('a fragmented MP4 becomes a progressive one: index in front, same pictures, its duration readable', async () => {
   const input = await fragmentedMp4();
-  assert.ok(boxes(input).includes('moof'), 'the input is fragmented');
+  assert.ok(topLevelBoxes(input).includes('moof'), 'the input is fragmented');
   const dir = mkdtempSync(join(tmpdir(), 'faststart-test-'));
   const saved = Object.fromEntries(Object.keys(SECRETS).map((k) => [k, process.env[k]]));
   Object.assign(process.env, SECRETS);
@@ -76,16 +65,12 @@ test('a fragmented MP4 becomes a progressive one: index in front, same pictures,
     const { file, bytes } = await remux.finish();
     const out = readFileSync(file);
     assert.equal(out.length, bytes);
-    assert.deepEqual(boxes(out).slice(0, 2), ['ftyp', 'moov']);
-    assert.ok(!boxes(out).includes('moof'), 'no fragments left');
-    const { stdout } = await run('ffprobe', [
-      ...['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_name,nb_read_frames:format=duration'],
-      ...['-of', 'json', file],
-    ]);
-    const probed = JSON.parse(stdout) as {
+    assert.deepEqual(topLevelBoxes(out).slice(0, 2), ['ftyp', 'moov']);
+    assert.ok(!topLevelBoxes(out).includes('moof'), 'no fragments left');
+    const probed = await ffprobeJson<{
       streams: Array<{ codec_name: string; nb_read_frames: string }>;
       format: { duration: string };
-    };
+    }>(file, 'stream=codec_name,nb_read_frames:format=duration', { countFrames: true });
     assert.equal(probed.streams[0]!.codec_name, 'h264', 'copied, not re-encoded');
     assert.equal(Number(probed.streams[0]!.nb_read_frames), 30);
     assert.ok(Math.abs(Number(probed.format.duration) - 2) < 0.1, `duration ${probed.format.duration} s`);

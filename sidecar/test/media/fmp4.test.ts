@@ -4,11 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   avcCodecString,
   fragment,
@@ -20,8 +18,7 @@ import {
 } from '../../src/media/fmp4/index.ts';
 import type { AccessUnit } from '../../src/media/video/types.ts';
 import { makeH264Clip } from '../helpers/h264.ts';
-
-const run = promisify(execFile);
+import { ffprobeJson } from '../helpers/ffprobe.ts';
 
 interface Probe {
   streams: Array<{ codec_name: string; profile: string; width: number; height: number; avg_frame_rate: string }>;
@@ -29,16 +26,10 @@ interface Probe {
 }
 
 async function probe(file: string): Promise<Probe> {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-show_entries',
-    'stream=codec_name,profile,width,height,avg_frame_rate:frame=pts,key_frame,pict_type',
-    '-of',
-    'json',
+  return ffprobeJson<Probe>(
     file,
-  ]);
-  return JSON.parse(stdout) as Probe;
+    'stream=codec_name,profile,width,height,avg_frame_rate:frame=pts,key_frame,pict_type'
+  );
 }
 
 function withTmp(t: { after: (fn: () => void) => void }): string {

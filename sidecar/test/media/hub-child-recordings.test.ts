@@ -6,26 +6,15 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
-import { HubClient } from '../../src/tapo/hub/index.ts';
 import * as m from '../../src/tapo/methods.ts';
 import { RecordingsSearch, type RecordingsApi } from '../../src/tapo/recordings.ts';
 import { RecordingSession } from '../../src/media/hubstream/recording-session.ts';
 import type { MediaError } from '../../src/media/types.ts';
 import { dayWindow } from '../../src/util/zoned-day.ts';
+import { startHubWithClient } from '../helpers/sim-hub.ts';
 
-const SPEC = { width: 320, height: 180, fps: 15, kbps: 300, gop: 15 };
-const hub = await SimulatedHub.start({
-  host: '127.0.0.1',
-  name: 'Hub',
-  children: [{ alias: 'Garden', model: 'C420', idleSleepMs: 600_000 }],
-  stream: { specs: { main: SPEC, sub: SPEC }, playbackSpeed: 4 },
-});
-const client = new HubClient({ host: hub.host, port: hub.port, password: hub.cloudPassword, timeoutMs: 5000 });
-after(async () => {
-  await client.close();
-  await hub.close();
-});
+const { hub, client, close } = await startHubWithClient();
+after(close);
 
 /** The recordings search's view of a child: every request relayed by the hub's controlChild. */
 function childApi(deviceId: string): RecordingsApi {

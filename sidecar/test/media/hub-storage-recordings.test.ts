@@ -7,8 +7,6 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimulatedHub } from '../../src/simulator/hub/hub.ts';
-import { HubClient } from '../../src/tapo/hub/index.ts';
 import {
   decodeHubStorageCameras,
   listHubStorageCameras,
@@ -20,19 +18,10 @@ import { RecordingsSearch, type RecordingsApi } from '../../src/tapo/recordings.
 import { RecordingSession, type RecordingSessionOptions } from '../../src/media/hubstream/recording-session.ts';
 import type { MediaError } from '../../src/media/types.ts';
 import { dayWindow } from '../../src/util/zoned-day.ts';
+import { startHubWithClient } from '../helpers/sim-hub.ts';
 
-const SPEC = { width: 320, height: 180, fps: 15, kbps: 300, gop: 15 };
-const hub = await SimulatedHub.start({
-  host: '127.0.0.1',
-  name: 'Hub',
-  children: [{ alias: 'Garden', model: 'C420', idleSleepMs: 600_000 }],
-  stream: { specs: { main: SPEC, sub: SPEC }, playbackSpeed: 4 },
-});
-const client = new HubClient({ host: hub.host, port: hub.port, password: hub.cloudPassword, timeoutMs: 5000 });
-after(async () => {
-  await client.close();
-  await hub.close();
-});
+const { hub, client, close } = await startHubWithClient();
+after(close);
 const SHED = { deviceId: 'AB'.repeat(20), mac: '8C-90-2D-40-A6-AE', model: 'C425', alias: 'Shed' };
 const card = hub.pairForStorage(SHED);
 card.clear();
