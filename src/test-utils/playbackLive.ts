@@ -10,6 +10,8 @@ import { Observable, Subject } from 'rxjs';
 const channels = new Map<string, Subject<unknown>>();
 /** Subscribers per `ds/<uid>/<path>` address. */
 export const watching = new Map<string, number>();
+/** Subscriptions ever made per address (a reconnect makes one more). */
+export const opened = new Map<string, number>();
 
 export function liveChannel(path: string): Subject<unknown> {
   if (!channels.has(path)) {
@@ -23,6 +25,7 @@ const live = {
     const key = `ds/${addr.stream}/${addr.path}`;
     return new Observable((observer) => {
       watching.set(key, (watching.get(key) ?? 0) + 1);
+      opened.set(key, (opened.get(key) ?? 0) + 1);
       const sub = liveChannel(key).subscribe((message) =>
         observer.next({ type: LiveChannelEventType.Message, message })
       );
@@ -34,7 +37,8 @@ const live = {
   },
 } as unknown as GrafanaLiveSrv;
 
-class FakeMediaSource extends EventTarget {
+/** A MediaSource that takes H.264 (install it where a test's browser has MSE). */
+export class FakeMediaSource extends EventTarget {
   static isTypeSupported = (mime: string) => mime.includes('avc1');
   readyState = 'closed';
   addSourceBuffer() {
@@ -43,11 +47,17 @@ class FakeMediaSource extends EventTarget {
   endOfStream() {}
 }
 
-/** Fresh channels, Grafana Live and MediaSource installed; call in beforeEach. */
-export function installPlaybackLive(): void {
+/** Fresh channels and Grafana Live installed (no MediaSource); call in beforeEach. */
+export function installLive(): void {
   channels.clear();
   watching.clear();
+  opened.clear();
   setGrafanaLiveSrv(live);
+}
+
+/** Fresh channels, Grafana Live and MediaSource installed; call in beforeEach. */
+export function installPlaybackLive(): void {
+  installLive();
   (window as any).MediaSource = FakeMediaSource;
 }
 

@@ -1,58 +1,14 @@
-import {
-  type DataFrame,
-  FieldType,
-  LiveChannelEventType,
-  type LiveChannelAddress,
-  createDataFrame,
-} from '@grafana/data';
-import { type GrafanaLiveSrv, setGrafanaLiveSrv } from '@grafana/runtime';
+import { type DataFrame, FieldType, createDataFrame } from '@grafana/data';
 import { act, render, screen } from '@testing-library/react';
 import React from 'react';
-import { Observable, Subject } from 'rxjs';
 
 import { panelProps } from '../../test-utils/panelProps';
+import { FakeMediaSource, installLive, liveChannel, opened, watching } from '../../test-utils/playbackLive';
 import type { PanelOptions } from '../types';
 import { CameraPanel } from './CameraPanel';
 
-/** Grafana Live as the panel sees it: one subject per channel, and who is subscribed. */
-const channels = new Map<string, Subject<unknown>>();
-const watching = new Map<string, number>();
-/** Subscriptions ever made per channel (a reconnect makes one more). */
-const opened = new Map<string, number>();
-function liveChannel(path: string): Subject<unknown> {
-  if (!channels.has(path)) {
-    channels.set(path, new Subject());
-  }
-  return channels.get(path)!;
-}
-const live = {
-  getStream: (addr: LiveChannelAddress) => {
-    const key = `ds/${addr.stream}/${addr.path}`;
-    return new Observable((observer) => {
-      watching.set(key, (watching.get(key) ?? 0) + 1);
-      opened.set(key, (opened.get(key) ?? 0) + 1);
-      const sub = liveChannel(key).subscribe((message) =>
-        observer.next({ type: LiveChannelEventType.Message, message })
-      );
-      return () => {
-        watching.set(key, (watching.get(key) ?? 1) - 1);
-        sub.unsubscribe();
-      };
-    });
-  },
-} as unknown as GrafanaLiveSrv;
-
 function send(path: string, message: unknown) {
   act(() => liveChannel(path).next(message));
-}
-
-class FakeMediaSource extends EventTarget {
-  static isTypeSupported = (mime: string) => mime.includes('avc1');
-  readyState = 'closed';
-  addSourceBuffer() {
-    return Object.assign(new EventTarget(), { mode: 'segments', updating: false, appendBuffer() {}, remove() {} });
-  }
-  endOfStream() {}
 }
 
 const VIDEO = 'ds/uid-1/camera/front/video/sub';
@@ -89,10 +45,7 @@ const jpegPacket = (jpeg: string) => ({
 });
 
 beforeEach(() => {
-  channels.clear();
-  watching.clear();
-  opened.clear();
-  setGrafanaLiveSrv(live);
+  installLive();
   let n = 0;
   URL.createObjectURL = jest.fn(() => `blob:tile/${++n}`);
   URL.revokeObjectURL = jest.fn();
