@@ -91,7 +91,9 @@ test('through grpc-js: bursts of pooled packets (some queued before they are ser
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)))
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p)
+    )
   );
   t.after(() => server.forceShutdown());
   const clients = pluginClients(`127.0.0.1:${port}`);
@@ -107,7 +109,10 @@ test('through grpc-js: bursts of pooled packets (some queued before they are ser
   got.forEach((data, i) => {
     assert.equal(data.length, sizes(i), `packet ${i}: length`);
     assert.equal(data.readUInt32BE(0), i, `packet ${i}: its own bytes, not a later packet's`);
-    assert.ok(data.subarray(4).every((x) => x === (i & 0xff)), `packet ${i}: body intact`);
+    assert.ok(
+      data.subarray(4).every((x) => x === (i & 0xff)),
+      `packet ${i}: body intact`
+    );
   });
   assert.ok(packetPoolSize() > 0, 'buffers went back to the pool');
 });
