@@ -7,7 +7,7 @@
  * its own that a configured hub lists for hub storage has its recordings read from the hub's disk
  * (searches on the hub naming the camera, clips from the hub's port 8800).
  */
-import { RECORDINGS_LIMITS } from '../../../src/shared/query.ts';
+import { RECORDING_NO_CARD, RECORDINGS_LIMITS } from '../../../src/shared/query.ts';
 import type { RecordingsProvider } from '../datasource/deps.ts';
 import type { Fleet } from '../fleet/index.ts';
 import { MediaGate } from '../media/hubstream/media-gate.ts';
@@ -80,7 +80,7 @@ export function cameraRecordings(fleet: Fleet, nameOf: (id: string) => string): 
   };
   /**
    * A Wi-Fi camera's route: its own card when it reports one; else the first configured hub that
-   * records it (matched by MAC or device id). Only asked when a hub is configured at all.
+   * records it (matched by MAC). Only asked when a hub is configured at all.
    */
   const routeOf = async (id: string): Promise<HubStorageRoute | null> => {
     const cfg = fleet.cameraConfig(id);
@@ -92,12 +92,12 @@ export function cameraRecordings(fleet: Fleet, nameOf: (id: string) => string): 
     if (known && Date.now() - known.at < ROUTE_TTL_MS) {
       return known.route;
     }
+    // The card's state and the MAC come from the camera's last poll (it reads the card every time).
     const last = fleet.camera(id)?.last;
     const mac = normalMac(last?.mac ?? '');
     let route: HubStorageRoute | null = null;
     const client = fleet.client(id);
-    const card = client ? await client.getSdCard().catch(() => null) : null;
-    if (client && !card?.present && mac) {
+    if (client && last?.recordingMode === RECORDING_NO_CARD && mac) {
       for (const hubId of hubs) {
         const cams = await storageList(hubId).catch(() => [] as HubStorageCamera[]);
         const camera = cams.find((c) => c.storageEnabled && c.mac === mac);
