@@ -16,7 +16,15 @@ import { after, before, describe, it } from 'node:test';
 import { tableFromIPC } from 'apache-arrow';
 
 import { OUT, startBrowserHarness, startTogether } from './chromium.mjs';
-import { bridgeResource, callResource, pluginClients, pluginContext, runStream, startSidecar } from './sidecar.mjs';
+import {
+  bridgeResource,
+  callResource,
+  liveBridge,
+  pluginClients,
+  pluginContext,
+  runStream,
+  startSidecar,
+} from './sidecar.mjs';
 import { startSimulator } from './simulator.mjs';
 
 const UID = 'tapo-event-clip-ds';
@@ -107,47 +115,6 @@ async function eventsQuery(ctx, cameras) {
   return { rows, json };
 }
 
-/**
- * Grafana Live for the panel's playback channels: a channel the panel watches is opened on the
- * sidecar (SubscribeStream, RunStream) and its packets go into the page in order; the last
- * subscriber leaving ends it, as Grafana does.
- */
-function liveBridge(page, ctx) {
-  let chain = Promise.resolve();
-  const opened = [];
-  const subscribe = async (address) => {
-    const path = address.slice(`ds/${UID}/`.length);
-    opened.push(address);
-    const sub = await new Promise((resolve, reject) =>
-      clients.stream.SubscribeStream({ pluginContext: ctx, path }, (err, r) => (err ? reject(err) : resolve(r)))
-    );
-    assert.equal(sub.status, 'OK', `subscribe ${path}`);
-    const s = runStream(clients.stream, { pluginContext: ctx, path });
-    streams.set(address, s);
-    for (;;) {
-      const data = await s.next(60_000).catch(() => null);
-      if (!data || streams.get(address) !== s) {
-        return;
-      }
-      const text = data.toString('utf8');
-      chain = chain.then(() =>
-        page.evaluate(([a, t]) => window.tapoHarness.pushLive(a, JSON.parse(t)), [address, text]).catch(() => undefined)
-      );
-    }
-  };
-  return {
-    opened,
-    handle(op, address) {
-      if (op === 'subscribe') {
-        void subscribe(address);
-      } else {
-        streams.get(address)?.cancel();
-        streams.delete(address);
-      }
-    },
-  };
-}
-
 describe('an event’s recording in Chromium through the built sidecar (simulated SD cards)', () => {
   it(
     'shows a person event, opens its picture, plays its clip from the card, and says so for a camera without a card',
@@ -159,7 +126,7 @@ describe('an event’s recording in Chromium through the built sidecar (simulate
       const names = sim.cameras.map((c) => c.name);
       // The page's resource calls and Live subscriptions reach the sidecar as Grafana sends them.
       await page.exposeFunction('tapoResourceBridge', (req) => bridgeResource(clients.resource, ctx, req));
-      const live = liveBridge(page, ctx);
+      const live = liveBridge(page, clients.stream, ctx, UID, streams);
       await page.exposeFunction('tapoLiveBridge', (op, address) => live.handle(op, address));
 
       // The datasource's cameras come up; then a person at the first, motion at the second.

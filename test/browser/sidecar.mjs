@@ -272,3 +272,83 @@ export function runStream(client, request) {
     },
   };
 }
+
+/**
+ * Grafana Live for a page (the harness's tapoLiveBridge): the sidecar's channels forwarded into the
+ * page in order, opened on the sidecar (SubscribeStream, RunStream) when the page's first subscriber
+ * comes and ended when its last leaves; a quiet channel stays open, as in Grafana. `streams` holds
+ * the RunStreams by address (the caller cancels what is left); `opened` lists the addresses opened.
+ */
+export function liveBridge(page, client, ctx, uid, streams) {
+  const refs = new Map();
+  const opened = [];
+  let pending = [];
+  let chain = Promise.resolve();
+  let open = true;
+  const forward = (address, data) => {
+    pending.push([address, data.toString('utf8')]);
+    if (pending.length > 1) {
+      return;
+    }
+    chain = chain.then(async () => {
+      await Promise.resolve();
+      const batch = pending;
+      pending = [];
+      if (open) {
+        await page
+          .evaluate((b) => b.forEach(([a, t]) => window.tapoHarness.pushLive(a, JSON.parse(t))), batch)
+          .catch(() => undefined);
+      }
+    });
+  };
+  const subscribe = async (address) => {
+    const path = address.slice(`ds/${uid}/`.length);
+    opened.push(address);
+    const sub = await new Promise((resolve, reject) =>
+      client.SubscribeStream({ pluginContext: ctx, path }, (err, res) => (err ? reject(err) : resolve(res)))
+    );
+    if (sub.status !== 'OK' || refs.get(address) === 0) {
+      return;
+    }
+    if (sub.data?.length) {
+      forward(address, sub.data);
+    }
+    const s = runStream(client, { pluginContext: ctx, path });
+    streams.set(address, s);
+    (async () => {
+      for (;;) {
+        const data = await s.next(60_000).catch(() => null);
+        if (streams.get(address) !== s || (!data && s.ended())) {
+          return;
+        }
+        // A quiet channel is still open (as in Grafana): a hub child's metrics come about once a minute.
+        if (data) {
+          forward(address, data);
+        }
+      }
+    })();
+  };
+  const handle = (op, address) => {
+    const n = (refs.get(address) ?? 0) + (op === 'subscribe' ? 1 : -1);
+    refs.set(address, n);
+    if (op === 'subscribe' && n === 1) {
+      void subscribe(address).catch(() => undefined);
+    } else if (n === 0) {
+      streams.get(address)?.cancel();
+      streams.delete(address);
+    }
+  };
+  return {
+    opened,
+    handle,
+    /** Stops forwarding and ends this page's streams on the sidecar (the page goes without unsubscribing). */
+    close: async () => {
+      open = false;
+      for (const address of refs.keys()) {
+        streams.get(address)?.cancel();
+        streams.delete(address);
+      }
+      await chain;
+    },
+  };
+}

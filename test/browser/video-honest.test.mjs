@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { startBrowserHarness, startTogether } from './chromium.mjs';
-import { pluginClients, pluginContext, runStream, startSidecar } from './sidecar.mjs';
+import { liveBridge, pluginClients, pluginContext, startSidecar } from './sidecar.mjs';
 import { startHubSimulator, startSimulator } from './simulator.mjs';
 
 const UID = 'tapo-ds';
@@ -59,78 +59,6 @@ after(async () => {
   await Promise.allSettled([harness?.close(), sidecar?.stop(), sim?.stop(), hub?.stop()]);
 });
 
-/** Forwards the sidecar's channels into the page, opened and closed by the page's own subscriptions. */
-function bridge(page, ctx, uid = UID) {
-  const refs = new Map();
-  let pending = [];
-  let chain = Promise.resolve();
-  let open = true;
-  const forward = (address, data) => {
-    pending.push([address, data.toString('utf8')]);
-    if (pending.length > 1) {
-      return;
-    }
-    chain = chain.then(async () => {
-      await Promise.resolve();
-      const batch = pending;
-      pending = [];
-      if (open) {
-        await page
-          .evaluate((b) => b.forEach(([a, t]) => window.tapoHarness.pushLive(a, JSON.parse(t))), batch)
-          .catch(() => undefined);
-      }
-    });
-  };
-  const subscribe = async (address) => {
-    const path = address.slice(`ds/${uid}/`.length);
-    const sub = await new Promise((resolve, reject) =>
-      clients.stream.SubscribeStream({ pluginContext: ctx, path }, (err, res) => (err ? reject(err) : resolve(res)))
-    );
-    if (sub.status !== 'OK' || refs.get(address) === 0) {
-      return;
-    }
-    if (sub.data?.length) {
-      forward(address, sub.data);
-    }
-    const s = runStream(clients.stream, { pluginContext: ctx, path });
-    streams.set(address, s);
-    (async () => {
-      for (;;) {
-        const data = await s.next(60_000).catch(() => null);
-        if (streams.get(address) !== s || (!data && s.ended())) {
-          return;
-        }
-        // A quiet channel is still open (as in Grafana): a hub child's metrics come about once a minute.
-        if (data) {
-          forward(address, data);
-        }
-      }
-    })();
-  };
-  const handle = (op, address) => {
-    const n = (refs.get(address) ?? 0) + (op === 'subscribe' ? 1 : -1);
-    refs.set(address, n);
-    if (op === 'subscribe' && n === 1) {
-      void subscribe(address).catch(() => undefined);
-    } else if (n === 0) {
-      streams.get(address)?.cancel();
-      streams.delete(address);
-    }
-  };
-  return {
-    handle,
-    /** Stops forwarding and ends this page's streams on the sidecar (the page goes without unsubscribing). */
-    close: async () => {
-      open = false;
-      for (const address of refs.keys()) {
-        streams.get(address)?.cancel();
-        streams.delete(address);
-      }
-      await chain;
-    },
-  };
-}
-
 /** Bounded polling of the page's tiles until `cond` holds; returns their stats and when it held. */
 function watcher(page) {
   const stats = async () =>
@@ -157,7 +85,7 @@ describe('honest video tiles in Chromium, against the built sidecar and simulate
     async () => {
       const { page, errors } = await harness.openPanel({ role: 'Viewer' });
       const ctx = pluginContext({ uid: UID, role: 'Viewer', jsonData: sim.jsonData, secure: sim.secure });
-      const live = bridge(page, ctx);
+      const live = liveBridge(page, clients.stream, ctx, UID, streams);
       await page.exposeFunction('tapoLiveBridge', (op, address) => live.handle(op, address));
       const [a, b, c] = sim.ids;
       // The third camera's stream is frozen before anyone watches it: its tile will stay blank.
@@ -173,22 +101,7 @@ describe('honest video tiles in Chromium, against the built sidecar and simulate
       const opened = Date.now();
       await page.evaluate((r) => window.tapoHarness.setVideoTiles(r), rows);
 
-      const stats = async () =>
-        Object.fromEntries((await page.evaluate(() => window.tapoHarness.videoStats())).map((t) => [t.cameraId, t]));
-      /** Bounded polling of the page until `cond` holds; returns the stats and when it held. */
-      const until = async (cond, what, ms) => {
-        const deadline = Date.now() + ms;
-        let last;
-        while (Date.now() < deadline) {
-          last = await stats();
-          if (cond(last)) {
-            return { s: last, at: Date.now() };
-          }
-          await page.waitForTimeout(50);
-        }
-        const brief = Object.values(last ?? {}).map(({ latencies, ...t }) => t);
-        assert.fail(`${what} within ${ms} ms: ${JSON.stringify(brief)}`);
-      };
+      const until = watcher(page);
 
       // A blank tile says how long it has waited, while the others play.
       const blank = await until((s) => s[c]?.message?.startsWith('No picture for'), 'the blank tile says so', 60_000);
@@ -276,7 +189,7 @@ describe('honest video tiles in Chromium, against the built sidecar and simulate
       while ((await known()).status !== 'OK' && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 200));
       }
-      const live = bridge(page, ctx, HUB_UID);
+      const live = liveBridge(page, clients.stream, ctx, HUB_UID, streams);
       await page.exposeFunction('tapoLiveBridge', (op, address) => live.handle(op, address));
       await page.evaluate(
         (r) => window.tapoHarness.setVideoTiles(r),
