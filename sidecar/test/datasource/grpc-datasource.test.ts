@@ -235,6 +235,23 @@ test('CheckHealth reports per camera, and CollectMetrics returns Prometheus text
   assert.equal(m.metrics.prometheus.toString(), 'tapo_up 1\n');
 });
 
+/** A RunStream's first `n` packets as JSON; `done` resolves once they came (the stream is then cancelled). */
+function firstPackets(path: string, n: number): { packets: any[]; done: Promise<void> } {
+  const stream = clients.stream.RunStream({ pluginContext: pluginContext(), path });
+  const packets: any[] = [];
+  const done = new Promise<void>((resolve) => {
+    stream.on('data', (p: any) => {
+      packets.push(JSON.parse(p.data.toString()));
+      if (packets.length === n) {
+        stream.cancel();
+        resolve();
+      }
+    });
+    stream.on('error', () => undefined);
+  });
+  return { packets, done };
+}
+
 test('SubscribeStream gives initial data; RunStream sends the schema first, then data only', async () => {
   const sub: any = await call(clients.stream, 'SubscribeStream', {
     pluginContext: pluginContext(),
@@ -248,18 +265,7 @@ test('SubscribeStream gives initial data; RunStream sends the schema first, then
   });
   assert.equal(missing.status, 'NOT_FOUND');
 
-  const stream = clients.stream.RunStream({ pluginContext: pluginContext(), path: 'camera/front/metrics' });
-  const packets: any[] = [];
-  const done = new Promise<void>((resolve) => {
-    stream.on('data', (p: any) => {
-      packets.push(JSON.parse(p.data.toString()));
-      if (packets.length === 2) {
-        stream.cancel();
-        resolve();
-      }
-    });
-    stream.on('error', () => undefined);
-  });
+  const { packets, done } = firstPackets('camera/front/metrics', 2);
   // Wait until the stream is registered as a listener before emitting.
   while (fleet.emitter.listenerCount('poll') === 0) {
     await new Promise((r) => setImmediate(r));
@@ -279,18 +285,7 @@ test('a camera’s metrics channel carries its last motion, and a motion event b
   while (fleet.emitter.listenerCount('poll') > 0) {
     await new Promise((r) => setImmediate(r));
   }
-  const stream = clients.stream.RunStream({ pluginContext: pluginContext(), path: 'camera/front/metrics' });
-  const packets: any[] = [];
-  const done = new Promise<void>((resolve) => {
-    stream.on('data', (p: any) => {
-      packets.push(JSON.parse(p.data.toString()));
-      if (packets.length === 2) {
-        stream.cancel();
-        resolve();
-      }
-    });
-    stream.on('error', () => undefined);
-  });
+  const { packets, done } = firstPackets('camera/front/metrics', 2);
   while (fleet.emitter.listenerCount('event') === 0) {
     await new Promise((r) => setImmediate(r));
   }
