@@ -13,6 +13,8 @@ const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 export interface PluginProcess {
   readonly child: ChildProcess;
+  /** host:port of its gRPC server. */
+  readonly address: string;
   readonly clients: ReturnType<typeof pluginClients>;
   /** Shutdown over gRPC, as Grafana ends a plugin; resolves when the process has exited. */
   stop(): Promise<void>;
@@ -55,6 +57,7 @@ export async function startPlugin(dataDir: string, timeoutMs = 60_000): Promise<
   const clients = pluginClients(address, { 'grpc.max_receive_message_length': 512 * 2 ** 20 });
   return {
     child,
+    address,
     clients,
     stop: async () => {
       const exited = child.exitCode === null ? once(child, 'exit') : Promise.resolve();

@@ -28,6 +28,7 @@ import {
   startPrometheus,
 } from './_prometheus.ts';
 import { datasourceWith, queryMetrics, startPlugin } from './_plugin-process.ts';
+import { buildQueryTime, startGoClient } from './_grafana-client.ts';
 import { wasmOpener } from './_wasm-engine.ts';
 import { planBuckets } from '../src/store/downsample.ts';
 import { fmt, rssMiB, summary } from './_stats.ts';
@@ -345,10 +346,7 @@ async function endToEnd(dir: string, cameras: number): Promise<void> {
   const dataDir = join(dir, `e2e-${cameras}`);
   mkdirSync(dataDir, { recursive: true });
   const promMetrics = ['tapo_latency_ms', 'tapo_online', 'tapo_rssi_dbm'];
-  const threeMetrics = cameras <= 100;
-  const writer = havePrometheus()
-    ? new OpenMetricsWriter(join(dataDir, 'prometheus'), threeMetrics ? promMetrics : promMetrics.slice(0, 1))
-    : null;
+  const writer = havePrometheus() ? new OpenMetricsWriter(join(dataDir, 'prometheus'), promMetrics) : null;
   const t0 = performance.now();
   const store = await openSqliteStore({ file: join(dataDir, DB_FILE_NAME) });
   const ps = plans(cameras, from, DAY);
@@ -362,31 +360,41 @@ async function endToEnd(dir: string, cameras: number): Promise<void> {
   const seeded = performance.now() - t0;
   const prom = writer ? await startPrometheus(join(dataDir, 'prometheus')) : null;
   const sidecar = await startPlugin(dataDir);
+  const goBuild = buildQueryTime();
+  const grafana = goBuild.path ? startGoClient(goBuild.path, sidecar.address) : null;
+  if (!grafana) {
+    console.log(`  Grafana's Go client skipped (${goBuild.why}): timed with the Node client only`);
+  }
   try {
-    const ctx = datasourceWith(ps.map((p) => p.cameraId));
+    const cameraIds = ps.map((p) => p.cameraId);
+    const ctx = datasourceWith(cameraIds);
+    const jsonData = { cameras: cameraIds.map((id) => ({ id, name: id, host: '127.0.0.1', disabled: true })) };
     const step = planBuckets(from, to, 1000).bucketMs;
-    // A thousand cameras' 3 metrics with min/max come to ~46 MiB of Arrow, beyond the 16 MiB a
-    // QueryData answer may have (grafana/server.ts): asked of 100 cameras only.
     const cases = [
       { label: '1 metric', metrics: ['latency_ms'], prom: ['tapo_latency_ms'], minMax: false },
-      ...(threeMetrics
-        ? [
-            {
-              label: '3 metrics with min/max',
-              metrics: ['latency_ms', 'online', 'rssi_dbm'],
-              prom: promMetrics,
-              minMax: true,
-            },
-          ]
-        : []),
+      {
+        label: '3 metrics with min/max',
+        metrics: ['latency_ms', 'online', 'rssi_dbm'],
+        prom: promMetrics,
+        minMax: true,
+      },
     ];
     const load = [loadAverage()];
     for (const k of cases) {
-      const ours: number[] = [];
+      const received: number[] = [];
+      const decoded: number[] = [];
+      const node: number[] = [];
       const server: number[] = [];
       const http: number[] = [];
       let answer = { frames: 0, bytes: 0 };
+      const query = { queryType: 'metrics', metrics: k.metrics, ...(k.minMax ? { minMax: true } : {}) };
+      // Each round asks Grafana's client, the Node client and Prometheus in turn, so all see the same load.
       for (let i = 0; i < 23; i++) {
+        if (grafana) {
+          const g = await grafana.ask({ json: query, from, to, maxDataPoints: 1000, jsonData });
+          received.push(g.receivedMs);
+          decoded.push(g.ms);
+        }
         const a = performance.now();
         answer = await queryMetrics(sidecar, ctx, {
           metrics: k.metrics,
@@ -395,7 +403,7 @@ async function endToEnd(dir: string, cameras: number): Promise<void> {
           maxDataPoints: 1000,
           minMax: k.minMax,
         });
-        ours.push(performance.now() - a);
+        node.push(performance.now() - a);
         if (prom) {
           let s = 0;
           let t = 0;
@@ -410,16 +418,28 @@ async function endToEnd(dir: string, cameras: number): Promise<void> {
           http.push(t);
         }
       }
-      // The first three rounds warm both up (JIT, page cache) and are left out.
-      const o = summary(ours.slice(3));
+      // The first three rounds warm everything up (JIT, page cache, HTTP/2 windows) and are left out.
+      const g = summary(received.slice(3));
+      const gd = summary(decoded.slice(3));
+      const o = summary(node.slice(3));
       const p = summary(server.slice(3));
       const h = summary(http.slice(3));
+      const vsProm = (ms: number) => (prom ? ` = ${fmt(ms / p.p50, 2)}x its execution` : '');
       console.log(
-        `  ${k.label}: ours through gRPC p50 ${fmt(o.p50, 1)} ms, p99 ${fmt(o.p99, 1)} ms (${answer.frames} frames, ${fmt(answer.bytes / 2 ** 20, 1)} MiB of Arrow); ` +
+        `  ${k.label} (${answer.frames} frames, ${fmt(answer.bytes / 2 ** 20, 1)} MiB of Arrow, n=${o.n}):` +
           (prom
-            ? `Prometheus execution p50 ${fmt(p.p50, 1)} ms, p99 ${fmt(p.p99, 1)} ms, with HTTP/JSON p50 ${fmt(h.p50, 1)} ms, p99 ${fmt(h.p99, 1)} ms; ` +
-              `ratio ${fmt(o.p50 / p.p50, 2)}x its execution (goal <= 1.0), ${fmt(o.p50 / h.p50, 2)}x its HTTP answer (n=${o.n})`
-            : 'Prometheus peer skipped (not installed)')
+            ? ` Prometheus execution p50 ${fmt(p.p50, 1)} ms, p99 ${fmt(p.p99, 1)} ms (with HTTP/JSON p50 ${fmt(h.p50, 1)} ms, p99 ${fmt(h.p99, 1)} ms);`
+            : ' Prometheus peer skipped (not installed);')
+      );
+      if (grafana) {
+        console.log(
+          `    ours into Grafana's Go plugin client (grpc-go, go-plugin's options): p50 ${fmt(g.p50, 1)} ms, p99 ${fmt(g.p99, 1)} ms` +
+            `${vsProm(g.p50)} (goal <= 1.0)${prom ? `, ${fmt(g.p50 / h.p50, 2)}x its HTTP answer` : ''}; ` +
+            `then the SDK's Arrow reader on every frame (Grafana's own work, as JSON decoding is for Prometheus's answer): p50 ${fmt(gd.p50, 1)} ms in all${vsProm(gd.p50)}`
+        );
+      }
+      console.log(
+        `    ours into the Node gRPC client (grpc-js): p50 ${fmt(o.p50, 1)} ms, p99 ${fmt(o.p99, 1)} ms${vsProm(o.p50)}`
       );
       load.push(loadAverage());
     }
@@ -434,6 +454,7 @@ async function endToEnd(dir: string, cameras: number): Promise<void> {
       `  (seeded in ${fmt(seeded / 1000, 0)} s${blocks ? `, Prometheus blocks of ${blocks.samples.toLocaleString('en')} samples` : ''}; the sidecar runs this checkout's source under tsx)`
     );
   } finally {
+    grafana?.close();
     await sidecar.stop();
     await prom?.stop();
   }

@@ -9,9 +9,14 @@ import { loadServices } from './protocol.ts';
 import type { PluginHandlers } from './handlers.ts';
 import { startPskFront, type PskFront } from '../link/front.ts';
 
-/** Frames can be large (JPEG snapshots, long series); Grafana's client allows 16 MiB by default. */
+/**
+ * As the Go SDK serves a plugin: requests up to 16 MiB (its default receive limit), answers as large
+ * as Grafana's client takes (go-plugin dials with MaxCallRecvMsgSize(math.MaxInt32)). How large an
+ * answer may grow is the queries' business (MAX_ANSWER_BYTES): a thousand cameras' 3
+ * metrics with min/max at 1,000 points is ~46 MiB, which the old 16 MiB send limit refused with a bare gRPC error.
+ */
 export const SERVER_OPTIONS: grpc.ServerOptions = {
-  'grpc.max_send_message_length': 16 * 1024 * 1024,
+  'grpc.max_send_message_length': 2 ** 31 - 1,
   'grpc.max_receive_message_length': 16 * 1024 * 1024,
 };
 

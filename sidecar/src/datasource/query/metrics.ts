@@ -3,6 +3,8 @@ import { METRIC_INFO, STATE_METRICS, type MetricName, type TapoQuery } from '../
 import type { FleetView, HistoryRequest, SeriesColumns } from '../../model.ts';
 import type { Frame, FrameField } from '../../grafana/frame.ts';
 import { cameraLabels, selectCameras, type QueryContext } from './context.ts';
+import { QueryError } from './parse.ts';
+import { planBuckets } from '../../store/downsample.ts';
 
 export const DEFAULT_MAX_POINTS = 1000;
 
@@ -53,6 +55,20 @@ export function shapeColumns(
 }
 export const MAX_POINTS = 10_000;
 
+/**
+ * The most one metrics answer may carry (its frames' values; Arrow adds a little). Grafana's
+ * client takes up to 2 GiB, but an answer this size already costs the sidecar, Grafana and the
+ * browser seconds and hundreds of MiB each: beyond it the query is refused with what to change,
+ * as Prometheus refuses a query that would load too many samples.
+ */
+export const MAX_ANSWER_BYTES = 256 * 2 ** 20;
+
+/** Bytes of values an answer of `series` series with `valueFields` value fields each, at `points` points, carries. */
+export function answerBytes(series: number, valueFields: number, points: number): number {
+  // A time column and each value field: 8 bytes a point, and a validity bit for the values.
+  return series * points * (8 + valueFields * (8 + 1 / 8));
+}
+
 /** Series as typed arrays: the fleet's own when it offers them, else its arrays converted. */
 async function historyColumns(fleet: FleetView, req: HistoryRequest): Promise<SeriesColumns[]> {
   if (fleet.historyColumns) {
@@ -73,6 +89,17 @@ export async function metricsQuery(ctx: QueryContext, query: TapoQuery): Promise
   const metrics: MetricName[] = query.metrics?.length ? [...new Set(query.metrics)] : ['online'];
   const maxPoints = Math.min(ctx.maxDataPoints > 0 ? ctx.maxDataPoints : DEFAULT_MAX_POINTS, MAX_POINTS);
   const minMax = query.minMax === true;
+  const points = planBuckets(ctx.from, ctx.to, maxPoints).count;
+  const bytes = answerBytes(cameras.length * metrics.length, minMax ? 3 : 1, points);
+  if (bytes > MAX_ANSWER_BYTES) {
+    const mib = (n: number) => `${Math.round(n / 2 ** 20).toLocaleString('en')} MiB`;
+    throw new QueryError(
+      `this query would answer ${cameras.length.toLocaleString('en')} cameras x ${metrics.length} metrics` +
+        `${minMax ? ' with min/max' : ''} at ${points.toLocaleString('en')} points (~${mib(bytes)}), more than the ${mib(MAX_ANSWER_BYTES)} one answer may carry: ` +
+        'choose fewer cameras or metrics, turn off min/max, or lower Max data points in the query options',
+      413
+    );
+  }
   const series = await historyColumns(ctx.fleet, {
     cameraIds: cameras.map((c) => c.id),
     metrics,
