@@ -1,0 +1,268 @@
+/**
+ * An Arrow IPC *file* writer for frames of fixed-width columns only: Timestamp(NANOSECOND) and
+ * Float64, each with an optional validity bitmap. A metrics answer is a thousand such frames, and
+ * apache-arrow's general writer (tables, visitors, copies) cost more than the rest of the answer
+ * bar the store; this one lays the bytes out directly into one buffer.
+ *
+ * Layout (Arrow columnar format, metadata version V5): "ARROW1" and two bytes of padding, the
+ * Schema message, the RecordBatch message and its body, the end-of-stream marker, the Footer
+ * (schema again, and the record batch's Block), the footer's length, "ARROW1". Messages are
+ * encapsulated (0xFFFFFFFF, metadata length, flatbuffer, padding to 8); body buffers are 8-aligned.
+ */
+import { Builder } from 'flatbuffers';
+
+/** One column: 8 bytes a row (epoch nanoseconds, or float64), `validity` bit i = 1 when row i is present. */
+export interface FixedColumn {
+  name: string;
+  type: 'time' | 'number';
+  nullable: boolean;
+  /** Field metadata (Grafana: `labels`, `config` as JSON). */
+  metadata: ReadonlyArray<readonly [string, string]>;
+  values: BigInt64Array | Float64Array;
+  /** Present when `nullCount` > 0: at least ceil(length / 8) bytes, least significant bit first. */
+  validity: Uint8Array | undefined;
+  nullCount: number;
+}
+
+// Flatbuffer enum values and union tags from Arrow's Schema.fbs, Message.fbs and File.fbs.
+const METADATA_V5 = 4;
+const HEADER_SCHEMA = 1;
+const HEADER_RECORD_BATCH = 3;
+const TYPE_FLOATING_POINT = 3;
+const TYPE_TIMESTAMP = 10;
+const PRECISION_DOUBLE = 2;
+const UNIT_NANOSECOND = 3;
+
+const MAGIC = new TextEncoder().encode('ARROW1');
+const CONTINUATION = 0xffffffff;
+
+const pad8 = (n: number): number => (n + 7) & ~7;
+
+/** Strings go into two flatbuffers (the Schema message and the footer): encoded once. */
+const encoder = new TextEncoder();
+
+interface EncodedSchema {
+  fields: Array<{ name: Uint8Array; column: FixedColumn; metadata: Array<[Uint8Array, Uint8Array]> }>;
+  metadata: Array<[Uint8Array, Uint8Array]>;
+}
+
+function encodePairs(pairs: ReadonlyArray<readonly [string, string]>): Array<[Uint8Array, Uint8Array]> {
+  return pairs.map(([k, v]) => [encoder.encode(k), encoder.encode(v)]);
+}
+
+/** Writes a non-negative integer below 2^53 as a little-endian int64 (the builder writes backwards: high word first). */
+function writeInt64(b: Builder, n: number): void {
+  b.writeInt32(Math.floor(n / 0x1_0000_0000));
+  b.writeInt32(n >>> 0);
+}
+
+/** A table's int64 field without a bigint (Builder.addFieldInt64 takes one). */
+function addFieldInt64(b: Builder, slot: number, n: number): void {
+  if (n !== 0) {
+    b.prep(8, 0);
+    writeInt64(b, n);
+    b.slot(slot);
+  }
+}
+
+function offsetVector(b: Builder, offsets: number[]): number {
+  b.startVector(4, offsets.length, 4);
+  for (let i = offsets.length - 1; i >= 0; i--) {
+    b.addOffset(offsets[i]!);
+  }
+  return b.endVector();
+}
+
+function keyValues(b: Builder, pairs: Array<[Uint8Array, Uint8Array]>): number {
+  const offsets = pairs.map(([k, v]) => {
+    const key = b.createString(k);
+    const value = b.createString(v);
+    b.startObject(2);
+    b.addFieldOffset(0, key, 0);
+    b.addFieldOffset(1, value, 0);
+    return b.endObject();
+  });
+  return offsetVector(b, offsets);
+}
+
+/** Schema table: endianness (Little, the default) 0, fields 1, custom_metadata 2. */
+function schemaTable(b: Builder, s: EncodedSchema): number {
+  const fields = s.fields.map((f) => {
+    const name = b.createString(f.name);
+    // Timestamp: unit 0, timezone 1 (none); FloatingPoint: precision 0.
+    b.startObject(2);
+    b.addFieldInt16(0, f.column.type === 'time' ? UNIT_NANOSECOND : PRECISION_DOUBLE, 0);
+    const type = b.endObject();
+    const children = offsetVector(b, []);
+    const metadata = keyValues(b, f.metadata);
+    // Field: name 0, nullable 1, type_type 2, type 3, dictionary 4, children 5, custom_metadata 6.
+    b.startObject(7);
+    b.addFieldOffset(0, name, 0);
+    b.addFieldInt8(1, f.column.nullable ? 1 : 0, 0);
+    b.addFieldInt8(2, f.column.type === 'time' ? TYPE_TIMESTAMP : TYPE_FLOATING_POINT, 0);
+    b.addFieldOffset(3, type, 0);
+    b.addFieldOffset(5, children, 0);
+    b.addFieldOffset(6, metadata, 0);
+    return b.endObject();
+  });
+  const fieldVector = offsetVector(b, fields);
+  const metadata = keyValues(b, s.metadata);
+  b.startObject(4);
+  b.addFieldOffset(1, fieldVector, 0);
+  b.addFieldOffset(2, metadata, 0);
+  return b.endObject();
+}
+
+/** Message table: version 0, header_type 1, header 2, bodyLength 3. */
+function message(b: Builder, headerType: number, header: number, bodyLength: number): Uint8Array {
+  b.startObject(5);
+  b.addFieldInt16(0, METADATA_V5, 0);
+  b.addFieldInt8(1, headerType, 0);
+  b.addFieldOffset(2, header, 0);
+  addFieldInt64(b, 3, bodyLength);
+  b.finish(b.endObject());
+  return b.asUint8Array();
+}
+
+interface BodyBuffer {
+  offset: number;
+  length: number;
+}
+
+/** RecordBatch table: length 0, nodes 1 (FieldNode structs), buffers 2 (Buffer structs). */
+function recordBatch(b: Builder, length: number, columns: readonly FixedColumn[], buffers: BodyBuffer[]): number {
+  b.startVector(16, columns.length, 8);
+  for (let i = columns.length - 1; i >= 0; i--) {
+    // FieldNode { length: long; null_count: long }, written backwards.
+    b.prep(8, 16);
+    writeInt64(b, columns[i]!.nullCount);
+    writeInt64(b, length);
+  }
+  const nodes = b.endVector();
+  b.startVector(16, buffers.length, 8);
+  for (let i = buffers.length - 1; i >= 0; i--) {
+    // Buffer { offset: long; length: long }
+    b.prep(8, 16);
+    writeInt64(b, buffers[i]!.length);
+    writeInt64(b, buffers[i]!.offset);
+  }
+  const bufferVector = b.endVector();
+  b.startObject(5);
+  addFieldInt64(b, 0, length);
+  b.addFieldOffset(1, nodes, 0);
+  b.addFieldOffset(2, bufferVector, 0);
+  return b.endObject();
+}
+
+/** Footer table: version 0, schema 1, dictionaries 2, recordBatches 3 (Block structs). */
+function footer(b: Builder, s: EncodedSchema, block: { offset: number; metaDataLength: number; bodyLength: number }) {
+  const schema = schemaTable(b, s);
+  b.startVector(24, 0, 8);
+  const dictionaries = b.endVector();
+  b.startVector(24, 1, 8);
+  // Block { offset: long; metaDataLength: int; (4 bytes padding) bodyLength: long }, written backwards.
+  b.prep(8, 24);
+  writeInt64(b, block.bodyLength);
+  b.pad(4);
+  b.writeInt32(block.metaDataLength);
+  writeInt64(b, block.offset);
+  const batches = b.endVector();
+  b.startObject(5);
+  b.addFieldInt16(0, METADATA_V5, 0);
+  b.addFieldOffset(1, schema, 0);
+  b.addFieldOffset(2, dictionaries, 0);
+  b.addFieldOffset(3, batches, 0);
+  b.finish(b.endObject());
+  return b.asUint8Array();
+}
+
+// One builder per flatbuffer of a file, reused (cleared) from file to file: encoding is synchronous.
+const schemaBuilder = new Builder(1024);
+const batchBuilder = new Builder(1024);
+const footerBuilder = new Builder(2048);
+
+/** Bytes an encapsulated message's metadata takes: prefix, flatbuffer, padding to 8. */
+const framed = (flatbuffer: Uint8Array): number => pad8(8 + flatbuffer.length);
+
+function writeMessage(out: Uint8Array, view: DataView, at: number, flatbuffer: Uint8Array): number {
+  const size = framed(flatbuffer);
+  view.setUint32(at, CONTINUATION, true);
+  view.setInt32(at + 4, size - 8, true);
+  out.set(flatbuffer, at + 8);
+  return at + size;
+}
+
+const bytesOf = (a: BigInt64Array | Float64Array | Uint8Array): Uint8Array =>
+  new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/**
+ * Encodes one record batch of `length` rows as an Arrow IPC file. Throws when a column's values or
+ * validity are shorter than `length` says.
+ */
+export function fixedColumnsToArrowFile(
+  columns: readonly FixedColumn[],
+  length: number,
+  schemaMetadata: ReadonlyArray<readonly [string, string]>
+): Uint8Array {
+  const bitmapBytes = (length + 7) >> 3;
+  const buffers: BodyBuffer[] = [];
+  let bodyLength = 0;
+  for (const c of columns) {
+    if (c.values.length < length) {
+      throw new Error(`arrow: column ${c.name} has ${c.values.length} values, expected ${length}`);
+    }
+    const hasBitmap = c.nullCount > 0;
+    if (hasBitmap && (c.validity === undefined || c.validity.length < bitmapBytes)) {
+      throw new Error(`arrow: column ${c.name} has ${c.nullCount} nulls but no validity bitmap for ${length} rows`);
+    }
+    const validityLength = hasBitmap ? pad8(bitmapBytes) : 0;
+    buffers.push({ offset: bodyLength, length: validityLength });
+    bodyLength += validityLength;
+    buffers.push({ offset: bodyLength, length: length * 8 });
+    bodyLength += length * 8;
+  }
+
+  const schema: EncodedSchema = {
+    fields: columns.map((column) => ({
+      name: encoder.encode(column.name),
+      column,
+      metadata: encodePairs(column.metadata),
+    })),
+    metadata: encodePairs(schemaMetadata),
+  };
+  schemaBuilder.clear();
+  const schemaMessage = message(schemaBuilder, HEADER_SCHEMA, schemaTable(schemaBuilder, schema), 0);
+  batchBuilder.clear();
+  const batchMessage = message(
+    batchBuilder,
+    HEADER_RECORD_BATCH,
+    recordBatch(batchBuilder, length, columns, buffers),
+    bodyLength
+  );
+  const batchOffset = 8 + framed(schemaMessage);
+  const block = { offset: batchOffset, metaDataLength: framed(batchMessage), bodyLength };
+  footerBuilder.clear();
+  const footerBytes = footer(footerBuilder, schema, block);
+
+  const bodyAt = batchOffset + block.metaDataLength;
+  const eosAt = bodyAt + bodyLength;
+  const footerAt = eosAt + 8;
+  const total = footerAt + footerBytes.length + 4 + MAGIC.length;
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  writeMessage(out, view, 8, schemaMessage);
+  writeMessage(out, view, batchOffset, batchMessage);
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i]!;
+    if (c.nullCount > 0) {
+      out.set(c.validity!.subarray(0, bitmapBytes), bodyAt + buffers[2 * i]!.offset);
+    }
+    out.set(bytesOf(c.values).subarray(0, length * 8), bodyAt + buffers[2 * i + 1]!.offset);
+  }
+  view.setUint32(eosAt, CONTINUATION, true);
+  out.set(footerBytes, footerAt);
+  view.setInt32(footerAt + footerBytes.length, footerBytes.length, true);
+  out.set(MAGIC, footerAt + footerBytes.length + 4);
+  return out;
+}
