@@ -41,13 +41,29 @@ const pad8 = (n: number): number => (n + 7) & ~7;
 /** Strings go into two flatbuffers (the Schema message and the footer): encoded once. */
 const encoder = new TextEncoder();
 
+/** UTF-8 bytes of a string; ASCII (names, labels, JSON, mostly) without TextEncoder's per-call cost. */
+function utf8(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      return encoder.encode(s);
+    }
+    out[i] = c;
+  }
+  return out;
+}
+
 interface EncodedSchema {
   fields: Array<{ name: Uint8Array; column: FixedColumn; metadata: Array<[Uint8Array, Uint8Array]> }>;
   metadata: Array<[Uint8Array, Uint8Array]>;
 }
 
+/** Grafana's metadata keys, encoded once. */
+const KEYS = new Map(['name', 'refId', 'meta', 'labels', 'config'].map((k) => [k, utf8(k)]));
+
 function encodePairs(pairs: ReadonlyArray<readonly [string, string]>): Array<[Uint8Array, Uint8Array]> {
-  return pairs.map(([k, v]) => [encoder.encode(k), encoder.encode(v)]);
+  return pairs.map(([k, v]) => [KEYS.get(k) ?? utf8(k), utf8(v)]);
 }
 
 /** Writes a non-negative integer below 2^53 as a little-endian int64 (the builder writes backwards: high word first). */
@@ -73,7 +89,11 @@ function offsetVector(b: Builder, offsets: number[]): number {
   return b.endVector();
 }
 
+/** A [KeyValue] vector, or 0 (absent, which readers take as empty) when there are none. */
 function keyValues(b: Builder, pairs: Array<[Uint8Array, Uint8Array]>): number {
+  if (pairs.length === 0) {
+    return 0;
+  }
   const offsets = pairs.map(([k, v]) => {
     const key = b.createString(k);
     const value = b.createString(v);
@@ -85,23 +105,32 @@ function keyValues(b: Builder, pairs: Array<[Uint8Array, Uint8Array]>): number {
   return offsetVector(b, offsets);
 }
 
-/** Schema table: endianness (Little, the default) 0, fields 1, custom_metadata 2. */
-function schemaTable(b: Builder, s: EncodedSchema): number {
-  const fields = s.fields.map((f) => {
-    const name = b.createString(f.name);
+/** A type table, one for all fields of that type in a flatbuffer (tables may be shared). */
+function typeTable(b: Builder, type: FixedColumn['type'], shared: Map<string, number>): number {
+  let at = shared.get(type);
+  if (at === undefined) {
     // Timestamp: unit 0, timezone 1 (none); FloatingPoint: precision 0.
     b.startObject(2);
-    b.addFieldInt16(0, f.column.type === 'time' ? UNIT_NANOSECOND : PRECISION_DOUBLE, 0);
-    const type = b.endObject();
-    const children = offsetVector(b, []);
+    b.addFieldInt16(0, type === 'time' ? UNIT_NANOSECOND : PRECISION_DOUBLE, 0);
+    at = b.endObject();
+    shared.set(type, at);
+  }
+  return at;
+}
+
+/** Schema table: endianness (Little, the default) 0, fields 1, custom_metadata 2. */
+function schemaTable(b: Builder, s: EncodedSchema): number {
+  const types = new Map<string, number>();
+  const fields = s.fields.map((f) => {
+    const name = b.createString(f.name);
+    const type = typeTable(b, f.column.type, types);
     const metadata = keyValues(b, f.metadata);
-    // Field: name 0, nullable 1, type_type 2, type 3, dictionary 4, children 5, custom_metadata 6.
+    // Field: name 0, nullable 1, type_type 2, type 3, dictionary 4, children 5 (none), custom_metadata 6.
     b.startObject(7);
     b.addFieldOffset(0, name, 0);
     b.addFieldInt8(1, f.column.nullable ? 1 : 0, 0);
     b.addFieldInt8(2, f.column.type === 'time' ? TYPE_TIMESTAMP : TYPE_FLOATING_POINT, 0);
     b.addFieldOffset(3, type, 0);
-    b.addFieldOffset(5, children, 0);
     b.addFieldOffset(6, metadata, 0);
     return b.endObject();
   });
@@ -154,11 +183,9 @@ function recordBatch(b: Builder, length: number, columns: readonly FixedColumn[]
   return b.endObject();
 }
 
-/** Footer table: version 0, schema 1, dictionaries 2, recordBatches 3 (Block structs). */
+/** Footer table: version 0, schema 1, dictionaries 2 (none), recordBatches 3 (Block structs). */
 function footer(b: Builder, s: EncodedSchema, block: { offset: number; metaDataLength: number; bodyLength: number }) {
   const schema = schemaTable(b, s);
-  b.startVector(24, 0, 8);
-  const dictionaries = b.endVector();
   b.startVector(24, 1, 8);
   // Block { offset: long; metaDataLength: int; (4 bytes padding) bodyLength: long }, written backwards.
   b.prep(8, 24);
@@ -170,7 +197,6 @@ function footer(b: Builder, s: EncodedSchema, block: { offset: number; metaDataL
   b.startObject(5);
   b.addFieldInt16(0, METADATA_V5, 0);
   b.addFieldOffset(1, schema, 0);
-  b.addFieldOffset(2, dictionaries, 0);
   b.addFieldOffset(3, batches, 0);
   b.finish(b.endObject());
   return b.asUint8Array();
@@ -184,12 +210,34 @@ const footerBuilder = new Builder(2048);
 /** Bytes an encapsulated message's metadata takes: prefix, flatbuffer, padding to 8. */
 const framed = (flatbuffer: Uint8Array): number => pad8(8 + flatbuffer.length);
 
-function writeMessage(out: Uint8Array, view: DataView, at: number, flatbuffer: Uint8Array): number {
+function writeMessage(out: Uint8Array, view: DataView, at: number, flatbuffer: Uint8Array): void {
   const size = framed(flatbuffer);
   view.setUint32(at, CONTINUATION, true);
   view.setInt32(at + 4, size - 8, true);
   out.set(flatbuffer, at + 8);
-  return at + size;
+  out.fill(0, at + 8 + flatbuffer.length, at + size);
+}
+
+/**
+ * Files are carved from shared slabs (8-aligned), as Buffer's pool does for small buffers: an
+ * ArrayBuffer of its own for each of a thousand frames cost more than building its flatbuffers.
+ * A slab lives while any file carved from it does: an answer's files go out together.
+ */
+const SLAB_BYTES = 1 << 20;
+let slab = new ArrayBuffer(0);
+let slabUsed = 0;
+
+function allocate(size: number): Uint8Array {
+  if (size > SLAB_BYTES / 4) {
+    return new Uint8Array(new ArrayBuffer(size));
+  }
+  if (slabUsed + size > slab.byteLength) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES).buffer;
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, size);
+  slabUsed = pad8(slabUsed + size);
+  return out;
 }
 
 const bytesOf = (a: BigInt64Array | Float64Array | Uint8Array): Uint8Array =>
@@ -197,12 +245,13 @@ const bytesOf = (a: BigInt64Array | Float64Array | Uint8Array): Uint8Array =>
 
 /**
  * Encodes one record batch of `length` rows as an Arrow IPC file. Throws when a column's values or
- * validity are shorter than `length` says.
+ * validity are shorter than `length` says. `alloc` gives the file's (not zeroed) bytes.
  */
 export function fixedColumnsToArrowFile(
   columns: readonly FixedColumn[],
   length: number,
-  schemaMetadata: ReadonlyArray<readonly [string, string]>
+  schemaMetadata: ReadonlyArray<readonly [string, string]>,
+  alloc: (size: number) => Uint8Array = allocate
 ): Uint8Array {
   const bitmapBytes = (length + 7) >> 3;
   const buffers: BodyBuffer[] = [];
@@ -224,7 +273,7 @@ export function fixedColumnsToArrowFile(
 
   const schema: EncodedSchema = {
     fields: columns.map((column) => ({
-      name: encoder.encode(column.name),
+      name: utf8(column.name),
       column,
       metadata: encodePairs(column.metadata),
     })),
@@ -248,19 +297,24 @@ export function fixedColumnsToArrowFile(
   const eosAt = bodyAt + bodyLength;
   const footerAt = eosAt + 8;
   const total = footerAt + footerBytes.length + 4 + MAGIC.length;
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
+  // Not zero-filled (most of it is the columns' bytes): every padding byte is written below.
+  const out = alloc(total);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out.set(MAGIC, 0);
+  out.fill(0, MAGIC.length, 8);
   writeMessage(out, view, 8, schemaMessage);
   writeMessage(out, view, batchOffset, batchMessage);
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i]!;
     if (c.nullCount > 0) {
-      out.set(c.validity!.subarray(0, bitmapBytes), bodyAt + buffers[2 * i]!.offset);
+      const at = bodyAt + buffers[2 * i]!.offset;
+      out.set(c.validity!.subarray(0, bitmapBytes), at);
+      out.fill(0, at + bitmapBytes, at + buffers[2 * i]!.length);
     }
     out.set(bytesOf(c.values).subarray(0, length * 8), bodyAt + buffers[2 * i + 1]!.offset);
   }
   view.setUint32(eosAt, CONTINUATION, true);
+  view.setUint32(eosAt + 4, 0, true);
   out.set(footerBytes, footerAt);
   view.setInt32(footerAt + footerBytes.length, footerBytes.length, true);
   out.set(MAGIC, footerAt + footerBytes.length + 4);

@@ -122,34 +122,67 @@ function nanValidity(values: Float64Array): { bitmap: Uint8Array | undefined; nu
 }
 
 /**
- * Nanoseconds of time columns already encoded, by array: a metrics answer's frames share one
- * bucket array (metrics.ts), so a thousand frames convert it once (BigInt arithmetic per value
- * was the slowest part of an answer). The milliseconds are kept beside, so that an array changed
- * since is converted again.
+ * Time columns already encoded, by array: a metrics answer's frames share one bucket array
+ * (metrics.ts), so a thousand frames convert it (BigInt arithmetic per value) and find its nulls
+ * once. What the array held is kept beside (a byte copy of a typed array, whose comparison is one
+ * memcmp; the milliseconds of a plain one), so that an array changed since is converted again.
  */
-const nanosCache = new WeakMap<object, { ms: Float64Array; ns: BigInt64Array }>();
+interface TimeColumn {
+  ns: BigInt64Array;
+  bitmap: Uint8Array | undefined;
+  nulls: number;
+}
+const timeCache = new WeakMap<object, TimeColumn & { held: Buffer | Float64Array }>();
 
 const msOf = (v: unknown): number => (v === null || v === undefined || v !== v ? 0 : Math.trunc(Number(v)));
 
-function nanoseconds(values: unknown[] | Float64Array): BigInt64Array {
-  const hit = nanosCache.get(values);
-  if (hit && hit.ms.length === values.length) {
-    let same = true;
-    for (let i = 0; i < values.length && same; i++) {
-      same = hit.ms[i] === msOf(values[i]);
-    }
-    if (same) {
-      return hit.ns;
+const bytesOf = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+function unchanged(held: Buffer | Float64Array, values: unknown[] | Float64Array): boolean {
+  if (values instanceof Float64Array) {
+    return held instanceof Buffer && held.equals(bytesOf(values));
+  }
+  if (held instanceof Buffer || held.length !== values.length) {
+    return false;
+  }
+  for (let i = 0; i < values.length; i++) {
+    if (held[i] !== msOf(values[i])) {
+      return false;
     }
   }
-  const ms = new Float64Array(values.length);
+  return true;
+}
+
+function timeColumn(values: unknown[] | Float64Array): TimeColumn {
+  const hit = timeCache.get(values);
+  if (hit && unchanged(hit.held, values)) {
+    return hit;
+  }
+  const ms = Float64Array.from({ length: values.length }, (_, i) => msOf(values[i]));
   const ns = new BigInt64Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    ms[i] = msOf(values[i]);
     ns[i] = BigInt(ms[i]!) * 1_000_000n;
   }
-  nanosCache.set(values, { ms, ns });
-  return ns;
+  const { bitmap, nulls } = values instanceof Float64Array ? nanValidity(values) : validity(values);
+  const held = values instanceof Float64Array ? Buffer.from(bytesOf(values)) : ms;
+  timeCache.set(values, { ns, bitmap, nulls, held });
+  return { ns, bitmap, nulls };
+}
+
+/** A number field's float64 values and nulls. */
+function numberColumn(
+  f: FrameField,
+  length: number
+): { data: Float64Array; bitmap: Uint8Array | undefined; nulls: number } {
+  if (f.values instanceof Float64Array) {
+    // Taken as it is: a NaN slot is marked missing, and what a missing slot holds is not read.
+    return { data: f.values, ...nanValidity(f.values) };
+  }
+  const data = new Float64Array(length);
+  for (let i = 0; i < length; i++) {
+    data[i] = missing(f.values, i) ? 0 : (f.values[i] as number);
+  }
+  return { data, ...validity(f.values) };
 }
 
 /**
@@ -158,30 +191,12 @@ function nanoseconds(values: unknown[] | Float64Array): BigInt64Array {
  */
 function fieldData(f: FrameField, length: number) {
   if (f.type === 'number') {
-    let data: Float64Array;
-    let v: { bitmap: Uint8Array | undefined; nulls: number };
-    if (f.values instanceof Float64Array) {
-      // Taken as it is: a NaN slot is marked missing, and what a missing slot holds is not read.
-      data = f.values;
-      v = nanValidity(data);
-    } else {
-      v = validity(f.values);
-      data = new Float64Array(length);
-      for (let i = 0; i < length; i++) {
-        data[i] = missing(f.values, i) ? 0 : (f.values[i] as number);
-      }
-    }
-    return makeData({ type: new Float64(), length, nullCount: v.nulls, nullBitmap: v.bitmap, data });
+    const { data, bitmap, nulls } = numberColumn(f, length);
+    return makeData({ type: new Float64(), length, nullCount: nulls, nullBitmap: bitmap, data });
   }
   if (f.type === 'time') {
-    const { bitmap, nulls } = f.values instanceof Float64Array ? nanValidity(f.values) : validity(f.values);
-    return makeData({
-      type: new TimestampNanosecond(),
-      length,
-      nullCount: nulls,
-      nullBitmap: bitmap,
-      data: nanoseconds(f.values),
-    });
+    const { ns, bitmap, nulls } = timeColumn(f.values);
+    return makeData({ type: new TimestampNanosecond(), length, nullCount: nulls, nullBitmap: bitmap, data: ns });
   }
   return vectorFromArray(arrowValues(f), arrowType(f.type)).data[0]!;
 }
@@ -212,25 +227,14 @@ function schemaMetadata(frame: Frame): Array<[string, string]> {
 
 /** A time or number field as a fixed-width column (the same values, nulls and nullability as fieldData). */
 function fixedColumn(f: FrameField, length: number): FixedColumn {
-  const typed = f.values instanceof Float64Array;
-  const { bitmap, nulls } = typed ? nanValidity(f.values as Float64Array) : validity(f.values);
-  let values: Float64Array | BigInt64Array;
-  if (f.type === 'time') {
-    values = nanoseconds(f.values);
-  } else if (typed) {
-    values = f.values as Float64Array;
-  } else {
-    values = new Float64Array(length);
-    for (let i = 0; i < length; i++) {
-      values[i] = missing(f.values, i) ? 0 : (f.values[i] as number);
-    }
-  }
+  const c = f.type === 'time' ? timeColumn(f.values) : undefined;
+  const { data, bitmap, nulls } = c ? { data: c.ns, bitmap: c.bitmap, nulls: c.nulls } : numberColumn(f, length);
   return {
     name: f.name,
     type: f.type === 'time' ? 'time' : 'number',
     nullable: f.nullable ?? nulls > 0,
     metadata: fieldMetadata(f),
-    values,
+    values: data,
     validity: bitmap,
     nullCount: nulls,
   };
