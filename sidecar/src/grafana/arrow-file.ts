@@ -34,7 +34,7 @@ const PRECISION_DOUBLE = 2;
 const UNIT_NANOSECOND = 3;
 
 const MAGIC = new TextEncoder().encode('ARROW1');
-const CONTINUATION = 0xffffffff;
+const CONTINUATION = -1; // 0xFFFFFFFF
 
 const pad8 = (n: number): number => (n + 7) & ~7;
 
@@ -210,10 +210,10 @@ const footerBuilder = new Builder(2048);
 /** Bytes an encapsulated message's metadata takes: prefix, flatbuffer, padding to 8. */
 const framed = (flatbuffer: Uint8Array): number => pad8(8 + flatbuffer.length);
 
-function writeMessage(out: Uint8Array, view: DataView, at: number, flatbuffer: Uint8Array): void {
+function writeMessage(out: Uint8Array, at: number, flatbuffer: Uint8Array): void {
   const size = framed(flatbuffer);
-  view.setUint32(at, CONTINUATION, true);
-  view.setInt32(at + 4, size - 8, true);
+  setInt32(out, at, CONTINUATION);
+  setInt32(out, at + 4, size - 8);
   out.set(flatbuffer, at + 8);
   out.fill(0, at + 8 + flatbuffer.length, at + size);
 }
@@ -240,8 +240,13 @@ function allocate(size: number): Uint8Array {
   return out;
 }
 
-const bytesOf = (a: BigInt64Array | Float64Array | Uint8Array): Uint8Array =>
-  new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+/** A little-endian int32 (a DataView per file cost more than these few writes). */
+function setInt32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v;
+  out[at + 1] = v >> 8;
+  out[at + 2] = v >> 16;
+  out[at + 3] = v >> 24;
+}
 
 /**
  * Encodes one record batch of `length` rows as an Arrow IPC file. Throws when a column's values or
@@ -299,11 +304,10 @@ export function fixedColumnsToArrowFile(
   const total = footerAt + footerBytes.length + 4 + MAGIC.length;
   // Not zero-filled (most of it is the columns' bytes): every padding byte is written below.
   const out = alloc(total);
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out.set(MAGIC, 0);
   out.fill(0, MAGIC.length, 8);
-  writeMessage(out, view, 8, schemaMessage);
-  writeMessage(out, view, batchOffset, batchMessage);
+  writeMessage(out, 8, schemaMessage);
+  writeMessage(out, batchOffset, batchMessage);
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i]!;
     if (c.nullCount > 0) {
@@ -311,12 +315,12 @@ export function fixedColumnsToArrowFile(
       out.set(c.validity!.subarray(0, bitmapBytes), at);
       out.fill(0, at + bitmapBytes, at + buffers[2 * i]!.length);
     }
-    out.set(bytesOf(c.values).subarray(0, length * 8), bodyAt + buffers[2 * i + 1]!.offset);
+    out.set(new Uint8Array(c.values.buffer, c.values.byteOffset, length * 8), bodyAt + buffers[2 * i + 1]!.offset);
   }
-  view.setUint32(eosAt, CONTINUATION, true);
-  view.setUint32(eosAt + 4, 0, true);
+  setInt32(out, eosAt, CONTINUATION);
+  setInt32(out, eosAt + 4, 0);
   out.set(footerBytes, footerAt);
-  view.setInt32(footerAt + footerBytes.length, footerBytes.length, true);
+  setInt32(out, footerAt + footerBytes.length, footerBytes.length);
   out.set(MAGIC, footerAt + footerBytes.length + 4);
   return out;
 }

@@ -132,15 +132,17 @@ interface TimeColumn {
   bitmap: Uint8Array | undefined;
   nulls: number;
 }
-const timeCache = new WeakMap<object, TimeColumn & { held: Buffer | Float64Array }>();
+const timeCache = new WeakMap<object, TimeColumn & { held: Buffer | Float64Array; live?: Buffer }>();
 
 const msOf = (v: unknown): number => (v === null || v === undefined || v !== v ? 0 : Math.trunc(Number(v)));
 
+/** A byte view of a typed array (kept with its cache entry: views cost more than comparing). */
 const bytesOf = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-function unchanged(held: Buffer | Float64Array, values: unknown[] | Float64Array): boolean {
-  if (values instanceof Float64Array) {
-    return held instanceof Buffer && held.equals(bytesOf(values));
+function unchanged(entry: { held: Buffer | Float64Array; live?: Buffer }, values: unknown[] | Float64Array): boolean {
+  const { held, live } = entry;
+  if (live) {
+    return held instanceof Buffer && held.equals(live);
   }
   if (held instanceof Buffer || held.length !== values.length) {
     return false;
@@ -155,7 +157,7 @@ function unchanged(held: Buffer | Float64Array, values: unknown[] | Float64Array
 
 function timeColumn(values: unknown[] | Float64Array): TimeColumn {
   const hit = timeCache.get(values);
-  if (hit && unchanged(hit.held, values)) {
+  if (hit && unchanged(hit, values)) {
     return hit;
   }
   const ms = Float64Array.from({ length: values.length }, (_, i) => msOf(values[i]));
@@ -164,8 +166,12 @@ function timeColumn(values: unknown[] | Float64Array): TimeColumn {
     ns[i] = BigInt(ms[i]!) * 1_000_000n;
   }
   const { bitmap, nulls } = values instanceof Float64Array ? nanValidity(values) : validity(values);
-  const held = values instanceof Float64Array ? Buffer.from(bytesOf(values)) : ms;
-  timeCache.set(values, { ns, bitmap, nulls, held });
+  if (values instanceof Float64Array) {
+    const live = bytesOf(values);
+    timeCache.set(values, { ns, bitmap, nulls, held: Buffer.from(live), live });
+  } else {
+    timeCache.set(values, { ns, bitmap, nulls, held: ms });
+  }
   return { ns, bitmap, nulls };
 }
 
