@@ -38,7 +38,6 @@ const CONTINUATION = -1; // 0xFFFFFFFF
 
 const pad8 = (n: number): number => (n + 7) & ~7;
 
-/** Strings go into two flatbuffers (the Schema message and the footer): encoded once. */
 const encoder = new TextEncoder();
 
 /** UTF-8 bytes of a string; ASCII (names, labels, JSON, mostly) without TextEncoder's per-call cost. */
@@ -54,17 +53,8 @@ function utf8(s: string): Uint8Array {
   return out;
 }
 
-interface EncodedSchema {
-  fields: Array<{ name: Uint8Array; column: FixedColumn; metadata: Array<[Uint8Array, Uint8Array]> }>;
-  metadata: Array<[Uint8Array, Uint8Array]>;
-}
-
 /** Grafana's metadata keys, encoded once. */
 const KEYS = new Map(['name', 'refId', 'meta', 'labels', 'config'].map((k) => [k, utf8(k)]));
-
-function encodePairs(pairs: ReadonlyArray<readonly [string, string]>): Array<[Uint8Array, Uint8Array]> {
-  return pairs.map(([k, v]) => [KEYS.get(k) ?? utf8(k), utf8(v)]);
-}
 
 /** Writes a non-negative integer below 2^53 as a little-endian int64 (the builder writes backwards: high word first). */
 function writeInt64(b: Builder, n: number): void {
@@ -90,13 +80,13 @@ function offsetVector(b: Builder, offsets: number[]): number {
 }
 
 /** A [KeyValue] vector, or 0 (absent, which readers take as empty) when there are none. */
-function keyValues(b: Builder, pairs: Array<[Uint8Array, Uint8Array]>): number {
+function keyValues(b: Builder, pairs: ReadonlyArray<readonly [string, string]>): number {
   if (pairs.length === 0) {
     return 0;
   }
   const offsets = pairs.map(([k, v]) => {
-    const key = b.createString(k);
-    const value = b.createString(v);
+    const key = b.createString(KEYS.get(k) ?? utf8(k));
+    const value = b.createString(utf8(v));
     b.startObject(2);
     b.addFieldOffset(0, key, 0);
     b.addFieldOffset(1, value, 0);
@@ -119,27 +109,49 @@ function typeTable(b: Builder, type: FixedColumn['type'], shared: Map<string, nu
 }
 
 /** Schema table: endianness (Little, the default) 0, fields 1, custom_metadata 2. */
-function schemaTable(b: Builder, s: EncodedSchema): number {
+function schemaTable(
+  b: Builder,
+  columns: readonly FixedColumn[],
+  schemaMetadata: ReadonlyArray<readonly [string, string]>
+): number {
   const types = new Map<string, number>();
-  const fields = s.fields.map((f) => {
-    const name = b.createString(f.name);
-    const type = typeTable(b, f.column.type, types);
-    const metadata = keyValues(b, f.metadata);
+  const fields = columns.map((c) => {
+    const name = b.createString(utf8(c.name));
+    const type = typeTable(b, c.type, types);
+    const metadata = keyValues(b, c.metadata);
     // Field: name 0, nullable 1, type_type 2, type 3, dictionary 4, children 5 (none), custom_metadata 6.
     b.startObject(7);
     b.addFieldOffset(0, name, 0);
-    b.addFieldInt8(1, f.column.nullable ? 1 : 0, 0);
-    b.addFieldInt8(2, f.column.type === 'time' ? TYPE_TIMESTAMP : TYPE_FLOATING_POINT, 0);
+    b.addFieldInt8(1, c.nullable ? 1 : 0, 0);
+    b.addFieldInt8(2, c.type === 'time' ? TYPE_TIMESTAMP : TYPE_FLOATING_POINT, 0);
     b.addFieldOffset(3, type, 0);
     b.addFieldOffset(6, metadata, 0);
     return b.endObject();
   });
   const fieldVector = offsetVector(b, fields);
-  const metadata = keyValues(b, s.metadata);
+  const metadata = keyValues(b, schemaMetadata);
   b.startObject(4);
   b.addFieldOffset(1, fieldVector, 0);
   b.addFieldOffset(2, metadata, 0);
   return b.endObject();
+}
+
+/**
+ * Copies what `source` has built since clear() (one table and what it references, vtables included:
+ * one run of bytes at the buffer's end) into `target`, and returns the table's offset there. The
+ * schema is built once per file and copied from the footer's flatbuffer into the Schema message's:
+ * flatbuffer offsets are relative, so the bytes move as they are, provided their 8-byte alignment,
+ * counted from the buffer's end as the builder counts it, is kept. The copy sits in a byte vector
+ * whose length prefix nothing reads.
+ */
+function copyBuilt(target: Builder, source: Builder, table: number): number {
+  source.prep(8, 0);
+  const size = source.offset();
+  const bb = source.dataBuffer();
+  target.prep(8, size);
+  const end = target.offset();
+  target.createByteVector(bb.bytes().subarray(bb.capacity() - size, bb.capacity()));
+  return end + table;
 }
 
 /** Message table: version 0, header_type 1, header 2, bodyLength 3. */
@@ -184,8 +196,7 @@ function recordBatch(b: Builder, length: number, columns: readonly FixedColumn[]
 }
 
 /** Footer table: version 0, schema 1, dictionaries 2 (none), recordBatches 3 (Block structs). */
-function footer(b: Builder, s: EncodedSchema, block: { offset: number; metaDataLength: number; bodyLength: number }) {
-  const schema = schemaTable(b, s);
+function footer(b: Builder, schema: number, block: { offset: number; metaDataLength: number; bodyLength: number }) {
   b.startVector(24, 1, 8);
   // Block { offset: long; metaDataLength: int; (4 bytes padding) bodyLength: long }, written backwards.
   b.prep(8, 24);
@@ -276,16 +287,10 @@ export function fixedColumnsToArrowFile(
     bodyLength += length * 8;
   }
 
-  const schema: EncodedSchema = {
-    fields: columns.map((column) => ({
-      name: utf8(column.name),
-      column,
-      metadata: encodePairs(column.metadata),
-    })),
-    metadata: encodePairs(schemaMetadata),
-  };
+  footerBuilder.clear();
+  const footerSchema = schemaTable(footerBuilder, columns, schemaMetadata);
   schemaBuilder.clear();
-  const schemaMessage = message(schemaBuilder, HEADER_SCHEMA, schemaTable(schemaBuilder, schema), 0);
+  const schemaMessage = message(schemaBuilder, HEADER_SCHEMA, copyBuilt(schemaBuilder, footerBuilder, footerSchema), 0);
   batchBuilder.clear();
   const batchMessage = message(
     batchBuilder,
@@ -295,8 +300,7 @@ export function fixedColumnsToArrowFile(
   );
   const batchOffset = 8 + framed(schemaMessage);
   const block = { offset: batchOffset, metaDataLength: framed(batchMessage), bodyLength };
-  footerBuilder.clear();
-  const footerBytes = footer(footerBuilder, schema, block);
+  const footerBytes = footer(footerBuilder, footerSchema, block);
 
   const bodyAt = batchOffset + block.metaDataLength;
   const eosAt = bodyAt + bodyLength;
