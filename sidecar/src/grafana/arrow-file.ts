@@ -226,13 +226,13 @@ function writeMessage(out: Uint8Array, at: number, flatbuffer: Uint8Array): void
   setInt32(out, at, CONTINUATION);
   setInt32(out, at + 4, size - 8);
   out.set(flatbuffer, at + 8);
-  out.fill(0, at + 8 + flatbuffer.length, at + size);
 }
 
 /**
- * Files are carved from shared slabs (8-aligned), as Buffer's pool does for small buffers: an
- * ArrayBuffer of its own for each of a thousand frames cost more than building its flatbuffers.
- * A slab lives while any file carved from it does: an answer's files go out together.
+ * Files are carved from shared zeroed slabs (8-aligned), as Buffer's pool does for small buffers:
+ * an ArrayBuffer of its own for each of a thousand frames cost more than building its flatbuffers.
+ * A slab lives while any file carved from it does: an answer's files go out together. Every byte is
+ * handed out once, so padding is zero without being written.
  */
 const SLAB_BYTES = 1 << 20;
 let slab = new ArrayBuffer(0);
@@ -243,7 +243,7 @@ function allocate(size: number): Uint8Array {
     return new Uint8Array(new ArrayBuffer(size));
   }
   if (slabUsed + size > slab.byteLength) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES).buffer;
+    slab = new ArrayBuffer(SLAB_BYTES);
     slabUsed = 0;
   }
   const out = new Uint8Array(slab, slabUsed, size);
@@ -261,13 +261,12 @@ function setInt32(out: Uint8Array, at: number, v: number): void {
 
 /**
  * Encodes one record batch of `length` rows as an Arrow IPC file. Throws when a column's values or
- * validity are shorter than `length` says. `alloc` gives the file's (not zeroed) bytes.
+ * validity are shorter than `length` says.
  */
 export function fixedColumnsToArrowFile(
   columns: readonly FixedColumn[],
   length: number,
-  schemaMetadata: ReadonlyArray<readonly [string, string]>,
-  alloc: (size: number) => Uint8Array = allocate
+  schemaMetadata: ReadonlyArray<readonly [string, string]>
 ): Uint8Array {
   const bitmapBytes = (length + 7) >> 3;
   const buffers: BodyBuffer[] = [];
@@ -306,23 +305,18 @@ export function fixedColumnsToArrowFile(
   const eosAt = bodyAt + bodyLength;
   const footerAt = eosAt + 8;
   const total = footerAt + footerBytes.length + 4 + MAGIC.length;
-  // Not zero-filled (most of it is the columns' bytes): every padding byte is written below.
-  const out = alloc(total);
+  const out = allocate(total);
   out.set(MAGIC, 0);
-  out.fill(0, MAGIC.length, 8);
   writeMessage(out, 8, schemaMessage);
   writeMessage(out, batchOffset, batchMessage);
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i]!;
     if (c.nullCount > 0) {
-      const at = bodyAt + buffers[2 * i]!.offset;
-      out.set(c.validity!.subarray(0, bitmapBytes), at);
-      out.fill(0, at + bitmapBytes, at + buffers[2 * i]!.length);
+      out.set(c.validity!.subarray(0, bitmapBytes), bodyAt + buffers[2 * i]!.offset);
     }
     out.set(new Uint8Array(c.values.buffer, c.values.byteOffset, length * 8), bodyAt + buffers[2 * i + 1]!.offset);
   }
   setInt32(out, eosAt, CONTINUATION);
-  setInt32(out, eosAt + 4, 0);
   out.set(footerBytes, footerAt);
   setInt32(out, footerAt + footerBytes.length, footerBytes.length);
   out.set(MAGIC, footerAt + footerBytes.length + 4);
