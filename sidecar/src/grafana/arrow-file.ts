@@ -11,18 +11,16 @@
  */
 import { Builder } from 'flatbuffers';
 
-/** One column: 8 bytes a row (epoch nanoseconds, or float64), `validity` bit i = 1 when row i is present. */
-export interface FixedColumn {
+/** One column of 8 bytes a row (time: epoch nanoseconds; number: float64); `validity` bit i = 1 when row i is present. */
+export type FixedColumn = {
   name: string;
-  type: 'time' | 'number';
   nullable: boolean;
   /** Field metadata (Grafana: `labels`, `config` as JSON). */
   metadata: ReadonlyArray<readonly [string, string]>;
-  values: BigInt64Array | Float64Array;
   /** Present when `nullCount` > 0: at least ceil(length / 8) bytes, least significant bit first. */
   validity: Uint8Array | undefined;
   nullCount: number;
-}
+} & ({ type: 'time'; values: BigInt64Array } | { type: 'number'; values: Float64Array });
 
 // Flatbuffer enum values and union tags from Arrow's Schema.fbs, Message.fbs and File.fbs.
 const METADATA_V5 = 4;

@@ -233,14 +233,25 @@ function schemaMetadata(frame: Frame): Array<[string, string]> {
 
 /** A time or number field as a fixed-width column (the same values, nulls and nullability as fieldData). */
 function fixedColumn(f: FrameField, length: number): FixedColumn {
-  const c = f.type === 'time' ? timeColumn(f.values) : undefined;
-  const { data, bitmap, nulls } = c ? { data: c.ns, bitmap: c.bitmap, nulls: c.nulls } : numberColumn(f, length);
+  if (f.type === 'time') {
+    const { ns, bitmap, nulls } = timeColumn(f.values);
+    return {
+      name: f.name,
+      type: 'time',
+      values: ns,
+      nullable: f.nullable ?? nulls > 0,
+      metadata: fieldMetadata(f),
+      validity: bitmap,
+      nullCount: nulls,
+    };
+  }
+  const { data, bitmap, nulls } = numberColumn(f, length);
   return {
     name: f.name,
-    type: f.type === 'time' ? 'time' : 'number',
+    type: 'number',
+    values: data,
     nullable: f.nullable ?? nulls > 0,
     metadata: fieldMetadata(f),
-    values: data,
     validity: bitmap,
     nullCount: nulls,
   };
