@@ -212,9 +212,11 @@ function footer(b: Builder, schema: number, block: { offset: number; metaDataLen
 }
 
 // One builder per flatbuffer of a file, reused (cleared) from file to file: encoding is synchronous.
-const schemaBuilder = new Builder(1024);
+// One grown past BUILDER_KEEP by a frame's long metadata is dropped after that file, not kept.
+const BUILDER_KEEP = 1 << 20;
+let schemaBuilder = new Builder(1024);
 const batchBuilder = new Builder(1024);
-const footerBuilder = new Builder(2048);
+let footerBuilder = new Builder(2048);
 
 /** Bytes an encapsulated message's metadata takes: prefix, flatbuffer, padding to 8. */
 const framed = (flatbuffer: Uint8Array): number => pad8(8 + flatbuffer.length);
@@ -318,5 +320,11 @@ export function fixedColumnsToArrowFile(
   out.set(footerBytes, footerAt);
   setInt32(out, footerAt + footerBytes.length, footerBytes.length);
   out.set(MAGIC, footerAt + footerBytes.length + 4);
+  if (schemaBuilder.dataBuffer().capacity() > BUILDER_KEEP) {
+    schemaBuilder = new Builder(1024);
+  }
+  if (footerBuilder.dataBuffer().capacity() > BUILDER_KEEP) {
+    footerBuilder = new Builder(2048);
+  }
   return out;
 }

@@ -175,7 +175,7 @@ test('generated frames of times and numbers decode the same from the direct writ
   }
 });
 
-test('edge frames: no fields, all null, no null, 1 row, unicode and long metadata, several value fields', () => {
+test('edge frames: no fields, all null, no null, 1 row, megabytes of metadata, unicode, several value fields', () => {
   const times = Float64Array.of(1_700_000_000_000, 1_700_000_060_000, 1_700_000_120_000);
   const frames: Frame[] = [
     { fields: [] },
@@ -192,6 +192,11 @@ test('edge frames: no fields, all null, no null, 1 row, unicode and long metadat
         { name: 'all null', type: 'number', values: Float64Array.of(NaN, NaN, NaN) },
         { name: 'all null too', type: 'number', values: [null, undefined, null] },
       ],
+    },
+    // Metadata past the size the writer keeps its builders at, then frames after it.
+    {
+      meta: { note: 'm'.repeat(3_000_000) },
+      fields: [{ name: 'v', type: 'number', values: [1], labels: { long: 'l'.repeat(2_000_000) } }],
     },
     {
       name: 'カメラ 😀',
@@ -215,7 +220,7 @@ test('edge frames: no fields, all null, no null, 1 row, unicode and long metadat
   for (const [n, frame] of frames.entries()) {
     assert.deepEqual(decoded(frameToArrow(frame)), decoded(frameToArrowGeneric(frame)), `edge frame #${n}`);
   }
-  const wide = decoded(frameToArrow(frames[4]!));
+  const wide = decoded(frameToArrow(frames[5]!));
   assert.equal(wide.metadata.find(([k]) => k === 'meta')![1].length > 100_000, true);
   assert.deepEqual(wide.columns[2]!.cells, ['1', 'Infinity', '-Infinity']);
 });
