@@ -134,6 +134,44 @@ func (h *harness) datasourceCases(ctx context.Context, l *launched) {
 		}
 	})
 
+	// minMax: the wide shape, three nullable float64 fields on one time field (the metrics answer's
+	// other frame shape, written by the sidecar's direct Arrow writer like the one above).
+	h.s.run("QueryData metrics minMax: time, value, min and max fields with labels, decoded by the SDK's Arrow reader", func(t *T) {
+		res, err := l.queryData(ctx, fx.pluginContext(), nil, fx.dataQuery(queryOpts{refID: "M", queryType: "metrics",
+			body: map[string]any{"cameras": []string{}, "metrics": []string{"latency_ms"}, "minMax": true}, maxDataPoints: 500}))
+		t.NoErr(err, "QueryData")
+		_, frames := res.response(t, "M")
+		_, err = res.grafanaView()
+		t.NoErr(err, "Grafana's conversion (backend.FromProto().QueryDataResponse)")
+		t.Check(len(frames) == len(fx.cameras), "%d frames, want one per camera (%d)", len(frames), len(fx.cameras))
+		want := []string{"time", "latency_ms", "latency_ms_min", "latency_ms_max"}
+		for _, fr := range frames {
+			t.Check(fr.Meta != nil && fr.Meta.Type == data.FrameTypeTimeSeriesWide, "frame %q meta.type is %v, want timeseries-wide", fr.Name, metaType(fr))
+			t.Check(len(fr.Fields) == 4, "frame %q has fields %v, want %v", fr.Name, fieldNames(fr), want)
+			t.Check(fr.Fields[0].Type() == data.FieldTypeTime, "frame %q time field is %s", fr.Name, fr.Fields[0].Type().ItemTypeString())
+			id := fr.Fields[1].Labels["camera_id"]
+			for i, f := range fr.Fields[1:] {
+				t.Check(f.Name == want[i+1] && f.Type() == data.FieldTypeNullableFloat64, "camera %s field %d is %s:%s, want %s:*float64", id, i+1, f.Name, f.Type().ItemTypeString(), want[i+1])
+				t.Check(f.Labels["camera_id"] == id && f.Config != nil && f.Config.Unit == "ms", "camera %s field %s: labels %v, config %+v", id, f.Name, f.Labels, f.Config)
+			}
+			t.Check(fr.Fields[2].Labels["stat"] == "min" && fr.Fields[3].Labels["stat"] == "max", "camera %s: stat labels %q, %q", id, fr.Fields[2].Labels["stat"], fr.Fields[3].Labels["stat"])
+			c := fx.camera(id)
+			if c == nil || c.Expect != "online" {
+				continue
+			}
+			// Every bucket with a value has min <= value <= max; a reachable camera has such buckets.
+			full := 0
+			for r := 0; r < fr.Rows(); r++ {
+				v, lo, hi := fr.Fields[1].At(r).(*float64), fr.Fields[2].At(r).(*float64), fr.Fields[3].At(r).(*float64)
+				if v != nil && lo != nil && hi != nil {
+					full++
+					t.Check(*lo <= *v && *v <= *hi, "camera %s row %d: min %g, value %g, max %g", id, r, *lo, *v, *hi)
+				}
+			}
+			t.Check(full > 0, "camera %s: no bucket with value, min and max in %d rows", id, fr.Rows())
+		}
+	})
+
 	h.s.run("QueryData status: one row per camera, typed nullable columns", func(t *T) {
 		var res *queryResult
 		ok, why := eventually(30*time.Second, 300*time.Millisecond, func() (bool, string) {

@@ -172,6 +172,7 @@ func (h *harness) runAll() int {
 	ctx := context.Background()
 
 	h.launcherCases()
+	h.arrowEdgeCases()
 	h.setupCameras(ctx)
 
 	managed := h.managedCases(ctx)
