@@ -24,7 +24,14 @@ export interface GoAnswer {
 }
 
 export interface GoClient {
-  ask(q: { json: unknown; from: number; to: number; maxDataPoints: number; jsonData: unknown }): Promise<GoAnswer>;
+  ask(q: {
+    json: unknown;
+    from: number;
+    to: number;
+    maxDataPoints: number;
+    jsonData: unknown;
+    uid: string;
+  }): Promise<GoAnswer>;
   close(): void;
 }
 

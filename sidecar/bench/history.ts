@@ -387,12 +387,16 @@ async function endToEnd(dir: string, cameras: number): Promise<void> {
       const server: number[] = [];
       const http: number[] = [];
       let answer = { frames: 0, bytes: 0 };
+      let goFrames: number | null = null;
       const query = { queryType: 'metrics', metrics: k.metrics, ...(k.minMax ? { minMax: true } : {}) };
       // Each round asks Grafana's client, the Node client and Prometheus in turn, so all see the same load.
       for (let i = 0; i < 23; i++) {
         if (grafana) {
-          const g = await grafana.ask({ json: query, from, to, maxDataPoints: 1000, jsonData });
+          // The same datasource as the Node client's (its uid and cameras), or it would own none of them.
+          const uid = ctx.dataSourceInstanceSettings.uid;
+          const g = await grafana.ask({ json: query, from, to, maxDataPoints: 1000, jsonData, uid });
           received.push(g.receivedMs);
+          goFrames = g.frames;
           decoded.push(g.ms);
         }
         const a = performance.now();
@@ -404,6 +408,11 @@ async function endToEnd(dir: string, cameras: number): Promise<void> {
           minMax: k.minMax,
         });
         node.push(performance.now() - a);
+        if (goFrames !== null && goFrames !== answer.frames) {
+          throw new Error(
+            `Grafana's client got ${goFrames} frames, the Node client ${answer.frames}: not the same answer`
+          );
+        }
         if (prom) {
           let s = 0;
           let t = 0;

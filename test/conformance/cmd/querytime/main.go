@@ -3,7 +3,7 @@
 // Arrow reader), and prints each round trip's wall time in milliseconds as JSON lines.
 //
 // It reads one request per line on stdin ({"json": <query model>, "from": ms, "to": ms,
-// "maxDataPoints": n, "jsonData": <datasource settings>}) and writes
+// "maxDataPoints": n, "jsonData": <datasource settings>, "uid": <datasource uid>}) and writes
 // {"ms": wall, "frames": n, "bytes": n, "rows": n} or {"error": "..."} per line, so that a
 // benchmark can interleave its questions with a peer's.
 package main
@@ -30,6 +30,8 @@ type request struct {
 	To            int64           `json:"to"`
 	MaxDataPoints int64           `json:"maxDataPoints"`
 	JSONData      json.RawMessage `json:"jsonData"`
+	// UID of the datasource the request comes from (one sidecar keeps one set of cameras a datasource).
+	UID string `json:"uid"`
 }
 
 type answer struct {
@@ -80,7 +82,7 @@ func ask(client pluginv2.DataClient, r request) answer {
 			OrgId:    1,
 			PluginId: "camwatch-tapo-datasource",
 			DataSourceInstanceSettings: &pluginv2.DataSourceInstanceSettings{
-				Id: 1, Uid: "tapo-bench", Name: "Tapo Cameras", JsonData: r.JSONData, LastUpdatedMS: 1,
+				Id: 1, Uid: r.UID, Name: "Tapo Cameras", JsonData: r.JSONData, LastUpdatedMS: 1,
 			},
 		},
 		Queries: []*pluginv2.DataQuery{{
