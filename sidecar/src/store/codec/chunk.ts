@@ -59,7 +59,8 @@ export function decodeChunk(
   /** Arrays to decode into, by column, grown as needed (the result's columns are views of them: use before the next call). */
   pool?: Array<Float64Array | undefined>
 ): DecodedChunk {
-  const { chunk, end } = decodeAt(blob, 0, ncols, wanted, pool);
+  const chunk: DecodedChunk = { n: 0, cols: new Array<Float64Array | undefined>(ncols) };
+  const end = decodeAt(blob, 0, ncols, wanted, pool, chunk);
   if (end !== blob.length) {
     throw new CodecError(`chunk is ${blob.length} bytes, its directory says ${end}`);
   }
@@ -68,7 +69,9 @@ export function decodeChunk(
 
 /**
  * Decodes chunks stored one after another in `blob` (as SQL's group_concat joins them), calling
- * `visit` with each before decoding the next into the same `pool`.
+ * `visit` with each before decoding the next into the same `pool`. The chunk passed to `visit` is
+ * one object, overwritten by the next: a day of a thousand cameras is 24,000 chunks, and an
+ * object, a directory and a reader for each cost as much as decoding their columns did.
  */
 export function decodeChunks(
   blob: Uint8Array,
@@ -77,9 +80,11 @@ export function decodeChunks(
   pool: Array<Float64Array | undefined>,
   visit: (chunk: DecodedChunk) => void
 ): void {
+  const chunk: DecodedChunk = { n: 0, cols: new Array<Float64Array | undefined>(ncols) };
+  const views = new Array<Float64Array | undefined>(ncols);
   let at = 0;
   while (at < blob.length) {
-    const { chunk, end } = decodeAt(blob, at, ncols, wanted, pool);
+    const end = decodeAt(blob, at, ncols, wanted, pool, chunk, views);
     if (end > blob.length) {
       throw new CodecError(`chunk at byte ${at} runs past the end (${end} > ${blob.length})`);
     }
@@ -88,43 +93,111 @@ export function decodeChunks(
   }
 }
 
+/** A chunk's directory: column c is bytes [base + offsets[c], base + offsets[c + 1]) (reused by every decode). */
+let offsets: number[] = [0];
+/** Where the directory reader stands in the blob (dirVarint). */
+let pos = 0;
+
+/** A damaged poll count must not allocate gigabytes; no chunk comes near this (an hour at a poll a second is 3,600). */
+const MAX_POLLS = 1 << 24;
+
+/** Reads the chunk at `start` into `chunk` (its columns undefined unless wanted) and returns where it ends. */
 function decodeAt(
   blob: Uint8Array,
   start: number,
   ncols: number,
   wanted: readonly number[] | undefined,
-  pool: Array<Float64Array | undefined> | undefined
-): { chunk: DecodedChunk; end: number } {
-  const r = new ByteReader(blob, start);
-  checkFormat(r.byte());
-  const n = r.varint();
-  const stored = r.varint();
-  const offsets = new Array<number>(stored + 1);
+  pool: Array<Float64Array | undefined> | undefined,
+  chunk: DecodedChunk,
+  views?: Array<Float64Array | undefined>
+): number {
+  pos = start;
+  checkFormat(dirByte(blob));
+  const n = dirVarint(blob);
+  const stored = dirVarint(blob);
+  if (n > MAX_POLLS) {
+    throw new CodecError(`chunk says it holds ${n} polls`);
+  }
+  // Every length takes a byte at least: a longer count is damage, not a reason to allocate.
+  if (stored > blob.length - pos) {
+    throw new CodecError('chunk ends early');
+  }
+  if (offsets.length < stored + 1) {
+    offsets = new Array<number>(2 * (stored + 1)).fill(0);
+  }
   let at = 0;
   for (let c = 0; c < stored; c++) {
     offsets[c] = at;
-    at += r.varint();
+    at += dirVarint(blob);
   }
   offsets[stored] = at;
-  const base = r.pos;
+  const base = pos;
   const end = base + at;
+  chunk.n = n;
+  chunk.cols.fill(undefined);
   if (end > blob.length) {
-    return { chunk: { n, cols: [] }, end };
+    return end;
   }
-  const cols = new Array<Float64Array | undefined>(ncols);
-  for (const c of wanted ?? Array.from({ length: ncols }, (_, i) => i)) {
-    let into: Float64Array;
-    if (pool) {
-      if (!pool[c] || pool[c]!.length < n) {
-        pool[c] = new Float64Array(Math.max(n, 2 * (pool[c]?.length ?? 0)));
-      }
-      into = pool[c]!.subarray(0, n);
-    } else {
-      into = new Float64Array(n);
-    }
+  const cols = chunk.cols;
+  const count = wanted ? wanted.length : ncols;
+  for (let k = 0; k < count; k++) {
+    const c = wanted ? wanted[k]! : k;
+    const into = arrayFor(c, n, pool, views);
     cols[c] = c < stored ? decodeColumn(blob, n, into, base + offsets[c]!, base + offsets[c + 1]!) : into.fill(NaN);
   }
-  return { chunk: { n, cols }, end };
+  return end;
+}
+
+/**
+ * Where column c of n values decodes: a fresh array, or a view of the pool's (grown as needed),
+ * the same view again while chunks keep their length (most do: one object less per column and chunk).
+ */
+function arrayFor(
+  c: number,
+  n: number,
+  pool: Array<Float64Array | undefined> | undefined,
+  views: Array<Float64Array | undefined> | undefined
+): Float64Array {
+  if (!pool) {
+    return new Float64Array(n);
+  }
+  let buf = pool[c];
+  if (!buf || buf.length < n) {
+    buf = pool[c] = new Float64Array(Math.max(n, 2 * (buf?.length ?? 0)));
+  }
+  const last = views?.[c];
+  if (last && last.length === n && last.buffer === buf.buffer) {
+    return last;
+  }
+  const view = buf.subarray(0, n);
+  if (views) {
+    views[c] = view;
+  }
+  return view;
+}
+
+function dirByte(blob: Uint8Array): number {
+  if (pos >= blob.length) {
+    throw new CodecError('chunk ends early');
+  }
+  return blob[pos++]!;
+}
+
+/** An unsigned varint of the directory (as ByteReader.varint, without a reader per chunk). */
+function dirVarint(blob: Uint8Array): number {
+  let u = 0;
+  let scale = 1;
+  for (;;) {
+    const b = dirByte(blob);
+    u += (b & 127) * scale;
+    if (b < 128) {
+      return u;
+    }
+    scale *= 128;
+    if (scale > 2 ** 56) {
+      throw new CodecError('varint too long');
+    }
+  }
 }
 
 function checkFormat(b: number): void {
