@@ -126,13 +126,22 @@ export class BucketAccumulator {
   ): void {
     const { bucketMs, firstIndex, count } = this.plan;
     const { sum, n, min, max, lastT, last } = this;
+    // The bucket of the previous value and its time range: polls come mostly in time order, several
+    // to a bucket, so most skip the division (for whole-ms times the range gives the same bucket).
+    let b = 0;
+    let lo = 0;
+    let hi = 0;
     for (let i = start; i < end; i++) {
-      const t = times[i];
-      const v = values[i];
+      const t = times[i]!;
+      const v = values[i]!;
       if (t < from || t > to || v !== v) {
         continue;
       } // v !== v: NaN, i.e. null
-      const b = Math.floor(t / bucketMs) - firstIndex;
+      if (!(t >= lo && t < hi)) {
+        b = Math.floor(t / bucketMs) - firstIndex;
+        lo = (b + firstIndex) * bucketMs;
+        hi = lo + bucketMs;
+      }
       if (b < 0 || b >= count) {
         continue;
       }
