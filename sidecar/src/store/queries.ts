@@ -17,7 +17,7 @@ import {
   type Block,
   type Column,
 } from './columns.ts';
-import { decodeChunk, decodeChunks } from './codec/chunk.ts';
+import { decodeChunk, decodeChunks, decodeJoined } from './codec/chunk.ts';
 import { marks, type Connection } from './connection.ts';
 import { addEventRates } from './event-rates.ts';
 import { STAT, STORED_NCOLS, TIERS, tierFor } from './rollup.ts';
@@ -160,7 +160,8 @@ function addPollMetrics(
       const colIdx = cols.map(colIndex);
       const pool: Array<Float64Array | undefined> = new Array(NCOLS);
       for (const r of joinedChunks(c, 'chunks', cams, req.from - c.chunkMs, req.to)) {
-        decodeChunks(r.data, NCOLS, colIdx, pool, (b) => feedPolls(r.camera, b));
+        // A camera's chunks as one block: buckets add values in any order.
+        feedPolls(r.camera, decodeJoined(r.data, NCOLS, colIdx, pool));
         found.set(r.camera, r.lo);
       }
       chunkBounds(c, cams, req.from, found, bound);

@@ -101,16 +101,13 @@ let pos = 0;
 /** A damaged poll count must not allocate gigabytes; no chunk comes near this (an hour at a poll a second is 3,600). */
 const MAX_POLLS = 1 << 24;
 
-/** Reads the chunk at `start` into `chunk` (its columns undefined unless wanted) and returns where it ends. */
-function decodeAt(
-  blob: Uint8Array,
-  start: number,
-  ncols: number,
-  wanted: readonly number[] | undefined,
-  pool: Array<Float64Array | undefined> | undefined,
-  chunk: DecodedChunk,
-  views?: Array<Float64Array | undefined>
-): number {
+/** The directory readDirectory read last: the chunk's poll count, its stored columns, where they start. */
+let dirN = 0;
+let dirStored = 0;
+let dirBase = 0;
+
+/** Reads the directory of the chunk at `start` (into offsets and dir*) and returns where the chunk ends. */
+function readDirectory(blob: Uint8Array, start: number): number {
   pos = start;
   checkFormat(dirByte(blob));
   const n = dirVarint(blob);
@@ -131,8 +128,33 @@ function decodeAt(
     at += dirVarint(blob);
   }
   offsets[stored] = at;
-  const base = pos;
-  const end = base + at;
+  dirN = n;
+  dirStored = stored;
+  dirBase = pos;
+  return pos + at;
+}
+
+/** Decodes column c of the chunk whose directory was read last into out[outAt, outAt + n). */
+function decodeStored(blob: Uint8Array, c: number, out: Float64Array, outAt: number): Float64Array {
+  const n = dirN;
+  if (c >= dirStored) {
+    return out.fill(NaN, outAt, outAt + n);
+  }
+  return decodeColumn(blob, n, out, dirBase + offsets[c]!, dirBase + offsets[c + 1]!, outAt);
+}
+
+/** Reads the chunk at `start` into `chunk` (its columns undefined unless wanted) and returns where it ends. */
+function decodeAt(
+  blob: Uint8Array,
+  start: number,
+  ncols: number,
+  wanted: readonly number[] | undefined,
+  pool: Array<Float64Array | undefined> | undefined,
+  chunk: DecodedChunk,
+  views?: Array<Float64Array | undefined>
+): number {
+  const end = readDirectory(blob, start);
+  const n = dirN;
   chunk.n = n;
   chunk.cols.fill(undefined);
   if (end > blob.length) {
@@ -142,10 +164,51 @@ function decodeAt(
   const count = wanted ? wanted.length : ncols;
   for (let k = 0; k < count; k++) {
     const c = wanted ? wanted[k]! : k;
-    const into = arrayFor(c, n, pool, views);
-    cols[c] = c < stored ? decodeColumn(blob, n, into, base + offsets[c]!, base + offsets[c + 1]!) : into.fill(NaN);
+    cols[c] = decodeStored(blob, c, arrayFor(c, n, pool, views), 0);
   }
   return end;
+}
+
+/**
+ * Decodes the `wanted` columns of every chunk in `blob` (joined as decodeChunks reads them) end to
+ * end, as one chunk: for a reader that adds values up in any order, one call per camera rather
+ * than a visit per chunk. The columns are views of the pool's arrays (grown as needed): use them
+ * before the next call.
+ */
+export function decodeJoined(
+  blob: Uint8Array,
+  ncols: number,
+  wanted: readonly number[],
+  pool: Array<Float64Array | undefined>
+): DecodedChunk {
+  let total = 0;
+  let at = 0;
+  while (at < blob.length) {
+    const end = readDirectory(blob, at);
+    if (end > blob.length) {
+      throw new CodecError(`chunk at byte ${at} runs past the end (${end} > ${blob.length})`);
+    }
+    const n = dirN;
+    for (let k = 0; k < wanted.length; k++) {
+      const c = wanted[k]!;
+      let buf = pool[c];
+      if (!buf || buf.length < total + n) {
+        const grown = new Float64Array(Math.max(total + n, 2 * (buf?.length ?? 0)));
+        if (buf) {
+          grown.set(buf.subarray(0, total));
+        }
+        buf = pool[c] = grown;
+      }
+      decodeStored(blob, c, buf, total);
+    }
+    total += n;
+    at = end;
+  }
+  const cols = new Array<Float64Array | undefined>(ncols);
+  for (const c of wanted) {
+    cols[c] = (pool[c] ?? new Float64Array(0)).subarray(0, total);
+  }
+  return { n: total, cols };
 }
 
 /**

@@ -111,13 +111,14 @@ function f64(): number {
   return scratchF64[0]!;
 }
 
-/** Decodes `n` values from bytes[start, stop) into `out` (a fresh array when not given). */
+/** Decodes `n` values from bytes[start, stop) into out[outAt, outAt + n) (a fresh array when not given). */
 export function decodeColumn(
   bytes: Uint8Array,
   n: number,
   out: Float64Array = new Float64Array(n),
   start = 0,
-  stop = bytes.length
+  stop = bytes.length,
+  outAt = 0
 ): Float64Array {
   src = bytes;
   at = start;
@@ -125,10 +126,10 @@ export function decodeColumn(
   const kind = u8() as ColumnKind;
   switch (kind) {
     case Kind.Empty:
-      out.fill(NaN, 0, n);
+      out.fill(NaN, outAt, outAt + n);
       return out;
     case Kind.Const:
-      out.fill(f64(), 0, n);
+      out.fill(f64(), outAt, outAt + n);
       return out;
     case Kind.Runs: {
       const count = uv();
@@ -139,7 +140,7 @@ export function decodeColumn(
         if (i + len > n) {
           throw new CodecError('run past the end of the column');
         }
-        out.fill(code === 0 ? NaN : unzig(code - 1), i, i + len);
+        out.fill(code === 0 ? NaN : unzig(code - 1), outAt + i, outAt + i + len);
         i += len;
       }
       expectAll(i, n);
@@ -149,19 +150,19 @@ export function decodeColumn(
     case Kind.Dod: {
       const present = readMask(n);
       const p = 10 ** u8();
-      signedVarintsInto(out, present);
+      signedVarintsInto(out, outAt, present);
       if (kind === Kind.Dod) {
-        sumTwiceInPlace(out, present, p);
+        sumTwiceInPlace(out, outAt, present, p);
       } else {
-        sumInPlace(out, present, p);
+        sumInPlace(out, outAt, present, p);
       }
-      spreadByMask(out, n, present);
+      spreadByMask(out, outAt, n, present);
       return out;
     }
     case Kind.Xor: {
       const present = readMask(n);
-      xorValuesInto(out, present);
-      spreadByMask(out, n, present);
+      xorValuesInto(out, outAt, present);
+      spreadByMask(out, outAt, n, present);
       return out;
     }
     default:
@@ -175,69 +176,73 @@ export function decodeColumn(
  * of its decoding here): the signed varints of the values present, then their running sum(s) in
  * place, then the nulls spread in from the back. Every read is still bounded by `end`.
  */
-function signedVarintsInto(out: Float64Array, count: number): void {
+function signedVarintsInto(out: Float64Array, o: number, count: number): void {
   const bytes = src;
-  const stop = end;
-  let pos = at;
-  let k = 0;
   // Varints of up to four bytes (below 2^28) in 32-bit operations while four bytes remain;
   // longer ones, and the column's last few bytes, through the careful reader.
-  while (k < count && pos + 4 <= stop) {
-    let b = bytes[pos]!;
-    let u = b & 127;
-    if (b < 128) {
-      pos += 1;
-    } else if (((b = bytes[pos + 1]!), (u |= (b & 127) << 7), b < 128)) {
-      pos += 2;
-    } else if (((b = bytes[pos + 2]!), (u |= (b & 127) << 14), b < 128)) {
-      pos += 3;
-    } else if (((b = bytes[pos + 3]!), (u |= (b & 127) << 21), b < 128)) {
-      pos += 4;
-    } else {
-      at = pos;
-      out[k++] = sv();
-      pos = at;
-      continue;
+  const last = end - 4;
+  const stop = o + count;
+  let pos = at;
+  let k = o;
+  for (; k < stop && pos <= last; k++) {
+    let u = bytes[pos++]!;
+    if (u >= 128) {
+      let b = bytes[pos++]!;
+      u = (u & 127) | ((b & 127) << 7);
+      if (b >= 128) {
+        b = bytes[pos++]!;
+        u |= (b & 127) << 14;
+        if (b >= 128) {
+          b = bytes[pos++]!;
+          u |= (b & 127) << 21;
+          if (b >= 128) {
+            at = pos - 4;
+            out[k] = sv();
+            pos = at;
+            continue;
+          }
+        }
+      }
     }
-    out[k++] = (u >>> 1) ^ -(u & 1);
+    out[k] = (u >>> 1) ^ -(u & 1);
   }
   at = pos;
-  for (; k < count; k++) {
+  for (; k < stop; k++) {
     out[k] = sv();
   }
 }
 
 /** DELTA: the first value, then differences from the previous. */
-function sumInPlace(out: Float64Array, count: number, p: number): void {
+function sumInPlace(out: Float64Array, o: number, count: number, p: number): void {
   let m = 0;
-  for (let k = 0; k < count; k++) {
+  for (let k = o; k < o + count; k++) {
     m += out[k]!;
     out[k] = m / p;
   }
 }
 
 /** DOD: the first value, the first difference, then differences of differences. */
-function sumTwiceInPlace(out: Float64Array, count: number, p: number): void {
+function sumTwiceInPlace(out: Float64Array, o: number, count: number, p: number): void {
   if (count === 0) {
     return;
   }
-  let m = out[0]!;
-  out[0] = m / p;
+  let m = out[o]!;
+  out[o] = m / p;
   let d = 0;
-  for (let k = 1; k < count; k++) {
+  for (let k = o + 1; k < o + count; k++) {
     d += out[k]!;
     m += d;
     out[k] = m / p;
   }
 }
 
-/** Moves the `present` values at the front of out[0, n) to their places, NaN between (the mask read last). */
-function spreadByMask(out: Float64Array, n: number, present: number): void {
+/** Moves the `present` values at out[o, o + present) to their places in out[o, o + n), NaN between (the mask read last). */
+function spreadByMask(out: Float64Array, o: number, n: number, present: number): void {
   if (maskCount === 1) {
     return;
   }
-  let from = present;
-  let i = n;
+  let from = o + present;
+  let i = o + n;
   // From the back: a value only ever moves towards the end, so none is overwritten before it moved.
   for (let r = maskCount - 1; r >= 0; r--) {
     const len = maskLens[r]!;
@@ -252,7 +257,7 @@ function spreadByMask(out: Float64Array, n: number, present: number): void {
 }
 
 /** XOR: the first value as it is, then each XORed with the previous, only the bytes that changed. */
-function xorValuesInto(out: Float64Array, count: number): void {
+function xorValuesInto(out: Float64Array, o: number, count: number): void {
   const bytes = src;
   const stop = end;
   const word = scratchU8;
@@ -276,7 +281,7 @@ function xorValuesInto(out: Float64Array, count: number): void {
         }
       }
     }
-    out[k] = scratchF64[0]!;
+    out[o + k] = scratchF64[0]!;
   }
 }
 
