@@ -144,11 +144,12 @@ function addPollMetrics(
     }
   };
   // Polls not compacted yet are the newest of all, at every level.
-  eachRawBlock(c, cams, req.from, req.to, cols, feedPolls);
-  lowerBound(
-    bound,
-    c.db.all(`SELECT camera, min(t) AS lo FROM polls WHERE camera IN (${marks(cams.length)}) GROUP BY camera`, cams)
-  );
+  const rawLo = new Map<number, number>();
+  eachRawBlock(c, cams, req.from, req.to, cols, (cam, b) => {
+    feedPolls(cam, b);
+    rawLo.set(cam, minOf(column(b, 't'), b.n));
+  });
+  rawBounds(c, cams, req.from, rawLo, bound);
   for (let level = first; level <= TIERS.length; level++) {
     // Each level adds only what is older than everything the finer ones hold: once they reach back
     // to `from` for every camera (a day's query while chunks are kept a week), none can add anything.
@@ -223,6 +224,40 @@ function addPollMetrics(
       );
     }
   }
+}
+
+/**
+ * Lowers each camera's bound to its oldest raw poll at or before `to` (a newer one bounds nothing
+ * in the range): the oldest of those read, or of those before `from`, which the index by time
+ * finds (the table has no index by camera: a minimum per camera over all of it is a full scan).
+ */
+function rawBounds(
+  c: Connection,
+  cams: number[],
+  from: number,
+  rawLo: Map<number, number>,
+  bound: Map<number, number>
+): void {
+  for (const [cam, lo] of rawLo) {
+    bound.set(cam, Math.min(bound.get(cam)!, lo));
+  }
+  lowerBound(
+    bound,
+    c.db.all(
+      `SELECT camera, min(t) AS lo FROM polls WHERE t < ? AND camera IN (${marks(cams.length)}) GROUP BY camera`,
+      [from, ...cams]
+    )
+  );
+}
+
+function minOf(a: Float64Array, n: number): number {
+  let lo = Infinity;
+  for (let i = 0; i < n; i++) {
+    if (a[i]! < lo) {
+      lo = a[i]!;
+    }
+  }
+  return lo;
 }
 
 /** Whether the levels read so far hold every camera's data back to `from` (see addPollMetrics). */
@@ -416,8 +451,7 @@ function eachChunk(
 
 /**
  * The chunks of each camera (and rollup column) with start in (after, upTo], joined into one blob
- * (with the oldest start among them)
- * per group by SQL: node:sqlite makes a buffer of every blob it returns, and for a day of a
+ * per group by SQL, with the oldest start among them: node:sqlite makes a buffer of every blob it returns, and for a day of a
  * thousand cameras (24,000 chunks) that cost more than reading the pages. Chunks delimit
  * themselves (codec/chunk.ts decodeChunks); their order does not matter to the buckets.
  */
@@ -451,7 +485,7 @@ function eachRawBlock(
     return;
   }
   const raw = c.db.all(
-    `SELECT camera, ${cols.join(', ')} FROM polls WHERE camera IN (${marks(cams.length)}) AND t >= ? AND t <= ? ORDER BY camera, t`,
+    `SELECT camera, ${cols.join(', ')} FROM polls WHERE camera IN (${marks(cams.length)}) AND t >= ? AND t <= ?`,
     [...cams, from, to]
   ) as Array<Record<string, number | null>>;
   const byCam = new Map<number, Array<Record<string, number | null>>>();
