@@ -212,16 +212,26 @@ function signedVarintsInto(out: Float64Array, o: number, count: number): void {
   }
 }
 
-/** DELTA: the first value, then differences from the previous. */
+/**
+ * DELTA: the first value, then differences from the previous. Scale 1 (timestamps, whole numbers)
+ * has a loop without the division: exact either way, but a division per value is not free.
+ */
 function sumInPlace(out: Float64Array, o: number, count: number, p: number): void {
   let m = 0;
+  if (p === 1) {
+    for (let k = o; k < o + count; k++) {
+      m += out[k]!;
+      out[k] = m;
+    }
+    return;
+  }
   for (let k = o; k < o + count; k++) {
     m += out[k]!;
     out[k] = m / p;
   }
 }
 
-/** DOD: the first value, the first difference, then differences of differences. */
+/** DOD: the first value, the first difference, then differences of differences (scale 1 as in sumInPlace). */
 function sumTwiceInPlace(out: Float64Array, o: number, count: number, p: number): void {
   if (count === 0) {
     return;
@@ -229,6 +239,14 @@ function sumTwiceInPlace(out: Float64Array, o: number, count: number, p: number)
   let m = out[o]!;
   out[o] = m / p;
   let d = 0;
+  if (p === 1) {
+    for (let k = o + 1; k < o + count; k++) {
+      d += out[k]!;
+      m += d;
+      out[k] = m;
+    }
+    return;
+  }
   for (let k = o + 1; k < o + count; k++) {
     d += out[k]!;
     m += d;
