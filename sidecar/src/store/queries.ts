@@ -17,7 +17,7 @@ import {
   type Block,
   type Column,
 } from './columns.ts';
-import { decodeChunk, decodeChunks } from './codec/chunk.ts';
+import { decodeChunk, decodeChunks, decodeJoined } from './codec/chunk.ts';
 import { marks, type Connection } from './connection.ts';
 import { addEventRates } from './event-rates.ts';
 import { STAT, STORED_NCOLS, TIERS, tierFor } from './rollup.ts';
@@ -144,21 +144,28 @@ function addPollMetrics(
     }
   };
   // Polls not compacted yet are the newest of all, at every level.
-  eachRawBlock(c, cams, req.from, req.to, cols, feedPolls);
-  lowerBound(
-    bound,
-    c.db.all(`SELECT camera, min(t) AS lo FROM polls WHERE camera IN (${marks(cams.length)}) GROUP BY camera`, cams)
-  );
+  const rawLo = new Map<number, number>();
+  eachRawBlock(c, cams, req.from, req.to, cols, (cam, b) => {
+    feedPolls(cam, b);
+    rawLo.set(cam, minOf(column(b, 't'), b.n));
+  });
+  rawBounds(c, cams, req.from, rawLo, bound);
   for (let level = first; level <= TIERS.length; level++) {
+    // Each level adds only what is older than everything the finer ones hold: once they reach back
+    // to `from` for every camera (a day's query while chunks are kept a week), none can add anything.
+    if (reachesBack(bound, req.from)) {
+      break;
+    }
     if (level === 0) {
-      eachChunk(c, cams, req.from, req.to, cols, true, feedPolls);
-      lowerBound(
-        bound,
-        c.db.all(
-          `SELECT camera, min(start) AS lo FROM chunks WHERE camera IN (${marks(cams.length)}) GROUP BY camera`,
-          cams
-        )
-      );
+      const found = new Map<number, number>();
+      const colIdx = cols.map(colIndex);
+      const pool: Array<Float64Array | undefined> = new Array(NCOLS);
+      for (const r of joinedChunks(c, 'chunks', cams, req.from - c.chunkMs, req.to)) {
+        // A camera's chunks as one block: buckets add values in any order.
+        feedPolls(r.camera, decodeJoined(r.data, NCOLS, colIdx, pool));
+        found.set(r.camera, r.lo);
+      }
+      chunkBounds(c, cams, req.from, found, bound);
       continue;
     }
     const t = TIERS[level - 1]!;
@@ -207,11 +214,89 @@ function addPollMetrics(
         }
       });
     }
+    if (level < TIERS.length) {
+      lowerBound(
+        bound,
+        c.db.all(
+          `SELECT camera, min(start) AS lo FROM rollups WHERE tier = ? AND camera IN (${marks(cams.length)}) GROUP BY camera`,
+          [t.id, ...cams]
+        )
+      );
+    }
+  }
+}
+
+/**
+ * Lowers each camera's bound to its oldest raw poll at or before `to` (a newer one bounds nothing
+ * in the range): the oldest of those read, or of those before `from`, which the index by time
+ * finds (the table has no index by camera: a minimum per camera over all of it is a full scan).
+ */
+function rawBounds(
+  c: Connection,
+  cams: number[],
+  from: number,
+  rawLo: Map<number, number>,
+  bound: Map<number, number>
+): void {
+  for (const [cam, lo] of rawLo) {
+    bound.set(cam, Math.min(bound.get(cam)!, lo));
+  }
+  lowerBound(
+    bound,
+    c.db.all(
+      `SELECT camera, min(t) AS lo FROM polls WHERE t < ? AND camera IN (${marks(cams.length)}) GROUP BY camera`,
+      [from, ...cams]
+    )
+  );
+}
+
+function minOf(a: Float64Array, n: number): number {
+  let lo = Infinity;
+  for (let i = 0; i < n; i++) {
+    if (a[i]! < lo) {
+      lo = a[i]!;
+    }
+  }
+  return lo;
+}
+
+/** Whether the levels read so far hold every camera's data back to `from` (see addPollMetrics). */
+function reachesBack(bound: Map<number, number>, from: number): boolean {
+  for (const lo of bound.values()) {
+    if (lo > from) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Lowers each camera's bound to its oldest chunk. `found` holds the oldest start among the chunks
+ * just read: where that is at or before `from` it decides the query as well as the oldest of all
+ * would (nothing before `from` counts), so only the other cameras cost a look at the index.
+ */
+function chunkBounds(
+  c: Connection,
+  cams: number[],
+  from: number,
+  found: Map<number, number>,
+  bound: Map<number, number>
+): void {
+  const rest: number[] = [];
+  for (const cam of cams) {
+    const lo = found.get(cam);
+    if (lo !== undefined && lo <= from) {
+      bound.set(cam, Math.min(bound.get(cam)!, lo));
+    } else {
+      rest.push(cam);
+    }
+  }
+  if (rest.length > 0) {
     lowerBound(
       bound,
       c.db.all(
-        `SELECT camera, min(start) AS lo FROM rollups WHERE tier = ? AND camera IN (${marks(cams.length)}) GROUP BY camera`,
-        [t.id, ...cams]
+        `SELECT camera, min(start) AS lo FROM chunks WHERE camera IN (${marks(rest.length)}) GROUP BY camera`,
+        rest
       )
     );
   }
@@ -337,32 +422,24 @@ function blocks(
   cols: readonly Column[]
 ): Map<number, Block[]> {
   const out = new Map<number, Block[]>(cams.map((cam) => [cam, []]));
-  eachChunk(c, cams, from, to, cols, false, (cam, b) => out.get(cam)!.push(b));
+  eachChunk(c, cams, from, to, cols, (cam, b) => out.get(cam)!.push(b));
   eachRawBlock(c, cams, from, to, cols, (cam, b) => out.get(cam)!.push(b));
   return out;
 }
 
-/** Visits the chunks of the given cameras overlapping [from, to], as blocks holding `cols` (with `reuse`, in arrays the next visit overwrites). */
+/** Visits the chunks of the given cameras overlapping [from, to], as blocks holding `cols`. */
 function eachChunk(
   c: Connection,
   cams: number[],
   from: number,
   to: number,
   cols: readonly Column[],
-  reuse: boolean,
   visit: (cam: number, b: Block) => void
 ): void {
   if (cams.length === 0) {
     return;
   }
   const colIdx = cols.map(colIndex);
-  if (reuse) {
-    const pool: Array<Float64Array | undefined> = new Array(NCOLS);
-    for (const r of joinedChunks(c, 'chunks', cams, from - c.chunkMs, to)) {
-      decodeChunks(r.data, NCOLS, colIdx, pool, (b) => visit(r.camera, b));
-    }
-    return;
-  }
   const chunkRows = c.db.all(
     `SELECT camera, data FROM chunks WHERE camera IN (${marks(cams.length)}) AND start > ? AND start <= ?`,
     [...cams, from - c.chunkMs, to]
@@ -374,7 +451,7 @@ function eachChunk(
 
 /**
  * The chunks of each camera (and rollup column) with start in (after, upTo], joined into one blob
- * per group by SQL: node:sqlite makes a buffer of every blob it returns, and for a day of a
+ * per group by SQL, with the oldest start among them: node:sqlite makes a buffer of every blob it returns, and for a day of a
  * thousand cameras (24,000 chunks) that cost more than reading the pages. Chunks delimit
  * themselves (codec/chunk.ts decodeChunks); their order does not matter to the buckets.
  */
@@ -385,14 +462,14 @@ function joinedChunks(
   after: number,
   upTo: number,
   rollup?: { tier: number; cols: number[] }
-): Array<{ camera: number; col: number; data: Uint8Array }> {
+): Array<{ camera: number; col: number; lo: number; data: Uint8Array }> {
   const where = rollup ? `tier = ? AND col IN (${rollup.cols.join(',')}) AND ` : '';
   // group_concat joins the bytes as they are (UTF-8 databases do not transcode); CAST keeps them a blob.
   return c.db.all(
-    `SELECT camera, ${rollup ? 'col' : '0 AS col'}, CAST(group_concat(data, x'') AS BLOB) AS data FROM ${table} ` +
+    `SELECT camera, ${rollup ? 'col' : '0 AS col'}, min(start) AS lo, CAST(group_concat(data, x'') AS BLOB) AS data FROM ${table} ` +
       `WHERE ${where}camera IN (${marks(cams.length)}) AND start > ? AND start <= ? GROUP BY camera${rollup ? ', col' : ''}`,
     [...(rollup ? [rollup.tier] : []), ...cams, after, upTo]
-  ) as Array<{ camera: number; col: number; data: Uint8Array }>;
+  ) as Array<{ camera: number; col: number; lo: number; data: Uint8Array }>;
 }
 
 /** Visits the polls not compacted yet of the given cameras in [from, to], a block per camera holding `cols`. */
@@ -408,23 +485,35 @@ function eachRawBlock(
     return;
   }
   const raw = c.db.all(
-    `SELECT camera, ${cols.join(', ')} FROM polls WHERE camera IN (${marks(cams.length)}) AND t >= ? AND t <= ? ORDER BY camera, t`,
+    `SELECT camera, ${cols.join(', ')} FROM polls WHERE camera IN (${marks(cams.length)}) AND t >= ? AND t <= ?`,
     [...cams, from, to]
   ) as Array<Record<string, number | null>>;
-  const byCam = new Map<number, Array<Record<string, number | null>>>();
+  // Rows per camera counted first, so that each camera's columns are filled in place: an hour of
+  // a thousand cameras is 120,000 rows, and an array of rows per camera and a closure per value
+  // cost as much again as node:sqlite's own row objects.
+  const counts = new Map<number, number>();
   for (const r of raw) {
     const cam = r.camera as number;
-    let rows = byCam.get(cam);
-    if (!rows) {
-      byCam.set(cam, (rows = []));
-    }
-    rows.push(r);
+    counts.set(cam, (counts.get(cam) ?? 0) + 1);
   }
-  for (const [cam, rows] of byCam) {
-    const b: Block = { n: rows.length, cols: new Array(NCOLS) };
+  const byCam = new Map<number, Block>();
+  for (const [cam, n] of counts) {
+    const b: Block = { n: 0, cols: new Array(NCOLS) };
     for (const col of cols) {
-      b.cols[colIndex(col)] = Float64Array.from(rows, (r) => (r[col] === null ? NaN : Number(r[col])));
+      b.cols[colIndex(col)] = new Float64Array(n);
     }
+    byCam.set(cam, b);
+  }
+  const idx = cols.map(colIndex);
+  for (const r of raw) {
+    const b = byCam.get(r.camera as number)!;
+    const i = b.n++;
+    for (let k = 0; k < cols.length; k++) {
+      const v = r[cols[k]!];
+      b.cols[idx[k]!]![i] = v === null || v === undefined ? NaN : Number(v);
+    }
+  }
+  for (const [cam, b] of byCam) {
     visit(cam, b);
   }
 }

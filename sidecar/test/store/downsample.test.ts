@@ -47,3 +47,32 @@ test('BucketAccumulator ignores points outside [from, to]', () => {
   acc.addColumn([9_999, 10_000, 19_999, 20_000], [100, 1, 3, 100], 10_000, 19_999);
   assert.deepEqual(acc.values('avg'), [2]);
 });
+
+test('addColumn finds every value its bucket, in time order or not, with every statistic kept or sums only', () => {
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const from = 1_700_000_012_345;
+  const to = from + 86_400_000;
+  const plan = planBuckets(from, to, 1000);
+  // Polls in order with steps back, values outside [from, to], nulls, and a run in no order at all.
+  let t = from - 600_000;
+  const times = Array.from({ length: 4000 }, (_, i) =>
+    i > 3500 ? from + Math.floor(rnd() * 86_400_000) : (t += Math.floor(rnd() * 60_000) - (rnd() < 0.05 ? 200_000 : 0))
+  );
+  const values = times.map(() => (rnd() < 0.1 ? NaN : Math.round(rnd() * 1000) / 10));
+  const sums = new Array<number>(plan.count).fill(0);
+  const counts = new Array<number>(plan.count).fill(0);
+  times.forEach((t, i) => {
+    const b = Math.floor(t / plan.bucketMs) - plan.firstIndex;
+    if (t >= from && t <= to && !Number.isNaN(values[i]) && b >= 0 && b < plan.count) {
+      sums[b]! += values[i]!;
+      counts[b]!++;
+    }
+  });
+  const want = sums.map((s, b) => (counts[b] === 0 ? null : s / counts[b]!));
+  for (const keep of [undefined, { minMax: false, last: false }, { minMax: true, last: false }]) {
+    const acc = BucketAccumulator.many(plan, 2, keep)[1]!;
+    acc.addColumn(Float64Array.from(times), Float64Array.from(values), from, to, 0, times.length);
+    assert.deepEqual(acc.values('avg'), want, `kept ${JSON.stringify(keep)}`);
+  }
+});

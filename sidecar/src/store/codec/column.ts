@@ -65,6 +65,9 @@ let src: Uint8Array = new Uint8Array(0);
 /** Scratch for XOR: the bytes of one Float64 (little-endian on every Node target). */
 const scratchF64 = new Float64Array(1);
 const scratchU8 = new Uint8Array(scratchF64.buffer);
+/** The last mask read: lengths of alternating present/null runs (readMask). */
+let maskLens: number[] = [];
+let maskCount = 0;
 
 function u8(): number {
   if (at >= end) {
@@ -108,13 +111,14 @@ function f64(): number {
   return scratchF64[0]!;
 }
 
-/** Decodes `n` values from bytes[start, stop) into `out` (a fresh array when not given). */
+/** Decodes `n` values from bytes[start, stop) into out[outAt, outAt + n) (a fresh array when not given). */
 export function decodeColumn(
   bytes: Uint8Array,
   n: number,
   out: Float64Array = new Float64Array(n),
   start = 0,
-  stop = bytes.length
+  stop = bytes.length,
+  outAt = 0
 ): Float64Array {
   src = bytes;
   at = start;
@@ -122,10 +126,10 @@ export function decodeColumn(
   const kind = u8() as ColumnKind;
   switch (kind) {
     case Kind.Empty:
-      out.fill(NaN, 0, n);
+      out.fill(NaN, outAt, outAt + n);
       return out;
     case Kind.Const:
-      out.fill(f64(), 0, n);
+      out.fill(f64(), outAt, outAt + n);
       return out;
     case Kind.Runs: {
       const count = uv();
@@ -136,7 +140,7 @@ export function decodeColumn(
         if (i + len > n) {
           throw new CodecError('run past the end of the column');
         }
-        out.fill(code === 0 ? NaN : unzig(code - 1), i, i + len);
+        out.fill(code === 0 ? NaN : unzig(code - 1), outAt + i, outAt + i + len);
         i += len;
       }
       expectAll(i, n);
@@ -144,114 +148,158 @@ export function decodeColumn(
     }
     case Kind.Delta:
     case Kind.Dod: {
-      const mask = readMask(n);
-      differencesInto(out, mask, 10 ** u8(), kind === Kind.Dod);
+      const present = readMask(n);
+      const p = 10 ** u8();
+      signedVarintsInto(out, outAt, present);
+      if (kind === Kind.Dod) {
+        sumTwiceInPlace(out, outAt, present, p);
+      } else {
+        sumInPlace(out, outAt, present, p);
+      }
+      spreadByMask(out, outAt, n, present);
       return out;
     }
-    case Kind.Xor:
-      xorInto(out, readMask(n));
+    case Kind.Xor: {
+      const present = readMask(n);
+      xorValuesInto(out, outAt, present);
+      spreadByMask(out, outAt, n, present);
       return out;
+    }
     default:
       throw new CodecError(`unknown column kind ${kind as number}`);
   }
 }
 
 /**
- * The hot loops of DELTA/DOD and XOR: the read position in locals (module state is slower to
- * reach) and one-byte varints, the common case, inline. Every read is still bounded by `end`.
+ * DELTA and DOD decode in three plain passes rather than one loop that branches on the kind, the
+ * first values and the nulls for every value (the read path of a thousand cameras' day spends most
+ * of its decoding here): the signed varints of the values present, then their running sum(s) in
+ * place, then the nulls spread in from the back. Every read is still bounded by `end`.
  */
-function differencesInto(out: Float64Array, mask: number[], p: number, dod: boolean): void {
+function signedVarintsInto(out: Float64Array, o: number, count: number): void {
   const bytes = src;
-  const stop = end;
+  // Varints of up to four bytes (below 2^28) in 32-bit operations while four bytes remain;
+  // longer ones, and the column's last few bytes, through the careful reader.
+  const last = end - 4;
+  const stop = o + count;
   let pos = at;
-  let m = 0;
-  let d = 0;
-  let k = 0;
-  let i = 0;
-  for (let r = 0; r < mask.length; r++) {
-    const stopAt = i + mask[r]!;
-    if (r % 2 === 1) {
-      out.fill(NaN, i, stopAt);
-      i = stopAt;
-      continue;
-    }
-    for (; i < stopAt; i++, k++) {
-      // Up to four bytes (below 2^28) in 32-bit operations; longer varints, and the column's
-      // last few bytes, through the careful reader.
-      let u = -1;
-      if (pos + 4 <= stop) {
-        let b = bytes[pos]!;
-        u = b & 127;
-        if (b < 128) {
-          pos += 1;
-        } else if (((b = bytes[pos + 1]!), (u |= (b & 127) << 7), b < 128)) {
-          pos += 2;
-        } else if (((b = bytes[pos + 2]!), (u |= (b & 127) << 14), b < 128)) {
-          pos += 3;
-        } else if (((b = bytes[pos + 3]!), (u |= (b & 127) << 21), b < 128)) {
-          pos += 4;
-        } else {
-          u = -1;
+  let k = o;
+  for (; k < stop && pos <= last; k++) {
+    let u = bytes[pos++]!;
+    if (u >= 128) {
+      let b = bytes[pos++]!;
+      u = (u & 127) | ((b & 127) << 7);
+      if (b >= 128) {
+        b = bytes[pos++]!;
+        u |= (b & 127) << 14;
+        if (b >= 128) {
+          b = bytes[pos++]!;
+          u |= (b & 127) << 21;
+          if (b >= 128) {
+            at = pos - 4;
+            out[k] = sv();
+            pos = at;
+            continue;
+          }
         }
       }
-      let s: number;
-      if (u >= 0) {
-        s = (u >>> 1) ^ -(u & 1);
-      } else {
-        at = pos;
-        s = sv();
-        pos = at;
-      }
-      if (k === 0) {
-        m = s;
-      } else if (!dod || k === 1) {
-        d = s;
-        m += d;
-      } else {
-        d += s;
-        m += d;
-      }
-      out[i] = p === 1 ? m : m / p;
     }
+    out[k] = (u >>> 1) ^ -(u & 1);
   }
   at = pos;
+  for (; k < stop; k++) {
+    out[k] = sv();
+  }
 }
 
-function xorInto(out: Float64Array, mask: number[]): void {
+/**
+ * DELTA: the first value, then differences from the previous. Scale 1 (timestamps, whole numbers)
+ * has a loop without the division: exact either way, but a division per value is not free.
+ */
+function sumInPlace(out: Float64Array, o: number, count: number, p: number): void {
+  let m = 0;
+  if (p === 1) {
+    for (let k = o; k < o + count; k++) {
+      m += out[k]!;
+      out[k] = m;
+    }
+    return;
+  }
+  for (let k = o; k < o + count; k++) {
+    m += out[k]!;
+    out[k] = m / p;
+  }
+}
+
+/** DOD: the first value, the first difference, then differences of differences (scale 1 as in sumInPlace). */
+function sumTwiceInPlace(out: Float64Array, o: number, count: number, p: number): void {
+  if (count === 0) {
+    return;
+  }
+  let m = out[o]!;
+  out[o] = m / p;
+  let d = 0;
+  if (p === 1) {
+    for (let k = o + 1; k < o + count; k++) {
+      d += out[k]!;
+      m += d;
+      out[k] = m;
+    }
+    return;
+  }
+  for (let k = o + 1; k < o + count; k++) {
+    d += out[k]!;
+    m += d;
+    out[k] = m / p;
+  }
+}
+
+/** Moves the `present` values at out[o, o + present) to their places in out[o, o + n), NaN between (the mask read last). */
+function spreadByMask(out: Float64Array, o: number, n: number, present: number): void {
+  if (maskCount === 1) {
+    return;
+  }
+  let from = o + present;
+  let i = o + n;
+  // From the back: a value only ever moves towards the end, so none is overwritten before it moved.
+  for (let r = maskCount - 1; r >= 0; r--) {
+    const len = maskLens[r]!;
+    if (r % 2 === 1) {
+      out.fill(NaN, i - len, i);
+    } else {
+      out.copyWithin(i - len, from - len, from);
+      from -= len;
+    }
+    i -= len;
+  }
+}
+
+/** XOR: the first value as it is, then each XORed with the previous, only the bytes that changed. */
+function xorValuesInto(out: Float64Array, o: number, count: number): void {
   const bytes = src;
   const stop = end;
   const word = scratchU8;
-  let k = 0;
-  let i = 0;
-  for (let r = 0; r < mask.length; r++) {
-    const stopAt = i + mask[r]!;
-    if (r % 2 === 1) {
-      out.fill(NaN, i, stopAt);
-      i = stopAt;
-      continue;
-    }
-    for (; i < stopAt; i++, k++) {
-      if (k === 0) {
-        f64();
-      } else {
-        if (at >= stop) {
+  for (let k = 0; k < count; k++) {
+    if (k === 0) {
+      f64();
+    } else {
+      if (at >= stop) {
+        throw new CodecError('chunk ends early');
+      }
+      const control = bytes[at++]!;
+      if (control !== 0) {
+        // Encoded most significant byte first: byte b is little-endian index 7 - b.
+        const last = 8 - (control & 15);
+        const first = (control >> 4) & 7;
+        if (at + last - first > stop) {
           throw new CodecError('chunk ends early');
         }
-        const control = bytes[at++]!;
-        if (control !== 0) {
-          // Encoded most significant byte first: byte b is little-endian index 7 - b.
-          const last = 8 - (control & 15);
-          const first = (control >> 4) & 7;
-          if (at + last - first > stop) {
-            throw new CodecError('chunk ends early');
-          }
-          for (let b = first; b < last; b++) {
-            word[7 - b] ^= bytes[at++]!;
-          }
+        for (let b = first; b < last; b++) {
+          word[7 - b] ^= bytes[at++]!;
         }
       }
-      out[i] = scratchF64[0]!;
     }
+    out[o + k] = scratchF64[0]!;
   }
 }
 
@@ -322,16 +370,32 @@ function writeMask(w: ByteWriter, values: ArrayLike<number>): void {
   }
 }
 
-function readMask(n: number): number[] {
+/**
+ * Reads the mask into maskLens/maskCount (reused: a day of a thousand cameras reads 48,000 masks)
+ * and returns how many values are present.
+ */
+function readMask(n: number): number {
   const count = uv();
-  const lens = new Array<number>(count);
+  // Every length takes a byte at least: a longer count is damage, not a reason to allocate.
+  if (count > end - at) {
+    throw new CodecError('chunk ends early');
+  }
+  if (maskLens.length < count) {
+    maskLens = new Array<number>(Math.max(count, 2 * maskLens.length)).fill(0);
+  }
+  maskCount = count;
   let total = 0;
+  let present = 0;
   for (let k = 0; k < count; k++) {
-    lens[k] = uv();
-    total += lens[k]!;
+    const len = uv();
+    maskLens[k] = len;
+    total += len;
+    if (k % 2 === 0) {
+      present += len;
+    }
   }
   expectAll(total, n);
-  return lens;
+  return present;
 }
 
 function differences(
