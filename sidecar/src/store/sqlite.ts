@@ -15,6 +15,7 @@ import { HISTORY_DEFAULT_RETENTION_HOURS } from '../../../src/shared/query.ts';
 import type { EventKind, MotionEvent, PollResult } from '../model.ts';
 import { Connection } from './connection.ts';
 import { PollBuffer } from './group-commit.ts';
+import type { RawHead } from './head.ts';
 import { logger } from '../log.ts';
 import { lockDatabase, type DatabaseLock } from './lock.ts';
 import {
@@ -60,6 +61,8 @@ export interface SqliteStoreOptions {
   commitDelayMs?: number;
   /** Opens the SQLite file (default node:sqlite; the benchmark passes other engines to compare). */
   openDatabase?: (file: string) => SqliteDatabase;
+  /** False reads the polls not compacted yet through SQL instead of the head (head.ts); tests compare both. */
+  rawHead?: boolean;
 }
 
 export const DEFAULT_RETENTION_HOURS = HISTORY_DEFAULT_RETENTION_HOURS;
@@ -106,7 +109,7 @@ export class SqliteStore implements Store {
     opts: SqliteStoreOptions
   ) {
     this.retentionMs = (opts.retentionHours ?? DEFAULT_RETENTION_HOURS) * 3_600_000;
-    this.conn = new Connection(db, file, opts.chunkMs ?? DEFAULT_CHUNK_MS);
+    this.conn = new Connection(db, file, opts.chunkMs ?? DEFAULT_CHUNK_MS, opts.rawHead ?? true);
     this.checkpoints = new Checkpointer(this.conn);
     this.buffer = new PollBuffer(
       (polls) => writes.writePolls(this.conn, polls),
@@ -147,6 +150,12 @@ export class SqliteStore implements Store {
     this.assertOpen();
     const one = (pragma: string) => Number(Object.values(this.db.get(`PRAGMA ${pragma}`) ?? {})[0]);
     return (one('page_count') - one('freelist_count')) * one('page_size');
+  }
+
+  /** The polls not compacted yet in memory (filled now if no read has yet), null when off: for checks and benchmarks. */
+  rawHead(): RawHead | null {
+    this.settle();
+    return this.conn.head();
   }
 
   /** Before a read or housekeeping: commits what waits, or reads without it when that fails (disk full). */
