@@ -39,7 +39,8 @@ class CameraHead {
         }
         col = this.cols[c] = new Float64Array(this.capacity).fill(NaN);
       }
-      col[i] = v;
+      // + 0 turns -0 into 0, as SQLite stores it: the head reads as the table does.
+      col[i] = v + 0;
     }
     const t = row[0]!;
     this.minT = Math.min(this.minT, t);
