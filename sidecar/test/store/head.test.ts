@@ -5,11 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricName, PollResult } from '../../src/model.ts';
-import { COLUMNS } from '../../src/store/columns.ts';
+import { COLUMNS, colIndex, pollToRow } from '../../src/store/columns.ts';
+import { RawHead } from '../../src/store/head.ts';
 import { Connection } from '../../src/store/connection.ts';
 import { openDatabase, type SqliteDatabase } from '../../src/store/engine.ts';
 import { historyColumns, points } from '../../src/store/queries.ts';
@@ -246,3 +248,75 @@ for (const seed of [1, 2, 3]) {
     assert.ok(store.rawHead()!.size > 0, 'polls remain raw at the end');
   });
 }
+
+test("kill -9 during writes and compaction, then reopen: the head holds exactly the table's rows", async (t) => {
+  const file = tempFile(t);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'write-until-killed.ts'), file, String(BASE)],
+    { stdio: ['ignore', 'pipe', 'inherit'] }
+  );
+  t.after(() => child.kill('SIGKILL'));
+  let out = '';
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      // Mid-window (windows are 10 rounds): some rounds are raw, the ones before compacted.
+      if (out.split('\n').length > 125) {
+        child.kill('SIGKILL');
+        resolve();
+      }
+    });
+    child.on('exit', () => reject(new Error(`the writer exited early: ${out.slice(-200)}`)));
+  });
+  assert.equal(await exited, 'SIGKILL');
+  const dbs = new FailingCommits();
+  const store = await openSqliteStore({ file, chunkMs: 10_000, openDatabase: dbs.open });
+  t.after(() => store.close());
+  const rows = tableRows(dbs.db!);
+  assert.ok(rows.length > 0, 'polls of the current window are raw');
+  assert.ok(
+    (dbs.db!.get('SELECT count(*) AS n FROM chunks') as { n: number }).n > 0,
+    'windows were compacted before the kill'
+  );
+  assert.deepEqual(headRows(store), rows);
+  const sql = new Connection(dbs.db!, file, 10_000, false);
+  const conn = (store as unknown as { conn: Connection }).conn;
+  for (let c = 0; c < 20; c++) {
+    assert.deepStrictEqual(
+      points(conn, `cam${c}`, BASE, BASE + 1e7, 1e6),
+      points(sql, `cam${c}`, BASE, BASE + 1e7, 1e6)
+    );
+  }
+});
+
+test('a column costs nothing until a value arrives: a wired camera holds no battery or sensor column', () => {
+  const head = new RawHead();
+  const wired = poll('w', BASE, { temperatureC: null });
+  head.append(1, pollToRow(wired));
+  const held = (cols: number) => cols * 16 * 8; // 16 rows allocated at first
+  const wiredCols = pollToRow(wired).filter((v) => v === v).length;
+  assert.equal(head.bytes(), held(wiredCols));
+  head.append(1, pollToRow({ ...wired, time: BASE + 1, batteryPercent: 80 }));
+  assert.equal(head.bytes(), held(wiredCols + 1), 'the battery column came with its first value');
+  assert.deepEqual(
+    head
+      .rows()
+      .get(1)!
+      .map((r) => r[colIndex('batt')]),
+    [NaN, 80],
+    'and reads null (NaN) before it'
+  );
+  head.removeRange(1, BASE, BASE + 1);
+  assert.deepEqual(
+    head
+      .rows()
+      .get(1)!
+      .map((r) => r[0]),
+    [BASE + 1]
+  );
+  head.removeBefore(BASE + 2);
+  assert.equal(head.size, 0);
+  assert.equal(head.bytes(), 0, 'a camera with no rows left is dropped');
+});
