@@ -5,7 +5,8 @@
  * `SqliteStore` is the face: it opens and closes, guards against use after close, and hands each
  * call to the module of its concern: `writes.ts`, `queries.ts` (with `event-rates.ts`),
  * `maintenance.ts` (compaction, retention, checkpoints); `schema.ts` holds the tables and
- * `connection.ts` the cached statements and camera keys they share.
+ * `connection.ts` the cached statements, camera keys and the head (`head.ts`: the polls not
+ * compacted yet, in memory) they share.
  *
  * SQLite (node:sqlite, engine.ts) is synchronous and runs on the main thread, so every statement
  * is short and housekeeping runs in small steps with a yield between them.

@@ -16,6 +16,7 @@ import { Connection } from '../../src/store/connection.ts';
 import { openDatabase, type SqliteDatabase } from '../../src/store/engine.ts';
 import { historyColumns, points } from '../../src/store/queries.ts';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite.ts';
+import { writePolls } from '../../src/store/writes.ts';
 import type { Aggregate, StoreHistoryRequest } from '../../src/store/types.ts';
 import { poll } from '../helpers/memory-fleet.ts';
 
@@ -319,4 +320,23 @@ test('a column costs nothing until a value arrives: a wired camera holds no batt
   head.removeBefore(BASE + 2);
   assert.equal(head.size, 0);
   assert.equal(head.bytes(), 0, 'a camera with no rows left is dropped');
+});
+
+test("polls written inside a caller's transaction reach the head only once committed: a rollback leaves no trace", async (t) => {
+  const dbs = new FailingCommits();
+  const store = await openSqliteStore({ file: tempFile(t), chunkMs: CHUNK, commitDelayMs: 0, openDatabase: dbs.open });
+  t.after(() => store.close());
+  await store.writePoll(poll('a', BASE));
+  const conn = (store as unknown as { conn: Connection }).conn;
+  assert.equal(store.rawHead()!.size, 1);
+  dbs.db!.exec('BEGIN');
+  writePolls(conn, [poll('a', BASE + 1000)]);
+  dbs.db!.exec('ROLLBACK');
+  assert.deepEqual(headRows(store), tableRows(dbs.db!));
+  assert.equal(store.rawHead()!.size, 1, 'the rolled-back poll is not in the head');
+  dbs.db!.exec('BEGIN');
+  writePolls(conn, [poll('a', BASE + 2000)]);
+  dbs.db!.exec('COMMIT');
+  assert.deepEqual(headRows(store), tableRows(dbs.db!));
+  assert.equal(store.rawHead()!.size, 2, 'the committed one is');
 });
