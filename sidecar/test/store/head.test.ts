@@ -340,3 +340,20 @@ test("polls written inside a caller's transaction reach the head only once commi
   assert.deepEqual(headRows(store), tableRows(dbs.db!));
   assert.equal(store.rawHead()!.size, 2, 'the committed one is');
 });
+
+test("importPolls: the current window's polls reach the head (after their commit), the older ones go into chunks", async (t) => {
+  const dbs = new FailingCommits();
+  const store = await openSqliteStore({ file: tempFile(t), chunkMs: CHUNK, openDatabase: dbs.open });
+  t.after(() => store.close());
+  await store.writePoll(poll('a', BASE - 5 * CHUNK));
+  assert.equal(store.rawHead()!.size, 1, 'the head is filled before the import');
+  const rnd = random(7);
+  const now = BASE + 3 * CHUNK + 500;
+  const polls = Array.from({ length: 40 }, (_, k) => randomPoll(rnd, k % 2 ? 'a' : 'batt0', BASE + k * 1000));
+  await store.importPolls(polls, now);
+  const raw = polls.filter((p) => p.time >= BASE + 3 * CHUNK).length;
+  assert.ok(raw > 0 && raw < polls.length);
+  assert.equal(store.rawHead()!.size, 1 + raw);
+  assert.deepEqual(headRows(store), tableRows(dbs.db!));
+  compareHistory(store, dbs.db!, rnd, now, 'import');
+});
