@@ -15,7 +15,7 @@ export class Connection {
   /** Camera id of each integer key. */
   readonly keys = new Map<number, string>();
   private stmts: Record<string, SqliteStatement> = {};
-  /** The polls table in memory (head.ts), filled on the first read that wants it; null until then. */
+  /** The polls table in memory (head.ts), filled at open (or by the next read after dropHead). */
   private rawHead: RawHead | null = null;
 
   constructor(
@@ -102,10 +102,7 @@ export class Connection {
     ).run([cam, start, blob]);
   }
 
-  /**
-   * The head for a read: filled from the polls table on first use (one read; a sidecar that
-   * only writes never pays for it), or null when reads go through SQL.
-   */
+  /** The head for a read, filled from the polls table (one read) if it is not, or null when reads go through SQL. */
   head(): RawHead | null {
     if (!this.useHead) {
       return null;

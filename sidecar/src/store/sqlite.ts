@@ -111,6 +111,13 @@ export class SqliteStore implements Store {
   ) {
     this.retentionMs = (opts.retentionHours ?? DEFAULT_RETENTION_HOURS) * 3_600_000;
     this.conn = new Connection(db, file, opts.chunkMs ?? DEFAULT_CHUNK_MS, opts.rawHead ?? true);
+    try {
+      // Filled now, while nothing else runs: on a first read it would hold up polls and streams
+      // (an hour of a thousand cameras takes most of a second). Should it fail, the next read tries again.
+      this.conn.head();
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'the raw polls could not be read at open');
+    }
     this.checkpoints = new Checkpointer(this.conn);
     this.buffer = new PollBuffer(
       (polls) => writes.writePolls(this.conn, polls),
