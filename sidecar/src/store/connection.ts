@@ -3,8 +3,9 @@
  * the integer keys of camera ids, and the encoded chunk of one (camera, window).
  */
 import { decodeChunk, encodeChunk } from './codec/chunk.ts';
-import { NCOLS, rowsToBlock, type Block } from './columns.ts';
+import { COLUMNS, NCOLS, rowsToBlock, type Block } from './columns.ts';
 import type { SqliteDatabase, SqliteStatement } from './engine.ts';
+import { headFromRows, RawHead } from './head.ts';
 
 /** What the store may do with a cached statement (see Connection.stmt). */
 type CachedStatement = Pick<SqliteStatement, 'run' | 'all'>;
@@ -14,12 +15,16 @@ export class Connection {
   /** Camera id of each integer key. */
   readonly keys = new Map<number, string>();
   private stmts: Record<string, SqliteStatement> = {};
+  /** The polls table in memory (head.ts), filled at open (or by the next read after dropHead). */
+  private rawHead: RawHead | null = null;
 
   constructor(
     readonly db: SqliteDatabase,
     readonly file: string,
     /** Width of a compacted chunk. */
-    readonly chunkMs: number
+    readonly chunkMs: number,
+    /** False reads raw polls through SQL (tests compare both paths). */
+    private readonly useHead = true
   ) {
     for (const row of db.all('SELECT id, key FROM cameras') as Array<{ id: number; key: string }>) {
       this.ids.set(row.key, row.id);
@@ -95,6 +100,29 @@ export class Connection {
     this.stmt(
       'INSERT INTO chunks (camera, start, data) VALUES (?,?,?) ON CONFLICT (camera, start) DO UPDATE SET data = excluded.data'
     ).run([cam, start, blob]);
+  }
+
+  /** The head for a read, filled from the polls table (one read) if it is not, or null when reads go through SQL. */
+  head(): RawHead | null {
+    if (!this.useHead) {
+      return null;
+    }
+    if (!this.rawHead) {
+      this.rawHead = headFromRows(
+        this.db.all(`SELECT camera, ${COLUMNS.join(', ')} FROM polls`) as Array<Record<string, number | null>>
+      );
+    }
+    return this.rawHead;
+  }
+
+  /** The head if it is filled, for the writers to keep it equal to the table (null: nothing to keep). */
+  filledHead(): RawHead | null {
+    return this.rawHead;
+  }
+
+  /** Forgets the head (the table changed in a way it cannot follow): the next read fills it again. */
+  dropHead(): void {
+    this.rawHead = null;
   }
 
   /** Drops the cached statements (before the database closes: node:sqlite finalizes them with it). */

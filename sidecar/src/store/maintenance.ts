@@ -34,9 +34,10 @@ export function compactStep(c: Connection, now: number): boolean {
   }
   const start = c.windowOf(next.t);
   const end = start + c.chunkMs;
+  let cams: number[];
   c.db.exec('BEGIN');
   try {
-    const cams = (
+    cams = (
       c
         .stmt('SELECT DISTINCT camera FROM polls WHERE t >= ? AND t < ? ORDER BY camera LIMIT ?')
         .all([start, end, CAMERAS_PER_STEP]) as Array<{ camera: number }>
@@ -66,6 +67,11 @@ export function compactStep(c: Connection, now: number): boolean {
     c.db.exec('ROLLBACK');
     throw new StoreError(`compaction failed: ${(err as Error).message}`, { cause: err });
   }
+  // Committed: the rows are in their chunks now, and no longer in the head either.
+  const head = c.filledHead();
+  for (const cam of cams) {
+    head?.removeRange(cam, start, end);
+  }
   return true;
 }
 
@@ -73,6 +79,7 @@ export function compactStep(c: Connection, now: number): boolean {
 export function prune(c: Connection, cutoff: number, maxRows: number): PruneResult {
   let deleted = 0;
   let done = true;
+  let pollsDeleted = 0;
   c.db.exec('BEGIN');
   try {
     // Whole windows before the cutoff go, oldest first, a few per call...
@@ -117,11 +124,23 @@ export function prune(c: Connection, cutoff: number, maxRows: number): PruneResu
       if (r.changes >= maxRows) {
         done = false;
       }
+      if (table === 'polls') {
+        pollsDeleted = r.changes;
+      }
     }
     c.db.exec('COMMIT');
   } catch (err) {
     c.db.exec('ROLLBACK');
     throw new StoreError(`retention failed: ${(err as Error).message}`, { cause: err });
+  }
+  if (pollsDeleted > 0) {
+    // Fewer than the limit: every poll before the cutoff went. At the limit, SQLite chose which
+    // (rarely: compaction moves polls out within the hour), and the head is filled again.
+    if (pollsDeleted < maxRows) {
+      c.filledHead()?.removeBefore(cutoff);
+    } else {
+      c.dropHead();
+    }
   }
   return { deleted, done };
 }

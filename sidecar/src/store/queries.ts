@@ -149,7 +149,7 @@ function addPollMetrics(
     feedPolls(cam, b);
     rawLo.set(cam, minOf(column(b, 't'), b.n));
   });
-  rawBounds(c, cams, req.from, rawLo, bound);
+  rawBounds(c, cams, req.from, req.to, rawLo, bound);
   for (let level = first; level <= TIERS.length; level++) {
     // Each level adds only what is older than everything the finer ones hold: once they reach back
     // to `from` for every camera (a day's query while chunks are kept a week), none can add anything.
@@ -228,16 +228,25 @@ function addPollMetrics(
 
 /**
  * Lowers each camera's bound to its oldest raw poll at or before `to` (a newer one bounds nothing
- * in the range): the oldest of those read, or of those before `from`, which the index by time
- * finds (the table has no index by camera: a minimum per camera over all of it is a full scan).
+ * in the range): the head knows it; without the head, the oldest of those read, or of those
+ * before `from`, which the index by time finds (the table has no index by camera: a minimum per
+ * camera over all of it is a full scan).
  */
 function rawBounds(
   c: Connection,
   cams: number[],
   from: number,
+  to: number,
   rawLo: Map<number, number>,
   bound: Map<number, number>
 ): void {
+  const head = c.head();
+  if (head) {
+    for (const cam of cams) {
+      bound.set(cam, Math.min(bound.get(cam)!, head.oldest(cam, to)));
+    }
+    return;
+  }
   for (const [cam, lo] of rawLo) {
     bound.set(cam, Math.min(bound.get(cam)!, lo));
   }
@@ -472,7 +481,11 @@ function joinedChunks(
   ) as Array<{ camera: number; col: number; lo: number; data: Uint8Array }>;
 }
 
-/** Visits the polls not compacted yet of the given cameras in [from, to], a block per camera holding `cols`. */
+/**
+ * Visits the polls not compacted yet of the given cameras, a block per camera holding `cols`, for
+ * those with any in [from, to]: from the head (head.ts; its blocks may hold rows outside the range,
+ * which every reader filters out), or from the polls table when the head is off.
+ */
 function eachRawBlock(
   c: Connection,
   cams: number[],
@@ -482,6 +495,16 @@ function eachRawBlock(
   visit: (cam: number, b: Block) => void
 ): void {
   if (cams.length === 0) {
+    return;
+  }
+  const head = c.head();
+  if (head) {
+    for (const cam of cams) {
+      const b = head.block(cam, cols, from, to);
+      if (b) {
+        visit(cam, b);
+      }
+    }
     return;
   }
   const raw = c.db.all(

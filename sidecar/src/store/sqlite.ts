@@ -5,7 +5,8 @@
  * `SqliteStore` is the face: it opens and closes, guards against use after close, and hands each
  * call to the module of its concern: `writes.ts`, `queries.ts` (with `event-rates.ts`),
  * `maintenance.ts` (compaction, retention, checkpoints); `schema.ts` holds the tables and
- * `connection.ts` the cached statements and camera keys they share.
+ * `connection.ts` the cached statements, camera keys and the head (`head.ts`: the polls not
+ * compacted yet, in memory) they share.
  *
  * SQLite (node:sqlite, engine.ts) is synchronous and runs on the main thread, so every statement
  * is short and housekeeping runs in small steps with a yield between them.
@@ -15,6 +16,7 @@ import { HISTORY_DEFAULT_RETENTION_HOURS } from '../../../src/shared/query.ts';
 import type { EventKind, MotionEvent, PollResult } from '../model.ts';
 import { Connection } from './connection.ts';
 import { PollBuffer } from './group-commit.ts';
+import type { RawHead } from './head.ts';
 import { logger } from '../log.ts';
 import { lockDatabase, type DatabaseLock } from './lock.ts';
 import {
@@ -60,6 +62,8 @@ export interface SqliteStoreOptions {
   commitDelayMs?: number;
   /** Opens the SQLite file (default node:sqlite; the benchmark passes other engines to compare). */
   openDatabase?: (file: string) => SqliteDatabase;
+  /** False reads the polls not compacted yet through SQL instead of the head (head.ts); tests compare both. */
+  rawHead?: boolean;
 }
 
 export const DEFAULT_RETENTION_HOURS = HISTORY_DEFAULT_RETENTION_HOURS;
@@ -106,7 +110,14 @@ export class SqliteStore implements Store {
     opts: SqliteStoreOptions
   ) {
     this.retentionMs = (opts.retentionHours ?? DEFAULT_RETENTION_HOURS) * 3_600_000;
-    this.conn = new Connection(db, file, opts.chunkMs ?? DEFAULT_CHUNK_MS);
+    this.conn = new Connection(db, file, opts.chunkMs ?? DEFAULT_CHUNK_MS, opts.rawHead ?? true);
+    try {
+      // Filled now, while nothing else runs: on a first read it would hold up polls and streams
+      // (an hour of a thousand cameras takes most of a second). Should it fail, the next read tries again.
+      this.conn.head();
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'the raw polls could not be read at open');
+    }
     this.checkpoints = new Checkpointer(this.conn);
     this.buffer = new PollBuffer(
       (polls) => writes.writePolls(this.conn, polls),
@@ -147,6 +158,12 @@ export class SqliteStore implements Store {
     this.assertOpen();
     const one = (pragma: string) => Number(Object.values(this.db.get(`PRAGMA ${pragma}`) ?? {})[0]);
     return (one('page_count') - one('freelist_count')) * one('page_size');
+  }
+
+  /** The polls not compacted yet in memory (filled now if no read has yet), null when off: for checks and benchmarks. */
+  rawHead(): RawHead | null {
+    this.settle();
+    return this.conn.head();
   }
 
   /** Before a read or housekeeping: commits what waits, or reads without it when that fails (disk full). */

@@ -18,6 +18,8 @@ export function writePolls(c: Connection, polls: PollResult[]): void {
     return;
   }
   // A savepoint nests inside a caller's transaction, and is a transaction of its own otherwise.
+  /** Camera key and row of each poll, for the head once committed. */
+  const committed: Array<[number, number[]]> = [];
   c.db.exec('SAVEPOINT write_polls');
   try {
     const insert = c.stmt(`INSERT INTO polls (camera, ${COLUMNS.join(', ')}) VALUES (?${',?'.repeat(NCOLS)})`);
@@ -28,16 +30,37 @@ export function writePolls(c: Connection, polls: PollResult[]): void {
     const errors = c.stmt('INSERT INTO poll_errors (camera, t, error) VALUES (?,?,?)');
     for (const poll of polls) {
       const cam = c.cameraKey(poll.cameraId, true);
-      insert.run([cam, ...pollToRow(poll).map(nn)]);
+      const row = pollToRow(poll);
+      insert.run([cam, ...row.map(nn)]);
       if (poll.error) {
         errors.run([cam, poll.time, poll.error]);
       }
       latest.run([cam, JSON.stringify(poll), poll.status === 'online' ? poll.time : null]);
+      committed.push([cam, row]);
     }
     c.db.exec('RELEASE write_polls');
   } catch (err) {
     c.db.exec('ROLLBACK TO write_polls; RELEASE write_polls');
     throw new StoreError(`cannot store polls: ${(err as Error).message}${diskHint(c.file)}`, { cause: err });
+  }
+  addToHead(c, committed);
+}
+
+/**
+ * After the polls' commit, the head gets them too. Inside a caller's transaction they are not
+ * committed yet (it may still roll back): the head is dropped and filled again by the next read.
+ */
+function addToHead(c: Connection, committed: Array<[number, number[]]>): void {
+  const head = c.filledHead();
+  if (!head) {
+    return;
+  }
+  if (c.db.inTransaction) {
+    c.dropHead();
+    return;
+  }
+  for (const [cam, row] of committed) {
+    head.append(cam, row);
   }
 }
 
