@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { StoreError } from '../../src/store/types.ts';
 import type { PollResult } from '../../src/model.ts';
 import { poll } from '../helpers/memory-fleet.ts';
+import { writeThenKill } from './fixtures/kill-writer.ts';
 
 const BASE = 1_700_000_040_000;
 
@@ -151,26 +151,8 @@ test('the store reads the polls that wait, and commits them at close', async (t)
 
 test('kill -9 during writes and compaction: the database is intact and each camera lost at most its last poll', async (t) => {
   const file = tempFile(t);
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'write-until-killed.ts'), file, String(BASE)],
-    { stdio: ['ignore', 'pipe', 'inherit'] }
-  );
-  t.after(() => child.kill('SIGKILL'));
-  let out = '';
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      // 10 s windows: 250 rounds of 1 s are 25 windows compacted meanwhile.
-      if (out.split('\n').length > 250) {
-        child.kill('SIGKILL');
-        resolve();
-      }
-    });
-    child.on('exit', () => reject(new Error(`the writer exited early: ${out.slice(-200)}`)));
-  });
-  assert.equal(await exited, 'SIGKILL');
+  // 10 s windows: 250 rounds of 1 s are 25 windows compacted meanwhile.
+  const out = await writeThenKill(t, file, BASE, 250);
   const rounds = out.split('\n').filter(Boolean).map(Number);
   const lastReported = rounds.at(-1)!;
   const db = openDatabase(file);

@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite.ts';
 import { writePolls } from '../../src/store/writes.ts';
 import type { Aggregate, StoreHistoryRequest } from '../../src/store/types.ts';
 import { poll } from '../helpers/memory-fleet.ts';
+import { writeThenKill } from './fixtures/kill-writer.ts';
 
 const CHUNK = 10_000;
 const BASE = Date.UTC(2026, 0, 5, 12);
@@ -252,26 +252,8 @@ for (const seed of [1, 2, 3]) {
 
 test("kill -9 during writes and compaction, then reopen: the head holds exactly the table's rows", async (t) => {
   const file = tempFile(t);
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'write-until-killed.ts'), file, String(BASE)],
-    { stdio: ['ignore', 'pipe', 'inherit'] }
-  );
-  t.after(() => child.kill('SIGKILL'));
-  let out = '';
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      // Mid-window (windows are 10 rounds): some rounds are raw, the ones before compacted.
-      if (out.split('\n').length > 125) {
-        child.kill('SIGKILL');
-        resolve();
-      }
-    });
-    child.on('exit', () => reject(new Error(`the writer exited early: ${out.slice(-200)}`)));
-  });
-  assert.equal(await exited, 'SIGKILL');
+  // Mid-window (windows are 10 rounds): some rounds are raw, the ones before compacted.
+  await writeThenKill(t, file, BASE, 125);
   const dbs = new FailingCommits();
   const store = await openSqliteStore({ file, chunkMs: 10_000, openDatabase: dbs.open });
   t.after(() => store.close());
