@@ -233,28 +233,19 @@ function schemaMetadata(frame: Frame): Array<[string, string]> {
 
 /** A time or number field as a fixed-width column (the same values, nulls and nullability as fieldData). */
 function fixedColumn(f: FrameField, length: number): FixedColumn {
-  if (f.type === 'time') {
-    const { ns, bitmap, nulls } = timeColumn(f.values);
-    return {
-      name: f.name,
-      type: 'time',
-      values: ns,
-      nullable: f.nullable ?? nulls > 0,
-      metadata: fieldMetadata(f),
-      validity: bitmap,
-      nullCount: nulls,
-    };
-  }
-  const { data, bitmap, nulls } = numberColumn(f, length);
-  return {
+  const described = (bitmap: Uint8Array | undefined, nulls: number) => ({
     name: f.name,
-    type: 'number',
-    values: data,
     nullable: f.nullable ?? nulls > 0,
     metadata: fieldMetadata(f),
     validity: bitmap,
     nullCount: nulls,
-  };
+  });
+  if (f.type === 'time') {
+    const { ns, bitmap, nulls } = timeColumn(f.values);
+    return { ...described(bitmap, nulls), type: 'time', values: ns };
+  }
+  const { data, bitmap, nulls } = numberColumn(f, length);
+  return { ...described(bitmap, nulls), type: 'number', values: data };
 }
 
 function checkLengths(frame: Frame): number {
