@@ -215,7 +215,9 @@ func freePortRange(n int) (int, error) {
 	for attempt := 0; attempt < 50; attempt++ {
 		var rb [2]byte
 		_, _ = rand.Read(rb[:])
-		base := 30000 + int(rb[0])<<6 + int(rb[1])%64 // 30000..46383
+		// Below Linux's ephemeral range (32768 and up, where outgoing connections take their
+		// local ports): a range picked there could be taken between this probe and the bind.
+		base := 20000 + (int(rb[0])<<8|int(rb[1]))%(32768-20000-n)
 		ok := true
 		for p := base; p < base+n; p++ {
 			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))

@@ -48,6 +48,21 @@ const simMotionMeanMs = 3000
 // startSimulator runs `npm run simulator -w sidecar -- --cameras n --host 127.0.0.1 --base-port P`
 // from the repository root and reads one JSON line per camera.
 func startSimulator(ctx context.Context, repo string, n int, password string) (*child, []simCamera, error) {
+	// The ports are probed free, then bound by the simulator: another process may take one in
+	// between, so a start that meets EADDRINUSE tries another range.
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var sim *child
+		var cams []simCamera
+		sim, cams, err = startSimulatorOnce(ctx, repo, n, password)
+		if err == nil || !strings.Contains(err.Error(), "EADDRINUSE") {
+			return sim, cams, err
+		}
+	}
+	return nil, nil, err
+}
+
+func startSimulatorOnce(ctx context.Context, repo string, n int, password string) (*child, []simCamera, error) {
 	base, err := freePortRange(n * 10)
 	if err != nil {
 		return nil, nil, err
