@@ -8,7 +8,9 @@
  *  - 24 h queries over 100 cameras at 1,000 points, the store on node:sqlite against the same store on
  *    the WebAssembly build it replaced (node-sqlite3-wasm), same data, same run;
  *  - 24 h over 1,000 cameras, and 90 days over 100 cameras at 1,000 points (read from the hourly
- *    tier), with the disk a year takes extrapolated from the 90 days' tiers.
+ *    tier), with the disk a year takes extrapolated from the 90 days' tiers;
+ *  - the metrics query end to end through gRPC from a sidecar process (endToEnd), beside
+ *    Prometheus's query_range on the same polls.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -340,7 +342,8 @@ function loadAverage(): string {
 /**
  * The whole metrics query end to end: a sidecar process (started as Grafana starts it) answers
  * QueryData over gRPC from a store of `cameras` x 24 h, and Prometheus answers query_range over
- * the same polls; each round asks one then the other, so both see the same load on a shared host.
+ * the same polls; each round asks Grafana's Go client, the Node client and Prometheus in turn, so
+ * all see the same load on a shared host.
  */
 async function endToEnd(dir: string, cameras: number): Promise<void> {
   // As a dashboard sees it in production: the current hour's polls are raw rows until the hour

@@ -143,11 +143,15 @@ function addPollMetrics(
       mine.get(metric)!.addColumn(t, v, req.from, to, 0, b.n);
     }
   };
-  // Polls not compacted yet are the newest of all, at every level.
+  // Polls not compacted yet are the newest of all, at every level. Without the head, their
+  // oldest times come from the rows read (the head knows its own: rawBounds).
   const rawLo = new Map<number, number>();
+  const headless = c.head() === null;
   eachRawBlock(c, cams, req.from, req.to, cols, (cam, b) => {
     feedPolls(cam, b);
-    rawLo.set(cam, minOf(column(b, 't'), b.n));
+    if (headless) {
+      rawLo.set(cam, minOf(column(b, 't'), b.n));
+    }
   });
   rawBounds(c, cams, req.from, req.to, rawLo, bound);
   for (let level = first; level <= TIERS.length; level++) {
